@@ -1,0 +1,156 @@
+# netmon - build, test and install.
+#
+#   make            build build/netmon-record and build/netmon-report
+#   make check      build and run every test (unit, BPF, CLI, end-to-end; needs root)
+#   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Everything generated goes to $(O) (default build/). V=1 shows full commands.
+
+O ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+RUN_SECONDS ?= 30
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.PHONY: all check test-unit test-bpf test-cli test-e2e run install clean format
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
+
+# Recursive (=) so that pkg-config runs only when a recipe needs it.
+LIBS_BPF = $(shell $(PKG_CONFIG) --libs libbpf)
+LIBS_SQLITE = $(shell $(PKG_CONFIG) --libs sqlite3)
+CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
+override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -MMD -MP \
+	-I$(O) -Ibpf -Icommon -Irecorder -Ireports $(CFLAGS_DEPS)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(O) -Ibpf -Wall -MMD -MP
+
+COMMON_SRC := $(wildcard common/*.c)
+RECORDER_SRC := $(wildcard recorder/*.c)
+REPORT_SRC := $(wildcard reports/*.c)
+SQL_FILES := $(sort $(wildcard sql/*.sql))
+REPORT_SQL := $(sort $(wildcard reports/*.sql))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o
+RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o)
+REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
+# The binaries' objects minus their main(), for the unit tests to link.
+RECORDER_LIB := $(filter-out $(O)/recorder/main.o,$(RECORDER_OBJ))
+REPORT_LIB := $(filter-out $(O)/reports/main.o,$(REPORT_OBJ))
+
+all: $(O)/netmon-record $(O)/netmon-report
+
+# ---- BPF ----------------------------------------------------------------
+$(O)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
+
+$(O)/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+SKELETONS := $(O)/flow.skel.h
+
+# ---- embedded SQL -----------------------------------------------------------
+$(O)/gen/sql_embed.c: $(SQL_FILES) scripts/embed-sql.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/embed-sql.sh netmon_migrations $(SQL_FILES) > $@
+
+$(O)/gen/report_embed.c: $(REPORT_SQL) scripts/embed-sql.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/embed-sql.sh netmon_report_queries $(REPORT_SQL) > $@
+
+# ---- C ------------------------------------------------------------------------
+$(O)/%.o: %.c | $(SKELETONS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/gen/%.o: $(O)/gen/%.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) -o $@
+
+$(O)/netmon-report: $(REPORT_OBJ) $(COMMON_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_SQLITE) -o $@
+
+# ---- tests ----------------------------------------------------------------------
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+BPF_TEST_SRC := $(wildcard tests/bpf/test_*.c)
+BPF_TEST_BIN := $(BPF_TEST_SRC:tests/bpf/%.c=$(O)/tests/bpf/%)
+TOOLS_SRC := $(wildcard tests/tools/*.c)
+TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(O)/tests/tools/%)
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) -o $@
+
+$(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) -o $@
+
+$(O)/tests/tools/%: $(O)/tests/tools/%.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+
+check: all $(UNIT_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
+	$(Q)O=$(O) tests/run-all.sh
+
+test-unit: $(UNIT_BIN)
+	$(Q)O=$(O) tests/run-all.sh unit
+test-bpf: all $(BPF_TEST_BIN)
+	$(Q)O=$(O) tests/run-all.sh bpf
+test-cli: all
+	$(Q)O=$(O) tests/run-all.sh cli
+test-e2e: all $(TOOLS_BIN)
+	$(Q)O=$(O) tests/run-all.sh e2e
+
+# ---- running and installing ---------------------------------------------------------
+run: all
+	$(O)/netmon-record --duration $(RUN_SECONDS)
+	$(O)/netmon-report summary
+	$(O)/netmon-report top hosts --limit 10
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(O)/netmon-record $(DESTDIR)$(PREFIX)/sbin/netmon-record
+	install -m 0755 $(O)/netmon-report $(DESTDIR)$(PREFIX)/bin/netmon-report
+
+format:
+	clang-format -i bpf/*.c bpf/*.h common/*.[ch] recorder/*.[ch] reports/*.[ch] tests/*/*.c
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * flow.bpf.c - per-flow and per-interface counters from TC clsact ingress and
+ * egress. The programs only read the packet and always return TC_ACT_UNSPEC
+ * (carry on with the next filter / the default action): the observer never
+ * drops or alters a packet.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "netmon.h"
+#include "parse.bpf.h"
+
+#define TC_ACT_UNSPEC_ (-1)
+#define EEXIST_ 17
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Two generations of each table; see netmon.h and docs/design.md. */
+struct flow_table {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NETMON_DEFAULT_MAX_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_counters);
+} flows_0 SEC(".maps"), flows_1 SEC(".maps");
+
+struct total_table {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NETMON_MAX_TOTALS);
+	__type(key, struct total_key);
+	__type(value, struct total_counters);
+} totals_0 SEC(".maps"), totals_1 SEC(".maps");
+
+/*
+ * The generations are reached through ARRAY_OF_MAPS so that user space can
+ * wait for in-flight programs: any update of a map-in-map returns only after
+ * an RCU grace period (kernel/bpf/syscall.c, maybe_wait_bpf_programs()).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NETMON_GENERATIONS);
+	__type(key, __u32);
+	__array(values, struct flow_table);
+} flow_gens SEC(".maps") = {
+	.values = { &flows_0, &flows_1 },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NETMON_GENERATIONS);
+	__type(key, __u32);
+	__array(values, struct total_table);
+} total_gens SEC(".maps") = {
+	.values = { &totals_0, &totals_1 },
+};
+
+/* The generation programs write to; only user space changes it. */
+__u32 active_gen = 0;
+
+/* Non-atomic adds are safe: per-CPU, and TC never nests on one CPU. */
+static __always_inline void add_total(void *totals, struct total_key *tk, __u64 packets,
+				      __u64 bytes)
+{
+	struct total_counters *t, init = { .packets = packets, .bytes = bytes };
+
+	t = bpf_map_lookup_elem(totals, tk);
+	if (t) {
+		t->packets += packets;
+		t->bytes += bytes;
+		return;
+	}
+	if (bpf_map_update_elem(totals, tk, &init, BPF_NOEXIST) == -EEXIST_) {
+		t = bpf_map_lookup_elem(totals, tk);
+		if (t) {
+			t->packets += packets;
+			t->bytes += bytes;
+		}
+	}
+	/* A totals table full (4096 interface/protocol rows) loses nothing
+	 * that the flow table does not also hold. */
+}
+
+/* Returns 0, or -E2BIG when the flow table is full. */
+static __always_inline long add_flow(void *flows, struct parsed *p, __u64 packets, __u64 bytes)
+{
+	struct flow_counters *c;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u8 f = p->tcp_flags;
+	long err;
+
+	c = bpf_map_lookup_elem(flows, &p->key);
+	if (!c) {
+		struct flow_counters init = {
+			.packets = packets,
+			.bytes = bytes,
+			.first_seen_ns = now,
+			.last_seen_ns = now,
+			.syn = !!(f & TCP_FLAG_SYN),
+			.fin = !!(f & TCP_FLAG_FIN),
+			.rst = !!(f & TCP_FLAG_RST),
+			.tcp_flags = f,
+		};
+
+		err = bpf_map_update_elem(flows, &p->key, &init, BPF_NOEXIST);
+		if (err != -EEXIST_)
+			return err;
+		/* Another CPU inserted it first: add to theirs. */
+		c = bpf_map_lookup_elem(flows, &p->key);
+		if (!c)
+			return -EEXIST_;
+	}
+	__sync_fetch_and_add(&c->packets, packets);
+	__sync_fetch_and_add(&c->bytes, bytes);
+	if (f & TCP_FLAG_SYN)
+		__sync_fetch_and_add(&c->syn, 1);
+	if (f & TCP_FLAG_FIN)
+		__sync_fetch_and_add(&c->fin, 1);
+	if (f & TCP_FLAG_RST)
+		__sync_fetch_and_add(&c->rst, 1);
+	if ((c->tcp_flags | f) != c->tcp_flags)
+		__sync_fetch_and_or(&c->tcp_flags, f);
+	c->last_seen_ns = now;
+	return 0;
+}
+
+/*
+ * Wire packets and L3 bytes of one skb. A GSO/GRO super-packet stands for
+ * gso_segs wire packets, each with its own copy of the IP and TCP/UDP
+ * headers; its payload is the skb's L3 length minus one copy of them.
+ */
+static __always_inline void wire_size(struct __sk_buff *skb, struct parsed *p, __u64 *packets,
+				      __u64 *bytes)
+{
+	__u32 segs = skb->gso_segs;
+	__u32 l3_avail = skb->len > p->l3_off ? skb->len - p->l3_off : 0;
+
+	if (segs <= 1) {
+		*packets = 1;
+		*bytes = p->l3_len ? p->l3_len : l3_avail;
+		return;
+	}
+	*packets = segs;
+	*bytes = l3_avail + (__u64)(segs - 1) * (p->l3_hdr_len + p->l4_hdr_len);
+}
+
+static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
+{
+	struct parsed p = {};
+	struct total_key tk = {};
+	__u64 packets, bytes;
+	__u32 gen = active_gen & 1;
+	void *flows, *totals;
+	int verdict;
+
+	flows = bpf_map_lookup_elem(&flow_gens, &gen);
+	totals = bpf_map_lookup_elem(&total_gens, &gen);
+	if (!flows || !totals)
+		return TC_ACT_UNSPEC_;
+
+	tk.ifindex = skb->ifindex;
+	tk.direction = direction;
+	verdict = parse_packet(skb, 0, &p);
+	if (verdict != PARSE_IP) {
+		tk.kind = verdict == PARSE_NON_IP ? NETMON_KIND_NON_IP : NETMON_KIND_MALFORMED;
+		add_total(totals, &tk, skb->gso_segs > 1 ? skb->gso_segs : 1, skb->len);
+		return TC_ACT_UNSPEC_;
+	}
+
+	wire_size(skb, &p, &packets, &bytes);
+	p.key.ifindex = skb->ifindex;
+	p.key.direction = direction;
+	tk.family = p.key.family;
+	tk.protocol = p.key.protocol;
+	add_total(totals, &tk, packets, bytes);
+	if (add_flow(flows, &p, packets, bytes)) {
+		tk.kind = NETMON_KIND_TABLE_FULL;
+		add_total(totals, &tk, packets, bytes);
+	}
+	return TC_ACT_UNSPEC_;
+}
+
+SEC("tc")
+int netmon_tc_ingress(struct __sk_buff *skb)
+{
+	return count_skb(skb, NETMON_DIR_IN);
+}
+
+SEC("tc")
+int netmon_tc_egress(struct __sk_buff *skb)
+{
+	return count_skb(skb, NETMON_DIR_OUT);
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdio.h>
+#include "log.h"
+
+static const char *log_prog = "netmon";
+static enum log_level log_level_max = LOG_INFO;
+
+void log_init(const char *prog, enum log_level max)
+{
+	log_prog = prog;
+	log_level_max = max;
+}
+
+enum log_level log_max_level(void)
+{
+	return log_level_max;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
+	va_list ap;
+
+	if (level > log_level_max)
+		return;
+	fprintf(stderr, "%s: %s", log_prog, tag[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * attach.c - clsact ingress/egress filters, as libbpf-bootstrap's tc.c does
+ * it: create the clsact qdisc only when absent and remove only what we made.
+ * libbpf 1.1 has no TCX links, so a filter outlives a crashed loader; the
+ * --detach action removes ours by handle and priority.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/if_arp.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "log.h"
+
+/* An integer from /sys/class/net/NAME/FILE, or -1. */
+static long sysfs_net_long(const char *name, const char *file)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%li", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+int attach_check_iface(const char *name, struct tc_attachment *a)
+{
+	long type, flags;
+
+	memset(a, 0, sizeof(*a));
+	a->ifindex = (int)if_nametoindex(name);
+	if (!a->ifindex) {
+		pr_err("no such interface: %s", name);
+		return -ENODEV;
+	}
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	flags = sysfs_net_long(name, "flags");
+	if (flags >= 0 && !(flags & IFF_UP)) {
+		pr_err("interface %s is down", name);
+		return -ENETDOWN;
+	}
+	type = sysfs_net_long(name, "type");
+	if (type != ARPHRD_ETHER && type != ARPHRD_LOOPBACK) {
+		pr_err("interface %s is not Ethernet-framed (link type %ld); "
+		       "only Ethernet interfaces are supported",
+		       name, type);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+int attach_default_ifaces(struct tc_attachment *out, int max)
+{
+	struct if_nameindex *all = if_nameindex(), *it;
+	int n = 0;
+
+	if (!all) {
+		pr_err("cannot list interfaces: %s", strerror(errno));
+		return -errno;
+	}
+	for (it = all; it->if_index && n < max; it++) {
+		long flags = sysfs_net_long(it->if_name, "flags");
+
+		if (flags < 0 || !(flags & IFF_UP) || (flags & IFF_LOOPBACK) ||
+		    sysfs_net_long(it->if_name, "type") != ARPHRD_ETHER)
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		snprintf(out[n].name, sizeof(out[n].name), "%s", it->if_name);
+		out[n].ifindex = (int)it->if_index;
+		n++;
+	}
+	if_freenameindex(all);
+	if (!n)
+		pr_err("no interface is up, Ethernet and not loopback: name one with -i");
+	return n ? n : -ENODEV;
+}
+
+static int attach_one(struct tc_attachment *a, enum bpf_tc_attach_point where, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
+		    .priority = ATTACH_TC_PRIORITY, .prog_fd = prog_fd);
+	int err = bpf_tc_attach(&hook, &opts);
+
+	if (err == -EEXIST)
+		pr_err("%s: a netmon filter is already attached (another netmon-record, or one "
+		       "that crashed: run 'netmon-record --detach -i %s')",
+		       a->name, a->name);
+	else if (err)
+		pr_err("%s: attaching the %s filter failed: %s", a->name,
+		       where == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+	return err;
+}
+
+static void detach_one(struct tc_attachment *a, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
+		    .priority = ATTACH_TC_PRIORITY);
+	int err = bpf_tc_detach(&hook, &opts);
+
+	if (err && err != -ENOENT)
+		pr_warn("%s: removing the %s filter failed: %s", a->name,
+			where == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+}
+
+int attach_tc(struct tc_attachment *a, int prog_in, int prog_out)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST) {
+		pr_err("%s: creating the clsact qdisc failed: %s", a->name, strerror(-err));
+		return err;
+	}
+	a->hook_created = !err;
+	err = attach_one(a, BPF_TC_INGRESS, prog_in);
+	if (err)
+		goto undo;
+	a->attached_in = 1;
+	err = attach_one(a, BPF_TC_EGRESS, prog_out);
+	if (err)
+		goto undo;
+	a->attached_out = 1;
+	return 0;
+undo:
+	attach_detach(a);
+	return err;
+}
+
+void attach_detach(struct tc_attachment *a)
+{
+	if (a->attached_in)
+		detach_one(a, BPF_TC_INGRESS);
+	if (a->attached_out)
+		detach_one(a, BPF_TC_EGRESS);
+	if (a->hook_created) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+	}
+	a->attached_in = a->attached_out = a->hook_created = 0;
+}
+
+int attach_remove_stale(const char *name)
+{
+	struct tc_attachment a = { 0 };
+	int removed = 0;
+
+	a.ifindex = (int)if_nametoindex(name);
+	if (!a.ifindex) {
+		pr_err("no such interface: %s", name);
+		return -ENODEV;
+	}
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	for (int i = 0; i < 2; i++) {
+		enum bpf_tc_attach_point where = i ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a.ifindex, .attach_point = where);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
+			    .priority = ATTACH_TC_PRIORITY);
+
+		if (!bpf_tc_detach(&hook, &opts))
+			removed++;
+	}
+	if (removed)
+		pr_info("%s: removed %d netmon filter(s)", name, removed);
+	return 0;
+}

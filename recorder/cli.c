@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <net/if.h>
+#include "cli.h"
+#include "db.h"
+#include "log.h"
+#include "netmon_user.h"
+#include "numparse.h"
+
+#ifndef NETMON_VERSION
+#define NETMON_VERSION "0.1.0"
+#endif
+
+enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_DETACH, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 't' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "detach", no_argument, NULL, OPT_DETACH },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: netmon-record [OPTION]...\n"
+		"Record per-flow and per-interface traffic with eBPF into a SQLite database.\n"
+		"\n"
+		"  -i, --interface IFACE  interface to watch (repeatable); default: every\n"
+		"                         interface that is up, Ethernet and not loopback\n"
+		"  -d, --db PATH          database file (default %s)\n"
+		"  -t, --interval SECS    seconds per recorded interval, 1..%d (default %d);\n"
+		"                         intervals end on multiples of SECS (UTC)\n"
+		"      --duration SECS    stop after SECS seconds (default: run until\n"
+		"                         SIGTERM or SIGINT)\n"
+		"      --max-flows N      flows per interval held in the kernel (default %d)\n"
+		"      --detach           remove netmon's TC filters left on the interfaces\n"
+		"                         (e.g. by a crashed recorder) and exit\n"
+		"  -v, --verbose          debug messages, including libbpf's\n"
+		"  -h, --help             show this help and exit\n"
+		"      --version          show the version and exit\n"
+		"\n"
+		"On SIGTERM or SIGINT the last partial interval is written and every filter\n"
+		"netmon attached is removed. Exit status: 0 ok, 1 runtime failure, 64 usage.\n",
+		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS);
+}
+
+static int parse_num(const char *opt, const char *val, unsigned long min, unsigned long max,
+		     unsigned int *out)
+{
+	unsigned long v;
+
+	if (parse_uint_range(val, min, max, &v)) {
+		pr_err("invalid %s '%s': expected a whole number from %lu to %lu", opt, val, min,
+		       max);
+		return -EINVAL;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int add_iface(struct cli_config *cfg, const char *name)
+{
+	if (!*name || strlen(name) >= IF_NAMESIZE) {
+		pr_err("invalid interface name '%s'", name);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->n_ifaces; i++)
+		if (!strcmp(cfg->ifaces[i], name))
+			return 0; /* named twice: watch it once */
+	if (cfg->n_ifaces == CLI_MAX_IFACES) {
+		pr_err("too many interfaces (at most %d)", CLI_MAX_IFACES);
+		return -EINVAL;
+	}
+	cfg->ifaces[cfg->n_ifaces++] = name;
+	return 0;
+}
+
+static int parse_one(struct cli_config *cfg, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'i':
+		return add_iface(cfg, arg);
+	case 'd':
+		if (!*arg) {
+			pr_err("invalid --db: empty path");
+			return -EINVAL;
+		}
+		cfg->db_path = arg;
+		return 0;
+	case 't':
+		return parse_num("--interval", arg, 1, CLI_MAX_INTERVAL, &cfg->interval);
+	case OPT_DURATION:
+		return parse_num("--duration", arg, 1, 10u * 365 * 86400, &cfg->duration);
+	case OPT_MAX_FLOWS:
+		return parse_num("--max-flows", arg, 1, 1u << 24, &cfg->max_flows);
+	case OPT_DETACH:
+		cfg->action = CLI_DETACH;
+		return 0;
+	case 'v':
+		cfg->verbose++;
+		return 0;
+	case 'h':
+		cfg->action = CLI_HELP;
+		return 0;
+	case OPT_VERSION:
+		cfg->action = CLI_VERSION;
+		return 0;
+	default: /* getopt has printed what was wrong */
+		return -EINVAL;
+	}
+}
+
+int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
+{
+	int opt, err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = CLI_RECORD;
+	cfg->db_path = NETMON_DEFAULT_DB;
+	cfg->interval = CLI_DEFAULT_INTERVAL;
+	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
+
+	optind = 1; /* parse may run more than once (tests) */
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, "i:d:t:vh", long_opts, NULL)) != -1) {
+		err = parse_one(cfg, opt, optarg);
+		if (err)
+			return err;
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->action == CLI_HELP)
+		cli_usage(out);
+	else if (cfg->action == CLI_VERSION)
+		fprintf(out, "netmon-record %s (database schema %d, BPF ABI %d)\n", NETMON_VERSION,
+			db_schema_version(), NETMON_ABI_VERSION);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* flow_load.h - open and load bpf/flow.bpf.c (no attaching). */
+#ifndef NETMON_FLOW_LOAD_H
+#define NETMON_FLOW_LOAD_H
+
+#include "snapshot.h"
+
+struct flow_bpf;
+
+/*
+ * Open and load the flow programs with max_flows entries per flow-table
+ * generation (0: NETMON_DEFAULT_MAX_FLOWS). Errors are logged; libbpf's own
+ * messages only at debug verbosity. Returns 0 or -errno.
+ */
+int flow_load(struct flow_bpf **out, unsigned int max_flows);
+void flow_unload(struct flow_bpf *skel);
+
+/* The maps snapshot_open() needs. */
+void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps);
+
+/* Program fds for TC attach and BPF_PROG_TEST_RUN. */
+int flow_prog_fd(struct flow_bpf *skel, int direction);
+
+#endif

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * netmon-record - record per-flow and per-interface traffic into SQLite.
+ *
+ * main() reads as a checklist: each phase has a one-line comment, and the
+ * teardown undoes the phases in reverse.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+#include "attach.h"
+#include "cli.h"
+#include "db.h"
+#include "flow_load.h"
+#include "log.h"
+#include "snapshot.h"
+#include "store.h"
+
+struct recorder {
+	struct cli_config cfg;
+	struct tc_attachment ifaces[CLI_MAX_IFACES];
+	int n_ifaces;
+	struct flow_bpf *skel;
+	struct snapshotter *snap;
+	struct snapshot cur;
+	struct store *store;
+	int sig_fd, timer_fd;
+	int64_t interval_start; /* unix seconds */
+};
+
+/*
+ * SIGTERM (what systemd and the tests send) always stops the recorder.
+ * SIGINT does too, unless it was inherited as ignored: a shell starts
+ * background jobs that way so that ^C in the terminal spares them, and we
+ * keep that promise. Signals are read through signalfd, never in a handler.
+ */
+static int setup_signals(void)
+{
+	struct sigaction old;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaddset(&set, SIGINT);
+	signal(SIGTERM, SIG_DFL);
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		pr_err("sigprocmask: %s", strerror(errno));
+		return -errno;
+	}
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* A CLOCK_REALTIME timer firing on every multiple of interval seconds. */
+static int setup_timer(unsigned int interval)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = interval } };
+	struct timespec now;
+	int fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0) {
+		pr_err("timerfd_create: %s", strerror(errno));
+		return -errno;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	its.it_value.tv_sec = (now.tv_sec / interval + 1) * interval;
+	if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL)) {
+		pr_err("timerfd_settime: %s", strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Snapshot the kernel maps and write them as the interval ending at ts_end. */
+static int record_interval(struct recorder *r, int64_t ts_end)
+{
+	int err = snapshot_take(r->snap, &r->cur);
+
+	if (err)
+		return err;
+	if (ts_end < r->interval_start)
+		ts_end = r->interval_start;
+	err = store_write_interval(r->store, &r->cur, r->interval_start, ts_end);
+	if (err) {
+		pr_err("interval %lld-%lld not written (%zu flows lost)",
+		       (long long)r->interval_start, (long long)ts_end, r->cur.n_flows);
+		/* Keep recording: the next interval may well succeed. */
+	} else {
+		pr_debug("interval %lld-%lld: %zu flows, %zu totals, snapshot %llu us",
+			 (long long)r->interval_start, (long long)ts_end, r->cur.n_flows,
+			 r->cur.n_totals, (unsigned long long)r->cur.duration_us);
+	}
+	r->interval_start = ts_end;
+	return 0;
+}
+
+/* On a timer tick: the interval ends at the last boundary that has passed. */
+static int on_timer(struct recorder *r)
+{
+	uint64_t expirations;
+	struct timespec now;
+
+	if (read(r->timer_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return record_interval(r, now.tv_sec / r->cfg.interval * r->cfg.interval);
+}
+
+/* Poll until a stop signal or --duration; returns 0 or -errno. */
+static int run_loop(struct recorder *r)
+{
+	struct pollfd pfd[2] = { { .fd = r->sig_fd, .events = POLLIN },
+				 { .fd = r->timer_fd, .events = POLLIN } };
+	struct timespec start, now;
+	int timeout = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (r->cfg.duration) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			double left = r->cfg.duration - (now.tv_sec - start.tv_sec) -
+				      (now.tv_nsec - start.tv_nsec) / 1e9;
+			if (left <= 0)
+				return 0;
+			timeout = (int)(left * 1000) + 1;
+		}
+		if (poll(pfd, 2, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(r->sig_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+				pr_info("signal %d: writing the last interval", si.ssi_signo);
+				return 0;
+			}
+		}
+		if ((pfd[1].revents & POLLIN) && on_timer(r))
+			return -EIO;
+	}
+}
+
+/* The interfaces named with -i, or every suitable one. */
+static int choose_ifaces(struct recorder *r)
+{
+	int n;
+
+	if (!r->cfg.n_ifaces) {
+		n = attach_default_ifaces(r->ifaces, CLI_MAX_IFACES);
+		if (n < 0)
+			return n;
+		r->n_ifaces = n;
+		return 0;
+	}
+	for (int i = 0; i < r->cfg.n_ifaces; i++) {
+		int err = attach_check_iface(r->cfg.ifaces[i], &r->ifaces[i]);
+
+		if (err)
+			return err;
+	}
+	r->n_ifaces = r->cfg.n_ifaces;
+	return 0;
+}
+
+/* The default database's directory is ours to create, private (0750). */
+static int ensure_db_dir(const char *path)
+{
+	if (strcmp(path, NETMON_DEFAULT_DB))
+		return 0;
+	if (mkdir("/var/lib/netmon", 0750) && errno != EEXIST) {
+		pr_err("cannot create /var/lib/netmon: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int attach_all(struct recorder *r)
+{
+	int in = flow_prog_fd(r->skel, NETMON_DIR_IN), out = flow_prog_fd(r->skel, NETMON_DIR_OUT);
+
+	for (int i = 0; i < r->n_ifaces; i++) {
+		int err = attach_tc(&r->ifaces[i], in, out);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void detach_all(struct recorder *r)
+{
+	for (int i = r->n_ifaces - 1; i >= 0; i--)
+		attach_detach(&r->ifaces[i]);
+}
+
+static void log_ready(const struct recorder *r)
+{
+	char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)] = "";
+
+	for (int i = 0; i < r->n_ifaces; i++) {
+		if (i)
+			strcat(names, ", ");
+		strcat(names, r->ifaces[i].name);
+	}
+	pr_info("recording on %s into %s every %u s", names, r->cfg.db_path, r->cfg.interval);
+}
+
+static int detach_stale(const struct cli_config *cfg)
+{
+	int err = 0;
+
+	if (!cfg->n_ifaces) {
+		pr_err("--detach needs the interfaces to clean: -i IFACE");
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < cfg->n_ifaces; i++)
+		err |= attach_remove_stale(cfg->ifaces[i]);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int record(struct recorder *r)
+{
+	struct timespec now;
+	int err;
+
+	/* Interfaces, then the kernel side (needs privileges), then the file. */
+	err = choose_ifaces(r);
+	if (!err)
+		err = flow_load(&r->skel, r->cfg.max_flows);
+	if (!err)
+		err = ensure_db_dir(r->cfg.db_path);
+	if (!err)
+		err = store_open(&r->store, r->cfg.db_path);
+	if (!err) {
+		struct snapshot_maps maps;
+
+		flow_snapshot_maps(r->skel, &maps);
+		err = snapshot_open(&r->snap, &maps);
+	}
+	/* Timer before attaching, so that counting starts with an interval open. */
+	if (!err && (r->timer_fd = setup_timer(r->cfg.interval)) < 0)
+		err = r->timer_fd;
+	if (err)
+		return err;
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->interval_start = now.tv_sec;
+	/* Attach; from here on every packet is counted. */
+	err = attach_all(r);
+	if (err)
+		return err;
+	log_ready(r);
+	err = run_loop(r);
+	/* Detach first, so that the last snapshot holds every counted packet. */
+	detach_all(r);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (record_interval(r, now.tv_sec + (now.tv_nsec > 0)) && !err)
+		err = -EIO;
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct recorder r = { .sig_fd = -1, .timer_fd = -1 };
+	int err;
+
+	/* Arguments. */
+	log_init("netmon-record", LOG_INFO);
+	if (cli_parse(argc, argv, &r.cfg, stdout))
+		return EXIT_USAGE;
+	if (r.cfg.action == CLI_HELP || r.cfg.action == CLI_VERSION)
+		return EXIT_SUCCESS;
+	if (r.cfg.verbose)
+		log_init("netmon-record", LOG_DEBUG);
+	if (r.cfg.action == CLI_DETACH)
+		return detach_stale(&r.cfg);
+
+	/* Signals are read from a signalfd in the main loop. */
+	r.sig_fd = setup_signals();
+	if (r.sig_fd < 0)
+		return EXIT_FAILURE;
+
+	/* Record until told to stop; every phase is undone below. */
+	err = record(&r);
+
+	/* Teardown, in reverse. */
+	detach_all(&r);
+	if (r.timer_fd >= 0)
+		close(r.timer_fd);
+	snapshot_free(&r.cur);
+	snapshot_close(r.snap);
+	store_close(r.store);
+	flow_unload(r.skel);
+	close(r.sig_fd);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}

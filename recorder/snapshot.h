@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * snapshot.h - take one interval's counters out of the kernel, exactly once.
+ *
+ * The BPF programs write only to the active generation of the flow and totals
+ * maps. snapshot_take() flips the generation, waits until no program can still
+ * be writing to the old one (an RCU grace period, obtained by updating the
+ * map-in-map that holds it), then drains the old generation with batched
+ * lookup-and-delete. A packet is thus counted in exactly one snapshot: the
+ * one of the generation it read when its program started.
+ */
+#ifndef NETMON_SNAPSHOT_H
+#define NETMON_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "netmon_user.h"
+
+struct flow_record {
+	struct flow_key key;
+	struct flow_counters c;
+};
+
+/* Totals with the per-CPU values already summed. */
+struct total_record {
+	struct total_key key;
+	struct total_counters c;
+};
+
+struct snapshot {
+	struct flow_record *flows;
+	size_t n_flows, cap_flows;
+	struct total_record *totals;
+	size_t n_totals, cap_totals;
+	struct timespec wall;  /* CLOCK_REALTIME at the flip: the interval's end */
+	uint64_t mono_ns;      /* CLOCK_MONOTONIC_COARSE at the flip */
+	uint64_t duration_us;  /* time taken by flip + drain */
+};
+
+/* File descriptors of the maps a snapshotter works on (see bpf/flow.bpf.c). */
+struct snapshot_maps {
+	int flow_gens;                    /* ARRAY_OF_MAPS of the flow tables */
+	int total_gens;                   /* ARRAY_OF_MAPS of the totals */
+	int flows[NETMON_GENERATIONS];    /* HASH flow_key -> flow_counters */
+	int totals[NETMON_GENERATIONS];   /* PERCPU_HASH total_key -> total_counters */
+	volatile __u32 *active_gen;       /* the programs' .bss variable (mmapped) */
+};
+
+struct snapshotter;
+
+/* Returns 0 or -errno. */
+int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps);
+void snapshot_close(struct snapshotter *s);
+
+/* Flip, wait, drain into snap (its arrays are reused and grown). 0 or -errno. */
+int snapshot_take(struct snapshotter *s, struct snapshot *snap);
+void snapshot_free(struct snapshot *snap);
+
+/* Map fds of a loaded flow skeleton: flow_snapshot_maps() in flow_load.h. */
+#endif

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * store.c - one BEGIN IMMEDIATE transaction per interval, with statements
+ * prepared once and parameters always bound (never formatted into SQL).
+ * Addresses and interface names are interned into dimension tables so that
+ * a flow row holds small integers; docs/schema.md describes the tables.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "db.h"
+#include "log.h"
+#include "store.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define NETMON_ABI_STR STR(NETMON_ABI_VERSION)
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INTERVAL,
+	ST_INTERVAL_WRITE_US,
+	ST_ADDRESS,
+	ST_IFACE,
+	ST_FLOW,
+	ST_TRAFFIC,
+	ST_COUNT,
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us) "
+			"VALUES (?1, ?2, ?3, ?4, 0) RETURNING id",
+	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
+	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
+	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
+		       "ON CONFLICT (bin) DO UPDATE SET family = excluded.family RETURNING id",
+	[ST_IFACE] = "INSERT INTO interfaces (name) VALUES (?1) "
+		     "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+	[ST_FLOW] = "INSERT INTO flows (interval_id, iface_id, direction, protocol, src_id, "
+		    "src_port, dst_id, dst_port, packets, bytes, tcp_flags, syn, fin, rst, "
+		    "first_ms, last_ms) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_TRAFFIC] = "INSERT INTO traffic (interval_id, iface_id, direction, kind, family, "
+		       "protocol, packets, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		       "ON CONFLICT DO UPDATE SET packets = packets + excluded.packets, "
+		       "bytes = bytes + excluded.bytes",
+};
+
+/* ifindex -> interface id, valid for one interval (names can change). */
+struct iface_cache {
+	int ifindex;
+	int64_t id;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+	struct iface_cache ifaces[64];
+	int n_ifaces;
+};
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int sql_fail(struct store *st, const char *what)
+{
+	int rc = sqlite3_extended_errcode(st->db);
+
+	pr_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+}
+
+/* Step a statement that returns nothing (or whose rows we do not need). */
+static int step_done(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->st[id];
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_fail(st, stmt_sql[id]);
+	return 0;
+}
+
+/* Step a statement that RETURNING one id. */
+static int step_id(struct store *st, enum stmt_id id, int64_t *out)
+{
+	sqlite3_stmt *s = st->st[id];
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return sql_fail(st, stmt_sql[id]);
+	return 0;
+}
+
+int store_open(struct store **out, const char *path)
+{
+	struct store *st;
+	int err;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		return -ENOMEM;
+	}
+	err = db_open(path, DB_READ_WRITE, &st->db);
+	if (err)
+		goto fail;
+	/* Which contract wrote the rows (netmon.h), for whoever reads them later. */
+	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', "
+			      NETMON_ABI_STR ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	if (err)
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &st->st[i], NULL) != SQLITE_OK) {
+			err = sql_fail(st, "preparing statements");
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return err;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->st[i]);
+	db_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+static int intern_iface(struct store *st, int ifindex, int64_t *id)
+{
+	char name[IF_NAMESIZE + 8];
+	int err;
+
+	for (int i = 0; i < st->n_ifaces; i++) {
+		if (st->ifaces[i].ifindex == ifindex) {
+			*id = st->ifaces[i].id;
+			return 0;
+		}
+	}
+	/* An interface gone since the packet: keep its traffic under its index. */
+	if (!if_indextoname((unsigned int)ifindex, name))
+		snprintf(name, sizeof(name), "if%d", ifindex);
+	sqlite3_bind_text(st->st[ST_IFACE], 1, name, -1, SQLITE_TRANSIENT);
+	err = step_id(st, ST_IFACE, id);
+	if (!err && st->n_ifaces < (int)(sizeof(st->ifaces) / sizeof(st->ifaces[0])))
+		st->ifaces[st->n_ifaces++] = (struct iface_cache){ ifindex, *id };
+	return err;
+}
+
+static int intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	sqlite3_stmt *s = st->st[ST_ADDRESS];
+	char text[INET6_ADDRSTRLEN];
+	int len = family == NETMON_FAMILY_V4 ? 4 : 16;
+
+	inet_ntop(family == NETMON_FAMILY_V4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+	sqlite3_bind_int(s, 1, family);
+	sqlite3_bind_blob(s, 2, addr, len, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
+	return step_id(st, ST_ADDRESS, id);
+}
+
+/* Kernel CLOCK_MONOTONIC_COARSE ns -> ms after ts_start, via the flip time. */
+static int64_t mono_to_offset_ms(const struct snapshot *snap, uint64_t mono_ns, int64_t ts_start)
+{
+	int64_t wall_ms = (int64_t)snap->wall.tv_sec * 1000 + snap->wall.tv_nsec / 1000000;
+	int64_t ago_ms = ((int64_t)snap->mono_ns - (int64_t)mono_ns) / 1000000;
+
+	return wall_ms - ago_ms - ts_start * 1000;
+}
+
+static int write_flow(struct store *st, const struct snapshot *snap, int64_t interval_id,
+		      int64_t ts_start, const struct flow_record *r)
+{
+	sqlite3_stmt *s = st->st[ST_FLOW];
+	int64_t iface, src, dst;
+	int err;
+
+	err = intern_iface(st, (int)r->key.ifindex, &iface);
+	if (!err)
+		err = intern_address(st, r->key.family, r->key.src, &src);
+	if (!err)
+		err = intern_address(st, r->key.family, r->key.dst, &dst);
+	if (err)
+		return err;
+	sqlite3_bind_int64(s, 1, interval_id);
+	sqlite3_bind_int64(s, 2, iface);
+	sqlite3_bind_int(s, 3, r->key.direction);
+	sqlite3_bind_int(s, 4, r->key.protocol);
+	sqlite3_bind_int64(s, 5, src);
+	sqlite3_bind_int(s, 6, r->key.src_port);
+	sqlite3_bind_int64(s, 7, dst);
+	sqlite3_bind_int(s, 8, r->key.dst_port);
+	sqlite3_bind_int64(s, 9, (int64_t)r->c.packets);
+	sqlite3_bind_int64(s, 10, (int64_t)r->c.bytes);
+	sqlite3_bind_int(s, 11, (int)r->c.tcp_flags);
+	sqlite3_bind_int64(s, 12, r->c.syn);
+	sqlite3_bind_int64(s, 13, r->c.fin);
+	sqlite3_bind_int64(s, 14, r->c.rst);
+	sqlite3_bind_int64(s, 15, mono_to_offset_ms(snap, r->c.first_seen_ns, ts_start));
+	sqlite3_bind_int64(s, 16, mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start));
+	return step_done(st, ST_FLOW);
+}
+
+static int write_total(struct store *st, int64_t interval_id, const struct total_record *r)
+{
+	sqlite3_stmt *s = st->st[ST_TRAFFIC];
+	int64_t iface;
+	int err = intern_iface(st, (int)r->key.ifindex, &iface);
+
+	if (err)
+		return err;
+	sqlite3_bind_int64(s, 1, interval_id);
+	sqlite3_bind_int64(s, 2, iface);
+	sqlite3_bind_int(s, 3, r->key.direction);
+	sqlite3_bind_int(s, 4, r->key.kind);
+	sqlite3_bind_int(s, 5, r->key.family);
+	sqlite3_bind_int(s, 6, r->key.protocol);
+	sqlite3_bind_int64(s, 7, (int64_t)r->c.packets);
+	sqlite3_bind_int64(s, 8, (int64_t)r->c.bytes);
+	return step_done(st, ST_TRAFFIC);
+}
+
+static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+		      int64_t ts_end)
+{
+	sqlite3_stmt *s = st->st[ST_INTERVAL];
+	int64_t t0 = now_us(), id;
+	int err;
+
+	sqlite3_bind_int64(s, 1, ts_start);
+	sqlite3_bind_int64(s, 2, ts_end);
+	sqlite3_bind_int64(s, 3, (int64_t)snap->n_flows);
+	sqlite3_bind_int64(s, 4, (int64_t)snap->duration_us);
+	err = step_id(st, ST_INTERVAL, &id);
+	for (size_t i = 0; !err && i < snap->n_flows; i++)
+		err = write_flow(st, snap, id, ts_start, &snap->flows[i]);
+	for (size_t i = 0; !err && i < snap->n_totals; i++)
+		err = write_total(st, id, &snap->totals[i]);
+	if (err)
+		return err;
+	s = st->st[ST_INTERVAL_WRITE_US];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now_us() - t0);
+	return step_done(st, ST_INTERVAL_WRITE_US);
+}
+
+int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,
+			 int64_t ts_end)
+{
+	int err;
+
+	st->n_ifaces = 0; /* re-resolve names once per interval */
+	err = step_done(st, ST_BEGIN);
+	if (err)
+		return err;
+	err = write_rows(st, snap, ts_start, ts_end);
+	if (!err)
+		err = step_done(st, ST_COMMIT);
+	if (err && !sqlite3_get_autocommit(st->db))
+		step_done(st, ST_ROLLBACK);
+	return err;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* store.h - writing intervals into the database. */
+#ifndef NETMON_STORE_H
+#define NETMON_STORE_H
+
+#include <stdint.h>
+#include <time.h>
+#include "snapshot.h"
+
+struct store;
+
+/* Open (create, migrate) the database at path for writing. 0 or -errno. */
+int store_open(struct store **out, const char *path);
+void store_close(struct store *st);
+
+/*
+ * Write one interval [ts_start, ts_end) (unix seconds) with the snapshot's
+ * flows and totals, in one transaction: all of it or none of it.
+ * Returns 0 or -errno (the transaction is rolled back).
+ */
+int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,
+			 int64_t ts_end);
+
+#endif

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# run-all.sh [unit|bpf|cli|e2e ...] - run the test suites, closing with one
+# line "N passed, N failed, N skipped".
+#
+# Every suite speaks TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and bats
+# files. A program that exits non-zero without reporting a failed test counts
+# as one failure, so a crash can never pass. BPF and end-to-end suites need
+# root; without it they fail rather than skip, since skipping would hide that
+# the real thing was never tested.
+set -u
+O=${O:-build}
+export O
+cd "$(dirname "$0")/.." || exit 1
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit bpf cli e2e)
+
+pass=0 fail=0 skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# run_tap NAME CMD...: run one TAP producer, echo its output, count results.
+run_tap() {
+	local name=$1 rc p f s
+	shift
+	echo "# --- $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
+	s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$log" | head -1)
+	f=$(grep -cE '^not ok [0-9]+' "$log" | head -1)
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc without reporting a failure"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+}
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not ok - the $1 tests need root (BPF and network namespaces)"
+		fail=$((fail + 1))
+		return 1
+	fi
+}
+
+for suite in "${suites[@]}"; do
+	case $suite in
+	unit)
+		for t in "$O"/tests/unit/test_*; do
+			[ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$t" "$t"
+		done ;;
+	bpf)
+		need_root bpf || continue
+		for t in "$O"/tests/bpf/test_*; do
+			[ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$t" "$t"
+		done ;;
+	cli)
+		for t in tests/cli/*.bats; do
+			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
+		done ;;
+	e2e)
+		need_root e2e || continue
+		for t in tests/e2e/*.bats; do
+			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
+		done ;;
+	*)
+		echo "run-all.sh: unknown suite '$suite' (unit, bpf, cli, e2e)" >&2
+		exit 64 ;;
+	esac
+done
+
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
