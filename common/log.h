@@ -3,7 +3,7 @@
 #ifndef NETMON_LOG_H
 #define NETMON_LOG_H
 
-enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level { LOG_SILENT = -1, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* Program name for the prefix and the most verbose level printed. */
 void log_init(const char *prog, enum log_level max);

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_store.c - the store and db_open against real temporary files:
+ * intervals written through store_write_interval() read back exactly through
+ * the documented views; files that are not ours are refused untouched.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include "db.h"
+#include "log.h"
+#include "store.h"
+#include <errno.h>
+
+static char dir[] = "/tmp/netmon-test-store-XXXXXX";
+
+static void path_in_dir(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", dir, name);
+}
+
+static int setup(void **state)
+{
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static struct flow_record flow(int family, const char *src, const char *dst, int proto,
+			       int sport, int dport, int dir_, uint64_t packets, uint64_t bytes)
+{
+	struct flow_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.key.ifindex = 1; /* lo: exists everywhere */
+	r.key.family = family;
+	r.key.protocol = proto;
+	r.key.direction = dir_;
+	r.key.src_port = sport;
+	r.key.dst_port = dport;
+	inet_pton(family == 4 ? AF_INET : AF_INET6, src, r.key.src);
+	inet_pton(family == 4 ? AF_INET : AF_INET6, dst, r.key.dst);
+	r.c.packets = packets;
+	r.c.bytes = bytes;
+	r.c.syn = 1;
+	r.c.tcp_flags = 0x12;
+	return r;
+}
+
+/* One integer from a query, asserting it returns a row. */
+static long long q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void test_interval_round_trip(void **state)
+{
+	struct flow_record flows[3];
+	struct total_record totals[2];
+	struct snapshot snap = { .flows = flows, .n_flows = 3, .totals = totals, .n_totals = 2 };
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 6, 40000, 80, 1, 10, 5000);
+	flows[1] = flow(6, "2001:db8::1", "2001:db8::2", 17, 53, 5353, 0, 3, 300);
+	flows[2] = flow(4, "198.18.0.2", "198.18.0.1", 6, 80, 40000, 0, 7, 9000000000ull);
+	memset(totals, 0, sizeof(totals));
+	totals[0].key = (struct total_key){ .ifindex = 1, .direction = 1, .family = 4,
+					    .protocol = 6, .kind = NETMON_KIND_IP };
+	totals[0].c = (struct total_counters){ 10, 5000 };
+	totals[1].key = (struct total_key){ .ifindex = 1, .direction = 0,
+					    .kind = NETMON_KIND_NON_IP };
+	totals[1].c = (struct total_counters){ 2, 84 };
+	clock_gettime(CLOCK_REALTIME, &snap.wall);
+
+	path_in_dir(path, sizeof(path), "rt.db");
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(store_write_interval(st, &snap, 1000, 1060), 0);
+	assert_int_equal(store_write_interval(st, &snap, 1060, 1120), 0);
+	store_close(st);
+
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log"), 6);
+	assert_int_equal(q_int(db, "SELECT sum(bytes) FROM flow_log WHERE src = '198.18.0.2'"),
+			 18000000000ll);
+	assert_int_equal(q_int(db, "SELECT packets FROM flow_log WHERE src = '2001:db8::1' "
+				   "AND dst = '2001:db8::2' AND src_port = 53 AND dst_port = 5353 "
+				   "AND protocol = 17 AND family = 6 AND direction = 'in' "
+				   "AND ts_start = 1000 AND ts_end = 1060 AND interface = 'lo'"),
+			 3);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log WHERE direction = 'out' "
+				   "AND syn = 1 AND tcp_flags = 18 AND fin = 0 AND rst = 0"),
+			 2);
+	/* The non-IP total is not traffic; it is collector health. */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM traffic_log"), 2);
+	assert_int_equal(q_int(db, "SELECT sum(bytes) FROM traffic_log WHERE protocol = 6 "
+				   "AND direction = 'out' AND family = 4"),
+			 10000);
+	assert_int_equal(q_int(db, "SELECT sum(non_ip) FROM collector_log"), 4);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM addresses"), 4);
+	assert_int_equal(q_int(db, "SELECT value FROM meta WHERE key = 'bpf_abi'"),
+			 NETMON_ABI_VERSION);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(q_int(db, "PRAGMA application_id"), NETMON_APPLICATION_ID);
+	db_close(db);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void assert_file_is(const char *path, const char *text)
+{
+	char buf[256] = "";
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = 0;
+	fclose(f);
+	assert_string_equal(buf, text);
+}
+
+static void test_refuses_garbage_untouched(void **state)
+{
+	const char *text = "this is not a database, and must stay exactly as it is\n";
+	struct store *st;
+	char path[256];
+
+	path_in_dir(path, sizeof(path), "garbage.db");
+	write_file(path, text);
+	assert_int_not_equal(store_open(&st, path), 0);
+	assert_file_is(path, text);
+}
+
+static void test_refuses_foreign_and_newer(void **state)
+{
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	path_in_dir(path, sizeof(path), "foreign.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&st, path), -EINVAL);
+
+	path_in_dir(path, sizeof(path), "newer.db");
+	assert_int_equal(store_open(&st, path), 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&st, path), -EPROTO);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), -EPROTO);
+}
+
+static void test_read_only_never_creates(void **state)
+{
+	sqlite3 *db;
+	char path[256];
+
+	path_in_dir(path, sizeof(path), "absent.db");
+	assert_int_not_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void test_unwritable_path(void **state)
+{
+	struct store *st;
+
+	assert_int_not_equal(store_open(&st, "/proc/netmon-cannot-be-here.db"), 0);
+	assert_null(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_interval_round_trip),
+		cmocka_unit_test(test_refuses_garbage_untouched),
+		cmocka_unit_test(test_refuses_foreign_and_newer),
+		cmocka_unit_test(test_read_only_never_creates),
+		cmocka_unit_test(test_unwritable_path),
+	};
+
+	log_init("test_store", LOG_SILENT);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
