@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * flow.bpf.c - per-flow and per-interface counters from TC clsact ingress and
- * egress. The programs only read the packet and always return TC_ACT_UNSPEC
- * (carry on with the next filter / the default action): the observer never
- * drops or alters a packet.
+ * egress, or XDP ingress. The programs only read the packet and always let it
+ * go on (TC_ACT_UNSPEC: the next filter / the default action; XDP_PASS): the
+ * observer never drops or alters a packet.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -123,27 +123,35 @@ static __always_inline long add_flow(void *flows, struct parsed *p, __u64 packet
 	return 0;
 }
 
-/*
- * Wire packets and L3 bytes of one skb. A GSO/GRO super-packet stands for
- * gso_segs wire packets, each with its own copy of the IP and TCP/UDP
- * headers; its payload is the skb's L3 length minus one copy of them.
- */
-static __always_inline void wire_size(struct __sk_buff *skb, struct parsed *p, __u64 *packets,
-				      __u64 *bytes)
-{
-	__u32 segs = skb->gso_segs;
-	__u32 l3_avail = skb->len > p->l3_off ? skb->len - p->l3_off : 0;
+/* What the hook tells about a packet besides its bytes. */
+struct pkt_meta {
+	__u32 ifindex;
+	__u32 len;  /* bytes from the Ethernet header to the end, all fragments */
+	__u32 segs; /* GSO segments (0 or 1: a plain packet) */
+};
 
-	if (segs <= 1) {
+/*
+ * Wire packets and L3 bytes of one packet. A GSO/GRO super-packet stands for
+ * segs wire packets, each with its own copy of the IP and TCP/UDP headers;
+ * its payload is the L3 length minus one copy of them.
+ */
+static __always_inline void wire_size(const struct pkt_meta *m, const struct parsed *p,
+				      __u64 *packets, __u64 *bytes)
+{
+	__u32 l3_avail = m->len > p->l3_off ? m->len - p->l3_off : 0;
+
+	if (m->segs <= 1) {
 		*packets = 1;
 		*bytes = p->l3_len ? p->l3_len : l3_avail;
 		return;
 	}
-	*packets = segs;
-	*bytes = l3_avail + (__u64)(segs - 1) * (p->l3_hdr_len + p->l4_hdr_len);
+	*packets = m->segs;
+	*bytes = l3_avail + (__u64)(m->segs - 1) * (p->l3_hdr_len + p->l4_hdr_len);
 }
 
-static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
+/* Count one packet into the active generation; every hook ends up here. */
+static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt_meta *m,
+					 __u8 direction)
 {
 	struct parsed p = {};
 	struct total_key tk = {};
@@ -155,19 +163,19 @@ static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
 	flows = bpf_map_lookup_elem(&flow_gens, &gen);
 	totals = bpf_map_lookup_elem(&total_gens, &gen);
 	if (!flows || !totals)
-		return TC_ACT_UNSPEC_;
+		return;
 
-	tk.ifindex = skb->ifindex;
+	tk.ifindex = m->ifindex;
 	tk.direction = direction;
-	verdict = parse_packet(skb, 0, &p);
+	verdict = parse_packet(ctx, is_xdp, &p);
 	if (verdict != PARSE_IP) {
 		tk.kind = verdict == PARSE_NON_IP ? NETMON_KIND_NON_IP : NETMON_KIND_MALFORMED;
-		add_total(totals, &tk, skb->gso_segs > 1 ? skb->gso_segs : 1, skb->len);
-		return TC_ACT_UNSPEC_;
+		add_total(totals, &tk, m->segs > 1 ? m->segs : 1, m->len);
+		return;
 	}
 
-	wire_size(skb, &p, &packets, &bytes);
-	p.key.ifindex = skb->ifindex;
+	wire_size(m, &p, &packets, &bytes);
+	p.key.ifindex = m->ifindex;
 	p.key.direction = direction;
 	tk.family = p.key.family;
 	tk.protocol = p.key.protocol;
@@ -176,6 +184,13 @@ static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
 		tk.kind = NETMON_KIND_TABLE_FULL;
 		add_total(totals, &tk, packets, bytes);
 	}
+}
+
+static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
+{
+	struct pkt_meta m = { .ifindex = skb->ifindex, .len = skb->len, .segs = skb->gso_segs };
+
+	count_packet(skb, 0, &m, direction);
 	return TC_ACT_UNSPEC_;
 }
 
@@ -189,4 +204,17 @@ SEC("tc")
 int netmon_tc_egress(struct __sk_buff *skb)
 {
 	return count_skb(skb, NETMON_DIR_OUT);
+}
+
+/*
+ * XDP sees received packets only, before any skb exists (no GSO: a
+ * multi-buffer frame is one wire packet). Egress stays with TC.
+ */
+SEC("xdp")
+int netmon_xdp_ingress(struct xdp_md *ctx)
+{
+	struct pkt_meta m = { .ifindex = ctx->ingress_ifindex, .len = bpf_xdp_get_buff_len(ctx) };
+
+	count_packet(ctx, 1, &m, NETMON_DIR_IN);
+	return XDP_PASS;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * attach.c - clsact ingress/egress filters, as libbpf-bootstrap's tc.c does
- * it: create the clsact qdisc only when absent and remove only what we made.
+ * attach.c - clsact ingress/egress filters (and XDP for ingress when asked),
+ * the TC part as libbpf-bootstrap's tc.c does it: create the clsact qdisc only when absent and remove only what we made.
  * libbpf 1.1 has no TCX links, so a filter outlives a crashed loader; the
  * --detach action removes ours by handle and priority.
  */
@@ -10,6 +10,9 @@
 #include <string.h>
 #include <net/if.h>
 #include <linux/if_arp.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "log.h"
@@ -31,11 +34,12 @@ static long sysfs_net_long(const char *name, const char *file)
 	return v;
 }
 
-int attach_check_iface(const char *name, struct tc_attachment *a)
+int attach_check_iface(const char *name, struct attachment *a)
 {
 	long type, flags;
 
 	memset(a, 0, sizeof(*a));
+	a->xdp_prog_fd = -1;
 	a->ifindex = (int)if_nametoindex(name);
 	if (!a->ifindex) {
 		pr_err("no such interface: %s", name);
@@ -57,7 +61,7 @@ int attach_check_iface(const char *name, struct tc_attachment *a)
 	return 0;
 }
 
-int attach_default_ifaces(struct tc_attachment *out, int max)
+int attach_default_ifaces(struct attachment *out, int max)
 {
 	struct if_nameindex *all = if_nameindex(), *it;
 	int n = 0;
@@ -73,6 +77,7 @@ int attach_default_ifaces(struct tc_attachment *out, int max)
 		    sysfs_net_long(it->if_name, "type") != ARPHRD_ETHER)
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
+		out[n].xdp_prog_fd = -1;
 		snprintf(out[n].name, sizeof(out[n].name), "%s", it->if_name);
 		out[n].ifindex = (int)it->if_index;
 		n++;
@@ -83,7 +88,7 @@ int attach_default_ifaces(struct tc_attachment *out, int max)
 	return n ? n : -ENODEV;
 }
 
-static int attach_one(struct tc_attachment *a, enum bpf_tc_attach_point where, int prog_fd)
+static int attach_one(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
@@ -100,7 +105,7 @@ static int attach_one(struct tc_attachment *a, enum bpf_tc_attach_point where, i
 	return err;
 }
 
-static void detach_one(struct tc_attachment *a, enum bpf_tc_attach_point where)
+static void detach_one(struct attachment *a, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
@@ -112,7 +117,50 @@ static void detach_one(struct tc_attachment *a, enum bpf_tc_attach_point where)
 			where == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
 }
 
-int attach_tc(struct tc_attachment *a, int prog_in, int prog_out)
+/*
+ * Native XDP where the driver supports it; otherwise generic (skb) mode,
+ * which works everywhere at the cost of an skb per packet.
+ */
+static int attach_xdp(struct attachment *a, int prog_fd)
+{
+	unsigned int flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE;
+	int err = bpf_xdp_attach(a->ifindex, prog_fd, flags, NULL);
+
+	if (err && err != -EEXIST && err != -EBUSY) {
+		pr_debug("%s: native XDP refused (%s), trying generic mode", a->name,
+			 strerror(-err));
+		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
+		err = bpf_xdp_attach(a->ifindex, prog_fd, flags, NULL);
+	}
+	if (err == -EEXIST || err == -EBUSY) {
+		pr_err("%s: an XDP program is already attached; netmon does not replace it "
+		       "(if it is netmon's, left by a crash: 'netmon-record --detach -i %s')",
+		       a->name, a->name);
+		return err;
+	}
+	if (err) {
+		pr_err("%s: attaching the XDP program failed: %s", a->name, strerror(-err));
+		return err;
+	}
+	a->xdp_prog_fd = prog_fd;
+	a->xdp_flags = flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
+	pr_info("%s: XDP attached in %s mode", a->name,
+		flags & XDP_FLAGS_DRV_MODE ? "native" : "generic");
+	return 0;
+}
+
+/* Remove our XDP program only: REPLACE with old_prog_fd fails if it changed. */
+static void detach_xdp(struct attachment *a)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = a->xdp_prog_fd);
+	int err = bpf_xdp_attach(a->ifindex, -1, a->xdp_flags | XDP_FLAGS_REPLACE, &opts);
+
+	if (err)
+		pr_warn("%s: removing the XDP program failed: %s", a->name, strerror(-err));
+	a->xdp_prog_fd = -1;
+}
+
+int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
 		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
@@ -123,10 +171,16 @@ int attach_tc(struct tc_attachment *a, int prog_in, int prog_out)
 		return err;
 	}
 	a->hook_created = !err;
-	err = attach_one(a, BPF_TC_INGRESS, prog_in);
-	if (err)
-		goto undo;
-	a->attached_in = 1;
+	if (xdp_in >= 0) {
+		err = attach_xdp(a, xdp_in);
+		if (err)
+			goto undo;
+	} else {
+		err = attach_one(a, BPF_TC_INGRESS, prog_in);
+		if (err)
+			goto undo;
+		a->attached_in = 1;
+	}
 	err = attach_one(a, BPF_TC_EGRESS, prog_out);
 	if (err)
 		goto undo;
@@ -137,8 +191,10 @@ undo:
 	return err;
 }
 
-void attach_detach(struct tc_attachment *a)
+void attach_detach(struct attachment *a)
 {
+	if (a->xdp_prog_fd >= 0)
+		detach_xdp(a);
 	if (a->attached_in)
 		detach_one(a, BPF_TC_INGRESS);
 	if (a->attached_out)
@@ -152,9 +208,34 @@ void attach_detach(struct tc_attachment *a)
 	a->attached_in = a->attached_out = a->hook_created = 0;
 }
 
+/* Our XDP program, when it is the one attached to ifindex (a crash leaves it). */
+static int remove_stale_xdp(const struct attachment *a)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 id = 0, len = sizeof(info);
+	int fd, ours, err;
+
+	if (bpf_xdp_query_id(a->ifindex, 0, &id) || !id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	/* Program names are cut to 15 characters by the kernel. */
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strncmp(info.name, "netmon_xdp_ingress", sizeof(info.name) - 1);
+	if (!ours) {
+		close(fd);
+		return 0;
+	}
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
+	err = bpf_xdp_attach(a->ifindex, -1, XDP_FLAGS_REPLACE, &opts);
+	close(fd);
+	return err ? 0 : 1;
+}
+
 int attach_remove_stale(const char *name)
 {
-	struct tc_attachment a = { 0 };
+	struct attachment a = { 0 };
 	int removed = 0;
 
 	a.ifindex = (int)if_nametoindex(name);
@@ -172,7 +253,8 @@ int attach_remove_stale(const char *name)
 		if (!bpf_tc_detach(&hook, &opts))
 			removed++;
 	}
+	removed += remove_stale_xdp(&a);
 	if (removed)
-		pr_info("%s: removed %d netmon filter(s)", name, removed);
+		pr_info("%s: removed %d netmon filter(s)/program(s)", name, removed);
 	return 0;
 }

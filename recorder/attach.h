@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* attach.h - interfaces to watch, and the clsact filters on them. */
+/* attach.h - interfaces to watch, and the TC filters / XDP programs on them. */
 #ifndef NETMON_ATTACH_H
 #define NETMON_ATTACH_H
 
@@ -9,30 +9,36 @@
 #define ATTACH_TC_HANDLE 0x6e6d
 #define ATTACH_TC_PRIORITY 1
 
-struct tc_attachment {
+struct attachment {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	int hook_created; /* we created clsact, so we remove it */
-	int attached_in, attached_out;
+	int attached_in, attached_out; /* TC filters */
+	int xdp_prog_fd;               /* >= 0 once our XDP program is attached */
+	unsigned int xdp_flags;        /* the mode it was attached in */
 };
 
 /*
  * Check that name exists, is up and Ethernet-framed (or loopback). Fills
  * a->name and a->ifindex. Logs one line and returns -errno otherwise.
  */
-int attach_check_iface(const char *name, struct tc_attachment *a);
+int attach_check_iface(const char *name, struct attachment *a);
 
 /*
  * Every interface that is up, Ethernet-framed and not loopback, at most max.
  * Returns how many, or -errno.
  */
-int attach_default_ifaces(struct tc_attachment *out, int max);
+int attach_default_ifaces(struct attachment *out, int max);
 
-/* Attach prog_in to ingress and prog_out to egress; on failure undo all. */
-int attach_tc(struct tc_attachment *a, int prog_in, int prog_out);
+/*
+ * Count ingress with prog_in (TC) or, when xdp_in >= 0, with the XDP program
+ * xdp_in (native where the driver has it, generic otherwise), and egress with
+ * the TC program prog_out. On failure everything done here is undone.
+ */
+int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in);
 
-/* Remove what attach_tc() added (and clsact when we created it). */
-void attach_detach(struct tc_attachment *a);
+/* Remove what attach_hooks() added (and clsact when we created it). */
+void attach_detach(struct attachment *a);
 
 /* Remove netmon filters left on name by a crashed recorder; 0 if none. */
 int attach_remove_stale(const char *name);

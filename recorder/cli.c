@@ -13,7 +13,7 @@
 #define NETMON_VERSION "0.1.0"
 #endif
 
-enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_DETACH, OPT_VERSION };
+enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_HOOK, OPT_DETACH, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
@@ -21,6 +21,7 @@ static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, 't' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -42,6 +43,9 @@ void cli_usage(FILE *out)
 		"      --duration SECS    stop after SECS seconds (default: run until\n"
 		"                         SIGTERM or SIGINT)\n"
 		"      --max-flows N      flows per interval held in the kernel (default %d)\n"
+		"      --hook tc|xdp      count received packets with TC (default) or XDP\n"
+		"                         (native where the driver supports it, else generic);\n"
+		"                         sent packets are always counted with TC\n"
 		"      --detach           remove netmon's TC filters left on the interfaces\n"
 		"                         (e.g. by a crashed recorder) and exit\n"
 		"  -v, --verbose          debug messages, including libbpf's\n"
@@ -102,6 +106,13 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 		return parse_num("--duration", arg, 1, 10u * 365 * 86400, &cfg->duration);
 	case OPT_MAX_FLOWS:
 		return parse_num("--max-flows", arg, 1, 1u << 24, &cfg->max_flows);
+	case OPT_HOOK:
+		if (strcmp(arg, "tc") && strcmp(arg, "xdp")) {
+			pr_err("invalid --hook '%s': expected tc or xdp", arg);
+			return -EINVAL;
+		}
+		cfg->hook_xdp = !strcmp(arg, "xdp");
+		return 0;
 	case OPT_DETACH:
 		cfg->action = CLI_DETACH;
 		return 0;

@@ -27,6 +27,7 @@ struct cli_config {
 	unsigned int interval;   /* seconds, 1..CLI_MAX_INTERVAL */
 	unsigned int duration;   /* seconds; 0: until SIGTERM/SIGINT */
 	unsigned int max_flows;  /* entries per flow-table generation */
+	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
 	int verbose;             /* -v: debug messages and libbpf's log */
 };
 

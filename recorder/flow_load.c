@@ -83,3 +83,8 @@ int flow_prog_fd(struct flow_bpf *skel, int direction)
 	return bpf_program__fd(direction == NETMON_DIR_IN ? skel->progs.netmon_tc_ingress
 							  : skel->progs.netmon_tc_egress);
 }
+
+int flow_xdp_prog_fd(struct flow_bpf *skel)
+{
+	return bpf_program__fd(skel->progs.netmon_xdp_ingress);
+}

@@ -18,7 +18,8 @@ void flow_unload(struct flow_bpf *skel);
 /* The maps snapshot_open() needs. */
 void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps);
 
-/* Program fds for TC attach and BPF_PROG_TEST_RUN. */
+/* Program fds for attaching and BPF_PROG_TEST_RUN: TC per direction, XDP. */
 int flow_prog_fd(struct flow_bpf *skel, int direction);
+int flow_xdp_prog_fd(struct flow_bpf *skel);
 
 #endif

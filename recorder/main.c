@@ -26,7 +26,7 @@
 
 struct recorder {
 	struct cli_config cfg;
-	struct tc_attachment ifaces[CLI_MAX_IFACES];
+	struct attachment ifaces[CLI_MAX_IFACES];
 	int n_ifaces;
 	struct flow_bpf *skel;
 	struct snapshotter *snap;
@@ -190,9 +190,10 @@ static int ensure_db_dir(const char *path)
 static int attach_all(struct recorder *r)
 {
 	int in = flow_prog_fd(r->skel, NETMON_DIR_IN), out = flow_prog_fd(r->skel, NETMON_DIR_OUT);
+	int xdp = r->cfg.hook_xdp ? flow_xdp_prog_fd(r->skel) : -1;
 
 	for (int i = 0; i < r->n_ifaces; i++) {
-		int err = attach_tc(&r->ifaces[i], in, out);
+		int err = attach_hooks(&r->ifaces[i], in, out, xdp);
 
 		if (err)
 			return err;

@@ -60,6 +60,11 @@ static void test_full_command_line(void **state)
 	assert_int_equal(cfg.duration, 30);
 	assert_int_equal(cfg.max_flows, 1024);
 	assert_int_equal(cfg.verbose, 1);
+	assert_int_equal(cfg.hook_xdp, 0);
+	assert_int_equal(parse(&cfg, "--hook", "xdp", NULL), 0);
+	assert_int_equal(cfg.hook_xdp, 1);
+	assert_int_equal(parse(&cfg, "--hook", "tc", NULL), 0);
+	assert_int_equal(cfg.hook_xdp, 0);
 }
 
 static void test_bad_values_are_usage_errors(void **state)
@@ -79,6 +84,8 @@ static void test_bad_values_are_usage_errors(void **state)
 	assert_int_not_equal(parse(&cfg, "--db", "", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--no-such-flag", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "stray", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--hook", "XDP", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--hook", "", NULL), 0);
 }
 
 static void test_help_and_version(void **state)
