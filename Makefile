@@ -25,6 +25,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+# Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
+.SECONDARY:
 .SUFFIXES:
 .PHONY: all check test-unit test-bpf test-cli test-e2e run install clean format
 

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report.c - the report commands, each a list of sections, one query each.
+ *
+ * Queries are stepped into the writer generically: column names come from
+ * sqlite3_column_name() and values keep their SQLite type, so a new report is
+ * a new .sql file and a line in a table here, with no formatting code.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "embed.h"
+#include "log.h"
+#include "report.h"
+#include "report_window.h"
+
+struct report_section {
+	const char *query; /* file name under reports/ */
+	const char *key;   /* JSON member name when a report has several sections */
+	const char *title; /* table heading, or NULL */
+	int says_empty;	   /* table: "no traffic recorded ..." when it has no rows */
+};
+
+static const struct report_section summary_sections[] = {
+	{"summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1},
+	{"summary_interfaces.sql", "interfaces", "Traffic by interface", 0},
+	/* No rows when every packet was accounted for: shown only if not. */
+	{"summary_collector.sql", "collector",
+	 "Collector health: packets left out of flows (table_full) or of all totals", 0},
+};
+
+static const struct report_section top_hosts_sections[] = {
+	{"top_hosts.sql", "hosts", NULL, 1},
+};
+
+static const struct report_section top_flows_sections[] = {
+	{"top_flows.sql", "flows", NULL, 1},
+};
+
+static const struct {
+	const struct report_section *sections;
+	int n;
+} reports[] = {
+	[REPORT_SUMMARY] = {summary_sections, 3},
+	[REPORT_TOP_HOSTS] = {top_hosts_sections, 1},
+	[REPORT_TOP_FLOWS] = {top_flows_sections, 1},
+};
+
+int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
+{
+	const struct embedded_file *f = embed_find(netmon_report_queries, name);
+	sqlite3_stmt *extra = NULL;
+	const char *tail = NULL;
+
+	*out = NULL;
+	if (!f) {
+		pr_err("query %s is not built into this netmon-report", name);
+		return -ENOENT;
+	}
+	if (sqlite3_prepare_v2(db, f->text, (int)f->len, out, &tail) != SQLITE_OK || !*out) {
+		pr_err("%s: %s", name, *out ? sqlite3_errmsg(db) : "no statement");
+		sqlite3_finalize(*out);
+		*out = NULL;
+		return -EIO;
+	}
+	/* A second statement would be ignored without a word: refuse it.
+	 * Only white space and comments leave no statement to prepare. */
+	if (sqlite3_prepare_v2(db, tail, -1, &extra, NULL) != SQLITE_OK || extra) {
+		pr_err("%s: more than one statement", name);
+		sqlite3_finalize(extra);
+		sqlite3_finalize(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int bind_params(sqlite3_stmt *st, const char *name, const struct report_opts *o)
+{
+	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+		const char *p = sqlite3_bind_parameter_name(st, i);
+		sqlite3_int64 v;
+
+		if (p && !strcmp(p, ":since"))
+			v = o->since;
+		else if (p && !strcmp(p, ":until"))
+			v = o->until;
+		else if (p && !strcmp(p, ":limit"))
+			v = o->limit;
+		else {
+			pr_err("%s: unknown parameter %s (only :since, :until, :limit)", name,
+			       p ? p : "?");
+			return -EINVAL;
+		}
+		if (sqlite3_bind_int64(st, i, v) != SQLITE_OK) {
+			pr_err("%s: binding %s: %s", name, p,
+			       sqlite3_errmsg(sqlite3_db_handle(st)));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static void column_value(sqlite3_stmt *st, int c, struct fmt_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_INTEGER:
+		v->type = FMT_INT;
+		v->i = sqlite3_column_int64(st, c);
+		break;
+	case SQLITE_FLOAT:
+		v->type = FMT_REAL;
+		v->r = sqlite3_column_double(st, c);
+		break;
+	case SQLITE_NULL:
+		v->type = FMT_NULL;
+		break;
+	case SQLITE_BLOB:
+		/* Shown by its bytes, escaped like any text. */
+		v->type = FMT_TEXT;
+		v->s = sqlite3_column_blob(st, c);
+		v->n = sqlite3_column_bytes(st, c);
+		break;
+	default:
+		v->type = FMT_TEXT;
+		v->s = (const char *)sqlite3_column_text(st, c);
+		v->n = sqlite3_column_bytes(st, c);
+		break;
+	}
+	if (!v->s && v->type == FMT_TEXT)
+		v->s = "";
+}
+
+/* Step st to the end, one fmt_row() per result row. */
+static int step_rows(sqlite3_stmt *st, const char *name, struct fmt_writer *w, size_t *rows)
+{
+	int ncols = sqlite3_column_count(st), rc, err = 0;
+	struct fmt_value *v = calloc(ncols ? ncols : 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	*rows = 0;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < ncols; c++)
+			column_value(st, c, &v[c]);
+		err = fmt_row(w, v);
+		++*rows;
+	}
+	if (!err && rc != SQLITE_DONE) {
+		pr_err("%s: %s", name, sqlite3_errmsg(sqlite3_db_handle(st)));
+		err = -EIO;
+	}
+	free(v);
+	return err;
+}
+
+static int run_section(sqlite3 *db, const struct report_section *sec, const struct report_opts *o,
+		       struct fmt_writer *w, const char *empty_text)
+{
+	const char **names = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t rows = 0;
+	char *sql;
+	int ncols, err;
+
+	err = report_prepare(db, sec->query, &st);
+	if (err)
+		goto out;
+	err = bind_params(st, sec->query, o);
+	if (err)
+		goto out;
+	if (log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(st))) {
+		pr_debug("%s:\n%s", sec->query, sql);
+		sqlite3_free(sql);
+	}
+	ncols = sqlite3_column_count(st);
+	names = calloc(ncols ? ncols : 1, sizeof(*names));
+	err = names ? 0 : -ENOMEM;
+	for (int c = 0; c < ncols && !err; c++)
+		names[c] = sqlite3_column_name(st, c);
+	if (!err)
+		err = fmt_section_begin(w, sec->key, sec->title, ncols, names);
+	if (!err)
+		err = step_rows(st, sec->query, w, &rows);
+	if (!err)
+		err = fmt_section_end(w, sec->says_empty ? empty_text : NULL);
+	pr_info("%s: %zu row%s", sec->query, rows, rows == 1 ? "" : "s");
+out:
+	free(names);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
+{
+	const struct report_section *sections = reports[o->command].sections;
+	int n = reports[o->command].n, err;
+	char since[64], until[64], empty[192];
+	struct fmt_writer *w;
+
+	window_format_time(o->since, since, sizeof(since));
+	window_format_time(o->until, until, sizeof(until));
+	snprintf(empty, sizeof(empty), "no traffic recorded between %s and %s", since, until);
+	pr_info("window: %s to %s", since, until);
+	err = fmt_writer_new(&w, o->format, fp, n);
+	for (int i = 0; i < n && !err; i++)
+		err = run_section(db, &sections[i], o, w, empty);
+	if (!err) {
+		err = fmt_document_end(w);
+		if (err)
+			pr_err("cannot write the report: %s", strerror(errno));
+	}
+	fmt_writer_free(w);
+	return err;
+}

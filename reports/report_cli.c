@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report_cli.c - netmon-report's command line.
+ *
+ * getopt_long() with a leading '-' in the option string hands the command
+ * words over in order, so "--db x top hosts" and "top hosts --db x" both
+ * work, also with POSIXLY_CORRECT set. Every value is checked here, before
+ * any file is opened: a usage error never depends on the database.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include "db.h"
+#include "log.h"
+#include "numparse.h"
+#include "report_cli.h"
+#include "report_window.h"
+
+enum { OPT_DB = 256, OPT_LIMIT, OPT_SINCE, OPT_UNTIL, OPT_FORMAT, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{"db", required_argument, NULL, OPT_DB},
+	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"since", required_argument, NULL, OPT_SINCE},
+	{"until", required_argument, NULL, OPT_UNTIL},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct {
+	const char *word, *subword; /* subword NULL: a one-word command */
+	enum report_command command;
+} commands[] = {
+	{"summary", NULL, REPORT_SUMMARY},
+	{"top", "hosts", REPORT_TOP_HOSTS},
+	{"top", "flows", REPORT_TOP_FLOWS},
+};
+
+#define COMMAND_LIST "summary, top hosts, top flows"
+
+void report_cli_usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: netmon-report [--db PATH] [-v] COMMAND [OPTIONS]\n"
+		"\n"
+		"Report on the traffic netmon-record has stored.\n"
+		"\n"
+		"Commands:\n"
+		"  summary      totals per interface, direction and protocol, in and out per\n"
+		"               interface, and collector health when packets were missed\n"
+		"  top hosts    addresses by bytes sent plus received\n"
+		"  top flows    flows (interface, direction, protocol, addresses, ports) by bytes\n"
+		"\n"
+		"Options (before or after the command):\n"
+		"  --db PATH      database to read (default %s)\n"
+		"  --since T      intervals that start at T or later (default: all of history)\n"
+		"  --until T      intervals that start before T (default: all of history)\n"
+		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
+		"  --format FMT   table, csv or json (default table)\n"
+		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
+		"  -h, --help     show this help\n"
+		"  --version      show the version\n"
+		"\n"
+		"T is unix seconds (1700000000 or @1700000000), YYYY-MM-DD,\n"
+		"\"YYYY-MM-DD HH:MM[:SS]\" or YYYY-MM-DDTHH:MM[:SS] in local time, or now.\n"
+		"\n"
+		"Exit status: 0 ok, 1 runtime failure, 64 usage error.\n",
+		NETMON_DEFAULT_DB, REPORT_MAX_LIMIT, REPORT_DEFAULT_LIMIT);
+}
+
+static int parse_limit(const char *s, long long *out)
+{
+	unsigned long v;
+
+	if (parse_uint_range(s, 1, REPORT_MAX_LIMIT, &v)) {
+		pr_err("--limit: '%s' is not a number from 1 to %d", s, REPORT_MAX_LIMIT);
+		return -EINVAL;
+	}
+	*out = (long long)v;
+	return 0;
+}
+
+static int parse_time(const char *opt, const char *s, time_t now, int64_t *out)
+{
+	int err = window_parse_time(s, now, out);
+
+	if (err == -ERANGE)
+		pr_err("%s: '%s' is not a valid time (out of range, or skipped by a clock change)",
+		       opt, s);
+	else if (err)
+		pr_err("%s: '%s' is not a time (unix seconds, YYYY-MM-DD, "
+		       "'YYYY-MM-DD HH:MM[:SS]', YYYY-MM-DDTHH:MM[:SS] or now)",
+		       opt, s);
+	return err ? -EINVAL : 0;
+}
+
+/* The command named by the words outside options. */
+static int parse_command(struct report_opts *o, const char **words, int n)
+{
+	if (n == 0) {
+		pr_err("no command given (" COMMAND_LIST "); see --help");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(words[0], commands[i].word))
+			continue;
+		if (!commands[i].subword && n == 1) {
+			o->command = commands[i].command;
+			return 0;
+		}
+		if (commands[i].subword && n == 2 && !strcmp(words[1], commands[i].subword)) {
+			o->command = commands[i].command;
+			return 0;
+		}
+	}
+	if (n == 1 && !strcmp(words[0], "top"))
+		pr_err("top: say what to rank: 'top hosts' or 'top flows'");
+	else if (n >= 2 && !strcmp(words[0], "top"))
+		pr_err("top: unknown ranking '%s' (hosts, flows)", words[1]);
+	else if (n >= 2 && !strcmp(words[0], "summary"))
+		pr_err("summary: unexpected argument '%s'", words[1]);
+	else
+		pr_err("unknown command '%s' (" COMMAND_LIST ")", words[0]);
+	return -EINVAL;
+}
+
+/* One option from getopt_long(); *word collects a command word. */
+static int parse_option(struct report_opts *o, int opt, char **argv, const char **word,
+			const char **since, const char **until)
+{
+	switch (opt) {
+	case 1:
+		*word = optarg;
+		return 0;
+	case OPT_DB:
+		o->db_path = optarg;
+		if (!*optarg)
+			pr_err("--db: the path is empty");
+		return *optarg ? 0 : -EINVAL;
+	case OPT_LIMIT:
+		return parse_limit(optarg, &o->limit);
+	case OPT_SINCE:
+		*since = optarg;
+		return 0;
+	case OPT_UNTIL:
+		*until = optarg;
+		return 0;
+	case OPT_FORMAT:
+		if (!fmt_format_parse(optarg, &o->format))
+			return 0;
+		pr_err("--format: '%s' is not one of table, csv, json", optarg);
+		return -EINVAL;
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'h':
+		o->help = 1;
+		return 0;
+	case OPT_VERSION:
+		o->version = 1;
+		return 0;
+	case ':':
+		pr_err("option '%s' needs a value", argv[optind - 1]);
+		return -EINVAL;
+	}
+	if (optopt)
+		pr_err("unknown option '-%c'", optopt);
+	else
+		pr_err("unknown option '%s'", argv[optind - 1]);
+	return -EINVAL;
+}
+
+static int parse_window(struct report_opts *o, const char *since, const char *until, time_t now)
+{
+	if (since && parse_time("--since", since, now, &o->since))
+		return -EINVAL;
+	if (until && parse_time("--until", until, now, &o->until))
+		return -EINVAL;
+	if (o->since >= o->until) {
+		pr_err("--since '%s' is not before --until '%s': the window is empty",
+		       since ? since : "", until ? until : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
+{
+	const char *words[3], *since = NULL, *until = NULL;
+	int opt, nwords = 0;
+
+	*o = (struct report_opts){.db_path = NETMON_DEFAULT_DB,
+				  .format = FMT_TABLE,
+				  .limit = REPORT_DEFAULT_LIMIT,
+				  .since = WINDOW_START,
+				  .until = WINDOW_END};
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
+	while ((opt = getopt_long(argc, argv, "-:vh", long_opts, NULL)) != -1) {
+		const char *word = NULL;
+
+		if (parse_option(o, opt, argv, &word, &since, &until))
+			return -EINVAL;
+		if (word && nwords == 3)
+			continue; /* reported below as unexpected */
+		if (word)
+			words[nwords++] = word;
+	}
+	/* After "--" everything is a command word. */
+	for (; optind < argc && nwords < 3; optind++)
+		words[nwords++] = argv[optind];
+	if (o->help || o->version)
+		return 0;
+	if (parse_command(o, words, nwords > 2 ? 2 : nwords))
+		return -EINVAL;
+	if (nwords > 2) {
+		pr_err("unexpected argument '%s'", words[2]);
+		return -EINVAL;
+	}
+	return parse_window(o, since, until, now);
+}

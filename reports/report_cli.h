@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* report_cli.h - netmon-report's command line. */
+#ifndef NETMON_REPORT_CLI_H
+#define NETMON_REPORT_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+#include "report_fmt.h"
+
+#define REPORT_DEFAULT_LIMIT 10
+#define REPORT_MAX_LIMIT 1000000
+
+enum report_command {
+	REPORT_SUMMARY,
+	REPORT_TOP_HOSTS,
+	REPORT_TOP_FLOWS,
+};
+
+struct report_opts {
+	const char *db_path;
+	int verbose; /* number of -v */
+	enum report_command command;
+	enum fmt_format format;
+	long long limit;      /* rows of the top commands */
+	int64_t since, until; /* window [since, until) of ts_start */
+	int help, version;    /* print this and exit 0, before anything else */
+};
+
+/*
+ * Parse argv into o. Options may come before or after the command words.
+ * Returns 0, or -EINVAL after logging one line that names the bad value.
+ * now is what "now" means in --since/--until.
+ */
+int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now);
+void report_cli_usage(FILE *fp);
+
+#endif

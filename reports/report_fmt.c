@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report_fmt.c - the pure pieces of report output: escaping, units, names.
+ *
+ * Strings in the database come from outside (interface names are chosen by
+ * whoever creates the interface, and may hold any byte but '/', ':' and
+ * white space), so every string is escaped for the format it goes into.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report_fmt.h"
+
+int fmt_format_parse(const char *s, enum fmt_format *out)
+{
+	static const char *const names[] = {
+		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum fmt_format)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int fmt_buf_add(struct fmt_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->s, cap);
+		if (!p)
+			return -ENOMEM;
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+int fmt_buf_addf(struct fmt_buf *b, const char *fmt, ...)
+{
+	char small[128], *big;
+	va_list ap;
+	int n, err;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n < sizeof(small))
+		return fmt_buf_add(b, small, n);
+	big = malloc(n + 1);
+	if (!big)
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(big, n + 1, fmt, ap);
+	va_end(ap);
+	err = fmt_buf_add(b, big, n);
+	free(big);
+	return err;
+}
+
+void fmt_buf_free(struct fmt_buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+/*
+ * The well-formed UTF-8 sequence at s (RFC 3629 section 4: no overlong forms,
+ * no surrogates, nothing above U+10FFFF): its length, with *cp set; 0 if the
+ * first byte does not start one.
+ */
+static size_t utf8_decode(const unsigned char *s, size_t n, unsigned int *cp)
+{
+	unsigned int c = s[0], min;
+	size_t len;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Code points a terminal acts on or that reorder what is shown: C0, DEL, C1
+ * (0x9b is a one-byte CSI on some terminals), the bidirectional marks,
+ * embeddings, overrides and isolates (the "Trojan Source" characters,
+ * CVE-2021-42574), and the line and paragraph separators.
+ */
+static int is_unsafe(unsigned int cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+int fmt_table_escape(struct fmt_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err;) {
+		unsigned int cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+
+		if (!len) {
+			err = fmt_buf_addf(b, "\\x%02x", p[i]);
+			len = 1;
+		} else if (cp == '\\') {
+			err = fmt_buf_add(b, "\\\\", 2);
+		} else if (is_unsafe(cp)) {
+			err = cp < 0x80 ? fmt_buf_addf(b, "\\x%02x", cp)
+					: fmt_buf_addf(b, "\\u%04x", cp);
+		} else {
+			err = fmt_buf_add(b, s + i, len);
+		}
+		i += len;
+	}
+	/* An empty string still yields a (terminated) buffer. */
+	return err ? err : fmt_buf_add(b, "", 0);
+}
+
+int fmt_csv_field(struct fmt_buf *b, const char *s, size_t n)
+{
+	int err;
+
+	if (!memchr(s, '"', n) && !memchr(s, ',', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n))
+		return fmt_buf_add(b, s, n);
+	err = fmt_buf_add(b, "\"", 1);
+	for (size_t i = 0; i < n && !err; i++)
+		err = s[i] == '"' ? fmt_buf_add(b, "\"\"", 2) : fmt_buf_add(b, s + i, 1);
+	return err ? err : fmt_buf_add(b, "\"", 1);
+}
+
+/* One code point of a JSON string (RFC 8259 section 7). */
+static int json_char(struct fmt_buf *b, const char *s, size_t len, unsigned int cp)
+{
+	switch (cp) {
+	case '"':
+		return fmt_buf_add(b, "\\\"", 2);
+	case '\\':
+		return fmt_buf_add(b, "\\\\", 2);
+	case '\b':
+		return fmt_buf_add(b, "\\b", 2);
+	case '\f':
+		return fmt_buf_add(b, "\\f", 2);
+	case '\n':
+		return fmt_buf_add(b, "\\n", 2);
+	case '\r':
+		return fmt_buf_add(b, "\\r", 2);
+	case '\t':
+		return fmt_buf_add(b, "\\t", 2);
+	/* So that the text can be pasted into HTML or a <script> as is. */
+	case '<':
+	case '>':
+	case '&':
+	case '\'':
+		return fmt_buf_addf(b, "\\u%04x", cp);
+	}
+	if (is_unsafe(cp))
+		return fmt_buf_addf(b, "\\u%04x", cp);
+	return fmt_buf_add(b, s, len);
+}
+
+int fmt_json_string(struct fmt_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int err = fmt_buf_add(b, "\"", 1);
+
+	for (size_t i = 0; i < n && !err;) {
+		unsigned int cp;
+		size_t len = utf8_decode(p + i, n - i, &cp);
+
+		if (!len) {
+			/* JSON text must be UTF-8 (RFC 8259 section 8.1). */
+			err = fmt_buf_add(b, "\\ufffd", 6);
+			len = 1;
+		} else {
+			err = json_char(b, s + i, len, cp);
+		}
+		i += len;
+	}
+	return err ? err : fmt_buf_add(b, "\"", 1);
+}
+
+int fmt_iec(struct fmt_buf *b, long long bytes)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)bytes;
+	int u = 0;
+
+	if (bytes < 1024)
+		return fmt_buf_addf(b, "%lld B", bytes);
+	while (v >= 1024 && u < 6) {
+		v /= 1024;
+		u++;
+	}
+	/* 1023.95 KiB would print as "1024.0 KiB": say "1.0 MiB" instead. */
+	if (v >= 1023.95 && u < 6) {
+		v /= 1024;
+		u++;
+	}
+	return fmt_buf_addf(b, "%.1f %s", v, unit[u]);
+}
+
+const char *fmt_proto_name(long long proto)
+{
+	/* IANA "Assigned Internet Protocol Numbers", keywords in lower case. */
+	static const struct {
+		int number;
+		const char *name;
+	} protos[] = {
+		{0, "hopopt"},	    {1, "icmp"},       {2, "igmp"},	  {4, "ipv4"},
+		{6, "tcp"},	    {17, "udp"},       {33, "dccp"},	  {41, "ipv6"},
+		{43, "ipv6-route"}, {44, "ipv6-frag"}, {46, "rsvp"},	  {47, "gre"},
+		{50, "esp"},	    {51, "ah"},	       {58, "ipv6-icmp"}, {59, "ipv6-nonxt"},
+		{60, "ipv6-opts"},  {89, "ospf"},      {103, "pim"},	  {112, "vrrp"},
+		{115, "l2tp"},	    {132, "sctp"},     {136, "udplite"},  {137, "mpls-in-ip"},
+	};
+
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].number == proto)
+			return protos[i].name;
+	return NULL;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report_fmt.h - turn rows of values into a table, CSV or JSON.
+ *
+ * Pure functions and a writer over a FILE *; nothing here knows SQLite, so
+ * the escaping and the layouts are unit-tested on their own. A document is
+ * one or more sections (one query each); a section has column names and rows.
+ *
+ * Column names carry the presentation in table output (the machine formats
+ * carry exact values): a name ending in "bytes" is shown in IEC units and a
+ * column named "protocol" by its protocol name.
+ */
+#ifndef NETMON_REPORT_FMT_H
+#define NETMON_REPORT_FMT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum fmt_format {
+	FMT_TABLE, /* aligned columns for people, strings made inert */
+	FMT_CSV,   /* RFC 4180, exact values */
+	FMT_JSON,  /* RFC 8259, exact integers */
+};
+
+/* "table", "csv" or "json"; -EINVAL for anything else. */
+int fmt_format_parse(const char *s, enum fmt_format *out);
+
+/* A growable string, always NUL-terminated once anything was added. */
+struct fmt_buf {
+	char *s;
+	size_t len, cap;
+};
+
+int fmt_buf_add(struct fmt_buf *b, const char *s, size_t n);
+int fmt_buf_addf(struct fmt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fmt_buf_free(struct fmt_buf *b);
+
+/*
+ * The escapers append s[0..n) to b; each returns 0 or -ENOMEM.
+ * fmt_table_escape: printable UTF-8 as is; control characters (C0, DEL, C1),
+ * bidirectional overrides, line separators and invalid UTF-8 bytes as \xHH or
+ * \uHHHH, and a backslash as \\, so a terminal never acts on a stored string.
+ * fmt_csv_field: RFC 4180 section 2: quoted when it holds a quote, comma, CR
+ * or LF, with quotes doubled; otherwise unchanged.
+ * fmt_json_string: a quoted RFC 8259 string; <, >, &, ' and the characters
+ * above also as \u escapes (safe inside HTML and on a terminal); invalid UTF-8
+ * bytes become U+FFFD so the document stays valid.
+ */
+int fmt_table_escape(struct fmt_buf *b, const char *s, size_t n);
+int fmt_csv_field(struct fmt_buf *b, const char *s, size_t n);
+int fmt_json_string(struct fmt_buf *b, const char *s, size_t n);
+
+/* Bytes in IEC units: "512 B", "1.0 KiB", "1.5 MiB" ... "8.0 EiB". */
+int fmt_iec(struct fmt_buf *b, long long bytes);
+
+/* The IANA keyword of an IP protocol number in lower case, or NULL. */
+const char *fmt_proto_name(long long proto);
+
+enum fmt_type { FMT_NULL, FMT_INT, FMT_REAL, FMT_TEXT };
+
+struct fmt_value {
+	enum fmt_type type;
+	long long i;   /* FMT_INT */
+	double r;      /* FMT_REAL */
+	const char *s; /* FMT_TEXT: n bytes, not necessarily NUL-terminated */
+	size_t n;
+};
+
+struct fmt_writer;
+
+/* A writer of one document to out; sections > 1 makes a JSON object of arrays. */
+int fmt_writer_new(struct fmt_writer **out, enum fmt_format format, FILE *fp, int sections);
+void fmt_writer_free(struct fmt_writer *w);
+
+/*
+ * key names the section in a JSON object (unused for a single section); title
+ * heads it in a table (NULL: none). empty_text is what a table shows when the
+ * section has no rows (NULL: nothing at all); CSV shows the header, JSON [].
+ */
+int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, int ncols,
+		      const char *const *names);
+int fmt_row(struct fmt_writer *w, const struct fmt_value *values);
+int fmt_section_end(struct fmt_writer *w, const char *empty_text);
+/* Closes the document; returns -EIO if writing to the stream failed. */
+int fmt_document_end(struct fmt_writer *w);
+
+#endif

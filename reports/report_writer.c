@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report_writer.c - lay out sections of rows as a table, CSV or JSON.
+ *
+ * CSV and JSON rows are written as they arrive, so a large --limit costs no
+ * memory. A table must know every width before its first line, so its cells
+ * are kept (already formatted) until the section ends.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report_fmt.h"
+
+enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL };
+
+struct fmt_writer {
+	enum fmt_format format;
+	FILE *fp;
+	int multi;    /* several sections: a JSON object, blank lines in between */
+	int sections; /* sections begun so far */
+	int ncols;
+	char **names; /* this section's column names */
+	enum col_kind *kinds;
+	int *right; /* table: column right-aligned (numbers) */
+	size_t nrows;
+	char **cells; /* table: formatted cells, row-major */
+	size_t capcells;
+	int printed; /* table: a section was printed */
+	char *title; /* table: this section's heading, or NULL */
+	struct fmt_buf line;
+};
+
+int fmt_writer_new(struct fmt_writer **out, enum fmt_format format, FILE *fp, int sections)
+{
+	struct fmt_writer *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w)
+		return -ENOMEM;
+	w->format = format;
+	w->fp = fp;
+	w->multi = sections > 1;
+	if (format == FMT_JSON && w->multi)
+		fputs("{\n", fp);
+	*out = w;
+	return 0;
+}
+
+/* Forget the current section's columns and cells. */
+static void section_clear(struct fmt_writer *w)
+{
+	for (int c = 0; c < w->ncols; c++)
+		free(w->names[c]);
+	for (size_t i = 0; i < w->nrows * (size_t)w->ncols && w->cells; i++)
+		free(w->cells[i]);
+	free(w->names);
+	free(w->kinds);
+	free(w->right);
+	free(w->cells);
+	free(w->title);
+	w->title = NULL;
+	w->names = NULL;
+	w->kinds = NULL;
+	w->right = NULL;
+	w->cells = NULL;
+	w->ncols = 0;
+	w->nrows = w->capcells = 0;
+}
+
+void fmt_writer_free(struct fmt_writer *w)
+{
+	if (!w)
+		return;
+	section_clear(w);
+	fmt_buf_free(&w->line);
+	free(w);
+}
+
+static enum col_kind kind_of(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= 5 && !strcmp(name + n - 5, "bytes"))
+		return COL_BYTES;
+	if (!strcmp(name, "protocol"))
+		return COL_PROTOCOL;
+	return COL_PLAIN;
+}
+
+/* Write w->line if it was built, and empty it; err passes through. */
+static int flush_line(struct fmt_writer *w, int err)
+{
+	if (!err)
+		fwrite(w->line.s, 1, w->line.len, w->fp);
+	w->line.len = 0;
+	return err;
+}
+
+static int csv_header(struct fmt_writer *w)
+{
+	int err = 0;
+
+	if (w->sections > 1)
+		err = fmt_buf_add(&w->line, "\n", 1);
+	for (int c = 0; c < w->ncols && !err; c++) {
+		if (c)
+			err = fmt_buf_add(&w->line, ",", 1);
+		if (!err)
+			err = fmt_csv_field(&w->line, w->names[c], strlen(w->names[c]));
+	}
+	if (!err)
+		err = fmt_buf_add(&w->line, "\n", 1);
+	return flush_line(w, err);
+}
+
+int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, int ncols,
+		      const char *const *names)
+{
+	int err = 0;
+
+	section_clear(w);
+	w->sections++;
+	w->names = calloc(ncols, sizeof(*w->names));
+	w->kinds = calloc(ncols, sizeof(*w->kinds));
+	w->right = calloc(ncols, sizeof(*w->right));
+	w->title = title ? strdup(title) : NULL;
+	if (!w->names || !w->kinds || !w->right || (title && !w->title))
+		return -ENOMEM;
+	w->ncols = ncols;
+	for (int c = 0; c < ncols; c++) {
+		w->names[c] = strdup(names[c]);
+		if (!w->names[c])
+			return -ENOMEM;
+		w->kinds[c] = kind_of(names[c]);
+	}
+	if (w->format == FMT_CSV)
+		return csv_header(w);
+	if (w->format == FMT_JSON && w->multi) {
+		err = fmt_buf_addf(&w->line, "%s  ", w->sections > 1 ? ",\n" : "");
+		if (!err)
+			err = fmt_json_string(&w->line, key, strlen(key));
+		if (!err)
+			err = fmt_buf_add(&w->line, ": ", 2);
+		return flush_line(w, err);
+	}
+	return 0;
+}
+
+/* exact: all 17 significant digits (CSV, JSON); else 6 (tables). */
+static int number(struct fmt_buf *b, const struct fmt_value *v, int exact)
+{
+	if (v->type == FMT_INT)
+		return fmt_buf_addf(b, "%lld", v->i);
+	if (!isfinite(v->r))
+		return fmt_buf_add(b, "null", 4);
+	return exact ? fmt_buf_addf(b, "%.17g", v->r) : fmt_buf_addf(b, "%g", v->r);
+}
+
+static int csv_row(struct fmt_writer *w, const struct fmt_value *v)
+{
+	int err = 0;
+
+	for (int c = 0; c < w->ncols && !err; c++) {
+		if (c)
+			err = fmt_buf_add(&w->line, ",", 1);
+		/* An empty field for NULL, and for a real that has no digits. */
+		if (err || v[c].type == FMT_NULL || (v[c].type == FMT_REAL && !isfinite(v[c].r)))
+			continue;
+		if (v[c].type == FMT_TEXT)
+			err = fmt_csv_field(&w->line, v[c].s, v[c].n);
+		else
+			err = number(&w->line, &v[c], 1);
+	}
+	if (!err)
+		err = fmt_buf_add(&w->line, "\n", 1);
+	return flush_line(w, err);
+}
+
+static int json_row(struct fmt_writer *w, const struct fmt_value *v)
+{
+	const char *indent = w->multi ? "    " : "  ";
+	int err;
+
+	err = fmt_buf_addf(&w->line, "%s%s{", w->nrows ? ",\n" : "[\n", indent);
+	for (int c = 0; c < w->ncols && !err; c++) {
+		if (c)
+			err = fmt_buf_add(&w->line, ", ", 2);
+		if (!err)
+			err = fmt_json_string(&w->line, w->names[c], strlen(w->names[c]));
+		if (!err)
+			err = fmt_buf_add(&w->line, ": ", 2);
+		if (err)
+			break;
+		if (v[c].type == FMT_TEXT)
+			err = fmt_json_string(&w->line, v[c].s, v[c].n);
+		else if (v[c].type == FMT_NULL)
+			err = fmt_buf_add(&w->line, "null", 4);
+		else
+			err = number(&w->line, &v[c], 1);
+	}
+	if (!err)
+		err = fmt_buf_add(&w->line, "}", 1);
+	return flush_line(w, err);
+}
+
+/* One table cell into w->line; *right says whether it reads as a number. */
+static int table_cell(struct fmt_writer *w, int c, const struct fmt_value *v, int *right)
+{
+	const char *name;
+
+	*right = v->type == FMT_INT || v->type == FMT_REAL;
+	if (v->type == FMT_TEXT)
+		return fmt_table_escape(&w->line, v->s, v->n);
+	if (v->type == FMT_NULL)
+		return fmt_buf_add(&w->line, "", 0);
+	if (v->type == FMT_INT && w->kinds[c] == COL_BYTES)
+		return fmt_iec(&w->line, v->i);
+	if (v->type == FMT_INT && w->kinds[c] == COL_PROTOCOL) {
+		name = fmt_proto_name(v->i);
+		*right = 0;
+		return name ? fmt_buf_add(&w->line, name, strlen(name)) : number(&w->line, v, 0);
+	}
+	return number(&w->line, v, 0);
+}
+
+static int table_row(struct fmt_writer *w, const struct fmt_value *v)
+{
+	size_t need = (w->nrows + 1) * w->ncols;
+	int right, err;
+
+	if (need > w->capcells) {
+		size_t cap = w->capcells ? w->capcells * 2 : (size_t)w->ncols * 16;
+		char **p;
+
+		while (cap < need)
+			cap *= 2;
+		p = realloc(w->cells, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		w->cells = p;
+		w->capcells = cap;
+	}
+	for (int c = 0; c < w->ncols; c++) {
+		w->line.len = 0;
+		err = table_cell(w, c, &v[c], &right);
+		/* The first row decides a column's alignment (and its header's). */
+		if (!w->nrows)
+			w->right[c] = right;
+		w->cells[w->nrows * w->ncols + c] = err ? NULL : strdup(w->line.s);
+		if (!w->cells[w->nrows * w->ncols + c]) {
+			/* Keep the row whole so that section_clear() frees it. */
+			while (++c < w->ncols)
+				w->cells[w->nrows * w->ncols + c] = NULL;
+			w->nrows++;
+			return err ? err : -ENOMEM;
+		}
+	}
+	w->line.len = 0;
+	return 0;
+}
+
+int fmt_row(struct fmt_writer *w, const struct fmt_value *values)
+{
+	int err;
+
+	if (w->format == FMT_CSV)
+		err = csv_row(w, values);
+	else if (w->format == FMT_JSON)
+		err = json_row(w, values);
+	else
+		err = table_row(w, values);
+	if (!err)
+		w->nrows++;
+	return err;
+}
+
+/* Columns on screen: UTF-8 continuation bytes take no column of their own. */
+static size_t width_of(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void table_line(struct fmt_writer *w, char **cells, const size_t *widths)
+{
+	for (int c = 0; c < w->ncols; c++) {
+		const char *s = cells[c] ? cells[c] : "";
+		int pad = (int)(widths[c] - width_of(s));
+		int last = c == w->ncols - 1;
+
+		/* No trailing blanks: a left-aligned last column is not padded. */
+		fprintf(w->fp, "%s%*s%s%*s", c ? "  " : "", w->right[c] ? pad : 0, "", s,
+			w->right[c] || last ? 0 : pad, "");
+	}
+	fputc('\n', w->fp);
+}
+
+static int table_print(struct fmt_writer *w, const char *title)
+{
+	size_t *widths = calloc(w->ncols, sizeof(*widths));
+	char **header = calloc(w->ncols, sizeof(*header));
+	int err = 0;
+
+	for (int c = 0; c < w->ncols && widths && header && !err; c++) {
+		w->line.len = 0;
+		err = fmt_table_escape(&w->line, w->names[c], strlen(w->names[c]));
+		header[c] = err ? NULL : strdup(w->line.s);
+		widths[c] = header[c] ? width_of(header[c]) : 0;
+		for (size_t r = 0; r < w->nrows; r++) {
+			const char *s = w->cells[r * w->ncols + c];
+			size_t n = s ? width_of(s) : 0;
+
+			widths[c] = n > widths[c] ? n : widths[c];
+		}
+	}
+	w->line.len = 0;
+	if (!widths || !header)
+		err = -ENOMEM;
+	if (!err) {
+		if (w->printed)
+			fputc('\n', w->fp);
+		if (title)
+			fprintf(w->fp, "%s\n", title);
+		table_line(w, header, widths);
+		for (size_t r = 0; r < w->nrows; r++)
+			table_line(w, &w->cells[r * w->ncols], widths);
+		w->printed = 1;
+	}
+	for (int c = 0; header && c < w->ncols; c++)
+		free(header[c]);
+	free(header);
+	free(widths);
+	return err;
+}
+
+static int table_end(struct fmt_writer *w, const char *empty_text)
+{
+	if (w->nrows)
+		return table_print(w, w->title);
+	if (empty_text) {
+		fprintf(w->fp, "%s%s\n", w->printed ? "\n" : "", empty_text);
+		w->printed = 1;
+	}
+	return 0;
+}
+
+int fmt_section_end(struct fmt_writer *w, const char *empty_text)
+{
+	if (w->format == FMT_TABLE)
+		return table_end(w, empty_text);
+	if (w->format == FMT_JSON && !w->nrows)
+		fputs(w->multi ? "[]" : "[]\n", w->fp);
+	else if (w->format == FMT_JSON)
+		fputs(w->multi ? "\n  ]" : "\n]\n", w->fp);
+	return 0;
+}
+
+int fmt_document_end(struct fmt_writer *w)
+{
+	if (w->format == FMT_JSON && w->multi)
+		fputs(w->sections ? "\n}\n" : "}\n", w->fp);
+	if (fflush(w->fp) || ferror(w->fp))
+		return -EIO;
+	return 0;
+}

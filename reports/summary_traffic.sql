@@ -1,0 +1,14 @@
+-- summary_traffic.sql: IP packets and L3 bytes per interface, direction and
+-- protocol over the intervals that start in [:since, :until). These totals
+-- include the packets whose flow did not fit the flow table.
+--
+-- Parameters: :since, :until (unix seconds). Unset, they mean all of history
+-- (see docs/queries.md).
+SELECT interface, direction, protocol,
+       sum(packets) AS packets,
+       sum(bytes) AS bytes
+FROM traffic_log
+WHERE ts_start >= coalesce(:since, -9223372036854775808)
+  AND ts_start < coalesce(:until, 9223372036854775807)
+GROUP BY interface, direction, protocol
+ORDER BY interface, direction, bytes DESC, protocol;

@@ -1,0 +1,456 @@
+#!/usr/bin/env bats
+# report.bats - netmon-report on a small database of known rows
+# (tests/fixtures/report_basic.sql): exact output of every command in every
+# format, the time window, and the error paths with their exit codes.
+#
+# Runs the binary in ${O:-build}/ (relative to the repository root); build it
+# first (make, or make O=DIR). Times are shown in UTC (TZ=UTC).
+
+bats_require_minimum_version 1.5.0 # run --separate-stderr
+
+setup_file() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	case ${O:-build} in
+	/*) REPORT=${O}/netmon-report ;;
+	*) REPORT=$REPO/${O:-build}/netmon-report ;;
+	esac
+	if [ ! -x "$REPORT" ]; then
+		echo "$REPORT is missing: build it first (make O=${O:-build})" >&2
+		return 1
+	fi
+	DB=$BATS_FILE_TMPDIR/netmon.db
+	make_db "$DB" "$REPO/tests/fixtures/report_basic.sql"
+	export REPO REPORT DB TZ=UTC
+}
+
+# make_db PATH [SQL...]: the current schema, marked as netmon's at the
+# current version, then the given files.
+make_db() {
+	local db=$1 f n=0
+	shift
+	{
+		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
+			cat "$f"
+			n=$((n + 1))
+		done
+		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
+		for f in "$@"; do cat "$f"; done
+	} | sqlite3 -bail "$db"
+}
+
+# is_output: $output equals standard input (both without trailing newlines).
+is_output() {
+	local want
+	want=$(cat)
+	if [ "$output" != "$want" ]; then
+		echo "--- want / +++ got:" >&2
+		diff -u <(printf '%s\n' "$want") <(printf '%s\n' "$output") >&2
+		return 1
+	fi
+}
+
+# usage_error ARGS...: exit 64, nothing on stdout, one line on stderr.
+usage_error() {
+	run --separate-stderr "$REPORT" --db "$DB" "$@"
+	echo "stderr: $stderr" >&2
+	[ "$status" -eq 64 ]
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
+is_json() {
+	if command -v python3 >/dev/null; then
+		printf '%s\n' "$output" | python3 -c 'import json, sys; json.load(sys.stdin)'
+	fi
+}
+
+ESC=$'\e'
+
+@test "summary: table" {
+	run "$REPORT" --db "$DB" summary
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+Traffic by interface, direction and protocol
+interface          direction  protocol   packets    bytes
+eth0               in         tcp             25  2.4 MiB
+eth0               out        tcp             10  1.5 KiB
+eth0               out        udp              1     80 B
+ev\x1b[31m"il,<b>  in         253              4  4.0 KiB
+wlan0              out        ipv6-icmp        2    208 B
+
+Traffic by interface
+interface          in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes
+eth0                       25   2.4 MiB           11    1.5 KiB             36      2.4 MiB
+ev\x1b[31m"il,<b>           4   4.0 KiB            0        0 B              4      4.0 KiB
+wlan0                       0       0 B            2      208 B              2        208 B
+
+Collector health: packets left out of flows (table_full) or of all totals
+intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_packets
+        3                   3                   1                  4               7
+EOF
+}
+
+@test "summary: csv" {
+	run "$REPORT" summary --format csv --db "$DB"
+	[ "$status" -eq 0 ]
+	is_output <<EOF
+interface,direction,protocol,packets,bytes
+eth0,in,6,25,2500000
+eth0,out,6,10,1500
+eth0,out,17,1,80
+"ev${ESC}[31m""il,<b>",in,253,4,4096
+wlan0,out,58,2,208
+
+interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
+eth0,25,2500000,11,1580,36,2501580
+"ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
+wlan0,0,0,2,208,2,208
+
+intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
+3,3,1,4,7
+EOF
+}
+
+@test "summary: json" {
+	run "$REPORT" summary --format json --db "$DB"
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+{
+  "traffic": [
+    {"interface": "eth0", "direction": "in", "protocol": 6, "packets": 25, "bytes": 2500000},
+    {"interface": "eth0", "direction": "out", "protocol": 6, "packets": 10, "bytes": 1500},
+    {"interface": "eth0", "direction": "out", "protocol": 17, "packets": 1, "bytes": 80},
+    {"interface": "ev\u001b[31m\"il,\u003cb\u003e", "direction": "in", "protocol": 253, "packets": 4, "bytes": 4096},
+    {"interface": "wlan0", "direction": "out", "protocol": 58, "packets": 2, "bytes": 208}
+  ],
+  "interfaces": [
+    {"interface": "eth0", "in_packets": 25, "in_bytes": 2500000, "out_packets": 11, "out_bytes": 1580, "total_packets": 36, "total_bytes": 2501580},
+    {"interface": "ev\u001b[31m\"il,\u003cb\u003e", "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0, "total_packets": 4, "total_bytes": 4096},
+    {"interface": "wlan0", "in_packets": 0, "in_bytes": 0, "out_packets": 2, "out_bytes": 208, "total_packets": 2, "total_bytes": 208}
+  ],
+  "collector": [
+    {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7}
+  ]
+}
+EOF
+	is_json
+}
+
+@test "top hosts: table" {
+	run "$REPORT" --db "$DB" top hosts
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+host         sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
+10.0.0.1               11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
+10.0.0.2               25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
+192.0.2.9               3     3.0 KiB                 1            80 B              4      3.1 KiB
+2001:db8::1             2       208 B                 0             0 B              2        208 B
+2001:db8::2             0         0 B                 2           208 B              2        208 B
+EOF
+}
+
+@test "top hosts: csv and json" {
+	run "$REPORT" --db "$DB" top hosts --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,11,1580,28,2503072,39,2504652
+10.0.0.2,25,2500000,10,1500,35,2501500
+192.0.2.9,3,3072,1,80,4,3152
+2001:db8::1,2,208,0,0,2,208
+2001:db8::2,0,0,2,208,2,208
+EOF
+	run "$REPORT" --db "$DB" top hosts --format json
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+[
+  {"host": "10.0.0.1", "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
+  {"host": "10.0.0.2", "sent_packets": 25, "sent_bytes": 2500000, "received_packets": 10, "received_bytes": 1500, "total_packets": 35, "total_bytes": 2501500},
+  {"host": "192.0.2.9", "sent_packets": 3, "sent_bytes": 3072, "received_packets": 1, "received_bytes": 80, "total_packets": 4, "total_bytes": 3152},
+  {"host": "2001:db8::1", "sent_packets": 2, "sent_bytes": 208, "received_packets": 0, "received_bytes": 0, "total_packets": 2, "total_bytes": 208},
+  {"host": "2001:db8::2", "sent_packets": 0, "sent_bytes": 0, "received_packets": 2, "received_bytes": 208, "total_packets": 2, "total_bytes": 208}
+]
+EOF
+	is_json
+}
+
+@test "top hosts: --limit" {
+	run "$REPORT" --db "$DB" top hosts --format csv --limit 2
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,11,1580,28,2503072,39,2504652
+10.0.0.2,25,2500000,10,1500,35,2501500
+EOF
+}
+
+@test "top flows: table" {
+	run "$REPORT" --db "$DB" top flows
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+interface          direction  protocol   src          src_port  dst          dst_port  packets    bytes
+eth0               in         tcp        10.0.0.2          443  10.0.0.1        40000       25  2.4 MiB
+ev\x1b[31m"il,<b>  in         253        192.0.2.9           0  10.0.0.1            0        3  3.0 KiB
+eth0               out        tcp        10.0.0.1        40000  10.0.0.2          443       10  1.5 KiB
+wlan0              out        ipv6-icmp  2001:db8::1       128  2001:db8::2         0        2    208 B
+eth0               out        udp        10.0.0.1         5353  192.0.2.9          53        1     80 B
+EOF
+}
+
+@test "top flows: csv and json" {
+	run "$REPORT" --db "$DB" top flows --format csv --limit 3
+	[ "$status" -eq 0 ]
+	is_output <<EOF
+interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
+eth0,in,6,10.0.0.2,443,10.0.0.1,40000,25,2500000
+"ev${ESC}[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
+eth0,out,6,10.0.0.1,40000,10.0.0.2,443,10,1500
+EOF
+	run "$REPORT" --db "$DB" top flows --format json --limit 2
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+[
+  {"interface": "eth0", "direction": "in", "protocol": 6, "src": "10.0.0.2", "src_port": 443, "dst": "10.0.0.1", "dst_port": 40000, "packets": 25, "bytes": 2500000},
+  {"interface": "ev\u001b[31m\"il,\u003cb\u003e", "direction": "in", "protocol": 253, "src": "192.0.2.9", "src_port": 0, "dst": "10.0.0.1", "dst_port": 0, "packets": 3, "bytes": 3072}
+]
+EOF
+	is_json
+}
+
+@test "table output never carries a raw escape character" {
+	for cmd in summary "top hosts" "top flows"; do
+		run "$REPORT" --db "$DB" $cmd
+		[ "$status" -eq 0 ]
+		[[ $output != *"$ESC"* ]]
+	done
+}
+
+@test "window: --since a date keeps the later intervals" {
+	run "$REPORT" --db "$DB" --since 2024-01-02 top flows --format csv
+	[ "$status" -eq 0 ]
+	is_output <<EOF
+interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
+"ev${ESC}[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
+EOF
+}
+
+@test "window: --until is exclusive" {
+	run "$REPORT" --db "$DB" top flows --format csv --until 2024-01-01T00:01
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
+eth0,in,6,10.0.0.2,443,10.0.0.1,40000,20,2000000
+eth0,out,6,10.0.0.1,40000,10.0.0.2,443,10,1500
+eth0,out,17,10.0.0.1,5353,192.0.2.9,53,1,80
+EOF
+}
+
+@test "window: --since is inclusive, in every time form" {
+	for since in 1704067260 @1704067260 "2024-01-01 00:01" 2024-01-01T00:01:00; do
+		run "$REPORT" --db "$DB" summary --format csv --since "$since" --until 1704067320
+		[ "$status" -eq 0 ]
+		is_output <<'EOF'
+interface,direction,protocol,packets,bytes
+eth0,in,6,5,500000
+wlan0,out,58,2,208
+
+interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
+eth0,5,500000,0,0,5,500000
+wlan0,0,0,2,208,2,208
+
+intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
+1,1,0,4,0
+EOF
+	done
+}
+
+@test "window: local time follows TZ" {
+	# 2024-01-02 01:00 in UTC+1 is 00:00 UTC: the third interval only.
+	TZ=CET-1 run "$REPORT" --db "$DB" top hosts --format csv --since "2024-01-02 01:00"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "${lines[1]}" = "10.0.0.1,0,0,3,3072,3,3072" ]
+}
+
+@test "summary: the health section appears only when packets were missed" {
+	run "$REPORT" --db "$DB" summary --until 2024-01-01T00:01
+	[ "$status" -eq 0 ]
+	[[ $output == *"Collector health"* ]]
+	local healthy=$BATS_TEST_TMPDIR/healthy.db
+	cp "$DB" "$healthy"
+	sqlite3 "$healthy" 'DELETE FROM traffic WHERE kind <> 0'
+	run "$REPORT" --db "$healthy" summary
+	[ "$status" -eq 0 ]
+	[[ $output != *"Collector health"* ]]
+	run "$REPORT" --db "$healthy" summary --format json
+	[[ $output == *'"collector": []'* ]]
+}
+
+@test "empty window: a clear line in table, a header in csv, [] in json" {
+	run --separate-stderr "$REPORT" --db "$DB" top hosts --since 2025-01-01 --until 2025-02-01
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	is_output <<<'no traffic recorded between 2025-01-01 00:00:00 UTC and 2025-02-01 00:00:00 UTC'
+	run "$REPORT" --db "$DB" summary --since 2025-01-01
+	[ "$status" -eq 0 ]
+	is_output <<<'no traffic recorded between 2025-01-01 00:00:00 UTC and the end of history'
+	run "$REPORT" --db "$DB" top flows --until 2000-01-01
+	is_output <<<'no traffic recorded between the start of history and 2000-01-01 00:00:00 UTC'
+	run "$REPORT" --db "$DB" top flows --since 2025-01-01 --format csv
+	[ "$status" -eq 0 ]
+	is_output <<<'interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes'
+	run "$REPORT" --db "$DB" top hosts --since 2025-01-01 --format json
+	[ "$status" -eq 0 ]
+	is_output <<<'[]'
+	run "$REPORT" --db "$DB" summary --since 2025-01-01 --format json
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+{
+  "traffic": [],
+  "interfaces": [],
+  "collector": []
+}
+EOF
+	is_json
+}
+
+@test "an empty database says so" {
+	local empty=$BATS_TEST_TMPDIR/empty.db
+	make_db "$empty"
+	run "$REPORT" --db "$empty" summary
+	[ "$status" -eq 0 ]
+	is_output <<<'no traffic recorded between the start of history and the end of history'
+}
+
+@test "the report never writes the database" {
+	local before
+	before=$(sha256sum <"$DB")
+	run "$REPORT" --db "$DB" summary
+	[ "$status" -eq 0 ]
+	[ "$(sha256sum <"$DB")" = "$before" ]
+}
+
+@test "the queries run by hand give the same rows (docs/queries.md)" {
+	run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 2' \
+		-cmd '.parameter set :since 1704067200' "$DB" ".read $REPO/reports/top_hosts.sql"
+	[ "$status" -eq 0 ]
+	local by_hand=${output//$'\r'/}
+	run "$REPORT" --db "$DB" top hosts --format csv --limit 2 --since 1704067200
+	[ "$output" = "$by_hand" ]
+	# Unset parameters mean all of history and 10 rows.
+	run sqlite3 -readonly -csv -header "$DB" ".read $REPO/reports/top_flows.sql"
+	by_hand=${output//$'\r'/}
+	run "$REPORT" --db "$DB" top flows --format csv
+	[ "$output" = "$by_hand" ]
+}
+
+@test "missing database: exit 1, nothing created" {
+	local missing=$BATS_TEST_TMPDIR/missing.db
+	run --separate-stderr "$REPORT" --db "$missing" summary
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == *"$missing"*"cannot open database"* ]]
+	[ ! -e "$missing" ]
+}
+
+@test "not a database: exit 1" {
+	local garbage=$BATS_TEST_TMPDIR/garbage.db
+	head -c 8192 /dev/urandom >"$garbage"
+	run --separate-stderr "$REPORT" --db "$garbage" summary
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == *"$garbage: not a netmon database"* ]]
+}
+
+@test "another application's database: exit 1, untouched" {
+	local other=$BATS_TEST_TMPDIR/other.db before
+	sqlite3 "$other" 'CREATE TABLE t (x); INSERT INTO t VALUES (1);'
+	before=$(sha256sum <"$other")
+	run --separate-stderr "$REPORT" --db "$other" top hosts
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"not a netmon database"* ]]
+	[ "$(sha256sum <"$other")" = "$before" ]
+}
+
+@test "a newer schema (user_version 99) is refused" {
+	local newer=$BATS_TEST_TMPDIR/newer.db before
+	cp "$DB" "$newer"
+	sqlite3 "$newer" 'PRAGMA user_version = 99;'
+	before=$(sha256sum <"$newer")
+	run --separate-stderr "$REPORT" --db "$newer" summary
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == *"schema version 99 is newer"* ]]
+	[ "$(sha256sum <"$newer")" = "$before" ]
+}
+
+@test "usage errors exit 64 with one line naming the bad value" {
+	usage_error
+	[[ $stderr == *"no command"* ]]
+	usage_error frobnicate
+	[[ $stderr == *"'frobnicate'"* ]]
+	usage_error top
+	usage_error top ports
+	[[ $stderr == *"'ports'"* ]]
+	usage_error top hosts extra
+	[[ $stderr == *"'extra'"* ]]
+	usage_error summary --bogus
+	[[ $stderr == *"'--bogus'"* ]]
+	usage_error summary -x
+	[[ $stderr == *"'-x'"* ]]
+	usage_error summary --format xml
+	[[ $stderr == *"'xml'"* ]]
+	usage_error top hosts --limit
+	[[ $stderr == *"--limit"* ]]
+}
+
+@test "bad --limit values exit 64" {
+	for bad in 0 -1 1000001 12abc " 5" "" 1e3; do
+		usage_error top hosts --limit "$bad"
+		[[ $stderr == *"--limit: '$bad'"* ]]
+	done
+	run "$REPORT" --db "$DB" top hosts --limit 1000000 --format csv
+	[ "$status" -eq 0 ]
+}
+
+@test "bad times and empty windows exit 64" {
+	for bad in yesterday 2024-02-30 "2024-01-01 25:00" 2024-1-1 -5 @ 99999999999999; do
+		usage_error summary --since "$bad"
+		[[ $stderr == *"--since: '$bad'"* ]]
+	done
+	usage_error summary --until 2024-13-01
+	[[ $stderr == *"--until: '2024-13-01'"* ]]
+	usage_error summary --since 2024-01-02 --until 2024-01-01
+	[[ $stderr == *"'2024-01-02'"*"'2024-01-01'"* ]]
+	usage_error summary --since now --until now
+}
+
+@test "usage errors are found before the database is opened" {
+	run --separate-stderr "$REPORT" --db "$BATS_TEST_TMPDIR/missing.db" summary --limit 0
+	[ "$status" -eq 64 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
+@test "--help prints usage on stdout and exits 0" {
+	run --separate-stderr "$REPORT" --help
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ ${lines[0]} == "Usage: netmon-report [--db PATH] [-v] COMMAND [OPTIONS]" ]]
+	[[ $output == *"top hosts"* && $output == *"--since T"* ]]
+	run "$REPORT" top -h
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == Usage:* ]]
+}
+
+@test "--version" {
+	run "$REPORT" --version
+	[ "$status" -eq 0 ]
+	[[ $output == "netmon-report "*"(database schema "*")" ]]
+}
+
+@test "-v reports each query on stderr, not stdout" {
+	run --separate-stderr "$REPORT" --db "$DB" -v top hosts --limit 1 --format csv
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $stderr == *"top_hosts.sql: 1 row"* ]]
+}

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* test_report_cli.c - netmon-report's command line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "db.h"
+#include "log.h"
+#include "report_cli.h"
+#include "report_window.h"
+
+#define NOW 1704067200 /* what "now" means in these tests */
+
+/* Parse a NULL-terminated argument list after "netmon-report". */
+static int parse(struct report_opts *o, ...)
+{
+	char *argv[32] = {"netmon-report"};
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, o);
+	while ((argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	return report_cli_parse(o, argc, argv, NOW);
+}
+
+static int setup(void **state)
+{
+	setenv("TZ", "UTC0", 1);
+	log_init("test_report_cli", LOG_ERR);
+	return 0;
+}
+
+static void test_defaults(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "summary", NULL), 0);
+	assert_int_equal(o.command, REPORT_SUMMARY);
+	assert_string_equal(o.db_path, NETMON_DEFAULT_DB);
+	assert_int_equal(o.format, FMT_TABLE);
+	assert_int_equal(o.limit, 10);
+	assert_true(o.since == WINDOW_START);
+	assert_true(o.until == WINDOW_END);
+	assert_int_equal(o.verbose, 0);
+	assert_false(o.help || o.version);
+}
+
+static void test_options_anywhere(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "--db", "/tmp/x.db", "-v", "top", "hosts", "--limit", "5",
+			       "--format", "json", "--since", "@100", "--until", "now", "-v", NULL),
+			 0);
+	assert_int_equal(o.command, REPORT_TOP_HOSTS);
+	assert_string_equal(o.db_path, "/tmp/x.db");
+	assert_int_equal(o.verbose, 2);
+	assert_int_equal(o.limit, 5);
+	assert_int_equal(o.format, FMT_JSON);
+	assert_int_equal(o.since, 100);
+	assert_int_equal(o.until, NOW);
+
+	assert_int_equal(parse(&o, "top", "--db=/y", "flows", "--limit=1000000", "-vv", NULL), 0);
+	assert_int_equal(o.command, REPORT_TOP_FLOWS);
+	assert_string_equal(o.db_path, "/y");
+	assert_int_equal(o.limit, 1000000);
+	assert_int_equal(o.verbose, 2);
+
+	assert_int_equal(parse(&o, "--format", "csv", "--", "top", "hosts", NULL), 0);
+	assert_int_equal(o.command, REPORT_TOP_HOSTS);
+	assert_int_equal(o.format, FMT_CSV);
+}
+
+static void test_window(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(
+		parse(&o, "summary", "--since", "2024-01-01", "--until", "2024-01-02 00:00", NULL),
+		0);
+	assert_int_equal(o.since, 1704067200);
+	assert_int_equal(o.until, 1704067200 + 86400);
+	assert_int_equal(parse(&o, "summary", "--until", "2023-12-31T23:59:59", NULL), 0);
+	assert_true(o.since == WINDOW_START);
+	assert_int_equal(o.until, 1704067199);
+	/* An empty window is a mistake, not a report of nothing. */
+	assert_int_equal(parse(&o, "summary", "--since", "now", "--until", "now", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--since", "200", "--until", "100", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--since", "tomorrow", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--until", "2024-02-30", NULL), -EINVAL);
+}
+
+static void test_help_and_version(void **state)
+{
+	struct report_opts o;
+
+	/* Help wins over everything else, even a missing command. */
+	assert_int_equal(parse(&o, "-h", NULL), 0);
+	assert_true(o.help);
+	assert_int_equal(parse(&o, "bogus", "--help", NULL), 0);
+	assert_true(o.help);
+	assert_int_equal(parse(&o, "--version", NULL), 0);
+	assert_true(o.version);
+}
+
+static void test_usage_errors(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, NULL), -EINVAL);
+	assert_int_equal(parse(&o, "report", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "ports", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "hosts", "flows", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "hosts", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "hosts", "top", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--bogus", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "-x", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--db", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--db", "", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--format", "xml", NULL), -EINVAL);
+}
+
+static void test_limit(void **state)
+{
+	static const char *const bad[] = {"0",	"-1",	 "+5",	    " 5",
+					  "5 ", "12abc", "1000001", "99999999999999999999",
+					  "",	"0x10"};
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "top", "hosts", "--limit", "1", NULL), 0);
+	assert_int_equal(o.limit, 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(&o, "top", "hosts", "--limit", bad[i], NULL) != -EINVAL)
+			fail_msg("--limit '%s' was accepted", bad[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_options_anywhere),
+		cmocka_unit_test(test_window),	     cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_limit),
+	};
+
+	return cmocka_run_group_tests_name("report_cli", tests, setup, NULL);
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_report_queries.c - the embedded report queries (reports/NAME.sql) against the real schema.
+ *
+ * Each query must prepare against the schema this build creates, hold one
+ * statement and take no parameter but :since, :until and :limit; the window
+ * must include ts_start == since and exclude ts_start == until.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "db.h"
+#include "embed.h"
+#include "log.h"
+#include "report.h"
+#include "report_window.h"
+
+struct fixture {
+	char path[64];
+	sqlite3 *db;
+};
+
+static void remove_db(const char *path)
+{
+	char side[80];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+/* A fresh database with the current schema and one interval of traffic. */
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int fd;
+
+	setenv("TZ", "UTC0", 1);
+	log_init("test_report_queries", LOG_ERR);
+	snprintf(f->path, sizeof(f->path), "/tmp/test_report_queries.XXXXXX");
+	fd = mkstemp(f->path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (db_open(f->path, DB_READ_WRITE, &f->db) ||
+	    db_exec(f->db,
+		    "INSERT INTO intervals VALUES (1, 1000, 1060, 1, 1, 1);"
+		    "INSERT INTO interfaces VALUES (1, 'eth0');"
+		    "INSERT INTO addresses VALUES (1, 4, x'0a000001', '10.0.0.1');"
+		    "INSERT INTO flows VALUES (1, 1, 1, 6, 1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0);"
+		    "INSERT INTO traffic VALUES (1, 1, 1, 0, 4, 6, 3, 4);"))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	db_close(f->db);
+	remove_db(f->path);
+	free(f);
+	return 0;
+}
+
+static void test_queries_prepare(void **state)
+{
+	struct fixture *f = *state;
+	int n = 0;
+
+	for (const struct embedded_file *q = netmon_report_queries; q->name; q++, n++) {
+		sqlite3_stmt *st;
+
+		if (report_prepare(f->db, q->name, &st))
+			fail_msg("%s does not prepare", q->name);
+		assert_true(sqlite3_stmt_readonly(st));
+		for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+			const char *p = sqlite3_bind_parameter_name(st, i);
+
+			if (!p ||
+			    (strcmp(p, ":since") && strcmp(p, ":until") && strcmp(p, ":limit")))
+				fail_msg("%s: parameter %s", q->name, p ? p : "?");
+		}
+		sqlite3_finalize(st);
+	}
+	assert_true(n >= 5);
+	assert_int_equal(report_prepare(f->db, "no_such.sql", &(sqlite3_stmt *){NULL}), -ENOENT);
+}
+
+/* Run a command on the fixture and return what it wrote (caller frees). */
+static char *run(sqlite3 *db, enum report_command cmd, enum fmt_format format, int64_t since,
+		 int64_t until)
+{
+	struct report_opts o = {
+		.command = cmd, .format = format, .limit = 10, .since = since, .until = until};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_int_equal(report_run(db, &o, fp), 0);
+	fclose(fp);
+	return text;
+}
+
+static void check_run(sqlite3 *db, enum report_command cmd, enum fmt_format format, int64_t since,
+		      int64_t until, const char *want)
+{
+	char *got = run(db, cmd, format, since, until);
+
+	if (strcmp(got, want))
+		fail_msg("got:\n%s\nwant:\n%s", got, want);
+	free(got);
+}
+
+static void test_window_bounds(void **state)
+{
+	struct fixture *f = *state;
+	const char *flow = "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n"
+			   "eth0,out,6,10.0.0.1,1,10.0.0.1,2,3,4\n";
+
+	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, WINDOW_START, WINDOW_END, flow);
+	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, 1000, 1001, flow);
+	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, 999, 1000,
+		  "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n");
+	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, 1001, WINDOW_END,
+		  "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n");
+}
+
+static void test_empty_window(void **state)
+{
+	struct fixture *f = *state;
+
+	check_run(f->db, REPORT_TOP_HOSTS, FMT_TABLE, 2000, 3000,
+		  "no traffic recorded between 1970-01-01 00:33:20 UTC and "
+		  "1970-01-01 00:50:00 UTC\n");
+	check_run(f->db, REPORT_SUMMARY, FMT_TABLE, 2000, WINDOW_END,
+		  "no traffic recorded between 1970-01-01 00:33:20 UTC and the end of history\n");
+	check_run(f->db, REPORT_TOP_FLOWS, FMT_JSON, 2000, 3000, "[]\n");
+	check_run(f->db, REPORT_SUMMARY, FMT_JSON, 2000, 3000,
+		  "{\n  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": []\n}\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queries_prepare),
+		cmocka_unit_test(test_window_bounds),
+		cmocka_unit_test(test_empty_window),
+	};
+
+	return cmocka_run_group_tests_name("report_queries", tests, setup, teardown);
+}
