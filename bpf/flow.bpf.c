@@ -167,7 +167,7 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 
 	tk.ifindex = m->ifindex;
 	tk.direction = direction;
-	verdict = parse_packet(ctx, is_xdp, &p);
+	verdict = parse_packet(ctx, is_xdp, m->len, &p);
 	if (verdict != PARSE_IP) {
 		tk.kind = verdict == PARSE_NON_IP ? NETMON_KIND_NON_IP : NETMON_KIND_MALFORMED;
 		add_total(totals, &tk, m->segs > 1 ? m->segs : 1, m->len);

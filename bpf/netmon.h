@@ -61,8 +61,10 @@ struct flow_counters {
 
 /* What a totals row counts. */
 #define NETMON_KIND_IP 0         /* parsed IP packets, per protocol */
-#define NETMON_KIND_MALFORMED 1  /* IP ethertype, but headers truncated/invalid */
-#define NETMON_KIND_NON_IP 2     /* ARP, LLDP and every other ethertype */
+#define NETMON_KIND_MALFORMED 1  /* IP ethertype, but a header is invalid or ends
+				  * past the packet, or the IP length does */
+#define NETMON_KIND_NON_IP 2     /* ARP, LLDP, every other ethertype, VLAN stacks
+				  * deeper than the parser walks (4 tags) */
 #define NETMON_KIND_TABLE_FULL 3 /* IP packets whose flow did not fit the table */
 
 /*

@@ -6,7 +6,10 @@
  * bounds-checks against the real packet and works on non-linear skbs, so the
  * observer never has to pull or alter a packet), fills its part of struct
  * parsed, advances *off past its header and returns the next protocol,
- * PROTO_NO_L4, or a negative PARSE_* verdict. All loops are bounded constants.
+ * PROTO_NO_L4, or a negative PARSE_* verdict. A header that does not end
+ * inside the packet (pkt_len), or an IP length that reaches past it, makes
+ * the packet malformed: only bytes that exist are counted as IP. All loops are
+ * bounded constants.
  */
 #ifndef NETMON_PARSE_BPF_H
 #define NETMON_PARSE_BPF_H
@@ -32,9 +35,6 @@
 #define IPPROTO_NONE_ 59
 #define IPPROTO_DSTOPTS_ 60
 #define IPPROTO_UDPLITE_ 136
-#define IPPROTO_MH_ 135
-#define IPPROTO_HIP_ 139
-#define IPPROTO_SHIM6_ 140
 
 /* VLAN tags walked before giving up (802.1ad + 802.1Q is 2; allow stacks). */
 #define NETMON_MAX_VLAN 4
@@ -54,6 +54,7 @@
 #define PARSE_MALFORMED 2
 
 struct parsed {
+	__u32 pkt_len;       /* in: bytes from the Ethernet header to the end */
 	struct flow_key key; /* family, protocol, addresses, ports */
 	__u32 l3_off;        /* offset of the IP header */
 	__u32 l3_hdr_len;    /* IP header incl. options / extension headers */
@@ -109,10 +110,11 @@ static __always_inline int parse_ipv4(void *ctx, int is_xdp, __u32 *off, struct 
 	if (pkt_load(ctx, is_xdp, *off, &ip, sizeof(ip)))
 		return -PARSE_MALFORMED;
 	hlen = ip.ihl * 4;
-	if (ip.version != 4 || hlen < sizeof(ip))
+	if (ip.version != 4 || hlen < sizeof(ip) || *off + hlen > p->pkt_len)
 		return -PARSE_MALFORMED;
 	/* tot_len 0 is how BIG TCP GSO packets say "take the skb length". */
-	if (ip.tot_len && bpf_ntohs(ip.tot_len) < hlen)
+	if (ip.tot_len &&
+	    (bpf_ntohs(ip.tot_len) < hlen || bpf_ntohs(ip.tot_len) > p->pkt_len - *off))
 		return -PARSE_MALFORMED;
 	p->key.family = NETMON_FAMILY_V4;
 	p->key.protocol = ip.protocol;
@@ -136,10 +138,12 @@ static __always_inline int ipv6_ext_len(__u8 nexthdr, __u8 hdrlen)
 
 static __always_inline int is_ipv6_ext(__u8 nexthdr)
 {
+	/* Mobility (135), HIP (139) and Shim6 (140) are in the extension-header
+	 * registry but end the chain in practice (MH's next header is always
+	 * 59): they are kept as the flow's protocol, which says more. */
 	return nexthdr == IPPROTO_HOPOPTS_ || nexthdr == IPPROTO_ROUTING_ ||
 	       nexthdr == IPPROTO_FRAGMENT_ || nexthdr == IPPROTO_DSTOPTS_ ||
-	       nexthdr == IPPROTO_AH_ || nexthdr == IPPROTO_MH_ || nexthdr == IPPROTO_HIP_ ||
-	       nexthdr == IPPROTO_SHIM6_;
+	       nexthdr == IPPROTO_AH_;
 }
 
 static __always_inline int parse_ipv6(void *ctx, int is_xdp, __u32 *off, struct parsed *p)
@@ -156,6 +160,8 @@ static __always_inline int parse_ipv6(void *ctx, int is_xdp, __u32 *off, struct 
 	if (pkt_load(ctx, is_xdp, *off, &ip6, sizeof(ip6)))
 		return -PARSE_MALFORMED;
 	if (ip6.version != 6)
+		return -PARSE_MALFORMED;
+	if (bpf_ntohs(ip6.payload_len) + sizeof(ip6) > p->pkt_len - *off)
 		return -PARSE_MALFORMED;
 	p->key.family = NETMON_FAMILY_V6;
 	__builtin_memcpy(p->key.src, &ip6.saddr, 16);
@@ -174,6 +180,8 @@ static __always_inline int parse_ipv6(void *ctx, int is_xdp, __u32 *off, struct 
 			return -PARSE_MALFORMED;
 		if (nexthdr == IPPROTO_FRAGMENT_) {
 			*off += 8;
+			if (*off > p->pkt_len)
+				return -PARSE_MALFORMED;
 			nexthdr = ext.nexthdr;
 			/* Non-first fragment: no L4 header follows (RFC 8200 4.5). */
 			if (bpf_ntohs(ext.frag_off) & 0xfff8) {
@@ -184,6 +192,8 @@ static __always_inline int parse_ipv6(void *ctx, int is_xdp, __u32 *off, struct 
 			continue;
 		}
 		*off += ipv6_ext_len(nexthdr, ext.hdrlen);
+		if (*off > p->pkt_len)
+			return -PARSE_MALFORMED;
 		nexthdr = ext.nexthdr;
 	}
 	if (is_ipv6_ext(nexthdr))
@@ -216,7 +226,7 @@ static __always_inline int parse_l4(void *ctx, int is_xdp, __u32 off, int proto,
 	case IPPROTO_TCP_:
 		if (pkt_load(ctx, is_xdp, off, &tcp, sizeof(tcp)))
 			return PARSE_MALFORMED;
-		if ((tcp.doff_res >> 4) < 5)
+		if ((tcp.doff_res >> 4) < 5 || off + (tcp.doff_res >> 4) * 4 > p->pkt_len)
 			return PARSE_MALFORMED;
 		p->key.src_port = bpf_ntohs(tcp.sport);
 		p->key.dst_port = bpf_ntohs(tcp.dport);
@@ -225,7 +235,7 @@ static __always_inline int parse_l4(void *ctx, int is_xdp, __u32 off, int proto,
 		return PARSE_IP;
 	case IPPROTO_UDP_:
 	case IPPROTO_UDPLITE_:
-		if (pkt_load(ctx, is_xdp, off, &udp, sizeof(udp)))
+		if (off + 8 > p->pkt_len || pkt_load(ctx, is_xdp, off, &udp, sizeof(udp)))
 			return PARSE_MALFORMED;
 		p->key.src_port = bpf_ntohs(udp.sport);
 		p->key.dst_port = bpf_ntohs(udp.dport);
@@ -233,7 +243,8 @@ static __always_inline int parse_l4(void *ctx, int is_xdp, __u32 off, int proto,
 		return PARSE_IP;
 	case IPPROTO_ICMP_:
 	case IPPROTO_ICMPV6_:
-		if (pkt_load(ctx, is_xdp, off, &icmp, sizeof(icmp)))
+		/* type, code and checksum: the smallest ICMP header (RFC 792) */
+		if (off + 4 > p->pkt_len || pkt_load(ctx, is_xdp, off, &icmp, sizeof(icmp)))
 			return PARSE_MALFORMED;
 		p->key.src_port = icmp.type;
 		p->key.dst_port = icmp.code;
@@ -244,14 +255,15 @@ static __always_inline int parse_l4(void *ctx, int is_xdp, __u32 off, int proto,
 }
 
 /*
- * Parse one frame starting at its Ethernet header. p must be zeroed by the
- * caller (the key's padding is compared by the hash map).
+ * Parse one frame of pkt_len bytes starting at its Ethernet header. p must
+ * be zeroed by the caller (the key's padding is compared by the hash map).
  */
-static __always_inline int parse_packet(void *ctx, int is_xdp, struct parsed *p)
+static __always_inline int parse_packet(void *ctx, int is_xdp, __u32 pkt_len, struct parsed *p)
 {
 	__u32 off = 0;
 	int proto;
 
+	p->pkt_len = pkt_len;
 	proto = parse_l2(ctx, is_xdp, &off);
 	if (proto < 0)
 		return PARSE_MALFORMED;

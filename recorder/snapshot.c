@@ -23,9 +23,9 @@
 struct snapshotter {
 	struct snapshot_maps maps;
 	int ncpus;
-	/* scratch for one batch call */
+	/* scratch for one batch call; capacities in bytes */
 	void *keys, *values;
-	size_t scratch_entries, scratch_key_size, scratch_value_size;
+	size_t keys_cap, values_cap;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -71,25 +71,26 @@ void snapshot_free(struct snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
+/* Grow *buf to at least need bytes; it never shrinks, and a failure leaves it. */
+static int reserve(void **buf, size_t *cap, size_t need)
+{
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	p = realloc(*buf, need);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
 static int ensure_scratch(struct snapshotter *s, size_t entries, size_t ksz, size_t vsz)
 {
-	void *k, *v;
+	int err = reserve(&s->keys, &s->keys_cap, entries * ksz);
 
-	if (entries <= s->scratch_entries && ksz <= s->scratch_key_size &&
-	    vsz <= s->scratch_value_size)
-		return 0;
-	k = realloc(s->keys, entries * ksz);
-	if (!k)
-		return -ENOMEM;
-	s->keys = k;
-	v = realloc(s->values, entries * vsz);
-	if (!v)
-		return -ENOMEM;
-	s->values = v;
-	s->scratch_entries = entries;
-	s->scratch_key_size = ksz;
-	s->scratch_value_size = vsz;
-	return 0;
+	return err ? err : reserve(&s->values, &s->values_cap, entries * vsz);
 }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
