@@ -54,6 +54,34 @@ struct {
 	.values = { &totals_0, &totals_1 },
 };
 
+/*
+ * Ports of fragmented datagrams, written by the first fragment and read by
+ * the later ones, which carry no L4 header: the IP reassembly key of RFC 791
+ * (addresses, protocol, identification). LRU because losing an entry only
+ * costs ports, never bytes: a later fragment whose first was not seen (or was
+ * evicted, or comes after it) is counted in a port-less row.
+ */
+struct frag_key {
+	__u8 family;
+	__u8 protocol;
+	__u8 pad[2];
+	__u32 id;
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+struct frag_ports {
+	__u16 src_port;
+	__u16 dst_port;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct frag_key);
+	__type(value, struct frag_ports);
+} frag_ports SEC(".maps");
+
 /* The generation programs write to; only user space changes it. */
 __u32 active_gen = 0;
 
@@ -78,6 +106,28 @@ static __always_inline void add_total(void *totals, struct total_key *tk, __u64 
 	}
 	/* A totals table full (4096 interface/protocol rows) loses nothing
 	 * that the flow table does not also hold. */
+}
+
+/* Remember a first fragment's ports, or give them to a later fragment. */
+static __always_inline void attribute_fragment(struct parsed *p)
+{
+	struct frag_key fk = { .family = p->key.family, .protocol = p->key.protocol,
+			       .id = p->frag_id };
+	struct frag_ports *ports;
+
+	__builtin_memcpy(fk.src, p->key.src, 16);
+	__builtin_memcpy(fk.dst, p->key.dst, 16);
+	if (p->frag == FRAG_FIRST) {
+		struct frag_ports v = { p->key.src_port, p->key.dst_port };
+
+		bpf_map_update_elem(&frag_ports, &fk, &v, BPF_ANY);
+		return;
+	}
+	ports = bpf_map_lookup_elem(&frag_ports, &fk);
+	if (ports) {
+		p->key.src_port = ports->src_port;
+		p->key.dst_port = ports->dst_port;
+	}
 }
 
 /* Returns 0, or -E2BIG when the flow table is full. */
@@ -174,6 +224,8 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 		return;
 	}
 
+	if (p.frag != FRAG_NONE)
+		attribute_fragment(&p);
 	wire_size(m, &p, &packets, &bytes);
 	p.key.ifindex = m->ifindex;
 	p.key.direction = direction;

@@ -60,8 +60,14 @@ struct parsed {
 	__u32 l3_hdr_len;    /* IP header incl. options / extension headers */
 	__u32 l4_hdr_len;    /* TCP/UDP header length repeated per GSO segment */
 	__u32 l3_len;        /* L3 bytes from the header (0: take from packet) */
+	__u32 frag_id;       /* IPv4 identification / IPv6 fragment identification */
+	__u8 frag;           /* FRAG_NONE, FRAG_FIRST or FRAG_LATER */
 	__u8 tcp_flags;
 };
+
+#define FRAG_NONE 0
+#define FRAG_FIRST 1 /* offset 0, more fragments: carries the L4 header */
+#define FRAG_LATER 2 /* offset > 0: no L4 header */
 
 /*
  * One reader for every hook. is_xdp is a compile-time constant at each call
@@ -123,9 +129,15 @@ static __always_inline int parse_ipv4(void *ctx, int is_xdp, __u32 *off, struct 
 	p->l3_hdr_len = hlen;
 	p->l3_len = bpf_ntohs(ip.tot_len);
 	*off += hlen;
-	/* A non-first fragment carries no L4 header (RFC 791 fragment offset). */
-	if (bpf_ntohs(ip.frag_off) & 0x1fff)
+	/* RFC 791: MF is 0x2000, the offset the low 13 bits. A later fragment
+	 * carries no L4 header. */
+	p->frag_id = bpf_ntohs(ip.id);
+	if (bpf_ntohs(ip.frag_off) & 0x1fff) {
+		p->frag = FRAG_LATER;
 		return PROTO_NO_L4;
+	}
+	if (bpf_ntohs(ip.frag_off) & 0x2000)
+		p->frag = FRAG_FIRST;
 	return ip.protocol;
 }
 
@@ -152,8 +164,9 @@ static __always_inline int parse_ipv6(void *ctx, int is_xdp, __u32 *off, struct 
 	struct {
 		__u8 nexthdr;
 		__u8 hdrlen;
-		__be16 frag_off; /* fragment header only */
-	} ext;
+		__be16 frag_off; /* fragment header only (RFC 8200 4.5) */
+		__be32 frag_id;  /* fragment header only */
+	} ext; /* 8 bytes: the smallest extension header */
 	__u8 nexthdr;
 	__u32 start;
 
@@ -183,12 +196,16 @@ static __always_inline int parse_ipv6(void *ctx, int is_xdp, __u32 *off, struct 
 			if (*off > p->pkt_len)
 				return -PARSE_MALFORMED;
 			nexthdr = ext.nexthdr;
+			p->frag_id = bpf_ntohl(ext.frag_id);
 			/* Non-first fragment: no L4 header follows (RFC 8200 4.5). */
 			if (bpf_ntohs(ext.frag_off) & 0xfff8) {
+				p->frag = FRAG_LATER;
 				p->key.protocol = nexthdr;
 				p->l3_hdr_len = *off - start;
 				return PROTO_NO_L4;
 			}
+			if (bpf_ntohs(ext.frag_off) & 1)
+				p->frag = FRAG_FIRST;
 			continue;
 		}
 		*off += ipv6_ext_len(nexthdr, ext.hdrlen);

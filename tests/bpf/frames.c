@@ -170,6 +170,19 @@ void frame_ipv6_frag(struct frame *f, uint16_t offset8, int more)
 	frame_put16(f, off + 2, (uint16_t)(offset8 << 3 | (more ? 1 : 0)));
 	p[7] = 0x2a; /* identification */
 	f->proto_off = off;
+	f->frag_hdr_off = off;
+}
+
+void frame_ip_id(struct frame *f, uint32_t id)
+{
+	if (f->ip_version == 4) {
+		assert(id <= 0xffff);
+		frame_put16(f, f->l3_off + 4, (uint16_t)id);
+		return;
+	}
+	assert(f->ip_version == 6 && f->frag_hdr_off);
+	frame_put16(f, f->frag_hdr_off + 4, (uint16_t)(id >> 16));
+	frame_put16(f, f->frag_hdr_off + 6, (uint16_t)id);
 }
 
 void frame_tcp_doff(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags,

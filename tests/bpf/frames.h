@@ -46,6 +46,7 @@ struct frame {
 	size_t l4_off;	  /* start of the TCP/UDP/ICMP header */
 	size_t udp_off;	  /* UDP header whose length frame_finish() sets, or 0 */
 	int ip_version;	  /* 4, 6, or 0 before an IP layer */
+	size_t frag_hdr_off; /* IPv6 fragment header, or 0 */
 };
 
 /* Destination and source MAC; the ethertype is left open. */
@@ -73,6 +74,8 @@ void frame_ipv6(struct frame *f, const char *src, const char *dst);
 void frame_ipv6_ext(struct frame *f, uint8_t type, size_t len);
 /* Fragment header: offset in 8-byte units, More Fragments flag. */
 void frame_ipv6_frag(struct frame *f, uint16_t offset8, int more);
+/* The datagram's identification: IPv4 header, or the IPv6 fragment header. */
+void frame_ip_id(struct frame *f, uint32_t id);
 
 /* TCP with data offset doff 32-bit words (5..15; options are NOPs). */
 void frame_tcp(struct frame *f, uint16_t sport, uint16_t dport, uint8_t flags);

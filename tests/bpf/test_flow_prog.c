@@ -674,9 +674,11 @@ static void test_ipv4_options(void **state)
 }
 
 /*
- * A first fragment has ports; a later one has none (ports 0, flags 0) even
- * when its payload bytes would read as ports and flags (the counting pattern
- * puts 0x0d, FIN|RST|PSH, where TCP flags would be). DF alone is no fragment.
+ * A first fragment has ports, and a later fragment of the same datagram
+ * (addresses, protocol, identification) is counted in its flow. A later
+ * fragment whose first was never seen has no ports (0, flags 0) even when its
+ * payload bytes would read as ports and flags (the counting pattern puts
+ * 0x0d, FIN|RST|PSH, where TCP flags would be). DF alone is no fragment.
  */
 static void test_ipv4_fragments(void **state)
 {
@@ -717,17 +719,85 @@ static void test_ipv4_fragments(void **state)
 	run(e, NETMON_DIR_IN, &f);
 	take(e);
 
-	expect_rows(e, 4, 2);
+	expect_rows(e, 3, 2);
 	expect_flow(e, key4(P_UDP, NETMON_DIR_IN, V4_A, 53, V4_B, 5353),
-		    (struct want){ .packets = 1, .bytes = 132 });
-	expect_flow(e, key4(P_UDP, NETMON_DIR_IN, V4_A, 0, V4_B, 0),
-		    (struct want){ .packets = 1, .bytes = 70 });
+		    (struct want){ .packets = 2, .bytes = 132 + 70 });
 	expect_flow(e, key4(P_TCP, NETMON_DIR_IN, V4_A, 0, V4_B, 0),
 		    (struct want){ .packets = 1, .bytes = 60 });
 	expect_flow(e, key4(P_UDP, NETMON_DIR_IN, V4_A, 7, V4_B, 7),
 		    (struct want){ .packets = 1, .bytes = 32 });
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_UDP, 3, 234);
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_TCP, 1, 60);
+}
+
+/* One fragment of a datagram: first (with a UDP header) or later. */
+static void frag4(struct frame *f, uint32_t id, int first, const char *src)
+{
+	frame_eth(f);
+	frame_ipv4(f, src, V4_B);
+	frame_ipv4_frag(f, first ? 0 : 10, first);
+	if (first)
+		frame_udp(f, 4000, 53);
+	else
+		frame_proto(f, P_UDP);
+	frame_payload(f, first ? 72 : 80); /* L3 100 either way */
+	frame_finish(f);
+	frame_ip_id(f, id);
+}
+
+static void frag6(struct frame *f, uint32_t id, int first)
+{
+	frame_eth(f);
+	frame_ipv6(f, V6_A, V6_B);
+	frame_ipv6_frag(f, first ? 0 : 10, first);
+	if (first)
+		frame_udp(f, 4000, 53);
+	else
+		frame_proto(f, P_UDP);
+	frame_payload(f, first ? 44 : 52); /* L3 100 either way */
+	frame_finish(f);
+	frame_ip_id(f, id);
+}
+
+/*
+ * Attribution keys on the whole RFC 791 reassembly key: a later fragment with
+ * another identification or another source stays port-less; a 32-bit IPv6
+ * identification is compared whole (0x10000 + 7 is not 7).
+ */
+static void test_fragments_attributed_by_datagram(void **state)
+{
+	struct env *e = *state;
+	struct frame f;
+
+	frag4(&f, 7, 1, V4_A);
+	run(e, NETMON_DIR_IN, &f);
+	frag4(&f, 7, 0, V4_A); /* joins 4000 -> 53 */
+	run(e, NETMON_DIR_IN, &f);
+	frag4(&f, 8, 0, V4_A); /* another datagram */
+	run(e, NETMON_DIR_IN, &f);
+	frag4(&f, 7, 0, "198.18.0.9"); /* another source */
+	run(e, NETMON_DIR_IN, &f);
+	frag6(&f, 0x10007, 1);
+	run(e, NETMON_DIR_IN, &f);
+	frag6(&f, 0x10007, 0); /* joins */
+	run(e, NETMON_DIR_IN, &f);
+	frag6(&f, 7, 0); /* low 16 bits alike, not the same datagram */
+	run(e, NETMON_DIR_IN, &f);
+	take(e);
+
+	expect_rows(e, 5, 2);
+	expect_flow(e, key4(P_UDP, NETMON_DIR_IN, V4_A, 4000, V4_B, 53),
+		    (struct want){ .packets = 2, .bytes = 200 });
+	expect_flow(e, key4(P_UDP, NETMON_DIR_IN, V4_A, 0, V4_B, 0),
+		    (struct want){ .packets = 1, .bytes = 100 });
+	expect_flow(e, key4(P_UDP, NETMON_DIR_IN, "198.18.0.9", 0, V4_B, 0),
+		    (struct want){ .packets = 1, .bytes = 100 });
+	expect_flow(e, key6(P_UDP, NETMON_DIR_IN, V6_A, 4000, V6_B, 53),
+		    (struct want){ .packets = 2, .bytes = 200 });
+	expect_flow(e, key6(P_UDP, NETMON_DIR_IN, V6_A, 0, V6_B, 0),
+		    (struct want){ .packets = 1, .bytes = 100 });
+	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_UDP, 4, 400);
+	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 6, P_UDP, 3, 300);
 }
 
 /* ---- IPv6 extension headers ---- */
@@ -799,7 +869,10 @@ static void test_ipv6_ext_headers(void **state)
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_OUT, 6, P_UDP, 3, 268);
 }
 
-/* First fragments carry ports; later ones take the protocol from the fragment header. */
+/*
+ * First fragments carry ports; later ones take the protocol from the fragment
+ * header, and the ports of their first fragment when it came before them.
+ */
 static void test_ipv6_fragments(void **state)
 {
 	struct env *e = *state;
@@ -835,11 +908,10 @@ static void test_ipv6_fragments(void **state)
 	run(e, NETMON_DIR_IN, &f);
 	take(e);
 
-	expect_rows(e, 4, 2);
+	expect_rows(e, 3, 2);
 	expect_flow(e, key6(P_UDP, NETMON_DIR_IN, V6_A, 53, V6_B, 5353),
-		    (struct want){ .packets = 1, .bytes = 152 });
-	expect_flow(e, key6(P_UDP, NETMON_DIR_IN, V6_A, 0, V6_B, 0),
-		    (struct want){ .packets = 1, .bytes = 98 });
+		    (struct want){ .packets = 2, .bytes = 152 + 98 });
+	/* the TCP first fragment came after its later one: no ports for it */
 	expect_flow(e, key6(P_TCP, NETMON_DIR_IN, V6_A, 0, V6_B, 0),
 		    (struct want){ .packets = 1, .bytes = 88 });
 	expect_flow(e, key6(P_TCP, NETMON_DIR_IN, V6_A, 5000, V6_B, 22),
@@ -1856,6 +1928,7 @@ int main(void)
 		T(test_vlan_too_deep),
 		T(test_ipv4_options),
 		T(test_ipv4_fragments),
+		T(test_fragments_attributed_by_datagram),
 		T(test_ipv6_ext_headers),
 		T(test_ipv6_fragments),
 		T(test_ipv6_ext_chain_bound),
