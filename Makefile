@@ -28,13 +28,14 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check test-unit test-bpf test-cli test-e2e run install clean format
+.PHONY: all check test-unit test-bpf test-cli test-import test-e2e run install clean format
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
 # Recursive (=) so that pkg-config runs only when a recipe needs it.
 LIBS_BPF = $(shell $(PKG_CONFIG) --libs libbpf)
 LIBS_SQLITE = $(shell $(PKG_CONFIG) --libs sqlite3)
+LIBS_PCAP = $(shell $(PKG_CONFIG) --libs libpcap)
 CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
 
 CFLAGS ?= -O2 -g
@@ -100,7 +101,7 @@ $(O)/gen/%.o: $(O)/gen/%.c
 
 $(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
 
 $(O)/netmon-report: $(REPORT_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
@@ -116,11 +117,11 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(O)/tests/tools/%)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
 
 $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
 
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
@@ -135,6 +136,8 @@ test-bpf: all $(BPF_TEST_BIN)
 	$(Q)O=$(O) tests/run-all.sh bpf
 test-cli: all
 	$(Q)O=$(O) tests/run-all.sh cli
+test-import: all
+	$(Q)O=$(O) tests/run-all.sh import
 test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e
 

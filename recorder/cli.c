@@ -22,6 +22,7 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "hook", required_argument, NULL, OPT_HOOK },
+	{ "read", required_argument, NULL, 'r' },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -46,6 +47,10 @@ void cli_usage(FILE *out)
 		"      --hook tc|xdp      count received packets with TC (default) or XDP\n"
 		"                         (native where the driver supports it, else generic);\n"
 		"                         sent packets are always counted with TC\n"
+		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
+		"                         interfaces: the same program counts it, intervals\n"
+		"                         follow the capture's timestamps; -i NAME names the\n"
+		"                         interface in the database (default: the file name)\n"
 		"      --detach           remove netmon's TC filters left on the interfaces\n"
 		"                         (e.g. by a crashed recorder) and exit\n"
 		"  -v, --verbose          debug messages, including libbpf's\n"
@@ -113,6 +118,13 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 		}
 		cfg->hook_xdp = !strcmp(arg, "xdp");
 		return 0;
+	case 'r':
+		if (!*arg) {
+			pr_err("invalid --read: empty path");
+			return -EINVAL;
+		}
+		cfg->read_path = arg;
+		return 0;
 	case OPT_DETACH:
 		cfg->action = CLI_DETACH;
 		return 0;
@@ -142,13 +154,18 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 
 	optind = 1; /* parse may run more than once (tests) */
 	opterr = 1;
-	while ((opt = getopt_long(argc, argv, "i:d:t:vh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:d:t:r:vh", long_opts, NULL)) != -1) {
 		err = parse_one(cfg, opt, optarg);
 		if (err)
 			return err;
 	}
 	if (optind < argc) {
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->read_path && (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 ||
+			       cfg->action == CLI_DETACH)) {
+		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
 		return -EINVAL;
 	}
 	if (cfg->action == CLI_HELP)

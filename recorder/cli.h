@@ -28,6 +28,7 @@ struct cli_config {
 	unsigned int duration;   /* seconds; 0: until SIGTERM/SIGINT */
 	unsigned int max_flows;  /* entries per flow-table generation */
 	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
+	const char *read_path;   /* --read FILE: import a capture, attach nothing */
 	int verbose;             /* -v: debug messages and libbpf's log */
 };
 

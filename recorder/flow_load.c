@@ -18,6 +18,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 int flow_load(struct flow_bpf **out, unsigned int max_flows)
 {
+	struct flow_load_opts opts = { .max_flows = max_flows };
+
+	return flow_load_with(out, &opts);
+}
+
+int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
+{
+	unsigned int max_flows = opts->max_flows;
 	struct flow_bpf *skel;
 	int err;
 
@@ -29,6 +37,7 @@ int flow_load(struct flow_bpf **out, unsigned int max_flows)
 		pr_err("cannot open the BPF object: %s", strerror(-err));
 		return err;
 	}
+	skel->rodata->clock_from_packet = !!opts->clock_from_packet;
 	if (max_flows) {
 		/* The kernel does not compare max_entries of hash inner maps
 		 * (bpf_map_meta_equal), so the template keeps its size; and

@@ -13,6 +13,14 @@ struct flow_bpf;
  * messages only at debug verbosity. Returns 0 or -errno.
  */
 int flow_load(struct flow_bpf **out, unsigned int max_flows);
+
+struct flow_load_opts {
+	unsigned int max_flows;    /* 0: NETMON_DEFAULT_MAX_FLOWS */
+	int clock_from_packet;     /* offline replay: times come from skb->tstamp */
+};
+
+/* flow_load() with every option. */
+int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts);
 void flow_unload(struct flow_bpf *skel);
 
 /* The maps snapshot_open() needs. */

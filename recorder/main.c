@@ -21,6 +21,7 @@
 #include "db.h"
 #include "flow_load.h"
 #include "log.h"
+#include "replay.h"
 #include "snapshot.h"
 #include "store.h"
 
@@ -232,6 +233,31 @@ static int detach_stale(const struct cli_config *cfg)
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* netmon-record --read FILE: the capture through the same program and store. */
+static int import_capture(struct recorder *r)
+{
+	struct flow_load_opts lo = { .max_flows = r->cfg.max_flows, .clock_from_packet = 1 };
+	const char *base = strrchr(r->cfg.read_path, '/');
+	struct replay_opts ro = {
+		.path = r->cfg.read_path,
+		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0] : base ? base + 1 : r->cfg.read_path,
+		.interval = r->cfg.interval,
+	};
+	struct snapshot_maps maps;
+	int err;
+
+	err = flow_load_with(&r->skel, &lo);
+	if (!err)
+		err = ensure_db_dir(r->cfg.db_path);
+	if (!err)
+		err = store_open(&r->store, r->cfg.db_path);
+	if (!err) {
+		flow_snapshot_maps(r->skel, &maps);
+		err = snapshot_open(&r->snap, &maps);
+	}
+	return err ? err : replay_file(&ro, r->skel, r->snap, r->store);
+}
+
 static int record(struct recorder *r)
 {
 	struct timespec now;
@@ -293,8 +319,8 @@ int main(int argc, char **argv)
 	if (r.sig_fd < 0)
 		return EXIT_FAILURE;
 
-	/* Record until told to stop; every phase is undone below. */
-	err = record(&r);
+	/* Record until told to stop (or import); every phase is undone below. */
+	err = r.cfg.read_path ? import_capture(&r) : record(&r);
 
 	/* Teardown, in reverse. */
 	detach_all(&r);

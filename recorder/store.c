@@ -67,6 +67,8 @@ struct store {
 	sqlite3_stmt *st[ST_COUNT];
 	struct iface_cache ifaces[64];
 	int n_ifaces;
+	int named_ifindex; /* store_name_ifindex(), or 0 */
+	char *named_name;
 };
 
 static int64_t now_us(void)
@@ -151,13 +153,22 @@ void store_close(struct store *st)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	db_close(st->db);
+	free(st->named_name);
 	free(st->path);
 	free(st);
 }
 
+void store_name_ifindex(struct store *st, int ifindex, const char *name)
+{
+	free(st->named_name);
+	st->named_name = strdup(name);
+	st->named_ifindex = st->named_name ? ifindex : 0;
+	st->n_ifaces = 0;
+}
+
 static int intern_iface(struct store *st, int ifindex, int64_t *id)
 {
-	char name[IF_NAMESIZE + 8];
+	char name[256]; /* an offline import names it after its file */
 	int err;
 
 	for (int i = 0; i < st->n_ifaces; i++) {
@@ -166,8 +177,10 @@ static int intern_iface(struct store *st, int ifindex, int64_t *id)
 			return 0;
 		}
 	}
+	if (st->named_ifindex == ifindex)
+		snprintf(name, sizeof(name), "%s", st->named_name);
 	/* An interface gone since the packet: keep its traffic under its index. */
-	if (!if_indextoname((unsigned int)ifindex, name))
+	else if (!if_indextoname((unsigned int)ifindex, name))
 		snprintf(name, sizeof(name), "if%d", ifindex);
 	sqlite3_bind_text(st->st[ST_IFACE], 1, name, -1, SQLITE_TRANSIENT);
 	err = step_id(st, ST_IFACE, id);
@@ -189,13 +202,17 @@ static int intern_address(struct store *st, int family, const __u8 *addr, int64_
 	return step_id(st, ST_ADDRESS, id);
 }
 
-/* Kernel CLOCK_MONOTONIC_COARSE ns -> ms after ts_start, via the flip time. */
+/*
+ * A kernel timestamp -> ms after ts_start, through the flip's pair of clock
+ * readings (snapshot.h). Floored, so a packet at .1982 s is at 198 ms.
+ */
 static int64_t mono_to_offset_ms(const struct snapshot *snap, uint64_t mono_ns, int64_t ts_start)
 {
-	int64_t wall_ms = (int64_t)snap->wall.tv_sec * 1000 + snap->wall.tv_nsec / 1000000;
-	int64_t ago_ms = ((int64_t)snap->mono_ns - (int64_t)mono_ns) / 1000000;
+	int64_t wall_ns = (int64_t)snap->wall.tv_sec * 1000000000 + snap->wall.tv_nsec;
+	int64_t at_ns = wall_ns - ((int64_t)snap->mono_ns - (int64_t)mono_ns);
+	int64_t off_ns = at_ns - ts_start * 1000000000;
 
-	return wall_ms - ago_ms - ts_start * 1000;
+	return off_ns >= 0 ? off_ns / 1000000 : -((-off_ns + 999999) / 1000000);
 }
 
 static int write_flow(struct store *st, const struct snapshot *snap, int64_t interval_id,

@@ -14,6 +14,12 @@ int store_open(struct store **out, const char *path);
 void store_close(struct store *st);
 
 /*
+ * Rows of interface ifindex carry name from now on instead of the kernel's
+ * name for it (offline import replays every packet on lo). One such name.
+ */
+void store_name_ifindex(struct store *st, int ifindex, const char *name);
+
+/*
  * Write one interval [ts_start, ts_end) (unix seconds) with the snapshot's
  * flows and totals, in one transaction: all of it or none of it.
  * Returns 0 or -errno (the transaction is rolled back).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-all.sh [unit|bpf|cli|e2e ...] - run the test suites, closing with one
+# run-all.sh [unit|bpf|cli|import|e2e ...] - run the test suites, closing with one
 # line "N passed, N failed, N skipped".
 #
 # Every suite speaks TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and bats
@@ -12,7 +12,7 @@ O=${O:-build}
 export O
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit bpf cli e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(unit bpf cli import e2e)
 
 pass=0 fail=0 skip=0
 log=$(mktemp)
@@ -59,13 +59,18 @@ for suite in "${suites[@]}"; do
 		for t in tests/cli/*.bats; do
 			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
 		done ;;
+	import)
+		need_root import || continue
+		for t in tests/import/*.bats; do
+			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
+		done ;;
 	e2e)
 		need_root e2e || continue
 		for t in tests/e2e/*.bats; do
 			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
 		done ;;
 	*)
-		echo "run-all.sh: unknown suite '$suite' (unit, bpf, cli, e2e)" >&2
+		echo "run-all.sh: unknown suite '$suite' (unit, bpf, cli, import, e2e)" >&2
 		exit 64 ;;
 	esac
 done
