@@ -267,6 +267,31 @@ static int write_total(struct store *st, int64_t interval_id, const struct total
 	return step_done(st, ST_TRAFFIC);
 }
 
+/*
+ * Packets whose flow did not fit the kernel's table still get a flow row, so
+ * that flow_log always adds up to traffic_log: the overflow row of their
+ * interface, direction and protocol, with the unspecified address (0.0.0.0
+ * or ::) as source and destination, which no wire packet has as both, and
+ * ports 0. It spans the whole interval.
+ */
+static struct flow_record overflow_flow(const struct snapshot *snap, int64_t ts_start,
+					int64_t ts_end, const struct total_record *t)
+{
+	int64_t wall_ns = (int64_t)snap->wall.tv_sec * 1000000000 + snap->wall.tv_nsec;
+	struct flow_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.key.ifindex = t->key.ifindex;
+	r.key.family = t->key.family;
+	r.key.protocol = t->key.protocol;
+	r.key.direction = t->key.direction;
+	r.c.packets = t->c.packets;
+	r.c.bytes = t->c.bytes;
+	r.c.first_seen_ns = snap->mono_ns - (uint64_t)(wall_ns - ts_start * 1000000000);
+	r.c.last_seen_ns = r.c.first_seen_ns + (uint64_t)(ts_end - ts_start) * 1000000000;
+	return r;
+}
+
 static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		      int64_t ts_end)
 {
@@ -281,8 +306,16 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	err = step_id(st, ST_INTERVAL, &id);
 	for (size_t i = 0; !err && i < snap->n_flows; i++)
 		err = write_flow(st, snap, id, ts_start, &snap->flows[i]);
-	for (size_t i = 0; !err && i < snap->n_totals; i++)
-		err = write_total(st, id, &snap->totals[i]);
+	for (size_t i = 0; !err && i < snap->n_totals; i++) {
+		const struct total_record *t = &snap->totals[i];
+
+		err = write_total(st, id, t);
+		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
+			struct flow_record over = overflow_flow(snap, ts_start, ts_end, t);
+
+			err = write_flow(st, snap, id, ts_start, &over);
+		}
+	}
 	if (err)
 		return err;
 	s = st->st[ST_INTERVAL_WRITE_US];

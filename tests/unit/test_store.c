@@ -126,6 +126,53 @@ static void test_interval_round_trip(void **state)
 	db_close(db);
 }
 
+/* A TABLE_FULL total becomes an overflow flow row: flows still add up. */
+static void test_overflow_row(void **state)
+{
+	struct flow_record flows[1];
+	struct total_record totals[3];
+	struct snapshot snap = { .flows = flows, .n_flows = 1, .totals = totals, .n_totals = 3 };
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 17, 1000, 53, 1, 2, 100);
+	memset(totals, 0, sizeof(totals));
+	totals[0].key = (struct total_key){ .ifindex = 1, .direction = 1, .family = 4,
+					    .protocol = 17, .kind = NETMON_KIND_IP };
+	totals[0].c = (struct total_counters){ 7, 350 };
+	totals[1].key = totals[0].key;
+	totals[1].key.kind = NETMON_KIND_TABLE_FULL;
+	totals[1].c = (struct total_counters){ 5, 250 };
+	totals[2].key = (struct total_key){ .ifindex = 1, .direction = 0, .family = 6,
+					    .protocol = 6, .kind = NETMON_KIND_TABLE_FULL };
+	totals[2].c = (struct total_counters){ 1, 60 };
+	clock_gettime(CLOCK_REALTIME, &snap.wall);
+	snap.mono_ns = 5000000000000ull;
+
+	path_in_dir(path, sizeof(path), "overflow.db");
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(store_write_interval(st, &snap, snap.wall.tv_sec - 10, snap.wall.tv_sec),
+			 0);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	assert_int_equal(q_int(db, "SELECT packets FROM flow_log WHERE src = '0.0.0.0' AND "
+				   "dst = '0.0.0.0' AND protocol = 17 AND direction = 'out' AND "
+				   "src_port = 0 AND dst_port = 0 AND bytes = 250"),
+			 5);
+	assert_int_equal(q_int(db, "SELECT packets FROM flow_log WHERE src = '::' AND dst = '::' "
+				   "AND protocol = 6 AND direction = 'in' AND family = 6"),
+			 1);
+	assert_int_equal(q_int(db, "SELECT sum(bytes) FROM flow_log WHERE family = 4"),
+			 q_int(db, "SELECT sum(bytes) FROM traffic_log WHERE family = 4"));
+	assert_int_equal(q_int(db, "SELECT sum(table_full) FROM collector_log"), 6);
+	/* the overflow row spans its interval */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log WHERE src = '0.0.0.0' AND "
+				   "first_seen = ts_start AND last_seen = ts_end"),
+			 1);
+	db_close(db);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -204,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_round_trip),
+		cmocka_unit_test(test_overflow_row),
 		cmocka_unit_test(test_refuses_garbage_untouched),
 		cmocka_unit_test(test_refuses_foreign_and_newer),
 		cmocka_unit_test(test_read_only_never_creates),
