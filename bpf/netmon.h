@@ -98,6 +98,12 @@ struct total_counters {
  */
 #define NETMON_GENERATIONS 2
 
+/* Parser bounds. VLAN tags walked (802.1ad + 802.1Q is 2; allow stacks): a
+ * deeper stack counts as non-IP. IPv6 extension headers walked: a longer
+ * chain counts as malformed. */
+#define NETMON_MAX_VLAN 4
+#define NETMON_MAX_IPV6_EXT 8
+
 /* Default size of each flow-table generation (entries). */
 #define NETMON_DEFAULT_MAX_FLOWS 65536
 /* Size of each totals generation: interfaces x directions x protocols. */

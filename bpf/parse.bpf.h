@@ -36,10 +36,6 @@
 #define IPPROTO_DSTOPTS_ 60
 #define IPPROTO_UDPLITE_ 136
 
-/* VLAN tags walked before giving up (802.1ad + 802.1Q is 2; allow stacks). */
-#define NETMON_MAX_VLAN 4
-/* IPv6 extension headers walked; a longer chain counts as malformed. */
-#define NETMON_MAX_IPV6_EXT 8
 
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
