@@ -28,7 +28,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all check test-unit test-bpf test-cli test-import test-e2e run install clean format
+.PHONY: all bench check test-unit test-bpf test-cli test-import test-e2e run install clean format
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -76,7 +76,7 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-SKELETONS := $(O)/flow.skel.h
+SKELETONS := $(O)/flow.skel.h $(O)/empty.skel.h
 
 # ---- embedded SQL -----------------------------------------------------------
 $(O)/gen/sql_embed.c: $(SQL_FILES) scripts/embed-sql.sh
@@ -140,6 +140,17 @@ test-import: all
 	$(Q)O=$(O) tests/run-all.sh import
 test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e
+
+# ---- benchmarks (they print figures; see bench/RESULTS.md) -------------------------
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+$(O)/bench/%: $(O)/bench/%.o $(RECORDER_LIB) $(COMMON_OBJ)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+
+bench: all $(BENCH_BIN) $(TOOLS_BIN)
+	$(Q)O=$(O) bench/run-all.sh
 
 # ---- running and installing ---------------------------------------------------------
 run: all

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * prog_cost - per-packet cost of netmon's TC and XDP programs through
+ * BPF_PROG_TEST_RUN, next to an empty program measured in the same run.
+ *
+ * For each frame of a realistic mix (64-byte TCP, 1500-byte UDP, IPv6 TCP with
+ * a hop-by-hop header, VLAN-tagged TCP) it runs each program `repeat` times in
+ * one call and reads the kernel's own average (opts.duration, ns), `rounds`
+ * times; it prints the medians, ours minus empty (what netmon adds) and
+ * ours / empty. Then the same with the active flow table already holding
+ * `--table` flows (a hot flow among many: bucket walks, cache pressure).
+ * Figures only: it never fails on a number.
+ *
+ *   prog_cost [--repeat N] [--rounds N] [--table N]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "empty.skel.h"
+#include "flow.skel.h"
+#include "flow_load.h"
+#include "log.h"
+#include "netmon_user.h"
+#include "numparse.h"
+#include "../tests/bpf/frames.c"
+
+struct mix {
+	const char *name;
+	struct frame f;
+};
+
+static void build_mix(struct mix *m)
+{
+	m[0].name = "tcp4-64B";
+	frame_eth(&m[0].f);
+	frame_ipv4(&m[0].f, "198.18.0.1", "198.18.0.2");
+	frame_tcp(&m[0].f, 40000, 443, TCPF_ACK);
+	frame_finish(&m[0].f);
+	frame_pad(&m[0].f, 64);
+
+	m[1].name = "udp4-1500B";
+	frame_eth(&m[1].f);
+	frame_ipv4(&m[1].f, "198.18.0.1", "198.18.0.2");
+	frame_udp(&m[1].f, 5000, 5001);
+	frame_payload(&m[1].f, 1500 - 28);
+	frame_finish(&m[1].f);
+
+	m[2].name = "tcp6-ext";
+	frame_eth(&m[2].f);
+	frame_ipv6(&m[2].f, "2001:db8::1", "2001:db8::2");
+	frame_ipv6_ext(&m[2].f, 0, 8);
+	frame_tcp(&m[2].f, 40000, 443, TCPF_ACK);
+	frame_payload(&m[2].f, 100);
+	frame_finish(&m[2].f);
+
+	m[3].name = "vlan-tcp4";
+	frame_eth(&m[3].f);
+	frame_vlan(&m[3].f, ETHERTYPE_8021Q, 100);
+	frame_ipv4(&m[3].f, "198.18.0.1", "198.18.0.2");
+	frame_tcp(&m[3].f, 40000, 443, TCPF_ACK);
+	frame_payload(&m[3].f, 200);
+	frame_finish(&m[3].f);
+}
+
+/* The kernel's average ns per run over repeat runs, or -1. */
+static double run_ns(int prog_fd, const struct frame *f, int xdp, unsigned int repeat)
+{
+	struct __sk_buff skb = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->data, .data_size_in = (__u32)f->len,
+		    .repeat = repeat);
+
+	if (!xdp) {
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+	}
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -1;
+	return opts.duration;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_ns(int prog_fd, const struct frame *f, int xdp, unsigned int repeat,
+			unsigned int rounds)
+{
+	double v[64];
+
+	for (unsigned int i = 0; i < rounds; i++)
+		v[i] = run_ns(prog_fd, f, xdp, repeat);
+	qsort(v, rounds, sizeof(v[0]), cmp_double);
+	return v[rounds / 2];
+}
+
+/* Fill the active flow table with n distinct IPv4 flows not in the mix. */
+static int prefill(struct flow_bpf *skel, unsigned int n)
+{
+	int fd = bpf_map__fd(skel->bss->active_gen ? skel->maps.flows_1 : skel->maps.flows_0);
+	struct flow_key *keys = calloc(n, sizeof(*keys));
+	struct flow_counters *vals = calloc(n, sizeof(*vals));
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count = n;
+	int err;
+
+	if (!keys || !vals)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++) {
+		keys[i].ifindex = 1;
+		keys[i].family = NETMON_FAMILY_V4;
+		keys[i].protocol = 17;
+		keys[i].src_port = (__u16)i;
+		keys[i].dst_port = 53;
+		keys[i].src[0] = 10;
+		memcpy(keys[i].src + 1, &i, 3);
+		keys[i].dst[0] = 11;
+		vals[i].packets = 1;
+	}
+	err = bpf_map_update_batch(fd, keys, vals, &count, &opts);
+	free(keys);
+	free(vals);
+	return err ? -errno : 0;
+}
+
+/* The kernel's memlock figure of a map (what its memory costs), or 0. */
+static unsigned long long map_memlock(int fd)
+{
+	char path[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void print_memory(struct flow_bpf *skel, unsigned int entries)
+{
+	unsigned long long gen = map_memlock(bpf_map__fd(skel->maps.flows_0));
+	unsigned long long all = gen + map_memlock(bpf_map__fd(skel->maps.flows_1)) +
+				 map_memlock(bpf_map__fd(skel->maps.totals_0)) +
+				 map_memlock(bpf_map__fd(skel->maps.totals_1)) +
+				 map_memlock(bpf_map__fd(skel->maps.frag_ports));
+
+	printf("# kernel memory (fdinfo memlock) for a %u-entry flow table: %.1f MiB per "
+	       "generation, %.1f MiB all maps (%.0f B per flow entry)\n",
+	       entries, gen / 1048576.0, all / 1048576.0, (double)gen / entries);
+}
+
+struct progs {
+	int tc, xdp, empty_tc, empty_xdp;
+};
+
+static void measure(const char *table, const struct progs *p, struct mix *m, int n,
+		    unsigned int repeat, unsigned int rounds)
+{
+	for (int i = 0; i < n; i++) {
+		double tc = median_ns(p->tc, &m[i].f, 0, repeat, rounds);
+		double etc = median_ns(p->empty_tc, &m[i].f, 0, repeat, rounds);
+		double xdp = median_ns(p->xdp, &m[i].f, 1, repeat, rounds);
+		double exdp = median_ns(p->empty_xdp, &m[i].f, 1, repeat, rounds);
+
+		printf("%-10s %-11s %7.0f %7.0f %8.0f %6.2f   %7.0f %7.0f %8.0f %6.2f\n", table,
+		       m[i].name, tc, etc, tc - etc, tc / etc, xdp, exdp, xdp - exdp, xdp / exdp);
+	}
+}
+
+static unsigned long opt_num(int argc, char **argv, const char *name, unsigned long def,
+			     unsigned long max)
+{
+	unsigned long v = def;
+
+	for (int i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name) && parse_uint_range(argv[i + 1], 1, max, &v)) {
+			fprintf(stderr, "prog_cost: invalid %s '%s'\n", name, argv[i + 1]);
+			exit(64);
+		}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int repeat = opt_num(argc, argv, "--repeat", 1000000, 100000000);
+	unsigned int rounds = opt_num(argc, argv, "--rounds", 5, 63);
+	unsigned int table = opt_num(argc, argv, "--table", 1000000, 16000000);
+	static struct mix mix[4];
+	struct flow_bpf *skel;
+	struct empty_bpf *empty;
+	struct progs p;
+
+	log_init("prog_cost", LOG_WARN);
+	build_mix(mix);
+	empty = empty_bpf__open_and_load();
+	if (!empty || flow_load(&skel, table + 1024)) {
+		fprintf(stderr, "prog_cost: cannot load the programs (root?)\n");
+		return 1;
+	}
+	p.tc = flow_prog_fd(skel, NETMON_DIR_IN);
+	p.xdp = flow_xdp_prog_fd(skel);
+	p.empty_tc = bpf_program__fd(empty->progs.empty_tc);
+	p.empty_xdp = bpf_program__fd(empty->progs.empty_xdp);
+
+	printf("# ns per packet, kernel-reported, median of %u rounds x %u repeats\n", rounds,
+	       repeat);
+	printf("%-10s %-11s %7s %7s %8s %6s   %7s %7s %8s %6s\n", "table", "frame", "tc", "empty",
+	       "added", "ratio", "xdp", "empty", "added", "ratio");
+	measure("hot", &p, mix, 4, repeat, rounds);
+	if (prefill(skel, table)) {
+		fprintf(stderr, "prog_cost: cannot fill the table with %u flows\n", table);
+		return 1;
+	}
+	char label[32];
+
+	snprintf(label, sizeof(label), "%uk", table / 1000);
+	measure(label, &p, mix, 4, repeat, rounds);
+	print_memory(skel, table + 1024);
+	flow_unload(skel);
+	empty_bpf__destroy(empty);
+	return 0;
+}

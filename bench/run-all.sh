@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# run-all.sh - run every benchmark and print its figures (ratios and medians
+# measured in this run). Needs root. Copy the output into bench/RESULTS.md.
+set -euo pipefail
+O=${O:-build}
+cd "$(dirname "$0")/.."
+echo "## prog_cost: per-packet cost through BPF_PROG_TEST_RUN"
+echo '$ '"$O/bench/prog_cost"
+"$O/bench/prog_cost"
