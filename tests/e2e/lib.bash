@@ -1,0 +1,488 @@
+# lib.bash - network namespaces, real traffic and background processes for the
+# end-to-end tests. Sourced by tests/e2e/*.bats (bats 1.8+, run as root).
+#
+# nmt_setup builds one isolated link per test:
+#
+#   root namespace                         namespace nmt-<pid>-<x>
+#   $NMT_HOST  198.18.<x>.1/24      <-veth->  $NMT_PEER  198.18.<x>.2/24
+#              2001:db8:<x>::1/64                        2001:db8:<x>::2/64
+#
+# The recorder watches $NMT_HOST. Offloads are off on both ends (every packet
+# the TC hook sees is one wire packet), neighbours are static and neither end
+# has an IPv6 link-local address or takes router advertisements, so the only
+# unicast traffic between the two test addresses is what the test sends.
+# Traffic goes only to those addresses (RFC 2544 benchmark range, RFC 3849
+# documentation prefix), never anywhere else.
+#
+# Every process started here is tracked by PID, stopped with SIGTERM (never
+# SIGINT: background jobs inherit SIGINT ignored) and, after a grace period,
+# SIGKILL; nmt_teardown stops what is left and deletes the namespace. Only
+# PIDs started by this file are ever signalled.
+#
+# shellcheck disable=SC2154 # NMT_PID_<name> are set by nmt_spawn (printf -v)
+
+NMT_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+O=${O:-build}
+case $O in
+/*) NMT_BUILD=$O ;;
+*) NMT_BUILD=$NMT_REPO/$O ;;
+esac
+NMT_RECORD=$NMT_BUILD/netmon-record
+NMT_TRAFFIC=$NMT_BUILD/tests/tools/nm-traffic
+NMT_TSHARK_FLOWS=$NMT_REPO/tests/e2e/tshark-flows.sh
+NMT_LOCK=/run/lock/netmon-e2e.lock
+[ -d /run/lock ] || NMT_LOCK=${TMPDIR:-/tmp}/netmon-e2e.lock
+
+# Seconds to wait for a process to become ready or to exit.
+NMT_READY_TIMEOUT=${NMT_READY_TIMEOUT:-20}
+NMT_EXIT_TIMEOUT=${NMT_EXIT_TIMEOUT:-15}
+
+declare -ga NMT_PIDS=()
+
+nmt_fail() {
+	echo "e2e: $*" >&2
+	return 1
+}
+
+# nmt_require BIN...: the binaries exist (a missing build fails, never skips).
+nmt_require() {
+	local b
+	for b in "$@"; do
+		[ -x "$b" ] || nmt_fail "$b is missing: build it first (make O=$O all $O/tests/tools/nm-traffic)" || return
+	done
+}
+
+# Delete namespaces left by killed earlier runs: nmt-<pid>-<x> whose <pid>
+# no longer exists. Namespaces of live runs are left alone.
+nmt_gc_leftovers() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		[[ $ns =~ ^nmt-([0-9]+)-([0-9]+)$ ]] || continue
+		pid=${BASH_REMATCH[1]}
+		[ -e "/proc/$pid" ] && continue
+		echo "e2e: deleting namespace $ns left by a killed run" >&2
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+# A subnet index x (198.18.x.0/24, 2001:db8:x::/64) used by nobody else.
+nmt_pick_subnet() {
+	local start=$((($$ + ${BATS_TEST_NUMBER:-0}) % 254)) i x
+	for ((i = 0; i < 254; i++)); do
+		x=$(((start + i) % 254 + 1))
+		[ -z "$(ip -4 route show table all to "198.18.$x.0/24" 2>/dev/null)" ] || continue
+		[ -z "$(ip -4 addr show to "198.18.$x.0/24" 2>/dev/null)" ] || continue
+		[ -z "$(ip -6 route show table all to "2001:db8:$x::/64" 2>/dev/null)" ] || continue
+		ip netns list | grep -q "^nmt-[0-9]*-$x\b" && continue
+		echo "$x"
+		return 0
+	done
+	nmt_fail "no free 198.18.x.0/24 subnet"
+}
+
+# nmt_setup: create the namespace and the veth pair, export NMT_* names.
+nmt_setup() {
+	local lockfd x id
+
+	nmt_require "$NMT_TRAFFIC" || return
+	[ "$(id -u)" -eq 0 ] || nmt_fail "end-to-end tests need root" || return
+	NMT_TMP=${BATS_TEST_TMPDIR:-$(mktemp -d)}
+	NMT_PIDS=()
+
+	# Choose and claim a subnet under a lock, so parallel runs never share one.
+	exec {lockfd}>"$NMT_LOCK" || return
+	flock -w 30 "$lockfd" || { exec {lockfd}>&-; nmt_fail "cannot lock $NMT_LOCK"; return; }
+	nmt_gc_leftovers
+	x=$(nmt_pick_subnet) || { exec {lockfd}>&-; return 1; }
+	id=$$-$x
+	NMT_X=$x
+	NMT_NS=nmt-$id
+	NMT_HOST=nmt${$}h$x # at most 3+7+1+3 = 14 < IFNAMSIZ characters
+	NMT_PEER=nmtpeer
+	NMT_HOST_MAC=$(printf '02:6e:6d:74:%02x:01' "$x")
+	NMT_PEER_MAC=$(printf '02:6e:6d:74:%02x:02' "$x")
+	NMT_H4=198.18.$x.1
+	NMT_P4=198.18.$x.2
+	NMT_H6=2001:db8:$x::1
+	NMT_P6=2001:db8:$x::2
+	# A third address in the namespace, only for the capture's start marker:
+	# traffic to it is never between the two test addresses, which is all
+	# the tests compare.
+	NMT_M4=198.18.$x.3
+	export NMT_X NMT_NS NMT_HOST NMT_PEER NMT_HOST_MAC NMT_PEER_MAC NMT_H4 NMT_P4 NMT_H6 NMT_P6
+	export NMT_M4
+	if ! nmt_build_link; then
+		exec {lockfd}>&-
+		nmt_fail "cannot set up $NMT_NS / $NMT_HOST"
+		return 1
+	fi
+	exec {lockfd}>&-
+}
+
+nmt_build_link() {
+	local off=(tso off gso off gro off tx-udp-segmentation off rx-gro-list off)
+
+	ip netns add "$NMT_NS" || return
+	ip link add "$NMT_HOST" address "$NMT_HOST_MAC" type veth \
+		peer name "$NMT_PEER" address "$NMT_PEER_MAC" netns "$NMT_NS" || return
+	# No link-local address (so no RS, no DAD, no MLD from it), no RAs.
+	ip link set dev "$NMT_HOST" addrgenmode none || return
+	ip -n "$NMT_NS" link set dev "$NMT_PEER" addrgenmode none || return
+	sysctl -qw "net.ipv6.conf.$NMT_HOST.accept_ra=0" || return
+	ip netns exec "$NMT_NS" sysctl -qw "net.ipv6.conf.$NMT_PEER.accept_ra=0" || return
+	ip netns exec "$NMT_NS" sysctl -qw "net.ipv6.conf.$NMT_PEER.disable_ipv6=0" || return
+	sysctl -qw "net.ipv6.conf.$NMT_HOST.disable_ipv6=0" || return
+	# Every packet a wire packet: no TSO/GSO super-packets, no GRO merging.
+	ethtool -K "$NMT_HOST" "${off[@]}" 2>/dev/null || return
+	ip netns exec "$NMT_NS" ethtool -K "$NMT_PEER" "${off[@]}" 2>/dev/null || return
+	ip addr add "$NMT_H4/24" dev "$NMT_HOST" || return
+	ip addr add "$NMT_H6/64" dev "$NMT_HOST" nodad || return
+	ip -n "$NMT_NS" addr add "$NMT_P4/24" dev "$NMT_PEER" || return
+	ip -n "$NMT_NS" addr add "$NMT_P6/64" dev "$NMT_PEER" nodad || return
+	ip -n "$NMT_NS" addr add "$NMT_M4/24" dev "$NMT_PEER" || return
+	ip neigh replace "$NMT_M4" lladdr "$NMT_PEER_MAC" dev "$NMT_HOST" nud permanent || return
+	ip neigh replace "$NMT_P4" lladdr "$NMT_PEER_MAC" dev "$NMT_HOST" nud permanent || return
+	ip neigh replace "$NMT_P6" lladdr "$NMT_PEER_MAC" dev "$NMT_HOST" nud permanent || return
+	ip -n "$NMT_NS" neigh replace "$NMT_H4" lladdr "$NMT_HOST_MAC" dev "$NMT_PEER" nud permanent || return
+	ip -n "$NMT_NS" neigh replace "$NMT_H6" lladdr "$NMT_HOST_MAC" dev "$NMT_PEER" nud permanent || return
+	ip -n "$NMT_NS" link set dev lo up || return
+	ip link set dev "$NMT_HOST" up || return
+	ip -n "$NMT_NS" link set dev "$NMT_PEER" up || return
+	nmt_check_link
+}
+
+# The link is as described above: offloads off, no IPv6 link-local address.
+nmt_check_link() {
+	local f
+	for f in tcp-segmentation-offload generic-segmentation-offload generic-receive-offload; do
+		ethtool -k "$NMT_HOST" | grep -q "^$f: off" ||
+			nmt_fail "$f still on for $NMT_HOST" || return
+		ip netns exec "$NMT_NS" ethtool -k "$NMT_PEER" | grep -q "^$f: off" ||
+			nmt_fail "$f still on for $NMT_PEER" || return
+	done
+	if ip -6 addr show dev "$NMT_HOST" scope link | grep -q inet6; then
+		nmt_fail "$NMT_HOST has an IPv6 link-local address"
+		return
+	fi
+}
+
+# nmt_teardown: stop every process started here, delete the link and namespace.
+nmt_teardown() {
+	local pid rc=0 left
+	for pid in "${NMT_PIDS[@]}"; do
+		nmt_stop_pid "$pid" >/dev/null 2>&1 || true
+	done
+	NMT_PIDS=()
+	[ -n "${NMT_NS:-}" ] || return 0
+	left=$(ip netns pids "$NMT_NS" 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "e2e: processes still in $NMT_NS: $left" >&2
+		rc=1
+	fi
+	ip link del "$NMT_HOST" 2>/dev/null || true
+	ip netns del "$NMT_NS" 2>/dev/null || true
+	if ip netns list | grep -q "^$NMT_NS\b"; then
+		echo "e2e: namespace $NMT_NS still exists" >&2
+		rc=1
+	fi
+	return $rc
+}
+
+nmt_in_ns() {
+	ip netns exec "$NMT_NS" "$@"
+}
+
+# nmt_alive PID: PID is running (bash reaps its children, so a finished child
+# is gone while its status stays available to wait).
+nmt_alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# nmt_wait_exit PID [TIMEOUT]: wait for PID (a child of this shell) to exit;
+# returns its exit status, or 124 if it is still running after TIMEOUT s.
+nmt_wait_exit() {
+	local pid=$1 n=$((${2:-$NMT_EXIT_TIMEOUT} * 20)) st=0
+	while nmt_alive "$pid" && ((n-- > 0)); do
+		sleep 0.05
+	done
+	nmt_alive "$pid" && return 124
+	wait "$pid" || st=$?
+	nmt_forget "$pid"
+	return $st
+}
+
+nmt_forget() {
+	local i
+	for i in "${!NMT_PIDS[@]}"; do
+		[ "${NMT_PIDS[$i]}" = "$1" ] && unset 'NMT_PIDS[$i]'
+	done
+	NMT_PIDS=("${NMT_PIDS[@]}")
+}
+
+# nmt_stop_pid PID: SIGTERM, wait, then SIGKILL. Returns the exit status
+# (124 if SIGKILL was needed).
+nmt_stop_pid() {
+	local pid=$1 st=0
+	nmt_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	nmt_wait_exit "$pid" || st=$?
+	if [ $st -eq 124 ]; then
+		echo "e2e: PID $pid ignored SIGTERM for ${NMT_EXIT_TIMEOUT}s, sending SIGKILL" >&2
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		nmt_forget "$pid"
+		return 124
+	fi
+	return $st
+}
+
+# nmt_wait_line FILE REGEX PID [TIMEOUT]: wait until FILE has a line matching
+# REGEX; fails early if PID exits first.
+nmt_wait_line() {
+	local file=$1 re=$2 pid=$3 n=$((${4:-$NMT_READY_TIMEOUT} * 20))
+	while ((n-- > 0)); do
+		grep -qE -- "$re" "$file" 2>/dev/null && return 0
+		if ! nmt_alive "$pid"; then
+			grep -qE -- "$re" "$file" 2>/dev/null && return 0
+			nmt_fail "PID $pid exited before printing /$re/ in $file"
+			return 1
+		fi
+		sleep 0.05
+	done
+	nmt_fail "no /$re/ in $file after ${4:-$NMT_READY_TIMEOUT}s"
+}
+
+# nmt_spawn NAME CMD...: start CMD in the background with stdout and stderr in
+# $NMT_TMP/NAME.out and NAME.err; its PID in NMT_PID_<NAME>. Closes fd 3 so
+# that bats does not wait for it.
+nmt_spawn() {
+	local name=$1
+	shift
+	# Emptied here, not by the child's redirection: that happens after the
+	# fork, and a readiness check could meanwhile find the line a previous
+	# process of the same name left in the file.
+	: >"$NMT_TMP/$name.out" && : >"$NMT_TMP/$name.err" || return
+	"$@" >>"$NMT_TMP/$name.out" 2>>"$NMT_TMP/$name.err" 3>&- &
+	NMT_PIDS+=($!)
+	printf -v "NMT_PID_$name" '%s' $!
+}
+
+nmt_pid() {
+	local v=NMT_PID_$1
+	echo "${!v}"
+}
+
+# nmt_dump NAME...: show a spawned process's output (for failure messages).
+nmt_dump() {
+	local name
+	for name in "$@"; do
+		echo "--- $name stdout:"
+		cat "$NMT_TMP/$name.out" 2>/dev/null
+		echo "--- $name stderr:"
+		cat "$NMT_TMP/$name.err" 2>/dev/null
+	done
+}
+
+# nmt_await NAME [TIMEOUT]: wait for a spawned process; non-zero status or a
+# timeout fails with its output shown.
+nmt_await() {
+	local st=0
+	nmt_wait_exit "$(nmt_pid "$1")" "${2:-$NMT_EXIT_TIMEOUT}" || st=$?
+	if [ $st -ne 0 ]; then
+		nmt_dump "$1" >&2
+		nmt_fail "$1 exited with status $st"
+		return 1
+	fi
+}
+
+# ---- the recorder -------------------------------------------------------------
+
+# Upper bound on every recorder and capture run (seconds), so that neither
+# outlives a test run killed before its teardown.
+NMT_MAX_RUN=${NMT_MAX_RUN:-120}
+
+# nmt_rec_start DB [ARGS...]: start netmon-record on $NMT_HOST with 1 s
+# intervals, wait for "recording on". Log in $NMT_TMP/rec.err. Unless ARGS
+# has its own --duration, the run is bounded by --duration $NMT_MAX_RUN.
+nmt_rec_start() {
+	local db=$1 limit=(--duration "$NMT_MAX_RUN")
+	shift
+	[[ " $* " == *" --duration "* ]] && limit=()
+	nmt_spawn rec "$NMT_RECORD" -i "$NMT_HOST" --db "$db" --interval 1 "${limit[@]}" "$@"
+	if ! nmt_wait_line "$NMT_TMP/rec.err" 'recording on' "$NMT_PID_rec"; then
+		nmt_dump rec >&2
+		return 1
+	fi
+}
+
+# nmt_rec_stop: SIGTERM the recorder and require exit status 0.
+nmt_rec_stop() {
+	NMT_REC_STATUS=0
+	nmt_stop_pid "$NMT_PID_rec" || NMT_REC_STATUS=$?
+	if [ "$NMT_REC_STATUS" -ne 0 ]; then
+		nmt_dump rec >&2
+		nmt_fail "netmon-record exited with status $NMT_REC_STATUS after SIGTERM"
+		return 1
+	fi
+}
+
+# ---- the capture -------------------------------------------------------------
+
+# nmt_cap_start FILE: tshark on $NMT_HOST, ready once it says "Capturing on".
+nmt_cap_start() {
+	NMT_CAP_FILE=$1
+	# -B: a 32 MiB kernel buffer, so that a busy machine does not drop packets.
+	nmt_spawn cap tshark -n -B 32 -a "duration:$NMT_MAX_RUN" -i "$NMT_HOST" -w "$NMT_CAP_FILE"
+	if ! nmt_wait_line "$NMT_TMP/cap.err" 'Capturing on' "$NMT_PID_cap"; then
+		nmt_dump cap >&2
+		return 1
+	fi
+	# "Capturing on" can come before packets are really captured (a SYN-ACK
+	# was once missing): send marker datagrams to the marker address until
+	# the file holds one. dumpcap makes a packet readable within ~0.2 s.
+	local i
+	for i in $(seq 50); do
+		"$NMT_TRAFFIC" -t 2 udp-send "$NMT_M4" 9 1 0 >/dev/null 2>&1 || true
+		sleep 0.1
+		if [ -n "$(tshark -r "$NMT_CAP_FILE" -n -Y "ip.dst == $NMT_M4" 2>/dev/null | head -1)" ]; then
+			return 0
+		fi
+	done
+	nmt_dump cap >&2
+	nmt_fail "the capture never showed its start marker"
+	return 1
+}
+
+nmt_cap_stop() {
+	local st=0
+	nmt_stop_pid "$NMT_PID_cap" || st=$?
+	if [ $st -ne 0 ]; then
+		nmt_dump cap >&2
+		nmt_fail "tshark exited with status $st after SIGTERM"
+		return 1
+	fi
+	# "N packets captured" and, when the kernel dropped some, a "dropped" line.
+	if grep -qE '[1-9][0-9]* packets? dropped' "$NMT_TMP/cap.err"; then
+		nmt_dump cap >&2
+		nmt_fail "the capture is incomplete: tshark dropped packets"
+		return 1
+	fi
+}
+
+# ---- traffic --------------------------------------------------------------------
+
+# nmt_udp DIR FAMILY SPORT DPORT COUNT SIZE: COUNT datagrams of SIZE bytes,
+# "out" from the root side to the namespace, "in" the other way.
+nmt_udp() {
+	local dir=$1 fam=$2 sport=$3 dport=$4 count=$5 size=$6 dst
+	local -a rx tx
+	nmt_addrs "$dir" "$fam" || return
+	dst=$NMT_DST
+	rx=("$NMT_TRAFFIC" -t 15 udp-recv "$dst" "$dport" "$count" "$size")
+	tx=("$NMT_TRAFFIC" -t 15 -p "$sport" udp-send "$dst" "$dport" "$count" "$size")
+	if [ "$dir" = out ]; then
+		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
+	else
+		tx=(ip netns exec "$NMT_NS" "${tx[@]}")
+	fi
+	nmt_spawn udprx "${rx[@]}"
+	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx" ||
+		{ nmt_dump udprx >&2; return 1; }
+	nmt_spawn udptx "${tx[@]}"
+	nmt_await udptx || return
+	nmt_await udprx || return
+	grep -q "datagrams=$count bytes=$((count * size))\$" "$NMT_TMP/udprx.out" ||
+		{ nmt_dump udprx >&2; nmt_fail "udp-recv did not get $count x $size bytes"; }
+}
+
+# nmt_tcp DIR FAMILY SPORT DPORT BYTES: one connection carrying BYTES from
+# the sender ("out": root side sends) to the receiver, closed normally.
+nmt_tcp() {
+	local dir=$1 fam=$2 sport=$3 dport=$4 bytes=$5 dst
+	local -a rx tx
+	nmt_addrs "$dir" "$fam" || return
+	dst=$NMT_DST
+	rx=("$NMT_TRAFFIC" -t 20 tcp-recv "$dst" "$dport" "$bytes")
+	tx=("$NMT_TRAFFIC" -t 20 -p "$sport" tcp-send "$dst" "$dport" "$bytes")
+	if [ "$dir" = out ]; then
+		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
+	else
+		tx=(ip netns exec "$NMT_NS" "${tx[@]}")
+	fi
+	nmt_spawn tcprx "${rx[@]}"
+	nmt_wait_line "$NMT_TMP/tcprx.err" '^nm-traffic: listening on' "$NMT_PID_tcprx" ||
+		{ nmt_dump tcprx >&2; return 1; }
+	nmt_spawn tcptx "${tx[@]}"
+	nmt_await tcptx 25 || return
+	nmt_await tcprx 25 || return
+	grep -q " bytes=$bytes\$" "$NMT_TMP/tcprx.out" ||
+		{ nmt_dump tcprx >&2; nmt_fail "tcp-recv did not get $bytes bytes"; }
+}
+
+# nmt_addrs DIR FAMILY: NMT_SRC/NMT_DST for traffic in that direction as seen
+# by $NMT_HOST (out: host -> peer; in: peer -> host).
+# shellcheck disable=SC2034 # NMT_SRC is for callers
+nmt_addrs() {
+	case $1/$2 in
+	out/4) NMT_SRC=$NMT_H4 NMT_DST=$NMT_P4 ;;
+	out/6) NMT_SRC=$NMT_H6 NMT_DST=$NMT_P6 ;;
+	in/4) NMT_SRC=$NMT_P4 NMT_DST=$NMT_H4 ;;
+	in/6) NMT_SRC=$NMT_P6 NMT_DST=$NMT_H6 ;;
+	*) nmt_fail "nmt_addrs: bad direction/family '$1/$2'" ;;
+	esac
+}
+
+# ---- the database ------------------------------------------------------------------
+
+# The flow columns compared everywhere, one line per flow and direction,
+# summed over intervals: direction|family|protocol|src|src_port|dst|dst_port|
+# packets|bytes|tcp_flags (OR)|syn|fin|rst. tcp_flags is ORed bit by bit
+# (SQLite has no bitwise-OR aggregate).
+NMT_FLOW_COLS="direction, family, protocol, src, src_port, dst, dst_port,
+	sum(packets), sum(bytes),
+	max(tcp_flags & 1) | max(tcp_flags & 2) | max(tcp_flags & 4) | max(tcp_flags & 8) |
+	max(tcp_flags & 16) | max(tcp_flags & 32) | max(tcp_flags & 64) | max(tcp_flags & 128),
+	sum(syn), sum(fin), sum(rst)"
+
+nmt_sql() {
+	local db=$1
+	shift
+	sqlite3 -bail -readonly -batch "file:$db?mode=ro" "$@"
+}
+
+# nmt_db_flows DB: the flows between the two test addresses on $NMT_HOST.
+# (Names and addresses are generated by nmt_setup, safe to inline.)
+nmt_db_flows() {
+	nmt_sql "$1" "SELECT $NMT_FLOW_COLS FROM flow_log
+		WHERE interface = '$NMT_HOST' AND (
+		   (src = '$NMT_H4' AND dst = '$NMT_P4') OR (src = '$NMT_P4' AND dst = '$NMT_H4')
+		OR (src = '$NMT_H6' AND dst = '$NMT_P6') OR (src = '$NMT_P6' AND dst = '$NMT_H6'))
+		GROUP BY direction, family, protocol, src, src_port, dst, dst_port" | LC_ALL=C sort
+}
+
+# nmt_cap_flows FILE: the same lines from tshark's decoding of a capture.
+nmt_cap_flows() {
+	"$NMT_TSHARK_FLOWS" "$1" "$NMT_HOST_MAC" |
+		awk -F'|' -v h4="$NMT_H4" -v p4="$NMT_P4" -v h6="$NMT_H6" -v p6="$NMT_P6" '
+			($4 == h4 && $6 == p4) || ($4 == p4 && $6 == h4) ||
+			($4 == h6 && $6 == p6) || ($4 == p6 && $6 == h6)' | LC_ALL=C sort
+}
+
+# nmt_flow DIR FAMILY PROTO SRC SPORT DST DPORT PACKETS BYTES [FLAGS SYN FIN RST]
+nmt_flow() {
+	echo "$1|$2|$3|$4|$5|$6|$7|$8|$9|${10:-0}|${11:-0}|${12:-0}|${13:-0}"
+}
+
+# nmt_same NAME_A FILE_A NAME_B FILE_B: identical, else a labelled diff.
+nmt_same() {
+	if ! diff -u --label "$1" "$2" --label "$3" "$4"; then
+		nmt_fail "$1 and $3 differ (see the diff above)"
+		return 1
+	fi
+}
+
+# nmt_filters: every clsact qdisc and filter on $NMT_HOST, one per line.
+nmt_filters() {
+	tc qdisc show dev "$NMT_HOST" | grep -w clsact || true
+	tc filter show dev "$NMT_HOST" ingress 2>/dev/null
+	tc filter show dev "$NMT_HOST" egress 2>/dev/null
+}
