@@ -18,7 +18,7 @@ struct report_section {
 	const char *query; /* file name under reports/ */
 	const char *key;   /* JSON member name when a report has several sections */
 	const char *title; /* table heading, or NULL */
-	int says_empty;	   /* table: "no traffic recorded ..." when it has no rows */
+	int says_empty;	   /* table: say what was recorded when it has no rows */
 };
 
 static const struct report_section summary_sections[] = {
@@ -192,17 +192,46 @@ out:
 	return err;
 }
 
+/*
+ * What an empty table says: the intervals recorded in the window, or that
+ * nothing was recorded at all (the recorder did not run then).
+ */
+static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, size_t len)
+{
+	char since[64], until[64];
+	sqlite3_stmt *st;
+	int err = report_prepare(db, "recorded_span.sql", &st);
+	long long n = 0;
+
+	if (!err)
+		err = bind_params(st, "recorded_span.sql", o);
+	if (!err && sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_int64(st, 0)) > 0) {
+		window_format_time(sqlite3_column_int64(st, 1), since, sizeof(since));
+		window_format_time(sqlite3_column_int64(st, 2), until, sizeof(until));
+		snprintf(buf, len, "no IP traffic in the %lld interval%s recorded from %s to %s", n,
+			 n == 1 ? "" : "s", since, until);
+	} else if (!err) {
+		window_format_time(o->since, since, sizeof(since));
+		window_format_time(o->until, until, sizeof(until));
+		snprintf(buf, len, "nothing recorded between %s and %s", since, until);
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
 {
 	const struct report_section *sections = reports[o->command].sections;
 	int n = reports[o->command].n, err;
-	char since[64], until[64], empty[192];
+	char since[64], until[64], empty[256];
 	struct fmt_writer *w;
 
 	window_format_time(o->since, since, sizeof(since));
 	window_format_time(o->until, until, sizeof(until));
-	snprintf(empty, sizeof(empty), "no traffic recorded between %s and %s", since, until);
 	pr_info("window: %s to %s", since, until);
+	err = empty_message(db, o, empty, sizeof(empty));
+	if (err)
+		return err;
 	err = fmt_writer_new(&w, o->format, fp, n);
 	for (int i = 0; i < n && !err; i++)
 		err = run_section(db, &sections[i], o, w, empty);

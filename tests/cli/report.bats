@@ -290,12 +290,12 @@ EOF
 	run --separate-stderr "$REPORT" --db "$DB" top hosts --since 2025-01-01 --until 2025-02-01
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	is_output <<<'no traffic recorded between 2025-01-01 00:00:00 UTC and 2025-02-01 00:00:00 UTC'
+	is_output <<<'nothing recorded between 2025-01-01 00:00:00 UTC and 2025-02-01 00:00:00 UTC'
 	run "$REPORT" --db "$DB" summary --since 2025-01-01
 	[ "$status" -eq 0 ]
-	is_output <<<'no traffic recorded between 2025-01-01 00:00:00 UTC and the end of history'
+	is_output <<<'nothing recorded between 2025-01-01 00:00:00 UTC and the end of history'
 	run "$REPORT" --db "$DB" top flows --until 2000-01-01
-	is_output <<<'no traffic recorded between the start of history and 2000-01-01 00:00:00 UTC'
+	is_output <<<'nothing recorded between the start of history and 2000-01-01 00:00:00 UTC'
 	run "$REPORT" --db "$DB" top flows --since 2025-01-01 --format csv
 	[ "$status" -eq 0 ]
 	is_output <<<'interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes'
@@ -319,7 +319,17 @@ EOF
 	make_db "$empty"
 	run "$REPORT" --db "$empty" summary
 	[ "$status" -eq 0 ]
-	is_output <<<'no traffic recorded between the start of history and the end of history'
+	is_output <<<'nothing recorded between the start of history and the end of history'
+}
+
+@test "intervals recorded without IP traffic are named, not called nothing" {
+	local quiet=$BATS_TEST_TMPDIR/quiet.db
+	make_db "$quiet"
+	sqlite3 "$quiet" "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us)
+		VALUES (1735689600, 1735689660, 0, 1, 1), (1735689660, 1735689720, 0, 1, 1)"
+	run "$REPORT" --db "$quiet" top hosts
+	[ "$status" -eq 0 ]
+	is_output <<<'no IP traffic in the 2 intervals recorded from 2025-01-01 00:00:00 UTC to 2025-01-01 00:02:00 UTC'
 }
 
 @test "the report never writes the database" {

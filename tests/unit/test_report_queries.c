@@ -141,10 +141,10 @@ static void test_empty_window(void **state)
 	struct fixture *f = *state;
 
 	check_run(f->db, REPORT_TOP_HOSTS, FMT_TABLE, 2000, 3000,
-		  "no traffic recorded between 1970-01-01 00:33:20 UTC and "
+		  "nothing recorded between 1970-01-01 00:33:20 UTC and "
 		  "1970-01-01 00:50:00 UTC\n");
 	check_run(f->db, REPORT_SUMMARY, FMT_TABLE, 2000, WINDOW_END,
-		  "no traffic recorded between 1970-01-01 00:33:20 UTC and the end of history\n");
+		  "nothing recorded between 1970-01-01 00:33:20 UTC and the end of history\n");
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_JSON, 2000, 3000, "[]\n");
 	check_run(f->db, REPORT_SUMMARY, FMT_JSON, 2000, 3000,
 		  "{\n  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": []\n}\n");
