@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# netmon-record's refusals: one clear line on stderr naming the problem, exit
+# 1 (runtime) or 64 (usage), nothing attached, nothing written.
+#
+# Uses veth and tun interfaces of its own (no traffic is sent; this kernel
+# has no dummy driver).
+
+bats_require_minimum_version 1.5.0
+
+O=${O:-build}
+REC=$BATS_TEST_DIRNAME/../../$O/netmon-record
+REPORT=$BATS_TEST_DIRNAME/../../$O/netmon-report
+
+setup() {
+	ID=$$$BATS_TEST_NUMBER
+	UP=nmtu$ID
+	DOWN=nmtd$ID
+	TUN=nmtt$ID
+	ip link add "$UP" type veth peer name "${UP}p"
+	ip link set "${UP}p" up
+	ip link set "$UP" up
+	ip link add "$DOWN" type veth peer name "${DOWN}p"
+	ip tuntap add dev "$TUN" mode tun
+	ip link set "$TUN" up
+	DB=$BATS_TEST_TMPDIR/rec.db
+}
+
+teardown() {
+	ip link del "$UP" 2>/dev/null || true
+	ip link del "$DOWN" 2>/dev/null || true
+	ip tuntap del dev "$TUN" mode tun 2>/dev/null || true
+}
+
+# refused STATUS NEEDLE ARGS...: exit STATUS, one stderr line containing NEEDLE.
+refused() {
+	local want=$1 needle=$2
+	shift 2
+	run --separate-stderr timeout 30 "$@"
+	echo "status $status; stderr: $stderr"
+	[ "$status" -eq "$want" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"$needle"* ]]
+}
+
+no_clsact() {
+	! tc qdisc show dev "$1" | grep -qw clsact
+}
+
+@test "an interface that is down is refused by name" {
+	refused 1 "interface $DOWN is down" "$REC" -i "$UP" -i "$DOWN" --db "$DB"
+	no_clsact "$UP"
+	no_clsact "$DOWN"
+	[ ! -e "$DB" ]
+}
+
+@test "a non-Ethernet interface (tun) is refused by name" {
+	refused 1 "interface $TUN is not Ethernet-framed" "$REC" -i "$TUN" --db "$DB"
+	no_clsact "$TUN"
+}
+
+@test "a database of a newer schema is refused, naming both versions, and left untouched" {
+	run timeout 30 "$REC" -i "$UP" --db "$DB" --duration 1
+	[ "$status" -eq 0 ]
+	sqlite3 "$DB" 'PRAGMA user_version = 99'
+	local before
+	before=$(sha256sum "$DB")
+	refused 1 "schema version 99 is newer than version 1" "$REC" -i "$UP" --db "$DB"
+	[ "$(sha256sum "$DB")" = "$before" ]
+	no_clsact "$UP"
+	refused 1 "schema version 99 is newer" "$REPORT" --db "$DB" summary
+}
+
+@test "without privileges: refused with what is needed, nothing attached" {
+	command -v setpriv
+	refused 1 "run as root or with CAP_BPF" \
+		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
+		"$REC" -i "$UP" --db "$BATS_TEST_TMPDIR/np.db"
+	no_clsact "$UP"
+}
+
+@test "bad flag values are usage errors (64) naming the value" {
+	refused 64 "invalid --interval '0'" "$REC" -i "$UP" --interval 0 --db "$DB"
+	refused 64 "invalid --duration '5s'" "$REC" -i "$UP" --duration 5s --db "$DB"
+	refused 64 "invalid --hook 'ebpf'" "$REC" -i "$UP" --hook ebpf --db "$DB"
+	refused 64 "unexpected argument 'now'" "$REC" -i "$UP" now
+	[ ! -e "$DB" ]
+}
+
+@test "--help and --version exit 0 on stdout" {
+	run --separate-stderr "$REC" --help
+	[ "$status" -eq 0 ]
+	[[ $output == Usage:* ]]
+	[ -z "$stderr" ]
+	run "$REC" --version
+	[ "$status" -eq 0 ]
+	[[ $output == "netmon-record "* ]]
+}
