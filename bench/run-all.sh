@@ -7,3 +7,7 @@ cd "$(dirname "$0")/.."
 echo "## prog_cost: per-packet cost through BPF_PROG_TEST_RUN"
 echo '$ '"$O/bench/prog_cost"
 "$O/bench/prog_cost"
+echo
+echo "## datapath: CPU time per million packets through a veth pair, with and without netmon"
+echo '$ '"O=$O bench/datapath.sh"
+O=$O bench/datapath.sh
