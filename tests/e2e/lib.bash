@@ -467,6 +467,23 @@ nmt_cap_flows() {
 			($4 == h6 && $6 == p6) || ($4 == p6 && $6 == h6)' | LC_ALL=C sort
 }
 
+# nmt_check_flows DB EXPECTED: the database's flows between the test addresses
+# are exactly the lines of EXPECTED (a labelled diff otherwise).
+nmt_check_flows() {
+	nmt_db_flows "$1" >"$NMT_TMP/db.flows"
+	nmt_same expected "$2" flow_log "$NMT_TMP/db.flows"
+}
+
+# nmt_per_interval DB VIEW: VIEW's packets and bytes on the test interface per
+# interval, direction, family and protocol, one sorted line each (flow_log and
+# traffic_log must give the same lines).
+nmt_per_interval() {
+	nmt_sql "$1" "SELECT ts_start, ts_end, direction, family, protocol, sum(packets),
+		sum(bytes) FROM $2 WHERE interface = '$NMT_HOST'
+		GROUP BY ts_start, ts_end, direction, family, protocol
+		ORDER BY ts_start, ts_end, direction, family, protocol"
+}
+
 # nmt_flow DIR FAMILY PROTO SRC SPORT DST DPORT PACKETS BYTES [FLAGS SYN FIN RST]
 nmt_flow() {
 	echo "$1|$2|$3|$4|$5|$6|$7|$8|$9|${10:-0}|${11:-0}|${12:-0}|${13:-0}"

@@ -247,14 +247,8 @@ check_tcp_flows() {
 # is the sum of flow_log; (4) no packet was table_full or malformed, and the
 # intervals follow one another without gap or overlap.
 check_totals() {
-	local q="SELECT ts_start, ts_end, direction, family, protocol, sum(packets), sum(bytes)
-		FROM %s WHERE interface = '$NMT_HOST'
-		GROUP BY ts_start, ts_end, direction, family, protocol
-		ORDER BY ts_start, ts_end, direction, family, protocol"
-	# shellcheck disable=SC2059
-	nmt_sql "$DB" "$(printf "$q" traffic_log)" >"$NMT_TMP/traffic" || return
-	# shellcheck disable=SC2059
-	nmt_sql "$DB" "$(printf "$q" flow_log)" >"$NMT_TMP/flows" || return
+	nmt_per_interval "$DB" traffic_log >"$NMT_TMP/traffic" || return
+	nmt_per_interval "$DB" flow_log >"$NMT_TMP/flows" || return
 	cat "$NMT_TMP/traffic"
 	nmt_same traffic_log "$NMT_TMP/traffic" flow_log "$NMT_TMP/flows" || return
 

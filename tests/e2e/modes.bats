@@ -18,11 +18,6 @@ teardown() {
 	nmt_teardown
 }
 
-check_flows() {
-	nmt_db_flows "$DB" >"$NMT_TMP/db.flows"
-	nmt_same expected "$1" flow_log "$NMT_TMP/db.flows"
-}
-
 @test "--hook xdp: flows equal tshark's decoding; program and filter removed on exit" {
 	nmt_rec_start "$DB" --hook xdp
 	ip link show dev "$NMT_HOST" | grep -q 'prog/xdp.*netmon'
@@ -42,7 +37,7 @@ check_flows() {
 	# 3 UDP + 2 x 2 TCP + 2 x 2 ICMP flows, received ones included.
 	[ "$(wc -l <"$NMT_TMP/cap.flows")" -eq 11 ]
 	grep -q "^in|4|17|$NMT_P4|40001|$NMT_H4|5001|9|$((9 * 361))|" "$NMT_TMP/cap.flows"
-	check_flows "$NMT_TMP/cap.flows"
+	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
 	run ip link show dev "$NMT_HOST"
 	[[ $output != *xdp* ]]
 	run nmt_filters

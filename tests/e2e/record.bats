@@ -26,13 +26,6 @@ expect() {
 	LC_ALL=C sort >"$1"
 }
 
-# check_flows EXPECTED: the database's flows between the test addresses are
-# exactly the lines of EXPECTED.
-check_flows() {
-	nmt_db_flows "$DB" >"$NMT_TMP/db.flows"
-	nmt_same expected "$1" flow_log "$NMT_TMP/db.flows"
-}
-
 @test "UDP over IPv4, both directions: exact packets and bytes per flow" {
 	nmt_rec_start "$DB"
 	nmt_udp out 4 40001 5001 20 100
@@ -44,7 +37,7 @@ check_flows() {
 		$(nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 13 $((13 * (1000 + 28))))
 		$(nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 3 $((3 * 28)))
 	EOF
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
 @test "UDP over IPv6, both directions: exact packets and bytes per flow" {
@@ -58,7 +51,7 @@ check_flows() {
 		$(nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 17 $((17 * (1 + 48))))
 		$(nmt_flow in 6 17 "$NMT_P6" 40003 "$NMT_H6" 5003 2 $((2 * 1500)))
 	EOF
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
 # tcp_complete CAPTURE SPORT BYTES: the capture holds the whole connection
@@ -112,7 +105,7 @@ tcp_attempt() {
 	[ "$(wc -l <"$NMT_TMP/cap.flows")" -eq 8 ]
 	[ "$(awk -F'|' '$3 == 6 && $11 == 1 && $12 == 1 && $13 == 0' "$NMT_TMP/cap.flows" | wc -l)" -eq 8 ]
 
-	check_flows "$NMT_TMP/cap.flows"
+	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
 }
 
 @test "ICMP and ICMPv6 echo: type and code as ports, exact packets and bytes" {
@@ -132,7 +125,7 @@ tcp_attempt() {
 		$(nmt_flow in 6 58 "$NMT_P6" 128 "$NMT_H6" 0 2 $((2 * 48)))
 		$(nmt_flow out 6 58 "$NMT_H6" 129 "$NMT_P6" 0 2 $((2 * 48)))
 	EOF
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
 @test "traffic_log per interval, direction and protocol equals the sum of flow_log" {
@@ -146,14 +139,8 @@ tcp_attempt() {
 	ping -6 -q -c 2 -i 0.2 -W 2 "$NMT_P6"
 	nmt_rec_stop
 
-	local q="SELECT ts_start, ts_end, direction, family, protocol, sum(packets), sum(bytes)
-		FROM %s WHERE interface = '$NMT_HOST'
-		GROUP BY ts_start, ts_end, direction, family, protocol
-		ORDER BY ts_start, ts_end, direction, family, protocol"
-	# shellcheck disable=SC2059
-	nmt_sql "$DB" "$(printf "$q" traffic_log)" >"$NMT_TMP/traffic"
-	# shellcheck disable=SC2059
-	nmt_sql "$DB" "$(printf "$q" flow_log)" >"$NMT_TMP/flows"
+	nmt_per_interval "$DB" traffic_log >"$NMT_TMP/traffic"
+	nmt_per_interval "$DB" flow_log >"$NMT_TMP/flows"
 	cat "$NMT_TMP/traffic"
 	# Not vacuous: the test's own traffic is in the totals, in 2+ intervals.
 	grep -q '|out|4|17|' "$NMT_TMP/traffic"
@@ -188,7 +175,7 @@ tcp_attempt() {
 	grep -qx "$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 9 $((9 * (300 + 28))))" \
 		"$NMT_TMP/first.flows"
 	[ "$(grep -c '|6|6|' "$NMT_TMP/first.flows")" -eq 2 ] # both halves of the TCP flow
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals")" -gt "$intervals1" ]
 	# Within each run the intervals follow one another without gap or
 	# overlap; across the restart they may share at most the one second that
@@ -239,7 +226,7 @@ netmon_filters() {
 	nmt_filters >"$NMT_TMP/after"
 	nmt_same before "$NMT_TMP/before" after "$NMT_TMP/after"
 	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 4 $((4 * 38)) >"$NMT_TMP/want"
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
 @test "--duration: exits 0 on its own with the traffic written and filters removed" {
@@ -249,7 +236,7 @@ netmon_filters() {
 	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
 	[ "$st" -eq 0 ] || { nmt_dump rec; false; }
 	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 8 $((8 * 228)) >"$NMT_TMP/want"
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 	run nmt_filters
 	[ -z "$output" ]
 }
@@ -267,7 +254,7 @@ netmon_filters() {
 	nmt_udp out 6 40001 5001 6 60
 	nmt_rec_stop
 	nmt_flow out 6 17 "$NMT_H6" 40001 "$NMT_P6" 5001 6 $((6 * 108)) >"$NMT_TMP/want"
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 	run nmt_filters
 	[ -z "$output" ]
 }
@@ -288,7 +275,7 @@ netmon_filters() {
 	nmt_udp in 4 40001 5001 3 30
 	nmt_rec_stop
 	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 3 $((3 * 58)) >"$NMT_TMP/want"
-	check_flows "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 	[ "$(netmon_filters)" -eq 0 ]
 }
 
