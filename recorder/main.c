@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "attach.h"
+#include "backlog.h"
 #include "cli.h"
 #include "db.h"
 #include "flow_load.h"
@@ -31,7 +32,7 @@ struct recorder {
 	int n_ifaces;
 	struct flow_bpf *skel;
 	struct snapshotter *snap;
-	struct snapshot cur;
+	struct backlog *backlog;
 	struct store *store;
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
@@ -82,26 +83,30 @@ static int setup_timer(unsigned int interval)
 	return fd;
 }
 
-/* Snapshot the kernel maps and write them as the interval ending at ts_end. */
-static int record_interval(struct recorder *r, int64_t ts_end)
+/*
+ * Snapshot the kernel maps as the interval ending at ts_end and write every
+ * interval that waits (backlog.h). With the backlog full the counts stay in
+ * the kernel and the current interval simply goes on. final: the last one.
+ */
+static int record_interval(struct recorder *r, int64_t ts_end, int final)
 {
-	int err = snapshot_take(r->snap, &r->cur);
+	struct snapshot *slot = backlog_slot(r->backlog, final);
+	int err;
 
+	if (!slot) {
+		backlog_flush(r->backlog, r->store);
+		slot = backlog_slot(r->backlog, final);
+		if (!slot)
+			return 0;
+	}
+	err = snapshot_take(r->snap, slot);
 	if (err)
 		return err;
 	if (ts_end < r->interval_start)
 		ts_end = r->interval_start;
-	err = store_write_interval(r->store, &r->cur, r->interval_start, ts_end);
-	if (err) {
-		pr_err("interval %lld-%lld not written (%zu flows lost)",
-		       (long long)r->interval_start, (long long)ts_end, r->cur.n_flows);
-		/* Keep recording: the next interval may well succeed. */
-	} else {
-		pr_debug("interval %lld-%lld: %zu flows, %zu totals, snapshot %llu us",
-			 (long long)r->interval_start, (long long)ts_end, r->cur.n_flows,
-			 r->cur.n_totals, (unsigned long long)r->cur.duration_us);
-	}
+	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
+	backlog_flush(r->backlog, r->store);
 	return 0;
 }
 
@@ -114,7 +119,7 @@ static int on_timer(struct recorder *r)
 	if (read(r->timer_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
-	return record_interval(r, now.tv_sec / r->cfg.interval * r->cfg.interval);
+	return record_interval(r, now.tv_sec / r->cfg.interval * r->cfg.interval, 0);
 }
 
 /* Poll until a stop signal or --duration; returns 0 or -errno. */
@@ -271,6 +276,8 @@ static int record(struct recorder *r)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)
 		err = store_open(&r->store, r->cfg.db_path);
+	if (!err)
+		err = backlog_open(&r->backlog);
 	if (!err) {
 		struct snapshot_maps maps;
 
@@ -293,8 +300,13 @@ static int record(struct recorder *r)
 	/* Detach first, so that the last snapshot holds every counted packet. */
 	detach_all(r);
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (record_interval(r, now.tv_sec + (now.tv_nsec > 0)) && !err)
+	if (record_interval(r, now.tv_sec + (now.tv_nsec > 0), 1) && !err)
 		err = -EIO;
+	/* The last chance for held intervals: what still waits is lost. */
+	if (backlog_flush(r->backlog, r->store)) {
+		pr_err("some intervals could not be written to %s and are lost", r->cfg.db_path);
+		err = err ? err : -EIO;
+	}
 	return err;
 }
 
@@ -326,7 +338,7 @@ int main(int argc, char **argv)
 	detach_all(&r);
 	if (r.timer_fd >= 0)
 		close(r.timer_fd);
-	snapshot_free(&r.cur);
+	backlog_close(r.backlog);
 	snapshot_close(r.snap);
 	store_close(r.store);
 	flow_unload(r.skel);

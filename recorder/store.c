@@ -69,6 +69,7 @@ struct store {
 	int n_ifaces;
 	int named_ifindex; /* store_name_ifindex(), or 0 */
 	char *named_name;
+	char last_error[256]; /* what the last failure was, for store_last_error() */
 };
 
 static int64_t now_us(void)
@@ -79,11 +80,16 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/*
+ * Remember why a statement failed. Not logged here: during an outage every
+ * interval fails the same way, and the backlog says it once.
+ */
 static int sql_fail(struct store *st, const char *what)
 {
 	int rc = sqlite3_extended_errcode(st->db);
 
-	pr_err("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	snprintf(st->last_error, sizeof(st->last_error), "%s: %s", sqlite3_errmsg(st->db), what);
+	pr_debug("%s: %s", st->path, st->last_error);
 	return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
@@ -136,6 +142,7 @@ int store_open(struct store **out, const char *path)
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->st[i], NULL) != SQLITE_OK) {
 			err = sql_fail(st, "preparing statements");
+			pr_err("%s: %s", path, st->last_error);
 			goto fail;
 		}
 	}
@@ -144,6 +151,11 @@ int store_open(struct store **out, const char *path)
 fail:
 	store_close(st);
 	return err;
+}
+
+const char *store_last_error(const struct store *st)
+{
+	return st->last_error[0] ? st->last_error : "no error";
 }
 
 void store_close(struct store *st)
@@ -296,7 +308,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		      int64_t ts_end)
 {
 	sqlite3_stmt *s = st->st[ST_INTERVAL];
-	int64_t t0 = now_us(), id;
+	int64_t t0 = now_us(), id = 0;
 	int err;
 
 	sqlite3_bind_int64(s, 1, ts_start);

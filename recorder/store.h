@@ -27,4 +27,7 @@ void store_name_ifindex(struct store *st, int ifindex, const char *name);
 int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,
 			 int64_t ts_end);
 
+/* Why the last write failed (SQLite's message and the statement). */
+const char *store_last_error(const struct store *st);
+
 #endif

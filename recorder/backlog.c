@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backlog.h"
+#include "log.h"
+#include "store.h"
+
+struct held {
+	struct snapshot snap; /* its arrays are reused from interval to interval */
+	int64_t start, end;
+};
+
+struct backlog {
+	struct held slots[BACKLOG_MAX + 1]; /* + 1: the final interval */
+	size_t n;                           /* slots[0..n) wait, oldest first */
+	int failing;                        /* the last write failed */
+	size_t written_late;                /* written since the failure began */
+};
+
+int backlog_open(struct backlog **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void backlog_close(struct backlog *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i <= BACKLOG_MAX; i++)
+		snapshot_free(&b->slots[i].snap);
+	free(b);
+}
+
+struct snapshot *backlog_slot(struct backlog *b, int final)
+{
+	if (b->n >= BACKLOG_MAX + (final ? 1 : 0))
+		return NULL;
+	return &b->slots[b->n].snap;
+}
+
+void backlog_push(struct backlog *b, int64_t start, int64_t end)
+{
+	b->slots[b->n].start = start;
+	b->slots[b->n].end = end;
+	b->n++;
+}
+
+/* Drop the k written intervals from the front, keeping their arrays. */
+static void drop_front(struct backlog *b, size_t k)
+{
+	struct held done[BACKLOG_MAX + 1];
+
+	memcpy(done, b->slots, k * sizeof(done[0]));
+	memmove(b->slots, b->slots + k, (b->n - k) * sizeof(b->slots[0]));
+	memcpy(b->slots + (b->n - k), done, k * sizeof(done[0]));
+	b->n -= k;
+}
+
+size_t backlog_flush(struct backlog *b, struct store *st)
+{
+	size_t k = 0;
+
+	while (k < b->n) {
+		struct held *h = &b->slots[k];
+
+		if (store_write_interval(st, &h->snap, h->start, h->end))
+			break;
+		pr_debug("interval %lld-%lld: %zu flows, %zu totals, snapshot %llu us",
+			 (long long)h->start, (long long)h->end, h->snap.n_flows, h->snap.n_totals,
+			 (unsigned long long)h->snap.duration_us);
+		k++;
+	}
+	drop_front(b, k);
+	if (b->failing)
+		b->written_late += k;
+	if (b->n && !b->failing) {
+		pr_err("cannot write to the database (%s): keeping intervals in memory (at most "
+		       "%d, then in the kernel) until it can",
+		       store_last_error(st), BACKLOG_MAX);
+		b->failing = 1;
+		b->written_late = 0;
+	} else if (!b->n && b->failing) {
+		pr_info("the database can be written again: %zu held intervals written",
+			b->written_late);
+		b->failing = 0;
+	}
+	return b->n;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# diskfull.bats - the database's filesystem fills up while traffic flows: the
+# recorder says so once, keeps the intervals it cannot write, keeps running,
+# and writes them when space returns. Every packet is in the database once.
+#
+# The database lives on a 1 MiB tmpfs the test mounts; a filler file takes
+# the rest of it.
+
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	nmt_setup
+	FS=$NMT_TMP/small
+	mkdir -p "$FS"
+	mount -t tmpfs -o size=1m nmtfull "$FS"
+	DB=$FS/netmon.db
+}
+
+teardown() {
+	umount "$FS" 2>/dev/null || true
+	nmt_teardown
+}
+
+# fill: take every free byte of the small filesystem (bounded by its size).
+fill() {
+	dd if=/dev/zero of="$FS/filler" bs=4k 2>/dev/null || true
+	[ "$(df --output=avail -B1 "$FS" | tail -1)" -lt 8192 ]
+}
+
+@test "disk full: intervals wait in memory and are written once space returns" {
+	nmt_rec_start "$DB"
+	nmt_udp out 4 40001 5001 10 100
+	sleep 1.3 # written normally
+	fill
+	nmt_udp in 4 40002 5002 7 200
+	sleep 2.2 # at least two intervals cannot be written
+	grep -q 'cannot write to the database' "$NMT_TMP/rec.err"
+	nmt_udp out 6 40003 5003 5 50
+	sleep 1.2
+	rm -f "$FS/filler"
+	sleep 2.2 # the held intervals go in
+	nmt_udp in 6 40004 5004 3 10
+	nmt_rec_stop
+
+	cat "$NMT_TMP/rec.err"
+	LC_ALL=C sort >"$NMT_TMP/want" <<-EOF
+		$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 10 $((10 * 128)))
+		$(nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 7 $((7 * 228)))
+		$(nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 5 $((5 * 98)))
+		$(nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 3 $((3 * 58)))
+	EOF
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	# Said once when it began, once when it ended.
+	[ "$(grep -c 'cannot write to the database' "$NMT_TMP/rec.err")" -eq 1 ]
+	grep -q 'can be written again: [1-9][0-9]* held intervals written' "$NMT_TMP/rec.err"
+	[ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]
+	# The intervals still follow one another: none lost, none twice.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+}
