@@ -37,6 +37,18 @@ static const struct report_section top_flows_sections[] = {
 	{"top_flows.sql", "flows", NULL, 1},
 };
 
+static const struct report_section top_ports_sections[] = {
+	{"top_ports.sql", "ports", NULL, 1},
+};
+
+static const struct report_section top_interfaces_sections[] = {
+	{"top_interfaces.sql", "interfaces", NULL, 1},
+};
+
+static const struct report_section top_protocols_sections[] = {
+	{"top_protocols.sql", "protocols", NULL, 1},
+};
+
 static const struct {
 	const struct report_section *sections;
 	int n;
@@ -44,6 +56,9 @@ static const struct {
 	[REPORT_SUMMARY] = {summary_sections, 3},
 	[REPORT_TOP_HOSTS] = {top_hosts_sections, 1},
 	[REPORT_TOP_FLOWS] = {top_flows_sections, 1},
+	[REPORT_TOP_PORTS] = {top_ports_sections, 1},
+	[REPORT_TOP_INTERFACES] = {top_interfaces_sections, 1},
+	[REPORT_TOP_PROTOCOLS] = {top_protocols_sections, 1},
 };
 
 int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)

@@ -16,13 +16,24 @@
 #include "report_cli.h"
 #include "report_window.h"
 
-enum { OPT_DB = 256, OPT_LIMIT, OPT_SINCE, OPT_UNTIL, OPT_FORMAT, OPT_VERSION };
+enum {
+	OPT_DB = 256,
+	OPT_LIMIT,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_LAST,
+	OPT_DAY,
+	OPT_FORMAT,
+	OPT_VERSION,
+};
 
 static const struct option long_opts[] = {
 	{"db", required_argument, NULL, OPT_DB},
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"since", required_argument, NULL, OPT_SINCE},
 	{"until", required_argument, NULL, OPT_UNTIL},
+	{"last", required_argument, NULL, OPT_LAST},
+	{"day", required_argument, NULL, OPT_DAY},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -37,9 +48,18 @@ static const struct {
 	{"summary", NULL, REPORT_SUMMARY},
 	{"top", "hosts", REPORT_TOP_HOSTS},
 	{"top", "flows", REPORT_TOP_FLOWS},
+	{"top", "ports", REPORT_TOP_PORTS},
+	{"top", "interfaces", REPORT_TOP_INTERFACES},
+	{"top", "protocols", REPORT_TOP_PROTOCOLS},
 };
 
-#define COMMAND_LIST "summary, top hosts, top flows"
+#define RANKINGS "hosts, flows, ports, interfaces, protocols"
+#define COMMAND_LIST "summary, top " RANKINGS
+
+/* The window options as given; checked and parsed once all are seen. */
+struct window_args {
+	const char *since, *until, *last, *day;
+};
 
 void report_cli_usage(FILE *fp)
 {
@@ -49,15 +69,24 @@ void report_cli_usage(FILE *fp)
 		"Report on the traffic netmon-record has stored.\n"
 		"\n"
 		"Commands:\n"
-		"  summary      totals per interface, direction and protocol, in and out per\n"
-		"               interface, and collector health when packets were missed\n"
-		"  top hosts    addresses by bytes sent plus received\n"
-		"  top flows    flows (interface, direction, protocol, addresses, ports) by bytes\n"
+		"  summary          totals per interface, direction and protocol, in and out\n"
+		"                   per interface, and collector health when packets were missed\n"
+		"  top hosts        addresses by bytes sent plus received\n"
+		"  top flows        flows (interface, direction, protocol, addresses, ports)\n"
+		"                   by bytes\n"
+		"  top ports        TCP and UDP destination ports by bytes, in and out, with\n"
+		"                   the number of distinct remote peers\n"
+		"  top interfaces   interfaces by bytes received plus sent\n"
+		"  top protocols    IP protocols per family by bytes, with their share of all\n"
+		"                   bytes in percent\n"
 		"\n"
 		"Options (before or after the command):\n"
 		"  --db PATH      database to read (default %s)\n"
 		"  --since T      intervals that start at T or later (default: all of history)\n"
 		"  --until T      intervals that start before T (default: all of history)\n"
+		"  --last D       from D before now to now: 90s, 30m, 24h, 7d or 2w\n"
+		"  --day DAY      one local calendar day, midnight to midnight:\n"
+		"                 today, yesterday or YYYY-MM-DD\n"
 		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
 		"  --format FMT   table, csv or json (default table)\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
@@ -66,6 +95,7 @@ void report_cli_usage(FILE *fp)
 		"\n"
 		"T is unix seconds (1700000000 or @1700000000), YYYY-MM-DD,\n"
 		"\"YYYY-MM-DD HH:MM[:SS]\" or YYYY-MM-DDTHH:MM[:SS] in local time, or now.\n"
+		"--last, --day and --since/--until are three ways to give the window: use one.\n"
 		"\n"
 		"Exit status: 0 ok, 1 runtime failure, 64 usage error.\n",
 		NETMON_DEFAULT_DB, REPORT_MAX_LIMIT, REPORT_DEFAULT_LIMIT);
@@ -117,9 +147,9 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 		}
 	}
 	if (n == 1 && !strcmp(words[0], "top"))
-		pr_err("top: say what to rank: 'top hosts' or 'top flows'");
+		pr_err("top: say what to rank (" RANKINGS ")");
 	else if (n >= 2 && !strcmp(words[0], "top"))
-		pr_err("top: unknown ranking '%s' (hosts, flows)", words[1]);
+		pr_err("top: unknown ranking '%s' (" RANKINGS ")", words[1]);
 	else if (n >= 2 && !strcmp(words[0], "summary"))
 		pr_err("summary: unexpected argument '%s'", words[1]);
 	else
@@ -129,7 +159,7 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 
 /* One option from getopt_long(); *word collects a command word. */
 static int parse_option(struct report_opts *o, int opt, char **argv, const char **word,
-			const char **since, const char **until)
+			struct window_args *win)
 {
 	switch (opt) {
 	case 1:
@@ -143,10 +173,16 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	case OPT_LIMIT:
 		return parse_limit(optarg, &o->limit);
 	case OPT_SINCE:
-		*since = optarg;
+		win->since = optarg;
 		return 0;
 	case OPT_UNTIL:
-		*until = optarg;
+		win->until = optarg;
+		return 0;
+	case OPT_LAST:
+		win->last = optarg;
+		return 0;
+	case OPT_DAY:
+		win->day = optarg;
 		return 0;
 	case OPT_FORMAT:
 		if (!fmt_format_parse(optarg, &o->format))
@@ -173,15 +209,75 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	return -EINVAL;
 }
 
-static int parse_window(struct report_opts *o, const char *since, const char *until, time_t now)
+/*
+ * --last, --day and --since/--until each say the whole window; two of them
+ * together would have to override one another silently, so refuse it.
+ */
+static int check_window_clash(const struct window_args *win)
 {
-	if (since && parse_time("--since", since, now, &o->since))
+	const char *first = NULL, *second = NULL;
+	const char *given[] = {win->last ? "--last" : NULL, win->day ? "--day" : NULL,
+			       win->since ? "--since" : win->until ? "--until" : NULL};
+
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+		if (!given[i])
+			continue;
+		if (first) {
+			second = given[i];
+			break;
+		}
+		first = given[i];
+	}
+	if (!second)
+		return 0;
+	pr_err("%s and %s cannot be used together: give the window one way", first, second);
+	return -EINVAL;
+}
+
+static int parse_last(struct report_opts *o, const char *s, time_t now)
+{
+	int64_t d;
+	int err = window_parse_duration(s, &d);
+
+	if (err == -ERANGE)
+		pr_err("--last: '%s' is zero or too long", s);
+	else if (err)
+		pr_err("--last: '%s' is not a duration (a whole number and s, m, h, d or w: "
+		       "30m, 24h, 7d)",
+		       s);
+	if (err)
 		return -EINVAL;
-	if (until && parse_time("--until", until, now, &o->until))
+	o->since = (int64_t)now - d;
+	o->until = now;
+	return 0;
+}
+
+static int parse_day(struct report_opts *o, const char *s, time_t now)
+{
+	int err = window_parse_day(s, now, &o->since, &o->until);
+
+	if (err == -ERANGE)
+		pr_err("--day: '%s' is not a valid day", s);
+	else if (err)
+		pr_err("--day: '%s' is not a day (today, yesterday or YYYY-MM-DD)", s);
+	return err ? -EINVAL : 0;
+}
+
+static int parse_window(struct report_opts *o, const struct window_args *win, time_t now)
+{
+	if (check_window_clash(win))
+		return -EINVAL;
+	if (win->last)
+		return parse_last(o, win->last, now);
+	if (win->day)
+		return parse_day(o, win->day, now);
+	if (win->since && parse_time("--since", win->since, now, &o->since))
+		return -EINVAL;
+	if (win->until && parse_time("--until", win->until, now, &o->until))
 		return -EINVAL;
 	if (o->since >= o->until) {
 		pr_err("--since '%s' is not before --until '%s': the window is empty",
-		       since ? since : "", until ? until : "");
+		       win->since ? win->since : "", win->until ? win->until : "");
 		return -EINVAL;
 	}
 	return 0;
@@ -189,7 +285,8 @@ static int parse_window(struct report_opts *o, const char *since, const char *un
 
 int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 {
-	const char *words[3], *since = NULL, *until = NULL;
+	struct window_args win = {0};
+	const char *words[3];
 	int opt, nwords = 0;
 
 	*o = (struct report_opts){.db_path = NETMON_DEFAULT_DB,
@@ -202,7 +299,7 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 	while ((opt = getopt_long(argc, argv, "-:vh", long_opts, NULL)) != -1) {
 		const char *word = NULL;
 
-		if (parse_option(o, opt, argv, &word, &since, &until))
+		if (parse_option(o, opt, argv, &word, &win))
 			return -EINVAL;
 		if (word && nwords == 3)
 			continue; /* reported below as unexpected */
@@ -220,5 +317,5 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 		pr_err("unexpected argument '%s'", words[2]);
 		return -EINVAL;
 	}
-	return parse_window(o, since, until, now);
+	return parse_window(o, &win, now);
 }

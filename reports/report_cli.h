@@ -15,6 +15,9 @@ enum report_command {
 	REPORT_SUMMARY,
 	REPORT_TOP_HOSTS,
 	REPORT_TOP_FLOWS,
+	REPORT_TOP_PORTS,
+	REPORT_TOP_INTERFACES,
+	REPORT_TOP_PROTOCOLS,
 };
 
 struct report_opts {
@@ -30,7 +33,7 @@ struct report_opts {
 /*
  * Parse argv into o. Options may come before or after the command words.
  * Returns 0, or -EINVAL after logging one line that names the bad value.
- * now is what "now" means in --since/--until.
+ * now is what "now" means in --since/--until, --last and --day.
  */
 int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now);
 void report_cli_usage(FILE *fp);

@@ -7,8 +7,10 @@
  * one or more sections (one query each); a section has column names and rows.
  *
  * Column names carry the presentation in table output (the machine formats
- * carry exact values): a name ending in "bytes" is shown in IEC units and a
- * column named "protocol" by its protocol name.
+ * carry exact values): a name ending in "bytes" is shown in IEC units, a
+ * column named "protocol" by its protocol name, and a real in a column whose
+ * name ends in "_pct" with one decimal. Reals in CSV and JSON have the fewest
+ * digits that read back as the same double.
  */
 #ifndef NETMON_REPORT_FMT_H
 #define NETMON_REPORT_FMT_H

@@ -132,6 +132,93 @@ int window_parse_time(const char *s, time_t now, int64_t *out)
 	return civil_to_time(&c, out);
 }
 
+int window_parse_duration(const char *s, int64_t *out)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+	size_t n = strspn(s, "0123456789");
+	unsigned long long v;
+
+	/* Digits, then exactly one unit letter: "7" alone could mean anything. */
+	if (!n || strlen(s) != n + 1)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (s[n] != units[i].unit)
+			continue;
+		errno = 0;
+		v = strtoull(s, NULL, 10);
+		if (errno == ERANGE || !v ||
+		    v > (unsigned long long)WINDOW_MAX_SECONDS / units[i].seconds)
+			return -ERANGE;
+		*out = (int64_t)v * units[i].seconds;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The calendar day before or after c (days only; the time is ignored). */
+static void civil_add_day(struct civil *c, int delta)
+{
+	c->day += delta;
+	if (c->day < 1) {
+		if (--c->mon < 1) {
+			c->mon = 12;
+			c->year--;
+		}
+		c->day = days_in_month(c->year, c->mon);
+	} else if (c->day > days_in_month(c->year, c->mon)) {
+		c->day = 1;
+		if (++c->mon > 12) {
+			c->mon = 1;
+			c->year++;
+		}
+	}
+}
+
+/* The local calendar day of now. */
+static int civil_of(time_t now, struct civil *c)
+{
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return -ERANGE;
+	memset(c, 0, sizeof(*c));
+	c->year = tm.tm_year + 1900;
+	c->mon = tm.tm_mon + 1;
+	c->day = tm.tm_mday;
+	return 0;
+}
+
+int window_parse_day(const char *s, time_t now, int64_t *since, int64_t *until)
+{
+	struct civil c;
+	int err;
+
+	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+		err = civil_of(now, &c);
+		if (!err && s[0] == 'y')
+			civil_add_day(&c, -1);
+	} else {
+		err = parse_civil(s, &c);
+		if (!err && c.has_time)
+			err = -EINVAL;
+	}
+	if (err)
+		return err;
+	/*
+	 * Both ends are local midnights found by mktime(), not since + 86400:
+	 * a day with a DST change has 23 or 25 hours, and consecutive days
+	 * tile exactly because each end is computed the same way.
+	 */
+	err = civil_to_time(&c, since);
+	if (err)
+		return err;
+	civil_add_day(&c, 1);
+	return civil_to_time(&c, until);
+}
+
 void window_format_time(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;

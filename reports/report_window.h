@@ -25,6 +25,22 @@
 int window_parse_time(const char *s, time_t now, int64_t *out);
 
 /*
+ * Parse a duration for --last: a whole number of seconds, minutes, hours,
+ * days or weeks with its unit ("90s", "30m", "24h", "7d", "2w"), no sign,
+ * blank or bare number. Returns 0, -EINVAL when s has no such form, or
+ * -ERANGE when it is 0 or longer than WINDOW_MAX_SECONDS.
+ */
+int window_parse_duration(const char *s, int64_t *out);
+
+/*
+ * Parse a day for --day: "today", "yesterday" (of now) or "YYYY-MM-DD", and
+ * set [*since, *until) to that calendar day in local time, from its midnight
+ * to the next one (23 or 25 hours on a DST change). Returns 0, -EINVAL when s
+ * has none of these forms, or -ERANGE when it names no day (2024-02-30).
+ */
+int window_parse_day(const char *s, time_t now, int64_t *since, int64_t *until);
+
+/*
  * t as "YYYY-MM-DD HH:MM:SS ZONE" in local time, or for the defaults "the
  * start of history" / "the end of history".
  */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include "report_fmt.h"
 
-enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL };
+enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL, COL_PERCENT };
 
 struct fmt_writer {
 	enum fmt_format format;
@@ -85,6 +85,8 @@ static enum col_kind kind_of(const char *name)
 		return COL_BYTES;
 	if (!strcmp(name, "protocol"))
 		return COL_PROTOCOL;
+	if (n >= 4 && !strcmp(name + n - 4, "_pct"))
+		return COL_PERCENT;
 	return COL_PLAIN;
 }
 
@@ -147,14 +149,34 @@ int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, 
 	return 0;
 }
 
-/* exact: all 17 significant digits (CSV, JSON); else 6 (tables). */
+/*
+ * The shortest of 15, 16 or 17 significant digits that reads back as the same
+ * double: 99.8 stays "99.8" (17 digits would say 99.799999999999997), and
+ * nothing is lost. An integral value keeps ".0" so that it still reads as a
+ * real, as the sqlite3 shell shows it.
+ */
+static int real_exact(struct fmt_buf *b, double r)
+{
+	char s[40];
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(s, sizeof(s), "%.*g", prec, r);
+		if (strtod(s, NULL) == r)
+			break;
+	}
+	if (strspn(s, "-0123456789") == strlen(s))
+		strcat(s, ".0");
+	return fmt_buf_add(b, s, strlen(s));
+}
+
+/* exact: every digit that matters (CSV, JSON); else 6 significant (tables). */
 static int number(struct fmt_buf *b, const struct fmt_value *v, int exact)
 {
 	if (v->type == FMT_INT)
 		return fmt_buf_addf(b, "%lld", v->i);
 	if (!isfinite(v->r))
 		return fmt_buf_add(b, "null", 4);
-	return exact ? fmt_buf_addf(b, "%.17g", v->r) : fmt_buf_addf(b, "%g", v->r);
+	return exact ? real_exact(b, v->r) : fmt_buf_addf(b, "%g", v->r);
 }
 
 static int csv_row(struct fmt_writer *w, const struct fmt_value *v)
@@ -216,6 +238,9 @@ static int table_cell(struct fmt_writer *w, int c, const struct fmt_value *v, in
 		return fmt_buf_add(&w->line, "", 0);
 	if (v->type == FMT_INT && w->kinds[c] == COL_BYTES)
 		return fmt_iec(&w->line, v->i);
+	/* A percentage always with one decimal, so that the column lines up. */
+	if (v->type == FMT_REAL && w->kinds[c] == COL_PERCENT && isfinite(v->r))
+		return fmt_buf_addf(&w->line, "%.1f", v->r);
 	if (v->type == FMT_INT && w->kinds[c] == COL_PROTOCOL) {
 		name = fmt_proto_name(v->i);
 		*right = 0;

@@ -217,8 +217,143 @@ EOF
 	is_json
 }
 
+@test "top ports: table" {
+	run "$REPORT" --db "$DB" top ports
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+protocol   port  in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes  peers
+tcp       40000          25   2.4 MiB            0        0 B             25      2.4 MiB      1
+tcp         443           0       0 B           10    1.5 KiB             10      1.5 KiB      1
+udp          53           0       0 B            1       80 B              1         80 B      1
+EOF
+}
+
+@test "top ports: csv and json" {
+	run "$REPORT" --db "$DB" top ports --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+protocol,port,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+6,40000,25,2500000,0,0,25,2500000,1
+6,443,0,0,10,1500,10,1500,1
+17,53,0,0,1,80,1,80,1
+EOF
+	run "$REPORT" --db "$DB" top ports --format json --limit 2
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+[
+  {"protocol": 6, "port": 40000, "in_packets": 25, "in_bytes": 2500000, "out_packets": 0, "out_bytes": 0, "total_packets": 25, "total_bytes": 2500000, "peers": 1},
+  {"protocol": 6, "port": 443, "in_packets": 0, "in_bytes": 0, "out_packets": 10, "out_bytes": 1500, "total_packets": 10, "total_bytes": 1500, "peers": 1}
+]
+EOF
+	is_json
+}
+
+@test "top ports: distinct remote peers; port 0 and other protocols left out" {
+	local ports=$BATS_TEST_TMPDIR/ports.db
+	cp "$DB" "$ports"
+	# On 2024-01-02, eth0: a second client of port 443 (192.0.2.9), a repeat
+	# of the first server (10.0.0.2), a DNS query received from 2001:db8::1,
+	# and TCP port 0 and SCTP port 443, which top ports leaves out.
+	sqlite3 "$ports" "INSERT INTO flows VALUES
+		(3, 1, 0, 6, 5, 50000, 1, 443, 2, 120, 2, 1, 0, 0, 0, 0),
+		(3, 1, 1, 6, 1, 40001, 2, 443, 1, 60, 2, 1, 0, 0, 0, 0),
+		(3, 1, 0, 17, 3, 5353, 4, 53, 1, 100, 0, 0, 0, 0, 0, 0),
+		(3, 1, 0, 6, 5, 0, 1, 0, 9, 9000, 0, 0, 0, 0, 0, 0),
+		(3, 1, 0, 132, 5, 1, 1, 443, 9, 9000, 0, 0, 0, 0, 0, 0)"
+	run "$REPORT" --db "$ports" top ports --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+protocol,port,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+6,40000,25,2500000,0,0,25,2500000,1
+6,443,2,120,11,1560,13,1680,2
+17,53,1,100,1,80,2,180,2
+EOF
+}
+
+@test "top interfaces: table" {
+	run "$REPORT" --db "$DB" top interfaces
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+interface          in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes
+eth0                       25   2.4 MiB           11    1.5 KiB             36      2.4 MiB
+ev\x1b[31m"il,<b>           4   4.0 KiB            0        0 B              4      4.0 KiB
+wlan0                       0       0 B            2      208 B              2        208 B
+EOF
+}
+
+@test "top interfaces: csv and json" {
+	run "$REPORT" --db "$DB" top interfaces --format csv
+	[ "$status" -eq 0 ]
+	is_output <<EOF
+interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
+eth0,25,2500000,11,1580,36,2501580
+"ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
+wlan0,0,0,2,208,2,208
+EOF
+	run "$REPORT" --db "$DB" top interfaces --format json --limit 2
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+[
+  {"interface": "eth0", "in_packets": 25, "in_bytes": 2500000, "out_packets": 11, "out_bytes": 1580, "total_packets": 36, "total_bytes": 2501580},
+  {"interface": "ev\u001b[31m\"il,\u003cb\u003e", "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0, "total_packets": 4, "total_bytes": 4096}
+]
+EOF
+	is_json
+}
+
+@test "top protocols: table" {
+	run "$REPORT" --db "$DB" top protocols
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+family  protocol   packets    bytes  bytes_pct
+     4  tcp             35  2.4 MiB       99.8
+     4  253              4  4.0 KiB        0.2
+     6  ipv6-icmp        2    208 B        0.0
+     4  udp              1     80 B        0.0
+EOF
+}
+
+@test "top protocols: csv and json" {
+	run "$REPORT" --db "$DB" top protocols --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+family,protocol,packets,bytes,bytes_pct
+4,6,35,2501500,99.8
+4,253,4,4096,0.2
+6,58,2,208,0.0
+4,17,1,80,0.0
+EOF
+	run "$REPORT" --db "$DB" top protocols --format json
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+[
+  {"family": 4, "protocol": 6, "packets": 35, "bytes": 2501500, "bytes_pct": 99.8},
+  {"family": 4, "protocol": 253, "packets": 4, "bytes": 4096, "bytes_pct": 0.2},
+  {"family": 6, "protocol": 58, "packets": 2, "bytes": 208, "bytes_pct": 0.0},
+  {"family": 4, "protocol": 17, "packets": 1, "bytes": 80, "bytes_pct": 0.0}
+]
+EOF
+	is_json
+}
+
+@test "top protocols: the share is of the whole window, not of the rows shown" {
+	run "$REPORT" --db "$DB" top protocols --format csv --limit 1
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+family,protocol,packets,bytes,bytes_pct
+4,6,35,2501500,99.8
+EOF
+	# One protocol in the window: all of it.
+	run "$REPORT" --db "$DB" top protocols --format csv --since 2024-01-02
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+family,protocol,packets,bytes,bytes_pct
+4,253,4,4096,100.0
+EOF
+}
+
 @test "table output never carries a raw escape character" {
-	for cmd in summary "top hosts" "top flows"; do
+	for cmd in summary "top hosts" "top flows" "top ports" "top interfaces" "top protocols"; do
 		run "$REPORT" --db "$DB" $cmd
 		[ "$status" -eq 0 ]
 		[[ $output != *"$ESC"* ]]
@@ -270,6 +405,50 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
 	[ "${lines[1]}" = "10.0.0.1,0,0,3,3072,3,3072" ]
+}
+
+@test "window: --day is one calendar day in local time" {
+	run "$REPORT" --db "$DB" top interfaces --format csv --day 2024-01-01
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
+eth0,25,2500000,11,1580,36,2501580
+wlan0,0,0,2,208,2,208
+EOF
+	# In UTC+1, 2024-01-02 starts at 2024-01-01 23:00 UTC: the third
+	# interval (2024-01-02 00:00 UTC) only.
+	TZ=CET-1 run "$REPORT" --db "$DB" top interfaces --format csv --day 2024-01-02
+	[ "$status" -eq 0 ]
+	is_output <<EOF
+interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
+"ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
+EOF
+}
+
+@test "window: --day today and yesterday name the days around now" {
+	local today tomorrow yesterday
+	today=$(date +%F) tomorrow=$(date -d tomorrow +%F) yesterday=$(date -d yesterday +%F)
+	run "$REPORT" --db "$DB" top ports --day today
+	[ "$status" -eq 0 ]
+	is_output <<<"nothing recorded between $today 00:00:00 UTC and $tomorrow 00:00:00 UTC"
+	run "$REPORT" --db "$DB" summary --day yesterday
+	[ "$status" -eq 0 ]
+	is_output <<<"nothing recorded between $yesterday 00:00:00 UTC and $today 00:00:00 UTC"
+}
+
+@test "window: --last reaches back from now" {
+	# The fixture is from 2024: 9999 days back holds all of it, an hour none.
+	run "$REPORT" --db "$DB" top protocols --format csv --last 9999d
+	[ "$status" -eq 0 ]
+	local all=$output
+	run "$REPORT" --db "$DB" top protocols --format csv
+	[ "$output" = "$all" ]
+	run "$REPORT" --db "$DB" top protocols --format csv --last 1h
+	[ "$status" -eq 0 ]
+	is_output <<<'family,protocol,packets,bytes,bytes_pct'
+	run "$REPORT" --db "$DB" top ports --last 30m
+	[ "$status" -eq 0 ]
+	[[ $output == "nothing recorded between "*" UTC and "*" UTC" ]]
 }
 
 @test "summary: the health section appears only when packets were missed" {
@@ -352,6 +531,16 @@ EOF
 	by_hand=${output//$'\r'/}
 	run "$REPORT" --db "$DB" top flows --format csv
 	[ "$output" = "$by_hand" ]
+	# Reals too: the share in percent reads the same (99.8, 0.0).
+	local q
+	for q in ports interfaces protocols; do
+		run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 3' "$DB" \
+			".read $REPO/reports/top_$q.sql"
+		[ "$status" -eq 0 ]
+		by_hand=${output//$'\r'/}
+		run "$REPORT" --db "$DB" top "$q" --format csv --limit 3
+		[ "$output" = "$by_hand" ]
+	done
 }
 
 @test "missing database: exit 1, nothing created" {
@@ -400,8 +589,8 @@ EOF
 	usage_error frobnicate
 	[[ $stderr == *"'frobnicate'"* ]]
 	usage_error top
-	usage_error top ports
-	[[ $stderr == *"'ports'"* ]]
+	usage_error top bogus
+	[[ $stderr == *"'bogus'"* ]]
 	usage_error top hosts extra
 	[[ $stderr == *"'extra'"* ]]
 	usage_error summary --bogus
@@ -435,6 +624,30 @@ EOF
 	usage_error summary --since now --until now
 }
 
+@test "--last, --day and --since/--until clash: exit 64 naming both" {
+	usage_error summary --last 1h --day today
+	[[ $stderr == *"--last and --day"* ]]
+	usage_error top ports --since 2024-01-01 --last 7d
+	[[ $stderr == *"--last and --since"* ]]
+	usage_error top ports --day 2024-01-01 --until now
+	[[ $stderr == *"--day and --until"* ]]
+	usage_error top ports --day yesterday --since 2024-01-01 --until 2024-01-02
+	[[ $stderr == *"--day and --since"* ]]
+}
+
+@test "bad --last and --day values exit 64" {
+	for bad in 7 0h 1.5h -1h 7x 1H "1h " "" 1h30m now 9999999999999w; do
+		usage_error summary --last "$bad"
+		[[ $stderr == *"--last: '$bad'"* ]]
+	done
+	for bad in Today tomorrow 2024-02-30 2024-1-1 "2024-01-01 00:00" 1704067200 ""; do
+		usage_error summary --day "$bad"
+		[[ $stderr == *"--day: '$bad'"* ]]
+	done
+	usage_error summary --last
+	[[ $stderr == *"--last"* ]]
+}
+
 @test "usage errors are found before the database is opened" {
 	run --separate-stderr "$REPORT" --db "$BATS_TEST_TMPDIR/missing.db" summary --limit 0
 	[ "$status" -eq 64 ]
@@ -447,6 +660,8 @@ EOF
 	[ -z "$stderr" ]
 	[[ ${lines[0]} == "Usage: netmon-report [--db PATH] [-v] COMMAND [OPTIONS]" ]]
 	[[ $output == *"top hosts"* && $output == *"--since T"* ]]
+	[[ $output == *"top ports"* && $output == *"top interfaces"* ]]
+	[[ $output == *"top protocols"* && $output == *"--last D"* && $output == *"--day DAY"* ]]
 	run "$REPORT" top -h
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == Usage:* ]]

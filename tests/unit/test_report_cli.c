@@ -97,6 +97,80 @@ static void test_window(void **state)
 	assert_int_equal(parse(&o, "summary", "--until", "2024-02-30", NULL), -EINVAL);
 }
 
+static void test_new_commands(void **state)
+{
+	static const struct {
+		const char *word;
+		enum report_command command;
+	} cases[] = {
+		{"ports", REPORT_TOP_PORTS},
+		{"interfaces", REPORT_TOP_INTERFACES},
+		{"protocols", REPORT_TOP_PROTOCOLS},
+	};
+	struct report_opts o;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(&o, "top", cases[i].word, "--limit", "3", NULL), 0);
+		assert_int_equal(o.command, cases[i].command);
+		assert_int_equal(o.limit, 3);
+	}
+}
+
+static void test_last_and_day(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "summary", "--last", "30m", NULL), 0);
+	assert_int_equal(o.since, NOW - 1800);
+	assert_int_equal(o.until, NOW);
+	assert_int_equal(parse(&o, "top", "ports", "--last=7d", NULL), 0);
+	assert_int_equal(o.since, NOW - 7 * 86400);
+	assert_int_equal(o.until, NOW);
+	/* NOW is 2024-01-01 00:00 UTC (the tests run in UTC). */
+	assert_int_equal(parse(&o, "--day", "today", "summary", NULL), 0);
+	assert_int_equal(o.since, NOW);
+	assert_int_equal(o.until, NOW + 86400);
+	assert_int_equal(parse(&o, "summary", "--day", "yesterday", NULL), 0);
+	assert_int_equal(o.since, NOW - 86400);
+	assert_int_equal(o.until, NOW);
+	assert_int_equal(parse(&o, "summary", "--day", "2024-02-29", NULL), 0);
+	assert_int_equal(o.since, 1709164800);
+	assert_int_equal(o.until, 1709164800 + 86400);
+	/* Repeating one option keeps the last, as for --since. */
+	assert_int_equal(parse(&o, "summary", "--last", "1h", "--last", "2h", NULL), 0);
+	assert_int_equal(o.since, NOW - 7200);
+}
+
+static void test_window_clashes(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "summary", "--last", "1h", "--day", "today", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--last", "1h", "--since", "now", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--until", "now", "--last", "1h", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--day", "today", "--since", "1", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--day", "today", "--until", "now", NULL), -EINVAL);
+	/* The clash is named even when a value is bad too. */
+	assert_int_equal(parse(&o, "summary", "--day", "bogus", "--last", "bogus", NULL), -EINVAL);
+}
+
+static void test_bad_last_and_day(void **state)
+{
+	static const char *const last[] = {"", "7", "0h", "1.5h", "-1h", "1h ", "7x", "1H", "now"};
+	static const char *const day[] = {"", "Today", "tomorrow", "2024-02-30", "2024-01-01 00:00",
+					  "1704067200", "now"};
+	struct report_opts o;
+
+	for (size_t i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		if (parse(&o, "summary", "--last", last[i], NULL) != -EINVAL)
+			fail_msg("--last '%s' was accepted", last[i]);
+	for (size_t i = 0; i < sizeof(day) / sizeof(day[0]); i++)
+		if (parse(&o, "summary", "--day", day[i], NULL) != -EINVAL)
+			fail_msg("--day '%s' was accepted", day[i]);
+	assert_int_equal(parse(&o, "summary", "--last", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--day", NULL), -EINVAL);
+}
+
 static void test_help_and_version(void **state)
 {
 	struct report_opts o;
@@ -117,7 +191,8 @@ static void test_usage_errors(void **state)
 	assert_int_equal(parse(&o, NULL), -EINVAL);
 	assert_int_equal(parse(&o, "report", NULL), -EINVAL);
 	assert_int_equal(parse(&o, "top", NULL), -EINVAL);
-	assert_int_equal(parse(&o, "top", "ports", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "bogus", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "Ports", NULL), -EINVAL);
 	assert_int_equal(parse(&o, "top", "hosts", "flows", NULL), -EINVAL);
 	assert_int_equal(parse(&o, "summary", "hosts", NULL), -EINVAL);
 	assert_int_equal(parse(&o, "hosts", "top", NULL), -EINVAL);
@@ -149,6 +224,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_options_anywhere),
 		cmocka_unit_test(test_window),	     cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_new_commands), cmocka_unit_test(test_last_and_day),
+		cmocka_unit_test(test_window_clashes), cmocka_unit_test(test_bad_last_and_day),
 	};
 
 	return cmocka_run_group_tests_name("report_cli", tests, setup, NULL);

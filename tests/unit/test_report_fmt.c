@@ -281,6 +281,61 @@ static void test_exact_integers(void **state)
 	free(text);
 }
 
+#define REAL(x)                                                                                    \
+	{                                                                                          \
+		.type = FMT_REAL, .r = (x)                                                         \
+	}
+
+/* One column name, rows of reals, in format f; the caller frees the text. */
+static char *render_reals(enum fmt_format f, const char *name)
+{
+	const struct fmt_value rows[] = {REAL(99.8), REAL(0.0),  REAL(100.0),
+					 REAL(0.1 + 0.2), REAL(-2.5), REAL(1e-7)};
+	const char *const names[] = {name};
+	struct fmt_writer *w;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_int_equal(fmt_writer_new(&w, f, fp, 1), 0);
+	assert_int_equal(fmt_section_begin(w, "x", NULL, 1, names), 0);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+		assert_int_equal(fmt_row(w, &rows[r]), 0);
+	assert_int_equal(fmt_section_end(w, NULL), 0);
+	assert_int_equal(fmt_document_end(w), 0);
+	fmt_writer_free(w);
+	fclose(fp);
+	return text;
+}
+
+static void check_reals(enum fmt_format f, const char *name, const char *want)
+{
+	char *got = render_reals(f, name);
+
+	if (strcmp(got, want))
+		fail_msg("got:\n%s\nwant:\n%s", got, want);
+	free(got);
+}
+
+/*
+ * CSV and JSON: the fewest digits that read back as the same double (99.8,
+ * not 99.799999999999997; 0.1 + 0.2 needs all 17), and ".0" on an integral
+ * value as the sqlite3 shell shows it. A table column named *_pct: one decimal.
+ */
+static void test_reals(void **state)
+{
+	check_reals(FMT_CSV, "r",
+		    "r\n99.8\n0.0\n100.0\n0.30000000000000004\n-2.5\n1e-07\n");
+	check_reals(FMT_JSON, "r",
+		    "[\n  {\"r\": 99.8},\n  {\"r\": 0.0},\n  {\"r\": 100.0},\n"
+		    "  {\"r\": 0.30000000000000004},\n  {\"r\": -2.5},\n"
+		    "  {\"r\": 1e-07}\n]\n");
+	check_reals(FMT_TABLE, "share_pct",
+		    "share_pct\n     99.8\n      0.0\n    100.0\n      0.3\n     -2.5\n      0.0\n");
+	/* Other reals in a table keep %g's six significant digits. */
+	check_reals(FMT_TABLE, "r", "    r\n 99.8\n    0\n  100\n  0.3\n -2.5\n1e-07\n");
+}
+
 /* A full disk must fail the report, not end it with a truncated document. */
 static void test_write_error(void **state)
 {
@@ -308,7 +363,7 @@ int main(void)
 		cmocka_unit_test(test_proto_names),  cmocka_unit_test(test_format_names),
 		cmocka_unit_test(test_table_layout), cmocka_unit_test(test_csv_layout),
 		cmocka_unit_test(test_json_layout),  cmocka_unit_test(test_exact_integers),
-		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_write_error),  cmocka_unit_test(test_reals),
 	};
 
 	return cmocka_run_group_tests_name("report_fmt", tests, NULL, NULL);
