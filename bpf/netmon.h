@@ -90,6 +90,44 @@ struct total_counters {
 };
 
 /*
+ * Per-process socket traffic (bpf/proc.bpf.c), from the sock_send_length and
+ * sock_recv_length tracepoints: what the application passed through the
+ * socket (payload bytes the syscalls returned). 28 bytes.
+ */
+struct proc_key {
+	__u32 tgid;        /* the process (thread group) */
+	__u8 family;       /* NETMON_FAMILY_V4 or NETMON_FAMILY_V6 */
+	__u8 protocol;     /* the socket's IP protocol (TCP, UDP, ICMP ping...) */
+	__u16 local_port;  /* host byte order; 0 when unbound */
+	__u16 remote_port; /* host byte order; 0 when not connected */
+	__u8 pad[2];       /* always zero */
+	__u8 remote[16];   /* network order, IPv4 in remote[0..3]; zero when not
+			    * connected (e.g. sendto on a UDP socket) */
+};
+
+/* 32 bytes. */
+struct proc_counters {
+	__u64 bytes_sent;
+	__u64 bytes_recv;
+	__u64 sends; /* calls that sent at least one byte */
+	__u64 recvs; /* calls that received at least one byte */
+};
+
+#define NETMON_COMM_LEN 16
+
+/* A process's names, taken in the kernel at its first packet of a
+ * generation, so that a process living a millisecond still has them. */
+struct proc_info {
+	char comm[NETMON_COMM_LEN];
+	char parent_comm[NETMON_COMM_LEN];
+	__u32 ppid;
+	__u32 pad;
+};
+
+#define NETMON_MAX_PROC_KEYS 16384
+#define NETMON_MAX_PROCS 4096
+
+/*
  * Map generations (see docs/design.md, "Exactness"). The programs read the
  * active generation once per packet and update only that generation's maps;
  * user space flips the generation, waits for an RCU grace period (every

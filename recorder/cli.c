@@ -13,7 +13,7 @@
 #define NETMON_VERSION "0.1.0"
 #endif
 
-enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_HOOK, OPT_DETACH, OPT_VERSION };
+enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_HOOK, OPT_NO_PROCESS, OPT_DETACH, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
@@ -23,6 +23,7 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "read", required_argument, NULL, 'r' },
+	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -47,6 +48,8 @@ void cli_usage(FILE *out)
 		"      --hook tc|xdp      count received packets with TC (default) or XDP\n"
 		"                         (native where the driver supports it, else generic);\n"
 		"                         sent packets are always counted with TC\n"
+		"      --no-process       do not count bytes per process (socket\n"
+		"                         tracepoints); on by default where the kernel has them\n"
 		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
@@ -126,6 +129,9 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 			return -EINVAL;
 		}
 		cfg->read_path = arg;
+		return 0;
+	case OPT_NO_PROCESS:
+		cfg->no_process = 1;
 		return 0;
 	case OPT_DETACH:
 		cfg->action = CLI_DETACH;

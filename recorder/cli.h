@@ -29,6 +29,7 @@ struct cli_config {
 	unsigned int max_flows;  /* entries per flow-table generation */
 	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
 	const char *read_path;   /* --read FILE: import a capture, attach nothing */
+	int no_process;          /* --no-process: no per-process accounting */
 	int verbose;             /* -v: debug messages and libbpf's log */
 };
 

@@ -22,6 +22,7 @@
 #include "db.h"
 #include "flow_load.h"
 #include "log.h"
+#include "proc_load.h"
 #include "replay.h"
 #include "snapshot.h"
 #include "store.h"
@@ -31,6 +32,7 @@ struct recorder {
 	struct attachment ifaces[CLI_MAX_IFACES];
 	int n_ifaces;
 	struct flow_bpf *skel;
+	struct proc_bpf *proc;    /* NULL when per-process accounting is off */
 	struct snapshotter *snap;
 	struct backlog *backlog;
 	struct store *store;
@@ -282,6 +284,9 @@ static int record(struct recorder *r)
 		struct snapshot_maps maps;
 
 		flow_snapshot_maps(r->skel, &maps);
+		/* Per-process counting starts here; without it, flows go on. */
+		if (!r->cfg.no_process && !proc_start(&r->proc))
+			proc_snapshot_maps(r->proc, &maps);
 		err = snapshot_open(&r->snap, &maps);
 	}
 	/* Timer before attaching, so that counting starts with an interval open. */
@@ -299,6 +304,7 @@ static int record(struct recorder *r)
 	err = run_loop(r);
 	/* Detach first, so that the last snapshot holds every counted packet. */
 	detach_all(r);
+	proc_detach(r->proc);
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (record_interval(r, now.tv_sec + (now.tv_nsec > 0), 1) && !err)
 		err = -EIO;
@@ -341,6 +347,7 @@ int main(int argc, char **argv)
 	backlog_close(r.backlog);
 	snapshot_close(r.snap);
 	store_close(r.store);
+	proc_stop(r.proc);
 	flow_unload(r.skel);
 	close(r.sig_fd);
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -68,6 +68,8 @@ void snapshot_free(struct snapshot *snap)
 {
 	free(snap->flows);
 	free(snap->totals);
+	free(snap->procs);
+	free(snap->infos);
 	memset(snap, 0, sizeof(*snap));
 }
 
@@ -192,6 +194,48 @@ static int consume_totals(struct snapshotter *s, struct snapshot *snap, size_t n
 	return 0;
 }
 
+static int consume_procs(struct snapshotter *s, struct snapshot *snap, size_t n)
+{
+	const struct proc_key *k = s->keys;
+	const struct proc_counters *v = s->values;
+	int err = grow((void **)&snap->procs, &snap->cap_procs, snap->n_procs + n,
+		       sizeof(*snap->procs));
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		snap->procs[snap->n_procs].key = k[i];
+		snap->procs[snap->n_procs].c = v[i];
+		snap->n_procs++;
+	}
+	return 0;
+}
+
+static int consume_infos(struct snapshotter *s, struct snapshot *snap, size_t n)
+{
+	const __u32 *k = s->keys;
+	const struct proc_info *v = s->values;
+	int err = grow((void **)&snap->infos, &snap->cap_infos, snap->n_infos + n,
+		       sizeof(*snap->infos));
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		snap->infos[snap->n_infos].tgid = k[i];
+		snap->infos[snap->n_infos].info = v[i];
+		snap->n_infos++;
+	}
+	return 0;
+}
+
+static int cmp_tgid(const void *a, const void *b)
+{
+	__u32 x = ((const struct proc_info_record *)a)->tgid;
+	__u32 y = ((const struct proc_info_record *)b)->tgid;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Make the programs use the other generation and return once none can still
  * be using the old one. Re-inserting a map into a map-in-map returns after
@@ -203,6 +247,10 @@ static int flip(struct snapshotter *s, __u32 *old)
 	int fd = s->maps.flows[cur];
 
 	__atomic_store_n(s->maps.active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
+	/* The per-process programs follow the same generation: one grace period
+	 * below covers them too (raw tracepoints also run under RCU). */
+	if (s->maps.proc_gens >= 0)
+		__atomic_store_n(s->maps.proc_active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
 	if (bpf_map_update_elem(s->maps.flow_gens, &cur, &fd, BPF_ANY)) {
 		int err = -errno;
 
@@ -221,6 +269,8 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap)
 
 	snap->n_flows = 0;
 	snap->n_totals = 0;
+	snap->n_procs = 0;
+	snap->n_infos = 0;
 	clock_gettime(CLOCK_REALTIME, &snap->wall);
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
 	err = flip(s, &old);
@@ -234,6 +284,17 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap)
 			((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus, consume_totals);
 	if (err)
 		return err;
+	if (s->maps.proc_gens >= 0) {
+		err = drain_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
+				sizeof(struct proc_counters), consume_procs);
+		if (!err)
+			err = drain_map(s, snap, s->maps.infos[old], sizeof(__u32),
+					sizeof(struct proc_info), consume_infos);
+		if (err)
+			return err;
+		snap->proc_table_full = *s->maps.proc_table_full;
+		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
+	}
 	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
 	return 0;
 }

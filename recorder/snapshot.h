@@ -28,11 +28,26 @@ struct total_record {
 	struct total_counters c;
 };
 
+struct proc_record {
+	struct proc_key key;
+	struct proc_counters c;
+};
+
+struct proc_info_record {
+	__u32 tgid;
+	struct proc_info info;
+};
+
 struct snapshot {
 	struct flow_record *flows;
 	size_t n_flows, cap_flows;
 	struct total_record *totals;
 	size_t n_totals, cap_totals;
+	struct proc_record *procs;         /* empty when per-process is off */
+	size_t n_procs, cap_procs;
+	struct proc_info_record *infos;    /* names of the processes, by tgid */
+	size_t n_infos, cap_infos;
+	uint64_t proc_table_full;          /* events with no room, since start */
 	struct timespec wall;  /* CLOCK_REALTIME at the flip: the interval's end */
 	uint64_t mono_ns;      /* CLOCK_MONOTONIC_COARSE at the flip */
 	uint64_t duration_us;  /* time taken by flip + drain */
@@ -45,6 +60,12 @@ struct snapshot_maps {
 	int flows[NETMON_GENERATIONS];    /* HASH flow_key -> flow_counters */
 	int totals[NETMON_GENERATIONS];   /* PERCPU_HASH total_key -> total_counters */
 	volatile __u32 *active_gen;       /* the programs' .bss variable (mmapped) */
+	/* Per-process maps (proc.bpf.c): proc_gens < 0 when that is off. */
+	int proc_gens;
+	int procs[NETMON_GENERATIONS];    /* HASH proc_key -> proc_counters */
+	int infos[NETMON_GENERATIONS];    /* HASH tgid -> proc_info */
+	volatile __u32 *proc_active_gen;
+	volatile __u64 *proc_table_full;
 };
 
 struct snapshotter;

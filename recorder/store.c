@@ -30,6 +30,8 @@ enum stmt_id {
 	ST_IFACE,
 	ST_FLOW,
 	ST_TRAFFIC,
+	ST_PROC_NAME,
+	ST_PROCESS,
 	ST_COUNT,
 };
 
@@ -53,6 +55,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       "protocol, packets, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 		       "ON CONFLICT DO UPDATE SET packets = packets + excluded.packets, "
 		       "bytes = bytes + excluded.bytes",
+	[ST_PROC_NAME] = "INSERT INTO process_names (name) VALUES (?1) "
+			 "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+	[ST_PROCESS] = "INSERT INTO processes (interval_id, pid, comm_id, parent_comm_id, ppid, "
+		       "family, protocol, remote_id, remote_port, local_port, bytes_sent, "
+		       "bytes_recv, sends, recvs) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 };
 
 /* ifindex -> interface id, valid for one interval (names can change). */
@@ -279,6 +287,73 @@ static int write_total(struct store *st, int64_t interval_id, const struct total
 	return step_done(st, ST_TRAFFIC);
 }
 
+/* A process name's id; comm is at most NETMON_COMM_LEN bytes, maybe unended. */
+static int intern_name(struct store *st, const char *comm, int64_t *id)
+{
+	sqlite3_bind_text(st->st[ST_PROC_NAME], 1, comm, (int)strnlen(comm, NETMON_COMM_LEN),
+			  SQLITE_TRANSIENT);
+	return step_id(st, ST_PROC_NAME, id);
+}
+
+static const struct proc_info *find_info(const struct snapshot *snap, __u32 tgid)
+{
+	size_t lo = 0, hi = snap->n_infos;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (snap->infos[mid].tgid == tgid)
+			return &snap->infos[mid].info;
+		if (snap->infos[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int is_zero(const __u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+static int write_process(struct store *st, const struct snapshot *snap, int64_t interval_id,
+			 const struct proc_record *r)
+{
+	const struct proc_info *info = find_info(snap, r->key.tgid);
+	sqlite3_stmt *s = st->st[ST_PROCESS];
+	int64_t comm = 0, parent = 0, remote = 0;
+	int err = 0;
+
+	/* No name when the names table was full in the kernel: NULL, not a guess. */
+	if (info)
+		err = intern_name(st, info->comm, &comm);
+	if (!err && info)
+		err = intern_name(st, info->parent_comm, &parent);
+	if (!err && !is_zero(r->key.remote, r->key.family == NETMON_FAMILY_V4 ? 4 : 16))
+		err = intern_address(st, r->key.family, r->key.remote, &remote);
+	if (err)
+		return err;
+	sqlite3_bind_int64(s, 1, interval_id);
+	sqlite3_bind_int64(s, 2, r->key.tgid);
+	info ? sqlite3_bind_int64(s, 3, comm) : sqlite3_bind_null(s, 3);
+	info ? sqlite3_bind_int64(s, 4, parent) : sqlite3_bind_null(s, 4);
+	info ? sqlite3_bind_int64(s, 5, info->ppid) : sqlite3_bind_null(s, 5);
+	sqlite3_bind_int(s, 6, r->key.family);
+	sqlite3_bind_int(s, 7, r->key.protocol);
+	remote ? sqlite3_bind_int64(s, 8, remote) : sqlite3_bind_null(s, 8);
+	sqlite3_bind_int(s, 9, r->key.remote_port);
+	sqlite3_bind_int(s, 10, r->key.local_port);
+	sqlite3_bind_int64(s, 11, (int64_t)r->c.bytes_sent);
+	sqlite3_bind_int64(s, 12, (int64_t)r->c.bytes_recv);
+	sqlite3_bind_int64(s, 13, (int64_t)r->c.sends);
+	sqlite3_bind_int64(s, 14, (int64_t)r->c.recvs);
+	return step_done(st, ST_PROCESS);
+}
+
 /*
  * Packets whose flow did not fit the kernel's table still get a flow row, so
  * that flow_log always adds up to traffic_log: the overflow row of their
@@ -328,6 +403,8 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 			err = write_flow(st, snap, id, ts_start, &over);
 		}
 	}
+	for (size_t i = 0; !err && i < snap->n_procs; i++)
+		err = write_process(st, snap, id, &snap->procs[i]);
 	if (err)
 		return err;
 	s = st->st[ST_INTERVAL_WRITE_US];

@@ -64,7 +64,9 @@ no_clsact() {
 	sqlite3 "$DB" 'PRAGMA user_version = 99'
 	local before
 	before=$(sha256sum "$DB")
-	refused 1 "schema version 99 is newer than version 1" "$REC" -i "$UP" --db "$DB"
+	local ours
+	ours=$(find "$BATS_TEST_DIRNAME/../../sql" -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
+	refused 1 "schema version 99 is newer than version $ours" "$REC" -i "$UP" --db "$DB"
 	[ "$(sha256sum "$DB")" = "$before" ]
 	no_clsact "$UP"
 	refused 1 "schema version 99 is newer" "$REPORT" --db "$DB" summary

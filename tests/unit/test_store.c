@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "db.h"
+#include "embed.h"
 #include "log.h"
 #include "store.h"
 #include <errno.h>
@@ -229,6 +230,37 @@ static void test_refuses_foreign_and_newer(void **state)
 	assert_int_equal(db_open(path, DB_READ_ONLY, &db), -EPROTO);
 }
 
+/* A database written by schema version 1 opens and upgrades, rows intact. */
+static void test_upgrade_from_version_1(void **state)
+{
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	path_in_dir(path, sizeof(path), "v1.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, netmon_migrations[0].text, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA user_version = 1; PRAGMA application_id = 1852665710;"
+				      "INSERT INTO intervals VALUES (1, 100, 160, 0, 1, 1);"
+				      "INSERT INTO interfaces VALUES (1, 'eth0');"
+				      "INSERT INTO traffic VALUES (1, 1, 0, 0, 4, 6, 3, 180);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(&st, path), 0);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), db_schema_version());
+	assert_true(db_schema_version() >= 2);
+	assert_int_equal(q_int(db, "SELECT bytes FROM traffic_log WHERE interface = 'eth0' "
+				   "AND ts_start = 100 AND protocol = 6"),
+			 180);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM process_log"), 0);
+	db_close(db);
+}
+
 static void test_read_only_never_creates(void **state)
 {
 	sqlite3 *db;
@@ -254,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_overflow_row),
 		cmocka_unit_test(test_refuses_garbage_untouched),
 		cmocka_unit_test(test_refuses_foreign_and_newer),
+		cmocka_unit_test(test_upgrade_from_version_1),
 		cmocka_unit_test(test_read_only_never_creates),
 		cmocka_unit_test(test_unwritable_path),
 	};

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# process.bats - per-process bytes (bpf/proc.bpf.c) against real processes:
+# nm-traffic sends and receives known byte counts over UDP and TCP, IPv4 and
+# IPv6, and process_log must hold them to the byte for each side, with the
+# process's name. Per-process accounting is host-wide, so rows are picked by
+# the test's own ports and addresses.
+
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	nmt_setup
+	DB=$NMT_TMP/netmon.db
+}
+
+teardown() {
+	nmt_teardown
+}
+
+# side LOCAL_PORT REMOTE_PORT: "comm|sent|recv|sends|recvs" of the process(es)
+# whose sockets had these ports, summed over the intervals.
+side() {
+	nmt_sql "$DB" "SELECT comm, sum(bytes_sent), sum(bytes_recv), sum(sends), sum(recvs)
+		FROM process_log WHERE local_port = $1 AND remote_port = $2 GROUP BY comm"
+}
+
+@test "UDP and TCP, IPv4 and IPv6: each process's bytes exact, with its name" {
+	nmt_rec_start "$DB"
+	nmt_udp out 4 40001 5001 10 100
+	nmt_udp in 6 40002 5002 7 1000
+	nmt_tcp out 4 41001 6001 123457
+	nmt_tcp in 6 41002 6002 70001
+	nmt_rec_stop
+
+	# UDP senders connect; receivers are unconnected (remote port 0).
+	[ "$(side 40001 5001)" = "nm-traffic|1000|0|10|0" ]
+	[ "$(side 5001 0)" = "nm-traffic|0|1000|0|10" ]
+	[ "$(side 40002 5002)" = "nm-traffic|7000|0|7|0" ]
+	[ "$(side 5002 0)" = "nm-traffic|0|7000|0|7" ]
+	# TCP: the payload each way, however many calls it took.
+	[ "$(side 41001 6001 | cut -d'|' -f1-3)" = "nm-traffic|123457|0" ]
+	[ "$(side 6001 41001 | cut -d'|' -f1-3)" = "nm-traffic|0|123457" ]
+	[ "$(side 41002 6002 | cut -d'|' -f1-3)" = "nm-traffic|70001|0" ]
+	[ "$(side 6002 41002 | cut -d'|' -f1-3)" = "nm-traffic|0|70001" ]
+	# The connected sides name their peer and family.
+	[ "$(nmt_sql "$DB" "SELECT DISTINCT remote, family, protocol FROM process_log
+		WHERE local_port = 41001")" = "$NMT_P4|4|6" ]
+	[ "$(nmt_sql "$DB" "SELECT DISTINCT remote, family, protocol FROM process_log
+		WHERE local_port = 40002")" = "$NMT_H6|6|17" ]
+	# A parent name was taken in the kernel too.
+	[ -n "$(nmt_sql "$DB" "SELECT DISTINCT parent_comm FROM process_log WHERE local_port = 40001")" ]
+}
+
+@test "--no-process: flows as usual, no process rows" {
+	nmt_rec_start "$DB" --no-process
+	nmt_udp out 4 40001 5001 3 10
+	nmt_rec_stop
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
+	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
+}
