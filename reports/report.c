@@ -41,6 +41,10 @@ static const struct report_section top_ports_sections[] = {
 	{"top_ports.sql", "ports", NULL, 1},
 };
 
+static const struct report_section top_processes_sections[] = {
+	{"top_processes.sql", "processes", NULL, 1},
+};
+
 static const struct report_section top_interfaces_sections[] = {
 	{"top_interfaces.sql", "interfaces", NULL, 1},
 };
@@ -57,6 +61,7 @@ static const struct {
 	[REPORT_TOP_HOSTS] = {top_hosts_sections, 1},
 	[REPORT_TOP_FLOWS] = {top_flows_sections, 1},
 	[REPORT_TOP_PORTS] = {top_ports_sections, 1},
+	[REPORT_TOP_PROCESSES] = {top_processes_sections, 1},
 	[REPORT_TOP_INTERFACES] = {top_interfaces_sections, 1},
 	[REPORT_TOP_PROTOCOLS] = {top_protocols_sections, 1},
 };
@@ -96,6 +101,18 @@ static int bind_params(sqlite3_stmt *st, const char *name, const struct report_o
 		const char *p = sqlite3_bind_parameter_name(st, i);
 		sqlite3_int64 v;
 
+		/* The filters: NULL when not given, which the queries read as "all". */
+		if (p && !strcmp(p, ":comm")) {
+			if (o->comm ? sqlite3_bind_text(st, i, o->comm, -1, SQLITE_STATIC)
+				    : sqlite3_bind_null(st, i))
+				return -EIO;
+			continue;
+		}
+		if (p && !strcmp(p, ":pid")) {
+			if (o->pid >= 0 ? sqlite3_bind_int64(st, i, o->pid) : sqlite3_bind_null(st, i))
+				return -EIO;
+			continue;
+		}
 		if (p && !strcmp(p, ":since"))
 			v = o->since;
 		else if (p && !strcmp(p, ":until"))
@@ -103,7 +120,8 @@ static int bind_params(sqlite3_stmt *st, const char *name, const struct report_o
 		else if (p && !strcmp(p, ":limit"))
 			v = o->limit;
 		else {
-			pr_err("%s: unknown parameter %s (only :since, :until, :limit)", name,
+			pr_err("%s: unknown parameter %s (only :since, :until, :limit, :pid, :comm)",
+			       name,
 			       p ? p : "?");
 			return -EINVAL;
 		}

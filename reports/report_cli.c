@@ -19,6 +19,8 @@
 enum {
 	OPT_DB = 256,
 	OPT_LIMIT,
+	OPT_PID,
+	OPT_COMM,
 	OPT_SINCE,
 	OPT_UNTIL,
 	OPT_LAST,
@@ -30,6 +32,8 @@ enum {
 static const struct option long_opts[] = {
 	{"db", required_argument, NULL, OPT_DB},
 	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"pid", required_argument, NULL, OPT_PID},
+	{"comm", required_argument, NULL, OPT_COMM},
 	{"since", required_argument, NULL, OPT_SINCE},
 	{"until", required_argument, NULL, OPT_UNTIL},
 	{"last", required_argument, NULL, OPT_LAST},
@@ -49,6 +53,7 @@ static const struct {
 	{"top", "hosts", REPORT_TOP_HOSTS},
 	{"top", "flows", REPORT_TOP_FLOWS},
 	{"top", "ports", REPORT_TOP_PORTS},
+	{"top", "processes", REPORT_TOP_PROCESSES},
 	{"top", "interfaces", REPORT_TOP_INTERFACES},
 	{"top", "protocols", REPORT_TOP_PROTOCOLS},
 };
@@ -76,6 +81,8 @@ void report_cli_usage(FILE *fp)
 		"                   by bytes\n"
 		"  top ports        TCP and UDP destination ports by bytes, in and out, with\n"
 		"                   the number of distinct remote peers\n"
+		"  top processes    processes by bytes through their sockets: sent, received,\n"
+		"                   total and the average rate while they were seen\n"
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"
@@ -88,6 +95,8 @@ void report_cli_usage(FILE *fp)
 		"  --day DAY      one local calendar day, midnight to midnight:\n"
 		"                 today, yesterday or YYYY-MM-DD\n"
 		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
+		"  --pid N        top processes: only this process id\n"
+		"  --comm NAME    top processes: only processes of this name\n"
 		"  --format FMT   table, csv or json (default table)\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
 		"  -h, --help     show this help\n"
@@ -172,6 +181,25 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return *optarg ? 0 : -EINVAL;
 	case OPT_LIMIT:
 		return parse_limit(optarg, &o->limit);
+	case OPT_PID: {
+		unsigned long v;
+
+		if (parse_uint_range(optarg, 1, 4194304, &v)) {
+			pr_err("--pid: '%s' is not a process id (1 to 4194304)", optarg);
+			return -EINVAL;
+		}
+		o->pid = (long long)v;
+		return 0;
+	}
+	case OPT_COMM:
+		if (!*optarg || strlen(optarg) > 15) {
+			pr_err("--comm: '%s' is not a process name (1 to 15 bytes, as the kernel "
+			       "keeps them)",
+			       optarg);
+			return -EINVAL;
+		}
+		o->comm = optarg;
+		return 0;
 	case OPT_SINCE:
 		win->since = optarg;
 		return 0;
@@ -292,6 +320,7 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 	*o = (struct report_opts){.db_path = NETMON_DEFAULT_DB,
 				  .format = FMT_TABLE,
 				  .limit = REPORT_DEFAULT_LIMIT,
+				  .pid = -1,
 				  .since = WINDOW_START,
 				  .until = WINDOW_END};
 	opterr = 0;

@@ -16,6 +16,7 @@ enum report_command {
 	REPORT_TOP_HOSTS,
 	REPORT_TOP_FLOWS,
 	REPORT_TOP_PORTS,
+	REPORT_TOP_PROCESSES,
 	REPORT_TOP_INTERFACES,
 	REPORT_TOP_PROTOCOLS,
 };
@@ -26,6 +27,8 @@ struct report_opts {
 	enum report_command command;
 	enum fmt_format format;
 	long long limit;      /* rows of the top commands */
+	long long pid;        /* --pid: top processes of this pid only, or -1 */
+	const char *comm;     /* --comm: top processes of this name only, or NULL */
 	int64_t since, until; /* window [since, until) of ts_start */
 	int help, version;    /* print this and exit 0, before anything else */
 };

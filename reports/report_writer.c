@@ -12,7 +12,7 @@
 #include <string.h>
 #include "report_fmt.h"
 
-enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL, COL_PERCENT };
+enum col_kind { COL_PLAIN, COL_BYTES, COL_RATE, COL_PROTOCOL, COL_PERCENT };
 
 struct fmt_writer {
 	enum fmt_format format;
@@ -81,6 +81,8 @@ static enum col_kind kind_of(const char *name)
 {
 	size_t n = strlen(name);
 
+	if (n >= 12 && !strcmp(name + n - 12, "_bytes_per_s"))
+		return COL_RATE;
 	if (n >= 5 && !strcmp(name + n - 5, "bytes"))
 		return COL_BYTES;
 	if (!strcmp(name, "protocol"))
@@ -238,6 +240,11 @@ static int table_cell(struct fmt_writer *w, int c, const struct fmt_value *v, in
 		return fmt_buf_add(&w->line, "", 0);
 	if (v->type == FMT_INT && w->kinds[c] == COL_BYTES)
 		return fmt_iec(&w->line, v->i);
+	if (v->type == FMT_INT && w->kinds[c] == COL_RATE) {
+		int err = fmt_iec(&w->line, v->i);
+
+		return err ? err : fmt_buf_addf(&w->line, "/s");
+	}
 	/* A percentage always with one decimal, so that the column lines up. */
 	if (v->type == FMT_REAL && w->kinds[c] == COL_PERCENT && isfinite(v->r))
 		return fmt_buf_addf(&w->line, "%.1f", v->r);

@@ -679,3 +679,53 @@ EOF
 	[ "${#lines[@]}" -eq 2 ]
 	[[ $stderr == *"top_hosts.sql: 1 row"* ]]
 }
+
+# Processes on a copy of the fixture: curl sends 1000 and receives 9000 bytes
+# over intervals 1 and 2 (120 s), sshd moves 600 in interval 1 (60 s), and a
+# name with an escape sequence stays inert.
+with_processes() {
+	PDB=$BATS_TEST_TMPDIR/processes.db
+	cp "$DB" "$PDB"
+	sqlite3 "$PDB" "
+		INSERT INTO process_names (id, name) VALUES (1, 'curl'), (2, 'bash'),
+			(3, 'sshd'), (4, char(27) || '[31mred');
+		INSERT INTO processes VALUES
+			(1, 4242, 1, 2, 100, 4, 6, NULL, 443, 50000, 400, 4000, 2, 5),
+			(2, 4242, 1, 2, 100, 4, 6, NULL, 443, 50000, 600, 5000, 3, 6),
+			(1, 22, 3, NULL, NULL, 4, 6, NULL, 0, 22, 500, 100, 1, 1),
+			(1, 7, 4, 2, 1, 4, 17, NULL, 0, 53, 1, 0, 1, 0);"
+}
+
+@test "top processes: sent, received, total and average rate per process" {
+	with_processes
+	run "$REPORT" --db "$PDB" top processes --format csv
+	[ "$status" -eq 0 ]
+	# CSV keeps every byte as it is (the ESC too); the table shows it inert.
+	is_output <<OUT
+pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
+4242,curl,1000,9000,10000,83,1704067200,1704067320
+22,sshd,500,100,600,10,1704067200,1704067260
+7,$(printf '\033')[31mred,1,0,1,0,1704067200,1704067260
+OUT
+	run "$REPORT" --db "$PDB" top processes --limit 1
+	[ "$status" -eq 0 ]
+	[[ $output == *"curl"*"1000 B"*"8.8 KiB"*"9.8 KiB"*"83 B/s"* ]]
+	run "$REPORT" --db "$PDB" top processes
+	[[ $output == *'\x1b[31mred'* ]]
+}
+
+@test "top processes: --pid and --comm filter; bad values are usage errors" {
+	with_processes
+	run "$REPORT" --db "$PDB" top processes --pid 22 --format csv
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[1]} == 22,sshd,* ]]
+	run "$REPORT" --db "$PDB" top processes --comm curl --format json
+	[ "$status" -eq 0 ]
+	[[ $output == *'"pid": 4242'* ]]
+	[[ $output != *sshd* ]]
+	run "$REPORT" --db "$PDB" top processes --pid 0
+	[ "$status" -eq 64 ]
+	run "$REPORT" --db "$PDB" top processes --comm a-name-longer-than-15
+	[ "$status" -eq 64 ]
+}
