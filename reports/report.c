@@ -27,6 +27,8 @@ static const struct report_section summary_sections[] = {
 	/* No rows when every packet was accounted for: shown only if not. */
 	{"summary_collector.sql", "collector",
 	 "Collector health: packets left out of flows (table_full) or of all totals", 0},
+	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
+	{"top_processes.sql", "processes", "Top processes by bytes through their sockets", 0},
 };
 
 static const struct report_section top_hosts_sections[] = {
@@ -57,7 +59,7 @@ static const struct {
 	const struct report_section *sections;
 	int n;
 } reports[] = {
-	[REPORT_SUMMARY] = {summary_sections, 3},
+	[REPORT_SUMMARY] = {summary_sections, 4},
 	[REPORT_TOP_HOSTS] = {top_hosts_sections, 1},
 	[REPORT_TOP_FLOWS] = {top_flows_sections, 1},
 	[REPORT_TOP_PORTS] = {top_ports_sections, 1},

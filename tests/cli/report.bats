@@ -108,6 +108,8 @@ wlan0,0,0,2,208,2,208
 
 intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
 3,3,1,4,7
+
+pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
 EOF
 }
 
@@ -130,7 +132,8 @@ EOF
   ],
   "collector": [
     {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7}
-  ]
+  ],
+  "processes": []
 }
 EOF
 	is_json
@@ -395,6 +398,8 @@ wlan0,0,0,2,208,2,208
 
 intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
 1,1,0,4,0
+
+pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
 EOF
 	done
 }
@@ -487,7 +492,8 @@ EOF
 {
   "traffic": [],
   "interfaces": [],
-  "collector": []
+  "collector": [],
+  "processes": []
 }
 EOF
 	is_json
@@ -712,6 +718,10 @@ OUT
 	[[ $output == *"curl"*"1000 B"*"8.8 KiB"*"9.8 KiB"*"83 B/s"* ]]
 	run "$REPORT" --db "$PDB" top processes
 	[[ $output == *'\x1b[31mred'* ]]
+	# summary carries the same section
+	run "$REPORT" --db "$PDB" summary
+	[ "$status" -eq 0 ]
+	[[ $output == *"Top processes by bytes through their sockets"*"4242"*"curl"*"9.8 KiB"* ]]
 }
 
 @test "top processes: --pid and --comm filter; bad values are usage errors" {
