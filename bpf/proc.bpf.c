@@ -19,6 +19,7 @@
 #define AF_INET_ 2
 #define AF_INET6_ 10
 #define MSG_PEEK_ 2
+#define SOCK_RAW_ 3
 #define EEXIST_ 17
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -76,7 +77,10 @@ static __always_inline int fill_key(struct sock *sk, struct proc_key *k)
 		return 0;
 	}
 	k->protocol = (__u8)BPF_CORE_READ(sk, sk_protocol);
-	k->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* A raw socket keeps its protocol number where the port would be
+	 * (inet_num): it has no port. */
+	if (BPF_CORE_READ(sk, sk_type) != SOCK_RAW_)
+		k->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	k->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	return 1;
 }

@@ -65,3 +65,36 @@ MATRIX=(
 	done <"$NMT_TMP/runs"
 	[ "$bad" -eq 0 ]
 }
+
+@test "short-lived processes and many short connections: each exact, each named" {
+	nmt_rec_start "$DB"
+	local i out pids=()
+	for ((i = 0; i < 40; i++)); do
+		out=$("$SOCKIO" -t 10 tcp $((i % 2 ? 4 : 6)) send recv $((1000 + i)))
+		out=${out%% *}
+		pids+=("${out#pid=}")
+	done
+	nmt_rec_stop
+	# Each process lived a few milliseconds, over one fresh connection.
+	for ((i = 0; i < 40; i++)); do
+		[ "$(nmt_sql "$DB" "SELECT comm, sum(bytes_sent), sum(bytes_recv) FROM process_log
+			WHERE pid = ${pids[i]} GROUP BY comm")" = "nm-sockio|$((1000 + i))|$((1000 + i))" ]
+	done
+}
+
+# ping (root: raw ICMP sockets) over loopback, what is seen: sent bytes are
+# the ICMP message (8 + payload); a raw IPv4 socket also receives the IP
+# header (20 more bytes per reply), a raw IPv6 socket does not. Raw sockets
+# have no port: local_port 0.
+@test "ping over raw sockets: ICMP bytes per process, as the raw socket sees them" {
+	nmt_rec_start "$DB"
+	ping -q -c 3 -i 0.2 -s 56 127.0.0.1 >/dev/null
+	ping -6 -q -c 2 -i 0.2 -s 100 ::1 >/dev/null
+	nmt_rec_stop
+	run nmt_sql "$DB" "SELECT family, protocol, local_port, sum(bytes_sent), sum(bytes_recv)
+		FROM process_log WHERE comm = 'ping' GROUP BY family, protocol, local_port
+		ORDER BY family"
+	echo "$output"
+	[ "${lines[0]}" = "4|1|0|$((3 * 64))|$((3 * 84))" ]
+	[ "${lines[1]}" = "6|58|0|$((2 * 108))|$((2 * 108))" ]
+}
