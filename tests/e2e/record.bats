@@ -99,11 +99,13 @@ tcp_attempt() {
 	done
 	[ "$st" -eq 0 ]
 
-	# one SYN and one FIN each way on each connection
+	# a SYN and a FIN each way on each connection, no RST (a retransmitted
+	# SYN or FIN is normal TCP: the exact comparison with netmon below
+	# counts them, this only checks the capture holds whole connections)
 	nmt_cap_flows "$NMT_TMP/cap.pcapng" >"$NMT_TMP/cap.flows"
 	cat "$NMT_TMP/cap.flows"
 	[ "$(wc -l <"$NMT_TMP/cap.flows")" -eq 8 ]
-	[ "$(awk -F'|' '$3 == 6 && $11 == 1 && $12 == 1 && $13 == 0' "$NMT_TMP/cap.flows" | wc -l)" -eq 8 ]
+	[ "$(awk -F'|' '$3 == 6 && $11 >= 1 && $12 >= 1 && $13 == 0' "$NMT_TMP/cap.flows" | wc -l)" -eq 8 ]
 
 	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
 }
