@@ -11,3 +11,7 @@ echo
 echo "## datapath: CPU time per million packets through a veth pair, with and without netmon"
 echo '$ '"O=$O bench/datapath.sh"
 O=$O bench/datapath.sh
+echo
+echo "## send_cost: per-process accounting cost per send() (and per event, bpf_stats)"
+echo '$ '"O=$O bench/send_cost.sh 9 300000"
+O=$O bench/send_cost.sh 9 300000
