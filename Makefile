@@ -49,8 +49,9 @@ RECORDER_SRC := $(wildcard recorder/*.c)
 REPORT_SRC := $(wildcard reports/*.c)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 REPORT_SQL := $(sort $(wildcard reports/*.sql))
+MAINT_SQL := $(sort $(wildcard sql/maintain/*.sql))
 
-COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o
 RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
 # The binaries' objects minus their main(), for the unit tests to link.
@@ -88,6 +89,11 @@ $(O)/gen/report_embed.c: $(REPORT_SQL) scripts/embed-sql.sh
 	$(call msg,EMBED,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/embed-sql.sh netmon_report_queries $(REPORT_SQL) > $@
+
+$(O)/gen/maint_embed.c: $(MAINT_SQL) scripts/embed-sql.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/embed-sql.sh netmon_maintenance $(MAINT_SQL) > $@
 
 # ---- C ------------------------------------------------------------------------
 $(O)/%.o: %.c | $(SKELETONS)

@@ -16,6 +16,9 @@ extern const struct embedded_file netmon_migrations[];
 /* reports/NAME.sql: the report queries. */
 extern const struct embedded_file netmon_report_queries[];
 
+/* sql/maintain/NAME.sql: rollup and retention steps (sqlfile.h). */
+extern const struct embedded_file netmon_maintenance[];
+
 /* The entry named name in table, or NULL. */
 const struct embedded_file *embed_find(const struct embedded_file *table, const char *name);
 

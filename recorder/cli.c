@@ -13,7 +13,19 @@
 #define NETMON_VERSION "0.1.0"
 #endif
 
-enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_HOOK, OPT_NO_PROCESS, OPT_DETACH, OPT_VERSION };
+enum {
+	OPT_DURATION = 256,
+	OPT_MAX_FLOWS,
+	OPT_HOOK,
+	OPT_NO_PROCESS,
+	OPT_DETACH,
+	OPT_VERSION,
+	OPT_KEEP_FLOWS,
+	OPT_KEEP_PROCESSES,
+	OPT_KEEP_TOTALS,
+	OPT_KEEP_HOURLY,
+	OPT_KEEP_DAILY,
+};
 
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
@@ -25,6 +37,11 @@ static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
 	{ "detach", no_argument, NULL, OPT_DETACH },
+	{ "keep-flows", required_argument, NULL, OPT_KEEP_FLOWS },
+	{ "keep-processes", required_argument, NULL, OPT_KEEP_PROCESSES },
+	{ "keep-totals", required_argument, NULL, OPT_KEEP_TOTALS },
+	{ "keep-hourly", required_argument, NULL, OPT_KEEP_HOURLY },
+	{ "keep-daily", required_argument, NULL, OPT_KEEP_DAILY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -58,13 +75,25 @@ void cli_usage(FILE *out)
 		"                         the -i interfaces (e.g. by a crashed recorder) and\n"
 		"                         exit; an empty clsact qdisc stays: netmon cannot\n"
 		"                         tell it made it ('tc qdisc del dev IFACE clsact')\n"
+		"Retention, in days (0 keeps forever; docs/schema.md lists the disk each costs):\n"
+		"      --keep-flows DAYS      flow rows, flow_log (default %d)\n"
+		"      --keep-processes DAYS  per-process rows, process_log (default %d)\n"
+		"      --keep-totals DAYS     per-interval totals and collector health,\n"
+		"                             traffic_log and collector_log (default %d)\n"
+		"      --keep-hourly DAYS     hourly rollups (default %d)\n"
+		"      --keep-daily DAYS      daily rollups (default %d); monthly interface\n"
+		"                             totals are always kept\n"
+		"  Rows leave a level only once the next coarser level holds them.\n"
+		"\n"
 		"  -v, --verbose          debug messages, including libbpf's\n"
 		"  -h, --help             show this help and exit\n"
 		"      --version          show the version and exit\n"
 		"\n"
 		"On SIGTERM or SIGINT the last partial interval is written and every filter\n"
 		"netmon attached is removed. Exit status: 0 ok, 1 runtime failure, 64 usage.\n",
-		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS);
+		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS,
+		RETENTION_DEFAULT_FLOWS, RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS,
+		RETENTION_DEFAULT_HOURLY, RETENTION_DEFAULT_DAILY);
 }
 
 static int parse_num(const char *opt, const char *val, unsigned long min, unsigned long max,
@@ -136,6 +165,16 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_DETACH:
 		cfg->action = CLI_DETACH;
 		return 0;
+	case OPT_KEEP_FLOWS:
+		return parse_num("--keep-flows", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.flows);
+	case OPT_KEEP_PROCESSES:
+		return parse_num("--keep-processes", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.processes);
+	case OPT_KEEP_TOTALS:
+		return parse_num("--keep-totals", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.totals);
+	case OPT_KEEP_HOURLY:
+		return parse_num("--keep-hourly", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.hourly);
+	case OPT_KEEP_DAILY:
+		return parse_num("--keep-daily", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.daily);
 	case 'v':
 		cfg->verbose++;
 		return 0;
@@ -159,6 +198,7 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 	cfg->db_path = NETMON_DEFAULT_DB;
 	cfg->interval = CLI_DEFAULT_INTERVAL;
 	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
+	cfg->keep = (struct retention)RETENTION_DEFAULTS;
 
 	optind = 1; /* parse may run more than once (tests) */
 	opterr = 1;

@@ -4,10 +4,12 @@
 #define NETMON_CLI_H
 
 #include <stdio.h>
+#include "retention.h"
 
 #define CLI_MAX_IFACES 64
 #define CLI_DEFAULT_INTERVAL 60
 #define CLI_MAX_INTERVAL 3600 /* keeps the 32-bit SYN/FIN/RST counts from wrapping */
+#define CLI_MAX_KEEP_DAYS 36500
 
 /* Exit statuses (sysexits.h's EX_USAGE for usage errors). */
 #define EXIT_USAGE 64
@@ -31,6 +33,7 @@ struct cli_config {
 	const char *read_path;   /* --read FILE: import a capture, attach nothing */
 	int no_process;          /* --no-process: no per-process accounting */
 	int verbose;             /* -v: debug messages and libbpf's log */
+	struct retention keep;   /* --keep-*: days per level, 0 forever */
 };
 
 /*

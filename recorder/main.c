@@ -22,6 +22,7 @@
 #include "db.h"
 #include "flow_load.h"
 #include "log.h"
+#include "maintain.h"
 #include "proc_load.h"
 #include "replay.h"
 #include "snapshot.h"
@@ -38,6 +39,7 @@ struct recorder {
 	struct store *store;
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
+	struct maintain maint;  /* rollups and retention between intervals */
 };
 
 /*
@@ -108,7 +110,9 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 		ts_end = r->interval_start;
 	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
-	backlog_flush(r->backlog, r->store);
+	/* Housekeeping only when everything is written: a tenth of the interval. */
+	if (!backlog_flush(r->backlog, r->store) && !final)
+		maintain_run(&r->maint, store_db(r->store), ts_end, r->cfg.interval * 100);
 	return 0;
 }
 
@@ -262,7 +266,13 @@ static int import_capture(struct recorder *r)
 		flow_snapshot_maps(r->skel, &maps);
 		err = snapshot_open(&r->snap, &maps);
 	}
-	return err ? err : replay_file(&ro, r->skel, r->snap, r->store);
+	if (!err)
+		err = replay_file(&ro, r->skel, r->snap, r->store);
+	/* Roll up what is complete; an old capture is history, not expired. */
+	r->maint.no_retention = 1;
+	if (!err && maintain_run(&r->maint, store_db(r->store), 0, 0) < 0)
+		err = -EIO;
+	return err;
 }
 
 static int record(struct recorder *r)
@@ -325,6 +335,7 @@ int main(int argc, char **argv)
 	log_init("netmon-record", LOG_INFO);
 	if (cli_parse(argc, argv, &r.cfg, stdout))
 		return EXIT_USAGE;
+	r.maint.keep = r.cfg.keep;
 	if (r.cfg.action == CLI_HELP || r.cfg.action == CLI_VERSION)
 		return EXIT_SUCCESS;
 	if (r.cfg.verbose)

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "db.h"
+#include "idcache.h"
 #include "log.h"
+#include "rollup.h"
 #include "store.h"
 
 #define STR_(x) #x
@@ -28,7 +30,10 @@ enum stmt_id {
 	ST_INTERVAL_WRITE_US,
 	ST_ADDRESS,
 	ST_IFACE,
+	ST_CONVERSATION,
 	ST_FLOW,
+	ST_FLOW_RANGE,
+	ST_NEXT_FLOW_ID,
 	ST_TRAFFIC,
 	ST_PROC_NAME,
 	ST_PROCESS,
@@ -47,10 +52,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       "ON CONFLICT (bin) DO UPDATE SET family = excluded.family RETURNING id",
 	[ST_IFACE] = "INSERT INTO interfaces (name) VALUES (?1) "
 		     "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-	[ST_FLOW] = "INSERT INTO flows (interval_id, iface_id, direction, protocol, src_id, "
-		    "src_port, dst_id, dst_port, packets, bytes, tcp_flags, syn, fin, rst, "
-		    "first_ms, last_ms) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[ST_CONVERSATION] = "INSERT INTO conversations (iface_id, direction, protocol, src_id, dst_id) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
+			    "iface_id = excluded.iface_id RETURNING id",
+	[ST_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
+		    "tcp_flags, syn, fin, rst, first_ms, span_ms) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_FLOW_RANGE] = "UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
+	/* above every id in use, even when retention emptied the flows table */
+	[ST_NEXT_FLOW_ID] = "SELECT max(coalesce((SELECT max(id) FROM flows), 0), "
+			    "coalesce((SELECT max(last_flow_id, first_flow_id - 1) FROM intervals "
+			    "ORDER BY id DESC LIMIT 1), 0)) + 1",
 	[ST_TRAFFIC] = "INSERT INTO traffic (interval_id, iface_id, direction, kind, family, "
 		       "protocol, packets, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
 		       "ON CONFLICT DO UPDATE SET packets = packets + excluded.packets, "
@@ -78,7 +90,22 @@ struct store {
 	int named_ifindex; /* store_name_ifindex(), or 0 */
 	char *named_name;
 	char last_error[256]; /* what the last failure was, for store_last_error() */
+	struct idcache *addresses;     /* family + address -> addresses.id */
+	struct idcache *conversations; /* struct conversation_key -> conversations.id */
+	int64_t next_flow_id;          /* the id of this interval's next flow row */
 };
+
+/* What a flow shares with every other flow of its conversation (0003_*.sql). */
+struct conversation_key {
+	int64_t iface_id;
+	int64_t src_id;
+	int64_t dst_id;
+	uint8_t direction;
+	uint8_t protocol;
+	uint8_t pad[6];
+};
+
+#define STORE_CACHE_ENTRIES (1 << 20) /* per cache; ~40 MiB at most */
 
 static int64_t now_us(void)
 {
@@ -138,6 +165,12 @@ int store_open(struct store **out, const char *path)
 		free(st);
 		return -ENOMEM;
 	}
+	st->addresses = idcache_new(STORE_CACHE_ENTRIES);
+	st->conversations = idcache_new(STORE_CACHE_ENTRIES);
+	if (!st->addresses || !st->conversations) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	err = db_open(path, DB_READ_WRITE, &st->db);
 	if (err)
 		goto fail;
@@ -161,6 +194,11 @@ fail:
 	return err;
 }
 
+sqlite3 *store_db(const struct store *st)
+{
+	return st->db;
+}
+
 const char *store_last_error(const struct store *st)
 {
 	return st->last_error[0] ? st->last_error : "no error";
@@ -173,6 +211,8 @@ void store_close(struct store *st)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	db_close(st->db);
+	idcache_free(st->addresses);
+	idcache_free(st->conversations);
 	free(st->named_name);
 	free(st->path);
 	free(st);
@@ -213,13 +253,50 @@ static int intern_address(struct store *st, int family, const __u8 *addr, int64_
 {
 	sqlite3_stmt *s = st->st[ST_ADDRESS];
 	char text[INET6_ADDRSTRLEN];
-	int len = family == NETMON_FAMILY_V4 ? 4 : 16;
+	int len = family == NETMON_FAMILY_V4 ? 4 : 16, err;
 
+	/* the length tells the families apart: bin is 4 or 16 bytes */
+	*id = idcache_get(st->addresses, addr, (size_t)len);
+	if (*id)
+		return 0;
 	inet_ntop(family == NETMON_FAMILY_V4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
 	sqlite3_bind_int(s, 1, family);
 	sqlite3_bind_blob(s, 2, addr, len, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-	return step_id(st, ST_ADDRESS, id);
+	err = step_id(st, ST_ADDRESS, id);
+	if (!err)
+		idcache_put(st->addresses, addr, (size_t)len, *id);
+	return err;
+}
+
+static int intern_conversation(struct store *st, const struct flow_record *r, int64_t *id)
+{
+	sqlite3_stmt *s = st->st[ST_CONVERSATION];
+	struct conversation_key k;
+	int err;
+
+	memset(&k, 0, sizeof(k));
+	k.direction = r->key.direction;
+	k.protocol = r->key.protocol;
+	err = intern_iface(st, (int)r->key.ifindex, &k.iface_id);
+	if (!err)
+		err = intern_address(st, r->key.family, r->key.src, &k.src_id);
+	if (!err)
+		err = intern_address(st, r->key.family, r->key.dst, &k.dst_id);
+	if (err)
+		return err;
+	*id = idcache_get(st->conversations, &k, sizeof(k));
+	if (*id)
+		return 0;
+	sqlite3_bind_int64(s, 1, k.iface_id);
+	sqlite3_bind_int(s, 2, k.direction);
+	sqlite3_bind_int(s, 3, k.protocol);
+	sqlite3_bind_int64(s, 4, k.src_id);
+	sqlite3_bind_int64(s, 5, k.dst_id);
+	err = step_id(st, ST_CONVERSATION, id);
+	if (!err)
+		idcache_put(st->conversations, &k, sizeof(k), *id);
+	return err;
 }
 
 /*
@@ -235,37 +312,32 @@ static int64_t mono_to_offset_ms(const struct snapshot *snap, uint64_t mono_ns, 
 	return off_ns >= 0 ? off_ns / 1000000 : -((-off_ns + 999999) / 1000000);
 }
 
-static int write_flow(struct store *st, const struct snapshot *snap, int64_t interval_id,
-		      int64_t ts_start, const struct flow_record *r)
+static int write_flow(struct store *st, const struct snapshot *snap, int64_t ts_start,
+		      const struct flow_record *r)
 {
 	sqlite3_stmt *s = st->st[ST_FLOW];
-	int64_t iface, src, dst;
-	int err;
+	int64_t conversation, first_ms;
+	int err = intern_conversation(st, r, &conversation);
 
-	err = intern_iface(st, (int)r->key.ifindex, &iface);
-	if (!err)
-		err = intern_address(st, r->key.family, r->key.src, &src);
-	if (!err)
-		err = intern_address(st, r->key.family, r->key.dst, &dst);
 	if (err)
 		return err;
-	sqlite3_bind_int64(s, 1, interval_id);
-	sqlite3_bind_int64(s, 2, iface);
-	sqlite3_bind_int(s, 3, r->key.direction);
-	sqlite3_bind_int(s, 4, r->key.protocol);
-	sqlite3_bind_int64(s, 5, src);
-	sqlite3_bind_int(s, 6, r->key.src_port);
-	sqlite3_bind_int64(s, 7, dst);
-	sqlite3_bind_int(s, 8, r->key.dst_port);
-	sqlite3_bind_int64(s, 9, (int64_t)r->c.packets);
-	sqlite3_bind_int64(s, 10, (int64_t)r->c.bytes);
-	sqlite3_bind_int(s, 11, (int)r->c.tcp_flags);
-	sqlite3_bind_int64(s, 12, r->c.syn);
-	sqlite3_bind_int64(s, 13, r->c.fin);
-	sqlite3_bind_int64(s, 14, r->c.rst);
-	sqlite3_bind_int64(s, 15, mono_to_offset_ms(snap, r->c.first_seen_ns, ts_start));
-	sqlite3_bind_int64(s, 16, mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start));
-	return step_done(st, ST_FLOW);
+	first_ms = mono_to_offset_ms(snap, r->c.first_seen_ns, ts_start);
+	sqlite3_bind_int64(s, 1, st->next_flow_id);
+	sqlite3_bind_int64(s, 2, conversation);
+	sqlite3_bind_int(s, 3, r->key.src_port);
+	sqlite3_bind_int(s, 4, r->key.dst_port);
+	sqlite3_bind_int64(s, 5, (int64_t)r->c.packets);
+	sqlite3_bind_int64(s, 6, (int64_t)r->c.bytes);
+	sqlite3_bind_int(s, 7, (int)r->c.tcp_flags);
+	sqlite3_bind_int64(s, 8, r->c.syn);
+	sqlite3_bind_int64(s, 9, r->c.fin);
+	sqlite3_bind_int64(s, 10, r->c.rst);
+	sqlite3_bind_int64(s, 11, first_ms);
+	sqlite3_bind_int64(s, 12, mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start) - first_ms);
+	err = step_done(st, ST_FLOW);
+	if (!err)
+		st->next_flow_id++;
+	return err;
 }
 
 static int write_total(struct store *st, int64_t interval_id, const struct total_record *r)
@@ -383,7 +455,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		      int64_t ts_end)
 {
 	sqlite3_stmt *s = st->st[ST_INTERVAL];
-	int64_t t0 = now_us(), id = 0;
+	int64_t t0 = now_us(), id = 0, first_flow = 1;
 	int err;
 
 	sqlite3_bind_int64(s, 1, ts_start);
@@ -391,8 +463,11 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 3, (int64_t)snap->n_flows);
 	sqlite3_bind_int64(s, 4, (int64_t)snap->duration_us);
 	err = step_id(st, ST_INTERVAL, &id);
+	if (!err)
+		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
+	st->next_flow_id = first_flow;
 	for (size_t i = 0; !err && i < snap->n_flows; i++)
-		err = write_flow(st, snap, id, ts_start, &snap->flows[i]);
+		err = write_flow(st, snap, ts_start, &snap->flows[i]);
 	for (size_t i = 0; !err && i < snap->n_totals; i++) {
 		const struct total_record *t = &snap->totals[i];
 
@@ -400,11 +475,22 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
 			struct flow_record over = overflow_flow(snap, ts_start, ts_end, t);
 
-			err = write_flow(st, snap, id, ts_start, &over);
+			err = write_flow(st, snap, ts_start, &over);
 		}
 	}
 	for (size_t i = 0; !err && i < snap->n_procs; i++)
 		err = write_process(st, snap, id, &snap->procs[i]);
+	if (err)
+		return err;
+	/* the interval's flows are ids [first_flow, next_flow_id) */
+	s = st->st[ST_FLOW_RANGE];
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, first_flow);
+	sqlite3_bind_int64(s, 3, st->next_flow_id - 1);
+	err = step_done(st, ST_FLOW_RANGE);
+	/* a bucket already rolled up gets this interval too (rollup.h) */
+	if (!err && rollup_late_interval(st->db, id, ts_start))
+		err = sql_fail(st, "adding a late interval to the rollups");
 	if (err)
 		return err;
 	s = st->st[ST_INTERVAL_WRITE_US];
@@ -427,5 +513,9 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 		err = step_done(st, ST_COMMIT);
 	if (err && !sqlite3_get_autocommit(st->db))
 		step_done(st, ST_ROLLBACK);
+	if (err) { /* ids handed out in the transaction are gone with it */
+		idcache_clear(st->addresses);
+		idcache_clear(st->conversations);
+	}
 	return err;
 }

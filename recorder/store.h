@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <time.h>
+#include <sqlite3.h>
 #include "snapshot.h"
 
 struct store;
@@ -26,6 +27,9 @@ void store_name_ifindex(struct store *st, int ifindex, const char *name);
  */
 int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,
 			 int64_t ts_end);
+
+/* The connection, for maintenance between intervals (maintain.h). */
+sqlite3 *store_db(const struct store *st);
 
 /* Why the last write failed (SQLite's message and the statement). */
 const char *store_last_error(const struct store *st);

@@ -257,12 +257,15 @@ EOF
 	# On 2024-01-02, eth0: a second client of port 443 (192.0.2.9), a repeat
 	# of the first server (10.0.0.2), a DNS query received from 2001:db8::1,
 	# and TCP port 0 and SCTP port 443, which top ports leaves out.
-	sqlite3 "$ports" "INSERT INTO flows VALUES
-		(3, 1, 0, 6, 5, 50000, 1, 443, 2, 120, 2, 1, 0, 0, 0, 0),
-		(3, 1, 1, 6, 1, 40001, 2, 443, 1, 60, 2, 1, 0, 0, 0, 0),
-		(3, 1, 0, 17, 3, 5353, 4, 53, 1, 100, 0, 0, 0, 0, 0, 0),
-		(3, 1, 0, 6, 5, 0, 1, 0, 9, 9000, 0, 0, 0, 0, 0, 0),
-		(3, 1, 0, 132, 5, 1, 1, 443, 9, 9000, 0, 0, 0, 0, 0, 0)"
+	sqlite3 "$ports" "INSERT INTO conversations VALUES
+		(6, 1, 0, 6, 5, 1), (7, 1, 0, 17, 3, 4), (8, 1, 0, 132, 5, 1);
+	INSERT INTO flows VALUES
+		(7, 6, 50000, 443, 2, 120, 2, 1, 0, 0, 0, 0),
+		(8, 1, 40001, 443, 1, 60, 2, 1, 0, 0, 0, 0),
+		(9, 7, 5353, 53, 1, 100, 0, 0, 0, 0, 0, 0),
+		(10, 6, 0, 0, 9, 9000, 0, 0, 0, 0, 0, 0),
+		(11, 8, 1, 443, 9, 9000, 0, 0, 0, 0, 0, 0);
+	UPDATE intervals SET last_flow_id = 11 WHERE id = 3"
 	run "$REPORT" --db "$ports" top ports --format csv
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'

@@ -53,10 +53,11 @@ static int setup(void **state)
 	close(fd);
 	if (db_open(f->path, DB_READ_WRITE, &f->db) ||
 	    db_exec(f->db,
-		    "INSERT INTO intervals VALUES (1, 1000, 1060, 1, 1, 1);"
+		    "INSERT INTO intervals VALUES (1, 1000, 1060, 1, 1, 1, 1, 1);"
 		    "INSERT INTO interfaces VALUES (1, 'eth0');"
 		    "INSERT INTO addresses VALUES (1, 4, x'0a000001', '10.0.0.1');"
-		    "INSERT INTO flows VALUES (1, 1, 1, 6, 1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0);"
+		    "INSERT INTO conversations VALUES (1, 1, 1, 6, 1, 1);"
+		    "INSERT INTO flows VALUES (1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0);"
 		    "INSERT INTO traffic VALUES (1, 1, 1, 0, 4, 6, 3, 4);"))
 		return -1;
 	*state = f;

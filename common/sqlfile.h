@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * sqlfile.h - run an embedded .sql file of several statements with named
+ * integer parameters (:since, :level...), the way `sqlite3` would run it by
+ * hand with .parameter set. Used for rollups and retention (sql/maintain/).
+ */
+#ifndef NETMON_SQLFILE_H
+#define NETMON_SQLFILE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct sql_param {
+	const char *name; /* with its prefix, e.g. ":since" */
+	int64_t value;
+	int is_null;
+};
+
+/*
+ * Run every statement of the embedded file name (netmon_maintenance), binding
+ * each parameter a statement uses; a parameter not in params stays NULL.
+ * Returns 0, or the SQLite result code of the failing statement (its
+ * message is sqlite3_errmsg(db)); -ENOENT when no such file is embedded.
+ */
+int sqlfile_run(sqlite3 *db, const char *name, const struct sql_param *params, int n_params);
+
+/* The number of rows the last sqlfile_run changed, over all its statements. */
+int64_t sqlfile_changes(void);
+
+#endif

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * maintain.c - bounded housekeeping. Each step is its own short transaction
+ * so that the next interval's write never waits behind a long delete, and a
+ * reader never sees a half-rolled bucket.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include "log.h"
+#include "maintain.h"
+#include "rollup.h"
+
+#define VACUUM_PAGES 1024  /* pages given back per step (4 MiB at 4 KiB pages) */
+#define OPTIMIZE_EVERY 3600 /* seconds between PRAGMA optimize */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Give free pages back to the file system: the file stops growing. */
+static int vacuum_step(sqlite3 *db)
+{
+	char sql[64];
+
+	if (pragma_int(db, "PRAGMA freelist_count") < VACUUM_PAGES / 4)
+		return 0;
+	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 1 : -EIO;
+}
+
+/* One unit of work: 1 done, 0 nothing left, -errno. */
+static int one_step(struct maintain *m, sqlite3 *db, int64_t now)
+{
+	int r = rollup_step(db);
+
+	if (!r && !m->no_retention)
+		r = retention_step(db, &m->keep, now);
+	if (!r)
+		r = vacuum_step(db);
+	return r;
+}
+
+int maintain_run(struct maintain *m, sqlite3 *db, int64_t now, unsigned int budget_ms)
+{
+	int64_t start = mono_ms();
+	int r;
+
+	while ((r = one_step(m, db, now)) == 1)
+		if (budget_ms && mono_ms() - start >= budget_ms)
+			break;
+	if (r < 0 && !m->failing)
+		pr_warn("database maintenance (rollups, retention) failed: %s; retrying later",
+			sqlite3_errmsg(db));
+	else if (r >= 0 && m->failing)
+		pr_info("database maintenance works again");
+	m->failing = r < 0;
+	if (r >= 0 && start / 1000 - m->last_optimize >= OPTIMIZE_EVERY) {
+		/* statistics for the planner, only where the data changed much */
+		sqlite3_exec(db, "PRAGMA optimize", NULL, NULL, NULL);
+		m->last_optimize = start / 1000;
+	}
+	return r;
+}
