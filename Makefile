@@ -41,7 +41,7 @@ CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
 override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -MMD -MP \
-	-I$(O) -Ibpf -Icommon -Irecorder -Ireports $(CFLAGS_DEPS)
+	-I$(O) -Ibpf -Icommon -Irecorder -Ireports -Itests/support $(CFLAGS_DEPS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(O) -Ibpf -Wall -MMD -MP
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -119,9 +119,11 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 BPF_TEST_SRC := $(wildcard tests/bpf/test_*.c)
 BPF_TEST_BIN := $(BPF_TEST_SRC:tests/bpf/%.c=$(O)/tests/bpf/%)
 TOOLS_SRC := $(wildcard tests/tools/*.c)
+# Helpers shared by unit tests and benchmarks (synthetic histories).
+SUPPORT_OBJ := $(patsubst %.c,$(O)/%.o,$(wildcard tests/support/*.c))
 TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(O)/tests/tools/%)
 
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
 
@@ -151,7 +153,7 @@ test-e2e: all $(TOOLS_BIN)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
-$(O)/bench/%: $(O)/bench/%.o $(RECORDER_LIB) $(COMMON_OBJ)
+$(O)/bench/%: $(O)/bench/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
 

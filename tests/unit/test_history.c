@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_history.c - rollups and retention over synthetic histories written
+ * through the real store: every rollup level equals the raw rows it came
+ * from (late intervals included), retention leaves exactly the configured
+ * windows, and the file stops growing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "history.h"
+#include "log.h"
+#include "maintain.h"
+#include "rollup.h"
+#include "store.h"
+
+#define DAY 86400
+/* 2025-01-30 00:00 UTC: histories cross a month boundary. */
+#define JAN30 1738195200
+
+static char dir[] = "/tmp/netmon-test-history-XXXXXX";
+
+static int setup(void **state)
+{
+	log_init("test_history", LOG_ERR);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+static long long q_int(sqlite3 *db, const char *sql, long long arg)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sqlite3_errmsg(db), sql);
+	sqlite3_bind_int64(st, 1, arg);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The bucket of level ?1 that holds ts, as rollup_from_raw.sql computes it. */
+#define BUCKET(ts)                                                                   \
+	"CASE ?1 WHEN 1 THEN " ts " / 3600 * 3600 WHEN 2 THEN " ts " / 86400 * 86400 " \
+	"ELSE unixepoch(" ts ", 'unixepoch', 'start of month') END"
+
+/* Raw intervals a level holds: those starting before its watermark. */
+#define ROLLED "(SELECT value FROM meta WHERE key = 'rolled_until_' || ?1)"
+
+#define RAW_FLOWS                                                                   \
+	"raw_flows AS (SELECT " BUCKET("i.ts_start") " AS b, f.*, c.iface_id, c.direction, " \
+	"c.protocol, c.src_id, c.dst_id FROM intervals i "                             \
+	"JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id "            \
+	"JOIN conversations c ON c.id = f.conversation_id WHERE i.ts_start < " ROLLED ")"
+
+/* Rows in one set and not the other, both ways: 0 when equal. */
+#define SAME(raw, roll)                                                               \
+	"SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM roll)) + " \
+	"(SELECT count(*) FROM (SELECT * FROM roll EXCEPT SELECT * FROM raw))"
+
+static const char *const level_checks[] = {
+	/* interface totals, every level */
+	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", t.iface_id, t.direction, t.kind, "
+	"t.family, t.protocol, sum(t.packets), sum(t.bytes) FROM intervals i "
+	"JOIN traffic t ON t.interval_id = i.id WHERE i.ts_start < " ROLLED
+	" GROUP BY 1, 2, 3, 4, 5, 6), roll AS (SELECT bucket, iface_id, direction, kind, "
+	"family, protocol, packets, bytes FROM rollup_traffic WHERE level = ?1) " SAME(raw, roll),
+	/* conversations by server port */
+	"WITH " RAW_FLOWS ", raw AS (SELECT b, conversation_id, CASE WHEN protocol IN (6, 17) "
+	"THEN min(src_port, dst_port) ELSE 0 END, sum(packets), sum(bytes), count(*), sum(syn) "
+	"FROM raw_flows WHERE ?1 < 3 GROUP BY 1, 2, 3), roll AS (SELECT bucket, conversation_id, "
+	"port, packets, bytes, flows, syn FROM rollup_conversations WHERE level = ?1) "
+	SAME(raw, roll),
+	/* hosts: sent as source, received as destination */
+	"WITH " RAW_FLOWS ", raw AS (SELECT b, a, direction, sum(sp), sum(sb), sum(rp), sum(rb) "
+	"FROM (SELECT b, src_id AS a, direction, packets AS sp, bytes AS sb, 0 AS rp, 0 AS rb "
+	"FROM raw_flows UNION ALL SELECT b, dst_id, direction, 0, 0, packets, bytes "
+	"FROM raw_flows) WHERE ?1 < 3 GROUP BY 1, 2, 3), roll AS (SELECT bucket, address_id, "
+	"direction, sent_packets, sent_bytes, received_packets, received_bytes FROM rollup_hosts "
+	"WHERE level = ?1) " SAME(raw, roll),
+	/* server ports */
+	"WITH " RAW_FLOWS ", raw AS (SELECT b, protocol, min(src_port, dst_port) AS port, "
+	"direction, sum(packets), sum(bytes), count(*) FROM raw_flows WHERE ?1 < 3 AND "
+	"protocol IN (6, 17) AND min(src_port, dst_port) <> 0 GROUP BY 1, 2, 3, 4), "
+	"roll AS (SELECT bucket, protocol, port, direction, packets, bytes, flows "
+	"FROM rollup_ports WHERE level = ?1) " SAME(raw, roll),
+	/* processes */
+	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", p.pid, coalesce(p.comm_id, 0), "
+	"p.protocol, p.family, sum(p.bytes_sent), sum(p.bytes_recv), sum(p.sends), "
+	"sum(p.recvs), min(i.ts_start), max(i.ts_end) FROM intervals i JOIN processes p "
+	"ON p.interval_id = i.id WHERE ?1 < 3 AND i.ts_start < " ROLLED
+	" GROUP BY 1, 2, 3, 4, 5), roll AS (SELECT bucket, pid, comm_id, protocol, family, "
+	"bytes_sent, bytes_recv, sends, recvs, first_ts, last_ts FROM rollup_processes "
+	"WHERE level = ?1) " SAME(raw, roll),
+};
+
+/* Every level holds exactly what its raw rows add up to. */
+static void assert_levels_equal_raw(sqlite3 *db)
+{
+	for (int level = ROLLUP_HOURLY; level <= ROLLUP_MONTHLY; level++)
+		for (size_t i = 0; i < sizeof(level_checks) / sizeof(level_checks[0]); i++)
+			if (q_int(db, level_checks[i], level))
+				fail_msg("level %d, check %zu: rollup differs from raw", level, i);
+}
+
+static struct store *open_store(const char *name)
+{
+	char path[128];
+	struct store *st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(store_open(&st, path), 0);
+	return st;
+}
+
+static void test_rollups_equal_raw(void **state)
+{
+	struct history_opts h = { .start = JAN30, .interval = 600, .n_intervals = 4 * 144,
+				  .flows = 60, .clients = 40, .seed = 1, .with_procs = 1 };
+	struct maintain m = { .no_retention = 1 };
+	struct store *st = open_store("rollup.db");
+	sqlite3 *db = store_db(st);
+	int64_t last = JAN30 + 4 * DAY - 600;
+
+	assert_int_equal(history_write(st, &h), 0);
+	assert_int_equal(maintain_run(&m, db, 0, 0), 0);
+	/* complete: every hour before the last one, every day before it, January */
+	assert_int_equal(rollup_watermark(db, ROLLUP_HOURLY), last / 3600 * 3600);
+	assert_int_equal(rollup_watermark(db, ROLLUP_DAILY), last / DAY * DAY);
+	assert_int_equal(rollup_watermark(db, ROLLUP_MONTHLY), 1738368000); /* Feb 1 */
+	assert_true(q_int(db, "SELECT count(*) FROM rollup_hosts WHERE level = ?1", 2) > 0);
+	assert_levels_equal_raw(db);
+	/* The views present the levels like traffic_log. */
+	assert_int_equal(q_int(db, "SELECT sum(bytes) FROM traffic_monthly WHERE ?1", 1),
+			 q_int(db, "SELECT sum(bytes) FROM traffic_log WHERE ts_start < ?1",
+			       1738368000));
+
+	/* A capture from 2025-01-30 imported now: in every level already past it. */
+	h.start = JAN30 + 300;
+	h.n_intervals = 1;
+	h.seed = 2;
+	assert_int_equal(history_write(st, &h), 0);
+	assert_levels_equal_raw(db);
+	store_close(st);
+}
+
+static long long file_size(const char *name)
+{
+	char path[128];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(stat(path, &sb), 0);
+	return (long long)sb.st_size;
+}
+
+static void test_retention_windows_and_plateau(void **state)
+{
+	struct history_opts h = { .start = JAN30, .interval = 3600, .n_intervals = 20 * 24,
+				  .flows = 200, .clients = 100, .seed = 3, .with_procs = 1 };
+	struct maintain m = { .keep = { .flows = 3, .processes = 5, .totals = 7, .hourly = 10,
+					.daily = 15 } };
+	struct store *st = open_store("retention.db");
+	sqlite3 *db = store_db(st);
+	long long sizes[4];
+	int64_t now = 0;
+
+	/* 80 days in four steps of 20, housekeeping after each, as the recorder would */
+	for (int step = 0; step < 4; step++) {
+		assert_int_equal(history_write(st, &h), 0);
+		now = h.start + (int64_t)h.n_intervals * h.interval;
+		assert_int_equal(maintain_run(&m, db, now, 0), 0);
+		assert_int_equal(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+					      NULL), SQLITE_OK);
+		sizes[step] = file_size("retention.db");
+		h.start = now;
+		h.seed++;
+	}
+	/* Only the windows are left (each level's cutoff is at most its window). */
+	assert_true(q_int(db, "SELECT min(ts_start) FROM intervals WHERE last_flow_id >= "
+			      "first_flow_id", 0) >= now - 3 * DAY);
+	assert_true(q_int(db, "SELECT min(i.ts_start) FROM processes p JOIN intervals i "
+			      "ON i.id = p.interval_id", 0) >= now - 5 * DAY);
+	assert_true(q_int(db, "SELECT min(ts_start) FROM intervals", 0) >= now - 7 * DAY);
+	assert_true(q_int(db, "SELECT min(bucket) FROM rollup_hosts WHERE level = ?1", 1) >=
+		    now - 10 * DAY);
+	/* daily rows wait for their month to be complete in the monthly level */
+	assert_true(q_int(db, "SELECT min(bucket) FROM rollup_hosts WHERE level = ?1", 2) >=
+		    rollup_watermark(db, ROLLUP_MONTHLY));
+	assert_true(rollup_watermark(db, ROLLUP_MONTHLY) > now - 15 * DAY - 31 * DAY);
+	/* ... and no less: a window's worth of each is still there. */
+	assert_true(q_int(db, "SELECT min(ts_start) FROM intervals WHERE last_flow_id >= "
+			      "first_flow_id", 0) <= now - 3 * DAY + 3600);
+	assert_true(q_int(db, "SELECT min(bucket) FROM rollup_traffic WHERE level = ?1", 1) <=
+		    now - 10 * DAY + 3600);
+	/* Monthly totals are kept: January is still there. */
+	assert_int_equal(q_int(db, "SELECT min(bucket) FROM rollup_traffic WHERE level = ?1", 3),
+			 1735689600);
+	/* The file reached a plateau once the windows were full (after 20 days). */
+	print_message("# file size after 20/40/60/80 days: %lld %lld %lld %lld bytes\n", sizes[0],
+		      sizes[1], sizes[2], sizes[3]);
+	/*
+	 * It breathes with the month (daily rows wait for their month to end:
+	 * day 60 is March 31) but does not grow: day 80 is where day 40 was.
+	 */
+	assert_true(sizes[3] <= sizes[1] + sizes[1] / 10);
+	assert_true(sizes[2] <= sizes[1] + sizes[1] / 2);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rollups_equal_raw),
+		cmocka_unit_test(test_retention_windows_and_plateau),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
