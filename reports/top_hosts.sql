@@ -5,28 +5,58 @@
 -- all of history and 10 rows, so that `sqlite3 netmon.db < top_hosts.sql`
 -- works as is (see docs/queries.md). A flow seen on two interfaces (a router,
 -- or lo, where a packet goes out and comes back in) counts on each.
-WITH window_flows AS (
-	SELECT src, dst, packets, bytes
-	FROM flow_log
-	WHERE ts_start >= coalesce(:since, -9223372036854775808)
-	  AND ts_start < coalesce(:until, 9223372036854775807)
+-- Reads the coarsest level that answers exactly: whole UTC days already
+-- rolled up from the daily level, other whole hours from the hourly level,
+-- the rest from the raw intervals (docs/queries.md, "Rollups").
+WITH win AS (
+	SELECT coalesce(:since, -9223372036854775808) AS s,
+	       coalesce(:until, 9223372036854775807) AS u,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_1'), 0) AS r1,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_2'), 0) AS r2
+),
+tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
+	SELECT s, u, (s + 3599) / 3600 * 3600 AS hs,
+	       max((s + 3599) / 3600 * 3600, min(u / 3600 * 3600, r1)) AS he,
+	       (s + 86399) / 86400 * 86400 AS ds,
+	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
+	FROM win
+),
+raw_flows AS (
+	SELECT c.src_id, c.dst_id, f.packets, f.bytes
+	FROM tiers, intervals i
+	JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
+	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
 ),
 per_host AS (
-	SELECT src AS host, packets AS sent_packets, bytes AS sent_bytes,
+	SELECT src_id AS address_id, packets AS sent_packets, bytes AS sent_bytes,
 	       0 AS received_packets, 0 AS received_bytes
-	FROM window_flows
+	FROM raw_flows
 	UNION ALL
-	SELECT dst, 0, 0, packets, bytes
-	FROM window_flows
+	SELECT dst_id, 0, 0, packets, bytes
+	FROM raw_flows
+	UNION ALL
+	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
+	FROM rollup_hosts, tiers
+	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
+	UNION ALL
+	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
+	FROM rollup_hosts, tiers
+	WHERE level = 2 AND bucket >= ds AND bucket < de
+),
+totals AS (
+	SELECT address_id,
+	       sum(sent_packets) AS sent_packets,
+	       sum(sent_bytes) AS sent_bytes,
+	       sum(received_packets) AS received_packets,
+	       sum(received_bytes) AS received_bytes,
+	       sum(sent_packets + received_packets) AS total_packets,
+	       sum(sent_bytes + received_bytes) AS total_bytes
+	FROM per_host
+	GROUP BY address_id
 )
-SELECT host,
-       sum(sent_packets) AS sent_packets,
-       sum(sent_bytes) AS sent_bytes,
-       sum(received_packets) AS received_packets,
-       sum(received_bytes) AS received_bytes,
-       sum(sent_packets + received_packets) AS total_packets,
-       sum(sent_bytes + received_bytes) AS total_bytes
-FROM per_host
-GROUP BY host
+SELECT a.text AS host, sent_packets, sent_bytes, received_packets, received_bytes,
+       total_packets, total_bytes
+FROM totals JOIN addresses a ON a.id = totals.address_id
 ORDER BY total_bytes DESC, total_packets DESC, host
 LIMIT coalesce(:limit, 10);
