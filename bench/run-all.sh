@@ -15,3 +15,7 @@ echo
 echo "## send_cost: per-process accounting cost per send() (and per event, bpf_stats)"
 echo '$ '"O=$O bench/send_cost.sh 9 300000"
 O=$O bench/send_cost.sh 9 300000
+echo
+echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert; bytes per row"
+echo '$ '"$O/bench/store_cost 1000000 3"
+"$O/bench/store_cost" 1000000 3

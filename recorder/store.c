@@ -104,6 +104,7 @@ struct conversation_key {
 	uint8_t protocol;
 	uint8_t pad[6];
 };
+_Static_assert(sizeof(struct conversation_key) <= IDCACHE_KEY_MAX, "fits the id cache");
 
 #define STORE_CACHE_ENTRIES (1 << 20) /* per cache; ~40 MiB at most */
 

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * store_cost.c - the cost of one interval of 1M active flows, from the
+ * kernel maps into the database (snapshot_take + store_write_interval),
+ * next to a bare SQLite insert of the same rows measured in the same run;
+ * and the bytes on disk per flow-interval row of a realistic history.
+ *
+ * The flows are put in the kernel by the real TC program (BPF_PROG_TEST_RUN
+ * with one UDP frame per flow), so the drain reads what a live run would.
+ * Needs root. Usage: store_cost [FLOWS [ROUNDS]] (default 1000000 3).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <sqlite3.h>
+#include "db.h"
+#include "flow_load.h"
+#include "history.h"
+#include "log.h"
+#include "snapshot.h"
+#include "store.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Flow i: UDP 198.18.x.y:(1024 + i / 65536) -> 198.19.0.1:443, 100 bytes. */
+static int fill_flows(int prog_fd, unsigned int n)
+{
+	unsigned char frame[14 + 20 + 8 + 72];
+	struct __sk_buff ctx = { .ifindex = 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .data_size_in = sizeof(frame),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+
+	memset(frame, 0, sizeof(frame));
+	frame[12] = 0x08; /* IPv4 */
+	frame[14] = 0x45;
+	frame[16] = 0, frame[17] = 100; /* total length */
+	frame[22] = 64, frame[23] = 17; /* ttl, UDP */
+	frame[26] = 198, frame[27] = 18;
+	frame[30] = 198, frame[31] = 19, frame[32] = 0, frame[33] = 1;
+	frame[36] = 443 >> 8, frame[37] = 443 & 0xff;
+	frame[38] = 0, frame[39] = 80; /* UDP length */
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int port = 1024 + i / 65536;
+
+		frame[28] = (unsigned char)(i >> 8), frame[29] = (unsigned char)i;
+		frame[34] = (unsigned char)(port >> 8), frame[35] = (unsigned char)port;
+		if (bpf_prog_test_run_opts(prog_fd, &run))
+			return -errno;
+	}
+	return 0;
+}
+
+/* The same rows, bare: one prepared INSERT per flow into an unindexed table. */
+static double bare_insert(const char *path, const struct snapshot *snap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	double t0;
+
+	unlink(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 "CREATE TABLE f (ifindex, direction, protocol, src BLOB, src_port, dst BLOB,"
+			 " dst_port, packets, bytes, tcp_flags, syn, fin, rst, first_ns, last_ns)",
+		     NULL, NULL, NULL);
+	sqlite3_prepare_v2(db, "INSERT INTO f VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   -1, &s, NULL);
+	t0 = now_s();
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (size_t i = 0; i < snap->n_flows; i++) {
+		const struct flow_record *r = &snap->flows[i];
+		int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+
+		sqlite3_bind_int(s, 1, (int)r->key.ifindex);
+		sqlite3_bind_int(s, 2, r->key.direction);
+		sqlite3_bind_int(s, 3, r->key.protocol);
+		sqlite3_bind_blob(s, 4, r->key.src, alen, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, r->key.src_port);
+		sqlite3_bind_blob(s, 6, r->key.dst, alen, SQLITE_STATIC);
+		sqlite3_bind_int(s, 7, r->key.dst_port);
+		sqlite3_bind_int64(s, 8, (sqlite3_int64)r->c.packets);
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)r->c.bytes);
+		sqlite3_bind_int(s, 10, r->c.tcp_flags);
+		sqlite3_bind_int64(s, 11, r->c.syn);
+		sqlite3_bind_int64(s, 12, r->c.fin);
+		sqlite3_bind_int64(s, 13, r->c.rst);
+		sqlite3_bind_int64(s, 14, (sqlite3_int64)r->c.first_seen_ns);
+		sqlite3_bind_int64(s, 15, (sqlite3_int64)r->c.last_seen_ns);
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	t0 = now_s() - t0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double page_bytes(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *s;
+	double v = 0;
+
+	/* table NULL: every table and index of the file */
+	sqlite3_prepare_v2(db, "SELECT sum(pgsize) FROM dbstat WHERE ?1 IS NULL OR name = ?1", -1,
+			   &s, NULL);
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Bytes per flow row of 60 one-minute intervals of 2,000 realistic flows. */
+static int bytes_per_row(const char *path)
+{
+	struct history_opts h = { .start = 1735689600, .interval = 60, .n_intervals = 60,
+				  .flows = 2000, .clients = 500, .seed = 1 };
+	double rows = 60.0 * 2000, flows, conversations, addresses, file;
+	struct store *st;
+	sqlite3 *db;
+	int err;
+
+	unlink(path);
+	err = store_open(&st, path);
+	if (!err)
+		err = history_write(st, &h);
+	if (err)
+		return err;
+	db = store_db(st);
+	sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	flows = page_bytes(db, "flows");
+	conversations = page_bytes(db, "conversations") +
+			page_bytes(db, "sqlite_autoindex_conversations_1");
+	addresses = page_bytes(db, "addresses") + page_bytes(db, "sqlite_autoindex_addresses_1");
+	file = page_bytes(db, NULL);
+	printf("bytes on disk per flow-interval row (60 x 2,000 flows, 500 clients, 16 servers):\n"
+	       "  flows table        %.1f B/row\n"
+	       "  + conversations    %.1f B/row (interned once per host pair)\n"
+	       "  + addresses        %.1f B/row\n"
+	       "  whole file         %.1f B/row (all tables, indexes, totals)\n",
+	       flows / rows, conversations / rows, addresses / rows, file / rows);
+	store_close(st);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int n = argc > 1 ? (unsigned int)strtoul(argv[1], NULL, 10) : 1000000;
+	int rounds = argc > 2 ? atoi(argv[2]) : 3, err;
+	struct flow_load_opts lo = { .max_flows = n + 1024 };
+	double ratio[16], first = 0, first_bare = 0;
+	struct snapshot_maps maps;
+	struct snapshotter *snapper = NULL;
+	struct snapshot snap;
+	struct flow_bpf *skel = NULL;
+	struct store *st = NULL;
+	char dir[] = "/tmp/netmon-bench-store-XXXXXX", path[128], bare[128];
+
+	log_init("store_cost", LOG_WARN);
+	if (rounds < 1 || rounds > 16 || !mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/netmon.db", dir);
+	snprintf(bare, sizeof(bare), "%s/bare.db", dir);
+	memset(&snap, 0, sizeof(snap));
+	err = flow_load_with(&skel, &lo);
+	if (!err) {
+		flow_snapshot_maps(skel, &maps);
+		maps.proc_gens = -1;
+		err = snapshot_open(&snapper, &maps);
+	}
+	if (!err)
+		err = store_open(&st, path);
+	if (err) {
+		fprintf(stderr, "store_cost: setup failed: %s\n", strerror(-err));
+		return 1;
+	}
+	printf("snapshot of %u active flows into the database vs a bare insert of the same rows\n",
+	       n);
+	/* Round 0 meets every conversation for the first time; later rounds see them again. */
+	for (int r = 0; r <= rounds && !err; r++) {
+		double t0, ours, base;
+
+		err = fill_flows(flow_prog_fd(skel, NETMON_DIR_IN), n);
+		t0 = now_s();
+		if (!err)
+			err = snapshot_take(snapper, &snap);
+		if (!err)
+			err = store_write_interval(st, &snap, 1735689600 + r * 60,
+						   1735689660 + r * 60);
+		ours = now_s() - t0;
+		base = bare_insert(bare, &snap);
+		if (!err && snap.n_flows != n)
+			err = -EIO;
+		printf("  round %d: %zu flows, netmon %.3f s (snapshot %.3f s), bare insert %.3f s, "
+		       "ratio %.2f%s\n",
+		       r, snap.n_flows, ours, snap.duration_us / 1e6, base, ours / base,
+		       r ? "" : " (first sight of every conversation)");
+		if (r)
+			ratio[r - 1] = ours / base;
+		else
+			first = ours, first_bare = base;
+	}
+	if (err) {
+		fprintf(stderr, "store_cost: %s\n", strerror(-err));
+		return 1;
+	}
+	qsort(ratio, (size_t)rounds, sizeof(ratio[0]), cmp_double);
+	printf("median ratio, steady state: %.2f (goal <= 1.3); first interval: %.2f\n",
+	       ratio[rounds / 2], first / first_bare);
+	snapshot_close(snapper);
+	store_close(st);
+	flow_unload(skel);
+	err = bytes_per_row(path);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	return system(path) || err ? 1 : 0;
+}
