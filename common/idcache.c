@@ -22,7 +22,11 @@ struct idcache {
 
 #define IDCACHE_MIN_CAP 1024
 
-/* FNV-1a: short keys, no adversary (our own ids), fast enough. */
+/*
+ * FNV-1a, then MurmurHash3's 64-bit finalizer: FNV alone leaves the low bits
+ * (the ones a power-of-two table uses) poorly mixed for keys that differ
+ * only in a few high bits, and linear probing then walks long runs.
+ */
 static uint64_t hash_key(const void *key, size_t len)
 {
 	const uint8_t *p = key;
@@ -30,7 +34,11 @@ static uint64_t hash_key(const void *key, size_t len)
 
 	while (len--)
 		h = (h ^ *p++) * 1099511628211ull;
-	return h ^ (h >> 29);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 struct idcache *idcache_new(size_t max_entries)

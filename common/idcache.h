@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IDCACHE_KEY_MAX 32 /* bytes */
+#define IDCACHE_KEY_MAX 40 /* bytes */
 
 struct idcache;
 

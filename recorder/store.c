@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,16 +96,19 @@ struct store {
 	int64_t next_flow_id;          /* the id of this interval's next flow row */
 };
 
-/* What a flow shares with every other flow of its conversation (0003_*.sql). */
+/*
+ * What a flow shares with every other flow of its conversation (0003_*.sql),
+ * as the kernel gave it: one cache lookup per flow finds the conversation
+ * without looking up its addresses. IPv4 keys use 4 bytes of each address.
+ */
 struct conversation_key {
-	int64_t iface_id;
-	int64_t src_id;
-	int64_t dst_id;
+	uint32_t iface_id; /* this interval's id for the ifindex (names can change) */
 	uint8_t direction;
 	uint8_t protocol;
-	uint8_t pad[6];
+	uint8_t family;
+	uint8_t pad;
+	uint8_t addrs[32]; /* source then destination, 4 or 16 bytes each */
 };
-_Static_assert(sizeof(struct conversation_key) <= IDCACHE_KEY_MAX, "fits the id cache");
 
 #define STORE_CACHE_ENTRIES (1 << 20) /* per cache; ~40 MiB at most */
 
@@ -272,31 +276,39 @@ static int intern_address(struct store *st, int family, const __u8 *addr, int64_
 
 static int intern_conversation(struct store *st, const struct flow_record *r, int64_t *id)
 {
+	int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
 	sqlite3_stmt *s = st->st[ST_CONVERSATION];
 	struct conversation_key k;
-	int err;
+	int64_t iface, src, dst;
+	int err = intern_iface(st, (int)r->key.ifindex, &iface);
 
-	memset(&k, 0, sizeof(k));
-	k.direction = r->key.direction;
-	k.protocol = r->key.protocol;
-	err = intern_iface(st, (int)r->key.ifindex, &k.iface_id);
-	if (!err)
-		err = intern_address(st, r->key.family, r->key.src, &k.src_id);
-	if (!err)
-		err = intern_address(st, r->key.family, r->key.dst, &k.dst_id);
 	if (err)
 		return err;
-	*id = idcache_get(st->conversations, &k, sizeof(k));
+	memset(&k, 0, sizeof(k));
+	k.iface_id = (uint32_t)iface;
+	k.direction = r->key.direction;
+	k.protocol = r->key.protocol;
+	k.family = r->key.family;
+	memcpy(k.addrs, r->key.src, (size_t)alen);
+	memcpy(k.addrs + alen, r->key.dst, (size_t)alen);
+	*id = idcache_get(st->conversations, &k,
+			  offsetof(struct conversation_key, addrs) + 2 * (size_t)alen);
 	if (*id)
 		return 0;
-	sqlite3_bind_int64(s, 1, k.iface_id);
+	err = intern_address(st, r->key.family, r->key.src, &src);
+	if (!err)
+		err = intern_address(st, r->key.family, r->key.dst, &dst);
+	if (err)
+		return err;
+	sqlite3_bind_int64(s, 1, iface);
 	sqlite3_bind_int(s, 2, k.direction);
 	sqlite3_bind_int(s, 3, k.protocol);
-	sqlite3_bind_int64(s, 4, k.src_id);
-	sqlite3_bind_int64(s, 5, k.dst_id);
+	sqlite3_bind_int64(s, 4, src);
+	sqlite3_bind_int64(s, 5, dst);
 	err = step_id(st, ST_CONVERSATION, id);
 	if (!err)
-		idcache_put(st->conversations, &k, sizeof(k), *id);
+		idcache_put(st->conversations, &k,
+			     offsetof(struct conversation_key, addrs) + 2 * (size_t)alen, *id);
 	return err;
 }
 
