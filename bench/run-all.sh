@@ -19,3 +19,7 @@ echo
 echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert; bytes per row"
 echo '$ '"$O/bench/store_cost 1000000 3"
 "$O/bench/store_cost" 1000000 3
+echo
+echo "## history_queries: report commands over a generated 30-day history (2,000 flows/minute)"
+echo '$ '"O=$O bench/history_queries.sh 30 2000 5"
+O=$O bench/history_queries.sh 30 2000 5

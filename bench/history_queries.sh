@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# history_queries.sh [DAYS [FLOWS_PER_MINUTE [RUNS]]] - the report commands
+# people run every morning, timed over a generated history (default 30 days
+# at 2,000 active flows per minute, one-minute intervals, default retention,
+# written through the real store by bench/history_gen): median of RUNS
+# (default 5) wall-clock times per command, goal <= 200 ms each. As a
+# baseline in the same run, the one-day summary again with the rollups
+# hidden (watermarks set to 0 in a copy, so every query reads raw rows).
+set -euo pipefail
+O=${O:-build}
+cd "$(dirname "$0")/.."
+days=${1:-30} fpm=${2:-2000} runs=${3:-5}
+dir=$(mktemp -d /tmp/netmon-bench-history.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+db=$dir/netmon.db
+end=$(($(date +%s) / 86400 * 86400)) # today 00:00 UTC: yesterday is the last full day
+export TZ=UTC
+
+t0=$(date +%s.%N)
+"$O/bench/history_gen" "$db" "$days" "$fpm" "$end"
+t1=$(date +%s.%N)
+printf 'history: %s days x %s flows/minute, generated in %.0f s, file %s MB\n' "$days" "$fpm" \
+	"$(echo "$t1 - $t0" | bc)" "$(($(stat -c %s "$db") / 1048576))"
+sqlite3 "$db" "SELECT 'raw flow rows kept: ' || count(*) FROM flows"
+
+# median_ms RUNS CMD...: the median wall-clock time of CMD in ms.
+median_ms() {
+	local n=$1 i t s e
+	shift
+	for ((i = 0; i < n; i++)); do
+		s=$(date +%s%N)
+		"$@" >/dev/null
+		e=$(date +%s%N)
+		echo $(((e - s) / 1000000))
+	done | sort -n | sed -n "$(((n + 1) / 2))p"
+}
+
+day=$(date -u -d "@$((end - 86400))" +%F)
+report() { "$O/netmon-report" --db "$1" "${@:2}"; }
+printf '%-48s %8s\n' command "median ms"
+summary=$(median_ms "$runs" report "$db" summary --day "$day")
+printf '%-48s %8s\n' "summary --day $day" "$summary"
+printf '%-48s %8s\n' "top hosts over ${days} days" \
+	"$(median_ms "$runs" report "$db" top hosts --since "@$((end - days * 86400))" --until "@$end")"
+if "$O/netmon-report" --help 2>&1 | grep -q '^ *trend'; then
+	printf '%-48s %8s\n' "trend --bucket 1h over 7 days" \
+		"$(median_ms "$runs" report "$db" trend --bucket 1h --last 7d)"
+else
+	printf '%-48s %8s\n' "(trend: not in this build)" -
+fi
+cp "$db" "$dir/raw.db"
+sqlite3 "$dir/raw.db" "UPDATE meta SET value = 0 WHERE key LIKE 'rolled_until_%'"
+raw=$(median_ms "$runs" report "$dir/raw.db" summary --day "$day")
+printf '%-48s %8s\n' "baseline: summary --day from raw rows only" "$raw"
+printf 'ratio summary with rollups / raw only: %s\n' "$(echo "scale=2; $summary / $raw" | bc)"
