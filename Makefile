@@ -36,6 +36,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/pp
 LIBS_BPF = $(shell $(PKG_CONFIG) --libs libbpf)
 LIBS_SQLITE = $(shell $(PKG_CONFIG) --libs sqlite3)
 LIBS_PCAP = $(shell $(PKG_CONFIG) --libs libpcap)
+LIBS_SERVICE = $(shell $(PKG_CONFIG) --libs inih libcap-ng)
 CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
 
 CFLAGS ?= -O2 -g
@@ -101,7 +102,7 @@ $(O)/gen/%.o: $(O)/gen/%.c
 
 $(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 $(O)/netmon-report: $(REPORT_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
@@ -117,11 +118,11 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(O)/tests/tools/%)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
@@ -147,7 +148,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 $(O)/bench/%: $(O)/bench/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 bench: all $(BENCH_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) bench/run-all.sh
