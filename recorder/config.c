@@ -34,7 +34,7 @@ struct config_reader {
 	struct cli_config *cfg;
 	FILE *fp;
 	const char *path;
-	int line;       /* the line inih is at: counted by read_line */
+	int line; /* the line inih is at: counted by read_line */
 	int errors;
 	char where[4096 + 16]; /* "PATH:LINE" for log messages */
 };
@@ -62,8 +62,10 @@ void config_free(void)
 	}
 }
 
-__attribute__((format(printf, 2, 3))) static void report(struct config_reader *rd,
-							 const char *fmt, ...)
+static void report(struct config_reader *rd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void report(struct config_reader *rd, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;

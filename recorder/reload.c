@@ -26,7 +26,10 @@ struct reload_field {
 	unsigned int apply; /* reload_change bits; 0: needs a restart */
 };
 
+/* One line per option reads better as a table. */
+/* clang-format off */
 #define FIELD(key, member, kind, apply) { key, offsetof(struct cli_config, member), kind, apply }
+/* clang-format on */
 
 static const struct reload_field fields[] = {
 	FIELD("interval", interval, FIELD_UINT, RELOAD_LIVE | RELOAD_INTERVAL),

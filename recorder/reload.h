@@ -7,7 +7,7 @@
 
 /* What a reload changed, for the caller to act on (0: nothing to do). */
 enum reload_change {
-	RELOAD_LIVE = 1 << 0,     /* a value the running code reads as it goes */
+	RELOAD_LIVE = 1 << 0,	  /* a value the running code reads as it goes */
 	RELOAD_INTERVAL = 1 << 1, /* --interval: end this interval, re-arm the timer */
 };
 

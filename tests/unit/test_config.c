@@ -82,8 +82,9 @@ static void test_command_line_wins(void **state)
 {
 	struct cli_config cfg;
 
-	assert_int_equal(load(&cfg, "interval = 7\ninterface = eth0\ninterface = eth1\n"
-				    "max-flows = 512\n",
+	assert_int_equal(load(&cfg,
+			      "interval = 7\ninterface = eth0\ninterface = eth1\n"
+			      "max-flows = 512\n",
 			      "--interval", "9", "-i", "wan0", NULL),
 			 0);
 	assert_int_equal(cfg.interval, 9);
@@ -97,11 +98,11 @@ static void test_command_line_wins(void **state)
 static void test_bad_files_are_errors(void **state)
 {
 	static const char *const bad[] = {
-		"interval = 0\n",          "interval = 12abc\n",   "interval = 10 # no\n",
-		"no-such-key = 1\n",       "read = x.pcap\n",      "detach = yes\n",
-		"config = /etc/x\n",       "help = yes\n",         "no-process = maybe\n",
-		"hook = XDP\n",            "interface = \n",       "just words\n",
-		"[report]\nlimit = 5\n",   "interval\n",
+		"interval = 0\n",	 "interval = 12abc\n", "interval = 10 # no\n",
+		"no-such-key = 1\n",	 "read = x.pcap\n",    "detach = yes\n",
+		"config = /etc/x\n",	 "help = yes\n",       "no-process = maybe\n",
+		"hook = XDP\n",		 "interface = \n",     "just words\n",
+		"[report]\nlimit = 5\n", "interval\n",
 	};
 	struct cli_config cfg;
 
@@ -138,7 +139,7 @@ static void test_every_option_is_a_key(void **state)
 
 	cli_usage(fp);
 	fclose(fp);
-	for (p = help; (p = strstr(p, "--")); ) {
+	for (p = help; (p = strstr(p, "--"));) {
 		char name[32] = "";
 		struct cli_config cfg;
 		int only = 0;
@@ -148,7 +149,8 @@ static void test_every_option_is_a_key(void **state)
 			continue;
 		for (size_t i = 0; i < sizeof(cmdline_only) / sizeof(cmdline_only[0]); i++)
 			only |= !strcmp(name, cmdline_only[i]);
-		assert_int_equal(cli_parse(1, (char *[]){ "netmon-record", NULL }, &cfg, stdout), 0);
+		assert_int_equal(cli_parse(1, (char *[]){ "netmon-record", NULL }, &cfg, stdout),
+				 0);
 		if (cli_set_option(&cfg, name, "1") == -ENOENT)
 			fail_msg("--%s is not a configuration key", name);
 		if (only && cli_set_option(&cfg, name, "1") != -EPERM)
@@ -166,7 +168,8 @@ static void test_reload_applies_interval_keeps_the_rest(void **state)
 	assert_int_equal(load(&cur, "interval = 5\nmax-flows = 100\ninterface = eth0\n", NULL), 0);
 	assert_int_equal(load(&next, "interval = 5\nmax-flows = 100\ninterface = eth0\n", NULL), 0);
 	assert_int_equal(reload_merge(&cur, &next), 0);
-	assert_int_equal(load(&next, "interval = 10\nmax-flows = 200\ninterface = eth1\n", NULL), 0);
+	assert_int_equal(load(&next, "interval = 10\nmax-flows = 200\ninterface = eth1\n", NULL),
+			 0);
 	assert_int_equal(reload_merge(&cur, &next), RELOAD_LIVE | RELOAD_INTERVAL);
 	assert_int_equal(cur.interval, 10);
 	assert_int_equal(cur.max_flows, 100); /* needs a restart: kept */
