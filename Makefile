@@ -3,7 +3,8 @@
 #   make            build build/netmon-record and build/netmon-report
 #   make check      build and run every test (unit, BPF, CLI, end-to-end; needs root)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, systemd units,
+#                   /etc/netmon/netmon.conf if absent)
 #
 # Everything generated goes to $(O) (default build/). V=1 shows full commands.
 
@@ -15,6 +16,17 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 RUN_SECONDS ?= 30
+HELP2MAN ?= help2man
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/netmon
+# systemd reads units from /usr/local/lib/systemd/system as well as /usr/lib/...
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# Not under PREFIX: netmon-record reads /etc/netmon/netmon.conf (cli.h) unless
+# told --config; change SYSCONFDIR only to stage an install elsewhere.
+SYSCONFDIR ?= /etc
 
 ifeq ($(V),1)
 Q =
@@ -28,7 +40,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all bench check test-unit test-bpf test-cli test-import test-e2e run install clean format
+.PHONY: all bench check test-unit test-bpf test-cli test-import test-e2e run install clean format man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -36,6 +48,7 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/pp
 LIBS_BPF = $(shell $(PKG_CONFIG) --libs libbpf)
 LIBS_SQLITE = $(shell $(PKG_CONFIG) --libs sqlite3)
 LIBS_PCAP = $(shell $(PKG_CONFIG) --libs libpcap)
+LIBS_SERVICE = $(shell $(PKG_CONFIG) --libs inih libcap-ng)
 CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
 
 CFLAGS ?= -O2 -g
@@ -107,7 +120,7 @@ $(O)/gen/%.o: $(O)/gen/%.c
 
 $(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 $(O)/netmon-report: $(REPORT_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
@@ -125,11 +138,11 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(O)/tests/tools/%)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
@@ -155,10 +168,31 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 $(O)/bench/%: $(O)/bench/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
 bench: all $(BENCH_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) bench/run-all.sh
+
+# ---- man pages: from --help and --version, so they never drift from them -----------
+MANPAGES := $(O)/man/netmon-record.8 $(O)/man/netmon-report.1
+
+man: $(MANPAGES)
+
+# help2man SECTION NAME: the page of the first prerequisite (the binary), from its
+# --help and --version plus the second (man/PROG.h2m: sections --help lacks).
+help2man = $(HELP2MAN) --no-info --no-discard-stderr --section=$(1) --name="$(2)" \
+	--version-string="$$(./$< --version | cut -d" " -f2)" \
+	--include=$(word 2,$^) --output=$@ ./$<
+
+$(O)/man/netmon-record.8: $(O)/netmon-record man/netmon-record.h2m
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call help2man,8,record network traffic per flow with eBPF into SQLite)
+
+$(O)/man/netmon-report.1: $(O)/netmon-report man/netmon-report.h2m
+	$(call msg,MAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(call help2man,1,report on the traffic netmon-record stored)
 
 # ---- running and installing ---------------------------------------------------------
 run: all
@@ -166,10 +200,30 @@ run: all
 	$(O)/netmon-report summary
 	$(O)/netmon-report top hosts --limit 10
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(O)/netmon-record $(DESTDIR)$(PREFIX)/sbin/netmon-record
-	install -m 0755 $(O)/netmon-report $(DESTDIR)$(PREFIX)/bin/netmon-report
+# The installed paths, written into the units and the daily report script.
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+	-e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g'
+
+install: all man
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/netmon \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/netmon
+	install -m 0755 $(O)/netmon-record $(DESTDIR)$(SBINDIR)/netmon-record
+	install -m 0755 $(O)/netmon-report $(DESTDIR)$(BINDIR)/netmon-report
+	install -m 0644 $(O)/man/netmon-record.8 $(DESTDIR)$(MANDIR)/man8/netmon-record.8
+	install -m 0644 $(O)/man/netmon-report.1 $(DESTDIR)$(MANDIR)/man1/netmon-report.1
+	$(SUBST) dist/netmon-daily-report.in >$(DESTDIR)$(LIBEXECDIR)/netmon/netmon-daily-report
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/netmon/netmon-daily-report
+	for u in netmon-record.service netmon-report-daily.service; do \
+		$(SUBST) dist/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 dist/netmon-report-daily.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 dist/netmon.conf $(DESTDIR)$(DOCDIR)/netmon.conf.example
+	@# Every key in it is commented out: installing it changes nothing, and an
+	@# existing configuration is never overwritten.
+	test -e $(DESTDIR)$(SYSCONFDIR)/netmon/netmon.conf || \
+		install -m 0644 dist/netmon.conf $(DESTDIR)$(SYSCONFDIR)/netmon/netmon.conf
 
 format:
 	clang-format -i bpf/*.c bpf/*.h common/*.[ch] recorder/*.[ch] reports/*.[ch] tests/*/*.c

@@ -5,11 +5,17 @@
 
 static const char *log_prog = "netmon";
 static enum log_level log_level_max = LOG_INFO;
+static const char *log_context;
 
 void log_init(const char *prog, enum log_level max)
 {
 	log_prog = prog;
 	log_level_max = max;
+}
+
+void log_set_context(const char *where)
+{
+	log_context = where;
 }
 
 enum log_level log_max_level(void)
@@ -25,6 +31,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (level > log_level_max)
 		return;
 	fprintf(stderr, "%s: %s", log_prog, tag[level]);
+	if (log_context)
+		fprintf(stderr, "%s: ", log_context);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

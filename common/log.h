@@ -8,6 +8,8 @@ enum log_level { LOG_SILENT = -1, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 /* Program name for the prefix and the most verbose level printed. */
 void log_init(const char *prog, enum log_level max);
 enum log_level log_max_level(void);
+/* A place every message names until cleared (NULL), e.g. "FILE:LINE". */
+void log_set_context(const char *where);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_err(...) log_msg(LOG_ERR, __VA_ARGS__)

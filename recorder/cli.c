@@ -25,6 +25,7 @@ enum {
 	OPT_KEEP_TOTALS,
 	OPT_KEEP_HOURLY,
 	OPT_KEEP_DAILY,
+	OPT_CHECK_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -45,8 +46,14 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "config", required_argument, NULL, 'c' },
+	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ 0 },
 };
+
+/* Every other long option is also a key of the configuration file. */
+static const char *const cmdline_only[] = { "read", "detach", "help", "version", "config",
+					    "check-config" };
 
 void cli_usage(FILE *out)
 {
@@ -86,14 +93,25 @@ void cli_usage(FILE *out)
 		"  Rows leave a level only once the next coarser level holds them.\n"
 		"\n"
 		"  -v, --verbose          debug messages, including libbpf's\n"
+		"  -c, --config PATH      read options from PATH (default %s,\n"
+		"                         where a missing file means the defaults); every\n"
+		"                         long option above is a key there (interval = 10);\n"
+		"                         options on the command line win over the file\n"
+		"      --check-config     check the configuration file and the options,\n"
+		"                         then exit (0: valid)\n"
 		"  -h, --help             show this help and exit\n"
 		"      --version          show the version and exit\n"
 		"\n"
 		"On SIGTERM or SIGINT the last partial interval is written and every filter\n"
-		"netmon attached is removed. Exit status: 0 ok, 1 runtime failure, 64 usage.\n",
+		"netmon attached is removed. On SIGHUP the configuration file is read again:\n"
+		"the current interval is written and a new --interval applies from then on;\n"
+		"other changed options are logged as needing a restart and keep their value.\n"
+		"Once attached, the recorder keeps only the capabilities it still needs.\n"
+		"Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n",
 		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS,
-		RETENTION_DEFAULT_FLOWS, RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS,
-		RETENTION_DEFAULT_HOURLY, RETENTION_DEFAULT_DAILY);
+		RETENTION_DEFAULT_FLOWS,
+		RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS, RETENTION_DEFAULT_HOURLY,
+		RETENTION_DEFAULT_DAILY, CLI_DEFAULT_CONFIG);
 }
 
 static int parse_num(const char *opt, const char *val, unsigned long min, unsigned long max,
@@ -184,9 +202,80 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_VERSION:
 		cfg->action = CLI_VERSION;
 		return 0;
+	case 'c':
+		if (!*arg) {
+			pr_err("invalid --config: empty path");
+			return -EINVAL;
+		}
+		cfg->config_path = arg;
+		cfg->config_given = 1;
+		return 0;
+	case OPT_CHECK_CONFIG:
+		cfg->check_config = 1;
+		return 0;
 	default: /* getopt has printed what was wrong */
 		return -EINVAL;
 	}
+}
+
+/* The position in long_opts of the option getopt_long returned. */
+static int opt_index(int val)
+{
+	int i = 0;
+
+	_Static_assert(sizeof(long_opts) / sizeof(long_opts[0]) <= 64, "argv_opts has 64 bits");
+	while (long_opts[i].name && long_opts[i].val != val)
+		i++;
+	return i; /* not found ('?'): the terminator's bit, never looked at */
+}
+
+int cli_check(const struct cli_config *cfg)
+{
+	if (cfg->read_path && (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 ||
+			       cfg->action == CLI_DETACH)) {
+		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A configuration file's value for an option that takes none: yes or no. */
+static int parse_flag(const char *key, const char *value, int *on)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(value, yes[i]) || !strcmp(value, no[i])) {
+			*on = !strcmp(value, yes[i]);
+			return 0;
+		}
+	}
+	pr_err("invalid --%s '%s': expected yes or no", key, value);
+	return -EINVAL;
+}
+
+int cli_set_option(struct cli_config *cfg, const char *key, const char *value)
+{
+	struct cli_config scratch = *cfg;
+	int i, on = 1, err;
+
+	for (i = 0; long_opts[i].name && strcmp(long_opts[i].name, key); i++)
+		;
+	if (!long_opts[i].name)
+		return -ENOENT;
+	for (size_t j = 0; j < sizeof(cmdline_only) / sizeof(cmdline_only[0]); j++)
+		if (!strcmp(key, cmdline_only[j]))
+			return -EPERM;
+	if (long_opts[i].has_arg == no_argument && parse_flag(key, value, &on))
+		return -EINVAL;
+	/* Given on the command line: that value stays, this one is only checked. */
+	if (cfg->argv_opts & (1ull << i))
+		cfg = &scratch;
+	if (!on)
+		return 0; /* "no" for an option without value: its default */
+	err = parse_one(cfg, long_opts[i].val, value);
+	return err ? -EINVAL : 0;
 }
 
 int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
@@ -199,23 +288,23 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 	cfg->interval = CLI_DEFAULT_INTERVAL;
 	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
 	cfg->keep = (struct retention)RETENTION_DEFAULTS;
+	cfg->config_path = CLI_DEFAULT_CONFIG;
 
-	optind = 1; /* parse may run more than once (tests) */
+	optind = 1; /* parse may run more than once (tests, SIGHUP) */
 	opterr = 1;
-	while ((opt = getopt_long(argc, argv, "i:d:t:r:vh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:d:t:r:c:vh", long_opts, NULL)) != -1) {
 		err = parse_one(cfg, opt, optarg);
 		if (err)
 			return err;
+		cfg->argv_opts |= 1ull << opt_index(opt);
 	}
 	if (optind < argc) {
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
-	if (cfg->read_path && (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 ||
-			       cfg->action == CLI_DETACH)) {
-		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
-		return -EINVAL;
-	}
+	err = cli_check(cfg);
+	if (err)
+		return err;
 	if (cfg->action == CLI_HELP)
 		cli_usage(out);
 	else if (cfg->action == CLI_VERSION)

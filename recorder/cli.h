@@ -10,6 +10,7 @@
 #define CLI_DEFAULT_INTERVAL 60
 #define CLI_MAX_INTERVAL 3600 /* keeps the 32-bit SYN/FIN/RST counts from wrapping */
 #define CLI_MAX_KEEP_DAYS 36500
+#define CLI_DEFAULT_CONFIG "/etc/netmon/netmon.conf"
 
 /* Exit statuses (sysexits.h's EX_USAGE for usage errors). */
 #define EXIT_USAGE 64
@@ -34,6 +35,10 @@ struct cli_config {
 	int no_process;          /* --no-process: no per-process accounting */
 	int verbose;             /* -v: debug messages and libbpf's log */
 	struct retention keep;   /* --keep-*: days per level, 0 forever */
+	const char *config_path; /* --config, else CLI_DEFAULT_CONFIG */
+	int config_given;        /* --config: a missing file is an error */
+	int check_config;        /* --check-config: validate, then exit */
+	unsigned long long argv_opts; /* bit i: long_opts[i] was on the command line */
 };
 
 /*
@@ -43,5 +48,15 @@ struct cli_config {
  */
 int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out);
 void cli_usage(FILE *out);
+
+/*
+ * Set the option of long name key from a configuration file (config.c).
+ * Options given on the command line win: their value is only checked.
+ * Returns 0, -ENOENT (no such option), -EPERM (command line only) or
+ * -EINVAL (bad value, logged).
+ */
+int cli_set_option(struct cli_config *cfg, const char *key, const char *value);
+/* Options that cannot go together; logs and returns -EINVAL. */
+int cli_check(const struct cli_config *cfg);
 
 #endif

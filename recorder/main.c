@@ -19,11 +19,14 @@
 #include "attach.h"
 #include "backlog.h"
 #include "cli.h"
+#include "config.h"
 #include "db.h"
 #include "flow_load.h"
 #include "log.h"
 #include "maintain.h"
+#include "privs.h"
 #include "proc_load.h"
+#include "reload.h"
 #include "replay.h"
 #include "snapshot.h"
 #include "store.h"
@@ -40,6 +43,8 @@ struct recorder {
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
+	int argc;               /* the command line, read again on SIGHUP */
+	char **argv;
 };
 
 /*
@@ -111,6 +116,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
 	/* Housekeeping only when everything is written: a tenth of the interval. */
+	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
 	if (!backlog_flush(r->backlog, r->store) && !final)
 		maintain_run(&r->maint, store_db(r->store), ts_end, r->cfg.interval * 100);
 	return 0;
@@ -126,6 +132,35 @@ static int on_timer(struct recorder *r)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	return record_interval(r, now.tv_sec / r->cfg.interval * r->cfg.interval, 0);
+}
+
+/*
+ * SIGHUP: read the configuration again. A new interval length ends the
+ * current interval now (written as usual) and the timer runs on multiples of
+ * the new length from here; nothing is counted twice or lost (record_interval).
+ */
+static int on_reload(struct recorder *r)
+{
+	struct cli_config next;
+	struct timespec now;
+	int fd;
+
+	pr_info("SIGHUP: reading the configuration again");
+	if (reload_read(r->argc, r->argv, &next)) {
+		pr_err("reload failed: the configuration stays as it was");
+		return 0;
+	}
+	if (!(reload_merge(&r->cfg, &next) & RELOAD_INTERVAL))
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec > r->interval_start && record_interval(r, now.tv_sec, 0))
+		return -EIO;
+	fd = setup_timer(r->cfg.interval);
+	if (fd < 0)
+		return fd;
+	close(r->timer_fd);
+	r->timer_fd = fd;
+	return 0;
 }
 
 /* Poll until a stop signal or --duration; returns 0 or -errno. */
@@ -155,10 +190,16 @@ static int run_loop(struct recorder *r)
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(r->sig_fd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+			if (read(r->sig_fd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo != SIGHUP) {
 				pr_info("signal %d: writing the last interval", si.ssi_signo);
 				return 0;
 			}
+			if (on_reload(r))
+				return -EIO;
+			pfd[1].fd = r->timer_fd;
+			continue; /* the old timer's revents are stale */
 		}
 		if ((pfd[1].revents & POLLIN) && on_timer(r))
 			return -EIO;
@@ -187,13 +228,17 @@ static int choose_ifaces(struct recorder *r)
 	return 0;
 }
 
-/* The default database's directory is ours to create, private (0750). */
+/* The database's directory, when missing, is ours to create: private (0750). */
 static int ensure_db_dir(const char *path)
 {
-	if (strcmp(path, NETMON_DEFAULT_DB))
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path || (size_t)(slash - path) >= sizeof(dir))
 		return 0;
-	if (mkdir("/var/lib/netmon", 0750) && errno != EEXIST) {
-		pr_err("cannot create /var/lib/netmon: %s", strerror(errno));
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		pr_err("cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -310,6 +355,7 @@ static int record(struct recorder *r)
 	err = attach_all(r);
 	if (err)
 		return err;
+	privs_drop();
 	log_ready(r);
 	err = run_loop(r);
 	/* Detach first, so that the last snapshot holds every counted packet. */
@@ -328,16 +374,23 @@ static int record(struct recorder *r)
 
 int main(int argc, char **argv)
 {
-	struct recorder r = { .sig_fd = -1, .timer_fd = -1 };
+	struct recorder r = { .sig_fd = -1, .timer_fd = -1, .argc = argc, .argv = argv };
 	int err;
 
-	/* Arguments. */
+	/* Arguments, then the configuration file under them. */
 	log_init("netmon-record", LOG_INFO);
+	privs_private_files();
 	if (cli_parse(argc, argv, &r.cfg, stdout))
 		return EXIT_USAGE;
-	r.maint.keep = r.cfg.keep;
 	if (r.cfg.action == CLI_HELP || r.cfg.action == CLI_VERSION)
 		return EXIT_SUCCESS;
+	if (config_load(&r.cfg))
+		return EXIT_USAGE;
+	if (r.cfg.check_config) {
+		printf("configuration ok: %s%s\n", r.cfg.config_path,
+		       access(r.cfg.config_path, F_OK) ? " (absent: the defaults)" : "");
+		return EXIT_SUCCESS;
+	}
 	if (r.cfg.verbose)
 		log_init("netmon-record", LOG_DEBUG);
 	if (r.cfg.action == CLI_DETACH)
@@ -361,5 +414,6 @@ int main(int argc, char **argv)
 	proc_stop(r.proc);
 	flow_unload(r.skel);
 	close(r.sig_fd);
+	config_free();
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }

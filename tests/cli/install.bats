@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# install.bats - make install into temporary directories: the layout, the man
+# pages (they render without warnings and name every option of --help), the
+# systemd units (systemd-analyze verify), the example configuration (every
+# key documented, every documented value valid, never overwritten) and the
+# daily report script against a database of known rows.
+#
+# Runs make in the repository with ${O:-build}; build first (make).
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	O=${O:-build}
+	# DESTDIR, as a package build does it...
+	STAGE=$BATS_FILE_TMPDIR/stage
+	make -s -C "$REPO" O="$O" install DESTDIR="$STAGE" PREFIX=/usr >/dev/null
+	# ...and a prefix that is real, so that the units' commands exist.
+	PFX=$BATS_FILE_TMPDIR/pfx
+	make -s -C "$REPO" O="$O" install PREFIX="$PFX/usr" SYSCONFDIR="$PFX/etc" >/dev/null
+	export REPO STAGE PFX
+}
+
+# long_options BINARY: every --option its --help names, one per line.
+long_options() {
+	"$1" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u
+}
+
+@test "DESTDIR and PREFIX: every file where it belongs, with its mode" {
+	cd "$STAGE"
+	find . -type f -printf '%m %p\n' | sort -k2 >"$BATS_TEST_TMPDIR/got"
+	cat >"$BATS_TEST_TMPDIR/want" <<-EOF
+		644 ./etc/netmon/netmon.conf
+		755 ./usr/bin/netmon-report
+		644 ./usr/lib/systemd/system/netmon-record.service
+		644 ./usr/lib/systemd/system/netmon-report-daily.service
+		644 ./usr/lib/systemd/system/netmon-report-daily.timer
+		755 ./usr/libexec/netmon/netmon-daily-report
+		755 ./usr/sbin/netmon-record
+		644 ./usr/share/doc/netmon/netmon.conf.example
+		644 ./usr/share/man/man1/netmon-report.1
+		644 ./usr/share/man/man8/netmon-record.8
+	EOF
+	diff -u "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	grep -qx 'ExecStart=/usr/sbin/netmon-record' usr/lib/systemd/system/netmon-record.service
+	grep -q '^ExecStart=/usr/libexec/netmon/netmon-daily-report ' \
+		usr/lib/systemd/system/netmon-report-daily.service
+	grep -qx 'report=${NETMON_REPORT:-/usr/bin/netmon-report}' usr/libexec/netmon/netmon-daily-report
+}
+
+@test "the systemd units pass systemd-analyze verify" {
+	cd "$PFX"
+	run env MANPATH="$PFX/usr/share/man" systemd-analyze verify \
+		usr/lib/systemd/system/netmon-record.service \
+		usr/lib/systemd/system/netmon-report-daily.service \
+		usr/lib/systemd/system/netmon-report-daily.timer
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "the man pages render without warnings and name every option of --help" {
+	local page bin opt
+	for page in man8/netmon-record.8:usr/sbin/netmon-record man1/netmon-report.1:usr/bin/netmon-report; do
+		bin=$PFX/${page#*:}
+		page=$STAGE/usr/share/man/${page%:*}
+		run groff -man -Tutf8 -ww -z "$page"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+		MANWIDTH=200 man -l "$page" 2>"$BATS_TEST_TMPDIR/man.err" | col -b >"$BATS_TEST_TMPDIR/man.txt"
+		[ ! -s "$BATS_TEST_TMPDIR/man.err" ]
+		for opt in $(long_options "$bin"); do
+			grep -qF -- "$opt" "$BATS_TEST_TMPDIR/man.txt" || { echo "$page lacks $opt"; false; }
+		done
+	done
+	# The sections --help lacks, from man/netmon-record.h2m.
+	MANWIDTH=200 man -l "$STAGE/usr/share/man/man8/netmon-record.8" | col -b >"$BATS_TEST_TMPDIR/man.txt"
+	for section in 'CONFIGURATION FILE' SIGNALS SECURITY FILES 'SEE ALSO'; do
+		grep -qx "$section" "$BATS_TEST_TMPDIR/man.txt" || { echo "no $section"; false; }
+	done
+}
+
+@test "the example configuration documents every key, and its values are valid" {
+	local conf=$STAGE/etc/netmon/netmon.conf opt
+	cmp "$conf" "$STAGE/usr/share/doc/netmon/netmon.conf.example"
+	# As installed (every key commented out): valid, and changes nothing.
+	run "$PFX/usr/sbin/netmon-record" --config "$conf" --check-config
+	[ "$status" -eq 0 ]
+	for opt in $(long_options "$PFX/usr/sbin/netmon-record"); do
+		case $opt in --read | --detach | --help | --version | --config | --check-config) continue ;; esac
+		grep -qE "^#${opt#--} = " "$conf" || { echo "$conf does not document ${opt#--}"; false; }
+	done
+	# Every documented value, uncommented, is accepted.
+	sed -E 's/^#([a-z-]+ = )/\1/' "$conf" >"$BATS_TEST_TMPDIR/all.conf"
+	run "$PFX/usr/sbin/netmon-record" --config "$BATS_TEST_TMPDIR/all.conf" --check-config
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "make install keeps an edited netmon.conf" {
+	local dest=$BATS_TEST_TMPDIR/again
+	mkdir -p "$dest/etc/netmon"
+	echo 'interval = 10' >"$dest/etc/netmon/netmon.conf"
+	make -s -C "$REPO" O="${O:-build}" install DESTDIR="$dest" PREFIX=/usr >/dev/null
+	[ "$(cat "$dest/etc/netmon/netmon.conf")" = 'interval = 10' ]
+}
+
+@test "the daily report script writes the day's summary, whole" {
+	local db=$BATS_TEST_TMPDIR/netmon.db out=$BATS_TEST_TMPDIR/reports f n=0
+	{
+		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
+			cat "$f"
+			n=$((n + 1))
+		done
+		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
+		cat "$REPO/tests/fixtures/report_basic.sql"
+	} | sqlite3 -bail "$db"
+	TZ=UTC run "$PFX/usr/libexec/netmon/netmon-daily-report" "$db" "$out" 2024-01-01
+	[ "$status" -eq 0 ]
+	TZ=UTC "$PFX/usr/bin/netmon-report" --db "$db" summary --day 2024-01-01 >"$BATS_TEST_TMPDIR/want"
+	[ -s "$BATS_TEST_TMPDIR/want" ]
+	cmp "$BATS_TEST_TMPDIR/want" "$out/2024-01-01.txt"
+	[ "$(stat -c %a "$out/2024-01-01.txt")" = 640 ]
+	# HTML only once netmon-report has it; no leftovers either way.
+	if "$PFX/usr/bin/netmon-report" --help | grep -qw html; then
+		[ -s "$out/2024-01-01.html" ]
+	else
+		[ "$(ls -A "$out")" = 2024-01-01.txt ]
+	fi
+	# A failing report leaves no file behind and fails the service.
+	run "$PFX/usr/libexec/netmon/netmon-daily-report" "$BATS_TEST_TMPDIR/none.db" "$out" 2024-01-02
+	[ "$status" -ne 0 ]
+	[ ! -e "$out/2024-01-02.txt" ]
+	[ -z "$(ls -A "$out" | grep '^\.')" ]
+}
