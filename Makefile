@@ -123,9 +123,12 @@ $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) -o $@
 
+# Libraries of one tool: nm-uring drives io_uring through liburing.
+$(O)/tests/tools/nm-uring: TOOL_LIBS := -luring
+
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(TOOL_LIBS) -o $@
 
 check: all $(UNIT_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh

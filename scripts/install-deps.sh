@@ -9,7 +9,7 @@ PACKAGES="
 clang llvm make gcc pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev
 libsqlite3-dev sqlite3 libpcap-dev
-libcmocka-dev bats
+libcmocka-dev bats liburing-dev
 iproute2 iputils-ping ethtool tshark
 "
 
