@@ -49,27 +49,27 @@ __u64 proc_table_full = 0;
  * verifier knows sk's type; a fault reads 0), bpf_probe_read_kernel in
  * raw_tp ones. Both relocated with CO-RE.
  */
-#define FILL_KEY(name, RD, RD_INTO)                                                       \
-	static __always_inline int name(struct sock *sk, struct proc_key *k)            \
-	{                                                                                \
-		__u16 family = RD(sk, __sk_common.skc_family);                           \
-                                                                                         \
-		if (family == AF_INET_) {                                                \
-			k->family = NETMON_FAMILY_V4;                                    \
-			RD_INTO(k->remote, 4, sk, __sk_common.skc_daddr);                \
-		} else if (family == AF_INET6_) {                                        \
-			k->family = NETMON_FAMILY_V6;                                    \
-			RD_INTO(k->remote, 16, sk, __sk_common.skc_v6_daddr);            \
-		} else {                                                                 \
-			return 0;                                                        \
-		}                                                                        \
-		k->protocol = (__u8)RD(sk, sk_protocol);                                 \
-		/* A raw socket keeps its protocol number where the port would be     \
-		 * (inet_num): it has no port. */                                        \
-		if (RD(sk, sk_type) != SOCK_RAW_)                                        \
-			k->local_port = RD(sk, __sk_common.skc_num);                     \
-		k->remote_port = bpf_ntohs(RD(sk, __sk_common.skc_dport));               \
-		return 1;                                                                \
+#define FILL_KEY(name, RD, RD_INTO)                                                                \
+	static __always_inline int name(struct sock *sk, struct proc_key *k)                       \
+	{                                                                                          \
+		__u16 family = RD(sk, __sk_common.skc_family);                                     \
+                                                                                                   \
+		if (family == AF_INET_) {                                                          \
+			k->family = NETMON_FAMILY_V4;                                              \
+			RD_INTO(k->remote, 4, sk, __sk_common.skc_daddr);                          \
+		} else if (family == AF_INET6_) {                                                  \
+			k->family = NETMON_FAMILY_V6;                                              \
+			RD_INTO(k->remote, 16, sk, __sk_common.skc_v6_daddr);                      \
+		} else {                                                                           \
+			return 0;                                                                  \
+		}                                                                                  \
+		k->protocol = (__u8)RD(sk, sk_protocol);                                           \
+		/* A raw socket keeps its protocol number where the port would be                  \
+		 * (inet_num): it has no port. */                                                  \
+		if (RD(sk, sk_type) != SOCK_RAW_)                                                  \
+			k->local_port = RD(sk, __sk_common.skc_num);                               \
+		k->remote_port = bpf_ntohs(RD(sk, __sk_common.skc_dport));                         \
+		return 1;                                                                          \
 	}
 
 #define DIRECT(sk, field) ((sk)->field)
@@ -81,17 +81,23 @@ __u64 proc_table_full = 0;
 FILL_KEY(fill_key_btf, DIRECT, DIRECT_INTO)
 FILL_KEY(fill_key_raw, PROBED, PROBED_INTO)
 
-/* The names of the current process, once per generation. */
+/*
+ * The names of the current process, once per generation. The process's
+ * name is its thread group leader's: the thread may be another one, e.g. an
+ * io_uring worker (iou-wrk-PID) or SQPOLL thread (iou-sqp-PID) sending for
+ * the process, or a thread the program named itself.
+ */
 static __attribute__((noinline)) void note_process(void *infos, __u32 tgid)
 {
-	struct task_struct *task, *parent;
+	struct task_struct *task, *leader, *parent;
 	struct proc_info info = {};
 
 	if (bpf_map_lookup_elem(infos, &tgid))
 		return;
 	task = (struct task_struct *)bpf_get_current_task();
-	parent = BPF_CORE_READ(task, real_parent);
-	bpf_get_current_comm(info.comm, sizeof(info.comm));
+	leader = BPF_CORE_READ(task, group_leader);
+	parent = BPF_CORE_READ(leader, real_parent);
+	BPF_CORE_READ_STR_INTO(&info.comm, leader, comm);
 	BPF_CORE_READ_STR_INTO(&info.parent_comm, parent, comm);
 	info.ppid = BPF_CORE_READ(parent, tgid);
 	bpf_map_update_elem(infos, &tgid, &info, BPF_NOEXIST);

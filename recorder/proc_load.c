@@ -18,7 +18,7 @@ enum proc_kind { PROC_BTF, PROC_RAW };
 
 struct proc_tp {
 	const char *name; /* the tracepoint */
-	char full[64];    /* name + NETMON_TEST_PROC_TP_SUFFIX */
+	char full[64];	  /* name + NETMON_TEST_PROC_TP_SUFFIX */
 };
 
 /* The tracepoints, in program order: send, receive. A test names missing

@@ -60,3 +60,32 @@ side() {
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
 	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
 }
+
+# A kernel without sock_send_length/sock_recv_length (before 6.3), for real:
+# the recorder is told to use tracepoint names that do not exist, so libbpf
+# finds no BTF for the typed programs and the kernel no raw tracepoint for
+# the fallback, as an older kernel would answer.
+@test "no such tracepoints: the recorder says per-process is off and why, flows go on" {
+	export NETMON_TEST_PROC_TP_SUFFIX=_absent
+	nmt_rec_start "$DB"
+	nmt_udp out 4 40001 5001 3 10
+	nmt_rec_stop
+	cat "$NMT_TMP/rec.err"
+	grep -q 'per-process accounting: the typed (tp_btf) programs were refused (No such process), falling back to raw tracepoint programs' "$NMT_TMP/rec.err"
+	grep -q 'warning: per-process accounting is off: the kernel lacks the sock_send_length/sock_recv_length tracepoints (Linux 6.3+) or refused the programs on them (No such file or directory); flows are recorded as usual' "$NMT_TMP/rec.err"
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
+	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
+}
+
+@test "the raw_tp fallback counts as the typed programs do" {
+	export NETMON_PROC_PROGS=raw
+	nmt_rec_start "$DB"
+	nmt_udp out 6 40003 5003 4 200
+	nmt_tcp in 4 41003 6003 54321
+	nmt_rec_stop
+	! grep -q 'per-process accounting' "$NMT_TMP/rec.err"
+	[ "$(side 40003 5003)" = "nm-traffic|800|0|4|0" ]
+	[ "$(side 5003 0)" = "nm-traffic|0|800|0|4" ]
+	[ "$(side 41003 6003 | cut -d'|' -f1-3)" = "nm-traffic|54321|0" ]
+	[ "$(side 6003 41003 | cut -d'|' -f1-3)" = "nm-traffic|0|54321" ]
+}

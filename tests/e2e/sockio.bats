@@ -41,7 +41,8 @@ MATRIX=(
 	"udp 6 sendmsg recvmsg 5000 5000 5000"
 )
 
-@test "every send/recv path: process_log equals what the calls passed, or 0 where unseen" {
+# check_matrix: run the matrix under a recorder, compare each pid's row.
+check_matrix() {
 	nmt_rec_start "$DB"
 	local line out
 	: >"$NMT_TMP/runs"
@@ -64,6 +65,15 @@ MATRIX=(
 		[ "$got" = "$want_sent|$want_recv" ] || bad=1
 	done <"$NMT_TMP/runs"
 	[ "$bad" -eq 0 ]
+}
+
+@test "every send/recv path: process_log equals what the calls passed, or 0 where unseen" {
+	check_matrix
+}
+
+@test "the same with the raw_tp fallback programs (NETMON_PROC_PROGS=raw)" {
+	export NETMON_PROC_PROGS=raw
+	check_matrix
 }
 
 @test "short-lived processes and many short connections: each exact, each named" {

@@ -2,7 +2,8 @@
 /*
  * loopback_pair.h - a connected pair of sockets over loopback for the test
  * tools that move exact byte counts through one process (nm-sockio,
- * nm-uring). Header-only: each tool is one program.
+ * nm-uring) and the ping socket of nm-ping. Header-only: each tool is one
+ * program.
  */
 #ifndef NETMON_LOOPBACK_PAIR_H
 #define NETMON_LOOPBACK_PAIR_H
@@ -19,14 +20,14 @@
 /* The tool's name for error messages. */
 extern const char *lp_prog;
 
-static void lp_die(const char *what)
+static inline void lp_die(const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", lp_prog, what, strerror(errno));
 	exit(1);
 }
 
 /* 127.0.0.1 or ::1 with PORT into ss; returns the address length. */
-static socklen_t lp_loopback(int family, struct sockaddr_storage *ss, int port)
+static inline socklen_t lp_loopback(int family, struct sockaddr_storage *ss, int port)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
@@ -45,7 +46,7 @@ static socklen_t lp_loopback(int family, struct sockaddr_storage *ss, int port)
 	return sizeof(*a6);
 }
 
-static int lp_port_of(int fd)
+static inline int lp_port_of(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -58,7 +59,7 @@ static int lp_port_of(int fd)
 
 /* A connected pair: tx sends to rx. Both connected (UDP too) so that every
  * send path, write included, works on tx. */
-static void lp_make_pair(int tcp, int family, int *tx, int *rx)
+static inline void lp_make_pair(int tcp, int family, int *tx, int *rx)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = lp_loopback(family, &ss, 0);

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 			got += (size_t)g;
 		}
 	}
-	printf("pid=%d send_port=%d recv_port=%d bytes=%zu\n", getpid(), lp_port_of(tx), lp_port_of(rx),
-	       got);
+	printf("pid=%d send_port=%d recv_port=%d bytes=%zu\n", getpid(), lp_port_of(tx),
+	       lp_port_of(rx), got);
 	return got == total ? 0 : 1;
 }

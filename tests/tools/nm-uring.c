@@ -70,8 +70,7 @@ static int complete(struct io_uring *ring)
 }
 
 /* One request of the chosen kind; returns its result. */
-static int transfer(struct io_uring *ring, const char *op, int sending, int fd, size_t n,
-		    int async)
+static int transfer(struct io_uring *ring, const char *op, int sending, int fd, size_t n, int async)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	struct iovec iov = { buf, n };
