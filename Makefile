@@ -76,7 +76,7 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-SKELETONS := $(O)/flow.skel.h $(O)/proc.skel.h $(O)/empty.skel.h
+SKELETONS := $(O)/flow.skel.h $(O)/proc.skel.h $(O)/empty.skel.h $(O)/empty_tp.skel.h
 
 # ---- embedded SQL -----------------------------------------------------------
 $(O)/gen/sql_embed.c: $(SQL_FILES) scripts/embed-sql.sh
