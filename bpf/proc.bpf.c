@@ -2,8 +2,9 @@
 /*
  * proc.bpf.c - per-process socket bytes from the sock:sock_send_length and
  * sock:sock_recv_length tracepoints (net/socket.c), which report what every
- * sendmsg/recvmsg-family call returned, whatever syscall led there. Attached
- * as raw tracepoints: no tracefs needed on a minimal host.
+ * sendmsg/recvmsg-family call returned, whatever syscall led there. Both
+ * program sets (tp_btf, raw_tp) attach through the raw tracepoint interface:
+ * no tracefs needed on a minimal host.
  *
  * Same exactness design as flow.bpf.c: two generations, the generation read
  * once per event, user space flipping active_gen and waiting an RCU grace

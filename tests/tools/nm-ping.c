@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "loopback_pair.h"
+#include "nm_tool.h"
 
 #define MAX_SIZE 60000
 
@@ -72,25 +72,11 @@ static int ping_socket(const char *text, int *family)
 
 int main(int argc, char **argv)
 {
-	unsigned long secs = 10, count, size, sent = 0, got = 0;
-	int fd, family, a = 1;
-	char *end;
+	int fd, family, a = lp_args(argc, argv, 3, usage);
+	unsigned long count = lp_number(argv[a + 1], 1, 100000, usage);
+	unsigned long size = lp_number(argv[a + 2], 0, MAX_SIZE, usage);
+	unsigned long sent = 0, got = 0;
 
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		secs = strtoul(argv[2], &end, 10);
-		if (*end || !secs || secs > 600)
-			usage();
-		a = 3;
-	}
-	if (argc - a != 3)
-		usage();
-	count = strtoul(argv[a + 1], &end, 10);
-	if (*end || !*argv[a + 1] || !count || count > 100000)
-		usage();
-	size = strtoul(argv[a + 2], &end, 10);
-	if (*end || !*argv[a + 2] || size > MAX_SIZE)
-		usage();
-	alarm((unsigned int)secs); /* the hard deadline: SIGALRM ends us */
 	fd = ping_socket(argv[a], &family);
 	/* Echo request: type, code 0, checksum and identifier filled in by the
 	 * kernel for a ping socket, sequence number, payload. */

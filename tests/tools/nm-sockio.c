@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include "loopback_pair.h"
+#include "nm_tool.h"
 
 #define CHUNK 1000
 
@@ -128,27 +128,11 @@ static int source_file(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long secs = 10, total;
-	int tcp, family, tx, rx, src, a = 1;
+	int tcp, family, tx, rx, src, a = lp_args(argc, argv, 5, usage);
+	unsigned long total = lp_number(argv[a + 4], 0, 100000000, usage);
 	size_t sent = 0, got = 0;
-	char *end;
 
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		secs = strtoul(argv[2], &end, 10);
-		if (*end || !secs || secs > 600)
-			usage();
-		a = 3;
-	}
-	if (argc - a != 5)
-		usage();
-	tcp = !strcmp(argv[a], "tcp");
-	if (!tcp && strcmp(argv[a], "udp"))
-		usage();
-	family = !strcmp(argv[a + 1], "4") ? AF_INET : !strcmp(argv[a + 1], "6") ? AF_INET6 : 0;
-	total = strtoul(argv[a + 4], &end, 10);
-	if (!family || *end || !*argv[a + 4] || total > 100000000)
-		usage();
-	alarm((unsigned int)secs); /* the hard deadline: SIGALRM ends us */
+	lp_proto_family(argv[a], argv[a + 1], &tcp, &family, usage);
 	memset(buf, 'x', sizeof(buf));
 	src = source_file();
 	lp_make_pair(tcp, family, &tx, &rx);

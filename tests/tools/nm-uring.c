@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "loopback_pair.h"
+#include "nm_tool.h"
 
 #define CHUNK 1000
 
@@ -128,29 +128,13 @@ static void ring_init(struct io_uring *ring, const char *mode)
 
 int main(int argc, char **argv)
 {
-	unsigned long secs = 10, total;
-	int tcp, family, tx, rx, async, a = 1;
+	int tcp, family, tx, rx, async, a = lp_args(argc, argv, 5, usage);
+	unsigned long total = lp_number(argv[a + 4], 0, 100000000, usage);
 	size_t sent = 0, got = 0;
 	struct io_uring ring;
-	char *end;
 
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		secs = strtoul(argv[2], &end, 10);
-		if (*end || !secs || secs > 600)
-			usage();
-		a = 3;
-	}
-	if (argc - a != 5)
-		usage();
-	tcp = !strcmp(argv[a], "tcp");
-	if (!tcp && strcmp(argv[a], "udp"))
-		usage();
-	family = !strcmp(argv[a + 1], "4") ? AF_INET : !strcmp(argv[a + 1], "6") ? AF_INET6 : 0;
-	total = strtoul(argv[a + 4], &end, 10);
-	if (!family || *end || !*argv[a + 4] || total > 100000000)
-		usage();
+	lp_proto_family(argv[a], argv[a + 1], &tcp, &family, usage);
 	async = !strcmp(argv[a + 3], "async");
-	alarm((unsigned int)secs); /* the hard deadline: SIGALRM ends us */
 	memset(buf, 'x', sizeof(buf));
 	ring_init(&ring, argv[a + 3]);
 	lp_make_pair(tcp, family, &tx, &rx);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * loopback_pair.h - a connected pair of sockets over loopback for the test
- * tools that move exact byte counts through one process (nm-sockio,
- * nm-uring) and the ping socket of nm-ping. Header-only: each tool is one
- * program.
+ * nm_tool.h - what the nm-* test tools that move exact byte counts through
+ * one process share (nm-sockio, nm-uring, nm-ping): their common arguments
+ * and a connected pair of sockets over loopback. Header-only: each tool is
+ * one program.
  */
-#ifndef NETMON_LOOPBACK_PAIR_H
-#define NETMON_LOOPBACK_PAIR_H
+#ifndef NETMON_NM_TOOL_H
+#define NETMON_NM_TOOL_H
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +24,51 @@ static inline void lp_die(const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", lp_prog, what, strerror(errno));
 	exit(1);
+}
+
+/*
+ * "[-t SECS] ARG..." with exactly NARGS arguments: arms the hard deadline
+ * (SIGALRM ends the tool after SECS, default 10, at most 600) and returns
+ * the index of the first argument; usage() on anything else.
+ */
+static inline int lp_args(int argc, char **argv, int nargs, void (*usage)(void))
+{
+	unsigned long secs = 10;
+	int a = 1;
+	char *end;
+
+	if (argc > 2 && !strcmp(argv[1], "-t")) {
+		secs = strtoul(argv[2], &end, 10);
+		if (*end || !secs || secs > 600)
+			usage();
+		a = 3;
+	}
+	if (argc - a != nargs)
+		usage();
+	alarm((unsigned int)secs);
+	return a;
+}
+
+/* A decimal number in [min, max], else usage(). */
+static inline unsigned long lp_number(const char *s, unsigned long min, unsigned long max,
+				      void (*usage)(void))
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (!*s || *end || n < min || n > max)
+		usage();
+	return n;
+}
+
+/* "tcp"|"udp" and "4"|"6" into *tcp and *family, else usage(). */
+static inline void lp_proto_family(const char *proto, const char *fam, int *tcp, int *family,
+				   void (*usage)(void))
+{
+	*tcp = !strcmp(proto, "tcp");
+	*family = !strcmp(fam, "4") ? AF_INET : !strcmp(fam, "6") ? AF_INET6 : 0;
+	if ((!*tcp && strcmp(proto, "udp")) || !*family)
+		usage();
 }
 
 /* 127.0.0.1 or ::1 with PORT into ss; returns the address length. */
