@@ -90,7 +90,7 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-SKELETONS := $(O)/flow.skel.h $(O)/proc.skel.h $(O)/empty.skel.h
+SKELETONS := $(O)/flow.skel.h $(O)/proc.skel.h $(O)/empty.skel.h $(O)/empty_tp.skel.h
 
 # ---- embedded SQL -----------------------------------------------------------
 $(O)/gen/sql_embed.c: $(SQL_FILES) scripts/embed-sql.sh
@@ -144,9 +144,12 @@ $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
 
+# Libraries of one tool: nm-uring drives io_uring through liburing.
+$(O)/tests/tools/nm-uring: TOOL_LIBS := -luring
+
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(TOOL_LIBS) -o $@
 
 check: all $(UNIT_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh

@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 	err = flow_load_with(&skel, &lo);
 	if (!err) {
 		flow_snapshot_maps(skel, &maps);
-		maps.proc_gens = -1;
+		maps.proc_on = 0;
 		err = snapshot_open(&snapper, &maps);
 	}
 	if (!err)

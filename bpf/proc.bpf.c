@@ -2,12 +2,13 @@
 /*
  * proc.bpf.c - per-process socket bytes from the sock:sock_send_length and
  * sock:sock_recv_length tracepoints (net/socket.c), which report what every
- * sendmsg/recvmsg-family call returned, whatever syscall led there. Attached
- * as raw tracepoints: no tracefs needed on a minimal host.
+ * sendmsg/recvmsg-family call returned, whatever syscall led there. Both
+ * program sets (tp_btf, raw_tp) attach through the raw tracepoint interface:
+ * no tracefs needed on a minimal host.
  *
- * Same exactness design as flow.bpf.c: two generations reached through
- * ARRAY_OF_MAPS, the generation read once per event, user space flipping
- * active_gen and waiting an RCU grace period before draining.
+ * Same exactness design as flow.bpf.c: two generations, the generation read
+ * once per event, user space flipping active_gen and waiting an RCU grace
+ * period before draining.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -38,87 +39,84 @@ struct info_table {
 	__type(value, struct proc_info);
 } infos_0 SEC(".maps"), infos_1 SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, NETMON_GENERATIONS);
-	__type(key, __u32);
-	__array(values, struct proc_table);
-} proc_gens SEC(".maps") = {
-	.values = { &procs_0, &procs_1 },
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, NETMON_GENERATIONS);
-	__type(key, __u32);
-	__array(values, struct info_table);
-} info_gens SEC(".maps") = {
-	.values = { &infos_0, &infos_1 },
-};
-
 /* The generation programs write to; only user space changes it. */
 __u32 active_gen = 0;
 /* Events that found their table full: their bytes are not attributed. */
 __u64 proc_table_full = 0;
 
-/* The socket's family, protocol, ports and peer; 0 if not IPv4/IPv6. */
-static __always_inline int fill_key(struct sock *sk, struct proc_key *k)
-{
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	/* Explicit sizes: BPF_CORE_READ_INTO into an array reads one element. */
-	if (family == AF_INET_) {
-		k->family = NETMON_FAMILY_V4;
-		bpf_core_read(k->remote, 4, &sk->__sk_common.skc_daddr);
-	} else if (family == AF_INET6_) {
-		k->family = NETMON_FAMILY_V6;
-		bpf_core_read(k->remote, 16, &sk->__sk_common.skc_v6_daddr);
-	} else {
-		return 0;
+/*
+ * The socket's family, protocol, ports and peer into k; 0 if not IPv4/IPv6.
+ * RD(sk, field) reads one field: a direct load in tp_btf programs (the
+ * verifier knows sk's type; a fault reads 0), bpf_probe_read_kernel in
+ * raw_tp ones. Both relocated with CO-RE.
+ */
+#define FILL_KEY(name, RD, RD_INTO)                                                                \
+	static __always_inline int name(struct sock *sk, struct proc_key *k)                       \
+	{                                                                                          \
+		__u16 family = RD(sk, __sk_common.skc_family);                                     \
+                                                                                                   \
+		if (family == AF_INET_) {                                                          \
+			k->family = NETMON_FAMILY_V4;                                              \
+			RD_INTO(k->remote, 4, sk, __sk_common.skc_daddr);                          \
+		} else if (family == AF_INET6_) {                                                  \
+			k->family = NETMON_FAMILY_V6;                                              \
+			RD_INTO(k->remote, 16, sk, __sk_common.skc_v6_daddr);                      \
+		} else {                                                                           \
+			return 0;                                                                  \
+		}                                                                                  \
+		k->protocol = (__u8)RD(sk, sk_protocol);                                           \
+		/* A raw socket keeps its protocol number where the port would be                  \
+		 * (inet_num): it has no port. */                                                  \
+		if (RD(sk, sk_type) != SOCK_RAW_)                                                  \
+			k->local_port = RD(sk, __sk_common.skc_num);                               \
+		k->remote_port = bpf_ntohs(RD(sk, __sk_common.skc_dport));                         \
+		return 1;                                                                          \
 	}
-	k->protocol = (__u8)BPF_CORE_READ(sk, sk_protocol);
-	/* A raw socket keeps its protocol number where the port would be
-	 * (inet_num): it has no port. */
-	if (BPF_CORE_READ(sk, sk_type) != SOCK_RAW_)
-		k->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	k->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	return 1;
-}
 
-/* The names of the current process, once per generation. */
-static __always_inline void note_process(void *infos, __u32 tgid)
+#define DIRECT(sk, field) ((sk)->field)
+#define DIRECT_INTO(dst, n, sk, field) __builtin_memcpy(dst, &(sk)->field, n)
+#define PROBED(sk, field) BPF_CORE_READ(sk, field)
+/* Explicit sizes: BPF_CORE_READ_INTO into an array reads one element. */
+#define PROBED_INTO(dst, n, sk, field) bpf_core_read(dst, n, &(sk)->field)
+
+FILL_KEY(fill_key_btf, DIRECT, DIRECT_INTO)
+FILL_KEY(fill_key_raw, PROBED, PROBED_INTO)
+
+/*
+ * The names of the current process, once per generation. The process's
+ * name is its thread group leader's: the thread may be another one, e.g. an
+ * io_uring worker (iou-wrk-PID) or SQPOLL thread (iou-sqp-PID) sending for
+ * the process, or a thread the program named itself.
+ */
+static __attribute__((noinline)) void note_process(void *infos, __u32 tgid)
 {
-	struct task_struct *task, *parent;
+	struct task_struct *task, *leader, *parent;
 	struct proc_info info = {};
 
 	if (bpf_map_lookup_elem(infos, &tgid))
 		return;
 	task = (struct task_struct *)bpf_get_current_task();
-	parent = BPF_CORE_READ(task, real_parent);
-	bpf_get_current_comm(info.comm, sizeof(info.comm));
+	leader = BPF_CORE_READ(task, group_leader);
+	parent = BPF_CORE_READ(leader, real_parent);
+	BPF_CORE_READ_STR_INTO(&info.comm, leader, comm);
 	BPF_CORE_READ_STR_INTO(&info.parent_comm, parent, comm);
 	info.ppid = BPF_CORE_READ(parent, tgid);
 	bpf_map_update_elem(infos, &tgid, &info, BPF_NOEXIST);
 }
 
-static __always_inline void count(struct sock *sk, int ret, int sent)
+/* Add one call's bytes to the key's counters in one generation's tables. */
+static __always_inline void count_in(void *procs, void *infos, struct proc_key *k, int ret,
+				     int sent)
 {
-	struct proc_key k = {};
 	struct proc_counters *c, init = {};
-	__u32 gen = active_gen & 1;
-	void *procs, *infos;
+	long err;
 
-	if (ret <= 0 || !sk || !fill_key(sk, &k))
-		return;
-	procs = bpf_map_lookup_elem(&proc_gens, &gen);
-	infos = bpf_map_lookup_elem(&info_gens, &gen);
-	if (!procs || !infos)
-		return;
-	k.tgid = bpf_get_current_pid_tgid() >> 32;
-	note_process(infos, k.tgid);
-
-	c = bpf_map_lookup_elem(procs, &k);
+	c = bpf_map_lookup_elem(procs, k);
 	if (!c) {
+		/* A new key: perhaps the process's first in this generation, so
+		 * note its names first. A key present implies names noted in the
+		 * same generation: no names lookup per event. */
+		note_process(infos, k->tgid);
 		if (sent) {
 			init.bytes_sent = ret;
 			init.sends = 1;
@@ -126,11 +124,10 @@ static __always_inline void count(struct sock *sk, int ret, int sent)
 			init.bytes_recv = ret;
 			init.recvs = 1;
 		}
-		long err = bpf_map_update_elem(procs, &k, &init, BPF_NOEXIST);
-
+		err = bpf_map_update_elem(procs, k, &init, BPF_NOEXIST);
 		if (!err)
 			return;
-		c = err == -EEXIST_ ? bpf_map_lookup_elem(procs, &k) : NULL;
+		c = err == -EEXIST_ ? bpf_map_lookup_elem(procs, k) : NULL;
 		if (!c) {
 			__sync_fetch_and_add(&proc_table_full, 1);
 			return;
@@ -145,18 +142,65 @@ static __always_inline void count(struct sock *sk, int ret, int sent)
 	}
 }
 
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(netmon_sock_send, struct sock *sk, int ret, int flags)
+/*
+ * The tables are named directly, one call site each, rather than reached
+ * through an ARRAY_OF_MAPS: the verifier then inlines each hash lookup as a
+ * direct call, where an inner map's goes through the generic helper and an
+ * indirect call (a retpoline here): ~50 ns per event less, measured. The
+ * grace period after a flip still comes from the flow maps' ARRAY_OF_MAPS
+ * update (snapshot.c): it waits for every BPF program, these included.
+ */
+static __always_inline void count(struct proc_key *k, int ret, int sent)
 {
-	count(sk, ret, 1);
+	k->tgid = bpf_get_current_pid_tgid() >> 32;
+	if (active_gen & 1)
+		count_in(&procs_1, &infos_1, k, ret, sent);
+	else
+		count_in(&procs_0, &infos_0, k, ret, sent);
+}
+
+/*
+ * Two sets of the same programs; the recorder loads one. tp_btf (typed
+ * arguments, direct reads of struct sock) is the cheaper; raw_tp is the
+ * fallback for a kernel that refuses it.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(netmon_send_btf, struct sock *sk, int ret, int flags)
+{
+	struct proc_key k = {};
+
+	if (ret > 0 && sk && fill_key_btf(sk, &k))
+		count(&k, ret, 1);
 	return 0;
 }
 
 /* MSG_PEEK leaves the bytes in the socket: they are counted when read. */
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(netmon_sock_recv, struct sock *sk, int ret, int flags)
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(netmon_recv_btf, struct sock *sk, int ret, int flags)
 {
-	if (!(flags & MSG_PEEK_))
-		count(sk, ret, 0);
+	struct proc_key k = {};
+
+	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_btf(sk, &k))
+		count(&k, ret, 0);
+	return 0;
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(netmon_send_raw, struct sock *sk, int ret, int flags)
+{
+	struct proc_key k = {};
+
+	if (ret > 0 && sk && fill_key_raw(sk, &k))
+		count(&k, ret, 1);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(netmon_recv_raw, struct sock *sk, int ret, int flags)
+{
+	struct proc_key k = {};
+
+	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_raw(sk, &k))
+		count(&k, ret, 0);
 	return 0;
 }

@@ -85,7 +85,7 @@ void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps)
 	maps->totals[0] = bpf_map__fd(skel->maps.totals_0);
 	maps->totals[1] = bpf_map__fd(skel->maps.totals_1);
 	maps->active_gen = &skel->bss->active_gen;
-	maps->proc_gens = -1; /* proc_snapshot_maps() adds them */
+	maps->proc_on = 0; /* proc_snapshot_maps() adds them */
 }
 
 int flow_prog_fd(struct flow_bpf *skel, int direction)

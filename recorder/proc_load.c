@@ -1,30 +1,120 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "proc.skel.h"
 #include "proc_load.h"
 
+/*
+ * Two program sets of the same code (bpf/proc.bpf.c). tp_btf: typed
+ * arguments, struct sock read with direct loads, the cheaper. raw_tp: every
+ * field through bpf_probe_read_kernel, the fallback for a kernel that
+ * refuses the first.
+ */
+enum proc_kind { PROC_BTF, PROC_RAW };
+
+struct proc_tp {
+	const char *name; /* the tracepoint */
+	char full[64];	  /* name + NETMON_TEST_PROC_TP_SUFFIX */
+};
+
+/* The tracepoints, in program order: send, receive. A test names missing
+ * ones (NETMON_TEST_PROC_TP_SUFFIX) to go through what an older kernel
+ * does, for real: libbpf finds no BTF for tp_btf, the kernel no raw one. */
+static void tracepoint_names(struct proc_tp tp[2])
+{
+	const char *suffix = getenv("NETMON_TEST_PROC_TP_SUFFIX");
+
+	tp[0].name = "sock_send_length";
+	tp[1].name = "sock_recv_length";
+	for (int i = 0; i < 2; i++)
+		snprintf(tp[i].full, sizeof(tp[i].full), "%s%s", tp[i].name, suffix ? suffix : "");
+}
+
+static void progs_of(struct proc_bpf *skel, enum proc_kind kind, struct bpf_program *p[2],
+		     struct bpf_link ***l)
+{
+	int btf = kind == PROC_BTF;
+
+	p[0] = btf ? skel->progs.netmon_send_btf : skel->progs.netmon_send_raw;
+	p[1] = btf ? skel->progs.netmon_recv_btf : skel->progs.netmon_recv_raw;
+	l[0] = btf ? &skel->links.netmon_send_btf : &skel->links.netmon_send_raw;
+	l[1] = btf ? &skel->links.netmon_recv_btf : &skel->links.netmon_recv_raw;
+}
+
+/* Open the object with one program set enabled, load it, attach it. */
+static struct proc_bpf *proc_open_attach(enum proc_kind kind, int *err)
+{
+	struct bpf_program *p[2], *other[2];
+	struct bpf_link **l[2], **ol[2];
+	struct proc_tp tp[2];
+	struct proc_bpf *skel;
+
+	tracepoint_names(tp);
+	skel = proc_bpf__open();
+	if (!skel) {
+		*err = -errno;
+		return NULL;
+	}
+	progs_of(skel, kind, p, l);
+	progs_of(skel, kind == PROC_BTF ? PROC_RAW : PROC_BTF, other, ol);
+	*err = 0;
+	for (int i = 0; i < 2 && !*err; i++) {
+		bpf_program__set_autoload(other[i], 0);
+		/* tp_btf: the BTF id of the tracepoint is looked up here. */
+		if (kind == PROC_BTF)
+			*err = bpf_program__set_attach_target(p[i], 0, tp[i].full);
+	}
+	if (!*err)
+		*err = proc_bpf__load(skel);
+	for (int i = 0; i < 2 && !*err; i++) {
+		*l[i] = kind == PROC_BTF ? bpf_program__attach_trace(p[i])
+					 : bpf_program__attach_raw_tracepoint(p[i], tp[i].full);
+		if (!*l[i])
+			*err = -errno;
+	}
+	if (*err) {
+		proc_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/*
+ * NETMON_PROC_PROGS=raw skips the tp_btf set (tests and benchmarks run the
+ * fallback with it); =btf forbids the fallback.
+ */
 int proc_start(struct proc_bpf **out)
 {
-	struct proc_bpf *skel;
-	int err;
+	const char *only = getenv("NETMON_PROC_PROGS");
+	struct proc_bpf *skel = NULL;
+	int err = 0;
 
 	*out = NULL;
-	skel = proc_bpf__open_and_load();
-	if (!skel) {
-		err = -errno;
-		pr_warn("per-process accounting is off: loading its programs failed (%s)",
-			strerror(-err));
-		return err;
+	if (only && !*only)
+		only = NULL;
+	if (only && strcmp(only, "raw") && strcmp(only, "btf")) {
+		pr_warn("per-process accounting is off: NETMON_PROC_PROGS must be raw or btf, "
+			"not '%s'",
+			only);
+		return -EINVAL;
 	}
-	err = proc_bpf__attach(skel);
-	if (err) {
-		pr_warn("per-process accounting is off: the sock_send_length/sock_recv_length "
-			"tracepoints cannot be attached (%s; they exist since Linux 6.3)",
+	if (!only || !strcmp(only, "btf"))
+		skel = proc_open_attach(PROC_BTF, &err);
+	if (!skel && !only)
+		pr_info("per-process accounting: the typed (tp_btf) programs were refused (%s), "
+			"falling back to raw tracepoint programs (slower)",
 			strerror(-err));
-		proc_bpf__destroy(skel);
+	if (!skel && (!only || !strcmp(only, "raw")))
+		skel = proc_open_attach(PROC_RAW, &err);
+	if (!skel) {
+		pr_warn("per-process accounting is off: the kernel lacks the "
+			"sock_send_length/sock_recv_length tracepoints (Linux 6.3+) or refused "
+			"the programs on them (%s); flows are recorded as usual",
+			strerror(-err));
 		return err;
 	}
 	*out = skel;
@@ -44,7 +134,7 @@ void proc_stop(struct proc_bpf *skel)
 
 void proc_snapshot_maps(struct proc_bpf *skel, struct snapshot_maps *maps)
 {
-	maps->proc_gens = bpf_map__fd(skel->maps.proc_gens);
+	maps->proc_on = 1;
 	maps->procs[0] = bpf_map__fd(skel->maps.procs_0);
 	maps->procs[1] = bpf_map__fd(skel->maps.procs_1);
 	maps->infos[0] = bpf_map__fd(skel->maps.infos_0);

@@ -249,7 +249,7 @@ static int flip(struct snapshotter *s, __u32 *old)
 	__atomic_store_n(s->maps.active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
 	/* The per-process programs follow the same generation: one grace period
 	 * below covers them too (raw tracepoints also run under RCU). */
-	if (s->maps.proc_gens >= 0)
+	if (s->maps.proc_on)
 		__atomic_store_n(s->maps.proc_active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
 	if (bpf_map_update_elem(s->maps.flow_gens, &cur, &fd, BPF_ANY)) {
 		int err = -errno;
@@ -284,7 +284,7 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap)
 			((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus, consume_totals);
 	if (err)
 		return err;
-	if (s->maps.proc_gens >= 0) {
+	if (s->maps.proc_on) {
 		err = drain_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
 				sizeof(struct proc_counters), consume_procs);
 		if (!err)

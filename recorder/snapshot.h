@@ -60,8 +60,8 @@ struct snapshot_maps {
 	int flows[NETMON_GENERATIONS];    /* HASH flow_key -> flow_counters */
 	int totals[NETMON_GENERATIONS];   /* PERCPU_HASH total_key -> total_counters */
 	volatile __u32 *active_gen;       /* the programs' .bss variable (mmapped) */
-	/* Per-process maps (proc.bpf.c): proc_gens < 0 when that is off. */
-	int proc_gens;
+	/* Per-process maps (proc.bpf.c): proc_on 0 when that is off. */
+	int proc_on;
 	int procs[NETMON_GENERATIONS];    /* HASH proc_key -> proc_counters */
 	int infos[NETMON_GENERATIONS];    /* HASH tgid -> proc_info */
 	volatile __u32 *proc_active_gen;

@@ -10,7 +10,7 @@ clang llvm make gcc pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev
 libsqlite3-dev sqlite3 libpcap-dev libinih-dev libcap-ng-dev
 help2man groff-base man-db bsdextrautils systemd
-libcmocka-dev bats
+libcmocka-dev bats liburing-dev
 iproute2 iputils-ping ethtool tshark
 "
 

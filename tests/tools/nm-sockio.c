@@ -26,81 +26,17 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "nm_tool.h"
 
 #define CHUNK 1000
 
+const char *lp_prog = "nm-sockio";
 static char buf[CHUNK];
-
-static void die(const char *what)
-{
-	fprintf(stderr, "nm-sockio: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: nm-sockio [-t SECS] tcp|udp 4|6 SEND RECV BYTES\n");
 	exit(64);
-}
-
-static socklen_t loopback(int family, struct sockaddr_storage *ss, int port)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*a);
-	}
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	a6->sin6_family = AF_INET6;
-	a6->sin6_port = htons(port);
-	a6->sin6_addr = in6addr_loopback;
-	return sizeof(*a6);
-}
-
-static int port_of(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len))
-		die("getsockname");
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-/* A connected pair: tx sends to rx. Both connected (UDP too) so that every
- * send path, write included, works on tx. */
-static void make_pair(int tcp, int family, int *tx, int *rx)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = loopback(family, &ss, 0);
-	int type = tcp ? SOCK_STREAM : SOCK_DGRAM, l;
-
-	l = socket(family, type, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&ss, len))
-		die("bind");
-	loopback(family, &ss, port_of(l));
-	*tx = socket(family, type, 0);
-	if (tcp && listen(l, 1))
-		die("listen");
-	if (connect(*tx, (struct sockaddr *)&ss, len))
-		die("connect");
-	if (tcp) {
-		*rx = accept(l, NULL, NULL);
-		if (*rx < 0)
-			die("accept");
-		close(l);
-		return;
-	}
-	*rx = l;
-	loopback(family, &ss, port_of(*tx));
-	if (connect(*rx, (struct sockaddr *)&ss, len))
-		die("connect back");
 }
 
 /* Send n bytes with one call of the chosen path; returns what was sent. */
@@ -132,7 +68,7 @@ static ssize_t send_once(const char *how, int fd, size_t n, int src_fd)
 		ssize_t r;
 
 		if (pipe(p) || write(p[1], buf, n) != (ssize_t)n)
-			die("pipe");
+			lp_die("pipe");
 		r = splice(p[0], NULL, fd, NULL, n, 0);
 		close(p[0]);
 		close(p[1]);
@@ -166,10 +102,10 @@ static ssize_t recv_once(const char *how, int fd, size_t n)
 		ssize_t r;
 
 		if (pipe(p))
-			die("pipe");
+			lp_die("pipe");
 		r = splice(fd, NULL, p[1], NULL, n, 0);
 		if (r > 0 && read(p[0], buf, (size_t)r) != r)
-			die("pipe read");
+			lp_die("pipe read");
 		close(p[0]);
 		close(p[1]);
 		return r;
@@ -185,54 +121,38 @@ static int source_file(void)
 	int fd = mkstemp(path);
 
 	if (fd < 0 || write(fd, buf, CHUNK) != CHUNK)
-		die("source file");
+		lp_die("source file");
 	unlink(path);
 	return fd;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned long secs = 10, total;
-	int tcp, family, tx, rx, src, a = 1;
+	int tcp, family, tx, rx, src, a = lp_args(argc, argv, 5, usage);
+	unsigned long total = lp_number(argv[a + 4], 0, 100000000, usage);
 	size_t sent = 0, got = 0;
-	char *end;
 
-	if (argc > 2 && !strcmp(argv[1], "-t")) {
-		secs = strtoul(argv[2], &end, 10);
-		if (*end || !secs || secs > 600)
-			usage();
-		a = 3;
-	}
-	if (argc - a != 5)
-		usage();
-	tcp = !strcmp(argv[a], "tcp");
-	if (!tcp && strcmp(argv[a], "udp"))
-		usage();
-	family = !strcmp(argv[a + 1], "4") ? AF_INET : !strcmp(argv[a + 1], "6") ? AF_INET6 : 0;
-	total = strtoul(argv[a + 4], &end, 10);
-	if (!family || *end || !*argv[a + 4] || total > 100000000)
-		usage();
-	alarm((unsigned int)secs); /* the hard deadline: SIGALRM ends us */
+	lp_proto_family(argv[a], argv[a + 1], &tcp, &family, usage);
 	memset(buf, 'x', sizeof(buf));
 	src = source_file();
-	make_pair(tcp, family, &tx, &rx);
+	lp_make_pair(tcp, family, &tx, &rx);
 	while (sent < total) {
 		size_t n = total - sent < CHUNK ? total - sent : CHUNK;
 		ssize_t r = send_once(argv[a + 2], tx, n, src);
 
 		if (r <= 0)
-			die(argv[a + 2]);
+			lp_die(argv[a + 2]);
 		sent += (size_t)r;
 		/* Drain as we go, so that UDP buffers never overflow. */
 		while (got < sent) {
 			ssize_t g = recv_once(argv[a + 3], rx, CHUNK);
 
 			if (g <= 0)
-				die(argv[a + 3]);
+				lp_die(argv[a + 3]);
 			got += (size_t)g;
 		}
 	}
-	printf("pid=%d send_port=%d recv_port=%d bytes=%zu\n", getpid(), port_of(tx), port_of(rx),
-	       got);
+	printf("pid=%d send_port=%d recv_port=%d bytes=%zu\n", getpid(), lp_port_of(tx),
+	       lp_port_of(rx), got);
 	return got == total ? 0 : 1;
 }
