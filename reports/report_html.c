@@ -18,6 +18,9 @@
 #include "report_window.h"
 #include "svg_chart.h"
 
+/* Append a string literal. */
+#define ADD(b, lit) fmt_buf_add((b), (lit), sizeof(lit) - 1)
+
 static const char style[] =
 	"body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222}"
 	"h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px}"
@@ -62,10 +65,10 @@ static int head(struct fmt_buf *b, const struct report_opts *o)
 	if (!err)
 		err = fmt_html_text(b, since, strlen(since));
 	if (!err)
-		err = fmt_buf_add(b, " to ", 4);
+		err = ADD(b, " to ");
 	if (!err)
 		err = fmt_html_text(b, until, strlen(until));
-	return err ? err : fmt_buf_add(b, "</p>\n", 5);
+	return err ? err : ADD(b, "</p>\n");
 }
 
 /* The cell of row i, column c, as visible text (a bucket start as a time). */
@@ -89,35 +92,34 @@ static int cell(struct fmt_buf *b, const struct report_rows *r, size_t i, int c,
 static int table(struct fmt_buf *b, const struct report_rows *r)
 {
 	struct fmt_buf s = {0};
-	int right, err = fmt_buf_add(b, "<table>\n<thead><tr>", 19);
+	int right, err = ADD(b, "<table>\n<thead><tr>");
 
 	for (int c = 0; c < r->ncols && !err; c++) {
-		err = fmt_buf_add(b, "<th>", 4);
+		err = ADD(b, "<th>");
 		if (!err)
 			err = fmt_html_text(b, r->names[c], strlen(r->names[c]));
 		if (!err)
-			err = fmt_buf_add(b, "</th>", 5);
+			err = ADD(b, "</th>");
 	}
 	if (!err)
-		err = fmt_buf_add(b, "</tr></thead>\n<tbody>\n", 22);
+		err = ADD(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < r->n && !err; i++) {
-		err = fmt_buf_add(b, "<tr>", 4);
+		err = ADD(b, "<tr>");
 		for (int c = 0; c < r->ncols && !err; c++) {
 			s.len = 0;
 			err = cell(&s, r, i, c, &right);
 			if (!err)
-				err = fmt_buf_add(b, right ? "<td class=\"num\">" : "<td>",
-						  right ? 16 : 4);
+				err = right ? ADD(b, "<td class=\"num\">") : ADD(b, "<td>");
 			if (!err)
 				err = fmt_html_refs(b, s.s, s.len);
 			if (!err)
-				err = fmt_buf_add(b, "</td>", 5);
+				err = ADD(b, "</td>");
 		}
 		if (!err)
-			err = fmt_buf_add(b, "</tr>\n", 6);
+			err = ADD(b, "</tr>\n");
 	}
 	fmt_buf_free(&s);
-	return err ? err : fmt_buf_add(b, "</tbody>\n</table>\n", 18);
+	return err ? err : ADD(b, "</tbody>\n</table>\n");
 }
 
 /* Columns that name a row: from first up to the first count of packets or bytes. */
@@ -138,11 +140,11 @@ static int label_end(const struct report_rows *r, int first)
 /* Row i's label: the cells of columns [first, end) joined by blanks. */
 static int row_label(struct fmt_buf *b, const struct report_rows *r, size_t i, int first, int end)
 {
-	int right, err = fmt_buf_add(b, "", 0);
+	int right, err = ADD(b, "");
 
 	for (int c = first; c < end && !err; c++) {
 		if (c > first)
-			err = fmt_buf_add(b, " ", 1);
+			err = ADD(b, " ");
 		if (!err)
 			err = cell(b, r, i, c, &right);
 	}
@@ -168,7 +170,7 @@ static int hbars(struct fmt_buf *b, const char *id, const struct report_rows *r,
 		if (!err)
 			err = fmt_cell(&shown[i], r->names[col], v, &right);
 		if (!err && percent)
-			err = fmt_buf_add(&shown[i], " %", 2);
+			err = ADD(&shown[i], " %");
 		bars[i].label = labels[i].s;
 		bars[i].label_len = labels[i].len;
 		bars[i].shown = shown[i].s;
@@ -207,14 +209,12 @@ static int trend_charts(struct fmt_buf *b, const struct report_rows *r)
 	int in = report_rows_col(r, "in_bytes"), out = report_rows_col(r, "out_bytes");
 	int send = label_end(r, 1), series = 0, err = 0;
 	struct svg_bucket *k = calloc(r->n ? r->n : 1, sizeof(*k));
-	struct fmt_buf label = { 0 }, next = {0};
+	struct fmt_buf label = {0}, next = {0};
 	long long max = trend_max(r, in, out);
 	char id[32];
 
-	err = k ? fmt_buf_add(b,
-			      "<p class=\"legend\"><span class=\"in\"></span>in (received)"
-			      "<span class=\"out\"></span>out (sent)</p>\n",
-			      99)
+	err = k ? ADD(b, "<p class=\"legend\"><span class=\"in\"></span>in (received)"
+			 "<span class=\"out\"></span>out (sent)</p>\n")
 		: -ENOMEM;
 	for (size_t i = 0, first = 0; i < r->n && !err; first = i) {
 		label.len = 0;
@@ -275,11 +275,11 @@ static int section(struct fmt_buf *b, sqlite3 *db, const struct report_section *
 	if (!err && !r.n) {
 		const char *say = sec->says_empty ? empty_text : sec->none ? sec->none : "None.";
 
-		err = fmt_buf_add(b, "<p class=\"empty\">", 17);
+		err = ADD(b, "<p class=\"empty\">");
 		if (!err)
 			err = fmt_html_text(b, say, strlen(say));
 		if (!err)
-			err = fmt_buf_add(b, "</p>\n", 5);
+			err = ADD(b, "</p>\n");
 	} else if (!err) {
 		col = report_rows_col(&r, "total_bytes");
 		if (col < 0)
@@ -291,14 +291,14 @@ static int section(struct fmt_buf *b, sqlite3 *db, const struct report_section *
 		else if (sec->chart == CHART_RANK && col >= 0)
 			err = hbars(b, id, &r, col, 0);
 		if (!err && sec->chart == CHART_TREND)
-			err = fmt_buf_add(b, "<details><summary>Rows</summary>\n", 34);
+			err = ADD(b, "<details><summary>Rows</summary>\n");
 		if (!err)
 			err = table(b, &r);
 		if (!err && sec->chart == CHART_TREND)
-			err = fmt_buf_add(b, "</details>\n", 11);
+			err = ADD(b, "</details>\n");
 	}
 	if (!err)
-		err = fmt_buf_add(b, "</section>\n", 11);
+		err = ADD(b, "</section>\n");
 	report_rows_free(&r);
 	return err;
 }
@@ -313,7 +313,7 @@ int report_html_run(sqlite3 *db, const struct report_opts *o, FILE *fp, const ch
 	for (int i = 0; i < n && !err; i++)
 		err = section(&b, db, &sections[i], o, empty_text);
 	if (!err)
-		err = fmt_buf_add(&b, "</body>\n</html>\n", 16);
+		err = ADD(&b, "</body>\n</html>\n");
 	if (!err) {
 		fwrite(b.s, 1, b.len, fp);
 		if (fflush(fp) || ferror(fp)) {

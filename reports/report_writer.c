@@ -336,6 +336,8 @@ static void table_line(struct fmt_writer *w, char **cells, const size_t *widths)
 		int last = c == w->ncols - 1;
 
 		/* No trailing blanks: a left-aligned last column is not padded. */
+		if (last && !w->right[c] && !*s)
+			break;
 		fprintf(w->fp, "%s%*s%s%*s", c ? "  " : "", w->right[c] ? pad : 0, "", s,
 			w->right[c] || last ? 0 : pad, "");
 	}

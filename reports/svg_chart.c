@@ -4,6 +4,9 @@
 #include <time.h>
 #include "svg_chart.h"
 
+/* Append a string literal. */
+#define ADD(b, lit) fmt_buf_add((b), (lit), sizeof(lit) - 1)
+
 /* The trend's frame: plot area inside margins for the axis labels. */
 #define T_WIDTH 760
 #define T_HEIGHT 210
@@ -36,7 +39,7 @@ static int text(struct fmt_buf *b, double x, double y, const char *anchor, const
 
 	if (!err)
 		err = fmt_html_refs(b, s, n);
-	return err ? err : fmt_buf_add(b, "</text>", 7);
+	return err ? err : ADD(b, "</text>");
 }
 
 static int iec_text(struct fmt_buf *b, double x, double y, const char *anchor, long long v)
@@ -61,7 +64,7 @@ static int rect(struct fmt_buf *b, const char *cls, double x, double y, double w
 
 	if (!err)
 		err = fmt_html_refs(b, tip, strlen(tip));
-	return err ? err : fmt_buf_add(b, "</title></rect>", 15);
+	return err ? err : ADD(b, "</title></rect>");
 }
 
 /* "2024-01-01 10:00: in 1.0 KiB, out 20 B" */
@@ -76,7 +79,7 @@ static int bucket_tip(struct fmt_buf *tip, const struct svg_bucket *k)
 	if (!err)
 		err = fmt_iec(tip, k->in);
 	if (!err)
-		err = fmt_buf_add(tip, ", out ", 6);
+		err = ADD(tip, ", out ");
 	return err ? err : fmt_iec(tip, k->out);
 }
 
@@ -141,7 +144,7 @@ int svg_trend(struct fmt_buf *b, const char *id, const char *label, const struct
 			err = rect(b, "out", x, base - hin - hout, w, hout, tip.s);
 	}
 	fmt_buf_free(&tip);
-	return err ? err : fmt_buf_add(b, "</svg>\n", 7);
+	return err ? err : ADD(b, "</svg>\n");
 }
 
 /* label cut to H_LABEL_MAX code points, with an ellipsis when cut. */
@@ -185,5 +188,5 @@ int svg_hbars(struct fmt_buf *b, const char *id, const struct svg_hbar *bars, si
 				   strlen(bars[i].shown));
 	}
 	fmt_buf_free(&label);
-	return err ? err : fmt_buf_add(b, "</svg>\n", 7);
+	return err ? err : ADD(b, "</svg>\n");
 }

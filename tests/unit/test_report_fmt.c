@@ -147,7 +147,9 @@ static void test_format_names(void **state)
 	assert_int_equal(f, FMT_JSON);
 	assert_int_equal(fmt_format_parse("JSON", &f), -EINVAL);
 	assert_int_equal(fmt_format_parse("", &f), -EINVAL);
-	assert_int_equal(fmt_format_parse("html", &f), -EINVAL);
+	assert_int_equal(fmt_format_parse("html", &f), 0);
+	assert_int_equal(f, FMT_HTML);
+	assert_int_equal(fmt_format_parse("xml", &f), -EINVAL);
 }
 
 #define INT(v)                                                                                     \
