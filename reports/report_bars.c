@@ -101,20 +101,6 @@ static int shown_columns(const struct report_rows *r, enum report_chart chart, i
 	return n;
 }
 
-/* The largest in + out of a trend's rows: the scale of its bars. */
-static long long trend_max(const struct report_rows *r)
-{
-	int in = report_rows_col(r, "in_bytes"), out = report_rows_col(r, "out_bytes");
-	long long max = 0;
-
-	for (size_t i = 0; i < r->n; i++) {
-		long long t = report_rows_int(r, i, in) + report_rows_int(r, i, out);
-
-		max = t > max ? t : max;
-	}
-	return max;
-}
-
 /* Row i as the table shows it: shown columns, then the bar. */
 static int write_row(const struct report_rows *r, size_t i, const int *cols, int n,
 		     enum report_chart chart, long long max, int unicode, struct fmt_writer *w)
@@ -175,7 +161,9 @@ int report_bars_section(sqlite3 *db, const struct report_section *sec, const str
 	names[n] = sec->chart == CHART_SHARE ? "share"
 		   : unicode		     ? FULL " in  " LIGHT " out"
 					     : "# in  = out";
-	max = sec->chart == CHART_TREND ? trend_max(&r) : 100;
+	max = sec->chart == CHART_TREND ? report_rows_max_sum(&r, report_rows_col(&r, "in_bytes"),
+							      report_rows_col(&r, "out_bytes"))
+					  : 100;
 	err = fmt_section_begin(w, sec->key, report_section_title(sec, o), n + 1, names);
 	for (size_t i = 0; i < r.n && !err; i++)
 		err = write_row(&r, i, cols, n, sec->chart, max, unicode, w);

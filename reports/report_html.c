@@ -187,19 +187,6 @@ static int hbars(struct fmt_buf *b, const char *id, const struct report_rows *r,
 	return err;
 }
 
-/* The largest in + out of any bucket: one scale for every series' chart. */
-static long long trend_max(const struct report_rows *r, int in, int out)
-{
-	long long max = 0;
-
-	for (size_t i = 0; i < r->n; i++) {
-		long long t = report_rows_int(r, i, in) + report_rows_int(r, i, out);
-
-		max = t > max ? t : max;
-	}
-	return max;
-}
-
 /*
  * One chart per series (the rows come series by series, oldest bucket
  * first): ids chart-trend, or chart-trend-1, -2 ... with --by.
@@ -210,7 +197,7 @@ static int trend_charts(struct fmt_buf *b, const struct report_rows *r)
 	int send = label_end(r, 1), series = 0, err = 0;
 	struct svg_bucket *k = calloc(r->n ? r->n : 1, sizeof(*k));
 	struct fmt_buf label = {0}, next = {0};
-	long long max = trend_max(r, in, out);
+	long long max = report_rows_max_sum(r, in, out); /* one scale for all series */
 	char id[32];
 
 	err = k ? ADD(b, "<p class=\"legend\"><span class=\"in\"></span>in (received)"

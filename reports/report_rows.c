@@ -111,3 +111,15 @@ long long report_rows_int(const struct report_rows *r, size_t i, int c)
 
 	return v->type == FMT_INT ? v->i : v->type == FMT_REAL ? (long long)v->r : 0;
 }
+
+long long report_rows_max_sum(const struct report_rows *r, int a, int b)
+{
+	long long max = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		long long t = report_rows_int(r, i, a) + report_rows_int(r, i, b);
+
+		max = t > max ? t : max;
+	}
+	return max;
+}

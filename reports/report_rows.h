@@ -32,4 +32,7 @@ const struct fmt_value *report_rows_at(const struct report_rows *r, size_t i, in
 /* Row i, column c as an integer (0 for NULL, text or c == -1). */
 long long report_rows_int(const struct report_rows *r, size_t i, int c);
 
+/* The largest sum of columns a and b over the rows (0 for none): a chart's scale. */
+long long report_rows_max_sum(const struct report_rows *r, int a, int b);
+
 #endif

@@ -53,6 +53,15 @@ static int iec_text(struct fmt_buf *b, double x, double y, const char *anchor, l
 	return err;
 }
 
+/* The opening tag of a chart of class cls ("chart cls") and size w x h. */
+static int svg_open(struct fmt_buf *b, const char *cls, const char *id, int w, int h)
+{
+	return fmt_buf_addf(b,
+			    "<svg class=\"chart %s\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+			    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+			    cls, id, w, h, w, h);
+}
+
 /* One bar: a rect with its tooltip. */
 static int rect(struct fmt_buf *b, const char *cls, double x, double y, double w, double h,
 		const char *tip)
@@ -124,11 +133,7 @@ int svg_trend(struct fmt_buf *b, const char *id, const char *label, const struct
 		max = k[i].in + k[i].out > max ? k[i].in + k[i].out : max;
 	if (max <= 0)
 		max = 1;
-	err = fmt_buf_addf(
-		b,
-		"<svg class=\"chart trend\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
-		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
-		id, T_WIDTH, T_HEIGHT, T_WIDTH, T_HEIGHT);
+	err = svg_open(b, "trend", id, T_WIDTH, T_HEIGHT);
 	if (!err && n)
 		err = trend_axes(b, label, k, n, max);
 	for (size_t i = 0; i < n && !err; i++) {
@@ -168,11 +173,7 @@ int svg_hbars(struct fmt_buf *b, const char *id, const struct svg_hbar *bars, si
 
 	if (max <= 0)
 		max = 1;
-	err = fmt_buf_addf(
-		b,
-		"<svg class=\"chart bars\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
-		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
-		id, width, height, width, height);
+	err = svg_open(b, "bars", id, width, height);
 	for (size_t i = 0; i < n && !err; i++) {
 		double y = 2 + (double)i * H_ROW, w = bars[i].value / max * H_BAR;
 

@@ -5,34 +5,12 @@
 # by hand with sqlite3.
 
 bats_require_minimum_version 1.5.0
+load report_lib
 
 setup_file() {
-	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-	case ${O:-build} in
-	/*) REPORT=${O}/netmon-report ;;
-	*) REPORT=$REPO/${O:-build}/netmon-report ;;
-	esac
-	DB=$BATS_FILE_TMPDIR/netmon.db
-	{
-		n=0
-		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
-			cat "$f"
-			n=$((n + 1))
-		done
-		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
-		cat "$REPO/tests/fixtures/report_basic.sql"
-	} | sqlite3 -bail "$DB"
-	export REPO REPORT DB TZ=UTC
+	report_setup_file
 }
 
-is_output() {
-	local want
-	want=$(cat)
-	if [ "$output" != "$want" ]; then
-		diff -u <(printf '%s\n' "$want") <(printf '%s\n' "$output") >&2
-		return 1
-	fi
-}
 
 ESC=$'\e'
 
