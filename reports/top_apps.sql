@@ -16,7 +16,7 @@ WITH window_flows AS MATERIALIZED (
 	  AND ts_start < coalesce(:until, 9223372036854775807)
 	  AND server_port <> 0
 ),
-per_port AS (
+per_port AS MATERIALIZED (
 	SELECT coalesce(app, port) AS app, port, sum(bytes) AS bytes
 	FROM window_flows
 	GROUP BY port
