@@ -12,54 +12,71 @@
 #include "embed.h"
 #include "log.h"
 #include "report.h"
+#include "report_bars.h"
+#include "report_html.h"
+#include "report_trend.h"
 #include "report_window.h"
 
-struct report_section {
-	const char *query; /* file name under reports/ */
-	const char *key;   /* JSON member name when a report has several sections */
-	const char *title; /* table heading, or NULL */
-	int says_empty;	   /* table: say what was recorded when it has no rows */
-};
-
 static const struct report_section summary_sections[] = {
-	{"summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1},
-	{"summary_interfaces.sql", "interfaces", "Traffic by interface", 0},
+	{"summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1,
+	 CHART_NONE, NULL},
+	{"summary_interfaces.sql", "interfaces", "Traffic by interface", 0, CHART_NONE, NULL},
 	/* No rows when every packet was accounted for: shown only if not. */
 	{"summary_collector.sql", "collector",
-	 "Collector health: packets left out of flows (table_full) or of all totals", 0},
+	 "Collector health: packets left out of flows (table_full) or of all totals", 0,
+	 CHART_NONE, "Every IP packet was recorded in its flow; no malformed or non-IP frames."},
+	{"top_hosts.sql", "hosts", "Top hosts by bytes sent and received", 0, CHART_RANK, NULL},
+	{"top_apps.sql", "apps", "Top applications by bytes (server port)", 0, CHART_RANK, NULL},
+	{"top_ports.sql", "ports", "Top server ports by bytes", 0, CHART_RANK, NULL},
 	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
-	{"top_processes.sql", "processes", "Top processes by bytes through their sockets", 0},
+	{"top_processes.sql", "processes", "Top processes by bytes through their sockets", 0,
+	 CHART_RANK, "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)."},
+	{"top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL},
+	/* The query and title follow the bucket: report_trend.c. */
+	{"trend.sql", "trend", NULL, 0, CHART_TREND, NULL},
 };
 
 static const struct report_section top_hosts_sections[] = {
-	{"top_hosts.sql", "hosts", NULL, 1},
+	{"top_hosts.sql", "hosts", NULL, 1, CHART_RANK, NULL},
 };
 
 static const struct report_section top_flows_sections[] = {
-	{"top_flows.sql", "flows", NULL, 1},
+	{"top_flows.sql", "flows", NULL, 1, CHART_RANK, NULL},
 };
 
 static const struct report_section top_ports_sections[] = {
-	{"top_ports.sql", "ports", NULL, 1},
+	{"top_ports.sql", "ports", NULL, 1, CHART_RANK, NULL},
 };
 
 static const struct report_section top_processes_sections[] = {
-	{"top_processes.sql", "processes", NULL, 1},
+	{"top_processes.sql", "processes", NULL, 1, CHART_RANK, NULL},
 };
 
 static const struct report_section top_interfaces_sections[] = {
-	{"top_interfaces.sql", "interfaces", NULL, 1},
+	{"top_interfaces.sql", "interfaces", NULL, 1, CHART_RANK, NULL},
 };
 
 static const struct report_section top_protocols_sections[] = {
-	{"top_protocols.sql", "protocols", NULL, 1},
+	{"top_protocols.sql", "protocols", NULL, 1, CHART_SHARE, NULL},
 };
+
+static const struct report_section top_apps_sections[] = {
+	{"top_apps.sql", "apps", NULL, 1, CHART_RANK, NULL},
+};
+
+static const struct report_section trend_sections[] = {
+	{"trend.sql", "trend", NULL, 1, CHART_TREND, NULL},
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const struct {
 	const struct report_section *sections;
 	int n;
 } reports[] = {
-	[REPORT_SUMMARY] = {summary_sections, 4},
+	[REPORT_SUMMARY] = {summary_sections, N(summary_sections)},
+	[REPORT_TOP_APPS] = {top_apps_sections, 1},
+	[REPORT_TREND] = {trend_sections, 1},
 	[REPORT_TOP_HOSTS] = {top_hosts_sections, 1},
 	[REPORT_TOP_FLOWS] = {top_flows_sections, 1},
 	[REPORT_TOP_PORTS] = {top_ports_sections, 1},
@@ -67,6 +84,12 @@ static const struct {
 	[REPORT_TOP_INTERFACES] = {top_interfaces_sections, 1},
 	[REPORT_TOP_PROTOCOLS] = {top_protocols_sections, 1},
 };
+
+const struct report_section *report_sections(enum report_command command, int *n)
+{
+	*n = reports[command].n;
+	return reports[command].sections;
+}
 
 int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
 {
@@ -97,7 +120,7 @@ int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
 	return 0;
 }
 
-static int bind_params(sqlite3_stmt *st, const char *name, const struct report_opts *o)
+int report_bind(sqlite3_stmt *st, const char *name, const struct report_opts *o)
 {
 	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
 		const char *p = sqlite3_bind_parameter_name(st, i);
@@ -111,7 +134,8 @@ static int bind_params(sqlite3_stmt *st, const char *name, const struct report_o
 			continue;
 		}
 		if (p && !strcmp(p, ":pid")) {
-			if (o->pid >= 0 ? sqlite3_bind_int64(st, i, o->pid) : sqlite3_bind_null(st, i))
+			if (o->pid >= 0 ? sqlite3_bind_int64(st, i, o->pid)
+					: sqlite3_bind_null(st, i))
 				return -EIO;
 			continue;
 		}
@@ -121,10 +145,13 @@ static int bind_params(sqlite3_stmt *st, const char *name, const struct report_o
 			v = o->until;
 		else if (p && !strcmp(p, ":limit"))
 			v = o->limit;
+		else if (p && !strcmp(p, ":bucket"))
+			v = o->bucket ? o->bucket : REPORT_DEFAULT_BUCKET;
 		else {
-			pr_err("%s: unknown parameter %s (only :since, :until, :limit, :pid, :comm)",
-			       name,
-			       p ? p : "?");
+			pr_err("%s: unknown parameter %s (only :since, :until, :limit, :bucket, "
+			       ":pid, "
+			       ":comm)",
+			       name, p ? p : "?");
 			return -EINVAL;
 		}
 		if (sqlite3_bind_int64(st, i, v) != SQLITE_OK) {
@@ -136,7 +163,7 @@ static int bind_params(sqlite3_stmt *st, const char *name, const struct report_o
 	return 0;
 }
 
-static void column_value(sqlite3_stmt *st, int c, struct fmt_value *v)
+void report_column_value(sqlite3_stmt *st, int c, struct fmt_value *v)
 {
 	memset(v, 0, sizeof(*v));
 	switch (sqlite3_column_type(st, c)) {
@@ -178,7 +205,7 @@ static int step_rows(sqlite3_stmt *st, const char *name, struct fmt_writer *w, s
 	*rows = 0;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int c = 0; c < ncols; c++)
-			column_value(st, c, &v[c]);
+			report_column_value(st, c, &v[c]);
 		err = fmt_row(w, v);
 		++*rows;
 	}
@@ -199,14 +226,16 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 	char *sql;
 	int ncols, err;
 
-	err = report_prepare(db, sec->query, &st);
+	const char *query = report_section_query(sec, o);
+
+	err = report_prepare(db, query, &st);
 	if (err)
 		goto out;
-	err = bind_params(st, sec->query, o);
+	err = report_bind(st, query, o);
 	if (err)
 		goto out;
 	if (log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(st))) {
-		pr_debug("%s:\n%s", sec->query, sql);
+		pr_debug("%s:\n%s", query, sql);
 		sqlite3_free(sql);
 	}
 	ncols = sqlite3_column_count(st);
@@ -215,12 +244,12 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 	for (int c = 0; c < ncols && !err; c++)
 		names[c] = sqlite3_column_name(st, c);
 	if (!err)
-		err = fmt_section_begin(w, sec->key, sec->title, ncols, names);
+		err = fmt_section_begin(w, sec->key, report_section_title(sec, o), ncols, names);
 	if (!err)
-		err = step_rows(st, sec->query, w, &rows);
+		err = step_rows(st, query, w, &rows);
 	if (!err)
 		err = fmt_section_end(w, sec->says_empty ? empty_text : NULL);
-	pr_info("%s: %zu row%s", sec->query, rows, rows == 1 ? "" : "s");
+	pr_info("%s: %zu row%s", query, rows, rows == 1 ? "" : "s");
 out:
 	free(names);
 	sqlite3_finalize(st);
@@ -239,7 +268,7 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, si
 	long long n = 0;
 
 	if (!err)
-		err = bind_params(st, "recorded_span.sql", o);
+		err = report_bind(st, "recorded_span.sql", o);
 	if (!err && sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_int64(st, 0)) > 0) {
 		window_format_time(sqlite3_column_int64(st, 1), since, sizeof(since));
 		window_format_time(sqlite3_column_int64(st, 2), until, sizeof(until));
@@ -254,22 +283,30 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, si
 	return err;
 }
 
-int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
+int report_run(sqlite3 *db, const struct report_opts *opts, FILE *fp)
 {
-	const struct report_section *sections = reports[o->command].sections;
-	int n = reports[o->command].n, err;
+	const struct report_section *sections = reports[opts->command].sections;
+	int n = reports[opts->command].n, err;
 	char since[64], until[64], empty[256];
+	struct report_opts plan = *opts, *o = &plan;
 	struct fmt_writer *w;
 
 	window_format_time(o->since, since, sizeof(since));
 	window_format_time(o->until, until, sizeof(until));
 	pr_info("window: %s to %s", since, until);
 	err = empty_message(db, o, empty, sizeof(empty));
+	/* The trend's bucket: checked for trend, chosen for summary. */
+	if (!err)
+		err = report_trend_plan(db, o);
+	if (!err && o->format == FMT_HTML)
+		return report_html_run(db, o, fp, empty);
 	if (err)
 		return err;
 	err = fmt_writer_new(&w, o->format, fp, n);
 	for (int i = 0; i < n && !err; i++)
-		err = run_section(db, &sections[i], o, w, empty);
+		err = o->format == FMT_TABLE && sections[i].chart >= CHART_SHARE
+			      ? report_bars_section(db, &sections[i], o, w, fp, empty)
+			      : run_section(db, &sections[i], o, w, empty);
 	if (!err) {
 		err = fmt_document_end(w);
 		if (err)

@@ -12,6 +12,37 @@
 #include <stdio.h>
 #include "report_cli.h"
 
+#include "report_fmt.h"
+
+/* How a section is drawn beyond its table (report_bars.c, report_html.c). */
+enum report_chart {
+	CHART_NONE,
+	CHART_RANK,  /* html: a bar per row, of its total_bytes (or bytes) */
+	CHART_SHARE, /* table and html: a bar per row, of its bytes_pct */
+	CHART_TREND, /* table and html: bars over time; query chosen by --by */
+};
+
+struct report_section {
+	const char *query; /* file name under reports/ */
+	const char *key;   /* JSON member name when a report has several sections */
+	const char *title; /* table heading, or NULL */
+	int says_empty;	   /* table: say what was recorded when it has no rows */
+	enum report_chart chart;
+	const char *none; /* html: what no rows means, when says_empty is 0 */
+};
+
+/* The sections of a command, *n of them. */
+const struct report_section *report_sections(enum report_command command, int *n);
+
+/*
+ * Bind every parameter of st by name from o (:since, :until, :limit,
+ * :bucket, :pid, :comm); name is the query's file, for messages.
+ */
+int report_bind(sqlite3_stmt *st, const char *name, const struct report_opts *o);
+
+/* Column c of the current row of st, as a value (text points into st). */
+void report_column_value(sqlite3_stmt *st, int c, struct fmt_value *v);
+
 /*
  * Run o->command on db and write it to fp in o->format. Returns 0, -EIO when
  * a query or the output fails (logged), or -ENOMEM.

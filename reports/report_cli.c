@@ -27,6 +27,8 @@ enum {
 	OPT_DAY,
 	OPT_FORMAT,
 	OPT_VERSION,
+	OPT_BUCKET,
+	OPT_BY,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +44,8 @@ static const struct option long_opts[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"bucket", required_argument, NULL, OPT_BUCKET},
+	{"by", required_argument, NULL, OPT_BY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -56,14 +60,17 @@ static const struct {
 	{"top", "processes", REPORT_TOP_PROCESSES},
 	{"top", "interfaces", REPORT_TOP_INTERFACES},
 	{"top", "protocols", REPORT_TOP_PROTOCOLS},
+	{"top", "apps", REPORT_TOP_APPS},
+	{"trend", NULL, REPORT_TREND},
 };
 
-#define RANKINGS "hosts, flows, ports, interfaces, protocols"
-#define COMMAND_LIST "summary, top " RANKINGS
+#define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
+#define COMMAND_LIST "summary, trend, top " RANKINGS
 
 /* The window options as given; checked and parsed once all are seen. */
 struct window_args {
 	const char *since, *until, *last, *day;
+	const char *bucket, *by; /* trend only */
 };
 
 void report_cli_usage(FILE *fp)
@@ -80,13 +87,17 @@ void report_cli_usage(FILE *fp)
 		"  top hosts        addresses by bytes sent plus received\n"
 		"  top flows        flows (interface, direction, protocol, addresses, ports)\n"
 		"                   by bytes\n"
-		"  top ports        TCP and UDP destination ports by bytes, in and out, with\n"
-		"                   the number of distinct remote peers\n"
+		"  top ports        TCP and UDP server ports by bytes, in and out, with their\n"
+		"                   application and the number of distinct remote peers (a\n"
+		"                   flow counts for its named or lower port, not the client's)\n"
+		"  top apps         applications (named server ports, app_ports table) by bytes\n"
 		"  top processes    processes by bytes through their sockets: sent, received,\n"
 		"                   total and the average rate while they were seen\n"
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"
+		"  trend            bytes and packets in and out per time bucket, with a chart\n"
+		"                   [--bucket 5m|1h|1d] [--by interface|protocol|host]\n"
 		"\n"
 		"Options (before or after the command):\n"
 		"  --db PATH      database to read (default %s)\n"
@@ -98,7 +109,10 @@ void report_cli_usage(FILE *fp)
 		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
 		"  --pid N        top processes: only this process id\n"
 		"  --comm NAME    top processes: only processes of this name\n"
-		"  --format FMT   table, csv or json (default table)\n"
+		"  --format FMT   table, csv, json or html (default table)\n"
+		"  --bucket B     trend: 5m, 1h or 1d (a local calendar day; default 1h)\n"
+		"  --by WHAT      trend: one series per interface, protocol or host (the\n"
+		"                 --limit busiest; default: one series of all traffic)\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
 		"  -h, --help     show this help\n"
 		"  --version      show the version\n"
@@ -160,8 +174,8 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 		pr_err("top: say what to rank (" RANKINGS ")");
 	else if (n >= 2 && !strcmp(words[0], "top"))
 		pr_err("top: unknown ranking '%s' (" RANKINGS ")", words[1]);
-	else if (n >= 2 && !strcmp(words[0], "summary"))
-		pr_err("summary: unexpected argument '%s'", words[1]);
+	else if (n >= 2 && (!strcmp(words[0], "summary") || !strcmp(words[0], "trend")))
+		pr_err("%s: unexpected argument '%s'", words[0], words[1]);
 	else
 		pr_err("unknown command '%s' (" COMMAND_LIST ")", words[0]);
 	return -EINVAL;
@@ -213,10 +227,16 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	case OPT_DAY:
 		win->day = optarg;
 		return 0;
+	case OPT_BUCKET:
+		win->bucket = optarg;
+		return 0;
+	case OPT_BY:
+		win->by = optarg;
+		return 0;
 	case OPT_FORMAT:
 		if (!fmt_format_parse(optarg, &o->format))
 			return 0;
-		pr_err("--format: '%s' is not one of table, csv, json", optarg);
+		pr_err("--format: '%s' is not one of table, csv, json, html", optarg);
 		return -EINVAL;
 	case 'v':
 		o->verbose++;
@@ -312,6 +332,41 @@ static int parse_window(struct report_opts *o, const struct window_args *win, ti
 	return 0;
 }
 
+/* --bucket and --by: trend only, one of a few words each. */
+static int parse_trend_options(struct report_opts *o, const struct window_args *win)
+{
+	static const struct {
+		const char *word;
+		int64_t seconds;
+	} buckets[] = {{"5m", 300}, {"1h", 3600}, {"1d", 86400}};
+	static const char *const bys[] = {[REPORT_BY_INTERFACE] = "interface",
+					  [REPORT_BY_PROTOCOL] = "protocol",
+					  [REPORT_BY_HOST] = "host"};
+	const char *given = win->bucket ? "--bucket" : win->by ? "--by" : NULL;
+
+	if (given && o->command != REPORT_TREND) {
+		pr_err("%s is an option of trend only", given);
+		return -EINVAL;
+	}
+	for (size_t i = 0; win->bucket && i < sizeof(buckets) / sizeof(buckets[0]); i++)
+		if (!strcmp(win->bucket, buckets[i].word))
+			o->bucket = buckets[i].seconds;
+	if (win->bucket && o->bucket == 0) {
+		pr_err("--bucket: '%s' is not one of 5m, 1h, 1d", win->bucket);
+		return -EINVAL;
+	}
+	if (!o->bucket)
+		o->bucket = REPORT_DEFAULT_BUCKET;
+	for (size_t i = 1; win->by && i < sizeof(bys) / sizeof(bys[0]); i++)
+		if (!strcmp(win->by, bys[i]))
+			o->by = (enum report_by)i;
+	if (win->by && o->by == REPORT_BY_NONE) {
+		pr_err("--by: '%s' is not one of interface, protocol, host", win->by);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 {
 	struct window_args win = {0};
@@ -347,5 +402,7 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 		pr_err("unexpected argument '%s'", words[2]);
 		return -EINVAL;
 	}
+	if (parse_trend_options(o, &win))
+		return -EINVAL;
 	return parse_window(o, &win, now);
 }

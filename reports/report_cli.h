@@ -19,7 +19,14 @@ enum report_command {
 	REPORT_TOP_PROCESSES,
 	REPORT_TOP_INTERFACES,
 	REPORT_TOP_PROTOCOLS,
+	REPORT_TOP_APPS,
+	REPORT_TREND,
 };
+
+/* trend --by: what a series is (reports/trend_BY.sql), or one series of all. */
+enum report_by { REPORT_BY_NONE, REPORT_BY_INTERFACE, REPORT_BY_PROTOCOL, REPORT_BY_HOST };
+
+#define REPORT_DEFAULT_BUCKET 3600
 
 struct report_opts {
 	const char *db_path;
@@ -30,6 +37,8 @@ struct report_opts {
 	long long pid;        /* --pid: top processes of this pid only, or -1 */
 	const char *comm;     /* --comm: top processes of this name only, or NULL */
 	int64_t since, until; /* window [since, until) of ts_start */
+	int64_t bucket;	      /* trend --bucket: seconds; 86400 is a local calendar day */
+	enum report_by by;    /* trend --by */
 	int help, version;    /* print this and exit 0, before anything else */
 };
 

@@ -15,7 +15,7 @@
 int fmt_format_parse(const char *s, enum fmt_format *out)
 {
 	static const char *const names[] = {
-		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json"};
+		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json", [FMT_HTML] = "html"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i])) {
@@ -212,6 +212,45 @@ int fmt_json_string(struct fmt_buf *b, const char *s, size_t n)
 		i += len;
 	}
 	return err ? err : fmt_buf_add(b, "\"", 1);
+}
+
+int fmt_html_refs(struct fmt_buf *b, const char *s, size_t n)
+{
+	int err = fmt_buf_add(b, "", 0);
+
+	for (size_t i = 0; i < n && !err; i++) {
+		switch (s[i]) {
+		case '&':
+			err = fmt_buf_add(b, "&amp;", 5);
+			break;
+		case '<':
+			err = fmt_buf_add(b, "&lt;", 4);
+			break;
+		case '>':
+			err = fmt_buf_add(b, "&gt;", 4);
+			break;
+		case '"':
+			err = fmt_buf_add(b, "&quot;", 6);
+			break;
+		case '\'':
+			err = fmt_buf_add(b, "&#39;", 5);
+			break;
+		default:
+			err = fmt_buf_add(b, s + i, 1);
+		}
+	}
+	return err;
+}
+
+int fmt_html_text(struct fmt_buf *b, const char *s, size_t n)
+{
+	struct fmt_buf visible = {0};
+	int err = fmt_table_escape(&visible, s, n);
+
+	if (!err)
+		err = fmt_html_refs(b, visible.s, visible.len);
+	fmt_buf_free(&visible);
+	return err;
 }
 
 int fmt_iec(struct fmt_buf *b, long long bytes)

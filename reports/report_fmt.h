@@ -22,9 +22,10 @@ enum fmt_format {
 	FMT_TABLE, /* aligned columns for people, strings made inert */
 	FMT_CSV,   /* RFC 4180, exact values */
 	FMT_JSON,  /* RFC 8259, exact integers */
+	FMT_HTML,  /* one self-contained document (report_html.c), not a fmt_writer */
 };
 
-/* "table", "csv" or "json"; -EINVAL for anything else. */
+/* "table", "csv", "json" or "html"; -EINVAL for anything else. */
 int fmt_format_parse(const char *s, enum fmt_format *out);
 
 /* A growable string, always NUL-terminated once anything was added. */
@@ -52,6 +53,15 @@ int fmt_table_escape(struct fmt_buf *b, const char *s, size_t n);
 int fmt_csv_field(struct fmt_buf *b, const char *s, size_t n);
 int fmt_json_string(struct fmt_buf *b, const char *s, size_t n);
 
+/*
+ * fmt_html_text: s[0..n) as inert HTML text or attribute value: first made
+ * visible as fmt_table_escape does (so an escape sequence shows as \x1b),
+ * then &, <, >, " and ' as character references. fmt_html_refs: only the
+ * second step, for text that fmt_table_escape or fmt_cell already made.
+ */
+int fmt_html_text(struct fmt_buf *b, const char *s, size_t n);
+int fmt_html_refs(struct fmt_buf *b, const char *s, size_t n);
+
 /* Bytes in IEC units: "512 B", "1.0 KiB", "1.5 MiB" ... "8.0 EiB". */
 int fmt_iec(struct fmt_buf *b, long long bytes);
 
@@ -67,6 +77,13 @@ struct fmt_value {
 	const char *s; /* FMT_TEXT: n bytes, not necessarily NUL-terminated */
 	size_t n;
 };
+
+/*
+ * One value as a table shows it, by its column's name (see above): IEC units,
+ * protocol names, strings escaped with fmt_table_escape(). *right says
+ * whether it reads as a number (right-aligned).
+ */
+int fmt_cell(struct fmt_buf *b, const char *column, const struct fmt_value *v, int *right);
 
 struct fmt_writer;
 

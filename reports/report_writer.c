@@ -228,32 +228,43 @@ static int json_row(struct fmt_writer *w, const struct fmt_value *v)
 	return flush_line(w, err);
 }
 
-/* One table cell into w->line; *right says whether it reads as a number. */
-static int table_cell(struct fmt_writer *w, int c, const struct fmt_value *v, int *right)
+/* One table cell into b; *right says whether it reads as a number. */
+static int cell_of_kind(struct fmt_buf *b, enum col_kind kind, const struct fmt_value *v,
+			int *right)
 {
 	const char *name;
 
 	*right = v->type == FMT_INT || v->type == FMT_REAL;
 	if (v->type == FMT_TEXT)
-		return fmt_table_escape(&w->line, v->s, v->n);
+		return fmt_table_escape(b, v->s, v->n);
 	if (v->type == FMT_NULL)
-		return fmt_buf_add(&w->line, "", 0);
-	if (v->type == FMT_INT && w->kinds[c] == COL_BYTES)
-		return fmt_iec(&w->line, v->i);
-	if (v->type == FMT_INT && w->kinds[c] == COL_RATE) {
-		int err = fmt_iec(&w->line, v->i);
+		return fmt_buf_add(b, "", 0);
+	if (v->type == FMT_INT && kind == COL_BYTES)
+		return fmt_iec(b, v->i);
+	if (v->type == FMT_INT && kind == COL_RATE) {
+		int err = fmt_iec(b, v->i);
 
-		return err ? err : fmt_buf_addf(&w->line, "/s");
+		return err ? err : fmt_buf_addf(b, "/s");
 	}
 	/* A percentage always with one decimal, so that the column lines up. */
-	if (v->type == FMT_REAL && w->kinds[c] == COL_PERCENT && isfinite(v->r))
-		return fmt_buf_addf(&w->line, "%.1f", v->r);
-	if (v->type == FMT_INT && w->kinds[c] == COL_PROTOCOL) {
+	if (v->type == FMT_REAL && kind == COL_PERCENT && isfinite(v->r))
+		return fmt_buf_addf(b, "%.1f", v->r);
+	if (v->type == FMT_INT && kind == COL_PROTOCOL) {
 		name = fmt_proto_name(v->i);
 		*right = 0;
-		return name ? fmt_buf_add(&w->line, name, strlen(name)) : number(&w->line, v, 0);
+		return name ? fmt_buf_add(b, name, strlen(name)) : number(b, v, 0);
 	}
-	return number(&w->line, v, 0);
+	return number(b, v, 0);
+}
+
+int fmt_cell(struct fmt_buf *b, const char *column, const struct fmt_value *v, int *right)
+{
+	return cell_of_kind(b, kind_of(column), v, right);
+}
+
+static int table_cell(struct fmt_writer *w, int c, const struct fmt_value *v, int *right)
+{
+	return cell_of_kind(&w->line, w->kinds[c], v, right);
 }
 
 static int table_row(struct fmt_writer *w, const struct fmt_value *v)
@@ -325,6 +336,8 @@ static void table_line(struct fmt_writer *w, char **cells, const size_t *widths)
 		int last = c == w->ncols - 1;
 
 		/* No trailing blanks: a left-aligned last column is not padded. */
+		if (last && !w->right[c] && !*s)
+			break;
 		fprintf(w->fp, "%s%*s%s%*s", c ? "  " : "", w->right[c] ? pad : 0, "", s,
 			w->right[c] || last ? 0 : pad, "");
 	}

@@ -87,6 +87,59 @@ wlan0                       0       0 B            2      208 B              2  
 Collector health: packets left out of flows (table_full) or of all totals
 intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_packets
         3                   3                   1                  4               7
+
+Top hosts by bytes sent and received
+host         sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
+10.0.0.1               11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
+10.0.0.2               25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
+192.0.2.9               3     3.0 KiB                 1            80 B              4      3.1 KiB
+2001:db8::1             2       208 B                 0             0 B              2        208 B
+2001:db8::2             0         0 B                 2           208 B              2        208 B
+
+Top applications by bytes (server port)
+app     ports    in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes  peers
+https   tcp/443          25   2.4 MiB           10    1.5 KiB             35      2.4 MiB      1
+domain  udp/53            0       0 B            1       80 B              1         80 B      1
+
+Top server ports by bytes
+protocol  port  app     in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes  peers
+tcp        443  https           25   2.4 MiB           10    1.5 KiB             35      2.4 MiB      1
+udp         53  domain           0       0 B            1       80 B              1         80 B      1
+
+Protocol distribution
+family  protocol   packets    bytes  bytes_pct  share
+     4  tcp             35  2.4 MiB       99.8  #########################
+     4  253              4  4.0 KiB        0.2  .
+     6  ipv6-icmp        2    208 B        0.0
+     4  udp              1     80 B        0.0
+
+Traffic per hour, all interfaces
+time              in_bytes  out_bytes  # in  = out
+2024-01-01 00:00   2.4 MiB    1.7 KiB  ########################################
+2024-01-01 01:00       0 B        0 B
+2024-01-01 02:00       0 B        0 B
+2024-01-01 03:00       0 B        0 B
+2024-01-01 04:00       0 B        0 B
+2024-01-01 05:00       0 B        0 B
+2024-01-01 06:00       0 B        0 B
+2024-01-01 07:00       0 B        0 B
+2024-01-01 08:00       0 B        0 B
+2024-01-01 09:00       0 B        0 B
+2024-01-01 10:00       0 B        0 B
+2024-01-01 11:00       0 B        0 B
+2024-01-01 12:00       0 B        0 B
+2024-01-01 13:00       0 B        0 B
+2024-01-01 14:00       0 B        0 B
+2024-01-01 15:00       0 B        0 B
+2024-01-01 16:00       0 B        0 B
+2024-01-01 17:00       0 B        0 B
+2024-01-01 18:00       0 B        0 B
+2024-01-01 19:00       0 B        0 B
+2024-01-01 20:00       0 B        0 B
+2024-01-01 21:00       0 B        0 B
+2024-01-01 22:00       0 B        0 B
+2024-01-01 23:00       0 B        0 B
+2024-01-02 00:00   4.0 KiB        0 B  .
 EOF
 }
 
@@ -109,7 +162,55 @@ wlan0,0,0,2,208,2,208
 intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
 3,3,1,4,7
 
+host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,11,1580,28,2503072,39,2504652
+10.0.0.2,25,2500000,10,1500,35,2501500
+192.0.2.9,3,3072,1,80,4,3152
+2001:db8::1,2,208,0,0,2,208
+2001:db8::2,0,0,2,208,2,208
+
+app,ports,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+https,tcp/443,25,2500000,10,1500,35,2501500,1
+domain,udp/53,0,0,1,80,1,80,1
+
+protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+6,443,https,25,2500000,10,1500,35,2501500,1
+17,53,domain,0,0,1,80,1,80,1
+
 pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
+
+family,protocol,packets,bytes,bytes_pct
+4,6,35,2501500,99.8
+4,253,4,4096,0.2
+6,58,2,208,0.0
+4,17,1,80,0.0
+
+bucket_start,in_packets,in_bytes,out_packets,out_bytes
+1704067200,25,2500000,13,1788
+1704070800,0,0,0,0
+1704074400,0,0,0,0
+1704078000,0,0,0,0
+1704081600,0,0,0,0
+1704085200,0,0,0,0
+1704088800,0,0,0,0
+1704092400,0,0,0,0
+1704096000,0,0,0,0
+1704099600,0,0,0,0
+1704103200,0,0,0,0
+1704106800,0,0,0,0
+1704110400,0,0,0,0
+1704114000,0,0,0,0
+1704117600,0,0,0,0
+1704121200,0,0,0,0
+1704124800,0,0,0,0
+1704128400,0,0,0,0
+1704132000,0,0,0,0
+1704135600,0,0,0,0
+1704139200,0,0,0,0
+1704142800,0,0,0,0
+1704146400,0,0,0,0
+1704150000,0,0,0,0
+1704153600,4,4096,0,0
 EOF
 }
 
@@ -133,7 +234,55 @@ EOF
   "collector": [
     {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7}
   ],
-  "processes": []
+  "hosts": [
+    {"host": "10.0.0.1", "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
+    {"host": "10.0.0.2", "sent_packets": 25, "sent_bytes": 2500000, "received_packets": 10, "received_bytes": 1500, "total_packets": 35, "total_bytes": 2501500},
+    {"host": "192.0.2.9", "sent_packets": 3, "sent_bytes": 3072, "received_packets": 1, "received_bytes": 80, "total_packets": 4, "total_bytes": 3152},
+    {"host": "2001:db8::1", "sent_packets": 2, "sent_bytes": 208, "received_packets": 0, "received_bytes": 0, "total_packets": 2, "total_bytes": 208},
+    {"host": "2001:db8::2", "sent_packets": 0, "sent_bytes": 0, "received_packets": 2, "received_bytes": 208, "total_packets": 2, "total_bytes": 208}
+  ],
+  "apps": [
+    {"app": "https", "ports": "tcp/443", "in_packets": 25, "in_bytes": 2500000, "out_packets": 10, "out_bytes": 1500, "total_packets": 35, "total_bytes": 2501500, "peers": 1},
+    {"app": "domain", "ports": "udp/53", "in_packets": 0, "in_bytes": 0, "out_packets": 1, "out_bytes": 80, "total_packets": 1, "total_bytes": 80, "peers": 1}
+  ],
+  "ports": [
+    {"protocol": 6, "port": 443, "app": "https", "in_packets": 25, "in_bytes": 2500000, "out_packets": 10, "out_bytes": 1500, "total_packets": 35, "total_bytes": 2501500, "peers": 1},
+    {"protocol": 17, "port": 53, "app": "domain", "in_packets": 0, "in_bytes": 0, "out_packets": 1, "out_bytes": 80, "total_packets": 1, "total_bytes": 80, "peers": 1}
+  ],
+  "processes": [],
+  "protocols": [
+    {"family": 4, "protocol": 6, "packets": 35, "bytes": 2501500, "bytes_pct": 99.8},
+    {"family": 4, "protocol": 253, "packets": 4, "bytes": 4096, "bytes_pct": 0.2},
+    {"family": 6, "protocol": 58, "packets": 2, "bytes": 208, "bytes_pct": 0.0},
+    {"family": 4, "protocol": 17, "packets": 1, "bytes": 80, "bytes_pct": 0.0}
+  ],
+  "trend": [
+    {"bucket_start": 1704067200, "in_packets": 25, "in_bytes": 2500000, "out_packets": 13, "out_bytes": 1788},
+    {"bucket_start": 1704070800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704074400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704078000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704081600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704085200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704088800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704092400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704096000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704099600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704103200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704106800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704110400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704114000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704117600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704121200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704124800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704128400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704132000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704135600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704139200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704142800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704146400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704150000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
+    {"bucket_start": 1704153600, "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0}
+  ]
 }
 EOF
 	is_json
@@ -224,10 +373,9 @@ EOF
 	run "$REPORT" --db "$DB" top ports
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-protocol   port  in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes  peers
-tcp       40000          25   2.4 MiB            0        0 B             25      2.4 MiB      1
-tcp         443           0       0 B           10    1.5 KiB             10      1.5 KiB      1
-udp          53           0       0 B            1       80 B              1         80 B      1
+protocol  port  app     in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes  peers
+tcp        443  https           25   2.4 MiB           10    1.5 KiB             35      2.4 MiB      1
+udp         53  domain           0       0 B            1       80 B              1         80 B      1
 EOF
 }
 
@@ -235,28 +383,29 @@ EOF
 	run "$REPORT" --db "$DB" top ports --format csv
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-protocol,port,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
-6,40000,25,2500000,0,0,25,2500000,1
-6,443,0,0,10,1500,10,1500,1
-17,53,0,0,1,80,1,80,1
+protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+6,443,https,25,2500000,10,1500,35,2501500,1
+17,53,domain,0,0,1,80,1,80,1
 EOF
 	run "$REPORT" --db "$DB" top ports --format json --limit 2
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
 [
-  {"protocol": 6, "port": 40000, "in_packets": 25, "in_bytes": 2500000, "out_packets": 0, "out_bytes": 0, "total_packets": 25, "total_bytes": 2500000, "peers": 1},
-  {"protocol": 6, "port": 443, "in_packets": 0, "in_bytes": 0, "out_packets": 10, "out_bytes": 1500, "total_packets": 10, "total_bytes": 1500, "peers": 1}
+  {"protocol": 6, "port": 443, "app": "https", "in_packets": 25, "in_bytes": 2500000, "out_packets": 10, "out_bytes": 1500, "total_packets": 35, "total_bytes": 2501500, "peers": 1},
+  {"protocol": 17, "port": 53, "app": "domain", "in_packets": 0, "in_bytes": 0, "out_packets": 1, "out_bytes": 80, "total_packets": 1, "total_bytes": 80, "peers": 1}
 ]
 EOF
 	is_json
 }
 
-@test "top ports: distinct remote peers; port 0 and other protocols left out" {
+@test "top ports: the server port of requests and replies; distinct peers; port 0 and other protocols left out" {
 	local ports=$BATS_TEST_TMPDIR/ports.db
 	cp "$DB" "$ports"
 	# On 2024-01-02, eth0: a second client of port 443 (192.0.2.9), a repeat
-	# of the first server (10.0.0.2), a DNS query received from 2001:db8::1,
-	# and TCP port 0 and SCTP port 443, which top ports leaves out.
+	# of the first server (10.0.0.2), a DNS query received from 2001:db8::1
+	# (source port 5353 is mdns: both named, the lower one is the server's),
+	# and TCP port 0 and SCTP port 443, which top ports leaves out. The
+	# fixture's replies from 443 to port 40000 count for 443.
 	sqlite3 "$ports" "INSERT INTO conversations VALUES
 		(6, 1, 0, 6, 5, 1), (7, 1, 0, 17, 3, 4), (8, 1, 0, 132, 5, 1);
 	INSERT INTO flows VALUES
@@ -269,10 +418,9 @@ EOF
 	run "$REPORT" --db "$ports" top ports --format csv
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-protocol,port,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
-6,40000,25,2500000,0,0,25,2500000,1
-6,443,2,120,11,1560,13,1680,2
-17,53,1,100,1,80,2,180,2
+protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+6,443,https,27,2500120,11,1560,38,2501680,2
+17,53,domain,1,100,1,80,2,180,2
 EOF
 }
 
@@ -311,9 +459,9 @@ EOF
 	run "$REPORT" --db "$DB" top protocols
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-family  protocol   packets    bytes  bytes_pct
-     4  tcp             35  2.4 MiB       99.8
-     4  253              4  4.0 KiB        0.2
+family  protocol   packets    bytes  bytes_pct  share
+     4  tcp             35  2.4 MiB       99.8  #########################
+     4  253              4  4.0 KiB        0.2  .
      6  ipv6-icmp        2    208 B        0.0
      4  udp              1     80 B        0.0
 EOF
@@ -402,7 +550,26 @@ wlan0,0,0,2,208,2,208
 intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
 1,1,0,4,0
 
+host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,0,0,5,500000,5,500000
+10.0.0.2,5,500000,0,0,5,500000
+2001:db8::1,2,208,0,0,2,208
+2001:db8::2,0,0,2,208,2,208
+
+app,ports,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+https,tcp/443,5,500000,0,0,5,500000,1
+
+protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes,peers
+6,443,https,5,500000,0,0,5,500000,1
+
 pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
+
+family,protocol,packets,bytes,bytes_pct
+4,6,5,500000,100.0
+6,58,2,208,0.0
+
+bucket_start,in_packets,in_bytes,out_packets,out_bytes
+1704067200,5,500000,2,208
 EOF
 	done
 }
@@ -496,7 +663,12 @@ EOF
   "traffic": [],
   "interfaces": [],
   "collector": [],
-  "processes": []
+  "hosts": [],
+  "apps": [],
+  "ports": [],
+  "processes": [],
+  "protocols": [],
+  "trend": []
 }
 EOF
 	is_json

@@ -116,6 +116,31 @@ static void test_new_commands(void **state)
 	}
 }
 
+static void test_trend_options(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "trend", NULL), 0);
+	assert_int_equal(o.command, REPORT_TREND);
+	assert_int_equal(o.bucket, 3600);
+	assert_int_equal(o.by, REPORT_BY_NONE);
+	assert_int_equal(parse(&o, "--bucket", "5m", "trend", "--by", "host", NULL), 0);
+	assert_int_equal(o.bucket, 300);
+	assert_int_equal(o.by, REPORT_BY_HOST);
+	assert_int_equal(parse(&o, "trend", "--bucket", "1d", "--by", "protocol", NULL), 0);
+	assert_int_equal(o.bucket, 86400);
+	assert_int_equal(o.by, REPORT_BY_PROTOCOL);
+	assert_int_equal(parse(&o, "top", "apps", "--format", "html", NULL), 0);
+	assert_int_equal(o.command, REPORT_TOP_APPS);
+	assert_int_equal(o.format, FMT_HTML);
+	assert_int_equal(parse(&o, "trend", "--bucket", "1w", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "trend", "--bucket", "3600", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "trend", "--by", "port", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--bucket", "1h", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "hosts", "--by", "host", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "trend", "now", NULL), -EINVAL);
+}
+
 static void test_last_and_day(void **state)
 {
 	struct report_opts o;
@@ -226,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_usage_errors), cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_new_commands), cmocka_unit_test(test_last_and_day),
 		cmocka_unit_test(test_window_clashes), cmocka_unit_test(test_bad_last_and_day),
+		cmocka_unit_test(test_trend_options),
 	};
 
 	return cmocka_run_group_tests_name("report_cli", tests, setup, NULL);

@@ -64,6 +64,20 @@ static void test_table_escape(void **state)
 	check(fmt_table_escape, "\xf4\x90\x80\x80", -1, "\\xf4\\x90\\x80\\x80");
 }
 
+static void test_html_text(void **state)
+{
+	check(fmt_html_text, "eth0", -1, "eth0");
+	check(fmt_html_text, "<script>alert('x')</script>", -1,
+	      "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+	check(fmt_html_text, "\"><img src=x onerror=y>", -1, "&quot;&gt;&lt;img src=x onerror=y&gt;");
+	check(fmt_html_text, "a&amp;b", -1, "a&amp;amp;b");
+	/* Made visible first, as in a table, then inert for HTML. */
+	check(fmt_html_text, "\x1b[31m<b>\n", -1, "\\x1b[31m&lt;b&gt;\\x0a");
+	check(fmt_html_text, "\xff\xe2\x80\xae", -1, "\\xff\\u202e");
+	/* fmt_html_refs leaves already visible text alone but the five. */
+	check(fmt_html_refs, "\\x1b <&>\"'", -1, "\\x1b &lt;&amp;&gt;&quot;&#39;");
+}
+
 static void test_csv_field(void **state)
 {
 	check(fmt_csv_field, "eth0", -1, "eth0");
@@ -147,7 +161,9 @@ static void test_format_names(void **state)
 	assert_int_equal(f, FMT_JSON);
 	assert_int_equal(fmt_format_parse("JSON", &f), -EINVAL);
 	assert_int_equal(fmt_format_parse("", &f), -EINVAL);
-	assert_int_equal(fmt_format_parse("html", &f), -EINVAL);
+	assert_int_equal(fmt_format_parse("html", &f), 0);
+	assert_int_equal(f, FMT_HTML);
+	assert_int_equal(fmt_format_parse("xml", &f), -EINVAL);
 }
 
 #define INT(v)                                                                                     \
@@ -364,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_table_layout), cmocka_unit_test(test_csv_layout),
 		cmocka_unit_test(test_json_layout),  cmocka_unit_test(test_exact_integers),
 		cmocka_unit_test(test_write_error),  cmocka_unit_test(test_reals),
+		cmocka_unit_test(test_html_text),
 	};
 
 	return cmocka_run_group_tests_name("report_fmt", tests, NULL, NULL);

@@ -90,7 +90,8 @@ static void test_queries_prepare(void **state)
 
 			/* The parameters netmon-report binds (report.c, bind_params). */
 			if (!p || (strcmp(p, ":since") && strcmp(p, ":until") &&
-				   strcmp(p, ":limit") && strcmp(p, ":pid") && strcmp(p, ":comm")))
+				   strcmp(p, ":limit") && strcmp(p, ":pid") && strcmp(p, ":comm") &&
+				   strcmp(p, ":bucket")))
 				fail_msg("%s: parameter %s", q->name, p ? p : "?");
 		}
 		sqlite3_finalize(st);
@@ -143,9 +144,15 @@ static void test_new_rankings(void **state)
 {
 	struct fixture *f = *state;
 
+	/* Ports 1 and 2, neither named: the lower is the server's. */
 	check_run(f->db, REPORT_TOP_PORTS, FMT_CSV, WINDOW_START, WINDOW_END,
-		  "protocol,port,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
-		  "total_bytes,peers\n6,2,0,0,3,4,3,4,1\n");
+		  "protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
+		  "total_bytes,peers\n6,1,,0,0,3,4,3,4,1\n");
+	check_run(f->db, REPORT_TOP_APPS, FMT_CSV, WINDOW_START, WINDOW_END,
+		  "app,ports,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
+		  "total_bytes,peers\ntcp/1,tcp/1,0,0,3,4,3,4,1\n");
+	check_run(f->db, REPORT_TREND, FMT_CSV, WINDOW_START, WINDOW_END,
+		  "bucket_start,in_packets,in_bytes,out_packets,out_bytes\n0,0,0,3,4\n");
 	check_run(f->db, REPORT_TOP_INTERFACES, FMT_CSV, WINDOW_START, WINDOW_END,
 		  "interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes\n"
 		  "eth0,0,0,3,4,3,4\n");
@@ -167,7 +174,8 @@ static void test_empty_window(void **state)
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_JSON, 2000, 3000, "[]\n");
 	check_run(f->db, REPORT_SUMMARY, FMT_JSON, 2000, 3000,
 		  "{\n  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
-		  "  \"processes\": []\n}\n");
+		  "  \"hosts\": [],\n  \"apps\": [],\n  \"ports\": [],\n  \"processes\": [],\n"
+		  "  \"protocols\": [],\n  \"trend\": []\n}\n");
 }
 
 int main(void)

@@ -1,0 +1,67 @@
+-- trend.sql: IP packets and L3 bytes received (in) and sent (out) on all
+-- interfaces per time bucket, over the intervals that start in
+-- [:since, :until). One row per bucket, oldest first; a bucket without
+-- traffic is a row of zeros (the recursive CTE "buckets" lists every bucket
+-- start), so a chart shows the gaps.
+--
+-- Buckets: :bucket seconds (300, 3600), aligned to multiples of :bucket since
+-- the epoch (UTC); :bucket 86400 means local calendar days instead, midnight
+-- to midnight (23 or 25 hours across a DST change). An interval counts in
+-- the bucket its ts_start falls in. The buckets run from the one holding
+-- :since (unset: the first recorded interval in the window) to the last one
+-- starting before :until (unset: the one holding the last recorded interval);
+-- no rows when nothing was recorded in the window.
+--
+-- Parameters: :since, :until (unix seconds), :bucket (seconds). Unset, they
+-- mean all of history and 3600 (see docs/queries.md). The source is the
+-- "src" CTE: traffic_log, or a rollup with the same columns when the bucket
+-- is a whole multiple of its period.
+WITH RECURSIVE
+p AS (SELECT coalesce(:bucket, 3600) AS bucket),
+src AS (
+	SELECT ts_start, direction, packets, bytes
+	FROM traffic_log
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+),
+span AS (
+	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,
+	       coalesce(nullif(:until, 9223372036854775807), max(ts_start) + 1) AS stop
+	FROM intervals
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	HAVING count(*) > 0
+),
+buckets (b) AS (
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(first, 'unixepoch', 'localtime', 'start of day', 'utc')
+		    ELSE first - first % bucket END
+	FROM span, p
+	UNION ALL
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+		    ELSE b + bucket END
+	FROM buckets, span, p
+	WHERE CASE WHEN bucket = 86400
+		   THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+		   ELSE b + bucket END < stop
+),
+per_bucket AS (
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(ts_start, 'unixepoch', 'localtime', 'start of day', 'utc')
+		    ELSE ts_start - ts_start % bucket END AS b,
+	       sum(packets) FILTER (WHERE direction = 'in') AS in_packets,
+	       sum(bytes) FILTER (WHERE direction = 'in') AS in_bytes,
+	       sum(packets) FILTER (WHERE direction = 'out') AS out_packets,
+	       sum(bytes) FILTER (WHERE direction = 'out') AS out_bytes
+	FROM src, p
+	GROUP BY b
+)
+SELECT buckets.b AS bucket_start,
+       coalesce(in_packets, 0) AS in_packets,
+       coalesce(in_bytes, 0) AS in_bytes,
+       coalesce(out_packets, 0) AS out_packets,
+       coalesce(out_bytes, 0) AS out_bytes
+FROM buckets
+LEFT JOIN per_bucket USING (b)
+ORDER BY bucket_start;

@@ -1,0 +1,72 @@
+-- trend_host.sql: trend.sql per address: packets and L3 bytes each address received
+-- (in: as the destination of a flow) and sent (out: as its source) per time
+-- bucket, from flow_log.
+--
+-- Buckets, window and parameters as in trend.sql; one row per series and
+-- bucket, every bucket of every series (zeros where it had no traffic),
+-- series by their bytes in the window, busiest first, then oldest bucket
+-- first. Only the :limit busiest series (unset: 10) are kept.
+-- A flow seen on two interfaces counts on each, as in top_hosts.sql.
+WITH RECURSIVE
+p AS (SELECT coalesce(:bucket, 3600) AS bucket),
+src AS (
+	SELECT ts_start, src AS host, 'out' AS direction, packets, bytes
+	FROM flow_log
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	UNION ALL
+	SELECT ts_start, dst, 'in', packets, bytes
+	FROM flow_log
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+),
+span AS (
+	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,
+	       coalesce(nullif(:until, 9223372036854775807), max(ts_start) + 1) AS stop
+	FROM intervals
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	HAVING count(*) > 0
+),
+buckets (b) AS (
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(first, 'unixepoch', 'localtime', 'start of day', 'utc')
+		    ELSE first - first % bucket END
+	FROM span, p
+	UNION ALL
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+		    ELSE b + bucket END
+	FROM buckets, span, p
+	WHERE CASE WHEN bucket = 86400
+		   THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+		   ELSE b + bucket END < stop
+),
+series AS (
+	SELECT host, row_number() OVER (ORDER BY sum(bytes) DESC, host) AS rank
+	FROM src
+	GROUP BY host
+	ORDER BY rank
+	LIMIT coalesce(:limit, 10)
+),
+per_bucket AS (
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(ts_start, 'unixepoch', 'localtime', 'start of day', 'utc')
+		    ELSE ts_start - ts_start % bucket END AS b,
+	       host,
+	       sum(packets) FILTER (WHERE direction = 'in') AS in_packets,
+	       sum(bytes) FILTER (WHERE direction = 'in') AS in_bytes,
+	       sum(packets) FILTER (WHERE direction = 'out') AS out_packets,
+	       sum(bytes) FILTER (WHERE direction = 'out') AS out_bytes
+	FROM src, p
+	GROUP BY b, host
+)
+SELECT buckets.b AS bucket_start, s.host,
+       coalesce(in_packets, 0) AS in_packets,
+       coalesce(in_bytes, 0) AS in_bytes,
+       coalesce(out_packets, 0) AS out_packets,
+       coalesce(out_bytes, 0) AS out_bytes
+FROM series s
+CROSS JOIN buckets
+LEFT JOIN per_bucket a ON a.b = buckets.b AND a.host IS s.host
+ORDER BY s.rank, bucket_start;

@@ -1,0 +1,65 @@
+-- trend_interface.sql: trend.sql per interface: IP packets and L3 bytes received (in) and
+-- sent (out) on each interface per time bucket.
+--
+-- Buckets, window and parameters as in trend.sql; one row per series and
+-- bucket, every bucket of every series (zeros where it had no traffic),
+-- series by their bytes in the window, busiest first, then oldest bucket
+-- first. Only the :limit busiest series (unset: 10) are kept.
+WITH RECURSIVE
+p AS (SELECT coalesce(:bucket, 3600) AS bucket),
+src AS (
+	SELECT ts_start, interface, direction, packets, bytes
+	FROM traffic_log
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+),
+span AS (
+	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,
+	       coalesce(nullif(:until, 9223372036854775807), max(ts_start) + 1) AS stop
+	FROM intervals
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	HAVING count(*) > 0
+),
+buckets (b) AS (
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(first, 'unixepoch', 'localtime', 'start of day', 'utc')
+		    ELSE first - first % bucket END
+	FROM span, p
+	UNION ALL
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+		    ELSE b + bucket END
+	FROM buckets, span, p
+	WHERE CASE WHEN bucket = 86400
+		   THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+		   ELSE b + bucket END < stop
+),
+series AS (
+	SELECT interface, row_number() OVER (ORDER BY sum(bytes) DESC, interface) AS rank
+	FROM src
+	GROUP BY interface
+	ORDER BY rank
+	LIMIT coalesce(:limit, 10)
+),
+per_bucket AS (
+	SELECT CASE WHEN bucket = 86400
+		    THEN unixepoch(ts_start, 'unixepoch', 'localtime', 'start of day', 'utc')
+		    ELSE ts_start - ts_start % bucket END AS b,
+	       interface,
+	       sum(packets) FILTER (WHERE direction = 'in') AS in_packets,
+	       sum(bytes) FILTER (WHERE direction = 'in') AS in_bytes,
+	       sum(packets) FILTER (WHERE direction = 'out') AS out_packets,
+	       sum(bytes) FILTER (WHERE direction = 'out') AS out_bytes
+	FROM src, p
+	GROUP BY b, interface
+)
+SELECT buckets.b AS bucket_start, s.interface,
+       coalesce(in_packets, 0) AS in_packets,
+       coalesce(in_bytes, 0) AS in_bytes,
+       coalesce(out_packets, 0) AS out_packets,
+       coalesce(out_bytes, 0) AS out_bytes
+FROM series s
+CROSS JOIN buckets
+LEFT JOIN per_bucket a ON a.b = buckets.b AND a.interface IS s.interface
+ORDER BY s.rank, bucket_start;

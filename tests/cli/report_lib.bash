@@ -1,0 +1,40 @@
+# report_lib.bash - shared setup of the netmon-report bats files (trend,
+# apps, html): the binary, and a database of the current schema holding
+# tests/fixtures/report_basic.sql plus any other fixture files given.
+
+# report_setup_file [FIXTURE...]: set and export REPO, REPORT, DB (in
+# $BATS_FILE_TMPDIR) and TZ=UTC.
+report_setup_file() {
+	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	case ${O:-build} in
+	/*) REPORT=${O}/netmon-report ;;
+	*) REPORT=$REPO/${O:-build}/netmon-report ;;
+	esac
+	if [ ! -x "$REPORT" ]; then
+		echo "$REPORT is missing: build it first (make O=${O:-build})" >&2
+		return 1
+	fi
+	DB=$BATS_FILE_TMPDIR/netmon.db
+	local f n=0
+	{
+		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
+			cat "$f"
+			n=$((n + 1))
+		done
+		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
+		cat "$REPO/tests/fixtures/report_basic.sql"
+		for f in "$@"; do cat "$REPO/tests/fixtures/$f"; done
+	} | sqlite3 -bail "$DB"
+	export REPO REPORT DB TZ=UTC
+}
+
+# is_output: $output equals standard input (both without trailing newlines).
+is_output() {
+	local want
+	want=$(cat)
+	if [ "$output" != "$want" ]; then
+		echo "--- want / +++ got:" >&2
+		diff -u <(printf '%s\n' "$want") <(printf '%s\n' "$output") >&2
+		return 1
+	fi
+}

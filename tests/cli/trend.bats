@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# trend.bats - netmon-report trend on the fixture of report.bats: buckets,
+# zero-filled gaps, series (--by), local days, the terminal chart (Unicode on
+# a terminal, ASCII otherwise, never an escape sequence), and the query run
+# by hand with sqlite3.
+
+bats_require_minimum_version 1.5.0
+load report_lib
+
+setup_file() {
+	report_setup_file
+}
+
+
+ESC=$'\e'
+
+@test "trend: 5-minute buckets, the empty ones as zeros" {
+	# The fixture: 00:00 and 00:01 on 2024-01-01 (one 5-minute bucket),
+	# then 2024-01-02 00:00; --until keeps the first day's first 20 minutes.
+	run "$REPORT" --db "$DB" trend --bucket 5m --format csv --until 2024-01-01T00:20
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes
+1704067200,25,2500000,13,1788
+1704067500,0,0,0,0
+1704067800,0,0,0,0
+1704068100,0,0,0,0
+EOF
+}
+
+@test "trend: hourly by default, from the first to the last recorded bucket" {
+	run "$REPORT" --db "$DB" trend --format csv
+	[ "$status" -eq 0 ]
+	# 2024-01-01 00:00 to 2024-01-02 00:00 UTC: 25 hours, 23 of them empty.
+	[ "${#lines[@]}" -eq 26 ]
+	[ "${lines[1]}" = "1704067200,25,2500000,13,1788" ]
+	[ "${lines[2]}" = "1704070800,0,0,0,0" ]
+	[ "${lines[24]}" = "1704150000,0,0,0,0" ]
+	[ "${lines[25]}" = "1704153600,4,4096,0,0" ]
+}
+
+@test "trend: days are local calendar days" {
+	run "$REPORT" --db "$DB" trend --bucket 1d --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes
+1704067200,25,2500000,13,1788
+1704153600,4,4096,0,0
+EOF
+	# In UTC+1 the days start at 23:00 UTC: both 2024-01-01 intervals are on
+	# 2024-01-01, the third (00:00 UTC) is 01:00 on 2024-01-02.
+	TZ=CET-1 run "$REPORT" --db "$DB" trend --bucket 1d --format csv
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes
+1704063600,25,2500000,13,1788
+1704150000,4,4096,0,0
+EOF
+}
+
+@test "trend --by interface, protocol, host: every bucket of every series" {
+	run "$REPORT" --db "$DB" trend --bucket 1d --by interface --format csv
+	[ "$status" -eq 0 ]
+	is_output <<EOF
+bucket_start,interface,in_packets,in_bytes,out_packets,out_bytes
+1704067200,eth0,25,2500000,11,1580
+1704153600,eth0,0,0,0,0
+1704067200,"ev${ESC}[31m""il,<b>",0,0,0,0
+1704153600,"ev${ESC}[31m""il,<b>",4,4096,0,0
+1704067200,wlan0,0,0,2,208
+1704153600,wlan0,0,0,0,0
+EOF
+	run "$REPORT" --db "$DB" trend --bucket 1d --by protocol --format csv --limit 2
+	is_output <<'EOF'
+bucket_start,family,protocol,in_packets,in_bytes,out_packets,out_bytes
+1704067200,4,6,25,2500000,10,1500
+1704153600,4,6,0,0,0,0
+1704067200,4,253,0,0,0,0
+1704153600,4,253,4,4096,0,0
+EOF
+	# A host's in is what it received (destination), out what it sent.
+	run "$REPORT" --db "$DB" trend --bucket 1d --by host --format csv --limit 1
+	is_output <<'EOF'
+bucket_start,host,in_packets,in_bytes,out_packets,out_bytes
+1704067200,10.0.0.1,25,2500000,11,1580
+1704153600,10.0.0.1,3,3072,0,0
+EOF
+}
+
+@test "trend: table with ASCII bars when not a terminal" {
+	run "$REPORT" --db "$DB" trend --bucket 1d
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+time              in_bytes  out_bytes  # in  = out
+2024-01-01 00:00   2.4 MiB    1.7 KiB  ########################################
+2024-01-02 00:00   4.0 KiB        0 B  .
+EOF
+	[[ $output != *"$ESC"* ]]
+}
+
+@test "trend: Unicode bars on a terminal, ASCII with NO_COLOR or TERM=dumb" {
+	run script -qec "$REPORT --db $DB trend --bucket 1d --by interface" /dev/null
+	[ "$status" -eq 0 ]
+	[[ $output == *"█ in  ░ out"* ]]
+	[[ $output == *"2024-01-01 00:00  eth0"*"████████████████████████████████████████"* ]]
+	# wlan0's 208 B are too few for a column, and still drawn.
+	[[ $output == *"wlan0"*"208 B  ▏"* ]]
+	[[ $output == *'ev\x1b[31m"il,<b>'* ]]
+	[[ $output != *"$ESC"* ]]
+	NO_COLOR=1 run script -qec "$REPORT --db $DB trend --bucket 1d" /dev/null
+	[[ $output == *"# in  = out"* && $output != *"█"* ]]
+	TERM=dumb run script -qec "$REPORT --db $DB trend --bucket 1d" /dev/null
+	[[ $output == *"# in  = out"* && $output != *"█"* ]]
+}
+
+@test "summary: protocol shares as bars on a terminal" {
+	run script -qec "$REPORT --db $DB top protocols" /dev/null
+	[ "$status" -eq 0 ]
+	# 99.8 % of 25 columns is 199.6 eighths of a column: 25 full blocks;
+	# 0.2 % is 0.4 eighths, drawn as one eighth rather than nothing.
+	[[ $output == *"99.8  █████████████████████████"$'\r'* ]]
+	[[ $output == *"0.2  ▏"$'\r'* ]]
+	run script -qec "$REPORT --db $DB summary" /dev/null
+	[[ $output == *"Protocol distribution"*"Traffic per hour, all interfaces"* ]]
+	[[ $output != *"$ESC"* ]]
+}
+
+@test "trend: empty window, empty database, too many buckets" {
+	run "$REPORT" --db "$DB" trend --since 2025-01-01
+	[ "$status" -eq 0 ]
+	is_output <<<'nothing recorded between 2025-01-01 00:00:00 UTC and the end of history'
+	run "$REPORT" --db "$DB" trend --since 2025-01-01 --format json
+	is_output <<<'[]'
+	run --separate-stderr "$REPORT" --db "$DB" trend --bucket 5m --since 1970-01-02
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ $stderr == *"buckets of 5 minutes"*"--bucket"* ]]
+}
+
+@test "trend: usage errors" {
+	for args in "trend --bucket 2h" "trend --bucket" "trend --by port" "top hosts --bucket 1h" \
+		"summary --by host" "trend extra"; do
+		run --separate-stderr "$REPORT" --db "$DB" $args
+		echo "$args: $stderr" >&2
+		[ "$status" -eq 64 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+	done
+}
+
+@test "trend: the queries run by hand give the same rows" {
+	local q by
+	for by in "" _interface _protocol _host; do
+		run sqlite3 -readonly -csv -header -cmd '.parameter set :bucket 86400' \
+			-cmd '.parameter set :limit 3' "$DB" ".read $REPO/reports/trend$by.sql"
+		[ "$status" -eq 0 ]
+		local by_hand=${output//$'\r'/}
+		run "$REPORT" --db "$DB" trend --bucket 1d --limit 3 --format csv ${by:+--by ${by#_}}
+		[ "$output" = "$by_hand" ]
+	done
+}
