@@ -15,6 +15,8 @@ struct embedded_file {
 extern const struct embedded_file netmon_migrations[];
 /* reports/NAME.sql: the report queries. */
 extern const struct embedded_file netmon_report_queries[];
+/* sql/anomaly/NAME.sql: the anomaly rules (anomaly_rules.h). */
+extern const struct embedded_file netmon_anomaly_rules[];
 
 /* The entry named name in table, or NULL. */
 const struct embedded_file *embed_find(const struct embedded_file *table, const char *name);

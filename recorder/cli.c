@@ -13,7 +13,15 @@
 #define NETMON_VERSION "0.1.0"
 #endif
 
-enum { OPT_DURATION = 256, OPT_MAX_FLOWS, OPT_HOOK, OPT_NO_PROCESS, OPT_DETACH, OPT_VERSION };
+enum {
+	OPT_DURATION = 256,
+	OPT_MAX_FLOWS,
+	OPT_HOOK,
+	OPT_NO_PROCESS,
+	OPT_DETACH,
+	OPT_VERSION,
+	OPT_THRESHOLD,
+};
 
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
@@ -24,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "read", required_argument, NULL, 'r' },
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -50,6 +59,8 @@ void cli_usage(FILE *out)
 		"                         sent packets are always counted with TC\n"
 		"      --no-process       do not count bytes per process (socket\n"
 		"                         tracepoints); on by default where the kernel has them\n"
+		"      --threshold NAME=VALUE  an anomaly rule's threshold (repeatable); the\n"
+		"                         rules run after every interval (see below)\n"
 		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
@@ -63,8 +74,11 @@ void cli_usage(FILE *out)
 		"      --version          show the version and exit\n"
 		"\n"
 		"On SIGTERM or SIGINT the last partial interval is written and every filter\n"
-		"netmon attached is removed. Exit status: 0 ok, 1 runtime failure, 64 usage.\n",
+		"netmon attached is removed. Exit status: 0 ok, 1 runtime failure, 64 usage.\n"
+		"\n"
+		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
 		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS);
+	anomaly_settings_usage(out);
 }
 
 static int parse_num(const char *opt, const char *val, unsigned long min, unsigned long max,
@@ -136,6 +150,8 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_DETACH:
 		cfg->action = CLI_DETACH;
 		return 0;
+	case OPT_THRESHOLD:
+		return anomaly_settings_parse(&cfg->thresholds, arg);
 	case 'v':
 		cfg->verbose++;
 		return 0;
@@ -159,6 +175,7 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 	cfg->db_path = NETMON_DEFAULT_DB;
 	cfg->interval = CLI_DEFAULT_INTERVAL;
 	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
+	anomaly_settings_init(&cfg->thresholds);
 
 	optind = 1; /* parse may run more than once (tests) */
 	opterr = 1;

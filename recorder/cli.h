@@ -4,6 +4,7 @@
 #define NETMON_CLI_H
 
 #include <stdio.h>
+#include "anomaly_rules.h"
 
 #define CLI_MAX_IFACES 64
 #define CLI_DEFAULT_INTERVAL 60
@@ -31,6 +32,7 @@ struct cli_config {
 	const char *read_path;   /* --read FILE: import a capture, attach nothing */
 	int no_process;          /* --no-process: no per-process accounting */
 	int verbose;             /* -v: debug messages and libbpf's log */
+	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 };
 
 /*

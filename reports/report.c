@@ -12,7 +12,11 @@
 #include "embed.h"
 #include "log.h"
 #include "report.h"
+#include "report_anomalies.h"
 #include "report_window.h"
+
+/* What an empty section says in a table (what was recorded in the window). */
+enum { SAYS_NOTHING, SAYS_NO_TRAFFIC, SAYS_NO_ANOMALIES };
 
 struct report_section {
 	const char *query; /* file name under reports/ */
@@ -20,6 +24,9 @@ struct report_section {
 	const char *title; /* table heading, or NULL */
 	int says_empty;	   /* table: say what was recorded when it has no rows */
 };
+
+/* Not a file: the statement report_anomalies_prepare() builds and binds. */
+#define ANOMALIES_QUERY "anomalies"
 
 static const struct report_section summary_sections[] = {
 	{"summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1},
@@ -29,6 +36,8 @@ static const struct report_section summary_sections[] = {
 	 "Collector health: packets left out of flows (table_full) or of all totals", 0},
 	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
 	{"top_processes.sql", "processes", "Top processes by bytes through their sockets", 0},
+	/* Shown in a table only when there are some. */
+	{ANOMALIES_QUERY, "anomalies", "Anomalies", 0},
 };
 
 static const struct report_section top_hosts_sections[] = {
@@ -55,17 +64,22 @@ static const struct report_section top_protocols_sections[] = {
 	{"top_protocols.sql", "protocols", NULL, 1},
 };
 
+static const struct report_section anomalies_sections[] = {
+	{ANOMALIES_QUERY, "anomalies", NULL, SAYS_NO_ANOMALIES},
+};
+
 static const struct {
 	const struct report_section *sections;
 	int n;
 } reports[] = {
-	[REPORT_SUMMARY] = {summary_sections, 4},
+	[REPORT_SUMMARY] = {summary_sections, 5},
 	[REPORT_TOP_HOSTS] = {top_hosts_sections, 1},
 	[REPORT_TOP_FLOWS] = {top_flows_sections, 1},
 	[REPORT_TOP_PORTS] = {top_ports_sections, 1},
 	[REPORT_TOP_PROCESSES] = {top_processes_sections, 1},
 	[REPORT_TOP_INTERFACES] = {top_interfaces_sections, 1},
 	[REPORT_TOP_PROTOCOLS] = {top_protocols_sections, 1},
+	[REPORT_ANOMALIES] = {anomalies_sections, 1},
 };
 
 int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
@@ -191,7 +205,7 @@ static int step_rows(sqlite3_stmt *st, const char *name, struct fmt_writer *w, s
 }
 
 static int run_section(sqlite3 *db, const struct report_section *sec, const struct report_opts *o,
-		       struct fmt_writer *w, const char *empty_text)
+		       struct fmt_writer *w, const char *const *empty_texts, size_t *rows_out)
 {
 	const char **names = NULL;
 	sqlite3_stmt *st = NULL;
@@ -199,10 +213,13 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 	char *sql;
 	int ncols, err;
 
-	err = report_prepare(db, sec->query, &st);
-	if (err)
-		goto out;
-	err = bind_params(st, sec->query, o);
+	if (!strcmp(sec->query, ANOMALIES_QUERY)) {
+		err = report_anomalies_prepare(db, o, &st);
+	} else {
+		err = report_prepare(db, sec->query, &st);
+		if (!err)
+			err = bind_params(st, sec->query, o);
+	}
 	if (err)
 		goto out;
 	if (log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(st))) {
@@ -219,8 +236,9 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 	if (!err)
 		err = step_rows(st, sec->query, w, &rows);
 	if (!err)
-		err = fmt_section_end(w, sec->says_empty ? empty_text : NULL);
+		err = fmt_section_end(w, empty_texts[sec->says_empty]);
 	pr_info("%s: %zu row%s", sec->query, rows, rows == 1 ? "" : "s");
+	*rows_out += rows;
 out:
 	free(names);
 	sqlite3_finalize(st);
@@ -231,7 +249,8 @@ out:
  * What an empty table says: the intervals recorded in the window, or that
  * nothing was recorded at all (the recorder did not run then).
  */
-static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, size_t len)
+static int empty_message(sqlite3 *db, const struct report_opts *o, const char *no_what, char *buf,
+			 size_t len)
 {
 	char since[64], until[64];
 	sqlite3_stmt *st;
@@ -243,7 +262,7 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, si
 	if (!err && sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_int64(st, 0)) > 0) {
 		window_format_time(sqlite3_column_int64(st, 1), since, sizeof(since));
 		window_format_time(sqlite3_column_int64(st, 2), until, sizeof(until));
-		snprintf(buf, len, "no IP traffic in the %lld interval%s recorded from %s to %s", n,
+		snprintf(buf, len, "no %s in the %lld interval%s recorded from %s to %s", no_what, n,
 			 n == 1 ? "" : "s", since, until);
 	} else if (!err) {
 		window_format_time(o->since, since, sizeof(since));
@@ -256,20 +275,33 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, si
 
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
 {
+	size_t rows;
+
+	return report_run_rows(db, o, fp, &rows);
+}
+
+int report_run_rows(sqlite3 *db, const struct report_opts *o, FILE *fp, size_t *rows)
+{
 	const struct report_section *sections = reports[o->command].sections;
 	int n = reports[o->command].n, err;
-	char since[64], until[64], empty[256];
+	char since[64], until[64], no_traffic[256], no_anomalies[256];
+	const char *empty[] = {[SAYS_NOTHING] = NULL,
+			       [SAYS_NO_TRAFFIC] = no_traffic,
+			       [SAYS_NO_ANOMALIES] = no_anomalies};
 	struct fmt_writer *w;
 
+	*rows = 0;
 	window_format_time(o->since, since, sizeof(since));
 	window_format_time(o->until, until, sizeof(until));
 	pr_info("window: %s to %s", since, until);
-	err = empty_message(db, o, empty, sizeof(empty));
+	err = empty_message(db, o, "IP traffic", no_traffic, sizeof(no_traffic));
+	if (!err)
+		err = empty_message(db, o, "anomalies", no_anomalies, sizeof(no_anomalies));
 	if (err)
 		return err;
 	err = fmt_writer_new(&w, o->format, fp, n);
 	for (int i = 0; i < n && !err; i++)
-		err = run_section(db, &sections[i], o, w, empty);
+		err = run_section(db, &sections[i], o, w, empty, rows);
 	if (!err) {
 		err = fmt_document_end(w);
 		if (err)

@@ -18,6 +18,9 @@
  */
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp);
 
+/* report_run() that also counts the rows of every section into *rows. */
+int report_run_rows(sqlite3 *db, const struct report_opts *o, FILE *fp, size_t *rows);
+
 /*
  * Prepare the embedded query name (e.g. "top_hosts.sql"). A file must hold
  * exactly one statement. Returns 0 or a negative errno (logged).

@@ -27,6 +27,8 @@ enum {
 	OPT_DAY,
 	OPT_FORMAT,
 	OPT_VERSION,
+	OPT_ALERT,
+	OPT_THRESHOLD,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +44,8 @@ static const struct option long_opts[] = {
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"alert", no_argument, NULL, OPT_ALERT},
+	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -56,10 +60,11 @@ static const struct {
 	{"top", "processes", REPORT_TOP_PROCESSES},
 	{"top", "interfaces", REPORT_TOP_INTERFACES},
 	{"top", "protocols", REPORT_TOP_PROTOCOLS},
+	{"anomalies", NULL, REPORT_ANOMALIES},
 };
 
 #define RANKINGS "hosts, flows, ports, interfaces, protocols"
-#define COMMAND_LIST "summary, top " RANKINGS
+#define COMMAND_LIST "summary, top " RANKINGS ", anomalies"
 
 /* The window options as given; checked and parsed once all are seen. */
 struct window_args {
@@ -87,6 +92,9 @@ void report_cli_usage(FILE *fp)
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"
+		"  anomalies        what the anomaly rules found: the hits netmon-record stored\n"
+		"                   and the rules evaluated over the window (summary lists them\n"
+		"                   too)\n"
 		"\n"
 		"Options (before or after the command):\n"
 		"  --db PATH      database to read (default %s)\n"
@@ -99,6 +107,8 @@ void report_cli_usage(FILE *fp)
 		"  --pid N        top processes: only this process id\n"
 		"  --comm NAME    top processes: only processes of this name\n"
 		"  --format FMT   table, csv or json (default table)\n"
+		"  --alert        anomalies: exit 2 when the window has anomalies, 0 when not\n"
+		"  --threshold NAME=VALUE  an anomaly rule's threshold (repeatable; below)\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
 		"  -h, --help     show this help\n"
 		"  --version      show the version\n"
@@ -107,8 +117,12 @@ void report_cli_usage(FILE *fp)
 		"\"YYYY-MM-DD HH:MM[:SS]\" or YYYY-MM-DDTHH:MM[:SS] in local time, or now.\n"
 		"--last, --day and --since/--until are three ways to give the window: use one.\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime failure, 64 usage error.\n",
+		"Exit status: 0 ok, 1 runtime failure, 64 usage error; with --alert, 2 when\n"
+		"there are anomalies.\n"
+		"\n"
+		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
 		NETMON_DEFAULT_DB, REPORT_MAX_LIMIT, REPORT_DEFAULT_LIMIT);
+	anomaly_settings_usage(fp);
 }
 
 static int parse_limit(const char *s, long long *out)
@@ -160,8 +174,8 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 		pr_err("top: say what to rank (" RANKINGS ")");
 	else if (n >= 2 && !strcmp(words[0], "top"))
 		pr_err("top: unknown ranking '%s' (" RANKINGS ")", words[1]);
-	else if (n >= 2 && !strcmp(words[0], "summary"))
-		pr_err("summary: unexpected argument '%s'", words[1]);
+	else if (n >= 2 && (!strcmp(words[0], "summary") || !strcmp(words[0], "anomalies")))
+		pr_err("%s: unexpected argument '%s'", words[0], words[1]);
 	else
 		pr_err("unknown command '%s' (" COMMAND_LIST ")", words[0]);
 	return -EINVAL;
@@ -227,6 +241,11 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	case OPT_VERSION:
 		o->version = 1;
 		return 0;
+	case OPT_ALERT:
+		o->alert = 1;
+		return 0;
+	case OPT_THRESHOLD:
+		return anomaly_settings_parse(&o->thresholds, optarg);
 	case ':':
 		pr_err("option '%s' needs a value", argv[optind - 1]);
 		return -EINVAL;
@@ -324,6 +343,7 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 				  .pid = -1,
 				  .since = WINDOW_START,
 				  .until = WINDOW_END};
+	anomaly_settings_init(&o->thresholds);
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
 	while ((opt = getopt_long(argc, argv, "-:vh", long_opts, NULL)) != -1) {
@@ -345,6 +365,10 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 		return -EINVAL;
 	if (nwords > 2) {
 		pr_err("unexpected argument '%s'", words[2]);
+		return -EINVAL;
+	}
+	if (o->alert && o->command != REPORT_ANOMALIES) {
+		pr_err("--alert goes with the anomalies command only");
 		return -EINVAL;
 	}
 	return parse_window(o, &win, now);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include "anomaly_rules.h"
 #include "report_fmt.h"
 
 #define REPORT_DEFAULT_LIMIT 10
@@ -19,6 +20,7 @@ enum report_command {
 	REPORT_TOP_PROCESSES,
 	REPORT_TOP_INTERFACES,
 	REPORT_TOP_PROTOCOLS,
+	REPORT_ANOMALIES,
 };
 
 struct report_opts {
@@ -31,6 +33,8 @@ struct report_opts {
 	const char *comm;     /* --comm: top processes of this name only, or NULL */
 	int64_t since, until; /* window [since, until) of ts_start */
 	int help, version;    /* print this and exit 0, before anything else */
+	int alert;            /* anomalies --alert: exit 2 when there are any */
+	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 };
 
 /*

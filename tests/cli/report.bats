@@ -110,6 +110,8 @@ intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
 3,3,1,4,7
 
 pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
+
+ts,kind,subject,value,threshold,detail
 EOF
 }
 
@@ -133,7 +135,8 @@ EOF
   "collector": [
     {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7}
   ],
-  "processes": []
+  "processes": [],
+  "anomalies": []
 }
 EOF
 	is_json
@@ -400,6 +403,8 @@ intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
 1,1,0,4,0
 
 pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
+
+ts,kind,subject,value,threshold,detail
 EOF
 	done
 }
@@ -493,7 +498,8 @@ EOF
   "traffic": [],
   "interfaces": [],
   "collector": [],
-  "processes": []
+  "processes": [],
+  "anomalies": []
 }
 EOF
 	is_json

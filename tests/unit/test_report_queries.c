@@ -166,7 +166,7 @@ static void test_empty_window(void **state)
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_JSON, 2000, 3000, "[]\n");
 	check_run(f->db, REPORT_SUMMARY, FMT_JSON, 2000, 3000,
 		  "{\n  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
-		  "  \"processes\": []\n}\n");
+		  "  \"processes\": [],\n  \"anomalies\": []\n}\n");
 }
 
 int main(void)
