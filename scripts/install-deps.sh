@@ -11,6 +11,7 @@ libbpf-dev bpftool libelf-dev zlib1g-dev
 libsqlite3-dev sqlite3 libpcap-dev
 libcmocka-dev bats
 iproute2 iputils-ping ethtool tshark
+nmap hping3 ncat
 "
 
 missing=""
