@@ -103,8 +103,8 @@ int anomaly_settings_parse(struct anomaly_settings *s, const char *arg)
 void anomaly_settings_usage(FILE *fp)
 {
 	for (int i = 0; i < ANOMALY_N_THRESHOLDS; i++)
-		fprintf(fp, "  %-20s %12.15g  %s\n", anomaly_thresholds[i].name, anomaly_thresholds[i].def,
-			anomaly_thresholds[i].unit);
+		fprintf(fp, "  %-20s %12.15g  %s\n", anomaly_thresholds[i].name,
+			anomaly_thresholds[i].def, anomaly_thresholds[i].unit);
 }
 
 static int bind_number(sqlite3_stmt *st, int idx, double v)

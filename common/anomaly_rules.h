@@ -22,7 +22,7 @@ struct anomaly_threshold {
 	const char *name; /* the SQL parameter without its ':' */
 	double def;
 	double min, max;  /* accepted range, inclusive */
-	int whole;        /* whole numbers only (counts, seconds, bytes) */
+	int whole;	  /* whole numbers only (counts, seconds, bytes) */
 	const char *unit; /* for --help */
 };
 

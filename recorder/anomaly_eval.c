@@ -56,7 +56,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct rule {
 	const char *name; /* file name, e.g. "port_scan.sql" */
 	sqlite3_stmt *st; /* NULL: did not prepare, left out */
-	int failing;      /* the last run failed (logged once) */
+	int failing;	  /* the last run failed (logged once) */
 };
 
 struct anomaly_eval {
@@ -65,7 +65,7 @@ struct anomaly_eval {
 	sqlite3_stmt *st[ST_COUNT];
 	struct rule rules[MAX_RULES];
 	int n_rules;
-	int64_t done_id;        /* the last interval evaluated */
+	int64_t done_id;	/* the last interval evaluated */
 	unsigned int budget_ms; /* per rule */
 	struct timespec deadline;
 };
@@ -115,10 +115,11 @@ static int step_id(struct anomaly_eval *a, enum stmt_id id, int64_t *out)
 static int load_progress(struct anomaly_eval *a)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(a->db,
-				    "SELECT coalesce((SELECT value FROM meta WHERE key = " PROGRESS_KEY
-				    "), (SELECT max(id) FROM intervals), 0)",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		a->db,
+		"SELECT coalesce((SELECT value FROM meta WHERE key = " PROGRESS_KEY
+		"), (SELECT max(id) FROM intervals), 0)",
+		-1, &st, NULL);
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		a->done_id = sqlite3_column_int64(st, 0);
@@ -165,8 +166,8 @@ int anomaly_eval_open(struct anomaly_eval **out, const char *path,
 	if (err)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(a->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &a->st[i], NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(a->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &a->st[i],
+				       NULL) != SQLITE_OK) {
 			pr_err("%s: anomaly rules: %s", path, sqlite3_errmsg(a->db));
 			err = -EIO;
 			goto fail;
@@ -279,7 +280,8 @@ static void run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int 
 		step_done(a, ST_RELEASE);
 		if (*added > before)
 			pr_info("anomaly: %d new %.*s hit%s", *added - before,
-				(int)(strlen(r->name) - 4), r->name, *added - before == 1 ? "" : "s");
+				(int)(strlen(r->name) - 4), r->name,
+				*added - before == 1 ? "" : "s");
 	}
 }
 

@@ -81,7 +81,7 @@ void report_cli_usage(FILE *fp)
 		"Commands:\n"
 		"  summary          totals per interface, direction and protocol, in and out\n"
 		"                   per interface, collector health when packets were missed,\n"
-		"                   and the top processes\n"
+		"                   the top processes and the window's anomalies\n"
 		"  top hosts        addresses by bytes sent plus received\n"
 		"  top flows        flows (interface, direction, protocol, addresses, ports)\n"
 		"                   by bytes\n"

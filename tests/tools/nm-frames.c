@@ -113,7 +113,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[optind]);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) || !(sll.sll_ifindex = (int)if_nametoindex(ifr.ifr_name))) {
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) ||
+	    !(sll.sll_ifindex = (int)if_nametoindex(ifr.ifr_name))) {
 		fprintf(stderr, "nm-frames: interface %s: %s\n", ifr.ifr_name, strerror(errno));
 		return 1;
 	}
@@ -121,14 +122,14 @@ int main(int argc, char **argv)
 	sll.sll_halen = 6;
 	memcpy(sll.sll_addr, dst, 6);
 	for (unsigned long i = 0; i < count; i++) {
-		if (sendto(fd, frame, FRAME_LEN, 0, (struct sockaddr *)&sll, sizeof(sll)) != FRAME_LEN) {
+		if (sendto(fd, frame, FRAME_LEN, 0, (struct sockaddr *)&sll, sizeof(sll)) !=
+		    FRAME_LEN) {
 			fprintf(stderr, "nm-frames: send %lu of %lu: %s\n", i + 1, count,
 				strerror(errno));
 			return 1;
 		}
 	}
 	close(fd);
-	printf("nm-frames iface=%s frames=%lu bytes=%lu\n", ifr.ifr_name, count,
-	       count * FRAME_LEN);
+	printf("nm-frames iface=%s frames=%lu bytes=%lu\n", ifr.ifr_name, count, count * FRAME_LEN);
 	return 0;
 }

@@ -131,8 +131,8 @@ static void test_rules_prepare(void **state)
 			used[t]++;
 			if (rule_default(r->text, anomaly_thresholds[t].name, &def) ||
 			    def != anomaly_thresholds[t].def)
-				fail_msg("%s: default of %s differs from --threshold's %g", r->name, p,
-					 anomaly_thresholds[t].def);
+				fail_msg("%s: default of %s differs from --threshold's %g", r->name,
+					 p, anomaly_thresholds[t].def);
 		}
 		/* Nothing after the statement but blanks (the report appends to it). */
 		assert_int_equal(strspn(tail, " \t\n"), strlen(tail));
@@ -164,13 +164,20 @@ static void test_report_statement(void **state)
 
 static void test_settings(void **state)
 {
-	static const char *const bad[] = { "malformed_packets",	 "malformed_packets=",
-					   "=5",		 "nope=5",
-					   "malformed_packets=0", "malformed_packets=1.5",
-					   "malformed_packets=x", "malformed_packets=-3",
-					   "malformed_packets=1e3", "beacon_jitter=nan",
-					   "beacon_jitter=.",	 "beacon_jitter=1.2.3",
-					   "beacon_jitter=101",	 "malformed_packets= 5" };
+	static const char *const bad[] = { "malformed_packets",
+					   "malformed_packets=",
+					   "=5",
+					   "nope=5",
+					   "malformed_packets=0",
+					   "malformed_packets=1.5",
+					   "malformed_packets=x",
+					   "malformed_packets=-3",
+					   "malformed_packets=1e3",
+					   "beacon_jitter=nan",
+					   "beacon_jitter=.",
+					   "beacon_jitter=1.2.3",
+					   "beacon_jitter=101",
+					   "malformed_packets= 5" };
 	struct anomaly_settings s;
 	int i = threshold_index(":beacon_jitter"), m = threshold_index(":malformed_packets");
 
