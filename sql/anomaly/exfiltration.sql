@@ -28,7 +28,8 @@ unspecified AS (
 	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
 ),
 agg AS (
-	SELECT f.interval_id, i.ts_start, max(i.ts_end - i.ts_start, 1) AS len, f.src_id,
+	SELECT f.interval_id, i.ts_start, i.ts_start / p.base AS bucket,
+	       max(i.ts_end - i.ts_start, 1) AS len, f.src_id,
 	       sum(f.bytes) AS bytes, count(DISTINCT f.dst_id) AS peers
 	FROM flows f JOIN intervals i ON i.id = f.interval_id, p
 	WHERE i.ts_start >= p.since - p.base AND i.ts_start < p.until
@@ -41,8 +42,13 @@ judged AS MATERIALIZED (
 	SELECT a.*,
 	       (SELECT sum(i.ts_end - i.ts_start) FROM intervals i
 	        WHERE i.ts_start >= a.ts_start - p.base AND i.ts_start < a.ts_start) AS base_s,
+	       -- Two lookups by (src_id, bucket), the baseline period spans at most
+	       -- two buckets of its length: SQLite's automatic index takes equalities.
 	       (SELECT coalesce(sum(b.bytes), 0) FROM agg b
-	        WHERE b.src_id = a.src_id AND b.ts_start >= a.ts_start - p.base
+	        WHERE b.src_id = a.src_id AND b.bucket = a.bucket - 1
+	          AND b.ts_start >= a.ts_start - p.base) +
+	       (SELECT coalesce(sum(b.bytes), 0) FROM agg b
+	        WHERE b.src_id = a.src_id AND b.bucket = a.bucket
 	          AND b.ts_start < a.ts_start) AS base_bytes
 	FROM agg a, p
 	WHERE a.ts_start >= p.since

@@ -30,7 +30,8 @@ unspecified AS (
 	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
 ),
 agg AS (
-	SELECT f.interval_id, i.ts_start, f.dst_id, count(DISTINCT f.src_id) AS sources,
+	SELECT f.interval_id, i.ts_start, i.ts_start / p.base AS bucket, f.dst_id,
+	       count(DISTINCT f.src_id) AS sources,
 	       sum(f.packets) AS packets, sum(f.bytes) AS bytes
 	FROM flows f JOIN intervals i ON i.id = f.interval_id, p
 	WHERE i.ts_start >= p.since - p.base AND i.ts_start < p.until
@@ -43,8 +44,13 @@ judged AS MATERIALIZED (
 	SELECT a.*,
 	       (SELECT count(*) FROM intervals i
 	        WHERE i.ts_start >= a.ts_start - p.base AND i.ts_start < a.ts_start) AS n,
+	       -- Two lookups by (dst_id, bucket), the baseline period spans at most
+	       -- two buckets of its length: SQLite's automatic index takes equalities.
 	       (SELECT coalesce(sum(b.sources), 0) FROM agg b
-	        WHERE b.dst_id = a.dst_id AND b.ts_start >= a.ts_start - p.base
+	        WHERE b.dst_id = a.dst_id AND b.bucket = a.bucket - 1
+	          AND b.ts_start >= a.ts_start - p.base) +
+	       (SELECT coalesce(sum(b.sources), 0) FROM agg b
+	        WHERE b.dst_id = a.dst_id AND b.bucket = a.bucket
 	          AND b.ts_start < a.ts_start) AS base_sum
 	FROM agg a, p
 	WHERE a.ts_start >= p.since

@@ -17,12 +17,20 @@ WITH p AS (
 	       coalesce(:until, 9223372036854775807) AS until,
 	       coalesce(:high_bandwidth_rate, 10000000) AS rate
 ),
+-- The view flow_log, written out so that the window's intervals lead the
+-- join (intervals_by_start) instead of a scan of every flow.
 f AS (
-	SELECT ts_start, interface, direction, family, protocol, src, src_port, dst, dst_port,
-	       bytes, max(last_seen - first_seen, 1.0) AS active_s
-	FROM flow_log, p
-	WHERE ts_start >= p.since AND ts_start < p.until
-	  AND NOT (src IN ('0.0.0.0', '::') AND dst IN ('0.0.0.0', '::')) -- overflow rows
+	SELECT i.ts_start, n.name AS interface, iif(f.direction = 0, 'in', 'out') AS direction,
+	       s.family, f.protocol, s.text AS src, f.src_port, d.text AS dst, f.dst_port, f.bytes,
+	       max((f.last_ms - f.first_ms) / 1000.0, 1.0) AS active_s
+	FROM p
+	CROSS JOIN intervals i
+	JOIN flows f ON f.interval_id = i.id
+	JOIN interfaces n ON n.id = f.iface_id
+	JOIN addresses s ON s.id = f.src_id
+	JOIN addresses d ON d.id = f.dst_id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+	  AND NOT (s.bin IN (zeroblob(4), zeroblob(16)) AND d.bin IN (zeroblob(4), zeroblob(16)))
 )
 SELECT ts_start AS ts,
        'high_bandwidth' AS kind,

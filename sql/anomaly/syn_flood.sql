@@ -23,18 +23,23 @@ WITH p AS (
 	       coalesce(:until, 9223372036854775807) AS until,
 	       coalesce(:syn_flood_rate, 100) AS rate
 ),
+-- Per interval, interface and destination port: flow_log written out so
+-- that the window's intervals lead the join (intervals_by_start).
 target AS (
-	SELECT ts_start, interface, family, dst, dst_port,
-	       sum(syn) FILTER (WHERE (tcp_flags & 16) = 0) AS syns,
-	       count(*) FILTER (WHERE (tcp_flags & 16) = 0) AS incomplete,
-	       count(*) FILTER (WHERE (tcp_flags & 16) <> 0) AS completed,
-	       count(DISTINCT src) FILTER (WHERE (tcp_flags & 16) = 0) AS sources,
-	       max(max(last_seen) FILTER (WHERE (tcp_flags & 16) = 0) -
-	           min(first_seen) FILTER (WHERE (tcp_flags & 16) = 0), 1.0) AS span_s
-	FROM flow_log, p
-	WHERE ts_start >= p.since AND ts_start < p.until
-	  AND protocol = 6 AND syn > 0
-	GROUP BY ts_start, interface, family, dst, dst_port
+	SELECT i.ts_start, f.iface_id, d.family, d.text AS dst, f.dst_port,
+	       sum(f.syn) FILTER (WHERE (f.tcp_flags & 16) = 0) AS syns,
+	       count(*) FILTER (WHERE (f.tcp_flags & 16) = 0) AS incomplete,
+	       count(*) FILTER (WHERE (f.tcp_flags & 16) <> 0) AS completed,
+	       count(DISTINCT f.src_id) FILTER (WHERE (f.tcp_flags & 16) = 0) AS sources,
+	       max((max(f.last_ms) FILTER (WHERE (f.tcp_flags & 16) = 0) -
+	            min(f.first_ms) FILTER (WHERE (f.tcp_flags & 16) = 0)) / 1000.0, 1.0) AS span_s
+	FROM p
+	CROSS JOIN intervals i
+	JOIN flows f ON f.interval_id = i.id
+	JOIN addresses d ON d.id = f.dst_id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+	  AND f.protocol = 6 AND f.syn > 0
+	GROUP BY i.id, f.iface_id, f.dst_id, f.dst_port
 )
 SELECT ts_start AS ts, 'syn_flood' AS kind,
        iif(family = 6, '[' || dst || ']', dst) || ':' || dst_port AS subject,
