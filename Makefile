@@ -63,8 +63,10 @@ REPORT_SRC := $(wildcard reports/*.c)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 REPORT_SQL := $(sort $(wildcard reports/*.sql))
 MAINT_SQL := $(sort $(wildcard sql/maintain/*.sql))
+ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 
-COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o \
+	$(O)/gen/anomaly_embed.o
 RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
 # The binaries' objects minus their main(), for the unit tests to link.
@@ -97,6 +99,11 @@ $(O)/gen/sql_embed.c: $(SQL_FILES) scripts/embed-sql.sh
 	$(call msg,EMBED,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/embed-sql.sh netmon_migrations $(SQL_FILES) > $@
+
+$(O)/gen/anomaly_embed.c: $(ANOMALY_SQL) scripts/embed-sql.sh
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/embed-sql.sh netmon_anomaly_rules $(ANOMALY_SQL) > $@
 
 $(O)/gen/report_embed.c: $(REPORT_SQL) scripts/embed-sql.sh
 	$(call msg,EMBED,$@)

@@ -15,6 +15,8 @@ struct embedded_file {
 extern const struct embedded_file netmon_migrations[];
 /* reports/NAME.sql: the report queries. */
 extern const struct embedded_file netmon_report_queries[];
+/* sql/anomaly/NAME.sql: the anomaly rules (anomaly_rules.h). */
+extern const struct embedded_file netmon_anomaly_rules[];
 
 /* sql/maintain/NAME.sql: rollup and retention steps (sqlfile.h). */
 extern const struct embedded_file netmon_maintenance[];

@@ -26,6 +26,7 @@ enum {
 	OPT_KEEP_HOURLY,
 	OPT_KEEP_DAILY,
 	OPT_CHECK_CONFIG,
+	OPT_THRESHOLD,
 };
 
 static const struct option long_opts[] = {
@@ -37,6 +38,7 @@ static const struct option long_opts[] = {
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "read", required_argument, NULL, 'r' },
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "keep-flows", required_argument, NULL, OPT_KEEP_FLOWS },
 	{ "keep-processes", required_argument, NULL, OPT_KEEP_PROCESSES },
@@ -74,6 +76,8 @@ void cli_usage(FILE *out)
 		"                         sent packets are always counted with TC\n"
 		"      --no-process       do not count bytes per process (socket\n"
 		"                         tracepoints); on by default where the kernel has them\n"
+		"      --threshold NAME=VALUE  an anomaly rule's threshold (repeatable); the\n"
+		"                         rules run after every interval (see below)\n"
 		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
@@ -107,11 +111,14 @@ void cli_usage(FILE *out)
 		"the current interval is written and a new --interval applies from then on;\n"
 		"other changed options are logged as needing a restart and keep their value.\n"
 		"Once attached, the recorder keeps only the capabilities it still needs.\n"
-		"Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n",
+		"Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n"
+		"\n"
+		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
 		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS,
 		RETENTION_DEFAULT_FLOWS,
 		RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS, RETENTION_DEFAULT_HOURLY,
 		RETENTION_DEFAULT_DAILY, CLI_DEFAULT_CONFIG);
+	anomaly_settings_usage(out);
 }
 
 static int parse_num(const char *opt, const char *val, unsigned long min, unsigned long max,
@@ -193,6 +200,8 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 		return parse_num("--keep-hourly", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.hourly);
 	case OPT_KEEP_DAILY:
 		return parse_num("--keep-daily", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.daily);
+	case OPT_THRESHOLD:
+		return anomaly_settings_parse(&cfg->thresholds, arg);
 	case 'v':
 		cfg->verbose++;
 		return 0;
@@ -289,6 +298,7 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
 	cfg->keep = (struct retention)RETENTION_DEFAULTS;
 	cfg->config_path = CLI_DEFAULT_CONFIG;
+	anomaly_settings_init(&cfg->thresholds);
 
 	optind = 1; /* parse may run more than once (tests, SIGHUP) */
 	opterr = 1;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "retention.h"
+#include "anomaly_rules.h"
 
 #define CLI_MAX_IFACES 64
 #define CLI_DEFAULT_INTERVAL 60
@@ -39,6 +40,7 @@ struct cli_config {
 	int config_given;        /* --config: a missing file is an error */
 	int check_config;        /* --check-config: validate, then exit */
 	unsigned long long argv_opts; /* bit i: long_opts[i] was on the command line */
+	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 };
 
 /*

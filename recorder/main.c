@@ -16,6 +16,7 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
+#include "anomaly_eval.h"
 #include "attach.h"
 #include "backlog.h"
 #include "cli.h"
@@ -40,6 +41,7 @@ struct recorder {
 	struct snapshotter *snap;
 	struct backlog *backlog;
 	struct store *store;
+	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -115,11 +117,29 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 		ts_end = r->interval_start;
 	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
-	/* Housekeeping only when everything is written: a tenth of the interval. */
+	/* After the COMMIT, in their own transactions: they never cost an interval. */
 	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
-	if (!backlog_flush(r->backlog, r->store) && !final)
+	if (!backlog_flush(r->backlog, r->store) && !final) {
+		anomaly_eval_run(r->anomaly);
+		/* Housekeeping only when everything is written: a tenth of the interval. */
 		maintain_run(&r->maint, store_db(r->store), ts_end, r->cfg.interval * 100);
+	}
 	return 0;
+}
+
+/*
+ * The anomaly rules' evaluator, on its own connection. Without it the
+ * recorder records as before (the report evaluates the rules itself).
+ * Each rule gets a quarter of an interval, at most 10 s, so a slow one
+ * cannot hold up the next snapshot for long.
+ */
+static void start_anomaly_eval(struct recorder *r)
+{
+	unsigned int budget = r->cfg.interval >= 40 ? 10000 : r->cfg.interval * 250;
+
+	if (anomaly_eval_open(&r->anomaly, r->cfg.db_path, &r->cfg.thresholds, budget))
+		pr_warn("anomaly rules are not evaluated while recording; "
+			"netmon-report anomalies still evaluates them");
 }
 
 /* On a timer tick: the interval ends at the last boundary that has passed. */
@@ -312,11 +332,14 @@ static int import_capture(struct recorder *r)
 		err = snapshot_open(&r->snap, &maps);
 	}
 	if (!err)
-		err = replay_file(&ro, r->skel, r->snap, r->store);
+		start_anomaly_eval(r);
+	err = err ? err : replay_file(&ro, r->skel, r->snap, r->store);
 	/* Roll up what is complete; an old capture is history, not expired. */
 	r->maint.no_retention = 1;
 	if (!err && maintain_run(&r->maint, store_db(r->store), 0, 0) < 0)
 		err = -EIO;
+	/* The rules over every interval imported (what the capture wrote). */
+	anomaly_eval_run(r->anomaly);
 	return err;
 }
 
@@ -335,6 +358,8 @@ static int record(struct recorder *r)
 		err = store_open(&r->store, r->cfg.db_path);
 	if (!err)
 		err = backlog_open(&r->backlog);
+	if (!err)
+		start_anomaly_eval(r);
 	if (!err) {
 		struct snapshot_maps maps;
 
@@ -369,6 +394,7 @@ static int record(struct recorder *r)
 		pr_err("some intervals could not be written to %s and are lost", r->cfg.db_path);
 		err = err ? err : -EIO;
 	}
+	anomaly_eval_run(r->anomaly);
 	return err;
 }
 
@@ -409,6 +435,7 @@ int main(int argc, char **argv)
 	if (r.timer_fd >= 0)
 		close(r.timer_fd);
 	backlog_close(r.backlog);
+	anomaly_eval_close(r.anomaly);
 	snapshot_close(r.snap);
 	store_close(r.store);
 	proc_stop(r.proc);

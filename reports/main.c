@@ -16,6 +16,7 @@
 #endif
 
 #define EXIT_USAGE 64 /* EX_USAGE of sysexits.h */
+#define EXIT_ALERT 2  /* anomalies --alert: there are some (vnStat's --alert) */
 
 /* Quiet by default; -v says what was read, -vv also the SQL it ran. */
 static enum log_level log_level_for(int verbose)
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
 {
 	struct report_opts opts;
 	sqlite3 *db = NULL;
+	size_t rows = 0;
 	int err;
 
 	/* Command line first: a usage error exits 64 before any file is opened. */
@@ -51,7 +53,9 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* Run the command's queries into the chosen format. */
-	err = report_run(db, &opts, stdout);
+	err = report_run_rows(db, &opts, stdout, &rows);
 	db_close(db);
-	return err ? 1 : 0;
+	if (err)
+		return 1;
+	return opts.alert && rows ? EXIT_ALERT : 0;
 }

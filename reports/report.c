@@ -12,6 +12,7 @@
 #include "embed.h"
 #include "log.h"
 #include "report.h"
+#include "report_anomalies.h"
 #include "report_bars.h"
 #include "report_html.h"
 #include "report_trend.h"
@@ -34,6 +35,9 @@ static const struct report_section summary_sections[] = {
 	{"top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL},
 	/* The query and title follow the bucket: report_trend.c. */
 	{"trend.sql", "trend", NULL, 0, CHART_TREND, NULL},
+	/* Shown in a table only when there are some. */
+	{ANOMALIES_QUERY, "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,
+	 "No anomalies in the window."},
 };
 
 static const struct report_section top_hosts_sections[] = {
@@ -68,6 +72,10 @@ static const struct report_section trend_sections[] = {
 	{"trend.sql", "trend", NULL, 1, CHART_TREND, NULL},
 };
 
+static const struct report_section anomalies_sections[] = {
+	{ANOMALIES_QUERY, "anomalies", NULL, SAYS_NO_ANOMALIES, CHART_NONE, "No anomalies."},
+};
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const struct {
@@ -83,6 +91,7 @@ static const struct {
 	[REPORT_TOP_PROCESSES] = {top_processes_sections, 1},
 	[REPORT_TOP_INTERFACES] = {top_interfaces_sections, 1},
 	[REPORT_TOP_PROTOCOLS] = {top_protocols_sections, 1},
+	[REPORT_ANOMALIES] = {anomalies_sections, 1},
 };
 
 const struct report_section *report_sections(enum report_command command, int *n)
@@ -217,8 +226,40 @@ static int step_rows(sqlite3_stmt *st, const char *name, struct fmt_writer *w, s
 	return err;
 }
 
+int report_statement(sqlite3 *db, const char *query, const struct report_opts *o,
+		     sqlite3_stmt **out)
+{
+	int err;
+
+	if (!strcmp(query, ANOMALIES_QUERY))
+		return report_anomalies_prepare(db, o, out);
+	err = report_prepare(db, query, out);
+	if (!err && (err = report_bind(*out, query, o))) {
+		sqlite3_finalize(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/* Add the rows query returns to *rows (only anomalies count for --alert). */
+static int count_rows(sqlite3 *db, const char *query, const struct report_opts *o, size_t *rows)
+{
+	sqlite3_stmt *st;
+	int err, rc;
+
+	if (o->command != REPORT_ANOMALIES)
+		return 0;
+	err = report_statement(db, query, o, &st);
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		++*rows;
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	sqlite3_finalize(st);
+	return err;
+}
+
 static int run_section(sqlite3 *db, const struct report_section *sec, const struct report_opts *o,
-		       struct fmt_writer *w, const char *empty_text)
+		       struct fmt_writer *w, const char *const *empty_texts, size_t *rows_out)
 {
 	const char **names = NULL;
 	sqlite3_stmt *st = NULL;
@@ -228,10 +269,7 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 
 	const char *query = report_section_query(sec, o);
 
-	err = report_prepare(db, query, &st);
-	if (err)
-		goto out;
-	err = report_bind(st, query, o);
+	err = report_statement(db, query, o, &st);
 	if (err)
 		goto out;
 	if (log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(st))) {
@@ -248,8 +286,9 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 	if (!err)
 		err = step_rows(st, query, w, &rows);
 	if (!err)
-		err = fmt_section_end(w, sec->says_empty ? empty_text : NULL);
+		err = fmt_section_end(w, empty_texts[sec->says_empty]);
 	pr_info("%s: %zu row%s", query, rows, rows == 1 ? "" : "s");
+	*rows_out += rows;
 out:
 	free(names);
 	sqlite3_finalize(st);
@@ -260,7 +299,8 @@ out:
  * What an empty table says: the intervals recorded in the window, or that
  * nothing was recorded at all (the recorder did not run then).
  */
-static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, size_t len)
+static int empty_message(sqlite3 *db, const struct report_opts *o, const char *no_what, char *buf,
+			 size_t len)
 {
 	char since[64], until[64];
 	sqlite3_stmt *st;
@@ -272,7 +312,7 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, si
 	if (!err && sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_int64(st, 0)) > 0) {
 		window_format_time(sqlite3_column_int64(st, 1), since, sizeof(since));
 		window_format_time(sqlite3_column_int64(st, 2), until, sizeof(until));
-		snprintf(buf, len, "no IP traffic in the %lld interval%s recorded from %s to %s", n,
+		snprintf(buf, len, "no %s in the %lld interval%s recorded from %s to %s", no_what, n,
 			 n == 1 ? "" : "s", since, until);
 	} else if (!err) {
 		window_format_time(o->since, since, sizeof(since));
@@ -283,30 +323,48 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, char *buf, si
 	return err;
 }
 
-int report_run(sqlite3 *db, const struct report_opts *opts, FILE *fp)
+int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
+{
+	size_t rows;
+
+	return report_run_rows(db, o, fp, &rows);
+}
+
+int report_run_rows(sqlite3 *db, const struct report_opts *opts, FILE *fp, size_t *rows)
 {
 	const struct report_section *sections = reports[opts->command].sections;
 	int n = reports[opts->command].n, err;
-	char since[64], until[64], empty[256];
+	char since[64], until[64], empty[256], no_anomalies[256];
+	const char *empty_texts[] = {[SAYS_NOTHING] = NULL,
+				     [SAYS_NO_TRAFFIC] = empty,
+				     [SAYS_NO_ANOMALIES] = no_anomalies};
 	struct report_opts plan = *opts, *o = &plan;
 	struct fmt_writer *w;
 
+	*rows = 0;
 	window_format_time(o->since, since, sizeof(since));
 	window_format_time(o->until, until, sizeof(until));
 	pr_info("window: %s to %s", since, until);
-	err = empty_message(db, o, empty, sizeof(empty));
+	err = empty_message(db, o, "IP traffic", empty, sizeof(empty));
+	if (!err)
+		err = empty_message(db, o, "anomalies", no_anomalies, sizeof(no_anomalies));
 	/* The trend's bucket: checked for trend, chosen for summary. */
 	if (!err)
 		err = report_trend_plan(db, o);
-	if (!err && o->format == FMT_HTML)
-		return report_html_run(db, o, fp, empty);
+	if (!err && o->format == FMT_HTML) {
+		err = report_html_run(db, o, fp, empty);
+		/* the rows --alert needs, counted apart: the HTML writer keeps none */
+		for (int i = 0; i < n && !err; i++)
+			err = count_rows(db, report_section_query(&sections[i], o), o, rows);
+		return err;
+	}
 	if (err)
 		return err;
 	err = fmt_writer_new(&w, o->format, fp, n);
 	for (int i = 0; i < n && !err; i++)
 		err = o->format == FMT_TABLE && sections[i].chart >= CHART_SHARE
 			      ? report_bars_section(db, &sections[i], o, w, fp, empty)
-			      : run_section(db, &sections[i], o, w, empty);
+			      : run_section(db, &sections[i], o, w, empty_texts, rows);
 	if (!err) {
 		err = fmt_document_end(w);
 		if (err)

@@ -22,11 +22,17 @@ enum report_chart {
 	CHART_TREND, /* table and html: bars over time; query chosen by --by */
 };
 
+/* What an empty section says in a table (what was recorded in the window). */
+enum { SAYS_NOTHING, SAYS_NO_TRAFFIC, SAYS_NO_ANOMALIES };
+
+/* Not a file: the statement report_anomalies_prepare() builds and binds. */
+#define ANOMALIES_QUERY "anomalies"
+
 struct report_section {
 	const char *query; /* file name under reports/ */
 	const char *key;   /* JSON member name when a report has several sections */
 	const char *title; /* table heading, or NULL */
-	int says_empty;	   /* table: say what was recorded when it has no rows */
+	int says_empty;	   /* table: SAYS_*, what an empty section says */
 	enum report_chart chart;
 	const char *none; /* html: what no rows means, when says_empty is 0 */
 };
@@ -49,10 +55,20 @@ void report_column_value(sqlite3_stmt *st, int c, struct fmt_value *v);
  */
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp);
 
+/* report_run() that also counts the rows of every section into *rows. */
+int report_run_rows(sqlite3 *db, const struct report_opts *o, FILE *fp, size_t *rows);
+
 /*
  * Prepare the embedded query name (e.g. "top_hosts.sql"). A file must hold
  * exactly one statement. Returns 0 or a negative errno (logged).
  */
 int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out);
+
+/*
+ * The statement of a section's query, bound from o: an embedded file, or
+ * ANOMALIES_QUERY (report_anomalies.h). 0 or a negative errno (logged).
+ */
+int report_statement(sqlite3 *db, const char *query, const struct report_opts *o,
+		     sqlite3_stmt **out);
 
 #endif

@@ -29,6 +29,8 @@ enum {
 	OPT_VERSION,
 	OPT_BUCKET,
 	OPT_BY,
+	OPT_ALERT,
+	OPT_THRESHOLD,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +48,8 @@ static const struct option long_opts[] = {
 	{"version", no_argument, NULL, OPT_VERSION},
 	{"bucket", required_argument, NULL, OPT_BUCKET},
 	{"by", required_argument, NULL, OPT_BY},
+	{"alert", no_argument, NULL, OPT_ALERT},
+	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -62,10 +66,11 @@ static const struct {
 	{"top", "protocols", REPORT_TOP_PROTOCOLS},
 	{"top", "apps", REPORT_TOP_APPS},
 	{"trend", NULL, REPORT_TREND},
+	{"anomalies", NULL, REPORT_ANOMALIES},
 };
 
 #define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
-#define COMMAND_LIST "summary, trend, top " RANKINGS
+#define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies"
 
 /* The window options as given; checked and parsed once all are seen. */
 struct window_args {
@@ -83,7 +88,7 @@ void report_cli_usage(FILE *fp)
 		"Commands:\n"
 		"  summary          totals per interface, direction and protocol, in and out\n"
 		"                   per interface, collector health when packets were missed,\n"
-		"                   and the top processes\n"
+		"                   the top processes and the window's anomalies\n"
 		"  top hosts        addresses by bytes sent plus received\n"
 		"  top flows        flows (interface, direction, protocol, addresses, ports)\n"
 		"                   by bytes\n"
@@ -98,6 +103,9 @@ void report_cli_usage(FILE *fp)
 		"                   bytes in percent\n"
 		"  trend            bytes and packets in and out per time bucket, with a chart\n"
 		"                   [--bucket 5m|1h|1d] [--by interface|protocol|host]\n"
+		"  anomalies        what the anomaly rules found: the hits netmon-record stored\n"
+		"                   and the rules evaluated over the window (summary lists them\n"
+		"                   too)\n"
 		"\n"
 		"Options (before or after the command):\n"
 		"  --db PATH      database to read (default %s)\n"
@@ -113,6 +121,8 @@ void report_cli_usage(FILE *fp)
 		"  --bucket B     trend: 5m, 1h or 1d (a local calendar day; default 1h)\n"
 		"  --by WHAT      trend: one series per interface, protocol or host (the\n"
 		"                 --limit busiest; default: one series of all traffic)\n"
+		"  --alert        anomalies: exit 2 when the window has anomalies, 0 when not\n"
+		"  --threshold NAME=VALUE  an anomaly rule's threshold (repeatable; below)\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
 		"  -h, --help     show this help\n"
 		"  --version      show the version\n"
@@ -121,8 +131,12 @@ void report_cli_usage(FILE *fp)
 		"\"YYYY-MM-DD HH:MM[:SS]\" or YYYY-MM-DDTHH:MM[:SS] in local time, or now.\n"
 		"--last, --day and --since/--until are three ways to give the window: use one.\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime failure, 64 usage error.\n",
+		"Exit status: 0 ok, 1 runtime failure, 64 usage error; with --alert, 2 when\n"
+		"there are anomalies.\n"
+		"\n"
+		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
 		NETMON_DEFAULT_DB, REPORT_MAX_LIMIT, REPORT_DEFAULT_LIMIT);
+	anomaly_settings_usage(fp);
 }
 
 static int parse_limit(const char *s, long long *out)
@@ -174,7 +188,8 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 		pr_err("top: say what to rank (" RANKINGS ")");
 	else if (n >= 2 && !strcmp(words[0], "top"))
 		pr_err("top: unknown ranking '%s' (" RANKINGS ")", words[1]);
-	else if (n >= 2 && (!strcmp(words[0], "summary") || !strcmp(words[0], "trend")))
+	else if (n >= 2 && (!strcmp(words[0], "summary") || !strcmp(words[0], "trend") ||
+			    !strcmp(words[0], "anomalies")))
 		pr_err("%s: unexpected argument '%s'", words[0], words[1]);
 	else
 		pr_err("unknown command '%s' (" COMMAND_LIST ")", words[0]);
@@ -247,6 +262,11 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	case OPT_VERSION:
 		o->version = 1;
 		return 0;
+	case OPT_ALERT:
+		o->alert = 1;
+		return 0;
+	case OPT_THRESHOLD:
+		return anomaly_settings_parse(&o->thresholds, optarg);
 	case ':':
 		pr_err("option '%s' needs a value", argv[optind - 1]);
 		return -EINVAL;
@@ -379,6 +399,7 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 				  .pid = -1,
 				  .since = WINDOW_START,
 				  .until = WINDOW_END};
+	anomaly_settings_init(&o->thresholds);
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
 	while ((opt = getopt_long(argc, argv, "-:vh", long_opts, NULL)) != -1) {
@@ -404,5 +425,9 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 	}
 	if (parse_trend_options(o, &win))
 		return -EINVAL;
+	if (o->alert && o->command != REPORT_ANOMALIES) {
+		pr_err("--alert goes with the anomalies command only");
+		return -EINVAL;
+	}
 	return parse_window(o, &win, now);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include "anomaly_rules.h"
 #include "report_fmt.h"
 
 #define REPORT_DEFAULT_LIMIT 10
@@ -21,6 +22,7 @@ enum report_command {
 	REPORT_TOP_PROTOCOLS,
 	REPORT_TOP_APPS,
 	REPORT_TREND,
+	REPORT_ANOMALIES,
 };
 
 /* trend --by: what a series is (reports/trend_BY.sql), or one series of all. */
@@ -40,6 +42,8 @@ struct report_opts {
 	int64_t bucket;	      /* trend --bucket: seconds; 86400 is a local calendar day */
 	enum report_by by;    /* trend --by */
 	int help, version;    /* print this and exit 0, before anything else */
+	int alert;            /* anomalies --alert: exit 2 when there are any */
+	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 };
 
 /*

@@ -260,7 +260,8 @@ static int section(struct fmt_buf *b, sqlite3 *db, const struct report_section *
 	if (!err)
 		err = heading(b, sec, o);
 	if (!err && !r.n) {
-		const char *say = sec->says_empty ? empty_text : sec->none ? sec->none : "None.";
+		const char *say = sec->says_empty == SAYS_NO_TRAFFIC ? empty_text
+				  : sec->none ? sec->none : "None.";
 
 		err = ADD(b, "<p class=\"empty\">");
 		if (!err)

@@ -64,9 +64,7 @@ int report_rows_query(sqlite3 *db, const char *query, const struct report_opts *
 	int err, rc;
 
 	memset(r, 0, sizeof(*r));
-	err = report_prepare(db, query, &st);
-	if (!err)
-		err = report_bind(st, query, o);
+	err = report_statement(db, query, o, &st);
 	if (err)
 		goto out;
 	r->ncols = sqlite3_column_count(st);

@@ -12,7 +12,7 @@ libsqlite3-dev sqlite3 libpcap-dev libinih-dev libcap-ng-dev
 help2man groff-base man-db bsdextrautils systemd
 libcmocka-dev bats liburing-dev
 iproute2 iputils-ping ethtool tshark
-chromium python3
+chromium python3 nmap hping3 ncat
 "
 
 missing=""

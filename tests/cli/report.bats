@@ -211,6 +211,8 @@ bucket_start,in_packets,in_bytes,out_packets,out_bytes
 1704146400,0,0,0,0
 1704150000,0,0,0,0
 1704153600,4,4096,0,0
+
+ts,kind,subject,value,threshold,detail
 EOF
 }
 
@@ -282,7 +284,8 @@ EOF
     {"bucket_start": 1704146400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
     {"bucket_start": 1704150000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
     {"bucket_start": 1704153600, "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0}
-  ]
+  ],
+  "anomalies": []
 }
 EOF
 	is_json
@@ -570,6 +573,8 @@ family,protocol,packets,bytes,bytes_pct
 
 bucket_start,in_packets,in_bytes,out_packets,out_bytes
 1704067200,5,500000,2,208
+
+ts,kind,subject,value,threshold,detail
 EOF
 	done
 }
@@ -668,7 +673,8 @@ EOF
   "ports": [],
   "processes": [],
   "protocols": [],
-  "trend": []
+  "trend": [],
+  "anomalies": []
 }
 EOF
 	is_json

@@ -3,9 +3,9 @@
  * nm-traffic - send and receive a known amount of traffic, for the end-to-end
  * tests (tests/e2e). Plain sockets, IPv4 and IPv6, no libraries.
  *
- *   nm-traffic [-t SECS] [-p PORT] [-g USECS] udp-send ADDR PORT COUNT SIZE
+ *   nm-traffic [-t SECS] [-b ADDR] [-p PORT] [-g USECS] udp-send ADDR PORT COUNT SIZE
  *   nm-traffic [-t SECS] udp-recv ADDR PORT COUNT [SIZE]
- *   nm-traffic [-t SECS] [-p PORT] tcp-send ADDR PORT BYTES
+ *   nm-traffic [-t SECS] [-b ADDR] [-p PORT] tcp-send ADDR PORT BYTES
  *   nm-traffic [-t SECS] tcp-recv ADDR PORT [BYTES]
  *
  * Every run has a hard deadline (-t, default 10 s, enforced with alarm()), so
@@ -45,6 +45,7 @@ static const char *prog = "nm-traffic";
 struct opts {
 	unsigned long timeout;	/* seconds, the hard deadline */
 	unsigned long src_port; /* 0: let the kernel choose */
+	const char *src_addr;	/* NULL: let the kernel choose */
 	unsigned long gap_us;	/* pause between datagrams */
 };
 
@@ -60,13 +61,14 @@ struct endpoint {
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: %s [-t SECS] [-p SRCPORT] [-g USECS] COMMAND ARGS...\n"
+		"Usage: %s [-t SECS] [-b SRCADDR] [-p SRCPORT] [-g USECS] COMMAND ARGS...\n"
 		"  udp-send ADDR PORT COUNT SIZE  send COUNT datagrams of SIZE payload bytes\n"
 		"  udp-recv ADDR PORT COUNT [SIZE] receive exactly COUNT datagrams (each SIZE)\n"
 		"  tcp-send ADDR PORT BYTES       connect, send BYTES, wait for the peer's close\n"
 		"  tcp-recv ADDR PORT [BYTES]     accept one connection, read to EOF\n"
-		"Options: -t deadline in seconds, 1..%d (default 10); -p source port of the\n"
-		"senders; -g pause between datagrams in microseconds, 0..%lu.\n"
+		"Options: -t deadline in seconds, 1..%d (default 10); -b source address and\n"
+		"-p source port of the senders; -g pause between datagrams in microseconds,\n"
+		"0..%lu.\n"
 		"Exit status: 0 ok, 1 failure or deadline, 64 usage.\n",
 		prog, MAX_TIMEOUT, MAX_GAP_US);
 }
@@ -186,29 +188,35 @@ static int open_socket(int family, int type)
 	return fd;
 }
 
-/* Bind a sender's source port (-p) on the wildcard address of its family. */
-static void bind_src_port(int fd, int family, unsigned long port)
+/* Bind a sender's source address (-b) and port (-p); wildcard and 0 if not given. */
+static void bind_src(int fd, int family, const struct opts *o)
 {
 	struct sockaddr_storage ss = { 0 };
+	void *addr;
 	socklen_t len;
 
-	if (!port)
+	if (!o->src_port && !o->src_addr)
 		return;
 	if (family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons((unsigned short)port);
+		sin->sin_port = htons((unsigned short)o->src_port);
+		addr = &sin->sin_addr;
 		len = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((unsigned short)port);
+		sin6->sin6_port = htons((unsigned short)o->src_port);
+		addr = &sin6->sin6_addr;
 		len = sizeof(*sin6);
 	}
+	if (o->src_addr && inet_pton(family, o->src_addr, addr) != 1)
+		die_usage("invalid source address '%s' for the destination's family", o->src_addr);
 	if (bind(fd, (struct sockaddr *)&ss, len))
-		die("bind source port %lu: %s", port, strerror(errno));
+		die("bind source %s port %lu: %s", o->src_addr ? o->src_addr : "*", o->src_port,
+		    strerror(errno));
 }
 
 static void bind_listen(int fd, const struct endpoint *ep, int stream)
@@ -247,7 +255,7 @@ static int udp_send(const struct opts *o, char **argv)
 	memset(buf, 'u', size);
 
 	fd = open_socket(dst.family, SOCK_DGRAM);
-	bind_src_port(fd, dst.family, o->src_port);
+	bind_src(fd, dst.family, o);
 	/* Connected, so an ICMP port unreachable fails the next send. */
 	if (connect(fd, (struct sockaddr *)&dst.ss, dst.len))
 		die("connect %s port %u: %s", dst.text, dst.port, strerror(errno));
@@ -321,7 +329,7 @@ static int tcp_send(const struct opts *o, char **argv)
 	memset(buf, 't', sizeof(buf));
 
 	fd = open_socket(dst.family, SOCK_STREAM);
-	bind_src_port(fd, dst.family, o->src_port);
+	bind_src(fd, dst.family, o);
 	if (connect(fd, (struct sockaddr *)&dst.ss, dst.len))
 		die("connect %s port %u: %s", dst.text, dst.port, strerror(errno));
 	sock_name(fd, 0, src, sizeof(src), &sport);
@@ -391,10 +399,13 @@ int main(int argc, char **argv)
 	int opt, nargs;
 
 	/* Options: the deadline, a sender's source port, pacing. */
-	while ((opt = getopt(argc, argv, "+t:p:g:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:b:p:g:h")) != -1) {
 		switch (opt) {
 		case 't':
 			o.timeout = parse_num("timeout", optarg, 1, MAX_TIMEOUT);
+			break;
+		case 'b':
+			o.src_addr = optarg;
 			break;
 		case 'p':
 			o.src_port = parse_num("source port", optarg, 1, 65535);

@@ -64,6 +64,13 @@ static void test_full_command_line(void **state)
 	assert_int_equal(parse(&cfg, "--hook", "xdp", NULL), 0);
 	assert_int_equal(cfg.hook_xdp, 1);
 	assert_int_equal(parse(&cfg, "--hook", "tc", NULL), 0);
+	/* Anomaly thresholds: defaults unless given, the last one counts. */
+	assert_true(cfg.thresholds.value[1] == 15); /* port_scan_ports */
+	assert_int_equal(parse(&cfg, "--threshold", "port_scan_ports=40", "--threshold",
+			       "port_scan_ports=30", "--threshold", "beacon_jitter=0.2", NULL),
+			 0);
+	assert_true(cfg.thresholds.value[1] == 30);
+	assert_true(cfg.thresholds.value[9] == 0.2); /* beacon_jitter */
 	assert_int_equal(cfg.hook_xdp, 0);
 }
 
@@ -86,6 +93,9 @@ static void test_bad_values_are_usage_errors(void **state)
 	assert_int_not_equal(parse(&cfg, "stray", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--hook", "XDP", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--hook", "", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--threshold", "bogus=1", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--threshold", "syn_flood_rate", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--threshold", "port_scan_ports=0", NULL), 0);
 }
 
 static void test_help_and_version(void **state)

@@ -175,7 +175,7 @@ static void test_empty_window(void **state)
 	check_run(f->db, REPORT_SUMMARY, FMT_JSON, 2000, 3000,
 		  "{\n  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
 		  "  \"hosts\": [],\n  \"apps\": [],\n  \"ports\": [],\n  \"processes\": [],\n"
-		  "  \"protocols\": [],\n  \"trend\": []\n}\n");
+		  "  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": []\n}\n");
 }
 
 int main(void)

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * anomaly_eval.c - evaluate the embedded rules after each write and store
+ * their hits. One BEGIN IMMEDIATE per round, one SAVEPOINT per rule, so a
+ * rule that fails takes only its own hits with it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "anomaly_eval.h"
+#include "db.h"
+#include "embed.h"
+#include "log.h"
+
+#define MAX_RULES 32
+#define PROGRESS_STEPS 10000 /* VM instructions between deadline checks */
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_PENDING,
+	ST_KIND,
+	ST_SUBJECT,
+	ST_HIT,
+	ST_PROGRESS,
+	ST_COUNT,
+};
+
+#define PROGRESS_KEY "'anomaly_evaluated_through'"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT rule",
+	[ST_RELEASE] = "RELEASE rule",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO rule",
+	/* The intervals written since the last round: their span and last id. */
+	[ST_PENDING] = "SELECT min(ts_start), max(ts_start), max(id) FROM intervals WHERE id > ?1",
+	[ST_KIND] = "INSERT INTO anomaly_kinds (name) VALUES (?1) "
+		    "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+	[ST_SUBJECT] = "INSERT INTO anomaly_subjects (text) VALUES (?1) "
+		       "ON CONFLICT (text) DO UPDATE SET text = excluded.text RETURNING id",
+	/* A hit already stored for this interval, kind and subject stays as it was. */
+	[ST_HIT] = "INSERT INTO anomalies (ts, kind_id, subject_id, value, threshold, detail) "
+		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+	[ST_PROGRESS] = "INSERT INTO meta (key, value) VALUES (" PROGRESS_KEY ", ?1) "
+			"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+};
+
+struct rule {
+	const char *name; /* file name, e.g. "port_scan.sql" */
+	sqlite3_stmt *st; /* NULL: did not prepare, left out */
+	int failing;	  /* the last run failed (logged once) */
+};
+
+struct anomaly_eval {
+	sqlite3 *db;
+	struct anomaly_settings settings;
+	sqlite3_stmt *st[ST_COUNT];
+	struct rule rules[MAX_RULES];
+	int n_rules;
+	int64_t done_id;	/* the last interval evaluated */
+	unsigned int budget_ms; /* per rule */
+	struct timespec deadline;
+};
+
+/* SQLite's progress callback: non-zero interrupts the running statement. */
+static int past_deadline(void *arg)
+{
+	struct anomaly_eval *a = arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > a->deadline.tv_sec ||
+	       (now.tv_sec == a->deadline.tv_sec && now.tv_nsec > a->deadline.tv_nsec);
+}
+
+static void start_clock(struct anomaly_eval *a)
+{
+	clock_gettime(CLOCK_MONOTONIC, &a->deadline);
+	a->deadline.tv_sec += a->budget_ms / 1000;
+	a->deadline.tv_nsec += (long)(a->budget_ms % 1000) * 1000000;
+	if (a->deadline.tv_nsec >= 1000000000) {
+		a->deadline.tv_sec++;
+		a->deadline.tv_nsec -= 1000000000;
+	}
+}
+
+static int step_done(struct anomaly_eval *a, enum stmt_id id)
+{
+	int rc = sqlite3_step(a->st[id]);
+
+	sqlite3_reset(a->st[id]);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* Step a statement that returns one integer (RETURNING id). */
+static int step_id(struct anomaly_eval *a, enum stmt_id id, int64_t *out)
+{
+	int rc = sqlite3_step(a->st[id]);
+
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(a->st[id], 0);
+	sqlite3_reset(a->st[id]);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* Where the previous run stopped; a database without it starts from now. */
+static int load_progress(struct anomaly_eval *a)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(
+		a->db,
+		"SELECT coalesce((SELECT value FROM meta WHERE key = " PROGRESS_KEY
+		"), (SELECT max(id) FROM intervals), 0)",
+		-1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		a->done_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		pr_err("anomaly rules: %s", sqlite3_errmsg(a->db));
+		return -EIO;
+	}
+	return 0;
+}
+
+static void prepare_rules(struct anomaly_eval *a)
+{
+	for (const struct embedded_file *f = netmon_anomaly_rules; f->name; f++) {
+		struct rule *r;
+
+		if (a->n_rules == MAX_RULES) {
+			pr_warn("anomaly rules: more than %d, %s and later left out", MAX_RULES,
+				f->name);
+			return;
+		}
+		r = &a->rules[a->n_rules++];
+		r->name = f->name;
+		if (sqlite3_prepare_v3(a->db, f->text, (int)f->len, SQLITE_PREPARE_PERSISTENT,
+				       &r->st, NULL) != SQLITE_OK) {
+			pr_warn("anomaly rule %s left out: %s", f->name, sqlite3_errmsg(a->db));
+			r->st = NULL;
+		}
+	}
+}
+
+int anomaly_eval_open(struct anomaly_eval **out, const char *path,
+		      const struct anomaly_settings *settings, unsigned int budget_ms)
+{
+	struct anomaly_eval *a = calloc(1, sizeof(*a));
+	int err;
+
+	*out = NULL;
+	if (!a)
+		return -ENOMEM;
+	a->settings = *settings;
+	a->budget_ms = budget_ms;
+	err = db_open(path, DB_READ_WRITE, &a->db);
+	if (err)
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(a->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &a->st[i],
+				       NULL) != SQLITE_OK) {
+			pr_err("%s: anomaly rules: %s", path, sqlite3_errmsg(a->db));
+			err = -EIO;
+			goto fail;
+		}
+	}
+	err = load_progress(a);
+	if (err)
+		goto fail;
+	prepare_rules(a);
+	*out = a;
+	return 0;
+fail:
+	anomaly_eval_close(a);
+	return err;
+}
+
+void anomaly_eval_close(struct anomaly_eval *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < a->n_rules; i++)
+		sqlite3_finalize(a->rules[i].st);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(a->st[i]);
+	db_close(a->db);
+	free(a);
+}
+
+/* Bind a result column to an insert parameter, keeping its SQLite type. */
+static int bind_column(sqlite3_stmt *to, int idx, sqlite3_stmt *from, int col)
+{
+	return sqlite3_bind_value(to, idx, sqlite3_column_value(from, col));
+}
+
+/* One row of a rule (ts, kind, subject, value, threshold, detail) -> anomalies. */
+static int store_hit(struct anomaly_eval *a, sqlite3_stmt *row, int *added)
+{
+	sqlite3_stmt *hit = a->st[ST_HIT];
+	int64_t kind, subject;
+	int err;
+
+	sqlite3_bind_value(a->st[ST_KIND], 1, sqlite3_column_value(row, 1));
+	err = step_id(a, ST_KIND, &kind);
+	if (!err) {
+		sqlite3_bind_value(a->st[ST_SUBJECT], 1, sqlite3_column_value(row, 2));
+		err = step_id(a, ST_SUBJECT, &subject);
+	}
+	if (err)
+		return err;
+	bind_column(hit, 1, row, 0);
+	sqlite3_bind_int64(hit, 2, kind);
+	sqlite3_bind_int64(hit, 3, subject);
+	bind_column(hit, 4, row, 3);
+	bind_column(hit, 5, row, 4);
+	bind_column(hit, 6, row, 5);
+	err = step_done(a, ST_HIT);
+	if (!err)
+		*added += sqlite3_changes(a->db);
+	return err;
+}
+
+/* Run one rule over [since, until) inside its savepoint. 0 or -errno. */
+static int run_rule(struct anomaly_eval *a, struct rule *r, int64_t since, int64_t until,
+		    int *added)
+{
+	int rc, err, n = 0;
+
+	err = anomaly_bind(r->st, r->name, &a->settings, since, until);
+	if (err)
+		return err;
+	if (sqlite3_column_count(r->st) != 6) {
+		pr_err("anomaly rule %s: %d columns, expected 6", r->name,
+		       sqlite3_column_count(r->st));
+		return -EINVAL;
+	}
+	start_clock(a);
+	sqlite3_progress_handler(a->db, PROGRESS_STEPS, past_deadline, a);
+	while (!err && (rc = sqlite3_step(r->st)) == SQLITE_ROW)
+		err = store_hit(a, r->st, &n);
+	sqlite3_progress_handler(a->db, 0, NULL, NULL);
+	if (!err && rc != SQLITE_DONE)
+		err = rc == SQLITE_INTERRUPT ? -ETIMEDOUT : -EIO;
+	if (err && !r->failing)
+		pr_warn("anomaly rule %s failed, its hits are skipped: %s", r->name,
+			err == -ETIMEDOUT ? "took longer than its time budget"
+					  : sqlite3_errmsg(a->db));
+	else if (!err && r->failing)
+		pr_info("anomaly rule %s works again", r->name);
+	r->failing = !!err;
+	sqlite3_reset(r->st);
+	sqlite3_clear_bindings(r->st);
+	if (!err)
+		*added += n;
+	return err;
+}
+
+/* Every rule, each in its own savepoint: a failure undoes only its own hits. */
+static void run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *added)
+{
+	for (int i = 0; i < a->n_rules; i++) {
+		struct rule *r = &a->rules[i];
+		int before = *added;
+
+		if (!r->st || step_done(a, ST_SAVEPOINT))
+			continue;
+		if (run_rule(a, r, since, until, added)) {
+			step_done(a, ST_ROLLBACK_TO);
+			*added = before;
+		}
+		step_done(a, ST_RELEASE);
+		if (*added > before)
+			pr_info("anomaly: %d new %.*s hit%s", *added - before,
+				(int)(strlen(r->name) - 4), r->name,
+				*added - before == 1 ? "" : "s");
+	}
+}
+
+int anomaly_eval_run(struct anomaly_eval *a)
+{
+	sqlite3_stmt *q;
+	int64_t since, until, last;
+	int added = 0, err;
+
+	if (!a)
+		return 0; /* evaluation is off: the database could not be opened twice */
+	q = a->st[ST_PENDING];
+	sqlite3_bind_int64(q, 1, a->done_id);
+	if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 2) == SQLITE_NULL) {
+		sqlite3_reset(q);
+		return 0; /* nothing new */
+	}
+	since = sqlite3_column_int64(q, 0);
+	until = sqlite3_column_int64(q, 1) + 1;
+	last = sqlite3_column_int64(q, 2);
+	sqlite3_reset(q);
+
+	if (step_done(a, ST_BEGIN)) {
+		pr_warn("anomaly rules: cannot start a transaction: %s", sqlite3_errmsg(a->db));
+		return -EIO;
+	}
+	run_rules(a, since, until, &added);
+	sqlite3_bind_int64(a->st[ST_PROGRESS], 1, last);
+	err = step_done(a, ST_PROGRESS);
+	if (!err)
+		err = step_done(a, ST_COMMIT);
+	if (err) {
+		pr_warn("anomaly rules: cannot store the hits (tried again next interval): %s",
+			sqlite3_errmsg(a->db));
+		if (!sqlite3_get_autocommit(a->db))
+			step_done(a, ST_ROLLBACK);
+		return err;
+	}
+	a->done_id = last;
+	return added;
+}

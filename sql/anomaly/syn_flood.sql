@@ -1,0 +1,54 @@
+-- syn_flood.sql: SYNs to one TCP port that do not become connections, faster
+-- than :syn_flood_rate per second. One hit per port per interval.
+--
+-- An incomplete attempt is a flow to the port that carried a SYN and no
+-- ACK: the handshake was never completed from that side (spoofed or
+-- forgotten sources, a flood tool). Its SYN packets count, so one source
+-- port hammered again and again counts as often as it sent. Connections
+-- that completed are counted for the detail but never raise the rate. The
+-- rate is over the time the attempts spanned in the interval (first to last
+-- packet), at least one second. A port seen on two interfaces (a gateway) is
+-- one hit, at its higher rate.
+--
+-- Default :syn_flood_rate 100 per second: a real client retries a SYN after
+-- 1, 3, 7 ... s, so even thousands of failing clients stay far below it,
+-- while at 100/s a flood fills Debian's 4096-entry listen queue within a
+-- minute (a half-open entry lives ~63 s while the server retries its
+-- SYN-ACK).
+--
+-- Parameters: :since, :until (unix seconds; intervals that start in
+-- [:since, :until)); :syn_flood_rate (SYNs per second, default 100).
+WITH p AS (
+	SELECT coalesce(:since, -9223372036854775808) AS since,
+	       coalesce(:until, 9223372036854775807) AS until,
+	       coalesce(:syn_flood_rate, 100) AS rate
+),
+-- Per interval, interface and destination port: flow_log written out so
+-- that the window's intervals lead the join (intervals_by_start).
+target AS (
+	SELECT i.ts_start, f.iface_id, d.family, d.text AS dst, f.dst_port,
+	       sum(f.syn) FILTER (WHERE (f.tcp_flags & 16) = 0) AS syns,
+	       count(*) FILTER (WHERE (f.tcp_flags & 16) = 0) AS incomplete,
+	       count(*) FILTER (WHERE (f.tcp_flags & 16) <> 0) AS completed,
+	       count(DISTINCT f.src_id) FILTER (WHERE (f.tcp_flags & 16) = 0) AS sources,
+	       max((max(f.last_ms) FILTER (WHERE (f.tcp_flags & 16) = 0) -
+	            min(f.first_ms) FILTER (WHERE (f.tcp_flags & 16) = 0)) / 1000.0, 1.0) AS span_s
+	FROM p
+	CROSS JOIN intervals i
+	JOIN flow_rows f ON f.interval_id = i.id
+	JOIN addresses d ON d.id = f.dst_id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+	  AND f.protocol = 6 AND f.syn > 0
+	GROUP BY i.id, f.iface_id, f.dst_id, f.dst_port
+)
+SELECT ts_start AS ts, 'syn_flood' AS kind,
+       iif(family = 6, '[' || dst || ']', dst) || ':' || dst_port AS subject,
+       max(CAST(syns / span_s AS INTEGER)) AS value,
+       p.rate AS threshold,
+       printf('%d SYNs in %.1f s from %d source%s without a completed handshake; %d of %d connections completed',
+              syns, span_s, sources, iif(sources = 1, '', 's'), completed,
+              completed + incomplete) AS detail
+FROM target, p
+GROUP BY ts_start, family, dst, dst_port
+HAVING value > p.rate
+ORDER BY ts, subject;
