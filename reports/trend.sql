@@ -18,11 +18,27 @@
 -- is a whole multiple of its period.
 WITH RECURSIVE
 p AS (SELECT coalesce(:bucket, 3600) AS bucket),
-src AS (
+win AS (
+	SELECT coalesce(:since, -9223372036854775808) AS s,
+	       coalesce(:until, 9223372036854775807) AS u,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_1'), 0) AS r1
+),
+tiers AS ( -- whole rolled-up hours [hs, he), when every bucket is made of whole hours
+	SELECT s, u, (s + 3599) / 3600 * 3600 AS hs,
+	       CASE WHEN bucket % 3600 = 0 AND (bucket <> 86400 OR
+			 coalesce(unixepoch(s, 'unixepoch', 'localtime', 'start of day', 'utc') % 3600, 0) = 0)
+		    THEN max((s + 3599) / 3600 * 3600, min(u / 3600 * 3600, r1))
+		    ELSE (s + 3599) / 3600 * 3600 END AS he
+	FROM win, p
+),
+src AS ( -- raw intervals, and the hourly rollup for whole hours (docs/queries.md)
 	SELECT ts_start, direction, packets, bytes
-	FROM traffic_log
-	WHERE ts_start >= coalesce(:since, -9223372036854775808)
-	  AND ts_start < coalesce(:until, 9223372036854775807)
+	FROM traffic_log, tiers
+	WHERE ts_start >= s AND ts_start < u AND NOT (ts_start >= hs AND ts_start < he)
+	UNION ALL
+	SELECT ts_start, direction, packets, bytes
+	FROM traffic_hourly, tiers
+	WHERE ts_start >= hs AND ts_start < he
 ),
 span AS (
 	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <cmocka.h>
 #include "embed.h"
 #include "history.h"
@@ -30,6 +31,8 @@ static char dir[] = "/tmp/netmon-test-history-XXXXXX";
 static int setup(void **state)
 {
 	log_init("test_history", LOG_ERR);
+	setenv("TZ", "UTC0", 1); /* trend's local days */
+	tzset();
 	return mkdtemp(dir) ? 0 : -1;
 }
 
@@ -160,11 +163,13 @@ static void test_rollups_equal_raw(void **state)
 	store_close(st);
 }
 
+static int64_t report_bucket = 3600; /* :bucket of the trend queries */
+
 /* All rows of an embedded report query over [since, until), as one string. */
 static char *run_report(sqlite3 *db, const char *name, int64_t since, int64_t until)
 {
 	const struct embedded_file *q = embed_find(netmon_report_queries, name);
-	size_t len = 0, cap = 1 << 16;
+	size_t len = 0, cap = 1 << 22;
 	char *out = calloc(1, cap);
 	sqlite3_stmt *st;
 
@@ -175,6 +180,7 @@ static char *run_report(sqlite3 *db, const char *name, int64_t since, int64_t un
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), since);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), until);
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), 100000);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":bucket"), report_bucket);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (int c = 0; c < sqlite3_column_count(st); c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
@@ -198,9 +204,12 @@ static void test_reports_read_rollups_exactly(void **state)
 	static const char *const queries[] = {
 		"summary_traffic.sql", "summary_interfaces.sql", "top_interfaces.sql",
 		"top_protocols.sql",   "top_hosts.sql",          "top_processes.sql",
+		"trend.sql",	       "trend_interface.sql",	 "trend_protocol.sql",
 	};
+	/* trend buckets: hours, local days (TZ=UTC here), 5 minutes (raw only) */
+	const int64_t buckets[] = { 3600, 86400, 300, 7200 };
 	const int64_t windows[][2] = {
-		{ 0, INT64_MAX },
+		{ INT64_MIN, INT64_MAX },
 		{ JAN30 + 3 * 3600 + 17 * 60, JAN30 + 3 * DAY + 5 * 3600 + 3 * 60 },
 		{ JAN30 + DAY, JAN30 + 2 * DAY },
 		{ JAN30 + DAY + 3600, JAN30 + DAY + 7200 },
@@ -214,17 +223,22 @@ static void test_reports_read_rollups_exactly(void **state)
 	assert_int_equal(history_write(st, &h), 0);
 	assert_int_equal(maintain_run(&m, db, 0, 0), 0);
 	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
-		for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
-			char *tiered = run_report(db, queries[q], windows[w][0], windows[w][1]), *raw;
+		for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]) * 4; w++) {
+			report_bucket = buckets[w / 4];
+			if (w >= 4 && strncmp(queries[q], "trend", 5))
+				break;
+			char *tiered = run_report(db, queries[q], windows[w % 4][0], windows[w % 4][1]);
+			char *raw;
 
 			assert_int_equal(sqlite3_exec(db, "BEGIN; UPDATE meta SET value = 0 WHERE "
 							  "key LIKE 'rolled_until_%'", NULL, NULL, NULL),
 					 SQLITE_OK);
-			raw = run_report(db, queries[q], windows[w][0], windows[w][1]);
+			raw = run_report(db, queries[q], windows[w % 4][0], windows[w % 4][1]);
 			assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 			assert_true(strlen(raw) > 0);
 			if (strcmp(tiered, raw))
-				fail_msg("%s, window %zu:\nrollups:\n%s\nraw:\n%s", queries[q], w,
+				fail_msg("%s, window %zu, bucket %lld:\nrollups:\n%s\nraw:\n%s",
+					 queries[q], w % 4, (long long)report_bucket,
 					 tiered, raw);
 			free(tiered);
 			free(raw);
