@@ -1,39 +1,76 @@
 -- top_apps.sql: applications by bytes over the intervals that start in
--- [:since, :until). A flow counts for the application of its server port
--- (view flow_app_log; names from app_ports: the user's, else netmon's); a
--- port without a name is its own application, "tcp/8000". ports lists the
--- application's server ports seen, busiest first; peers are the distinct
--- remote addresses, as in top_ports.sql.
+-- [:since, :until). A flow counts for the application of its server port (the
+-- lower of its two ports, as in top_ports.sql; names from app_ports: the
+-- user's, else netmon's); a port without a name is its own application,
+-- "tcp/8000". ports lists the application's server ports seen, busiest
+-- first; peers are the distinct remote addresses, as in top_ports.sql.
 --
 -- Parameters: :since, :until (unix seconds), :limit (rows). Unset, they mean
 -- all of history and 10 rows (see docs/queries.md).
-WITH window_flows AS MATERIALIZED (
-	SELECT CASE protocol WHEN 6 THEN 'tcp/' ELSE 'udp/' END || server_port AS port,
-	       app, direction, packets, bytes,
-	       CASE direction WHEN 'in' THEN src ELSE dst END AS remote
-	FROM flow_app_log
-	WHERE ts_start >= coalesce(:since, -9223372036854775808)
-	  AND ts_start < coalesce(:until, 9223372036854775807)
-	  AND server_port <> 0
+-- Reads the coarsest level that answers exactly: whole UTC days and hours
+-- already rolled up from the conversation rollups, the rest from raw rows
+-- (docs/queries.md, "Rollups").
+WITH win AS (
+	SELECT coalesce(:since, -9223372036854775808) AS s,
+	       coalesce(:until, 9223372036854775807) AS u,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_1'), 0) AS r1,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_2'), 0) AS r2
+),
+tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
+	SELECT s, u, (s + 3599) / 3600 * 3600 AS hs,
+	       max((s + 3599) / 3600 * 3600, min(u / 3600 * 3600, r1)) AS he,
+	       (s + 86399) / 86400 * 86400 AS ds,
+	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
+	FROM win
+),
+window_ports AS ( -- raw intervals at the edges, rolled-up conversations in between
+	SELECT c.protocol, min(f.src_port, f.dst_port) AS port, c.direction, f.packets, f.bytes,
+	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END AS remote_id
+	FROM tiers, intervals i
+	JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
+	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
+	  AND c.protocol IN (6, 17)
+	UNION ALL
+	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
+	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
+	FROM tiers, rollup_conversations r
+	JOIN conversations c ON c.id = r.conversation_id
+	WHERE r.level = 1 AND r.bucket >= hs AND r.bucket < he
+	  AND NOT (r.bucket >= ds AND r.bucket < de) AND c.protocol IN (6, 17)
+	UNION ALL
+	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
+	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
+	FROM tiers, rollup_conversations r
+	JOIN conversations c ON c.id = r.conversation_id
+	WHERE r.level = 2 AND r.bucket >= ds AND r.bucket < de AND c.protocol IN (6, 17)
+),
+named AS MATERIALIZED (
+	SELECT CASE w.protocol WHEN 6 THEN 'tcp/' ELSE 'udp/' END || w.port AS port_name,
+	       coalesce(a.name, CASE w.protocol WHEN 6 THEN 'tcp/' ELSE 'udp/' END || w.port) AS app,
+	       w.direction, w.packets, w.bytes, w.remote_id
+	FROM window_ports w
+	LEFT JOIN app_ports a ON a.protocol = w.protocol AND a.port = w.port
+	WHERE w.port <> 0
 ),
 per_port AS MATERIALIZED (
-	SELECT coalesce(app, port) AS app, port, sum(bytes) AS bytes
-	FROM window_flows
-	GROUP BY port
+	SELECT app, port_name, sum(bytes) AS bytes
+	FROM named
+	GROUP BY port_name
 )
-SELECT coalesce(app, port) AS app,
-       (SELECT group_concat(port, ' ')
-	FROM (SELECT port FROM per_port p
-	      WHERE p.app = coalesce(w.app, w.port)
-	      ORDER BY bytes DESC, port)) AS ports,
-       coalesce(sum(packets) FILTER (WHERE direction = 'in'), 0) AS in_packets,
-       coalesce(sum(bytes) FILTER (WHERE direction = 'in'), 0) AS in_bytes,
-       coalesce(sum(packets) FILTER (WHERE direction = 'out'), 0) AS out_packets,
-       coalesce(sum(bytes) FILTER (WHERE direction = 'out'), 0) AS out_bytes,
+SELECT app,
+       (SELECT group_concat(port_name, ' ')
+	FROM (SELECT port_name FROM per_port p
+	      WHERE p.app = n.app
+	      ORDER BY bytes DESC, port_name)) AS ports,
+       coalesce(sum(packets) FILTER (WHERE direction = 0), 0) AS in_packets,
+       coalesce(sum(bytes) FILTER (WHERE direction = 0), 0) AS in_bytes,
+       coalesce(sum(packets) FILTER (WHERE direction = 1), 0) AS out_packets,
+       coalesce(sum(bytes) FILTER (WHERE direction = 1), 0) AS out_bytes,
        sum(packets) AS total_packets,
        sum(bytes) AS total_bytes,
-       count(DISTINCT remote) AS peers
-FROM window_flows w
-GROUP BY 1
+       count(DISTINCT remote_id) AS peers
+FROM named n
+GROUP BY app
 ORDER BY total_bytes DESC, total_packets DESC, app
 LIMIT coalesce(:limit, 10);

@@ -1,26 +1,69 @@
 -- top_ports.sql: TCP and UDP server ports by bytes over the intervals that
--- start in [:since, :until). A flow counts for its server port (view
--- flow_app_log: the named port, else the lower one), so a request to 443 and
--- its reply from 443 both count for 443, not for the client's ephemeral
--- port; in the direction it was seen (in: received, out: sent). Peers are
--- the distinct remote addresses: the source of a received flow, the
--- destination of a sent one. Server port 0 (no port seen, or an overflow
--- row) is left out. app is the port's application name, or NULL.
+-- start in [:since, :until). A flow counts for its server port, the lower of
+-- its two ports (clients take ephemeral ports, 32768-60999 on Linux, above
+-- the servers'), so a request to 443 and its reply from 443 both count for
+-- 443, not for the client's ephemeral port; in the direction it was seen
+-- (in: received, out: sent). Peers are the distinct remote addresses: the
+-- source of a received flow, the destination of a sent one. Server port 0
+-- (no port seen, or an overflow row) is left out. app is the port's
+-- application name (view app_ports), or NULL.
 --
 -- Parameters: :since, :until (unix seconds), :limit (rows). Unset, they mean
 -- all of history and 10 rows (see docs/queries.md).
-SELECT protocol, server_port AS port, app,
-       coalesce(sum(packets) FILTER (WHERE direction = 'in'), 0) AS in_packets,
-       coalesce(sum(bytes) FILTER (WHERE direction = 'in'), 0) AS in_bytes,
-       coalesce(sum(packets) FILTER (WHERE direction = 'out'), 0) AS out_packets,
-       coalesce(sum(bytes) FILTER (WHERE direction = 'out'), 0) AS out_bytes,
-       sum(packets) AS total_packets,
-       sum(bytes) AS total_bytes,
-       count(DISTINCT CASE direction WHEN 'in' THEN src ELSE dst END) AS peers
-FROM flow_app_log
-WHERE ts_start >= coalesce(:since, -9223372036854775808)
-  AND ts_start < coalesce(:until, 9223372036854775807)
-  AND server_port <> 0
-GROUP BY protocol, server_port
-ORDER BY total_bytes DESC, total_packets DESC, protocol, port
+-- Reads the coarsest level that answers exactly: whole UTC days and hours
+-- already rolled up from the conversation rollups, the rest from raw rows
+-- (docs/queries.md, "Rollups").
+WITH win AS (
+	SELECT coalesce(:since, -9223372036854775808) AS s,
+	       coalesce(:until, 9223372036854775807) AS u,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_1'), 0) AS r1,
+	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_2'), 0) AS r2
+),
+tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
+	SELECT s, u, (s + 3599) / 3600 * 3600 AS hs,
+	       max((s + 3599) / 3600 * 3600, min(u / 3600 * 3600, r1)) AS he,
+	       (s + 86399) / 86400 * 86400 AS ds,
+	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
+	FROM win
+),
+window_ports AS ( -- raw intervals at the edges, rolled-up conversations in between
+	SELECT c.protocol, min(f.src_port, f.dst_port) AS port, c.direction, f.packets, f.bytes,
+	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END AS remote_id
+	FROM tiers, intervals i
+	JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
+	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
+	  AND c.protocol IN (6, 17)
+	UNION ALL
+	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
+	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
+	FROM tiers, rollup_conversations r
+	JOIN conversations c ON c.id = r.conversation_id
+	WHERE r.level = 1 AND r.bucket >= hs AND r.bucket < he
+	  AND NOT (r.bucket >= ds AND r.bucket < de) AND c.protocol IN (6, 17)
+	UNION ALL
+	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
+	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
+	FROM tiers, rollup_conversations r
+	JOIN conversations c ON c.id = r.conversation_id
+	WHERE r.level = 2 AND r.bucket >= ds AND r.bucket < de AND c.protocol IN (6, 17)
+),
+per_port AS (
+	SELECT protocol, port,
+	       coalesce(sum(packets) FILTER (WHERE direction = 0), 0) AS in_packets,
+	       coalesce(sum(bytes) FILTER (WHERE direction = 0), 0) AS in_bytes,
+	       coalesce(sum(packets) FILTER (WHERE direction = 1), 0) AS out_packets,
+	       coalesce(sum(bytes) FILTER (WHERE direction = 1), 0) AS out_bytes,
+	       sum(packets) AS total_packets,
+	       sum(bytes) AS total_bytes,
+	       count(DISTINCT remote_id) AS peers
+	FROM window_ports
+	WHERE port <> 0
+	GROUP BY protocol, port
+)
+SELECT p.protocol, p.port, a.name AS app, in_packets, in_bytes, out_packets, out_bytes,
+       total_packets, total_bytes, peers
+FROM per_port p
+LEFT JOIN app_ports a ON a.protocol = p.protocol AND a.port = p.port
+ORDER BY total_bytes DESC, total_packets DESC, p.protocol, p.port
 LIMIT coalesce(:limit, 10);

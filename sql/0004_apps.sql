@@ -30,9 +30,9 @@ FROM app_ports_shipped s
 WHERE NOT EXISTS (SELECT 1 FROM app_ports_user u
 		  WHERE u.protocol = s.protocol AND u.port = s.port);
 
--- TCP and UDP flows with the port of their server side: the port that has
--- a name when only one of the two has one, else the lower port (clients
--- take ephemeral ports, 32768-60999 on Linux, above the servers'). A reply
+-- TCP and UDP flows with the port of their server side: the lower port
+-- (clients take ephemeral ports, 32768-60999 on Linux, above the servers';
+-- the rollups use the same rule, so reports agree at every level). A reply
 -- (443 -> 40000) and its request (40000 -> 443) both count for 443.
 -- server_port 0: no port seen (an overflow row, or a non-first fragment).
 CREATE VIEW flow_app_log AS
@@ -40,9 +40,7 @@ SELECT *,
        CASE server_port WHEN src_port THEN src_app ELSE dst_app END AS app
 FROM (
 	SELECT *,
-	       CASE WHEN src_app IS NOT NULL AND dst_app IS NULL THEN src_port
-		    WHEN dst_app IS NOT NULL AND src_app IS NULL THEN dst_port
-		    ELSE min(src_port, dst_port) END AS server_port
+	       min(src_port, dst_port) AS server_port
 	FROM (
 		SELECT f.*,
 		       coalesce((SELECT name FROM app_ports_user u

@@ -205,6 +205,7 @@ static void test_reports_read_rollups_exactly(void **state)
 		"summary_traffic.sql", "summary_interfaces.sql", "top_interfaces.sql",
 		"top_protocols.sql",   "top_hosts.sql",          "top_processes.sql",
 		"trend.sql",	       "trend_interface.sql",	 "trend_protocol.sql",
+		"top_ports.sql",       "top_apps.sql",
 	};
 	/* trend buckets: hours, local days (TZ=UTC here), 5 minutes (raw only) */
 	const int64_t buckets[] = { 3600, 86400, 300, 7200 };
