@@ -323,3 +323,9 @@ int anomaly_eval_run(struct anomaly_eval *a)
 	a->done_id = last;
 	return added;
 }
+
+void anomaly_eval_set(struct anomaly_eval *a, const struct anomaly_settings *settings)
+{
+	if (a)
+		a->settings = *settings;
+}

@@ -35,4 +35,7 @@ void anomaly_eval_close(struct anomaly_eval *a);
  */
 int anomaly_eval_run(struct anomaly_eval *a);
 
+/* Thresholds for the next evaluations (SIGHUP); a NULL a is ignored. */
+void anomaly_eval_set(struct anomaly_eval *a, const struct anomaly_settings *settings);
+
 #endif

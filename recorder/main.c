@@ -163,6 +163,7 @@ static int on_reload(struct recorder *r)
 {
 	struct cli_config next;
 	struct timespec now;
+	unsigned int applied;
 	int fd;
 
 	pr_info("SIGHUP: reading the configuration again");
@@ -170,7 +171,10 @@ static int on_reload(struct recorder *r)
 		pr_err("reload failed: the configuration stays as it was");
 		return 0;
 	}
-	if (!(reload_merge(&r->cfg, &next) & RELOAD_INTERVAL))
+	applied = reload_merge(&r->cfg, &next);
+	if (applied & RELOAD_THRESHOLDS)
+		anomaly_eval_set(r->anomaly, &r->cfg.thresholds);
+	if (!(applied & RELOAD_INTERVAL))
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (now.tv_sec > r->interval_start && record_interval(r, now.tv_sec, 0))

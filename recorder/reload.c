@@ -17,7 +17,15 @@
 #include "log.h"
 #include "reload.h"
 
-enum field_kind { FIELD_UINT, FIELD_INT, FIELD_FLAG, FIELD_HOOK, FIELD_STR, FIELD_IFACES };
+enum field_kind {
+	FIELD_UINT,
+	FIELD_INT,
+	FIELD_FLAG,
+	FIELD_HOOK,
+	FIELD_STR,
+	FIELD_IFACES,
+	FIELD_THRESHOLDS,
+};
 
 struct reload_field {
 	const char *key;
@@ -45,6 +53,7 @@ static const struct reload_field fields[] = {
 	FIELD("keep-totals", keep.totals, FIELD_UINT, RELOAD_LIVE),
 	FIELD("keep-hourly", keep.hourly, FIELD_UINT, RELOAD_LIVE),
 	FIELD("keep-daily", keep.daily, FIELD_UINT, RELOAD_LIVE),
+	FIELD("threshold", thresholds, FIELD_THRESHOLDS, RELOAD_LIVE | RELOAD_THRESHOLDS),
 };
 
 int reload_read(int argc, char **argv, struct cli_config *next)
@@ -76,6 +85,18 @@ static const char *show(const struct reload_field *f, const struct cli_config *c
 	case FIELD_STR:
 		snprintf(buf, size, "%s", *(const char *const *)p);
 		break;
+	case FIELD_THRESHOLDS: /* the ones not at their default, NAME=VALUE,... */
+		buf[0] = 0;
+		for (int i = 0; i < ANOMALY_N_THRESHOLDS; i++) {
+			size_t len = strlen(buf);
+
+			if (cfg->thresholds.value[i] != anomaly_thresholds[i].def)
+				snprintf(buf + len, size - len, "%s%s=%g", len ? "," : "",
+					 anomaly_thresholds[i].name, cfg->thresholds.value[i]);
+		}
+		if (!buf[0])
+			snprintf(buf, size, "(defaults)");
+		break;
 	case FIELD_IFACES:
 		snprintf(buf, size, "%s", cfg->n_ifaces ? "" : "(every Ethernet interface)");
 		for (int i = 0; i < cfg->n_ifaces; i++) {
@@ -93,6 +114,10 @@ static void copy(const struct reload_field *f, struct cli_config *cur,
 {
 	size_t size = f->kind == FIELD_STR ? sizeof(char *) : sizeof(int);
 
+	if (f->kind == FIELD_THRESHOLDS) {
+		cur->thresholds = next->thresholds;
+		return;
+	}
 	if (f->kind == FIELD_IFACES) {
 		memcpy(cur->ifaces, next->ifaces, sizeof(cur->ifaces));
 		cur->n_ifaces = next->n_ifaces;

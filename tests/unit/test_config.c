@@ -178,6 +178,14 @@ static void test_reload_applies_interval_keeps_the_rest(void **state)
 	assert_int_equal(load(&next, "interval = 10\nmax-flows = 300\n", NULL), 0);
 	assert_int_equal(reload_merge(&cur, &next), 0);
 	assert_int_equal(cur.max_flows, 100);
+	/* Retention and anomaly thresholds apply live. */
+	assert_int_equal(load(&next, "interval = 10\nmax-flows = 100\ninterface = eth0\n"
+				     "keep-flows = 3\nthreshold = syn_flood_rate=50\n", NULL), 0);
+	assert_int_equal(reload_merge(&cur, &next), RELOAD_LIVE | RELOAD_THRESHOLDS);
+	assert_int_equal(cur.keep.flows, 3);
+	for (int i = 0; i < ANOMALY_N_THRESHOLDS; i++)
+		if (!strcmp(anomaly_thresholds[i].name, "syn_flood_rate"))
+			assert_true(cur.thresholds.value[i] == 50);
 }
 
 static int setup(void **state)
