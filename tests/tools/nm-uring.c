@@ -102,7 +102,12 @@ static int transfer(struct io_uring *ring, const char *op, int sending, int fd, 
 	}
 	if (async)
 		sqe->flags |= IOSQE_ASYNC;
-	if ((err = io_uring_submit(ring)) != 1) {
+	/*
+	 * With SQPOLL, liburing counts the entries the kernel thread has not
+	 * taken yet: 0 when it was quicker than us. The completion says the rest.
+	 */
+	err = io_uring_submit(ring);
+	if (err < 0 || (err != 1 && !(ring->flags & IORING_SETUP_SQPOLL))) {
 		errno = err < 0 ? -err : EIO;
 		lp_die("io_uring_submit");
 	}
