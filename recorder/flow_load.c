@@ -110,6 +110,8 @@ static struct snapshot_table table_view(struct bpf_map *slots, struct bpf_map *c
 void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps)
 {
 	maps->total_gens = bpf_map__fd(skel->maps.total_gens);
+	maps->totals[0] = bpf_map__fd(skel->maps.totals_0);
+	maps->totals[1] = bpf_map__fd(skel->maps.totals_1);
 	maps->tables[0] = table_view(skel->maps.slots4, skel->maps.counts4, &skel->bss->used4);
 	maps->tables[1] = table_view(skel->maps.slots6, skel->maps.counts6, &skel->bss->used6);
 	maps->time_unit_ns = skel->rodata->clock_from_packet ? NETMON_TIME_UNIT_NS_OFFLINE
