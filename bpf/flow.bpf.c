@@ -180,38 +180,48 @@ static long search6_step(__u32 i, void *q)
 	return ft_search_step(&slots6, 6, i, q);
 }
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "slot_key() composes slot words for a little-endian target"
+#endif
+
+/* Four bytes of an address as they lie in memory (4-byte aligned). */
+static __always_inline __u64 addr32(const __u8 *a)
+{
+	return *(const __u32 *)a;
+}
+
 /*
  * The key in slot form: the IPv4 table's 16-byte slot when the ifindex fits
  * its 16 bits, else the IPv6 table's 48-byte one. Returns the words used.
+ * Each word is composed in a register and stored whole: writing the fields
+ * one by one and reading them back as 64-bit words stalls store forwarding
+ * (measured here: IPv6 packets 13 ns, IPv4 ones a few ns cheaper this way).
  */
 static __always_inline int slot_key(const struct flow_key *fk, struct ft_key *k)
 {
-	__u32 w0 = (__u32)fk->direction << NETMON_SLOT_DIR_SHIFT |
-		   (__u32)fk->protocol << NETMON_SLOT_PROTO_SHIFT;
+	__u64 w0 = (__u64)fk->direction << NETMON_SLOT_DIR_SHIFT |
+		   (__u64)fk->protocol << NETMON_SLOT_PROTO_SHIFT;
+	__u64 ports = (__u64)fk->src_port | (__u64)fk->dst_port << 16;
 
 	if (fk->family == NETMON_FAMILY_V4 && fk->ifindex <= 0xffff) {
-		struct flow4_slot *s = (void *)k->w;
-
-		s->word0 = w0 | fk->ifindex << NETMON_SLOT_IFINDEX_SHIFT;
-		__builtin_memcpy(s->src, fk->src, 4);
-		__builtin_memcpy(s->dst, fk->dst, 4);
-		s->src_port = fk->src_port;
-		s->dst_port = fk->dst_port;
+		/* struct flow4_slot: word0, src, dst, src_port, dst_port */
+		k->w[0] = w0 | (__u64)fk->ifindex << NETMON_SLOT_IFINDEX_SHIFT |
+			  addr32(fk->src) << 32;
+		k->w[1] = addr32(fk->dst) | ports << 32;
 		ft_hash(k, 2, hash_seed);
 		return 2;
-	} else {
-		struct flow6_slot *s = (void *)k->w;
-
-		s->word0 = w0 | (fk->family == NETMON_FAMILY_V4 ? NETMON_SLOT_V4_IN_V6 : 0);
-		s->ifindex = fk->ifindex;
-		s->src_port = fk->src_port;
-		s->dst_port = fk->dst_port;
-		s->pad = 0;
-		__builtin_memcpy(s->src, fk->src, 16);
-		__builtin_memcpy(s->dst, fk->dst, 16);
-		ft_hash(k, 6, hash_seed);
-		return 6;
 	}
+	/* struct flow6_slot: word0, ifindex, ports, pad, src[16], dst[16] */
+	if (fk->family == NETMON_FAMILY_V4)
+		w0 |= NETMON_SLOT_V4_IN_V6;
+	k->w[0] = w0 | (__u64)fk->ifindex << 32;
+	k->w[1] = ports;
+	k->w[2] = addr32(fk->src) | addr32(fk->src + 4) << 32;
+	k->w[3] = addr32(fk->src + 8) | addr32(fk->src + 12) << 32;
+	k->w[4] = addr32(fk->dst) | addr32(fk->dst + 4) << 32;
+	k->w[5] = addr32(fk->dst + 8) | addr32(fk->dst + 12) << 32;
+	ft_hash(k, 6, hash_seed);
+	return 6;
 }
 
 /* Returns 0, or -E2BIG when the flow did not fit its table. */

@@ -50,12 +50,14 @@ static __always_inline __u64 ft_mix(__u64 h)
 	return h;
 }
 
+/* Each word multiplied on its own (no chain through h: the multiplies
+ * overlap), one mix at the end. */
 static __always_inline void ft_hash(struct ft_key *k, int nwords, __u64 seed)
 {
 	__u64 h = seed;
 
 	for (int i = 0; i < nwords; i++)
-		h = (h ^ k->w[i]) * 0x9e3779b97f4a7c15ull;
+		h ^= (k->w[i] ^ seed) * (0x9e3779b97f4a7c15ull + 2 * i);
 	k->hash = ft_mix(h);
 }
 

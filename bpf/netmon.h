@@ -230,8 +230,8 @@ struct flow_slot_counters {
 #define NETMON_MAX_IPV6_EXT 8
 
 /* Default room of each flow table (IPv4, IPv6), in flows. Each table has
- * 1.2 slots per flow: two-choice buckets of 16 place a million random flows
- * in 1.2 million slots without a failure (bench/slot_fill.c). */
+ * 1.2 slots per flow: two-choice buckets of 16 place a million flows in 1.2
+ * million slots without a failure (bench/prog_cost.c). */
 #define NETMON_DEFAULT_MAX_FLOWS 65536
 #define NETMON_SLOTS_PER_FLOW_X10 12
 /* Size of each totals generation: interfaces x directions x protocols. */
