@@ -54,6 +54,14 @@ struct {
 	__type(value, struct flow_slot_counters);
 } counts6 SEC(".maps");
 
+/* A tag byte per slot, 16 per bucket (flow_table.bpf.h): the kernel's own. */
+struct tag_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ft_tags);
+} tags4 SEC(".maps"), tags6 SEC(".maps");
+
 struct total_table {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, NETMON_MAX_TOTALS);
@@ -235,10 +243,12 @@ static __always_inline long add_flow(__u32 gen, struct parsed *p, __u64 packets,
 	__u32 i;
 
 	if (slot_key(&p->key, &q.k) == 2) {
-		idx = ft_find_or_insert(&slots4, buckets4, &q, 2, search4_step, &used4, max_flows4);
+		idx = ft_find_or_insert(&slots4, &tags4, buckets4, &q, 2, search4_step, &used4,
+					max_flows4);
 		counts = &counts4;
 	} else {
-		idx = ft_find_or_insert(&slots6, buckets6, &q, 6, search6_step, &used6, max_flows6);
+		idx = ft_find_or_insert(&slots6, &tags6, buckets6, &q, 6, search6_step, &used6,
+					max_flows6);
 		counts = &counts6;
 	}
 	if (idx < 0)

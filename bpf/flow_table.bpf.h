@@ -94,6 +94,79 @@ static __always_inline int ft_revive(__u64 *s, const struct ft_key *k)
 	return *(volatile __u32 *)w0 == ready;
 }
 
+/*
+ * Tags: a byte per slot, in an array of 16 per bucket, from the flow's hash,
+ * written when a slot is taken. A search reads the bucket's 16 tags as two
+ * words and checks only the slots whose tag matches: a flow deep in a full
+ * bucket costs one key comparison, not a walk. Tags are a shortcut only: a
+ * stale tag (a freed slot) is a wasted comparison, and a flow not found
+ * through them is searched for slot by slot as before.
+ */
+struct ft_tags {
+	union {
+		__u64 w[2];
+		__u8 b[NETMON_BUCKET_SLOTS];
+	};
+};
+
+/* Never 0, the tag of a slot never taken. */
+static __always_inline __u64 ft_tag(__u64 hash)
+{
+	return ((hash >> 32) & 0x7f) | 0x80;
+}
+
+/* Bit 7 of each byte of tags equal to tag (and maybe of a byte above one). */
+static __always_inline __u64 ft_tag_match(__u64 tags, __u64 tag)
+{
+	__u64 x = tags ^ (tag * 0x0101010101010101ull);
+
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* Index of the lowest byte with bit 7 set in m (m not 0). */
+static __always_inline __u32 ft_lowest_byte(__u64 m)
+{
+	__u32 n = 0;
+
+	if (!(m & 0xffffffffull)) {
+		n += 4;
+		m >>= 32;
+	}
+	if (!(m & 0xffff)) {
+		n += 2;
+		m >>= 16;
+	}
+	if (!(m & 0xff))
+		n += 1;
+	return n;
+}
+
+/* The READY slot of the key among the first two tag matches of each half of
+ * a bucket, or -1 (then the slow search decides). */
+static __always_inline long ft_by_tags(void *slots, void *tags, __u32 bucket,
+				       const struct ft_key *k, int nwords)
+{
+	struct ft_tags *t = bpf_map_lookup_elem(tags, &bucket);
+	__u64 tag = ft_tag(k->hash);
+
+	if (!t)
+		return -1;
+	for (int half = 0; half < 2; half++) {
+		__u64 m = ft_tag_match(t->w[half], tag);
+
+		for (int c = 0; c < 2 && m; c++) {
+			__u32 idx = bucket * NETMON_BUCKET_SLOTS + half * 8 + ft_lowest_byte(m);
+			__u64 *s = bpf_map_lookup_elem(slots, &idx);
+
+			if (s && ((__u32)s[0] & NETMON_SLOT_STATE_MASK) == NETMON_SLOT_READY &&
+			    ft_same_key(s, k, nwords))
+				return idx;
+			m &= m - 1;
+		}
+	}
+	return -1;
+}
+
 /* What a search of one bucket reads and finds (bpf_loop's context). */
 struct ft_search {
 	struct ft_key k;
@@ -152,8 +225,11 @@ static __always_inline void ft_search(__u32 bucket, struct ft_search *q,
 }
 
 /* Take the free slot idx for the key (the caller holds the key's lock). */
-static __always_inline int ft_claim(void *slots, __u32 idx, const struct ft_key *k, int nwords)
+static __always_inline int ft_claim(void *slots, void *tags, __u32 idx, const struct ft_key *k,
+				    int nwords)
 {
+	__u32 bucket = idx / NETMON_BUCKET_SLOTS;
+	struct ft_tags *t;
 	__u64 *s = bpf_map_lookup_elem(slots, &idx);
 	__u32 *w0, seen;
 
@@ -171,6 +247,9 @@ static __always_inline int ft_claim(void *slots, __u32 idx, const struct ft_key 
 	for (int i = 1; i < nwords; i++)
 		s[i] = k->w[i];
 	__sync_lock_test_and_set(w0, ((const __u32 *)k->w)[0] | NETMON_SLOT_READY);
+	t = bpf_map_lookup_elem(tags, &bucket);
+	if (t)
+		t->b[idx % NETMON_BUCKET_SLOTS] = (__u8)ft_tag(k->hash);
 	return 1;
 }
 
@@ -198,9 +277,10 @@ static __always_inline int ft_lock(__u32 lock_idx)
  * it cannot be. used counts the table's taken slots (the recorder lowers it
  * when it frees one).
  */
-static __always_inline long ft_find_or_insert(void *slots, __u32 nbuckets, struct ft_search *q,
-					      int nwords, long (*step)(__u32, void *),
-					      __u32 *used, __u32 max_flows)
+static __always_inline long ft_find_or_insert(void *slots, void *tags, __u32 nbuckets,
+					      struct ft_search *q, int nwords,
+					      long (*step)(__u32, void *), __u32 *used,
+					      __u32 max_flows)
 {
 	__u32 b1, b2, n1, lock_idx = (__u32)(q->k.hash >> 20) & (NETMON_INSERT_LOCKS - 1);
 	__u32 *lock = &insert_locks[lock_idx];
@@ -208,14 +288,13 @@ static __always_inline long ft_find_or_insert(void *slots, __u32 nbuckets, struc
 	long idx;
 
 	ft_buckets(q->k.hash, nbuckets, &b1, &b2);
-	/* Most packets: a flow in the first slot of its first bucket. */
-	idx = b1 * NETMON_BUCKET_SLOTS;
-	{
-		__u32 i0 = (__u32)idx;
-		__u64 *s = bpf_map_lookup_elem(slots, &i0);
-
-		if (s && ((__u32)s[0] & NETMON_SLOT_STATE_MASK) == NETMON_SLOT_READY &&
-		    ft_same_key(s, &q->k, nwords))
+	/* Nearly every packet: a READY flow found through the tags. */
+	idx = ft_by_tags(slots, tags, b1, &q->k, nwords);
+	if (idx >= 0)
+		return idx;
+	if (b2 != b1) {
+		idx = ft_by_tags(slots, tags, b2, &q->k, nwords);
+		if (idx >= 0)
 			return idx;
 	}
 	ft_search(b1, q, step);
@@ -254,7 +333,7 @@ static __always_inline long ft_find_or_insert(void *slots, __u32 nbuckets, struc
 		__sync_fetch_and_add(used, -1);
 		goto out;
 	}
-	if (ft_claim(slots, (__u32)at, &q->k, nwords))
+	if (ft_claim(slots, tags, (__u32)at, &q->k, nwords))
 		idx = at;
 	else
 		__sync_fetch_and_add(used, -1); /* raced for the slot: table-full, exact */

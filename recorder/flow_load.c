@@ -18,13 +18,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* Size one table: its slots and its counters, and tell the programs. */
-static int size_table(struct bpf_map *slots, struct bpf_map *counts, unsigned int max_flows,
-		      volatile __u32 *buckets, volatile __u32 *max)
+static int size_table(struct bpf_map *slots, struct bpf_map *counts, struct bpf_map *tags,
+		      unsigned int max_flows, volatile __u32 *buckets, volatile __u32 *max)
 {
 	__u32 nb = netmon_table_buckets(max_flows);
 
 	if (bpf_map__set_max_entries(slots, nb * NETMON_BUCKET_SLOTS) ||
-	    bpf_map__set_max_entries(counts, nb * NETMON_BUCKET_SLOTS)) {
+	    bpf_map__set_max_entries(counts, nb * NETMON_BUCKET_SLOTS) ||
+	    bpf_map__set_max_entries(tags, nb)) {
 		pr_err("cannot size the flow table to %u flows", max_flows);
 		return -EINVAL;
 	}
@@ -57,10 +58,10 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		return err;
 	}
 	skel->rodata->clock_from_packet = !!opts->clock_from_packet;
-	err = size_table(skel->maps.slots4, skel->maps.counts4, max4, &skel->rodata->buckets4,
-			 &skel->rodata->max_flows4);
+	err = size_table(skel->maps.slots4, skel->maps.counts4, skel->maps.tags4, max4,
+			 &skel->rodata->buckets4, &skel->rodata->max_flows4);
 	if (!err)
-		err = size_table(skel->maps.slots6, skel->maps.counts6, max6,
+		err = size_table(skel->maps.slots6, skel->maps.counts6, skel->maps.tags6, max6,
 				 &skel->rodata->buckets6, &skel->rodata->max_flows6);
 	if (err)
 		goto fail;
