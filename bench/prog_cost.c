@@ -30,6 +30,7 @@
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
+#include "snapshot.h"
 #include "../tests/bpf/frames.c"
 
 struct mix {
@@ -160,8 +161,10 @@ static unsigned long long map_memlock(struct bpf_map *map)
 static void print_memory(struct flow_bpf *skel, unsigned int flows, unsigned int filled4,
 			 unsigned int filled6)
 {
-	unsigned long long t4 = map_memlock(skel->maps.slots4) + map_memlock(skel->maps.counts4);
-	unsigned long long t6 = map_memlock(skel->maps.slots6) + map_memlock(skel->maps.counts6);
+	unsigned long long t4 = map_memlock(skel->maps.slots4) + map_memlock(skel->maps.counts4) +
+				map_memlock(skel->maps.tags4);
+	unsigned long long t6 = map_memlock(skel->maps.slots6) + map_memlock(skel->maps.counts6) +
+				map_memlock(skel->maps.tags6);
 	unsigned long long rest = map_memlock(skel->maps.totals_0) +
 				  map_memlock(skel->maps.totals_1) +
 				  map_memlock(skel->maps.total_gens) +
@@ -175,6 +178,29 @@ static void print_memory(struct flow_bpf *skel, unsigned int flows, unsigned int
 	       t6 / 1048576.0, t6 / 1e6, (double)t6 / flows, filled6, flows);
 	printf("#   other maps %.1f MiB; IPv4 table + other maps %.1f MiB = %.1f MB\n",
 	       rest / 1048576.0, (t4 + rest) / 1048576.0, (t4 + rest) / 1e6);
+}
+
+/* What the recorder's snapshot of those full tables costs: the first drains
+ * and frees every flow (none has a packet since the flip), the second finds
+ * the tables empty. */
+static void print_snapshot_cost(struct flow_bpf *skel)
+{
+	struct snapshot_maps maps;
+	struct snapshotter *s;
+	struct snapshot snap = { 0 };
+
+	flow_snapshot_maps(skel, &maps);
+	if (snapshot_open(&s, &maps))
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (snapshot_take(s, &snap))
+			break;
+		printf("# snapshot %d: %zu flows drained in %.1f ms; %u + %u slots still taken\n",
+		       i + 1, snap.n_flows, snap.duration_us / 1000.0, skel->bss->used4,
+		       skel->bss->used6);
+	}
+	snapshot_free(&snap);
+	snapshot_close(s);
 }
 
 struct progs {
@@ -263,6 +289,7 @@ int main(int argc, char **argv)
 	measure(label, &p, mix, 4, repeat, rounds);
 	printf("# late: %u of %u IPv4 and %u of %u IPv6 flows placed (the mix's included)\n",
 	       skel->bss->used4, table, skel->bss->used6, table);
+	print_snapshot_cost(skel);
 	flow_unload(skel);
 	empty_bpf__destroy(empty);
 	return 0;

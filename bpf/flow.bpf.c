@@ -257,7 +257,7 @@ static __always_inline long add_flow(__u32 gen, struct parsed *p, __u64 packets,
 	c = bpf_map_lookup_elem(counts, &i);
 	if (!c)
 		return -E2BIG_;
-	/* Live: 1.024 us units, a shift (a division costs ~10 ns per packet).
+	/* Live: 1.024 us units, a shift (a 64-bit division is dearer).
 	 * Offline: microseconds, so that capture times stay exact. */
 	ft_count(&c->gen[gen & 1], packets, bytes, p->tcp_flags,
 		 clock_from_packet ? (__u32)(now_ns / NETMON_TIME_UNIT_NS_OFFLINE)

@@ -193,8 +193,8 @@ struct flow6_slot {
  *   field wrapped in bits 48-55 (so SYN counts 32 bits, as FIN and RST), the
  *   OR of the TCP flag byte in bits 56-63;
  * - first, last: time of the first and of a late packet of the interval
- *   modulo 2^32 units: 1024 ns live (73 min; a shift, where a division
- *   costs ~10 ns per packet), 1000 ns offline (71 min; capture times are
+ *   modulo 2^32 units: 1024 ns live (73 min; a shift, where a 64-bit
+ *   division is dearer per packet), 1000 ns offline (71 min; capture times are
  *   whole microseconds and stay exact). The recorder knows the interval's end
  *   and restores the full value.
  */

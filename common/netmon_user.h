@@ -33,15 +33,16 @@ static inline __u32 netmon_table_buckets(unsigned int max_flows)
 	return (__u32)((slots + NETMON_BUCKET_SLOTS - 1) / NETMON_BUCKET_SLOTS);
 }
 
-/* Kernel memory of that table's slots and counters, in bytes, for a family
- * (NETMON_FAMILY_V4 or _V6); fdinfo's memlock adds a page or so. */
+/* Kernel memory of that table's slots, counters and tags (a byte per slot),
+ * in bytes, for a family (NETMON_FAMILY_V4 or _V6); fdinfo's memlock adds a
+ * page or so. */
 static inline unsigned long long netmon_table_bytes(unsigned int max_flows, int family)
 {
 	size_t slot = family == NETMON_FAMILY_V6 ? sizeof(struct flow6_slot)
 						 : sizeof(struct flow4_slot);
 
 	return (unsigned long long)netmon_table_buckets(max_flows) * NETMON_BUCKET_SLOTS *
-	       (slot + sizeof(struct flow_slot_counters));
+	       (slot + sizeof(struct flow_slot_counters) + 1);
 }
 
 #endif
