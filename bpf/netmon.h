@@ -143,7 +143,7 @@ struct proc_info {
  * 16 bits). A flow lives in one of two buckets of NETMON_BUCKET_SLOTS slots
  * chosen by a keyed hash, the emptier one when it is inserted. Keys are shared
  * by the two generations; each slot has a counters block per generation in a
- * parallel ARRAY.
+ * parallel ARRAY, and a tag byte (BPF-only, flow_table.bpf.h) in a third.
  *
  * Word 0 of every slot: bits 0-2 the state, bit 3 the direction, bit 4 set
  * for an IPv4 flow in the IPv6 table, bits 8-15 the protocol, bits 16-31 the
