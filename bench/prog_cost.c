@@ -7,9 +7,13 @@
  * a hop-by-hop header, VLAN-tagged TCP) it runs each program `repeat` times in
  * one call and reads the kernel's own average (opts.duration, ns), `rounds`
  * times; it prints the medians, ours minus empty (what netmon adds) and
- * ours / empty. Then the same with the active flow table already holding
- * `--table` flows (a hot flow among many: bucket walks, cache pressure).
- * Figures only: it never fails on a number.
+ * ours / empty. Then the same with the flow tables full: `--table` flows in
+ * each (IPv4 and IPv6), the tables sized for exactly that many (a hot flow
+ * among many: cache pressure; the mix's flows, seen first, sit first in their
+ * buckets), the kernel memory of each table, and then the mix again in fresh
+ * tables filled before its first packet ("late": its flows sit behind others
+ * in their buckets, each packet walks past them). Figures only: it never
+ * fails on a number.
  *
  *   prog_cost [--repeat N] [--rounds N] [--table N]
  */
@@ -26,6 +30,7 @@
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
+#include "snapshot.h"
 #include "../tests/bpf/frames.c"
 
 struct mix {
@@ -100,43 +105,49 @@ static double median_ns(int prog_fd, const struct frame *f, int xdp, unsigned in
 	return v[rounds / 2];
 }
 
-/* Fill the active flow table with n distinct IPv4 flows not in the mix. */
-static int prefill(struct flow_bpf *skel, unsigned int n)
+/*
+ * Fill the flow table with n distinct flows not in the mix, through the
+ * program itself (the table's hash is keyed at load: only the program knows
+ * where a flow goes): IPv4 UDP from 10.x.y.z, or IPv6 from 2001:db8:1::x:y.
+ */
+static int prefill(int prog_fd, unsigned int n, int v6)
 {
-	int fd = bpf_map__fd(skel->bss->active_gen ? skel->maps.flows_1 : skel->maps.flows_0);
-	struct flow_key *keys = calloc(n, sizeof(*keys));
-	struct flow_counters *vals = calloc(n, sizeof(*vals));
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count = n;
-	int err;
+	static struct frame f;
+	struct __sk_buff skb = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &skb, .ctx_size_in = sizeof(skb),
+		    .repeat = 1);
 
-	if (!keys || !vals)
-		return -ENOMEM;
+	frame_eth(&f);
+	if (v6)
+		frame_ipv6(&f, "2001:db8:1::", "2001:db8:2::1");
+	else
+		frame_ipv4(&f, "10.0.0.0", "11.0.0.0");
+	frame_udp(&f, 0, 53);
+	frame_finish(&f);
+	opts.data_in = f.data;
+	opts.data_size_in = (__u32)f.len;
 	for (unsigned int i = 0; i < n; i++) {
-		keys[i].ifindex = 1;
-		keys[i].family = NETMON_FAMILY_V4;
-		keys[i].protocol = 17;
-		keys[i].src_port = (__u16)i;
-		keys[i].dst_port = 53;
-		keys[i].src[0] = 10;
-		memcpy(keys[i].src + 1, &i, 3);
-		keys[i].dst[0] = 11;
-		vals[i].packets = 1;
+		/* 24 bits of the source address, 16 of the port: distinct flows */
+		uint8_t *src = f.data + f.l3_off + (v6 ? 8 + 13 : 12 + 1);
+
+		src[0] = (uint8_t)(i >> 16);
+		src[1] = (uint8_t)(i >> 8);
+		src[2] = (uint8_t)i;
+		frame_put16(&f, f.l4_off, (uint16_t)(i * 7));
+		if (bpf_prog_test_run_opts(prog_fd, &opts))
+			return -errno;
 	}
-	err = bpf_map_update_batch(fd, keys, vals, &count, &opts);
-	free(keys);
-	free(vals);
-	return err ? -errno : 0;
+	return 0;
 }
 
 /* The kernel's memlock figure of a map (what its memory costs), or 0. */
-static unsigned long long map_memlock(int fd)
+static unsigned long long map_memlock(struct bpf_map *map)
 {
 	char path[64], line[128];
 	unsigned long long v = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", bpf_map__fd(map));
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -147,17 +158,49 @@ static unsigned long long map_memlock(int fd)
 	return v;
 }
 
-static void print_memory(struct flow_bpf *skel, unsigned int entries)
+static void print_memory(struct flow_bpf *skel, unsigned int flows, unsigned int filled4,
+			 unsigned int filled6)
 {
-	unsigned long long gen = map_memlock(bpf_map__fd(skel->maps.flows_0));
-	unsigned long long all = gen + map_memlock(bpf_map__fd(skel->maps.flows_1)) +
-				 map_memlock(bpf_map__fd(skel->maps.totals_0)) +
-				 map_memlock(bpf_map__fd(skel->maps.totals_1)) +
-				 map_memlock(bpf_map__fd(skel->maps.frag_ports));
+	unsigned long long t4 = map_memlock(skel->maps.slots4) + map_memlock(skel->maps.counts4) +
+				map_memlock(skel->maps.tags4);
+	unsigned long long t6 = map_memlock(skel->maps.slots6) + map_memlock(skel->maps.counts6) +
+				map_memlock(skel->maps.tags6);
+	unsigned long long rest = map_memlock(skel->maps.totals_0) +
+				  map_memlock(skel->maps.totals_1) +
+				  map_memlock(skel->maps.total_gens) +
+				  map_memlock(skel->maps.frag_ports) + map_memlock(skel->maps.bss) +
+				  map_memlock(skel->maps.rodata);
 
-	printf("# kernel memory (fdinfo memlock) for a %u-entry flow table: %.1f MiB per "
-	       "generation, %.1f MiB all maps (%.0f B per flow entry)\n",
-	       entries, gen / 1048576.0, all / 1048576.0, (double)gen / entries);
+	printf("# kernel memory (fdinfo memlock), tables sized for %u flows each:\n", flows);
+	printf("#   IPv4 table %.1f MiB = %.1f MB (%.1f B per flow; %u of %u flows placed)\n",
+	       t4 / 1048576.0, t4 / 1e6, (double)t4 / flows, filled4, flows);
+	printf("#   IPv6 table %.1f MiB = %.1f MB (%.1f B per flow; %u of %u flows placed)\n",
+	       t6 / 1048576.0, t6 / 1e6, (double)t6 / flows, filled6, flows);
+	printf("#   other maps %.1f MiB; IPv4 table + other maps %.1f MiB = %.1f MB\n",
+	       rest / 1048576.0, (t4 + rest) / 1048576.0, (t4 + rest) / 1e6);
+}
+
+/* What the recorder's snapshot of those full tables costs: the first drains
+ * and frees every flow (none has a packet since the flip), the second finds
+ * the tables empty. */
+static void print_snapshot_cost(struct flow_bpf *skel)
+{
+	struct snapshot_maps maps;
+	struct snapshotter *s;
+	struct snapshot snap = { 0 };
+
+	flow_snapshot_maps(skel, &maps);
+	if (snapshot_open(&s, &maps))
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (snapshot_take(s, &snap))
+			break;
+		printf("# snapshot %d: %zu flows drained in %.1f ms; %u + %u slots still taken\n",
+		       i + 1, snap.n_flows, snap.duration_us / 1000.0, skel->bss->used4,
+		       skel->bss->used6);
+	}
+	snapshot_free(&snap);
+	snapshot_close(s);
 }
 
 struct progs {
@@ -204,7 +247,7 @@ int main(int argc, char **argv)
 	log_init("prog_cost", LOG_WARN);
 	build_mix(mix);
 	empty = empty_bpf__open_and_load();
-	if (!empty || flow_load(&skel, table + 1024)) {
+	if (!empty || flow_load(&skel, table)) {
 		fprintf(stderr, "prog_cost: cannot load the programs (root?)\n");
 		return 1;
 	}
@@ -218,7 +261,8 @@ int main(int argc, char **argv)
 	printf("%-10s %-11s %7s %7s %8s %6s   %7s %7s %8s %6s\n", "table", "frame", "tc", "empty",
 	       "added", "ratio", "xdp", "empty", "added", "ratio");
 	measure("hot", &p, mix, 4, repeat, rounds);
-	if (prefill(skel, table)) {
+	/* The mix holds 2 IPv4 and 1 IPv6 flows: fill the rest of the room. */
+	if (prefill(p.tc, table - 2, 0) || prefill(p.tc, table - 1, 1)) {
 		fprintf(stderr, "prog_cost: cannot fill the table with %u flows\n", table);
 		return 1;
 	}
@@ -226,7 +270,26 @@ int main(int argc, char **argv)
 
 	snprintf(label, sizeof(label), "%uk", table / 1000);
 	measure(label, &p, mix, 4, repeat, rounds);
-	print_memory(skel, table + 1024);
+	print_memory(skel, table, skel->bss->used4, skel->bss->used6);
+	flow_unload(skel);
+
+	/* The mix's flows arriving after the fill: they land in buckets ~83 %
+	 * full, and every packet walks the slots before theirs. */
+	if (flow_load(&skel, table)) {
+		fprintf(stderr, "prog_cost: cannot load the programs again\n");
+		return 1;
+	}
+	p.tc = flow_prog_fd(skel, NETMON_DIR_IN);
+	p.xdp = flow_xdp_prog_fd(skel);
+	if (prefill(p.tc, table - 2, 0) || prefill(p.tc, table - 1, 1)) {
+		fprintf(stderr, "prog_cost: cannot fill the table with %u flows\n", table);
+		return 1;
+	}
+	snprintf(label, sizeof(label), "%uk-late", table / 1000);
+	measure(label, &p, mix, 4, repeat, rounds);
+	printf("# late: %u of %u IPv4 and %u of %u IPv6 flows placed (the mix's included)\n",
+	       skel->bss->used4, table, skel->bss->used6, table);
+	print_snapshot_cost(skel);
 	flow_unload(skel);
 	empty_bpf__destroy(empty);
 	return 0;

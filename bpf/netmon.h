@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 1
+#define NETMON_ABI_VERSION 2
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -129,12 +129,99 @@ struct proc_info {
 
 /*
  * Map generations (see docs/design.md, "Exactness"). The programs read the
- * active generation once per packet and update only that generation's maps;
- * user space flips the generation, waits for an RCU grace period (every
- * program that could still see the old generation has finished), then drains
- * the old generation alone.
+ * active generation once per packet and update only that generation's
+ * counters and totals; user space flips the generation, waits for an RCU
+ * grace period (every program that could still see the old generation has
+ * finished), then drains the old generation alone.
  */
 #define NETMON_GENERATIONS 2
+
+/*
+ * The flow tables (docs/design.md, "Flow tables"): open addressing in
+ * mmapable ARRAYs, one for IPv4 flows (16-byte slots) and one for IPv6 flows
+ * (48-byte slots; also IPv4 flows of interfaces whose ifindex does not fit
+ * 16 bits). A flow lives in one of two buckets of NETMON_BUCKET_SLOTS slots
+ * chosen by a keyed hash, the emptier one when it is inserted. Keys are shared
+ * by the two generations; each slot has a counters block per generation in a
+ * parallel ARRAY, and a tag byte (BPF-only, flow_table.bpf.h) in a third.
+ *
+ * Word 0 of every slot: bits 0-2 the state, bit 3 the direction, bit 4 set
+ * for an IPv4 flow in the IPv6 table, bits 8-15 the protocol, bits 16-31 the
+ * ifindex (IPv4 table only).
+ */
+#define NETMON_BUCKET_SLOTS 16
+#define NETMON_SLOT_NEVER 0  /* never used: no later slot of its bucket is either */
+#define NETMON_SLOT_BUSY 1   /* being filled by an inserter (which holds the lock) */
+#define NETMON_SLOT_READY 2  /* holds a flow */
+#define NETMON_SLOT_DOOMED 3 /* idle a whole interval: freed after a grace period
+			      * unless a packet of its flow brings it back */
+#define NETMON_SLOT_FREE 4   /* freed: an inserter may take it */
+#define NETMON_SLOT_STATE_MASK 7u
+#define NETMON_SLOT_DIR_SHIFT 3
+#define NETMON_SLOT_V4_IN_V6 0x10u
+#define NETMON_SLOT_PROTO_SHIFT 8
+#define NETMON_SLOT_IFINDEX_SHIFT 16
+
+/* IPv4 table slot. 16 bytes. Addresses in network byte order. */
+struct flow4_slot {
+	__u32 word0;
+	__u8 src[4];
+	__u8 dst[4];
+	__u16 src_port; /* host byte order; ICMP: type */
+	__u16 dst_port; /* host byte order; ICMP: code */
+};
+
+/* IPv6 table slot. 48 bytes. IPv4 in src[0..3]/dst[0..3] when word0 has
+ * NETMON_SLOT_V4_IN_V6 (rest zero). */
+struct flow6_slot {
+	__u32 word0;
+	__u32 ifindex;
+	__u16 src_port;
+	__u16 dst_port;
+	__u32 pad; /* always zero */
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+/*
+ * Counters of one flow in one generation. 32 bytes, every field updated with
+ * atomic adds (or OR) from any CPU; fields share a 64-bit word where their
+ * ranges cannot meet within an interval (at most 3600 s):
+ * - packets_syn: packets in bits 0-39 (1.1e12: 305 Mpps for an hour), the
+ *   SYN count modulo 2^24 in bits 40-63 (its carry falls off the top);
+ * - bytes_flags: L3 bytes in bits 0-47 (281 TB), the number of times the SYN
+ *   field wrapped in bits 48-55 (so SYN counts 32 bits, as FIN and RST), the
+ *   OR of the TCP flag byte in bits 56-63;
+ * - first, last: time of the first and of a late packet of the interval
+ *   modulo 2^32 units: 1024 ns live (73 min; a shift, where a 64-bit
+ *   division is dearer per packet), 1000 ns offline (71 min; capture times are
+ *   whole microseconds and stay exact). The recorder knows the interval's end
+ *   and restores the full value.
+ */
+struct flow_gen_counters {
+	__u64 packets_syn;
+	__u64 bytes_flags;
+	__u32 fin;
+	__u32 rst;
+	__u32 first;
+	__u32 last;
+};
+
+#define NETMON_PACKETS_MASK ((1ull << 40) - 1)
+#define NETMON_SYN_SHIFT 40
+#define NETMON_BYTES_MASK ((1ull << 48) - 1)
+#define NETMON_SYN_WRAP_SHIFT 48
+#define NETMON_FLAGS_SHIFT 56
+#define NETMON_TIME_SHIFT_LIVE 10
+#define NETMON_TIME_UNIT_NS_OFFLINE 1000
+
+/* One slot's counters, by generation. 64 bytes. */
+struct flow_slot_counters {
+	struct flow_gen_counters gen[NETMON_GENERATIONS];
+};
+
+/* Insert locks: one per hash stripe, so that one flow is inserted once. */
+#define NETMON_INSERT_LOCKS 4096
 
 /* Parser bounds. VLAN tags walked (802.1ad + 802.1Q is 2; allow stacks): a
  * deeper stack counts as non-IP. IPv6 extension headers walked: a longer
@@ -142,8 +229,11 @@ struct proc_info {
 #define NETMON_MAX_VLAN 4
 #define NETMON_MAX_IPV6_EXT 8
 
-/* Default size of each flow-table generation (entries). */
+/* Default room of each flow table (IPv4, IPv6), in flows. Each table has
+ * 1.2 slots per flow: two-choice buckets of 16 place a million flows in 1.2
+ * million slots without a failure (bench/prog_cost.c). */
 #define NETMON_DEFAULT_MAX_FLOWS 65536
+#define NETMON_SLOTS_PER_FLOW_X10 12
 /* Size of each totals generation: interfaces x directions x protocols. */
 #define NETMON_MAX_TOTALS 4096
 

@@ -19,5 +19,30 @@ _Static_assert(sizeof(struct total_counters) == 16, "ABI: total_counters");
 _Static_assert(sizeof(struct proc_key) == 28, "ABI: proc_key");
 _Static_assert(sizeof(struct proc_counters) == 32, "ABI: proc_counters");
 _Static_assert(sizeof(struct proc_info) == 40, "ABI: proc_info");
+_Static_assert(sizeof(struct flow4_slot) == 16, "ABI: flow4_slot");
+_Static_assert(sizeof(struct flow6_slot) == 48, "ABI: flow6_slot");
+_Static_assert(offsetof(struct flow6_slot, src) == 16, "ABI: flow6_slot.src");
+_Static_assert(sizeof(struct flow_gen_counters) == 32, "ABI: flow_gen_counters");
+_Static_assert(sizeof(struct flow_slot_counters) == 64, "ABI: flow_slot_counters");
+
+/* Buckets of a flow table with room for max_flows flows (1.2 slots each). */
+static inline __u32 netmon_table_buckets(unsigned int max_flows)
+{
+	__u64 slots = ((__u64)max_flows * NETMON_SLOTS_PER_FLOW_X10 + 9) / 10;
+
+	return (__u32)((slots + NETMON_BUCKET_SLOTS - 1) / NETMON_BUCKET_SLOTS);
+}
+
+/* Kernel memory of that table's slots, counters and tags (a byte per slot),
+ * in bytes, for a family (NETMON_FAMILY_V4 or _V6); fdinfo's memlock adds a
+ * page or so. */
+static inline unsigned long long netmon_table_bytes(unsigned int max_flows, int family)
+{
+	size_t slot = family == NETMON_FAMILY_V6 ? sizeof(struct flow6_slot)
+						 : sizeof(struct flow4_slot);
+
+	return (unsigned long long)netmon_table_buckets(max_flows) * NETMON_BUCKET_SLOTS *
+	       (slot + sizeof(struct flow_slot_counters) + 1);
+}
 
 #endif

@@ -16,6 +16,7 @@
 enum {
 	OPT_DURATION = 256,
 	OPT_MAX_FLOWS,
+	OPT_MAX_FLOWS6,
 	OPT_HOOK,
 	OPT_NO_PROCESS,
 	OPT_DETACH,
@@ -35,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "interval", required_argument, NULL, 't' },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "max-flows6", required_argument, NULL, OPT_MAX_FLOWS6 },
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "read", required_argument, NULL, 'r' },
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
@@ -70,7 +72,12 @@ void cli_usage(FILE *out)
 		"                         intervals end on multiples of SECS (UTC)\n"
 		"      --duration SECS    stop after SECS seconds (default: run until\n"
 		"                         SIGTERM or SIGINT)\n"
-		"      --max-flows N      flows per interval held in the kernel (default %d)\n"
+		"      --max-flows N      IPv4 flows per interval the kernel has room for\n"
+		"                         (default %d: %.1f MiB of kernel memory; 97 B per\n"
+		"                         flow, 97 MB for 1000000); packets of more flows\n"
+		"                         are still counted, in an overflow row\n"
+		"      --max-flows6 N     IPv6 flows per interval (default: as --max-flows;\n"
+		"                         136 B per flow, %.1f MiB for the default)\n"
 		"      --hook tc|xdp      count received packets with TC (default) or XDP\n"
 		"                         (native where the driver supports it, else generic);\n"
 		"                         sent packets are always counted with TC\n"
@@ -116,6 +123,8 @@ void cli_usage(FILE *out)
 		"\n"
 		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
 		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS,
+		netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V4) / 1048576.0,
+		netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V6) / 1048576.0,
 		RETENTION_DEFAULT_FLOWS,
 		RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS, RETENTION_DEFAULT_HOURLY,
 		RETENTION_DEFAULT_DAILY, CLI_DEFAULT_CONFIG);
@@ -171,6 +180,8 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 		return parse_num("--duration", arg, 1, 10u * 365 * 86400, &cfg->duration);
 	case OPT_MAX_FLOWS:
 		return parse_num("--max-flows", arg, 1, 1u << 24, &cfg->max_flows);
+	case OPT_MAX_FLOWS6:
+		return parse_num("--max-flows6", arg, 1, 1u << 24, &cfg->max_flows6);
 	case OPT_HOOK:
 		if (strcmp(arg, "tc") && strcmp(arg, "xdp")) {
 			pr_err("invalid --hook '%s': expected tc or xdp", arg);

@@ -30,7 +30,8 @@ struct cli_config {
 	const char *db_path;
 	unsigned int interval;   /* seconds, 1..CLI_MAX_INTERVAL */
 	unsigned int duration;   /* seconds; 0: until SIGTERM/SIGINT */
-	unsigned int max_flows;  /* entries per flow-table generation */
+	unsigned int max_flows;  /* IPv4 flows per interval the kernel holds */
+	unsigned int max_flows6; /* IPv6 flows; 0: as max_flows */
 	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
 	const char *read_path;   /* --read FILE: import a capture, attach nothing */
 	int no_process;          /* --no-process: no per-process accounting */

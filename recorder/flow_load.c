@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <bpf/libbpf.h>
 #include "flow.skel.h"
 #include "flow_load.h"
@@ -16,6 +17,23 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Size one table: its slots and its counters, and tell the programs. */
+static int size_table(struct bpf_map *slots, struct bpf_map *counts, struct bpf_map *tags,
+		      unsigned int max_flows, volatile __u32 *buckets, volatile __u32 *max)
+{
+	__u32 nb = netmon_table_buckets(max_flows);
+
+	if (bpf_map__set_max_entries(slots, nb * NETMON_BUCKET_SLOTS) ||
+	    bpf_map__set_max_entries(counts, nb * NETMON_BUCKET_SLOTS) ||
+	    bpf_map__set_max_entries(tags, nb)) {
+		pr_err("cannot size the flow table to %u flows", max_flows);
+		return -EINVAL;
+	}
+	*buckets = nb;
+	*max = max_flows;
+	return 0;
+}
+
 int flow_load(struct flow_bpf **out, unsigned int max_flows)
 {
 	struct flow_load_opts opts = { .max_flows = max_flows };
@@ -25,8 +43,10 @@ int flow_load(struct flow_bpf **out, unsigned int max_flows)
 
 int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 {
-	unsigned int max_flows = opts->max_flows;
+	unsigned int max4 = opts->max_flows ? opts->max_flows : NETMON_DEFAULT_MAX_FLOWS;
+	unsigned int max6 = opts->max_flows6 ? opts->max_flows6 : max4;
 	struct flow_bpf *skel;
+	__u64 seed;
 	int err;
 
 	*out = NULL;
@@ -38,20 +58,20 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		return err;
 	}
 	skel->rodata->clock_from_packet = !!opts->clock_from_packet;
-	if (max_flows) {
-		/* The kernel does not compare max_entries of hash inner maps
-		 * (bpf_map_meta_equal), so the template keeps its size; and
-		 * libbpf 1.1 crashes when asked to resize it. */
-		struct bpf_map *tables[] = { skel->maps.flows_0, skel->maps.flows_1 };
-
-		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-			if (bpf_map__set_max_entries(tables[i], max_flows)) {
-				pr_err("cannot size the flow table to %u entries", max_flows);
-				err = -EINVAL;
-				goto fail;
-			}
-		}
+	err = size_table(skel->maps.slots4, skel->maps.counts4, skel->maps.tags4, max4,
+			 &skel->rodata->buckets4, &skel->rodata->max_flows4);
+	if (!err)
+		err = size_table(skel->maps.slots6, skel->maps.counts6, skel->maps.tags6, max6,
+				 &skel->rodata->buckets6, &skel->rodata->max_flows6);
+	if (err)
+		goto fail;
+	/* A hash key nobody outside knows: no one can aim flows at one bucket. */
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+		err = -errno;
+		pr_err("cannot read random bytes for the flow hash: %s", strerror(-err));
+		goto fail;
 	}
+	skel->rodata->hash_seed = seed;
 	err = flow_bpf__load(skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
@@ -76,14 +96,27 @@ void flow_unload(struct flow_bpf *skel)
 	flow_bpf__destroy(skel);
 }
 
+static struct snapshot_table table_view(struct bpf_map *slots, struct bpf_map *counts,
+				       __u32 *used)
+{
+	return (struct snapshot_table){
+		.slots_fd = bpf_map__fd(slots),
+		.counts_fd = bpf_map__fd(counts),
+		.nslots = bpf_map__max_entries(slots),
+		.slot_size = bpf_map__value_size(slots),
+		.used = used,
+	};
+}
+
 void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps)
 {
-	maps->flow_gens = bpf_map__fd(skel->maps.flow_gens);
 	maps->total_gens = bpf_map__fd(skel->maps.total_gens);
-	maps->flows[0] = bpf_map__fd(skel->maps.flows_0);
-	maps->flows[1] = bpf_map__fd(skel->maps.flows_1);
 	maps->totals[0] = bpf_map__fd(skel->maps.totals_0);
 	maps->totals[1] = bpf_map__fd(skel->maps.totals_1);
+	maps->tables[0] = table_view(skel->maps.slots4, skel->maps.counts4, &skel->bss->used4);
+	maps->tables[1] = table_view(skel->maps.slots6, skel->maps.counts6, &skel->bss->used6);
+	maps->time_unit_ns = skel->rodata->clock_from_packet ? NETMON_TIME_UNIT_NS_OFFLINE
+							     : 1u << NETMON_TIME_SHIFT_LIVE;
 	maps->active_gen = &skel->bss->active_gen;
 	maps->proc_on = 0; /* proc_snapshot_maps() adds them */
 }

@@ -8,14 +8,15 @@
 struct flow_bpf;
 
 /*
- * Open and load the flow programs with max_flows entries per flow-table
- * generation (0: NETMON_DEFAULT_MAX_FLOWS). Errors are logged; libbpf's own
- * messages only at debug verbosity. Returns 0 or -errno.
+ * Open and load the flow programs with room for max_flows IPv4 flows and as
+ * many IPv6 flows (0: NETMON_DEFAULT_MAX_FLOWS). Errors are logged; libbpf's
+ * own messages only at debug verbosity. Returns 0 or -errno.
  */
 int flow_load(struct flow_bpf **out, unsigned int max_flows);
 
 struct flow_load_opts {
-	unsigned int max_flows;    /* 0: NETMON_DEFAULT_MAX_FLOWS */
+	unsigned int max_flows;    /* IPv4 flows; 0: NETMON_DEFAULT_MAX_FLOWS */
+	unsigned int max_flows6;   /* IPv6 flows; 0: as many as max_flows */
 	int clock_from_packet;     /* offline replay: times come from skb->tstamp */
 };
 

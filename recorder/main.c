@@ -316,7 +316,9 @@ static int detach_stale(const struct cli_config *cfg)
 /* netmon-record --read FILE: the capture through the same program and store. */
 static int import_capture(struct recorder *r)
 {
-	struct flow_load_opts lo = { .max_flows = r->cfg.max_flows, .clock_from_packet = 1 };
+	struct flow_load_opts lo = { .max_flows = r->cfg.max_flows,
+				     .max_flows6 = r->cfg.max_flows6,
+				     .clock_from_packet = 1 };
 	const char *base = strrchr(r->cfg.read_path, '/');
 	struct replay_opts ro = {
 		.path = r->cfg.read_path,
@@ -355,7 +357,9 @@ static int record(struct recorder *r)
 	/* Interfaces, then the kernel side (needs privileges), then the file. */
 	err = choose_ifaces(r);
 	if (!err)
-		err = flow_load(&r->skel, r->cfg.max_flows);
+		err = flow_load_with(&r->skel, &(struct flow_load_opts){
+						    .max_flows = r->cfg.max_flows,
+						    .max_flows6 = r->cfg.max_flows6 });
 	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)

@@ -44,6 +44,7 @@ static const struct reload_field fields[] = {
 	FIELD("interface", ifaces, FIELD_IFACES, 0),
 	FIELD("hook", hook_xdp, FIELD_HOOK, 0),
 	FIELD("max-flows", max_flows, FIELD_UINT, 0),
+	FIELD("max-flows6", max_flows6, FIELD_UINT, 0),
 	FIELD("no-process", no_process, FIELD_FLAG, 0),
 	FIELD("db", db_path, FIELD_STR, 0),
 	FIELD("duration", duration, FIELD_UINT, 0),

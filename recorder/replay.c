@@ -132,7 +132,8 @@ struct replay {
 /* Close the open interval at ts_end: the same rows live capture writes. */
 static int flush_interval(struct replay *r, int64_t ts_end)
 {
-	int err = snapshot_take(r->snap, &r->cur);
+	/* The programs' clock is the capture's: at the flip it reads ts_end. */
+	int err = snapshot_take_at(r->snap, &r->cur, (uint64_t)ts_end * 1000000000ull);
 
 	if (err)
 		return err;

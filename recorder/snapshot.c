@@ -7,10 +7,15 @@
  * map: an update that finds the entry just before it is deleted adds to
  * memory that is then freed, lost again. Here nothing writes to the
  * generation being drained, so every drained byte is final.
+ *
+ * Slots of flows idle for a whole interval are freed in two steps around a
+ * second grace period (free_idle()), so that no packet can add to a slot
+ * that is being given to another flow.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -20,13 +25,49 @@
 #define BATCH_START 4096
 #define BATCH_MAX (1u << 20)
 
+/* A flow table mapped into our memory. */
+struct mapped_table {
+	void *slots;                          /* nslots x slot_size */
+	struct flow_slot_counters *counts;    /* nslots */
+	size_t slots_len, counts_len;
+};
+
 struct snapshotter {
 	struct snapshot_maps maps;
+	struct mapped_table tables[2];
 	int ncpus;
 	/* scratch for one batch call; capacities in bytes */
 	void *keys, *values;
 	size_t keys_cap, values_cap;
+	/* slots marked DOOMED in this snapshot */
+	__u32 *doomed;
+	size_t n_doomed, cap_doomed;
 };
+
+static int map_table(const struct snapshot_table *t, struct mapped_table *m)
+{
+	m->slots_len = (size_t)t->nslots * t->slot_size;
+	m->counts_len = (size_t)t->nslots * sizeof(struct flow_slot_counters);
+	m->slots = mmap(NULL, m->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd, 0);
+	if (m->slots == MAP_FAILED) {
+		m->slots = NULL;
+		return -errno;
+	}
+	m->counts = mmap(NULL, m->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd, 0);
+	if (m->counts == MAP_FAILED) {
+		m->counts = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static void unmap_table(struct mapped_table *m)
+{
+	if (m->slots)
+		munmap(m->slots, m->slots_len);
+	if (m->counts)
+		munmap(m->counts, m->counts_len);
+}
 
 static uint64_t now_ns(clockid_t clk)
 {
@@ -51,6 +92,15 @@ int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 		return -ENOMEM;
 	s->maps = *maps;
 	s->ncpus = ncpus;
+	for (int i = 0; i < 2; i++) {
+		int err = map_table(&maps->tables[i], &s->tables[i]);
+
+		if (err) {
+			pr_err("cannot map the flow table into memory: %s", strerror(-err));
+			snapshot_close(s);
+			return err;
+		}
+	}
 	*out = s;
 	return 0;
 }
@@ -59,6 +109,9 @@ void snapshot_close(struct snapshotter *s)
 {
 	if (!s)
 		return;
+	for (int i = 0; i < 2; i++)
+		unmap_table(&s->tables[i]);
+	free(s->doomed);
 	free(s->keys);
 	free(s->values);
 	free(s);
@@ -154,21 +207,148 @@ static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_
 	}
 }
 
-static int consume_flows(struct snapshotter *s, struct snapshot *snap, size_t n)
+/* A time kept modulo 2^32 units, restored next to the clock's reading now_ns:
+ * at most 60 s after it (a packet stamped just after the flip), else before. */
+static uint64_t restore_time(__u32 v, uint64_t now_ns, uint64_t unit)
 {
-	const struct flow_key *k = s->keys;
-	const struct flow_counters *v = s->values;
-	int err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + n,
-		       sizeof(*snap->flows));
+	uint32_t ahead = (uint32_t)(60000000000ull / unit);
+	uint64_t now_units = now_ns / unit;
+	uint32_t behind = (uint32_t)now_units - v;
 
-	if (err)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		snap->flows[snap->n_flows].key = k[i];
-		snap->flows[snap->n_flows].c = v[i];
-		snap->n_flows++;
+	if (behind > UINT32_MAX - ahead)
+		return (now_units + (uint32_t)(v - (uint32_t)now_units)) * unit;
+	return (now_units - behind) * unit;
+}
+
+/* A slot and one generation's counters as the record user space works with. */
+static void to_record(const void *slot, int wide, const struct flow_gen_counters *c,
+		      uint64_t now_ns, uint64_t unit, struct flow_record *r)
+{
+	__u32 w0 = *(const __u32 *)slot;
+	__u64 syn_wraps = (c->bytes_flags >> NETMON_SYN_WRAP_SHIFT) & 0xff;
+
+	memset(&r->key, 0, sizeof(r->key));
+	r->key.direction = (w0 >> NETMON_SLOT_DIR_SHIFT) & 1;
+	r->key.protocol = (w0 >> NETMON_SLOT_PROTO_SHIFT) & 0xff;
+	if (!wide) {
+		const struct flow4_slot *s4 = slot;
+
+		r->key.family = NETMON_FAMILY_V4;
+		r->key.ifindex = w0 >> NETMON_SLOT_IFINDEX_SHIFT;
+		r->key.src_port = s4->src_port;
+		r->key.dst_port = s4->dst_port;
+		memcpy(r->key.src, s4->src, 4);
+		memcpy(r->key.dst, s4->dst, 4);
+	} else {
+		const struct flow6_slot *s6 = slot;
+
+		r->key.family = w0 & NETMON_SLOT_V4_IN_V6 ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
+		r->key.ifindex = s6->ifindex;
+		r->key.src_port = s6->src_port;
+		r->key.dst_port = s6->dst_port;
+		memcpy(r->key.src, s6->src, 16);
+		memcpy(r->key.dst, s6->dst, 16);
+	}
+	r->c.packets = c->packets_syn & NETMON_PACKETS_MASK;
+	r->c.bytes = c->bytes_flags & NETMON_BYTES_MASK;
+	r->c.syn = (__u32)((c->packets_syn >> NETMON_SYN_SHIFT) | syn_wraps << 24);
+	r->c.fin = c->fin;
+	r->c.rst = c->rst;
+	r->c.tcp_flags = (__u32)(c->bytes_flags >> NETMON_FLAGS_SHIFT);
+	r->c.first_seen_ns = restore_time(c->first, now_ns, unit);
+	r->c.last_seen_ns = restore_time(c->last, now_ns, unit);
+	/* Two CPUs' first and later packets may store out of order. */
+	if (r->c.last_seen_ns < r->c.first_seen_ns)
+		r->c.last_seen_ns = r->c.first_seen_ns;
+}
+
+/* Doomed slots are noted as index | table << 31 (tables hold < 2^31 slots). */
+static int note_doomed(struct snapshotter *s, int t, __u32 idx)
+{
+	int err = grow((void **)&s->doomed, &s->cap_doomed, s->n_doomed + 1, sizeof(*s->doomed));
+
+	if (!err)
+		s->doomed[s->n_doomed++] = idx | (__u32)t << 31;
+	return err;
+}
+
+/*
+ * Take the old generation's counters of every flow out of one table (nothing
+ * writes them any more) and zero them. A flow with no packet since the flip
+ * is marked DOOMED (noted in s->doomed) for free_idle(): the table holds the
+ * flows of one interval, as max_flows promises, not of the last two.
+ */
+static int drain_table(struct snapshotter *s, struct snapshot *snap, int t, __u32 old,
+		       uint64_t now_ns)
+{
+	const struct snapshot_table *tab = &s->maps.tables[t];
+	struct mapped_table *m = &s->tables[t];
+
+	for (__u32 i = 0; i < tab->nslots; i++) {
+		char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
+		__u32 *w0 = (__u32 *)slot, seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		__u32 st = seen & NETMON_SLOT_STATE_MASK;
+		struct flow_gen_counters *c = &m->counts[i].gen[old];
+		int err;
+
+		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
+			continue;
+		if (c->packets_syn & NETMON_PACKETS_MASK) {
+			err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
+				   sizeof(*snap->flows));
+			if (err)
+				return err;
+			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
+				  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
+			memset(c, 0, sizeof(*c));
+		}
+		if (st == NETMON_SLOT_READY) {
+			/* Still sending since the flip: it keeps its slot. */
+			if (__atomic_load_n(&m->counts[i].gen[old ^ 1].packets_syn, __ATOMIC_RELAXED) &
+			    NETMON_PACKETS_MASK)
+				continue;
+			if (!__atomic_compare_exchange_n(w0, &seen,
+							 (seen & ~NETMON_SLOT_STATE_MASK) |
+								 NETMON_SLOT_DOOMED,
+							 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				continue; /* cannot happen: only we doom a READY slot */
+		}
+		err = note_doomed(s, t, i);
+		if (err)
+			return err;
 	}
 	return 0;
+}
+
+/*
+ * Every program running when a slot was marked DOOMED has finished once a
+ * grace period has passed; later ones saw DOOMED and either brought the slot
+ * back to READY (a compare-and-swap) or will. So a slot still DOOMED with no
+ * packet in the new generation can be freed: no program holds it. One that
+ * got packets (from a program that saw it READY just before the mark) goes
+ * back to READY. A flow freed here and seen again is inserted again.
+ */
+static void free_idle(struct snapshotter *s, __u32 cur)
+{
+	for (size_t j = 0; j < s->n_doomed; j++) {
+		int t = s->doomed[j] >> 31;
+		__u32 i = s->doomed[j] & 0x7fffffff;
+		const struct snapshot_table *tab = &s->maps.tables[t];
+		struct mapped_table *m = &s->tables[t];
+		__u32 *w0 = (__u32 *)((char *)m->slots + (size_t)i * tab->slot_size);
+		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		const struct flow_gen_counters *c = &m->counts[i].gen[cur];
+		__u32 to = NETMON_SLOT_FREE;
+
+		if ((seen & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_DOOMED)
+			continue; /* a packet brought it back */
+		if (__atomic_load_n(&c->packets_syn, __ATOMIC_ACQUIRE) & NETMON_PACKETS_MASK)
+			to = (seen & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_READY;
+		if (__atomic_compare_exchange_n(w0, &seen, to, 0, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST) &&
+		    to == NETMON_SLOT_FREE)
+			__atomic_fetch_sub(tab->used, 1, __ATOMIC_SEQ_CST);
+	}
 }
 
 /* Per-CPU values come as round_up(value_size, 8) bytes per possible CPU. */
@@ -237,31 +417,64 @@ static int cmp_tgid(const void *a, const void *b)
 }
 
 /*
- * Make the programs use the other generation and return once none can still
- * be using the old one. Re-inserting a map into a map-in-map returns after
- * synchronize_rcu(), and TC/XDP programs run inside RCU read-side sections.
+ * Return once no BPF program that started before the call is still running.
+ * Re-inserting a map into a map-in-map returns after synchronize_rcu(), and
+ * TC/XDP programs run inside RCU read-side sections.
  */
+static int wait_for_programs(struct snapshotter *s)
+{
+	__u32 k = 0;
+	int fd = s->maps.totals[0];
+
+	if (bpf_map_update_elem(s->maps.total_gens, &k, &fd, BPF_ANY)) {
+		int err = -errno;
+
+		pr_err("waiting for in-flight BPF programs failed: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Make the programs use the other generation; return once none can still be
+ * using the old one. */
 static int flip(struct snapshotter *s, __u32 *old)
 {
 	__u32 cur = __atomic_load_n(s->maps.active_gen, __ATOMIC_SEQ_CST) & 1;
-	int fd = s->maps.flows[cur];
+	int err;
 
 	__atomic_store_n(s->maps.active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
 	/* The per-process programs follow the same generation: one grace period
 	 * below covers them too (raw tracepoints also run under RCU). */
 	if (s->maps.proc_on)
 		__atomic_store_n(s->maps.proc_active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
-	if (bpf_map_update_elem(s->maps.flow_gens, &cur, &fd, BPF_ANY)) {
-		int err = -errno;
+	err = wait_for_programs(s);
+	if (!err)
+		*old = cur;
+	return err;
+}
 
-		pr_err("waiting for in-flight BPF programs failed: %s", strerror(-err));
-		return err;
+/* Both flow tables: drain the old generation, then free idle slots. */
+static int drain_flows(struct snapshotter *s, struct snapshot *snap, __u32 old, uint64_t now_ns)
+{
+	int err = 0;
+
+	s->n_doomed = 0;
+	for (int t = 0; !err && t < 2; t++)
+		err = drain_table(s, snap, t, old, now_ns);
+	if (!err && s->n_doomed) {
+		err = wait_for_programs(s);
+		if (!err)
+			free_idle(s, old ^ 1);
 	}
-	*old = cur;
-	return 0;
+	return err;
 }
 
 int snapshot_take(struct snapshotter *s, struct snapshot *snap)
+{
+	return snapshot_take_at(s, snap, 0);
+}
+
+int snapshot_take_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns)
 {
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 	__u32 old = 0;
@@ -276,8 +489,7 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap)
 	err = flip(s, &old);
 	if (err)
 		return err;
-	err = drain_map(s, snap, s->maps.flows[old], sizeof(struct flow_key),
-			sizeof(struct flow_counters), consume_flows);
+	err = drain_flows(s, snap, old, clock_ns ? clock_ns : snap->mono_ns);
 	if (err)
 		return err;
 	err = drain_map(s, snap, s->maps.totals[old], sizeof(struct total_key),

@@ -2,12 +2,14 @@
 /*
  * snapshot.h - take one interval's counters out of the kernel, exactly once.
  *
- * The BPF programs write only to the active generation of the flow and totals
- * maps. snapshot_take() flips the generation, waits until no program can still
- * be writing to the old one (an RCU grace period, obtained by updating the
- * map-in-map that holds it), then drains the old generation with batched
- * lookup-and-delete. A packet is thus counted in exactly one snapshot: the
- * one of the generation it read when its program started.
+ * The BPF programs write only to the active generation of the flow counters
+ * and totals. snapshot_take() flips the generation, waits until no program
+ * can still be writing to the old one (an RCU grace period, obtained by
+ * updating a map-in-map), then reads and zeroes the old generation's flow
+ * counters (mmapped) and drains its totals with batched lookup-and-delete. A
+ * packet is thus counted in exactly one snapshot: the one of the generation
+ * it read when its program started. Flows idle for a whole interval give
+ * their slot back (docs/design.md, "Flow tables").
  */
 #ifndef NETMON_SNAPSHOT_H
 #define NETMON_SNAPSHOT_H
@@ -53,11 +55,20 @@ struct snapshot {
 	uint64_t duration_us;  /* time taken by flip + drain */
 };
 
+/* One flow table (bpf/flow_table.bpf.h): two mmapable ARRAYs and a count. */
+struct snapshot_table {
+	int slots_fd;                     /* flow4_slot or flow6_slot */
+	int counts_fd;                    /* flow_slot_counters */
+	__u32 nslots;
+	__u32 slot_size;                  /* 16: IPv4 table, 48: IPv6 table */
+	volatile __u32 *used;             /* the programs' count of taken slots */
+};
+
 /* File descriptors of the maps a snapshotter works on (see bpf/flow.bpf.c). */
 struct snapshot_maps {
-	int flow_gens;                    /* ARRAY_OF_MAPS of the flow tables */
 	int total_gens;                   /* ARRAY_OF_MAPS of the totals */
-	int flows[NETMON_GENERATIONS];    /* HASH flow_key -> flow_counters */
+	struct snapshot_table tables[2];  /* IPv4, IPv6 */
+	__u32 time_unit_ns;               /* of first/last in the counters (netmon.h) */
 	int totals[NETMON_GENERATIONS];   /* PERCPU_HASH total_key -> total_counters */
 	volatile __u32 *active_gen;       /* the programs' .bss variable (mmapped) */
 	/* Per-process maps (proc.bpf.c): proc_on 0 when that is off. */
@@ -76,6 +87,14 @@ void snapshot_close(struct snapshotter *s);
 
 /* Flip, wait, drain into snap (its arrays are reused and grown). 0 or -errno. */
 int snapshot_take(struct snapshotter *s, struct snapshot *snap);
+
+/*
+ * The same when the programs' clock is not CLOCK_MONOTONIC_COARSE (offline
+ * replay): clock_ns is that clock's time at the flip. The kernel keeps
+ * first/last seen modulo 2^32 us; they are restored as the times within 70
+ * minutes before (or 60 s after) clock_ns.
+ */
+int snapshot_take_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns);
 void snapshot_free(struct snapshot *snap);
 
 /* Map fds of a loaded flow skeleton: flow_snapshot_maps() in flow_load.h. */

@@ -42,6 +42,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.interval, CLI_DEFAULT_INTERVAL);
 	assert_int_equal(cfg.duration, 0);
 	assert_int_equal(cfg.max_flows, NETMON_DEFAULT_MAX_FLOWS);
+	assert_int_equal(cfg.max_flows6, 0); /* as many as IPv4 */
 }
 
 static void test_full_command_line(void **state)
@@ -50,7 +51,7 @@ static void test_full_command_line(void **state)
 
 	assert_int_equal(parse(&cfg, "-i", "eth0", "--interface", "eth1", "-i", "eth0", "--db",
 			       "/tmp/x.db", "--interval", "5", "--duration", "30", "--max-flows",
-			       "1024", "-v", NULL),
+			       "1024", "--max-flows6", "512", "-v", NULL),
 			 0);
 	assert_int_equal(cfg.n_ifaces, 2); /* eth0 named twice is watched once */
 	assert_string_equal(cfg.ifaces[0], "eth0");
@@ -59,6 +60,7 @@ static void test_full_command_line(void **state)
 	assert_int_equal(cfg.interval, 5);
 	assert_int_equal(cfg.duration, 30);
 	assert_int_equal(cfg.max_flows, 1024);
+	assert_int_equal(cfg.max_flows6, 512);
 	assert_int_equal(cfg.verbose, 1);
 	assert_int_equal(cfg.hook_xdp, 0);
 	assert_int_equal(parse(&cfg, "--hook", "xdp", NULL), 0);
@@ -86,6 +88,8 @@ static void test_bad_values_are_usage_errors(void **state)
 	assert_int_not_equal(parse(&cfg, "--interval", "", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--duration", "99999999999999999999", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--max-flows", "0", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--max-flows6", "0", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--max-flows6", "16777217", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "-i", "", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "-i", "a-name-far-too-long-for-linux", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--db", "", NULL), 0);
