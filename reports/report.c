@@ -36,7 +36,7 @@ static const struct report_section summary_sections[] = {
 	/* The query and title follow the bucket: report_trend.c. */
 	{"trend.sql", "trend", NULL, 0, CHART_TREND, NULL},
 	/* Shown in a table only when there are some. */
-	{ANOMALIES_QUERY, "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,
+	{"summary_anomalies.sql", "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,
 	 "No anomalies in the window."},
 };
 
