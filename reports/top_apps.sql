@@ -8,8 +8,8 @@
 -- Parameters: :since, :until (unix seconds), :limit (rows). Unset, they mean
 -- all of history and 10 rows (see docs/queries.md).
 -- Reads the coarsest level that answers exactly: whole UTC days and hours
--- already rolled up from the conversation rollups, the rest from raw rows
--- (docs/queries.md, "Rollups").
+-- already rolled up from the port rollups (bytes, and the set of peers), the
+-- rest from raw rows (docs/queries.md, "Rollups").
 WITH win AS (
 	SELECT coalesce(:since, -9223372036854775808) AS s,
 	       coalesce(:until, 9223372036854775807) AS u,
@@ -23,7 +23,7 @@ tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
 	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
 	FROM win
 ),
-window_ports AS ( -- raw intervals at the edges, rolled-up conversations in between
+raw_ports AS MATERIALIZED ( -- raw intervals at the edges
 	SELECT c.protocol, min(f.src_port, f.dst_port) AS port, c.direction, f.packets, f.bytes,
 	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END AS remote_id
 	FROM tiers, intervals i
@@ -31,27 +31,44 @@ window_ports AS ( -- raw intervals at the edges, rolled-up conversations in betw
 	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
 	  AND c.protocol IN (6, 17)
+),
+window_ports AS ( -- bytes per port and direction: raw edges, port rollups between
+	SELECT protocol, port, direction, packets, bytes FROM raw_ports
 	UNION ALL
-	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
-	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
-	FROM tiers, rollup_conversations r
-	JOIN conversations c ON c.id = r.conversation_id
-	WHERE r.level = 1 AND r.bucket >= hs AND r.bucket < he
-	  AND NOT (r.bucket >= ds AND r.bucket < de) AND c.protocol IN (6, 17)
+	SELECT protocol, port, direction, packets, bytes
+	FROM rollup_ports, tiers
+	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
 	UNION ALL
-	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
-	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
-	FROM tiers, rollup_conversations r
-	JOIN conversations c ON c.id = r.conversation_id
-	WHERE r.level = 2 AND r.bucket >= ds AND r.bucket < de AND c.protocol IN (6, 17)
+	SELECT protocol, port, direction, packets, bytes
+	FROM rollup_ports, tiers
+	WHERE level = 2 AND bucket >= ds AND bucket < de
+),
+window_peers AS ( -- the remote addresses of each port, the same way
+	SELECT protocol, port, remote_id FROM raw_ports
+	UNION ALL
+	SELECT protocol, port, address_id
+	FROM rollup_port_peers, tiers
+	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
+	UNION ALL
+	SELECT protocol, port, address_id
+	FROM rollup_port_peers, tiers
+	WHERE level = 2 AND bucket >= ds AND bucket < de
 ),
 named AS MATERIALIZED (
 	SELECT CASE w.protocol WHEN 6 THEN 'tcp/' ELSE 'udp/' END || w.port AS port_name,
 	       coalesce(a.name, CASE w.protocol WHEN 6 THEN 'tcp/' ELSE 'udp/' END || w.port) AS app,
-	       w.direction, w.packets, w.bytes, w.remote_id
+	       w.direction, w.packets, w.bytes
 	FROM window_ports w
 	LEFT JOIN app_ports a ON a.protocol = w.protocol AND a.port = w.port
 	WHERE w.port <> 0
+),
+app_peers AS ( -- distinct remote addresses over all the application's ports
+	SELECT coalesce(a.name, CASE w.protocol WHEN 6 THEN 'tcp/' ELSE 'udp/' END || w.port) AS app,
+	       count(DISTINCT w.remote_id) AS peers
+	FROM window_peers w
+	LEFT JOIN app_ports a ON a.protocol = w.protocol AND a.port = w.port
+	WHERE w.port <> 0
+	GROUP BY 1
 ),
 per_port AS MATERIALIZED (
 	SELECT app, port_name, sum(bytes) AS bytes
@@ -69,7 +86,7 @@ SELECT app,
        coalesce(sum(bytes) FILTER (WHERE direction = 1), 0) AS out_bytes,
        sum(packets) AS total_packets,
        sum(bytes) AS total_bytes,
-       count(DISTINCT remote_id) AS peers
+       coalesce((SELECT peers FROM app_peers p WHERE p.app = n.app), 0) AS peers
 FROM named n
 GROUP BY app
 ORDER BY total_bytes DESC, total_packets DESC, app

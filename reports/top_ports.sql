@@ -11,8 +11,8 @@
 -- Parameters: :since, :until (unix seconds), :limit (rows). Unset, they mean
 -- all of history and 10 rows (see docs/queries.md).
 -- Reads the coarsest level that answers exactly: whole UTC days and hours
--- already rolled up from the conversation rollups, the rest from raw rows
--- (docs/queries.md, "Rollups").
+-- already rolled up from the port rollups (bytes, and the set of peers), the
+-- rest from raw rows (docs/queries.md, "Rollups").
 WITH win AS (
 	SELECT coalesce(:since, -9223372036854775808) AS s,
 	       coalesce(:until, 9223372036854775807) AS u,
@@ -26,7 +26,7 @@ tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
 	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
 	FROM win
 ),
-window_ports AS ( -- raw intervals at the edges, rolled-up conversations in between
+raw_ports AS MATERIALIZED ( -- raw intervals at the edges
 	SELECT c.protocol, min(f.src_port, f.dst_port) AS port, c.direction, f.packets, f.bytes,
 	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END AS remote_id
 	FROM tiers, intervals i
@@ -34,19 +34,32 @@ window_ports AS ( -- raw intervals at the edges, rolled-up conversations in betw
 	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
 	  AND c.protocol IN (6, 17)
+),
+window_ports AS ( -- bytes per port and direction: raw edges, port rollups between
+	SELECT protocol, port, direction, packets, bytes FROM raw_ports
 	UNION ALL
-	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
-	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
-	FROM tiers, rollup_conversations r
-	JOIN conversations c ON c.id = r.conversation_id
-	WHERE r.level = 1 AND r.bucket >= hs AND r.bucket < he
-	  AND NOT (r.bucket >= ds AND r.bucket < de) AND c.protocol IN (6, 17)
+	SELECT protocol, port, direction, packets, bytes
+	FROM rollup_ports, tiers
+	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
 	UNION ALL
-	SELECT c.protocol, r.port, c.direction, r.packets, r.bytes,
-	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
-	FROM tiers, rollup_conversations r
-	JOIN conversations c ON c.id = r.conversation_id
-	WHERE r.level = 2 AND r.bucket >= ds AND r.bucket < de AND c.protocol IN (6, 17)
+	SELECT protocol, port, direction, packets, bytes
+	FROM rollup_ports, tiers
+	WHERE level = 2 AND bucket >= ds AND bucket < de
+),
+window_peers AS ( -- the remote addresses of each port, the same way
+	SELECT protocol, port, remote_id FROM raw_ports
+	UNION ALL
+	SELECT protocol, port, address_id
+	FROM rollup_port_peers, tiers
+	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
+	UNION ALL
+	SELECT protocol, port, address_id
+	FROM rollup_port_peers, tiers
+	WHERE level = 2 AND bucket >= ds AND bucket < de
+),
+peers AS (
+	SELECT protocol, port, count(DISTINCT remote_id) AS peers
+	FROM window_peers WHERE port <> 0 GROUP BY protocol, port
 ),
 per_port AS (
 	SELECT protocol, port,
@@ -55,15 +68,15 @@ per_port AS (
 	       coalesce(sum(packets) FILTER (WHERE direction = 1), 0) AS out_packets,
 	       coalesce(sum(bytes) FILTER (WHERE direction = 1), 0) AS out_bytes,
 	       sum(packets) AS total_packets,
-	       sum(bytes) AS total_bytes,
-	       count(DISTINCT remote_id) AS peers
+	       sum(bytes) AS total_bytes
 	FROM window_ports
 	WHERE port <> 0
 	GROUP BY protocol, port
 )
 SELECT p.protocol, p.port, a.name AS app, in_packets, in_bytes, out_packets, out_bytes,
-       total_packets, total_bytes, peers
+       total_packets, total_bytes, coalesce(n.peers, 0) AS peers
 FROM per_port p
+LEFT JOIN peers n ON n.protocol = p.protocol AND n.port = p.port
 LEFT JOIN app_ports a ON a.protocol = p.protocol AND a.port = p.port
 ORDER BY total_bytes DESC, total_packets DESC, p.protocol, p.port
 LIMIT coalesce(:limit, 10);

@@ -129,6 +129,18 @@ CREATE TABLE rollup_ports (
 	PRIMARY KEY (level, bucket, protocol, port, direction)
 ) STRICT, WITHOUT ROWID;
 
+-- The distinct remote addresses of each server port per bucket (peers are
+-- not additive; a set is): the source of a received flow, the destination
+-- of a sent one.
+CREATE TABLE rollup_port_peers (
+	level INTEGER NOT NULL,
+	bucket INTEGER NOT NULL,
+	protocol INTEGER NOT NULL,
+	port INTEGER NOT NULL,
+	address_id INTEGER NOT NULL REFERENCES addresses (id),
+	PRIMARY KEY (level, bucket, protocol, port, address_id)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE rollup_processes (
 	level INTEGER NOT NULL,
 	bucket INTEGER NOT NULL,

@@ -10,3 +10,5 @@ DELETE FROM rollup_processes WHERE level = :level AND bucket < min(:cutoff,
 	(SELECT min(bucket) FROM rollup_processes WHERE level = :level) + 86400);
 DELETE FROM rollup_conversations WHERE level = :level AND bucket < min(:cutoff,
 	(SELECT min(bucket) FROM rollup_conversations WHERE level = :level) + 86400);
+DELETE FROM rollup_port_peers WHERE level = :level AND bucket < min(:cutoff,
+	(SELECT min(bucket) FROM rollup_port_peers WHERE level = :level) + 86400);

@@ -70,6 +70,12 @@ GROUP BY b.bucket, c.protocol, b.port, c.direction
 ON CONFLICT DO UPDATE SET packets = packets + excluded.packets,
 	bytes = bytes + excluded.bytes, flows = flows + excluded.flows;
 
+INSERT OR IGNORE INTO rollup_port_peers (level, bucket, protocol, port, address_id)
+SELECT DISTINCT :level, b.bucket, c.protocol, b.port,
+       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END
+FROM temp.rollup_batch b JOIN conversations c ON c.id = b.conversation_id
+WHERE b.port <> 0;
+
 INSERT INTO rollup_traffic (level, bucket, iface_id, direction, kind, family, protocol,
 			    packets, bytes)
 SELECT :level,

@@ -39,6 +39,11 @@ GROUP BY 2, 3, 4, 5
 ON CONFLICT DO UPDATE SET packets = packets + excluded.packets,
 	bytes = bytes + excluded.bytes, flows = flows + excluded.flows;
 
+INSERT OR IGNORE INTO rollup_port_peers (level, bucket, protocol, port, address_id)
+SELECT DISTINCT :level, bucket / 86400 * 86400, protocol, port, address_id
+FROM rollup_port_peers
+WHERE level = :level - 1 AND bucket >= :since AND bucket < :until AND :level = 2;
+
 INSERT INTO rollup_conversations (level, bucket, conversation_id, port, packets, bytes, flows, syn)
 SELECT :level, bucket / 86400 * 86400, conversation_id, port, sum(packets), sum(bytes),
        sum(flows), sum(syn)

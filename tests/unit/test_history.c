@@ -103,6 +103,11 @@ static const char *const level_checks[] = {
 	"protocol IN (6, 17) AND min(src_port, dst_port) <> 0 GROUP BY 1, 2, 3, 4), "
 	"roll AS (SELECT bucket, protocol, port, direction, packets, bytes, flows "
 	"FROM rollup_ports WHERE level = ?1) " SAME(raw, roll),
+	/* the remote addresses of each server port */
+	"WITH " RAW_FLOWS ", raw AS (SELECT DISTINCT b, protocol, min(src_port, dst_port), "
+	"CASE direction WHEN 0 THEN src_id ELSE dst_id END FROM raw_flows WHERE ?1 < 3 AND "
+	"protocol IN (6, 17) AND min(src_port, dst_port) <> 0), roll AS (SELECT bucket, "
+	"protocol, port, address_id FROM rollup_port_peers WHERE level = ?1) " SAME(raw, roll),
 	/* processes */
 	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", p.pid, coalesce(p.comm_id, 0), "
 	"p.protocol, p.family, sum(p.bytes_sent), sum(p.bytes_recv), sum(p.sends), "
