@@ -14,10 +14,12 @@ dir=$(mktemp -d /tmp/netmon-bench-history.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 db=$dir/netmon.db
 end=$(($(date +%s) / 86400 * 86400)) # today 00:00 UTC: yesterday is the last full day
+# The history runs one hour into today, as it has when the morning report
+# runs: yesterday's last hour and the day itself are rolled up by then.
 export TZ=UTC
 
 t0=$(date +%s.%N)
-"$O/bench/history_gen" "$db" "$days" "$fpm" "$end"
+"$O/bench/history_gen" "$db" "$days" "$fpm" "$((end + 3600))"
 t1=$(date +%s.%N)
 printf 'history: %s days x %s flows/minute, generated in %.0f s, file %s MB\n' "$days" "$fpm" \
 	"$(echo "$t1 - $t0" | bc)" "$(($(stat -c %s "$db") / 1048576))"
@@ -41,10 +43,11 @@ printf '%-48s %8s\n' command "median ms"
 summary=$(median_ms "$runs" report "$db" summary --day "$day")
 printf '%-48s %8s\n' "summary --day $day" "$summary"
 printf '%-48s %8s\n' "top hosts over ${days} days" \
-	"$(median_ms "$runs" report "$db" top hosts --since "@$((end - days * 86400))" --until "@$end")"
+	"$(median_ms "$runs" report "$db" top hosts --since "@$((end - days * 86400 + 3600))" --until "@$end")"
 if "$O/netmon-report" --help 2>&1 | grep -q '^ *trend'; then
 	printf '%-48s %8s\n' "trend --bucket 1h over 7 days" \
-		"$(median_ms "$runs" report "$db" trend --bucket 1h --last 7d)"
+		"$(median_ms "$runs" report "$db" trend --bucket 1h --since "@$((end - 7 * 86400))" \
+			--until "@$end")"
 else
 	printf '%-48s %8s\n' "(trend: not in this build)" -
 fi
