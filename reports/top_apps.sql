@@ -37,7 +37,7 @@ window_ports AS ( -- bytes per port and direction: raw edges, port rollups betwe
 	UNION ALL
 	SELECT protocol, port, direction, packets, bytes
 	FROM rollup_ports, tiers
-	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
+	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
 	UNION ALL
 	SELECT protocol, port, direction, packets, bytes
 	FROM rollup_ports, tiers
@@ -48,7 +48,7 @@ window_peers AS ( -- the remote addresses of each port, the same way
 	UNION ALL
 	SELECT protocol, port, address_id
 	FROM rollup_port_peers, tiers
-	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
+	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
 	UNION ALL
 	SELECT protocol, port, address_id
 	FROM rollup_port_peers, tiers

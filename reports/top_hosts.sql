@@ -38,7 +38,7 @@ per_host AS (
 	UNION ALL
 	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
 	FROM rollup_hosts, tiers
-	WHERE level = 1 AND bucket >= hs AND bucket < he AND NOT (bucket >= ds AND bucket < de)
+	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
 	UNION ALL
 	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
 	FROM rollup_hosts, tiers

@@ -26,7 +26,7 @@ window_traffic AS ( -- raw intervals at the edges, rollups in between
 	FROM traffic_log, tiers WHERE ts_start >= s AND ts_start < u AND NOT (ts_start >= hs AND ts_start < he)
 	UNION ALL
 	SELECT interface, direction, protocol, family, packets, bytes
-	FROM traffic_hourly, tiers WHERE ts_start >= hs AND ts_start < he AND NOT (ts_start >= ds AND ts_start < de)
+	FROM traffic_hourly, tiers WHERE ((ts_start >= hs AND ts_start < min(ds, he)) OR (ts_start >= max(de, hs) AND ts_start < he))
 	UNION ALL
 	SELECT interface, direction, protocol, family, packets, bytes
 	FROM traffic_daily, tiers WHERE ts_start >= ds AND ts_start < de
