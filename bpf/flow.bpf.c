@@ -30,13 +30,14 @@ struct {
 	__type(value, struct flow4_slot);
 } slots4 SEC(".maps");
 
-struct {
+/* Both generations' counters of each slot, for either family. */
+struct counts_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, NETMON_BUCKET_SLOTS);
 	__type(key, __u32);
 	__type(value, struct flow_slot_counters);
-} counts4 SEC(".maps");
+} counts4 SEC(".maps"), counts6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -46,13 +47,6 @@ struct {
 	__type(value, struct flow6_slot);
 } slots6 SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, NETMON_BUCKET_SLOTS);
-	__type(key, __u32);
-	__type(value, struct flow_slot_counters);
-} counts6 SEC(".maps");
 
 /* A tag byte per slot, 16 per bucket (flow_table.bpf.h): the kernel's own. */
 struct tag_table {

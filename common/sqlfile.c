@@ -13,6 +13,38 @@ int64_t sqlfile_changes(void)
 	return last_changes;
 }
 
+int sqlfile_int(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t dflt,
+		int64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	*out = dflt;
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(s) >= 1)
+		sqlite3_bind_int64(s, 1, a);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, b);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int sqlfile_finish(sqlite3 *db, int rc, const char *what)
+{
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	pr_debug("%s: %s", what, sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
+}
+
 static void bind_params(sqlite3_stmt *s, const struct sql_param *params, int n_params)
 {
 	for (int i = 0; i < n_params; i++) {

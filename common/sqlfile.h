@@ -24,6 +24,20 @@ struct sql_param {
  */
 int sqlfile_run(sqlite3 *db, const char *name, const struct sql_param *params, int n_params);
 
+/*
+ * One integer from sql, with ?1 = a and ?2 = b bound; no row or NULL reads
+ * as dflt. Returns SQLITE_OK or the SQLite error code.
+ */
+int sqlfile_int(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t dflt,
+		int64_t *out);
+
+/*
+ * End a transaction begun with BEGIN IMMEDIATE: COMMIT when rc is
+ * SQLITE_OK, else ROLLBACK (what names the work in the debug log).
+ * Returns 0, -ENOSPC when the disk is full, or -EIO.
+ */
+int sqlfile_finish(sqlite3 *db, int rc, const char *what);
+
 /* The number of rows the last sqlfile_run changed, over all its statements. */
 int64_t sqlfile_changes(void);
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "maintain.h"
 #include "rollup.h"
+#include "sqlfile.h"
 
 #define VACUUM_PAGES 1024  /* pages given back per step (4 MiB at 4 KiB pages) */
 #define OPTIMIZE_EVERY 3600 /* seconds between PRAGMA optimize */
@@ -22,25 +23,14 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t pragma_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s;
-	int64_t v = 0;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 /* Give free pages back to the file system: the file stops growing. */
 static int vacuum_step(sqlite3 *db)
 {
+	int64_t free_pages;
 	char sql[64];
 
-	if (pragma_int(db, "PRAGMA freelist_count") < VACUUM_PAGES / 4)
+	if (sqlfile_int(db, "PRAGMA freelist_count", 0, 0, 0, &free_pages) ||
+	    free_pages < VACUUM_PAGES / 4)
 		return 0;
 	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 1 : -EIO;

@@ -36,15 +36,8 @@ static int64_t run_batch(sqlite3 *db, const char *file, int64_t cut, int level)
 	if (!rc)
 		rc = sqlfile_run(db, file, p, 3);
 	changed = sqlfile_changes();
-	if (!rc)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc) {
-		pr_debug("%s: %s", file, sqlite3_errmsg(db));
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
-	}
-	return changed;
+	rc = sqlfile_finish(db, rc, file);
+	return rc ? rc : changed;
 }
 
 int retention_step(sqlite3 *db, const struct retention *keep, int64_t now)

@@ -16,29 +16,11 @@
 #define HOUR 3600
 #define DAY 86400
 
-/* One integer from sql with ?1 = a (and ?2 = b); NULL reads as dflt. */
-static int query_int(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t dflt,
-		     int64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-
-	if (rc != SQLITE_OK)
-		return rc;
-	sqlite3_bind_int64(s, 1, a);
-	sqlite3_bind_int64(s, 2, b);
-	rc = sqlite3_step(s);
-	*out = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL ?
-		       sqlite3_column_int64(s, 0) : dflt;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 int64_t rollup_watermark(sqlite3 *db, enum rollup_level level)
 {
 	int64_t w = 0;
 
-	query_int(db, "SELECT value FROM meta WHERE key = 'rolled_until_' || ?1", level, 0, 0, &w);
+	sqlfile_int(db, "SELECT value FROM meta WHERE key = 'rolled_until_' || ?1", level, 0, 0, &w);
 	return w;
 }
 
@@ -46,7 +28,7 @@ static int set_watermark(sqlite3 *db, enum rollup_level level, int64_t until)
 {
 	int64_t ignored;
 
-	return query_int(db, "INSERT INTO meta (key, value) VALUES ('rolled_until_' || ?1, ?2) "
+	return sqlfile_int(db, "INSERT INTO meta (key, value) VALUES ('rolled_until_' || ?1, ?2) "
 			     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			 level, until, 0, &ignored);
 }
@@ -62,9 +44,9 @@ static int bucket_of(sqlite3 *db, enum rollup_level level, int64_t t, int64_t *s
 		*next = *start + len;
 		return SQLITE_OK;
 	}
-	int rc = query_int(db, "SELECT unixepoch(?1, 'unixepoch', 'start of month')", t, 0, 0, start);
+	int rc = sqlfile_int(db, "SELECT unixepoch(?1, 'unixepoch', 'start of month')", t, 0, 0, start);
 
-	return rc ? rc : query_int(db, "SELECT unixepoch(?1, 'unixepoch', '+1 month')", *start, 0, 0,
+	return rc ? rc : sqlfile_int(db, "SELECT unixepoch(?1, 'unixepoch', '+1 month')", *start, 0, 0,
 				   next);
 }
 
@@ -80,14 +62,14 @@ static int source_bounds(sqlite3 *db, enum rollup_level level, int64_t from, int
 	int rc;
 
 	if (level == ROLLUP_HOURLY) {
-		rc = query_int(db, "SELECT min(ts_start) FROM intervals WHERE ts_start >= ?1", from,
+		rc = sqlfile_int(db, "SELECT min(ts_start) FROM intervals WHERE ts_start >= ?1", from,
 			       0, INT64_MAX, first);
 		if (!rc)
-			rc = query_int(db, "SELECT max(ts_start) FROM intervals", 0, 0, 0, complete);
+			rc = sqlfile_int(db, "SELECT max(ts_start) FROM intervals", 0, 0, 0, complete);
 		return rc ? rc : bucket_of(db, level, *complete, complete, &ignored);
 	}
 	/* hosts and ports come from the same flows as conversations */
-	rc = query_int(db, "SELECT min(b) FROM ("
+	rc = sqlfile_int(db, "SELECT min(b) FROM ("
 			   " SELECT min(bucket) AS b FROM rollup_traffic WHERE level = ?1 AND bucket >= ?2"
 			   " UNION ALL SELECT min(bucket) FROM rollup_conversations"
 			   "  WHERE level = ?1 AND bucket >= ?2"
@@ -134,21 +116,15 @@ int rollup_step(sqlite3 *db)
 		if (done < 0)
 			rc = -done;
 	}
-	if (!rc)
-		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	if (rc) {
-		pr_debug("rollup: %s", sqlite3_errmsg(db));
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return (rc & 0xff) == SQLITE_FULL ? -ENOSPC : -EIO;
-	}
-	return done;
+	rc = sqlfile_finish(db, rc, "rollup");
+	return rc ? rc : done;
 }
 
 int rollup_late_interval(sqlite3 *db, int64_t interval_id, int64_t ts_start)
 {
 	int rc = SQLITE_OK;
 
+	/* Watermarks never rise from one level to the next: stop at the first past. */
 	for (int level = ROLLUP_HOURLY; !rc && level <= ROLLUP_MONTHLY; level++) {
 		struct sql_param p[] = {
 			{ ":level", level, 0 },
@@ -157,8 +133,9 @@ int rollup_late_interval(sqlite3 *db, int64_t interval_id, int64_t ts_start)
 			{ ":interval", interval_id, 0 },
 		};
 
-		if (ts_start < rollup_watermark(db, (enum rollup_level)level))
-			rc = sqlfile_run(db, "rollup_from_raw.sql", p, 4);
+		if (ts_start >= rollup_watermark(db, (enum rollup_level)level))
+			break;
+		rc = sqlfile_run(db, "rollup_from_raw.sql", p, 4);
 	}
 	return rc;
 }
