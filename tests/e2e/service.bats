@@ -39,7 +39,16 @@ reload() {
 	reload 'interval = 3' 'reload: interval 1 -> 3$'
 	after=$(date +%s)
 	nmt_udp in 6 40002 5002 20 300
-	sleep 7
+	# Wait (at most 20 s) until two whole 3 s intervals after the reload are
+	# stored, rather than sleeping a fixed time a loaded machine can outrun.
+	local i full=0
+	for i in $(seq 40); do
+		full=$(nmt_sql "$DB" "SELECT count(*) FROM intervals
+			WHERE ts_start >= $after AND ts_end - ts_start = 3") || full=0
+		[ "$full" -ge 3 ] && break
+		sleep 0.5
+	done
+	[ "$full" -ge 3 ] || { nmt_dump rec; nmt_fail "only $full 3 s intervals after 20 s"; }
 	# Options fixed at start are reported and kept; a bad file changes nothing.
 	reload $'interval = 3\nmax-flows = 1000' 'reload: max-flows [0-9]+ -> 1000 needs a restart; keeping'
 	reload 'interval = 0' 'reload failed: the configuration stays as it was'
