@@ -40,7 +40,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all bench check test-unit test-bpf test-cli test-import test-e2e run install clean format man
+.PHONY: all bench check test-unit test-bpf test-cli test-import test-e2e test-system run install clean format man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -171,6 +171,8 @@ test-import: all
 	$(Q)O=$(O) tests/run-all.sh import
 test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e
+test-system: all
+	$(Q)O=$(O) tests/run-all.sh system
 
 # ---- benchmarks (they print figures; see bench/RESULTS.md) -------------------------
 BENCH_SRC := $(wildcard bench/*.c)

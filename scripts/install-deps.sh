@@ -13,6 +13,7 @@ help2man groff-base man-db bsdextrautils systemd
 libcmocka-dev bats liburing-dev
 iproute2 iputils-ping ethtool tshark
 chromium python3 nmap hping3 ncat
+systemd-container debootstrap
 "
 
 missing=""

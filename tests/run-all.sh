@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-all.sh [unit|bpf|cli|import|e2e ...] - run the test suites, closing with one
+# run-all.sh [unit|bpf|cli|import|e2e|system ...] - run the test suites, closing with one
 # line "N passed, N failed, N skipped".
 #
 # Every suite speaks TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and bats
@@ -12,7 +12,7 @@ O=${O:-build}
 export O
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit bpf cli import e2e)
+[ ${#suites[@]} -gt 0 ] || suites=(unit bpf cli import e2e system)
 
 pass=0 fail=0 skip=0
 log=$(mktemp)
@@ -69,8 +69,13 @@ for suite in "${suites[@]}"; do
 		for t in tests/e2e/*.bats; do
 			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
 		done ;;
+	system)
+		need_root system || continue
+		for t in tests/system/*.bats; do
+			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
+		done ;;
 	*)
-		echo "run-all.sh: unknown suite '$suite' (unit, bpf, cli, import, e2e)" >&2
+		echo "run-all.sh: unknown suite '$suite' (unit, bpf, cli, import, e2e, system)" >&2
 		exit 64 ;;
 	esac
 done

@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# systemd.bats - the units `make install` ships, run by real systemd: the
+# recorder under its sandbox records exact traffic, reloads on
+# `systemctl reload`, writes its last interval on `systemctl stop`; the daily
+# report service writes its files and the timer is accepted. See lib.bash for
+# the container.
+#
+#   O=build bats tests/system/systemd.bats     (root; network to Debian's mirror
+#                                               the first time, for debootstrap)
+
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || nms_fail "the system tests need root" || return
+	export O=${O:-build}
+	cd "$BATS_TEST_DIRNAME/../.." || return
+	nms_boot "interface = host0
+interval = 2" || { nms_halt; return 1; }
+}
+
+teardown_file() {
+	nms_halt
+}
+
+@test "netmon-record.service: records under its sandbox, reloads, stops with the last interval" {
+	# host0 came up after boot: the unit kept restarting until it could attach.
+	nms_journal_wait netmon-record 'recording on host0 into /var/lib/netmon/netmon.db every 2 s'
+	nms_journal_wait netmon-record 'capabilities dropped; kept: cap_net_admin'
+	ping -c 20 -i 0.05 -q "$NMS_C4" >/dev/null
+	ping -6 -c 10 -i 0.05 -q "$NMS_C6" >/dev/null
+
+	nms_in systemctl reload netmon-record
+	nms_journal_wait netmon-record 'reload: .* read'
+	nms_in systemctl stop netmon-record
+	nms_journal_wait netmon-record 'signal 15: writing the last interval'
+	run nms_in systemctl show -p Result --value netmon-record
+	[ "$output" = success ]
+	run nms_in tc filter show dev host0 ingress
+	[ -z "$output" ]
+
+	# Echo requests in, replies out, to the packet and byte (84 B IPv4, 104 B
+	# IPv6 with ping's 56-byte payload). ICMP types are the source port; the
+	# neighbour discovery around the pings is left out.
+	run nms_sql "SELECT direction, protocol, src, dst, sum(packets), sum(bytes) FROM flow_log
+		WHERE src_port IN (0, 8, 128, 129)
+		  AND ((src = '$NMS_H4' AND dst = '$NMS_C4') OR (src = '$NMS_C4' AND dst = '$NMS_H4')
+		    OR (src = '$NMS_H6' AND dst = '$NMS_C6') OR (src = '$NMS_C6' AND dst = '$NMS_H6'))
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2"
+	echo "$output"
+	[ "${lines[0]}" = "in|1|$NMS_H4|$NMS_C4|20|1680" ]
+	[ "${lines[1]}" = "in|58|$NMS_H6|$NMS_C6|10|1040" ]
+	[ "${lines[2]}" = "out|1|$NMS_C4|$NMS_H4|20|1680" ]
+	[ "${lines[3]}" = "out|58|$NMS_C6|$NMS_H6|10|1040" ]
+	[ "${#lines[@]}" -eq 4 ]
+
+	# The state directory and the database: 0750 and 0640 (UMask and the
+	# recorder's own modes).
+	[ "$(stat -c %a "$NMS_ROOT/var/lib/netmon")" = 750 ]
+	[ "$(stat -c %a "$NMS_ROOT/var/lib/netmon/netmon.db")" = 640 ]
+	run nms_sql 'PRAGMA integrity_check'
+	[ "$output" = ok ]
+}
+
+@test "netmon-report-daily: the service writes text and HTML, the timer is accepted" {
+	nms_in systemctl start netmon-report-daily.service
+	run nms_in systemctl show -p Result --value netmon-report-daily.service
+	[ "$output" = success ]
+	day=$(date -u -d yesterday +%F)
+	[ -s "$NMS_ROOT/var/lib/netmon/reports/$day.txt" ]
+	grep -q '<svg\|<html' "$NMS_ROOT/var/lib/netmon/reports/$day.html"
+	nms_in systemctl enable --now netmon-report-daily.timer
+	run nms_in systemctl list-timers --no-pager netmon-report-daily.timer
+	echo "$output"
+	[[ $output == *netmon-report-daily.timer* ]]
+}
