@@ -54,6 +54,10 @@ nms_boot() {
 	NMS_MACHINE=nms$(($$ % 100000))
 	NMS_VETH=ve-$NMS_MACHINE
 	cp -a "$NMS_CACHE" "$NMS_ROOT" || return
+	# nspawn gives no /sys/fs/bpf; a host's systemd mounts one at boot. A bpffs
+	# of the test's own stands in for it, so pins never meet the host's.
+	NMS_BPFFS=$BATS_FILE_TMPDIR/bpffs
+	mkdir -p "$NMS_BPFFS" && mount -t bpf bpf "$NMS_BPFFS" || return
 	make -s O="$O" install PREFIX=/usr DESTDIR="$NMS_ROOT" >/dev/null || return
 	printf '%s\n' "$conf" >"$NMS_ROOT/etc/netmon/netmon.conf"
 	echo "$NMS_MACHINE" >"$NMS_ROOT/etc/hostname"
@@ -67,6 +71,7 @@ nms_boot() {
 	# the container gets all of them and the unit's sandbox is what remains.
 	systemd-nspawn -D "$NMS_ROOT" -M "$NMS_MACHINE" --boot --register=no --keep-unit \
 		--network-veth --capability=all --system-call-filter='bpf perf_event_open' \
+		--bind="$NMS_BPFFS:/sys/fs/bpf" \
 		>"$BATS_FILE_TMPDIR/console.log" 2>&1 </dev/null &
 	NMS_NSPAWN=$!
 	for ((i = 0; i < NMS_BOOT_TIMEOUT * 2; i++)); do
@@ -79,7 +84,7 @@ nms_boot() {
 		sleep 0.5
 	done
 	[ -n "$NMS_INIT" ] || nms_fail "the container did not start" || return
-	export NMS_ROOT NMS_MACHINE NMS_VETH NMS_NSPAWN NMS_INIT
+	export NMS_BPFFS NMS_ROOT NMS_MACHINE NMS_VETH NMS_NSPAWN NMS_INIT
 	nms_link_up
 }
 
@@ -115,17 +120,21 @@ nms_sql() {
 	sqlite3 -bail -readonly -batch "file:$NMS_ROOT/var/lib/netmon/netmon.db?mode=ro" "$@"
 }
 
-# nms_halt: power the container off; SIGKILL to our nspawn if it hangs.
+# nms_halt: power the container off (SIGKILL to our nspawn if it hangs), then
+# remove what nms_boot made.
 nms_halt() {
 	local i
-	[ -n "${NMS_NSPAWN:-}" ] || return 0
-	[ -n "${NMS_INIT:-}" ] && nms_in systemctl poweroff >/dev/null 2>&1
-	for ((i = 0; i < 60; i++)); do
-		kill -0 "$NMS_NSPAWN" 2>/dev/null || break
-		sleep 0.5
-	done
-	kill -9 "$NMS_NSPAWN" 2>/dev/null
-	wait "$NMS_NSPAWN" 2>/dev/null
-	rm -rf "$NMS_ROOT"
-	NMS_NSPAWN=
+	if [ -n "${NMS_NSPAWN:-}" ]; then
+		[ -n "${NMS_INIT:-}" ] && nms_in systemctl poweroff >/dev/null 2>&1
+		for ((i = 0; i < 60; i++)); do
+			kill -0 "$NMS_NSPAWN" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -9 "$NMS_NSPAWN" 2>/dev/null
+		wait "$NMS_NSPAWN" 2>/dev/null
+		NMS_NSPAWN=
+	fi
+	[ -n "${NMS_BPFFS:-}" ] && umount "$NMS_BPFFS" 2>/dev/null
+	[ -n "${NMS_ROOT:-}" ] && rm -rf "$NMS_ROOT"
+	return 0
 }
