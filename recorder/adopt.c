@@ -32,8 +32,10 @@ int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scrat
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	*interval_start = last_end && last_end <= now.tv_sec ? last_end : now.tv_sec;
-	if (seq == 0) /* never flipped: the other generation never counted */
+	if (seq == 0) { /* never flipped: the other generation never counted */
+		pr_info("adopted pinned maps: the previous run ended no interval");
 		return 0;
+	}
 	if (!found || stored != seq - 1) {
 		err = snapshot_read_pending(s, scratch, seq - 1);
 		if (!err)

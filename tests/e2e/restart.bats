@@ -88,13 +88,18 @@ check_db() {
 
 @test "kill -9 six times while traffic flows: every packet counted exactly once" {
 	nmt_cap_start "$NMT_TMP/cap.pcapng"
+	# The first recorder is counting before any traffic starts: the capture
+	# sees packets the filters could not before they were attached.
+	nmt_rec_start "$DB" || return
 	# ~5 s of UDP each way (both families), paced, across every crash.
 	udp_start a out 4 40001 5001 1500 300 3000
 	udp_start b in 6 40002 5002 1200 100 4000
 	local i port=41000
 	for i in 1 2 3 4 5 6; do
-		nmt_rec_start "$DB" || return
-		grep -q 'adopted pinned maps' "$NMT_TMP/rec.err" || [ "$i" -eq 1 ]
+		if [ "$i" -gt 1 ]; then
+			nmt_rec_start "$DB" || return
+			grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
+		fi
 		# a TCP transfer during this run (or across its crash)
 		port=$((port + 1))
 		nmt_tcp out 4 "$port" 6001 $((20000 + RANDOM)) || return
