@@ -129,3 +129,97 @@ check_db() {
 	[ ! -e "$PINS" ]
 	[ "$(netmon_filters)" -eq 0 ]
 }
+
+@test "a crash between the flip and the commit: the next start writes that interval, once" {
+	NETMON_TEST_CRASH_BEFORE_COMMIT=1 nmt_rec_start "$DB"
+	nmt_udp out 4 40001 5001 40 200
+	st=0
+	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
+	[ "$st" -eq $((128 + 9)) ] # died at the first interval's end, uncommitted
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq 0 ]
+	nmt_udp in 6 40002 5002 30 100 # nobody recording
+	nmt_rec_start "$DB"
+	grep -q "adopted pinned maps: the previous run's last interval was not stored; written now" \
+		"$NMT_TMP/rec.err"
+	nmt_udp out 4 40003 5003 20 50
+	nmt_rec_stop
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 40 $((40 * 228)) >"$NMT_TMP/want"
+	nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 30 $((30 * 148)) >>"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 20 $((20 * 78)) >>"$NMT_TMP/want"
+	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	check_db
+}
+
+@test "--keep-attached: a stop leaves the kernel counting; the next start writes the gap once" {
+	nmt_rec_start "$DB" --keep-attached
+	nmt_udp out 4 40001 5001 25 100
+	nmt_rec_stop
+	grep -q "left attached and pinned in $PINS" "$NMT_TMP/rec.err"
+	[ "$(netmon_filters)" -eq 2 ]
+	[ -e "$PINS/abi" ]
+	nmt_udp in 4 40002 5002 35 300 # nobody recording
+	nmt_udp out 6 40003 5003 15 60
+	nmt_rec_start "$DB"
+	grep -q 'adopted pinned maps: the previous run.s last interval is stored' "$NMT_TMP/rec.err"
+	nmt_udp in 6 40004 5004 5 10
+	nmt_rec_stop
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 25 $((25 * 128)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 35 $((35 * 328)) >>"$NMT_TMP/want"
+	nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 15 $((15 * 108)) >>"$NMT_TMP/want"
+	nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 5 $((5 * 58)) >>"$NMT_TMP/want"
+	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	check_db
+	# The intervals follow each other: the gap is one interval, not a hole.
+	nmt_sql "$DB" 'SELECT ts_start, ts_end FROM intervals ORDER BY ts_start' |
+		awk -F'|' 'NR > 1 && $1 != prev { print "hole or overlap at " $0; bad = 1 }
+			{ prev = $2 } END { exit bad }'
+	# A plain stop removes what the first run left.
+	[ ! -e "$PINS" ]
+	[ "$(netmon_filters)" -eq 0 ]
+}
+
+@test "--detach after a crash removes the filters and the pins" {
+	nmt_rec_start "$DB"
+	kill_recorder
+	[ "$(netmon_filters)" -eq 2 ]
+	[ -d "$PINS" ]
+	run "$NMT_RECORD" --detach -i "$NMT_HOST"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"removed the pins in $PINS"* ]]
+	[ ! -e "$PINS" ]
+	[ "$(netmon_filters)" -eq 0 ]
+	# --detach while a recorder runs: its pins are left to it.
+	nmt_rec_start "$DB"
+	run "$NMT_RECORD" --detach -i "$NMT_HOST"
+	[ "$status" -ne 0 ]
+	[[ $output == *"a running netmon-record holds $PINS"* ]]
+	[ -e "$PINS/abi" ]
+	nmt_rec_stop
+}
+
+@test "pins that are not a netmon recorder's, or another build's: refused, nothing attached" {
+	mkdir -p "$PINS"
+	# Something else's map where the abi pin would be.
+	bpftool map create "$PINS/abi" type array key 4 value 8 entries 1 name abi
+	run "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$PINS holds pins that are not a complete netmon recorder's"* ]]
+	[[ $output == *"netmon-record --detach -i IFACE"* ]]
+	[ "$(netmon_filters)" -eq 0 ]
+	# A netmon abi pin of another ABI version.
+	bpftool map update pinned "$PINS/abi" key 0 0 0 0 value hex 6e 70 6d 6e 63 00 00 00
+	run "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"holds pins of an incompatible netmon build (ABI 99, this build "* ]]
+	[ "$(netmon_filters)" -eq 0 ]
+	# --detach clears them; then a start works.
+	"$NMT_RECORD" --detach -i "$NMT_HOST"
+	[ ! -e "$PINS" ]
+	nmt_rec_start "$DB"
+	nmt_rec_stop
+}
