@@ -208,25 +208,43 @@ void attach_detach(struct attachment *a)
 	a->attached_in = a->attached_out = a->hook_created = 0;
 }
 
-/* Our XDP program, when it is the one attached to ifindex (a crash leaves it). */
-static int remove_stale_xdp(const struct attachment *a)
+/* An fd of the XDP program on ifindex when it is netmon's, else -1. */
+static int netmon_xdp_fd(int ifindex)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 id = 0, len = sizeof(info);
-	int fd, ours, err;
+	int fd;
 
-	if (bpf_xdp_query_id(a->ifindex, 0, &id) || !id)
-		return 0;
+	if (bpf_xdp_query_id(ifindex, 0, &id) || !id)
+		return -1;
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
-		return 0;
+		return -1;
 	/* Program names are cut to 15 characters by the kernel. */
-	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	       !strncmp(info.name, "netmon_xdp_ingress", sizeof(info.name) - 1);
-	if (!ours) {
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    strncmp(info.name, "netmon_xdp_ingress", sizeof(info.name) - 1)) {
 		close(fd);
-		return 0;
+		return -1;
 	}
+	return fd;
+}
+
+static int xdp_is_netmon(int ifindex)
+{
+	int fd = netmon_xdp_fd(ifindex);
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/* Our XDP program, when it is the one attached to ifindex (a crash leaves it). */
+static int remove_stale_xdp(const struct attachment *a)
+{
+	int fd = netmon_xdp_fd(a->ifindex), err;
+
+	if (fd < 0)
+		return 0;
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = fd);
 	err = bpf_xdp_attach(a->ifindex, -1, XDP_FLAGS_REPLACE, &opts);
 	close(fd);
@@ -257,4 +275,93 @@ int attach_remove_stale(const char *name)
 	if (removed)
 		pr_info("%s: removed %d netmon filter(s)/program(s)", name, removed);
 	return 0;
+}
+
+/* The kernel's id of a program fd, or 0. */
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* The program id of our filter on one hook: 0 none, -errno on error. */
+static long tc_filter_id(const struct attachment *a, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
+		    .priority = ATTACH_TC_PRIORITY);
+	int err = bpf_tc_query(&hook, &opts);
+
+	/* no filter: ENOENT; no clsact qdisc at all: EINVAL */
+	if (err == -ENOENT || err == -EINVAL)
+		return 0;
+	return err ? err : (long)opts.prog_id;
+}
+
+/* Adopt the filter on one hook if it runs prog_fd, attach prog_fd if there is
+ * none, refuse another program. *attached set when it is ours now. */
+static int adopt_one(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd,
+		     int *attached)
+{
+	long id = tc_filter_id(a, where);
+
+	if (id < 0) {
+		pr_err("%s: querying the TC filters failed: %s", a->name, strerror((int)-id));
+		return (int)id;
+	}
+	if (id && (__u32)id != prog_id(prog_fd)) {
+		pr_err("%s: the netmon %s filter runs another program than the pinned one "
+		       "(another recorder's?): 'netmon-record --detach -i %s' removes both",
+		       a->name, where == BPF_TC_INGRESS ? "ingress" : "egress", a->name);
+		return -EEXIST;
+	}
+	if (!id) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		int err = bpf_tc_hook_create(&hook);
+
+		if (!err)
+			a->hook_created = 1;
+		err = attach_one(a, where, prog_fd);
+		if (err)
+			return err;
+	}
+	*attached = 1;
+	return 0;
+}
+
+/* Adopt our XDP program if attached (noting its mode), else attach it. */
+static int adopt_xdp(struct attachment *a, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(a->ifindex, 0, &q) || !q.prog_id)
+		return attach_xdp(a, prog_fd);
+	if (q.prog_id != prog_id(prog_fd))
+		return attach_xdp(a, prog_fd); /* refuses with its message */
+	a->xdp_prog_fd = prog_fd;
+	a->xdp_flags = q.attach_mode == XDP_ATTACHED_DRV ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	return 0;
+}
+
+int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in)
+{
+	long tc_in = tc_filter_id(a, BPF_TC_INGRESS);
+	int err;
+
+	/* Ingress on both XDP and TC would count it twice: the same hook only. */
+	if ((xdp_in >= 0 && tc_in > 0) || (xdp_in < 0 && xdp_is_netmon(a->ifindex))) {
+		pr_err("%s: the pinned recorder counted ingress with %s: restart with --hook %s, "
+		       "or remove it first with 'netmon-record --detach -i %s'",
+		       a->name, xdp_in >= 0 ? "TC" : "XDP", xdp_in >= 0 ? "tc" : "xdp", a->name);
+		return -EEXIST;
+	}
+	/* A crashed run's clsact qdisc stays, as with --detach. Nothing is undone
+	 * on failure: the adopted hooks keep counting into the pins. */
+	a->hook_created = 0;
+	err = xdp_in >= 0 ? adopt_xdp(a, xdp_in) : adopt_one(a, BPF_TC_INGRESS, prog_in,
+							       &a->attached_in);
+	return err ? err : adopt_one(a, BPF_TC_EGRESS, prog_out, &a->attached_out);
 }

@@ -37,6 +37,14 @@ int attach_default_ifaces(struct attachment *out, int max);
  */
 int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in);
 
+/*
+ * The same for pinned programs an earlier run left attached (pin.h): a hook
+ * already running the program is taken over, a missing one attached, one
+ * running another program refused. Ingress must stay on the same hook (TC
+ * or XDP) as before. Nothing is undone on failure. 0 or -errno (logged).
+ */
+int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in);
+
 /* Remove what attach_hooks() added (and clsact when we created it). */
 void attach_detach(struct attachment *a);
 

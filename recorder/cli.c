@@ -28,6 +28,7 @@ enum {
 	OPT_KEEP_DAILY,
 	OPT_CHECK_CONFIG,
 	OPT_THRESHOLD,
+	OPT_KEEP_ATTACHED,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "read", required_argument, NULL, 'r' },
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
+	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "keep-flows", required_argument, NULL, OPT_KEEP_FLOWS },
@@ -83,15 +85,22 @@ void cli_usage(FILE *out)
 		"                         sent packets are always counted with TC\n"
 		"      --no-process       do not count bytes per process (socket\n"
 		"                         tracepoints); on by default where the kernel has them\n"
+		"      --keep-attached    on SIGTERM or SIGINT leave the programs attached and\n"
+		"                         their maps pinned in /sys/fs/bpf/netmon: the kernel\n"
+		"                         keeps counting, and the next start on the same\n"
+		"                         interfaces writes that traffic once (the systemd\n"
+		"                         unit uses it, so a restart or upgrade loses nothing)\n"
 		"      --threshold NAME=VALUE  an anomaly rule's threshold (repeatable); the\n"
 		"                         rules run after every interval (see below)\n"
 		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
 		"                         interface in the database (default: the file name)\n"
-		"      --detach           remove netmon's TC filters and XDP program left on\n"
-		"                         the -i interfaces (e.g. by a crashed recorder) and\n"
-		"                         exit; an empty clsact qdisc stays: netmon cannot\n"
+		"      --detach           remove netmon's TC filters, XDP program and pinned\n"
+		"                         maps left on the -i interfaces (by a crashed\n"
+		"                         recorder or --keep-attached; what they counted since\n"
+		"                         the last interval is lost) and exit; a running\n"
+		"                         recorder's are refused; an empty clsact qdisc stays: netmon cannot\n"
 		"                         tell it made it ('tc qdisc del dev IFACE clsact')\n"
 		"Retention, in days (0 keeps forever; docs/schema.md lists the disk each costs):\n"
 		"      --keep-flows DAYS      flow rows, flow_log (default %d)\n"
@@ -114,7 +123,10 @@ void cli_usage(FILE *out)
 		"      --version          show the version and exit\n"
 		"\n"
 		"On SIGTERM or SIGINT the last partial interval is written and every filter\n"
-		"netmon attached is removed. On SIGHUP the configuration file is read again:\n"
+		"netmon attached is removed (unless --keep-attached). A crashed recorder's\n"
+		"filters go on counting into maps pinned in /sys/fs/bpf/netmon/IFACES; the\n"
+		"next start on the same interfaces adopts them and writes every packet once.\n"
+		"On SIGHUP the configuration file is read again:\n"
 		"the current interval is written and a new --interval applies from then on,\n"
 		"retention and anomaly thresholds apply at once; other changed options are\n"
 		"logged as needing a restart and keep their value.\n"
@@ -198,6 +210,9 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 		return 0;
 	case OPT_NO_PROCESS:
 		cfg->no_process = 1;
+		return 0;
+	case OPT_KEEP_ATTACHED:
+		cfg->keep_attached = 1;
 		return 0;
 	case OPT_DETACH:
 		cfg->action = CLI_DETACH;

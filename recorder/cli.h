@@ -35,6 +35,7 @@ struct cli_config {
 	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
 	const char *read_path;   /* --read FILE: import a capture, attach nothing */
 	int no_process;          /* --no-process: no per-process accounting */
+	int keep_attached;       /* --keep-attached: SIGTERM leaves programs and pins */
 	int verbose;             /* -v: debug messages and libbpf's log */
 	struct retention keep;   /* --keep-*: days per level, 0 forever */
 	const char *config_path; /* --config, else CLI_DEFAULT_CONFIG */

@@ -34,6 +34,18 @@ static int size_table(struct bpf_map *slots, struct bpf_map *counts, struct bpf_
 	return 0;
 }
 
+/* Maps pinned (or reused); when adopting, the programs the filters run are
+ * the pinned ones: loading ours would only cost verifier time. */
+static int flow_pin_before_load(struct flow_bpf *skel, const struct pin_dir *pins)
+{
+	struct bpf_program *prog;
+
+	if (pins->adopted)
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_autoload(prog, 0);
+	return pin_object_maps(pins, skel->obj, "flow_");
+}
+
 int flow_load(struct flow_bpf **out, unsigned int max_flows)
 {
 	struct flow_load_opts opts = { .max_flows = max_flows };
@@ -72,7 +84,16 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		goto fail;
 	}
 	skel->rodata->hash_seed = seed;
-	err = flow_bpf__load(skel);
+	err = opts->pins ? flow_pin_before_load(skel, opts->pins) : 0;
+	if (!err)
+		err = flow_bpf__load(skel);
+	if (err && opts->pins && opts->pins->adopted) {
+		pr_err("cannot adopt the maps pinned in %s (%s): were they made with other "
+		       "--max-flows/--max-flows6? Restart with the same options, or remove them "
+		       "with 'netmon-record --detach -i IFACE' for each of %s",
+		       opts->pins->path, strerror(-err), opts->pins->ifaces);
+		goto fail;
+	}
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
 			pr_err("loading the BPF programs was refused (%s): run as root or with "
@@ -83,6 +104,11 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 			       "verifier's log)",
 			       strerror(-err));
 		goto fail;
+	}
+	if (opts->pins && !opts->pins->adopted) {
+		err = pin_object_progs(opts->pins, skel->obj, "flow_");
+		if (err)
+			goto fail;
 	}
 	*out = skel;
 	return 0;
@@ -119,6 +145,11 @@ void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps)
 							     : 1u << NETMON_TIME_SHIFT_LIVE;
 	maps->active_gen = &skel->bss->active_gen;
 	maps->proc_on = 0; /* proc_snapshot_maps() adds them */
+}
+
+__u64 flow_run_id(const struct flow_bpf *skel)
+{
+	return skel->rodata->hash_seed;
 }
 
 int flow_prog_fd(struct flow_bpf *skel, int direction)

@@ -3,6 +3,7 @@
 #ifndef NETMON_FLOW_LOAD_H
 #define NETMON_FLOW_LOAD_H
 
+#include "pin.h"
 #include "snapshot.h"
 
 struct flow_bpf;
@@ -18,6 +19,9 @@ struct flow_load_opts {
 	unsigned int max_flows;    /* IPv4 flows; 0: NETMON_DEFAULT_MAX_FLOWS */
 	unsigned int max_flows6;   /* IPv6 flows; 0: as many as max_flows */
 	int clock_from_packet;     /* offline replay: times come from skb->tstamp */
+	/* Live recording: maps pinned there (pin.h); with adopt, the pinned
+	 * maps are reused and no program is loaded (the pinned ones run). */
+	const struct pin_dir *pins;
 };
 
 /* flow_load() with every option. */
@@ -26,6 +30,9 @@ void flow_unload(struct flow_bpf *skel);
 
 /* The maps snapshot_open() needs. */
 void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps);
+
+/* The identity of the loaded (or adopted) maps: their random hash key. */
+__u64 flow_run_id(const struct flow_bpf *skel);
 
 /* Program fds for attaching and BPF_PROG_TEST_RUN: TC per direction, XDP. */
 int flow_prog_fd(struct flow_bpf *skel, int direction);

@@ -45,8 +45,22 @@ static void progs_of(struct proc_bpf *skel, enum proc_kind kind, struct bpf_prog
 	l[1] = btf ? &skel->links.netmon_recv_btf : &skel->links.netmon_recv_raw;
 }
 
+/* The pinned links of the per-process programs (pin.h), in program order. */
+static const char *const link_pins[2] = { "proc_link_send", "proc_link_recv" };
+
+/* Keep the links attached across a crash or a --keep-attached stop. */
+static int pin_links(struct bpf_link **l[2], const struct pin_dir *pins)
+{
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++)
+		err = pin_link(pins, *l[i], link_pins[i]);
+	return err;
+}
+
 /* Open the object with one program set enabled, load it, attach it. */
-static struct proc_bpf *proc_open_attach(enum proc_kind kind, int *err)
+static struct proc_bpf *proc_open_attach(enum proc_kind kind, const struct pin_dir *pins,
+					 int *err)
 {
 	struct bpf_program *p[2], *other[2];
 	struct bpf_link **l[2], **ol[2];
@@ -68,6 +82,8 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, int *err)
 		if (kind == PROC_BTF)
 			*err = bpf_program__set_attach_target(p[i], 0, tp[i].full);
 	}
+	if (!*err && pins)
+		*err = pin_object_maps(pins, skel->obj, "proc_");
 	if (!*err)
 		*err = proc_bpf__load(skel);
 	for (int i = 0; i < 2 && !*err; i++) {
@@ -76,6 +92,8 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, int *err)
 		if (!*l[i])
 			*err = -errno;
 	}
+	if (!*err && pins)
+		*err = pin_links(l, pins);
 	if (*err) {
 		proc_bpf__destroy(skel);
 		return NULL;
@@ -83,11 +101,36 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, int *err)
 	return skel;
 }
 
+/* The links an earlier run pinned still count into its pinned maps: reuse the
+ * maps, load no program, attach nothing. */
+static int proc_adopt(struct proc_bpf **out, const struct pin_dir *pins)
+{
+	struct proc_bpf *skel = proc_bpf__open();
+	struct bpf_program *prog;
+	int err;
+
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, 0);
+	err = pin_object_maps(pins, skel->obj, "proc_");
+	if (!err)
+		err = proc_bpf__load(skel);
+	if (err) {
+		pr_err("cannot adopt the per-process maps pinned in %s: %s", pins->path,
+		       strerror(-err));
+		proc_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
 /*
  * NETMON_PROC_PROGS=raw skips the tp_btf set (tests and benchmarks run the
  * fallback with it); =btf forbids the fallback.
  */
-int proc_start(struct proc_bpf **out)
+int proc_start(struct proc_bpf **out, const struct pin_dir *pins)
 {
 	const char *only = getenv("NETMON_PROC_PROGS");
 	struct proc_bpf *skel = NULL;
@@ -102,14 +145,17 @@ int proc_start(struct proc_bpf **out)
 			only);
 		return -EINVAL;
 	}
+	if (pins && pins->adopted && pin_exists(pins, link_pins[0]) &&
+	    pin_exists(pins, link_pins[1]))
+		return proc_adopt(out, pins);
 	if (!only || !strcmp(only, "btf"))
-		skel = proc_open_attach(PROC_BTF, &err);
+		skel = proc_open_attach(PROC_BTF, pins, &err);
 	if (!skel && !only)
 		pr_info("per-process accounting: the typed (tp_btf) programs were refused (%s), "
 			"falling back to raw tracepoint programs (slower)",
 			strerror(-err));
 	if (!skel && (!only || !strcmp(only, "raw")))
-		skel = proc_open_attach(PROC_RAW, &err);
+		skel = proc_open_attach(PROC_RAW, pins, &err);
 	if (!skel) {
 		pr_warn("per-process accounting is off: the kernel lacks the "
 			"sock_send_length/sock_recv_length tracepoints (Linux 6.3+) or refused "
@@ -121,8 +167,11 @@ int proc_start(struct proc_bpf **out)
 	return 0;
 }
 
-void proc_detach(struct proc_bpf *skel)
+void proc_detach(struct proc_bpf *skel, const struct pin_dir *pins)
 {
+	/* A pinned link stays attached until its pin is gone too. */
+	for (int i = 0; pins && i < 2; i++)
+		pin_unlink(pins, link_pins[i]);
 	if (skel)
 		proc_bpf__detach(skel);
 }

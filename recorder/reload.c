@@ -46,6 +46,7 @@ static const struct reload_field fields[] = {
 	FIELD("max-flows", max_flows, FIELD_UINT, 0),
 	FIELD("max-flows6", max_flows6, FIELD_UINT, 0),
 	FIELD("no-process", no_process, FIELD_FLAG, 0),
+	FIELD("keep-attached", keep_attached, FIELD_FLAG, RELOAD_LIVE),
 	FIELD("db", db_path, FIELD_STR, 0),
 	FIELD("duration", duration, FIELD_UINT, 0),
 	FIELD("verbose", verbose, FIELD_INT, 0),

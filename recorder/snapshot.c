@@ -169,7 +169,7 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 typedef int (*batch_fn)(struct snapshotter *s, struct snapshot *snap, size_t n);
 
 static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz,
-		     size_t vsz, batch_fn consume)
+		     size_t vsz, batch_fn consume, int delete)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0, count;
@@ -181,8 +181,11 @@ static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_
 		if (err)
 			return err;
 		count = chunk;
-		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch, &out_batch,
-						      s->keys, s->values, &count, &opts);
+		err = delete ? bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch,
+							       &out_batch, s->keys, s->values,
+							       &count, &opts)
+			     : bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
+						    s->keys, s->values, &count, &opts);
 		if (err && errno)
 			err = -errno;
 		if (err == -ENOSPC && chunk < BATCH_MAX) {
@@ -194,7 +197,7 @@ static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_
 			return err;
 		}
 		/* -ENOENT ends the walk but may come with a last partial batch. */
-		if (count) {
+		if (count && consume) {
 			int cerr = consume(s, snap, count);
 
 			if (cerr)
@@ -273,35 +276,60 @@ static int note_doomed(struct snapshotter *s, int t, __u32 idx)
 }
 
 /*
- * Take the old generation's counters of every flow out of one table (nothing
- * writes them any more) and zero them. A flow with no packet since the flip
- * is marked DOOMED (noted in s->doomed) for free_idle(): the table holds the
- * flows of one interval, as max_flows promises, not of the last two.
+ * Copy the old generation's counters of every flow in one table (nothing
+ * writes them any more). They stay in the kernel until release_table(): a
+ * crash before the database has them loses nothing (docs/design.md,
+ * "Restart and crash").
  */
-static int drain_table(struct snapshotter *s, struct snapshot *snap, int t, __u32 old,
-		       uint64_t now_ns)
+static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32 old,
+		      uint64_t now_ns)
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
 	struct mapped_table *m = &s->tables[t];
 
 	for (__u32 i = 0; i < tab->nslots; i++) {
 		char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
-		__u32 *w0 = (__u32 *)slot, seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		__u32 st = __atomic_load_n((__u32 *)slot, __ATOMIC_ACQUIRE) & NETMON_SLOT_STATE_MASK;
+		const struct flow_gen_counters *c = &m->counts[i].gen[old];
+		int err;
+
+		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
+			continue;
+		if (!(c->packets_syn & NETMON_PACKETS_MASK))
+			continue;
+		err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
+			   sizeof(*snap->flows));
+		if (err)
+			return err;
+		to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
+			  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
+	}
+	return 0;
+}
+
+/*
+ * Zero the old generation's counters of one table (once the database has
+ * them, or they wait in memory). A flow with no packet since the flip is
+ * marked DOOMED (noted in s->doomed) for free_idle(): the table holds the
+ * flows of one interval, as max_flows promises, not of the last two. Doing it
+ * twice (a crash in between, then adoption) does no harm.
+ */
+static int release_table(struct snapshotter *s, int t, __u32 old)
+{
+	const struct snapshot_table *tab = &s->maps.tables[t];
+	struct mapped_table *m = &s->tables[t];
+
+	for (__u32 i = 0; i < tab->nslots; i++) {
+		__u32 *w0 = (__u32 *)((char *)m->slots + (size_t)i * tab->slot_size);
+		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
 		__u32 st = seen & NETMON_SLOT_STATE_MASK;
 		struct flow_gen_counters *c = &m->counts[i].gen[old];
 		int err;
 
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
-		if (c->packets_syn & NETMON_PACKETS_MASK) {
-			err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
-				   sizeof(*snap->flows));
-			if (err)
-				return err;
-			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
-				  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
+		if (c->packets_syn & NETMON_PACKETS_MASK)
 			memset(c, 0, sizeof(*c));
-		}
 		if (st == NETMON_SLOT_READY) {
 			/* Still sending since the flip: it keeps its slot. */
 			if (__atomic_load_n(&m->counts[i].gen[old ^ 1].packets_syn, __ATOMIC_RELAXED) &
@@ -435,38 +463,139 @@ static int wait_for_programs(struct snapshotter *s)
 	return 0;
 }
 
-/* Make the programs use the other generation; return once none can still be
- * using the old one. */
-static int flip(struct snapshotter *s, __u32 *old)
+/*
+ * Make the programs use the other generation; return once none can still be
+ * using the old one. active_gen counts flips (the programs use its low bit):
+ * the interval counted under sequence n is written with n, which is how a
+ * restarted recorder tells a written generation from one that is not.
+ */
+static int flip(struct snapshotter *s, __u32 *seq)
 {
-	__u32 cur = __atomic_load_n(s->maps.active_gen, __ATOMIC_SEQ_CST) & 1;
+	__u32 cur = __atomic_load_n(s->maps.active_gen, __ATOMIC_SEQ_CST);
 	int err;
 
-	__atomic_store_n(s->maps.active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(s->maps.active_gen, cur + 1, __ATOMIC_SEQ_CST);
 	/* The per-process programs follow the same generation: one grace period
 	 * below covers them too (raw tracepoints also run under RCU). */
 	if (s->maps.proc_on)
-		__atomic_store_n(s->maps.proc_active_gen, cur ^ 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(s->maps.proc_active_gen, cur + 1, __ATOMIC_SEQ_CST);
 	err = wait_for_programs(s);
 	if (!err)
-		*old = cur;
+		*seq = cur;
 	return err;
 }
 
-/* Both flow tables: drain the old generation, then free idle slots. */
-static int drain_flows(struct snapshotter *s, struct snapshot *snap, __u32 old, uint64_t now_ns)
+/* Per-CPU totals values: round_up(value_size, 8) bytes per possible CPU. */
+static size_t totals_value_size(const struct snapshotter *s)
 {
+	return ((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus;
+}
+
+/* Copy generation old of every map into snap; the kernel keeps it. */
+static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uint64_t now_ns)
+{
+	int err = 0;
+
+	for (int t = 0; !err && t < 2; t++)
+		err = read_table(s, snap, t, old, now_ns);
+	if (!err)
+		err = drain_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
+				totals_value_size(s), consume_totals, 0);
+	if (err || !s->maps.proc_on)
+		return err;
+	err = drain_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
+			sizeof(struct proc_counters), consume_procs, 0);
+	if (!err)
+		err = drain_map(s, snap, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
+				consume_infos, 0);
+	if (err)
+		return err;
+	snap->proc_table_full = *s->maps.proc_table_full;
+	qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
+	return 0;
+}
+
+static void start_snapshot(struct snapshot *snap)
+{
+	snap->n_flows = 0;
+	snap->n_totals = 0;
+	snap->n_procs = 0;
+	snap->n_infos = 0;
+	snap->run = 0;
+	clock_gettime(CLOCK_REALTIME, &snap->wall);
+	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	__u32 seq = 0;
+	int err;
+
+	start_snapshot(snap);
+	err = flip(s, &seq);
+	if (!err)
+		err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
+	if (err)
+		return err;
+	snap->seq = seq;
+	snap->run = s->maps.run;
+	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
+	return 0;
+}
+
+int snapshot_release(struct snapshotter *s, __u32 seq)
+{
+	__u32 old = seq & 1;
 	int err = 0;
 
 	s->n_doomed = 0;
 	for (int t = 0; !err && t < 2; t++)
-		err = drain_table(s, snap, t, old, now_ns);
+		err = release_table(s, t, old);
 	if (!err && s->n_doomed) {
 		err = wait_for_programs(s);
 		if (!err)
 			free_idle(s, old ^ 1);
 	}
+	if (!err)
+		err = drain_map(s, NULL, s->maps.totals[old], sizeof(struct total_key),
+				totals_value_size(s), NULL, 1);
+	if (!err && s->maps.proc_on)
+		err = drain_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
+				sizeof(struct proc_counters), NULL, 1);
+	if (!err && s->maps.proc_on)
+		err = drain_map(s, NULL, s->maps.infos[old], sizeof(__u32),
+				sizeof(struct proc_info), NULL, 1);
 	return err;
+}
+
+__u32 snapshot_seq(const struct snapshotter *s)
+{
+	return __atomic_load_n(s->maps.active_gen, __ATOMIC_SEQ_CST);
+}
+
+int snapshot_settle(struct snapshotter *s)
+{
+	__u32 seq = snapshot_seq(s);
+
+	if (s->maps.proc_on)
+		__atomic_store_n(s->maps.proc_active_gen, seq, __ATOMIC_SEQ_CST);
+	return wait_for_programs(s);
+}
+
+int snapshot_read_pending(struct snapshotter *s, struct snapshot *snap, __u32 seq)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	int err;
+
+	start_snapshot(snap);
+	err = read_gen(s, snap, seq & 1, snap->mono_ns);
+	if (err)
+		return err;
+	snap->seq = seq;
+	snap->run = s->maps.run;
+	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
+	return 0;
 }
 
 int snapshot_take(struct snapshotter *s, struct snapshot *snap)
@@ -477,36 +606,10 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap)
 int snapshot_take_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns)
 {
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-	__u32 old = 0;
-	int err;
+	int err = snapshot_hold_at(s, snap, clock_ns);
 
-	snap->n_flows = 0;
-	snap->n_totals = 0;
-	snap->n_procs = 0;
-	snap->n_infos = 0;
-	clock_gettime(CLOCK_REALTIME, &snap->wall);
-	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
-	err = flip(s, &old);
-	if (err)
-		return err;
-	err = drain_flows(s, snap, old, clock_ns ? clock_ns : snap->mono_ns);
-	if (err)
-		return err;
-	err = drain_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
-			((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus, consume_totals);
-	if (err)
-		return err;
-	if (s->maps.proc_on) {
-		err = drain_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
-				sizeof(struct proc_counters), consume_procs);
-		if (!err)
-			err = drain_map(s, snap, s->maps.infos[old], sizeof(__u32),
-					sizeof(struct proc_info), consume_infos);
-		if (err)
-			return err;
-		snap->proc_table_full = *s->maps.proc_table_full;
-		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
-	}
+	if (!err)
+		err = snapshot_release(s, snap->seq);
 	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
-	return 0;
+	return err;
 }

@@ -5,8 +5,8 @@
  * The BPF programs write only to the active generation of the flow counters
  * and totals. snapshot_take() flips the generation, waits until no program
  * can still be writing to the old one (an RCU grace period, obtained by
- * updating a map-in-map), then reads and zeroes the old generation's flow
- * counters (mmapped) and drains its totals with batched lookup-and-delete. A
+ * updating a map-in-map), then reads the old generation's flow counters
+ * (mmapped) and totals (batched lookups), and clears them. A
  * packet is thus counted in exactly one snapshot: the one of the generation
  * it read when its program started. Flows idle for a whole interval give
  * their slot back (docs/design.md, "Flow tables").
@@ -53,6 +53,8 @@ struct snapshot {
 	struct timespec wall;  /* CLOCK_REALTIME at the flip: the interval's end */
 	uint64_t mono_ns;      /* CLOCK_MONOTONIC_COARSE at the flip */
 	uint64_t duration_us;  /* time taken by flip + drain */
+	uint32_t seq;          /* the flip sequence it was counted under (active_gen) */
+	uint64_t run;          /* snapshot_maps.run: written with seq when not 0 */
 };
 
 /* One flow table (bpf/flow_table.bpf.h): two mmapable ARRAYs and a count. */
@@ -77,6 +79,9 @@ struct snapshot_maps {
 	int infos[NETMON_GENERATIONS];    /* HASH tgid -> proc_info */
 	volatile __u32 *proc_active_gen;
 	volatile __u64 *proc_table_full;
+	/* Identity of pinned maps (pin.h), stored with each interval's sequence
+	 * so that a restart knows what the database holds; 0: not pinned. */
+	__u64 run;
 };
 
 struct snapshotter;
@@ -96,6 +101,24 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap);
  */
 int snapshot_take_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns);
 void snapshot_free(struct snapshot *snap);
+
+/*
+ * The same in two steps, so that counts leave the kernel only once they are
+ * stored (docs/design.md, "Restart and crash"): snapshot_hold_at() flips and
+ * copies the old generation into snap (snap->seq says which) without
+ * clearing it; snapshot_release() clears generation seq & 1 and frees idle
+ * flow slots. Release before the next hold, or that generation is counted
+ * twice. Both 0 or -errno; releasing twice is harmless.
+ */
+int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns);
+int snapshot_release(struct snapshotter *s, __u32 seq);
+
+/* Adopting pinned maps (adopt.h): the programs' current flip sequence; make
+ * the per-process generation follow it and wait for in-flight programs; copy
+ * generation seq & 1 without flipping. */
+__u32 snapshot_seq(const struct snapshotter *s);
+int snapshot_settle(struct snapshotter *s);
+int snapshot_read_pending(struct snapshotter *s, struct snapshot *snap, __u32 seq);
 
 /* Map fds of a loaded flow skeleton: flow_snapshot_maps() in flow_load.h. */
 #endif

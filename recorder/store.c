@@ -38,6 +38,7 @@ enum stmt_id {
 	ST_TRAFFIC,
 	ST_PROC_NAME,
 	ST_PROCESS,
+	ST_FLIP,
 	ST_COUNT,
 };
 
@@ -47,6 +48,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us) "
 			"VALUES (?1, ?2, ?3, ?4, 0) RETURNING id",
+	/* Which generation of pinned maps this interval was (docs/design.md,
+	 * "Restart and crash"): in the interval's transaction. */
+	[ST_FLIP] = "INSERT INTO meta (key, value) VALUES ('pin_run', ?1), ('pin_seq', ?2) "
+		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -506,10 +511,43 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		err = sql_fail(st, "adding a late interval to the rollups");
 	if (err)
 		return err;
+	if (snap->run) {
+		s = st->st[ST_FLIP];
+		sqlite3_bind_int64(s, 1, (int64_t)snap->run);
+		sqlite3_bind_int64(s, 2, snap->seq);
+		err = step_done(st, ST_FLIP);
+		if (err)
+			return err;
+	}
 	s = st->st[ST_INTERVAL_WRITE_US];
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_us() - t0);
 	return step_done(st, ST_INTERVAL_WRITE_US);
+}
+
+int store_last_flip(struct store *st, uint64_t run, uint32_t *seq, int64_t *last_end)
+{
+	sqlite3_stmt *q = NULL;
+	int found = 0;
+
+	*last_end = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT (SELECT value FROM meta WHERE key = 'pin_run'), "
+			       "(SELECT value FROM meta WHERE key = 'pin_seq'), "
+			       "(SELECT max(ts_end) FROM intervals)",
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		return sql_fail(st, "reading the last stored generation");
+	}
+	if (sqlite3_column_type(q, 0) == SQLITE_INTEGER &&
+	    (uint64_t)sqlite3_column_int64(q, 0) == run) {
+		*seq = (uint32_t)sqlite3_column_int64(q, 1);
+		found = 1;
+	}
+	*last_end = sqlite3_column_int64(q, 2);
+	sqlite3_finalize(q);
+	return found;
 }
 
 int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,

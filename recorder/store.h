@@ -28,6 +28,14 @@ void store_name_ifindex(struct store *st, int ifindex, const char *name);
 int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,
 			 int64_t ts_end);
 
+/*
+ * The flip sequence of the last interval written from the pinned maps
+ * identified by run (snapshot.h), into *seq, and the end of the last
+ * interval (0 if none). Returns 1 when found, 0 when this database holds
+ * nothing of run, -errno on error.
+ */
+int store_last_flip(struct store *st, uint64_t run, uint32_t *seq, int64_t *last_end);
+
 /* The connection, for maintenance between intervals (maintain.h). */
 sqlite3 *store_db(const struct store *st);
 

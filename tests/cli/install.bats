@@ -42,7 +42,7 @@ long_options() {
 		644 ./usr/share/man/man8/netmon-record.8
 	EOF
 	diff -u "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
-	grep -qx 'ExecStart=/usr/sbin/netmon-record' usr/lib/systemd/system/netmon-record.service
+	grep -qx 'ExecStart=/usr/sbin/netmon-record --keep-attached' usr/lib/systemd/system/netmon-record.service
 	grep -q '^ExecStart=/usr/libexec/netmon/netmon-daily-report ' \
 		usr/lib/systemd/system/netmon-report-daily.service
 	grep -qx 'report=${NETMON_REPORT:-/usr/bin/netmon-report}' usr/libexec/netmon/netmon-daily-report

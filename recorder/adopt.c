@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * adopt.c - settle the generation an earlier run of the pinned maps ended
+ * (adopt.h; the argument for exactly once is in docs/design.md, "Restart and
+ * crash").
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "adopt.h"
+#include "log.h"
+
+int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scratch, uint64_t run,
+		 int64_t *interval_start)
+{
+	struct timespec now;
+	int64_t last_end = 0;
+	uint32_t stored = 0;
+	__u32 seq;
+	int found, err;
+
+	/* A crash between the two flips leaves the per-process programs one
+	 * generation behind: align them, and let in-flight programs finish. */
+	err = snapshot_settle(s);
+	if (err)
+		return err;
+	seq = snapshot_seq(s);
+	found = store_last_flip(st, run, &stored, &last_end);
+	if (found < 0) {
+		pr_err("cannot read the last stored generation: %s", store_last_error(st));
+		return found;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	*interval_start = last_end && last_end <= now.tv_sec ? last_end : now.tv_sec;
+	if (seq == 0) { /* never flipped: the other generation never counted */
+		pr_info("adopted pinned maps: the previous run ended no interval");
+		return 0;
+	}
+	if (!found || stored != seq - 1) {
+		err = snapshot_read_pending(s, scratch, seq - 1);
+		if (!err)
+			err = store_write_interval(st, scratch, *interval_start, now.tv_sec);
+		if (err) {
+			pr_err("cannot write the interval the previous run left in the kernel: %s",
+			       err == -ENOMEM ? strerror(ENOMEM) : store_last_error(st));
+			return err;
+		}
+		pr_info("adopted pinned maps: the previous run's last interval was not stored; "
+			"written now (%zu flows)",
+			scratch->n_flows);
+		*interval_start = now.tv_sec;
+	} else {
+		pr_info("adopted pinned maps: the previous run's last interval is stored");
+	}
+	return snapshot_release(s, seq - 1);
+}

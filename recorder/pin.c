@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pin.c - the pin directory of one recorder (pin.h): naming, mounting bpffs,
+ * locking, the ABI mark, and removal.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "netmon_user.h"
+#include "pin.h"
+
+/* The abi pin's value: who made the directory, and with which contract. */
+struct pin_abi {
+	__u32 magic; /* PIN_MAGIC */
+	__u32 abi;   /* NETMON_ABI_VERSION of the build that pinned */
+};
+
+#define PIN_MAGIC 0x6e6d706eu /* "nmpn" */
+#define PIN_ABI_NAME "abi"
+
+/* /sys/fs/bpf is bpffs, or is made so (a fresh machine mounts neither it nor
+ * tracefs; systemd does at boot). */
+static int ensure_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		pr_err("cannot mount bpffs on /sys/fs/bpf to pin the maps: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* One interface name into the directory name: bpffs refuses '.' in names. */
+static void append_escaped(char *out, size_t size, const char *name)
+{
+	size_t len = strlen(out);
+
+	for (; *name && len + 4 < size; name++) {
+		if (*name == '.' || *name == '+' || *name == '%')
+			len += snprintf(out + len, size - len, "%%%02x", (unsigned char)*name);
+		else
+			out[len++] = *name;
+	}
+	out[len] = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* PIN_ROOT/<sorted names joined by '+'>; a set too long becomes a hash. */
+static int dir_name(struct pin_dir *p, const char *const *names, int n)
+{
+	const char *sorted[n > 0 ? n : 1];
+	char base[1024] = "";
+	unsigned long long h = 1469598103934665603ull;
+
+	memcpy(sorted, names, n * sizeof(*names));
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	p->ifaces[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(base, "+");
+		append_escaped(base, sizeof(base), sorted[i]);
+		snprintf(p->ifaces + strlen(p->ifaces), sizeof(p->ifaces) - strlen(p->ifaces),
+			 "%s%s", i ? ", " : "", sorted[i]);
+	}
+	if (strlen(base) > 200) { /* NAME_MAX is 255 */
+		for (const char *c = base; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		snprintf(base, sizeof(base), "set-%016llx", h);
+	}
+	snprintf(p->path, sizeof(p->path), "%s/%s", PIN_ROOT, base);
+	return 0;
+}
+
+static int path_of(const struct pin_dir *p, const char *name, char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "%s/%s", p->path, name) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int pin_exists(const struct pin_dir *p, const char *name)
+{
+	char path[PATH_MAX];
+
+	return !path_of(p, name, path, sizeof(path)) && access(path, F_OK) == 0;
+}
+
+int pin_get(const struct pin_dir *p, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err = path_of(p, name, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Entries of the directory other than . and .. (0 when empty), or -errno. */
+static int count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* What the directory holds: 0 nothing, 1 our pins; else refused (logged). */
+static int check_contents(const struct pin_dir *p)
+{
+	struct pin_abi v = { 0 };
+	__u32 k = 0;
+	int n = count_entries(p->path), fd;
+
+	if (n <= 0)
+		return n;
+	fd = pin_get(p, PIN_ABI_NAME);
+	if (fd >= 0) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(v) ||
+		    bpf_map_lookup_elem(fd, &k, &v))
+			v.magic = 0;
+		close(fd);
+	}
+	if (fd < 0 || v.magic != PIN_MAGIC) {
+		pr_err("%s holds pins that are not a complete netmon recorder's (an interrupted "
+		       "start, or something else): remove them with 'netmon-record --detach -i "
+		       "IFACE' for each of %s",
+		       p->path, p->ifaces);
+		return -EEXIST;
+	}
+	if (v.abi != NETMON_ABI_VERSION) {
+		pr_err("%s holds pins of an incompatible netmon build (ABI %u, this build %u): "
+		       "remove them with 'netmon-record --detach -i IFACE' for each of %s (what "
+		       "they counted since the last interval is lost)",
+		       p->path, v.abi, NETMON_ABI_VERSION, p->ifaces);
+		return -EPROTO;
+	}
+	return 1;
+}
+
+int pin_open(struct pin_dir *p, const char *const *names, int n)
+{
+	int err;
+
+	p->lock_fd = -1;
+	p->adopted = 0;
+	dir_name(p, names, n);
+	err = ensure_bpffs();
+	if (err)
+		return err;
+	if ((mkdir(PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(p->path, 0700) && errno != EEXIST)) {
+		err = -errno;
+		pr_err("cannot create %s: %s", p->path, strerror(-err));
+		return err;
+	}
+	p->lock_fd = open(p->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = -errno;
+		if (err == -EWOULDBLOCK)
+			pr_err("%s: another netmon-record is recording on these interfaces (its "
+			       "pins are in %s)",
+			       p->ifaces, p->path);
+		else
+			pr_err("cannot lock %s: %s", p->path, strerror(-err));
+		pin_close(p, 0);
+		return err;
+	}
+	err = check_contents(p);
+	if (err < 0) {
+		pin_close(p, 0);
+		return err;
+	}
+	p->adopted = err;
+	return 0;
+}
+
+/* Unlink every entry of dir, then dir itself. */
+static int remove_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (!err && rmdir(dir) && errno != ENOENT)
+		err = -errno;
+	if (err)
+		pr_warn("cannot remove the pins in %s: %s", dir, strerror(-err));
+	return err;
+}
+
+void pin_close(struct pin_dir *p, int remove)
+{
+	if (p->lock_fd < 0)
+		return;
+	if (remove)
+		remove_dir(p->path);
+	close(p->lock_fd);
+	p->lock_fd = -1;
+}
+
+/* A map or program name as a bpffs name: '.' is refused there. */
+static int pin_path_for(const struct pin_dir *p, const char *prefix, const char *name, char *out,
+			size_t size)
+{
+	char *c;
+	int len = snprintf(out, size, "%s/%s%s", p->path, prefix, name);
+
+	if (len < 0 || (size_t)len >= size)
+		return -ENAMETOOLONG;
+	for (c = out + strlen(p->path) + 1; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	return 0;
+}
+
+int pin_object_maps(const struct pin_dir *p, struct bpf_object *obj, const char *prefix)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, obj) {
+		err = pin_path_for(p, prefix, bpf_map__name(m), path, sizeof(path));
+		if (!err)
+			err = bpf_map__set_pin_path(m, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int pin_object_progs(const struct pin_dir *p, struct bpf_object *obj, const char *prefix)
+{
+	char path[PATH_MAX], name[128];
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		snprintf(name, sizeof(name), "prog_%s", bpf_program__name(prog));
+		err = pin_path_for(p, prefix, name, path, sizeof(path));
+		if (!err)
+			err = bpf_program__pin(prog, path);
+		if (err) {
+			pr_err("cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int pin_link(const struct pin_dir *p, struct bpf_link *link, const char *name)
+{
+	char path[PATH_MAX];
+	int err = path_of(p, name, path, sizeof(path));
+
+	if (!err)
+		err = bpf_link__pin(link, path);
+	if (err)
+		pr_err("cannot pin %s: %s", path, strerror(-err));
+	return err;
+}
+
+void pin_unlink(const struct pin_dir *p, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (!path_of(p, name, path, sizeof(path)) && unlink(path) && errno != ENOENT)
+		pr_warn("cannot remove %s: %s", path, strerror(errno));
+}
+
+int pin_mark_complete(const struct pin_dir *p)
+{
+	struct pin_abi v = { .magic = PIN_MAGIC, .abi = NETMON_ABI_VERSION };
+	char path[PATH_MAX];
+	__u32 k = 0;
+	int fd, err = path_of(p, PIN_ABI_NAME, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "netmon_abi", sizeof(k), sizeof(v), 1, NULL);
+	if (fd < 0 || bpf_map_update_elem(fd, &k, &v, BPF_ANY) || bpf_obj_pin(fd, path)) {
+		err = -errno;
+		pr_err("cannot pin %s: %s", path, strerror(-err));
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* Whether directory entry name (a '+'-joined set) includes interface iface. */
+static int names_iface(const char *name, const char *iface)
+{
+	char want[64] = "", copy[NAME_MAX + 1], *tok, *save = NULL;
+
+	append_escaped(want, sizeof(want), iface);
+	snprintf(copy, sizeof(copy), "%s", name);
+	for (tok = strtok_r(copy, "+", &save); tok; tok = strtok_r(NULL, "+", &save))
+		if (!strcmp(tok, want))
+			return 1;
+	return 0;
+}
+
+int pin_remove_iface(const char *iface)
+{
+	DIR *d = opendir(PIN_ROOT);
+	struct dirent *e;
+	int removed = 0, err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		struct pin_dir p = { .lock_fd = -1 };
+
+		if (e->d_name[0] == '.' || !names_iface(e->d_name, iface))
+			continue;
+		snprintf(p.path, sizeof(p.path), "%s/%s", PIN_ROOT, e->d_name);
+		p.lock_fd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p.lock_fd < 0 || flock(p.lock_fd, LOCK_EX | LOCK_NB)) {
+			pr_err("%s: a running netmon-record holds %s: stop it instead", iface, p.path);
+			err = -EBUSY;
+			if (p.lock_fd >= 0)
+				close(p.lock_fd);
+			continue;
+		}
+		pin_close(&p, 1);
+		pr_info("%s: removed the pins in %s", iface, p.path);
+		removed = 1;
+	}
+	closedir(d);
+	return err ? err : removed;
+}

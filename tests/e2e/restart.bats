@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# restart.bats - restarts and crashes lose nothing and count nothing twice:
+# the maps are pinned under /sys/fs/bpf/netmon/<interface>, the filters stay
+# attached while no recorder runs, and the next start adopts them
+# (docs/design.md, "Restart and crash"). Ground truth: what the senders sent
+# (UDP) and tshark's capture on the same interface (TCP).
+#
+#   O=build bats tests/e2e/restart.bats     (root; binaries from $O)
+
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	nmt_setup
+	DB=$NMT_TMP/netmon.db
+	PINS=/sys/fs/bpf/netmon/$NMT_HOST
+}
+
+teardown() {
+	nmt_teardown
+	# A failed test may leave pins of its (now deleted) interface.
+	rm -rf "$PINS"
+}
+
+# netmon_filters: netmon's filters and XDP program on $NMT_HOST.
+netmon_filters() {
+	{
+		tc filter show dev "$NMT_HOST" ingress
+		tc filter show dev "$NMT_HOST" egress
+		ip link show dev "$NMT_HOST" | grep -o 'prog/xdp id [0-9]*'
+	} | grep -c 'netmon\|xdp' || true
+}
+
+# kill_recorder: SIGKILL, and check it died of it.
+kill_recorder() {
+	local st=0
+	kill -KILL "$NMT_PID_rec"
+	nmt_wait_exit "$NMT_PID_rec" 5 || st=$?
+	[ "$st" -eq $((128 + 9)) ]
+}
+
+# udp_start NAME DIR FAMILY SPORT DPORT COUNT SIZE GAP_US: a paced UDP stream
+# in the background (receiver NAME.rx, sender NAME.tx); udp_finish NAME waits
+# for the sender and stops the receiver. A TCP burst at the same time can
+# fill the veth's backlog and drop a few datagrams (nothing to do with
+# netmon), so the ground truth is the capture, checked against the count.
+udp_start() {
+	local name=$1 dir=$2 fam=$3 sport=$4 dport=$5 count=$6 size=$7 gap=$8
+	local -a rx tx
+	nmt_addrs "$dir" "$fam" || return
+	rx=("$NMT_TRAFFIC" -t 60 udp-recv "$NMT_DST" "$dport" "$count" "$size")
+	tx=("$NMT_TRAFFIC" -t 60 -g "$gap" -p "$sport" udp-send "$NMT_DST" "$dport" "$count" "$size")
+	if [ "$dir" = out ]; then
+		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
+	else
+		tx=(ip netns exec "$NMT_NS" "${tx[@]}")
+	fi
+	nmt_spawn "${name}rx" "${rx[@]}"
+	nmt_wait_line "$NMT_TMP/${name}rx.err" '^nm-traffic: listening on' "$(nmt_pid "${name}rx")" ||
+		return
+	nmt_spawn "${name}tx" "${tx[@]}"
+}
+
+udp_finish() {
+	nmt_await "${1}tx" 60 && sleep 0.2 && { nmt_stop_pid "$(nmt_pid "${1}rx")" || true; }
+}
+
+# udp_seen FLOWS DIR FAMILY SPORT DPORT COUNT SIZE: the capture has that flow
+# with at least 95% of the datagrams sent, each of SIZE + headers bytes.
+udp_seen() {
+	local hdr=28 n
+	[ "$3" -eq 6 ] && hdr=48
+	n=$(awk -F'|' -v d="$2" -v f="$3" -v s="$4" -v p="$5" -v sz=$(($7 + hdr)) \
+		'$1 == d && $2 == f && $3 == 17 && $5 == s && $7 == p && $9 == $8 * sz { print $8 }' "$1")
+	echo "UDP $2 $3 $4 -> $5: $n of $6 datagrams on the wire"
+	[ -n "$n" ] && [ "$n" -le "$6" ] && [ "$n" -ge $(($6 * 95 / 100)) ]
+}
+
+# check_db: integrity, traffic_log equal to flow_log per interval.
+check_db() {
+	[ "$(nmt_sql "$DB" 'PRAGMA integrity_check')" = ok ]
+	nmt_per_interval "$DB" traffic_log >"$NMT_TMP/traffic"
+	nmt_per_interval "$DB" flow_log >"$NMT_TMP/flows"
+	nmt_same traffic_log "$NMT_TMP/traffic" flow_log "$NMT_TMP/flows"
+}
+
+@test "kill -9 six times while traffic flows: every packet counted exactly once" {
+	nmt_cap_start "$NMT_TMP/cap.pcapng"
+	# The first recorder is counting before any traffic starts: the capture
+	# sees packets the filters could not before they were attached.
+	nmt_rec_start "$DB" || return
+	# ~5 s of UDP each way (both families), paced, across every crash.
+	udp_start a out 4 40001 5001 1500 300 3000
+	udp_start b in 6 40002 5002 1200 100 4000
+	local i port=41000
+	for i in 1 2 3 4 5 6; do
+		if [ "$i" -gt 1 ]; then
+			nmt_rec_start "$DB" || return
+			grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
+		fi
+		# a TCP transfer during this run (or across its crash)
+		port=$((port + 1))
+		nmt_tcp out 4 "$port" 6001 $((20000 + RANDOM)) || return
+		sleep "0.$((RANDOM % 9 + 1))"
+		kill_recorder
+		[ "$(netmon_filters)" -eq 2 ] # still counting
+		port=$((port + 1))
+		nmt_tcp in 6 "$port" 6002 $((10000 + RANDOM % 5000)) || return # nobody recording
+		sleep "0.$((RANDOM % 5))"
+	done
+	nmt_rec_start "$DB"
+	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
+	udp_finish a
+	udp_finish b
+	sleep 0.5 # the capture writes its last packets
+	nmt_cap_stop
+	nmt_rec_stop
+
+	nmt_cap_flows "$NMT_TMP/cap.pcapng" >"$NMT_TMP/cap.flows"
+	# the ground truth agrees with what was sent, so it is complete
+	udp_seen "$NMT_TMP/cap.flows" out 4 40001 5001 1500 300
+	udp_seen "$NMT_TMP/cap.flows" in 6 40002 5002 1200 100
+	[ "$(awk -F'|' '$3 == 6' "$NMT_TMP/cap.flows" | wc -l)" -eq 24 ] # 12 connections, both ways
+	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
+	check_db
+	# a plain stop after all that: nothing left behind
+	[ ! -e "$PINS" ]
+	[ "$(netmon_filters)" -eq 0 ]
+}
+
+@test "a crash between the flip and the commit: the next start writes that interval, once" {
+	NETMON_TEST_CRASH_BEFORE_COMMIT=1 nmt_rec_start "$DB"
+	nmt_udp out 4 40001 5001 40 200
+	st=0
+	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
+	[ "$st" -eq $((128 + 9)) ] # died at the first interval's end, uncommitted
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq 0 ]
+	nmt_udp in 6 40002 5002 30 100 # nobody recording
+	nmt_rec_start "$DB"
+	grep -q "adopted pinned maps: the previous run's last interval was not stored; written now" \
+		"$NMT_TMP/rec.err"
+	nmt_udp out 4 40003 5003 20 50
+	nmt_rec_stop
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 40 $((40 * 228)) >"$NMT_TMP/want"
+	nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 30 $((30 * 148)) >>"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 20 $((20 * 78)) >>"$NMT_TMP/want"
+	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	check_db
+}
+
+@test "--keep-attached: a stop leaves the kernel counting; the next start writes the gap once" {
+	nmt_rec_start "$DB" --keep-attached
+	nmt_udp out 4 40001 5001 25 100
+	nmt_rec_stop
+	grep -q "left attached and pinned in $PINS" "$NMT_TMP/rec.err"
+	[ "$(netmon_filters)" -eq 2 ]
+	[ -e "$PINS/abi" ]
+	nmt_udp in 4 40002 5002 35 300 # nobody recording
+	nmt_udp out 6 40003 5003 15 60
+	nmt_rec_start "$DB"
+	grep -q 'adopted pinned maps: the previous run.s last interval is stored' "$NMT_TMP/rec.err"
+	nmt_udp in 6 40004 5004 5 10
+	nmt_rec_stop
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 25 $((25 * 128)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 35 $((35 * 328)) >>"$NMT_TMP/want"
+	nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 15 $((15 * 108)) >>"$NMT_TMP/want"
+	nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 5 $((5 * 58)) >>"$NMT_TMP/want"
+	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	check_db
+	# The intervals follow each other: the gap is one interval, not a hole.
+	nmt_sql "$DB" 'SELECT ts_start, ts_end FROM intervals ORDER BY ts_start' |
+		awk -F'|' 'NR > 1 && $1 != prev { print "hole or overlap at " $0; bad = 1 }
+			{ prev = $2 } END { exit bad }'
+	# A plain stop removes what the first run left.
+	[ ! -e "$PINS" ]
+	[ "$(netmon_filters)" -eq 0 ]
+}
+
+@test "--detach after a crash removes the filters and the pins" {
+	nmt_rec_start "$DB"
+	kill_recorder
+	[ "$(netmon_filters)" -eq 2 ]
+	[ -d "$PINS" ]
+	run "$NMT_RECORD" --detach -i "$NMT_HOST"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"removed the pins in $PINS"* ]]
+	[ ! -e "$PINS" ]
+	[ "$(netmon_filters)" -eq 0 ]
+	# --detach while a recorder runs: its pins are left to it.
+	nmt_rec_start "$DB"
+	run "$NMT_RECORD" --detach -i "$NMT_HOST"
+	[ "$status" -ne 0 ]
+	[[ $output == *"a running netmon-record holds $PINS"* ]]
+	[ -e "$PINS/abi" ]
+	nmt_rec_stop
+}
+
+@test "pins that are not a netmon recorder's, or another build's: refused, nothing attached" {
+	mkdir -p "$PINS"
+	# Something else's map where the abi pin would be.
+	bpftool map create "$PINS/abi" type array key 4 value 8 entries 1 name abi
+	run "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$PINS holds pins that are not a complete netmon recorder's"* ]]
+	[[ $output == *"netmon-record --detach -i IFACE"* ]]
+	[ "$(netmon_filters)" -eq 0 ]
+	# A netmon abi pin of another ABI version.
+	bpftool map update pinned "$PINS/abi" key 0 0 0 0 value hex 6e 70 6d 6e 63 00 00 00
+	run "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"holds pins of an incompatible netmon build (ABI 99, this build "* ]]
+	[ "$(netmon_filters)" -eq 0 ]
+	# --detach clears them; then a start works.
+	"$NMT_RECORD" --detach -i "$NMT_HOST"
+	[ ! -e "$PINS" ]
+	nmt_rec_start "$DB"
+	nmt_rec_stop
+}
