@@ -77,7 +77,7 @@ nms_boot() {
 	for ((i = 0; i < NMS_BOOT_TIMEOUT * 2; i++)); do
 		NMS_INIT=$(cat "/proc/$NMS_NSPAWN/task/$NMS_NSPAWN/children" 2>/dev/null | cut -d' ' -f1)
 		if [ -n "$NMS_INIT" ]; then
-			state=$(nsenter -t "$NMS_INIT" -a systemctl is-system-running 2>/dev/null)
+			state=$(nsenter -t "$NMS_INIT" -a systemctl is-system-running 2>/dev/null) || true
 			case $state in running | degraded) break ;; esac
 		fi
 		kill -0 "$NMS_NSPAWN" 2>/dev/null || { cat "$BATS_FILE_TMPDIR/console.log" >&2; return 1; }
@@ -130,7 +130,14 @@ nms_halt() {
 			kill -0 "$NMS_NSPAWN" 2>/dev/null || break
 			sleep 0.5
 		done
-		kill -9 "$NMS_NSPAWN" 2>/dev/null
+		# A hung container: its init first (SIGKILL to a PID namespace's
+		# init ends the namespace), then nspawn.
+		if kill -0 "$NMS_NSPAWN" 2>/dev/null; then
+			NMS_INIT=$(cat "/proc/$NMS_NSPAWN/task/$NMS_NSPAWN/children" 2>/dev/null | cut -d' ' -f1)
+			[ -n "$NMS_INIT" ] && kill -9 "$NMS_INIT" 2>/dev/null
+			sleep 1
+			kill -9 "$NMS_NSPAWN" 2>/dev/null
+		fi
 		wait "$NMS_NSPAWN" 2>/dev/null
 		NMS_NSPAWN=
 	fi

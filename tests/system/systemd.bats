@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # systemd.bats - the units `make install` ships, run by real systemd: the
 # recorder under its sandbox records exact traffic, reloads on
-# `systemctl reload`, writes its last interval on `systemctl stop`; the daily
+# `systemctl reload`, writes its last interval on `systemctl stop` and leaves
+# the kernel counting, so that the next start writes the gap once; the daily
 # report service writes its files and the timer is accepted. See lib.bash for
 # the container.
 #
@@ -37,8 +38,11 @@ teardown_file() {
 	nms_journal_wait netmon-record 'signal 15: writing the last interval'
 	run nms_in systemctl show -p Result --value netmon-record
 	[ "$output" = success ]
+	# The unit runs with --keep-attached: the kernel goes on counting.
+	nms_journal_wait netmon-record 'left attached and pinned in /sys/fs/bpf/netmon/host0'
 	run nms_in tc filter show dev host0 ingress
-	[ -z "$output" ]
+	[[ $output == *netmon_tc_ingre* ]]
+	[ -e "$NMS_BPFFS/netmon/host0/abi" ]
 
 	# Echo requests in, replies out, to the packet and byte (84 B IPv4, 104 B
 	# IPv6 with ping's 56-byte payload). ICMP types are the source port; the
@@ -61,6 +65,31 @@ teardown_file() {
 	[ "$(stat -c %a "$NMS_ROOT/var/lib/netmon/netmon.db")" = 640 ]
 	run nms_sql 'PRAGMA integrity_check'
 	[ "$output" = ok ]
+}
+
+@test "netmon-record.service: what the kernel counted while stopped is written once by the next start" {
+	# Test 1 stopped the unit with everything left attached and pinned.
+	ping -c 15 -i 0.05 -q "$NMS_C4" >/dev/null
+	nms_in systemctl start netmon-record
+	nms_journal_wait netmon-record 'adopted pinned maps'
+	ping -c 5 -i 0.05 -q "$NMS_C4" >/dev/null
+	nms_in systemctl stop netmon-record
+	nms_journal_wait netmon-record 'signal 15: writing the last interval'
+	# 20 from test 1, 15 while stopped, 5 after the restart.
+	run nms_sql "SELECT direction, sum(packets), sum(bytes) FROM flow_log
+		WHERE protocol = 1 AND src_port IN (0, 8)
+		  AND ((src = '$NMS_H4' AND dst = '$NMS_C4') OR (src = '$NMS_C4' AND dst = '$NMS_H4'))
+		GROUP BY 1 ORDER BY 1"
+	echo "$output"
+	[ "${lines[0]}" = "in|40|3360" ]
+	[ "${lines[1]}" = "out|40|3360" ]
+	run nms_sql 'PRAGMA integrity_check'
+	[ "$output" = ok ]
+	# --detach takes everything away.
+	nms_in netmon-record --detach -i host0
+	run nms_in tc filter show dev host0 ingress
+	[ -z "$output" ]
+	[ ! -e "$NMS_BPFFS/netmon/host0" ]
 }
 
 @test "netmon-report-daily: the service writes text and HTML, the timer is accepted" {
