@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "flow.skel.h"
 #include "flow_load.h"
@@ -34,6 +35,28 @@ static int size_table(struct bpf_map *slots, struct bpf_map *counts, struct bpf_
 	return 0;
 }
 
+/* --sample: the rate and snap length the programs read, the ring's size. */
+static int setup_sampling(struct flow_bpf *skel, const struct flow_load_opts *opts)
+{
+	unsigned int snaplen = opts->snaplen ? opts->snaplen : NETMON_SNAP_DEFAULT;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int ring = opts->ring_bytes ? opts->ring_bytes : (unsigned int)page;
+
+	/* The kernel wants a power of 2 that is a multiple of the page size. */
+	if (snaplen > NETMON_SNAP_MAX || ring < page || (ring & (ring - 1))) {
+		pr_err("invalid sampling setup: snap length %u (1..%d), ring %u bytes", snaplen,
+		       NETMON_SNAP_MAX, ring);
+		return -EINVAL;
+	}
+	skel->rodata->sample_every = opts->sample_every;
+	skel->rodata->sample_snaplen = snaplen;
+	if (bpf_map__set_max_entries(skel->maps.samples, ring)) {
+		pr_err("cannot size the sample ring to %u bytes", ring);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int flow_load(struct flow_bpf **out, unsigned int max_flows)
 {
 	struct flow_load_opts opts = { .max_flows = max_flows };
@@ -58,6 +81,9 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		return err;
 	}
 	skel->rodata->clock_from_packet = !!opts->clock_from_packet;
+	err = setup_sampling(skel, opts);
+	if (err)
+		goto fail;
 	err = size_table(skel->maps.slots4, skel->maps.counts4, skel->maps.tags4, max4,
 			 &skel->rodata->buckets4, &skel->rodata->max_flows4);
 	if (!err)
@@ -130,4 +156,9 @@ int flow_prog_fd(struct flow_bpf *skel, int direction)
 int flow_xdp_prog_fd(struct flow_bpf *skel)
 {
 	return bpf_program__fd(skel->progs.netmon_xdp_ingress);
+}
+
+int flow_sample_ring_fd(struct flow_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.samples);
 }

@@ -18,6 +18,9 @@ struct flow_load_opts {
 	unsigned int max_flows;    /* IPv4 flows; 0: NETMON_DEFAULT_MAX_FLOWS */
 	unsigned int max_flows6;   /* IPv6 flows; 0: as many as max_flows */
 	int clock_from_packet;     /* offline replay: times come from skb->tstamp */
+	unsigned int sample_every; /* --sample: 1 in N packets into the ring; 0 off */
+	unsigned int snaplen;      /* bytes per sample, 1..NETMON_SNAP_MAX; 0: default */
+	unsigned int ring_bytes;   /* the ring's size: a power of 2 pages; 0: a page */
 };
 
 /* flow_load() with every option. */
@@ -30,5 +33,8 @@ void flow_snapshot_maps(struct flow_bpf *skel, struct snapshot_maps *maps);
 /* Program fds for attaching and BPF_PROG_TEST_RUN: TC per direction, XDP. */
 int flow_prog_fd(struct flow_bpf *skel, int direction);
 int flow_xdp_prog_fd(struct flow_bpf *skel);
+
+/* The ring buffer of packet samples (struct sample_record). */
+int flow_sample_ring_fd(struct flow_bpf *skel);
 
 #endif

@@ -45,8 +45,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us) "
-			"VALUES (?1, ?2, ?3, ?4, 0) RETURNING id",
+	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
+			"sample_rate) VALUES (?1, ?2, ?3, ?4, 0, ?5) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -94,6 +94,7 @@ struct store {
 	struct idcache *addresses;     /* family + address -> addresses.id */
 	struct idcache *conversations; /* struct conversation_key -> conversations.id */
 	int64_t next_flow_id;          /* the id of this interval's next flow row */
+	unsigned int sample_rate;      /* --sample of the intervals written */
 };
 
 /*
@@ -475,6 +476,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 2, ts_end);
 	sqlite3_bind_int64(s, 3, (int64_t)snap->n_flows);
 	sqlite3_bind_int64(s, 4, (int64_t)snap->duration_us);
+	sqlite3_bind_int64(s, 5, st->sample_rate);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -510,6 +512,11 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, now_us() - t0);
 	return step_done(st, ST_INTERVAL_WRITE_US);
+}
+
+void store_set_sample_rate(struct store *st, unsigned int every)
+{
+	st->sample_rate = every;
 }
 
 int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,
