@@ -99,7 +99,8 @@ void cli_usage(FILE *out)
 		"                         rules run after every interval (see below)\n"
 		"Packet sampling (docs/design.md, \"Packet sampling\"):\n"
 		"      --sample N         write the first bytes of 1 in N packets (every Nth\n"
-		"                         on each CPU; 1: all) to --pcap; 0: off (default)\n"
+		"                         on each CPU; 1: all) to --pcap; 0: off (default);\n"
+		"                         --read imports sample nothing\n"
 		"      --pcap FILE        the pcapng file of the samples (mode 0640), with\n"
 		"                         each packet's interface and direction and the rate\n"
 		"                         in its header comment; read it with tshark -r FILE\n"
@@ -318,18 +319,14 @@ int cli_check(const struct cli_config *cfg)
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
 		return -EINVAL;
 	}
-	if (cfg->read_path && (cfg->sample || cfg->pcap_path)) {
-		pr_err("--sample works on live traffic only, not with --read");
-		return -EINVAL;
-	}
 	return 0;
 }
 
 int cli_check_complete(const struct cli_config *cfg)
 {
-	if (!cfg->sample != !cfg->pcap_path && cfg->action == CLI_RECORD && !cfg->read_path) {
-		pr_err(cfg->sample ? "--sample needs --pcap FILE to write the samples to"
-				   : "--pcap needs --sample N (1 in N packets; 1: all)");
+	/* --pcap alone is fine: sample = 0 in a file turns sampling off. */
+	if (cfg->sample && !cfg->pcap_path && cfg->action == CLI_RECORD && !cfg->read_path) {
+		pr_err("--sample needs --pcap FILE to write the samples to");
 		return -EINVAL;
 	}
 	return 0;

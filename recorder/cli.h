@@ -73,7 +73,7 @@ int cli_set_option(struct cli_config *cfg, const char *key, const char *value);
 /* Options that cannot go together; logs and returns -EINVAL. */
 int cli_check(const struct cli_config *cfg);
 /*
- * Options that need each other (--sample and --pcap), once the command line
+ * Options that need another (--sample needs --pcap), once the command line
  * and the configuration file are both read; logs and returns -EINVAL.
  */
 int cli_check_complete(const struct cli_config *cfg);
