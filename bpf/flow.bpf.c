@@ -11,6 +11,7 @@
 #include "netmon.h"
 #include "parse.bpf.h"
 #include "flow_table.bpf.h"
+#include "sample.bpf.h"
 
 #define TC_ACT_UNSPEC_ (-1)
 #define EEXIST_ 17
@@ -286,6 +287,17 @@ static __always_inline void wire_size(const struct pkt_meta *m, const struct par
 	*bytes = l3_avail + (__u64)(m->segs - 1) * (p->l3_hdr_len + p->l4_hdr_len);
 }
 
+/* --sample: the packet into the ring if it is due, counted in the totals. */
+static __always_inline void sample_and_count(void *ctx, int is_xdp, const struct pkt_meta *m,
+					     __u8 direction, void *totals)
+{
+	struct total_key tk = { .ifindex = m->ifindex, .direction = direction };
+
+	tk.kind = sample_packet(ctx, is_xdp, m->ifindex, m->len, direction);
+	if (tk.kind)
+		add_total(totals, &tk, 1, m->len);
+}
+
 /* Count one packet into the active generation; every hook ends up here. */
 static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt_meta *m,
 					 __u8 direction)
@@ -301,6 +313,8 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	if (!totals)
 		return;
 
+	if (sample_every)
+		sample_and_count(ctx, is_xdp, m, direction, totals);
 	tk.ifindex = m->ifindex;
 	tk.direction = direction;
 	verdict = parse_packet(ctx, is_xdp, m->len, &p);

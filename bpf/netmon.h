@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 2
+#define NETMON_ABI_VERSION 3
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -66,10 +66,14 @@ struct flow_counters {
 #define NETMON_KIND_NON_IP 2     /* ARP, LLDP, every other ethertype, VLAN stacks
 				  * deeper than the parser walks (4 tags) */
 #define NETMON_KIND_TABLE_FULL 3 /* IP packets whose flow did not fit the table */
+#define NETMON_KIND_SAMPLED 4    /* packets sampled into the ring (--sample) */
+#define NETMON_KIND_SAMPLE_DROP 5 /* packets sampled but the ring was full */
 
 /*
  * Key of the per-CPU totals. 8 bytes. For NETMON_KIND_IP and
  * NETMON_KIND_TABLE_FULL family and protocol are set; for the others zero.
+ * The sampling kinds count every packet chosen by --sample, whatever it is
+ * (IP or not), with its frame bytes.
  */
 struct total_key {
 	__u32 ifindex;
@@ -218,6 +222,26 @@ struct flow_gen_counters {
 /* One slot's counters, by generation. 64 bytes. */
 struct flow_slot_counters {
 	struct flow_gen_counters gen[NETMON_GENERATIONS];
+};
+
+/*
+ * Packet sampling (bpf/sample.bpf.h, recorder/sample.c): one record in the
+ * ring buffer per sampled packet, its first caplen bytes from the Ethernet
+ * header on. The reservation is always NETMON_SNAP_MAX bytes of data (the
+ * ring needs a size the verifier knows); caplen <= --snaplen says how many
+ * are the packet's. 32 + NETMON_SNAP_MAX bytes.
+ */
+#define NETMON_SNAP_MAX 256
+#define NETMON_SNAP_DEFAULT 128
+
+struct sample_record {
+	__u64 tstamp_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) when sampled */
+	__u32 ifindex;   /* interface the program is attached to */
+	__u32 len;       /* the frame's length (skb->len, XDP buffer length) */
+	__u16 caplen;    /* bytes of data[] that are the packet's */
+	__u8 direction;  /* NETMON_DIR_IN or NETMON_DIR_OUT */
+	__u8 pad[13];    /* always zero */
+	__u8 data[NETMON_SNAP_MAX];
 };
 
 /* Insert locks: one per hash stripe, so that one flow is inserted once. */

@@ -29,6 +29,12 @@ enum {
 	OPT_CHECK_CONFIG,
 	OPT_THRESHOLD,
 	OPT_KEEP_ATTACHED,
+	OPT_SAMPLE,
+	OPT_PCAP,
+	OPT_SNAPLEN,
+	OPT_PCAP_SIZE,
+	OPT_PCAP_FILES,
+	OPT_SAMPLE_RING,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +49,12 @@ static const struct option long_opts[] = {
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
 	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+	{ "pcap-size", required_argument, NULL, OPT_PCAP_SIZE },
+	{ "pcap-files", required_argument, NULL, OPT_PCAP_FILES },
+	{ "sample-ring", required_argument, NULL, OPT_SAMPLE_RING },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "keep-flows", required_argument, NULL, OPT_KEEP_FLOWS },
 	{ "keep-processes", required_argument, NULL, OPT_KEEP_PROCESSES },
@@ -92,6 +104,23 @@ void cli_usage(FILE *out)
 		"                         unit uses it, so a restart or upgrade loses nothing)\n"
 		"      --threshold NAME=VALUE  an anomaly rule's threshold (repeatable); the\n"
 		"                         rules run after every interval (see below)\n"
+		"Packet sampling (docs/design.md, \"Packet sampling\"):\n"
+		"      --sample N         write the first bytes of 1 in N packets (every Nth\n"
+		"                         on each CPU; 1: all) to --pcap; 0: off (default);\n"
+		"                         --read imports sample nothing\n"
+		"      --pcap FILE        the pcapng file of the samples (mode 0640), with\n"
+		"                         each packet's interface and direction and the rate\n"
+		"                         in its header comment; read it with tshark -r FILE\n"
+		"      --snaplen BYTES    bytes kept per packet, %d..%d (default %d)\n"
+		"      --pcap-size MB     start a new FILE once it reaches MB megabytes\n"
+		"                         (10^6 bytes); the previous one becomes FILE.1,\n"
+		"                         FILE.1 becomes FILE.2...; 0: never (default)\n"
+		"      --pcap-files K     files kept with --pcap-size, FILE included,\n"
+		"                         2..%d (default %d); the oldest is deleted\n"
+		"      --sample-ring KiB  the kernel's buffer of samples not yet written, a\n"
+		"                         power of 2 from 4 to 1048576 (default %d); samples\n"
+		"                         that find it full are counted as dropped\n"
+		"                         (collector_log.sample_drops)\n"
 		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
@@ -137,7 +166,8 @@ void cli_usage(FILE *out)
 		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS,
 		netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V4) / 1048576.0,
 		netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V6) / 1048576.0,
-		RETENTION_DEFAULT_FLOWS,
+		CLI_MIN_SNAPLEN, NETMON_SNAP_MAX, NETMON_SNAP_DEFAULT, CLI_MAX_PCAP_FILES,
+		CLI_DEFAULT_PCAP_FILES, CLI_DEFAULT_SAMPLE_RING_KB, RETENTION_DEFAULT_FLOWS,
 		RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS, RETENTION_DEFAULT_HOURLY,
 		RETENTION_DEFAULT_DAILY, CLI_DEFAULT_CONFIG);
 	anomaly_settings_usage(out);
@@ -154,6 +184,21 @@ static int parse_num(const char *opt, const char *val, unsigned long min, unsign
 		return -EINVAL;
 	}
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* The kernel's ring buffer is a power of 2 pages (4 KiB pages here and up). */
+static int parse_ring(const char *val, unsigned int *out)
+{
+	unsigned int kb;
+
+	if (parse_num("--sample-ring", val, 4, 1u << 20, &kb))
+		return -EINVAL;
+	if (kb & (kb - 1)) {
+		pr_err("invalid --sample-ring '%s': expected a power of 2 (4, 8, ... 1048576)", val);
+		return -EINVAL;
+	}
+	*out = kb;
 	return 0;
 }
 
@@ -229,6 +274,23 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 		return parse_num("--keep-daily", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.daily);
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&cfg->thresholds, arg);
+	case OPT_SAMPLE:
+		return parse_num("--sample", arg, 0, CLI_MAX_SAMPLE, &cfg->sample);
+	case OPT_PCAP:
+		if (!*arg) {
+			pr_err("invalid --pcap: empty path");
+			return -EINVAL;
+		}
+		cfg->pcap_path = arg;
+		return 0;
+	case OPT_SNAPLEN:
+		return parse_num("--snaplen", arg, CLI_MIN_SNAPLEN, NETMON_SNAP_MAX, &cfg->snaplen);
+	case OPT_PCAP_SIZE:
+		return parse_num("--pcap-size", arg, 0, 1u << 20, &cfg->pcap_size_mb);
+	case OPT_PCAP_FILES:
+		return parse_num("--pcap-files", arg, 2, CLI_MAX_PCAP_FILES, &cfg->pcap_files);
+	case OPT_SAMPLE_RING:
+		return parse_ring(arg, &cfg->sample_ring_kb);
 	case 'v':
 		cfg->verbose++;
 		return 0;
@@ -270,6 +332,16 @@ int cli_check(const struct cli_config *cfg)
 	if (cfg->read_path && (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 ||
 			       cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli_check_complete(const struct cli_config *cfg)
+{
+	/* --pcap alone is fine: sample = 0 in a file turns sampling off. */
+	if (cfg->sample && !cfg->pcap_path && cfg->action == CLI_RECORD && !cfg->read_path) {
+		pr_err("--sample needs --pcap FILE to write the samples to");
 		return -EINVAL;
 	}
 	return 0;
@@ -325,6 +397,9 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
 	cfg->keep = (struct retention)RETENTION_DEFAULTS;
 	cfg->config_path = CLI_DEFAULT_CONFIG;
+	cfg->snaplen = NETMON_SNAP_DEFAULT;
+	cfg->pcap_files = CLI_DEFAULT_PCAP_FILES;
+	cfg->sample_ring_kb = CLI_DEFAULT_SAMPLE_RING_KB;
 	anomaly_settings_init(&cfg->thresholds);
 
 	optind = 1; /* parse may run more than once (tests, SIGHUP) */

@@ -11,6 +11,11 @@
 #define CLI_DEFAULT_INTERVAL 60
 #define CLI_MAX_INTERVAL 3600 /* keeps the 32-bit SYN/FIN/RST counts from wrapping */
 #define CLI_MAX_KEEP_DAYS 36500
+#define CLI_MAX_SAMPLE 1000000
+#define CLI_MIN_SNAPLEN 14 /* the Ethernet header */
+#define CLI_DEFAULT_PCAP_FILES 10
+#define CLI_MAX_PCAP_FILES 1000
+#define CLI_DEFAULT_SAMPLE_RING_KB 1024
 #define CLI_DEFAULT_CONFIG "/etc/netmon/netmon.conf"
 
 /* Exit statuses (sysexits.h's EX_USAGE for usage errors). */
@@ -43,6 +48,12 @@ struct cli_config {
 	int check_config;        /* --check-config: validate, then exit */
 	unsigned long long argv_opts; /* bit i: long_opts[i] was on the command line */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
+	unsigned int sample;       /* --sample N: 1 in N packets to --pcap; 0 off */
+	const char *pcap_path;     /* --pcap FILE */
+	unsigned int snaplen;      /* --snaplen BYTES per sampled packet */
+	unsigned int pcap_size_mb; /* --pcap-size MB: rotate at this size; 0 never */
+	unsigned int pcap_files;   /* --pcap-files K: files kept when rotating */
+	unsigned int sample_ring_kb; /* --sample-ring KiB: the kernel's ring buffer */
 };
 
 /*
@@ -62,5 +73,10 @@ void cli_usage(FILE *out);
 int cli_set_option(struct cli_config *cfg, const char *key, const char *value);
 /* Options that cannot go together; logs and returns -EINVAL. */
 int cli_check(const struct cli_config *cfg);
+/*
+ * Options that need another (--sample needs --pcap), once the command line
+ * and the configuration file are both read; logs and returns -EINVAL.
+ */
+int cli_check_complete(const struct cli_config *cfg);
 
 #endif

@@ -136,8 +136,8 @@ int config_load(struct cli_config *cfg)
 	rd.fp = fopen(rd.path, "re");
 	if (!rd.fp) {
 		err = -errno;
-		if (err == -ENOENT && !cfg->config_given)
-			return 0; /* no configuration file: the defaults */
+		if (err == -ENOENT && !cfg->config_given) /* no file: the defaults */
+			return cli_check_complete(cfg);
 		pr_err("cannot read configuration file %s: %s", rd.path, strerror(-err));
 		return err;
 	}
@@ -147,7 +147,7 @@ int config_load(struct cli_config *cfg)
 		report(&rd, "expected 'key = value', a [section] or a comment");
 	}
 	fclose(rd.fp);
-	if (!rd.errors && cli_check(cfg))
+	if (!rd.errors && (cli_check(cfg) || cli_check_complete(cfg)))
 		rd.errors++;
 	pr_debug("configuration file %s read: %s", rd.path, rd.errors ? "errors" : "ok");
 	return rd.errors ? -EINVAL : 0;

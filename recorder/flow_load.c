@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "flow.skel.h"
 #include "flow_load.h"
@@ -46,11 +47,42 @@ static int flow_pin_before_load(struct flow_bpf *skel, const struct pin_dir *pin
 	return pin_object_maps(pins, skel->obj, "flow_");
 }
 
+/* --sample: the rate and snap length the programs read, the ring's size. */
+static int setup_sampling(struct flow_bpf *skel, const struct flow_load_opts *opts)
+{
+	unsigned int snaplen = opts->snaplen ? opts->snaplen : NETMON_SNAP_DEFAULT;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned int ring = opts->ring_bytes ? opts->ring_bytes : (unsigned int)page;
+
+	/* The kernel wants a power of 2 that is a multiple of the page size. */
+	if (snaplen > NETMON_SNAP_MAX || ring < page || (ring & (ring - 1))) {
+		pr_err("invalid sampling setup: snap length %u (1..%d), ring %u bytes", snaplen,
+		       NETMON_SNAP_MAX, ring);
+		return -EINVAL;
+	}
+	skel->rodata->sample_every = opts->sample_every;
+	skel->rodata->sample_snaplen = snaplen;
+	if (bpf_map__set_max_entries(skel->maps.samples, ring)) {
+		pr_err("cannot size the sample ring to %u bytes", ring);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int flow_load(struct flow_bpf **out, unsigned int max_flows)
 {
 	struct flow_load_opts opts = { .max_flows = max_flows };
 
 	return flow_load_with(out, &opts);
+}
+
+/* Whether the loaded (or adopted) programs sample as opts asks. */
+static int sampling_matches(const struct flow_bpf *skel, const struct flow_load_opts *opts)
+{
+	unsigned int snaplen = opts->snaplen ? opts->snaplen : NETMON_SNAP_DEFAULT;
+
+	return skel->rodata->sample_every == opts->sample_every &&
+	       (!opts->sample_every || skel->rodata->sample_snaplen == snaplen);
 }
 
 int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
@@ -70,6 +102,9 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		return err;
 	}
 	skel->rodata->clock_from_packet = !!opts->clock_from_packet;
+	err = setup_sampling(skel, opts);
+	if (err)
+		goto fail;
 	err = size_table(skel->maps.slots4, skel->maps.counts4, skel->maps.tags4, max4,
 			 &skel->rodata->buckets4, &skel->rodata->max_flows4);
 	if (!err)
@@ -89,7 +124,8 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		err = flow_bpf__load(skel);
 	if (err && opts->pins && opts->pins->adopted) {
 		pr_err("cannot adopt the maps pinned in %s (%s): were they made with other "
-		       "--max-flows/--max-flows6? Restart with the same options, or remove them "
+		       "--max-flows/--max-flows6/--sample-ring? Restart with the same options, or "
+		       "remove them "
 		       "with 'netmon-record --detach -i IFACE' for each of %s",
 		       opts->pins->path, strerror(-err), opts->pins->ifaces);
 		goto fail;
@@ -103,6 +139,17 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 			pr_err("loading the BPF programs failed: %s (run with -v for the "
 			       "verifier's log)",
 			       strerror(-err));
+		goto fail;
+	}
+	/* Adopted: the programs that run are the pinned ones, with the sampling
+	 * they were loaded with (their .rodata, now mapped here). */
+	if (opts->pins && opts->pins->adopted && !sampling_matches(skel, opts)) {
+		pr_err("the programs pinned in %s sample 1 in %u packets (0: off), %u bytes each; "
+		       "restart with the same --sample and --snaplen, or remove them with "
+		       "'netmon-record --detach -i IFACE' for each of %s",
+		       opts->pins->path, skel->rodata->sample_every, skel->rodata->sample_snaplen,
+		       opts->pins->ifaces);
+		err = -EINVAL;
 		goto fail;
 	}
 	if (opts->pins && !opts->pins->adopted) {
@@ -161,4 +208,9 @@ int flow_prog_fd(struct flow_bpf *skel, int direction)
 int flow_xdp_prog_fd(struct flow_bpf *skel)
 {
 	return bpf_program__fd(skel->progs.netmon_xdp_ingress);
+}
+
+int flow_sample_ring_fd(struct flow_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.samples);
 }

@@ -22,6 +22,9 @@ struct flow_load_opts {
 	/* Live recording: maps pinned there (pin.h); with adopt, the pinned
 	 * maps are reused and no program is loaded (the pinned ones run). */
 	const struct pin_dir *pins;
+	unsigned int sample_every; /* --sample: 1 in N packets into the ring; 0 off */
+	unsigned int snaplen;      /* bytes per sample, 1..NETMON_SNAP_MAX; 0: default */
+	unsigned int ring_bytes;   /* the ring's size: a power of 2 pages; 0: a page */
 };
 
 /* flow_load() with every option. */
@@ -37,5 +40,8 @@ __u64 flow_run_id(const struct flow_bpf *skel);
 /* Program fds for attaching and BPF_PROG_TEST_RUN: TC per direction, XDP. */
 int flow_prog_fd(struct flow_bpf *skel, int direction);
 int flow_xdp_prog_fd(struct flow_bpf *skel);
+
+/* The ring buffer of packet samples (struct sample_record). */
+int flow_sample_ring_fd(struct flow_bpf *skel);
 
 #endif

@@ -31,6 +31,7 @@
 #include "proc_load.h"
 #include "reload.h"
 #include "replay.h"
+#include "sample.h"
 #include "snapshot.h"
 #include "store.h"
 
@@ -47,6 +48,7 @@ struct recorder {
 	struct backlog *backlog;
 	struct store *store;
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
+	struct sampler *sampler;      /* NULL: no --sample */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -122,6 +124,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	if (err)
 		return err;
 	seq = slot->seq;
+	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
 	if (ts_end < r->interval_start)
 		ts_end = r->interval_start;
 	backlog_push(r->backlog, r->interval_start, ts_end);
@@ -207,8 +210,9 @@ static int on_reload(struct recorder *r)
 /* Poll until a stop signal or --duration; returns 0 or -errno. */
 static int run_loop(struct recorder *r)
 {
-	struct pollfd pfd[2] = { { .fd = r->sig_fd, .events = POLLIN },
-				 { .fd = r->timer_fd, .events = POLLIN } };
+	struct pollfd pfd[3] = { { .fd = r->sig_fd, .events = POLLIN },
+				 { .fd = r->timer_fd, .events = POLLIN },
+				 { .fd = sampler_fd(r->sampler), .events = POLLIN } };
 	struct timespec start, now;
 	int timeout = -1;
 
@@ -222,7 +226,7 @@ static int run_loop(struct recorder *r)
 				return 0;
 			timeout = (int)(left * 1000) + 1;
 		}
-		if (poll(pfd, 2, timeout) < 0) {
+		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -244,6 +248,8 @@ static int run_loop(struct recorder *r)
 		}
 		if ((pfd[1].revents & POLLIN) && on_timer(r))
 			return -EIO;
+		if (pfd[2].revents & POLLIN)
+			sampler_consume(r->sampler);
 	}
 }
 
@@ -435,6 +441,18 @@ static int first_interval(struct recorder *r)
 	return err;
 }
 
+static int start_sampling(struct recorder *r)
+{
+	struct sampler_opts so = { .path = r->cfg.pcap_path,
+				   .every = r->cfg.sample,
+				   .snaplen = r->cfg.snaplen,
+				   .max_bytes = (uint64_t)r->cfg.pcap_size_mb * 1000000,
+				   .files = r->cfg.pcap_files };
+
+	store_set_sample_rate(r->store, r->cfg.sample);
+	return sampler_open(&r->sampler, flow_sample_ring_fd(r->skel), &so);
+}
+
 static int record(struct recorder *r)
 {
 	struct timespec now;
@@ -450,7 +468,10 @@ static int record(struct recorder *r)
 		err = flow_load_with(&r->skel, &(struct flow_load_opts){
 						    .max_flows = r->cfg.max_flows,
 						    .max_flows6 = r->cfg.max_flows6,
-						    .pins = &r->pins });
+						    .pins = &r->pins,
+						    .sample_every = r->cfg.sample,
+						    .snaplen = r->cfg.snaplen,
+						    .ring_bytes = r->cfg.sample_ring_kb * 1024 });
 	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)
@@ -459,6 +480,9 @@ static int record(struct recorder *r)
 		err = backlog_open(&r->backlog);
 	if (!err)
 		start_anomaly_eval(r);
+	/* The sample file now: rotating it later needs no capability. */
+	if (!err && r->cfg.sample)
+		err = start_sampling(r);
 	if (!err) {
 		struct snapshot_maps maps;
 
@@ -541,6 +565,7 @@ int main(int argc, char **argv)
 		detach_all(&r);
 	if (r.timer_fd >= 0)
 		close(r.timer_fd);
+	sampler_close(r.sampler); /* after detaching: every sample is in the ring */
 	backlog_close(r.backlog);
 	anomaly_eval_close(r.anomaly);
 	snapshot_close(r.snap);

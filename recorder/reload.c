@@ -56,6 +56,12 @@ static const struct reload_field fields[] = {
 	FIELD("keep-hourly", keep.hourly, FIELD_UINT, RELOAD_LIVE),
 	FIELD("keep-daily", keep.daily, FIELD_UINT, RELOAD_LIVE),
 	FIELD("threshold", thresholds, FIELD_THRESHOLDS, RELOAD_LIVE | RELOAD_THRESHOLDS),
+	FIELD("sample", sample, FIELD_UINT, 0),
+	FIELD("pcap", pcap_path, FIELD_STR, 0),
+	FIELD("snaplen", snaplen, FIELD_UINT, 0),
+	FIELD("pcap-size", pcap_size_mb, FIELD_UINT, 0),
+	FIELD("pcap-files", pcap_files, FIELD_UINT, 0),
+	FIELD("sample-ring", sample_ring_kb, FIELD_UINT, 0),
 };
 
 int reload_read(int argc, char **argv, struct cli_config *next)
@@ -84,8 +90,9 @@ static const char *show(const struct reload_field *f, const struct cli_config *c
 	case FIELD_HOOK:
 		snprintf(buf, size, "%s", *(const int *)p ? "xdp" : "tc");
 		break;
-	case FIELD_STR:
-		snprintf(buf, size, "%s", *(const char *const *)p);
+	case FIELD_STR: /* an unset path (--pcap) is NULL */
+		snprintf(buf, size, "%s",
+			 *(const char *const *)p ? *(const char *const *)p : "(none)");
 		break;
 	case FIELD_THRESHOLDS: /* the ones not at their default, NAME=VALUE,... */
 		buf[0] = 0;

@@ -46,12 +46,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us) "
-			"VALUES (?1, ?2, ?3, ?4, 0) RETURNING id",
 	/* Which generation of pinned maps this interval was (docs/design.md,
 	 * "Restart and crash"): in the interval's transaction. */
 	[ST_FLIP] = "INSERT INTO meta (key, value) VALUES ('pin_run', ?1), ('pin_seq', ?2) "
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
+			"sample_rate) VALUES (?1, ?2, ?3, ?4, 0, ?5) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -99,6 +99,7 @@ struct store {
 	struct idcache *addresses;     /* family + address -> addresses.id */
 	struct idcache *conversations; /* struct conversation_key -> conversations.id */
 	int64_t next_flow_id;          /* the id of this interval's next flow row */
+	unsigned int sample_rate;      /* --sample of the intervals written */
 };
 
 /*
@@ -480,6 +481,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 2, ts_end);
 	sqlite3_bind_int64(s, 3, (int64_t)snap->n_flows);
 	sqlite3_bind_int64(s, 4, (int64_t)snap->duration_us);
+	sqlite3_bind_int64(s, 5, st->sample_rate);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -548,6 +550,11 @@ int store_last_flip(struct store *st, uint64_t run, uint32_t *seq, int64_t *last
 	*last_end = sqlite3_column_int64(q, 2);
 	sqlite3_finalize(q);
 	return found;
+}
+
+void store_set_sample_rate(struct store *st, unsigned int every)
+{
+	st->sample_rate = every;
 }
 
 int store_write_interval(struct store *st, const struct snapshot *snap, int64_t ts_start,

@@ -20,6 +20,9 @@ void store_close(struct store *st);
  */
 void store_name_ifindex(struct store *st, int ifindex, const char *name);
 
+/* --sample N of the run: stored with every interval written (0: off). */
+void store_set_sample_rate(struct store *st, unsigned int every);
+
 /*
  * Write one interval [ts_start, ts_end) (unix seconds) with the snapshot's
  * flows and totals, in one transaction: all of it or none of it.

@@ -53,7 +53,8 @@ static int setup(void **state)
 	close(fd);
 	if (db_open(f->path, DB_READ_WRITE, &f->db) ||
 	    db_exec(f->db,
-		    "INSERT INTO intervals VALUES (1, 1000, 1060, 1, 1, 1, 1, 1);"
+		    "INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us, "
+		    "first_flow_id, last_flow_id) VALUES (1, 1000, 1060, 1, 1, 1, 1, 1);"
 		    "INSERT INTO interfaces VALUES (1, 'eth0');"
 		    "INSERT INTO addresses VALUES (1, 4, x'0a000001', '10.0.0.1');"
 		    "INSERT INTO conversations VALUES (1, 1, 1, 6, 1, 1);"

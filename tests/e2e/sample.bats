@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# sample.bats - --sample N --pcap FILE against real traffic on the test veth
+# (lib.bash): the pcapng file tshark reads holds exactly the packets the
+# kernel sampled, their headers decode to what was sent, the database records
+# the rate, the samples and the drops per interval, and rotation keeps a
+# bounded set of readable files.
+#
+#   O=build bats tests/e2e/sample.bats     (root; binaries from $O)
+
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	nmt_setup
+	DB=$NMT_TMP/netmon.db
+	PCAP=$NMT_TMP/sample.pcapng
+}
+
+teardown() {
+	nmt_teardown
+}
+
+# Per-interval health summed: rate(s)|samples|drops, from collector_log.
+health() {
+	nmt_sql "$DB" "SELECT group_concat(DISTINCT sample_rate), sum(samples), sum(sample_drops)
+		FROM collector_log"
+}
+
+# Packets the recorder counted on the test interface, every kind of frame.
+counted_packets() {
+	nmt_sql "$DB" "SELECT sum(t.packets) FROM traffic t JOIN interfaces n ON n.id = t.iface_id
+		WHERE n.name = '$NMT_HOST' AND t.kind IN (0, 1, 2)"
+}
+
+# Frames in the sample files given.
+frames() {
+	local f n=0
+	for f in "$@"; do
+		n=$((n + $(tshark -n -r "$f" 2>/dev/null | wc -l)))
+	done
+	echo "$n"
+}
+
+@test "--sample 1: every packet sent is in the pcapng, per flow exactly as sent" {
+	nmt_rec_start "$DB" --sample 1 --pcap "$PCAP"
+	nmt_udp out 4 40001 5001 20 100
+	nmt_udp in 4 40002 5002 13 1000
+	nmt_udp out 6 40003 5003 7 1200
+	nmt_rec_stop
+	# The flows between the test addresses, decoded by tshark from the
+	# samples (direction from the Ethernet source), equal the database's.
+	# (UDP only: TCP egress reaches TC as GSO super-packets even with
+	# offloads off, segmented after TC; such a packet is one sample.)
+	nmt_cap_flows "$PCAP" >"$NMT_TMP/pcap.flows"
+	nmt_db_flows "$DB" >"$NMT_TMP/db.flows"
+	nmt_same pcap "$NMT_TMP/pcap.flows" flow_log "$NMT_TMP/db.flows"
+	# ...and the UDP ones what was sent.
+	grep -qx "out|4|17|$NMT_H4|40001|$NMT_P4|5001|20|$((20 * 128))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "in|4|17|$NMT_P4|40002|$NMT_H4|5002|13|$((13 * 1028))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "out|6|17|$NMT_H6|40003|$NMT_P6|5003|7|$((7 * 1248))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	# Every frame the recorder counted was sampled, none dropped.
+	local n
+	n=$(counted_packets)
+	[ "$(health)" = "1|$n|0" ]
+	[ "$(frames "$PCAP")" -eq "$n" ]
+	# The pcapng's own direction flag agrees with the Ethernet source, the
+	# interface is named, the comment states the rate, frames keep their
+	# original length and at most 128 bytes.
+	run --separate-stderr tshark -n -r "$PCAP" -T fields -e frame.interface_name -e frame.packet_flags_direction \
+		-e eth.src -e frame.len -e frame.cap_len -Y "udp.srcport == 40002"
+	[ "${#lines[@]}" -eq 13 ]
+	for l in "${lines[@]}"; do
+		[ "$l" = "$NMT_HOST	0x00000001	$NMT_PEER_MAC	1042	128" ]
+	done
+	run --separate-stderr tshark -n -r "$PCAP" -T fields -e frame.packet_flags_direction -Y "udp.srcport == 40001"
+	[ "${#lines[@]}" -eq 20 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u)" = 0x00000002 ]
+	capinfos "$PCAP" | grep -q "Capture comment: *netmon-record packet sample: 1 in 1 packets"
+	[ "$(stat -c %a "$PCAP")" = 640 ]
+}
+
+@test "--sample 10: one packet in 10 per CPU, written + dropped = sampled" {
+	nmt_rec_start "$DB" --sample 10 --pcap "$PCAP" --snaplen 64
+	nmt_udp out 4 40001 5001 1000 200
+	nmt_udp in 6 40002 5002 555 10
+	nmt_rec_stop
+	local n s want ncpu
+	n=$(counted_packets)
+	s=$(frames "$PCAP")
+	want=$((n / 10))
+	ncpu=$(nproc)
+	echo "counted $n, sampled $s, floor(n/10) $want, $ncpu CPUs"
+	# Per-CPU counters: sum over CPUs of floor(n_cpu / 10), which lies in
+	# [floor(n / 10) - (CPUs - 1), floor(n / 10)].
+	[ "$s" -le "$want" ] && [ "$s" -ge $((want - ncpu + 1)) ]
+	[ "$(health)" = "10|$s|0" ]
+	# Only test traffic crosses the link: every sample is one of its packets,
+	# cut to 64 bytes.
+	[ "$(tshark -n -r "$PCAP" -Y "udp.port == 5001 || udp.port == 5002" | wc -l)" -eq "$s" ]
+	[ "$(tshark -n -r "$PCAP" -T fields -e frame.cap_len | sort -u)" = 64 ]
+}
+
+@test "--pcap-size rotates into a bounded set of files, all readable, none lost" {
+	# Each sample of a 300-byte datagram is 256 bytes + 44 of pcapng
+	# framing: 1 MB holds ~3300. 12000 samples are more than 3 files hold.
+	nmt_rec_start "$DB" --sample 1 --pcap "$PCAP" --pcap-size 1 --pcap-files 3 --snaplen 256 \
+		--sample-ring 16384
+	local i
+	for i in 1 2 3 4 5 6; do
+		nmt_udp out 4 4000$i 500$i 2000 300
+	done
+	nmt_rec_stop
+	run ls "$NMT_TMP"
+	echo "$output"
+	[ -f "$PCAP" ] && [ -f "$PCAP.1" ] && [ -f "$PCAP.2" ] && [ ! -e "$PCAP.3" ]
+	local f total=0 n
+	for f in "$PCAP" "$PCAP.1" "$PCAP.2"; do
+		[ "$(stat -c %s "$f")" -le $((1000000 + 500)) ]
+		[ "$(stat -c %a "$f")" = 640 ]
+		n=$(frames "$f")
+		[ "$n" -gt 0 ]
+		capinfos "$f" | grep -q "Capture comment: *netmon-record packet sample: 1 in 1 packets"
+		total=$((total + n))
+	done
+	# The oldest files were deleted: fewer frames kept than sampled, and the
+	# kept ones are the newest (the last datagram sent is in FILE).
+	read -r rate samples drops < <(health | tr '|' ' ')
+	echo "kept $total of $samples samples ($drops dropped)"
+	[ "$rate" = 1 ] && [ "$drops" -eq 0 ] && [ "$total" -lt "$samples" ]
+	[ "$(frames "$PCAP.2")" -gt 3000 ] # a full file
+	# Rotation happened after the privilege drop (logged before traffic).
+	grep -q "capabilities dropped" "$NMT_TMP/rec.err"
+}
+
+@test "a full ring drops samples: counted, and written + dropped = sampled" {
+	# The smallest ring (4 KiB: ~14 samples) and a stopped recorder: the
+	# kernel goes on sampling and must drop.
+	nmt_rec_start "$DB" --sample 1 --pcap "$PCAP" --sample-ring 4
+	kill -STOP "$NMT_PID_rec"
+	nmt_udp out 4 40001 5001 200 100 || { kill -CONT "$NMT_PID_rec"; false; }
+	kill -CONT "$NMT_PID_rec"
+	nmt_rec_stop
+	local n s rate samples drops
+	n=$(counted_packets)
+	s=$(frames "$PCAP")
+	read -r rate samples drops < <(health | tr '|' ' ')
+	echo "counted $n, in the file $s, samples $samples, drops $drops"
+	[ "$rate" = 1 ]
+	[ "$drops" -gt 0 ]
+	[ "$s" -eq "$samples" ]
+	[ $((samples + drops)) -eq "$n" ]
+	# collector health in the report shows them
+	run "$NMT_BUILD/netmon-report" --db "$DB" summary
+	echo "$output"
+	[[ $output == *"sample"*"$drops"* ]]
+}
+
+@test "sampling options: bad values and --sample without --pcap exit 64 with a message" {
+	run -64 "$NMT_RECORD" --sample 10
+	[[ $output == *"--sample needs --pcap"* ]]
+	run -64 "$NMT_RECORD" --sample 2 --pcap "$PCAP" --snaplen 300
+	[[ $output == *"invalid --snaplen '300'"* ]]
+	run -64 "$NMT_RECORD" --sample 2 --pcap "$PCAP" --sample-ring 12
+	[[ $output == *"power of 2"* ]]
+	run -64 "$NMT_RECORD" --sample 2 --pcap "$PCAP" --pcap-files 1
+	[[ $output == *"invalid --pcap-files '1'"* ]]
+	run -64 "$NMT_RECORD" --sample x --pcap "$PCAP"
+	[[ $output == *"invalid --sample 'x'"* ]]
+	# From the configuration file: the line is named.
+	printf 'sample = 5\n' >"$NMT_TMP/c.conf"
+	run -64 "$NMT_RECORD" --config "$NMT_TMP/c.conf" --check-config
+	[[ $output == *"--sample needs --pcap"* ]]
+	printf 'sample = 5\npcap = %s\nsnaplen = 9\n' "$PCAP" >"$NMT_TMP/c.conf"
+	run -64 "$NMT_RECORD" --config "$NMT_TMP/c.conf" --check-config
+	[[ $output == *"c.conf:3"*"invalid --snaplen '9'"* ]]
+	printf 'sample = 5\npcap = %s\n' "$PCAP" >"$NMT_TMP/c.conf"
+	run -0 "$NMT_RECORD" --config "$NMT_TMP/c.conf" --check-config
+}
