@@ -223,3 +223,18 @@ check_db() {
 	nmt_rec_start "$DB"
 	nmt_rec_stop
 }
+
+@test "adopting programs that sample otherwise than asked: refused with what they do" {
+	nmt_rec_start "$DB" --keep-attached
+	nmt_rec_stop
+	run "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 2 --sample 1 --pcap "$NMT_TMP/s.pcapng"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"the programs pinned in $PINS sample 1 in 0 packets (0: off)"* ]]
+	[[ $output == *"restart with the same --sample and --snaplen"* ]]
+	[ "$(netmon_filters)" -eq 2 ] # still the pinned ones, counting
+	nmt_rec_start "$DB"
+	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
+	nmt_rec_stop
+	[ ! -e "$PINS" ]
+}
