@@ -23,6 +23,7 @@
 #include "config.h"
 #include "db.h"
 #include "flow_load.h"
+#include "live.h"
 #include "log.h"
 #include "maintain.h"
 #include "privs.h"
@@ -42,6 +43,7 @@ struct recorder {
 	struct backlog *backlog;
 	struct store *store;
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
+	struct live *live;            /* --live: the view drawn every second */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -113,6 +115,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	err = snapshot_take(r->snap, slot);
 	if (err)
 		return err;
+	live_drained(r->live, slot); /* its rates span the flip */
 	if (ts_end < r->interval_start)
 		ts_end = r->interval_start;
 	backlog_push(r->backlog, r->interval_start, ts_end);
@@ -190,10 +193,10 @@ static int on_reload(struct recorder *r)
 /* Poll until a stop signal or --duration; returns 0 or -errno. */
 static int run_loop(struct recorder *r)
 {
-	struct pollfd pfd[2] = { { .fd = r->sig_fd, .events = POLLIN },
-				 { .fd = r->timer_fd, .events = POLLIN } };
+	struct pollfd pfd[2 + LIVE_MAX_FDS] = { { .fd = r->sig_fd, .events = POLLIN },
+						{ .fd = r->timer_fd, .events = POLLIN } };
 	struct timespec start, now;
-	int timeout = -1;
+	int timeout = -1, n = 2;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -205,7 +208,9 @@ static int run_loop(struct recorder *r)
 				return 0;
 			timeout = (int)(left * 1000) + 1;
 		}
-		if (poll(pfd, 2, timeout) < 0) {
+		if (r->live)
+			n = 2 + live_fds(r->live, pfd + 2);
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -227,6 +232,16 @@ static int run_loop(struct recorder *r)
 		}
 		if ((pfd[1].revents & POLLIN) && on_timer(r))
 			return -EIO;
+		if (r->live) {
+			int q = live_handle(r->live, pfd + 2);
+
+			if (q < 0)
+				return q;
+			if (q) {
+				pr_info("q: writing the last interval");
+				return 0;
+			}
+		}
 	}
 }
 
@@ -288,16 +303,37 @@ static void detach_all(struct recorder *r)
 		attach_detach(&r->ifaces[i]);
 }
 
-static void log_ready(const struct recorder *r)
+/* "eth0, eth1": the interfaces watched. */
+static void iface_names(const struct recorder *r, char *names)
 {
-	char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)] = "";
-
+	names[0] = '\0';
 	for (int i = 0; i < r->n_ifaces; i++) {
 		if (i)
 			strcat(names, ", ");
 		strcat(names, r->ifaces[i].name);
 	}
+}
+
+static void log_ready(const struct recorder *r)
+{
+	char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)];
+
+	iface_names(r, names);
 	pr_info("recording on %s into %s every %u s", names, r->cfg.db_path, r->cfg.interval);
+}
+
+/* --live: the view takes the terminal once recording runs. */
+static int start_live(struct recorder *r)
+{
+	static char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)];
+
+	iface_names(r, names);
+	return live_open(&r->live, &(struct live_opts){ .snap = r->snap,
+							.db_path = r->cfg.db_path,
+							.ifaces = names,
+							.interval = r->cfg.interval,
+							.proc_on = r->proc != NULL,
+							.thresholds = &r->cfg.thresholds });
 }
 
 static int detach_stale(const struct cli_config *cfg)
@@ -390,7 +426,12 @@ static int record(struct recorder *r)
 		return err;
 	privs_drop();
 	log_ready(r);
+	if (r->cfg.live && (err = start_live(r)))
+		return err;
 	err = run_loop(r);
+	/* The terminal back first, so that what follows reads as usual. */
+	live_close(r->live);
+	r->live = NULL;
 	/* Detach first, so that the last snapshot holds every counted packet. */
 	detach_all(r);
 	proc_detach(r->proc);
@@ -444,6 +485,7 @@ int main(int argc, char **argv)
 		close(r.timer_fd);
 	backlog_close(r.backlog);
 	anomaly_eval_close(r.anomaly);
+	live_close(r.live);
 	snapshot_close(r.snap);
 	store_close(r.store);
 	proc_stop(r.proc);

@@ -97,5 +97,12 @@ int snapshot_take(struct snapshotter *s, struct snapshot *snap);
 int snapshot_take_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns);
 void snapshot_free(struct snapshot *snap);
 
+/*
+ * Read the active generation's flows, totals and processes into snap without
+ * changing anything (the live view, recorder/live.c): values still growing,
+ * each at most what the next snapshot_take() drains for them. 0 or -errno.
+ */
+int snapshot_peek(struct snapshotter *s, struct snapshot *snap);
+
 /* Map fds of a loaded flow skeleton: flow_snapshot_maps() in flow_load.h. */
 #endif
