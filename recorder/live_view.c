@@ -135,8 +135,8 @@ static void header(struct lines *ls, const struct live_frame *f)
 		ls->err = -ENOMEM;
 	snprintf(total, sizeof(total), "%s", b.s ? b.s : "?");
 	fmt_buf_free(&b);
-	add_line(ls, "netmon live  %s  on %s  (interval %u s; q quits)", when,
-		 ifs, f->interval);
+	/* The interfaces last: a narrow terminal cuts them, not the rest. */
+	add_line(ls, "netmon live (q quits)  %s  interval %u s  on %s", when, f->interval, ifs);
 	add_line(ls, "in %s %.0f pkt/s   out %s %.0f pkt/s   %s in %u s", in, in_pps, out, out_pps,
 		 total, f->running);
 }
@@ -308,7 +308,7 @@ static void share_rows(const struct live_frame *f, int height, int rows[N_LISTS]
 {
 	int want[N_LISTS] = { f->n_procs, f->n_ports, f->n_flows, f->n_anomalies };
 	/* Header 2; per section a blank, a title and a column line. */
-	int left = height - 2 - 4 * N_LISTS - 3 - (f->n_protos ? f->n_protos : 1), more = 1;
+	int left = height - 2 - 3 * N_LISTS - 3 - (f->n_protos ? f->n_protos : 1), more = 1;
 
 	for (int i = 0; i < N_LISTS; i++) {
 		want[i] = want[i] ? want[i] : 1;
