@@ -49,6 +49,7 @@ struct live {
 	int timer_fd, winch_fd, key_fd;         /* key_fd -1: no keys read */
 	struct termios saved;
 	int ansi, width, height, broken;
+	int resized;                             /* clear the screen before the next frame */
 	uint64_t last_ns, start_ns;
 	double hb_rate;                          /* high_bandwidth_rate, bytes/s */
 	struct fmt_buf frame;
@@ -414,7 +415,12 @@ static int tick(struct live *l)
 	f.running = (unsigned int)((now - l->start_ns) / 1000000000ull);
 	frame_rows(l, &f, per_s);
 	l->frame.len = 0;
-	err = live_view_render(&l->frame, &f, l->width, l->ansi ? l->height : 0, l->ansi);
+	/* The terminal reflowed the old frame when the window changed: start clean. */
+	if (l->resized && l->ansi)
+		err = fmt_buf_add(&l->frame, "\033[2J", 4);
+	l->resized = 0;
+	if (!err)
+		err = live_view_render(&l->frame, &f, l->width, l->ansi ? l->height : 0, l->ansi);
 	if (!err && !l->ansi)
 		err = fmt_buf_add(&l->frame, "\n", 1); /* frames apart */
 	if (!err)
@@ -641,6 +647,7 @@ int live_handle(struct live *l, const struct pollfd *pfd)
 			while (read(l->winch_fd, &si, sizeof(si)) == sizeof(si))
 				;
 			read_size(l);
+			l->resized = 1;
 		} else if (pfd[i].fd == l->timer_fd) {
 			uint64_t ticks;
 			int err;

@@ -348,6 +348,11 @@ int live_view_render(struct fmt_buf *out, const struct live_frame *f, int width,
 	static struct lines ls; /* large: one frame at a time, never reentered */
 	int rows[N_LISTS], err = 0, shown;
 
+	/* A line filling the last column leaves the cursor waiting to wrap, and
+	 * terminals disagree on what the next newline then does (tmux joins the
+	 * lines): on a terminal the last column stays empty. */
+	if (ansi && width > 1)
+		width--;
 	memset(&ls, 0, sizeof(ls));
 	share_rows(f, height, rows);
 	header(&ls, f);

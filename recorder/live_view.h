@@ -71,8 +71,9 @@ struct live_frame {
 /*
  * The frame into out (appended). width, height: the terminal's; height 0
  * means no limit (plain output, every row given). ansi: move home first,
- * clear each line's rest and the screen below, and end without a newline,
- * so a full screen never scrolls; else plain lines ending in "\n".
+ * clear each line's rest and the screen below, leave the last column empty
+ * and end without a newline, so a full screen never scrolls or wraps; else
+ * plain lines ending in "\n".
  * 0 or -ENOMEM.
  */
 int live_view_render(struct fmt_buf *out, const struct live_frame *f, int width, int height,

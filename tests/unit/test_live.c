@@ -222,7 +222,7 @@ static int columns(const char *s, size_t n)
 	return c;
 }
 
-/* A terminal of w x h: home first, every line at most w, at most h lines,
+/* A terminal of w x h: home first, every line under w, at most h lines,
  * no newline after the last (a full screen must not scroll), clear below. */
 static void check_fits(int w, int h)
 {
@@ -236,9 +236,9 @@ static void check_fits(int w, int h)
 	assert_string_equal(b.s + b.len - 3, "\033[J");
 	assert_int_not_equal(b.s[b.len - 4], '\n');
 	for (start = b.s; (p = strchr(start, '\n')); start = p + 1, lines++)
-		if (columns(start, p - start) > w)
+		if (columns(start, p - start) >= w)
 			fail_msg("%dx%d: line %d is wider: %.*s", w, h, lines, (int)(p - start), start);
-	assert_true(columns(start, strlen(start)) <= w);
+	assert_true(columns(start, strlen(start)) < w);
 	assert_true(lines <= h);
 	/* The only ESC bytes are ours: home, erase line, erase below. */
 	for (p = b.s; (p = strchr(p, '\033')); p++)
