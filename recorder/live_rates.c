@@ -116,26 +116,26 @@ void live_table_drain_begin(struct live_table *t)
 	}
 }
 
-int live_table_add_drained(struct live_table *t, const void *key, const uint64_t *v)
+/* v added to key's pending (drained) or cur (peeked) counters. */
+static int add(struct live_table *t, const void *key, const uint64_t *v, int drained)
 {
 	struct live_entry *e = find_or_add(t, key);
 
 	if (!e)
 		return -ENOMEM;
 	for (int k = 0; k < LIVE_NVAL; k++)
-		e->pending[k] += v[k];
+		(drained ? e->pending : e->cur)[k] += v[k];
 	return 0;
+}
+
+int live_table_add_drained(struct live_table *t, const void *key, const uint64_t *v)
+{
+	return add(t, key, v, 1);
 }
 
 int live_table_add_peek(struct live_table *t, const void *key, const uint64_t *v)
 {
-	struct live_entry *e = find_or_add(t, key);
-
-	if (!e)
-		return -ENOMEM;
-	for (int k = 0; k < LIVE_NVAL; k++)
-		e->cur[k] += v[k];
-	return 0;
+	return add(t, key, v, 0);
 }
 
 static int is_idle(const struct live_entry *e)

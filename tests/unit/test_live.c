@@ -16,6 +16,18 @@
 #include "live_rates.h"
 #include "live_view.h"
 
+/* Every key's delta of the last tick into seen[key]. */
+static void add_deltas(const struct live_table *t, uint64_t seen[8][LIVE_NVAL])
+{
+	for (size_t j = 0; j < t->n; j++) {
+		uint32_t k;
+
+		memcpy(&k, t->e[j].key, sizeof(k));
+		for (int c = 0; c < LIVE_NVAL; c++)
+			seen[k][c] += t->e[j].delta[c];
+	}
+}
+
 /*
  * A kernel with two generations of counters for 8 keys: packets add to the
  * active one; a flip drains (and zeroes) it. The view peeks at random
@@ -44,13 +56,7 @@ static void test_rates_exact_across_flips(void **state)
 				if (gen[active][k][0])
 					assert_int_equal(live_table_add_peek(&t, &k, gen[active][k]), 0);
 			live_table_tick(&t);
-			for (size_t j = 0; j < t.n; j++) {
-				uint32_t k;
-
-				memcpy(&k, t.e[j].key, sizeof(k));
-				for (int c = 0; c < LIVE_NVAL; c++)
-					seen[k][c] += t.e[j].delta[c];
-			}
+			add_deltas(&t, seen);
 		} else { /* an interval: flip, drain the old generation */
 			unsigned int old = active;
 
@@ -69,13 +75,7 @@ static void test_rates_exact_across_flips(void **state)
 		if (gen[active][k][0])
 			live_table_add_drained(&t, &k, gen[active][k]);
 	live_table_tick(&t);
-	for (size_t j = 0; j < t.n; j++) {
-		uint32_t k;
-
-		memcpy(&k, t.e[j].key, sizeof(k));
-		for (int c = 0; c < LIVE_NVAL; c++)
-			seen[k][c] += t.e[j].delta[c];
-	}
+	add_deltas(&t, seen);
 	for (int k = 0; k < 8; k++)
 		for (int c = 0; c < LIVE_NVAL; c++)
 			assert_int_equal(seen[k][c], added[k][c]);
