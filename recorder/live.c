@@ -397,8 +397,11 @@ static int tick(struct live *l)
 				.proc_on = l->o.proc_on };
 	uint64_t now = mono_ns();
 	double per_s = 1e9 / (double)(now - l->last_ns > 0 ? now - l->last_ns : 1);
-	int err = snapshot_peek(l->o.snap, &l->peek);
+	int err;
 
+	if (l->broken)
+		return 0;
+	err = snapshot_peek(l->o.snap, &l->peek);
 	if (err || (err = feed(l, &l->peek, live_table_add_peek)))
 		return err;
 	live_table_tick(&l->totals);
@@ -406,8 +409,6 @@ static int tick(struct live *l)
 	live_table_tick(&l->ports);
 	live_table_tick(&l->flows);
 	l->last_ns = now;
-	if (l->broken)
-		return 0;
 	err = grow_rows(l, l->totals.n + l->procs.n + l->ports.n + l->flows.n + 1);
 	if (err)
 		return err;
@@ -495,9 +496,10 @@ static int take_terminal(struct live *l)
 		l->key_fd = STDIN_FILENO;
 	}
 	read_size(l);
-	/* Hide the cursor, clear once; each frame then overwrites in place. */
+	/* The alternate screen (given back as it was on exit), no cursor, cleared
+	 * once; each frame then overwrites in place. */
 	if (l->ansi)
-		put(l, "\033[?25l\033[2J", 10);
+		put(l, "\033[?1049h\033[?25l\033[2J", 18);
 	return 0;
 }
 
@@ -574,7 +576,7 @@ void live_close(struct live *l)
 	if (!l)
 		return;
 	if (l->ansi && !l->broken)
-		put(l, "\033[?25h\n", 7); /* the cursor back, below the last frame */
+		put(l, "\033[?25h\033[?1049l", 14); /* the cursor and the screen back */
 	if (l->key_fd >= 0)
 		tcsetattr(l->key_fd, TCSANOW, &l->saved);
 	if (l->timer_fd >= 0)
@@ -654,10 +656,11 @@ int live_handle(struct live *l, const struct pollfd *pfd)
 
 			if (read(l->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks))
 				continue;
+			/* The view is an extra: its failure never stops the recording. */
 			err = tick(l);
 			if (err) {
-				pr_err("live view: %s", strerror(-err));
-				return err;
+				pr_err("live view stopped: %s; recording goes on", strerror(-err));
+				l->broken = 1;
 			}
 		} else if (pfd[i].fd == l->key_fd && read_keys(l, pfd[i].revents)) {
 			return 1;

@@ -7,7 +7,8 @@
  * (snapshot_peek()); the interval snapshots tell it what they drained
  * (live_drained()), so a rate is exact across the flips (live_rates.h).
  * Stored anomalies and application names come from the database, read-only.
- * On a terminal: redrawn in place, sized to the window (SIGWINCH), q quits.
+ * On a terminal: redrawn in place on the alternate screen (the terminal's
+ * screen comes back on exit), sized to the window (SIGWINCH), q quits.
  * Not a terminal, or TERM=dumb: one plain frame per second.
  */
 #ifndef NETMON_LIVE_H
@@ -38,8 +39,9 @@ void live_close(struct live *l);
 int live_fds(struct live *l, struct pollfd *pfd);
 
 /*
- * After poll(): draw on the 1 s tick, redraw on a resize, read keys.
- * Returns 0, 1 when the user asked to quit (q), or -errno.
+ * After poll(): draw on the 1 s tick, note a resize, read keys. Returns 1
+ * when the user asked to quit (q), else 0: a view that fails says so and
+ * stops drawing, the recording goes on.
  */
 int live_handle(struct live *l, const struct pollfd *pfd);
 

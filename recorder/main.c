@@ -232,15 +232,9 @@ static int run_loop(struct recorder *r)
 		}
 		if ((pfd[1].revents & POLLIN) && on_timer(r))
 			return -EIO;
-		if (r->live) {
-			int q = live_handle(r->live, pfd + 2);
-
-			if (q < 0)
-				return q;
-			if (q) {
-				pr_info("q: writing the last interval");
-				return 0;
-			}
+		if (r->live && live_handle(r->live, pfd + 2)) {
+			pr_info("q: writing the last interval");
+			return 0;
 		}
 	}
 }

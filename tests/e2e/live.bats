@@ -164,6 +164,8 @@ traffic_done() {
 
 @test "live view: ^C ends the run cleanly and gives the terminal back" {
 	live_start 100 40
+	# Drawn on the alternate screen: the terminal's own comes back at exit.
+	[ "$("${TM[@]}" display-message -p -t live '#{alternate_on}')" = 1 ]
 	"${TM[@]}" send-keys -t live C-c
 	[ "$(status_wait)" = exit=0 ]
 	grep -q 'signal 2: writing the last interval' "$NMT_TMP/rec.err"
