@@ -24,13 +24,10 @@ struct lines {
 	int err;
 };
 
+/* Past MAX_LINES lines are dropped, as a terminal's height drops them. */
 static struct fmt_buf *next_line(struct lines *ls)
 {
-	if (ls->n == MAX_LINES) {
-		ls->err = ls->err ? ls->err : -E2BIG;
-		return NULL;
-	}
-	return &ls->l[ls->n++];
+	return ls->n < MAX_LINES ? &ls->l[ls->n++] : NULL;
 }
 
 static void add_line(struct lines *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

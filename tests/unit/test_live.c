@@ -271,6 +271,25 @@ static void test_render_shares_rows(void **state)
 	fmt_buf_free(&b);
 }
 
+/* More rows than a frame holds (512 lines) on a very tall terminal: cut, not refused. */
+static void test_render_many_rows(void **state)
+{
+	static struct live_proc_row many[800];
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+	size_t lines = 0;
+
+	for (int i = 0; i < 800; i++)
+		many[i] = (struct live_proc_row){ .pid = i + 1, .comm = "p", .sent_bps = 800 - i };
+	f.procs = many;
+	f.n_procs = 800;
+	assert_int_equal(live_view_render(&b, &f, 100, 5000, 1), 0);
+	for (size_t i = 0; i < b.len; i++)
+		lines += b.s[i] == '\n';
+	assert_int_equal(lines + 1, 512);
+	fmt_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_render_plain),
 		cmocka_unit_test(test_render_fits_terminal),
 		cmocka_unit_test(test_render_shares_rows),
+		cmocka_unit_test(test_render_many_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
