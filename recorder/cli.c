@@ -35,6 +35,7 @@ enum {
 	OPT_PCAP_SIZE,
 	OPT_PCAP_FILES,
 	OPT_SAMPLE_RING,
+	OPT_LIVE,
 };
 
 static const struct option long_opts[] = {
@@ -66,12 +67,13 @@ static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "config", required_argument, NULL, 'c' },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+	{ "live", no_argument, NULL, OPT_LIVE },
 	{ 0 },
 };
 
 /* Every other long option is also a key of the configuration file. */
 static const char *const cmdline_only[] = { "read", "detach", "help", "version", "config",
-					    "check-config" };
+					    "check-config", "live" };
 
 void cli_usage(FILE *out)
 {
@@ -125,6 +127,11 @@ void cli_usage(FILE *out)
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
 		"                         interface in the database (default: the file name)\n"
+		"      --live             also show the traffic of every second on the\n"
+		"                         terminal: protocols, processes, server ports and\n"
+		"                         applications, flows, anomalies; q or ^C quits\n"
+		"                         (the last interval is written); without a terminal\n"
+		"                         (or with TERM=dumb) one plain frame per second\n"
 		"      --detach           remove netmon's TC filters, XDP program and pinned\n"
 		"                         maps left on the -i interfaces (by a crashed\n"
 		"                         recorder or --keep-attached; what they counted since\n"
@@ -311,6 +318,9 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_CHECK_CONFIG:
 		cfg->check_config = 1;
 		return 0;
+	case OPT_LIVE:
+		cfg->live = 1;
+		return 0;
 	default: /* getopt has printed what was wrong */
 		return -EINVAL;
 	}
@@ -332,6 +342,10 @@ int cli_check(const struct cli_config *cfg)
 	if (cfg->read_path && (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 ||
 			       cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
+		return -EINVAL;
+	}
+	if (cfg->live && (cfg->read_path || cfg->action == CLI_DETACH)) {
+		pr_err("--live shows a recording: not with --read or --detach");
 		return -EINVAL;
 	}
 	return 0;

@@ -46,6 +46,7 @@ struct cli_config {
 	const char *config_path; /* --config, else CLI_DEFAULT_CONFIG */
 	int config_given;        /* --config: a missing file is an error */
 	int check_config;        /* --check-config: validate, then exit */
+	int live;                /* --live: draw every second's traffic (live.h) */
 	unsigned long long argv_opts; /* bit i: long_opts[i] was on the command line */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 	unsigned int sample;       /* --sample N: 1 in N packets to --pcap; 0 off */

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "db.h"
 #include "flow_load.h"
+#include "live.h"
 #include "log.h"
 #include "maintain.h"
 #include "pin.h"
@@ -49,6 +50,7 @@ struct recorder {
 	struct store *store;
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
 	struct sampler *sampler;      /* NULL: no --sample */
+	struct live *live;            /* --live: the view drawn every second */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -125,6 +127,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 		return err;
 	seq = slot->seq;
 	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
+	live_drained(r->live, slot); /* its rates span the flip */
 	if (ts_end < r->interval_start)
 		ts_end = r->interval_start;
 	backlog_push(r->backlog, r->interval_start, ts_end);
@@ -210,11 +213,13 @@ static int on_reload(struct recorder *r)
 /* Poll until a stop signal or --duration; returns 0 or -errno. */
 static int run_loop(struct recorder *r)
 {
-	struct pollfd pfd[3] = { { .fd = r->sig_fd, .events = POLLIN },
-				 { .fd = r->timer_fd, .events = POLLIN },
-				 { .fd = sampler_fd(r->sampler), .events = POLLIN } };
+	/* Signals, the timer, the sample ring (-1 without --sample: poll skips
+	 * it), then the live view's descriptors. */
+	struct pollfd pfd[3 + LIVE_MAX_FDS] = { { .fd = r->sig_fd, .events = POLLIN },
+						{ .fd = r->timer_fd, .events = POLLIN },
+						{ .fd = sampler_fd(r->sampler), .events = POLLIN } };
 	struct timespec start, now;
-	int timeout = -1;
+	int timeout = -1, n = 3;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -226,7 +231,9 @@ static int run_loop(struct recorder *r)
 				return 0;
 			timeout = (int)(left * 1000) + 1;
 		}
-		if (poll(pfd, 3, timeout) < 0) {
+		if (r->live)
+			n = 3 + live_fds(r->live, pfd + 3);
+		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("poll: %s", strerror(errno));
@@ -250,6 +257,10 @@ static int run_loop(struct recorder *r)
 			return -EIO;
 		if (pfd[2].revents & POLLIN)
 			sampler_consume(r->sampler);
+		if (r->live && live_handle(r->live, pfd + 3)) {
+			pr_info("q: writing the last interval");
+			return 0;
+		}
 	}
 }
 
@@ -333,16 +344,37 @@ static void detach_all(struct recorder *r)
 		attach_detach(&r->ifaces[i]);
 }
 
-static void log_ready(const struct recorder *r)
+/* "eth0, eth1": the interfaces watched. */
+static void iface_names(const struct recorder *r, char *names)
 {
-	char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)] = "";
-
+	names[0] = '\0';
 	for (int i = 0; i < r->n_ifaces; i++) {
 		if (i)
 			strcat(names, ", ");
 		strcat(names, r->ifaces[i].name);
 	}
+}
+
+static void log_ready(const struct recorder *r)
+{
+	char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)];
+
+	iface_names(r, names);
 	pr_info("recording on %s into %s every %u s", names, r->cfg.db_path, r->cfg.interval);
+}
+
+/* --live: the view takes the terminal once recording runs. */
+static int start_live(struct recorder *r)
+{
+	static char names[CLI_MAX_IFACES * (IF_NAMESIZE + 2)];
+
+	iface_names(r, names);
+	return live_open(&r->live, &(struct live_opts){ .snap = r->snap,
+							.db_path = r->cfg.db_path,
+							.ifaces = names,
+							.interval = r->cfg.interval,
+							.proc_on = r->proc != NULL,
+							.thresholds = &r->cfg.thresholds });
 }
 
 static int detach_stale(const struct cli_config *cfg)
@@ -504,7 +536,12 @@ static int record(struct recorder *r)
 		return err;
 	privs_drop();
 	log_ready(r);
+	if (r->cfg.live && (err = start_live(r)))
+		return err;
 	err = run_loop(r);
+	/* The terminal back first, so that what follows reads as usual. */
+	live_close(r->live);
+	r->live = NULL;
 	/* Detach first, so that the last snapshot holds every counted packet;
 	 * --keep-attached leaves the kernel counting for the next run. */
 	r->leave_attached = r->cfg.keep_attached;
@@ -568,6 +605,7 @@ int main(int argc, char **argv)
 	sampler_close(r.sampler); /* after detaching: every sample is in the ring */
 	backlog_close(r.backlog);
 	anomaly_eval_close(r.anomaly);
+	live_close(r.live);
 	snapshot_close(r.snap);
 	store_close(r.store);
 	proc_stop(r.proc);

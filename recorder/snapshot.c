@@ -168,8 +168,9 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 /* Hands each batch of (keys, values, n) to a consumer. */
 typedef int (*batch_fn)(struct snapshotter *s, struct snapshot *snap, size_t n);
 
-static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz,
-		     size_t vsz, batch_fn consume, int delete)
+/* Every entry of a map to consume; take: delete what was read (drain). */
+static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz,
+		    size_t vsz, batch_fn consume, int take)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0, count;
@@ -181,11 +182,8 @@ static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_
 		if (err)
 			return err;
 		count = chunk;
-		err = delete ? bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in_batch,
-							       &out_batch, s->keys, s->values,
-							       &count, &opts)
-			     : bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch,
-						    s->keys, s->values, &count, &opts);
+		err = (take ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
+			fd, first ? NULL : &in_batch, &out_batch, s->keys, s->values, &count, &opts);
 		if (err && errno)
 			err = -errno;
 		if (err == -ENOSPC && chunk < BATCH_MAX) {
@@ -193,7 +191,8 @@ static int drain_map(struct snapshotter *s, struct snapshot *snap, int fd, size_
 			continue;
 		}
 		if (err && err != -ENOENT) {
-			pr_err("draining map fd %d failed: %s", fd, strerror(-err));
+			pr_err("%s map fd %d failed: %s", take ? "draining" : "reading", fd,
+			       strerror(-err));
 			return err;
 		}
 		/* -ENOENT ends the walk but may come with a last partial batch. */
@@ -499,14 +498,14 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 	for (int t = 0; !err && t < 2; t++)
 		err = read_table(s, snap, t, old, now_ns);
 	if (!err)
-		err = drain_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
+		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
 				totals_value_size(s), consume_totals, 0);
 	if (err || !s->maps.proc_on)
 		return err;
-	err = drain_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
+	err = walk_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
 			sizeof(struct proc_counters), consume_procs, 0);
 	if (!err)
-		err = drain_map(s, snap, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
+		err = walk_map(s, snap, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
 				consume_infos, 0);
 	if (err)
 		return err;
@@ -558,13 +557,13 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 			free_idle(s, old ^ 1);
 	}
 	if (!err)
-		err = drain_map(s, NULL, s->maps.totals[old], sizeof(struct total_key),
+		err = walk_map(s, NULL, s->maps.totals[old], sizeof(struct total_key),
 				totals_value_size(s), NULL, 1);
 	if (!err && s->maps.proc_on)
-		err = drain_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
+		err = walk_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
 				sizeof(struct proc_counters), NULL, 1);
 	if (!err && s->maps.proc_on)
-		err = drain_map(s, NULL, s->maps.infos[old], sizeof(__u32),
+		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32),
 				sizeof(struct proc_info), NULL, 1);
 	return err;
 }
@@ -611,5 +610,62 @@ int snapshot_take_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 	if (!err)
 		err = snapshot_release(s, snap->seq);
 	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
+	return err;
+}
+
+/*
+ * The live view's look at the active generation: read, never flip, zero or
+ * free. Programs keep adding while we read, so each value is a lower bound of
+ * what the next snapshot_take() drains for that generation: a rate computed
+ * as (drained - last peek) + next peek counts every byte once.
+ */
+static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
+{
+	for (int t = 0; t < 2; t++) {
+		const struct snapshot_table *tab = &s->maps.tables[t];
+		struct mapped_table *m = &s->tables[t];
+
+		for (__u32 i = 0; i < tab->nslots; i++) {
+			char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
+			__u32 w0 = __atomic_load_n((__u32 *)slot, __ATOMIC_ACQUIRE);
+			struct flow_gen_counters c = m->counts[i].gen[cur];
+			int err;
+
+			/* Keys change only while BUSY (an inserter) after a free. */
+			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
+			    !(c.packets_syn & NETMON_PACKETS_MASK))
+				continue;
+			err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
+				   sizeof(*snap->flows));
+			if (err)
+				return err;
+			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), &c, snap->mono_ns,
+				  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
+		}
+	}
+	return 0;
+}
+
+int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
+{
+	__u32 cur = __atomic_load_n(s->maps.active_gen, __ATOMIC_SEQ_CST) & 1;
+	size_t tv = ((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus;
+	int err;
+
+	snap->n_flows = snap->n_totals = snap->n_procs = snap->n_infos = 0;
+	clock_gettime(CLOCK_REALTIME, &snap->wall);
+	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
+	err = peek_flows(s, snap, cur);
+	if (!err)
+		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key), tv,
+			       consume_totals, 0);
+	if (!err && s->maps.proc_on)
+		err = walk_map(s, snap, s->maps.procs[cur], sizeof(struct proc_key),
+			       sizeof(struct proc_counters), consume_procs, 0);
+	if (!err && s->maps.proc_on)
+		err = walk_map(s, snap, s->maps.infos[cur], sizeof(__u32), sizeof(struct proc_info),
+			       consume_infos, 0);
+	if (!err)
+		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
 	return err;
 }

@@ -120,5 +120,12 @@ __u32 snapshot_seq(const struct snapshotter *s);
 int snapshot_settle(struct snapshotter *s);
 int snapshot_read_pending(struct snapshotter *s, struct snapshot *snap, __u32 seq);
 
+/*
+ * Read the active generation's flows, totals and processes into snap without
+ * changing anything (the live view, recorder/live.c): values still growing,
+ * each at most what the next snapshot_take() drains for them. 0 or -errno.
+ */
+int snapshot_peek(struct snapshotter *s, struct snapshot *snap);
+
 /* Map fds of a loaded flow skeleton: flow_snapshot_maps() in flow_load.h. */
 #endif

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# live.bats - netmon-record --live on a real terminal: tmux runs the recorder
+# in a detached session of its own server (-L, so no other tmux is touched),
+# the test sends known traffic across the test veth and reads the screen with
+# capture-pane: the sections, the protocol, the port's application name, the
+# sending process's name, rates of the right size, a hostile process name
+# made inert, a resize, and q or ^C ending the run with exit 0, the terminal
+# restored and every byte in the database.
+
+bats_require_minimum_version 1.5.0
+
+load lib
+
+COUNT=2500 # datagrams of 1000 bytes, one per 2 ms: ~5 s, at most 500/s
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	command -v tmux >/dev/null || nmt_fail "tmux is missing: scripts/install-deps.sh installs it"
+	nmt_setup
+	DB=$NMT_TMP/netmon.db
+	TM=(tmux -L "nmt-live-$$-$NMT_X" -f /dev/null)
+}
+
+teardown() {
+	local pid n=300
+	# The recorder by its PID (a tmux kill would send SIGHUP: a reload).
+	if [ -s "$NMT_TMP/rec.pid" ]; then
+		pid=$(cat "$NMT_TMP/rec.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		while kill -0 "$pid" 2>/dev/null && ((n-- > 0)); do sleep 0.05; done
+	fi
+	"${TM[@]}" kill-server 2>/dev/null || true
+	nmt_teardown
+}
+
+# live_start [ARGS...]: the recorder with --live in a W x H pane; its PID in
+# rec.pid, its stderr in rec.err, then "exit=N" in status and the terminal's
+# settings (stty -a) in stty once it ends.
+live_start() {
+	local w=$1 h=$2
+	shift 2
+	cat >"$NMT_TMP/run.sh" <<-EOS
+		#!/bin/bash
+		bash -c 'echo \$\$ >"\$0/rec.pid"; exec "\$@"' "$NMT_TMP" "$NMT_RECORD" \
+			-i "$NMT_HOST" --db "$DB" --interval 2 --duration "$NMT_MAX_RUN" --live $* \
+			2>"$NMT_TMP/rec.err"
+		echo "exit=\$?" >"$NMT_TMP/status"
+		stty -a >"$NMT_TMP/stty"
+	EOS
+	chmod +x "$NMT_TMP/run.sh"
+	"${TM[@]}" new-session -d -s live -x "$w" -y "$h" "$NMT_TMP/run.sh"
+	pane_wait 'TOP FLOWS' || { cat "$NMT_TMP/rec.err" >&2; return 1; }
+}
+
+# pane FILE: the screen as text, wrapped lines joined (-J): a frame wider
+# than the pane would show as a line longer than it.
+pane() {
+	"${TM[@]}" capture-pane -p -J -t live >"$1"
+}
+
+# pane_wait REGEX: until the screen shows REGEX (10 s).
+pane_wait() {
+	local n=200
+	while ((n-- > 0)); do
+		pane "$NMT_TMP/pane" 2>/dev/null && grep -qE -- "$1" "$NMT_TMP/pane" && return 0
+		sleep 0.05
+	done
+	echo "no /$1/ on the screen:" >&2
+	cat "$NMT_TMP/pane" >&2
+	return 1
+}
+
+# bytes VALUE UNIT: "502.0" "KiB" -> bytes (an integer).
+bytes() {
+	awk -v v="$1" -v u="$2" 'BEGIN {
+		m = u == "B" ? 1 : u == "KiB" ? 1024 : u == "MiB" ? 1048576 : u == "GiB" ? 1073741824 : -1
+		printf "%d\n", v * m }'
+}
+
+# status_wait: the recorder's exit status line, once it has ended.
+status_wait() {
+	local n=400
+	while [ ! -s "$NMT_TMP/status" ] && ((n-- > 0)); do sleep 0.05; done
+	cat "$NMT_TMP/status"
+}
+
+# Two senders across the veth: "livesender" UDP 40053 -> 53 (domain) and one
+# named with an escape sequence, UDP 40009 -> 9 (discard), slowly.
+send_traffic() {
+	HOSTILE=$'ev\e[31mil'
+	cp "$NMT_TRAFFIC" "$NMT_TMP/livesender"
+	cp "$NMT_TRAFFIC" "$NMT_TMP/$HOSTILE"
+	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 53 $COUNT 1000
+	nmt_spawn rx2 ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 9 500 100
+	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
+	nmt_wait_line "$NMT_TMP/rx2.err" '^nm-traffic: listening on' "$NMT_PID_rx2"
+	nmt_spawn tx "$NMT_TMP/livesender" -t 30 -p 40053 -g 2000 udp-send "$NMT_P4" 53 $COUNT 1000
+	nmt_spawn tx2 "$NMT_TMP/$HOSTILE" -t 30 -p 40009 -g 10000 udp-send "$NMT_P4" 9 500 100
+}
+
+traffic_done() {
+	nmt_await tx 30 && nmt_await tx2 30 && nmt_await rx 30 && nmt_await rx2 30
+}
+
+@test "live view: protocols, applications, processes and flows at their rates; resize; q" {
+	live_start 120 50
+	send_traffic
+	sleep 3 # two frames into the traffic
+	pane "$NMT_TMP/p1"
+	cat "$NMT_TMP/p1"
+	local title
+	for title in PROTOCOLS 'TOP PROCESSES' 'TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION' \
+		'TOP FLOWS' 'ANOMALIES'; do
+		grep -q "^$title" "$NMT_TMP/p1"
+	done
+	# The protocol, sending out at KiB/s.
+	grep -qE '^udp +[0-9.]+ [KMG]?i?B/s +[0-9]+ +[0-9.]+ KiB/s' "$NMT_TMP/p1"
+	# The server port with its application name, sending out.
+	grep -qE '^udp +53 domain +[0-9.]+ KiB/s' "$NMT_TMP/p1"
+	grep -qE '^udp +9 discard ' "$NMT_TMP/p1"
+	# The process by name, sending KiB/s of payload.
+	grep -qE '^[0-9]+ +livesender +[0-9.]+ KiB/s' "$NMT_TMP/p1"
+	# The hostile name shown as text: had its ESC reached tmux, the pane
+	# would read "evil" (capture-pane drops attributes).
+	grep -qF 'ev\x1b[31mil' "$NMT_TMP/p1"
+	! grep -q 'evil' "$NMT_TMP/p1"
+	# The flow: bytes per packet exactly what a 1000-byte datagram is on
+	# the wire (1028 L3 bytes, within the display's rounding), at most the
+	# 500/s the sender's pace allows, and a real rate (over 100/s).
+	local line v u pps b
+	line=$(grep -E "^out udp $NMT_H4:40053 > $NMT_P4:53 " "$NMT_TMP/p1")
+	read -r v u pps <<<"$(echo "$line" | awk '{ sub("/s", "", $(NF-1)); print $(NF-2), $(NF-1), $NF }')"
+	b=$(bytes "$v" "$u")
+	echo "flow: $v $u/s = $b B/s, $pps pkt/s"
+	((pps >= 100 && pps <= 520))
+	((b * 1000 >= pps * 1028 * 990 && b * 1000 <= pps * 1028 * 1010))
+
+	# A smaller window: the frame follows (SIGWINCH) and fits, every section
+	# still there.
+	"${TM[@]}" resize-window -t live -x 64 -y 26
+	sleep 1.5
+	pane "$NMT_TMP/p2"
+	cat "$NMT_TMP/p2"
+	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/p2") <= 64))
+	(($(wc -l <"$NMT_TMP/p2") <= 26))
+	for title in PROTOCOLS 'TOP PROCESSES' 'TOP FLOWS' 'ANOMALIES'; do
+		grep -q "^$title" "$NMT_TMP/p2"
+	done
+	grep -qE '^dir flow +bytes/s +pkt/s$' "$NMT_TMP/p2"
+
+	# q: the last interval written, exit 0, the terminal as it was.
+	traffic_done
+	"${TM[@]}" send-keys -t live q
+	[ "$(status_wait)" = exit=0 ]
+	grep -q 'q: writing the last interval' "$NMT_TMP/rec.err"
+	grep -qE '(^| )icanon( |$)' "$NMT_TMP/stty"
+	grep -qE '(^| )echo( |$)' "$NMT_TMP/stty"
+	# Every datagram in the database: the view's peeks take nothing away.
+	[ "$(nmt_sql "$DB" "SELECT sum(packets), sum(bytes) FROM flow_log
+		WHERE interface = '$NMT_HOST' AND src = '$NMT_H4' AND src_port = 40053
+		AND dst = '$NMT_P4' AND dst_port = 53")" = "$COUNT|$((COUNT * 1028))" ]
+	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals") >= 3))
+}
+
+@test "live view: ^C ends the run cleanly and gives the terminal back" {
+	live_start 100 40
+	# Drawn on the alternate screen: the terminal's own comes back at exit.
+	[ "$("${TM[@]}" display-message -p -t live '#{alternate_on}')" = 1 ]
+	"${TM[@]}" send-keys -t live C-c
+	[ "$(status_wait)" = exit=0 ]
+	grep -q 'signal 2: writing the last interval' "$NMT_TMP/rec.err"
+	grep -qE '(^| )icanon( |$)' "$NMT_TMP/stty"
+	grep -qE '(^| )echo( |$)' "$NMT_TMP/stty"
+	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals") >= 1))
+}
+
+@test "live view without a terminal: one plain frame per second, nothing escaped" {
+	COLUMNS=90 TERM=dumb nmt_spawn rec "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --interval 2 \
+		--duration 4 --live
+	nmt_await rec 20
+	cat "$NMT_TMP/rec.out"
+	(($(grep -c '^netmon live (q quits)' "$NMT_TMP/rec.out") >= 3))
+	! grep -q $'\e' "$NMT_TMP/rec.out"
+	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/rec.out") <= 90))
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_live.c - the live view's pieces that need no kernel: the per-second
+ * differences across generation flips (live_rates.c) against a simulated
+ * kernel's own count, and the frame layout (live_view.c) on fixed input.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "live_rates.h"
+#include "live_view.h"
+
+/* Every key's delta of the last tick into seen[key]. */
+static void add_deltas(const struct live_table *t, uint64_t seen[8][LIVE_NVAL])
+{
+	for (size_t j = 0; j < t->n; j++) {
+		uint32_t k;
+
+		memcpy(&k, t->e[j].key, sizeof(k));
+		for (int c = 0; c < LIVE_NVAL; c++)
+			seen[k][c] += t->e[j].delta[c];
+	}
+}
+
+/*
+ * A kernel with two generations of counters for 8 keys: packets add to the
+ * active one; a flip drains (and zeroes) it. The view peeks at random
+ * moments. Every byte added must appear in exactly one tick's delta.
+ */
+static void test_rates_exact_across_flips(void **state)
+{
+	uint64_t gen[2][8][LIVE_NVAL] = { 0 }, added[8][LIVE_NVAL] = { 0 };
+	uint64_t seen[8][LIVE_NVAL] = { 0 };
+	struct live_table t;
+	unsigned int seed = 7, active = 0;
+
+	assert_int_equal(live_table_init(&t, sizeof(uint32_t), 0), 0);
+	for (int step = 0; step < 20000; step++) {
+		unsigned int what = rand_r(&seed) % 100;
+
+		if (what < 80) { /* a packet */
+			uint32_t k = rand_r(&seed) % 8, v = rand_r(&seed) % 1500 + 1;
+
+			for (int c = 0; c < LIVE_NVAL; c++) {
+				gen[active][k][c] += v + c;
+				added[k][c] += v + c;
+			}
+		} else if (what < 97) { /* a tick: peek the active generation */
+			for (uint32_t k = 0; k < 8; k++)
+				if (gen[active][k][0])
+					assert_int_equal(live_table_add_peek(&t, &k, gen[active][k]), 0);
+			live_table_tick(&t);
+			add_deltas(&t, seen);
+		} else { /* an interval: flip, drain the old generation */
+			unsigned int old = active;
+
+			active ^= 1;
+			live_table_drain_begin(&t);
+			for (uint32_t k = 0; k < 8; k++) {
+				if (gen[old][k][0])
+					assert_int_equal(live_table_add_drained(&t, &k, gen[old][k]), 0);
+				memset(gen[old][k], 0, sizeof(gen[old][k]));
+			}
+		}
+	}
+	/* A last flip and tick take in everything. */
+	live_table_drain_begin(&t);
+	for (uint32_t k = 0; k < 8; k++)
+		if (gen[active][k][0])
+			live_table_add_drained(&t, &k, gen[active][k]);
+	live_table_tick(&t);
+	add_deltas(&t, seen);
+	for (int k = 0; k < 8; k++)
+		for (int c = 0; c < LIVE_NVAL; c++)
+			assert_int_equal(seen[k][c], added[k][c]);
+	live_table_free(&t);
+}
+
+/* Keys with nothing to carry are forgotten; kept tables keep their sums. */
+static void test_rates_forget_idle(void **state)
+{
+	struct live_table t, keep;
+	uint64_t v[LIVE_NVAL] = { 100, 1 };
+
+	assert_int_equal(live_table_init(&t, sizeof(uint32_t), 0), 0);
+	assert_int_equal(live_table_init(&keep, sizeof(uint32_t), 1), 0);
+	for (uint32_t k = 0; k < 1000; k++) {
+		live_table_add_peek(&t, &k, v);
+		live_table_add_peek(&keep, &k, v);
+	}
+	live_table_tick(&t);
+	live_table_tick(&keep);
+	assert_int_equal(t.n, 1000);
+	assert_int_equal(t.e[999].delta[0], 100);
+	/* The interval ends: all drained as they were, nothing new. */
+	live_table_drain_begin(&t);
+	live_table_drain_begin(&keep);
+	for (uint32_t k = 0; k < 1000; k++) {
+		live_table_add_drained(&t, &k, v);
+		live_table_add_drained(&keep, &k, v);
+	}
+	live_table_tick(&t);
+	live_table_tick(&keep);
+	assert_int_equal(t.n, 0); /* drained exactly as peeked: nothing to carry */
+	assert_int_equal(keep.n, 1000);
+	assert_int_equal(keep.e[5].sum[0], 100);
+	assert_int_equal(keep.e[5].delta[0], 0);
+	/* A forgotten key that comes back starts from zero again. */
+	uint32_t k = 5;
+	live_table_add_peek(&t, &k, v);
+	live_table_tick(&t);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.e[0].delta[0], 100);
+	live_table_free(&t);
+	live_table_free(&keep);
+}
+
+static const struct live_proto_row protos[] = {
+	{ .kind = 0, .protocol = 6, .in_bps = 1536, .in_pps = 2, .out_bps = 3 * 1048576.0,
+	  .out_pps = 2100, .bytes = 123456789 },
+	{ .kind = 0, .protocol = 17, .in_bps = 0, .in_pps = 0, .out_bps = 514000, .out_pps = 500,
+	  .bytes = 1028000 },
+	{ .kind = 2, .protocol = 0, .in_bps = 60, .in_pps = 1, .bytes = 600 },
+};
+static struct live_proc_row procs[] = {
+	{ .pid = 4242, .comm = "curl", .sent_bps = 1024, .recv_bps = 3 * 1048576.0 },
+	{ .pid = 666, .comm = "ev\x1b[2Jil\x9b" "1m", .sent_bps = 514000 },
+};
+static const struct live_port_row ports[] = {
+	{ .protocol = 6, .port = 443, .app = "https", .out_bps = 1024, .in_bps = 3 * 1048576.0,
+	  .pps = 2102 },
+	{ .protocol = 17, .port = 4000, .app = NULL, .out_bps = 514000, .pps = 500 },
+};
+static const struct live_flow_row flows[] = {
+	{ .family = 4, .protocol = 17, .direction = 1, .src = { 198, 18, 7, 1 },
+	  .dst = { 198, 18, 7, 2 }, .src_port = 40000, .dst_port = 4000, .bps = 514000,
+	  .pps = 500 },
+	{ .family = 6, .protocol = 58, .direction = 0,
+	  .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, .dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	  .src_port = 128, .bps = 104, .pps = 1 },
+};
+static const struct live_anomaly_row anomalies[] = {
+	{ .ts = 0, .kind = "high_bandwidth", .flow = &flows[0], .value = 514000,
+	  .threshold = 500000 },
+	{ .ts = 1700000000, .kind = "port_scan", .subject = "198.18.7.9\x1b]0;x\x07",
+	  .value = 20, .threshold = 15 },
+};
+
+static struct live_frame frame(void)
+{
+	return (struct live_frame){ .now = 1700000061, .ifaces = "eth0, veth\x1b[1m",
+				    .interval = 60, .running = 61, .proc_on = 1,
+				    .anomaly_span = 300, .protos = protos, .n_protos = 3,
+				    .procs = procs, .n_procs = 2, .ports = ports, .n_ports = 2,
+				    .flows = flows, .n_flows = 2, .anomalies = anomalies,
+				    .n_anomalies = 2 };
+}
+
+static const char want_plain[] =
+"netmon live (q quits)  2023-11-14 22:14:21 UTC  interval 60 s  on eth0, veth\\x1b\n"
+"in 1.6 KiB/s 3 pkt/s   out 3.5 MiB/s 2600 pkt/s   118.7 MiB in 61 s\n"
+"\n"
+"PROTOCOLS\n"
+"protocol             in/s   in pkt/s        out/s  out pkt/s       total\n"
+"tcp             1.5 KiB/s          2    3.0 MiB/s       2100   117.7 MiB\n"
+"udp                 0 B/s          0  502.0 KiB/s        500  1003.9 KiB\n"
+"non-ip             60 B/s          1        0 B/s          0       600 B\n"
+"\n"
+"TOP PROCESSES\n"
+"pid     process                                 sent/s       recv/s      total/s\n"
+"4242    curl                                 1.0 KiB/s    3.0 MiB/s    3.0 MiB/s\n"
+"666     ev\\x1b[2Jil\\x9b1m                  502.0 KiB/s        0 B/s  502.0 KiB/s\n"
+"\n"
+"TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION\n"
+"proto  port application                             out/s        in/s     pkt/s\n"
+"tcp     443 https                               1.0 KiB/s   3.0 MiB/s      2102\n"
+"udp    4000 -                                 502.0 KiB/s       0 B/s       500\n"
+"\n"
+"TOP FLOWS\n"
+"dir flow                                                      bytes/s     pkt/s\n"
+"out udp 198.18.7.1:40000 > 198.18.7.2:4000                502.0 KiB/s       500\n"
+"in  ipv6-icmp 2001:db8::2 > 2001:db8::1                       104 B/s         1\n"
+"\n"
+"ANOMALIES (stored in the last 300 s, and flows over the bandwidth threshold now)\n"
+"when     kind             subject                             value   threshold\n"
+"now      high_bandwidth   udp 198.18.7.1:40000 > 198.1+      514000      500000\n"
+"22:13:20 port_scan        198.18.7.9\\x1b]0;x\\x07                 20          15\n";
+
+static void test_render_plain(void **state)
+{
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+
+	assert_int_equal(live_view_render(&b, &f, 80, 0, 0), 0);
+	if (strcmp(b.s, want_plain)) {
+		fprintf(stderr, "got:\n%s", b.s);
+		fail();
+	}
+	assert_null(memchr(b.s, 0x1b, b.len)); /* nothing from outside acts */
+	fmt_buf_free(&b);
+}
+
+/* Code points of one line (escape sequences of our own not included). */
+static int columns(const char *s, size_t n)
+{
+	int c = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\033') {
+			while (i < n && !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+				i++;
+			continue;
+		}
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	}
+	return c;
+}
+
+/* A terminal of w x h: home first, every line under w, at most h lines,
+ * no newline after the last (a full screen must not scroll), clear below. */
+static void check_fits(int w, int h)
+{
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+	int lines = 1;
+	const char *p, *start;
+
+	assert_int_equal(live_view_render(&b, &f, w, h, 1), 0);
+	assert_memory_equal(b.s, "\033[H", 3);
+	assert_string_equal(b.s + b.len - 3, "\033[J");
+	assert_int_not_equal(b.s[b.len - 4], '\n');
+	for (start = b.s; (p = strchr(start, '\n')); start = p + 1, lines++)
+		if (columns(start, p - start) >= w)
+			fail_msg("%dx%d: line %d is wider: %.*s", w, h, lines, (int)(p - start), start);
+	assert_true(columns(start, strlen(start)) < w);
+	assert_true(lines <= h);
+	/* The only ESC bytes are ours: home, erase line, erase below. */
+	for (p = b.s; (p = strchr(p, '\033')); p++)
+		assert_true(!strncmp(p, "\033[H", 3) || !strncmp(p, "\033[K", 3) ||
+			    !strncmp(p, "\033[J", 3));
+	fmt_buf_free(&b);
+}
+
+static void test_render_fits_terminal(void **state)
+{
+	check_fits(80, 24);
+	check_fits(132, 50);
+	check_fits(60, 20);
+	check_fits(40, 10);
+	check_fits(20, 5);
+}
+
+/* Small screens share rows: each list shows its first row before any shows two. */
+static void test_render_shares_rows(void **state)
+{
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+
+	/* 2 header lines + 3 + 3 protocol lines + 4 x 3 list headings = 20: two rows left. */
+	assert_int_equal(live_view_render(&b, &f, 100, 22, 1), 0);
+	assert_non_null(strstr(b.s, "curl"));
+	assert_non_null(strstr(b.s, "https"));
+	assert_null(strstr(b.s, "ev\\x1b"));
+	assert_null(strstr(b.s, "4000 -"));
+	fmt_buf_free(&b);
+}
+
+/* More rows than a frame holds (512 lines) on a very tall terminal: cut, not refused. */
+static void test_render_many_rows(void **state)
+{
+	static struct live_proc_row many[800];
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+	size_t lines = 0;
+
+	for (int i = 0; i < 800; i++)
+		many[i] = (struct live_proc_row){ .pid = i + 1, .comm = "p", .sent_bps = 800 - i };
+	f.procs = many;
+	f.n_procs = 800;
+	assert_int_equal(live_view_render(&b, &f, 100, 5000, 1), 0);
+	for (size_t i = 0; i < b.len; i++)
+		lines += b.s[i] == '\n';
+	assert_int_equal(lines + 1, 512);
+	fmt_buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rates_exact_across_flips),
+		cmocka_unit_test(test_rates_forget_idle),
+		cmocka_unit_test(test_render_plain),
+		cmocka_unit_test(test_render_fits_terminal),
+		cmocka_unit_test(test_render_shares_rows),
+		cmocka_unit_test(test_render_many_rows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
