@@ -29,6 +29,15 @@ struct pin_abi {
 #define PIN_MAGIC 0x6e6d706eu /* "nmpn" */
 #define PIN_ABI_NAME "abi"
 
+/* What to do about a refusal that is a missing privilege (the first thing a
+ * start without them meets is the pin directory, before any BPF load). */
+static const char *privilege_hint(int err)
+{
+	return err == -EACCES || err == -EPERM
+		       ? " (run as root or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN)"
+		       : "";
+}
+
 /* /sys/fs/bpf is bpffs, or is made so (a fresh machine mounts neither it nor
  * tracefs; systemd does at boot). */
 static int ensure_bpffs(void)
@@ -38,8 +47,11 @@ static int ensure_bpffs(void)
 	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
 		return 0;
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-		pr_err("cannot mount bpffs on /sys/fs/bpf to pin the maps: %s", strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		pr_err("cannot mount bpffs on /sys/fs/bpf to pin the maps: %s%s", strerror(-err),
+		       privilege_hint(err));
+		return err;
 	}
 	return 0;
 }
@@ -177,7 +189,7 @@ int pin_open(struct pin_dir *p, const char *const *names, int n)
 		return err;
 	if ((mkdir(PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(p->path, 0700) && errno != EEXIST)) {
 		err = -errno;
-		pr_err("cannot create %s: %s", p->path, strerror(-err));
+		pr_err("cannot create %s: %s%s", p->path, strerror(-err), privilege_hint(err));
 		return err;
 	}
 	p->lock_fd = open(p->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1461,11 +1461,11 @@ static void test_generations(void **state)
 
 	udp4(&fa, V4_A, 1, V4_B, 2, 0);		  /* L3 28 */
 	tcp4(&fb, V4_B, 3, V4_A, 4, TCPF_SYN, 0); /* L3 40 */
-	assert_int_equal(e->skel->bss->active_gen, 0);
+	assert_int_equal(e->skel->bss->active_gen & 1, 0); /* it counts flips */
 	for (int i = 0; i < 3; i++)
 		run(e, NETMON_DIR_IN, &fa);
 	take(e);
-	assert_int_equal(e->skel->bss->active_gen, 1);
+	assert_int_equal(e->skel->bss->active_gen & 1, 1);
 	expect_rows(e, 1, 1);
 	expect_flow(e, a, (struct want){ .packets = 3, .bytes = 84 });
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_UDP, 3, 84);
@@ -1475,7 +1475,7 @@ static void test_generations(void **state)
 	run(e, NETMON_DIR_IN, &fa);
 	run(e, NETMON_DIR_OUT, &fb);
 	take(e);
-	assert_int_equal(e->skel->bss->active_gen, 0);
+	assert_int_equal(e->skel->bss->active_gen & 1, 0);
 	expect_rows(e, 2, 2);
 	expect_flow(e, a, (struct want){ .packets = 2, .bytes = 56 });
 	expect_flow(e, key4(P_TCP, NETMON_DIR_OUT, V4_B, 3, V4_A, 4),
