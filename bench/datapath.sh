@@ -5,7 +5,7 @@
 # the ratios netmon / baseline. Goal: <= 1.10.
 #
 #   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--empty]
-#                     [--prog-stats]
+#                     [--prog-stats] [--against DIR]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
@@ -19,6 +19,9 @@
 #            program with the caches the real stack leaves it, next to
 #            BPF_PROG_TEST_RUN's hot figure. The stats' two clock reads per
 #            run add to every netmon run's CPU: judge ratios without it.
+#   --against DIR  also netmon-record of another build (DIR/netmon-record,
+#            e.g. an older commit's) in the same cycles ("otc", "oxdp"): an
+#            A/B comparison under the same machine load
 #
 # O (default build) names the build directory: it needs $O/netmon-record and
 # $O/bench/datapath-udp (make O=... all $O/bench/datapath-udp). Needs root,
@@ -79,9 +82,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0
+RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST=
 usage() {
-	sed -n '7,21p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,24p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -92,6 +95,7 @@ while [ $# -gt 0 ]; do
 	--batch) BATCH=${2:-} ;;
 	--empty) WITH_EMPTY=1 && shift && continue ;;
 	--prog-stats) PROG_STATS=1 && shift && continue ;;
+	--against) AGAINST=${2:-} && shift 2 && continue ;;
 	-h | --help) usage ;;
 	*) echo "datapath.sh: unknown argument '$1'" >&2 && usage ;;
 	esac
@@ -106,7 +110,7 @@ die() {
 	exit 1
 }
 [ "$(id -u)" -eq 0 ] || die "needs root"
-for b in "$RECORD" "$UDP"; do
+for b in "$RECORD" "$UDP" ${AGAINST:+"$AGAINST/netmon-record"}; do
 	[ -x "$b" ] || die "$b is missing: build it first (make O=$O all $O/bench/datapath-udp)"
 done
 NEED=(ip ethtool taskset flock)
@@ -287,11 +291,12 @@ prog_stats() {
 }
 
 rec_start() {
-	local args=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600)
-	[ "$MODE" = xdp ] && args+=(--hook xdp)
+	local args=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600) rec=$RECORD
+	case $MODE in *xdp) args+=(--hook xdp) ;; esac
+	case $MODE in o*) rec=$AGAINST/netmon-record ;; esac
 	rm -f "$TMP"/rec.db*
 	: >"$TMP/rec.err"
-	"$RECORD" "${args[@]}" >"$TMP/rec.out" 2>>"$TMP/rec.err" &
+	"$rec" "${args[@]}" >"$TMP/rec.out" 2>>"$TMP/rec.err" &
 	REC=$!
 	PIDS+=("$REC")
 	for ((n = 0; n < 600; n++)); do
@@ -338,13 +343,13 @@ run_one() {
 	MODE=$1 RUN=$2 COUNTED=- PAIR=$LAST_BASE
 	case $MODE in
 	base) PAIR=0 LAST_BASE=$RUN ;;
-	tc | xdp) rec_start ;;
+	tc | xdp | otc | oxdp) rec_start ;;
 	etc | exdp) empty_attach ;;
 	esac
 	phase out
 	phase in
 	case $MODE in
-	tc | xdp) rec_stop ;;
+	tc | xdp | otc | oxdp) rec_stop ;;
 	etc | exdp) empty_detach ;;
 	esac
 	# One line per run as it happens (the summary below repeats everything).
@@ -362,6 +367,7 @@ if [ "$WITH_EMPTY" = 1 ]; then
 	EMPTY=$BUILD/bpf/empty.bpf.o
 	[ -r "$EMPTY" ] || die "$EMPTY is missing: build it first (make O=$O all)"
 fi
+[ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
 echo "# sendmmsg batch $BATCH; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
 echo "# $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
@@ -388,6 +394,7 @@ for ((c = 1; c <= RUNS; c++)); do
 done
 run_one base $((nb + 1))
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+[ -z "$AGAINST" ] || echo "# otc, oxdp: $AGAINST/netmon-record (--against)"
 
 # ---- the summary --------------------------------------------------------------------
 # Medians per mode and direction; per mode, the median of the ratios of each
@@ -442,7 +449,7 @@ END {
 		print line
 	}
 	printf "# tc, xdp: netmon-record attached (--hook tc / --hook xdp); goal: both <= 1.10\n"
-	if (nm > 2) printf "# etc, exdp: empty programs on the same hooks (the hooks'"'"' own cost)\n"
+	if (modes ~ /etc/) printf "# etc, exdp: empty programs on the same hooks (the hooks'"'"' own cost)\n"
 }' "$TMP/results"
 
 # --prog-stats: the kernel's time per run of each program, median over runs.
