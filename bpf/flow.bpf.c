@@ -232,23 +232,31 @@ static __always_inline long add_flow(__u32 gen, struct parsed *p, __u64 packets,
 {
 	struct flow_slot_counters *c;
 	struct ft_search q;
-	void *counts;
 	long idx;
 	__u32 i;
 
+	/*
+	 * Each table's counters looked up on its own branch: a lookup fed
+	 * either map is not inlined by the verifier but becomes a call through
+	 * the map's ops (an indirect call, a retpoline here). The empty asm
+	 * keeps clang from merging the two lookups into one call again.
+	 */
 	if (slot_key(&p->key, &q.k) == 2) {
 		idx = ft_find_or_insert(&slots4, &tags4, buckets4, &q, 2, search4_step, &used4,
 					max_flows4);
-		counts = &counts4;
+		if (idx < 0)
+			return -E2BIG_;
+		i = (__u32)idx;
+		c = bpf_map_lookup_elem(&counts4, &i);
+		asm volatile("" ::: "memory");
 	} else {
 		idx = ft_find_or_insert(&slots6, &tags6, buckets6, &q, 6, search6_step, &used6,
 					max_flows6);
-		counts = &counts6;
+		if (idx < 0)
+			return -E2BIG_;
+		i = (__u32)idx;
+		c = bpf_map_lookup_elem(&counts6, &i);
 	}
-	if (idx < 0)
-		return -E2BIG_;
-	i = (__u32)idx;
-	c = bpf_map_lookup_elem(counts, &i);
 	if (!c)
 		return -E2BIG_;
 	/* Live: 1.024 us units, a shift (a 64-bit division is dearer).
