@@ -64,10 +64,10 @@ struct total_table {
 } totals_0 SEC(".maps"), totals_1 SEC(".maps");
 
 /*
- * The totals' generations are reached through ARRAY_OF_MAPS, which also lets
- * user space wait for in-flight programs: any update of a map-in-map returns
- * only after an RCU grace period (kernel/bpf/syscall.c,
- * maybe_wait_bpf_programs()).
+ * The totals' generations in an ARRAY_OF_MAPS, only so that user space can
+ * wait for in-flight programs: any update of a map-in-map returns only after
+ * an RCU grace period (kernel/bpf/syscall.c, maybe_wait_bpf_programs()). The
+ * programs name totals_0 and totals_1 directly (add_total()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -127,8 +127,8 @@ __u32 active_gen = 0;
 __u32 used4 = 0, used6 = 0;
 
 /* Non-atomic adds are safe: per-CPU, and TC never nests on one CPU. */
-static __always_inline void add_total(void *totals, struct total_key *tk, __u64 packets,
-				      __u64 bytes)
+static __always_inline void add_total_to(void *totals, struct total_key *tk, __u64 packets,
+					 __u64 bytes)
 {
 	struct total_counters *t, init = { .packets = packets, .bytes = bytes };
 
@@ -147,6 +147,24 @@ static __always_inline void add_total(void *totals, struct total_key *tk, __u64 
 	}
 	/* A totals table full (4096 interface/protocol rows) loses nothing
 	 * that the flow table does not also hold. */
+}
+
+/*
+ * Each generation's map named at its own call sites: the verifier then makes
+ * each lookup a direct call for that map. A map taken out of the
+ * ARRAY_OF_MAPS (or one call site fed either map) is reached through the
+ * map's ops, an indirect call (a retpoline here). The empty asm keeps clang
+ * from merging the two branches' calls.
+ */
+static __always_inline void add_total(__u32 gen, struct total_key *tk, __u64 packets,
+				      __u64 bytes)
+{
+	if (gen) {
+		add_total_to(&totals_1, tk, packets, bytes);
+		asm volatile("" ::: "memory");
+	} else {
+		add_total_to(&totals_0, tk, packets, bytes);
+	}
 }
 
 /* Remember a first fragment's ports, or give them to a later fragment. */
@@ -302,19 +320,14 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	struct total_key tk = {};
 	__u64 packets, bytes;
 	__u32 gen = active_gen & 1;
-	void *totals;
 	int verdict;
-
-	totals = bpf_map_lookup_elem(&total_gens, &gen);
-	if (!totals)
-		return;
 
 	tk.ifindex = m->ifindex;
 	tk.direction = direction;
 	verdict = parse_packet(ctx, is_xdp, m->len, &p);
 	if (verdict != PARSE_IP) {
 		tk.kind = verdict == PARSE_NON_IP ? NETMON_KIND_NON_IP : NETMON_KIND_MALFORMED;
-		add_total(totals, &tk, m->segs > 1 ? m->segs : 1, m->len);
+		add_total(gen, &tk, m->segs > 1 ? m->segs : 1, m->len);
 		return;
 	}
 
@@ -325,11 +338,11 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	p.key.direction = direction;
 	tk.family = p.key.family;
 	tk.protocol = p.key.protocol;
-	add_total(totals, &tk, packets, bytes);
+	add_total(gen, &tk, packets, bytes);
 	if (add_flow(gen, &p, packets, bytes,
 		     clock_from_packet ? m->tstamp : bpf_ktime_get_coarse_ns())) {
 		tk.kind = NETMON_KIND_TABLE_FULL;
-		add_total(totals, &tk, packets, bytes);
+		add_total(gen, &tk, packets, bytes);
 	}
 }
 
