@@ -200,6 +200,19 @@ static long search6_step(__u32 i, void *q)
 	return ft_search_step(&slots6, 6, i, q);
 }
 
+/* The slow paths, out of line (flow_table.bpf.h, ft_find_or_insert()). */
+static __noinline long find_or_insert4(struct ft_search *q)
+{
+	return ft_find_or_insert(&slots4, &tags4, buckets4, q, 2, search4_step, &used4,
+				 max_flows4);
+}
+
+static __noinline long find_or_insert6(struct ft_search *q)
+{
+	return ft_find_or_insert(&slots6, &tags6, buckets6, q, 6, search6_step, &used6,
+				 max_flows6);
+}
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "slot_key() composes slot words for a little-endian target"
 #endif
@@ -260,16 +273,18 @@ static __always_inline long add_flow(__u32 gen, struct parsed *p, __u64 packets,
 	 * keeps clang from merging the two lookups into one call again.
 	 */
 	if (slot_key(&p->key, &q.k) == 2) {
-		idx = ft_find_or_insert(&slots4, &tags4, buckets4, &q, 2, search4_step, &used4,
-					max_flows4);
+		idx = ft_find_fast(&slots4, &tags4, buckets4, &q, 2);
+		if (idx < 0)
+			idx = find_or_insert4(&q);
 		if (idx < 0)
 			return -E2BIG_;
 		i = (__u32)idx;
 		c = bpf_map_lookup_elem(&counts4, &i);
 		asm volatile("" ::: "memory");
 	} else {
-		idx = ft_find_or_insert(&slots6, &tags6, buckets6, &q, 6, search6_step, &used6,
-					max_flows6);
+		idx = ft_find_fast(&slots6, &tags6, buckets6, &q, 6);
+		if (idx < 0)
+			idx = find_or_insert6(&q);
 		if (idx < 0)
 			return -E2BIG_;
 		i = (__u32)idx;
