@@ -5,7 +5,7 @@
 # the ratios netmon / baseline. Goal: <= 1.10.
 #
 #   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--empty]
-#                     [--prog-stats] [--against DIR]
+#                     [--prog-stats] [--against DIR] [--no-process]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
@@ -22,6 +22,11 @@
 #   --against DIR  also netmon-record of another build (DIR/netmon-record,
 #            e.g. an older commit's) in the same cycles ("otc", "oxdp"): an
 #            A/B comparison under the same machine load
+#   --no-process  also netmon-record --no-process ("tcnp", "xdpnp"): the
+#            packet path alone, without the per-process programs, which run
+#            on every send and receive call (two per datagram here)
+#   (--empty, --against and --no-process each choose what a cycle runs:
+#   at most one of them)
 #
 # O (default build) names the build directory: it needs $O/netmon-record and
 # $O/bench/datapath-udp (make O=... all $O/bench/datapath-udp). Needs root,
@@ -82,9 +87,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST=
+RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST= NO_PROCESS=0
 usage() {
-	sed -n '7,24p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,29p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -96,6 +101,7 @@ while [ $# -gt 0 ]; do
 	--empty) WITH_EMPTY=1 && shift && continue ;;
 	--prog-stats) PROG_STATS=1 && shift && continue ;;
 	--against) AGAINST=${2:-} && shift 2 && continue ;;
+	--no-process) NO_PROCESS=1 && shift && continue ;;
 	-h | --help) usage ;;
 	*) echo "datapath.sh: unknown argument '$1'" >&2 && usage ;;
 	esac
@@ -104,6 +110,8 @@ while [ $# -gt 0 ]; do
 done
 ((RUNS >= 1 && RUNS <= 99 && COUNT >= 1000 && SIZE <= 1472 && BATCH >= 1 && BATCH <= 1024)) ||
 	{ echo "datapath.sh: out of range (runs 1..99, count >= 1000, size <= 1472, batch 1..1024)" >&2 && exit 64; }
+(( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS <= 1 )) ||
+	{ echo "datapath.sh: --empty, --against and --no-process exclude each other" >&2 && exit 64; }
 
 die() {
 	echo "datapath.sh: $*" >&2
@@ -292,7 +300,8 @@ prog_stats() {
 
 rec_start() {
 	local args=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600) rec=$RECORD
-	case $MODE in *xdp) args+=(--hook xdp) ;; esac
+	case $MODE in *xdp*) args+=(--hook xdp) ;; esac
+	case $MODE in *np) args+=(--no-process) ;; esac
 	case $MODE in o*) rec=$AGAINST/netmon-record ;; esac
 	rm -f "$TMP"/rec.db*
 	: >"$TMP/rec.err"
@@ -343,13 +352,13 @@ run_one() {
 	MODE=$1 RUN=$2 COUNTED=- PAIR=$LAST_BASE
 	case $MODE in
 	base) PAIR=0 LAST_BASE=$RUN ;;
-	tc | xdp | otc | oxdp) rec_start ;;
+	tc | xdp | otc | oxdp | tcnp | xdpnp) rec_start ;;
 	etc | exdp) empty_attach ;;
 	esac
 	phase out
 	phase in
 	case $MODE in
-	tc | xdp | otc | oxdp) rec_stop ;;
+	tc | xdp | otc | oxdp | tcnp | xdpnp) rec_stop ;;
 	etc | exdp) empty_detach ;;
 	esac
 	# One line per run as it happens (the summary below repeats everything).
@@ -368,6 +377,7 @@ if [ "$WITH_EMPTY" = 1 ]; then
 	[ -r "$EMPTY" ] || die "$EMPTY is missing: build it first (make O=$O all)"
 fi
 [ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
+[ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
 echo "# sendmmsg batch $BATCH; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
 echo "# $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
