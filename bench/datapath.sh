@@ -5,6 +5,7 @@
 # the ratios netmon / baseline. Goal: <= 1.10.
 #
 #   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--empty]
+#                     [--prog-stats] [--against DIR] [--no-process]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
@@ -13,6 +14,19 @@
 #   --batch  datagrams per sendmmsg() call (default 64; 1: one send() each)
 #   --empty  also empty BPF programs on the same hooks ("etc", "exdp"): what
 #            the hooks cost by themselves (a cycle becomes 8 runs)
+#   --prog-stats  also the kernel's own time per run of each netmon program
+#            in this datapath (kernel.bpf_stats_enabled, restored after): the
+#            program with the caches the real stack leaves it, next to
+#            BPF_PROG_TEST_RUN's hot figure. The stats' two clock reads per
+#            run add to every netmon run's CPU: judge ratios without it.
+#   --against DIR  also netmon-record of another build (DIR/netmon-record,
+#            e.g. an older commit's) in the same cycles ("otc", "oxdp"): an
+#            A/B comparison under the same machine load
+#   --no-process  also netmon-record --no-process ("tcnp", "xdpnp"): the
+#            packet path alone, without the per-process programs, which run
+#            on every send and receive call (two per datagram here)
+#   (--empty, --against and --no-process each choose what a cycle runs:
+#   at most one of them)
 #
 # O (default build) names the build directory: it needs $O/netmon-record and
 # $O/bench/datapath-udp (make O=... all $O/bench/datapath-udp). Needs root,
@@ -73,9 +87,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0
+RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST= NO_PROCESS=0
 usage() {
-	sed -n '7,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,29p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -85,6 +99,9 @@ while [ $# -gt 0 ]; do
 	--size) SIZE=${2:-} ;;
 	--batch) BATCH=${2:-} ;;
 	--empty) WITH_EMPTY=1 && shift && continue ;;
+	--prog-stats) PROG_STATS=1 && shift && continue ;;
+	--against) AGAINST=${2:-} && shift 2 && continue ;;
+	--no-process) NO_PROCESS=1 && shift && continue ;;
 	-h | --help) usage ;;
 	*) echo "datapath.sh: unknown argument '$1'" >&2 && usage ;;
 	esac
@@ -93,16 +110,20 @@ while [ $# -gt 0 ]; do
 done
 ((RUNS >= 1 && RUNS <= 99 && COUNT >= 1000 && SIZE <= 1472 && BATCH >= 1 && BATCH <= 1024)) ||
 	{ echo "datapath.sh: out of range (runs 1..99, count >= 1000, size <= 1472, batch 1..1024)" >&2 && exit 64; }
+(( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS <= 1 )) ||
+	{ echo "datapath.sh: --empty, --against and --no-process exclude each other" >&2 && exit 64; }
 
 die() {
 	echo "datapath.sh: $*" >&2
 	exit 1
 }
 [ "$(id -u)" -eq 0 ] || die "needs root"
-for b in "$RECORD" "$UDP"; do
+for b in "$RECORD" "$UDP" ${AGAINST:+"$AGAINST/netmon-record"}; do
 	[ -x "$b" ] || die "$b is missing: build it first (make O=$O all $O/bench/datapath-udp)"
 done
-for c in ip ethtool taskset flock; do
+NEED=(ip ethtool taskset flock)
+[ "$PROG_STATS" = 0 ] || NEED+=(bpftool sysctl)
+for c in "${NEED[@]}"; do
 	command -v "$c" >/dev/null || die "$c is not installed"
 done
 HAVE_SQLITE=1
@@ -138,6 +159,7 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
 	ip link del "$HOST" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
+	[ -z "${STATS_WAS:-}" ] || sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" || true
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -259,12 +281,31 @@ phase() {
 }
 
 # ---- netmon, and the empty programs of --empty ---------------------------------
+# --prog-stats: the ids of the programs attached to $HOST (bpftool net show:
+# "DEV(IFINDEX) clsact/egress NAME id N", "DEV(IFINDEX) driver id N").
+prog_ids() {
+	bpftool net show dev "$HOST" | awk '$NF ~ /^[0-9]+$/ && $(NF - 1) == "id" {
+		hook = $2 == "driver" || $2 == "generic" ? "xdp" : $2; sub(/^clsact\//, "", hook)
+		print hook, $NF }'
+}
+# Append "mode run hook ns runs" for each of them to $TMP/progstats.
+prog_stats() {
+	local hook id line
+	while read -r hook id; do
+		line=$(bpftool prog show id "$id" | awk "NR == 1")
+		[[ $line =~ run_time_ns\ ([0-9]+)\ run_cnt\ ([0-9]+) ]] || continue
+		echo "$MODE $RUN $hook ${BASH_REMATCH[1]} ${BASH_REMATCH[2]}" >>"$TMP/progstats"
+	done < <(prog_ids)
+}
+
 rec_start() {
-	local args=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600)
-	[ "$MODE" = xdp ] && args+=(--hook xdp)
+	local args=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600) rec=$RECORD
+	case $MODE in *xdp*) args+=(--hook xdp) ;; esac
+	case $MODE in *np) args+=(--no-process) ;; esac
+	case $MODE in o*) rec=$AGAINST/netmon-record ;; esac
 	rm -f "$TMP"/rec.db*
 	: >"$TMP/rec.err"
-	"$RECORD" "${args[@]}" >"$TMP/rec.out" 2>>"$TMP/rec.err" &
+	"$rec" "${args[@]}" >"$TMP/rec.out" 2>>"$TMP/rec.err" &
 	REC=$!
 	PIDS+=("$REC")
 	for ((n = 0; n < 600; n++)); do
@@ -276,6 +317,7 @@ rec_start() {
 }
 
 rec_stop() {
+	[ "$PROG_STATS" = 0 ] || prog_stats
 	stop_pid "$REC"
 	[ "$ST" -eq 0 ] || { cat "$TMP/rec.err" >&2; die "netmon-record exited with status $ST"; }
 	REC=
@@ -310,13 +352,13 @@ run_one() {
 	MODE=$1 RUN=$2 COUNTED=- PAIR=$LAST_BASE
 	case $MODE in
 	base) PAIR=0 LAST_BASE=$RUN ;;
-	tc | xdp) rec_start ;;
+	tc | xdp | otc | oxdp | tcnp | xdpnp) rec_start ;;
 	etc | exdp) empty_attach ;;
 	esac
 	phase out
 	phase in
 	case $MODE in
-	tc | xdp) rec_stop ;;
+	tc | xdp | otc | oxdp | tcnp | xdpnp) rec_stop ;;
 	etc | exdp) empty_detach ;;
 	esac
 	# One line per run as it happens (the summary below repeats everything).
@@ -324,6 +366,7 @@ run_one() {
 		$1 == m && $2 == r { d[$3] = $6 / $4 / 1000; g += $5; p += $4; cpu += $6; rec += $7; sys += $8; w += $9 }
 		END { printf "  %-4s run %2d: out %6.3f  in %6.3f  both %6.3f CPU-s/Mpkt  (recorder %4.1f ms, sys %6.3f, others %3.0f%%); received %d of %d, netmon counted %s\n",
 			m, r, d["out"], d["in"], cpu / p / 1000, rec / 1e6, sys / p / 1000, 100 * (sys - cpu) / (w * ncpu), g, p, c }' "$TMP/results"
+	awk -v m="$MODE" -v r="$RUN" '$1 == m && $2 == r && $5 { printf "        %s %.1f ns per run (%d runs)\n", $3, $4 / $5, $5 }' "$TMP/progstats"
 }
 
 # ---- the runs ---------------------------------------------------------------------
@@ -333,12 +376,20 @@ if [ "$WITH_EMPTY" = 1 ]; then
 	EMPTY=$BUILD/bpf/empty.bpf.o
 	[ -r "$EMPTY" ] || die "$EMPTY is missing: build it first (make O=$O all)"
 fi
+[ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
+[ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
 echo "# sendmmsg batch $BATCH; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
 echo "# $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo "# CPU-s/Mpkt = CPU seconds per million packets (= us per packet): sender + receiver + ksoftirqd + recorder;"
 echo "# sys = whole machine (/proc/stat), others = share of the machine busy with anything else"
 : >"$TMP/results"
+: >"$TMP/progstats"
+if [ "$PROG_STATS" = 1 ]; then
+	STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot enable kernel.bpf_stats_enabled"
+	echo "# --prog-stats: kernel.bpf_stats_enabled=1 (its clock reads add to every netmon run)"
+fi
 # One untimed warm-up each way (first-use allocations, caches).
 MODE=warm RUN=0 PAIR=0
 phase out
@@ -353,6 +404,7 @@ for ((c = 1; c <= RUNS; c++)); do
 done
 run_one base $((nb + 1))
 echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+[ -z "$AGAINST" ] || echo "# otc, oxdp: $AGAINST/netmon-record (--against)"
 
 # ---- the summary --------------------------------------------------------------------
 # Medians per mode and direction; per mode, the median of the ratios of each
@@ -407,5 +459,19 @@ END {
 		print line
 	}
 	printf "# tc, xdp: netmon-record attached (--hook tc / --hook xdp); goal: both <= 1.10\n"
-	if (nm > 2) printf "# etc, exdp: empty programs on the same hooks (the hooks'"'"' own cost)\n"
+	if (modes ~ /etc/) printf "# etc, exdp: empty programs on the same hooks (the hooks'"'"' own cost)\n"
 }' "$TMP/results"
+
+# --prog-stats: the kernel's time per run of each program, median over runs.
+[ -s "$TMP/progstats" ] || exit 0
+awk '
+{ k = $1 " " $3; n[k]++; v[k, n[k]] = $5 ? $4 / $5 : 0; runs[k] += $5 }
+END {
+	printf "\n# netmon programs in this datapath (kernel bpf_stats), median ns per run\n"
+	for (k in n) {
+		m = n[k]
+		for (i = 1; i <= m; i++) a[i] = v[k, i]
+		for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		printf "%-4s %-8s %7.1f ns  (%d runs of the program)\n", substr(k, 1, index(k, " ") - 1), substr(k, index(k, " ") + 1), m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2, runs[k]
+	}
+}' "$TMP/progstats" | sort

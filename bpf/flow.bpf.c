@@ -65,10 +65,10 @@ struct total_table {
 } totals_0 SEC(".maps"), totals_1 SEC(".maps");
 
 /*
- * The totals' generations are reached through ARRAY_OF_MAPS, which also lets
- * user space wait for in-flight programs: any update of a map-in-map returns
- * only after an RCU grace period (kernel/bpf/syscall.c,
- * maybe_wait_bpf_programs()).
+ * The totals' generations in an ARRAY_OF_MAPS, only so that user space can
+ * wait for in-flight programs: any update of a map-in-map returns only after
+ * an RCU grace period (kernel/bpf/syscall.c, maybe_wait_bpf_programs()). The
+ * programs name totals_0 and totals_1 directly (add_total()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -128,8 +128,8 @@ __u32 active_gen = 0;
 __u32 used4 = 0, used6 = 0;
 
 /* Non-atomic adds are safe: per-CPU, and TC never nests on one CPU. */
-static __always_inline void add_total(void *totals, struct total_key *tk, __u64 packets,
-				      __u64 bytes)
+static __always_inline void add_total_to(void *totals, struct total_key *tk, __u64 packets,
+					 __u64 bytes)
 {
 	struct total_counters *t, init = { .packets = packets, .bytes = bytes };
 
@@ -148,6 +148,24 @@ static __always_inline void add_total(void *totals, struct total_key *tk, __u64 
 	}
 	/* A totals table full (4096 interface/protocol rows) loses nothing
 	 * that the flow table does not also hold. */
+}
+
+/*
+ * Each generation's map named at its own call sites: the verifier then makes
+ * each lookup a direct call for that map. A map taken out of the
+ * ARRAY_OF_MAPS (or one call site fed either map) is reached through the
+ * map's ops, an indirect call (a retpoline here). The empty asm keeps clang
+ * from merging the two branches' calls.
+ */
+static __always_inline void add_total(__u32 gen, struct total_key *tk, __u64 packets,
+				      __u64 bytes)
+{
+	if (gen) {
+		add_total_to(&totals_1, tk, packets, bytes);
+		asm volatile("" ::: "memory");
+	} else {
+		add_total_to(&totals_0, tk, packets, bytes);
+	}
 }
 
 /* Remember a first fragment's ports, or give them to a later fragment. */
@@ -181,6 +199,19 @@ static long search4_step(__u32 i, void *q)
 static long search6_step(__u32 i, void *q)
 {
 	return ft_search_step(&slots6, 6, i, q);
+}
+
+/* The slow paths, out of line (flow_table.bpf.h, ft_find_or_insert()). */
+static __noinline long find_or_insert4(struct ft_search *q)
+{
+	return ft_find_or_insert(&slots4, &tags4, buckets4, q, 2, search4_step, &used4,
+				 max_flows4);
+}
+
+static __noinline long find_or_insert6(struct ft_search *q)
+{
+	return ft_find_or_insert(&slots6, &tags6, buckets6, q, 6, search6_step, &used6,
+				 max_flows6);
 }
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -233,23 +264,33 @@ static __always_inline long add_flow(__u32 gen, struct parsed *p, __u64 packets,
 {
 	struct flow_slot_counters *c;
 	struct ft_search q;
-	void *counts;
 	long idx;
 	__u32 i;
 
+	/*
+	 * Each table's counters looked up on its own branch: a lookup fed
+	 * either map is not inlined by the verifier but becomes a call through
+	 * the map's ops (an indirect call, a retpoline here). The empty asm
+	 * keeps clang from merging the two lookups into one call again.
+	 */
 	if (slot_key(&p->key, &q.k) == 2) {
-		idx = ft_find_or_insert(&slots4, &tags4, buckets4, &q, 2, search4_step, &used4,
-					max_flows4);
-		counts = &counts4;
+		idx = ft_find_fast(&slots4, &tags4, buckets4, &q, 2);
+		if (idx < 0)
+			idx = find_or_insert4(&q);
+		if (idx < 0)
+			return -E2BIG_;
+		i = (__u32)idx;
+		c = bpf_map_lookup_elem(&counts4, &i);
+		asm volatile("" ::: "memory");
 	} else {
-		idx = ft_find_or_insert(&slots6, &tags6, buckets6, &q, 6, search6_step, &used6,
-					max_flows6);
-		counts = &counts6;
+		idx = ft_find_fast(&slots6, &tags6, buckets6, &q, 6);
+		if (idx < 0)
+			idx = find_or_insert6(&q);
+		if (idx < 0)
+			return -E2BIG_;
+		i = (__u32)idx;
+		c = bpf_map_lookup_elem(&counts6, &i);
 	}
-	if (idx < 0)
-		return -E2BIG_;
-	i = (__u32)idx;
-	c = bpf_map_lookup_elem(counts, &i);
 	if (!c)
 		return -E2BIG_;
 	/* Live: 1.024 us units, a shift (a 64-bit division is dearer).
@@ -289,13 +330,13 @@ static __always_inline void wire_size(const struct pkt_meta *m, const struct par
 
 /* --sample: the packet into the ring if it is due, counted in the totals. */
 static __always_inline void sample_and_count(void *ctx, int is_xdp, const struct pkt_meta *m,
-					     __u8 direction, void *totals)
+					     __u8 direction, __u32 gen)
 {
 	struct total_key tk = { .ifindex = m->ifindex, .direction = direction };
 
 	tk.kind = sample_packet(ctx, is_xdp, m->ifindex, m->len, direction);
 	if (tk.kind)
-		add_total(totals, &tk, 1, m->len);
+		add_total(gen, &tk, 1, m->len);
 }
 
 /* Count one packet into the active generation; every hook ends up here. */
@@ -306,21 +347,16 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	struct total_key tk = {};
 	__u64 packets, bytes;
 	__u32 gen = active_gen & 1;
-	void *totals;
 	int verdict;
 
-	totals = bpf_map_lookup_elem(&total_gens, &gen);
-	if (!totals)
-		return;
-
 	if (sample_every)
-		sample_and_count(ctx, is_xdp, m, direction, totals);
+		sample_and_count(ctx, is_xdp, m, direction, gen);
 	tk.ifindex = m->ifindex;
 	tk.direction = direction;
 	verdict = parse_packet(ctx, is_xdp, m->len, &p);
 	if (verdict != PARSE_IP) {
 		tk.kind = verdict == PARSE_NON_IP ? NETMON_KIND_NON_IP : NETMON_KIND_MALFORMED;
-		add_total(totals, &tk, m->segs > 1 ? m->segs : 1, m->len);
+		add_total(gen, &tk, m->segs > 1 ? m->segs : 1, m->len);
 		return;
 	}
 
@@ -331,11 +367,11 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	p.key.direction = direction;
 	tk.family = p.key.family;
 	tk.protocol = p.key.protocol;
-	add_total(totals, &tk, packets, bytes);
+	add_total(gen, &tk, packets, bytes);
 	if (add_flow(gen, &p, packets, bytes,
 		     clock_from_packet ? m->tstamp : bpf_ktime_get_coarse_ns())) {
 		tk.kind = NETMON_KIND_TABLE_FULL;
-		add_total(totals, &tk, packets, bytes);
+		add_total(gen, &tk, packets, bytes);
 	}
 }
 

@@ -273,9 +273,28 @@ static __always_inline int ft_lock(__u32 lock_idx)
 }
 
 /*
+ * Nearly every packet: the slot of a READY flow (q->k) found through the
+ * tags of its buckets, or -1: then ft_find_or_insert() decides.
+ */
+static __always_inline long ft_find_fast(void *slots, void *tags, __u32 nbuckets,
+					 const struct ft_search *q, int nwords)
+{
+	__u32 b1, b2;
+	long idx;
+
+	ft_buckets(q->k.hash, nbuckets, &b1, &b2);
+	idx = ft_by_tags(slots, tags, b1, &q->k, nwords);
+	if (idx >= 0 || b2 == b1)
+		return idx;
+	return ft_by_tags(slots, tags, b2, &q->k, nwords);
+}
+
+/*
  * The slot index of the key's flow (q->k), inserted if needed; FT_FULL when
  * it cannot be. used counts the table's taken slots (the recorder lowers it
- * when it frees one).
+ * when it frees one). The slow path, after ft_find_fast() found nothing: the
+ * caller keeps it out of line (a BPF subprogram), so that the code every
+ * packet runs stays short and together in the instruction cache.
  */
 static __always_inline long ft_find_or_insert(void *slots, void *tags, __u32 nbuckets,
 					      struct ft_search *q, int nwords,
@@ -288,15 +307,6 @@ static __always_inline long ft_find_or_insert(void *slots, void *tags, __u32 nbu
 	long idx;
 
 	ft_buckets(q->k.hash, nbuckets, &b1, &b2);
-	/* Nearly every packet: a READY flow found through the tags. */
-	idx = ft_by_tags(slots, tags, b1, &q->k, nwords);
-	if (idx >= 0)
-		return idx;
-	if (b2 != b1) {
-		idx = ft_by_tags(slots, tags, b2, &q->k, nwords);
-		if (idx >= 0)
-			return idx;
-	}
 	ft_search(b1, q, step);
 	if (q->found >= 0)
 		return q->found;
