@@ -525,6 +525,20 @@ static void start_snapshot(struct snapshot *snap)
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
 }
 
+/* Copy generation seq & 1 into snap (started at t0) and say which it is. */
+static int read_seq(struct snapshotter *s, struct snapshot *snap, __u32 seq, uint64_t clock_ns,
+		    uint64_t t0)
+{
+	int err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
+
+	if (err)
+		return err;
+	snap->seq = seq;
+	snap->run = s->maps.run;
+	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
+	return 0;
+}
+
 int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns)
 {
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
@@ -533,14 +547,7 @@ int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 
 	start_snapshot(snap);
 	err = flip(s, &seq);
-	if (!err)
-		err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
-	if (err)
-		return err;
-	snap->seq = seq;
-	snap->run = s->maps.run;
-	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
-	return 0;
+	return err ? err : read_seq(s, snap, seq, clock_ns, t0);
 }
 
 int snapshot_release(struct snapshotter *s, __u32 seq)
@@ -585,16 +592,9 @@ int snapshot_settle(struct snapshotter *s)
 int snapshot_read_pending(struct snapshotter *s, struct snapshot *snap, __u32 seq)
 {
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-	int err;
 
 	start_snapshot(snap);
-	err = read_gen(s, snap, seq & 1, snap->mono_ns);
-	if (err)
-		return err;
-	snap->seq = seq;
-	snap->run = s->maps.run;
-	snap->duration_us = (now_ns(CLOCK_MONOTONIC) - t0) / 1000;
-	return 0;
+	return read_seq(s, snap, seq, 0, t0);
 }
 
 int snapshot_take(struct snapshotter *s, struct snapshot *snap)
