@@ -328,13 +328,30 @@ static __always_inline void wire_size(const struct pkt_meta *m, const struct par
 	*bytes = l3_avail + (__u64)(m->segs - 1) * (p->l3_hdr_len + p->l4_hdr_len);
 }
 
+/*
+ * The sampler as global functions, one per context type: the verifier checks
+ * each once, on its own, instead of walking the whole parser again behind
+ * each of the sampler's outcomes (inlined, the programs went past the
+ * verifier's million instructions). They return the totals kind, 0: none.
+ */
+__noinline int netmon_sample_skb(struct __sk_buff *skb, __u32 ifindex, __u32 len, __u32 direction)
+{
+	return skb ? sample_packet(skb, 0, ifindex, len, direction) : 0;
+}
+
+__noinline int netmon_sample_xdp(struct xdp_md *xdp, __u32 ifindex, __u32 len, __u32 direction)
+{
+	return xdp ? sample_packet(xdp, 1, ifindex, len, direction) : 0;
+}
+
 /* --sample: the packet into the ring if it is due, counted in the totals. */
 static __always_inline void sample_and_count(void *ctx, int is_xdp, const struct pkt_meta *m,
 					     __u8 direction, __u32 gen)
 {
 	struct total_key tk = { .ifindex = m->ifindex, .direction = direction };
 
-	tk.kind = sample_packet(ctx, is_xdp, m->ifindex, m->len, direction);
+	tk.kind = is_xdp ? netmon_sample_xdp(ctx, m->ifindex, m->len, direction)
+			 : netmon_sample_skb(ctx, m->ifindex, m->len, direction);
 	if (tk.kind)
 		add_total(gen, &tk, 1, m->len);
 }

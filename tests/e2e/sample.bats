@@ -81,6 +81,20 @@ frames() {
 	[ "$(stat -c %a "$PCAP")" = 640 ]
 }
 
+@test "--hook xdp with --sample 1: ingress sampled by the XDP program, egress by TC, as sent" {
+	nmt_rec_start "$DB" --hook xdp --sample 1 --pcap "$PCAP"
+	nmt_udp in 4 40002 5002 13 1000
+	nmt_udp out 6 40003 5003 7 1200
+	nmt_rec_stop
+	nmt_cap_flows "$PCAP" >"$NMT_TMP/pcap.flows"
+	grep -qx "in|4|17|$NMT_P4|40002|$NMT_H4|5002|13|$((13 * 1028))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "out|6|17|$NMT_H6|40003|$NMT_P6|5003|7|$((7 * 1248))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	local n
+	n=$(counted_packets)
+	[ "$(health)" = "1|$n|0" ]
+	[ "$(frames "$PCAP")" -eq "$n" ]
+}
+
 @test "--sample 10: one packet in 10 per CPU, written + dropped = sampled" {
 	nmt_rec_start "$DB" --sample 10 --pcap "$PCAP" --snaplen 64
 	nmt_udp out 4 40001 5001 1000 200
