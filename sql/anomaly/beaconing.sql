@@ -31,11 +31,13 @@ WITH p AS (
 	       coalesce(:beacon_window, 3600) AS win
 ),
 contact AS (
-	SELECT DISTINCT f.interval_id, i.ts_start * 1000 + f.first_ms AS t_ms, f.src_id,
-	       f.src_port, f.dst_id, f.dst_port
-	FROM flow_rows f JOIN intervals i ON i.id = f.interval_id, p
+	SELECT DISTINCT i.id AS interval_id, i.ts_start * 1000 + f.first_ms AS t_ms, c.src_id,
+	       f.src_port, c.dst_id, f.dst_port
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
-	  AND f.protocol = 6 AND f.syn > 0
+	  AND c.protocol = 6 AND f.syn > 0
 ),
 -- Each interval of the report's window, and the series that made contact in it.
 active AS (
