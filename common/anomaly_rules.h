@@ -27,7 +27,7 @@ struct anomaly_threshold {
 };
 
 extern const struct anomaly_threshold anomaly_thresholds[];
-#define ANOMALY_N_THRESHOLDS 16
+#define ANOMALY_N_THRESHOLDS 18
 
 /* The thresholds in force: the defaults unless --threshold said otherwise. */
 struct anomaly_settings {

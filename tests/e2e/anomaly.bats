@@ -79,6 +79,40 @@ alert_status() {
 	same_as_report
 }
 
+@test "UDP scan: an nmap UDP scan of 30 ports of the host, from the namespace" {
+	nmt_rec_start "$DB"
+	nmt_in_ns timeout 60 nmap -n -Pn -sU -p 1000-1029 --max-retries 0 --max-rate 200 \
+		-e "$NMT_PEER" "$NMT_H4" >"$NMT_TMP/nmap.out" 2>&1 || { cat "$NMT_TMP/nmap.out"; false; }
+	sleep 1.2
+	nmt_rec_stop
+
+	# Nothing listens on them: 30 datagrams, answered by ICMP port unreachable.
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT dst_port) FROM flow_log WHERE protocol = 17
+		AND src = '$NMT_P4' AND dst = '$NMT_H4'")" -eq 30 ]
+	[ "$(kinds)" = udp_scan ]
+	[ "$(hits udp_scan "DISTINCT subject")" = "$NMT_P4 > $NMT_H4" ]
+	[ "$(nmt_sql "$DB" "SELECT max(value), min(threshold) FROM anomaly_log")" = "30|15" ]
+	[ "$(alert_status)" -eq 2 ]
+	same_as_report
+}
+
+@test "UDP scan: a DNS-like client, 40 unanswered queries from new ports to port 53" {
+	nmt_rec_start "$DB"
+	# Each query from its own socket (a new source port), at irregular
+	# gaps: a stub resolver retrying a server that does not answer.
+	nmt_in_ns bash -c 'for i in $(seq 40); do
+		"$1" -t 5 udp-send "$2" 53 1 40 >/dev/null || exit
+		sleep "0.0$((RANDOM % 10))"
+	done' - "$NMT_TRAFFIC" "$NMT_H4"
+	sleep 1.2
+	nmt_rec_stop
+
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT src_port) FROM flow_log WHERE protocol = 17
+		AND src = '$NMT_P4' AND dst_port = 53")" -eq 40 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")" -eq 0 ]
+	[ "$(alert_status)" -eq 0 ]
+}
+
 @test "SYN flood: a bounded hping3 burst of 1500 SYNs to one port" {
 	nmt_rec_start "$DB"
 	nmt_in_ns timeout 30 hping3 -q -S -p 7777 -i u1000 -c 1500 "$NMT_H4" \
