@@ -19,7 +19,7 @@ const struct anomaly_threshold anomaly_thresholds[ANOMALY_N_THRESHOLDS] = {
 	{ "fan_in_sources", 50, 1, 1e9, 1, "sources of one destination" },
 	{ "fan_in_factor", 10, 0, 1e9, 0, "times the baseline" },
 	{ "fan_in_baseline", 3600, 1, 30 * DAY, 1, "s" },
-	{ "beacon_contacts", 6, 3, 1e9, 1, "connections" },
+	{ "beacon_contacts", 6, 3, 1e9, 1, "contacts (TCP or UDP)" },
 	{ "beacon_jitter", 0.1, 0, 100, 0, "sd/mean of the gaps" },
 	{ "beacon_min_period", 1, 0, 30 * DAY, 0, "s" },
 	{ "beacon_window", 3600, 1, 30 * DAY, 1, "s" },

@@ -187,6 +187,32 @@ alert_status() {
 	same_as_report
 }
 
+@test "beaconing: a datagram every 2 s from one socket, seven times" {
+	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 40 udp-recv "$NMT_P4" 5353 7
+	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx"
+	nmt_rec_start "$DB"
+	# One socket (bash's /dev/udp), one datagram every 2 s; the receiver
+	# does not answer.
+	timeout 30 bash -c 'exec 3>"/dev/udp/$1/5353" || exit
+		for i in 1 2 3 4 5 6 7; do echo beacon >&3 || exit; [ $i -eq 7 ] || sleep 2; done' \
+		- "$NMT_P4"
+	sleep 1.2
+	nmt_rec_stop
+	nmt_await udprx
+
+	grep -q "datagrams=7 " "$NMT_TMP/udprx.out" || { nmt_dump udprx; false; }
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log WHERE protocol = 17
+		AND dst_port = 5353")" -eq 7 ]
+	[ "$(kinds)" = beaconing ]
+	[ "$(hits beaconing "DISTINCT subject")" = "$NMT_H4 > $NMT_P4:5353/udp" ]
+	# From the sixth datagram on: one hit per further contact.
+	[ "$(hits beaconing | wc -l)" -eq 2 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log WHERE value <= 0.1")" -eq 2 ]
+	# 2 s plus bash's own time for a round (a fork of sleep), named by process.
+	[[ $(hits beaconing detail | tail -1) == "7 UDP contacts every 2.0"*" s "*" by bash" ]]
+	same_as_report
+}
+
 @test "high bandwidth: a 60 MB transfer over the link" {
 	nmt_rec_start "$DB"
 	nmt_tcp out 4 41001 6001 60000000
@@ -245,10 +271,18 @@ alert_status() {
 	nmt_tcp in 4 41002 6002 200000
 	nmt_tcp out 6 41003 6003 100000
 	nmt_in_ns ping -q -c 3 -i 0.2 "$NMT_H4" >/dev/null
+	# A stream of a datagram every 0.5 s from one socket for 6 s: in every
+	# interval, which is no beacon (one contact), and one port, no UDP scan.
+	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" 5003 12 100
+	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx"
+	"$NMT_TRAFFIC" -t 15 -p 40003 -g 500000 udp-send "$NMT_P4" 5003 12 100 >/dev/null
+	nmt_await udprx
 	sleep 1.2
 	nmt_rec_stop
 
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log")" -gt 0 ]
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT ts_start) FROM flow_log
+		WHERE src_port = 40003")" -ge 6 ]
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")" -eq 0 ]
 	[ "$(alert_status)" -eq 0 ]
 	run "$REPORT" --db "$DB" anomalies
