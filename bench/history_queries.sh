@@ -5,7 +5,9 @@
 # written through the real store by bench/history_gen): median of RUNS
 # (default 5) wall-clock times per command, goal <= 200 ms each. As a
 # baseline in the same run, the one-day summary again with the rollups
-# hidden (watermarks set to 0 in a copy, so every query reads raw rows).
+# hidden (watermarks set to 0 in a copy, so every query reads raw rows), and
+# the one-day anomalies with every rule judging raw rows. history_gen
+# prints what the recorder's rule rounds cost.
 # HISTORY_DIR=DIR keeps the generated history in DIR (and reuses one that
 # is already there, generated the same day with the same arguments).
 set -euo pipefail
@@ -62,8 +64,16 @@ if "$O/netmon-report" --help 2>&1 | grep -q '^ *trend'; then
 else
 	printf '%-48s %8s\n' "(trend: not in this build)" -
 fi
+printf '%-48s %8s\n' "anomalies --day $day" "$(median_ms "$runs" report "$db" anomalies --day "$day")"
+printf '%-48s %8s\n' "anomalies over 7 days" \
+	"$(median_ms "$runs" report "$db" anomalies --since "@$((end - 7 * 86400))" --until "@$end")"
 cp "$db" "$dir/raw.db"
 sqlite3 "$dir/raw.db" "UPDATE meta SET value = 0 WHERE key LIKE 'rolled_until_%'"
 raw=$(median_ms "$runs" report "$dir/raw.db" summary --day "$day")
 printf '%-48s %8s\n' "baseline: summary --day from raw rows only" "$raw"
 printf 'ratio summary with rollups / raw only: %s\n' "$(echo "scale=4; $summary / $raw" | bc)"
+# The anomaly rules judging the whole day themselves (what the report does
+# when the recorder judged nothing, or with other thresholds): once.
+sqlite3 "$dir/raw.db" "DELETE FROM meta WHERE key = 'anomaly_evaluated_from'"
+printf '%-48s %8s\n' "baseline: anomalies --day, every rule judging" \
+	"$(median_ms 1 report "$dir/raw.db" anomalies --day "$day")"

@@ -27,7 +27,7 @@ struct anomaly_threshold {
 };
 
 extern const struct anomaly_threshold anomaly_thresholds[];
-#define ANOMALY_N_THRESHOLDS 16
+#define ANOMALY_N_THRESHOLDS 18
 
 /* The thresholds in force: the defaults unless --threshold said otherwise. */
 struct anomaly_settings {
@@ -52,6 +52,22 @@ void anomaly_settings_usage(FILE *fp);
  */
 int anomaly_bind(sqlite3_stmt *st, const char *what, const struct anomaly_settings *s,
 		 int64_t since, int64_t until);
+
+/*
+ * As anomaly_bind, for a statement that also reads the stored hits of the
+ * report's whole window: :window_since is bound to window_since, the rules'
+ * :since to since (later when the recorder already judged the start).
+ */
+int anomaly_bind_window(sqlite3_stmt *st, const char *what, const struct anomaly_settings *s,
+			int64_t window_since, int64_t since, int64_t until);
+
+/*
+ * The settings as one line of NAME=VALUE pairs (all of them, in table order,
+ * 17 significant digits): what the recorder stores in meta
+ * 'anomaly_thresholds' and the report compares with its own. 0 or -ENOSPC.
+ */
+#define ANOMALY_SETTINGS_TEXT_MAX 1024
+int anomaly_settings_text(const struct anomaly_settings *s, char *buf, size_t size);
 
 /* The length of a rule's text without its final ';' and trailing blanks. */
 size_t anomaly_rule_body_len(const char *text, size_t len);

@@ -28,6 +28,8 @@ enum stmt_id {
 	ST_SUBJECT,
 	ST_HIT,
 	ST_PROGRESS,
+	ST_STATE,
+	ST_SET_META,
 	ST_COUNT,
 };
 
@@ -50,6 +52,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_HIT] = "INSERT INTO anomalies (ts, kind_id, subject_id, value, threshold, detail) "
 		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
 	[ST_PROGRESS] = "INSERT INTO meta (key, value) VALUES (" PROGRESS_KEY ", ?1) "
+			"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	/* What the report may take as judged: docs/anomalies.md, "Who evaluates". */
+	[ST_STATE] = "SELECT (SELECT value FROM meta WHERE key = 'anomaly_evaluated_from'), "
+		     "(SELECT value FROM meta WHERE key = 'anomaly_thresholds'), "
+		     "(SELECT value FROM meta WHERE key = " PROGRESS_KEY ")",
+	[ST_SET_META] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 			"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
 
@@ -264,18 +272,26 @@ static int run_rule(struct anomaly_eval *a, struct rule *r, int64_t since, int64
 	return err;
 }
 
-/* Every rule, each in its own savepoint: a failure undoes only its own hits. */
-static void run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *added)
+/*
+ * Every rule, each in its own savepoint: a failure undoes only its own hits.
+ * Returns how many rules did not run or failed.
+ */
+static int run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *added)
 {
+	int failed = 0;
+
 	for (int i = 0; i < a->n_rules; i++) {
 		struct rule *r = &a->rules[i];
 		int before = *added;
 
-		if (!r->st || step_done(a, ST_SAVEPOINT))
+		if (!r->st || step_done(a, ST_SAVEPOINT)) {
+			failed++;
 			continue;
+		}
 		if (run_rule(a, r, since, until, added)) {
 			step_done(a, ST_ROLLBACK_TO);
 			*added = before;
+			failed++;
 		}
 		step_done(a, ST_RELEASE);
 		if (*added > before)
@@ -283,13 +299,60 @@ static void run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int 
 				(int)(strlen(r->name) - 4), r->name,
 				*added - before == 1 ? "" : "s");
 	}
+	return failed;
+}
+
+/* meta[key] = text, or v when text is NULL. */
+static int set_meta(struct anomaly_eval *a, const char *key, int64_t v, const char *text)
+{
+	sqlite3_stmt *st = a->st[ST_SET_META];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (text)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 2, v);
+	return step_done(a, ST_SET_META);
+}
+
+/*
+ * Keep meta 'anomaly_evaluated_from' .. 'anomaly_evaluated_through' the
+ * intervals every rule judged with the thresholds in 'anomaly_thresholds',
+ * so that the report can take the stored hits for them instead of judging
+ * again. A round that continues that range with the same thresholds and no
+ * failure extends it; any other round starts it again after the interval
+ * that broke it (a failed rule: after this round). Called before the round's
+ * progress is written.
+ */
+static int mark_judged(struct anomaly_eval *a, int64_t last, int failed)
+{
+	sqlite3_stmt *st = a->st[ST_STATE];
+	char text[ANOMALY_SETTINGS_TEXT_MAX];
+	int keep, err;
+
+	err = anomaly_settings_text(&a->settings, text, sizeof(text));
+	if (err)
+		return err;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -EIO;
+	}
+	keep = !failed && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	       sqlite3_column_type(st, 1) == SQLITE_TEXT &&
+	       !strcmp((const char *)sqlite3_column_text(st, 1), text) &&
+	       sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_int64(st, 2) == a->done_id;
+	sqlite3_reset(st);
+	if (keep)
+		return 0;
+	err = set_meta(a, "anomaly_evaluated_from", failed ? last + 1 : a->done_id + 1, NULL);
+	return err ? err : set_meta(a, "anomaly_thresholds", 0, text);
 }
 
 int anomaly_eval_run(struct anomaly_eval *a)
 {
 	sqlite3_stmt *q;
 	int64_t since, until, last;
-	int added = 0, err;
+	int added = 0, failed, err;
 
 	if (!a)
 		return 0; /* evaluation is off: the database could not be opened twice */
@@ -308,9 +371,12 @@ int anomaly_eval_run(struct anomaly_eval *a)
 		pr_warn("anomaly rules: cannot start a transaction: %s", sqlite3_errmsg(a->db));
 		return -EIO;
 	}
-	run_rules(a, since, until, &added);
-	sqlite3_bind_int64(a->st[ST_PROGRESS], 1, last);
-	err = step_done(a, ST_PROGRESS);
+	failed = run_rules(a, since, until, &added);
+	err = mark_judged(a, last, failed);
+	if (!err) {
+		sqlite3_bind_int64(a->st[ST_PROGRESS], 1, last);
+		err = step_done(a, ST_PROGRESS);
+	}
 	if (!err)
 		err = step_done(a, ST_COMMIT);
 	if (err) {

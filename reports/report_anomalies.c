@@ -24,7 +24,7 @@ static const char head[] =
 	"SELECT *, row_number() OVER (PARTITION BY ts, kind, subject ORDER BY origin) AS nth\n"
 	"FROM (\n"
 	"SELECT 0 AS origin, ts, kind, subject, value, threshold, detail FROM anomaly_log\n"
-	"WHERE ts >= :since AND ts < :until\n";
+	"WHERE ts >= :window_since AND ts < :until\n";
 static const char tail[] = "))\nWHERE nth = 1\nORDER BY ts, kind, subject";
 
 static int build_sql(struct fmt_buf *sql)
@@ -42,6 +42,49 @@ static int build_sql(struct fmt_buf *sql)
 	return err ? err : fmt_buf_add(sql, tail, sizeof(tail) - 1);
 }
 
+/*
+ * The recorder's judged range (meta 'anomaly_evaluated_from' ..
+ * 'anomaly_evaluated_through', interval ids, with the thresholds in
+ * 'anomaly_thresholds'): whether it matches these thresholds, the last
+ * start time in it, and how many intervals of the window come before it.
+ */
+static const char judged_sql[] =
+	"SELECT (SELECT value FROM meta WHERE key = 'anomaly_thresholds') = ?1,\n"
+	"       (SELECT max(ts_start) FROM intervals WHERE id BETWEEN f.v AND t.v),\n"
+	"       (SELECT count(*) FROM intervals WHERE id < f.v AND ts_start >= ?2\n"
+	"                                        AND ts_start < ?3)\n"
+	"FROM (SELECT value AS v FROM meta WHERE key = 'anomaly_evaluated_from') f,\n"
+	"     (SELECT value AS v FROM meta WHERE key = 'anomaly_evaluated_through') t";
+
+/*
+ * Where the rules start judging: after the intervals the recorder already
+ * judged with the same thresholds, whose stored hits are what the rules
+ * would find again (the recorder judges each interval as the rules judge a
+ * window: looking back, never forward). Intervals ids and start times grow
+ * together, so the judged range is one span of start times. Anything less
+ * certain (other thresholds, unjudged intervals before the range, no range
+ * recorded): the rules judge the whole window, as before.
+ */
+static int64_t rules_since(sqlite3 *db, const struct report_opts *o)
+{
+	char text[ANOMALY_SETTINGS_TEXT_MAX];
+	sqlite3_stmt *st;
+	int64_t since = o->since;
+
+	if (anomaly_settings_text(&o->thresholds, text, sizeof(text)) ||
+	    sqlite3_prepare_v2(db, judged_sql, -1, &st, NULL) != SQLITE_OK)
+		return since;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->since);
+	sqlite3_bind_int64(st, 3, o->until);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 &&
+	    sqlite3_column_type(st, 1) == SQLITE_INTEGER && sqlite3_column_int64(st, 2) == 0 &&
+	    sqlite3_column_int64(st, 1) >= since)
+		since = sqlite3_column_int64(st, 1) + 1;
+	sqlite3_finalize(st);
+	return since;
+}
+
 int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o, sqlite3_stmt **out)
 {
 	struct fmt_buf sql = { 0 };
@@ -55,7 +98,8 @@ int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o, sqlite3_s
 		err = -EIO;
 	}
 	if (!err)
-		err = anomaly_bind(*out, "anomaly rules", &o->thresholds, o->since, o->until);
+		err = anomaly_bind_window(*out, "anomaly rules", &o->thresholds, o->since,
+					  rules_since(db, o), o->until);
 	if (err) {
 		sqlite3_finalize(*out);
 		*out = NULL;

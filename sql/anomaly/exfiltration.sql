@@ -28,13 +28,15 @@ unspecified AS (
 	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
 ),
 agg AS (
-	SELECT f.interval_id, i.ts_start, i.ts_start / p.base AS bucket,
-	       max(i.ts_end - i.ts_start, 1) AS len, f.src_id,
-	       sum(f.bytes) AS bytes, count(DISTINCT f.dst_id) AS peers
-	FROM flow_rows f JOIN intervals i ON i.id = f.interval_id, p
+	SELECT i.id AS interval_id, i.ts_start, i.ts_start / p.base AS bucket,
+	       max(i.ts_end - i.ts_start, 1) AS len, c.src_id,
+	       sum(f.bytes) AS bytes, count(DISTINCT c.dst_id) AS peers
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= p.since - p.base AND i.ts_start < p.until
-	  AND f.direction = 1 AND f.src_id NOT IN unspecified
-	GROUP BY f.interval_id, f.src_id
+	  AND c.direction = 1 AND c.src_id NOT IN unspecified
+	GROUP BY i.id, c.src_id
 ),
 -- Each source of the report's window with its bytes sent in the baseline
 -- period before the interval, and the seconds recorded in that period.
@@ -51,7 +53,9 @@ judged AS MATERIALIZED (
 	        WHERE b.src_id = a.src_id AND b.bucket = a.bucket
 	          AND b.ts_start < a.ts_start) AS base_bytes
 	FROM agg a, p
-	WHERE a.ts_start >= p.since
+	-- Only a source that sent enough can be a hit: the baseline's lookups
+	-- are made for those few, not for every source.
+	WHERE a.ts_start >= p.since AND a.bytes >= p.min_bytes
 )
 SELECT j.ts_start AS ts, 'exfiltration' AS kind, a.text AS subject,
        j.bytes AS value,

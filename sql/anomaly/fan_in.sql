@@ -30,15 +30,17 @@ unspecified AS (
 	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
 ),
 agg AS (
-	SELECT f.interval_id, i.ts_start, i.ts_start / p.base AS bucket, f.dst_id,
-	       count(DISTINCT f.src_id) AS sources,
+	SELECT i.id AS interval_id, i.ts_start, i.ts_start / p.base AS bucket, c.dst_id,
+	       count(DISTINCT c.src_id) AS sources,
 	       sum(f.packets) AS packets, sum(f.bytes) AS bytes
-	FROM flow_rows f JOIN intervals i ON i.id = f.interval_id, p
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= p.since - p.base AND i.ts_start < p.until
-	  AND f.src_id NOT IN unspecified
-	GROUP BY f.interval_id, f.dst_id
+	  AND c.src_id NOT IN unspecified
+	GROUP BY i.id, c.dst_id
 ),
--- Each destination of the report's window with the sum of its source counts
+-- Each destination of the report's window with enough sources, the sum of its source counts
 -- and the number of intervals recorded in the baseline period before it.
 judged AS MATERIALIZED (
 	SELECT a.*,
@@ -53,7 +55,9 @@ judged AS MATERIALIZED (
 	        WHERE b.dst_id = a.dst_id AND b.bucket = a.bucket
 	          AND b.ts_start < a.ts_start) AS base_sum
 	FROM agg a, p
-	WHERE a.ts_start >= p.since
+	-- Only a destination with enough sources can be a hit: the baseline's
+	-- lookups are made for those few, not for every destination.
+	WHERE a.ts_start >= p.since AND a.sources >= p.sources
 )
 SELECT j.ts_start AS ts, 'fan_in' AS kind, a.text AS subject,
        j.sources AS value, max(p.sources, round(p.factor * j.base_sum / j.n, 1)) AS threshold,

@@ -17,20 +17,29 @@ WITH p AS (
 	       coalesce(:until, 9223372036854775807) AS until,
 	       coalesce(:high_bandwidth_rate, 10000000) AS rate
 ),
--- The view flow_log, written out so that the window's intervals lead the
--- join (intervals_by_start) instead of a scan of every flow.
-f AS (
-	SELECT i.ts_start, n.name AS interface, iif(f.direction = 0, 'in', 'out') AS direction,
-	       s.family, f.protocol, s.text AS src, f.src_port, d.text AS dst, f.dst_port, f.bytes,
-	       max((f.last_ms - f.first_ms) / 1000.0, 1.0) AS active_s
+-- The flows over the rate, from the flows led by the window's intervals
+-- (intervals_by_start): the rate is judged on the bare rows first, so only
+-- the few hits are joined to their names and addresses.
+fast AS (
+	SELECT i.ts_start, c.iface_id, c.direction, c.protocol, c.src_id, f.src_port, c.dst_id,
+	       f.dst_port, f.bytes, max(((f.first_ms + f.span_ms) - f.first_ms) / 1000.0, 1.0) AS active_s
 	FROM p
 	CROSS JOIN intervals i
-	JOIN flow_rows f ON f.interval_id = i.id
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+	  AND f.bytes > p.rate
+	  AND f.bytes / max(((f.first_ms + f.span_ms) - f.first_ms) / 1000.0, 1.0) > p.rate
+),
+f AS (
+	SELECT f.ts_start, n.name AS interface, iif(f.direction = 0, 'in', 'out') AS direction,
+	       s.family, f.protocol, s.text AS src, f.src_port, d.text AS dst, f.dst_port, f.bytes,
+	       f.active_s
+	FROM fast f
 	JOIN interfaces n ON n.id = f.iface_id
 	JOIN addresses s ON s.id = f.src_id
 	JOIN addresses d ON d.id = f.dst_id
-	WHERE i.ts_start >= p.since AND i.ts_start < p.until
-	  AND NOT (s.bin IN (zeroblob(4), zeroblob(16)) AND d.bin IN (zeroblob(4), zeroblob(16)))
+	WHERE NOT (s.bin IN (zeroblob(4), zeroblob(16)) AND d.bin IN (zeroblob(4), zeroblob(16)))
 )
 SELECT ts_start AS ts,
        'high_bandwidth' AS kind,

@@ -24,10 +24,12 @@ WITH p AS (
 	       coalesce(:port_scan_window, 300) AS win
 ),
 probes AS (
-	SELECT f.interval_id, i.ts_start, f.src_id, f.dst_id, f.dst_port
-	FROM flow_rows f JOIN intervals i ON i.id = f.interval_id, p
+	SELECT i.id AS interval_id, i.ts_start, c.src_id, c.dst_id, f.dst_port
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
-	  AND f.protocol = 6 AND f.syn > 0 AND (f.tcp_flags & 16) = 0
+	  AND c.protocol = 6 AND f.syn > 0 AND (f.tcp_flags & 16) = 0
 ),
 -- Each interval of the report's window, and the sources that probed in it.
 active AS (

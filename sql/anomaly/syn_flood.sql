@@ -23,32 +23,34 @@ WITH p AS (
 	       coalesce(:until, 9223372036854775807) AS until,
 	       coalesce(:syn_flood_rate, 100) AS rate
 ),
--- Per interval, interface and destination port: flow_log written out so
--- that the window's intervals lead the join (intervals_by_start).
+-- Per interval, interface and destination port, from the flows led by the
+-- window's intervals (intervals_by_start); only the ports over the rate are
+-- joined to their addresses.
 target AS (
-	SELECT i.ts_start, f.iface_id, d.family, d.text AS dst, f.dst_port,
+	SELECT i.ts_start, c.iface_id, c.dst_id, f.dst_port,
 	       sum(f.syn) FILTER (WHERE (f.tcp_flags & 16) = 0) AS syns,
 	       count(*) FILTER (WHERE (f.tcp_flags & 16) = 0) AS incomplete,
 	       count(*) FILTER (WHERE (f.tcp_flags & 16) <> 0) AS completed,
-	       count(DISTINCT f.src_id) FILTER (WHERE (f.tcp_flags & 16) = 0) AS sources,
-	       max((max(f.last_ms) FILTER (WHERE (f.tcp_flags & 16) = 0) -
+	       count(DISTINCT c.src_id) FILTER (WHERE (f.tcp_flags & 16) = 0) AS sources,
+	       max((max((f.first_ms + f.span_ms)) FILTER (WHERE (f.tcp_flags & 16) = 0) -
 	            min(f.first_ms) FILTER (WHERE (f.tcp_flags & 16) = 0)) / 1000.0, 1.0) AS span_s
 	FROM p
 	CROSS JOIN intervals i
-	JOIN flow_rows f ON f.interval_id = i.id
-	JOIN addresses d ON d.id = f.dst_id
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
 	WHERE i.ts_start >= p.since AND i.ts_start < p.until
-	  AND f.protocol = 6 AND f.syn > 0
-	GROUP BY i.id, f.iface_id, f.dst_id, f.dst_port
+	  AND c.protocol = 6 AND f.syn > 0
+	GROUP BY i.id, c.iface_id, c.dst_id, f.dst_port
+	HAVING syns > p.rate
 )
 SELECT ts_start AS ts, 'syn_flood' AS kind,
-       iif(family = 6, '[' || dst || ']', dst) || ':' || dst_port AS subject,
+       iif(d.family = 6, '[' || d.text || ']', d.text) || ':' || dst_port AS subject,
        max(CAST(syns / span_s AS INTEGER)) AS value,
        p.rate AS threshold,
        printf('%d SYNs in %.1f s from %d source%s without a completed handshake; %d of %d connections completed',
               syns, span_s, sources, iif(sources = 1, '', 's'), completed,
               completed + incomplete) AS detail
-FROM target, p
-GROUP BY ts_start, family, dst, dst_port
+FROM target JOIN addresses d ON d.id = target.dst_id, p
+GROUP BY ts_start, dst_id, dst_port
 HAVING value > p.rate
 ORDER BY ts, subject;

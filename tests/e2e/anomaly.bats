@@ -47,7 +47,10 @@ same_as_report() {
 	stored=$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")
 	[ "$(grep -c '"kind"' "$NMT_TMP/report.json")" -eq "$stored" ] ||
 		{ cat "$NMT_TMP/report.json"; nmt_fail "the report does not show the $stored stored hits"; }
-	sqlite3 "$DB" ".backup '$copy'" && sqlite3 "$copy" "DELETE FROM anomalies" || return
+	# Without the stored hits nor the range the recorder judged (meta
+	# anomaly_evaluated_from), the report judges every interval itself.
+	sqlite3 "$DB" ".backup '$copy'" &&
+		sqlite3 "$copy" "DELETE FROM anomalies; DELETE FROM meta WHERE key = 'anomaly_evaluated_from'" || return
 	run --separate-stderr "$REPORT" --db "$copy" anomalies --format json
 	[ "$status" -eq 0 ] || { echo "report: $stderr"; return 1; }
 	echo "$output" >"$NMT_TMP/evaluated.json"
@@ -74,6 +77,40 @@ alert_status() {
 	[ "$(nmt_sql "$DB" "SELECT max(value), min(threshold) FROM anomaly_log")" = "100|15" ]
 	[ "$(alert_status)" -eq 2 ]
 	same_as_report
+}
+
+@test "UDP scan: an nmap UDP scan of 30 ports of the host, from the namespace" {
+	nmt_rec_start "$DB"
+	nmt_in_ns timeout 60 nmap -n -Pn -sU -p 1000-1029 --max-retries 0 --max-rate 200 \
+		-e "$NMT_PEER" "$NMT_H4" >"$NMT_TMP/nmap.out" 2>&1 || { cat "$NMT_TMP/nmap.out"; false; }
+	sleep 1.2
+	nmt_rec_stop
+
+	# Nothing listens on them: 30 datagrams, answered by ICMP port unreachable.
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT dst_port) FROM flow_log WHERE protocol = 17
+		AND src = '$NMT_P4' AND dst = '$NMT_H4'")" -eq 30 ]
+	[ "$(kinds)" = udp_scan ]
+	[ "$(hits udp_scan "DISTINCT subject")" = "$NMT_P4 > $NMT_H4" ]
+	[ "$(nmt_sql "$DB" "SELECT max(value), min(threshold) FROM anomaly_log")" = "30|15" ]
+	[ "$(alert_status)" -eq 2 ]
+	same_as_report
+}
+
+@test "UDP scan: a DNS-like client, 40 unanswered queries from new ports to port 53" {
+	nmt_rec_start "$DB"
+	# Each query from its own socket (a new source port), at irregular
+	# gaps: a stub resolver retrying a server that does not answer.
+	nmt_in_ns bash -c 'for i in $(seq 40); do
+		"$1" -t 5 udp-send "$2" 53 1 40 >/dev/null || exit
+		sleep "0.0$((RANDOM % 10))"
+	done' - "$NMT_TRAFFIC" "$NMT_H4"
+	sleep 1.2
+	nmt_rec_stop
+
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT src_port) FROM flow_log WHERE protocol = 17
+		AND src = '$NMT_P4' AND dst_port = 53")" -eq 40 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")" -eq 0 ]
+	[ "$(alert_status)" -eq 0 ]
 }
 
 @test "SYN flood: a bounded hping3 burst of 1500 SYNs to one port" {
@@ -150,6 +187,32 @@ alert_status() {
 	same_as_report
 }
 
+@test "beaconing: a datagram every 2 s from one socket, seven times" {
+	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 40 udp-recv "$NMT_P4" 5353 7
+	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx"
+	nmt_rec_start "$DB"
+	# One socket (bash's /dev/udp), one datagram every 2 s; the receiver
+	# does not answer.
+	timeout 30 bash -c 'exec 3>"/dev/udp/$1/5353" || exit
+		for i in 1 2 3 4 5 6 7; do echo beacon >&3 || exit; [ $i -eq 7 ] || sleep 2; done' \
+		- "$NMT_P4"
+	sleep 1.2
+	nmt_rec_stop
+	nmt_await udprx
+
+	grep -q "datagrams=7 " "$NMT_TMP/udprx.out" || { nmt_dump udprx; false; }
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log WHERE protocol = 17
+		AND dst_port = 5353")" -eq 7 ]
+	[ "$(kinds)" = beaconing ]
+	[ "$(hits beaconing "DISTINCT subject")" = "$NMT_H4 > $NMT_P4:5353/udp" ]
+	# From the sixth datagram on: one hit per further contact.
+	[ "$(hits beaconing | wc -l)" -eq 2 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log WHERE value <= 0.1")" -eq 2 ]
+	# 2 s plus bash's own time for a round (a fork of sleep), named by process.
+	[[ $(hits beaconing detail | tail -1) == "7 UDP contacts every 2.0"*" s "*" by bash" ]]
+	same_as_report
+}
+
 @test "high bandwidth: a 60 MB transfer over the link" {
 	nmt_rec_start "$DB"
 	nmt_tcp out 4 41001 6001 60000000
@@ -208,10 +271,18 @@ alert_status() {
 	nmt_tcp in 4 41002 6002 200000
 	nmt_tcp out 6 41003 6003 100000
 	nmt_in_ns ping -q -c 3 -i 0.2 "$NMT_H4" >/dev/null
+	# A stream of a datagram every 0.5 s from one socket for 6 s: in every
+	# interval, which is no beacon (one contact), and one port, no UDP scan.
+	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" 5003 12 100
+	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx"
+	"$NMT_TRAFFIC" -t 15 -p 40003 -g 500000 udp-send "$NMT_P4" 5003 12 100 >/dev/null
+	nmt_await udprx
 	sleep 1.2
 	nmt_rec_stop
 
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log")" -gt 0 ]
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT ts_start) FROM flow_log
+		WHERE src_port = 40003")" -ge 6 ]
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")" -eq 0 ]
 	[ "$(alert_status)" -eq 0 ]
 	run "$REPORT" --db "$DB" anomalies

@@ -140,7 +140,7 @@ static void test_rules_prepare(void **state)
 				 (size_t)(strrchr(r->text, ';') - r->text));
 		sqlite3_finalize(st);
 	}
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	for (int t = 0; t < ANOMALY_N_THRESHOLDS; t++)
 		if (!used[t])
 			fail_msg("threshold %s is used by no rule", anomaly_thresholds[t].name);
