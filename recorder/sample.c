@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sample.c - from the ring buffer to rotated pcapng files.
+ * sample.c - from the ring buffer to rotated pcapng files (pcapng.h), or
+ * classic pcap files written by libpcap for a FILE named *.pcap
+ * (pcap_classic.h).
  *
  * The kernel counts every sample it put in the ring, and every one it could
  * not (the ring full), in the interval's totals (NETMON_KIND_SAMPLED and
@@ -17,13 +19,16 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "netmon_user.h"
+#include "pcap_classic.h"
 #include "pcapng.h"
 #include "sample.h"
 
 struct sampler {
 	struct sampler_opts opts;
 	struct ring_buffer *ring;
-	struct pcapng *file;      /* NULL after a failure: samples are skipped */
+	int classic;              /* FILE is *.pcap: libpcap's classic format */
+	struct pcapng *ng;        /* the open file, one of the two; both NULL */
+	struct pcap_classic *pcap; /* after a failure: samples are skipped */
 	char comment[160];
 	int64_t mono_to_real_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t written;
@@ -63,17 +68,48 @@ static int rotate_names(const struct sampler *s)
 	return 0;
 }
 
+/* The current file, in whichever format FILE's name chose. */
 static int open_file(struct sampler *s)
 {
-	return pcapng_open(&s->file, s->opts.path, s->comment, s->opts.snaplen);
+	return s->classic ? pcap_classic_open(&s->pcap, s->opts.path, s->opts.snaplen)
+			  : pcapng_open(&s->ng, s->opts.path, s->comment, s->opts.snaplen);
+}
+
+static int file_is_open(const struct sampler *s)
+{
+	return s->ng || s->pcap;
+}
+
+static int write_file(struct sampler *s, const struct sample_record *r, uint64_t realtime_ns)
+{
+	return s->classic ? pcap_classic_write(s->pcap, r, realtime_ns)
+			  : pcapng_write(s->ng, r, realtime_ns);
+}
+
+static uint64_t file_bytes(const struct sampler *s)
+{
+	return s->classic ? pcap_classic_bytes(s->pcap) : pcapng_bytes(s->ng);
+}
+
+static int flush_file(struct sampler *s)
+{
+	return s->classic ? pcap_classic_flush(s->pcap) : pcapng_flush(s->ng);
+}
+
+static int close_file(struct sampler *s)
+{
+	int err = s->classic ? pcap_classic_close(s->pcap) : pcapng_close(s->ng);
+
+	s->pcap = NULL;
+	s->ng = NULL;
+	return err;
 }
 
 /* FILE is full: it becomes FILE.1 and a new FILE starts. */
 static int rotate(struct sampler *s)
 {
-	int err = pcapng_close(s->file);
+	int err = close_file(s);
 
-	s->file = NULL;
 	if (!err)
 		err = rotate_names(s);
 	if (!err)
@@ -90,21 +126,27 @@ static int on_sample(void *ctx, void *data, size_t size)
 	const struct sample_record *r = data;
 	int err;
 
-	if (!s->file || size < sizeof(*r))
+	if (!file_is_open(s) || size < sizeof(*r))
 		return 0;
-	err = pcapng_write(s->file, r, (uint64_t)((int64_t)r->tstamp_ns + s->mono_to_real_ns));
-	if (!err && s->opts.max_bytes && pcapng_bytes(s->file) >= s->opts.max_bytes)
+	err = write_file(s, r, (uint64_t)((int64_t)r->tstamp_ns + s->mono_to_real_ns));
+	if (!err && s->opts.max_bytes && file_bytes(s) >= s->opts.max_bytes)
 		err = rotate(s);
 	if (err) {
-		/* Logged by pcapng/rotate; no more samples until the next start. */
-		pcapng_close(s->file);
-		s->file = NULL;
+		/* Logged by the writer or rotate; no more samples until the next start. */
+		close_file(s);
 		s->failed = 1;
 		pr_err("packet samples are no longer written to %s", s->opts.path);
 		return 0;
 	}
 	s->written++;
 	return 0;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && !strcmp(s + n - k, suffix);
 }
 
 int sampler_open(struct sampler **out, int ring_fd, const struct sampler_opts *opts)
@@ -116,6 +158,7 @@ int sampler_open(struct sampler **out, int ring_fd, const struct sampler_opts *o
 	if (!s)
 		return -ENOMEM;
 	s->opts = *opts;
+	s->classic = has_suffix(opts->path, ".pcap");
 	snprintf(s->comment, sizeof(s->comment),
 		 "netmon-record packet sample: 1 in %u packets (counted per CPU), snaplen %u",
 		 opts->every, opts->snaplen);
@@ -162,8 +205,8 @@ int sampler_flush(struct sampler *s)
 	if (!s)
 		return 0;
 	err = sampler_consume(s);
-	if (!err && s->file)
-		err = pcapng_flush(s->file);
+	if (!err && file_is_open(s))
+		err = flush_file(s);
 	sync_clocks(s); /* follow NTP steps from interval to interval */
 	return err;
 }
@@ -180,7 +223,7 @@ void sampler_close(struct sampler *s)
 	if (s->ring)
 		sampler_consume(s);
 	ring_buffer__free(s->ring);
-	pcapng_close(s->file);
+	close_file(s);
 	pr_debug("%llu packet samples written", (unsigned long long)s->written);
 	free(s);
 }

@@ -81,6 +81,29 @@ frames() {
 	[ "$(stat -c %a "$PCAP")" = 640 ]
 }
 
+@test "--pcap FILE.pcap: classic pcap through libpcap, every packet as sent" {
+	local classic=$NMT_TMP/samples.pcap
+	nmt_rec_start "$DB" --sample 1 --pcap "$classic"
+	nmt_udp out 4 40001 5001 20 100
+	nmt_udp in 6 40002 5002 9 700
+	nmt_rec_stop
+	capinfos -t "$classic" | grep -q 'File type: *Wireshark/tcpdump/... - nanosecond pcap'
+	capinfos -a "$classic" >/dev/null # tshark's tools read it whole
+	[ "$(stat -c %a "$classic")" = 640 ]
+	nmt_cap_flows "$classic" >"$NMT_TMP/pcap.flows"
+	grep -qx "out|4|17|$NMT_H4|40001|$NMT_P4|5001|20|$((20 * 128))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "in|6|17|$NMT_P6|40002|$NMT_H6|5002|9|$((9 * 748))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	local n
+	n=$(counted_packets)
+	[ "$(health)" = "1|$n|0" ]
+	[ "$(frames "$classic")" -eq "$n" ]
+	# Original lengths kept, at most the snap length captured.
+	run --separate-stderr tshark -n -r "$classic" -T fields -e frame.len -e frame.cap_len \
+		-Y "udp.srcport == 40002"
+	[ "${#lines[@]}" -eq 9 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u)" = "762	128" ]
+}
+
 @test "--hook xdp with --sample 1: ingress sampled by the XDP program, egress by TC, as sent" {
 	nmt_rec_start "$DB" --hook xdp --sample 1 --pcap "$PCAP"
 	nmt_udp in 4 40002 5002 13 1000
