@@ -105,14 +105,17 @@ int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
 	const struct embedded_file *f = embed_find(netmon_report_queries, name);
 	sqlite3_stmt *extra = NULL;
 	const char *tail = NULL;
+	int rc;
 
 	*out = NULL;
 	if (!f) {
 		pr_err("query %s is not built into this netmon-report", name);
 		return -ENOENT;
 	}
-	if (sqlite3_prepare_v2(db, f->text, (int)f->len, out, &tail) != SQLITE_OK || !*out) {
-		pr_err("%s: %s", name, *out ? sqlite3_errmsg(db) : "no statement");
+	rc = sqlite3_prepare_v2(db, f->text, (int)f->len, out, &tail);
+	if (rc != SQLITE_OK || !*out) {
+		/* A failed prepare leaves *out NULL: its reason is the error message. */
+		pr_err("%s: %s", name, rc != SQLITE_OK ? sqlite3_errmsg(db) : "no statement");
 		sqlite3_finalize(*out);
 		*out = NULL;
 		return -EIO;

@@ -758,6 +758,16 @@ EOF
 	[ "$(sha256sum <"$other")" = "$before" ]
 }
 
+@test "a query SQLite refuses: exit 1 with SQLite's own reason" {
+	local broken=$BATS_TEST_TMPDIR/broken.db
+	cp "$DB" "$broken"
+	sqlite3 "$broken" 'DROP TABLE rollup_port_peers'
+	run --separate-stderr "$REPORT" --db "$broken" top apps
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"top_apps.sql: no such table: rollup_port_peers"* ]]
+}
+
 @test "a newer schema (user_version 99) is refused" {
 	local newer=$BATS_TEST_TMPDIR/newer.db before
 	cp "$DB" "$newer"
