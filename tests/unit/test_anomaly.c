@@ -22,38 +22,17 @@
 #include "db.h"
 #include "embed.h"
 #include "log.h"
+#include "temp_db.h"
 #include "report_anomalies.h"
 
 static const char *const columns[] = { "ts", "kind", "subject", "value", "threshold", "detail" };
 
-struct fixture {
-	char path[64];
-	sqlite3 *db;
-};
-
-static void remove_db(const char *path)
-{
-	char side[80];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	int fd;
+	struct temp_db *f = calloc(1, sizeof(*f));
 
 	log_init("test_anomaly", LOG_ERR);
-	snprintf(f->path, sizeof(f->path), "/tmp/test_anomaly.XXXXXX");
-	fd = mkstemp(f->path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	if (db_open(f->path, DB_READ_WRITE, &f->db) ||
+	if (!f || temp_db_open(f, "test_anomaly") ||
 	    db_exec(f->db, "INSERT INTO interfaces VALUES (1, 'eth0');"))
 		return -1;
 	*state = f;
@@ -62,10 +41,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 
-	db_close(f->db);
-	remove_db(f->path);
+	temp_db_remove(f);
 	free(f);
 	return 0;
 }
@@ -106,7 +84,7 @@ static int rule_default(const char *text, const char *name, double *out)
 
 static void test_rules_prepare(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 	int used[ANOMALY_N_THRESHOLDS] = { 0 }, n = 0;
 
 	for (const struct embedded_file *r = netmon_anomaly_rules; r->name; r++, n++) {
@@ -148,7 +126,7 @@ static void test_rules_prepare(void **state)
 
 static void test_report_statement(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 	struct report_opts o = { .since = 0, .until = 1 };
 	sqlite3_stmt *st;
 
@@ -211,7 +189,7 @@ static void add_interval(sqlite3 *db, int id, int packets)
 
 static void test_eval_once_and_resume(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 	struct anomaly_settings s;
 	struct anomaly_eval *a;
 
@@ -256,7 +234,7 @@ static void test_eval_once_and_resume(void **state)
 
 static void test_eval_thresholds(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 	struct anomaly_settings s;
 	struct anomaly_eval *a;
 

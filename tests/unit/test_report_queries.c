@@ -19,39 +19,18 @@
 #include "db.h"
 #include "embed.h"
 #include "log.h"
+#include "temp_db.h"
 #include "report.h"
 #include "report_window.h"
-
-struct fixture {
-	char path[64];
-	sqlite3 *db;
-};
-
-static void remove_db(const char *path)
-{
-	char side[80];
-
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-}
 
 /* A fresh database with the current schema and one interval of traffic. */
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	int fd;
+	struct temp_db *f = calloc(1, sizeof(*f));
 
 	setenv("TZ", "UTC0", 1);
 	log_init("test_report_queries", LOG_ERR);
-	snprintf(f->path, sizeof(f->path), "/tmp/test_report_queries.XXXXXX");
-	fd = mkstemp(f->path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	if (db_open(f->path, DB_READ_WRITE, &f->db) ||
+	if (!f || temp_db_open(f, "test_report_queries") ||
 	    db_exec(f->db,
 		    "INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us, "
 		    "first_flow_id, last_flow_id) VALUES (1, 1000, 1060, 1, 1, 1, 1, 1);"
@@ -67,17 +46,16 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 
-	db_close(f->db);
-	remove_db(f->path);
+	temp_db_remove(f);
 	free(f);
 	return 0;
 }
 
 static void test_queries_prepare(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 	int n = 0;
 
 	for (const struct embedded_file *q = netmon_report_queries; q->name; q++, n++) {
@@ -128,7 +106,7 @@ static void check_run(sqlite3 *db, enum report_command cmd, enum fmt_format form
 
 static void test_window_bounds(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 	const char *flow = "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n"
 			   "eth0,out,6,10.0.0.1,1,10.0.0.1,2,3,4\n";
 
@@ -143,7 +121,7 @@ static void test_window_bounds(void **state)
 /* The one flow of the fixture in the new rankings; its share is all bytes. */
 static void test_new_rankings(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 
 	/* Ports 1 and 2, neither named: the lower is the server's. */
 	check_run(f->db, REPORT_TOP_PORTS, FMT_CSV, WINDOW_START, WINDOW_END,
@@ -165,7 +143,7 @@ static void test_new_rankings(void **state)
 
 static void test_empty_window(void **state)
 {
-	struct fixture *f = *state;
+	struct temp_db *f = *state;
 
 	check_run(f->db, REPORT_TOP_HOSTS, FMT_TABLE, 2000, 3000,
 		  "nothing recorded between 1970-01-01 00:33:20 UTC and "

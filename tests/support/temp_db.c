@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* temp_db.c - see temp_db.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "db.h"
+#include "temp_db.h"
+
+static void unlink_with_sides(const char *path)
+{
+	char side[80];
+
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
+int temp_db_open(struct temp_db *t, const char *name)
+{
+	int fd;
+
+	t->db = NULL;
+	snprintf(t->path, sizeof(t->path), "/tmp/%s.XXXXXX", name);
+	fd = mkstemp(t->path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	if (db_open(t->path, DB_READ_WRITE, &t->db)) {
+		unlink_with_sides(t->path);
+		return -1;
+	}
+	return 0;
+}
+
+void temp_db_remove(struct temp_db *t)
+{
+	db_close(t->db);
+	t->db = NULL;
+	unlink_with_sides(t->path);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * temp_db.h - a database of the current schema in a fresh file under /tmp,
+ * for unit tests that need a real one, and its removal with its WAL files.
+ */
+#ifndef NETMON_TEST_TEMP_DB_H
+#define NETMON_TEST_TEMP_DB_H
+
+#include <sqlite3.h>
+
+struct temp_db {
+	char path[64];
+	sqlite3 *db;
+};
+
+/* Create /tmp/NAME.XXXXXX and open it read-write (migrations applied).
+ * 0, or -1 with nothing left behind. */
+int temp_db_open(struct temp_db *t, const char *name);
+
+/* Close the connection and remove the file, its -wal and its -shm. */
+void temp_db_remove(struct temp_db *t);
+
+#endif
