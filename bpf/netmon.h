@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 3
+#define NETMON_ABI_VERSION 4
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -116,6 +116,23 @@ struct proc_counters {
 	__u64 sends; /* calls that sent at least one byte */
 	__u64 recvs; /* calls that received at least one byte */
 };
+
+/*
+ * The per-CPU cache of the last key each per-process program counted
+ * (bpf/proc.bpf.c): consecutive calls on one socket add to it, on the CPU's
+ * own cache line, and reach the shared table only when another key takes the
+ * entry. One entry per generation and direction, at NETMON_PROC_CACHE_SLOT;
+ * user space drains a generation's entries with its table. 48 bytes.
+ */
+struct proc_cache_entry {
+	struct proc_key key; /* family 0: empty */
+	__u32 pad;
+	__u64 bytes;
+	__u64 calls;
+};
+
+#define NETMON_PROC_CACHE_SLOTS (2 * 2)
+#define NETMON_PROC_CACHE_SLOT(gen, sent) ((gen) * 2 + (sent))
 
 #define NETMON_COMM_LEN 16
 

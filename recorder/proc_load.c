@@ -188,6 +188,7 @@ void proc_snapshot_maps(struct proc_bpf *skel, struct snapshot_maps *maps)
 	maps->procs[1] = bpf_map__fd(skel->maps.procs_1);
 	maps->infos[0] = bpf_map__fd(skel->maps.infos_0);
 	maps->infos[1] = bpf_map__fd(skel->maps.infos_1);
+	maps->proc_cache = bpf_map__fd(skel->maps.proc_cache);
 	maps->proc_active_gen = &skel->bss->active_gen;
 	maps->proc_table_full = &skel->bss->proc_table_full;
 }

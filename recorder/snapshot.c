@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "proc_cache.h"
 #include "snapshot.h"
 
 /* Entries per batch call; doubled on -ENOSPC (a hash bucket larger than it). */
@@ -505,6 +506,8 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 	err = walk_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
 			sizeof(struct proc_counters), consume_procs, 0);
 	if (!err)
+		err = proc_cache_read(s->maps.proc_cache, s->ncpus, old, snap);
+	if (!err)
 		err = walk_map(s, snap, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
 				consume_infos, 0);
 	if (err)
@@ -569,6 +572,8 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 	if (!err && s->maps.proc_on)
 		err = walk_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
 				sizeof(struct proc_counters), NULL, 1);
+	if (!err && s->maps.proc_on)
+		err = proc_cache_clear(s->maps.proc_cache, s->ncpus, old);
 	if (!err && s->maps.proc_on)
 		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32),
 				sizeof(struct proc_info), NULL, 1);
@@ -662,6 +667,8 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	if (!err && s->maps.proc_on)
 		err = walk_map(s, snap, s->maps.procs[cur], sizeof(struct proc_key),
 			       sizeof(struct proc_counters), consume_procs, 0);
+	if (!err && s->maps.proc_on)
+		err = proc_cache_read(s->maps.proc_cache, s->ncpus, cur, snap);
 	if (!err && s->maps.proc_on)
 		err = walk_map(s, snap, s->maps.infos[cur], sizeof(__u32), sizeof(struct proc_info),
 			       consume_infos, 0);

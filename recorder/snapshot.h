@@ -77,6 +77,7 @@ struct snapshot_maps {
 	int proc_on;
 	int procs[NETMON_GENERATIONS];    /* HASH proc_key -> proc_counters */
 	int infos[NETMON_GENERATIONS];    /* HASH tgid -> proc_info */
+	int proc_cache;                   /* PERCPU_ARRAY of proc_cache_entry */
 	volatile __u32 *proc_active_gen;
 	volatile __u64 *proc_table_full;
 	/* Identity of pinned maps (pin.h), stored with each interval's sequence

@@ -59,6 +59,26 @@ side() {
 	[ -n "$(nmt_sql "$DB" "SELECT DISTINCT parent_comm FROM process_log WHERE pid = $u1tx")" ]
 }
 
+# Consecutive calls on one socket add up in the kernel's per-CPU cache of the
+# last key (bpf/proc.bpf.c), not in the table: after the burst, its sums sit
+# in the cache of one generation while that generation is drained, cleared and
+# active again, twice. Written once: a cache read but never cleared would
+# write them again at every other interval.
+@test "bytes still in the kernel's per-CPU cache are written once, across idle intervals" {
+	nmt_rec_start "$DB"
+	nmt_udp out 4 40004 5004 25 300
+	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx n0 i
+	n0=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
+	for i in $(seq 100); do
+		[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ] && break
+		sleep 0.1
+	done
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ]
+	nmt_rec_stop
+	[ "$(side "$utx" 40004 5004)" = "nm-traffic|7500|0|25|0" ]
+	[ "$(side "$urx" 5004 0)" = "nm-traffic|0|7500|0|25" ]
+}
+
 @test "--no-process: flows as usual, no process rows" {
 	nmt_rec_start "$DB" --no-process
 	nmt_udp out 4 40001 5001 3 10

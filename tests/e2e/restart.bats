@@ -78,6 +78,14 @@ udp_seen() {
 	[ -n "$n" ] && [ "$n" -le "$6" ] && [ "$n" -ge $(($6 * 95 / 100)) ]
 }
 
+# proc_side PID LOCAL_PORT REMOTE_PORT: "sent|recv|sends|recvs" of process
+# PID's socket with these ports, summed over the intervals: the per-process
+# maps (and their per-CPU cache) are pinned and adopted like the flows.
+proc_side() {
+	nmt_sql "$DB" "SELECT sum(bytes_sent), sum(bytes_recv), sum(sends), sum(recvs)
+		FROM process_log WHERE pid = $1 AND local_port = $2 AND remote_port = $3"
+}
+
 # check_db: integrity, traffic_log equal to flow_log per interval.
 check_db() {
 	[ "$(nmt_sql "$DB" 'PRAGMA integrity_check')" = ok ]
@@ -94,6 +102,7 @@ check_db() {
 	# ~5 s of UDP each way (both families), paced, across every crash.
 	udp_start a out 4 40001 5001 1500 300 3000
 	udp_start b in 6 40002 5002 1200 100 4000
+	local atx=$NMT_PID_atx btx=$NMT_PID_btx
 	local i port=41000
 	for i in 1 2 3 4 5 6; do
 		if [ "$i" -gt 1 ]; then
@@ -125,6 +134,10 @@ check_db() {
 	[ "$(awk -F'|' '$3 == 6' "$NMT_TMP/cap.flows" | wc -l)" -eq 24 ] # 12 connections, both ways
 	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
 	check_db
+	# every send call of the two streams, once (what a receiver got depends
+	# on the veth's backlog, see udp_start)
+	[ "$(proc_side "$atx" 40001 5001)" = "$((1500 * 300))|0|1500|0" ]
+	[ "$(proc_side "$btx" 40002 5002)" = "$((1200 * 100))|0|1200|0" ]
 	# a plain stop after all that: nothing left behind
 	[ ! -e "$PINS" ]
 	[ "$(netmon_filters)" -eq 0 ]
@@ -133,16 +146,25 @@ check_db() {
 @test "a crash between the flip and the commit: the next start writes that interval, once" {
 	NETMON_TEST_CRASH_BEFORE_COMMIT=1 nmt_rec_start "$DB"
 	nmt_udp out 4 40001 5001 40 200
+	local tx1=$NMT_PID_udptx rx1=$NMT_PID_udprx
 	st=0
 	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
 	[ "$st" -eq $((128 + 9)) ] # died at the first interval's end, uncommitted
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq 0 ]
 	nmt_udp in 6 40002 5002 30 100 # nobody recording
+	local tx2=$NMT_PID_udptx rx2=$NMT_PID_udprx
 	nmt_rec_start "$DB"
 	grep -q "adopted pinned maps: the previous run's last interval was not stored; written now" \
 		"$NMT_TMP/rec.err"
 	nmt_udp out 4 40003 5003 20 50
+	local tx3=$NMT_PID_udptx rx3=$NMT_PID_udprx
 	nmt_rec_stop
+	[ "$(proc_side "$tx1" 40001 5001)" = "8000|0|40|0" ]
+	[ "$(proc_side "$rx1" 5001 0)" = "0|8000|0|40" ]
+	[ "$(proc_side "$tx2" 40002 5002)" = "3000|0|30|0" ]
+	[ "$(proc_side "$rx2" 5002 0)" = "0|3000|0|30" ]
+	[ "$(proc_side "$tx3" 40003 5003)" = "1000|0|20|0" ]
+	[ "$(proc_side "$rx3" 5003 0)" = "0|1000|0|20" ]
 	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 40 $((40 * 228)) >"$NMT_TMP/want"
 	nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 30 $((30 * 148)) >>"$NMT_TMP/want"
 	nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 20 $((20 * 78)) >>"$NMT_TMP/want"
