@@ -9,12 +9,17 @@
 # the kernel counts it (bpf_stats). Root. Figures only: never fails on a
 # number.
 #
-#   O=build bench/send_cost.sh [RUNS] [COUNT]
+# SOCKETS (default 1): socket pairs send_cost uses in turn; 1 is a transfer
+# on one socket (every call after the first finds its key in the programs'
+# per-CPU cache), 2 or more the worst case (no call does).
+#
+#   O=build bench/send_cost.sh [RUNS] [COUNT] [SOCKETS]
 set -euo pipefail
 O=${O:-build}
 cd "$(dirname "$0")/.."
 RUNS=${1:-7}
 COUNT=${2:-300000}
+SOCKETS=${3:-1}
 BIN=$O/bench/send_cost
 DB=$(mktemp -d)/send_cost.db
 rec_pid=
@@ -31,11 +36,11 @@ trap cleanup EXIT
 # programs, not the TC ones: what is measured is per-process accounting.
 iface=$(ip -o link show up | awk -F': ' '$2 != "lo" {print $2; exit}' | cut -d@ -f1)
 
-one() { "$BIN" "$COUNT" 16 | sed 's/ns_per_send=//'; }
+one() { "$BIN" "$COUNT" 16 "$SOCKETS" | sed 's/ns_per_send=//'; }
 
 # empty: one run with the empty programs attached; their bpf_stats to stats.
 empty() {
-	"$BIN" --empty "$COUNT" 16 >"${DB%/*}/empty.out"
+	"$BIN" --empty "$COUNT" 16 "$SOCKETS" >"${DB%/*}/empty.out"
 	sed -n 's/ns_per_send=//p' "${DB%/*}/empty.out"
 	grep -v ns_per_send "${DB%/*}/empty.out" >>"${DB%/*}/stats"
 }

@@ -125,8 +125,8 @@ struct proc_counters {
  * user space drains a generation's entries with its table. 48 bytes.
  */
 struct proc_cache_entry {
-	struct proc_key key; /* family 0: empty */
-	__u32 pad;
+	struct proc_key key; /* with calls 0: empty */
+	__u32 candidate;     /* the programs' own: which key last missed */
 	__u64 bytes;
 	__u64 calls;
 };
