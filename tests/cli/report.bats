@@ -645,6 +645,44 @@ EOF
 	[[ $output == *'"collector": []'* ]]
 }
 
+# collector_log.process_table_full_*: socket calls and bytes the per-process
+# table had no room for. Alone they bring the health section, in every format.
+@test "summary: socket bytes left out of processes are shown in every format" {
+	local db=$BATS_TEST_TMPDIR/procfull.db hdr
+	cp "$DB" "$db"
+	sqlite3 "$db" "DELETE FROM traffic WHERE kind <> 0;
+		UPDATE intervals SET process_table_full_calls = 7, process_table_full_bytes = 70000
+		WHERE id = 1;
+		UPDATE intervals SET process_table_full_calls = 5, process_table_full_bytes = 2500
+		WHERE id = 3"
+	hdr=intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
+	hdr+=,sample_drops,process_table_full_calls,process_table_full_bytes
+	run "$REPORT" --db "$db" summary --format csv
+	[ "$status" -eq 0 ]
+	[[ $output == *$'\n'"$hdr"$'\n'"3,2,0,0,0,0,12,72500"$'\n'* ]]
+	run "$REPORT" --db "$db" summary --format csv --since 2024-01-02
+	[[ $output == *$'\n'"$hdr"$'\n'"1,1,0,0,0,0,5,2500"$'\n'* ]]
+	run "$REPORT" --db "$db" summary --format json
+	[ "$status" -eq 0 ]
+	[[ $output == *'"collector": [
+    {"intervals": 3, "affected_intervals": 2, "table_full_packets": 0, "malformed_packets": 0, "non_ip_packets": 0, "sample_drops": 0, "process_table_full_calls": 12, "process_table_full_bytes": 72500}
+  ],'* ]]
+	run "$REPORT" --db "$db" summary
+	[ "$status" -eq 0 ]
+	[[ $output == *'Collector health: packets left out of flows (table_full) or of all totals, socket bytes left out of processes
+intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_packets  sample_drops  process_table_full_calls  process_table_full_bytes
+        3                   2                   0                  0               0             0                        12                  70.8 KiB'* ]]
+	run "$REPORT" --db "$db" summary --format html
+	[ "$status" -eq 0 ]
+	[[ $output == *'<th>process_table_full_calls</th><th>process_table_full_bytes</th></tr></thead>
+<tbody>
+<tr><td class="num">3</td><td class="num">2</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">12</td><td class="num">70.8 KiB</td></tr>'* ]]
+	# None left out: no section.
+	sqlite3 "$db" "UPDATE intervals SET process_table_full_calls = 0, process_table_full_bytes = 0"
+	run "$REPORT" --db "$db" summary --format json
+	[[ $output == *'"collector": []'* ]]
+}
+
 @test "empty window: a clear line in table, a header in csv, [] in json" {
 	run --separate-stderr "$REPORT" --db "$DB" top hosts --since 2025-01-01 --until 2025-02-01
 	[ "$status" -eq 0 ]
