@@ -512,10 +512,10 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 				consume_infos, 0);
 	if (err)
 		return err;
-	snap->proc_full_calls = __atomic_load_n(&s->maps.proc_table_full[old].calls,
-						__ATOMIC_RELAXED);
-	snap->proc_full_bytes = __atomic_load_n(&s->maps.proc_table_full[old].bytes,
-						__ATOMIC_RELAXED);
+	snap->proc_full_calls =
+		__atomic_load_n(&s->maps.proc_table_full[old].calls, __ATOMIC_RELAXED);
+	snap->proc_full_bytes =
+		__atomic_load_n(&s->maps.proc_table_full[old].bytes, __ATOMIC_RELAXED);
 	qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
 	return 0;
 }

@@ -298,8 +298,8 @@ static int udp_send(const struct opts *o, char **argv)
 	free(buf);
 	if (o->sockets > 1)
 		snprintf(many, sizeof(many), " sockets=%lu", o->sockets);
-	printf("udp-send src=%s sport=%u dst=%s dport=%u datagrams=%lu size=%lu bytes=%lu%s\n",
-	       src, sport, dst.text, dst.port, count, size, count * size, many);
+	printf("udp-send src=%s sport=%u dst=%s dport=%u datagrams=%lu size=%lu bytes=%lu%s\n", src,
+	       sport, dst.text, dst.port, count, size, count * size, many);
 	return 0;
 }
 
