@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 4
+#define NETMON_ABI_VERSION 5
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -129,6 +129,16 @@ struct proc_cache_entry {
 	__u32 candidate;     /* the programs' own: which key last missed */
 	__u64 bytes;
 	__u64 calls;
+};
+
+/*
+ * Calls whose key found its generation's per-process table full, and their
+ * bytes: in no process row. One per generation in proc.bpf.c's .bss, read
+ * and cleared with that generation's table. 16 bytes.
+ */
+struct proc_table_full {
+	__u64 calls;
+	__u64 bytes;
 };
 
 #define NETMON_PROC_CACHE_SLOTS (2 * 2)

@@ -48,8 +48,10 @@ struct {
 
 /* The generation programs write to; only user space changes it. */
 __u32 active_gen = 0;
-/* Events that found their table full: their bytes are not attributed. */
-__u64 proc_table_full = 0;
+/* Per generation: calls (and their bytes) that found the table full, so are
+ * attributed to no process. Counted per generation like the tables, so that
+ * they belong to their interval exactly; user space clears them with it. */
+struct proc_table_full proc_table_full[NETMON_GENERATIONS] = {};
 
 /*
  * The socket's family, protocol, ports and peer into k; 0 if not IPv4/IPv6.
@@ -114,7 +116,8 @@ static __attribute__((noinline)) void note_process(void *infos, __u32 tgid)
 enum { FLUSH_ADDED, FLUSH_INSERTED, FLUSH_NO_ROOM };
 
 /* Add a cache entry's calls to its key's counters in one generation's table. */
-static __always_inline int flush_into(void *procs, const struct proc_cache_entry *e, int sent)
+static __always_inline int flush_into(void *procs, struct proc_table_full *full,
+				      const struct proc_cache_entry *e, int sent)
 {
 	struct proc_counters *c, init = {};
 	long err;
@@ -133,7 +136,8 @@ static __always_inline int flush_into(void *procs, const struct proc_cache_entry
 			return FLUSH_INSERTED;
 		c = err == -EEXIST_ ? bpf_map_lookup_elem(procs, &e->key) : NULL;
 		if (!c) {
-			__sync_fetch_and_add(&proc_table_full, e->calls);
+			__sync_fetch_and_add(&full->calls, e->calls);
+			__sync_fetch_and_add(&full->bytes, e->bytes);
 			return FLUSH_NO_ROOM;
 		}
 	}
@@ -174,10 +178,10 @@ static __attribute__((noinline)) void count_direct(const struct proc_cache_entry
 						   int sent)
 {
 	if (gen) {
-		if (flush_into(&procs_1, one, sent) == FLUSH_INSERTED)
+		if (flush_into(&procs_1, &proc_table_full[1], one, sent) == FLUSH_INSERTED)
 			note_process(&infos_1, one->key.tgid);
 	} else {
-		if (flush_into(&procs_0, one, sent) == FLUSH_INSERTED)
+		if (flush_into(&procs_0, &proc_table_full[0], one, sent) == FLUSH_INSERTED)
 			note_process(&infos_0, one->key.tgid);
 	}
 }
@@ -196,12 +200,12 @@ static __attribute__((noinline)) void evict(const struct proc_cache_entry *e, __
 
 	if (gen) {
 		if (e->calls)
-			flush_into(&procs_1, e, sent);
+			flush_into(&procs_1, &proc_table_full[1], e, sent);
 		if (!noted)
 			note_process(&infos_1, tgid);
 	} else {
 		if (e->calls)
-			flush_into(&procs_0, e, sent);
+			flush_into(&procs_0, &proc_table_full[0], e, sent);
 		if (!noted)
 			note_process(&infos_0, tgid);
 	}

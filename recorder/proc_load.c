@@ -5,6 +5,8 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "log.h"
+#include "netmon_user.h" /* before the skeleton: its .bss has a netmon.h struct */
+#include "numparse.h"
 #include "proc.skel.h"
 #include "proc_load.h"
 
@@ -58,9 +60,31 @@ static int pin_links(struct bpf_link **l[2], const struct pin_dir *pins)
 	return err;
 }
 
-/* Open the object with one program set enabled, load it, attach it. */
-static struct proc_bpf *proc_open_attach(enum proc_kind kind, const struct pin_dir *pins,
-					 int *err)
+/*
+ * NETMON_TEST_PROC_KEYS=N: per-process tables of N keys instead of
+ * NETMON_MAX_PROC_KEYS, so that a test fills them with a few sockets. 0 when
+ * unset, -EINVAL (said why) when not a number in range.
+ */
+static int test_table_keys(unsigned long *keys)
+{
+	const char *v = getenv("NETMON_TEST_PROC_KEYS");
+
+	*keys = 0;
+	if (!v || !*v)
+		return 0;
+	if (parse_uint_range(v, 1, NETMON_MAX_PROC_KEYS, keys)) {
+		pr_warn("per-process accounting is off: NETMON_TEST_PROC_KEYS must be a whole "
+			"number from 1 to %d, not '%s'",
+			NETMON_MAX_PROC_KEYS, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Open the object with one program set enabled, load it, attach it. keys:
+ * entries of each per-process table, 0 for the built-in size. */
+static struct proc_bpf *proc_open_attach(enum proc_kind kind, unsigned long keys,
+					 const struct pin_dir *pins, int *err)
 {
 	struct bpf_program *p[2], *other[2];
 	struct bpf_link **l[2], **ol[2];
@@ -82,6 +106,10 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, const struct pin_d
 		if (kind == PROC_BTF)
 			*err = bpf_program__set_attach_target(p[i], 0, tp[i].full);
 	}
+	if (!*err && keys)
+		*err = bpf_map__set_max_entries(skel->maps.procs_0, keys);
+	if (!*err && keys)
+		*err = bpf_map__set_max_entries(skel->maps.procs_1, keys);
 	if (!*err && pins)
 		*err = pin_object_maps(pins, skel->obj, "proc_");
 	if (!*err)
@@ -128,15 +156,19 @@ static int proc_adopt(struct proc_bpf **out, const struct pin_dir *pins)
 
 /*
  * NETMON_PROC_PROGS=raw skips the tp_btf set (tests and benchmarks run the
- * fallback with it); =btf forbids the fallback.
+ * fallback with it); =btf forbids the fallback. NETMON_TEST_PROC_KEYS: see
+ * test_table_keys(); pinned maps adopted keep their size.
  */
 int proc_start(struct proc_bpf **out, const struct pin_dir *pins)
 {
 	const char *only = getenv("NETMON_PROC_PROGS");
 	struct proc_bpf *skel = NULL;
-	int err = 0;
+	unsigned long keys;
+	int err = test_table_keys(&keys);
 
 	*out = NULL;
+	if (err)
+		return err;
 	if (only && !*only)
 		only = NULL;
 	if (only && strcmp(only, "raw") && strcmp(only, "btf")) {
@@ -149,13 +181,13 @@ int proc_start(struct proc_bpf **out, const struct pin_dir *pins)
 	    pin_exists(pins, link_pins[1]))
 		return proc_adopt(out, pins);
 	if (!only || !strcmp(only, "btf"))
-		skel = proc_open_attach(PROC_BTF, pins, &err);
+		skel = proc_open_attach(PROC_BTF, keys, pins, &err);
 	if (!skel && !only)
 		pr_info("per-process accounting: the typed (tp_btf) programs were refused (%s), "
 			"falling back to raw tracepoint programs (slower)",
 			strerror(-err));
 	if (!skel && (!only || !strcmp(only, "raw")))
-		skel = proc_open_attach(PROC_RAW, pins, &err);
+		skel = proc_open_attach(PROC_RAW, keys, pins, &err);
 	if (!skel) {
 		pr_warn("per-process accounting is off: the kernel lacks the "
 			"sock_send_length/sock_recv_length tracepoints (Linux 6.3+) or refused "
@@ -190,5 +222,5 @@ void proc_snapshot_maps(struct proc_bpf *skel, struct snapshot_maps *maps)
 	maps->infos[1] = bpf_map__fd(skel->maps.infos_1);
 	maps->proc_cache = bpf_map__fd(skel->maps.proc_cache);
 	maps->proc_active_gen = &skel->bss->active_gen;
-	maps->proc_table_full = &skel->bss->proc_table_full;
+	maps->proc_table_full = skel->bss->proc_table_full;
 }

@@ -512,7 +512,10 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 				consume_infos, 0);
 	if (err)
 		return err;
-	snap->proc_table_full = *s->maps.proc_table_full;
+	snap->proc_full_calls =
+		__atomic_load_n(&s->maps.proc_table_full[old].calls, __ATOMIC_RELAXED);
+	snap->proc_full_bytes =
+		__atomic_load_n(&s->maps.proc_table_full[old].bytes, __ATOMIC_RELAXED);
 	qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
 	return 0;
 }
@@ -523,6 +526,8 @@ static void start_snapshot(struct snapshot *snap)
 	snap->n_totals = 0;
 	snap->n_procs = 0;
 	snap->n_infos = 0;
+	snap->proc_full_calls = 0;
+	snap->proc_full_bytes = 0;
 	snap->run = 0;
 	clock_gettime(CLOCK_REALTIME, &snap->wall);
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
@@ -577,6 +582,11 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 	if (!err && s->maps.proc_on)
 		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32),
 				sizeof(struct proc_info), NULL, 1);
+	if (!err && s->maps.proc_on) {
+		/* Nothing adds to generation old until the next flip. */
+		__atomic_store_n(&s->maps.proc_table_full[old].calls, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
+	}
 	return err;
 }
 

@@ -49,7 +49,9 @@ struct snapshot {
 	size_t n_procs, cap_procs;
 	struct proc_info_record *infos;    /* names of the processes, by tgid */
 	size_t n_infos, cap_infos;
-	uint64_t proc_table_full;          /* events with no room, since start */
+	/* Calls, and their bytes, that found the per-process table full in this
+	 * interval: in no proc record (0 when per-process is off). */
+	uint64_t proc_full_calls, proc_full_bytes;
 	struct timespec wall;  /* CLOCK_REALTIME at the flip: the interval's end */
 	uint64_t mono_ns;      /* CLOCK_MONOTONIC_COARSE at the flip */
 	uint64_t duration_us;  /* time taken by flip + drain */
@@ -79,7 +81,7 @@ struct snapshot_maps {
 	int infos[NETMON_GENERATIONS];    /* HASH tgid -> proc_info */
 	int proc_cache;                   /* PERCPU_ARRAY of proc_cache_entry */
 	volatile __u32 *proc_active_gen;
-	volatile __u64 *proc_table_full;
+	volatile struct proc_table_full *proc_table_full; /* [NETMON_GENERATIONS] */
 	/* Identity of pinned maps (pin.h), stored with each interval's sequence
 	 * so that a restart knows what the database holds; 0: not pinned. */
 	__u64 run;

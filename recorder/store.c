@@ -51,7 +51,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FLIP] = "INSERT INTO meta (key, value) VALUES ('pin_run', ?1), ('pin_seq', ?2) "
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
-			"sample_rate) VALUES (?1, ?2, ?3, ?4, 0, ?5) RETURNING id",
+			"sample_rate, process_table_full_calls, process_table_full_bytes) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -482,6 +483,8 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 3, (int64_t)snap->n_flows);
 	sqlite3_bind_int64(s, 4, (int64_t)snap->duration_us);
 	sqlite3_bind_int64(s, 5, st->sample_rate);
+	sqlite3_bind_int64(s, 6, (int64_t)snap->proc_full_calls);
+	sqlite3_bind_int64(s, 7, (int64_t)snap->proc_full_bytes);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);

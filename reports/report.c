@@ -24,8 +24,9 @@ static const struct report_section summary_sections[] = {
 	{"summary_interfaces.sql", "interfaces", "Traffic by interface", 0, CHART_NONE, NULL},
 	/* No rows when every packet was accounted for: shown only if not. */
 	{"summary_collector.sql", "collector",
-	 "Collector health: packets left out of flows (table_full) or of all totals", 0,
-	 CHART_NONE, "Every IP packet was recorded in its flow; no malformed or non-IP frames."},
+	 "Collector health: packets left out of flows (table_full) or of all totals, "
+	 "socket bytes left out of processes",
+	 0, CHART_NONE, "Every IP packet was recorded in its flow; no malformed or non-IP frames."},
 	{"top_hosts.sql", "hosts", "Top hosts by bytes sent and received", 0, CHART_RANK, NULL},
 	{"top_apps.sql", "apps", "Top applications by bytes (server port)", 0, CHART_RANK, NULL},
 	{"top_ports.sql", "ports", "Top server ports by bytes", 0, CHART_RANK, NULL},

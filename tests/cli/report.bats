@@ -84,9 +84,9 @@ eth0                       25   2.4 MiB           11    1.5 KiB             36  
 ev\x1b[31m"il,<b>           4   4.0 KiB            0        0 B              4      4.0 KiB
 wlan0                       0       0 B            2      208 B              2        208 B
 
-Collector health: packets left out of flows (table_full) or of all totals
-intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_packets  sample_drops
-        3                   3                   1                  4               7             0
+Collector health: packets left out of flows (table_full) or of all totals, socket bytes left out of processes
+intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_packets  sample_drops  process_table_full_calls  process_table_full_bytes
+        3                   3                   1                  4               7             0                         0                       0 B
 
 Top hosts by bytes sent and received
 host         sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
@@ -159,8 +159,8 @@ eth0,25,2500000,11,1580,36,2501580
 "ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
 wlan0,0,0,2,208,2,208
 
-intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets,sample_drops
-3,3,1,4,7,0
+intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets,sample_drops,process_table_full_calls,process_table_full_bytes
+3,3,1,4,7,0,0,0
 
 host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
 10.0.0.1,11,1580,28,2503072,39,2504652
@@ -234,7 +234,7 @@ EOF
     {"interface": "wlan0", "in_packets": 0, "in_bytes": 0, "out_packets": 2, "out_bytes": 208, "total_packets": 2, "total_bytes": 208}
   ],
   "collector": [
-    {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7, "sample_drops": 0}
+    {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7, "sample_drops": 0, "process_table_full_calls": 0, "process_table_full_bytes": 0}
   ],
   "hosts": [
     {"host": "10.0.0.1", "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
@@ -550,8 +550,8 @@ interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
 eth0,5,500000,0,0,5,500000
 wlan0,0,0,2,208,2,208
 
-intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets,sample_drops
-1,1,0,4,0,0
+intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets,sample_drops,process_table_full_calls,process_table_full_bytes
+1,1,0,4,0,0,0,0
 
 host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
 10.0.0.1,0,0,5,500000,5,500000
@@ -642,6 +642,44 @@ EOF
 	[ "$status" -eq 0 ]
 	[[ $output != *"Collector health"* ]]
 	run "$REPORT" --db "$healthy" summary --format json
+	[[ $output == *'"collector": []'* ]]
+}
+
+# collector_log.process_table_full_*: socket calls and bytes the per-process
+# table had no room for. Alone they bring the health section, in every format.
+@test "summary: socket bytes left out of processes are shown in every format" {
+	local db=$BATS_TEST_TMPDIR/procfull.db hdr
+	cp "$DB" "$db"
+	sqlite3 "$db" "DELETE FROM traffic WHERE kind <> 0;
+		UPDATE intervals SET process_table_full_calls = 7, process_table_full_bytes = 70000
+		WHERE id = 1;
+		UPDATE intervals SET process_table_full_calls = 5, process_table_full_bytes = 2500
+		WHERE id = 3"
+	hdr=intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
+	hdr+=,sample_drops,process_table_full_calls,process_table_full_bytes
+	run "$REPORT" --db "$db" summary --format csv
+	[ "$status" -eq 0 ]
+	[[ $output == *$'\n'"$hdr"$'\n'"3,2,0,0,0,0,12,72500"$'\n'* ]]
+	run "$REPORT" --db "$db" summary --format csv --since 2024-01-02
+	[[ $output == *$'\n'"$hdr"$'\n'"1,1,0,0,0,0,5,2500"$'\n'* ]]
+	run "$REPORT" --db "$db" summary --format json
+	[ "$status" -eq 0 ]
+	[[ $output == *'"collector": [
+    {"intervals": 3, "affected_intervals": 2, "table_full_packets": 0, "malformed_packets": 0, "non_ip_packets": 0, "sample_drops": 0, "process_table_full_calls": 12, "process_table_full_bytes": 72500}
+  ],'* ]]
+	run "$REPORT" --db "$db" summary
+	[ "$status" -eq 0 ]
+	[[ $output == *'Collector health: packets left out of flows (table_full) or of all totals, socket bytes left out of processes
+intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_packets  sample_drops  process_table_full_calls  process_table_full_bytes
+        3                   2                   0                  0               0             0                        12                  70.8 KiB'* ]]
+	run "$REPORT" --db "$db" summary --format html
+	[ "$status" -eq 0 ]
+	[[ $output == *'<th>process_table_full_calls</th><th>process_table_full_bytes</th></tr></thead>
+<tbody>
+<tr><td class="num">3</td><td class="num">2</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">12</td><td class="num">70.8 KiB</td></tr>'* ]]
+	# None left out: no section.
+	sqlite3 "$db" "UPDATE intervals SET process_table_full_calls = 0, process_table_full_bytes = 0"
+	run "$REPORT" --db "$db" summary --format json
 	[[ $output == *'"collector": []'* ]]
 }
 

@@ -370,15 +370,16 @@ nmt_cap_stop() {
 
 # ---- traffic --------------------------------------------------------------------
 
-# nmt_udp DIR FAMILY SPORT DPORT COUNT SIZE: COUNT datagrams of SIZE bytes,
-# "out" from the root side to the namespace, "in" the other way.
+# nmt_udp DIR FAMILY SPORT DPORT COUNT SIZE [SOCKETS]: COUNT datagrams of SIZE
+# bytes, "out" from the root side to the namespace, "in" the other way; with
+# SOCKETS, sent in turn from that many sockets (ports SPORT, SPORT + 1, ...).
 nmt_udp() {
-	local dir=$1 fam=$2 sport=$3 dport=$4 count=$5 size=$6 dst
+	local dir=$1 fam=$2 sport=$3 dport=$4 count=$5 size=$6 socks=${7:-1} dst
 	local -a rx tx
 	nmt_addrs "$dir" "$fam" || return
 	dst=$NMT_DST
 	rx=("$NMT_TRAFFIC" -t 15 udp-recv "$dst" "$dport" "$count" "$size")
-	tx=("$NMT_TRAFFIC" -t 15 -p "$sport" udp-send "$dst" "$dport" "$count" "$size")
+	tx=("$NMT_TRAFFIC" -t 15 -p "$sport" -s "$socks" udp-send "$dst" "$dport" "$count" "$size")
 	if [ "$dir" = out ]; then
 		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
 	else

@@ -24,7 +24,8 @@ teardown() {
 		"udp-send $NMT_P4 5000 1 -1" "udp-send $NMT_P4 5000 1 65528" \
 		"udp-recv $NMT_P4 5000" "tcp-send $NMT_P4 5000" "tcp-recv $NMT_P4 5000 1 2" \
 		"-t 0 tcp-recv $NMT_P4 5000" "-t 3601 tcp-recv $NMT_P4 5000" "-p x tcp-send $NMT_P4 1 1" \
-		"-g 1000001 udp-send $NMT_P4 5000 1 1"; do
+		"-g 1000001 udp-send $NMT_P4 5000 1 1" "-s 0 udp-send $NMT_P4 5000 1 1" \
+		"-s 1001 udp-send $NMT_P4 5000 1 1" "-p 65534 -s 3 udp-send $NMT_P4 5000 1 1"; do
 		run --separate-stderr "$NMT_TRAFFIC" $args
 		[ "$status" -eq 64 ] || { echo "args '$args': status $status"; false; }
 		[ -z "$output" ] || { echo "args '$args': stdout '$output'"; false; }

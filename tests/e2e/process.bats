@@ -117,3 +117,65 @@ side() {
 	[ "$(side "$ttx" 41003 6003 | cut -d'|' -f1-3)" = "nm-traffic|54321|0" ]
 	[ "$(side "$trx" 6003 41003 | cut -d'|' -f1-3)" = "nm-traffic|0|54321" ]
 }
+
+# A table of 4 keys (NETMON_TEST_PROC_KEYS) and one process sending in turn
+# from 200 connected sockets, 2 datagrams each. Every call moves the previous
+# socket's sums out of the per-CPU cache into the table, where 4 keys fit per
+# generation: most calls find no room, and the kernel counts them and their
+# bytes per generation for collector_log.
+#
+# Exactness says: for the test's two processes, the calls and bytes in their
+# process_log rows plus those left out are exactly what they sent and
+# received. But the left-out columns are host-wide: other processes (sshd,
+# other tests) find the tiny table full too, and nothing tells their calls
+# from ours. So the test asserts what that noise cannot break: what our rows
+# lack is more than 0 and at most the columns' sums over the run, and it is
+# SIZE bytes per missing call, exactly. "More than 0" is certain, not likely:
+# per generation (1 s) at most 4 table keys and one cached key per CPU and
+# direction get attributed, 2 calls each, so attributing all 400 sends would
+# take over 30 s, beyond the sender's 15 s deadline. With the columns not
+# stored (0) the bound fails; with calls stored as bytes it fails too.
+@test "a full per-process table: calls and bytes left out are counted per interval" {
+	local n=400 size=1000 socks=200 tx rx rows missing left
+	export NETMON_TEST_PROC_KEYS=4
+	nmt_rec_start "$DB"
+	nmt_udp out 4 42000 5010 $n $size $socks
+	grep -q "datagrams=$n size=$size bytes=$((n * size)) sockets=$socks\$" "$NMT_TMP/udptx.out"
+	tx=$NMT_PID_udptx rx=$NMT_PID_udprx
+	nmt_rec_stop
+	! grep -q 'per-process accounting' "$NMT_TMP/rec.err"
+
+	# Every row of ours is one of our sockets, SIZE bytes per call.
+	rows=$(nmt_sql "$DB" "SELECT count(*) FROM process_log WHERE pid = $tx AND NOT (
+		local_port BETWEEN 42000 AND $((42000 + socks - 1)) AND remote_port = 5010
+		AND bytes_sent = $size * sends AND bytes_recv = 0 AND recvs = 0)")
+	[ "$rows" -eq 0 ]
+	rows=$(nmt_sql "$DB" "SELECT count(*) FROM process_log WHERE pid = $rx AND NOT (
+		local_port = 5010 AND bytes_recv = $size * recvs AND bytes_sent = 0 AND sends = 0)")
+	[ "$rows" -eq 0 ]
+	# What our rows lack: calls, bytes.
+	missing=$(nmt_sql "$DB" "SELECT $((2 * n)) - coalesce(sum(sends + recvs), 0),
+		$((2 * n * size)) - coalesce(sum(bytes_sent + bytes_recv), 0)
+		FROM process_log WHERE pid IN ($tx, $rx)")
+	left=$(nmt_sql "$DB" "SELECT sum(process_table_full_calls), sum(process_table_full_bytes)
+		FROM collector_log")
+	echo "missing from our rows: $missing; left out on the host: $left"
+	[ "${missing%|*}" -gt 0 ]
+	[ "${missing#*|}" -eq $((${missing%|*} * size)) ]
+	[ "${missing%|*}" -le "${left%|*}" ]
+	[ "${missing#*|}" -le "${left#*|}" ]
+	# The report's collector section has the same sums.
+	run "$NMT_BUILD/netmon-report" --db "$DB" summary --format csv
+	[ "$status" -eq 0 ]
+	[[ $output == *",${left%|*},${left#*|}"$'\n'* ]]
+}
+
+@test "NETMON_TEST_PROC_KEYS out of range: per-process is off, said why; flows go on" {
+	export NETMON_TEST_PROC_KEYS=16385
+	nmt_rec_start "$DB"
+	nmt_udp out 4 40001 5001 3 10
+	nmt_rec_stop
+	grep -q "warning: per-process accounting is off: NETMON_TEST_PROC_KEYS must be a whole number from 1 to 16384, not '16385'" "$NMT_TMP/rec.err"
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
+	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
+}

@@ -44,7 +44,7 @@ old_rows() {
 @test "collector health of the old intervals survives the upgrade" {
 	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" -i dns --db "$DB"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	# The fixture's columns (0006_sampling.sql added three after them).
+	# The fixture's columns (0006_sampling.sql added three after them, 0007 two).
 	diff -u "$FIXTURES/netmon-v2.collector_log.csv" \
 		<(sqlite3 -csv -header "$DB" "SELECT ts_start, ts_end, active_flows, table_full,
 			malformed, non_ip, snapshot_ms, write_ms FROM collector_log
@@ -53,4 +53,8 @@ old_rows() {
 	# Old intervals had no sampling.
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
 		WHERE sample_rate + samples + sample_drops > 0")" -eq 0 ]
+	# Nor a count of socket bytes left out of processes (0007): 0, not NULL.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE process_table_full_calls = 0 AND process_table_full_bytes = 0")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
 }

@@ -3,7 +3,8 @@
  * nm-traffic - send and receive a known amount of traffic, for the end-to-end
  * tests (tests/e2e). Plain sockets, IPv4 and IPv6, no libraries.
  *
- *   nm-traffic [-t SECS] [-b ADDR] [-p PORT] [-g USECS] udp-send ADDR PORT COUNT SIZE
+ *   nm-traffic [-t SECS] [-b ADDR] [-p PORT] [-g USECS] [-s SOCKETS] \
+ *              udp-send ADDR PORT COUNT SIZE
  *   nm-traffic [-t SECS] udp-recv ADDR PORT COUNT [SIZE]
  *   nm-traffic [-t SECS] [-b ADDR] [-p PORT] tcp-send ADDR PORT BYTES
  *   nm-traffic [-t SECS] tcp-recv ADDR PORT [BYTES]
@@ -36,6 +37,7 @@
 #define MAX_TIMEOUT 3600
 #define MAX_COUNT 1000000UL
 #define MAX_GAP_US 1000000UL
+#define MAX_SOCKETS 1000UL
 /* Largest UDP payload over IPv6 (65535 - 8); IPv4 refuses above 65507 itself. */
 #define MAX_UDP_SIZE 65527UL
 #define MAX_TCP_BYTES (1UL << 32)
@@ -47,6 +49,7 @@ struct opts {
 	unsigned long src_port; /* 0: let the kernel choose */
 	const char *src_addr;	/* NULL: let the kernel choose */
 	unsigned long gap_us;	/* pause between datagrams */
+	unsigned long sockets;	/* udp-send: datagrams spread over this many */
 };
 
 /* An address parsed from the command line, with its text for messages. */
@@ -61,16 +64,18 @@ struct endpoint {
 static void usage(void)
 {
 	fprintf(stderr,
-		"Usage: %s [-t SECS] [-b SRCADDR] [-p SRCPORT] [-g USECS] COMMAND ARGS...\n"
+		"Usage: %s [-t SECS] [-b SRCADDR] [-p SRCPORT] [-g USECS] [-s SOCKETS] COMMAND "
+		"ARGS...\n"
 		"  udp-send ADDR PORT COUNT SIZE  send COUNT datagrams of SIZE payload bytes\n"
 		"  udp-recv ADDR PORT COUNT [SIZE] receive exactly COUNT datagrams (each SIZE)\n"
 		"  tcp-send ADDR PORT BYTES       connect, send BYTES, wait for the peer's close\n"
 		"  tcp-recv ADDR PORT [BYTES]     accept one connection, read to EOF\n"
 		"Options: -t deadline in seconds, 1..%d (default 10); -b source address and\n"
 		"-p source port of the senders; -g pause between datagrams in microseconds,\n"
-		"0..%lu.\n"
+		"0..%lu; -s udp-send's datagrams go round-robin over that many sockets,\n"
+		"1..%lu, each connected (with -p, from ports SRCPORT, SRCPORT + 1, ...).\n"
 		"Exit status: 0 ok, 1 failure or deadline, 64 usage.\n",
-		prog, MAX_TIMEOUT, MAX_GAP_US);
+		prog, MAX_TIMEOUT, MAX_GAP_US, MAX_SOCKETS);
 }
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -237,30 +242,46 @@ static void sleep_us(unsigned long us)
 		;
 }
 
+/* Socket i of udp-send's -s sockets: bound (port -p + i when -p), connected,
+ * so that an ICMP port unreachable fails the next send. */
+static int udp_sender(const struct opts *o, const struct endpoint *dst, unsigned long i)
+{
+	struct opts oi = *o;
+	int fd = open_socket(dst->family, SOCK_DGRAM);
+
+	if (o->src_port)
+		oi.src_port = o->src_port + i;
+	bind_src(fd, dst->family, &oi);
+	if (connect(fd, (const struct sockaddr *)&dst->ss, dst->len))
+		die("connect %s port %u: %s", dst->text, dst->port, strerror(errno));
+	return fd;
+}
+
 static int udp_send(const struct opts *o, char **argv)
 {
 	struct endpoint dst;
 	unsigned long count, size;
-	char src[INET6_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], many[32] = "";
 	unsigned int sport;
 	char *buf;
-	int fd;
+	int fds[MAX_SOCKETS];
 
 	parse_endpoint(argv[0], argv[1], &dst);
 	count = parse_num("count", argv[2], 1, MAX_COUNT);
 	size = parse_num("size", argv[3], 0, MAX_UDP_SIZE);
+	if (o->src_port && o->src_port + o->sockets - 1 > 65535)
+		die_usage("source ports %lu to %lu: the last is above 65535", o->src_port,
+			  o->src_port + o->sockets - 1);
 	buf = malloc(size ? size : 1);
 	if (!buf)
 		die("malloc %lu: %s", size, strerror(errno));
 	memset(buf, 'u', size);
 
-	fd = open_socket(dst.family, SOCK_DGRAM);
-	bind_src(fd, dst.family, o);
-	/* Connected, so an ICMP port unreachable fails the next send. */
-	if (connect(fd, (struct sockaddr *)&dst.ss, dst.len))
-		die("connect %s port %u: %s", dst.text, dst.port, strerror(errno));
-	sock_name(fd, 0, src, sizeof(src), &sport);
+	for (unsigned long i = 0; i < o->sockets; i++)
+		fds[i] = udp_sender(o, &dst, i);
+	sock_name(fds[0], 0, src, sizeof(src), &sport);
 	for (unsigned long i = 0; i < count; i++) {
+		int fd = fds[i % o->sockets];
 		ssize_t n = send(fd, buf, size, 0);
 
 		if (n < 0)
@@ -272,10 +293,13 @@ static int udp_send(const struct opts *o, char **argv)
 		if (o->gap_us && i + 1 < count)
 			sleep_us(o->gap_us);
 	}
-	close(fd);
+	for (unsigned long i = 0; i < o->sockets; i++)
+		close(fds[i]);
 	free(buf);
-	printf("udp-send src=%s sport=%u dst=%s dport=%u datagrams=%lu size=%lu bytes=%lu\n", src,
-	       sport, dst.text, dst.port, count, size, count * size);
+	if (o->sockets > 1)
+		snprintf(many, sizeof(many), " sockets=%lu", o->sockets);
+	printf("udp-send src=%s sport=%u dst=%s dport=%u datagrams=%lu size=%lu bytes=%lu%s\n", src,
+	       sport, dst.text, dst.port, count, size, count * size, many);
 	return 0;
 }
 
@@ -393,13 +417,13 @@ static int tcp_recv(const struct opts *o, char **argv, int argc)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .timeout = 10 };
+	struct opts o = { .timeout = 10, .sockets = 1 };
 	struct sigaction sa = { .sa_handler = on_alarm };
 	const char *cmd;
 	int opt, nargs;
 
-	/* Options: the deadline, a sender's source port, pacing. */
-	while ((opt = getopt(argc, argv, "+t:b:p:g:h")) != -1) {
+	/* Options: the deadline, a sender's source port, pacing, sockets. */
+	while ((opt = getopt(argc, argv, "+t:b:p:g:s:h")) != -1) {
 		switch (opt) {
 		case 't':
 			o.timeout = parse_num("timeout", optarg, 1, MAX_TIMEOUT);
@@ -412,6 +436,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			o.gap_us = parse_num("gap", optarg, 0, MAX_GAP_US);
+			break;
+		case 's':
+			o.sockets = parse_num("sockets", optarg, 1, MAX_SOCKETS);
 			break;
 		case 'h':
 			usage();

@@ -78,7 +78,8 @@ static void test_interval_round_trip(void **state)
 {
 	struct flow_record flows[3];
 	struct total_record totals[2];
-	struct snapshot snap = { .flows = flows, .n_flows = 3, .totals = totals, .n_totals = 2 };
+	struct snapshot snap = { .flows = flows, .n_flows = 3, .totals = totals, .n_totals = 2,
+				 .proc_full_calls = 3, .proc_full_bytes = 5000000000ull };
 	struct store *st;
 	sqlite3 *db;
 	char path[256];
@@ -98,6 +99,7 @@ static void test_interval_round_trip(void **state)
 	path_in_dir(path, sizeof(path), "rt.db");
 	assert_int_equal(store_open(&st, path), 0);
 	assert_int_equal(store_write_interval(st, &snap, 1000, 1060), 0);
+	snap.proc_full_calls = snap.proc_full_bytes = 0;
 	assert_int_equal(store_write_interval(st, &snap, 1060, 1120), 0);
 	store_close(st);
 
@@ -119,6 +121,13 @@ static void test_interval_round_trip(void **state)
 				   "AND direction = 'out' AND family = 4"),
 			 10000);
 	assert_int_equal(q_int(db, "SELECT sum(non_ip) FROM collector_log"), 4);
+	/* Socket calls no process row holds, each interval its own. */
+	assert_int_equal(q_int(db, "SELECT process_table_full_calls * 10000000000 + "
+				   "process_table_full_bytes FROM collector_log WHERE ts_start = 1000"),
+			 35000000000ll);
+	assert_int_equal(q_int(db, "SELECT process_table_full_calls + process_table_full_bytes "
+				   "FROM collector_log WHERE ts_start = 1060"),
+			 0);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM addresses"), 4);
 	assert_int_equal(q_int(db, "SELECT value FROM meta WHERE key = 'bpf_abi'"),
 			 NETMON_ABI_VERSION);
