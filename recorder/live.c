@@ -28,9 +28,9 @@ struct live {
 	struct live_rows rows;
 	struct live_db db;
 	int timer_fd;
-	int n_fds;             /* what live_fds gave to poll */
+	int n_fds; /* what live_fds gave to poll */
 	uint64_t last_ns, start_ns;
-	double hb_rate;        /* high_bandwidth_rate, bytes/s */
+	double hb_rate; /* high_bandwidth_rate, bytes/s */
 	struct fmt_buf frame;
 	struct live_anomaly_row anomalies[MAX_ANOMALIES];
 };
@@ -56,16 +56,18 @@ static int anomaly_rows(struct live *l, const struct live_frame *f, int n_flows,
 
 	for (int i = 0; i < n_flows && n < MAX_ANOMALIES; i++)
 		if (f->flows[i].bps > l->hb_rate)
-			l->anomalies[n++] = (struct live_anomaly_row){
-				.kind = "high_bandwidth", .flow = &f->flows[i],
-				.value = f->flows[i].bps, .threshold = l->hb_rate };
+			l->anomalies[n++] = (struct live_anomaly_row){ .kind = "high_bandwidth",
+								       .flow = &f->flows[i],
+								       .value = f->flows[i].bps,
+								       .threshold = l->hb_rate };
 	return n + live_db_hits(&l->db, since, l->anomalies + n, MAX_ANOMALIES - n);
 }
 
 /* The last peek's frame, drawn. */
 static int draw(struct live *l, double per_s, uint64_t now)
 {
-	struct live_frame f = { .ifaces = l->o.ifaces, .interval = l->o.interval,
+	struct live_frame f = { .ifaces = l->o.ifaces,
+				.interval = l->o.interval,
 				.proc_on = l->o.proc_on };
 	unsigned int span = ANOMALY_INTERVALS * l->o.interval;
 	int nf, err = 0;
@@ -98,7 +100,8 @@ static int draw(struct live *l, double per_s, uint64_t now)
 
 /*
  * Peek, difference, draw. Away from the terminal (^Z, then bg) the peeks go
- * on without drawing, so that the tables keep about two seconds of flows.
+ * on without drawing, so that the tables keep about two seconds of flows,
+ * and each tick looks whether fg made the process the foreground again.
  * The first frame after a stop shows the rates averaged over the stop.
  */
 static void tick(struct live *l)
@@ -111,7 +114,7 @@ static void tick(struct live *l)
 		return;
 	err = live_rows_peek(&l->rows, l->o.snap, 0);
 	l->last_ns = now;
-	if (!err && !l->term.away)
+	if (!err && (!l->term.away || live_term_back(&l->term)))
 		err = draw(l, per_s, now);
 	/* The view is an extra: its failure never stops the recording. */
 	if (err) {
@@ -214,7 +217,8 @@ int live_handle(struct live *l, const struct pollfd *pfd)
 		} else if (pfd[i].fd == l->timer_fd) {
 			if (read(l->timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks))
 				tick(l);
-		} else if (pfd[i].fd == l->term.key_fd && live_term_keys(&l->term, pfd[i].revents)) {
+		} else if (pfd[i].fd == l->term.key_fd &&
+			   live_term_keys(&l->term, pfd[i].revents)) {
 			return 1;
 		}
 	}

@@ -67,11 +67,14 @@ int live_db_open(struct live_db *d, const char *path)
 
 	if (err)
 		return err;
-	if (sqlite3_prepare_v2(d->db, "SELECT ts, kind, subject, value, threshold FROM anomaly_log "
-				      "WHERE ts >= ?1 ORDER BY ts DESC, kind, subject",
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT ts, kind, subject, value, threshold FROM anomaly_log "
+			       "WHERE ts >= ?1 ORDER BY ts DESC, kind, subject",
 			       -1, &d->hits, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->db, "SELECT protocol, port, name FROM app_ports "
-				      "ORDER BY protocol, port", -1, &d->apps, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db,
+			       "SELECT protocol, port, name FROM app_ports "
+			       "ORDER BY protocol, port",
+			       -1, &d->apps, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->db, "PRAGMA data_version", -1, &d->version, NULL) != SQLITE_OK) {
 		pr_err("live view: %s: %s", path, sqlite3_errmsg(d->db));
 		return -EIO;
@@ -142,8 +145,10 @@ int live_db_hits(struct live_db *d, int64_t since, struct live_anomaly_row *out,
 		snprintf(h->subject, sizeof(h->subject), "%s", s ? s : "");
 		h->value = sqlite3_column_double(d->hits, 3);
 		h->threshold = sqlite3_column_double(d->hits, 4);
-		out[n++] = (struct live_anomaly_row){ .ts = h->ts, .kind = h->kind,
-						      .subject = h->subject, .value = h->value,
+		out[n++] = (struct live_anomaly_row){ .ts = h->ts,
+						      .kind = h->kind,
+						      .subject = h->subject,
+						      .value = h->value,
 						      .threshold = h->threshold };
 	}
 	sqlite3_reset(d->hits);

@@ -34,8 +34,8 @@ struct live_stored_hit {
 struct live_db {
 	sqlite3 *db;
 	sqlite3_stmt *hits, *apps, *version;
-	int64_t data_version;           /* when the names were read */
-	struct live_app_name *names;    /* sorted by protocol, port */
+	int64_t data_version;	     /* when the names were read */
+	struct live_app_name *names; /* sorted by protocol, port */
 	size_t n_names;
 	struct live_stored_hit stored[LIVE_DB_MAX_HITS];
 };

@@ -10,8 +10,13 @@
 #include "live_rows.h"
 #include "log.h"
 
-struct total_k { __u8 kind, protocol; };
-struct port_k { __u16 port; __u8 protocol, pad; };
+struct total_k {
+	__u8 kind, protocol;
+};
+struct port_k {
+	__u16 port;
+	__u8 protocol, pad;
+};
 
 typedef int (*add_fn)(struct live_table *t, const void *key, const uint64_t *v);
 
@@ -22,7 +27,8 @@ static int feed(struct live_rows *l, const struct snapshot *s, add_fn add)
 
 	for (size_t i = 0; i < s->n_totals && !err; i++) {
 		const struct total_record *r = &s->totals[i];
-		struct total_k k = { r->key.kind, r->key.kind == NETMON_KIND_IP ? r->key.protocol : 0 };
+		struct total_k k = { r->key.kind,
+				     r->key.kind == NETMON_KIND_IP ? r->key.protocol : 0 };
 		int in = r->key.direction == NETMON_DIR_IN;
 		uint64_t v[LIVE_NVAL] = { in ? r->c.bytes : 0, in ? r->c.packets : 0,
 					  in ? 0 : r->c.bytes, in ? 0 : r->c.packets };
@@ -35,7 +41,8 @@ static int feed(struct live_rows *l, const struct snapshot *s, add_fn add)
 		const struct flow_record *r = &s->flows[i];
 		int out = r->key.direction == NETMON_DIR_OUT;
 		uint64_t fv[LIVE_NVAL] = { r->c.bytes, r->c.packets };
-		uint64_t pv[LIVE_NVAL] = { out ? r->c.bytes : 0, out ? 0 : r->c.bytes, r->c.packets };
+		uint64_t pv[LIVE_NVAL] = { out ? r->c.bytes : 0, out ? 0 : r->c.bytes,
+					   r->c.packets };
 		/* The server port is the lower one, as in every report (sql/0004_apps.sql). */
 		struct port_k pk = { r->key.src_port < r->key.dst_port ? r->key.src_port
 								       : r->key.dst_port,
@@ -188,7 +195,13 @@ static int grow_rows(struct live_rows *l, size_t need)
 {
 	if (need <= l->rows_cap)
 		return 0;
-#define GROW(p) do { void *q = realloc(p, need * sizeof(*(p))); if (!q) return -ENOMEM; p = q; } while (0)
+#define GROW(p)                                                                                    \
+	do {                                                                                       \
+		void *q = realloc(p, need * sizeof(*(p)));                                         \
+		if (!q)                                                                            \
+			return -ENOMEM;                                                            \
+		p = q;                                                                             \
+	} while (0)
 	GROW(l->protos);
 	GROW(l->procrows);
 	GROW(l->portrows);
@@ -214,11 +227,13 @@ static int proto_rows(struct live_rows *l, double per_s)
 		const struct live_entry *e = &l->totals.e[j];
 		const struct total_k *k = (const void *)e->key;
 
-		l->protos[n++] = (struct live_proto_row){
-			.kind = k->kind, .protocol = k->protocol,
-			.in_bps = e->delta[0] * per_s, .in_pps = e->delta[1] * per_s,
-			.out_bps = e->delta[2] * per_s, .out_pps = e->delta[3] * per_s,
-			.bytes = e->sum[0] + e->sum[2] };
+		l->protos[n++] = (struct live_proto_row){ .kind = k->kind,
+							  .protocol = k->protocol,
+							  .in_bps = e->delta[0] * per_s,
+							  .in_pps = e->delta[1] * per_s,
+							  .out_bps = e->delta[2] * per_s,
+							  .out_pps = e->delta[3] * per_s,
+							  .bytes = e->sum[0] + e->sum[2] };
 	}
 	qsort(l->protos, n, sizeof(*l->protos), cmp_proto);
 	return n;
@@ -233,7 +248,8 @@ static int proc_rows(struct live_rows *l, double per_s, int max)
 		__u32 tgid;
 
 		memcpy(&tgid, e->key, sizeof(tgid));
-		l->procrows[i] = (struct live_proc_row){ .pid = tgid, .sent_bps = e->delta[0] * per_s,
+		l->procrows[i] = (struct live_proc_row){ .pid = tgid,
+							 .sent_bps = e->delta[0] * per_s,
 							 .recv_bps = e->delta[1] * per_s };
 		comm_of(l, tgid, l->procrows[i].comm);
 	}
@@ -248,10 +264,13 @@ static int port_rows(struct live_rows *l, double per_s, int max, const struct li
 		const struct live_entry *e = l->ranked[i].e;
 		const struct port_k *k = (const void *)e->key;
 
-		l->portrows[i] = (struct live_port_row){
-			.protocol = k->protocol, .port = k->port,
-			.app = live_db_app(db, k->protocol, k->port), .out_bps = e->delta[0] * per_s,
-			.in_bps = e->delta[1] * per_s, .pps = e->delta[2] * per_s };
+		l->portrows[i] =
+			(struct live_port_row){ .protocol = k->protocol,
+						.port = k->port,
+						.app = live_db_app(db, k->protocol, k->port),
+						.out_bps = e->delta[0] * per_s,
+						.in_bps = e->delta[1] * per_s,
+						.pps = e->delta[2] * per_s };
 	}
 	return n;
 }
@@ -265,9 +284,12 @@ static int flow_rows(struct live_rows *l, double per_s, int max)
 		const struct flow_key *k = (const void *)e->key;
 		struct live_flow_row *r = &l->flowrows[i];
 
-		*r = (struct live_flow_row){ .family = k->family, .protocol = k->protocol,
-					     .direction = k->direction, .src_port = k->src_port,
-					     .dst_port = k->dst_port, .bps = e->delta[0] * per_s,
+		*r = (struct live_flow_row){ .family = k->family,
+					     .protocol = k->protocol,
+					     .direction = k->direction,
+					     .src_port = k->src_port,
+					     .dst_port = k->dst_port,
+					     .bps = e->delta[0] * per_s,
 					     .pps = e->delta[1] * per_s };
 		memcpy(r->src, k->src, 16);
 		memcpy(r->dst, k->dst, 16);

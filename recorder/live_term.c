@@ -214,3 +214,8 @@ int live_term_signals(struct live_term *t)
 	}
 	return draw;
 }
+
+int live_term_back(struct live_term *t)
+{
+	return t->away && come_back(t);
+}

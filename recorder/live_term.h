@@ -7,7 +7,8 @@
  * ^Z (SIGTSTP): the terminal as it was (modes, screen, cursor), then the
  * process stops. On SIGCONT in the foreground (fg): the modes and the screen
  * again, and a frame at once. Continued in the background (bg): the view
- * stays away from the terminal (the recording goes on) until fg.
+ * stays away from the terminal (the recording goes on) until fg, which the
+ * next tick notices (live_term_back()).
  * Signals arrive through a signalfd, never a handler.
  */
 #ifndef NETMON_LIVE_TERM_H
@@ -17,13 +18,13 @@
 #include <termios.h>
 
 struct live_term {
-	int ansi;          /* stdout is a terminal that speaks ANSI: draw in place */
-	int width, height; /* the window's, or 80 x 24 ($COLUMNS for plain frames) */
-	int key_fd;        /* stdin when it is a terminal, else -1: no keys */
-	int sig_fd;        /* SIGWINCH, SIGTSTP, SIGCONT */
-	int away;          /* the terminal is given back (^Z, then bg): draw nothing */
-	int broken;        /* stdout failed: draw nothing more */
-	int resized;       /* the next frame clears the screen first */
+	int ansi;	      /* stdout is a terminal that speaks ANSI: draw in place */
+	int width, height;    /* the window's, or 80 x 24 ($COLUMNS for plain frames) */
+	int key_fd;	      /* stdin when it is a terminal, else -1: no keys */
+	int sig_fd;	      /* SIGWINCH, SIGTSTP, SIGCONT */
+	int away;	      /* the terminal is given back (^Z, then bg): draw nothing */
+	int broken;	      /* stdout failed: draw nothing more */
+	int resized;	      /* the next frame clears the screen first */
 	struct termios saved; /* the modes to give back */
 };
 
@@ -44,5 +45,12 @@ int live_term_keys(struct live_term *t, short revents);
  * terminal and must draw at once, else 0.
  */
 int live_term_signals(struct live_term *t);
+
+/*
+ * Away in the background: takes the terminal again once this process is in
+ * its foreground (fg of a running job sends no signal, so the tick asks).
+ * Returns 1 when it did: draw.
+ */
+int live_term_back(struct live_term *t);
 
 #endif

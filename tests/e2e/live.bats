@@ -29,6 +29,7 @@ teardown() {
 	if [ -s "$NMT_TMP/rec.pid" ]; then
 		pid=$(cat "$NMT_TMP/rec.pid")
 		kill -TERM "$pid" 2>/dev/null || true
+		kill -CONT "$pid" 2>/dev/null || true # left stopped by a failed ^Z test
 		while kill -0 "$pid" 2>/dev/null && ((n-- > 0)); do sleep 0.05; done
 	fi
 	"${TM[@]}" kill-server 2>/dev/null || true
@@ -203,14 +204,14 @@ pane_flag() {
 	"${TM[@]}" display-message -p -t live "#{$1}"
 }
 
-@test "live view: ^Z gives the terminal back, fg takes it again; traffic sent while stopped is recorded" {
+@test "live view: ^Z gives the terminal back, bg records away from it, fg takes it again; traffic sent while stopped is recorded" {
 	shell_start
 	# The recorder itself is the job (exec): its PID in rec.pid.
 	type_line "bash -c 'echo \$\$ >$NMT_TMP/rec.pid; exec \"\$@\"' x $NMT_RECORD -i $NMT_HOST --db $DB --interval 2 --duration $NMT_MAX_RUN --live 2>$NMT_TMP/rec.err"
 	pane_wait 'TOP FLOWS'
 	[ "$(pane_flag alternate_on)" = 1 ]
 	[ "$(pane_flag cursor_flag)" = 0 ]
-	local pid t_stop t_sent t_fg tok
+	local pid t_stop t_sent t_cont tok
 	pid=$(cat "$NMT_TMP/rec.pid")
 
 	# ^Z: stopped, the shell's prompt on the terminal's own screen, the
@@ -233,9 +234,18 @@ pane_flag() {
 	while (($(date +%s) < t_stop + 5)); do sleep 0.2; done
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ]
 
+	# bg: recording again (an interval written), the view away from the
+	# shell's terminal.
+	t_cont=$(date +%s)
+	type_line bg
+	pane_wait '^\[1\]\+ .*&$'
+	sleep 2.5
+	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" != T ]
+	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end >= $t_cont") >= 1))
+	[ "$(pane_flag alternate_on)" = 0 ]
+	! grep -q 'TOP FLOWS' "$NMT_TMP/pane"
 	# fg: the view on the alternate screen again, drawn at once, keys read
 	# one at a time again (q without Enter).
-	t_fg=$(date +%s)
 	type_line fg
 	pane_wait 'TOP FLOWS'
 	[ "$(pane_flag alternate_on)" = 1 ]
@@ -250,10 +260,10 @@ pane_flag() {
 	grep -qE '(^| )echo( |$)' "$NMT_TMP/stty"
 
 	# Every datagram sent while stopped, once, in the interval the first
-	# timer tick after fg wrote: it began before they were sent.
+	# timer tick after bg wrote: it began before they were sent.
 	local got
 	got=$(nmt_sql "$DB" "SELECT count(*), sum(packets), sum(bytes), min(ts_start) <= $t_sent,
-		max(ts_end) >= $t_fg - 1 FROM flow_log WHERE interface = '$NMT_HOST'
+		max(ts_end) >= $t_cont - 1 FROM flow_log WHERE interface = '$NMT_HOST'
 		AND src = '$NMT_H4' AND src_port = 40077 AND dst = '$NMT_P4' AND dst_port = 7777")
 	echo "flow: $got"
 	[ "$got" = "1|300|$((300 * 528))|1|1" ]
@@ -266,9 +276,9 @@ pane_flag() {
 
 @test "live view: a port named in app_ports_user while the view runs shows its name" {
 	live_start 120 50
-	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 4242 2000 100
+	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 4242 3000 100
 	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
-	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 40042 -g 5000 udp-send "$NMT_P4" 4242 2000 100
+	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 40042 -g 5000 udp-send "$NMT_P4" 4242 3000 100
 	pane_wait '^udp +4242 - '
 	sqlite3 -bail -cmd '.timeout 10000' "$DB" \
 		"INSERT INTO app_ports_user (protocol, port, name) VALUES (17, 4242, 'nmtapp')"
