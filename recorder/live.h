@@ -6,9 +6,12 @@
  * Every second it peeks at the active generation of the kernel counters
  * (snapshot_peek()); the interval snapshots tell it what they drained
  * (live_drained()), so a rate is exact across the flips (live_rates.h).
- * Stored anomalies and application names come from the database, read-only.
+ * Stored anomalies and application names come from the database, read-only
+ * (live_db.h); the rows of a frame from live_rows.h, the terminal from
+ * live_term.h.
  * On a terminal: redrawn in place on the alternate screen (the terminal's
- * screen comes back on exit), sized to the window (SIGWINCH), q quits.
+ * screen comes back on exit), sized to the window (SIGWINCH), q quits, ^Z
+ * gives the terminal back and fg takes it again.
  * Not a terminal, or TERM=dumb: one plain frame per second.
  */
 #ifndef NETMON_LIVE_H
@@ -39,7 +42,8 @@ void live_close(struct live *l);
 int live_fds(struct live *l, struct pollfd *pfd);
 
 /*
- * After poll(): draw on the 1 s tick, note a resize, read keys. Returns 1
+ * After poll(): draw on the 1 s tick, note a resize, stop on ^Z (this
+ * returns once the process is continued), read keys. Returns 1
  * when the user asked to quit (q), else 0: a view that fails says so and
  * stops drawing, the recording goes on.
  */

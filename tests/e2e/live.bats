@@ -5,7 +5,9 @@
 # capture-pane: the sections, the protocol, the port's application name, the
 # sending process's name, rates of the right size, a hostile process name
 # made inert, a resize, and q or ^C ending the run with exit 0, the terminal
-# restored and every byte in the database.
+# restored and every byte in the database; ^Z and fg from a shell with job
+# control, with traffic sent while the recorder is stopped; a port named
+# while the view runs.
 
 bats_require_minimum_version 1.5.0
 
@@ -27,6 +29,7 @@ teardown() {
 	if [ -s "$NMT_TMP/rec.pid" ]; then
 		pid=$(cat "$NMT_TMP/rec.pid")
 		kill -TERM "$pid" 2>/dev/null || true
+		kill -CONT "$pid" 2>/dev/null || true # left stopped by a failed ^Z test
 		while kill -0 "$pid" 2>/dev/null && ((n-- > 0)); do sleep 0.05; done
 	fi
 	"${TM[@]}" kill-server 2>/dev/null || true
@@ -182,4 +185,104 @@ traffic_done() {
 	(($(grep -c '^netmon live (q quits)' "$NMT_TMP/rec.out") >= 3))
 	! grep -q $'\e' "$NMT_TMP/rec.out"
 	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/rec.out") <= 90))
+}
+
+# shell_start: an interactive shell in the pane (job control: ^Z, fg), with
+# a prompt of its own ("nmt$ ").
+shell_start() {
+	"${TM[@]}" new-session -d -s live -x 100 -y 40 "env PS1='nmt\$ ' bash --norc --noprofile -i"
+	pane_wait '^nmt\$ $'
+}
+
+# type_line TEXT: TEXT typed into the pane's shell, then Enter.
+type_line() {
+	"${TM[@]}" send-keys -t live -l "$1"
+	"${TM[@]}" send-keys -t live Enter
+}
+
+pane_flag() {
+	"${TM[@]}" display-message -p -t live "#{$1}"
+}
+
+@test "live view: ^Z gives the terminal back, bg records away from it, fg takes it again; traffic sent while stopped is recorded" {
+	shell_start
+	# The recorder itself is the job (exec): its PID in rec.pid.
+	type_line "bash -c 'echo \$\$ >$NMT_TMP/rec.pid; exec \"\$@\"' x $NMT_RECORD -i $NMT_HOST --db $DB --interval 2 --duration $NMT_MAX_RUN --live 2>$NMT_TMP/rec.err"
+	pane_wait 'TOP FLOWS'
+	[ "$(pane_flag alternate_on)" = 1 ]
+	[ "$(pane_flag cursor_flag)" = 0 ]
+	local pid t_stop t_sent t_cont tok
+	pid=$(cat "$NMT_TMP/rec.pid")
+
+	# ^Z: stopped, the shell's prompt on the terminal's own screen, the
+	# cursor shown, typed text echoed.
+	"${TM[@]}" send-keys -t live C-z
+	pane_wait '^\[1\]\+ +Stopped'
+	t_stop=$(date +%s)
+	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ]
+	[ "$(pane_flag alternate_on)" = 0 ]
+	[ "$(pane_flag cursor_flag)" = 1 ]
+	tok=ok-$RANDOM
+	type_line "echo $tok"
+	pane_wait "^nmt\\$ echo $tok\$"
+	pane_wait "^$tok\$"
+
+	# Traffic while the recorder is stopped: the kernel counts it.
+	t_sent=$(date +%s)
+	nmt_udp out 4 40077 7777 300 500
+	# Stopped for over two intervals: the recorder's timer has fired meanwhile.
+	while (($(date +%s) < t_stop + 5)); do sleep 0.2; done
+	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ]
+
+	# bg: recording again (an interval written), the view away from the
+	# shell's terminal.
+	t_cont=$(date +%s)
+	type_line bg
+	pane_wait '^\[1\]\+ .*&$'
+	sleep 2.5
+	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" != T ]
+	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end >= $t_cont") >= 1))
+	[ "$(pane_flag alternate_on)" = 0 ]
+	! grep -q 'TOP FLOWS' "$NMT_TMP/pane"
+	# fg: the view on the alternate screen again, drawn at once, keys read
+	# one at a time again (q without Enter).
+	type_line fg
+	pane_wait 'TOP FLOWS'
+	[ "$(pane_flag alternate_on)" = 1 ]
+	[ "$(pane_flag cursor_flag)" = 0 ]
+	sleep 2.5 # an interval written after fg
+	"${TM[@]}" send-keys -t live q
+	pane_wait '^nmt\$ $'
+	type_line "echo exit=\$? >$NMT_TMP/status; stty -a >$NMT_TMP/stty"
+	[ "$(status_wait)" = exit=0 ]
+	cat "$NMT_TMP/rec.err"
+	grep -q 'q: writing the last interval' "$NMT_TMP/rec.err"
+	grep -qE '(^| )echo( |$)' "$NMT_TMP/stty"
+
+	# Every datagram sent while stopped, once, in the interval the first
+	# timer tick after bg wrote: it began before they were sent.
+	local got
+	got=$(nmt_sql "$DB" "SELECT count(*), sum(packets), sum(bytes), min(ts_start) <= $t_sent,
+		max(ts_end) >= $t_cont - 1 FROM flow_log WHERE interface = '$NMT_HOST'
+		AND src = '$NMT_H4' AND src_port = 40077 AND dst = '$NMT_P4' AND dst_port = 7777")
+	echo "flow: $got"
+	[ "$got" = "1|300|$((300 * 528))|1|1" ]
+	# The intervals follow each other without a gap or an overlap.
+	nmt_sql "$DB" "SELECT id, ts_start, ts_end FROM intervals"
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b
+		ON b.id = (SELECT min(id) FROM intervals WHERE id > a.id)
+		WHERE b.ts_start != a.ts_end OR a.ts_end < a.ts_start")" = 0 ]
+}
+
+@test "live view: a port named in app_ports_user while the view runs shows its name" {
+	live_start 120 50
+	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 4242 3000 100
+	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
+	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 40042 -g 5000 udp-send "$NMT_P4" 4242 3000 100
+	pane_wait '^udp +4242 - '
+	sqlite3 -bail -cmd '.timeout 10000' "$DB" \
+		"INSERT INTO app_ports_user (protocol, port, name) VALUES (17, 4242, 'nmtapp')"
+	pane_wait '^udp +4242 nmtapp '
+	"${TM[@]}" send-keys -t live q
+	[ "$(status_wait)" = exit=0 ]
 }
