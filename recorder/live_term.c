@@ -96,6 +96,7 @@ int live_term_open(struct live_term *t)
 	sigset_t set;
 
 	t->key_fd = t->sig_fd = -1;
+	t->away = 1; /* until enter(): a failure before it leaves nothing to undo */
 	t->ansi = isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb");
 	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &t->saved))
 		t->key_fd = STDIN_FILENO;
