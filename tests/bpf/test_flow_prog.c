@@ -1775,8 +1775,13 @@ static void add_snapshot(struct env *e, const struct flow_key *keys, uint64_t *g
  * send short bursts of the same ROT_FLOWS flows in turn (racing to insert the
  * same flow), while snapshots are taken back to back, so that slots are
  * doomed, revived, freed and reused under traffic. Every packet must come out
- * of exactly one snapshot, in its own flow's row, and no flow may appear
- * twice in a snapshot (two slots for one flow).
+ * of exactly one snapshot, in its own flow's row or, rarely, in the
+ * table-full total, and no flow may appear twice in a snapshot (two slots
+ * for one flow). Table-full happens here because BPF_PROG_TEST_RUN runs a
+ * program preemptible (migration off only): an inserter preempted while it
+ * holds its lock makes the other thread give up after FT_LOCK_SPINS tries
+ * (flow_table.bpf.h counts that packet as table-full, exactly). TC and XDP
+ * run in softirq, where the lock holder is never preempted.
  */
 #define ROT_FLOWS 64
 #define ROT_BURST 8
@@ -1817,13 +1822,24 @@ static void *rot_main(void *arg)
 	return NULL;
 }
 
+/* Packets of the snapshot just taken counted as table-full. */
+static uint64_t rot_table_full(const struct env *e)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < e->snap.n_totals; i++)
+		if (e->snap.totals[i].key.kind == NETMON_KIND_TABLE_FULL)
+			n += e->snap.totals[i].c.packets;
+	return n;
+}
+
 static void test_slots_reused_under_traffic(void **state)
 {
 	static struct rot_sender s[2];
 	static int stop;
 	static uint64_t got[ROT_FLOWS];
 	struct env *e = *state;
-	uint64_t sent;
+	uint64_t sent, missing, full = 0;
 	__u32 fewest = ROT_FLOWS;
 
 	memset(got, 0, sizeof(got));
@@ -1846,6 +1862,7 @@ static void test_slots_reused_under_traffic(void **state)
 			got[r->key.src_port - 1] += r->c.packets;
 			assert_int_equal(r->c.bytes, 28 * r->c.packets);
 		}
+		full += rot_table_full(e);
 		if (e->skel->bss->used4 < fewest)
 			fewest = e->skel->bss->used4;
 	}
@@ -1856,19 +1873,28 @@ static void test_slots_reused_under_traffic(void **state)
 		take(e);
 		for (size_t i = 0; i < e->snap.n_flows; i++)
 			got[e->snap.flows[i].key.src_port - 1] += e->snap.flows[i].c.packets;
+		full += rot_table_full(e);
 	}
 	take(e);
 	expect_rows(e, 0, 0);
 	assert_int_equal(e->skel->bss->used4, 0); /* every slot given back */
 	sent = 0;
+	missing = 0;
 	for (int f = 0; f < ROT_FLOWS; f++) {
+		uint64_t want = s[0].packets[f] + s[1].packets[f];
+
 		assert_int_equal(s[0].err, 0);
 		assert_int_equal(s[1].err, 0);
-		assert_int_equal(got[f], s[0].packets[f] + s[1].packets[f]);
-		sent += got[f];
+		assert_true(got[f] <= want);
+		missing += want - got[f];
+		sent += want;
 	}
-	print_message("# %llu packets in %d flows over 200 snapshots; fewest slots taken "
-		      "after one: %u\n", (unsigned long long)sent, ROT_FLOWS, fewest);
+	print_message("# %llu packets in %d flows over 200 snapshots, %llu of them table-full; "
+		      "fewest slots taken after one: %u\n",
+		      (unsigned long long)sent, ROT_FLOWS, (unsigned long long)full, fewest);
+	/* What no flow row has is in the table-full total, to the packet. */
+	assert_int_equal(missing, full);
+	assert_true(full * 100 <= sent); /* and that is rare */
 	assert_true(fewest < ROT_FLOWS); /* slots really were freed under traffic */
 }
 
