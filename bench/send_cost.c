@@ -79,8 +79,9 @@ int main(int argc, char **argv)
 	if ((argc != 3 && argc != 4) || !(count = strtoul(argv[1], NULL, 10)) ||
 	    count > 100000000 || (size = strtoul(argv[2], NULL, 10)) > sizeof(buf) ||
 	    (argc == 4 && (!(pairs = strtoul(argv[3], NULL, 10)) || pairs > MAX_PAIRS))) {
-		fprintf(stderr, "usage: send_cost [--empty] COUNT SIZE [SOCKETS] "
-				"(SIZE <= 1500, SOCKETS 1..%d)\n",
+		fprintf(stderr,
+			"usage: send_cost [--empty] COUNT SIZE [SOCKETS] "
+			"(SIZE <= 1500, SOCKETS 1..%d)\n",
 			MAX_PAIRS);
 		return 64;
 	}

@@ -156,8 +156,8 @@ static __always_inline int same_key(const struct proc_key *a, const struct proc_
 {
 	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
 
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
-		 (x[4] ^ y[4]) | (x[5] ^ y[5]) | (x[6] ^ y[6]));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
+		 (x[5] ^ y[5]) | (x[6] ^ y[6]));
 }
 
 /* Keep the compiler's stores in program order (x86 keeps the CPU's; the
@@ -193,8 +193,8 @@ static __attribute__((noinline)) void count_direct(const struct proc_cache_entry
  * an entry with calls was filled in this generation, since user space
  * clears a generation's entries with its names table.
  */
-static __attribute__((noinline)) void evict(const struct proc_cache_entry *e, __u32 gen,
-					    __u32 tgid, int sent)
+static __attribute__((noinline)) void evict(const struct proc_cache_entry *e, __u32 gen, __u32 tgid,
+					    int sent)
 {
 	int noted = e->calls && e->key.tgid == tgid;
 
