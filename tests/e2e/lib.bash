@@ -370,16 +370,17 @@ nmt_cap_stop() {
 
 # ---- traffic --------------------------------------------------------------------
 
-# nmt_udp DIR FAMILY SPORT DPORT COUNT SIZE [SOCKETS]: COUNT datagrams of SIZE
-# bytes, "out" from the root side to the namespace, "in" the other way; with
-# SOCKETS, sent in turn from that many sockets (ports SPORT, SPORT + 1, ...).
+# nmt_udp DIR FAMILY SPORT DPORT COUNT SIZE [SOCKETS [GAP_US]]: COUNT datagrams
+# of SIZE bytes, "out" from the root side to the namespace, "in" the other way;
+# with SOCKETS, sent in turn from that many sockets (ports SPORT, SPORT + 1,
+# ...); with GAP_US, that pause between datagrams.
 nmt_udp() {
-	local dir=$1 fam=$2 sport=$3 dport=$4 count=$5 size=$6 socks=${7:-1} dst
+	local dir=$1 fam=$2 sport=$3 dport=$4 count=$5 size=$6 socks=${7:-1} gap=${8:-0} dst
 	local -a rx tx
 	nmt_addrs "$dir" "$fam" || return
 	dst=$NMT_DST
 	rx=("$NMT_TRAFFIC" -t 15 udp-recv "$dst" "$dport" "$count" "$size")
-	tx=("$NMT_TRAFFIC" -t 15 -p "$sport" -s "$socks" udp-send "$dst" "$dport" "$count" "$size")
+	tx=("$NMT_TRAFFIC" -t 15 -p "$sport" -s "$socks" -g "$gap" udp-send "$dst" "$dport" "$count" "$size")
 	if [ "$dir" = out ]; then
 		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
 	else
@@ -393,6 +394,16 @@ nmt_udp() {
 	nmt_await udprx || return
 	grep -q "datagrams=$count bytes=$((count * size))\$" "$NMT_TMP/udprx.out" ||
 		{ nmt_dump udprx >&2; nmt_fail "udp-recv did not get $count x $size bytes"; }
+}
+
+# nmt_proc_side DB PID LOCAL_PORT REMOTE_PORT: "comm|sent|recv|sends|recvs" of
+# process PID's sockets with these ports in process_log, summed over the
+# intervals. By pid too: per-process accounting is host-wide, and a test run
+# elsewhere on the host may use the same ports at the same time.
+nmt_proc_side() {
+	nmt_sql "$1" "SELECT comm, sum(bytes_sent), sum(bytes_recv), sum(sends), sum(recvs)
+		FROM process_log WHERE pid = $2 AND local_port = $3 AND remote_port = $4
+		GROUP BY comm"
 }
 
 # nmt_tcp DIR FAMILY SPORT DPORT BYTES: one connection carrying BYTES from

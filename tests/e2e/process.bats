@@ -19,13 +19,9 @@ teardown() {
 	nmt_teardown
 }
 
-# side PID LOCAL_PORT REMOTE_PORT: "comm|sent|recv|sends|recvs" of process
-# PID's sockets with these ports, summed over the intervals. By pid too: a
-# test run elsewhere on the host may use the same ports at the same time.
+# side PID LOCAL_PORT REMOTE_PORT: "comm|sent|recv|sends|recvs" (lib.bash).
 side() {
-	nmt_sql "$DB" "SELECT comm, sum(bytes_sent), sum(bytes_recv), sum(sends), sum(recvs)
-		FROM process_log WHERE pid = $1 AND local_port = $2 AND remote_port = $3
-		GROUP BY comm"
+	nmt_proc_side "$DB" "$@"
 }
 
 @test "UDP and TCP, IPv4 and IPv6: each process's bytes exact, with its name" {
@@ -77,6 +73,23 @@ side() {
 	nmt_rec_stop
 	[ "$(side "$utx" 40004 5004)" = "nm-traffic|7500|0|25|0" ]
 	[ "$(side "$urx" 5004 0)" = "nm-traffic|0|7500|0|25" ]
+}
+
+# Paced over ~3 s with 1 s intervals: every flip falls in the middle of the
+# stream, while the sender goes from socket to socket (each call another key:
+# the cache's candidate and eviction paths) and the receiver stays on one (its
+# cache entry hit on every call). Each side exact, summed over the intervals.
+@test "streams across several flips: sockets taken in turn and one socket, each exact" {
+	nmt_rec_start "$DB"
+	nmt_udp in 4 40005 5005 1500 200 2 2000
+	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx
+	nmt_rec_stop
+	[ "$(side "$utx" 40005 5005)" = "nm-traffic|150000|0|750|0" ]
+	[ "$(side "$utx" 40006 5005)" = "nm-traffic|150000|0|750|0" ]
+	[ "$(side "$urx" 5005 0)" = "nm-traffic|0|300000|0|1500" ]
+	# It did cross flips: the receiver's rows are in three intervals or more.
+	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT ts_start) FROM process_log
+		WHERE pid = $urx AND local_port = 5005")" -ge 3 ]
 }
 
 @test "--no-process: flows as usual, no process rows" {

@@ -78,12 +78,11 @@ udp_seen() {
 	[ -n "$n" ] && [ "$n" -le "$6" ] && [ "$n" -ge $(($6 * 95 / 100)) ]
 }
 
-# proc_side PID LOCAL_PORT REMOTE_PORT: "sent|recv|sends|recvs" of process
-# PID's socket with these ports, summed over the intervals: the per-process
-# maps (and their per-CPU cache) are pinned and adopted like the flows.
+# proc_side PID LOCAL_PORT REMOTE_PORT: "comm|sent|recv|sends|recvs" (lib.bash):
+# the per-process maps (and their per-CPU cache) are pinned and adopted like
+# the flows.
 proc_side() {
-	nmt_sql "$DB" "SELECT sum(bytes_sent), sum(bytes_recv), sum(sends), sum(recvs)
-		FROM process_log WHERE pid = $1 AND local_port = $2 AND remote_port = $3"
+	nmt_proc_side "$DB" "$@"
 }
 
 # check_db: integrity, traffic_log equal to flow_log per interval.
@@ -136,8 +135,8 @@ check_db() {
 	check_db
 	# every send call of the two streams, once (what a receiver got depends
 	# on the veth's backlog, see udp_start)
-	[ "$(proc_side "$atx" 40001 5001)" = "$((1500 * 300))|0|1500|0" ]
-	[ "$(proc_side "$btx" 40002 5002)" = "$((1200 * 100))|0|1200|0" ]
+	[ "$(proc_side "$atx" 40001 5001)" = "nm-traffic|$((1500 * 300))|0|1500|0" ]
+	[ "$(proc_side "$btx" 40002 5002)" = "nm-traffic|$((1200 * 100))|0|1200|0" ]
 	# a plain stop after all that: nothing left behind
 	[ ! -e "$PINS" ]
 	[ "$(netmon_filters)" -eq 0 ]
@@ -159,12 +158,12 @@ check_db() {
 	nmt_udp out 4 40003 5003 20 50
 	local tx3=$NMT_PID_udptx rx3=$NMT_PID_udprx
 	nmt_rec_stop
-	[ "$(proc_side "$tx1" 40001 5001)" = "8000|0|40|0" ]
-	[ "$(proc_side "$rx1" 5001 0)" = "0|8000|0|40" ]
-	[ "$(proc_side "$tx2" 40002 5002)" = "3000|0|30|0" ]
-	[ "$(proc_side "$rx2" 5002 0)" = "0|3000|0|30" ]
-	[ "$(proc_side "$tx3" 40003 5003)" = "1000|0|20|0" ]
-	[ "$(proc_side "$rx3" 5003 0)" = "0|1000|0|20" ]
+	[ "$(proc_side "$tx1" 40001 5001)" = "nm-traffic|8000|0|40|0" ]
+	[ "$(proc_side "$rx1" 5001 0)" = "nm-traffic|0|8000|0|40" ]
+	[ "$(proc_side "$tx2" 40002 5002)" = "nm-traffic|3000|0|30|0" ]
+	[ "$(proc_side "$rx2" 5002 0)" = "nm-traffic|0|3000|0|30" ]
+	[ "$(proc_side "$tx3" 40003 5003)" = "nm-traffic|1000|0|20|0" ]
+	[ "$(proc_side "$rx3" 5003 0)" = "nm-traffic|0|1000|0|20" ]
 	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 40 $((40 * 228)) >"$NMT_TMP/want"
 	nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 30 $((30 * 148)) >>"$NMT_TMP/want"
 	nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 20 $((20 * 78)) >>"$NMT_TMP/want"
