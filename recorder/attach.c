@@ -119,7 +119,9 @@ static void detach_one(struct attachment *a, enum bpf_tc_attach_point where)
 
 /*
  * Native XDP where the driver supports it; otherwise generic (skb) mode,
- * which works everywhere at the cost of an skb per packet.
+ * which works everywhere at the cost of an skb per packet. Generic XDP runs
+ * after GRO: a merged packet comes to the program as one frame, with no
+ * segment count (the TC program counts gso_segs), so that is said at start.
  */
 static int attach_xdp(struct attachment *a, int prog_fd)
 {
@@ -144,8 +146,13 @@ static int attach_xdp(struct attachment *a, int prog_fd)
 	}
 	a->xdp_prog_fd = prog_fd;
 	a->xdp_flags = flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
-	pr_info("%s: XDP attached in %s mode", a->name,
-		flags & XDP_FLAGS_DRV_MODE ? "native" : "generic");
+	if (flags & XDP_FLAGS_DRV_MODE)
+		pr_info("%s: XDP attached in native mode", a->name);
+	else
+		pr_warn("%s: XDP attached in generic mode (the driver has no native XDP): it "
+			"runs after GRO, so packets GRO merged count as one; for every wire "
+			"packet use --hook tc, or turn GRO off ('ethtool -K %s gro off')",
+			a->name, a->name);
 	return 0;
 }
 

@@ -53,6 +53,19 @@ no_clsact() {
 	[ ! -e "$DB" ]
 }
 
+# A bridge has no native XDP: the program runs in generic mode, after GRO,
+# where a merged packet cannot be counted as the wire's packets. Said at start.
+@test "--hook xdp on a driver without native XDP: generic mode, and what it cannot count" {
+	local br=nmtb$ID
+	ip link add "$br" type bridge
+	ip link set "$br" up
+	run --separate-stderr timeout 30 "$REC" -i "$br" --hook xdp --db "$DB" --duration 1
+	ip link del "$br"
+	echo "status $status; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"warning: $br: XDP attached in generic mode (the driver has no native XDP): it runs after GRO, so packets GRO merged count as one; for every wire packet use --hook tc, or turn GRO off ('ethtool -K $br gro off')"* ]]
+}
+
 @test "a non-Ethernet interface (tun) is refused by name" {
 	refused 1 "interface $TUN is not Ethernet-framed" "$REC" -i "$TUN" --db "$DB"
 	no_clsact "$TUN"
