@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * attach.c - clsact ingress/egress filters (and XDP for ingress when asked),
- * the TC part as libbpf-bootstrap's tc.c does it: create the clsact qdisc only when absent and remove only what we made.
- * libbpf 1.1 has no TCX links, so a filter outlives a crashed loader; the
+ * the TC part as libbpf-bootstrap's tc.c does it: create the clsact qdisc only when absent and
+ * remove only what we made. libbpf 1.1 has no TCX links, so a filter outlives a crashed loader; the
  * --detach action removes ours by handle and priority.
  */
 #include <errno.h>
@@ -91,8 +91,8 @@ int attach_default_ifaces(struct attachment *out, int max)
 static int attach_one(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
-		    .priority = ATTACH_TC_PRIORITY, .prog_fd = prog_fd);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIORITY,
+		    .prog_fd = prog_fd);
 	int err = bpf_tc_attach(&hook, &opts);
 
 	if (err == -EEXIST)
@@ -108,8 +108,7 @@ static int attach_one(struct attachment *a, enum bpf_tc_attach_point where, int 
 static void detach_one(struct attachment *a, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
-		    .priority = ATTACH_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIORITY);
 	int err = bpf_tc_detach(&hook, &opts);
 
 	if (err && err != -ENOENT)
@@ -118,22 +117,17 @@ static void detach_one(struct attachment *a, enum bpf_tc_attach_point where)
 }
 
 /*
- * Native XDP where the driver supports it; otherwise generic (skb) mode,
- * which works everywhere at the cost of an skb per packet. Generic XDP runs
- * after GRO: a merged packet comes to the program as one frame, with no
- * segment count (the TC program counts gso_segs), so that is said at start.
+ * Native XDP, or -EOPNOTSUPP when the driver refuses it (logged once the
+ * caller has counted ingress otherwise). No generic (skb) mode: it would run
+ * in netif_receive_skb, where the TC ingress hook also runs, but after GRO
+ * and with no segment count, so a merged packet would count as one; the TC
+ * program counts gso_segs. The caller counts ingress with TC instead.
  */
 static int attach_xdp(struct attachment *a, int prog_fd)
 {
 	unsigned int flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_DRV_MODE;
 	int err = bpf_xdp_attach(a->ifindex, prog_fd, flags, NULL);
 
-	if (err && err != -EEXIST && err != -EBUSY) {
-		pr_debug("%s: native XDP refused (%s), trying generic mode", a->name,
-			 strerror(-err));
-		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
-		err = bpf_xdp_attach(a->ifindex, prog_fd, flags, NULL);
-	}
 	if (err == -EEXIST || err == -EBUSY) {
 		pr_err("%s: an XDP program is already attached; netmon does not replace it "
 		       "(if it is netmon's, left by a crash: 'netmon-record --detach -i %s')",
@@ -141,22 +135,24 @@ static int attach_xdp(struct attachment *a, int prog_fd)
 		return err;
 	}
 	if (err) {
-		pr_err("%s: attaching the XDP program failed: %s", a->name, strerror(-err));
-		return err;
+		a->xdp_refused = err;
+		return -EOPNOTSUPP;
 	}
 	a->xdp_prog_fd = prog_fd;
 	a->xdp_flags = flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
-	if (flags & XDP_FLAGS_DRV_MODE)
-		pr_info("%s: XDP attached in native mode", a->name);
-	else
-		pr_warn("%s: XDP attached in generic mode (the driver has no native XDP): it "
-			"runs after GRO, so packets GRO merged count as one; for every wire "
-			"packet use --hook tc, or turn GRO off ('ethtool -K %s gro off')",
-			a->name, a->name);
+	pr_info("%s: XDP attached in native mode", a->name);
 	return 0;
 }
 
-/* Remove our XDP program only: REPLACE with old_prog_fd fails if it changed. */
+/* Said once ingress is counted with TC because native XDP was refused. */
+static void say_tc_instead(const struct attachment *a)
+{
+	pr_warn("%s: no native XDP here (%s): counting its ingress with TC instead, as "
+		"exactly (generic XDP would run at the same point, after GRO, and count a "
+		"merged packet as one)",
+		a->name, strerror(-a->xdp_refused));
+}
+
 static void detach_xdp(struct attachment *a)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = a->xdp_prog_fd);
@@ -178,16 +174,15 @@ int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in)
 		return err;
 	}
 	a->hook_created = !err;
-	if (xdp_in >= 0) {
-		err = attach_xdp(a, xdp_in);
-		if (err)
-			goto undo;
-	} else {
+	err = xdp_in >= 0 ? attach_xdp(a, xdp_in) : -EOPNOTSUPP;
+	if (err == -EOPNOTSUPP) {
 		err = attach_one(a, BPF_TC_INGRESS, prog_in);
-		if (err)
-			goto undo;
-		a->attached_in = 1;
+		if (!err && xdp_in >= 0)
+			say_tc_instead(a);
+		a->attached_in = !err;
 	}
+	if (err)
+		goto undo;
 	err = attach_one(a, BPF_TC_EGRESS, prog_out);
 	if (err)
 		goto undo;
@@ -297,8 +292,7 @@ static __u32 prog_id(int fd)
 static long tc_filter_id(const struct attachment *a, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE,
-		    .priority = ATTACH_TC_PRIORITY);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIORITY);
 	int err = bpf_tc_query(&hook, &opts);
 
 	/* no filter: ENOENT; no clsact qdisc at all: EINVAL */
@@ -339,7 +333,8 @@ static int adopt_one(struct attachment *a, enum bpf_tc_attach_point where, int p
 	return 0;
 }
 
-/* Adopt our XDP program if attached (noting its mode), else attach it. */
+/* Adopt our XDP program if attached (noting its mode), else attach it
+ * (-EOPNOTSUPP: native XDP refused). */
 static int adopt_xdp(struct attachment *a, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -356,19 +351,28 @@ static int adopt_xdp(struct attachment *a, int prog_fd)
 int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in)
 {
 	long tc_in = tc_filter_id(a, BPF_TC_INGRESS);
-	int err;
+	int err = -EOPNOTSUPP;
 
-	/* Ingress on both XDP and TC would count it twice: the same hook only. */
-	if ((xdp_in >= 0 && tc_in > 0) || (xdp_in < 0 && xdp_is_netmon(a->ifindex))) {
-		pr_err("%s: the pinned recorder counted ingress with %s: restart with --hook %s, "
+	/* Ingress on both XDP and TC would count it twice: one hook only. */
+	if (xdp_in < 0 && xdp_is_netmon(a->ifindex)) {
+		pr_err("%s: the pinned recorder counted ingress with XDP: restart with --hook xdp, "
 		       "or remove it first with 'netmon-record --detach -i %s'",
-		       a->name, xdp_in >= 0 ? "TC" : "XDP", xdp_in >= 0 ? "tc" : "xdp", a->name);
+		       a->name, a->name);
 		return -EEXIST;
 	}
 	/* A crashed run's clsact qdisc stays, as with --detach. Nothing is undone
 	 * on failure: the adopted hooks keep counting into the pins. */
 	a->hook_created = 0;
-	err = xdp_in >= 0 ? adopt_xdp(a, xdp_in) : adopt_one(a, BPF_TC_INGRESS, prog_in,
-							       &a->attached_in);
+	if (xdp_in >= 0 && tc_in > 0)
+		pr_info("%s: the pinned recorder counts ingress with TC (no native XDP here, or "
+			"--hook tc): kept; 'netmon-record --detach -i %s' first moves it to XDP",
+			a->name, a->name);
+	else if (xdp_in >= 0)
+		err = adopt_xdp(a, xdp_in);
+	if (err == -EOPNOTSUPP) {
+		err = adopt_one(a, BPF_TC_INGRESS, prog_in, &a->attached_in);
+		if (!err && a->xdp_refused)
+			say_tc_instead(a);
+	}
 	return err ? err : adopt_one(a, BPF_TC_EGRESS, prog_out, &a->attached_out);
 }

@@ -16,6 +16,7 @@ struct attachment {
 	int attached_in, attached_out; /* TC filters */
 	int xdp_prog_fd;               /* >= 0 once our XDP program is attached */
 	unsigned int xdp_flags;        /* the mode it was attached in */
+	int xdp_refused;               /* -errno: native XDP refused, TC counts ingress */
 };
 
 /*
@@ -32,7 +33,8 @@ int attach_default_ifaces(struct attachment *out, int max);
 
 /*
  * Count ingress with prog_in (TC) or, when xdp_in >= 0, with the XDP program
- * xdp_in (native where the driver has it, generic otherwise), and egress with
+ * xdp_in in native mode, or with prog_in where the driver refuses native XDP
+ * (said; generic XDP would count GRO-merged packets as one), and egress with
  * the TC program prog_out. On failure everything done here is undone.
  */
 int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in);
@@ -40,8 +42,10 @@ int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in);
 /*
  * The same for pinned programs an earlier run left attached (pin.h): a hook
  * already running the program is taken over, a missing one attached, one
- * running another program refused. Ingress must stay on the same hook (TC
- * or XDP) as before. Nothing is undone on failure. 0 or -errno (logged).
+ * running another program refused. Ingress stays where the earlier run
+ * counted it: XDP is refused to --hook tc (it would count twice), TC ingress
+ * is kept by --hook xdp (said). Nothing is undone on failure. 0 or -errno
+ * (logged).
  */
 int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in);
 

@@ -95,7 +95,7 @@ void cli_usage(FILE *out)
 		"      --max-flows6 N     IPv6 flows per interval (default: as --max-flows;\n"
 		"                         136 B per flow, %.1f MiB for the default)\n"
 		"      --hook tc|xdp      count received packets with TC (default) or XDP\n"
-		"                         (native where the driver supports it, else generic);\n"
+		"                         (native; with TC where the driver has no native XDP);\n"
 		"                         sent packets are always counted with TC\n"
 		"      --no-process       do not count bytes per process (socket\n"
 		"                         tracepoints); on by default where the kernel has them\n"

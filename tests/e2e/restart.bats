@@ -172,6 +172,41 @@ check_db() {
 	check_db
 }
 
+# Ingress stays on the hook the kept-attached run counted it with: --hook xdp
+# keeps a TC ingress filter (as it counts where a driver has no native XDP),
+# --hook tc refuses an XDP program (both would count the same packets).
+@test "a restart with the other --hook: TC ingress kept by --hook xdp, XDP refused by --hook tc" {
+	nmt_rec_start "$DB" --keep-attached
+	nmt_udp in 4 40001 5001 20 100
+	nmt_rec_stop
+	nmt_udp in 4 40002 5002 30 100 # nobody recording
+	nmt_rec_start "$DB" --hook xdp --keep-attached
+	grep -q "$NMT_HOST: the pinned recorder counts ingress with TC (no native XDP here, or --hook tc): kept; 'netmon-record --detach -i $NMT_HOST' first moves it to XDP" \
+		"$NMT_TMP/rec.err"
+	! ip link show dev "$NMT_HOST" | grep -q 'prog/xdp'
+	nmt_udp in 4 40003 5003 40 100
+	nmt_rec_stop
+	[ "$(netmon_filters)" -eq 2 ] # TC ingress and egress, still
+	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 20 $((20 * 128)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 30 $((30 * 128)) >>"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 40003 "$NMT_H4" 5003 40 $((40 * 128)) >>"$NMT_TMP/want"
+	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	# Now XDP: detach, a kept-attached --hook xdp run, then --hook tc.
+	"$NMT_RECORD" --detach -i "$NMT_HOST"
+	nmt_rec_start "$DB" --hook xdp --keep-attached
+	grep -q "$NMT_HOST: XDP attached in native mode" "$NMT_TMP/rec.err"
+	nmt_rec_stop
+	ip link show dev "$NMT_HOST" | grep -q 'prog/xdp'
+	run "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$NMT_HOST: the pinned recorder counted ingress with XDP: restart with --hook xdp, or remove it first with 'netmon-record --detach -i $NMT_HOST'"* ]]
+	ip link show dev "$NMT_HOST" | grep -q 'prog/xdp' # left as it was
+	"$NMT_RECORD" --detach -i "$NMT_HOST"
+	[ "$(netmon_filters)" -eq 0 ]
+}
+
 @test "--keep-attached: a stop leaves the kernel counting; the next start writes the gap once" {
 	nmt_rec_start "$DB" --keep-attached
 	nmt_udp out 4 40001 5001 25 100
