@@ -491,6 +491,29 @@ static size_t totals_value_size(const struct snapshotter *s)
 	return ((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus;
 }
 
+/*
+ * Generation gen's per-process rows (its table, then the programs' per-CPU
+ * cache entries, proc_cache.h) and the names, sorted by tgid. Nothing when
+ * per-process accounting is off.
+ */
+static int read_procs(struct snapshotter *s, struct snapshot *snap, __u32 gen)
+{
+	int err;
+
+	if (!s->maps.proc_on)
+		return 0;
+	err = walk_map(s, snap, s->maps.procs[gen], sizeof(struct proc_key),
+		       sizeof(struct proc_counters), consume_procs, 0);
+	if (!err)
+		err = proc_cache_read(s->maps.proc_cache, s->ncpus, gen, snap);
+	if (!err)
+		err = walk_map(s, snap, s->maps.infos[gen], sizeof(__u32), sizeof(struct proc_info),
+			       consume_infos, 0);
+	if (!err)
+		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
+	return err;
+}
+
 /* Copy generation old of every map into snap; the kernel keeps it. */
 static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uint64_t now_ns)
 {
@@ -501,22 +524,14 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
 				totals_value_size(s), consume_totals, 0);
+	if (!err)
+		err = read_procs(s, snap, old);
 	if (err || !s->maps.proc_on)
-		return err;
-	err = walk_map(s, snap, s->maps.procs[old], sizeof(struct proc_key),
-			sizeof(struct proc_counters), consume_procs, 0);
-	if (!err)
-		err = proc_cache_read(s->maps.proc_cache, s->ncpus, old, snap);
-	if (!err)
-		err = walk_map(s, snap, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
-				consume_infos, 0);
-	if (err)
 		return err;
 	snap->proc_full_calls =
 		__atomic_load_n(&s->maps.proc_table_full[old].calls, __ATOMIC_RELAXED);
 	snap->proc_full_bytes =
 		__atomic_load_n(&s->maps.proc_table_full[old].bytes, __ATOMIC_RELAXED);
-	qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
 	return 0;
 }
 
@@ -664,7 +679,6 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 {
 	__u32 cur = __atomic_load_n(s->maps.active_gen, __ATOMIC_SEQ_CST) & 1;
-	size_t tv = ((sizeof(struct total_counters) + 7) & ~7ul) * s->ncpus;
 	int err;
 
 	snap->n_flows = snap->n_totals = snap->n_procs = snap->n_infos = 0;
@@ -672,17 +686,7 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
 	err = peek_flows(s, snap, cur);
 	if (!err)
-		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key), tv,
-			       consume_totals, 0);
-	if (!err && s->maps.proc_on)
-		err = walk_map(s, snap, s->maps.procs[cur], sizeof(struct proc_key),
-			       sizeof(struct proc_counters), consume_procs, 0);
-	if (!err && s->maps.proc_on)
-		err = proc_cache_read(s->maps.proc_cache, s->ncpus, cur, snap);
-	if (!err && s->maps.proc_on)
-		err = walk_map(s, snap, s->maps.infos[cur], sizeof(__u32), sizeof(struct proc_info),
-			       consume_infos, 0);
-	if (!err)
-		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
-	return err;
+		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key),
+			       totals_value_size(s), consume_totals, 0);
+	return err ? err : read_procs(s, snap, cur);
 }
