@@ -8,13 +8,13 @@
 #include <string.h>
 #include <time.h>
 #include "adopt.h"
+#include "interval_bounds.h"
 #include "log.h"
 
 int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scratch, uint64_t run,
 		 int64_t *interval_start)
 {
 	struct timespec now;
-	int64_t last_end = 0;
 	uint32_t stored = 0;
 	__u32 seq;
 	int found, err;
@@ -25,21 +25,23 @@ int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scrat
 	if (err)
 		return err;
 	seq = snapshot_seq(s);
-	found = store_last_flip(st, run, &stored, &last_end);
+	found = store_last_flip(st, run, &stored);
 	if (found < 0) {
 		pr_err("cannot read the last stored generation: %s", store_last_error(st));
 		return found;
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	*interval_start = last_end && last_end <= now.tv_sec ? last_end : now.tv_sec;
 	if (seq == 0) { /* never flipped: the other generation never counted */
 		pr_info("adopted pinned maps: the previous run ended no interval");
 		return 0;
 	}
 	if (!found || stored != seq - 1) {
+		int64_t end;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		end = interval_end_now(&now, *interval_start);
 		err = snapshot_read_pending(s, scratch, seq - 1);
 		if (!err)
-			err = store_write_interval(st, scratch, *interval_start, now.tv_sec);
+			err = store_write_interval(st, scratch, *interval_start, end);
 		if (err) {
 			pr_err("cannot write the interval the previous run left in the kernel: %s",
 			       err == -ENOMEM ? strerror(ENOMEM) : store_last_error(st));
@@ -48,7 +50,7 @@ int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scrat
 		pr_info("adopted pinned maps: the previous run's last interval was not stored; "
 			"written now (%zu flows)",
 			scratch->n_flows);
-		*interval_start = now.tv_sec;
+		*interval_start = end;
 	} else {
 		pr_info("adopted pinned maps: the previous run's last interval is stored");
 	}

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "db.h"
 #include "flow_load.h"
+#include "interval_bounds.h"
 #include "live.h"
 #include "log.h"
 #include "maintain.h"
@@ -107,6 +108,7 @@ static int setup_timer(unsigned int interval)
  * Snapshot the kernel maps as the interval ending at ts_end and write every
  * interval that waits (backlog.h). With the backlog full the counts stay in
  * the kernel and the current interval simply goes on. final: the last one.
+ * ts_end is after r->interval_start (interval_bounds.h).
  */
 static int record_interval(struct recorder *r, int64_t ts_end, int final)
 {
@@ -128,8 +130,6 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	seq = slot->seq;
 	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
 	live_drained(r->live, slot); /* its rates span the flip */
-	if (ts_end < r->interval_start)
-		ts_end = r->interval_start;
 	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
 	/* Tests only (tests/e2e/restart.bats): die as a crash between the flip
@@ -170,11 +170,13 @@ static int on_timer(struct recorder *r)
 {
 	uint64_t expirations;
 	struct timespec now;
+	int64_t ts_end;
 
 	if (read(r->timer_fd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
-	return record_interval(r, now.tv_sec / r->cfg.interval * r->cfg.interval, 0);
+	ts_end = interval_tick_end(now.tv_sec, r->cfg.interval, r->interval_start);
+	return ts_end ? record_interval(r, ts_end, 0) : 0;
 }
 
 /*
@@ -454,17 +456,27 @@ static void start_proc(struct recorder *r, struct snapshot_maps *maps)
 }
 
 /*
- * Where the first interval starts: now, or for adopted pins where the
- * database ends, after writing what the earlier run left (adopt.h).
+ * Where the first interval starts (interval_bounds.h): now, or where the
+ * database ends, after writing what an earlier run left (adopt.h).
  */
 static int first_interval(struct recorder *r)
 {
 	struct snapshot scratch = { 0 };
 	struct timespec now;
+	int64_t last_end, behind;
 	int err;
 
+	err = store_last_end(r->store, &last_end);
+	if (err) {
+		pr_err("%s", store_last_error(r->store));
+		return err;
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	r->interval_start = now.tv_sec;
+	r->interval_start = interval_first_start(now.tv_sec, last_end, r->pins.adopted, &behind);
+	if (behind)
+		pr_warn("the clock is %lld s behind the end of the last stored interval: "
+			"the intervals recorded now overlap earlier ones",
+			(long long)behind);
 	if (!r->pins.adopted)
 		return 0;
 	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel),
@@ -550,7 +562,7 @@ static int record(struct recorder *r)
 		proc_detach(r->proc, &r->pins);
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (record_interval(r, now.tv_sec + (now.tv_nsec > 0), 1) && !err)
+	if (record_interval(r, interval_end_now(&now, r->interval_start), 1) && !err)
 		err = -EIO;
 	/* The last chance for held intervals: what still waits is lost. */
 	if (backlog_flush(r->backlog, r->store)) {

@@ -530,16 +530,14 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	return step_done(st, ST_INTERVAL_WRITE_US);
 }
 
-int store_last_flip(struct store *st, uint64_t run, uint32_t *seq, int64_t *last_end)
+int store_last_flip(struct store *st, uint64_t run, uint32_t *seq)
 {
 	sqlite3_stmt *q = NULL;
 	int found = 0;
 
-	*last_end = 0;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT (SELECT value FROM meta WHERE key = 'pin_run'), "
-			       "(SELECT value FROM meta WHERE key = 'pin_seq'), "
-			       "(SELECT max(ts_end) FROM intervals)",
+			       "(SELECT value FROM meta WHERE key = 'pin_seq')",
 			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW) {
 		sqlite3_finalize(q);
@@ -550,9 +548,24 @@ int store_last_flip(struct store *st, uint64_t run, uint32_t *seq, int64_t *last
 		*seq = (uint32_t)sqlite3_column_int64(q, 1);
 		found = 1;
 	}
-	*last_end = sqlite3_column_int64(q, 2);
 	sqlite3_finalize(q);
 	return found;
+}
+
+int store_last_end(struct store *st, int64_t *last_end)
+{
+	sqlite3_stmt *q = NULL;
+
+	*last_end = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT max(ts_end) FROM intervals", -1, &q, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		return sql_fail(st, "reading the last stored interval");
+	}
+	*last_end = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return 0;
 }
 
 void store_set_sample_rate(struct store *st, unsigned int every)

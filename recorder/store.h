@@ -33,11 +33,13 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 
 /*
  * The flip sequence of the last interval written from the pinned maps
- * identified by run (snapshot.h), into *seq, and the end of the last
- * interval (0 if none). Returns 1 when found, 0 when this database holds
- * nothing of run, -errno on error.
+ * identified by run (snapshot.h), into *seq. Returns 1 when found, 0 when
+ * this database holds nothing of run, -errno on error.
  */
-int store_last_flip(struct store *st, uint64_t run, uint32_t *seq, int64_t *last_end);
+int store_last_flip(struct store *st, uint64_t run, uint32_t *seq);
+
+/* The end of the last stored interval into *last_end (0 if none); 0 or -errno. */
+int store_last_end(struct store *st, int64_t *last_end);
 
 /* The connection, for maintenance between intervals (maintain.h). */
 sqlite3 *store_db(const struct store *st);
