@@ -1,7 +1,9 @@
 # netmon - build, test and install.
 #
 #   make            build build/netmon-record and build/netmon-report
-#   make check      build and run every test (unit, BPF, CLI, end-to-end; needs root)
+#   make check      build and run every test (shellcheck, unit, BPF, CLI, import,
+#                   end-to-end, system; needs root); make test-SUITE runs one
+#                   (tests/README.md)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, systemd units,
 #                   /etc/netmon/netmon.conf if absent)
@@ -40,7 +42,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all bench check test-unit test-bpf test-cli test-import test-e2e test-system run install clean format man
+.PHONY: all bench check test-shell test-unit test-bpf test-cli test-import test-e2e test-system run install clean format man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -163,6 +165,8 @@ $(O)/tests/tools/%: $(O)/tests/tools/%.o
 check: all $(UNIT_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh
 
+test-shell:
+	$(Q)O=$(O) tests/run-all.sh shell
 test-unit: $(UNIT_BIN)
 	$(Q)O=$(O) tests/run-all.sh unit
 test-bpf: all $(BPF_TEST_BIN)

@@ -87,7 +87,7 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST= NO_PROCESS=0
+RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0
 usage() {
 	sed -n '7,29p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
@@ -291,6 +291,7 @@ prog_ids() {
 	bpftool net show dev "$HOST" | awk '$NF ~ /^[0-9]+$/ && $(NF - 1) == "id" {
 		hook = $2 == "driver" || $2 == "generic" ? "xdp" : $2; sub(/^clsact\//, "", hook)
 		print hook, $NF }'
+	# shellcheck disable=SC2013 # program ids are numbers, one a line
 	for id in $(awk '/^prog_id:/ { print $2 }' /proc/"$REC"/fdinfo/* 2>/dev/null | sort -un); do
 		bpftool prog show id "$id" | awk -v id="$id" 'NR == 1 && $4 ~ /^netmon_(send|recv)_/ {
 			sub(/^netmon_/, "", $4); print $4, id }'

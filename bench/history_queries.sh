@@ -40,7 +40,7 @@ sqlite3 "$db" "SELECT 'raw flow rows kept: ' || count(*) FROM flows"
 
 # median_ms RUNS CMD...: the median wall-clock time of CMD in ms.
 median_ms() {
-	local n=$1 i t s e
+	local n=$1 i s e
 	shift
 	for ((i = 0; i < n; i++)); do
 		s=$(date +%s%N)

@@ -10,7 +10,7 @@ clang llvm make gcc pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev
 libsqlite3-dev sqlite3 libpcap-dev libinih-dev libcap-ng-dev
 help2man groff-base man-db bsdextrautils systemd
-libcmocka-dev bats liburing-dev
+libcmocka-dev bats liburing-dev shellcheck
 iproute2 iputils-ping ethtool tshark tmux
 chromium python3 nmap hping3 ncat
 systemd-container debootstrap

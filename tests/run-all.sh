@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run-all.sh [unit|bpf|cli|import|e2e|system ...] - run the test suites, closing with one
-# line "N passed, N failed, N skipped".
+# run-all.sh [shell|unit|bpf|cli|import|e2e|system ...] - run the test suites, closing
+# with one line "N passed, N failed, N skipped".
 #
 # Every suite speaks TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and bats
 # files. A program that exits non-zero without reporting a failed test counts
@@ -12,7 +12,7 @@ O=${O:-build}
 export O
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit bpf cli import e2e system)
+[ ${#suites[@]} -gt 0 ] || suites=(shell unit bpf cli import e2e system)
 
 pass=0 fail=0 skip=0
 log=$(mktemp)
@@ -36,6 +36,40 @@ run_tap() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# The project's shell scripts and bats files, one a line: what git tracks, or
+# every such file below here outside a checkout.
+shell_files() {
+	{
+		git ls-files -- '*.sh' '*.bash' '*.bats' .ci/run dist/netmon-daily-report.in 2>/dev/null ||
+			find . -path ./build -prune -o -type f \( -name '*.sh' -o -name '*.bash' \
+				-o -name '*.bats' \) -print
+	} | sort -u
+}
+
+# Each of them checked by shellcheck (one run for all: the sourced libraries
+# are read once), as TAP: one test a file.
+shellcheck_tap() {
+	local n=0 f found
+	local -a files
+	mapfile -t files < <(shell_files)
+	found=$(shellcheck -x -f gcc "${files[@]}" 2>&1)
+	echo "1..${#files[@]}"
+	for f in "${files[@]}"; do
+		n=$((n + 1))
+		if grep -q "^$f:" <<<"$found"; then
+			echo "not ok $n shellcheck $f"
+			grep "^$f:" <<<"$found" | sed 's/^/# /'
+		else
+			echo "ok $n shellcheck $f"
+		fi
+	done
+	# Anything said of no file (shellcheck itself failing) fails the run.
+	if [ -n "$found" ] && ! grep -qE '^[^:]+:[0-9]+:[0-9]+: ' <<<"$found"; then
+		printf '# %s\n' "$found"
+		return 1
+	fi
+}
+
 need_root() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "not ok - the $1 tests need root (BPF and network namespaces)"
@@ -44,8 +78,17 @@ need_root() {
 	fi
 }
 
+timings=()
 for suite in "${suites[@]}"; do
+	started=$SECONDS
 	case $suite in
+	shell)
+		if ! command -v shellcheck >/dev/null; then
+			echo "not ok - shellcheck is missing: run scripts/install-deps.sh"
+			fail=$((fail + 1))
+			continue
+		fi
+		run_tap shellcheck shellcheck_tap ;;
 	unit)
 		for t in "$O"/tests/unit/test_*; do
 			[ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$t" "$t"
@@ -75,11 +118,13 @@ for suite in "${suites[@]}"; do
 			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
 		done ;;
 	*)
-		echo "run-all.sh: unknown suite '$suite' (unit, bpf, cli, import, e2e, system)" >&2
+		echo "run-all.sh: unknown suite '$suite' (shell, unit, bpf, cli, import, e2e, system)" >&2
 		exit 64 ;;
 	esac
+	timings+=("$suite $((SECONDS - started)) s")
 done
 
 echo
+printf '# %s\n' "${timings[@]}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

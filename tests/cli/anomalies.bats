@@ -5,6 +5,7 @@
 # exit status (2 anomalies, 0 none, 1 failure, 64 usage), --threshold, and
 # summary's anomalies section. Times are shown in UTC (TZ=UTC).
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $stderr_lines by bats' run
 bats_require_minimum_version 1.5.0 # run --separate-stderr
 
 setup_file() {

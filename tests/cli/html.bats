@@ -50,6 +50,7 @@ browse() {
 	[[ $output == *'ev\x1b[31m&quot;il,&lt;b&gt;'* ]]
 	for cmd in "top hosts" "top flows" "top ports" "top apps" "top processes" \
 		"top interfaces" "top protocols" "trend --by interface"; do
+		# shellcheck disable=SC2086 # $cmd: a command and its arguments
 		run "$REPORT" --db "$DB" $cmd --format html
 		[ "$status" -eq 0 ]
 		[[ $output != *"<b>"* && $output != *"<img"* && $output != *"<script"* ]]

@@ -45,6 +45,7 @@ long_options() {
 	grep -qx 'ExecStart=/usr/sbin/netmon-record --keep-attached' usr/lib/systemd/system/netmon-record.service
 	grep -q '^ExecStart=/usr/libexec/netmon/netmon-daily-report ' \
 		usr/lib/systemd/system/netmon-report-daily.service
+	# shellcheck disable=SC2016 # the script's own line, not expanded here
 	grep -qx 'report=${NETMON_REPORT:-/usr/bin/netmon-report}' usr/libexec/netmon/netmon-daily-report
 }
 
@@ -131,5 +132,5 @@ long_options() {
 	run "$PFX/usr/libexec/netmon/netmon-daily-report" "$BATS_TEST_TMPDIR/none.db" "$out" 2024-01-02
 	[ "$status" -ne 0 ]
 	[ ! -e "$out/2024-01-02.txt" ]
-	[ -z "$(ls -A "$out" | grep '^\.')" ]
+	[ -z "$(find "$out" -mindepth 1 -maxdepth 1 -name '.*')" ]
 }

@@ -6,6 +6,7 @@
 # Runs the binary in ${O:-build}/ (relative to the repository root); build it
 # first (make, or make O=DIR). Times are shown in UTC (TZ=UTC).
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $stderr_lines by bats' run
 bats_require_minimum_version 1.5.0 # run --separate-stderr
 
 setup_file() {
@@ -511,6 +512,7 @@ EOF
 
 @test "table output never carries a raw escape character" {
 	for cmd in summary "top hosts" "top flows" "top ports" "top interfaces" "top protocols"; do
+		# shellcheck disable=SC2086 # $cmd: a command and its arguments
 		run "$REPORT" --db "$DB" $cmd
 		[ "$status" -eq 0 ]
 		[[ $output != *"$ESC"* ]]

@@ -4,6 +4,7 @@
 
 # report_setup_file [FIXTURE...]: set and export REPO, REPORT, DB (in
 # $BATS_FILE_TMPDIR) and TZ=UTC.
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $output by bats' run
 report_setup_file() {
 	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	case ${O:-build} in

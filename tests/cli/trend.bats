@@ -4,6 +4,7 @@
 # a terminal, ASCII otherwise, never an escape sequence), and the query run
 # by hand with sqlite3.
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $stderr and $stderr_lines by bats' run
 bats_require_minimum_version 1.5.0
 load report_lib
 
@@ -139,6 +140,7 @@ EOF
 @test "trend: usage errors" {
 	for args in "trend --bucket 2h" "trend --bucket" "trend --by port" "top hosts --bucket 1h" \
 		"summary --by host" "trend extra"; do
+		# shellcheck disable=SC2086 # $args: the arguments, split
 		run --separate-stderr "$REPORT" --db "$DB" $args
 		echo "$args: $stderr" >&2
 		[ "$status" -eq 64 ]
@@ -147,7 +149,7 @@ EOF
 }
 
 @test "trend: the queries run by hand give the same rows" {
-	local q by
+	local by
 	for by in "" _interface _protocol _host; do
 		run sqlite3 -readonly -csv -header -cmd '.parameter set :bucket 86400' \
 			-cmd '.parameter set :limit 3' "$DB" ".read $REPO/reports/trend$by.sql"

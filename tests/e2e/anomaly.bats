@@ -11,6 +11,7 @@
 # rows. nmap, hping3 and ncat target only the namespace's addresses; every run
 # is bounded in count and time.
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v); $stderr by bats' run
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -100,6 +101,7 @@ alert_status() {
 	nmt_rec_start "$DB"
 	# Each query from its own socket (a new source port), at irregular
 	# gaps: a stub resolver retrying a server that does not answer.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	nmt_in_ns bash -c 'for i in $(seq 40); do
 		"$1" -t 5 udp-send "$2" 53 1 40 >/dev/null || exit
 		sleep "0.0$((RANDOM % 10))"
@@ -153,6 +155,7 @@ alert_status() {
 	# after an interval boundary so that the 60 land in one interval.
 	sleep 4.2
 	while (($(date +%s) % 4 != 0)); do sleep 0.05; done
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	nmt_in_ns bash -c 'for i in $(seq 10 69); do
 		"$1" -t 5 -b "198.18.$2.$i" udp-send "$3" 9999 1 100 >/dev/null &
 	done; wait' - "$NMT_TRAFFIC" "$NMT_X" "$NMT_H4"
@@ -197,6 +200,7 @@ alert_status() {
 	nmt_rec_start "$DB"
 	# One socket (bash's /dev/udp), one datagram every 2 s; the receiver
 	# does not answer.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	timeout 30 bash -c 'exec 3>"/dev/udp/$1/5353" || exit
 		for i in 1 2 3 4 5 6 7; do echo beacon >&3 || exit; [ $i -eq 7 ] || sleep 2; done' \
 		- "$NMT_P4"

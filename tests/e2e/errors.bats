@@ -5,6 +5,7 @@
 # Uses veth, tun and bridge interfaces of its own (no traffic is sent; this
 # kernel has no dummy driver).
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $stderr_lines by bats' run
 bats_require_minimum_version 1.5.0
 
 O=${O:-build}
@@ -43,8 +44,11 @@ refused() {
 	[[ $stderr == *"$needle"* ]]
 }
 
+# no_clsact DEV: the device has no clsact qdisc (and tc could read it).
 no_clsact() {
-	! tc qdisc show dev "$1" | grep -qw clsact
+	local qdiscs
+	qdiscs=$(tc qdisc show dev "$1") || return
+	[[ $qdiscs != *clsact* ]]
 }
 
 @test "an interface that is down is refused by name" {
@@ -57,13 +61,13 @@ no_clsact() {
 # A bridge has no native XDP: ingress is counted with TC, as without --hook
 # xdp, and said (generic XDP, after GRO, would count merged packets as one).
 @test "--hook xdp where the driver has no native XDP: TC counts ingress, said, all removed" {
-	local br=nmtb$ID pid i
+	local br=nmtb$ID pid
 	ip link add "$br" type bridge
 	ip link set "$br" up
 	timeout 30 "$REC" -i "$br" --hook xdp --db "$DB" --duration 20 \
 		2>"$BATS_TEST_TMPDIR/rec.err" &
 	pid=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q 'recording on' "$BATS_TEST_TMPDIR/rec.err" && break
 		sleep 0.1
 	done
@@ -71,7 +75,8 @@ no_clsact() {
 	grep -q "warning: $br: no native XDP here (.*): counting its ingress with TC instead, as exactly (generic XDP would run at the same point, after GRO, and count a merged packet as one)" "$BATS_TEST_TMPDIR/rec.err"
 	tc filter show dev "$br" ingress | grep -q netmon
 	tc filter show dev "$br" egress | grep -q netmon
-	! ip link show dev "$br" | grep -q 'prog/xdp'
+	run -0 ip link show dev "$br"
+	[[ $output != *prog/xdp* ]]
 	kill -TERM "$pid"
 	wait "$pid"
 	no_clsact "$br"

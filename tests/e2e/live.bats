@@ -9,6 +9,7 @@
 # control, with traffic sent while the recorder is stopped; a port named
 # while the view runs.
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v)
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -126,7 +127,7 @@ traffic_done() {
 	# The hostile name shown as text: had its ESC reached tmux, the pane
 	# would read "evil" (capture-pane drops attributes).
 	grep -qF 'ev\x1b[31mil' "$NMT_TMP/p1"
-	! grep -q 'evil' "$NMT_TMP/p1"
+	run -1 grep -q 'evil' "$NMT_TMP/p1"
 	# The flow: bytes per packet exactly what a 1000-byte datagram is on
 	# the wire (1028 L3 bytes, within the display's rounding), at most the
 	# 500/s the sender's pace allows, and a real rate (over 100/s).
@@ -183,7 +184,7 @@ traffic_done() {
 	nmt_await rec 20
 	cat "$NMT_TMP/rec.out"
 	(($(grep -c '^netmon live (q quits)' "$NMT_TMP/rec.out") >= 3))
-	! grep -q $'\e' "$NMT_TMP/rec.out"
+	run -1 grep -q $'\e' "$NMT_TMP/rec.out"
 	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/rec.out") <= 90))
 }
 
@@ -243,7 +244,7 @@ pane_flag() {
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" != T ]
 	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end >= $t_cont") >= 1))
 	[ "$(pane_flag alternate_on)" = 0 ]
-	! grep -q 'TOP FLOWS' "$NMT_TMP/pane"
+	run -1 grep -q 'TOP FLOWS' "$NMT_TMP/pane"
 	# fg: the view on the alternate screen again, drawn at once, keys read
 	# one at a time again (q without Enter).
 	type_line fg

@@ -4,6 +4,7 @@
 # capture imported with --read, and a flow table too small for the traffic
 # (--max-flows), where the totals must stay exact.
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v); $stderr by bats' run
 bats_require_minimum_version 1.5.0
 
 load lib

@@ -4,6 +4,7 @@
 # failures (deadline, refused connection, wrong sizes) that really fail.
 # Needs no recorder.
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v); $stderr by bats' run
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -26,6 +27,7 @@ teardown() {
 		"-t 0 tcp-recv $NMT_P4 5000" "-t 3601 tcp-recv $NMT_P4 5000" "-p x tcp-send $NMT_P4 1 1" \
 		"-g 1000001 udp-send $NMT_P4 5000 1 1" "-s 0 udp-send $NMT_P4 5000 1 1" \
 		"-s 1001 udp-send $NMT_P4 5000 1 1" "-p 65534 -s 3 udp-send $NMT_P4 5000 1 1"; do
+		# shellcheck disable=SC2086 # $args: the arguments, split
 		run --separate-stderr "$NMT_TRAFFIC" $args
 		[ "$status" -eq 64 ] || { echo "args '$args': status $status"; false; }
 		[ -z "$output" ] || { echo "args '$args': stdout '$output'"; false; }

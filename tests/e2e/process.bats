@@ -5,6 +5,7 @@
 # process's name. Per-process accounting is host-wide, so rows are picked by
 # the test's own processes and ports.
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v)
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -63,9 +64,9 @@ side() {
 @test "bytes still in the kernel's per-CPU cache are written once, across idle intervals" {
 	nmt_rec_start "$DB"
 	nmt_udp out 4 40004 5004 25 300
-	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx n0 i
+	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx n0
 	n0=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ] && break
 		sleep 0.1
 	done
@@ -124,7 +125,7 @@ side() {
 	nmt_tcp in 4 41003 6003 54321
 	local ttx=$NMT_PID_tcptx trx=$NMT_PID_tcprx
 	nmt_rec_stop
-	! grep -q 'per-process accounting' "$NMT_TMP/rec.err"
+	run -1 grep -q 'per-process accounting' "$NMT_TMP/rec.err"
 	[ "$(side "$utx" 40003 5003)" = "nm-traffic|800|0|4|0" ]
 	[ "$(side "$urx" 5003 0)" = "nm-traffic|0|800|0|4" ]
 	[ "$(side "$ttx" 41003 6003 | cut -d'|' -f1-3)" = "nm-traffic|54321|0" ]
@@ -150,13 +151,14 @@ side() {
 # stored (0) the bound fails; with calls stored as bytes it fails too.
 @test "a full per-process table: calls and bytes left out are counted per interval" {
 	local n=400 size=1000 socks=200 tx rx rows missing left
+	# shellcheck disable=SC2030 # for this test only: each runs in its own subshell
 	export NETMON_TEST_PROC_KEYS=4
 	nmt_rec_start "$DB"
 	nmt_udp out 4 42000 5010 $n $size $socks
 	grep -q "datagrams=$n size=$size bytes=$((n * size)) sockets=$socks\$" "$NMT_TMP/udptx.out"
 	tx=$NMT_PID_udptx rx=$NMT_PID_udprx
 	nmt_rec_stop
-	! grep -q 'per-process accounting' "$NMT_TMP/rec.err"
+	run -1 grep -q 'per-process accounting' "$NMT_TMP/rec.err"
 
 	# Every row of ours is one of our sockets, SIZE bytes per call.
 	rows=$(nmt_sql "$DB" "SELECT count(*) FROM process_log WHERE pid = $tx AND NOT (
@@ -184,6 +186,7 @@ side() {
 }
 
 @test "NETMON_TEST_PROC_KEYS out of range: per-process is off, said why; flows go on" {
+	# shellcheck disable=SC2031 # for this test only: each runs in its own subshell
 	export NETMON_TEST_PROC_KEYS=16385
 	nmt_rec_start "$DB"
 	nmt_udp out 4 40001 5001 3 10

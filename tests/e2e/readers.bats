@@ -42,7 +42,7 @@ teardown() {
 	HOLDER=
 	nmt_rec_stop
 
-	! grep -i 'locked\|busy\|report exit' "$NMT_TMP/reports.out" "$NMT_TMP/holder.out" "$NMT_TMP/rec.err"
+	run -1 grep -i 'locked\|busy\|report exit' "$NMT_TMP/reports.out" "$NMT_TMP/holder.out" "$NMT_TMP/rec.err"
 	LC_ALL=C sort >"$NMT_TMP/want" <<-EOF
 		$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 "$sent" $((sent * 128)))
 	EOF

@@ -7,6 +7,7 @@
 #
 #   O=build bats tests/e2e/record.bats     (root; binaries from $O)
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v); $stderr and $stderr_lines by bats' run
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -285,6 +286,7 @@ netmon_filters() {
 # and libbpf 1.1 cannot list other filters on it, so --detach removes only
 # netmon's own filters and leaves the qdisc (documented in --help and
 # docs/design.md): removing it could take someone else's filters with it.
+# shellcheck disable=SC2030 # $status is bats' run's, set anew in each test
 @test "--detach after a crash removes every filter, leaves no XDP, keeps the clsact qdisc" {
 	[ -z "$(nmt_filters)" ]
 	nmt_rec_start "$DB"
@@ -294,7 +296,8 @@ netmon_filters() {
 	[ "$status" -eq 0 ]
 	[ -z "$(tc filter show dev "$NMT_HOST" ingress)" ]
 	[ -z "$(tc filter show dev "$NMT_HOST" egress)" ]
-	! ip link show dev "$NMT_HOST" | grep -q xdp
+	run -0 ip link show dev "$NMT_HOST"
+	[[ $output != *xdp* ]]
 	# and the next recorder starts on the interface as usual
 	nmt_rec_start "$DB"
 	nmt_rec_stop
@@ -302,6 +305,7 @@ netmon_filters() {
 
 # run_recorder_fails ARGS...: the recorder refuses to start: status 1 or 64,
 # exactly one line on stderr (in $stderr), nothing left attached.
+# shellcheck disable=SC2031 # $status is set by the run here, not a test's
 run_recorder_fails() {
 	run --separate-stderr timeout 30 "$NMT_RECORD" "$@"
 	echo "status $status; stderr:"

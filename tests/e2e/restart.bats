@@ -7,6 +7,7 @@
 #
 #   O=build bats tests/e2e/restart.bats     (root; binaries from $O)
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v)
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -183,7 +184,8 @@ check_db() {
 	nmt_rec_start "$DB" --hook xdp --keep-attached
 	grep -q "$NMT_HOST: the pinned recorder counts ingress with TC (no native XDP here, or --hook tc): kept; 'netmon-record --detach -i $NMT_HOST' first moves it to XDP" \
 		"$NMT_TMP/rec.err"
-	! ip link show dev "$NMT_HOST" | grep -q 'prog/xdp'
+	run -0 ip link show dev "$NMT_HOST"
+	[[ $output != *prog/xdp* ]]
 	nmt_udp in 4 40003 5003 40 100
 	nmt_rec_stop
 	[ "$(netmon_filters)" -eq 2 ] # TC ingress and egress, still
@@ -220,10 +222,12 @@ check_db() {
 	grep -q 'adopted pinned maps: the previous run.s last interval is stored' "$NMT_TMP/rec.err"
 	nmt_udp in 6 40004 5004 5 10
 	nmt_rec_stop
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 25 $((25 * 128)) >"$NMT_TMP/want"
-	nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 35 $((35 * 328)) >>"$NMT_TMP/want"
-	nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 15 $((15 * 108)) >>"$NMT_TMP/want"
-	nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 5 $((5 * 58)) >>"$NMT_TMP/want"
+	{
+		nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 25 $((25 * 128))
+		nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 35 $((35 * 328))
+		nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 15 $((15 * 108))
+		nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 5 $((5 * 58))
+	} >"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	check_db

@@ -7,6 +7,7 @@
 #
 #   O=build bats tests/e2e/sample.bats     (root; binaries from $O)
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v)
 bats_require_minimum_version 1.5.0
 
 load lib

@@ -5,6 +5,7 @@
 #
 #   O=build bats tests/e2e/service.bats     (root; binaries from $O)
 
+# shellcheck disable=SC2154 # set where shellcheck cannot see: NMT_PID_<name> by nmt_spawn (printf -v); $stderr by bats' run
 bats_require_minimum_version 1.5.0
 
 load lib
@@ -41,8 +42,8 @@ reload() {
 	nmt_udp in 6 40002 5002 20 300
 	# Wait (at most 20 s) until two whole 3 s intervals after the reload are
 	# stored, rather than sleeping a fixed time a loaded machine can outrun.
-	local i full=0
-	for i in $(seq 40); do
+	local full=0
+	for _ in $(seq 40); do
 		full=$(nmt_sql "$DB" "SELECT count(*) FROM intervals
 			WHERE ts_start >= $after AND ts_end - ts_start = 3") || full=0
 		[ "$full" -ge 3 ] && break

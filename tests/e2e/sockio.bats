@@ -47,6 +47,7 @@ check_matrix() {
 	local line out
 	: >"$NMT_TMP/runs"
 	for line in "${MATRIX[@]}"; do
+		# shellcheck disable=SC2086 # a matrix line: its words
 		set -- $line
 		out=$("$SOCKIO" -t 10 "$1" "$2" "$3" "$4" "$5") || {
 			echo "nm-sockio $line failed"
@@ -56,8 +57,8 @@ check_matrix() {
 	done
 	nmt_rec_stop
 
-	local proto fam snd rcv bytes want_sent want_recv pid got bad=0
-	while read -r proto fam snd rcv bytes want_sent want_recv pid; do
+	local proto fam snd rcv want_sent want_recv pid got bad=0
+	while read -r proto fam snd rcv _ want_sent want_recv pid; do
 		pid=${pid#pid=}
 		got=$(nmt_sql "$DB" "SELECT coalesce(sum(bytes_sent), 0), coalesce(sum(bytes_recv), 0)
 			FROM process_log WHERE pid = $pid")

@@ -60,6 +60,7 @@ got() {
 	: >"$NMT_TMP/runs"
 	for mode in inline async sqpoll; do
 		for p in "${PATHS[@]}"; do
+			# shellcheck disable=SC2086 # a matrix line: its words
 			set -- $p
 			bytes=$([ "$1" = tcp ] && echo 12345 || echo 5000)
 			out=$("$URING" -t 10 "$1" "$2" "$3" "$mode" "$bytes") || {
@@ -75,7 +76,7 @@ got() {
 	while read -r proto fam op mode bytes pid sp rp rest; do
 		want=$(expect "$proto" "${sp#send_port=}" "${rp#recv_port=}" "$bytes")
 		have=$(got "$proto" "${pid#pid=}")
-		echo "$proto/$fam $op $mode: want $(echo $want), got $(echo $have)"
+		echo "$proto/$fam $op $mode: want ${want//$'\n'/ }, got ${have//$'\n'/ }"
 		[ "$have" = "$want" ] || bad=1
 	done <"$NMT_TMP/runs"
 	[ "$bad" -eq 0 ]

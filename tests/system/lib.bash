@@ -75,7 +75,7 @@ nms_boot() {
 		>"$BATS_FILE_TMPDIR/console.log" 2>&1 </dev/null &
 	NMS_NSPAWN=$!
 	for ((i = 0; i < NMS_BOOT_TIMEOUT * 2; i++)); do
-		NMS_INIT=$(cat "/proc/$NMS_NSPAWN/task/$NMS_NSPAWN/children" 2>/dev/null | cut -d' ' -f1)
+		NMS_INIT=$(cut -d' ' -f1 "/proc/$NMS_NSPAWN/task/$NMS_NSPAWN/children" 2>/dev/null)
 		if [ -n "$NMS_INIT" ]; then
 			state=$(nsenter -t "$NMS_INIT" -a systemctl is-system-running 2>/dev/null) || true
 			case $state in running | degraded) break ;; esac
@@ -133,7 +133,7 @@ nms_halt() {
 		# A hung container: its init first (SIGKILL to a PID namespace's
 		# init ends the namespace), then nspawn.
 		if kill -0 "$NMS_NSPAWN" 2>/dev/null; then
-			NMS_INIT=$(cat "/proc/$NMS_NSPAWN/task/$NMS_NSPAWN/children" 2>/dev/null | cut -d' ' -f1)
+			NMS_INIT=$(cut -d' ' -f1 "/proc/$NMS_NSPAWN/task/$NMS_NSPAWN/children" 2>/dev/null)
 			[ -n "$NMS_INIT" ] && kill -9 "$NMS_INIT" 2>/dev/null
 			sleep 1
 			kill -9 "$NMS_NSPAWN" 2>/dev/null
