@@ -197,6 +197,47 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 	return -EINVAL;
 }
 
+/* How many long options start with the n characters of name; *exact: one is it. */
+static int long_matches(const char *name, size_t n, int *exact)
+{
+	int matches = 0;
+
+	*exact = 0;
+	for (int i = 0; long_opts[i].name; i++) {
+		if (strncmp(long_opts[i].name, name, n))
+			continue;
+		matches++;
+		*exact |= strlen(long_opts[i].name) == n;
+	}
+	return matches;
+}
+
+/* What getopt_long found wrong (opt '?' or ':'), said in the usual form. */
+static void getopt_error(int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	size_t n = strcspn(arg + 2, "=");
+	int exact, matches;
+
+	if (strncmp(arg, "--", 2)) { /* a short option, maybe in a cluster */
+		if (opt == ':')
+			pr_err("option '-%c' needs a value", optopt);
+		else
+			pr_err("unknown option '-%c'", optopt);
+		return;
+	}
+	matches = long_matches(arg + 2, n, &exact);
+	if (opt == ':')
+		pr_err("option '%s' needs a value", arg);
+	else if (arg[2 + n] == '=' && (exact || matches == 1))
+		pr_err("option '--%.*s' takes no value", (int)n, arg + 2);
+	else if (matches > 1 && !exact)
+		pr_err("option '--%.*s' is ambiguous: %d options start so", (int)n, arg + 2,
+		       matches);
+	else
+		pr_err("unknown option '--%.*s'", (int)n, arg + 2);
+}
+
 /* One option from getopt_long(); *word collects a command word. */
 static int parse_option(struct report_opts *o, int opt, char **argv, const char **word,
 			struct window_args *win)
@@ -268,14 +309,8 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return 0;
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&o->thresholds, optarg);
-	case ':':
-		pr_err("option '%s' needs a value", argv[optind - 1]);
-		return -EINVAL;
 	}
-	if (optopt)
-		pr_err("unknown option '-%c'", optopt);
-	else
-		pr_err("unknown option '%s'", argv[optind - 1]);
+	getopt_error(opt, argv);
 	return -EINVAL;
 }
 
