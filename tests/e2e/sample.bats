@@ -325,3 +325,23 @@ whole() {
 	[ "$(udp_frames "$classic" 40003)" -eq 30 ]
 	[ "$(tshark -n -r "$classic.1" -T fields -e frame.cap_len | sort -u)" = 64 ]
 }
+
+@test "a FILE already at --pcap-size is rotated at start, kept whole as FILE.1" {
+	local classic=$NMT_TMP/samples.pcap sum
+	# A valid nanosecond pcap of 1,000,024 bytes: 13158 records of 60 bytes.
+	python3 - "$classic" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 128, 1))
+    for i in range(13158):
+        f.write(struct.pack("<IIII", 1700000000 + i, 0, 60, 60) + bytes(60))
+PY
+	sum=$(sha256sum <"$classic")
+	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --pcap-size 1 --snaplen 128
+	nmt_udp out 4 40001 5001 20 100
+	nmt_rec_stop
+	[ "$(sha256sum <"$classic.1")" = "$sum" ]
+	whole "$classic"
+	[ "$(udp_frames "$classic" 40001)" -eq 20 ]
+	[ "$(stat -c %s "$classic")" -lt 100000 ]
+}
