@@ -351,14 +351,18 @@ static int long_matches(const char *name, size_t n, int *exact)
 	return matches;
 }
 
-/* What getopt_long found wrong (opt '?' or ':'), said in the usual form. */
-static void getopt_error(int opt, char **argv)
+/*
+ * What getopt_long found wrong (opt '?' or ':'), said in the usual form.
+ * before: optind before the call. A short option inside a cluster ("-xv")
+ * leaves optind where it was, and argv[optind - 1] is then another word.
+ */
+static void getopt_error(int opt, char **argv, int before)
 {
 	const char *arg = argv[optind - 1];
 	size_t n = strcspn(arg + 2, "=");
 	int exact, matches;
 
-	if (strncmp(arg, "--", 2)) { /* a short option, maybe in a cluster */
+	if (optind == before || strncmp(arg, "--", 2)) { /* a short option */
 		if (opt == ':')
 			pr_err("option '-%c' needs a value (see --help)", optopt);
 		else
@@ -478,9 +482,14 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 
 	optind = 1; /* parse may run more than once (tests, SIGHUP) */
 	opterr = 0; /* its messages lack our "error:" form: getopt_error says them */
-	while ((opt = getopt_long(argc, argv, ":i:d:t:r:c:vh", long_opts, NULL)) != -1) {
+	for (;;) {
+		int before = optind;
+
+		opt = getopt_long(argc, argv, ":i:d:t:r:c:vh", long_opts, NULL);
+		if (opt == -1)
+			break;
 		if (opt == '?' || opt == ':') {
-			getopt_error(opt, argv);
+			getopt_error(opt, argv, before);
 			return -EINVAL;
 		}
 		err = parse_one(cfg, opt, optarg);

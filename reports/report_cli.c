@@ -212,14 +212,18 @@ static int long_matches(const char *name, size_t n, int *exact)
 	return matches;
 }
 
-/* What getopt_long found wrong (opt '?' or ':'), said in the usual form. */
-static void getopt_error(int opt, char **argv)
+/*
+ * What getopt_long found wrong (opt '?' or ':'), said in the usual form.
+ * before: optind before the call. A short option inside a cluster ("-xv")
+ * leaves optind where it was, and argv[optind - 1] is then another word.
+ */
+static void getopt_error(int opt, char **argv, int before)
 {
 	const char *arg = argv[optind - 1];
 	size_t n = strcspn(arg + 2, "=");
 	int exact, matches;
 
-	if (strncmp(arg, "--", 2)) { /* a short option, maybe in a cluster */
+	if (optind == before || strncmp(arg, "--", 2)) { /* a short option */
 		if (opt == ':')
 			pr_err("option '-%c' needs a value", optopt);
 		else
@@ -237,6 +241,9 @@ static void getopt_error(int opt, char **argv)
 	else
 		pr_err("unknown option '--%.*s'", (int)n, arg + 2);
 }
+
+/* optind before the getopt_long() call whose option is being parsed. */
+static int optind_before;
 
 /* One option from getopt_long(); *word collects a command word. */
 static int parse_option(struct report_opts *o, int opt, char **argv, const char **word,
@@ -310,7 +317,7 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&o->thresholds, optarg);
 	}
-	getopt_error(opt, argv);
+	getopt_error(opt, argv, optind_before);
 	return -EINVAL;
 }
 
@@ -438,7 +445,8 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 	anomaly_settings_init(&o->thresholds);
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
-	while ((opt = getopt_long(argc, argv, "-:vh", long_opts, NULL)) != -1) {
+	while ((optind_before = optind,
+		opt = getopt_long(argc, argv, "-:vh", long_opts, NULL)) != -1) {
 		const char *word = NULL;
 
 		if (parse_option(o, opt, argv, &word, &win))

@@ -153,6 +153,7 @@ no_clsact() {
 @test "getopt's complaints in the usual 'error:' form, one line, 64 (both programs)" {
 	refused 64 "netmon-record: error: unknown option '--bogus'" "$REC" --bogus
 	refused 64 "netmon-record: error: unknown option '-x'" "$REC" -vx
+	refused 64 "netmon-record: error: unknown option '-x'" "$REC" --live -xv
 	refused 64 "netmon-record: error: option '--interval' needs a value" "$REC" --interval
 	refused 64 "netmon-record: error: option '-t' needs a value" "$REC" -t
 	refused 64 "netmon-record: error: option '--live' takes no value" "$REC" --live=yes
@@ -160,6 +161,7 @@ no_clsact() {
 	refused 64 "netmon-report: error: option '--help' takes no value" "$REPORT" --help=1
 	refused 64 "netmon-report: error: option '--l' is ambiguous" "$REPORT" top hosts --l 3
 	refused 64 "netmon-report: error: unknown option '--bogus'" "$REPORT" summary --bogus
+	refused 64 "netmon-report: error: unknown option '-x'" "$REPORT" --alert -xv
 	refused 64 "netmon-report: error: option '--limit' needs a value" "$REPORT" top hosts --limit
 }
 

@@ -122,7 +122,7 @@ traffic_done() {
 	grep -q '^netmon live (q quits)  ' "$NMT_TMP/p1"
 	# The server port with its application name, sending out: in/s (none
 	# comes back) before out/s, as in every other section.
-	grep -qE '^proto +port +application +in/s +out/s +pkt/s$' "$NMT_TMP/p1"
+	pane_wait '^proto +port +application +in/s +out/s +pkt/s'
 	grep -qE '^udp +53 domain +0 B/s +[0-9.]+ KiB/s' "$NMT_TMP/p1"
 	grep -qE '^udp +9 discard ' "$NMT_TMP/p1"
 	# The process by name, sending KiB/s of payload.
