@@ -6,6 +6,7 @@
  * --detach action removes ours by handle and priority.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
@@ -253,14 +254,23 @@ static int remove_stale_xdp(const struct attachment *a)
 	return err ? 0 : 1;
 }
 
+/* libbpf's own lines only with -v: a detach that finds nothing (no clsact
+ * qdisc) would print the kernel's "Parent Qdisc doesn't exists" per hook. */
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return log_max_level() >= LOG_DEBUG ? vfprintf(stderr, fmt, ap) : 0;
+}
+
 int attach_remove_stale(const char *name)
 {
 	struct attachment a = { 0 };
+	libbpf_print_fn_t old = libbpf_set_print(quiet_libbpf);
 	int removed = 0;
 
 	a.ifindex = (int)if_nametoindex(name);
 	if (!a.ifindex) {
 		pr_err("no such interface: %s", name);
+		libbpf_set_print(old);
 		return -ENODEV;
 	}
 	snprintf(a.name, sizeof(a.name), "%s", name);
@@ -274,8 +284,11 @@ int attach_remove_stale(const char *name)
 			removed++;
 	}
 	removed += remove_stale_xdp(&a);
+	libbpf_set_print(old);
 	if (removed)
 		pr_info("%s: removed %d netmon filter(s)/program(s)", name, removed);
+	else
+		pr_info("%s: no netmon filter or XDP program attached", name);
 	return 0;
 }
 

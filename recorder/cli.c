@@ -72,8 +72,8 @@ static const struct option long_opts[] = {
 };
 
 /* Every other long option is also a key of the configuration file. */
-static const char *const cmdline_only[] = { "read", "detach", "help", "version", "config",
-					    "check-config", "live" };
+static const char *const cmdline_only[] = { "read",   "detach",	      "help", "version",
+					    "config", "check-config", "live" };
 
 void cli_usage(FILE *out)
 {
@@ -114,7 +114,9 @@ void cli_usage(FILE *out)
 		"                         each packet's interface and direction and the rate\n"
 		"                         in its header comment; read it with tshark -r FILE;\n"
 		"                         a FILE named *.pcap is classic pcap written by\n"
-		"                         libpcap (no direction, interface or rate inside)\n"
+		"                         libpcap (no direction, interface or rate inside);\n"
+		"                         an existing FILE is appended to, never truncated\n"
+		"                         (a pcapng FILE gets a new section); needs --sample\n"
 		"      --snaplen BYTES    bytes kept per packet, %d..%d (default %d)\n"
 		"      --pcap-size MB     start a new FILE once it reaches MB megabytes\n"
 		"                         (10^6 bytes); the previous one becomes FILE.1,\n"
@@ -139,7 +141,8 @@ void cli_usage(FILE *out)
 		"                         maps left on the -i interfaces (by a crashed\n"
 		"                         recorder or --keep-attached; what they counted since\n"
 		"                         the last interval is lost) and exit; a running\n"
-		"                         recorder's are refused; an empty clsact qdisc stays: netmon cannot\n"
+		"                         recorder's are refused; an empty clsact qdisc stays: "
+		"netmon cannot\n"
 		"                         tell it made it ('tc qdisc del dev IFACE clsact')\n"
 		"Retention, in days (0 keeps forever; docs/schema.md lists the disk each costs):\n"
 		"      --keep-flows DAYS      flow rows, flow_log (default %d)\n"
@@ -206,7 +209,8 @@ static int parse_ring(const char *val, unsigned int *out)
 	if (parse_num("--sample-ring", val, 4, 1u << 20, &kb))
 		return -EINVAL;
 	if (kb & (kb - 1)) {
-		pr_err("invalid --sample-ring '%s': expected a power of 2 (4, 8, ... 1048576)", val);
+		pr_err("invalid --sample-ring '%s': expected a power of 2 (4, 8, ... 1048576)",
+		       val);
 		return -EINVAL;
 	}
 	*out = kb;
@@ -276,7 +280,8 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_KEEP_FLOWS:
 		return parse_num("--keep-flows", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.flows);
 	case OPT_KEEP_PROCESSES:
-		return parse_num("--keep-processes", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.processes);
+		return parse_num("--keep-processes", arg, 0, CLI_MAX_KEEP_DAYS,
+				 &cfg->keep.processes);
 	case OPT_KEEP_TOTALS:
 		return parse_num("--keep-totals", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.totals);
 	case OPT_KEEP_HOURLY:
@@ -286,6 +291,7 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&cfg->thresholds, arg);
 	case OPT_SAMPLE:
+		cfg->sample_given = 1;
 		return parse_num("--sample", arg, 0, CLI_MAX_SAMPLE, &cfg->sample);
 	case OPT_PCAP:
 		if (!*arg) {
@@ -325,9 +331,54 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_LIVE:
 		cfg->live = 1;
 		return 0;
-	default: /* getopt has printed what was wrong */
+	default: /* never: getopt_error has said what was wrong */
 		return -EINVAL;
 	}
+}
+
+/* How many long options start with the n characters of name; *exact: one is it. */
+static int long_matches(const char *name, size_t n, int *exact)
+{
+	int matches = 0;
+
+	*exact = 0;
+	for (int i = 0; long_opts[i].name; i++) {
+		if (strncmp(long_opts[i].name, name, n))
+			continue;
+		matches++;
+		*exact |= strlen(long_opts[i].name) == n;
+	}
+	return matches;
+}
+
+/*
+ * What getopt_long found wrong (opt '?' or ':'), said in the usual form.
+ * before: optind before the call. A short option inside a cluster ("-xv")
+ * leaves optind where it was, and argv[optind - 1] is then another word.
+ */
+static void getopt_error(int opt, char **argv, int before)
+{
+	const char *arg = argv[optind - 1];
+	size_t n = strcspn(arg + 2, "=");
+	int exact, matches;
+
+	if (optind == before || strncmp(arg, "--", 2)) { /* a short option */
+		if (opt == ':')
+			pr_err("option '-%c' needs a value (see --help)", optopt);
+		else
+			pr_err("unknown option '-%c' (see --help)", optopt);
+		return;
+	}
+	matches = long_matches(arg + 2, n, &exact);
+	if (opt == ':')
+		pr_err("option '%s' needs a value (see --help)", arg);
+	else if (arg[2 + n] == '=' && (exact || matches == 1))
+		pr_err("option '--%.*s' takes no value (see --help)", (int)n, arg + 2);
+	else if (matches > 1 && !exact)
+		pr_err("option '--%.*s' is ambiguous: %d options start so (see --help)", (int)n,
+		       arg + 2, matches);
+	else
+		pr_err("unknown option '--%.*s' (see --help)", (int)n, arg + 2);
 }
 
 /* The position in long_opts of the option getopt_long returned. */
@@ -343,8 +394,8 @@ static int opt_index(int val)
 
 int cli_check(const struct cli_config *cfg)
 {
-	if (cfg->read_path && (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 ||
-			       cfg->action == CLI_DETACH)) {
+	if (cfg->read_path &&
+	    (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 || cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
 		return -EINVAL;
 	}
@@ -357,9 +408,18 @@ int cli_check(const struct cli_config *cfg)
 
 int cli_check_complete(const struct cli_config *cfg)
 {
-	/* --pcap alone is fine: sample = 0 in a file turns sampling off. */
-	if (cfg->sample && !cfg->pcap_path && cfg->action == CLI_RECORD && !cfg->read_path) {
+	if (cfg->action != CLI_RECORD || cfg->read_path)
+		return 0;
+	if (cfg->sample && !cfg->pcap_path) {
 		pr_err("--sample needs --pcap FILE to write the samples to");
+		return -EINVAL;
+	}
+	/* --pcap alone would write nothing without a word; an explicit
+	 * --sample 0 (sample = 0 in a file) is sampling turned off. */
+	if (cfg->pcap_path && !cfg->sample_given) {
+		pr_err("--pcap needs --sample N: 1 in N packets is written to %s (--sample 0 "
+		       "writes none)",
+		       cfg->pcap_path);
 		return -EINVAL;
 	}
 	return 0;
@@ -421,8 +481,17 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 	anomaly_settings_init(&cfg->thresholds);
 
 	optind = 1; /* parse may run more than once (tests, SIGHUP) */
-	opterr = 1;
-	while ((opt = getopt_long(argc, argv, "i:d:t:r:c:vh", long_opts, NULL)) != -1) {
+	opterr = 0; /* its messages lack our "error:" form: getopt_error says them */
+	for (;;) {
+		int before = optind;
+
+		opt = getopt_long(argc, argv, ":i:d:t:r:c:vh", long_opts, NULL);
+		if (opt == -1)
+			break;
+		if (opt == '?' || opt == ':') {
+			getopt_error(opt, argv, before);
+			return -EINVAL;
+		}
 		err = parse_one(cfg, opt, optarg);
 		if (err)
 			return err;

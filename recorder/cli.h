@@ -50,6 +50,7 @@ struct cli_config {
 	unsigned long long argv_opts; /* bit i: long_opts[i] was on the command line */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 	unsigned int sample;       /* --sample N: 1 in N packets to --pcap; 0 off */
+	int sample_given;          /* --sample was given (0 included) */
 	const char *pcap_path;     /* --pcap FILE */
 	unsigned int snaplen;      /* --snaplen BYTES per sampled packet */
 	unsigned int pcap_size_mb; /* --pcap-size MB: rotate at this size; 0 never */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <ini.h>
 #include "config.h"
 #include "log.h"
@@ -30,11 +31,17 @@ struct kept_string {
 };
 static struct kept_string *kept;
 
+/* Far more than every key with a comment: past it, not a configuration file
+ * (a device such as /dev/zero would never end). */
+#define CONFIG_MAX_BYTES (1 << 20)
+
 struct config_reader {
 	struct cli_config *cfg;
 	FILE *fp;
 	const char *path;
-	int line; /* the line inih is at: counted by read_line */
+	int line;   /* the line inih is at: counted by read_line */
+	long bytes; /* read so far */
+	int stop;   /* not a configuration file: no more lines */
 	int errors;
 	char where[4096 + 16]; /* "PATH:LINE" for log messages */
 };
@@ -80,20 +87,62 @@ static void report(struct config_reader *rd, const char *fmt, ...)
 	rd->errors++;
 }
 
-/* inih's reader: fgets that counts lines and refuses ones too long to hold. */
+/* Text has no control characters but tabs and line ends: anything else is
+ * a binary file given by mistake, said once rather than line by line. */
+static int is_binary(int c)
+{
+	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+/* Why the file is no configuration file, once; parsing stops there. */
+static char *refuse(struct config_reader *rd, const char *why)
+{
+	report(rd, "%s: not a configuration file", why);
+	rd->stop = 1;
+	return NULL;
+}
+
+/*
+ * inih's reader: one line into str (at most num - 2 characters and the
+ * newline), counting lines, refusing lines too long to hold, binary data and
+ * files larger than CONFIG_MAX_BYTES.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct config_reader *rd = stream;
-	size_t len;
-	int c;
+	int c, n = 0, cut = 0;
+	char why[64];
 
-	if (!fgets(str, num, rd->fp))
+	if (rd->stop)
 		return NULL;
 	rd->line++;
-	len = strlen(str);
-	if (len && str[len - 1] != '\n' && !feof(rd->fp)) {
-		while ((c = fgetc(rd->fp)) != EOF && c != '\n')
-			;
+	while ((c = getc(rd->fp)) != EOF && c != '\n') {
+		if (++rd->bytes > CONFIG_MAX_BYTES) {
+			snprintf(why, sizeof(why), "larger than %d bytes", CONFIG_MAX_BYTES);
+			return refuse(rd, why);
+		}
+		if (is_binary(c)) {
+			snprintf(why, sizeof(why), "binary data (a byte 0x%02x)", c);
+			return refuse(rd, why);
+		}
+		if (n < num - 2)
+			str[n++] = (char)c;
+		else
+			cut = 1;
+	}
+	rd->bytes++;
+	if (c == EOF && ferror(rd->fp)) {
+		report(rd, "cannot read: %s", strerror(errno));
+		rd->stop = 1;
+		return NULL;
+	}
+	if (c == EOF && !n && !cut) {
+		rd->line--;
+		return NULL;
+	}
+	str[n++] = '\n';
+	str[n] = '\0';
+	if (cut) {
 		report(rd, "line longer than %d characters", num - 2);
 		str[0] = '\0';
 	}
@@ -131,6 +180,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 int config_load(struct cli_config *cfg)
 {
 	struct config_reader rd = { .cfg = cfg, .path = cfg->config_path };
+	struct stat st;
 	int line, err;
 
 	rd.fp = fopen(rd.path, "re");
@@ -141,8 +191,14 @@ int config_load(struct cli_config *cfg)
 		pr_err("cannot read configuration file %s: %s", rd.path, strerror(-err));
 		return err;
 	}
+	/* fopen() opens a directory, and reading it fails like an empty file. */
+	if (!fstat(fileno(rd.fp), &st) && S_ISDIR(st.st_mode)) {
+		pr_err("cannot read configuration file %s: %s", rd.path, strerror(EISDIR));
+		fclose(rd.fp);
+		return -EISDIR;
+	}
 	line = ini_parse_stream(read_line, &rd, on_key, &rd);
-	if (line > 0) {
+	if (line > 0 && !rd.stop) {
 		rd.line = line; /* the first line where inih found no key = value */
 		report(&rd, "expected 'key = value', a [section] or a comment");
 	}

@@ -68,7 +68,8 @@ static int draw(struct live *l, double per_s, uint64_t now)
 {
 	struct live_frame f = { .ifaces = l->o.ifaces,
 				.interval = l->o.interval,
-				.proc_on = l->o.proc_on };
+				.proc_on = l->o.proc_on,
+				.keys = l->term.key_fd >= 0 };
 	unsigned int span = ANOMALY_INTERVALS * l->o.interval;
 	int nf, err = 0;
 

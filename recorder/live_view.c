@@ -133,7 +133,9 @@ static void header(struct lines *ls, const struct live_frame *f)
 	snprintf(total, sizeof(total), "%s", b.s ? b.s : "?");
 	fmt_buf_free(&b);
 	/* The interfaces last: a narrow terminal cuts them, not the rest. */
-	add_line(ls, "netmon live (q quits)  %s  interval %u s  on %s", when, f->interval, ifs);
+	/* q is read from a terminal on stdin; without one only a signal stops it. */
+	add_line(ls, "netmon live%s  %s  interval %u s  on %s", f->keys ? " (q quits)" : "", when,
+		 f->interval, ifs);
 	add_line(ls, "in %s %.0f pkt/s   out %s %.0f pkt/s   %s in %u s", in, in_pps, out, out_pps,
 		 total, f->running);
 }
@@ -177,7 +179,8 @@ static void procs_list(struct lines *ls, const struct live_frame *f, int rows, i
 
 	add_line(ls, "%s", "");
 	add_line(ls, "TOP PROCESSES%s", f->proc_on ? "" : " (per-process accounting is off)");
-	add_line(ls, "%-7s %-*s %12s %12s %12s", "pid", w, "process", "sent/s", "recv/s", "total/s");
+	add_line(ls, "%-7s %-*s %12s %12s %12s", "pid", w, "process", "sent/s", "recv/s",
+		 "total/s");
 	for (int i = 0; i < f->n_procs && i < rows; i++) {
 		const struct live_proc_row *p = &f->procs[i];
 		char s[32], r[32], t[32];
@@ -199,8 +202,8 @@ static void ports_list(struct lines *ls, const struct live_frame *f, int rows, i
 
 	add_line(ls, "%s", "");
 	add_line(ls, "TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION");
-	add_line(ls, "%-5s %5s %-*s %11s %11s %9s", "proto", "port", w, "application", "out/s",
-		 "in/s", "pkt/s");
+	add_line(ls, "%-5s %5s %-*s %11s %11s %9s", "proto", "port", w, "application", "in/s",
+		 "out/s", "pkt/s");
 	for (int i = 0; i < f->n_ports && i < rows; i++) {
 		const struct live_port_row *p = &f->ports[i];
 		char name[32], o[32], in[32];
@@ -210,7 +213,7 @@ static void ports_list(struct lines *ls, const struct live_frame *f, int rows, i
 		cell(app, sizeof(app), a, strlen(a), w);
 		rate(o, sizeof(o), p->out_bps);
 		rate(in, sizeof(in), p->in_bps);
-		add_line(ls, "%-5s %5d %s %11s %11s %9.0f", name, p->port, app, o, in, p->pps);
+		add_line(ls, "%-5s %5d %s %11s %11s %9.0f", name, p->port, app, in, o, p->pps);
 	}
 	if (!f->n_ports && rows)
 		add_line(ls, "  (none this second)");
@@ -257,27 +260,55 @@ static void flows_list(struct lines *ls, const struct live_frame *f, int rows, i
 		flow_text(text, sizeof(text), p);
 		cell(shown, sizeof(shown), text, strlen(text), w);
 		rate(r, sizeof(r), p->bps);
-		add_line(ls, "%-3s %s %11s %9.0f", p->direction == NETMON_DIR_IN ? "in" : "out", shown,
-			 r, p->pps);
+		add_line(ls, "%-3s %s %11s %9.0f", p->direction == NETMON_DIR_IN ? "in" : "out",
+			 shown, r, p->pps);
 	}
 	if (!f->n_flows && rows)
 		add_line(ls, "  (none this second)");
 }
 
+/*
+ * A rule's value or threshold in its unit (the rules' columns, docs/anomalies.md):
+ * rates and volumes as the rest of the view shows them, counts whole, the
+ * beaconing jitter (a ratio) with its decimals.
+ */
+static void anomaly_value(char *out, size_t size, const char *kind, double v)
+{
+	struct fmt_buf b = { 0 };
+
+	if (!strcmp(kind, "high_bandwidth")) {
+		rate(out, size, v);
+	} else if (!strcmp(kind, "syn_flood")) {
+		snprintf(out, size, "%.0f/s", v);
+	} else if (!strcmp(kind, "exfiltration")) {
+		if (fmt_iec(&b, (long long)(v > 0 ? v + 0.5 : 0)) || !b.s)
+			snprintf(out, size, "?");
+		else
+			snprintf(out, size, "%s", b.s);
+		fmt_buf_free(&b);
+	} else if (v == (double)(long long)v) {
+		snprintf(out, size, "%lld", (long long)v); /* counts */
+	} else {
+		snprintf(out, size, "%.3f", v); /* a jitter, a baseline's fraction */
+	}
+}
+
 static void anomalies_list(struct lines *ls, const struct live_frame *f, int rows, int width)
 {
-	int w = flex(width, 9 + 17 + 2 * 12 + 1, 16, 80);
+	int w = flex(width, 9 + 17 + 2 * 13 + 1, 16, 80);
 	char subj[512], kind[128], text[256];
 
 	add_line(ls, "%s", "");
-	add_line(ls, "ANOMALIES (stored in the last %u s, and flows over the bandwidth threshold now)",
+	add_line(ls,
+		 "ANOMALIES (stored in the last %u s, and flows over the bandwidth threshold now)",
 		 f->anomaly_span);
-	add_line(ls, "%-8s %-16s %-*s %11s %11s", "when", "kind", w, "subject", "value",
+	add_line(ls, "%-8s %-16s %-*s %12s %12s", "when", "kind", w, "subject", "value",
 		 "threshold");
 	for (int i = 0; i < f->n_anomalies && i < rows; i++) {
 		const struct live_anomaly_row *a = &f->anomalies[i];
 		char when[16] = "now";
 		time_t t = (time_t)a->ts;
+		char value[32], threshold[32];
 		struct tm tm;
 
 		if (a->ts) {
@@ -290,7 +321,9 @@ static void anomalies_list(struct lines *ls, const struct live_frame *f, int row
 		else
 			snprintf(text, sizeof(text), "%s", a->subject);
 		cell(subj, sizeof(subj), text, strlen(text), w);
-		add_line(ls, "%-8s %s %s %11.6g %11.6g", when, kind, subj, a->value, a->threshold);
+		anomaly_value(value, sizeof(value), a->kind, a->value);
+		anomaly_value(threshold, sizeof(threshold), a->kind, a->threshold);
+		add_line(ls, "%-8s %s %s %12s %12s", when, kind, subj, value, threshold);
 	}
 	if (!f->n_anomalies && rows)
 		add_line(ls, "  none");

@@ -55,6 +55,7 @@ struct live_frame {
 	unsigned int interval;	   /* the recorder's interval, seconds */
 	unsigned int running;	   /* seconds since the view started */
 	int proc_on;		   /* per-process accounting is on */
+	int keys;		   /* q is read (stdin is a terminal): say so */
 	unsigned int anomaly_span; /* seconds of stored hits shown */
 	const struct live_proto_row *protos;
 	int n_protos;

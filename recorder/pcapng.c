@@ -7,16 +7,21 @@
  * tells readers which.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "log.h"
 #include "pcapng.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
 #define BT_EPB 0x00000006u
+#define BT_PB 0x00000002u  /* the obsolete Packet Block */
+#define BT_SPB 0x00000003u /* Simple Packet Block */
 #define BYTE_ORDER_MAGIC 0x1A2B3C4Du
 #define LINKTYPE_ETHERNET 1
 #define OPT_END 0
@@ -28,6 +33,9 @@
 #define EPB_INBOUND 1u /* epb_flags bits 0-1: the direction */
 #define EPB_OUTBOUND 2u
 #define TSRESOL_NS 9 /* 10^-9 s */
+/* Longer than any block netmon writes (an EPB is at most 324 bytes): a cut
+ * record at the end of a file is shorter than this. */
+#define TORN_MAX 4096
 
 struct pcapng {
 	FILE *fp;
@@ -171,11 +179,128 @@ int pcapng_write(struct pcapng *p, const struct sample_record *r, uint64_t realt
 	return err ? fail(p, "write to") : 0;
 }
 
-int pcapng_open(struct pcapng **out, const char *path, const char *comment,
-		unsigned int snaplen)
+/* What an existing file holds: where its last whole block ends, its packets. */
+struct scan {
+	uint64_t size, end, samples;
+};
+
+static uint32_t order32(uint32_t v, int swapped)
+{
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * One block at sc->end, got (up to 12) bytes of it in head: 1 when it is
+ * whole (sc->end moved past it), 0 when it is the cut record a crash leaves
+ * at the end of a file, -EINVAL when it is no pcapng block.
+ */
+static int scan_block(FILE *f, struct scan *sc, const uint32_t *head, size_t got, int *swapped)
+{
+	uint64_t left = sc->size - sc->end;
+	uint32_t len, trail;
+
+	if (got < 12)
+		return left < TORN_MAX ? 0 : -EINVAL;
+	if (head[0] == BT_SHB) { /* a section: its byte order */
+		if (head[2] != BYTE_ORDER_MAGIC && __builtin_bswap32(head[2]) != BYTE_ORDER_MAGIC)
+			return -EINVAL;
+		*swapped = head[2] != BYTE_ORDER_MAGIC;
+	}
+	len = order32(head[1], *swapped);
+	if (len < 12 || len % 4 || (head[0] == BT_SHB && len < 28))
+		return -EINVAL;
+	if (len > left)
+		return left < TORN_MAX ? 0 : -EINVAL;
+	if (fseeko(f, (off_t)(sc->end + len - 4), SEEK_SET) || fread(&trail, 4, 1, f) != 1 ||
+	    order32(trail, *swapped) != len)
+		return -EINVAL;
+	if (head[0] == BT_EPB || head[0] == BT_SPB || head[0] == BT_PB)
+		sc->samples++;
+	sc->end += len;
+	return 1;
+}
+
+/*
+ * Walk path's blocks before appending to it. 0 (sc filled; sc->end < sc->size
+ * when a crash cut the last record), -ENOENT, or -EINVAL (logged): not a
+ * pcapng file, or damaged before its end; netmon leaves such a file alone.
+ */
+static int scan(const char *path, struct scan *sc)
+{
+	FILE *f = fopen(path, "re");
+	uint32_t head[3];
+	struct stat st;
+	int swapped = 0, err = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		pr_err("--pcap %s is not a regular file", path);
+		fclose(f);
+		return -EINVAL;
+	}
+	sc->size = (uint64_t)st.st_size;
+	while (sc->end < sc->size) {
+		size_t got;
+
+		memset(head, 0, sizeof(head));
+		if (fseeko(f, (off_t)sc->end, SEEK_SET))
+			break;
+		got = fread(head, 1, sizeof(head), f);
+		/* The first block is a section header, or its first bytes. */
+		if (!sc->end && head[0] != BT_SHB &&
+		    memcmp(head, &(uint32_t){ BT_SHB }, got < 4 ? got : 4))
+			err = -EINVAL;
+		else
+			err = scan_block(f, sc, head, got, &swapped);
+		if (err <= 0)
+			break;
+		err = 0;
+	}
+	fclose(f);
+	if (err < 0 && !sc->end)
+		pr_err("--pcap %s exists and is not a pcapng file: netmon leaves it alone (move it "
+		       "away, or name another file)",
+		       path);
+	else if (err < 0)
+		pr_err("--pcap %s is damaged at byte %llu (not a block netmon wrote): netmon "
+		       "appends "
+		       "only to a file it can read whole (move it away, or name another file)",
+		       path, (unsigned long long)sc->end);
+	return err < 0 ? -EINVAL : 0;
+}
+
+/* The samples of earlier runs stay: a cut record at the end is removed, and
+ * what this run writes is a new section after them. */
+static int keep_earlier(const char *path, struct scan *sc)
+{
+	int err = scan(path, sc);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (sc->end < sc->size) {
+		pr_warn("--pcap %s: removing the last %llu bytes, a record cut short (by a crash) "
+			"that no reader can use",
+			path, (unsigned long long)(sc->size - sc->end));
+		if (truncate(path, (off_t)sc->end)) {
+			pr_err("cannot truncate %s: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	if (sc->end)
+		pr_info("--pcap %s: appending to the %llu samples it holds", path,
+			(unsigned long long)sc->samples);
+	return 0;
+}
+
+int pcapng_open(struct pcapng **out, const char *path, const char *comment, unsigned int snaplen)
 {
 	struct pcapng *p = calloc(1, sizeof(*p));
-	int err;
+	struct scan sc;
+	int fd, err;
 
 	*out = NULL;
 	if (!p || !(p->path = strdup(path))) {
@@ -183,9 +308,18 @@ int pcapng_open(struct pcapng **out, const char *path, const char *comment,
 		return -ENOMEM;
 	}
 	p->snaplen = snaplen;
-	p->fp = fopen(path, "we");
+	err = keep_earlier(path, &sc);
+	if (err) {
+		pcapng_close(p);
+		return err;
+	}
+	p->bytes = sc.end;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	p->fp = fd >= 0 ? fdopen(fd, "a") : NULL;
 	if (!p->fp) {
 		err = fail(p, "create");
+		if (fd >= 0)
+			close(fd);
 		pcapng_close(p);
 		return err;
 	}

@@ -20,11 +20,14 @@
 struct pcapng;
 
 /*
- * Create (or truncate) path, mode 0666 & ~umask, and write the section header
- * with comment. Returns 0 or -errno (logged).
+ * Open path for appending, mode 0666 & ~umask when new, and write a section
+ * header with comment. A file that holds samples keeps them: this run's are
+ * a new section after them (tshark reads every section), and only a record
+ * cut short at its end by a crash, which no reader can use, is removed. A
+ * file that is not pcapng, or damaged before its end, is left alone and
+ * refused. Returns 0 or -errno (logged).
  */
-int pcapng_open(struct pcapng **out, const char *path, const char *comment,
-		unsigned int snaplen);
+int pcapng_open(struct pcapng **out, const char *path, const char *comment, unsigned int snaplen);
 /* One sample, stamped realtime_ns (CLOCK_REALTIME). 0 or -errno (logged). */
 int pcapng_write(struct pcapng *p, const struct sample_record *r, uint64_t realtime_ns);
 /* Bytes written so far (the file's size once flushed). */

@@ -2,7 +2,8 @@
 /*
  * sample.c - from the ring buffer to rotated pcapng files (pcapng.h), or
  * classic pcap files written by libpcap for a FILE named *.pcap
- * (pcap_classic.h).
+ * (pcap_classic.h). A FILE left by an earlier run is appended to, never
+ * truncated.
  *
  * The kernel counts every sample it put in the ring, and every one it could
  * not (the ring full), in the interval's totals (NETMON_KIND_SAMPLED and
@@ -26,13 +27,18 @@
 struct sampler {
 	struct sampler_opts opts;
 	struct ring_buffer *ring;
-	int classic;              /* FILE is *.pcap: libpcap's classic format */
-	struct pcapng *ng;        /* the open file, one of the two; both NULL */
-	struct pcap_classic *pcap; /* after a failure: samples are skipped */
+	/* FILE is *.pcap: libpcap's classic format */
+	int classic;
+	/* The open file, one of the two; both NULL after a failure: samples are
+	 * skipped. */
+	struct pcapng *ng;
+	struct pcap_classic *pcap;
 	char comment[160];
-	int64_t mono_to_real_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	int64_t mono_to_real_ns;
 	uint64_t written;
-	int failed;               /* an error has been logged */
+	/* An error has been logged. */
+	int failed;
 };
 
 static int64_t clock_ns(clockid_t clk)
@@ -120,6 +126,28 @@ static int rotate(struct sampler *s)
 	return err;
 }
 
+/*
+ * FILE as an earlier run left it: appended to, so that a restart (systemd
+ * makes one for every stop, crash or upgrade) keeps every sample. A classic
+ * pcap file of another snap length cannot take ours: it moves to FILE.1 as a
+ * full one would. One that reached --pcap-size is rotated now.
+ */
+static int open_earlier(struct sampler *s)
+{
+	int err = open_file(s);
+
+	if (err == -EXDEV) {
+		err = rotate_names(s);
+		if (!err)
+			pr_info("--pcap %s: the earlier file is kept as %s.1", s->opts.path,
+				s->opts.path);
+		err = err ? err : open_file(s);
+	}
+	if (!err && s->opts.max_bytes && file_bytes(s) >= s->opts.max_bytes)
+		err = rotate(s);
+	return err;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct sampler *s = ctx;
@@ -163,7 +191,7 @@ int sampler_open(struct sampler **out, int ring_fd, const struct sampler_opts *o
 		 "netmon-record packet sample: 1 in %u packets (counted per CPU), snaplen %u",
 		 opts->every, opts->snaplen);
 	sync_clocks(s);
-	err = open_file(s);
+	err = open_earlier(s);
 	if (err) {
 		free(s);
 		return err;

@@ -11,19 +11,21 @@
 #include <stdint.h>
 
 struct sampler_opts {
-	const char *path;       /* FILE */
-	unsigned int every;     /* 1 in every packets (for the file's comment) */
-	unsigned int snaplen;   /* bytes kept per packet */
-	uint64_t max_bytes;     /* rotate once FILE reaches this; 0: never */
-	unsigned int files;     /* files kept, FILE included (2.., with max_bytes) */
+	const char *path;     /* FILE */
+	unsigned int every;   /* 1 in every packets (for the file's comment) */
+	unsigned int snaplen; /* bytes kept per packet */
+	uint64_t max_bytes;   /* rotate once FILE reaches this; 0: never */
+	unsigned int files;   /* files kept, FILE included (2.., with max_bytes) */
 };
 
 struct sampler;
 
 /*
- * Create FILE and start reading the ring (the map fd ring_fd). Call before
- * dropping privileges: FILE is created with the process's umask (0640).
- * Returns 0 or -errno (logged).
+ * Open FILE and start reading the ring (the map fd ring_fd). Call before
+ * dropping privileges: FILE is created with the process's umask (0640). An
+ * existing FILE keeps its samples: this run's are appended (pcapng.h,
+ * pcap_classic.h), or, for a classic pcap file of another snap length, it
+ * is rotated to FILE.1 first. Returns 0 or -errno (logged).
  */
 int sampler_open(struct sampler **out, int ring_fd, const struct sampler_opts *opts);
 /* The fd to poll for samples (POLLIN), or -1 for NULL. */

@@ -126,3 +126,65 @@ no_clsact() {
 	[ "$status" -eq 0 ]
 	[[ $output == "netmon-record "* ]]
 }
+
+@test "--config that is no configuration file: a directory, /dev/zero, binary data: one line, 64" {
+	refused 64 "configuration file $BATS_TEST_TMPDIR: Is a directory" \
+		"$REC" --config "$BATS_TEST_TMPDIR" --check-config
+	# /dev/zero never ends: refused at its first byte, not read forever.
+	refused 64 "/dev/zero:1: binary data (a byte 0x00): not a configuration file" \
+		"$REC" --config /dev/zero --check-config
+	# 19 bytes of binary, a newline after a NUL among them.
+	printf '\x7fELF\x02\x01\x01\x00\x00\n\x00\x00\x00\x00\x00\x00\x03\x00>' >"$BATS_TEST_TMPDIR/bin.conf"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bin.conf")" -eq 19 ]
+	refused 64 "bin.conf:1: binary data (a byte 0x02): not a configuration file" \
+		"$REC" --config "$BATS_TEST_TMPDIR/bin.conf" --check-config
+	# The same refusals when recording, before anything is attached.
+	refused 64 "Is a directory" "$REC" -i "$UP" --db "$DB" --config "$BATS_TEST_TMPDIR"
+	no_clsact "$UP"
+	[ ! -e "$DB" ]
+}
+
+@test "--pcap without --sample is a usage error; --sample 0 turns sampling off" {
+	refused 64 "--pcap needs --sample N" "$REC" -i "$UP" --db "$DB" --pcap "$BATS_TEST_TMPDIR/s.pcapng"
+	printf 'pcap = %s\n' "$BATS_TEST_TMPDIR/s.pcapng" >"$BATS_TEST_TMPDIR/c.conf"
+	refused 64 "--pcap needs --sample N" "$REC" --config "$BATS_TEST_TMPDIR/c.conf" --check-config
+	no_clsact "$UP"
+	[ ! -e "$DB" ] && [ ! -e "$BATS_TEST_TMPDIR/s.pcapng" ]
+	run -0 "$REC" --sample 0 --pcap "$BATS_TEST_TMPDIR/s.pcapng" --config /dev/null --check-config
+	printf 'sample = 0\n' >>"$BATS_TEST_TMPDIR/c.conf"
+	run -0 "$REC" --config "$BATS_TEST_TMPDIR/c.conf" --check-config
+}
+
+@test "getopt's complaints in the usual 'error:' form, one line, 64 (both programs)" {
+	refused 64 "netmon-record: error: unknown option '--bogus'" "$REC" --bogus
+	refused 64 "netmon-record: error: unknown option '-x'" "$REC" -vx
+	refused 64 "netmon-record: error: unknown option '-x'" "$REC" --live -xv
+	refused 64 "netmon-record: error: option '--interval' needs a value" "$REC" --interval
+	refused 64 "netmon-record: error: option '-t' needs a value" "$REC" -t
+	refused 64 "netmon-record: error: option '--live' takes no value" "$REC" --live=yes
+	refused 64 "netmon-record: error: option '--keep' is ambiguous" "$REC" --keep 3
+	refused 64 "netmon-report: error: option '--help' takes no value" "$REPORT" --help=1
+	refused 64 "netmon-report: error: option '--l' is ambiguous" "$REPORT" top hosts --l 3
+	refused 64 "netmon-report: error: unknown option '--bogus'" "$REPORT" summary --bogus
+	refused 64 "netmon-report: error: unknown option '-x'" "$REPORT" --alert -xv
+	refused 64 "netmon-report: error: option '--limit' needs a value" "$REPORT" top hosts --limit
+}
+
+@test "a second --detach says in one line that nothing is attached, no libbpf message" {
+	# --keep-attached leaves filters and pins, as a crash would.
+	run -0 timeout 60 "$REC" -i "$UP" --db "$DB" --interval 1 --duration 1 --keep-attached
+	tc filter show dev "$UP" ingress | grep -q netmon
+	run -0 --separate-stderr timeout 30 "$REC" --detach -i "$UP"
+	echo "$stderr"
+	[[ $stderr == *"$UP: removed 2 netmon filter(s)"* ]]
+	[[ $stderr != *libbpf* ]]
+	run -0 --separate-stderr timeout 30 "$REC" --detach -i "$UP"
+	echo "$stderr"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"$UP: no netmon filter or XDP program attached"* ]]
+	# ...and on an interface that never had a clsact qdisc.
+	run -0 --separate-stderr timeout 30 "$REC" --detach -i "$DOWN"
+	echo "$stderr"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"$DOWN: no netmon filter or XDP program attached"* ]]
+}

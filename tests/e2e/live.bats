@@ -119,8 +119,12 @@ traffic_done() {
 	done
 	# The protocol, sending out at KiB/s.
 	grep -qE '^udp +[0-9.]+ [KMG]?i?B/s +[0-9]+ +[0-9.]+ KiB/s' "$NMT_TMP/p1"
-	# The server port with its application name, sending out.
-	grep -qE '^udp +53 domain +[0-9.]+ KiB/s' "$NMT_TMP/p1"
+	# On a terminal, q is offered.
+	grep -q '^netmon live (q quits)  ' "$NMT_TMP/p1"
+	# The server port with its application name, sending out: in/s (none
+	# comes back) before out/s, as in every other section.
+	pane_wait '^proto +port +application +in/s +out/s +pkt/s'
+	grep -qE '^udp +53 domain +0 B/s +[0-9.]+ KiB/s' "$NMT_TMP/p1"
 	grep -qE '^udp +9 discard ' "$NMT_TMP/p1"
 	# The process by name, sending KiB/s of payload.
 	grep -qE '^[0-9]+ +livesender +[0-9.]+ KiB/s' "$NMT_TMP/p1"
@@ -180,10 +184,12 @@ traffic_done() {
 
 @test "live view without a terminal: one plain frame per second, nothing escaped" {
 	COLUMNS=90 TERM=dumb nmt_spawn rec "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --interval 2 \
-		--duration 4 --live
+		--duration 4 --live </dev/null
 	nmt_await rec 20
 	cat "$NMT_TMP/rec.out"
-	(($(grep -c '^netmon live (q quits)' "$NMT_TMP/rec.out") >= 3))
+	# No terminal to read q from: not offered.
+	(($(grep -c '^netmon live  [0-9-]* [0-9:]* UTC  interval 2 s' "$NMT_TMP/rec.out") >= 3))
+	[ "$(grep -c 'q quits' "$NMT_TMP/rec.out")" -eq 0 ]
 	run -1 grep -q $'\e' "$NMT_TMP/rec.out"
 	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/rec.out") <= 90))
 }

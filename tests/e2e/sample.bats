@@ -23,15 +23,17 @@ teardown() {
 	nmt_teardown
 }
 
-# Per-interval health summed: rate(s)|samples|drops, from collector_log.
+# Per-interval health summed: rate(s)|samples|drops, from collector_log
+# ($1, default $DB).
 health() {
-	nmt_sql "$DB" "SELECT group_concat(DISTINCT sample_rate), sum(samples), sum(sample_drops)
+	nmt_sql "${1:-$DB}" "SELECT group_concat(DISTINCT sample_rate), sum(samples), sum(sample_drops)
 		FROM collector_log"
 }
 
-# Packets the recorder counted on the test interface, every kind of frame.
+# Packets the recorder counted on the test interface, every kind of frame
+# (database $1, default $DB).
 counted_packets() {
-	nmt_sql "$DB" "SELECT sum(t.packets) FROM traffic t JOIN interfaces n ON n.id = t.iface_id
+	nmt_sql "${1:-$DB}" "SELECT sum(t.packets) FROM traffic t JOIN interfaces n ON n.id = t.iface_id
 		WHERE n.name = '$NMT_HOST' AND t.kind IN (0, 1, 2)"
 }
 
@@ -215,4 +217,132 @@ frames() {
 	[[ $output == *"c.conf:3"*"invalid --snaplen '9'"* ]]
 	printf 'sample = 5\npcap = %s\n' "$PCAP" >"$NMT_TMP/c.conf"
 	run -0 "$NMT_RECORD" --config "$NMT_TMP/c.conf" --check-config
+}
+
+# udp_frames FILE SPORT: frames of the datagrams sent from SPORT in FILE.
+udp_frames() {
+	tshark -n -r "$1" -Y "udp.srcport == $2" 2>/dev/null | wc -l
+}
+
+# whole FILE: tshark reads FILE to its end without an error (a cut record, a
+# damaged block or a section it cannot read would make it fail).
+whole() {
+	local out st=0
+	out=$(tshark -n -r "$1" 2>&1) || st=$?
+	echo "$out" | tail -3
+	[ "$st" -eq 0 ] && [[ $out != *"cut short"* ]] && [[ $out != *"appears to be damaged"* ]]
+}
+
+@test "a restart with the same --pcap appends (pcapng and pcap): both runs' samples, as counted" {
+	local f db
+	for f in "$PCAP" "$NMT_TMP/samples.pcap"; do
+		db=$NMT_TMP/$(basename "$f").db
+		nmt_rec_start "$db" --sample 1 --pcap "$f"
+		nmt_udp out 4 40001 5001 20 100
+		nmt_udp in 6 40002 5002 9 700
+		nmt_rec_stop
+		[ "$(udp_frames "$f" 40001)" -eq 20 ]
+		# What systemd does on every restart: the same options again.
+		nmt_rec_start "$db" --sample 1 --pcap "$f"
+		nmt_udp out 4 40003 5003 30 100
+		nmt_rec_stop
+		whole "$f"
+		[ "$(udp_frames "$f" 40001)" -eq 20 ]
+		[ "$(udp_frames "$f" 40002)" -eq 9 ]
+		[ "$(udp_frames "$f" 40003)" -eq 30 ]
+		# Every frame of both runs, as many as collector_log's samples and
+		# the frames counted; nothing rotated away.
+		local n
+		n=$(counted_packets "$db")
+		[ "$(health "$db")" = "1|$n|0" ]
+		[ "$(frames "$f")" -eq "$n" ]
+		[ ! -e "$f.1" ]
+		[ "$(stat -c %a "$f")" = 640 ]
+		grep -q "appending to the $((20 + 9)) samples it holds" "$NMT_TMP/rec.err"
+	done
+	# The pcapng's second run is a section of its own.
+	[ "$(tshark -n -r "$PCAP" -T fields -e frame.section_number | sort -u | tr '\n' ' ')" = "1 2 " ]
+}
+
+@test "kill -9 and a restart keep the file's samples; a record cut by a crash is removed" {
+	local f db
+	for f in "$PCAP" "$NMT_TMP/samples.pcap"; do
+		db=$NMT_TMP/$(basename "$f").db
+		nmt_rec_start "$db" --sample 1 --pcap "$f"
+		nmt_udp out 4 40001 5001 20 100
+		# The samples reach the file at the end of each 1 s interval.
+		local i
+		for i in $(seq 100); do
+			[ "$(udp_frames "$f" 40001)" -eq 20 ] && break
+			sleep 0.1
+		done
+		[ "$(udp_frames "$f" 40001)" -eq 20 ]
+		kill -KILL "$NMT_PID_rec"
+		local st=0
+		nmt_wait_exit "$NMT_PID_rec" 5 || st=$?
+		[ "$st" -eq $((128 + 9)) ]
+		# As if the crash had cut the last write: half a record at the end.
+		truncate -s -10 "$f"
+		nmt_rec_start "$db" --sample 1 --pcap "$f"
+		grep -q "removing the last .* bytes, a record cut short" "$NMT_TMP/rec.err"
+		grep -q "appending to the 19 samples it holds" "$NMT_TMP/rec.err"
+		nmt_udp out 4 40003 5003 30 100
+		nmt_rec_stop
+		whole "$f"
+		[ "$(udp_frames "$f" 40001)" -eq 19 ]
+		[ "$(udp_frames "$f" 40003)" -eq 30 ]
+		# The restart adopted the pinned maps: every sample counted once,
+		# the one the cut took excepted.
+		local n
+		n=$(counted_packets "$db")
+		[ "$(health "$db")" = "1|$n|0" ]
+		[ "$(frames "$f")" -eq $((n - 1)) ]
+	done
+}
+
+@test "--pcap never overwrites: another file is refused, another snap length rotated" {
+	printf 'precious notes\n' >"$PCAP"
+	run -1 "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 1 --sample 1 --pcap "$PCAP"
+	echo "$output"
+	[[ $output == *"error: --pcap $PCAP exists and is not a pcapng file"* ]]
+	[ "$(cat "$PCAP")" = "precious notes" ]
+	local classic=$NMT_TMP/samples.pcap
+	printf 'x' >"$classic"
+	run -1 "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --duration 1 --sample 1 --pcap "$classic"
+	[[ $output == *"error: --pcap $classic exists and is not a pcap file"* ]]
+	[ "$(cat "$classic")" = x ]
+	# A classic file has one snap length: another one starts a new file,
+	# the earlier one kept as FILE.1.
+	rm "$classic"
+	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --snaplen 64
+	nmt_udp out 4 40001 5001 20 100
+	nmt_rec_stop
+	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --snaplen 128
+	grep -q "kept as $classic.1" "$NMT_TMP/rec.err"
+	nmt_udp out 4 40003 5003 30 100
+	nmt_rec_stop
+	whole "$classic" && whole "$classic.1"
+	[ "$(udp_frames "$classic.1" 40001)" -eq 20 ]
+	[ "$(udp_frames "$classic" 40003)" -eq 30 ]
+	[ "$(tshark -n -r "$classic.1" -T fields -e frame.cap_len | sort -u)" = 64 ]
+}
+
+@test "a FILE already at --pcap-size is rotated at start, kept whole as FILE.1" {
+	local classic=$NMT_TMP/samples.pcap sum
+	# A valid nanosecond pcap of 1,000,024 bytes: 13158 records of 60 bytes.
+	python3 - "$classic" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 128, 1))
+    for i in range(13158):
+        f.write(struct.pack("<IIII", 1700000000 + i, 0, 60, 60) + bytes(60))
+PY
+	sum=$(sha256sum <"$classic")
+	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --pcap-size 1 --snaplen 128
+	nmt_udp out 4 40001 5001 20 100
+	nmt_rec_stop
+	[ "$(sha256sum <"$classic.1")" = "$sum" ]
+	whole "$classic"
+	[ "$(udp_frames "$classic" 40001)" -eq 20 ]
+	[ "$(stat -c %s "$classic")" -lt 100000 ]
 }

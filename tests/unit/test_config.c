@@ -127,11 +127,62 @@ static void test_missing_files(void **state)
 	assert_int_equal(cfg.interval, CLI_DEFAULT_INTERVAL);
 }
 
+/* cli_parse() then config_load() of path, not written by the test. */
+static int load_path(struct cli_config *cfg, const char *path)
+{
+	char *argv[] = { "netmon-record", "--config", (char *)path, NULL };
+
+	assert_int_equal(cli_parse(3, argv, cfg, stdout), 0);
+	return config_load(cfg);
+}
+
+/* Files that are no configuration files are refused, at once and not line by line. */
+static void test_not_configuration_files(void **state)
+{
+	static const char bin[19] = "\x7f"
+				    "ELF\x02\x01\x01\0\0\n\0\0\0\0\0\0\x03\0>";
+	char dir[] = "/tmp/netmon-test-confdir-XXXXXX";
+	struct cli_config cfg;
+	FILE *fp;
+
+	/* A directory opens as a file and reads as an empty one. */
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(load_path(&cfg, dir), -EISDIR);
+	rmdir(dir);
+	/* /dev/zero never ends: the first NUL stops it (the alarm fails a hang). */
+	alarm(20);
+	assert_int_equal(load_path(&cfg, "/dev/zero"), -EINVAL);
+	alarm(0);
+	fp = fopen(conf_path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(bin, 1, sizeof(bin), fp), sizeof(bin));
+	fclose(fp);
+	assert_int_equal(load_path(&cfg, conf_path), -EINVAL);
+	/* Text still reads: tabs, CRLF and a last line without newline. */
+	assert_int_equal(load(&cfg, "\tinterval = 7\r\nno-process = yes", NULL), 0);
+	assert_int_equal(cfg.interval, 7);
+	assert_int_equal(cfg.no_process, 1);
+}
+
+/* --pcap without --sample would write nothing, silently: refused. */
+static void test_pcap_needs_sample(void **state)
+{
+	struct cli_config cfg;
+
+	assert_int_equal(load(&cfg, "", "--pcap", "/tmp/s.pcapng", NULL), -EINVAL);
+	assert_int_equal(load(&cfg, "pcap = /tmp/s.pcapng\n", NULL), -EINVAL);
+	/* An explicit 0 is sampling turned off, from either place. */
+	assert_int_equal(load(&cfg, "", "--sample", "0", "--pcap", "/tmp/s.pcapng", NULL), 0);
+	assert_int_equal(load(&cfg, "pcap = /tmp/s.pcapng\nsample = 0\n", NULL), 0);
+	assert_int_equal(load(&cfg, "pcap = /tmp/s.pcapng\n", "--sample", "3", NULL), 0);
+	assert_int_equal(cfg.sample, 3);
+}
+
 /* Every long option --help lists is a key, except the command-line-only ones. */
 static void test_every_option_is_a_key(void **state)
 {
-	static const char *const cmdline_only[] = { "read",    "detach", "help",  "version",
-						    "config",  "check-config", "live" };
+	static const char *const cmdline_only[] = { "read",   "detach",	      "help", "version",
+						    "config", "check-config", "live" };
 	char *help = NULL, *p;
 	size_t size = 0;
 	FILE *fp = open_memstream(&help, &size);
@@ -179,8 +230,11 @@ static void test_reload_applies_interval_keeps_the_rest(void **state)
 	assert_int_equal(reload_merge(&cur, &next), 0);
 	assert_int_equal(cur.max_flows, 100);
 	/* Retention and anomaly thresholds apply live. */
-	assert_int_equal(load(&next, "interval = 10\nmax-flows = 100\ninterface = eth0\n"
-				     "keep-flows = 3\nthreshold = syn_flood_rate=50\n", NULL), 0);
+	assert_int_equal(load(&next,
+			      "interval = 10\nmax-flows = 100\ninterface = eth0\n"
+			      "keep-flows = 3\nthreshold = syn_flood_rate=50\n",
+			      NULL),
+			 0);
 	assert_int_equal(reload_merge(&cur, &next), RELOAD_LIVE | RELOAD_THRESHOLDS);
 	assert_int_equal(cur.keep.flows, 3);
 	for (int i = 0; i < ANOMALY_N_THRESHOLDS; i++)
@@ -214,6 +268,8 @@ int main(void)
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_every_option_is_a_key),
 		cmocka_unit_test(test_reload_applies_interval_keeps_the_rest),
+		cmocka_unit_test(test_not_configuration_files),
+		cmocka_unit_test(test_pcap_needs_sample),
 	};
 
 	log_init("test_config", LOG_SILENT); /* the errors are expected: keep quiet */

@@ -155,7 +155,7 @@ static const struct live_anomaly_row anomalies[] = {
 static struct live_frame frame(void)
 {
 	return (struct live_frame){ .now = 1700000061, .ifaces = "eth0, veth\x1b[1m",
-				    .interval = 60, .running = 61, .proc_on = 1,
+				    .interval = 60, .running = 61, .proc_on = 1, .keys = 1,
 				    .anomaly_span = 300, .protos = protos, .n_protos = 3,
 				    .procs = procs, .n_procs = 2, .ports = ports, .n_ports = 2,
 				    .flows = flows, .n_flows = 2, .anomalies = anomalies,
@@ -178,9 +178,9 @@ static const char want_plain[] =
 "666     ev\\x1b[2Jil\\x9b1m                  502.0 KiB/s        0 B/s  502.0 KiB/s\n"
 "\n"
 "TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION\n"
-"proto  port application                             out/s        in/s     pkt/s\n"
-"tcp     443 https                               1.0 KiB/s   3.0 MiB/s      2102\n"
-"udp    4000 -                                 502.0 KiB/s       0 B/s       500\n"
+"proto  port application                              in/s       out/s     pkt/s\n"
+"tcp     443 https                               3.0 MiB/s   1.0 KiB/s      2102\n"
+"udp    4000 -                                       0 B/s 502.0 KiB/s       500\n"
 "\n"
 "TOP FLOWS\n"
 "dir flow                                                      bytes/s     pkt/s\n"
@@ -188,9 +188,9 @@ static const char want_plain[] =
 "in  ipv6-icmp 2001:db8::2 > 2001:db8::1                       104 B/s         1\n"
 "\n"
 "ANOMALIES (stored in the last 300 s, and flows over the bandwidth threshold now)\n"
-"when     kind             subject                             value   threshold\n"
-"now      high_bandwidth   udp 198.18.7.1:40000 > 198.1+      514000      500000\n"
-"22:13:20 port_scan        198.18.7.9\\x1b]0;x\\x07                 20          15\n";
+"when     kind             subject                            value    threshold\n"
+"now      high_bandwidth   udp 198.18.7.1:40000 > 198+  502.0 KiB/s  488.3 KiB/s\n"
+"22:13:20 port_scan        198.18.7.9\\x1b]0;x\\x07                20           15\n";
 
 static void test_render_plain(void **state)
 {
@@ -203,6 +203,51 @@ static void test_render_plain(void **state)
 		fail();
 	}
 	assert_null(memchr(b.s, 0x1b, b.len)); /* nothing from outside acts */
+	fmt_buf_free(&b);
+}
+
+/* Each rule's value and threshold in its unit, never "2.59388e+07"; no "(q
+ * quits)" when no key is read (stdin is no terminal). */
+static void test_render_units_and_keys(void **state)
+{
+	static const struct live_anomaly_row hits[] = {
+		{ .kind = "high_bandwidth", .flow = &flows[0], .value = 2.59388e+07,
+		  .threshold = 1e+07 },
+		{ .ts = 1700000000, .kind = "exfiltration", .subject = "198.18.7.1",
+		  .value = 123456789, .threshold = 1e+07 },
+		{ .ts = 1700000000, .kind = "syn_flood", .subject = "198.18.7.2:80",
+		  .value = 2500, .threshold = 100 },
+		{ .ts = 1700000000, .kind = "beaconing", .subject = "198.18.7.3",
+		  .value = 0.012, .threshold = 0.1 },
+		{ .ts = 1700000000, .kind = "fan_in", .subject = "198.18.7.4",
+		  .value = 20000000, .threshold = 52.5 },
+	};
+	/* Each line ends in the value and the threshold, right-aligned. */
+	static const char *const want[][2] = {
+		{ "high_bandwidth", " 24.7 MiB/s    9.5 MiB/s\n" },
+		{ "exfiltration", " 117.7 MiB      9.5 MiB\n" },
+		{ "syn_flood", " 2500/s        100/s\n" },
+		{ "beaconing", " 0.012        0.100\n" },
+		{ "fan_in", " 20000000       52.500\n" },
+	};
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+
+	f.keys = 0;
+	f.anomalies = hits;
+	f.n_anomalies = sizeof(hits) / sizeof(hits[0]);
+	assert_int_equal(live_view_render(&b, &f, 100, 0, 0), 0);
+	assert_null(strstr(b.s, "q quits"));
+	assert_non_null(strstr(b.s, "netmon live  2023-11-14 22:14:21 UTC"));
+	assert_null(strstr(b.s, "e+"));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *line = strstr(b.s, want[i][0]), *end = line ? strchr(line, '\n') : NULL;
+		size_t n = strlen(want[i][1]);
+
+		assert_non_null(end);
+		if ((size_t)(end + 1 - line) < n || memcmp(end + 1 - n, want[i][1], n))
+			fail_msg("%s: '%.*s'", want[i][0], (int)(end - line), line);
+	}
 	fmt_buf_free(&b);
 }
 
@@ -296,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_rates_exact_across_flips),
 		cmocka_unit_test(test_rates_forget_idle),
 		cmocka_unit_test(test_render_plain),
+		cmocka_unit_test(test_render_units_and_keys),
 		cmocka_unit_test(test_render_fits_terminal),
 		cmocka_unit_test(test_render_shares_rows),
 		cmocka_unit_test(test_render_many_rows),
