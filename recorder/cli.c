@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include "cli.h"
 #include "db.h"
+#include "getopt_error.h"
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
@@ -336,51 +337,6 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	}
 }
 
-/* How many long options start with the n characters of name; *exact: one is it. */
-static int long_matches(const char *name, size_t n, int *exact)
-{
-	int matches = 0;
-
-	*exact = 0;
-	for (int i = 0; long_opts[i].name; i++) {
-		if (strncmp(long_opts[i].name, name, n))
-			continue;
-		matches++;
-		*exact |= strlen(long_opts[i].name) == n;
-	}
-	return matches;
-}
-
-/*
- * What getopt_long found wrong (opt '?' or ':'), said in the usual form.
- * before: optind before the call. A short option inside a cluster ("-xv")
- * leaves optind where it was, and argv[optind - 1] is then another word.
- */
-static void getopt_error(int opt, char **argv, int before)
-{
-	const char *arg = argv[optind - 1];
-	size_t n = strcspn(arg + 2, "=");
-	int exact, matches;
-
-	if (optind == before || strncmp(arg, "--", 2)) { /* a short option */
-		if (opt == ':')
-			pr_err("option '-%c' needs a value (see --help)", optopt);
-		else
-			pr_err("unknown option '-%c' (see --help)", optopt);
-		return;
-	}
-	matches = long_matches(arg + 2, n, &exact);
-	if (opt == ':')
-		pr_err("option '%s' needs a value (see --help)", arg);
-	else if (arg[2 + n] == '=' && (exact || matches == 1))
-		pr_err("option '--%.*s' takes no value (see --help)", (int)n, arg + 2);
-	else if (matches > 1 && !exact)
-		pr_err("option '--%.*s' is ambiguous: %d options start so (see --help)", (int)n,
-		       arg + 2, matches);
-	else
-		pr_err("unknown option '--%.*s' (see --help)", (int)n, arg + 2);
-}
-
 /* The position in long_opts of the option getopt_long returned. */
 static int opt_index(int val)
 {
@@ -489,7 +445,7 @@ int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 		if (opt == -1)
 			break;
 		if (opt == '?' || opt == ':') {
-			getopt_error(opt, argv, before);
+			getopt_error(long_opts, opt, argv, before, " (see --help)");
 			return -EINVAL;
 		}
 		err = parse_one(cfg, opt, optarg);

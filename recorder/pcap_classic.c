@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <pcap/pcap.h>
 #include "log.h"
+#include "pcap_scan.h"
 #include "pcap_classic.h"
 
 /* The file header and each record's header (pcap(5)). */
@@ -26,16 +27,12 @@ struct pcap_classic {
 };
 
 /* What an existing file holds: where its last whole record ends, its records. */
-struct scan {
-	uint64_t size, end, samples;
-};
-
 /*
  * The records after the file header: sc->end stops at the first one cut short
  * (a crash), which is no more than a header and a snap length. 0, or -EINVAL
  * for a record longer than the file's snap length (damaged).
  */
-static int scan_records(FILE *f, struct scan *sc, uint32_t snaplen)
+static int scan_records(FILE *f, struct pcap_scan *sc, uint32_t snaplen)
 {
 	uint32_t rec[4];
 
@@ -62,7 +59,7 @@ static int scan_records(FILE *f, struct scan *sc, uint32_t snaplen)
  * run's samples cannot join (another snap length, link type or time
  * precision), -EINVAL (logged) when it is no pcap file or damaged.
  */
-static int scan(const char *path, unsigned int snaplen, struct scan *sc)
+static int scan(const char *path, unsigned int snaplen, struct pcap_scan *sc)
 {
 	static const uint32_t magic = MAGIC_NSEC;
 	FILE *f = fopen(path, "re");
@@ -112,7 +109,7 @@ static int scan(const char *path, unsigned int snaplen, struct scan *sc)
 }
 
 /* The samples of earlier runs stay: only a record cut short at the end goes. */
-static int keep_earlier(const char *path, unsigned int snaplen, struct scan *sc)
+static int keep_earlier(const char *path, unsigned int snaplen, struct pcap_scan *sc)
 {
 	int err = scan(path, snaplen, sc);
 
@@ -120,25 +117,13 @@ static int keep_earlier(const char *path, unsigned int snaplen, struct scan *sc)
 		return 0;
 	if (err)
 		return err;
-	if (sc->end < sc->size) {
-		pr_warn("--pcap %s: removing the last %llu bytes, a record cut short (by a crash) "
-			"that no reader can use",
-			path, (unsigned long long)(sc->size - sc->end));
-		if (truncate(path, (off_t)sc->end)) {
-			pr_err("cannot truncate %s: %s", path, strerror(errno));
-			return -errno;
-		}
-	}
-	if (sc->end)
-		pr_info("--pcap %s: appending to the %llu samples it holds", path,
-			(unsigned long long)sc->samples);
-	return 0;
+	return pcap_scan_keep(path, sc);
 }
 
 int pcap_classic_open(struct pcap_classic **out, const char *path, unsigned int snaplen)
 {
 	struct pcap_classic *p = calloc(1, sizeof(*p));
-	struct scan sc;
+	struct pcap_scan sc;
 	int err;
 
 	*out = NULL;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "pcap_scan.h"
 #include "pcapng.h"
 
 #define BT_SHB 0x0A0D0D0Au
@@ -180,10 +181,6 @@ int pcapng_write(struct pcapng *p, const struct sample_record *r, uint64_t realt
 }
 
 /* What an existing file holds: where its last whole block ends, its packets. */
-struct scan {
-	uint64_t size, end, samples;
-};
-
 static uint32_t order32(uint32_t v, int swapped)
 {
 	return swapped ? __builtin_bswap32(v) : v;
@@ -194,7 +191,7 @@ static uint32_t order32(uint32_t v, int swapped)
  * whole (sc->end moved past it), 0 when it is the cut record a crash leaves
  * at the end of a file, -EINVAL when it is no pcapng block.
  */
-static int scan_block(FILE *f, struct scan *sc, const uint32_t *head, size_t got, int *swapped)
+static int scan_block(FILE *f, struct pcap_scan *sc, const uint32_t *head, size_t got, int *swapped)
 {
 	uint64_t left = sc->size - sc->end;
 	uint32_t len, trail;
@@ -225,7 +222,7 @@ static int scan_block(FILE *f, struct scan *sc, const uint32_t *head, size_t got
  * when a crash cut the last record), -ENOENT, or -EINVAL (logged): not a
  * pcapng file, or damaged before its end; netmon leaves such a file alone.
  */
-static int scan(const char *path, struct scan *sc)
+static int scan(const char *path, struct pcap_scan *sc)
 {
 	FILE *f = fopen(path, "re");
 	uint32_t head[3];
@@ -273,7 +270,7 @@ static int scan(const char *path, struct scan *sc)
 
 /* The samples of earlier runs stay: a cut record at the end is removed, and
  * what this run writes is a new section after them. */
-static int keep_earlier(const char *path, struct scan *sc)
+static int keep_earlier(const char *path, struct pcap_scan *sc)
 {
 	int err = scan(path, sc);
 
@@ -281,25 +278,13 @@ static int keep_earlier(const char *path, struct scan *sc)
 		return 0;
 	if (err)
 		return err;
-	if (sc->end < sc->size) {
-		pr_warn("--pcap %s: removing the last %llu bytes, a record cut short (by a crash) "
-			"that no reader can use",
-			path, (unsigned long long)(sc->size - sc->end));
-		if (truncate(path, (off_t)sc->end)) {
-			pr_err("cannot truncate %s: %s", path, strerror(errno));
-			return -errno;
-		}
-	}
-	if (sc->end)
-		pr_info("--pcap %s: appending to the %llu samples it holds", path,
-			(unsigned long long)sc->samples);
-	return 0;
+	return pcap_scan_keep(path, sc);
 }
 
 int pcapng_open(struct pcapng **out, const char *path, const char *comment, unsigned int snaplen)
 {
 	struct pcapng *p = calloc(1, sizeof(*p));
-	struct scan sc;
+	struct pcap_scan sc;
 	int fd, err;
 
 	*out = NULL;

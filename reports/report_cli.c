@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <string.h>
 #include "db.h"
+#include "getopt_error.h"
 #include "log.h"
 #include "numparse.h"
 #include "report_cli.h"
@@ -197,51 +198,6 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 	return -EINVAL;
 }
 
-/* How many long options start with the n characters of name; *exact: one is it. */
-static int long_matches(const char *name, size_t n, int *exact)
-{
-	int matches = 0;
-
-	*exact = 0;
-	for (int i = 0; long_opts[i].name; i++) {
-		if (strncmp(long_opts[i].name, name, n))
-			continue;
-		matches++;
-		*exact |= strlen(long_opts[i].name) == n;
-	}
-	return matches;
-}
-
-/*
- * What getopt_long found wrong (opt '?' or ':'), said in the usual form.
- * before: optind before the call. A short option inside a cluster ("-xv")
- * leaves optind where it was, and argv[optind - 1] is then another word.
- */
-static void getopt_error(int opt, char **argv, int before)
-{
-	const char *arg = argv[optind - 1];
-	size_t n = strcspn(arg + 2, "=");
-	int exact, matches;
-
-	if (optind == before || strncmp(arg, "--", 2)) { /* a short option */
-		if (opt == ':')
-			pr_err("option '-%c' needs a value", optopt);
-		else
-			pr_err("unknown option '-%c'", optopt);
-		return;
-	}
-	matches = long_matches(arg + 2, n, &exact);
-	if (opt == ':')
-		pr_err("option '%s' needs a value", arg);
-	else if (arg[2 + n] == '=' && (exact || matches == 1))
-		pr_err("option '--%.*s' takes no value", (int)n, arg + 2);
-	else if (matches > 1 && !exact)
-		pr_err("option '--%.*s' is ambiguous: %d options start so", (int)n, arg + 2,
-		       matches);
-	else
-		pr_err("unknown option '--%.*s'", (int)n, arg + 2);
-}
-
 /* optind before the getopt_long() call whose option is being parsed. */
 static int optind_before;
 
@@ -317,7 +273,7 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&o->thresholds, optarg);
 	}
-	getopt_error(opt, argv, optind_before);
+	getopt_error(long_opts, opt, argv, optind_before, "");
 	return -EINVAL;
 }
 
