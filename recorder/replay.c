@@ -241,6 +241,8 @@ static int replay_packet(struct replay *r, int dlt, const struct pcap_pkthdr *h,
 	err = advance(r, h->ts.tv_sec);
 	if (err)
 		return err;
+	if (ns > r->last_ns)
+		r->last_ns = ns; /* the last interval reaches every frame, counted or not */
 	err = replay_to_ethernet(dlt, pkt, h->caplen, h->len, frame, &len, &frame_len, &dir);
 	if (err) {
 		not_counted(r, dir, h, "is shorter than its link header");
@@ -254,8 +256,6 @@ static int replay_packet(struct replay *r, int dlt, const struct pcap_pkthdr *h,
 		return 0;
 	}
 	r->res->packets++;
-	if (ns > r->last_ns)
-		r->last_ns = ns;
 	return 0;
 }
 
