@@ -418,9 +418,7 @@ static int import_capture(struct recorder *r)
 	const char *base = strrchr(r->cfg.read_path, '/');
 	struct replay_opts ro = {
 		.path = r->cfg.read_path,
-		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0]
-			      : base	      ? base + 1
-					      : r->cfg.read_path,
+		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0] : base ? base + 1 : r->cfg.read_path,
 		.interval = r->cfg.interval,
 		.force = r->cfg.force_import,
 	};
