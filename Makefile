@@ -173,7 +173,7 @@ test-bpf: all $(BPF_TEST_BIN)
 	$(Q)O=$(O) tests/run-all.sh bpf
 test-cli: all
 	$(Q)O=$(O) tests/run-all.sh cli
-test-import: all
+test-import: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh import
 test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e

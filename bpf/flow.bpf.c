@@ -397,6 +397,15 @@ static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
 	struct pkt_meta m = { .ifindex = skb->ifindex, .len = skb->len, .segs = skb->gso_segs,
 			      .tstamp = skb->tstamp };
 
+	/*
+	 * Offline, a frame longer than BPF_PROG_TEST_RUN takes (about a page)
+	 * comes as its first bytes, with its whole length in cb[0]
+	 * (recorder/replay.c): headers are read from what is there, lengths
+	 * are checked and counted as the frame's. Not wire_len: test_run caps
+	 * it at 64 KiB, under a loopback capture's 65549-byte frames.
+	 */
+	if (clock_from_packet && skb->cb[0] > m.len)
+		m.len = skb->cb[0];
 	count_packet(skb, 0, &m, direction);
 	return TC_ACT_UNSPEC_;
 }

@@ -68,6 +68,8 @@ struct flow_counters {
 #define NETMON_KIND_TABLE_FULL 3 /* IP packets whose flow did not fit the table */
 #define NETMON_KIND_SAMPLED 4    /* packets sampled into the ring (--sample) */
 #define NETMON_KIND_SAMPLE_DROP 5 /* packets sampled but the ring was full */
+#define NETMON_KIND_NOT_COUNTED 6 /* user space only: frames of an imported capture
+				   * that could not be replayed (replay.h) */
 
 /*
  * Key of the per-CPU totals. 8 bytes. For NETMON_KIND_IP and

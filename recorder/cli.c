@@ -37,6 +37,7 @@ enum {
 	OPT_PCAP_FILES,
 	OPT_SAMPLE_RING,
 	OPT_LIVE,
+	OPT_FORCE_IMPORT,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +49,7 @@ static const struct option long_opts[] = {
 	{ "max-flows6", required_argument, NULL, OPT_MAX_FLOWS6 },
 	{ "hook", required_argument, NULL, OPT_HOOK },
 	{ "read", required_argument, NULL, 'r' },
+	{ "force-import", no_argument, NULL, OPT_FORCE_IMPORT },
 	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
 	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
@@ -73,8 +75,8 @@ static const struct option long_opts[] = {
 };
 
 /* Every other long option is also a key of the configuration file. */
-static const char *const cmdline_only[] = { "read",   "detach",	      "help", "version",
-					    "config", "check-config", "live" };
+static const char *const cmdline_only[] = { "read",    "force-import", "detach",       "help",
+					    "version", "config",       "check-config", "live" };
 
 void cli_usage(FILE *out)
 {
@@ -131,7 +133,14 @@ void cli_usage(FILE *out)
 		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
 		"                         interfaces: the same program counts it, intervals\n"
 		"                         follow the capture's timestamps; -i NAME names the\n"
-		"                         interface in the database (default: the file name)\n"
+		"                         interface in the database (default: the file name);\n"
+		"                         refused when the database already holds traffic\n"
+		"                         of that name within the capture's time span;\n"
+		"                         exit 1 when a frame could not be counted\n"
+		"                         (collector_log.not_counted) or the file is cut short\n"
+		"                         (what precedes the cut is imported)\n"
+		"      --force-import     with --read: import even over traffic already\n"
+		"                         stored (counted twice if it is the same)\n"
 		"      --live             also show the traffic of every second on the\n"
 		"                         terminal: protocols, processes, server ports and\n"
 		"                         applications, flows, anomalies; q or ^C quits\n"
@@ -158,9 +167,9 @@ void cli_usage(FILE *out)
 		"  -v, --verbose          debug messages, including libbpf's\n"
 		"  -c, --config PATH      read options from PATH (default %s,\n"
 		"                         where a missing file means the defaults); every\n"
-		"                         long option above but --read, --detach and --live\n"
-		"                         is a key there (interval = 10); options on the\n"
-		"                         command line win over the file\n"
+		"                         long option above but --read, --force-import,\n"
+		"                         --detach and --live is a key there (interval =\n"
+		"                         10); options on the command line win over the file\n"
 		"      --check-config     check the configuration file and the options,\n"
 		"                         then exit (0: valid)\n"
 		"  -h, --help             show this help and exit\n"
@@ -332,6 +341,9 @@ static int parse_one(struct cli_config *cfg, int opt, const char *arg)
 	case OPT_LIVE:
 		cfg->live = 1;
 		return 0;
+	case OPT_FORCE_IMPORT:
+		cfg->force_import = 1;
+		return 0;
 	default: /* never: getopt_error has said what was wrong */
 		return -EINVAL;
 	}
@@ -353,6 +365,10 @@ int cli_check(const struct cli_config *cfg)
 	if (cfg->read_path &&
 	    (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 || cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
+		return -EINVAL;
+	}
+	if (cfg->force_import && !cfg->read_path) {
+		pr_err("--force-import goes with --read FILE");
 		return -EINVAL;
 	}
 	if (cfg->live && (cfg->read_path || cfg->action == CLI_DETACH)) {

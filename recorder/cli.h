@@ -39,6 +39,7 @@ struct cli_config {
 	unsigned int max_flows6; /* IPv6 flows; 0: as max_flows */
 	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
 	const char *read_path;   /* --read FILE: import a capture, attach nothing */
+	int force_import;        /* --force-import: even over traffic already stored */
 	int no_process;          /* --no-process: no per-process accounting */
 	int keep_attached;       /* --keep-attached: SIGTERM leaves programs and pins */
 	int verbose;             /* -v: debug messages and libbpf's log */

@@ -398,6 +398,19 @@ static int detach_stale(const struct cli_config *cfg)
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/*
+ * A failed import leaves nothing behind in a database it created and wrote
+ * no interval to: not even the empty file with its -wal and -shm.
+ */
+static void forget_created_db(struct recorder *r)
+{
+	anomaly_eval_close(r->anomaly);
+	r->anomaly = NULL;
+	store_close(r->store);
+	r->store = NULL;
+	replay_remove_db(r->cfg.db_path);
+}
+
 /* netmon-record --read FILE: the capture through the same program and store. */
 static int import_capture(struct recorder *r)
 {
@@ -409,28 +422,44 @@ static int import_capture(struct recorder *r)
 		.path = r->cfg.read_path,
 		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0] : base ? base + 1 : r->cfg.read_path,
 		.interval = r->cfg.interval,
+		.force = r->cfg.force_import,
 	};
+	struct replay_result res = { 0 };
+	struct replay_span span;
 	struct snapshot_maps maps;
-	int err;
+	int created = 0, err;
 
-	err = flow_load_with(&r->skel, &lo);
+	/* The capture first: a file that is none we read creates nothing. */
+	err = replay_scan(ro.path, &span);
+	if (!err)
+		err = flow_load_with(&r->skel, &lo);
 	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
-	if (!err)
+	if (!err) {
+		created = access(r->cfg.db_path, F_OK) != 0;
 		err = store_open(&r->store, r->cfg.db_path);
+	}
+	/* Imported before (or recorded live): refused unless --force-import. */
+	if (!err)
+		err = replay_check_stored(&ro, r->store, &span);
 	if (!err) {
 		flow_snapshot_maps(r->skel, &maps);
 		err = snapshot_open(&r->snap, &maps);
 	}
 	if (!err)
 		start_anomaly_eval(r);
-	err = err ? err : replay_file(&ro, r->skel, r->snap, r->store);
+	err = err ? err : replay_file(&ro, r->skel, r->snap, r->store, &res);
 	/* Roll up what is complete; an old capture is history, not expired. */
 	r->maint.no_retention = 1;
 	if (!err && maintain_run(&r->maint, store_db(r->store), 0, 0) < 0)
 		err = -EIO;
 	/* The rules over every interval imported (what the capture wrote). */
 	anomaly_eval_run(r->anomaly);
+	/* Imported, but not all of it (logged): a failure all the same. */
+	if (!err && (res.cut || res.not_counted))
+		err = -EIO;
+	if (err && created && !res.intervals)
+		forget_created_db(r);
 	return err;
 }
 

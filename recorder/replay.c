@@ -5,10 +5,17 @@
  * The TC program, not a user-space copy of the parser, counts every packet,
  * so an imported capture and a live recording are counted by the same code.
  * TC test_run costs no RCU sync per call (XDP's does, ~20 ms), so one call per
- * packet is fine. The capture's timestamp travels in skb->tstamp.
+ * packet is fine. The capture's timestamp travels in skb->tstamp, the length
+ * of a frame longer than test_run takes in skb->cb[0]. What cannot be
+ * replayed is counted in the interval's totals (NETMON_KIND_NOT_COUNTED).
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 /* linux/bpf.h and pcap/bpf.h both define struct bpf_insn: keep pcap's out. */
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/pcap.h>
@@ -85,8 +92,8 @@ static int link_header(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t *h
 	}
 }
 
-int replay_to_ethernet(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen,
-		       uint8_t *out, uint32_t *out_len, int *direction)
+int replay_to_ethernet(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wirelen, uint8_t *out,
+		       uint32_t *out_len, uint32_t *frame_len, int *direction)
 {
 	uint16_t ethertype = 0;
 	uint32_t hlen, at, len, copy;
@@ -106,11 +113,12 @@ int replay_to_ethernet(int dlt, const uint8_t *pkt, uint32_t caplen, uint32_t wi
 		out[12] = ethertype >> 8;
 		out[13] = ethertype & 0xff;
 	}
-	len = at + (wirelen - hlen);
-	if (len > REPLAY_FRAME_MAX)
-		len = REPLAY_FRAME_MAX;
-	if (len < min_frame(ethertype))
-		len = min_frame(ethertype);
+	*frame_len = at + (wirelen - hlen);
+	if (*frame_len < min_frame(ethertype))
+		*frame_len = min_frame(ethertype);
+	/* A longer frame goes as its head: the program reads its headers there
+	 * and takes its length from cb[0] (bpf/flow.bpf.c, count_skb()). */
+	len = *frame_len < REPLAY_LINEAR_MAX ? *frame_len : REPLAY_LINEAR_MAX;
 	copy = caplen - hlen < len - at ? caplen - hlen : len - at;
 	memcpy(out + at, pkt + hlen, copy);
 	memset(out + at + copy, 0, len - at - copy); /* what snaplen cut: zeros */
@@ -122,19 +130,58 @@ struct replay {
 	const struct replay_opts *opts;
 	struct snapshotter *snap;
 	struct store *store;
+	struct replay_result *res;
 	struct snapshot cur;
-	int prog_fd[2];         /* by direction */
-	int64_t start, end;     /* the open interval, unix seconds */
-	uint64_t last_ns;       /* the newest packet time seen */
-	uint64_t packets, failed;
+	int prog_fd[2];			     /* by direction */
+	int check_each;			     /* the capture was not scanned: check every interval */
+	int64_t start, end;		     /* the open interval, unix seconds */
+	uint64_t last_ns;		     /* the newest packet time seen */
+	uint64_t nc_packets[2], nc_bytes[2]; /* not counted in the open interval */
+	char cut[PCAP_ERRBUF_SIZE];	     /* libpcap's words for the cut */
 };
+
+/* The open interval's frames that were not replayed, as totals of their own. */
+static int add_not_counted(struct replay *r)
+{
+	struct snapshot *s = &r->cur;
+
+	for (int dir = 0; dir < 2; dir++) {
+		if (!r->nc_packets[dir])
+			continue;
+		if (s->n_totals == s->cap_totals) {
+			size_t cap = s->cap_totals ? 2 * s->cap_totals : 8;
+			void *p = realloc(s->totals, cap * sizeof(*s->totals));
+
+			if (!p)
+				return -ENOMEM;
+			s->totals = p;
+			s->cap_totals = cap;
+		}
+		s->totals[s->n_totals++] = (struct total_record){
+			.key = { .ifindex = 1,
+				 .direction = (__u8)dir,
+				 .kind = NETMON_KIND_NOT_COUNTED },
+			.c = { .packets = r->nc_packets[dir], .bytes = r->nc_bytes[dir] },
+		};
+		r->nc_packets[dir] = r->nc_bytes[dir] = 0;
+	}
+	return 0;
+}
 
 /* Close the open interval at ts_end: the same rows live capture writes. */
 static int flush_interval(struct replay *r, int64_t ts_end)
 {
-	/* The programs' clock is the capture's: at the flip it reads ts_end. */
-	int err = snapshot_take_at(r->snap, &r->cur, (uint64_t)ts_end * 1000000000ull);
+	struct replay_span one = { .scanned = 1, .packets = 1, .first = r->start, .last = ts_end };
+	int err = 0;
 
+	/* A pipe was not read ahead: each interval is checked before it is written. */
+	if (r->check_each)
+		err = replay_check_stored(r->opts, r->store, &one);
+	/* The programs' clock is the capture's: at the flip it reads ts_end. */
+	if (!err)
+		err = snapshot_take_at(r->snap, &r->cur, (uint64_t)ts_end * 1000000000ull);
+	if (!err)
+		err = add_not_counted(r);
 	if (err)
 		return err;
 	/* Times in the maps are the capture's, so the clock conversion of the
@@ -142,7 +189,10 @@ static int flush_interval(struct replay *r, int64_t ts_end)
 	r->cur.wall.tv_sec = ts_end;
 	r->cur.wall.tv_nsec = 0;
 	r->cur.mono_ns = (uint64_t)ts_end * 1000000000ull;
-	return store_write_interval(r->store, &r->cur, r->start, ts_end);
+	err = store_write_interval(r->store, &r->cur, r->start, ts_end);
+	if (!err)
+		r->res->intervals++;
+	return err;
 }
 
 /* Move the interval forward to the one holding second sec. */
@@ -165,47 +215,65 @@ static int advance(struct replay *r, int64_t sec)
 	return err;
 }
 
-static int replay_packet(struct replay *r, int dlt, const struct pcap_pkthdr *h,
-			 const uint8_t *pkt, uint8_t *frame)
+static void not_counted(struct replay *r, int dir, const struct pcap_pkthdr *h, const char *why)
+{
+	struct replay_result *res = r->res;
+
+	if (!res->not_counted)
+		pr_debug("%s: the first frame not counted (%u bytes) %s", r->opts->path, h->len,
+			 why);
+	r->nc_packets[dir]++;
+	r->nc_bytes[dir] += h->len;
+	res->not_counted++;
+	res->not_counted_bytes += h->len;
+}
+
+static int replay_packet(struct replay *r, int dlt, const struct pcap_pkthdr *h, const uint8_t *pkt,
+			 uint8_t *frame)
 {
 	struct __sk_buff ctx = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	uint64_t ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
-	uint32_t len;
-	int dir, err;
+	uint32_t len, frame_len;
+	int dir = NETMON_DIR_IN, err;
 
 	err = advance(r, h->ts.tv_sec);
 	if (err)
 		return err;
-	if (replay_to_ethernet(dlt, pkt, h->caplen, h->len, frame, &len, &dir)) {
-		r->failed++; /* shorter than its own link header */
+	if (ns > r->last_ns)
+		r->last_ns = ns; /* the last interval reaches every frame, counted or not */
+	err = replay_to_ethernet(dlt, pkt, h->caplen, h->len, frame, &len, &frame_len, &dir);
+	if (err) {
+		not_counted(r, dir, h, "is shorter than its link header");
 		return 0;
 	}
 	ctx.tstamp = ns; /* nanosecond precision: tv_usec holds ns here */
+	ctx.cb[0] = frame_len > len ? frame_len : 0;
 	run.data_size_in = len;
 	if (bpf_prog_test_run_opts(r->prog_fd[dir], &run)) {
-		r->failed++;
+		not_counted(r, dir, h, "was refused by the kernel");
 		return 0;
 	}
-	r->packets++;
-	if (ns > r->last_ns)
-		r->last_ns = ns;
+	r->res->packets++;
 	return 0;
 }
 
 static int replay_loop(struct replay *r, pcap_t *pc, int dlt)
 {
-	static uint8_t frame[REPLAY_FRAME_MAX];
+	static uint8_t frame[REPLAY_LINEAR_MAX];
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
 	int rc, err = 0;
 
-	while (!err && (rc = pcap_next_ex(pc, &h, &pkt)) == 1)
+	while (!err && (rc = pcap_next_ex(pc, &h, &pkt)) == 1) {
+		r->res->records++;
 		err = replay_packet(r, dlt, h, pkt, frame);
+	}
+	/* A cut file: what came before the cut is imported all the same. */
 	if (!err && rc == PCAP_ERROR) {
-		pr_err("%s: %s", r->opts->path, pcap_geterr(pc));
-		err = -EIO;
+		r->res->cut = 1;
+		snprintf(r->cut, sizeof(r->cut), "%s", pcap_geterr(pc));
 	}
 	if (!err && r->start >= 0) {
 		int64_t last_sec = (int64_t)((r->last_ns + 999999999ull) / 1000000000ull);
@@ -215,30 +283,153 @@ static int replay_loop(struct replay *r, pcap_t *pc, int dlt)
 	return err;
 }
 
-int replay_file(const struct replay_opts *opts, struct flow_bpf *skel, struct snapshotter *snap,
-		struct store *store)
+/* Open the capture and check its link type; NULL when it is none we read. */
+static pcap_t *open_capture(const char *path, int *dlt)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct replay r = { .opts = opts, .snap = snap, .store = store, .start = -1 };
+	const char *name;
+	pcap_t *pc;
+
+	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!pc) {
+		pr_err("%s: cannot read the capture: %s", path, errbuf);
+		return NULL;
+	}
+	*dlt = pcap_datalink(pc);
+	if (link_supported(*dlt))
+		return pc;
+	name = pcap_datalink_val_to_name(*dlt);
+	pr_err("%s: link type %s (%d) is not supported (Ethernet, Linux cooked SLL "
+	       "and SLL2, raw IP are)",
+	       path, name ? name : "unknown", *dlt);
+	pcap_close(pc);
+	return NULL;
+}
+
+/* A pipe (or stdin, "-") cannot be read twice: it is not read ahead. */
+static int is_pipe(const char *path)
+{
+	struct stat st;
+
+	return !strcmp(path, "-") || (!stat(path, &st) && !S_ISREG(st.st_mode));
+}
+
+int replay_scan(const char *path, struct replay_span *span)
+{
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
+	pcap_t *pc;
+	int dlt, rc;
+
+	*span = (struct replay_span){ .first = INT64_MAX, .last = INT64_MIN };
+	/* A pipe is checked as it goes instead (flush_interval()). */
+	if (is_pipe(path))
+		return 0;
+	pc = open_capture(path, &dlt);
+	if (!pc)
+		return -EINVAL;
+	while ((rc = pcap_next_ex(pc, &h, &pkt)) == 1) {
+		int64_t sec = h->ts.tv_sec, end = sec + (h->ts.tv_usec > 0);
+
+		span->packets++;
+		span->first = sec < span->first ? sec : span->first;
+		span->last = end > span->last ? end : span->last;
+	}
+	if (rc == PCAP_ERROR && !span->packets)
+		pr_err("%s: cut short inside its first record (%s): nothing to import", path,
+		       pcap_geterr(pc));
+	pcap_close(pc);
+	span->scanned = 1;
+	return rc == PCAP_ERROR && !span->packets ? -EINVAL : 0;
+}
+
+/* "2024-05-01 10:00:00" in UTC. */
+static void utc_text(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, size, "@%lld", (long long)t);
+}
+
+int replay_check_stored(const struct replay_opts *opts, struct store *store,
+			const struct replay_span *span)
+{
+	static const char sql[] =
+		"SELECT min(i.ts_start), max(i.ts_end) FROM intervals i "
+		"JOIN traffic t ON t.interval_id = i.id JOIN interfaces n ON n.id = t.iface_id "
+		"WHERE n.name = ?1 AND i.ts_start < ?3 AND i.ts_end > ?2";
+	char from[32], to[32];
+	sqlite3_stmt *q = NULL;
+	int64_t s, e;
+	int rc;
+
+	if (opts->force || !span->scanned || !span->packets)
+		return 0;
+	rc = sqlite3_prepare_v2(store_db(store), sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, opts->iface_name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, span->first);
+		/* An interval of one instant still covers its second. */
+		sqlite3_bind_int64(q, 3, span->last > span->first ? span->last : span->first + 1);
+		rc = sqlite3_step(q);
+	}
+	if (rc != SQLITE_ROW) {
+		pr_err("%s: reading the intervals already stored: %s", opts->path,
+		       sqlite3_errmsg(store_db(store)));
+		sqlite3_finalize(q);
+		return -EIO;
+	}
+	rc = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : -EEXIST;
+	s = sqlite3_column_int64(q, 0);
+	e = sqlite3_column_int64(q, 1);
+	sqlite3_finalize(q);
+	if (!rc)
+		return 0;
+	utc_text(s, from, sizeof(from));
+	utc_text(e, to, sizeof(to));
+	pr_err("%s: the database already holds traffic of interface '%s' from %s to %s UTC, "
+	       "within this capture's time span: imported before? (--force-import imports it "
+	       "again, counting it twice; -i NAME imports it under another name)",
+	       opts->path, opts->iface_name, from, to);
+	return rc;
+}
+
+/* What the import did, in the log: errors for what is missing. */
+static void log_result(const struct replay *r)
+{
+	const struct replay_result *res = r->res;
+	const char *path = r->opts->path;
+
+	pr_info("%s: %llu packets imported, %llu intervals written", path,
+		(unsigned long long)res->packets, (unsigned long long)res->intervals);
+	if (res->not_counted)
+		pr_err("%s: %llu frames (%llu bytes) could not be counted (shorter than their "
+		       "link header, or refused by the kernel): they are in "
+		       "collector_log.not_counted",
+		       path, (unsigned long long)res->not_counted,
+		       (unsigned long long)res->not_counted_bytes);
+	if (res->cut)
+		pr_err("%s: cut short inside record %llu (%s): the %llu records before it are "
+		       "imported, the rest of the file is lost",
+		       path, (unsigned long long)res->records + 1, r->cut,
+		       (unsigned long long)res->records);
+}
+
+int replay_file(const struct replay_opts *opts, struct flow_bpf *skel, struct snapshotter *snap,
+		struct store *store, struct replay_result *res)
+{
+	struct replay r = { .opts = opts, .snap = snap, .store = store, .res = res, .start = -1 };
 	pcap_t *pc;
 	int dlt, err;
 
-	pc = pcap_open_offline_with_tstamp_precision(opts->path, PCAP_TSTAMP_PRECISION_NANO,
-						     errbuf);
-	if (!pc) {
-		pr_err("%s: cannot read the capture: %s", opts->path, errbuf);
+	*res = (struct replay_result){ 0 };
+	pc = open_capture(opts->path, &dlt);
+	if (!pc)
 		return -EINVAL;
-	}
-	dlt = pcap_datalink(pc);
-	if (!link_supported(dlt)) {
-		const char *name = pcap_datalink_val_to_name(dlt);
-
-		pr_err("%s: link type %s (%d) is not supported (Ethernet, Linux cooked SLL "
-		       "and SLL2, raw IP are)",
-		       opts->path, name ? name : "unknown", dlt);
-		pcap_close(pc);
-		return -EPROTONOSUPPORT;
-	}
+	/* Scanned ahead (replay_scan()) unless it is a pipe. */
+	r.check_each = is_pipe(opts->path);
 	r.prog_fd[NETMON_DIR_IN] = flow_prog_fd(skel, NETMON_DIR_IN);
 	r.prog_fd[NETMON_DIR_OUT] = flow_prog_fd(skel, NETMON_DIR_OUT);
 	store_name_ifindex(store, 1, opts->iface_name); /* test_run's skb is on lo */
@@ -246,10 +437,17 @@ int replay_file(const struct replay_opts *opts, struct flow_bpf *skel, struct sn
 	pcap_close(pc);
 	snapshot_free(&r.cur);
 	if (!err)
-		pr_info("%s: %llu packets imported", opts->path, (unsigned long long)r.packets);
-	if (!err && r.failed)
-		pr_warn("%s: %llu packets could not be replayed (shorter than their link "
-			"header, or refused by the kernel)",
-			opts->path, (unsigned long long)r.failed);
+		log_result(&r);
 	return err;
+}
+
+void replay_remove_db(const char *path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char name[4096];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		if (snprintf(name, sizeof(name), "%s%s", path, suffix[i]) < (int)sizeof(name))
+			unlink(name);
+	}
 }

@@ -181,8 +181,9 @@ static void test_pcap_needs_sample(void **state)
 /* Every long option --help lists is a key, except the command-line-only ones. */
 static void test_every_option_is_a_key(void **state)
 {
-	static const char *const cmdline_only[] = { "read",   "detach",	      "help", "version",
-						    "config", "check-config", "live" };
+	static const char *const cmdline_only[] = { "read",	    "force-import", "detach",
+						    "help",	    "version",	    "config",
+						    "check-config", "live" };
 	char *help = NULL, *p;
 	size_t size = 0;
 	FILE *fp = open_memstream(&help, &size);
