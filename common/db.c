@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,10 +349,66 @@ static double now_s(void)
 	return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Progress handler: a non-zero return interrupts the statement. */
-static int past_deadline(void *deadline)
+/*
+ * The check's time budget. SQLite 3.40 runs a quick_check inside one VDBE
+ * instruction, so a progress handler is not called until it ends; the
+ * interrupt flag is read inside it, and sqlite3_interrupt() may be called
+ * from another thread (sqlite.org/c3ref/interrupt.html).
+ */
+struct watchdog {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct timespec deadline; /* CLOCK_MONOTONIC */
+	sqlite3 *db;
+	int done, running;
+};
+
+static void *watchdog_run(void *arg)
 {
-	return now_s() > *(double *)deadline;
+	struct watchdog *w = arg;
+	int rc = 0;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline);
+	if (!w->done)
+		sqlite3_interrupt(w->db);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void watchdog_start(struct watchdog *w, sqlite3 *db, unsigned int ms)
+{
+	pthread_condattr_t attr;
+	long ns;
+
+	*w = (struct watchdog){ .db = db, .lock = PTHREAD_MUTEX_INITIALIZER };
+	clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+	ns = w->deadline.tv_nsec + (long)(ms % 1000) * 1000000L;
+	w->deadline.tv_sec += ms / 1000 + ns / 1000000000L;
+	w->deadline.tv_nsec = ns % 1000000000L;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	/* Without a thread the check is whole, unbounded: said at -v. */
+	w->running = !pthread_create(&w->thread, NULL, watchdog_run, w);
+	if (!w->running)
+		pr_debug("no thread for the check's time budget: checking every table whole");
+}
+
+/* After this no interrupt comes; one that came is cleared by SQLite's next statement. */
+static void watchdog_stop(struct watchdog *w)
+{
+	if (w->running) {
+		pthread_mutex_lock(&w->lock);
+		w->done = 1;
+		pthread_cond_signal(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+	}
+	pthread_cond_destroy(&w->cond);
 }
 
 static int damaged(const char *path, const char *what, const char *problem, int more)
@@ -420,56 +477,73 @@ static int check_edges(sqlite3 *db, const char *path, const char *table, int wit
 	return err;
 }
 
-/* quick_check of one table and its indexes, within the deadline. */
-static int check_table(sqlite3 *db, const char *path, const char *table, double *deadline)
-{
-	char *sql = sqlite3_mprintf("PRAGMA quick_check(\"%w\")", table);
-	int err;
+#define CHECK_MAX_TABLES 64
 
-	if (!sql)
-		return -ENOMEM;
-	sqlite3_progress_handler(db, 1000, past_deadline, deadline);
-	err = run_check(db, path, "quick_check", sql);
-	sqlite3_progress_handler(db, 0, NULL, NULL);
-	sqlite3_free(sql);
-	return err;
-}
+struct check_list {
+	char *name[CHECK_MAX_TABLES];
+	int without_rowid[CHECK_MAX_TABLES];
+	int n;
+};
 
-/*
- * The check before writing, bounded (docs/design.md): quick_check table by
- * table within CHECK_BUDGET_MS, the raw flows (nine tenths of a long
- * history) last; a table the budget does not reach is read at both ends.
- * Errors are logged; returns 0 or -EIO.
- */
-static int check_tables(sqlite3 *db, const char *path)
+/* The tables, the raw flows (nine tenths of a long history) last. */
+static int list_tables(sqlite3 *db, const char *path, struct check_list *l)
 {
-	sqlite3_stmt *list = NULL;
-	double t0 = now_s(), deadline = t0 + CHECK_BUDGET_MS / 1000.0;
-	int rc, err = 0, whole = 0, partly = 0;
-	char partial[256] = "";
+	sqlite3_stmt *st = NULL;
+	int rc, err = 0;
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' "
 			       "AND type = 'table' AND name NOT LIKE 'sqlite%' "
 			       "ORDER BY name = 'flows', name",
-			       -1, &list, NULL) != SQLITE_OK)
+			       -1, &st, NULL) != SQLITE_OK)
 		return damaged(path, "schema", sqlite3_errmsg(db), 0);
-	while (!err && (rc = sqlite3_step(list)) == SQLITE_ROW) {
-		const char *table = (const char *)sqlite3_column_text(list, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && l->n < CHECK_MAX_TABLES) {
+		l->name[l->n] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
+		l->without_rowid[l->n] = sqlite3_column_int(st, 1);
+		if (!l->name[l->n++]) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = damaged(path, "schema", sqlite3_errmsg(db), 0);
+	sqlite3_finalize(st);
+	return err;
+}
 
-		err = past_deadline(&deadline) ? -EINTR : check_table(db, path, table, &deadline);
+/*
+ * The check before writing, bounded (docs/design.md): quick_check table by
+ * table within CHECK_BUDGET_MS; the tables the budget does not reach whole
+ * are read at both ends. Errors are logged; returns 0, -EIO or -ENOMEM.
+ */
+static int check_tables(sqlite3 *db, const char *path)
+{
+	struct check_list l = { .n = 0 };
+	struct watchdog w;
+	double t0 = now_s();
+	int err, whole = 0, budget_out = 0;
+	char partial[256] = "";
+
+	err = list_tables(db, path, &l);
+	watchdog_start(&w, db, CHECK_BUDGET_MS);
+	for (int i = 0; !err && i < l.n; i++) {
+		char *sql = sqlite3_mprintf("PRAGMA quick_check(\"%w\")", l.name[i]);
+
+		err = budget_out ? -EINTR : sql ? run_check(db, path, "quick_check", sql) : -ENOMEM;
+		sqlite3_free(sql);
 		if (err == -EINTR) {
-			err = check_edges(db, path, table, sqlite3_column_int(list, 1));
+			budget_out = 1;
+			err = check_edges(db, path, l.name[i], l.without_rowid[i]);
 			snprintf(partial + strlen(partial), sizeof(partial) - strlen(partial),
-				 "%s%s", partly++ ? ", " : "", table);
+				 "%s%s", *partial ? ", " : "", l.name[i]);
 		} else {
 			whole++;
 		}
 	}
-	if (!err && rc != SQLITE_DONE)
-		err = damaged(path, "schema", sqlite3_errmsg(db), 0);
-	sqlite3_finalize(list);
-	if (!err && partly)
+	watchdog_stop(&w);
+	for (int i = 0; i < l.n; i++)
+		sqlite3_free(l.name[i]);
+	if (!err && budget_out)
 		pr_info("%s: checked in %.1f s: %d tables whole, %s at both ends only "
 			"(sqlite3 %s 'PRAGMA quick_check' checks all)",
 			path, now_s() - t0, whole, partial, path);
