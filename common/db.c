@@ -38,7 +38,7 @@
 struct db_file {
 	int exists;
 	int wal_mode;	/* header bytes 18-19 are 2: WAL */
-	int wal_exists; /* PATH-wal: a writer has it open, or left changes in it */
+	int wal_exists; /* PATH-wal, not empty: a writer has it open, or left changes in it */
 	int shm_exists; /* PATH-shm: the WAL's index; a reader needs it or a writable directory */
 };
 
@@ -90,11 +90,13 @@ static int sibling(char *buf, size_t size, const char *path, const char *suffix)
 	return (size_t)snprintf(buf, size, "%s%s", path, suffix) < size ? 0 : -ENAMETOOLONG;
 }
 
-static int exists(const char *path, const char *suffix)
+/* PATH-SUFFIX is there; with NONEMPTY, and holds something. */
+static int exists(const char *path, const char *suffix, int nonempty)
 {
+	struct stat st;
 	char p[4096];
 
-	return !sibling(p, sizeof(p), path, suffix) && !access(p, F_OK);
+	return !sibling(p, sizeof(p), path, suffix) && !stat(p, &st) && (!nonempty || st.st_size);
 }
 
 static unsigned int be16(const unsigned char *b)
@@ -134,6 +136,14 @@ static int check_header(const char *path, int fd, off_t size, struct db_file *f)
 	return -EIO;
 }
 
+static void cannot_open(const char *path, enum db_mode mode, int errnum)
+{
+	pr_err("%s: cannot open: %s%s", path, strerror(errnum),
+	       errnum == EACCES && mode == DB_READ_ONLY
+		       ? " (readers need the netmon group: see netmon-report(1))"
+		       : "");
+}
+
 /*
  * stat() and the header: a directory, a missing or unreadable file or one
  * cut short is named as such, before SQLite would call it "disk I/O error",
@@ -148,9 +158,7 @@ static int inspect(const char *path, enum db_mode mode, struct db_file *f)
 		err = -errno;
 		if (err == -ENOENT && mode == DB_READ_WRITE)
 			return 0; /* created below */
-		pr_err("%s: cannot open: %s%s", path, strerror(-err),
-		       err == -EACCES ? " (readers need the netmon group: see netmon-report(1))"
-				      : "");
+		cannot_open(path, mode, -err);
 		return err;
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -164,16 +172,15 @@ static int inspect(const char *path, enum db_mode mode, struct db_file *f)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		pr_err("%s: cannot open: %s%s", path, strerror(-err),
-		       err == -EACCES ? " (readers need the netmon group: see netmon-report(1))"
-				      : "");
+		cannot_open(path, mode, -err);
 		return err;
 	}
 	f->exists = 1;
 	err = check_header(path, fd, st.st_size, f);
 	close(fd);
-	f->wal_exists = exists(path, "-wal");
-	f->shm_exists = exists(path, "-shm");
+	/* An empty -wal (left by a reader that could not remove it) holds nothing. */
+	f->wal_exists = exists(path, "-wal", 1);
+	f->shm_exists = exists(path, "-shm", 0);
 	return err;
 }
 
