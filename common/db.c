@@ -36,7 +36,6 @@
 
 /* What the file system and the file's header say, before SQLite opens it. */
 struct db_file {
-	int exists;
 	int wal_mode;	/* header bytes 18-19 are 2: WAL */
 	int wal_exists; /* PATH-wal, not empty: a writer has it open, or left changes in it */
 	int shm_exists; /* PATH-shm: the WAL's index; a reader needs it or a writable directory */
@@ -175,7 +174,6 @@ static int inspect(const char *path, enum db_mode mode, struct db_file *f)
 		cannot_open(path, mode, -err);
 		return err;
 	}
-	f->exists = 1;
 	err = check_header(path, fd, st.st_size, f);
 	close(fd);
 	/* An empty -wal (left by a reader that could not remove it) holds nothing. */
@@ -281,14 +279,17 @@ static int dir_writable(const char *path)
 static int immutable_uri(char *buf, size_t size, const char *path)
 {
 	size_t n = (size_t)snprintf(buf, size, "file:%s", path[0] == '/' ? "//" : "");
+	const unsigned char *c = (const unsigned char *)path;
 
-	for (const unsigned char *c = (const unsigned char *)path; *c && n + 4 < size; c++) {
+	for (; *c && n + 4 < size; c++) {
 		if (*c == '%' || *c == '?' || *c == '#' || *c <= ' ' || *c >= 0x7f)
 			n += (size_t)snprintf(buf + n, size - n, "%%%02X", *c);
 		else
 			buf[n++] = (char)*c;
 	}
-	return (size_t)snprintf(buf + n, size - n, "?immutable=1") < size - n ? 0 : -ENAMETOOLONG;
+	if (*c || (size_t)snprintf(buf + n, size - n, "?immutable=1") >= size - n)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 /*
