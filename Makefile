@@ -6,7 +6,7 @@
 #                   (tests/README.md)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, systemd units,
-#                   /etc/netmon/netmon.conf if absent)
+#                   /etc/netmon/netmon.conf if absent, the netmon group)
 #
 # Everything generated goes to $(O) (default build/). V=1 shows full commands.
 
@@ -26,6 +26,9 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/netmon
 # systemd reads units from /usr/local/lib/systemd/system as well as /usr/lib/...
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# ...but sysusers.d only from /usr/lib (and /etc): make install creates the
+# group itself when it installs onto this system.
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 # Not under PREFIX: netmon-record reads /etc/netmon/netmon.conf (cli.h) unless
 # told --config; change SYSCONFDIR only to stage an install elsewhere.
 SYSCONFDIR ?= /etc
@@ -225,7 +228,7 @@ SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 install: all man
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/netmon \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
-		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/netmon
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/netmon $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(O)/netmon-record $(DESTDIR)$(SBINDIR)/netmon-record
 	install -m 0755 $(O)/netmon-report $(DESTDIR)$(BINDIR)/netmon-report
 	install -m 0644 $(O)/man/netmon-record.8 $(DESTDIR)$(MANDIR)/man8/netmon-record.8
@@ -237,6 +240,17 @@ install: all man
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
 	install -m 0644 dist/netmon-report-daily.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 dist/netmon.sysusers $(DESTDIR)$(SYSUSERSDIR)/netmon.conf
+	@# The readers' group, which the units name (Group=netmon): a package
+	@# makes it from the sysusers.d file; installed onto this system (no
+	@# DESTDIR, the system's /etc), make makes it now.
+	if [ -z "$(DESTDIR)" ] && [ "$(SYSCONFDIR)" = /etc ] && ! getent group netmon >/dev/null; then \
+		if command -v systemd-sysusers >/dev/null; then \
+			systemd-sysusers $(SYSUSERSDIR)/netmon.conf; \
+		else \
+			groupadd --system netmon; \
+		fi; \
+	fi
 	install -m 0644 dist/netmon.conf $(DESTDIR)$(DOCDIR)/netmon.conf.example
 	@# Every key in it is commented out: installing it changes nothing, and an
 	@# existing configuration is never overwritten.

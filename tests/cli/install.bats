@@ -35,6 +35,7 @@ long_options() {
 		644 ./usr/lib/systemd/system/netmon-record.service
 		644 ./usr/lib/systemd/system/netmon-report-daily.service
 		644 ./usr/lib/systemd/system/netmon-report-daily.timer
+		644 ./usr/lib/sysusers.d/netmon.conf
 		755 ./usr/libexec/netmon/netmon-daily-report
 		755 ./usr/sbin/netmon-record
 		644 ./usr/share/doc/netmon/netmon.conf.example
@@ -47,6 +48,22 @@ long_options() {
 		usr/lib/systemd/system/netmon-report-daily.service
 	# shellcheck disable=SC2016 # the script's own line, not expanded here
 	grep -qx 'report=${NETMON_REPORT:-/usr/bin/netmon-report}' usr/libexec/netmon/netmon-daily-report
+}
+
+@test "the readers' group: a sysusers.d entry, named by both units, and staging creates no group" {
+	cd "$STAGE"
+	grep -qxE 'g[[:space:]]+netmon[[:space:]]+-' usr/lib/sysusers.d/netmon.conf
+	# systemd-sysusers reads it as a group, with nothing else in it.
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	run systemd-sysusers --dry-run --root="$BATS_TEST_TMPDIR/empty" - <usr/lib/sysusers.d/netmon.conf
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Creating group 'netmon'"* ]]
+	grep -qx 'Group=netmon' usr/lib/systemd/system/netmon-record.service
+	grep -qx 'Group=netmon' usr/lib/systemd/system/netmon-report-daily.service
+	# A staged install (DESTDIR) or one under another SYSCONFDIR writes no group file.
+	[ ! -e etc/group ]
+	[ ! -e "$PFX/etc/group" ]
 }
 
 @test "the systemd units pass systemd-analyze verify" {

@@ -775,7 +775,7 @@ EOF
 	run --separate-stderr "$REPORT" --db "$missing" summary
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ $stderr == *"$missing"*"cannot open database"* ]]
+	[[ $stderr == *"$missing: cannot open: No such file or directory"* ]]
 	[ ! -e "$missing" ]
 }
 

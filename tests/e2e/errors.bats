@@ -187,4 +187,67 @@ no_clsact() {
 	echo "$stderr"
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == *"$DOWN: no netmon filter or XDP program attached"* ]]
+
+# recorded_db PATH: a database the recorder wrote (one second on $UP), stopped.
+recorded_db() {
+	timeout 30 "$REC" -i "$UP" --db "$1" --duration 1 --interval 1 2>"$BATS_TEST_TMPDIR/rec.err" ||
+		{ cat "$BATS_TEST_TMPDIR/rec.err"; return 1; }
+	[ ! -e "$1-wal" ]
+}
+
+@test "a damaged database (three pages overwritten) is refused, untouched, nothing attached" {
+	local bad=$BATS_TEST_TMPDIR/bad.db size before page t
+	recorded_db "$DB"
+	cp "$DB" "$bad"
+	size=$(sqlite3 "$bad" 'PRAGMA page_size')
+	# The root pages of three tables the recorder writes to, overwritten.
+	for t in intervals conversations flows; do
+		page=$(sqlite3 "$bad" "SELECT rootpage FROM sqlite_schema WHERE name = '$t'")
+		[ "$page" -gt 1 ]
+		head -c "$size" /dev/urandom |
+			dd of="$bad" bs="$size" seek=$((page - 1)) count=1 conv=notrunc status=none
+	done
+	# SQLite's own check calls it damaged (the ground truth).
+	[ "$(sqlite3 "$bad" 'PRAGMA quick_check' | head -1)" != ok ]
+	before=$(sha256sum "$bad")
+	refused 1 "$bad: damaged database (quick_check: " "$REC" -i "$UP" --db "$bad" --duration 2
+	[ "$(sha256sum "$bad")" = "$before" ]
+	[ ! -e "$bad-wal" ]
+	[ ! -e "$bad-shm" ]
+	no_clsact "$UP"
+}
+
+@test "another user's database is refused, untouched; a loose mode of our own is fixed and said" {
+	local theirs=$BATS_TEST_TMPDIR/theirs.db before
+	recorded_db "$DB"
+	cp "$DB" "$theirs"
+	chown nobody "$theirs"
+	chmod 0666 "$theirs"
+	before=$(sha256sum "$theirs")
+	refused 1 "$theirs: owned by nobody (uid $(id -u nobody)), not by root (uid 0) who records" \
+		"$REC" -i "$UP" --db "$theirs" --duration 2
+	[ "$(sha256sum "$theirs")" = "$before" ]
+	[ "$(stat -c '%a %U' "$theirs")" = "666 nobody" ]
+	[ ! -e "$theirs-wal" ]
+	no_clsact "$UP"
+	# Our own file, writable by anyone: fixed before SQLite copies the mode to -wal/-shm.
+	chmod 0666 "$DB"
+	run --separate-stderr timeout 30 "$REC" -i "$UP" --db "$DB" --duration 1 --interval 1
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"warning: $DB: mode 0666 let other users rewrite the history: changed to 0644"* ]]
+	[ "$(stat -c %a "$DB")" = 644 ]
+}
+
+@test "--db naming a directory or a truncated database: one line that says which" {
+	local cut=$BATS_TEST_TMPDIR/cut.db
+	refused 1 "$BATS_TEST_TMPDIR: is a directory, not a database file" \
+		"$REC" -i "$UP" --db "$BATS_TEST_TMPDIR"
+	no_clsact "$UP"
+	recorded_db "$DB"
+	head -c $(($(stat -c %s "$DB") / 2)) "$DB" >"$cut"
+	refused 1 "$cut: truncated: " "$REC" -i "$UP" --db "$cut"
+	[ "$(stat -c %s "$cut")" -eq $(($(stat -c %s "$DB") / 2)) ]
+	refused 1 "$cut: truncated: " "$REPORT" --db "$cut" summary
+	no_clsact "$UP"
 }

@@ -104,3 +104,38 @@ teardown_file() {
 	echo "$output"
 	[[ $output == *netmon-report-daily.timer* ]]
 }
+
+@test "readers: the units give the state to root:netmon; a member reads without root, others are denied" {
+	local want
+	# An older install's root:root tree: the next start hands it to the group.
+	nms_in chown -R root:root /var/lib/netmon
+	nms_in systemctl start netmon-record
+	nms_journal_wait netmon-record 'recording on host0'
+	run nms_in stat -c '%U:%G %a' /var/lib/netmon /var/lib/netmon/netmon.db /var/lib/netmon/reports
+	echo "$output"
+	[ "${lines[0]}" = "root:netmon 750" ]
+	[ "${lines[1]}" = "root:netmon 640" ]
+	[ "${lines[2]}" = "root:netmon 750" ]
+	nms_in useradd --no-create-home --groups netmon reader
+	nms_in useradd --no-create-home stranger
+	# While the recorder runs (its -wal and -shm are there, 0640).
+	run nms_in runuser -u reader -- netmon-report top interfaces --format csv
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *host0* ]]
+	# Stopped: no -wal, and the group may not create one in /var/lib/netmon.
+	nms_in systemctl stop netmon-record
+	nms_journal_wait netmon-record 'signal 15: writing the last interval'
+	want=$(nms_in netmon-report top interfaces --format csv)
+	run nms_in runuser -u reader -- netmon-report top interfaces --format csv
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	run nms_in runuser -u reader -- sqlite3 'file:/var/lib/netmon/netmon.db?immutable=1' \
+		'SELECT count(*) > 0 FROM intervals'
+	[ "$output" = 1 ]
+	run nms_in runuser -u stranger -- netmon-report top interfaces
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/var/lib/netmon/netmon.db: cannot open: Permission denied"* ]]
+}
