@@ -187,6 +187,7 @@ no_clsact() {
 	echo "$stderr"
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == *"$DOWN: no netmon filter or XDP program attached"* ]]
+}
 
 # recorded_db PATH: a database the recorder wrote (one second on $UP), stopped.
 recorded_db() {
