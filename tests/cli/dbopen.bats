@@ -11,6 +11,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load report_lib
+
 setup_file() {
 	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	case ${O:-build} in
@@ -43,16 +45,8 @@ teardown() {
 # make_db PATH: the current schema with the rows of report_basic.sql, in WAL
 # mode as the recorder leaves it (and with no -wal: the recorder stopped).
 make_db() {
-	local f n=0
-	{
-		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
-			cat "$f"
-			n=$((n + 1))
-		done
-		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
-		cat "$REPO/tests/fixtures/report_basic.sql"
-		echo "PRAGMA journal_mode = WAL;"
-	} | sqlite3 -bail "$1" >/dev/null
+	report_fixture_db "$1"
+	sqlite3 "$1" 'PRAGMA journal_mode = WAL' >/dev/null
 	[ ! -e "$1-wal" ]
 }
 

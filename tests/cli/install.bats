@@ -9,6 +9,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load report_lib
+
 setup_file() {
 	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	O=${O:-build}
@@ -124,15 +126,8 @@ long_options() {
 }
 
 @test "the daily report script writes the day's summary, whole" {
-	local db=$BATS_TEST_TMPDIR/netmon.db out=$BATS_TEST_TMPDIR/reports f n=0
-	{
-		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
-			cat "$f"
-			n=$((n + 1))
-		done
-		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
-		cat "$REPO/tests/fixtures/report_basic.sql"
-	} | sqlite3 -bail "$db"
+	local db=$BATS_TEST_TMPDIR/netmon.db out=$BATS_TEST_TMPDIR/reports
+	report_fixture_db "$db"
 	TZ=UTC run "$PFX/usr/libexec/netmon/netmon-daily-report" "$db" "$out" 2024-01-01
 	[ "$status" -eq 0 ]
 	TZ=UTC "$PFX/usr/bin/netmon-report" --db "$db" summary --day 2024-01-01 >"$BATS_TEST_TMPDIR/want"

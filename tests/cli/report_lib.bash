@@ -16,7 +16,16 @@ report_setup_file() {
 		return 1
 	fi
 	DB=$BATS_FILE_TMPDIR/netmon.db
-	local f n=0
+	report_fixture_db "$DB" "$@"
+	export REPO REPORT DB TZ=UTC
+}
+
+# report_fixture_db PATH [FIXTURE...]: a new database at PATH of the current
+# schema (every migration in sql/) holding report_basic.sql and the fixtures
+# named (files in tests/fixtures/). Needs REPO.
+report_fixture_db() {
+	local db=$1 f n=0
+	shift
 	{
 		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
 			cat "$f"
@@ -25,8 +34,7 @@ report_setup_file() {
 		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
 		cat "$REPO/tests/fixtures/report_basic.sql"
 		for f in "$@"; do cat "$REPO/tests/fixtures/$f"; done
-	} | sqlite3 -bail "$DB"
-	export REPO REPORT DB TZ=UTC
+	} | sqlite3 -bail "$db"
 }
 
 # is_output: $output equals standard input (both without trailing newlines).
