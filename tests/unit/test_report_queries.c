@@ -132,7 +132,8 @@ static void test_new_rankings(void **state)
 		  "app,ports,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
 		  "total_bytes,peers\ntcp/1,tcp/1,0,0,3,4,3,4,1\n");
 	check_run(f->db, REPORT_TREND, FMT_CSV, WINDOW_START, WINDOW_END,
-		  "bucket_start,in_packets,in_bytes,out_packets,out_bytes\n0,0,0,3,4\n");
+		  "bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct\n"
+		  "0,0,0,3,4,1.7\n");
 	check_run(f->db, REPORT_TOP_INTERFACES, FMT_CSV, WINDOW_START, WINDOW_END,
 		  "interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes\n"
 		  "eth0,0,0,3,4,3,4\n");
