@@ -173,7 +173,7 @@ static const char want_plain[] =
 "udp                 0 B/s          0  502.0 KiB/s        500  1003.9 KiB\n"
 "non-ip             60 B/s          1        0 B/s          0       600 B\n"
 "\n"
-"TOP PROCESSES\n"
+"TOP PROCESSES (host-wide: all sockets)\n"
 "pid     process                                 sent/s       recv/s      total/s\n"
 "4242    curl                                 1.0 KiB/s    3.0 MiB/s    3.0 MiB/s\n"
 "666     ev\\x1b[2Jil\\x9b1m                  502.0 KiB/s        0 B/s  502.0 KiB/s\n"
