@@ -4,6 +4,7 @@
  * (live_rows.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,6 @@
 
 struct total_k {
 	__u8 kind, protocol;
-};
-struct port_k {
-	__u16 port;
-	__u8 protocol, pad;
 };
 
 typedef int (*add_fn)(struct live_table *t, const void *key, const uint64_t *v);
@@ -39,18 +36,12 @@ static int feed(struct live_rows *l, const struct snapshot *s, add_fn add)
 	}
 	for (size_t i = 0; i < s->n_flows && !err; i++) {
 		const struct flow_record *r = &s->flows[i];
-		int out = r->key.direction == NETMON_DIR_OUT;
 		uint64_t fv[LIVE_NVAL] = { r->c.bytes, r->c.packets };
-		uint64_t pv[LIVE_NVAL] = { out ? r->c.bytes : 0, out ? 0 : r->c.bytes,
-					   r->c.packets };
-		/* The server port is the lower one, as in every report (sql/0004_apps.sql). */
-		struct port_k pk = { r->key.src_port < r->key.dst_port ? r->key.src_port
-								       : r->key.dst_port,
-				     r->key.protocol, 0 };
 
+		/* Ports are summed from the flows' differences at each frame
+		 * (port_rows()): a flow's server port may change as its
+		 * connection's flows tell more, and a table's keys may not. */
 		err = add(&l->flows, &r->key, fv);
-		if (!err && (r->key.protocol == 6 || r->key.protocol == 17))
-			err = add(&l->ports, &pk, pv);
 	}
 	for (size_t i = 0; i < s->n_procs && !err; i++) {
 		const struct proc_record *r = &s->procs[i];
@@ -68,8 +59,6 @@ int live_rows_init(struct live_rows *r)
 	if (!err)
 		err = live_table_init(&r->procs, sizeof(__u32), 0);
 	if (!err)
-		err = live_table_init(&r->ports, sizeof(struct port_k), 0);
-	if (!err)
 		err = live_table_init(&r->flows, sizeof(struct flow_key), 0);
 	return err;
 }
@@ -78,7 +67,7 @@ void live_rows_free(struct live_rows *r)
 {
 	live_table_free(&r->totals);
 	live_table_free(&r->procs);
-	live_table_free(&r->ports);
+	free(r->conns);
 	live_table_free(&r->flows);
 	snapshot_free(&r->peek);
 	free(r->drained_infos);
@@ -98,7 +87,6 @@ int live_rows_peek(struct live_rows *r, struct snapshotter *snap, int first)
 		return err;
 	live_table_tick(&r->totals);
 	live_table_tick(&r->procs);
-	live_table_tick(&r->ports);
 	live_table_tick(&r->flows);
 	if (first)
 		for (size_t j = 0; j < r->totals.n; j++)
@@ -112,7 +100,6 @@ void live_rows_drained(struct live_rows *l, const struct snapshot *snap)
 
 	live_table_drain_begin(&l->totals);
 	live_table_drain_begin(&l->procs);
-	live_table_drain_begin(&l->ports);
 	live_table_drain_begin(&l->flows);
 	if (feed(l, snap, live_table_add_drained))
 		pr_warn("live view: out of memory: the next rates are too low");
@@ -256,23 +243,161 @@ static int proc_rows(struct live_rows *l, double per_s, int max)
 	return n;
 }
 
+/*
+ * The server port of a flow, by the rule of sql/0009_server_ports.sql over
+ * the flows of the active generation (the interval so far): a connection's
+ * client is the side that sent a request (a SYN without ACK) or whose peer
+ * sent only SYN-ACKs, else the side whose first SYN is in an earlier
+ * millisecond; then the one port with a name; then the lower port.
+ */
+struct live_conn {
+	__u8 lo[16], hi[16]; /* the two endpoints, lo first (address, then port) */
+	__u16 lo_port, hi_port;
+	__u8 lo_asked, hi_asked;
+	uint64_t lo_syn_ms, hi_syn_ms; /* first SYN of each side; UINT64_MAX: none */
+};
+
+/* k's connection key into c (flags zeroed); 1 when k's source is lo. */
+static int conn_key(const struct flow_key *k, struct live_conn *c)
+{
+	int d = memcmp(k->src, k->dst, 16);
+	int from_lo = d < 0 || (d == 0 && k->src_port <= k->dst_port);
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->lo, from_lo ? k->src : k->dst, 16);
+	memcpy(c->hi, from_lo ? k->dst : k->src, 16);
+	c->lo_port = from_lo ? k->src_port : k->dst_port;
+	c->hi_port = from_lo ? k->dst_port : k->src_port;
+	c->lo_syn_ms = c->hi_syn_ms = UINT64_MAX;
+	return from_lo;
+}
+
+static int cmp_conn(const void *a, const void *b)
+{
+	return memcmp(a, b, offsetof(struct live_conn, lo_asked));
+}
+
+int live_conns_build(struct live_conn **out, size_t *n, const struct flow_record *flows,
+		     size_t n_flows)
+{
+	struct live_conn *c = realloc(*out, (n_flows + 1) * sizeof(*c));
+	size_t m = 0;
+
+	if (!c)
+		return -ENOMEM;
+	*out = c;
+	for (size_t i = 0; i < n_flows; i++) {
+		const struct flow_record *r = &flows[i];
+		int from_lo, req = (r->c.tcp_flags & 0x12) == 0x02,
+			     answer = (r->c.tcp_flags & 0x12) == 0x12 && r->c.syn == r->c.packets;
+		uint64_t syn_ms = r->c.syn ? r->c.first_seen_ns / 1000000 : UINT64_MAX;
+
+		if (r->key.protocol != 6)
+			continue;
+		from_lo = conn_key(&r->key, &c[m]);
+		c[m].lo_asked = from_lo ? req : answer;
+		c[m].hi_asked = from_lo ? answer : req;
+		*(from_lo ? &c[m].lo_syn_ms : &c[m].hi_syn_ms) = syn_ms;
+		m++;
+	}
+	qsort(c, m, sizeof(*c), cmp_conn);
+	*n = 0;
+	for (size_t i = 0; i < m; i++) { /* merge the flows of each connection */
+		struct live_conn *t = &c[*n ? *n - 1 : 0];
+
+		if (*n && !cmp_conn(t, &c[i])) {
+			t->lo_asked |= c[i].lo_asked;
+			t->hi_asked |= c[i].hi_asked;
+			t->lo_syn_ms =
+				c[i].lo_syn_ms < t->lo_syn_ms ? c[i].lo_syn_ms : t->lo_syn_ms;
+			t->hi_syn_ms =
+				c[i].hi_syn_ms < t->hi_syn_ms ? c[i].hi_syn_ms : t->hi_syn_ms;
+		} else {
+			c[(*n)++] = c[i];
+		}
+	}
+	return 0;
+}
+
+int live_server_port(const struct live_conn *conns, size_t n, const struct flow_key *k,
+		     const struct live_db *db)
+{
+	struct live_conn key;
+	int from_lo = conn_key(k, &key), client_lo = -1, src_named, dst_named;
+	const struct live_conn *c = NULL;
+
+	if (!k->src_port || !k->dst_port || (k->protocol != 6 && k->protocol != 17))
+		return 0;
+	if (k->protocol == 6)
+		c = bsearch(&key, conns, n, sizeof(key), cmp_conn);
+	if (c && c->lo_asked != c->hi_asked)
+		client_lo = c->lo_asked;
+	else if (c && c->lo_syn_ms != UINT64_MAX && c->hi_syn_ms != UINT64_MAX &&
+		 c->lo_syn_ms != c->hi_syn_ms)
+		client_lo = c->lo_syn_ms < c->hi_syn_ms;
+	if (client_lo >= 0)
+		return client_lo == from_lo ? k->dst_port : k->src_port;
+	src_named = live_db_app(db, k->protocol, k->src_port) != NULL;
+	dst_named = live_db_app(db, k->protocol, k->dst_port) != NULL;
+	if (src_named != dst_named)
+		return src_named ? k->src_port : k->dst_port;
+	return k->src_port < k->dst_port ? k->src_port : k->dst_port;
+}
+
+static int cmp_port_key(const void *a, const void *b)
+{
+	const struct live_port_row *x = a, *y = b;
+
+	return x->protocol != y->protocol ? x->protocol - y->protocol : x->port - y->port;
+}
+
+static int cmp_port_rate(const void *a, const void *b)
+{
+	const struct live_port_row *x = a, *y = b;
+	double sx = x->out_bps + x->in_bps, sy = y->out_bps + y->in_bps;
+
+	if (sx != sy)
+		return sx < sy ? 1 : -1;
+	return cmp_port_key(a, b); /* stable between ticks */
+}
+
+/* Ports: the flows that moved this tick, summed by their server port. */
 static int port_rows(struct live_rows *l, double per_s, int max, const struct live_db *db)
 {
-	int n = rank(&l->ports, 3, max, &l->ranked, &l->ranked_cap);
+	struct live_port_row *p = l->portrows;
+	size_t n = 0, m = 0;
 
-	for (int i = 0; i < n; i++) {
-		const struct live_entry *e = l->ranked[i].e;
-		const struct port_k *k = (const void *)e->key;
+	if (live_conns_build(&l->conns, &l->n_conns, l->peek.flows, l->peek.n_flows))
+		return -ENOMEM;
+	for (size_t j = 0; j < l->flows.n; j++) {
+		const struct live_entry *e = &l->flows.e[j];
+		const struct flow_key *k = (const void *)e->key;
+		int port, out = k->direction == NETMON_DIR_OUT;
 
-		l->portrows[i] =
-			(struct live_port_row){ .protocol = k->protocol,
-						.port = k->port,
-						.app = live_db_app(db, k->protocol, k->port),
-						.out_bps = e->delta[0] * per_s,
-						.in_bps = e->delta[1] * per_s,
-						.pps = e->delta[2] * per_s };
+		if (!e->delta[0] && !e->delta[1])
+			continue;
+		port = live_server_port(l->conns, l->n_conns, k, db);
+		if (port)
+			p[n++] = (struct live_port_row){ .protocol = k->protocol,
+							 .port = port,
+							 .out_bps = out ? e->delta[0] * per_s : 0,
+							 .in_bps = out ? 0 : e->delta[0] * per_s,
+							 .pps = e->delta[1] * per_s };
 	}
-	return n;
+	qsort(p, n, sizeof(*p), cmp_port_key);
+	for (size_t i = 0; i < n; i++) {
+		if (m && !cmp_port_key(&p[m - 1], &p[i])) {
+			p[m - 1].out_bps += p[i].out_bps;
+			p[m - 1].in_bps += p[i].in_bps;
+			p[m - 1].pps += p[i].pps;
+		} else {
+			p[m++] = p[i];
+		}
+	}
+	qsort(p, m, sizeof(*p), cmp_port_rate);
+	for (size_t i = 0; i < m; i++)
+		p[i].app = live_db_app(db, p[i].protocol, p[i].port);
+	return (int)(m < (size_t)max ? m : (size_t)max);
 }
 
 static int flow_rows(struct live_rows *l, double per_s, int max)
@@ -302,7 +427,7 @@ int live_rows_frame(struct live_rows *r, struct live_frame *f, double per_s, int
 {
 	int nf;
 
-	if (grow_rows(r, r->totals.n + r->procs.n + r->ports.n + r->flows.n + 1))
+	if (grow_rows(r, r->totals.n + r->procs.n + 2 * r->flows.n + 1))
 		return -ENOMEM;
 	nf = flow_rows(r, per_s, LIVE_ROWS_MAX);
 	if (nf < 0)

@@ -2,8 +2,9 @@
 /*
  * live_rows.h - the live view's numbers: the peeks and the drained
  * snapshots summed by what each section groups by (protocol and kind; tgid;
- * protocol and server port; the flow key) into rate tables (live_rates.h),
- * and from those, each second, the rows of a frame (live_view.h).
+ * the flow key) into rate tables (live_rates.h), and from those, each
+ * second, the rows of a frame (live_view.h); server ports are the flows'
+ * rates summed by the flow's server port, judged each second.
  */
 #ifndef NETMON_LIVE_ROWS_H
 #define NETMON_LIVE_ROWS_H
@@ -17,9 +18,12 @@
 #define LIVE_ROWS_MAX 200 /* rows per list gathered (a terminal cuts them) */
 
 struct live_ranked;
+struct live_conn;
 
 struct live_rows {
-	struct live_table totals, procs, ports, flows;
+	struct live_table totals, procs, flows;
+	struct live_conn *conns; /* the last frame's TCP connections (live_conns_build) */
+	size_t n_conns;
 	struct snapshot peek;
 	struct proc_info_record *drained_infos; /* names of the last drained snapshot */
 	size_t n_drained_infos;
@@ -57,5 +61,20 @@ void live_rows_drained(struct live_rows *r, const struct snapshot *snap);
  */
 int live_rows_frame(struct live_rows *r, struct live_frame *f, double per_s, int max,
 		    const struct live_db *db);
+
+/*
+ * The TCP connections of a snapshot's flows and what they say of their
+ * client, into *out (grown; *n of them). 0 or -ENOMEM.
+ */
+int live_conns_build(struct live_conn **out, size_t *n, const struct flow_record *flows,
+		     size_t n_flows);
+
+/*
+ * The server port of flow k (0: not TCP/UDP, or no port), by the rule of
+ * sql/0009_server_ports.sql: its connection in conns (live_conns_build),
+ * else the one port named in db, else the lower port.
+ */
+int live_server_port(const struct live_conn *conns, size_t n, const struct flow_key *k,
+		     const struct live_db *db);
 
 #endif

@@ -178,7 +178,9 @@ static void procs_list(struct lines *ls, const struct live_frame *f, int rows, i
 	char name[256];
 
 	add_line(ls, "%s", "");
-	add_line(ls, "TOP PROCESSES%s", f->proc_on ? "" : " (per-process accounting is off)");
+	/* Host-wide: the socket tracepoints see no interface (docs/design.md). */
+	add_line(ls, "TOP PROCESSES%s",
+		 f->proc_on ? " (host-wide: all sockets)" : " (per-process accounting is off)");
 	add_line(ls, "%-7s %-*s %12s %12s %12s", "pid", w, "process", "sent/s", "recv/s",
 		 "total/s");
 	for (int i = 0; i < f->n_procs && i < rows; i++) {

@@ -31,7 +31,11 @@ static const struct report_section summary_sections[] = {
 	{"top_apps.sql", "apps", "Top applications by bytes (server port)", 0, CHART_RANK, NULL},
 	{"top_ports.sql", "ports", "Top server ports by bytes", 0, CHART_RANK, NULL},
 	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
-	{"top_processes.sql", "processes", "Top processes by bytes through their sockets", 0,
+	/* Host-wide: the socket tracepoints see no interface (docs/design.md). */
+	{"top_processes.sql", "processes",
+	 "Top processes by bytes through their sockets, host-wide (all sockets, loopback "
+	 "included, whatever interfaces were recorded)",
+	 0,
 	 CHART_RANK, "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)."},
 	{"top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL},
 	/* The query and title follow the bucket: report_trend.c. */

@@ -10,9 +10,10 @@
 #include "report_rows.h"
 #include "report_trend.h"
 
-#define FULL "\u2588"  /* full block: in, and the share */
-#define LIGHT "\u2591" /* light shade: out */
-#define THIN "\u258f"  /* left one eighth block: a value too small for a column */
+#define FULL "\u2588"		      /* full block: in, and the share */
+#define LIGHT "\u2591"		      /* light shade: out */
+#define THIN "\u258f"		      /* left one eighth block: a value too small for a column */
+#define NOT_RECORDED "(not recorded)" /* a trend bucket no recorder covered */
 
 int bars_unicode(FILE *fp)
 {
@@ -106,9 +107,9 @@ static int write_row(const struct report_rows *r, size_t i, const int *cols, int
 		     enum report_chart chart, long long max, int unicode, struct fmt_writer *w)
 {
 	struct fmt_value *v = calloc(n + 1, sizeof(*v));
-	struct fmt_buf bar = {0};
+	struct fmt_buf bar = { 0 };
 	char when[32];
-	int err;
+	int err, in;
 
 	if (!v)
 		return -ENOMEM;
@@ -117,9 +118,13 @@ static int write_row(const struct report_rows *r, size_t i, const int *cols, int
 	if (chart == CHART_TREND) {
 		bucket_time(report_rows_int(r, i, cols[0]), when, sizeof(when));
 		v[0] = (struct fmt_value){ .type = FMT_TEXT, .s = when, .n = strlen(when) };
-		err = bars_stacked(&bar, report_rows_int(r, i, report_rows_col(r, "in_bytes")),
-				   report_rows_int(r, i, report_rows_col(r, "out_bytes")), max,
-				   BARS_TREND_WIDTH, unicode);
+		in = report_rows_col(r, "in_bytes");
+		if (report_rows_at(r, i, in)->type == FMT_NULL) /* a gap, not a zero */
+			err = fmt_buf_add(&bar, NOT_RECORDED, strlen(NOT_RECORDED));
+		else
+			err = bars_stacked(&bar, report_rows_int(r, i, in),
+					   report_rows_int(r, i, report_rows_col(r, "out_bytes")),
+					   max, BARS_TREND_WIDTH, unicode);
 	} else {
 		const struct fmt_value *pct = report_rows_at(r, i, report_rows_col(r, "bytes_pct"));
 
@@ -163,7 +168,7 @@ int report_bars_section(sqlite3 *db, const struct report_section *sec, const str
 					     : "# in  = out";
 	max = sec->chart == CHART_TREND ? report_rows_max_sum(&r, report_rows_col(&r, "in_bytes"),
 							      report_rows_col(&r, "out_bytes"))
-					  : 100;
+					: 100;
 	err = fmt_section_begin(w, sec->key, report_section_title(sec, o), n + 1, names);
 	for (size_t i = 0; i < r.n && !err; i++)
 		err = write_row(&r, i, cols, n, sec->chart, max, unicode, w);

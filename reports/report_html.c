@@ -33,7 +33,8 @@ static const char style[] =
 	"rect.in{fill:#1f77b4}rect.out{fill:#ff7f0e}rect.bar{fill:#4c78a8}"
 	"line.axis{stroke:#999;stroke-width:1}.legend span{display:inline-block;width:10px;"
 	"height:10px;margin:0 4px 0 12px}.legend .in{background:#1f77b4}"
-	".legend .out{background:#ff7f0e}";
+	".legend .out{background:#ff7f0e}polygon.gap{fill:#d0d0d0}polygon.partial{fill:#ececec}"
+	".legend .gap{background:#d0d0d0}.legend .partial{background:#ececec}";
 
 static const char *const command_titles[] = {
 	[REPORT_SUMMARY] = "summary",
@@ -187,6 +188,15 @@ static int hbars(struct fmt_buf *b, const char *id, const struct report_rows *r,
 	return err;
 }
 
+/* The share of a trend row's bucket not recorded: 100 - recorded_pct (0 when NULL). */
+static double missing_pct(const struct report_rows *r, size_t i)
+{
+	int c = report_rows_col(r, "recorded_pct");
+	const struct fmt_value *v = c < 0 ? NULL : report_rows_at(r, i, c);
+
+	return !v ? 0 : v->type == FMT_REAL ? 100 - v->r : v->type == FMT_INT ? 100.0 - v->i : 0;
+}
+
 /*
  * One chart per series (the rows come series by series, oldest bucket
  * first): ids chart-trend, or chart-trend-1, -2 ... with --by.
@@ -201,7 +211,8 @@ static int trend_charts(struct fmt_buf *b, const struct report_rows *r)
 	char id[32];
 
 	err = k ? ADD(b, "<p class=\"legend\"><span class=\"in\"></span>in (received)"
-			 "<span class=\"out\"></span>out (sent)</p>\n")
+			 "<span class=\"out\"></span>out (sent)<span class=\"gap\"></span>not "
+			 "recorded<span class=\"partial\"></span>recorded in part</p>\n")
 		: -ENOMEM;
 	for (size_t i = 0, first = 0; i < r->n && !err; first = i) {
 		label.len = 0;
@@ -213,7 +224,8 @@ static int trend_charts(struct fmt_buf *b, const struct report_rows *r)
 				break;
 			k[i - first] = (struct svg_bucket){ report_rows_int(r, i, 0),
 							    report_rows_int(r, i, in),
-							    report_rows_int(r, i, out) };
+							    report_rows_int(r, i, out),
+							    missing_pct(r, i) };
 		}
 		series++;
 		if (send > 1)

@@ -44,7 +44,7 @@ static int text(struct fmt_buf *b, double x, double y, const char *anchor, const
 
 static int iec_text(struct fmt_buf *b, double x, double y, const char *anchor, long long v)
 {
-	struct fmt_buf s = {0};
+	struct fmt_buf s = { 0 };
 	int err = fmt_iec(&s, v);
 
 	if (!err)
@@ -56,10 +56,11 @@ static int iec_text(struct fmt_buf *b, double x, double y, const char *anchor, l
 /* The opening tag of a chart of class cls ("chart cls") and size w x h. */
 static int svg_open(struct fmt_buf *b, const char *cls, const char *id, int w, int h)
 {
-	return fmt_buf_addf(b,
-			    "<svg class=\"chart %s\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
-			    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
-			    cls, id, w, h, w, h);
+	return fmt_buf_addf(
+		b,
+		"<svg class=\"chart %s\" id=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" "
+		"width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+		cls, id, w, h, w, h);
 }
 
 /* One bar: a rect with its tooltip. */
@@ -90,6 +91,38 @@ static int bucket_tip(struct fmt_buf *tip, const struct svg_bucket *k)
 	if (!err)
 		err = ADD(tip, ", out ");
 	return err ? err : fmt_iec(tip, k->out);
+}
+
+/*
+ * Behind a bucket's bars, unless the recorder covered all of it: a band
+ * over the whole plot height, "gap" (not recorded) or "partial", a
+ * polygon with its title (tip is scratch).
+ */
+static int coverage(struct fmt_buf *b, struct fmt_buf *tip, const struct svg_bucket *k, double x,
+		    double slot)
+{
+	char when[32];
+	int err;
+
+	if (k->missing <= 0)
+		return 0;
+	local_minute(k->start, when, sizeof(when));
+	tip->len = 0;
+	if (k->missing >= 100)
+		err = fmt_buf_addf(tip, "%s: not recorded (no recorder ran)", when);
+	else
+		err = fmt_buf_addf(tip, "%s: recorded %.1f %% of the bucket", when,
+				   100 - k->missing);
+	if (!err)
+		err = fmt_buf_addf(
+			b,
+			"<polygon class=\"%s\" points=\"%.2f,%d %.2f,%d %.2f,%d %.2f,%d\">"
+			"<title>",
+			k->missing >= 100 ? "gap" : "partial", x, T_TOP, x + slot, T_TOP, x + slot,
+			T_TOP + T_PLOT_H, x, T_TOP + T_PLOT_H);
+	if (!err)
+		err = fmt_html_refs(b, tip->s, tip->len);
+	return err ? err : ADD(b, "</title></polygon>");
 }
 
 /* Axes, the scale and the first, middle and last bucket's time. */
@@ -126,7 +159,7 @@ int svg_trend(struct fmt_buf *b, const char *id, const char *label, const struct
 	      size_t n, long long max)
 {
 	double slot = n ? (double)T_PLOT_W / n : 0, w = slot >= 4 ? slot * 0.8 : slot;
-	struct fmt_buf tip = {0};
+	struct fmt_buf tip = { 0 };
 	int err;
 
 	for (size_t i = 0; i < n; i++)
@@ -142,7 +175,9 @@ int svg_trend(struct fmt_buf *b, const char *id, const char *label, const struct
 		double hout = (double)k[i].out * T_PLOT_H / max;
 		double base = T_TOP + T_PLOT_H;
 
-		err = bucket_tip(&tip, &k[i]);
+		err = coverage(b, &tip, &k[i], T_LEFT + i * slot, slot);
+		if (!err)
+			err = bucket_tip(&tip, &k[i]);
 		if (!err)
 			err = rect(b, "in", x, base - hin, w, hin, tip.s);
 		if (!err)
@@ -169,7 +204,7 @@ static int short_label(struct fmt_buf *b, const char *s, size_t n)
 int svg_hbars(struct fmt_buf *b, const char *id, const struct svg_hbar *bars, size_t n, double max)
 {
 	int height = (int)n * H_ROW + 4, width = H_LABEL + H_BAR + 90, err;
-	struct fmt_buf label = {0};
+	struct fmt_buf label = { 0 };
 
 	if (max <= 0)
 		max = 1;

@@ -13,16 +13,24 @@
 
 #include "report_fmt.h"
 
-/* One bucket of a trend: its start (unix seconds) and bytes in and out. */
+/*
+ * One bucket of a trend: its start (unix seconds), bytes in and out, and
+ * the share of it no recorder covered, in percent (0, the default: all
+ * recorded, or not known; 100: not recorded, a gap, whose in and out are 0).
+ */
 struct svg_bucket {
 	long long start, in, out;
+	double missing;
 };
 
 /*
  * A column chart over time: per bucket, a rect of class "in" with a rect
  * of class "out" stacked on it (2 * n rects, zero-high ones included, so
- * the count does not depend on the data). The scale is max bytes (at least
- * the largest in + out); label names the series (NULL: none).
+ * the count does not depend on the data). A bucket not recorded is a grey
+ * band of class "gap" the height of the plot, one recorded in part a light
+ * one of class "partial" behind its bars, each a <polygon> with its
+ * <title> (not a rect: the rects stay the bars). The scale is max bytes (at
+ * least the largest in + out); label names the series (NULL: none).
  */
 int svg_trend(struct fmt_buf *b, const char *id, const char *label,
 	      const struct svg_bucket *buckets, size_t n, long long max);

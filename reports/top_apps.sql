@@ -1,6 +1,6 @@
 -- top_apps.sql: applications by bytes over the intervals that start in
--- [:since, :until). A flow counts for the application of its server port (the
--- lower of its two ports, as in top_ports.sql; names from app_ports: the
+-- [:since, :until). A flow counts for the application of its server port (as
+-- in top_ports.sql: view flow_server_ports; names from app_ports: the
 -- user's, else netmon's); a port without a name is its own application,
 -- "tcp/8000". ports lists the application's server ports seen, busiest
 -- first; peers are the distinct remote addresses, as in top_ports.sql.
@@ -23,14 +23,18 @@ tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
 	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
 	FROM win
 ),
-raw_ports AS MATERIALIZED ( -- raw intervals at the edges
-	SELECT c.protocol, min(f.src_port, f.dst_port) AS port, c.direction, f.packets, f.bytes,
-	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END AS remote_id
-	FROM tiers, intervals i
-	JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
-	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
-	  AND c.protocol IN (6, 17)
+raw_ports AS MATERIALIZED ( -- raw intervals: the edges, and the hours not rolled up
+	-- the bounds of tiers, written with the parameters alone so that SQLite
+	-- bounds the view before judging its flows (sql/0009_server_ports.sql)
+	SELECT protocol, server_port AS port, direction, packets, bytes,
+	       CASE direction WHEN 0 THEN src_id ELSE dst_id END AS remote_id
+	FROM flow_server_ports
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	  AND (ts_start < (coalesce(:since, -9223372036854775808) + 3599) / 3600 * 3600
+	       OR ts_start >= coalesce(:until, 9223372036854775807) / 3600 * 3600
+	       OR NOT hour_rolled_up)
+	  AND protocol IN (6, 17)
 ),
 window_ports AS ( -- bytes per port and direction: raw edges, port rollups between
 	SELECT protocol, port, direction, packets, bytes FROM raw_ports

@@ -1,9 +1,11 @@
 -- top_ports.sql: TCP and UDP server ports by bytes over the intervals that
--- start in [:since, :until). A flow counts for its server port, the lower of
--- its two ports (clients take ephemeral ports, 32768-60999 on Linux, above
--- the servers'), so a request to 443 and its reply from 443 both count for
--- 443, not for the client's ephemeral port; in the direction it was seen
--- (in: received, out: sent). Peers are the distinct remote addresses: the
+-- start in [:since, :until). A flow counts for its server port (view
+-- flow_server_ports: the port a connection request went to, as the flows of
+-- its connection show it; else the one port with a name in app_ports; else
+-- the lower port), so a request to 443 and its reply from 443 both count for
+-- 443, not for the client's port; in the direction it was seen (in:
+-- received, out: sent). Hours already rolled up keep the port decided when
+-- they were (rollup_ports). Peers are the distinct remote addresses: the
 -- source of a received flow, the destination of a sent one. Server port 0
 -- (no port seen, or an overflow row) is left out. app is the port's
 -- application name (view app_ports), or NULL.
@@ -26,14 +28,18 @@ tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
 	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
 	FROM win
 ),
-raw_ports AS MATERIALIZED ( -- raw intervals at the edges
-	SELECT c.protocol, min(f.src_port, f.dst_port) AS port, c.direction, f.packets, f.bytes,
-	       CASE c.direction WHEN 0 THEN c.src_id ELSE c.dst_id END AS remote_id
-	FROM tiers, intervals i
-	JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
-	WHERE i.ts_start >= s AND i.ts_start < u AND NOT (i.ts_start >= hs AND i.ts_start < he)
-	  AND c.protocol IN (6, 17)
+raw_ports AS MATERIALIZED ( -- raw intervals: the edges, and the hours not rolled up
+	-- the bounds of tiers, written with the parameters alone so that SQLite
+	-- bounds the view before judging its flows (sql/0009_server_ports.sql)
+	SELECT protocol, server_port AS port, direction, packets, bytes,
+	       CASE direction WHEN 0 THEN src_id ELSE dst_id END AS remote_id
+	FROM flow_server_ports
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	  AND (ts_start < (coalesce(:since, -9223372036854775808) + 3599) / 3600 * 3600
+	       OR ts_start >= coalesce(:until, 9223372036854775807) / 3600 * 3600
+	       OR NOT hour_rolled_up)
+	  AND protocol IN (6, 17)
 ),
 window_ports AS ( -- bytes per port and direction: raw edges, port rollups between
 	SELECT protocol, port, direction, packets, bytes FROM raw_ports

@@ -69,13 +69,31 @@ per_bucket AS (
 	       sum(bytes) FILTER (WHERE direction = 'out') AS out_bytes
 	FROM src, p
 	GROUP BY b, family, protocol
+),
+covered AS ( -- per bucket: seconds of it (in the window) that an interval covered
+	SELECT k.b, k.hi - k.lo AS len,
+	       coalesce(sum(min(i.ts_end, k.hi) - max(i.ts_start, k.lo)), 0) AS secs,
+	       EXISTS (SELECT 1 FROM per_bucket x WHERE x.b = k.b) AS seen
+	FROM (SELECT b, max(b, coalesce(:since, -9223372036854775808)) AS lo,
+		     min(CASE WHEN bucket = 86400
+			      THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+			      ELSE b + bucket END,
+			 coalesce(:until, 9223372036854775807)) AS hi
+	      FROM buckets, p) k
+	LEFT JOIN intervals i
+	       ON i.ts_start < k.hi AND i.ts_end > k.lo
+	      AND i.ts_start >= k.lo - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
+	GROUP BY k.b
 )
 SELECT buckets.b AS bucket_start, s.family, s.protocol,
-       coalesce(in_packets, 0) AS in_packets,
-       coalesce(in_bytes, 0) AS in_bytes,
-       coalesce(out_packets, 0) AS out_packets,
-       coalesce(out_bytes, 0) AS out_bytes
+       iif(c.secs > 0 OR c.seen, coalesce(in_packets, 0), NULL) AS in_packets,
+       iif(c.secs > 0 OR c.seen, coalesce(in_bytes, 0), NULL) AS in_bytes,
+       iif(c.secs > 0 OR c.seen, coalesce(out_packets, 0), NULL) AS out_packets,
+       iif(c.secs > 0 OR c.seen, coalesce(out_bytes, 0), NULL) AS out_bytes,
+       CASE WHEN c.secs > 0 THEN round(min(100.0, 100.0 * c.secs / c.len), 1)
+	    WHEN c.seen THEN NULL ELSE 0.0 END AS recorded_pct
 FROM series s
 CROSS JOIN buckets
 LEFT JOIN per_bucket a ON a.b = buckets.b AND a.family IS s.family AND a.protocol IS s.protocol
+JOIN covered c ON c.b = buckets.b
 ORDER BY s.rank, bucket_start;

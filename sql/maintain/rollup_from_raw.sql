@@ -20,20 +20,19 @@ CREATE TEMP TABLE IF NOT EXISTS rollup_batch (
 );
 DELETE FROM temp.rollup_batch;
 
--- The flows of the batch, by bucket, conversation and server port (the lower
--- of the two TCP/UDP ports: a client's ephemeral port is the higher one).
+-- The flows of the batch, by bucket, conversation and server port (view
+-- flow_server_ports, sql/0009_server_ports.sql: what the connection's flows
+-- say, then names, then the lower port; 0 without TCP/UDP ports). The port
+-- is decided once, here: a rolled-up bucket keeps it.
 INSERT INTO temp.rollup_batch
-SELECT CASE :level WHEN 1 THEN i.ts_start / 3600 * 3600
-		   WHEN 2 THEN i.ts_start / 86400 * 86400
-		   ELSE unixepoch(i.ts_start, 'unixepoch', 'start of month') END,
-       f.conversation_id,
-       CASE WHEN c.protocol IN (6, 17) THEN min(f.src_port, f.dst_port) ELSE 0 END AS port,
-       sum(f.packets), sum(f.bytes), count(*), sum(f.syn)
-FROM intervals i
-JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-JOIN conversations c ON c.id = f.conversation_id
-WHERE i.ts_start >= :since AND i.ts_start < :until
-  AND (:interval IS NULL OR i.id = :interval)
+SELECT CASE :level WHEN 1 THEN ts_start / 3600 * 3600
+		   WHEN 2 THEN ts_start / 86400 * 86400
+		   ELSE unixepoch(ts_start, 'unixepoch', 'start of month') END,
+       conversation_id, server_port AS port,
+       sum(packets), sum(bytes), count(*), sum(syn)
+FROM flow_server_ports
+WHERE ts_start >= :since AND ts_start < :until
+  AND (:interval IS NULL OR interval_id = :interval)
   AND :level < 3
 GROUP BY 1, 2, 3;
 

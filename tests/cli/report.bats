@@ -115,32 +115,32 @@ family  protocol   packets    bytes  bytes_pct  share
      4  udp              1     80 B        0.0
 
 Traffic per hour, all interfaces
-time              in_bytes  out_bytes  # in  = out
-2024-01-01 00:00   2.4 MiB    1.7 KiB  ########################################
-2024-01-01 01:00       0 B        0 B
-2024-01-01 02:00       0 B        0 B
-2024-01-01 03:00       0 B        0 B
-2024-01-01 04:00       0 B        0 B
-2024-01-01 05:00       0 B        0 B
-2024-01-01 06:00       0 B        0 B
-2024-01-01 07:00       0 B        0 B
-2024-01-01 08:00       0 B        0 B
-2024-01-01 09:00       0 B        0 B
-2024-01-01 10:00       0 B        0 B
-2024-01-01 11:00       0 B        0 B
-2024-01-01 12:00       0 B        0 B
-2024-01-01 13:00       0 B        0 B
-2024-01-01 14:00       0 B        0 B
-2024-01-01 15:00       0 B        0 B
-2024-01-01 16:00       0 B        0 B
-2024-01-01 17:00       0 B        0 B
-2024-01-01 18:00       0 B        0 B
-2024-01-01 19:00       0 B        0 B
-2024-01-01 20:00       0 B        0 B
-2024-01-01 21:00       0 B        0 B
-2024-01-01 22:00       0 B        0 B
-2024-01-01 23:00       0 B        0 B
-2024-01-02 00:00   4.0 KiB        0 B  .
+time              in_bytes  out_bytes  recorded_pct  # in  = out
+2024-01-01 00:00   2.4 MiB    1.7 KiB           3.3  ########################################
+2024-01-01 01:00                                0.0  (not recorded)
+2024-01-01 02:00                                0.0  (not recorded)
+2024-01-01 03:00                                0.0  (not recorded)
+2024-01-01 04:00                                0.0  (not recorded)
+2024-01-01 05:00                                0.0  (not recorded)
+2024-01-01 06:00                                0.0  (not recorded)
+2024-01-01 07:00                                0.0  (not recorded)
+2024-01-01 08:00                                0.0  (not recorded)
+2024-01-01 09:00                                0.0  (not recorded)
+2024-01-01 10:00                                0.0  (not recorded)
+2024-01-01 11:00                                0.0  (not recorded)
+2024-01-01 12:00                                0.0  (not recorded)
+2024-01-01 13:00                                0.0  (not recorded)
+2024-01-01 14:00                                0.0  (not recorded)
+2024-01-01 15:00                                0.0  (not recorded)
+2024-01-01 16:00                                0.0  (not recorded)
+2024-01-01 17:00                                0.0  (not recorded)
+2024-01-01 18:00                                0.0  (not recorded)
+2024-01-01 19:00                                0.0  (not recorded)
+2024-01-01 20:00                                0.0  (not recorded)
+2024-01-01 21:00                                0.0  (not recorded)
+2024-01-01 22:00                                0.0  (not recorded)
+2024-01-01 23:00                                0.0  (not recorded)
+2024-01-02 00:00   4.0 KiB        0 B           1.7  .
 EOF
 }
 
@@ -186,32 +186,32 @@ family,protocol,packets,bytes,bytes_pct
 6,58,2,208,0.0
 4,17,1,80,0.0
 
-bucket_start,in_packets,in_bytes,out_packets,out_bytes
-1704067200,25,2500000,13,1788
-1704070800,0,0,0,0
-1704074400,0,0,0,0
-1704078000,0,0,0,0
-1704081600,0,0,0,0
-1704085200,0,0,0,0
-1704088800,0,0,0,0
-1704092400,0,0,0,0
-1704096000,0,0,0,0
-1704099600,0,0,0,0
-1704103200,0,0,0,0
-1704106800,0,0,0,0
-1704110400,0,0,0,0
-1704114000,0,0,0,0
-1704117600,0,0,0,0
-1704121200,0,0,0,0
-1704124800,0,0,0,0
-1704128400,0,0,0,0
-1704132000,0,0,0,0
-1704135600,0,0,0,0
-1704139200,0,0,0,0
-1704142800,0,0,0,0
-1704146400,0,0,0,0
-1704150000,0,0,0,0
-1704153600,4,4096,0,0
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,25,2500000,13,1788,3.3
+1704070800,,,,,0.0
+1704074400,,,,,0.0
+1704078000,,,,,0.0
+1704081600,,,,,0.0
+1704085200,,,,,0.0
+1704088800,,,,,0.0
+1704092400,,,,,0.0
+1704096000,,,,,0.0
+1704099600,,,,,0.0
+1704103200,,,,,0.0
+1704106800,,,,,0.0
+1704110400,,,,,0.0
+1704114000,,,,,0.0
+1704117600,,,,,0.0
+1704121200,,,,,0.0
+1704124800,,,,,0.0
+1704128400,,,,,0.0
+1704132000,,,,,0.0
+1704135600,,,,,0.0
+1704139200,,,,,0.0
+1704142800,,,,,0.0
+1704146400,,,,,0.0
+1704150000,,,,,0.0
+1704153600,4,4096,0,0,1.7
 
 ts,kind,subject,value,threshold,detail
 EOF
@@ -260,31 +260,31 @@ EOF
     {"family": 4, "protocol": 17, "packets": 1, "bytes": 80, "bytes_pct": 0.0}
   ],
   "trend": [
-    {"bucket_start": 1704067200, "in_packets": 25, "in_bytes": 2500000, "out_packets": 13, "out_bytes": 1788},
-    {"bucket_start": 1704070800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704074400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704078000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704081600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704085200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704088800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704092400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704096000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704099600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704103200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704106800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704110400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704114000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704117600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704121200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704124800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704128400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704132000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704135600, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704139200, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704142800, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704146400, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704150000, "in_packets": 0, "in_bytes": 0, "out_packets": 0, "out_bytes": 0},
-    {"bucket_start": 1704153600, "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0}
+    {"bucket_start": 1704067200, "in_packets": 25, "in_bytes": 2500000, "out_packets": 13, "out_bytes": 1788, "recorded_pct": 3.3},
+    {"bucket_start": 1704070800, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704074400, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704078000, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704081600, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704085200, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704088800, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704092400, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704096000, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704099600, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704103200, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704106800, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704110400, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704114000, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704117600, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704121200, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704124800, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704128400, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704132000, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704135600, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704139200, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704142800, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704146400, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704150000, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
+    {"bucket_start": 1704153600, "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0, "recorded_pct": 1.7}
   ],
   "anomalies": []
 }
@@ -573,8 +573,8 @@ family,protocol,packets,bytes,bytes_pct
 4,6,5,500000,100.0
 6,58,2,208,0.0
 
-bucket_start,in_packets,in_bytes,out_packets,out_bytes
-1704067200,5,500000,2,208
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,5,500000,2,208,100.0
 
 ts,kind,subject,value,threshold,detail
 EOF

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # trend.bats - netmon-report trend on the fixture of report.bats: buckets,
-# zero-filled gaps, series (--by), local days, the terminal chart (Unicode on
+# hours no recorder covered as gaps (not zeros), series (--by), local days, the terminal chart (Unicode on
 # a terminal, ASCII otherwise, never an escape sequence), and the query run
 # by hand with sqlite3.
 
@@ -15,46 +15,56 @@ setup_file() {
 
 ESC=$'\e'
 
-@test "trend: 5-minute buckets, the empty ones as zeros" {
-	# The fixture: 00:00 and 00:01 on 2024-01-01 (one 5-minute bucket),
-	# then 2024-01-02 00:00; --until keeps the first day's first 20 minutes.
+@test "trend: 5-minute buckets, those no recorder covered as gaps" {
+	# The fixture: 00:00 and 00:01 on 2024-01-01 (one 5-minute bucket, two
+	# of its five minutes recorded), then 2024-01-02 00:00; --until keeps the
+	# first day's first 20 minutes. A bucket no interval covered has no
+	# bytes at all (empty in CSV, null in JSON), not zero.
 	run "$REPORT" --db "$DB" trend --bucket 5m --format csv --until 2024-01-01T00:20
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-bucket_start,in_packets,in_bytes,out_packets,out_bytes
-1704067200,25,2500000,13,1788
-1704067500,0,0,0,0
-1704067800,0,0,0,0
-1704068100,0,0,0,0
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,25,2500000,13,1788,40.0
+1704067500,,,,,0.0
+1704067800,,,,,0.0
+1704068100,,,,,0.0
+EOF
+	run "$REPORT" --db "$DB" trend --bucket 5m --format json --until 2024-01-01T00:10
+	is_output <<'EOF'
+[
+  {"bucket_start": 1704067200, "in_packets": 25, "in_bytes": 2500000, "out_packets": 13, "out_bytes": 1788, "recorded_pct": 40.0},
+  {"bucket_start": 1704067500, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0}
+]
 EOF
 }
 
 @test "trend: hourly by default, from the first to the last recorded bucket" {
 	run "$REPORT" --db "$DB" trend --format csv
 	[ "$status" -eq 0 ]
-	# 2024-01-01 00:00 to 2024-01-02 00:00 UTC: 25 hours, 23 of them empty.
+	# 2024-01-01 00:00 to 2024-01-02 00:00 UTC: 25 hours, 23 of them not
+	# recorded; the first had two minutes recorded, the last one.
 	[ "${#lines[@]}" -eq 26 ]
-	[ "${lines[1]}" = "1704067200,25,2500000,13,1788" ]
-	[ "${lines[2]}" = "1704070800,0,0,0,0" ]
-	[ "${lines[24]}" = "1704150000,0,0,0,0" ]
-	[ "${lines[25]}" = "1704153600,4,4096,0,0" ]
+	[ "${lines[1]}" = "1704067200,25,2500000,13,1788,3.3" ]
+	[ "${lines[2]}" = "1704070800,,,,,0.0" ]
+	[ "${lines[24]}" = "1704150000,,,,,0.0" ]
+	[ "${lines[25]}" = "1704153600,4,4096,0,0,1.7" ]
 }
 
 @test "trend: days are local calendar days" {
 	run "$REPORT" --db "$DB" trend --bucket 1d --format csv
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-bucket_start,in_packets,in_bytes,out_packets,out_bytes
-1704067200,25,2500000,13,1788
-1704153600,4,4096,0,0
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,25,2500000,13,1788,0.1
+1704153600,4,4096,0,0,0.1
 EOF
 	# In UTC+1 the days start at 23:00 UTC: both 2024-01-01 intervals are on
 	# 2024-01-01, the third (00:00 UTC) is 01:00 on 2024-01-02.
 	TZ=CET-1 run "$REPORT" --db "$DB" trend --bucket 1d --format csv
 	is_output <<'EOF'
-bucket_start,in_packets,in_bytes,out_packets,out_bytes
-1704063600,25,2500000,13,1788
-1704150000,4,4096,0,0
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704063600,25,2500000,13,1788,0.1
+1704150000,4,4096,0,0,0.1
 EOF
 }
 
@@ -62,28 +72,28 @@ EOF
 	run "$REPORT" --db "$DB" trend --bucket 1d --by interface --format csv
 	[ "$status" -eq 0 ]
 	is_output <<EOF
-bucket_start,interface,in_packets,in_bytes,out_packets,out_bytes
-1704067200,eth0,25,2500000,11,1580
-1704153600,eth0,0,0,0,0
-1704067200,"ev${ESC}[31m""il,<b>",0,0,0,0
-1704153600,"ev${ESC}[31m""il,<b>",4,4096,0,0
-1704067200,wlan0,0,0,2,208
-1704153600,wlan0,0,0,0,0
+bucket_start,interface,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,eth0,25,2500000,11,1580,0.1
+1704153600,eth0,0,0,0,0,0.1
+1704067200,"ev${ESC}[31m""il,<b>",0,0,0,0,0.1
+1704153600,"ev${ESC}[31m""il,<b>",4,4096,0,0,0.1
+1704067200,wlan0,0,0,2,208,0.1
+1704153600,wlan0,0,0,0,0,0.1
 EOF
 	run "$REPORT" --db "$DB" trend --bucket 1d --by protocol --format csv --limit 2
 	is_output <<'EOF'
-bucket_start,family,protocol,in_packets,in_bytes,out_packets,out_bytes
-1704067200,4,6,25,2500000,10,1500
-1704153600,4,6,0,0,0,0
-1704067200,4,253,0,0,0,0
-1704153600,4,253,4,4096,0,0
+bucket_start,family,protocol,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,4,6,25,2500000,10,1500,0.1
+1704153600,4,6,0,0,0,0,0.1
+1704067200,4,253,0,0,0,0,0.1
+1704153600,4,253,4,4096,0,0,0.1
 EOF
 	# A host's in is what it received (destination), out what it sent.
 	run "$REPORT" --db "$DB" trend --bucket 1d --by host --format csv --limit 1
 	is_output <<'EOF'
-bucket_start,host,in_packets,in_bytes,out_packets,out_bytes
-1704067200,10.0.0.1,25,2500000,11,1580
-1704153600,10.0.0.1,3,3072,0,0
+bucket_start,host,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704067200,10.0.0.1,25,2500000,11,1580,0.1
+1704153600,10.0.0.1,3,3072,0,0,0.1
 EOF
 }
 
@@ -91,11 +101,19 @@ EOF
 	run "$REPORT" --db "$DB" trend --bucket 1d
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-time              in_bytes  out_bytes  # in  = out
-2024-01-01 00:00   2.4 MiB    1.7 KiB  ########################################
-2024-01-02 00:00   4.0 KiB        0 B  .
+time              in_bytes  out_bytes  recorded_pct  # in  = out
+2024-01-01 00:00   2.4 MiB    1.7 KiB           0.1  ########################################
+2024-01-02 00:00   4.0 KiB        0 B           0.1  .
 EOF
 	[[ $output != *"$ESC"* ]]
+	# Hours no recorder covered say so; a recorded hour without traffic is 0 B.
+	run "$REPORT" --db "$DB" trend --until 2024-01-01T03:00
+	is_output <<'EOF'
+time              in_bytes  out_bytes  recorded_pct  # in  = out
+2024-01-01 00:00   2.4 MiB    1.7 KiB           3.3  ########################################
+2024-01-01 01:00                                0.0  (not recorded)
+2024-01-01 02:00                                0.0  (not recorded)
+EOF
 }
 
 @test "trend: Unicode bars on a terminal, ASCII with NO_COLOR or TERM=dumb" {
@@ -104,7 +122,7 @@ EOF
 	[[ $output == *"█ in  ░ out"* ]]
 	[[ $output == *"2024-01-01 00:00  eth0"*"████████████████████████████████████████"* ]]
 	# wlan0's 208 B are too few for a column, and still drawn.
-	[[ $output == *"wlan0"*"208 B  ▏"* ]]
+	[[ $output == *"wlan0"*"208 B           0.1  ▏"* ]]
 	[[ $output == *'ev\x1b[31m"il,<b>'* ]]
 	[[ $output != *"$ESC"* ]]
 	NO_COLOR=1 run script -qec "$REPORT --db $DB trend --bucket 1d" /dev/null

@@ -66,11 +66,10 @@ static long long q_int(sqlite3 *db, const char *sql, long long arg)
 /* Raw intervals a level holds: those starting before its watermark. */
 #define ROLLED "(SELECT value FROM meta WHERE key = 'rolled_until_' || ?1)"
 
+/* Flows with their server port as the view decides it (sql/0009_server_ports.sql). */
 #define RAW_FLOWS                                                                   \
-	"raw_flows AS (SELECT " BUCKET("i.ts_start") " AS b, f.*, c.iface_id, c.direction, " \
-	"c.protocol, c.src_id, c.dst_id FROM intervals i "                             \
-	"JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id "            \
-	"JOIN conversations c ON c.id = f.conversation_id WHERE i.ts_start < " ROLLED ")"
+	"raw_flows AS (SELECT " BUCKET("ts_start") " AS b, * FROM flow_server_ports "   \
+	"WHERE ts_start < " ROLLED ")"
 
 /* Rows in one set and not the other, both ways: 0 when equal. */
 #define SAME(raw, roll)                                                               \
@@ -85,8 +84,8 @@ static const char *const level_checks[] = {
 	" GROUP BY 1, 2, 3, 4, 5, 6), roll AS (SELECT bucket, iface_id, direction, kind, "
 	"family, protocol, packets, bytes FROM rollup_traffic WHERE level = ?1) " SAME(raw, roll),
 	/* conversations by server port */
-	"WITH " RAW_FLOWS ", raw AS (SELECT b, conversation_id, CASE WHEN protocol IN (6, 17) "
-	"THEN min(src_port, dst_port) ELSE 0 END, sum(packets), sum(bytes), count(*), sum(syn) "
+	"WITH " RAW_FLOWS ", raw AS (SELECT b, conversation_id, server_port, "
+	"sum(packets), sum(bytes), count(*), sum(syn) "
 	"FROM raw_flows WHERE ?1 < 3 GROUP BY 1, 2, 3), roll AS (SELECT bucket, conversation_id, "
 	"port, packets, bytes, flows, syn FROM rollup_conversations WHERE level = ?1) "
 	SAME(raw, roll),
@@ -98,15 +97,15 @@ static const char *const level_checks[] = {
 	"direction, sent_packets, sent_bytes, received_packets, received_bytes FROM rollup_hosts "
 	"WHERE level = ?1) " SAME(raw, roll),
 	/* server ports */
-	"WITH " RAW_FLOWS ", raw AS (SELECT b, protocol, min(src_port, dst_port) AS port, "
+	"WITH " RAW_FLOWS ", raw AS (SELECT b, protocol, server_port AS port, "
 	"direction, sum(packets), sum(bytes), count(*) FROM raw_flows WHERE ?1 < 3 AND "
-	"protocol IN (6, 17) AND min(src_port, dst_port) <> 0 GROUP BY 1, 2, 3, 4), "
+	"protocol IN (6, 17) AND server_port <> 0 GROUP BY 1, 2, 3, 4), "
 	"roll AS (SELECT bucket, protocol, port, direction, packets, bytes, flows "
 	"FROM rollup_ports WHERE level = ?1) " SAME(raw, roll),
 	/* the remote addresses of each server port */
-	"WITH " RAW_FLOWS ", raw AS (SELECT DISTINCT b, protocol, min(src_port, dst_port), "
+	"WITH " RAW_FLOWS ", raw AS (SELECT DISTINCT b, protocol, server_port, "
 	"CASE direction WHEN 0 THEN src_id ELSE dst_id END FROM raw_flows WHERE ?1 < 3 AND "
-	"protocol IN (6, 17) AND min(src_port, dst_port) <> 0), roll AS (SELECT bucket, "
+	"protocol IN (6, 17) AND server_port <> 0), roll AS (SELECT bucket, "
 	"protocol, port, address_id FROM rollup_port_peers WHERE level = ?1) " SAME(raw, roll),
 	/* processes */
 	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", p.pid, coalesce(p.comm_id, 0), "

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "live_rates.h"
+#include "live_rows.h"
 #include "live_view.h"
 
 /* Every key's delta of the last tick into seen[key]. */
@@ -172,7 +173,7 @@ static const char want_plain[] =
 "udp                 0 B/s          0  502.0 KiB/s        500  1003.9 KiB\n"
 "non-ip             60 B/s          1        0 B/s          0       600 B\n"
 "\n"
-"TOP PROCESSES\n"
+"TOP PROCESSES (host-wide: all sockets)\n"
 "pid     process                                 sent/s       recv/s      total/s\n"
 "4242    curl                                 1.0 KiB/s    3.0 MiB/s    3.0 MiB/s\n"
 "666     ev\\x1b[2Jil\\x9b1m                  502.0 KiB/s        0 B/s  502.0 KiB/s\n"
@@ -335,6 +336,52 @@ static void test_render_many_rows(void **state)
 	fmt_buf_free(&b);
 }
 
+/* A TCP flow record: source port sp to dst port dp, flags, SYNs, packets, first ms. */
+static struct flow_record tcp(int out, int sp, int dp, int flags, int syn, int packets, int ms)
+{
+	struct flow_record r = { .key = { .family = NETMON_FAMILY_V4,
+					  .protocol = 6,
+					  .direction = out ? NETMON_DIR_OUT : NETMON_DIR_IN,
+					  .src_port = sp,
+					  .dst_port = dp },
+				 .c = { .packets = packets,
+					.syn = syn,
+					.tcp_flags = flags,
+					.first_seen_ns = ms * 1000000ull } };
+
+	r.key.src[0] = out ? 1 : 2; /* 1.0.0.0 the client, 2.0.0.0 the server */
+	r.key.dst[0] = out ? 2 : 1;
+	return r;
+}
+
+/* The live view's server ports follow sql/0009_server_ports.sql's rule. */
+static void test_server_ports(void **state)
+{
+	struct flow_record f[] = {
+		tcp(1, 1350, 8081, 0x02, 1, 1, 10),  tcp(0, 8081, 1350, 0x14, 0, 1, 10),
+		tcp(1, 1351, 8082, 0x06, 1, 2, 20),  tcp(0, 8082, 1351, 0x12, 1, 1, 20),
+		tcp(1, 1400, 9000, 0x1b, 1, 5, 100), tcp(0, 9000, 1400, 0x1b, 1, 4, 105),
+		tcp(1, 1401, 9001, 0x1b, 1, 5, 200), tcp(0, 9001, 1401, 0x1b, 1, 4, 200),
+	};
+	const int want[] = { 8081, 8081, 8082, 8082, 9000, 9000, 1401, 1401 };
+	struct live_app_name names[] = { { 17, 5353, "mdns" } };
+	struct live_db db = { .names = names, .n_names = 1 };
+	struct flow_key udp = {
+		.family = NETMON_FAMILY_V4, .protocol = 17, .src_port = 1000, .dst_port = 5353
+	};
+	struct live_conn *c = NULL;
+	size_t n = 0;
+
+	assert_int_equal(live_conns_build(&c, &n, f, 8), 0);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(live_server_port(c, n, &f[i].key, &db), want[i]);
+	assert_int_equal(live_server_port(c, n, &udp, &db), 5353);
+	udp.dst_port = 0;
+	assert_int_equal(live_server_port(c, n, &udp, &db), 0);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_render_fits_terminal),
 		cmocka_unit_test(test_render_shares_rows),
 		cmocka_unit_test(test_render_many_rows),
+		cmocka_unit_test(test_server_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,15 +68,15 @@ static void test_queries_prepare(void **state)
 			const char *p = sqlite3_bind_parameter_name(st, i);
 
 			/* The parameters netmon-report binds (report.c, bind_params). */
-			if (!p || (strcmp(p, ":since") && strcmp(p, ":until") &&
-				   strcmp(p, ":limit") && strcmp(p, ":pid") && strcmp(p, ":comm") &&
-				   strcmp(p, ":bucket")))
+			if (!p ||
+			    (strcmp(p, ":since") && strcmp(p, ":until") && strcmp(p, ":limit") &&
+			     strcmp(p, ":pid") && strcmp(p, ":comm") && strcmp(p, ":bucket")))
 				fail_msg("%s: parameter %s", q->name, p ? p : "?");
 		}
 		sqlite3_finalize(st);
 	}
 	assert_true(n >= 8);
-	assert_int_equal(report_prepare(f->db, "no_such.sql", &(sqlite3_stmt *){NULL}), -ENOENT);
+	assert_int_equal(report_prepare(f->db, "no_such.sql", &(sqlite3_stmt *){ NULL }), -ENOENT);
 }
 
 /* Run a command on the fixture and return what it wrote (caller frees). */
@@ -84,7 +84,8 @@ static char *run(sqlite3 *db, enum report_command cmd, enum fmt_format format, i
 		 int64_t until)
 {
 	struct report_opts o = {
-		.command = cmd, .format = format, .limit = 10, .since = since, .until = until};
+		.command = cmd, .format = format, .limit = 10, .since = since, .until = until
+	};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&text, &len);
@@ -131,7 +132,8 @@ static void test_new_rankings(void **state)
 		  "app,ports,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
 		  "total_bytes,peers\ntcp/1,tcp/1,0,0,3,4,3,4,1\n");
 	check_run(f->db, REPORT_TREND, FMT_CSV, WINDOW_START, WINDOW_END,
-		  "bucket_start,in_packets,in_bytes,out_packets,out_bytes\n0,0,0,3,4\n");
+		  "bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct\n"
+		  "0,0,0,3,4,1.7\n");
 	check_run(f->db, REPORT_TOP_INTERFACES, FMT_CSV, WINDOW_START, WINDOW_END,
 		  "interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes\n"
 		  "eth0,0,0,3,4,3,4\n");
@@ -157,13 +159,87 @@ static void test_empty_window(void **state)
 		  "  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": []\n}\n");
 }
 
+/*
+ * Which port is the server's (sql/0009_server_ports.sql), one connection per
+ * rule, in an interval of their own (added last: the other tests' windows
+ * hold only the first interval). 10.0.0.1 is the client, 10.0.0.2 the server.
+ */
+static void test_server_port_rules(void **state)
+{
+	struct temp_db *f = *state;
+	const char *want =
+		/* a SYN to a closed port from a lower port, and its RST+ACK */
+		"1350|8081|8081|request\n8081|1350|8081|request\n"
+		/* an open port: the client's SYN then RST, the server's SYN-ACK only */
+		"1351|8082|8082|request\n8082|1351|8082|request\n"
+		/* a whole connection: the client's SYN came 5 ms first */
+		"1400|9000|9000|syn order\n9000|1400|9000|syn order\n"
+		/* the same within one ms: nothing to tell, so the lower port */
+		"1401|9001|1401|lower\n9001|1401|1401|lower\n"
+		/* UDP 1000 <-> 5353 (mdns): the named port */
+		"1000|5353|5353|name\n5353|1000|5353|name\n"
+		/* no port: 0 */
+		"0|0|0|\n";
+	char *got = NULL;
+	size_t len = 0;
+	FILE *fp;
+	sqlite3_stmt *st;
+
+	assert_int_equal(
+		db_exec(f->db,
+			"INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, "
+			"write_us, "
+			"first_flow_id, last_flow_id) VALUES (2, 5000, 5060, 11, 1, 1, 11, 21);"
+			"INSERT INTO addresses VALUES (2, 4, x'0a000002', '10.0.0.2');"
+			"INSERT INTO conversations VALUES (2, 1, 1, 6, 1, 2), (3, 1, 0, 6, 2, 1),"
+			" (4, 1, 1, 17, 1, 2), (5, 1, 0, 17, 2, 1);"
+			/* id, conversation, sport, dport, packets, bytes, flags, syn, fin, rst,
+			 * first_ms, span_ms */
+			"INSERT INTO flows VALUES"
+			" (11, 2, 1350, 8081, 1, 44, 2, 1, 0, 0, 10, 0),"
+			" (12, 3, 8081, 1350, 1, 40, 20, 0, 0, 1, 10, 0),"
+			" (13, 2, 1351, 8082, 2, 84, 6, 1, 0, 1, 20, 1),"
+			" (14, 3, 8082, 1351, 1, 44, 18, 1, 0, 0, 20, 0),"
+			" (15, 2, 1400, 9000, 5, 500, 27, 1, 1, 0, 100, 9),"
+			" (16, 3, 9000, 1400, 4, 400, 27, 1, 1, 0, 105, 5),"
+			" (17, 2, 1401, 9001, 5, 500, 27, 1, 1, 0, 200, 9),"
+			" (18, 3, 9001, 1401, 4, 400, 27, 1, 1, 0, 200, 5),"
+			" (19, 4, 1000, 5353, 1, 100, 0, 0, 0, 0, 300, 0),"
+			" (20, 5, 5353, 1000, 1, 100, 0, 0, 0, 0, 301, 0),"
+			" (21, 2, 0, 0, 1, 40, 16, 0, 0, 0, 400, 0);"),
+		0);
+	assert_int_equal(
+		sqlite3_prepare_v2(f->db,
+				   "SELECT src_port, dst_port, server_port, server_rule "
+				   "FROM flow_server_ports WHERE interval_id = 2 ORDER BY flow_id",
+				   -1, &st, NULL),
+		SQLITE_OK);
+	fp = open_memstream(&got, &len);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(fp, "%d|%d|%d|%s\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+			sqlite3_column_int(st, 2),
+			sqlite3_column_type(st, 3) == SQLITE_NULL
+				? ""
+				: (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	fclose(fp);
+	if (strcmp(got, want))
+		fail_msg("got:\n%s\nwant:\n%s", got, want);
+	free(got);
+	/* top ports shows the same ports (flow_app_log reads the same view) */
+	check_run(f->db, REPORT_TOP_PORTS, FMT_CSV, 5000, 5001,
+		  "protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
+		  "total_bytes,peers\n6,1401,,4,400,5,500,9,900,1\n6,9000,,4,400,5,500,9,900,1\n"
+		  "17,5353,mdns,1,100,1,100,2,200,1\n6,8082,,1,44,2,84,3,128,1\n"
+		  "6,8081,,1,40,1,44,2,84,1\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_queries_prepare),
-		cmocka_unit_test(test_window_bounds),
-		cmocka_unit_test(test_empty_window),
-		cmocka_unit_test(test_new_rankings),
+		cmocka_unit_test(test_queries_prepare),	  cmocka_unit_test(test_window_bounds),
+		cmocka_unit_test(test_empty_window),	  cmocka_unit_test(test_new_rankings),
+		cmocka_unit_test(test_server_port_rules),
 	};
 
 	return cmocka_run_group_tests_name("report_queries", tests, setup, teardown);
