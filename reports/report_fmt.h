@@ -20,7 +20,7 @@
 
 enum fmt_format {
 	FMT_TABLE, /* aligned columns for people, strings made inert */
-	FMT_CSV,   /* RFC 4180, exact values */
+	FMT_CSV,   /* RFC 4180, exact numbers, strings made inert */
 	FMT_JSON,  /* RFC 8259, exact integers */
 	FMT_HTML,  /* one self-contained document (report_html.c), not a fmt_writer */
 };
@@ -43,8 +43,11 @@ void fmt_buf_free(struct fmt_buf *b);
  * fmt_table_escape: printable UTF-8 as is; control characters (C0, DEL, C1),
  * bidirectional overrides, line separators and invalid UTF-8 bytes as \xHH or
  * \uHHHH, and a backslash as \\, so a terminal never acts on a stored string.
- * fmt_csv_field: RFC 4180 section 2: quoted when it holds a quote, comma, CR
- * or LF, with quotes doubled; otherwise unchanged.
+ * fmt_csv_field: first made visible as fmt_table_escape does (no control
+ * character, CR and LF included, reaches a terminal or a spreadsheet), a '
+ * put before a cell that a spreadsheet would evaluate (one starting with =,
+ * +, - or @), then RFC 4180 section 2: quoted when it holds a quote or a
+ * comma, with quotes doubled.
  * fmt_json_string: a quoted RFC 8259 string; <, >, &, ' and the characters
  * above also as \u escapes (safe inside HTML and on a terminal); invalid UTF-8
  * bytes become U+FFFD so the document stays valid.

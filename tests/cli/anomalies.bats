@@ -46,11 +46,9 @@ want() {
 usage() {
 	run --separate-stderr "$REPORT" --db "$DB" "$@"
 	echo "args: $* -> $status, stderr: $stderr" >&2
+	# shellcheck disable=SC2154 # stderr_lines: set by run --separate-stderr
 	[ "$status" -eq 64 ] && [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ]
 }
-
-ESC=$'\e'
-BEL=$'\a'
 
 @test "anomalies: table, hostile strings escaped, a stored hit shown as stored" {
 	run "$REPORT" --db "$DB" anomalies
@@ -68,9 +66,8 @@ EOF
 	[ "$status" -eq 0 ]
 	want <<EOF
 ts,kind,subject,value,threshold,detail
-1704067200,malformed,"ev${ESC}[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
-1704067230,beaconing,"a
-b,""c""<i>",0.05,0.1,by ${ESC}]0;evil${BEL} & <script>
+1704067200,malformed,"ev\x1b[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
+1704067230,beaconing,"a\x0ab,""c""<i>",0.05,0.1,by \x1b]0;evil\x07 & <script>
 1704067260,malformed,eth0 in,10,10,10 malformed frames (600 bytes) received
 EOF
 	run "$REPORT" --db "$DB" anomalies --format json
@@ -89,8 +86,7 @@ EOF
 	[ "$status" -eq 0 ]
 	want <<EOF
 ts,kind,subject,value,threshold,detail
-1704067230,beaconing,"a
-b,""c""<i>",0.05,0.1,by ${ESC}]0;evil${BEL} & <script>
+1704067230,beaconing,"a\x0ab,""c""<i>",0.05,0.1,by \x1b]0;evil\x07 & <script>
 1704067260,malformed,eth0 in,10,10,10 malformed frames (600 bytes) received
 EOF
 }
@@ -100,9 +96,8 @@ EOF
 	[ "$status" -eq 0 ]
 	want <<EOF
 ts,kind,subject,value,threshold,detail
-1704067200,malformed,"ev${ESC}[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
-1704067230,beaconing,"a
-b,""c""<i>",0.05,0.1,by ${ESC}]0;evil${BEL} & <script>
+1704067200,malformed,"ev\x1b[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
+1704067230,beaconing,"a\x0ab,""c""<i>",0.05,0.1,by \x1b]0;evil\x07 & <script>
 EOF
 	# The last one given counts; the outbound 3 frames stay under it.
 	run "$REPORT" --db "$DB" anomalies --format csv --since 1704067260 \

@@ -55,6 +55,7 @@ usage_error() {
 	echo "stderr: $stderr" >&2
 	[ "$status" -eq 64 ]
 	[ -z "$output" ]
+	# shellcheck disable=SC2154 # stderr_lines: set by run --separate-stderr
 	[ "${#stderr_lines[@]}" -eq 1 ]
 }
 
@@ -151,12 +152,12 @@ interface,direction,protocol,packets,bytes
 eth0,in,6,25,2500000
 eth0,out,6,10,1500
 eth0,out,17,1,80
-"ev${ESC}[31m""il,<b>",in,253,4,4096
+"ev\x1b[31m""il,<b>",in,253,4,4096
 wlan0,out,58,2,208
 
 interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
 eth0,25,2500000,11,1580,36,2501580
-"ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
+"ev\x1b[31m""il,<b>",4,4096,0,0,4,4096
 wlan0,0,0,2,208,2,208
 
 intervals,affected_intervals,table_full_packets,malformed_packets,non_ip_packets,sample_drops,process_table_full_calls,process_table_full_bytes
@@ -358,7 +359,7 @@ EOF
 	is_output <<EOF
 interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
 eth0,in,6,10.0.0.2,443,10.0.0.1,40000,25,2500000
-"ev${ESC}[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
+"ev\x1b[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
 eth0,out,6,10.0.0.1,40000,10.0.0.2,443,10,1500
 EOF
 	run "$REPORT" --db "$DB" top flows --format json --limit 2
@@ -444,7 +445,7 @@ EOF
 	is_output <<EOF
 interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
 eth0,25,2500000,11,1580,36,2501580
-"ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
+"ev\x1b[31m""il,<b>",4,4096,0,0,4,4096
 wlan0,0,0,2,208,2,208
 EOF
 	run "$REPORT" --db "$DB" top interfaces --format json --limit 2
@@ -511,6 +512,7 @@ EOF
 
 @test "table output never carries a raw escape character" {
 	for cmd in summary "top hosts" "top flows" "top ports" "top interfaces" "top protocols"; do
+		# shellcheck disable=SC2086 # the command is words
 		run "$REPORT" --db "$DB" $cmd
 		[ "$status" -eq 0 ]
 		[[ $output != *"$ESC"* ]]
@@ -522,7 +524,7 @@ EOF
 	[ "$status" -eq 0 ]
 	is_output <<EOF
 interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
-"ev${ESC}[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
+"ev\x1b[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
 EOF
 }
 
@@ -601,7 +603,7 @@ EOF
 	[ "$status" -eq 0 ]
 	is_output <<EOF
 interface,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
-"ev${ESC}[31m""il,<b>",4,4096,0,0,4,4096
+"ev\x1b[31m""il,<b>",4,4096,0,0,4,4096
 EOF
 }
 
@@ -751,19 +753,22 @@ EOF
 	local by_hand=${output//$'\r'/}
 	run "$REPORT" --db "$DB" top hosts --format csv --limit 2 --since 1704067200
 	[ "$output" = "$by_hand" ]
-	# Unset parameters mean all of history and 10 rows.
-	run sqlite3 -readonly -csv -header "$DB" ".read $REPO/reports/top_flows.sql"
+	# Unset parameters mean all of history and 10 rows. (The hostile
+	# interface name of 2024-01-02 differs on purpose: netmon-report's CSV
+	# escapes it, sqlite3's does not; tests/cli/hostile.bats checks that.)
+	run sqlite3 -readonly -csv -header -cmd '.parameter set :until 1704153600' "$DB" \
+		".read $REPO/reports/top_flows.sql"
 	by_hand=${output//$'\r'/}
-	run "$REPORT" --db "$DB" top flows --format csv
+	run "$REPORT" --db "$DB" top flows --format csv --until 2024-01-02
 	[ "$output" = "$by_hand" ]
 	# Reals too: the share in percent reads the same (99.8, 0.0).
 	local q
 	for q in ports interfaces protocols; do
-		run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 3' "$DB" \
-			".read $REPO/reports/top_$q.sql"
+		run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 3' \
+			-cmd '.parameter set :until 1704153600' "$DB" ".read $REPO/reports/top_$q.sql"
 		[ "$status" -eq 0 ]
 		by_hand=${output//$'\r'/}
-		run "$REPORT" --db "$DB" top "$q" --format csv --limit 3
+		run "$REPORT" --db "$DB" top "$q" --format csv --limit 3 --until 2024-01-02
 		[ "$output" = "$by_hand" ]
 	done
 }
@@ -935,12 +940,12 @@ with_processes() {
 	with_processes
 	run "$REPORT" --db "$PDB" top processes --format csv
 	[ "$status" -eq 0 ]
-	# CSV keeps every byte as it is (the ESC too); the table shows it inert.
-	is_output <<OUT
+	# CSV and the table show the ESC as \x1b, never the byte.
+	is_output <<'OUT'
 pid,comm,sent_bytes,received_bytes,total_bytes,avg_bytes_per_s,first_seen,last_seen
 4242,curl,1000,9000,10000,83,1704067200,1704067320
 22,sshd,500,100,600,10,1704067200,1704067260
-7,$(printf '\033')[31mred,1,0,1,0,1704067200,1704067260
+7,\x1b[31mred,1,0,1,0,1704067200,1704067260
 OUT
 	run "$REPORT" --db "$PDB" top processes --limit 1
 	[ "$status" -eq 0 ]

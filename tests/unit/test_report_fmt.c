@@ -22,7 +22,7 @@ typedef int (*escape_fn)(struct fmt_buf *b, const char *s, size_t n);
 /* Escape n bytes of s (n < 0: strlen) and compare with want. */
 static void check(escape_fn fn, const char *s, int n, const char *want)
 {
-	struct fmt_buf b = {0};
+	struct fmt_buf b = { 0 };
 
 	assert_int_equal(fn(&b, s, n < 0 ? strlen(s) : (size_t)n), 0);
 	assert_non_null(b.s);
@@ -69,7 +69,8 @@ static void test_html_text(void **state)
 	check(fmt_html_text, "eth0", -1, "eth0");
 	check(fmt_html_text, "<script>alert('x')</script>", -1,
 	      "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
-	check(fmt_html_text, "\"><img src=x onerror=y>", -1, "&quot;&gt;&lt;img src=x onerror=y&gt;");
+	check(fmt_html_text, "\"><img src=x onerror=y>", -1,
+	      "&quot;&gt;&lt;img src=x onerror=y&gt;");
 	check(fmt_html_text, "a&amp;b", -1, "a&amp;amp;b");
 	/* Made visible first, as in a table, then inert for HTML. */
 	check(fmt_html_text, "\x1b[31m<b>\n", -1, "\\x1b[31m&lt;b&gt;\\x0a");
@@ -85,12 +86,27 @@ static void test_csv_field(void **state)
 	check(fmt_csv_field, "a,b", -1, "\"a,b\"");
 	check(fmt_csv_field, "say \"hi\"", -1, "\"say \"\"hi\"\"\"");
 	check(fmt_csv_field, "\"", -1, "\"\"\"\"");
-	check(fmt_csv_field, "line1\nline2", -1, "\"line1\nline2\"");
-	check(fmt_csv_field, "cr\r", -1, "\"cr\r\"");
 	check(fmt_csv_field, "<b>&", -1, "<b>&");
-	/* CSV carries exact values: an escape byte is data, not markup. */
-	check(fmt_csv_field, "\x1b[31m", -1, "\x1b[31m");
-	check(fmt_csv_field, "\x1b[31m\",x", -1, "\"\x1b[31m\"\",x\"");
+	/* Control characters reach neither a terminal nor a spreadsheet. */
+	check(fmt_csv_field, "line1\nline2", -1, "line1\\x0aline2");
+	check(fmt_csv_field, "cr\r", -1, "cr\\x0d");
+	check(fmt_csv_field, "\x1b[31m", -1, "\\x1b[31m");
+	check(fmt_csv_field, "\x1b]0;pwned\x07", -1, "\\x1b]0;pwned\\x07");
+	check(fmt_csv_field, "\x1b[31m\",x", -1, "\"\\x1b[31m\"\",x\"");
+	check(fmt_csv_field, "back\\slash", -1, "back\\\\slash");
+	check(fmt_csv_field, "\xff\xe2\x80\xae", -1, "\\xff\\u202e");
+	check(fmt_csv_field, "caf\xc3\xa9", -1, "caf\xc3\xa9");
+	/* A cell a spreadsheet would evaluate starts with a ' (OWASP). */
+	check(fmt_csv_field, "=HYPERLINK(\"http://x\",\"y\")", -1,
+	      "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+	check(fmt_csv_field, "=cmd|' /C calc'", -1, "'=cmd|' /C calc'");
+	check(fmt_csv_field, "+1", -1, "'+1");
+	check(fmt_csv_field, "-bash", -1, "'-bash");
+	check(fmt_csv_field, "@SUM(A1)", -1, "'@SUM(A1)");
+	check(fmt_csv_field, "\t=1", -1, "\\x09=1");
+	check(fmt_csv_field, "\r=1", -1, "\\x0d=1");
+	check(fmt_csv_field, "a=1", -1, "a=1");
+	check(fmt_csv_field, "'", -1, "'");
 }
 
 static void test_json_string(void **state)
@@ -113,7 +129,7 @@ static void test_json_string(void **state)
 
 static void check_iec(long long bytes, const char *want)
 {
-	struct fmt_buf b = {0};
+	struct fmt_buf b = { 0 };
 
 	assert_int_equal(fmt_iec(&b, bytes), 0);
 	if (strcmp(b.s, want))
@@ -179,15 +195,15 @@ static void test_format_names(void **state)
 		.type = FMT_NULL                                                                   \
 	}
 
-static const char *const cols[] = {"name", "protocol", "packets", "bytes"};
-static const struct fmt_value row1[] = {TEXT("eth0"), INT(6), INT(3), INT(1536)};
-static const struct fmt_value row2[] = {TEXT("\x1b[2J\"x,<y>\n"), INT(253), INT(12345), INT(7)};
-static const struct fmt_value row3[] = {NUL, INT(17), {.type = FMT_REAL, .r = 0.5}, INT(0)};
+static const char *const cols[] = { "name", "protocol", "packets", "bytes" };
+static const struct fmt_value row1[] = { TEXT("eth0"), INT(6), INT(3), INT(1536) };
+static const struct fmt_value row2[] = { TEXT("\x1b[2J\"x,<y>\n"), INT(253), INT(12345), INT(7) };
+static const struct fmt_value row3[] = { NUL, INT(17), { .type = FMT_REAL, .r = 0.5 }, INT(0) };
 
 /* Write sections of rows[] in format f; the caller frees the text. */
 static char *render(enum fmt_format f, int sections, int nrows, const char *empty)
 {
-	const struct fmt_value *rows[] = {row1, row2, row3};
+	const struct fmt_value *rows[] = { row1, row2, row3 };
 	struct fmt_writer *w;
 	char *text = NULL;
 	size_t len = 0;
@@ -242,7 +258,7 @@ static void test_csv_layout(void **state)
 	check_render(FMT_CSV, 1, 3, "nothing",
 		     "name,protocol,packets,bytes\n"
 		     "eth0,6,3,1536\n"
-		     "\"\x1b[2J\"\"x,<y>\n\",253,12345,7\n"
+		     "\"\\x1b[2J\"\"x,<y>\\x0a\",253,12345,7\n"
 		     ",17,0.5,0\n");
 	check_render(FMT_CSV, 1, 0, "nothing", "name,protocol,packets,bytes\n");
 	check_render(FMT_CSV, 2, 1, NULL,
@@ -277,8 +293,9 @@ static void test_json_layout(void **state)
 
 static void test_exact_integers(void **state)
 {
-	static const char *const one[] = {"bytes"};
-	const struct fmt_value big[] = {INT(LLONG_MAX)}, nan[] = {{.type = FMT_REAL, .r = NAN}};
+	static const char *const one[] = { "bytes" };
+	const struct fmt_value big[] = { INT(LLONG_MAX) },
+			       nan[] = { { .type = FMT_REAL, .r = NAN } };
 	struct fmt_writer *w;
 	char *text = NULL;
 	size_t len = 0;
@@ -305,9 +322,9 @@ static void test_exact_integers(void **state)
 /* One column name, rows of reals, in format f; the caller frees the text. */
 static char *render_reals(enum fmt_format f, const char *name)
 {
-	const struct fmt_value rows[] = {REAL(99.8), REAL(0.0),  REAL(100.0),
-					 REAL(0.1 + 0.2), REAL(-2.5), REAL(1e-7)};
-	const char *const names[] = {name};
+	const struct fmt_value rows[] = { REAL(99.8),	   REAL(0.0),  REAL(100.0),
+					  REAL(0.1 + 0.2), REAL(-2.5), REAL(1e-7) };
+	const char *const names[] = { name };
 	struct fmt_writer *w;
 	char *text = NULL;
 	size_t len = 0;
@@ -340,14 +357,14 @@ static void check_reals(enum fmt_format f, const char *name, const char *want)
  */
 static void test_reals(void **state)
 {
-	check_reals(FMT_CSV, "r",
-		    "r\n99.8\n0.0\n100.0\n0.30000000000000004\n-2.5\n1e-07\n");
+	check_reals(FMT_CSV, "r", "r\n99.8\n0.0\n100.0\n0.30000000000000004\n-2.5\n1e-07\n");
 	check_reals(FMT_JSON, "r",
 		    "[\n  {\"r\": 99.8},\n  {\"r\": 0.0},\n  {\"r\": 100.0},\n"
 		    "  {\"r\": 0.30000000000000004},\n  {\"r\": -2.5},\n"
 		    "  {\"r\": 1e-07}\n]\n");
-	check_reals(FMT_TABLE, "share_pct",
-		    "share_pct\n     99.8\n      0.0\n    100.0\n      0.3\n     -2.5\n      0.0\n");
+	check_reals(
+		FMT_TABLE, "share_pct",
+		"share_pct\n     99.8\n      0.0\n    100.0\n      0.3\n     -2.5\n      0.0\n");
 	/* Other reals in a table keep %g's six significant digits. */
 	check_reals(FMT_TABLE, "r", "    r\n 99.8\n    0\n  100\n  0.3\n -2.5\n1e-07\n");
 }
@@ -355,8 +372,8 @@ static void test_reals(void **state)
 /* A full disk must fail the report, not end it with a truncated document. */
 static void test_write_error(void **state)
 {
-	static const char *const one[] = {"x"};
-	const struct fmt_value v[] = {INT(1)};
+	static const char *const one[] = { "x" };
+	const struct fmt_value v[] = { INT(1) };
 	struct fmt_writer *w;
 	FILE *fp = fopen("/dev/full", "w");
 
