@@ -46,12 +46,20 @@ const struct report_section *report_sections(enum report_command command, int *n
  */
 int report_bind(sqlite3_stmt *st, const char *name, const struct report_opts *o);
 
+/*
+ * sqlite3_step() of st (query name) returned rc, an error: log it, unless the
+ * report's time limit stopped it (report_run_rows() says that once).
+ */
+void report_step_failed(sqlite3_stmt *st, const char *name, int rc);
+
 /* Column c of the current row of st, as a value (text points into st). */
 void report_column_value(sqlite3_stmt *st, int c, struct fmt_value *v);
 
 /*
- * Run o->command on db and write it to fp in o->format. Returns 0, -EIO when
- * a query or the output fails (logged), or -ENOMEM.
+ * Run o->command on db and write it to fp in o->format, its queries stopped
+ * once they ran o->time_limit seconds in all. Returns 0, -EIO when a query
+ * or the output fails (logged), -ETIME when the limit stopped a query
+ * (logged, naming it), or -ENOMEM.
  */
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp);
 

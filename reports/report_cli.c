@@ -31,6 +31,7 @@ enum {
 	OPT_BY,
 	OPT_ALERT,
 	OPT_THRESHOLD,
+	OPT_TIME_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +51,7 @@ static const struct option long_opts[] = {
 	{"by", required_argument, NULL, OPT_BY},
 	{"alert", no_argument, NULL, OPT_ALERT},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -124,6 +126,8 @@ void report_cli_usage(FILE *fp)
 		"                 --limit busiest; default: one series of all traffic)\n"
 		"  --alert        anomalies: exit 2 when the window has anomalies, 0 when not\n"
 		"  --threshold NAME=VALUE  an anomaly rule's threshold (repeatable; below)\n"
+		"  --time-limit D the queries' time in all, as --last: 90s, 30m, 2h (default\n"
+		"                 10m); past it the running query is stopped, exit 1\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
 		"  -h, --help     show this help\n"
 		"  --version      show the version\n"
@@ -150,6 +154,19 @@ static int parse_limit(const char *s, long long *out)
 	}
 	*out = (long long)v;
 	return 0;
+}
+
+static int parse_time_limit(const char *s, int64_t *out)
+{
+	int err = window_parse_duration(s, out);
+
+	if (err == -ERANGE)
+		pr_err("--time-limit: '%s' is zero or too long", s);
+	else if (err)
+		pr_err("--time-limit: '%s' is not a duration (a whole number and s, m, h, d or "
+		       "w: 90s, 30m, 2h)",
+		       s);
+	return err ? -EINVAL : 0;
 }
 
 static int parse_time(const char *opt, const char *s, time_t now, int64_t *out)
@@ -268,6 +285,8 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return 0;
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&o->thresholds, optarg);
+	case OPT_TIME_LIMIT:
+		return parse_time_limit(optarg, &o->time_limit);
 	case ':':
 		pr_err("option '%s' needs a value", argv[optind - 1]);
 		return -EINVAL;
@@ -399,7 +418,8 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 				  .limit = REPORT_DEFAULT_LIMIT,
 				  .pid = -1,
 				  .since = WINDOW_START,
-				  .until = WINDOW_END};
+				  .until = WINDOW_END,
+				  .time_limit = REPORT_DEFAULT_TIME_LIMIT};
 	anomaly_settings_init(&o->thresholds);
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
