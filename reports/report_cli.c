@@ -71,6 +71,16 @@ static const struct {
 	{"anomalies", NULL, REPORT_ANOMALIES},
 };
 
+void report_cli_command_name(enum report_command command, char *buf, size_t len)
+{
+	snprintf(buf, len, "?");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].command == command)
+			snprintf(buf, len, "%s%s%s", commands[i].word,
+				 commands[i].subword ? " " : "",
+				 commands[i].subword ? commands[i].subword : "");
+}
+
 #define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
 #define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies"
 

@@ -63,4 +63,7 @@ struct report_opts {
 int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now);
 void report_cli_usage(FILE *fp);
 
+/* The command's words as typed ("summary", "top hosts"), into buf. */
+void report_cli_command_name(enum report_command command, char *buf, size_t len);
+
 #endif

@@ -7,6 +7,7 @@
  * format shows them (fmt_cell) and then made inert for HTML. The document
  * is built in memory and written at once: a failed query writes nothing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,24 +36,12 @@ static const char style[] =
 	"height:10px;margin:0 4px 0 12px}.legend .in{background:#1f77b4}"
 	".legend .out{background:#ff7f0e}";
 
-static const char *const command_titles[] = {
-	[REPORT_SUMMARY] = "summary",
-	[REPORT_TOP_HOSTS] = "top hosts",
-	[REPORT_TOP_FLOWS] = "top flows",
-	[REPORT_TOP_PORTS] = "top ports",
-	[REPORT_TOP_PROCESSES] = "top processes",
-	[REPORT_TOP_INTERFACES] = "top interfaces",
-	[REPORT_TOP_PROTOCOLS] = "top protocols",
-	[REPORT_TOP_APPS] = "top apps",
-	[REPORT_TREND] = "trend",
-};
-
 static int head(struct fmt_buf *b, const struct report_opts *o)
 {
-	char since[64], until[64];
-	const char *cmd = command_titles[o->command];
+	char since[64], until[64], cmd[32];
 	int err;
 
+	report_cli_command_name(o->command, cmd, sizeof(cmd));
 	window_format_time(o->since, since, sizeof(since));
 	window_format_time(o->until, until, sizeof(until));
 	err = fmt_buf_addf(b,
@@ -243,6 +232,9 @@ static int heading(struct fmt_buf *b, const struct report_section *sec, const st
 	if (sec->chart == CHART_TREND)
 		return fmt_buf_addf(b, "<h2>Traffic per %s, %s</h2>\n", report_trend_unit(o),
 				    by_words[o->by]);
+	if (sec->chart == CHART_NONE) /* not a ranking: anomalies */
+		return fmt_buf_addf(b, "<h2>%c%s</h2>\n", toupper((unsigned char)sec->key[0]),
+				    sec->key + 1);
 	return fmt_buf_addf(b, "<h2>Top %s by bytes</h2>\n", sec->key);
 }
 

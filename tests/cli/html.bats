@@ -116,3 +116,18 @@ browse() {
 	[[ $output == *'<p class="empty">nothing recorded between 2025-01-01 00:00:00 UTC and the end of history</p>'* ]]
 	[[ $output == *"</html>" ]]
 }
+
+@test "html: every command's document is titled by its command" {
+	local cmd
+	for cmd in summary "top hosts" "top flows" "top ports" "top apps" "top processes" \
+		"top interfaces" "top protocols" trend anomalies; do
+		# shellcheck disable=SC2086 # the command is words
+		run "$REPORT" --db "$DB" $cmd --format html
+		[ "$status" -eq 0 ]
+		[[ $output == *"<title>netmon $cmd</title>"* ]]
+		[[ $output == *"<h1>netmon $cmd</h1>"* ]]
+		[[ $output != *"(null)"* ]]
+	done
+	# anomalies is no ranking by bytes.
+	[[ $output == *"<h2>Anomalies</h2>"* ]]
+}
