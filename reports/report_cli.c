@@ -110,7 +110,7 @@ void report_cli_usage(FILE *fp)
 		"                   flow counts for its named or lower port, not the client's)\n"
 		"  top apps         applications (named server ports, app_ports table) by bytes\n"
 		"  top processes    processes by bytes through their sockets: sent, received,\n"
-		"                   total and the average rate while they were seen\n"
+		"                   total, and the first and last interval they were seen in\n"
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"

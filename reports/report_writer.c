@@ -12,7 +12,7 @@
 #include <string.h>
 #include "report_fmt.h"
 
-enum col_kind { COL_PLAIN, COL_BYTES, COL_RATE, COL_PROTOCOL, COL_PERCENT };
+enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL, COL_PERCENT };
 
 struct fmt_writer {
 	enum fmt_format format;
@@ -81,8 +81,6 @@ static enum col_kind kind_of(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n >= 12 && !strcmp(name + n - 12, "_bytes_per_s"))
-		return COL_RATE;
 	if (n >= 5 && !strcmp(name + n - 5, "bytes"))
 		return COL_BYTES;
 	if (!strcmp(name, "protocol"))
@@ -241,11 +239,6 @@ static int cell_of_kind(struct fmt_buf *b, enum col_kind kind, const struct fmt_
 		return fmt_buf_add(b, "", 0);
 	if (v->type == FMT_INT && kind == COL_BYTES)
 		return fmt_iec(b, v->i);
-	if (v->type == FMT_INT && kind == COL_RATE) {
-		int err = fmt_iec(b, v->i);
-
-		return err ? err : fmt_buf_addf(b, "/s");
-	}
 	/* A percentage always with one decimal, so that the column lines up. */
 	if (v->type == FMT_REAL && kind == COL_PERCENT && isfinite(v->r))
 		return fmt_buf_addf(b, "%.1f", v->r);
