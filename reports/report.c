@@ -20,6 +20,8 @@
 #include "report_window.h"
 
 static const struct report_section summary_sections[] = {
+	/* First, so that the text (and the daily .txt) says what it covers. */
+	{WINDOW_QUERY, "window", NULL, SAYS_NOTHING, CHART_NONE, NULL},
 	{"summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1,
 	 CHART_NONE, NULL},
 	{"summary_interfaces.sql", "interfaces", "Traffic by interface", 0, CHART_NONE, NULL},
@@ -341,6 +343,8 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 		names[c] = sqlite3_column_name(st, c);
 	if (!err)
 		err = fmt_section_begin(w, sec->key, report_section_title(sec, o), ncols, names);
+	if (!err && !strcmp(sec->query, WINDOW_QUERY))
+		err = fmt_section_object(w); /* one row: JSON's "window": {...} */
 	if (!err)
 		err = step_rows(st, query, w, &rows);
 	if (!err)
@@ -385,6 +389,81 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, const char *n
 	return err;
 }
 
+int report_window_span(sqlite3 *db, const struct report_opts *o, struct report_span *span)
+{
+	sqlite3_stmt *st;
+	int rc, err = report_statement(db, WINDOW_QUERY, o, &st);
+
+	*span = (struct report_span){ WINDOW_START, WINDOW_END, 0 };
+	if (!err && (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		step_failed(db, WINDOW_QUERY, rc);
+		err = -EIO;
+	}
+	if (!err && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		span->since = sqlite3_column_int64(st, 0);
+	if (!err && sqlite3_column_type(st, 1) == SQLITE_INTEGER)
+		span->until = sqlite3_column_int64(st, 1);
+	if (!err)
+		span->intervals = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	return err;
+}
+
+void report_span_text(const struct report_span *span, char *buf, size_t len)
+{
+	char since[64], until[64];
+
+	window_format_time(span->since, since, sizeof(since));
+	window_format_time(span->until, until, sizeof(until));
+	if (span->intervals)
+		snprintf(buf, len, "%s to %s, %lld interval%s recorded", since, until,
+			 span->intervals, span->intervals == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%s to %s, nothing recorded", since, until);
+}
+
+/* A table's window line; none when nothing was recorded (the empty line says it). */
+static int window_note(sqlite3 *db, const struct report_opts *o, struct fmt_writer *w)
+{
+	struct report_span span;
+	char text[200], line[220];
+	int err = report_window_span(db, o, &span);
+
+	if (err || !span.intervals)
+		return err;
+	report_span_text(&span, text, sizeof(text));
+	snprintf(line, sizeof(line), "Window: %s", text);
+	return fmt_note(w, line);
+}
+
+/* CSV of several sections: every section's columns, before the first row. */
+static int csv_columns(sqlite3 *db, const struct report_section *sections, int n,
+		       const struct report_opts *o, struct fmt_writer *w)
+{
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		const char *query = report_section_query(&sections[i], o);
+		int ncols;
+		const char **names;
+		sqlite3_stmt *st;
+
+		err = report_statement(db, query, o, &st);
+		if (err)
+			break;
+		ncols = sqlite3_column_count(st);
+		names = calloc(ncols ? ncols : 1, sizeof(*names));
+		err = names ? 0 : -ENOMEM;
+		for (int c = 0; c < ncols && !err; c++)
+			names[c] = sqlite3_column_name(st, c);
+		if (!err)
+			err = fmt_csv_columns(w, ncols, names);
+		free(names);
+		sqlite3_finalize(st);
+	}
+	return err;
+}
+
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
 {
 	size_t rows;
@@ -423,10 +502,16 @@ static int run_rows(sqlite3 *db, const struct report_opts *opts, FILE *fp, size_
 	if (err)
 		return err;
 	err = fmt_writer_new(&w, o->format, fp, n);
-	for (int i = 0; i < n && !err; i++)
-		err = o->format == FMT_TABLE && sections[i].chart >= CHART_SHARE
-			      ? report_bars_section(db, &sections[i], o, w, fp, empty)
-			      : run_section(db, &sections[i], o, w, empty_texts, rows);
+	if (!err && o->format == FMT_CSV && n > 1)
+		err = csv_columns(db, sections, n, o, w);
+	for (int i = 0; i < n && !err; i++) {
+		if (o->format == FMT_TABLE && !strcmp(sections[i].query, WINDOW_QUERY))
+			err = window_note(db, o, w);
+		else if (o->format == FMT_TABLE && sections[i].chart >= CHART_SHARE)
+			err = report_bars_section(db, &sections[i], o, w, fp, empty);
+		else
+			err = run_section(db, &sections[i], o, w, empty_texts, rows);
+	}
 	if (!err) {
 		err = fmt_document_end(w);
 		if (err)

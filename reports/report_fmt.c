@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "report_fmt.h"
 
 int fmt_format_parse(const char *s, enum fmt_format *out)
@@ -292,6 +293,17 @@ int fmt_iec(struct fmt_buf *b, long long bytes)
 		u++;
 	}
 	return fmt_buf_addf(b, "%.1f %s", v, unit[u]);
+}
+
+int fmt_time(struct fmt_buf *b, long long t)
+{
+	char s[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm))
+		return fmt_buf_addf(b, "%lld", t);
+	return fmt_buf_add(b, s, strlen(s));
 }
 
 const char *fmt_proto_name(long long proto)

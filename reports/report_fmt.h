@@ -8,9 +8,10 @@
  *
  * Column names carry the presentation in table output (the machine formats
  * carry exact values): a name ending in "bytes" is shown in IEC units, a
- * column named "protocol" by its protocol name, and a real in a column whose
- * name ends in "_pct" with one decimal. Reals in CSV and JSON have the fewest
- * digits that read back as the same double.
+ * column named "protocol" by its protocol name, a real in a column whose
+ * name ends in "_pct" with one decimal, and unix seconds in a column named
+ * "ts" or ending in "_seen" as local time. Reals in CSV and JSON have the
+ * fewest digits that read back as the same double.
  */
 #ifndef NETMON_REPORT_FMT_H
 #define NETMON_REPORT_FMT_H
@@ -68,6 +69,12 @@ int fmt_html_refs(struct fmt_buf *b, const char *s, size_t n);
 /* Bytes in IEC units: "512 B", "1.0 KiB", "1.5 MiB" ... "8.0 EiB". */
 int fmt_iec(struct fmt_buf *b, long long bytes);
 
+/*
+ * Unix seconds as local time, "YYYY-MM-DD HH:MM:SS" (as the trend's time
+ * column, to the second); the number when the time cannot be shown.
+ */
+int fmt_time(struct fmt_buf *b, long long t);
+
 /* The IANA keyword of an IP protocol number in lower case, or NULL. */
 const char *fmt_proto_name(long long proto);
 
@@ -90,9 +97,22 @@ int fmt_cell(struct fmt_buf *b, const char *column, const struct fmt_value *v, i
 
 struct fmt_writer;
 
-/* A writer of one document to out; sections > 1 makes a JSON object of arrays. */
+/*
+ * A writer of one document to out. sections > 1 makes a JSON object of
+ * arrays, and one CSV table whose first column, "section", is the section's
+ * key, followed by the columns of every section (fmt_csv_columns), each row
+ * filling its own and leaving the others empty: one header and the same
+ * fields on every line, as a tool reads CSV (RFC 4180 section 2).
+ */
 int fmt_writer_new(struct fmt_writer **out, enum fmt_format format, FILE *fp, int sections);
 void fmt_writer_free(struct fmt_writer *w);
+
+/*
+ * CSV of several sections: add names to the columns of the document (those
+ * not there yet, in order). Every section's columns must have been added
+ * before the first section begins. Nothing for other formats.
+ */
+int fmt_csv_columns(struct fmt_writer *w, int ncols, const char *const *names);
 
 /*
  * key names the section in a JSON object (unused for a single section); title
@@ -103,6 +123,10 @@ int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, 
 		      const char *const *names);
 int fmt_row(struct fmt_writer *w, const struct fmt_value *values);
 int fmt_section_end(struct fmt_writer *w, const char *empty_text);
+/* After fmt_section_begin(): JSON shows the section's one row as an object. */
+int fmt_section_object(struct fmt_writer *w);
+/* A paragraph of text in a table (after a blank line); nothing in CSV, JSON. */
+int fmt_note(struct fmt_writer *w, const char *text);
 /* Closes the document; returns -EIO if writing to the stream failed. */
 int fmt_document_end(struct fmt_writer *w);
 

@@ -30,20 +30,24 @@ static const char style[] =
 	"th,td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left;"
 	"white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}"
 	"th{background:#f3f3f3}.empty{color:#555;font-style:italic}"
-	"svg.chart{display:block;margin:6px 0}svg text{font-size:11px;fill:#333}"
+	"section{overflow-x:auto}svg.chart{display:block;margin:6px 0}"
+	"svg text{font-size:11px;fill:#333}"
 	"rect.in{fill:#1f77b4}rect.out{fill:#ff7f0e}rect.bar{fill:#4c78a8}"
 	"line.axis{stroke:#999;stroke-width:1}.legend span{display:inline-block;width:10px;"
 	"height:10px;margin:0 4px 0 12px}.legend .in{background:#1f77b4}"
 	".legend .out{background:#ff7f0e}";
 
-static int head(struct fmt_buf *b, const struct report_opts *o)
+/* The title, and under it the window with its real times (window.sql). */
+static int head(struct fmt_buf *b, sqlite3 *db, const struct report_opts *o)
 {
-	char since[64], until[64], cmd[32];
-	int err;
+	struct report_span span;
+	char window[200], cmd[32];
+	int err = report_window_span(db, o, &span);
 
+	if (err)
+		return err;
+	report_span_text(&span, window, sizeof(window));
 	report_cli_command_name(o->command, cmd, sizeof(cmd));
-	window_format_time(o->since, since, sizeof(since));
-	window_format_time(o->until, until, sizeof(until));
 	err = fmt_buf_addf(b,
 			   "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
@@ -52,11 +56,7 @@ static int head(struct fmt_buf *b, const struct report_opts *o)
 			   "<h1>netmon %s</h1>\n<p class=\"window\">",
 			   cmd, style, cmd);
 	if (!err)
-		err = fmt_html_text(b, since, strlen(since));
-	if (!err)
-		err = ADD(b, " to ");
-	if (!err)
-		err = fmt_html_text(b, until, strlen(until));
+		err = fmt_html_text(b, window, strlen(window));
 	return err ? err : ADD(b, "</p>\n");
 }
 
@@ -289,9 +289,10 @@ int report_html_run(sqlite3 *db, const struct report_opts *o, FILE *fp, const ch
 	const struct report_section *sections = report_sections(o->command, &n);
 	struct fmt_buf b = {0};
 
-	err = head(&b, o);
+	err = head(&b, db, o);
 	for (int i = 0; i < n && !err; i++)
-		err = section(&b, db, &sections[i], o, empty_text);
+		if (strcmp(sections[i].query, WINDOW_QUERY)) /* head() shows it */
+			err = section(&b, db, &sections[i], o, empty_text);
 	if (!err)
 		err = ADD(&b, "</body>\n</html>\n");
 	if (!err) {

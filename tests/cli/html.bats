@@ -131,3 +131,17 @@ browse() {
 	# anomalies is no ranking by bytes.
 	[[ $output == *"<h2>Anomalies</h2>"* ]]
 }
+
+@test "html: times are shown as the text shows them, the window by its real times" {
+	run "$REPORT" --db "$DB" summary --format html
+	[ "$status" -eq 0 ]
+	[[ $output == *'<p class="window">2024-01-01 00:00:00 UTC to 2024-01-02 00:01:00 UTC, 3 intervals recorded</p>'* ]]
+	[[ $output != *"of history"* ]]
+	# A process's first and last interval: local time, not unix seconds.
+	[[ $output == *'<td>2024-01-01 00:00:00</td><td>2024-01-01 00:02:00</td></tr>'* ]]
+	[[ $output != *'>1704067200<'* ]]
+	run "$REPORT" --db "$DB" top hosts --format html --day 2024-01-02
+	[[ $output == *'<p class="window">2024-01-02 00:00:00 UTC to 2024-01-03 00:00:00 UTC, 1 interval recorded</p>'* ]]
+	run "$REPORT" --db "$DB" top hosts --format html --since 2025-01-01
+	[[ $output == *'<p class="window">2025-01-01 00:00:00 UTC to the end of history, nothing recorded</p>'* ]]
+}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "report_fmt.h"
 
@@ -211,6 +212,8 @@ static char *render(enum fmt_format f, int sections, int nrows, const char *empt
 
 	assert_non_null(fp);
 	assert_int_equal(fmt_writer_new(&w, f, fp, sections), 0);
+	for (int s = 0; s < sections; s++)
+		assert_int_equal(fmt_csv_columns(w, 4, cols), 0);
 	for (int s = 0; s < sections; s++) {
 		assert_int_equal(
 			fmt_section_begin(w, s ? "second" : "first", s ? "Second" : NULL, 4, cols),
@@ -261,12 +264,113 @@ static void test_csv_layout(void **state)
 		     "\"\\x1b[2J\"\"x,<y>\\x0a\",253,12345,7\n"
 		     ",17,0.5,0\n");
 	check_render(FMT_CSV, 1, 0, "nothing", "name,protocol,packets,bytes\n");
+	/* Several sections: one table, the section's key first. */
 	check_render(FMT_CSV, 2, 1, NULL,
-		     "name,protocol,packets,bytes\n"
-		     "eth0,6,3,1536\n"
-		     "\n"
-		     "name,protocol,packets,bytes\n"
-		     "eth0,6,3,1536\n");
+		     "section,name,protocol,packets,bytes\n"
+		     "first,eth0,6,3,1536\n"
+		     "second,eth0,6,3,1536\n");
+	check_render(FMT_CSV, 2, 0, NULL, "section,name,protocol,packets,bytes\n");
+}
+
+/* Sections of different columns: every line has every column. */
+static void test_csv_sections(void **state)
+{
+	static const char *const a[] = { "host", "bytes" }, *const b[] = { "bytes", "ts" };
+	static const char *const c[] = { "other" };
+	const struct fmt_value ra[] = { TEXT("=x"), INT(5) }, rb[] = { INT(7), INT(60) };
+	struct fmt_writer *w;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_int_equal(fmt_writer_new(&w, FMT_CSV, fp, 2), 0);
+	assert_int_equal(fmt_csv_columns(w, 2, a), 0);
+	assert_int_equal(fmt_csv_columns(w, 2, b), 0);
+	assert_int_equal(fmt_section_begin(w, "hosts", NULL, 2, a), 0);
+	assert_int_equal(fmt_row(w, ra), 0);
+	assert_int_equal(fmt_section_end(w, NULL), 0);
+	assert_int_equal(fmt_section_begin(w, "trend", NULL, 2, b), 0);
+	assert_int_equal(fmt_row(w, rb), 0);
+	assert_int_equal(fmt_section_end(w, NULL), 0);
+	/* A column that was not declared cannot be placed. */
+	assert_int_equal(fmt_section_begin(w, "x", NULL, 1, c), -EINVAL);
+	assert_int_equal(fmt_document_end(w), 0);
+	fmt_writer_free(w);
+	fclose(fp);
+	assert_string_equal(text, "section,host,bytes,ts\n"
+				  "hosts,'=x,5,\n"
+				  "trend,,7,60\n");
+	free(text);
+}
+
+/* A section of one row as a JSON object; a paragraph only in a table. */
+static void test_object_and_note(void **state)
+{
+	static const char *const win[] = { "since", "until" };
+	const struct fmt_value row[] = { INT(1), NUL };
+	enum fmt_format formats[] = { FMT_JSON, FMT_TABLE, FMT_CSV };
+	const char *want[] = { "{\n  \"window\": {\"since\": 1, \"until\": null},\n"
+			       "  \"empty\": null\n}\n",
+			       "Window: now\n", "section,since,until\nwindow,1,\n" };
+
+	for (int f = 0; f < 3; f++) {
+		struct fmt_writer *w;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&text, &len);
+
+		assert_int_equal(fmt_writer_new(&w, formats[f], fp, 2), 0);
+		assert_int_equal(fmt_csv_columns(w, 2, win), 0);
+		assert_int_equal(fmt_note(w, "Window: now"), 0);
+		for (int s = 0; s < 2; s++) {
+			assert_int_equal(fmt_section_begin(w, s ? "empty" : "window", NULL, 2, win),
+					 0);
+			assert_int_equal(fmt_section_object(w), 0);
+			if (!s && formats[f] != FMT_TABLE)
+				assert_int_equal(fmt_row(w, row), 0);
+			assert_int_equal(fmt_section_end(w, NULL), 0);
+		}
+		assert_int_equal(fmt_document_end(w), 0);
+		fmt_writer_free(w);
+		fclose(fp);
+		assert_string_equal(text, want[f]);
+		free(text);
+	}
+}
+
+/* Unix seconds in a column named ts or *_seen: local time in a table. */
+static void test_time_cells(void **state)
+{
+	const struct fmt_value t = INT(1704067230), text = TEXT("x"), big = INT(LLONG_MAX);
+	struct fmt_buf b = { 0 };
+	int right = 1;
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(fmt_cell(&b, "ts", &t, &right), 0);
+	assert_string_equal(b.s, "2024-01-01 00:00:30");
+	assert_int_equal(right, 0);
+	b.len = 0;
+	assert_int_equal(fmt_cell(&b, "last_seen", &t, &right), 0);
+	assert_string_equal(b.s, "2024-01-01 00:00:30");
+	b.len = 0;
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	assert_int_equal(fmt_cell(&b, "first_seen", &t, &right), 0);
+	assert_string_equal(b.s, "2024-01-01 01:00:30");
+	b.len = 0;
+	/* Other columns keep the number; text stays text; no time, the number. */
+	assert_int_equal(fmt_cell(&b, "tsx", &t, &right), 0);
+	assert_string_equal(b.s, "1704067230");
+	b.len = 0;
+	assert_int_equal(fmt_cell(&b, "ts", &text, &right), 0);
+	assert_string_equal(b.s, "x");
+	b.len = 0;
+	assert_int_equal(fmt_cell(&b, "ts", &big, &right), 0);
+	assert_string_equal(b.s, "9223372036854775807");
+	fmt_buf_free(&b);
+	setenv("TZ", "UTC0", 1);
+	tzset();
 }
 
 static void test_json_layout(void **state)
@@ -391,13 +495,14 @@ static void test_write_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_escape), cmocka_unit_test(test_csv_field),
-		cmocka_unit_test(test_json_string),  cmocka_unit_test(test_iec),
-		cmocka_unit_test(test_proto_names),  cmocka_unit_test(test_format_names),
-		cmocka_unit_test(test_table_layout), cmocka_unit_test(test_csv_layout),
-		cmocka_unit_test(test_json_layout),  cmocka_unit_test(test_exact_integers),
-		cmocka_unit_test(test_write_error),  cmocka_unit_test(test_reals),
-		cmocka_unit_test(test_html_text),
+		cmocka_unit_test(test_table_escape),	cmocka_unit_test(test_csv_field),
+		cmocka_unit_test(test_json_string),	cmocka_unit_test(test_iec),
+		cmocka_unit_test(test_proto_names),	cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_table_layout),	cmocka_unit_test(test_csv_layout),
+		cmocka_unit_test(test_json_layout),	cmocka_unit_test(test_exact_integers),
+		cmocka_unit_test(test_write_error),	cmocka_unit_test(test_reals),
+		cmocka_unit_test(test_html_text),	cmocka_unit_test(test_csv_sections),
+		cmocka_unit_test(test_object_and_note), cmocka_unit_test(test_time_cells),
 	};
 
 	return cmocka_run_group_tests_name("report_fmt", tests, NULL, NULL);
