@@ -115,9 +115,11 @@ void fmt_writer_free(struct fmt_writer *w);
 int fmt_csv_columns(struct fmt_writer *w, int ncols, const char *const *names);
 
 /*
- * key names the section in a JSON object (unused for a single section); title
- * heads it in a table (NULL: none). empty_text is what a table shows when the
- * section has no rows (NULL: nothing at all); CSV shows the header, JSON [].
+ * key names the section in a JSON object and in CSV's section column (unused
+ * for a single section); title heads it in a table (NULL: none). empty_text
+ * is what a table shows when the section has no rows (NULL: nothing at all);
+ * a single CSV section shows its header, JSON [] (null for an object).
+ * -EINVAL in a CSV of several sections for a column fmt_csv_columns() lacks.
  */
 int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, int ncols,
 		      const char *const *names);
