@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "embed.h"
 #include "log.h"
 #include "report.h"
@@ -19,6 +20,8 @@
 #include "report_window.h"
 
 static const struct report_section summary_sections[] = {
+	/* First, so that the text (and the daily .txt) says what it covers. */
+	{WINDOW_QUERY, "window", NULL, SAYS_NOTHING, CHART_NONE, NULL},
 	{"summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1,
 	 CHART_NONE, NULL},
 	{"summary_interfaces.sql", "interfaces", "Traffic by interface", 0, CHART_NONE, NULL},
@@ -99,6 +102,57 @@ static const struct {
 	[REPORT_ANOMALIES] = {anomalies_sections, 1},
 };
 
+/*
+ * The run's time limit (--time-limit). A view is the database's own text, so
+ * a crafted one (a recursive CTE without end) would run for ever and hang
+ * the daily timer with it. SQLite calls the progress handler every LIMIT_OPS
+ * virtual machine instructions of a running statement; past the deadline it
+ * says stop and sqlite3_step() returns SQLITE_INTERRUPT. A clock read per
+ * 10000 instructions costs nothing measurable. One report runs at a time in
+ * a process, so the state is this file's.
+ */
+#define LIMIT_OPS 10000
+
+static struct {
+	struct timespec deadline;
+	const char *query;   /* the query prepared last: the one being stepped */
+	const char *stopped; /* the query the limit stopped, or NULL */
+} limit;
+
+static int limit_passed(void *unused)
+{
+	struct timespec now;
+
+	(void)unused;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < limit.deadline.tv_sec ||
+	    (now.tv_sec == limit.deadline.tv_sec && now.tv_nsec < limit.deadline.tv_nsec))
+		return 0;
+	if (!limit.stopped)
+		limit.stopped = limit.query ? limit.query : "a query";
+	return 1;
+}
+
+static void limit_start(sqlite3 *db, int64_t seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, &limit.deadline);
+	limit.deadline.tv_sec += (time_t)seconds;
+	limit.query = limit.stopped = NULL;
+	sqlite3_progress_handler(db, LIMIT_OPS, limit_passed, NULL);
+}
+
+/* A statement stopped by the limit is said once, by report_run_rows(). */
+static void step_failed(sqlite3 *db, const char *name, int rc)
+{
+	if (rc != SQLITE_INTERRUPT || !limit.stopped)
+		pr_err("%s: %s", name, sqlite3_errmsg(db));
+}
+
+void report_step_failed(sqlite3_stmt *st, const char *name, int rc)
+{
+	step_failed(sqlite3_db_handle(st), name, rc);
+}
+
 const struct report_section *report_sections(enum report_command command, int *n)
 {
 	*n = reports[command].n;
@@ -113,6 +167,7 @@ int report_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
 	int rc;
 
 	*out = NULL;
+	limit.query = name;
 	if (!f) {
 		pr_err("query %s is not built into this netmon-report", name);
 		return -ENOENT;
@@ -227,7 +282,7 @@ static int step_rows(sqlite3_stmt *st, const char *name, struct fmt_writer *w, s
 		++*rows;
 	}
 	if (!err && rc != SQLITE_DONE) {
-		pr_err("%s: %s", name, sqlite3_errmsg(sqlite3_db_handle(st)));
+		report_step_failed(st, name, rc);
 		err = -EIO;
 	}
 	free(v);
@@ -239,6 +294,7 @@ int report_statement(sqlite3 *db, const char *query, const struct report_opts *o
 {
 	int err;
 
+	limit.query = query;
 	if (!strcmp(query, ANOMALIES_QUERY))
 		return report_anomalies_prepare(db, o, out);
 	err = report_prepare(db, query, out);
@@ -291,6 +347,8 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 		names[c] = sqlite3_column_name(st, c);
 	if (!err)
 		err = fmt_section_begin(w, sec->key, report_section_title(sec, o), ncols, names);
+	if (!err && !strcmp(sec->query, WINDOW_QUERY))
+		err = fmt_section_object(w); /* one row: JSON's "window": {...} */
 	if (!err)
 		err = step_rows(st, query, w, &rows);
 	if (!err)
@@ -312,12 +370,16 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, const char *n
 {
 	char since[64], until[64];
 	sqlite3_stmt *st;
-	int err = report_prepare(db, "recorded_span.sql", &st);
+	int rc, err = report_prepare(db, "recorded_span.sql", &st);
 	long long n = 0;
 
 	if (!err)
 		err = report_bind(st, "recorded_span.sql", o);
-	if (!err && sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_int64(st, 0)) > 0) {
+	if (!err && (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		step_failed(db, "recorded_span.sql", rc);
+		err = -EIO;
+	}
+	if (!err && (n = sqlite3_column_int64(st, 0)) > 0) {
 		window_format_time(sqlite3_column_int64(st, 1), since, sizeof(since));
 		window_format_time(sqlite3_column_int64(st, 2), until, sizeof(until));
 		snprintf(buf, len, "no %s in the %lld interval%s recorded from %s to %s", no_what, n,
@@ -331,6 +393,81 @@ static int empty_message(sqlite3 *db, const struct report_opts *o, const char *n
 	return err;
 }
 
+int report_window_span(sqlite3 *db, const struct report_opts *o, struct report_span *span)
+{
+	sqlite3_stmt *st;
+	int rc, err = report_statement(db, WINDOW_QUERY, o, &st);
+
+	*span = (struct report_span){ WINDOW_START, WINDOW_END, 0 };
+	if (!err && (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		step_failed(db, WINDOW_QUERY, rc);
+		err = -EIO;
+	}
+	if (!err && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		span->since = sqlite3_column_int64(st, 0);
+	if (!err && sqlite3_column_type(st, 1) == SQLITE_INTEGER)
+		span->until = sqlite3_column_int64(st, 1);
+	if (!err)
+		span->intervals = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	return err;
+}
+
+void report_span_text(const struct report_span *span, char *buf, size_t len)
+{
+	char since[64], until[64];
+
+	window_format_time(span->since, since, sizeof(since));
+	window_format_time(span->until, until, sizeof(until));
+	if (span->intervals)
+		snprintf(buf, len, "%s to %s, %lld interval%s recorded", since, until,
+			 span->intervals, span->intervals == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%s to %s, nothing recorded", since, until);
+}
+
+/* A table's window line; none when nothing was recorded (the empty line says it). */
+static int window_note(sqlite3 *db, const struct report_opts *o, struct fmt_writer *w)
+{
+	struct report_span span;
+	char text[200], line[220];
+	int err = report_window_span(db, o, &span);
+
+	if (err || !span.intervals)
+		return err;
+	report_span_text(&span, text, sizeof(text));
+	snprintf(line, sizeof(line), "Window: %s", text);
+	return fmt_note(w, line);
+}
+
+/* CSV of several sections: every section's columns, before the first row. */
+static int csv_columns(sqlite3 *db, const struct report_section *sections, int n,
+		       const struct report_opts *o, struct fmt_writer *w)
+{
+	int err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		const char *query = report_section_query(&sections[i], o);
+		int ncols;
+		const char **names;
+		sqlite3_stmt *st;
+
+		err = report_statement(db, query, o, &st);
+		if (err)
+			break;
+		ncols = sqlite3_column_count(st);
+		names = calloc(ncols ? ncols : 1, sizeof(*names));
+		err = names ? 0 : -ENOMEM;
+		for (int c = 0; c < ncols && !err; c++)
+			names[c] = sqlite3_column_name(st, c);
+		if (!err)
+			err = fmt_csv_columns(w, ncols, names);
+		free(names);
+		sqlite3_finalize(st);
+	}
+	return err;
+}
+
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
 {
 	size_t rows;
@@ -338,7 +475,7 @@ int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp)
 	return report_run_rows(db, o, fp, &rows);
 }
 
-int report_run_rows(sqlite3 *db, const struct report_opts *opts, FILE *fp, size_t *rows)
+static int run_rows(sqlite3 *db, const struct report_opts *opts, FILE *fp, size_t *rows)
 {
 	const struct report_section *sections = reports[opts->command].sections;
 	int n = reports[opts->command].n, err;
@@ -369,15 +506,38 @@ int report_run_rows(sqlite3 *db, const struct report_opts *opts, FILE *fp, size_
 	if (err)
 		return err;
 	err = fmt_writer_new(&w, o->format, fp, n);
-	for (int i = 0; i < n && !err; i++)
-		err = o->format == FMT_TABLE && sections[i].chart >= CHART_SHARE
-			      ? report_bars_section(db, &sections[i], o, w, fp, empty)
-			      : run_section(db, &sections[i], o, w, empty_texts, rows);
+	if (!err && o->format == FMT_CSV && n > 1)
+		err = csv_columns(db, sections, n, o, w);
+	for (int i = 0; i < n && !err; i++) {
+		if (o->format == FMT_TABLE && !strcmp(sections[i].query, WINDOW_QUERY))
+			err = window_note(db, o, w);
+		else if (o->format == FMT_TABLE && sections[i].chart >= CHART_SHARE)
+			err = report_bars_section(db, &sections[i], o, w, fp, empty);
+		else
+			err = run_section(db, &sections[i], o, w, empty_texts, rows);
+	}
 	if (!err) {
 		err = fmt_document_end(w);
 		if (err)
 			pr_err("cannot write the report: %s", strerror(errno));
 	}
 	fmt_writer_free(w);
+	return err;
+}
+
+int report_run_rows(sqlite3 *db, const struct report_opts *o, FILE *fp, size_t *rows)
+{
+	int64_t seconds = o->time_limit ? o->time_limit : REPORT_DEFAULT_TIME_LIMIT;
+	int err;
+
+	limit_start(db, seconds);
+	err = run_rows(db, o, fp, rows);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+	/* Stopped: an error even where a caller took the failed step for "none". */
+	if (limit.stopped) {
+		pr_err("%s: stopped: the report ran past its time limit of %lld s (--time-limit)",
+		       limit.stopped, (long long)seconds);
+		err = -ETIME;
+	}
 	return err;
 }

@@ -9,6 +9,7 @@
 #define NETMON_REPORT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "report_cli.h"
 
@@ -37,6 +38,24 @@ struct report_section {
 	const char *none; /* html: what no rows means, when says_empty is 0 */
 };
 
+/* The window's section (summary): a line in a table, the HTML's subtitle. */
+#define WINDOW_QUERY "window.sql"
+
+/* What window.sql says: the window as a report states it. */
+struct report_span {
+	int64_t since, until; /* WINDOW_START, WINDOW_END: open, nothing recorded */
+	long long intervals;  /* recorded in the window */
+};
+
+/* Run window.sql for o's window. 0 or a negative errno (logged). */
+int report_window_span(sqlite3 *db, const struct report_opts *o, struct report_span *span);
+
+/*
+ * The span as text: "2024-01-01 00:00:00 UTC to 2024-01-02 00:00:00 UTC,
+ * 1440 intervals recorded" (local time, as the window is given).
+ */
+void report_span_text(const struct report_span *span, char *buf, size_t len);
+
 /* The sections of a command, *n of them. */
 const struct report_section *report_sections(enum report_command command, int *n);
 
@@ -46,12 +65,20 @@ const struct report_section *report_sections(enum report_command command, int *n
  */
 int report_bind(sqlite3_stmt *st, const char *name, const struct report_opts *o);
 
+/*
+ * sqlite3_step() of st (query name) returned rc, an error: log it, unless the
+ * report's time limit stopped it (report_run_rows() says that once).
+ */
+void report_step_failed(sqlite3_stmt *st, const char *name, int rc);
+
 /* Column c of the current row of st, as a value (text points into st). */
 void report_column_value(sqlite3_stmt *st, int c, struct fmt_value *v);
 
 /*
- * Run o->command on db and write it to fp in o->format. Returns 0, -EIO when
- * a query or the output fails (logged), or -ENOMEM.
+ * Run o->command on db and write it to fp in o->format, its queries stopped
+ * once they ran o->time_limit seconds in all. Returns 0, -EIO when a query
+ * or the output fails (logged), -ETIME when the limit stopped a query
+ * (logged, naming it), or -ENOMEM.
  */
 int report_run(sqlite3 *db, const struct report_opts *o, FILE *fp);
 

@@ -32,6 +32,7 @@ enum {
 	OPT_BY,
 	OPT_ALERT,
 	OPT_THRESHOLD,
+	OPT_TIME_LIMIT,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +52,7 @@ static const struct option long_opts[] = {
 	{"by", required_argument, NULL, OPT_BY},
 	{"alert", no_argument, NULL, OPT_ALERT},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -69,6 +71,16 @@ static const struct {
 	{"trend", NULL, REPORT_TREND},
 	{"anomalies", NULL, REPORT_ANOMALIES},
 };
+
+void report_cli_command_name(enum report_command command, char *buf, size_t len)
+{
+	snprintf(buf, len, "?");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].command == command)
+			snprintf(buf, len, "%s%s%s", commands[i].word,
+				 commands[i].subword ? " " : "",
+				 commands[i].subword ? commands[i].subword : "");
+}
 
 #define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
 #define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies"
@@ -100,8 +112,9 @@ void report_cli_usage(FILE *fp)
 		"                   else its named, else its lower port; not the client's)\n"
 		"  top apps         applications (named server ports, app_ports table) by bytes\n"
 		"  top processes    processes by bytes through their sockets: sent, received,\n"
-		"                   total and the average rate while they were seen; host-wide\n"
-		"                   (all sockets, loopback included, whatever -i recorded)\n"
+		"                   total, and the first and last interval they were seen in;\n"
+		"                   host-wide (all sockets, loopback included, whatever -i\n"
+		"                   recorded)\n"
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"
@@ -128,6 +141,8 @@ void report_cli_usage(FILE *fp)
 		"                 --limit busiest; default: one series of all traffic)\n"
 		"  --alert        anomalies: exit 2 when the window has anomalies, 0 when not\n"
 		"  --threshold NAME=VALUE  an anomaly rule's threshold (repeatable; below)\n"
+		"  --time-limit D  the queries' time in all, a duration as for --last (default\n"
+		"                  10m); past it the running query is stopped, exit 1\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
 		"  -h, --help     show this help\n"
 		"  --version      show the version\n"
@@ -154,6 +169,19 @@ static int parse_limit(const char *s, long long *out)
 	}
 	*out = (long long)v;
 	return 0;
+}
+
+static int parse_time_limit(const char *s, int64_t *out)
+{
+	int err = window_parse_duration(s, out);
+
+	if (err == -ERANGE)
+		pr_err("--time-limit: '%s' is zero or too long", s);
+	else if (err)
+		pr_err("--time-limit: '%s' is not a duration (a whole number and s, m, h, d or "
+		       "w: 90s, 30m, 2h)",
+		       s);
+	return err ? -EINVAL : 0;
 }
 
 static int parse_time(const char *opt, const char *s, time_t now, int64_t *out)
@@ -275,6 +303,8 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return 0;
 	case OPT_THRESHOLD:
 		return anomaly_settings_parse(&o->thresholds, optarg);
+	case OPT_TIME_LIMIT:
+		return parse_time_limit(optarg, &o->time_limit);
 	}
 	getopt_error(long_opts, opt, argv, optind_before, "");
 	return -EINVAL;
@@ -400,7 +430,8 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 				  .limit = REPORT_DEFAULT_LIMIT,
 				  .pid = -1,
 				  .since = WINDOW_START,
-				  .until = WINDOW_END};
+				  .until = WINDOW_END,
+				  .time_limit = REPORT_DEFAULT_TIME_LIMIT};
 	anomaly_settings_init(&o->thresholds);
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */

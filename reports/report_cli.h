@@ -30,6 +30,14 @@ enum report_by { REPORT_BY_NONE, REPORT_BY_INTERFACE, REPORT_BY_PROTOCOL, REPORT
 
 #define REPORT_DEFAULT_BUCKET 3600
 
+/*
+ * --time-limit: a report's whole run, in seconds. Ten minutes: a day's
+ * anomaly rules judging raw rows take about a minute on a loaded 2-core
+ * machine (bench/RESULTS.md), while a crafted view that never ends (a
+ * recursive CTE) must not hang the daily timer.
+ */
+#define REPORT_DEFAULT_TIME_LIMIT 600
+
 struct report_opts {
 	const char *db_path;
 	int verbose; /* number of -v */
@@ -43,6 +51,7 @@ struct report_opts {
 	enum report_by by;    /* trend --by */
 	int help, version;    /* print this and exit 0, before anything else */
 	int alert;            /* anomalies --alert: exit 2 when there are any */
+	int64_t time_limit;   /* --time-limit: seconds the queries may run in all */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 };
 
@@ -53,5 +62,8 @@ struct report_opts {
  */
 int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now);
 void report_cli_usage(FILE *fp);
+
+/* The command's words as typed ("summary", "top hosts"), into buf. */
+void report_cli_command_name(enum report_command command, char *buf, size_t len);
 
 #endif

@@ -10,12 +10,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "report_fmt.h"
 
 int fmt_format_parse(const char *s, enum fmt_format *out)
 {
 	static const char *const names[] = {
-		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json", [FMT_HTML] = "html"};
+		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json", [FMT_HTML] = "html"
+	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (!strcmp(s, names[i])) {
@@ -151,16 +153,36 @@ int fmt_table_escape(struct fmt_buf *b, const char *s, size_t n)
 	return err ? err : fmt_buf_add(b, "", 0);
 }
 
+/*
+ * A cell a spreadsheet would read as a formula (OWASP "CSV Injection"): one
+ * that starts with =, +, - or @ (=HYPERLINK(...) opens a link, =cmd|...
+ * runs a command through DDE), or with a TAB or CR, which some strip first
+ * (those two are escaped to \x09 and \x0d before this is asked; listed so
+ * that the rule stays whole if the escaping changes).
+ */
+static int is_formula_start(char c)
+{
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
 int fmt_csv_field(struct fmt_buf *b, const char *s, size_t n)
 {
-	int err;
+	struct fmt_buf v = { 0 };
+	int err = fmt_table_escape(&v, s, n);
+	int quote = !err && (memchr(v.s, '"', v.len) || memchr(v.s, ',', v.len));
 
-	if (!memchr(s, '"', n) && !memchr(s, ',', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n))
-		return fmt_buf_add(b, s, n);
-	err = fmt_buf_add(b, "\"", 1);
-	for (size_t i = 0; i < n && !err; i++)
-		err = s[i] == '"' ? fmt_buf_add(b, "\"\"", 2) : fmt_buf_add(b, s + i, 1);
-	return err ? err : fmt_buf_add(b, "\"", 1);
+	if (!err && quote)
+		err = fmt_buf_add(b, "\"", 1);
+	/* A leading ' makes the cell text, and is not shown (OWASP's advice). */
+	if (!err && v.len && is_formula_start(v.s[0]))
+		err = fmt_buf_add(b, "'", 1);
+	for (size_t i = 0; i < v.len && !err; i++)
+		err = v.s[i] == '"' ? fmt_buf_add(b, "\"\"", 2) : fmt_buf_add(b, v.s + i, 1);
+	if (!err && quote)
+		err = fmt_buf_add(b, "\"", 1);
+	fmt_buf_free(&v);
+	/* An empty string still yields a (terminated) buffer. */
+	return err ? err : fmt_buf_add(b, "", 0);
 }
 
 /* One code point of a JSON string (RFC 8259 section 7). */
@@ -244,7 +266,7 @@ int fmt_html_refs(struct fmt_buf *b, const char *s, size_t n)
 
 int fmt_html_text(struct fmt_buf *b, const char *s, size_t n)
 {
-	struct fmt_buf visible = {0};
+	struct fmt_buf visible = { 0 };
 	int err = fmt_table_escape(&visible, s, n);
 
 	if (!err)
@@ -255,7 +277,7 @@ int fmt_html_text(struct fmt_buf *b, const char *s, size_t n)
 
 int fmt_iec(struct fmt_buf *b, long long bytes)
 {
-	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double v = (double)bytes;
 	int u = 0;
 
@@ -273,6 +295,17 @@ int fmt_iec(struct fmt_buf *b, long long bytes)
 	return fmt_buf_addf(b, "%.1f %s", v, unit[u]);
 }
 
+int fmt_time(struct fmt_buf *b, long long t)
+{
+	char s[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm))
+		return fmt_buf_addf(b, "%lld", t);
+	return fmt_buf_add(b, s, strlen(s));
+}
+
 const char *fmt_proto_name(long long proto)
 {
 	/* IANA "Assigned Internet Protocol Numbers", keywords in lower case. */
@@ -280,12 +313,14 @@ const char *fmt_proto_name(long long proto)
 		int number;
 		const char *name;
 	} protos[] = {
-		{0, "hopopt"},	    {1, "icmp"},       {2, "igmp"},	  {4, "ipv4"},
-		{6, "tcp"},	    {17, "udp"},       {33, "dccp"},	  {41, "ipv6"},
-		{43, "ipv6-route"}, {44, "ipv6-frag"}, {46, "rsvp"},	  {47, "gre"},
-		{50, "esp"},	    {51, "ah"},	       {58, "ipv6-icmp"}, {59, "ipv6-nonxt"},
-		{60, "ipv6-opts"},  {89, "ospf"},      {103, "pim"},	  {112, "vrrp"},
-		{115, "l2tp"},	    {132, "sctp"},     {136, "udplite"},  {137, "mpls-in-ip"},
+		{ 0, "hopopt" },      { 1, "icmp" },	   { 2, "igmp" },
+		{ 4, "ipv4" },	      { 6, "tcp" },	   { 17, "udp" },
+		{ 33, "dccp" },	      { 41, "ipv6" },	   { 43, "ipv6-route" },
+		{ 44, "ipv6-frag" },  { 46, "rsvp" },	   { 47, "gre" },
+		{ 50, "esp" },	      { 51, "ah" },	   { 58, "ipv6-icmp" },
+		{ 59, "ipv6-nonxt" }, { 60, "ipv6-opts" }, { 89, "ospf" },
+		{ 103, "pim" },	      { 112, "vrrp" },	   { 115, "l2tp" },
+		{ 132, "sctp" },      { 136, "udplite" },  { 137, "mpls-in-ip" },
 	};
 
 	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)

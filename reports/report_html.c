@@ -7,6 +7,7 @@
  * format shows them (fmt_cell) and then made inert for HTML. The document
  * is built in memory and written at once: a failed query writes nothing.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,33 +30,25 @@ static const char style[] =
 	"th,td{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left;"
 	"white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}"
 	"th{background:#f3f3f3}.empty{color:#555;font-style:italic}"
-	"svg.chart{display:block;margin:6px 0}svg text{font-size:11px;fill:#333}"
+	"section{overflow-x:auto}svg.chart{display:block;margin:6px 0}"
+	"svg text{font-size:11px;fill:#333}"
 	"rect.in{fill:#1f77b4}rect.out{fill:#ff7f0e}rect.bar{fill:#4c78a8}"
 	"line.axis{stroke:#999;stroke-width:1}.legend span{display:inline-block;width:10px;"
 	"height:10px;margin:0 4px 0 12px}.legend .in{background:#1f77b4}"
 	".legend .out{background:#ff7f0e}polygon.gap{fill:#d0d0d0}polygon.partial{fill:#ececec}"
 	".legend .gap{background:#d0d0d0}.legend .partial{background:#ececec}";
 
-static const char *const command_titles[] = {
-	[REPORT_SUMMARY] = "summary",
-	[REPORT_TOP_HOSTS] = "top hosts",
-	[REPORT_TOP_FLOWS] = "top flows",
-	[REPORT_TOP_PORTS] = "top ports",
-	[REPORT_TOP_PROCESSES] = "top processes",
-	[REPORT_TOP_INTERFACES] = "top interfaces",
-	[REPORT_TOP_PROTOCOLS] = "top protocols",
-	[REPORT_TOP_APPS] = "top apps",
-	[REPORT_TREND] = "trend",
-};
-
-static int head(struct fmt_buf *b, const struct report_opts *o)
+/* The title, and under it the window with its real times (window.sql). */
+static int head(struct fmt_buf *b, sqlite3 *db, const struct report_opts *o)
 {
-	char since[64], until[64];
-	const char *cmd = command_titles[o->command];
-	int err;
+	struct report_span span;
+	char window[200], cmd[32];
+	int err = report_window_span(db, o, &span);
 
-	window_format_time(o->since, since, sizeof(since));
-	window_format_time(o->until, until, sizeof(until));
+	if (err)
+		return err;
+	report_span_text(&span, window, sizeof(window));
+	report_cli_command_name(o->command, cmd, sizeof(cmd));
 	err = fmt_buf_addf(b,
 			   "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 			   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
@@ -64,11 +57,7 @@ static int head(struct fmt_buf *b, const struct report_opts *o)
 			   "<h1>netmon %s</h1>\n<p class=\"window\">",
 			   cmd, style, cmd);
 	if (!err)
-		err = fmt_html_text(b, since, strlen(since));
-	if (!err)
-		err = ADD(b, " to ");
-	if (!err)
-		err = fmt_html_text(b, until, strlen(until));
+		err = fmt_html_text(b, window, strlen(window));
 	return err ? err : ADD(b, "</p>\n");
 }
 
@@ -255,6 +244,9 @@ static int heading(struct fmt_buf *b, const struct report_section *sec, const st
 	if (sec->chart == CHART_TREND)
 		return fmt_buf_addf(b, "<h2>Traffic per %s, %s</h2>\n", report_trend_unit(o),
 				    by_words[o->by]);
+	if (sec->chart == CHART_NONE) /* not a ranking: anomalies */
+		return fmt_buf_addf(b, "<h2>%c%s</h2>\n", toupper((unsigned char)sec->key[0]),
+				    sec->key + 1);
 	return fmt_buf_addf(b, "<h2>Top %s by bytes</h2>\n", sec->key);
 }
 
@@ -309,9 +301,10 @@ int report_html_run(sqlite3 *db, const struct report_opts *o, FILE *fp, const ch
 	const struct report_section *sections = report_sections(o->command, &n);
 	struct fmt_buf b = {0};
 
-	err = head(&b, o);
+	err = head(&b, db, o);
 	for (int i = 0; i < n && !err; i++)
-		err = section(&b, db, &sections[i], o, empty_text);
+		if (strcmp(sections[i].query, WINDOW_QUERY)) /* head() shows it */
+			err = section(&b, db, &sections[i], o, empty_text);
 	if (!err)
 		err = ADD(&b, "</body>\n</html>\n");
 	if (!err) {

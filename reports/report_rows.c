@@ -77,7 +77,7 @@ int report_rows_query(sqlite3 *db, const char *query, const struct report_opts *
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		err = add_row(r, st, &cap);
 	if (!err && rc != SQLITE_DONE) {
-		pr_err("%s: %s", query, sqlite3_errmsg(db));
+		report_step_failed(st, query, rc);
 		err = -EIO;
 	}
 	pr_info("%s: %zu row%s", query, r->n, r->n == 1 ? "" : "s");

@@ -12,13 +12,18 @@
 #include <string.h>
 #include "report_fmt.h"
 
-enum col_kind { COL_PLAIN, COL_BYTES, COL_RATE, COL_PROTOCOL, COL_PERCENT };
+enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL, COL_PERCENT, COL_TIME };
 
 struct fmt_writer {
 	enum fmt_format format;
 	FILE *fp;
-	int multi;    /* several sections: a JSON object, blank lines in between */
+	int multi;    /* several sections: a JSON object, one CSV table */
 	int sections; /* sections begun so far */
+	char *key;    /* this section's key: CSV's section column */
+	int object;   /* JSON: this section is one object, not an array */
+	int nall;     /* CSV of several sections: the columns of all of them */
+	char **all;
+	int *at; /* CSV: this section's column for each of all, or -1 */
 	int ncols;
 	char **names; /* this section's column names */
 	enum col_kind *kinds;
@@ -59,7 +64,11 @@ static void section_clear(struct fmt_writer *w)
 	free(w->right);
 	free(w->cells);
 	free(w->title);
-	w->title = NULL;
+	free(w->key);
+	free(w->at);
+	w->title = w->key = NULL;
+	w->at = NULL;
+	w->object = 0;
 	w->names = NULL;
 	w->kinds = NULL;
 	w->right = NULL;
@@ -73,6 +82,9 @@ void fmt_writer_free(struct fmt_writer *w)
 	if (!w)
 		return;
 	section_clear(w);
+	for (int j = 0; j < w->nall; j++)
+		free(w->all[j]);
+	free(w->all);
 	fmt_buf_free(&w->line);
 	free(w);
 }
@@ -81,14 +93,14 @@ static enum col_kind kind_of(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n >= 12 && !strcmp(name + n - 12, "_bytes_per_s"))
-		return COL_RATE;
 	if (n >= 5 && !strcmp(name + n - 5, "bytes"))
 		return COL_BYTES;
 	if (!strcmp(name, "protocol"))
 		return COL_PROTOCOL;
 	if (n >= 4 && !strcmp(name + n - 4, "_pct"))
 		return COL_PERCENT;
+	if (!strcmp(name, "ts") || (n >= 5 && !strcmp(name + n - 5, "_seen")))
+		return COL_TIME;
 	return COL_PLAIN;
 }
 
@@ -101,21 +113,68 @@ static int flush_line(struct fmt_writer *w, int err)
 	return err;
 }
 
-static int csv_header(struct fmt_writer *w)
+/* One CSV line of names: the header. */
+static int csv_names(struct fmt_writer *w, const char *first, int n, char *const *names)
 {
-	int err = 0;
+	int err = first ? fmt_csv_field(&w->line, first, strlen(first)) : 0;
 
-	if (w->sections > 1)
-		err = fmt_buf_add(&w->line, "\n", 1);
-	for (int c = 0; c < w->ncols && !err; c++) {
-		if (c)
+	for (int c = 0; c < n && !err; c++) {
+		if (c || first)
 			err = fmt_buf_add(&w->line, ",", 1);
 		if (!err)
-			err = fmt_csv_field(&w->line, w->names[c], strlen(w->names[c]));
+			err = fmt_csv_field(&w->line, names[c], strlen(names[c]));
 	}
 	if (!err)
 		err = fmt_buf_add(&w->line, "\n", 1);
 	return flush_line(w, err);
+}
+
+int fmt_csv_columns(struct fmt_writer *w, int ncols, const char *const *names)
+{
+	if (w->format != FMT_CSV || !w->multi)
+		return 0;
+	for (int c = 0; c < ncols; c++) {
+		int j = 0;
+
+		while (j < w->nall && strcmp(w->all[j], names[c]))
+			j++;
+		if (j < w->nall)
+			continue;
+		char **p = realloc(w->all, (w->nall + 1) * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		w->all = p;
+		w->all[w->nall] = strdup(names[c]);
+		if (!w->all[w->nall])
+			return -ENOMEM;
+		w->nall++;
+	}
+	return 0;
+}
+
+/*
+ * A section of a CSV of several: its columns placed among all of them. The
+ * header goes out with the first section, so fmt_csv_columns() must have
+ * named every column by then.
+ */
+static int csv_section(struct fmt_writer *w)
+{
+	w->at = malloc((w->nall ? w->nall : 1) * sizeof(*w->at));
+	if (!w->at)
+		return -ENOMEM;
+	for (int j = 0; j < w->nall; j++)
+		w->at[j] = -1;
+	for (int c = 0; c < w->ncols; c++) {
+		int j = 0;
+
+		while (j < w->nall && strcmp(w->all[j], w->names[c]))
+			j++;
+		if (j == w->nall)
+			return -EINVAL; /* not declared with fmt_csv_columns() */
+		w->at[j] = c;
+	}
+	return w->sections == 1 ? csv_names(w, "section", w->nall, w->all) : 0;
 }
 
 int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, int ncols,
@@ -129,7 +188,8 @@ int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, 
 	w->kinds = calloc(ncols, sizeof(*w->kinds));
 	w->right = calloc(ncols, sizeof(*w->right));
 	w->title = title ? strdup(title) : NULL;
-	if (!w->names || !w->kinds || !w->right || (title && !w->title))
+	w->key = strdup(key ? key : "");
+	if (!w->names || !w->kinds || !w->right || (title && !w->title) || !w->key)
 		return -ENOMEM;
 	w->ncols = ncols;
 	for (int c = 0; c < ncols; c++) {
@@ -138,8 +198,10 @@ int fmt_section_begin(struct fmt_writer *w, const char *key, const char *title, 
 			return -ENOMEM;
 		w->kinds[c] = kind_of(names[c]);
 	}
+	if (w->format == FMT_CSV && w->multi)
+		return csv_section(w);
 	if (w->format == FMT_CSV)
-		return csv_header(w);
+		return csv_names(w, NULL, w->ncols, w->names);
 	if (w->format == FMT_JSON && w->multi) {
 		err = fmt_buf_addf(&w->line, "%s  ", w->sections > 1 ? ",\n" : "");
 		if (!err)
@@ -181,20 +243,29 @@ static int number(struct fmt_buf *b, const struct fmt_value *v, int exact)
 	return exact ? real_exact(b, v->r) : fmt_buf_addf(b, "%g", v->r);
 }
 
+/* One CSV value: empty for NULL and for a real that has no digits. */
+static int csv_value(struct fmt_buf *b, const struct fmt_value *v)
+{
+	if (v->type == FMT_NULL || (v->type == FMT_REAL && !isfinite(v->r)))
+		return 0;
+	if (v->type == FMT_TEXT)
+		return fmt_csv_field(b, v->s, v->n);
+	return number(b, v, 1);
+}
+
 static int csv_row(struct fmt_writer *w, const struct fmt_value *v)
 {
-	int err = 0;
+	int n = w->multi ? w->nall : w->ncols, err = 0;
 
-	for (int c = 0; c < w->ncols && !err; c++) {
-		if (c)
+	if (w->multi)
+		err = fmt_csv_field(&w->line, w->key, strlen(w->key));
+	for (int j = 0; j < n && !err; j++) {
+		int c = w->multi ? w->at[j] : j;
+
+		if (j || w->multi)
 			err = fmt_buf_add(&w->line, ",", 1);
-		/* An empty field for NULL, and for a real that has no digits. */
-		if (err || v[c].type == FMT_NULL || (v[c].type == FMT_REAL && !isfinite(v[c].r)))
-			continue;
-		if (v[c].type == FMT_TEXT)
-			err = fmt_csv_field(&w->line, v[c].s, v[c].n);
-		else
-			err = number(&w->line, &v[c], 1);
+		if (!err && c >= 0)
+			err = csv_value(&w->line, &v[c]);
 	}
 	if (!err)
 		err = fmt_buf_add(&w->line, "\n", 1);
@@ -206,7 +277,12 @@ static int json_row(struct fmt_writer *w, const struct fmt_value *v)
 	const char *indent = w->multi ? "    " : "  ";
 	int err;
 
-	err = fmt_buf_addf(&w->line, "%s%s{", w->nrows ? ",\n" : "[\n", indent);
+	if (w->object && w->nrows)
+		return -EINVAL; /* one object holds one row */
+	if (w->object)
+		err = fmt_buf_add(&w->line, "{", 1);
+	else
+		err = fmt_buf_addf(&w->line, "%s%s{", w->nrows ? ",\n" : "[\n", indent);
 	for (int c = 0; c < w->ncols && !err; c++) {
 		if (c)
 			err = fmt_buf_add(&w->line, ", ", 2);
@@ -241,14 +317,13 @@ static int cell_of_kind(struct fmt_buf *b, enum col_kind kind, const struct fmt_
 		return fmt_buf_add(b, "", 0);
 	if (v->type == FMT_INT && kind == COL_BYTES)
 		return fmt_iec(b, v->i);
-	if (v->type == FMT_INT && kind == COL_RATE) {
-		int err = fmt_iec(b, v->i);
-
-		return err ? err : fmt_buf_addf(b, "/s");
-	}
 	/* A percentage always with one decimal, so that the column lines up. */
 	if (v->type == FMT_REAL && kind == COL_PERCENT && isfinite(v->r))
 		return fmt_buf_addf(b, "%.1f", v->r);
+	if (v->type == FMT_INT && kind == COL_TIME) {
+		*right = 0;
+		return fmt_time(b, v->i);
+	}
 	if (v->type == FMT_INT && kind == COL_PROTOCOL) {
 		name = fmt_proto_name(v->i);
 		*right = 0;
@@ -397,10 +472,27 @@ int fmt_section_end(struct fmt_writer *w, const char *empty_text)
 {
 	if (w->format == FMT_TABLE)
 		return table_end(w, empty_text);
-	if (w->format == FMT_JSON && !w->nrows)
+	if (w->format == FMT_JSON && w->object)
+		fputs(w->nrows ? "" : "null", w->fp);
+	else if (w->format == FMT_JSON && !w->nrows)
 		fputs(w->multi ? "[]" : "[]\n", w->fp);
 	else if (w->format == FMT_JSON)
 		fputs(w->multi ? "\n  ]" : "\n]\n", w->fp);
+	return 0;
+}
+
+int fmt_section_object(struct fmt_writer *w)
+{
+	w->object = 1;
+	return 0;
+}
+
+int fmt_note(struct fmt_writer *w, const char *text)
+{
+	if (w->format != FMT_TABLE)
+		return 0;
+	fprintf(w->fp, "%s%s\n", w->printed ? "\n" : "", text);
+	w->printed = 1;
 	return 0;
 }
 

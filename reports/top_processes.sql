@@ -1,8 +1,11 @@
 -- top_processes.sql: processes by the bytes they passed through their
 -- sockets (process_log: payload bytes the send/recv-family calls returned),
 -- over the intervals that start in [:since, :until): the seed's "Top Traffic
--- by PID". The rate is the total over the time from the first interval the
--- process was seen in to the end of its last one.
+-- by PID". first_seen and last_seen are the start of the first interval and
+-- the end of the last one in which the process moved bytes: the recorder
+-- counts a process per interval, not when in it. There is no rate column
+-- for that reason: bytes over that span made a 10 ms download look 6000
+-- times slower than it was (docs/queries.md).
 --
 -- Parameters: :since, :until, :limit as in top_hosts.sql; :pid and :comm
 -- keep one process id or one name (NULL, or unset by hand: all).
@@ -36,7 +39,6 @@ SELECT pid, comm,
        sum(bytes_sent) AS sent_bytes,
        sum(bytes_recv) AS received_bytes,
        sum(bytes_sent + bytes_recv) AS total_bytes,
-       sum(bytes_sent + bytes_recv) / max(1, max(last_seen) - min(first_seen)) AS avg_bytes_per_s,
        min(first_seen) AS first_seen,
        max(last_seen) AS last_seen
 FROM window_processes

@@ -47,20 +47,18 @@ want() {
 usage() {
 	run --separate-stderr "$REPORT" --db "$DB" "$@"
 	echo "args: $* -> $status, stderr: $stderr" >&2
+	# shellcheck disable=SC2154 # stderr_lines: set by run --separate-stderr
 	[ "$status" -eq 64 ] && [ -z "$output" ] && [ "${#stderr_lines[@]}" -eq 1 ]
 }
-
-ESC=$'\e'
-BEL=$'\a'
 
 @test "anomalies: table, hostile strings escaped, a stored hit shown as stored" {
 	run "$REPORT" --db "$DB" anomalies
 	[ "$status" -eq 0 ]
 	want <<'EOF'
-        ts  kind       subject               value  threshold  detail
-1704067200  malformed  ev\x1b[31m"il,<b> in     12          5  12 malformed frames (720 bytes) received
-1704067230  beaconing  a\x0ab,"c"<i>          0.05        0.1  by \x1b]0;evil\x07 & <script>
-1704067260  malformed  eth0 in                  10         10  10 malformed frames (600 bytes) received
+ts                   kind       subject               value  threshold  detail
+2024-01-01 00:00:00  malformed  ev\x1b[31m"il,<b> in     12          5  12 malformed frames (720 bytes) received
+2024-01-01 00:00:30  beaconing  a\x0ab,"c"<i>          0.05        0.1  by \x1b]0;evil\x07 & <script>
+2024-01-01 00:01:00  malformed  eth0 in                  10         10  10 malformed frames (600 bytes) received
 EOF
 }
 
@@ -69,9 +67,8 @@ EOF
 	[ "$status" -eq 0 ]
 	want <<EOF
 ts,kind,subject,value,threshold,detail
-1704067200,malformed,"ev${ESC}[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
-1704067230,beaconing,"a
-b,""c""<i>",0.05,0.1,by ${ESC}]0;evil${BEL} & <script>
+1704067200,malformed,"ev\x1b[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
+1704067230,beaconing,"a\x0ab,""c""<i>",0.05,0.1,by \x1b]0;evil\x07 & <script>
 1704067260,malformed,eth0 in,10,10,10 malformed frames (600 bytes) received
 EOF
 	run "$REPORT" --db "$DB" anomalies --format json
@@ -90,8 +87,7 @@ EOF
 	[ "$status" -eq 0 ]
 	want <<EOF
 ts,kind,subject,value,threshold,detail
-1704067230,beaconing,"a
-b,""c""<i>",0.05,0.1,by ${ESC}]0;evil${BEL} & <script>
+1704067230,beaconing,"a\x0ab,""c""<i>",0.05,0.1,by \x1b]0;evil\x07 & <script>
 1704067260,malformed,eth0 in,10,10,10 malformed frames (600 bytes) received
 EOF
 }
@@ -101,9 +97,8 @@ EOF
 	[ "$status" -eq 0 ]
 	want <<EOF
 ts,kind,subject,value,threshold,detail
-1704067200,malformed,"ev${ESC}[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
-1704067230,beaconing,"a
-b,""c""<i>",0.05,0.1,by ${ESC}]0;evil${BEL} & <script>
+1704067200,malformed,"ev\x1b[31m""il,<b> in",12,5,12 malformed frames (720 bytes) received
+1704067230,beaconing,"a\x0ab,""c""<i>",0.05,0.1,by \x1b]0;evil\x07 & <script>
 EOF
 	# The last one given counts; the outbound 3 frames stay under it.
 	run "$REPORT" --db "$DB" anomalies --format csv --since 1704067260 \
@@ -196,8 +191,15 @@ EOF
 	[ "$status" -eq 0 ]
 	[[ $output == *'
 Anomalies
-        ts  kind       subject  value  threshold  detail
-1704067260  malformed  eth0 in     10         10  10 malformed frames (600 bytes) received' ]]
+ts                   kind       subject  value  threshold  detail
+2024-01-01 00:01:00  malformed  eth0 in     10         10  10 malformed frames (600 bytes) received' ]]
+	# The text states its window first; CSV has it as the "window" row, and
+	# the anomaly's time as unix seconds, as JSON does.
+	[[ ${lines[0]} == "Window: 2024-01-01 00:01:00 UTC to 2024-01-01 00:02:00 UTC, 1 interval recorded" ]]
+	run "$REPORT" --db "$stored" summary --format csv --since 1704067260
+	[ "$status" -eq 0 ]
+	[[ ${lines[1]} == window,1704067260,1704067320,1,* ]]
+	[[ ${lines[-1]} == anomalies,*,1704067260,malformed,eth0\ in,10,10,10\ malformed\ frames\ \(600\ bytes\)\ received ]]
 	# None in the window: the table leaves the section out.
 	run "$REPORT" --db "$stored" summary --until 1704067200
 	[[ $output != *Anomalies* ]]

@@ -65,14 +65,14 @@ browse() {
 	run python3 "$CHECK" dom "$BATS_TEST_TMPDIR/dom.html"
 	[ "$status" -eq 0 ]
 	echo "$output" >&2
-	# 5 hosts, 2 applications, 2 ports, 3 processes, 4 protocols; 25 hourly
+	# 5 hosts, 2 applications, 2 ports, 10 processes (of 11: --limit), 4 protocols; 25 hourly
 	# buckets from 2024-01-01 00:00 to 2024-01-02 00:00, each an in and an
 	# out bar.
 	is_chart() { [[ $output == *"$1"* ]] || { echo "missing: $1" >&2; return 1; }; }
 	is_chart "chart-hosts bar=5"
 	is_chart "chart-apps bar=2"
 	is_chart "chart-ports bar=2"
-	is_chart "chart-processes bar=3"
+	is_chart "chart-processes bar=10"
 	is_chart "chart-protocols bar=4"
 	is_chart "chart-trend in=25 out=25"
 	# The hostile names became text, not elements.
@@ -115,4 +115,33 @@ browse() {
 	[ "$status" -eq 0 ]
 	[[ $output == *'<p class="empty">nothing recorded between 2025-01-01 00:00:00 UTC and the end of history</p>'* ]]
 	[[ $output == *"</html>" ]]
+}
+
+@test "html: every command's document is titled by its command" {
+	local cmd
+	for cmd in summary "top hosts" "top flows" "top ports" "top apps" "top processes" \
+		"top interfaces" "top protocols" trend anomalies; do
+		# shellcheck disable=SC2086 # the command is words
+		run "$REPORT" --db "$DB" $cmd --format html
+		[ "$status" -eq 0 ]
+		[[ $output == *"<title>netmon $cmd</title>"* ]]
+		[[ $output == *"<h1>netmon $cmd</h1>"* ]]
+		[[ $output != *"(null)"* ]]
+	done
+	# anomalies is no ranking by bytes.
+	[[ $output == *"<h2>Anomalies</h2>"* ]]
+}
+
+@test "html: times are shown as the text shows them, the window by its real times" {
+	run "$REPORT" --db "$DB" summary --format html
+	[ "$status" -eq 0 ]
+	[[ $output == *'<p class="window">2024-01-01 00:00:00 UTC to 2024-01-02 00:01:00 UTC, 3 intervals recorded</p>'* ]]
+	[[ $output != *"of history"* ]]
+	# A process's first and last interval: local time, not unix seconds.
+	[[ $output == *'<td>2024-01-01 00:00:00</td><td>2024-01-01 00:02:00</td></tr>'* ]]
+	[[ $output != *'>1704067200<'* ]]
+	run "$REPORT" --db "$DB" top hosts --format html --day 2024-01-02
+	[[ $output == *'<p class="window">2024-01-02 00:00:00 UTC to 2024-01-03 00:00:00 UTC, 1 interval recorded</p>'* ]]
+	run "$REPORT" --db "$DB" top hosts --format html --since 2025-01-01
+	[[ $output == *'<p class="window">2025-01-01 00:00:00 UTC to the end of history, nothing recorded</p>'* ]]
 }

@@ -125,6 +125,14 @@ long_options() {
 	[ "$(cat "$dest/etc/netmon/netmon.conf")" = 'interval = 10' ]
 }
 
+# no_leftovers DIR: no hidden file (a report written aside) left in DIR.
+no_leftovers() {
+	local f
+	for f in "$1"/.[!.]*; do
+		[ ! -e "$f" ] || { echo "left behind: $f" >&2; return 1; }
+	done
+}
+
 @test "the daily report script writes the day's summary, whole" {
 	local db=$BATS_TEST_TMPDIR/netmon.db out=$BATS_TEST_TMPDIR/reports
 	report_fixture_db "$db"
@@ -134,15 +142,37 @@ long_options() {
 	[ -s "$BATS_TEST_TMPDIR/want" ]
 	cmp "$BATS_TEST_TMPDIR/want" "$out/2024-01-01.txt"
 	[ "$(stat -c %a "$out/2024-01-01.txt")" = 640 ]
-	# HTML only once netmon-report has it; no leftovers either way.
-	if "$PFX/usr/bin/netmon-report" --help | grep -qw html; then
-		[ -s "$out/2024-01-01.html" ]
-	else
-		[ "$(ls -A "$out")" = 2024-01-01.txt ]
-	fi
+	# The text says which day it covers.
+	[ "$(head -n 1 "$out/2024-01-01.txt")" = \
+		"Window: 2024-01-01 00:00:00 UTC to 2024-01-02 00:00:00 UTC, 2 intervals recorded" ]
+	# And the same day in HTML, nothing else left behind.
+	TZ=UTC "$PFX/usr/bin/netmon-report" --db "$db" summary --day 2024-01-01 --format html \
+		>"$BATS_TEST_TMPDIR/want.html"
+	cmp "$BATS_TEST_TMPDIR/want.html" "$out/2024-01-01.html"
+	[ "$(stat -c %a "$out/2024-01-01.html")" = 640 ]
+	[ "$(cd "$out" && echo *)" = "2024-01-01.html 2024-01-01.txt" ]
+	no_leftovers "$out"
 	# A failing report leaves no file behind and fails the service.
 	run "$PFX/usr/libexec/netmon/netmon-daily-report" "$BATS_TEST_TMPDIR/none.db" "$out" 2024-01-02
 	[ "$status" -ne 0 ]
 	[ ! -e "$out/2024-01-02.txt" ]
-	[ -z "$(find "$out" -mindepth 1 -maxdepth 1 -name '.*')" ]
+	[ ! -e "$out/2024-01-02.html" ]
+	no_leftovers "$out"
+	# One format failing does not stop the other, and fails the service.
+	local fake=$BATS_TEST_TMPDIR/fake-report fail
+	for fail in html table; do
+		rm -f "$out"/2024-01-02.*
+		printf '#!/bin/sh\ncase "$*" in *%s*) exit 1 ;; esac\nexec %s "$@"\n' \
+			"$fail" "$PFX/usr/bin/netmon-report" >"$fake"
+		chmod +x "$fake"
+		NETMON_REPORT=$fake TZ=UTC run "$PFX/usr/libexec/netmon/netmon-daily-report" \
+			"$db" "$out" 2024-01-02
+		echo "failing $fail: $output" >&2
+		[ "$status" -eq 1 ]
+		local written=html
+		[ "$fail" = table ] || written=txt
+		[ -s "$out/2024-01-02.$written" ]
+		[ "$(cd "$out" && echo 2024-01-02.*)" = "2024-01-02.$written" ]
+		no_leftovers "$out"
+	done
 }

@@ -75,8 +75,8 @@ EOF
 bucket_start,interface,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
 1704067200,eth0,25,2500000,11,1580,0.1
 1704153600,eth0,0,0,0,0,0.1
-1704067200,"ev${ESC}[31m""il,<b>",0,0,0,0,0.1
-1704153600,"ev${ESC}[31m""il,<b>",4,4096,0,0,0.1
+1704067200,"ev\x1b[31m""il,<b>",0,0,0,0,0.1
+1704153600,"ev\x1b[31m""il,<b>",4,4096,0,0,0.1
 1704067200,wlan0,0,0,2,208,0.1
 1704153600,wlan0,0,0,0,0,0.1
 EOF
@@ -173,6 +173,8 @@ EOF
 			-cmd '.parameter set :limit 3' "$DB" ".read $REPO/reports/trend$by.sql"
 		[ "$status" -eq 0 ]
 		local by_hand=${output//$'\r'/}
+		# netmon-report's CSV shows the interface name's ESC as \x1b.
+		by_hand=${by_hand//$'\e'/'\x1b'}
 		run "$REPORT" --db "$DB" trend --bucket 1d --limit 3 --format csv ${by:+--by ${by#_}}
 		[ "$output" = "$by_hand" ]
 	done

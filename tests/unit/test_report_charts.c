@@ -57,7 +57,7 @@ static size_t count(const char *s, const char *what)
 
 static void test_svg_trend(void **state)
 {
-	const struct svg_bucket k[] = { { 0, 10, 5 }, { 3600, 0, 0 }, { 7200, 1, 0 } };
+	const struct svg_bucket k[] = { { 0, 10, 5, 0 }, { 3600, 0, 0, 0 }, { 7200, 1, 0, 0 } };
 	struct fmt_buf b = { 0 };
 
 	setenv("TZ", "UTC0", 1);
@@ -79,7 +79,7 @@ static void test_svg_trend(void **state)
 static void test_svg_trend_gaps(void **state)
 {
 	const struct svg_bucket k[] = {
-		{ 0, 10, 5 }, { 3600, 0, 0, 100 }, { 7200, 0, 0 }, { 10800, 1, 0, 62.5 }
+		{ 0, 10, 5, 0 }, { 3600, 0, 0, 100 }, { 7200, 0, 0, 0 }, { 10800, 1, 0, 62.5 }
 	};
 	struct fmt_buf b = { 0 };
 

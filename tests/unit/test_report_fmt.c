@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include "report_fmt.h"
 
@@ -22,7 +23,7 @@ typedef int (*escape_fn)(struct fmt_buf *b, const char *s, size_t n);
 /* Escape n bytes of s (n < 0: strlen) and compare with want. */
 static void check(escape_fn fn, const char *s, int n, const char *want)
 {
-	struct fmt_buf b = {0};
+	struct fmt_buf b = { 0 };
 
 	assert_int_equal(fn(&b, s, n < 0 ? strlen(s) : (size_t)n), 0);
 	assert_non_null(b.s);
@@ -69,7 +70,8 @@ static void test_html_text(void **state)
 	check(fmt_html_text, "eth0", -1, "eth0");
 	check(fmt_html_text, "<script>alert('x')</script>", -1,
 	      "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
-	check(fmt_html_text, "\"><img src=x onerror=y>", -1, "&quot;&gt;&lt;img src=x onerror=y&gt;");
+	check(fmt_html_text, "\"><img src=x onerror=y>", -1,
+	      "&quot;&gt;&lt;img src=x onerror=y&gt;");
 	check(fmt_html_text, "a&amp;b", -1, "a&amp;amp;b");
 	/* Made visible first, as in a table, then inert for HTML. */
 	check(fmt_html_text, "\x1b[31m<b>\n", -1, "\\x1b[31m&lt;b&gt;\\x0a");
@@ -85,12 +87,27 @@ static void test_csv_field(void **state)
 	check(fmt_csv_field, "a,b", -1, "\"a,b\"");
 	check(fmt_csv_field, "say \"hi\"", -1, "\"say \"\"hi\"\"\"");
 	check(fmt_csv_field, "\"", -1, "\"\"\"\"");
-	check(fmt_csv_field, "line1\nline2", -1, "\"line1\nline2\"");
-	check(fmt_csv_field, "cr\r", -1, "\"cr\r\"");
 	check(fmt_csv_field, "<b>&", -1, "<b>&");
-	/* CSV carries exact values: an escape byte is data, not markup. */
-	check(fmt_csv_field, "\x1b[31m", -1, "\x1b[31m");
-	check(fmt_csv_field, "\x1b[31m\",x", -1, "\"\x1b[31m\"\",x\"");
+	/* Control characters reach neither a terminal nor a spreadsheet. */
+	check(fmt_csv_field, "line1\nline2", -1, "line1\\x0aline2");
+	check(fmt_csv_field, "cr\r", -1, "cr\\x0d");
+	check(fmt_csv_field, "\x1b[31m", -1, "\\x1b[31m");
+	check(fmt_csv_field, "\x1b]0;pwned\x07", -1, "\\x1b]0;pwned\\x07");
+	check(fmt_csv_field, "\x1b[31m\",x", -1, "\"\\x1b[31m\"\",x\"");
+	check(fmt_csv_field, "back\\slash", -1, "back\\\\slash");
+	check(fmt_csv_field, "\xff\xe2\x80\xae", -1, "\\xff\\u202e");
+	check(fmt_csv_field, "caf\xc3\xa9", -1, "caf\xc3\xa9");
+	/* A cell a spreadsheet would evaluate starts with a ' (OWASP). */
+	check(fmt_csv_field, "=HYPERLINK(\"http://x\",\"y\")", -1,
+	      "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+	check(fmt_csv_field, "=cmd|' /C calc'", -1, "'=cmd|' /C calc'");
+	check(fmt_csv_field, "+1", -1, "'+1");
+	check(fmt_csv_field, "-bash", -1, "'-bash");
+	check(fmt_csv_field, "@SUM(A1)", -1, "'@SUM(A1)");
+	check(fmt_csv_field, "\t=1", -1, "\\x09=1");
+	check(fmt_csv_field, "\r=1", -1, "\\x0d=1");
+	check(fmt_csv_field, "a=1", -1, "a=1");
+	check(fmt_csv_field, "'", -1, "'");
 }
 
 static void test_json_string(void **state)
@@ -113,7 +130,7 @@ static void test_json_string(void **state)
 
 static void check_iec(long long bytes, const char *want)
 {
-	struct fmt_buf b = {0};
+	struct fmt_buf b = { 0 };
 
 	assert_int_equal(fmt_iec(&b, bytes), 0);
 	if (strcmp(b.s, want))
@@ -179,15 +196,15 @@ static void test_format_names(void **state)
 		.type = FMT_NULL                                                                   \
 	}
 
-static const char *const cols[] = {"name", "protocol", "packets", "bytes"};
-static const struct fmt_value row1[] = {TEXT("eth0"), INT(6), INT(3), INT(1536)};
-static const struct fmt_value row2[] = {TEXT("\x1b[2J\"x,<y>\n"), INT(253), INT(12345), INT(7)};
-static const struct fmt_value row3[] = {NUL, INT(17), {.type = FMT_REAL, .r = 0.5}, INT(0)};
+static const char *const cols[] = { "name", "protocol", "packets", "bytes" };
+static const struct fmt_value row1[] = { TEXT("eth0"), INT(6), INT(3), INT(1536) };
+static const struct fmt_value row2[] = { TEXT("\x1b[2J\"x,<y>\n"), INT(253), INT(12345), INT(7) };
+static const struct fmt_value row3[] = { NUL, INT(17), { .type = FMT_REAL, .r = 0.5 }, INT(0) };
 
 /* Write sections of rows[] in format f; the caller frees the text. */
 static char *render(enum fmt_format f, int sections, int nrows, const char *empty)
 {
-	const struct fmt_value *rows[] = {row1, row2, row3};
+	const struct fmt_value *rows[] = { row1, row2, row3 };
 	struct fmt_writer *w;
 	char *text = NULL;
 	size_t len = 0;
@@ -195,6 +212,8 @@ static char *render(enum fmt_format f, int sections, int nrows, const char *empt
 
 	assert_non_null(fp);
 	assert_int_equal(fmt_writer_new(&w, f, fp, sections), 0);
+	for (int s = 0; s < sections; s++)
+		assert_int_equal(fmt_csv_columns(w, 4, cols), 0);
 	for (int s = 0; s < sections; s++) {
 		assert_int_equal(
 			fmt_section_begin(w, s ? "second" : "first", s ? "Second" : NULL, 4, cols),
@@ -242,15 +261,116 @@ static void test_csv_layout(void **state)
 	check_render(FMT_CSV, 1, 3, "nothing",
 		     "name,protocol,packets,bytes\n"
 		     "eth0,6,3,1536\n"
-		     "\"\x1b[2J\"\"x,<y>\n\",253,12345,7\n"
+		     "\"\\x1b[2J\"\"x,<y>\\x0a\",253,12345,7\n"
 		     ",17,0.5,0\n");
 	check_render(FMT_CSV, 1, 0, "nothing", "name,protocol,packets,bytes\n");
+	/* Several sections: one table, the section's key first. */
 	check_render(FMT_CSV, 2, 1, NULL,
-		     "name,protocol,packets,bytes\n"
-		     "eth0,6,3,1536\n"
-		     "\n"
-		     "name,protocol,packets,bytes\n"
-		     "eth0,6,3,1536\n");
+		     "section,name,protocol,packets,bytes\n"
+		     "first,eth0,6,3,1536\n"
+		     "second,eth0,6,3,1536\n");
+	check_render(FMT_CSV, 2, 0, NULL, "section,name,protocol,packets,bytes\n");
+}
+
+/* Sections of different columns: every line has every column. */
+static void test_csv_sections(void **state)
+{
+	static const char *const a[] = { "host", "bytes" }, *const b[] = { "bytes", "ts" };
+	static const char *const c[] = { "other" };
+	const struct fmt_value ra[] = { TEXT("=x"), INT(5) }, rb[] = { INT(7), INT(60) };
+	struct fmt_writer *w;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_int_equal(fmt_writer_new(&w, FMT_CSV, fp, 2), 0);
+	assert_int_equal(fmt_csv_columns(w, 2, a), 0);
+	assert_int_equal(fmt_csv_columns(w, 2, b), 0);
+	assert_int_equal(fmt_section_begin(w, "hosts", NULL, 2, a), 0);
+	assert_int_equal(fmt_row(w, ra), 0);
+	assert_int_equal(fmt_section_end(w, NULL), 0);
+	assert_int_equal(fmt_section_begin(w, "trend", NULL, 2, b), 0);
+	assert_int_equal(fmt_row(w, rb), 0);
+	assert_int_equal(fmt_section_end(w, NULL), 0);
+	/* A column that was not declared cannot be placed. */
+	assert_int_equal(fmt_section_begin(w, "x", NULL, 1, c), -EINVAL);
+	assert_int_equal(fmt_document_end(w), 0);
+	fmt_writer_free(w);
+	fclose(fp);
+	assert_string_equal(text, "section,host,bytes,ts\n"
+				  "hosts,'=x,5,\n"
+				  "trend,,7,60\n");
+	free(text);
+}
+
+/* A section of one row as a JSON object; a paragraph only in a table. */
+static void test_object_and_note(void **state)
+{
+	static const char *const win[] = { "since", "until" };
+	const struct fmt_value row[] = { INT(1), NUL };
+	enum fmt_format formats[] = { FMT_JSON, FMT_TABLE, FMT_CSV };
+	const char *want[] = { "{\n  \"window\": {\"since\": 1, \"until\": null},\n"
+			       "  \"empty\": null\n}\n",
+			       "Window: now\n", "section,since,until\nwindow,1,\n" };
+
+	for (int f = 0; f < 3; f++) {
+		struct fmt_writer *w;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&text, &len);
+
+		assert_int_equal(fmt_writer_new(&w, formats[f], fp, 2), 0);
+		assert_int_equal(fmt_csv_columns(w, 2, win), 0);
+		assert_int_equal(fmt_note(w, "Window: now"), 0);
+		for (int s = 0; s < 2; s++) {
+			assert_int_equal(fmt_section_begin(w, s ? "empty" : "window", NULL, 2, win),
+					 0);
+			assert_int_equal(fmt_section_object(w), 0);
+			if (!s && formats[f] != FMT_TABLE)
+				assert_int_equal(fmt_row(w, row), 0);
+			assert_int_equal(fmt_section_end(w, NULL), 0);
+		}
+		assert_int_equal(fmt_document_end(w), 0);
+		fmt_writer_free(w);
+		fclose(fp);
+		assert_string_equal(text, want[f]);
+		free(text);
+	}
+}
+
+/* Unix seconds in a column named ts or *_seen: local time in a table. */
+static void test_time_cells(void **state)
+{
+	const struct fmt_value t = INT(1704067230), text = TEXT("x"), big = INT(LLONG_MAX);
+	struct fmt_buf b = { 0 };
+	int right = 1;
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	assert_int_equal(fmt_cell(&b, "ts", &t, &right), 0);
+	assert_string_equal(b.s, "2024-01-01 00:00:30");
+	assert_int_equal(right, 0);
+	b.len = 0;
+	assert_int_equal(fmt_cell(&b, "last_seen", &t, &right), 0);
+	assert_string_equal(b.s, "2024-01-01 00:00:30");
+	b.len = 0;
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	assert_int_equal(fmt_cell(&b, "first_seen", &t, &right), 0);
+	assert_string_equal(b.s, "2024-01-01 01:00:30");
+	b.len = 0;
+	/* Other columns keep the number; text stays text; no time, the number. */
+	assert_int_equal(fmt_cell(&b, "tsx", &t, &right), 0);
+	assert_string_equal(b.s, "1704067230");
+	b.len = 0;
+	assert_int_equal(fmt_cell(&b, "ts", &text, &right), 0);
+	assert_string_equal(b.s, "x");
+	b.len = 0;
+	assert_int_equal(fmt_cell(&b, "ts", &big, &right), 0);
+	assert_string_equal(b.s, "9223372036854775807");
+	fmt_buf_free(&b);
+	setenv("TZ", "UTC0", 1);
+	tzset();
 }
 
 static void test_json_layout(void **state)
@@ -277,8 +397,9 @@ static void test_json_layout(void **state)
 
 static void test_exact_integers(void **state)
 {
-	static const char *const one[] = {"bytes"};
-	const struct fmt_value big[] = {INT(LLONG_MAX)}, nan[] = {{.type = FMT_REAL, .r = NAN}};
+	static const char *const one[] = { "bytes" };
+	const struct fmt_value big[] = { INT(LLONG_MAX) },
+			       nan[] = { { .type = FMT_REAL, .r = NAN } };
 	struct fmt_writer *w;
 	char *text = NULL;
 	size_t len = 0;
@@ -305,9 +426,9 @@ static void test_exact_integers(void **state)
 /* One column name, rows of reals, in format f; the caller frees the text. */
 static char *render_reals(enum fmt_format f, const char *name)
 {
-	const struct fmt_value rows[] = {REAL(99.8), REAL(0.0),  REAL(100.0),
-					 REAL(0.1 + 0.2), REAL(-2.5), REAL(1e-7)};
-	const char *const names[] = {name};
+	const struct fmt_value rows[] = { REAL(99.8),	   REAL(0.0),  REAL(100.0),
+					  REAL(0.1 + 0.2), REAL(-2.5), REAL(1e-7) };
+	const char *const names[] = { name };
 	struct fmt_writer *w;
 	char *text = NULL;
 	size_t len = 0;
@@ -340,14 +461,14 @@ static void check_reals(enum fmt_format f, const char *name, const char *want)
  */
 static void test_reals(void **state)
 {
-	check_reals(FMT_CSV, "r",
-		    "r\n99.8\n0.0\n100.0\n0.30000000000000004\n-2.5\n1e-07\n");
+	check_reals(FMT_CSV, "r", "r\n99.8\n0.0\n100.0\n0.30000000000000004\n-2.5\n1e-07\n");
 	check_reals(FMT_JSON, "r",
 		    "[\n  {\"r\": 99.8},\n  {\"r\": 0.0},\n  {\"r\": 100.0},\n"
 		    "  {\"r\": 0.30000000000000004},\n  {\"r\": -2.5},\n"
 		    "  {\"r\": 1e-07}\n]\n");
-	check_reals(FMT_TABLE, "share_pct",
-		    "share_pct\n     99.8\n      0.0\n    100.0\n      0.3\n     -2.5\n      0.0\n");
+	check_reals(
+		FMT_TABLE, "share_pct",
+		"share_pct\n     99.8\n      0.0\n    100.0\n      0.3\n     -2.5\n      0.0\n");
 	/* Other reals in a table keep %g's six significant digits. */
 	check_reals(FMT_TABLE, "r", "    r\n 99.8\n    0\n  100\n  0.3\n -2.5\n1e-07\n");
 }
@@ -355,8 +476,8 @@ static void test_reals(void **state)
 /* A full disk must fail the report, not end it with a truncated document. */
 static void test_write_error(void **state)
 {
-	static const char *const one[] = {"x"};
-	const struct fmt_value v[] = {INT(1)};
+	static const char *const one[] = { "x" };
+	const struct fmt_value v[] = { INT(1) };
 	struct fmt_writer *w;
 	FILE *fp = fopen("/dev/full", "w");
 
@@ -374,13 +495,14 @@ static void test_write_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_escape), cmocka_unit_test(test_csv_field),
-		cmocka_unit_test(test_json_string),  cmocka_unit_test(test_iec),
-		cmocka_unit_test(test_proto_names),  cmocka_unit_test(test_format_names),
-		cmocka_unit_test(test_table_layout), cmocka_unit_test(test_csv_layout),
-		cmocka_unit_test(test_json_layout),  cmocka_unit_test(test_exact_integers),
-		cmocka_unit_test(test_write_error),  cmocka_unit_test(test_reals),
-		cmocka_unit_test(test_html_text),
+		cmocka_unit_test(test_table_escape),	cmocka_unit_test(test_csv_field),
+		cmocka_unit_test(test_json_string),	cmocka_unit_test(test_iec),
+		cmocka_unit_test(test_proto_names),	cmocka_unit_test(test_format_names),
+		cmocka_unit_test(test_table_layout),	cmocka_unit_test(test_csv_layout),
+		cmocka_unit_test(test_json_layout),	cmocka_unit_test(test_exact_integers),
+		cmocka_unit_test(test_write_error),	cmocka_unit_test(test_reals),
+		cmocka_unit_test(test_html_text),	cmocka_unit_test(test_csv_sections),
+		cmocka_unit_test(test_object_and_note), cmocka_unit_test(test_time_cells),
 	};
 
 	return cmocka_run_group_tests_name("report_fmt", tests, NULL, NULL);

@@ -154,7 +154,8 @@ static void test_empty_window(void **state)
 		  "nothing recorded between 1970-01-01 00:33:20 UTC and the end of history\n");
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_JSON, 2000, 3000, "[]\n");
 	check_run(f->db, REPORT_SUMMARY, FMT_JSON, 2000, 3000,
-		  "{\n  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
+		  "{\n  \"window\": {\"since\": 2000, \"until\": 3000, \"intervals\": 0},\n"
+		  "  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
 		  "  \"hosts\": [],\n  \"apps\": [],\n  \"ports\": [],\n  \"processes\": [],\n"
 		  "  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": []\n}\n");
 }
