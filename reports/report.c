@@ -19,6 +19,13 @@
 #include "report_trend.h"
 #include "report_window.h"
 
+/* Said wherever process bytes are shown: the socket tracepoints see no
+ * interface, so they are the host's, not the recorded interfaces'
+ * (docs/design.md, "Per-process bytes"). */
+#define PROCESSES_TITLE                                                                  \
+	"Top processes by bytes through their sockets, host-wide (all sockets, loopback " \
+	"included, whatever interfaces were recorded)"
+
 static const struct report_section summary_sections[] = {
 	/* First, so that the text (and the daily .txt) says what it covers. */
 	{WINDOW_QUERY, "window", NULL, SAYS_NOTHING, CHART_NONE, NULL},
@@ -34,12 +41,8 @@ static const struct report_section summary_sections[] = {
 	{"top_apps.sql", "apps", "Top applications by bytes (server port)", 0, CHART_RANK, NULL},
 	{"top_ports.sql", "ports", "Top server ports by bytes", 0, CHART_RANK, NULL},
 	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
-	/* Host-wide: the socket tracepoints see no interface (docs/design.md). */
-	{"top_processes.sql", "processes",
-	 "Top processes by bytes through their sockets, host-wide (all sockets, loopback "
-	 "included, whatever interfaces were recorded)",
-	 0,
-	 CHART_RANK, "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)."},
+	{"top_processes.sql", "processes", PROCESSES_TITLE, 0, CHART_RANK,
+	 "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)."},
 	{"top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL},
 	/* The query and title follow the bucket: report_trend.c. */
 	{"trend.sql", "trend", NULL, 0, CHART_TREND, NULL},
@@ -61,7 +64,7 @@ static const struct report_section top_ports_sections[] = {
 };
 
 static const struct report_section top_processes_sections[] = {
-	{"top_processes.sql", "processes", NULL, 1, CHART_RANK, NULL},
+	{"top_processes.sql", "processes", PROCESSES_TITLE, 1, CHART_RANK, NULL},
 };
 
 static const struct report_section top_interfaces_sections[] = {

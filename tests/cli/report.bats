@@ -986,18 +986,22 @@ OUT
 	run "$REPORT" --db "$PDB" top processes --limit 1
 	[ "$status" -eq 0 ]
 	# Times in local time, as the trend's and the window's (TZ=UTC here).
+	# Process bytes are the host's, whatever -i recorded: said above them.
 	is_output <<'OUT'
+Top processes by bytes through their sockets, host-wide (all sockets, loopback included, whatever interfaces were recorded)
  pid  comm  sent_bytes  received_bytes  total_bytes  first_seen           last_seen
 4242  curl      1000 B         8.8 KiB      9.8 KiB  2024-01-01 00:00:00  2024-01-01 00:02:00
 OUT
 	TZ=CET-1 run "$REPORT" --db "$PDB" top processes --limit 1
-	[[ ${lines[1]} == *"  2024-01-01 01:00:00  2024-01-01 01:02:00" ]]
+	[[ ${lines[2]} == *"  2024-01-01 01:00:00  2024-01-01 01:02:00" ]]
 	run "$REPORT" --db "$PDB" top processes
 	[[ $output == *'\x1b[31mred'* ]]
 	# summary carries the same section
 	run "$REPORT" --db "$PDB" summary
 	[ "$status" -eq 0 ]
-	[[ $output == *"Top processes by bytes through their sockets"*"4242"*"curl"*"9.8 KiB"* ]]
+	[[ $output == *"Top processes by bytes through their sockets, host-wide"*"4242"*"curl"*"9.8 KiB"* ]]
+	run "$REPORT" --db "$PDB" top processes --format html
+	[[ $output == *"<h2>Top processes by bytes through their sockets, host-wide"* ]]
 }
 
 @test "top processes: --pid and --comm filter; bad values are usage errors" {
