@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "db.h"
+#include "db_inuse.h"
 #include "embed.h"
 #include "log.h"
 
@@ -148,7 +149,7 @@ static void cannot_open(const char *path, enum db_mode mode, int errnum)
  * cut short is named as such, before SQLite would call it "disk I/O error",
  * "unable to open database file" or "not a netmon database".
  */
-static int inspect(const char *path, enum db_mode mode, struct db_file *f)
+static int inspect(const char *path, enum db_mode mode, int in_use, struct db_file *f)
 {
 	struct stat st;
 	int fd, err;
@@ -168,14 +169,19 @@ static int inspect(const char *path, enum db_mode mode, struct db_file *f)
 		pr_err("%s: not a regular file, so not a database", path);
 		return -EINVAL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		cannot_open(path, mode, -err);
-		return err;
+	/* A file this process has open was read when it was first opened, and
+	 * closing a descriptor of it now would drop SQLite's locks (db_inuse.h). */
+	err = 0;
+	if (!in_use) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			cannot_open(path, mode, -err);
+			return err;
+		}
+		err = check_header(path, fd, st.st_size, f);
+		close(fd);
 	}
-	err = check_header(path, fd, st.st_size, f);
-	close(fd);
 	/* An empty -wal (left by a reader that could not remove it) holds nothing. */
 	f->wal_exists = exists(path, "-wal", 1);
 	f->shm_exists = exists(path, "-shm", 0);
@@ -680,14 +686,15 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out)
 {
 	struct db_file f = { 0 };
 	sqlite3 *db = NULL;
-	int err, rc, query_only = 0, version = 0;
+	int err, rc, query_only = 0, version = 0, in_use = db_inuse(path);
 
 	*out = NULL;
-	err = inspect(path, mode, &f);
+	err = inspect(path, mode, in_use, &f);
 	if (err)
 		return err;
 	if (mode == DB_READ_WRITE) {
-		err = check_ownership(path);
+		/* Checked when this process first opened it (db_inuse.h). */
+		err = in_use ? 0 : check_ownership(path);
 		if (err)
 			return err;
 		rc = sqlite3_open_v2(
@@ -721,6 +728,9 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out)
 		if (err)
 			goto fail;
 	}
+	err = db_inuse_add(db, path);
+	if (err)
+		goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -735,5 +745,6 @@ void db_close(sqlite3 *db)
 	/* Statistics for the next reader; a reader writes nothing. */
 	if (!sqlite3_db_readonly(db, "main") && query_int(db, "PRAGMA query_only;", NULL) == 0)
 		sqlite3_exec(db, "PRAGMA optimize;", NULL, NULL, NULL);
+	db_inuse_remove(db);
 	sqlite3_close(db);
 }

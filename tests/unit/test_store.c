@@ -19,6 +19,8 @@
 #include "log.h"
 #include "store.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 
 static char dir[] = "/tmp/netmon-test-store-XXXXXX";
 
@@ -288,6 +290,75 @@ static void test_unwritable_path(void **state)
 	assert_null(st);
 }
 
+/*
+ * Does another process hold a lock on LEN bytes at START of PATH? Asked from a child:
+ * POSIX record locks belong to a process, so the parent cannot see its own.
+ */
+static int locked_by_parent(const char *path, off_t start, off_t len)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct flock l = {
+			.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len
+		};
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+
+		_exit(fd >= 0 && !fcntl(fd, F_GETLK, &l) && l.l_type != F_UNLCK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * SQLite's locks of a connection in WAL mode: shared on -shm's DMS byte
+ * (120 + 8) and on the database's SHARED range (PENDING_BYTE + 2, 510 bytes).
+ */
+static int locked(const char *path, const char *shm)
+{
+	return locked_by_parent(shm, 128, 1) && locked_by_parent(path, 0x40000002, 510);
+}
+
+/*
+ * The recorder opens its database more than once (the store, the anomaly
+ * rules, the live view). close() of any descriptor of a file drops every
+ * lock the process holds on it, SQLite's too: had db_open() closed a
+ * descriptor of -shm of its own, the writer would lose the shared lock on
+ * -shm's DMS byte (offset 120 + 8) that says the WAL index is in use, and
+ * the next reader would truncate -shm under the writer's mapping (SIGBUS)
+ * and rebuild the index while it writes. Without the SHARED lock on the
+ * database, a reader that closes thinks itself the last connection: it
+ * checkpoints and deletes -wal and -shm under the writer.
+ */
+static void test_second_open_keeps_locks(void **state)
+{
+	struct flow_record flows[1];
+	struct snapshot snap = { .flows = flows, .n_flows = 1 };
+	struct store *st;
+	sqlite3 *rw, *ro;
+	char path[256], shm[300];
+
+	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 17, 4000, 53, 1, 1, 100);
+	clock_gettime(CLOCK_REALTIME, &snap.wall);
+	path_in_dir(path, sizeof(path), "twice.db");
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(store_write_interval(st, &snap, 1000, 1001), 0);
+	assert_true(locked(path, shm));
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &rw), 0);
+	assert_true(locked(path, shm));
+	assert_int_equal(db_open(path, DB_READ_ONLY, &ro), 0);
+	assert_true(locked(path, shm));
+	db_close(ro);
+	db_close(rw);
+	assert_true(locked(path, shm));
+	assert_int_equal(store_write_interval(st, &snap, 1001, 1002), 0);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_upgrade_from_version_1),
 		cmocka_unit_test(test_read_only_never_creates),
 		cmocka_unit_test(test_unwritable_path),
+		cmocka_unit_test(test_second_open_keeps_locks),
 	};
 
 	log_init("test_store", LOG_SILENT);
