@@ -30,6 +30,11 @@ setup() {
 	# Under /tmp, not $BATS_TEST_TMPDIR: the plain user must reach it.
 	WORK=$(mktemp -d /tmp/netmon-dbopen.XXXXXX)
 	chmod 0755 "$WORK"
+	# The build tree may be out of the plain user's reach (a checkout in a
+	# 0700 directory): the user runs a copy of the binary.
+	BIN=$(mktemp -d /tmp/netmon-dbopen-bin.XXXXXX)
+	chmod 0755 "$BIN"
+	install -m 0755 "$REPORT" "$BIN/netmon-report"
 	groupadd "$NM_GROUP"
 	useradd --no-create-home --shell /usr/sbin/nologin --gid "$NM_GROUP" "$NM_USER"
 }
@@ -39,6 +44,7 @@ teardown() {
 	userdel "$NM_USER" 2>/dev/null
 	groupdel "$NM_GROUP" 2>/dev/null
 	[ -n "${WORK:-}" ] && rm -rf "$WORK"
+	[ -n "${BIN:-}" ] && rm -rf "$BIN"
 	return 0
 }
 
@@ -76,12 +82,12 @@ no_leftovers() {
 @test "a plain user without access is told Permission denied" {
 	mkdir -m 0750 "$WORK/lib"
 	make_db "$WORK/lib/netmon.db"
-	run --separate-stderr runuser -u "$NM_USER" -- "$REPORT" --db "$WORK/lib/netmon.db" summary
+	run --separate-stderr runuser -u "$NM_USER" -- "$BIN/netmon-report" --db "$WORK/lib/netmon.db" summary
 	one_line "$WORK/lib/netmon.db: cannot open: Permission denied"
 	# The file itself unreadable, in a directory the user may enter.
 	chmod 0755 "$WORK/lib"
 	chmod 0640 "$WORK/lib/netmon.db"
-	run --separate-stderr runuser -u "$NM_USER" -- "$REPORT" --db "$WORK/lib/netmon.db" summary
+	run --separate-stderr runuser -u "$NM_USER" -- "$BIN/netmon-report" --db "$WORK/lib/netmon.db" summary
 	one_line "$WORK/lib/netmon.db: cannot open: Permission denied"
 }
 
@@ -93,7 +99,7 @@ no_leftovers() {
 	chgrp -R "$NM_GROUP" "$WORK/lib"
 	want=$(want_interfaces "$WORK/lib/netmon.db")
 	[ -n "$want" ]
-	run --separate-stderr runuser -u "$NM_USER" -- "$REPORT" --db "$WORK/lib/netmon.db" \
+	run --separate-stderr runuser -u "$NM_USER" -- "$BIN/netmon-report" --db "$WORK/lib/netmon.db" \
 		top interfaces --format csv
 	echo "stderr: $stderr"
 	[ "$status" -eq 0 ]
