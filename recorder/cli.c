@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <string.h>
 #include <net/if.h>
 #include "cli.h"
@@ -9,222 +10,330 @@
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
+#include "reload.h"
 
 #ifndef NETMON_VERSION
 #define NETMON_VERSION "0.1.0"
 #endif
 
-enum {
-	OPT_DURATION = 256,
-	OPT_MAX_FLOWS,
-	OPT_MAX_FLOWS6,
-	OPT_HOOK,
-	OPT_NO_PROCESS,
-	OPT_DETACH,
-	OPT_VERSION,
-	OPT_KEEP_FLOWS,
-	OPT_KEEP_PROCESSES,
-	OPT_KEEP_TOTALS,
-	OPT_KEEP_HOURLY,
-	OPT_KEEP_DAILY,
-	OPT_CHECK_CONFIG,
-	OPT_THRESHOLD,
-	OPT_KEEP_ATTACHED,
-	OPT_SAMPLE,
-	OPT_PCAP,
-	OPT_SNAPLEN,
-	OPT_PCAP_SIZE,
-	OPT_PCAP_FILES,
-	OPT_SAMPLE_RING,
-	OPT_LIVE,
-	OPT_FORCE_IMPORT,
+/* In a table: the value's place in struct cli_config. */
+#define AT(member) offsetof(struct cli_config, member)
+
+static const char *const hooks[] = { "tc", "xdp", NULL };
+
+/*
+ * Every option, in --help's order. A new option is one entry here (and its
+ * field in struct cli_config); a key with reload 0 is logged as needing a
+ * restart when a SIGHUP finds it changed.
+ */
+const struct cli_option cli_options[] = {
+	/* clang-format off */
+	{ .name = "interface", .short_name = 'i', .arg = "IFACE", .kind = CLI_IFACE, .key = 1,
+	  .help = "interface to watch (repeatable); default: every\n"
+		  "interface that is up, Ethernet and not loopback" },
+	{ .name = "db", .short_name = 'd', .arg = "PATH", .kind = CLI_PATH, .offset = AT(db_path),
+	  .def_path = NETMON_DEFAULT_DB, .key = 1, .help = "database file (default {default})" },
+	{ .name = "interval", .short_name = 't', .arg = "SECS", .kind = CLI_UINT,
+	  .offset = AT(interval), .min = 1, .max = CLI_MAX_INTERVAL, .def = CLI_DEFAULT_INTERVAL,
+	  .key = 1, .reload = RELOAD_LIVE | RELOAD_INTERVAL,
+	  .help = "seconds per recorded interval, {min}..{max} (default {default});\n"
+		  "intervals end on multiples of SECS (UTC)" },
+	{ .name = "duration", .arg = "SECS", .kind = CLI_UINT, .offset = AT(duration), .min = 1,
+	  .max = 10u * 365 * 86400, .key = 1,
+	  .help = "stop after SECS seconds (default: run until\n"
+		  "SIGTERM or SIGINT)" },
+	{ .name = "max-flows", .arg = "N", .kind = CLI_UINT, .offset = AT(max_flows), .min = 1,
+	  .max = 1u << 24, .def = NETMON_DEFAULT_MAX_FLOWS, .key = 1,
+	  .help = "IPv4 flows per interval the kernel has room for\n"
+		  "(default {default}: {v4_mib} MiB of kernel memory; 97 B per\n"
+		  "flow, 97 MB for 1000000); packets of more flows\n"
+		  "are still counted, in an overflow row" },
+	{ .name = "max-flows6", .arg = "N", .kind = CLI_UINT, .offset = AT(max_flows6), .min = 1,
+	  .max = 1u << 24, .key = 1,
+	  .help = "IPv6 flows per interval (default: as --max-flows;\n"
+		  "136 B per flow, {v6_mib} MiB for the default)" },
+	{ .name = "hook", .arg = "tc|xdp", .kind = CLI_CHOICE, .offset = AT(hook_xdp),
+	  .choices = hooks, .key = 1,
+	  .help = "count received packets with TC (default) or XDP\n"
+		  "(native; with TC where the driver has no native XDP);\n"
+		  "sent packets are always counted with TC" },
+	{ .name = "no-process", .kind = CLI_FLAG, .offset = AT(no_process), .key = 1,
+	  .help = "do not count bytes per process (socket\n"
+		  "tracepoints); on by default where the kernel has them" },
+	{ .name = "keep-attached", .kind = CLI_FLAG, .offset = AT(keep_attached), .key = 1,
+	  .reload = RELOAD_LIVE,
+	  .help = "on SIGTERM or SIGINT leave the programs attached and\n"
+		  "their maps pinned in /sys/fs/bpf/netmon: the kernel\n"
+		  "keeps counting, and the next start on the same\n"
+		  "interfaces writes that traffic once (the systemd\n"
+		  "unit uses it, so a restart or upgrade loses nothing)" },
+	{ .name = "threshold", .arg = "NAME=VALUE", .kind = CLI_THRESHOLD, .offset = AT(thresholds),
+	  .key = 1, .reload = RELOAD_LIVE | RELOAD_THRESHOLDS,
+	  .help = "an anomaly rule's threshold (repeatable); the\n"
+		  "rules run after every interval (see below)" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
+	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),
+	  .max = CLI_MAX_SAMPLE, .key = 1,
+	  .help = "write the first bytes of 1 in N packets (every Nth\n"
+		  "on each CPU; 1: all) to --pcap; 0: off (default);\n"
+		  "--read imports sample nothing" },
+	{ .name = "pcap", .arg = "FILE", .kind = CLI_PATH, .offset = AT(pcap_path), .key = 1,
+	  .help = "the pcapng file of the samples (mode 0640), with\n"
+		  "each packet's interface and direction and the rate\n"
+		  "in its header comment; read it with tshark -r FILE;\n"
+		  "a FILE named *.pcap is classic pcap written by\n"
+		  "libpcap (no direction, interface or rate inside);\n"
+		  "an existing FILE is appended to, never truncated\n"
+		  "(a pcapng FILE gets a new section); needs --sample" },
+	{ .name = "snaplen", .arg = "BYTES", .kind = CLI_UINT, .offset = AT(snaplen),
+	  .min = CLI_MIN_SNAPLEN, .max = NETMON_SNAP_MAX, .def = NETMON_SNAP_DEFAULT, .key = 1,
+	  .help = "bytes kept per packet, {min}..{max} (default {default})" },
+	{ .name = "pcap-size", .arg = "MB", .kind = CLI_UINT, .offset = AT(pcap_size_mb),
+	  .max = 1u << 20, .key = 1,
+	  .help = "start a new FILE once it reaches MB megabytes\n"
+		  "(10^6 bytes); the previous one becomes FILE.1,\n"
+		  "FILE.1 becomes FILE.2...; 0: never (default)" },
+	{ .name = "pcap-files", .arg = "K", .kind = CLI_UINT, .offset = AT(pcap_files), .min = 2,
+	  .max = CLI_MAX_PCAP_FILES, .def = CLI_DEFAULT_PCAP_FILES, .key = 1,
+	  .help = "files kept with --pcap-size, FILE included,\n"
+		  "{min}..{max} (default {default}); the oldest is deleted" },
+	/* The kernel's ring buffer is a power of 2 pages (4 KiB pages here and up). */
+	{ .name = "sample-ring", .arg = "KiB", .kind = CLI_POW2, .offset = AT(sample_ring_kb),
+	  .min = 4, .max = 1u << 20, .def = CLI_DEFAULT_SAMPLE_RING_KB, .key = 1,
+	  .help = "the kernel's buffer of samples not yet written, a\n"
+		  "power of 2 from {min} to {max} (default {default}); samples\n"
+		  "that find it full are counted as dropped\n"
+		  "(collector_log.sample_drops)" },
+	{ .name = "read", .short_name = 'r', .arg = "FILE", .kind = CLI_PATH,
+	  .offset = AT(read_path),
+	  .help = "import a pcap/pcapng capture instead of watching\n"
+		  "interfaces: the same program counts it, intervals\n"
+		  "follow the capture's timestamps; -i NAME names the\n"
+		  "interface in the database (default: the file name);\n"
+		  "refused when the database already holds traffic\n"
+		  "of that name within the capture's time span;\n"
+		  "exit 1 when a frame could not be counted\n"
+		  "(collector_log.not_counted) or the file is cut short\n"
+		  "(what precedes the cut is imported)" },
+	{ .name = "force-import", .kind = CLI_FLAG, .offset = AT(force_import),
+	  .help = "with --read: import even over traffic already\n"
+		  "stored (counted twice if it is the same)" },
+	{ .name = "live", .kind = CLI_FLAG, .offset = AT(live),
+	  .help = "also show the traffic of every second on the\n"
+		  "terminal: protocols, processes, server ports and\n"
+		  "applications, flows, anomalies; q or ^C quits\n"
+		  "(the last interval is written); ^Z stops it and\n"
+		  "gives the terminal back until fg; without a terminal\n"
+		  "(or with TERM=dumb) one plain frame per second" },
+	{ .name = "detach", .kind = CLI_ACTION, .offset = AT(action), .min = CLI_DETACH,
+	  .help = "remove netmon's TC filters, XDP program and pinned\n"
+		  "maps left on the -i interfaces (by a crashed\n"
+		  "recorder or --keep-attached; what they counted since\n"
+		  "the last interval is lost) and exit; a running\n"
+		  "recorder's are refused; an empty clsact qdisc stays: netmon cannot\n"
+		  "tell it made it ('tc qdisc del dev IFACE clsact')" },
+	{ .kind = CLI_TEXT, .column = 29,
+	  .help = "Retention, in days (0 keeps forever; docs/schema.md lists the disk each "
+		  "costs):" },
+	{ .name = "keep-flows", .arg = "DAYS", .kind = CLI_UINT, .offset = AT(keep.flows),
+	  .max = CLI_MAX_KEEP_DAYS, .def = RETENTION_DEFAULT_FLOWS, .key = 1, .reload = RELOAD_LIVE,
+	  .help = "flow rows, flow_log (default {default})" },
+	{ .name = "keep-processes", .arg = "DAYS", .kind = CLI_UINT, .offset = AT(keep.processes),
+	  .max = CLI_MAX_KEEP_DAYS, .def = RETENTION_DEFAULT_PROCESSES, .key = 1,
+	  .reload = RELOAD_LIVE, .help = "per-process rows, process_log (default {default})" },
+	{ .name = "keep-totals", .arg = "DAYS", .kind = CLI_UINT, .offset = AT(keep.totals),
+	  .max = CLI_MAX_KEEP_DAYS, .def = RETENTION_DEFAULT_TOTALS, .key = 1,
+	  .reload = RELOAD_LIVE,
+	  .help = "per-interval totals and collector health,\n"
+		  "traffic_log and collector_log (default {default})" },
+	{ .name = "keep-hourly", .arg = "DAYS", .kind = CLI_UINT, .offset = AT(keep.hourly),
+	  .max = CLI_MAX_KEEP_DAYS, .def = RETENTION_DEFAULT_HOURLY, .key = 1,
+	  .reload = RELOAD_LIVE, .help = "hourly rollups (default {default})" },
+	{ .name = "keep-daily", .arg = "DAYS", .kind = CLI_UINT, .offset = AT(keep.daily),
+	  .max = CLI_MAX_KEEP_DAYS, .def = RETENTION_DEFAULT_DAILY, .key = 1, .reload = RELOAD_LIVE,
+	  .help = "daily rollups (default {default}); monthly interface\n"
+		  "totals are always kept" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "  Rows leave a level only once the next coarser level holds them.\n" },
+	{ .name = "verbose", .short_name = 'v', .kind = CLI_COUNT, .offset = AT(verbose), .key = 1,
+	  .help = "debug messages, including libbpf's" },
+	{ .name = "config", .short_name = 'c', .arg = "PATH", .kind = CLI_PATH,
+	  .offset = AT(config_path), .def_path = CLI_DEFAULT_CONFIG,
+	  .help = "read options from PATH (default {default},\n"
+		  "where a missing file means the defaults); every\n"
+		  "long option above but --read, --force-import,\n"
+		  "--detach and --live is a key there (interval =\n"
+		  "10); options on the command line win over the file" },
+	{ .name = "check-config", .kind = CLI_FLAG, .offset = AT(check_config),
+	  .help = "check the configuration file and the options,\n"
+		  "then exit (0: valid)" },
+	{ .name = "help", .short_name = 'h', .kind = CLI_ACTION, .offset = AT(action),
+	  .min = CLI_HELP, .help = "show this help and exit" },
+	{ .name = "version", .kind = CLI_ACTION, .offset = AT(action), .min = CLI_VERSION,
+	  .help = "show the version and exit" },
+	/* clang-format on */
 };
 
-static const struct option long_opts[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "db", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 't' },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "max-flows6", required_argument, NULL, OPT_MAX_FLOWS6 },
-	{ "hook", required_argument, NULL, OPT_HOOK },
-	{ "read", required_argument, NULL, 'r' },
-	{ "force-import", no_argument, NULL, OPT_FORCE_IMPORT },
-	{ "no-process", no_argument, NULL, OPT_NO_PROCESS },
-	{ "keep-attached", no_argument, NULL, OPT_KEEP_ATTACHED },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "sample", required_argument, NULL, OPT_SAMPLE },
-	{ "pcap", required_argument, NULL, OPT_PCAP },
-	{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
-	{ "pcap-size", required_argument, NULL, OPT_PCAP_SIZE },
-	{ "pcap-files", required_argument, NULL, OPT_PCAP_FILES },
-	{ "sample-ring", required_argument, NULL, OPT_SAMPLE_RING },
-	{ "detach", no_argument, NULL, OPT_DETACH },
-	{ "keep-flows", required_argument, NULL, OPT_KEEP_FLOWS },
-	{ "keep-processes", required_argument, NULL, OPT_KEEP_PROCESSES },
-	{ "keep-totals", required_argument, NULL, OPT_KEEP_TOTALS },
-	{ "keep-hourly", required_argument, NULL, OPT_KEEP_HOURLY },
-	{ "keep-daily", required_argument, NULL, OPT_KEEP_DAILY },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "config", required_argument, NULL, 'c' },
-	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
-	{ "live", no_argument, NULL, OPT_LIVE },
-	{ 0 },
-};
+const int cli_n_options = sizeof(cli_options) / sizeof(cli_options[0]);
 
-/* Every other long option is also a key of the configuration file. */
-static const char *const cmdline_only[] = { "read",    "force-import", "detach",       "help",
-					    "version", "config",       "check-config", "live" };
+_Static_assert(sizeof(cli_options) / sizeof(cli_options[0]) <= 64,
+	       "argv_opts and given have 64 bits");
+
+const struct cli_option *cli_option_find(const char *name)
+{
+	for (int i = 0; i < cli_n_options; i++)
+		if (cli_options[i].name && !strcmp(cli_options[i].name, name))
+			return &cli_options[i];
+	return NULL;
+}
+
+int cli_given(const struct cli_config *cfg, const char *name)
+{
+	const struct cli_option *o = cli_option_find(name);
+
+	return o && (cfg->given >> (o - cli_options) & 1);
+}
+
+/* A {name} of an option's help text, printed; returns 0 or -ENOENT. */
+static int help_value(FILE *out, const struct cli_option *o, const char *name, size_t n)
+{
+	unsigned long long v4 = netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V4);
+	unsigned long long v6 = netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V6);
+
+	if (n == 7 && !strncmp(name, "default", n) && o->def_path)
+		fputs(o->def_path, out);
+	else if (n == 7 && !strncmp(name, "default", n))
+		fprintf(out, "%lu", o->def);
+	else if (n == 3 && !strncmp(name, "min", n))
+		fprintf(out, "%lu", o->min);
+	else if (n == 3 && !strncmp(name, "max", n))
+		fprintf(out, "%lu", o->max);
+	else if (n == 6 && !strncmp(name, "v4_mib", n))
+		fprintf(out, "%.1f", v4 / 1048576.0);
+	else if (n == 6 && !strncmp(name, "v6_mib", n))
+		fprintf(out, "%.1f", v6 / 1048576.0);
+	else
+		return -ENOENT;
+	return 0;
+}
+
+/* An option's help text, each line after the first indented to column. */
+static void help_text(FILE *out, const struct cli_option *o, int column)
+{
+	for (const char *p = o->help; *p; p++) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+
+		if (end && !help_value(out, o, p + 1, end - p - 1)) {
+			p = end;
+			continue;
+		}
+		fputc(*p, out);
+		if (*p == '\n')
+			fprintf(out, "%*s", column, "");
+	}
+	fputc('\n', out);
+}
+
+/* "  -i, --interface IFACE" then the help text at column (two spaces at least). */
+static void help_option(FILE *out, const struct cli_option *o, int column)
+{
+	int len;
+
+	if (o->short_name)
+		len = fprintf(out, "  -%c, --%s", o->short_name, o->name);
+	else
+		len = fprintf(out, "      --%s", o->name);
+	if (o->arg)
+		len += fprintf(out, " %s", o->arg);
+	fprintf(out, "%*s", len + 2 <= column ? column - len : 2, "");
+	help_text(out, o, column);
+}
 
 void cli_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: netmon-record [OPTION]...\n"
-		"Record per-flow and per-interface traffic with eBPF into a SQLite database.\n"
-		"\n"
-		"  -i, --interface IFACE  interface to watch (repeatable); default: every\n"
-		"                         interface that is up, Ethernet and not loopback\n"
-		"  -d, --db PATH          database file (default %s)\n"
-		"  -t, --interval SECS    seconds per recorded interval, 1..%d (default %d);\n"
-		"                         intervals end on multiples of SECS (UTC)\n"
-		"      --duration SECS    stop after SECS seconds (default: run until\n"
-		"                         SIGTERM or SIGINT)\n"
-		"      --max-flows N      IPv4 flows per interval the kernel has room for\n"
-		"                         (default %d: %.1f MiB of kernel memory; 97 B per\n"
-		"                         flow, 97 MB for 1000000); packets of more flows\n"
-		"                         are still counted, in an overflow row\n"
-		"      --max-flows6 N     IPv6 flows per interval (default: as --max-flows;\n"
-		"                         136 B per flow, %.1f MiB for the default)\n"
-		"      --hook tc|xdp      count received packets with TC (default) or XDP\n"
-		"                         (native; with TC where the driver has no native XDP);\n"
-		"                         sent packets are always counted with TC\n"
-		"      --no-process       do not count bytes per process (socket\n"
-		"                         tracepoints); on by default where the kernel has them\n"
-		"      --keep-attached    on SIGTERM or SIGINT leave the programs attached and\n"
-		"                         their maps pinned in /sys/fs/bpf/netmon: the kernel\n"
-		"                         keeps counting, and the next start on the same\n"
-		"                         interfaces writes that traffic once (the systemd\n"
-		"                         unit uses it, so a restart or upgrade loses nothing)\n"
-		"      --threshold NAME=VALUE  an anomaly rule's threshold (repeatable); the\n"
-		"                         rules run after every interval (see below)\n"
-		"Packet sampling (docs/design.md, \"Packet sampling\"):\n"
-		"      --sample N         write the first bytes of 1 in N packets (every Nth\n"
-		"                         on each CPU; 1: all) to --pcap; 0: off (default);\n"
-		"                         --read imports sample nothing\n"
-		"      --pcap FILE        the pcapng file of the samples (mode 0640), with\n"
-		"                         each packet's interface and direction and the rate\n"
-		"                         in its header comment; read it with tshark -r FILE;\n"
-		"                         a FILE named *.pcap is classic pcap written by\n"
-		"                         libpcap (no direction, interface or rate inside);\n"
-		"                         an existing FILE is appended to, never truncated\n"
-		"                         (a pcapng FILE gets a new section); needs --sample\n"
-		"      --snaplen BYTES    bytes kept per packet, %d..%d (default %d)\n"
-		"      --pcap-size MB     start a new FILE once it reaches MB megabytes\n"
-		"                         (10^6 bytes); the previous one becomes FILE.1,\n"
-		"                         FILE.1 becomes FILE.2...; 0: never (default)\n"
-		"      --pcap-files K     files kept with --pcap-size, FILE included,\n"
-		"                         2..%d (default %d); the oldest is deleted\n"
-		"      --sample-ring KiB  the kernel's buffer of samples not yet written, a\n"
-		"                         power of 2 from 4 to 1048576 (default %d); samples\n"
-		"                         that find it full are counted as dropped\n"
-		"                         (collector_log.sample_drops)\n"
-		"  -r, --read FILE        import a pcap/pcapng capture instead of watching\n"
-		"                         interfaces: the same program counts it, intervals\n"
-		"                         follow the capture's timestamps; -i NAME names the\n"
-		"                         interface in the database (default: the file name);\n"
-		"                         refused when the database already holds traffic\n"
-		"                         of that name within the capture's time span;\n"
-		"                         exit 1 when a frame could not be counted\n"
-		"                         (collector_log.not_counted) or the file is cut short\n"
-		"                         (what precedes the cut is imported)\n"
-		"      --force-import     with --read: import even over traffic already\n"
-		"                         stored (counted twice if it is the same)\n"
-		"      --live             also show the traffic of every second on the\n"
-		"                         terminal: protocols, processes, server ports and\n"
-		"                         applications, flows, anomalies; q or ^C quits\n"
-		"                         (the last interval is written); ^Z stops it and\n"
-		"                         gives the terminal back until fg; without a terminal\n"
-		"                         (or with TERM=dumb) one plain frame per second\n"
-		"      --detach           remove netmon's TC filters, XDP program and pinned\n"
-		"                         maps left on the -i interfaces (by a crashed\n"
-		"                         recorder or --keep-attached; what they counted since\n"
-		"                         the last interval is lost) and exit; a running\n"
-		"                         recorder's are refused; an empty clsact qdisc stays: "
-		"netmon cannot\n"
-		"                         tell it made it ('tc qdisc del dev IFACE clsact')\n"
-		"Retention, in days (0 keeps forever; docs/schema.md lists the disk each costs):\n"
-		"      --keep-flows DAYS      flow rows, flow_log (default %d)\n"
-		"      --keep-processes DAYS  per-process rows, process_log (default %d)\n"
-		"      --keep-totals DAYS     per-interval totals and collector health,\n"
-		"                             traffic_log and collector_log (default %d)\n"
-		"      --keep-hourly DAYS     hourly rollups (default %d)\n"
-		"      --keep-daily DAYS      daily rollups (default %d); monthly interface\n"
-		"                             totals are always kept\n"
-		"  Rows leave a level only once the next coarser level holds them.\n"
-		"\n"
-		"  -v, --verbose          debug messages, including libbpf's\n"
-		"  -c, --config PATH      read options from PATH (default %s,\n"
-		"                         where a missing file means the defaults); every\n"
-		"                         long option above but --read, --force-import,\n"
-		"                         --detach and --live is a key there (interval =\n"
-		"                         10); options on the command line win over the file\n"
-		"      --check-config     check the configuration file and the options,\n"
-		"                         then exit (0: valid)\n"
-		"  -h, --help             show this help and exit\n"
-		"      --version          show the version and exit\n"
-		"\n"
-		"On SIGTERM or SIGINT the last partial interval is written and every filter\n"
-		"netmon attached is removed (unless --keep-attached). A crashed recorder's\n"
-		"filters go on counting into maps pinned in /sys/fs/bpf/netmon/IFACES; the\n"
-		"next start on the same interfaces adopts them and writes every packet once.\n"
-		"On SIGHUP the configuration file is read again:\n"
-		"the current interval is written and a new --interval applies from then on,\n"
-		"retention and anomaly thresholds apply at once; other changed options are\n"
-		"logged as needing a restart and keep their value.\n"
-		"Once attached, the recorder keeps only the capabilities it still needs.\n"
-		"Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n"
-		"\n"
-		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
-		NETMON_DEFAULT_DB, CLI_MAX_INTERVAL, CLI_DEFAULT_INTERVAL, NETMON_DEFAULT_MAX_FLOWS,
-		netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V4) / 1048576.0,
-		netmon_table_bytes(NETMON_DEFAULT_MAX_FLOWS, NETMON_FAMILY_V6) / 1048576.0,
-		CLI_MIN_SNAPLEN, NETMON_SNAP_MAX, NETMON_SNAP_DEFAULT, CLI_MAX_PCAP_FILES,
-		CLI_DEFAULT_PCAP_FILES, CLI_DEFAULT_SAMPLE_RING_KB, RETENTION_DEFAULT_FLOWS,
-		RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS, RETENTION_DEFAULT_HOURLY,
-		RETENTION_DEFAULT_DAILY, CLI_DEFAULT_CONFIG);
+	int column = 25;
+
+	fputs("Usage: netmon-record [OPTION]...\n"
+	      "Record per-flow and per-interface traffic with eBPF into a SQLite database.\n"
+	      "\n",
+	      out);
+	for (int i = 0; i < cli_n_options; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		if (o->kind != CLI_TEXT) {
+			help_option(out, o, column);
+			continue;
+		}
+		fprintf(out, "%s\n", o->help);
+		column = o->column;
+	}
+	fputs("\n"
+	      "On SIGTERM or SIGINT the last partial interval is written and every filter\n"
+	      "netmon attached is removed (unless --keep-attached). A crashed recorder's\n"
+	      "filters go on counting into maps pinned in /sys/fs/bpf/netmon/IFACES; the\n"
+	      "next start on the same interfaces adopts them and writes every packet once.\n"
+	      "On SIGHUP the configuration file is read again:\n"
+	      "the current interval is written and a new --interval applies from then on,\n"
+	      "retention and anomaly thresholds apply at once; other changed options are\n"
+	      "logged as needing a restart and keep their value.\n"
+	      "Once attached, the recorder keeps only the capabilities it still needs.\n"
+	      "Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n"
+	      "\n"
+	      "Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
+	      out);
 	anomaly_settings_usage(out);
 }
 
-static int parse_num(const char *opt, const char *val, unsigned long min, unsigned long max,
-		     unsigned int *out)
+static int parse_num(const struct cli_option *o, const char *val, unsigned int *out)
 {
 	unsigned long v;
 
-	if (parse_uint_range(val, min, max, &v)) {
-		pr_err("invalid %s '%s': expected a whole number from %lu to %lu", opt, val, min,
-		       max);
+	if (parse_uint_range(val, o->min, o->max, &v)) {
+		pr_err("invalid --%s '%s': expected a whole number from %lu to %lu", o->name, val,
+		       o->min, o->max);
 		return -EINVAL;
 	}
 	*out = (unsigned int)v;
 	return 0;
 }
 
-/* The kernel's ring buffer is a power of 2 pages (4 KiB pages here and up). */
-static int parse_ring(const char *val, unsigned int *out)
+static int parse_pow2(const struct cli_option *o, const char *val, unsigned int *out)
 {
-	unsigned int kb;
+	unsigned int v;
 
-	if (parse_num("--sample-ring", val, 4, 1u << 20, &kb))
+	if (parse_num(o, val, &v))
 		return -EINVAL;
-	if (kb & (kb - 1)) {
-		pr_err("invalid --sample-ring '%s': expected a power of 2 (4, 8, ... 1048576)",
-		       val);
+	if (v & (v - 1)) {
+		pr_err("invalid --%s '%s': expected a power of 2 (%lu, %lu, ... %lu)", o->name, val,
+		       o->min, o->min * 2, o->max);
 		return -EINVAL;
 	}
-	*out = kb;
+	*out = v;
 	return 0;
+}
+
+static int parse_choice(const struct cli_option *o, const char *val, int *out)
+{
+	char expected[128] = "";
+	int i;
+
+	for (i = 0; o->choices[i]; i++)
+		if (!strcmp(val, o->choices[i])) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; o->choices[i]; i++) { /* "a, b or c" */
+		size_t len = strlen(expected);
+
+		snprintf(expected + len, sizeof(expected) - len, "%s%s",
+			 !i		     ? ""
+			 : o->choices[i + 1] ? ", "
+					     : " or ",
+			 o->choices[i]);
+	}
+	pr_err("invalid --%s '%s': expected %s", o->name, val, expected);
+	return -EINVAL;
 }
 
 static int add_iface(struct cli_config *cfg, const char *name)
@@ -244,120 +353,60 @@ static int add_iface(struct cli_config *cfg, const char *name)
 	return 0;
 }
 
-static int parse_one(struct cli_config *cfg, int opt, const char *arg)
+/* Option o with value arg (NULL for one that takes none) into cfg. */
+static int parse_one(struct cli_config *cfg, const struct cli_option *o, const char *arg)
 {
-	switch (opt) {
-	case 'i':
+	void *at = (char *)cfg + o->offset;
+
+	cfg->given |= 1ull << (o - cli_options);
+	switch (o->kind) {
+	case CLI_UINT:
+		return parse_num(o, arg, at);
+	case CLI_POW2:
+		return parse_pow2(o, arg, at);
+	case CLI_PATH:
+		if (!*arg) {
+			pr_err("invalid --%s: empty path", o->name);
+			return -EINVAL;
+		}
+		*(const char **)at = arg;
+		return 0;
+	case CLI_CHOICE:
+		return parse_choice(o, arg, at);
+	case CLI_IFACE:
 		return add_iface(cfg, arg);
-	case 'd':
-		if (!*arg) {
-			pr_err("invalid --db: empty path");
-			return -EINVAL;
-		}
-		cfg->db_path = arg;
+	case CLI_THRESHOLD:
+		return anomaly_settings_parse(at, arg);
+	case CLI_FLAG:
+		*(int *)at = 1;
 		return 0;
-	case 't':
-		return parse_num("--interval", arg, 1, CLI_MAX_INTERVAL, &cfg->interval);
-	case OPT_DURATION:
-		return parse_num("--duration", arg, 1, 10u * 365 * 86400, &cfg->duration);
-	case OPT_MAX_FLOWS:
-		return parse_num("--max-flows", arg, 1, 1u << 24, &cfg->max_flows);
-	case OPT_MAX_FLOWS6:
-		return parse_num("--max-flows6", arg, 1, 1u << 24, &cfg->max_flows6);
-	case OPT_HOOK:
-		if (strcmp(arg, "tc") && strcmp(arg, "xdp")) {
-			pr_err("invalid --hook '%s': expected tc or xdp", arg);
-			return -EINVAL;
-		}
-		cfg->hook_xdp = !strcmp(arg, "xdp");
+	case CLI_COUNT:
+		++*(int *)at;
 		return 0;
-	case 'r':
-		if (!*arg) {
-			pr_err("invalid --read: empty path");
-			return -EINVAL;
-		}
-		cfg->read_path = arg;
+	case CLI_ACTION:
+		*(enum cli_action *)at = (enum cli_action)o->min;
 		return 0;
-	case OPT_NO_PROCESS:
-		cfg->no_process = 1;
-		return 0;
-	case OPT_KEEP_ATTACHED:
-		cfg->keep_attached = 1;
-		return 0;
-	case OPT_DETACH:
-		cfg->action = CLI_DETACH;
-		return 0;
-	case OPT_KEEP_FLOWS:
-		return parse_num("--keep-flows", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.flows);
-	case OPT_KEEP_PROCESSES:
-		return parse_num("--keep-processes", arg, 0, CLI_MAX_KEEP_DAYS,
-				 &cfg->keep.processes);
-	case OPT_KEEP_TOTALS:
-		return parse_num("--keep-totals", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.totals);
-	case OPT_KEEP_HOURLY:
-		return parse_num("--keep-hourly", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.hourly);
-	case OPT_KEEP_DAILY:
-		return parse_num("--keep-daily", arg, 0, CLI_MAX_KEEP_DAYS, &cfg->keep.daily);
-	case OPT_THRESHOLD:
-		return anomaly_settings_parse(&cfg->thresholds, arg);
-	case OPT_SAMPLE:
-		cfg->sample_given = 1;
-		return parse_num("--sample", arg, 0, CLI_MAX_SAMPLE, &cfg->sample);
-	case OPT_PCAP:
-		if (!*arg) {
-			pr_err("invalid --pcap: empty path");
-			return -EINVAL;
-		}
-		cfg->pcap_path = arg;
-		return 0;
-	case OPT_SNAPLEN:
-		return parse_num("--snaplen", arg, CLI_MIN_SNAPLEN, NETMON_SNAP_MAX, &cfg->snaplen);
-	case OPT_PCAP_SIZE:
-		return parse_num("--pcap-size", arg, 0, 1u << 20, &cfg->pcap_size_mb);
-	case OPT_PCAP_FILES:
-		return parse_num("--pcap-files", arg, 2, CLI_MAX_PCAP_FILES, &cfg->pcap_files);
-	case OPT_SAMPLE_RING:
-		return parse_ring(arg, &cfg->sample_ring_kb);
-	case 'v':
-		cfg->verbose++;
-		return 0;
-	case 'h':
-		cfg->action = CLI_HELP;
-		return 0;
-	case OPT_VERSION:
-		cfg->action = CLI_VERSION;
-		return 0;
-	case 'c':
-		if (!*arg) {
-			pr_err("invalid --config: empty path");
-			return -EINVAL;
-		}
-		cfg->config_path = arg;
-		cfg->config_given = 1;
-		return 0;
-	case OPT_CHECK_CONFIG:
-		cfg->check_config = 1;
-		return 0;
-	case OPT_LIVE:
-		cfg->live = 1;
-		return 0;
-	case OPT_FORCE_IMPORT:
-		cfg->force_import = 1;
-		return 0;
-	default: /* never: getopt_error has said what was wrong */
-		return -EINVAL;
+	case CLI_TEXT:
+		break;
 	}
+	return -EINVAL;
 }
 
-/* The position in long_opts of the option getopt_long returned. */
-static int opt_index(int val)
+/* Every option at its default. */
+static void set_defaults(struct cli_config *cfg)
 {
-	int i = 0;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = CLI_RECORD;
+	for (const struct cli_option *o = cli_options; o < cli_options + cli_n_options; o++) {
+		void *at = (char *)cfg + o->offset;
 
-	_Static_assert(sizeof(long_opts) / sizeof(long_opts[0]) <= 64, "argv_opts has 64 bits");
-	while (long_opts[i].name && long_opts[i].val != val)
-		i++;
-	return i; /* not found ('?'): the terminator's bit, never looked at */
+		if (o->kind == CLI_UINT || o->kind == CLI_POW2)
+			*(unsigned int *)at = (unsigned int)o->def;
+		else if (o->kind == CLI_PATH)
+			*(const char **)at = o->def_path;
+		else if (o->kind == CLI_THRESHOLD)
+			anomaly_settings_init(at);
+	}
 }
 
 int cli_check(const struct cli_config *cfg)
@@ -388,7 +437,7 @@ int cli_check_complete(const struct cli_config *cfg)
 	}
 	/* --pcap alone would write nothing without a word; an explicit
 	 * --sample 0 (sample = 0 in a file) is sampling turned off. */
-	if (cfg->pcap_path && !cfg->sample_given) {
+	if (cfg->pcap_path && !cli_given(cfg, "sample")) {
 		pr_err("--pcap needs --sample N: 1 in N packets is written to %s (--sample 0 "
 		       "writes none)",
 		       cfg->pcap_path);
@@ -415,59 +464,87 @@ static int parse_flag(const char *key, const char *value, int *on)
 
 int cli_set_option(struct cli_config *cfg, const char *key, const char *value)
 {
+	const struct cli_option *o = cli_option_find(key);
 	struct cli_config scratch = *cfg;
-	int i, on = 1, err;
+	int on = 1;
 
-	for (i = 0; long_opts[i].name && strcmp(long_opts[i].name, key); i++)
-		;
-	if (!long_opts[i].name)
+	if (!o)
 		return -ENOENT;
-	for (size_t j = 0; j < sizeof(cmdline_only) / sizeof(cmdline_only[0]); j++)
-		if (!strcmp(key, cmdline_only[j]))
-			return -EPERM;
-	if (long_opts[i].has_arg == no_argument && parse_flag(key, value, &on))
+	if (!o->key)
+		return -EPERM;
+	if (!o->arg && parse_flag(key, value, &on))
 		return -EINVAL;
 	/* Given on the command line: that value stays, this one is only checked. */
-	if (cfg->argv_opts & (1ull << i))
+	if (cfg->argv_opts >> (o - cli_options) & 1)
 		cfg = &scratch;
 	if (!on)
 		return 0; /* "no" for an option without value: its default */
-	err = parse_one(cfg, long_opts[i].val, value);
-	return err ? -EINVAL : 0;
+	return parse_one(cfg, o, value) ? -EINVAL : 0;
+}
+
+/*
+ * getopt_long's options and short options, from cli_options: an option's
+ * val is its short name, or 256 + its index in cli_options.
+ */
+static void getopt_tables(struct option *opts, char *shorts)
+{
+	int n = 0;
+
+	*shorts++ = ':'; /* a missing value returns ':', told from an unknown option */
+	for (int i = 0; i < cli_n_options; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		if (o->kind == CLI_TEXT)
+			continue;
+		opts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+					     NULL, o->short_name ? o->short_name : 256 + i };
+		if (!o->short_name)
+			continue;
+		*shorts++ = o->short_name;
+		if (o->arg)
+			*shorts++ = ':';
+	}
+	opts[n] = (struct option){ 0 };
+	*shorts = '\0';
+}
+
+/* The option getopt_long returned as val. */
+static const struct cli_option *opt_of(int val)
+{
+	if (val >= 256)
+		return &cli_options[val - 256];
+	for (int i = 0; i < cli_n_options; i++)
+		if (cli_options[i].short_name == val)
+			return &cli_options[i];
+	return NULL; /* never: getopt_long returns only the values it was given */
 }
 
 int cli_parse(int argc, char **argv, struct cli_config *cfg, FILE *out)
 {
+	struct option opts[sizeof(cli_options) / sizeof(cli_options[0]) + 1];
+	char shorts[2 * sizeof(cli_options) / sizeof(cli_options[0]) + 2];
 	int opt, err;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->action = CLI_RECORD;
-	cfg->db_path = NETMON_DEFAULT_DB;
-	cfg->interval = CLI_DEFAULT_INTERVAL;
-	cfg->max_flows = NETMON_DEFAULT_MAX_FLOWS;
-	cfg->keep = (struct retention)RETENTION_DEFAULTS;
-	cfg->config_path = CLI_DEFAULT_CONFIG;
-	cfg->snaplen = NETMON_SNAP_DEFAULT;
-	cfg->pcap_files = CLI_DEFAULT_PCAP_FILES;
-	cfg->sample_ring_kb = CLI_DEFAULT_SAMPLE_RING_KB;
-	anomaly_settings_init(&cfg->thresholds);
-
+	set_defaults(cfg);
+	getopt_tables(opts, shorts);
 	optind = 1; /* parse may run more than once (tests, SIGHUP) */
 	opterr = 0; /* its messages lack our "error:" form: getopt_error says them */
 	for (;;) {
+		const struct cli_option *o;
 		int before = optind;
 
-		opt = getopt_long(argc, argv, ":i:d:t:r:c:vh", long_opts, NULL);
+		opt = getopt_long(argc, argv, shorts, opts, NULL);
 		if (opt == -1)
 			break;
-		if (opt == '?' || opt == ':') {
-			getopt_error(long_opts, opt, argv, before, " (see --help)");
+		o = opt_of(opt);
+		if (opt == '?' || opt == ':' || !o) {
+			getopt_error(opts, opt, argv, before, " (see --help)");
 			return -EINVAL;
 		}
-		err = parse_one(cfg, opt, optarg);
+		err = parse_one(cfg, o, optarg);
 		if (err)
 			return err;
-		cfg->argv_opts |= 1ull << opt_index(opt);
+		cfg->argv_opts |= 1ull << (o - cli_options);
 	}
 	if (optind < argc) {
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);

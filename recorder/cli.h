@@ -33,31 +33,79 @@ struct cli_config {
 	const char *ifaces[CLI_MAX_IFACES]; /* empty: every up Ethernet interface */
 	int n_ifaces;
 	const char *db_path;
-	unsigned int interval;   /* seconds, 1..CLI_MAX_INTERVAL */
-	unsigned int duration;   /* seconds; 0: until SIGTERM/SIGINT */
-	unsigned int max_flows;  /* IPv4 flows per interval the kernel holds */
+	unsigned int interval;	 /* seconds, 1..CLI_MAX_INTERVAL */
+	unsigned int duration;	 /* seconds; 0: until SIGTERM/SIGINT */
+	unsigned int max_flows;	 /* IPv4 flows per interval the kernel holds */
 	unsigned int max_flows6; /* IPv6 flows; 0: as max_flows */
-	int hook_xdp;            /* --hook xdp: XDP counts ingress, TC egress */
-	const char *read_path;   /* --read FILE: import a capture, attach nothing */
-	int force_import;        /* --force-import: even over traffic already stored */
-	int no_process;          /* --no-process: no per-process accounting */
-	int keep_attached;       /* --keep-attached: SIGTERM leaves programs and pins */
-	int verbose;             /* -v: debug messages and libbpf's log */
-	struct retention keep;   /* --keep-*: days per level, 0 forever */
+	int hook_xdp;		 /* --hook xdp: XDP counts ingress, TC egress */
+	const char *read_path;	 /* --read FILE: import a capture, attach nothing */
+	int force_import;	 /* --force-import: even over traffic already stored */
+	int no_process;		 /* --no-process: no per-process accounting */
+	int keep_attached;	 /* --keep-attached: SIGTERM leaves programs and pins */
+	int verbose;		 /* -v: debug messages and libbpf's log */
+	struct retention keep;	 /* --keep-*: days per level, 0 forever */
 	const char *config_path; /* --config, else CLI_DEFAULT_CONFIG */
-	int config_given;        /* --config: a missing file is an error */
-	int check_config;        /* --check-config: validate, then exit */
-	int live;                /* --live: draw every second's traffic (live.h) */
-	unsigned long long argv_opts; /* bit i: long_opts[i] was on the command line */
+	int check_config;	 /* --check-config: validate, then exit */
+	int live;		 /* --live: draw every second's traffic (live.h) */
+	/* Bit i: cli_options[i] was on the command line; was set, there or in the file. */
+	unsigned long long argv_opts, given;
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
-	unsigned int sample;       /* --sample N: 1 in N packets to --pcap; 0 off */
-	int sample_given;          /* --sample was given (0 included) */
-	const char *pcap_path;     /* --pcap FILE */
-	unsigned int snaplen;      /* --snaplen BYTES per sampled packet */
-	unsigned int pcap_size_mb; /* --pcap-size MB: rotate at this size; 0 never */
-	unsigned int pcap_files;   /* --pcap-files K: files kept when rotating */
-	unsigned int sample_ring_kb; /* --sample-ring KiB: the kernel's ring buffer */
+	unsigned int sample;		    /* --sample N: 1 in N packets to --pcap; 0 off */
+	const char *pcap_path;		    /* --pcap FILE */
+	unsigned int snaplen;		    /* --snaplen BYTES per sampled packet */
+	unsigned int pcap_size_mb;	    /* --pcap-size MB: rotate at this size; 0 never */
+	unsigned int pcap_files;	    /* --pcap-files K: files kept when rotating */
+	unsigned int sample_ring_kb;	    /* --sample-ring KiB: the kernel's ring buffer */
 };
+
+/* How an option's value is parsed, stored and shown (in --help and reloads). */
+enum cli_kind {
+	CLI_TEXT,      /* no option: a line of --help between options */
+	CLI_UINT,      /* unsigned int, a whole number min..max */
+	CLI_POW2,      /* unsigned int, a power of 2 min..max */
+	CLI_PATH,      /* const char *, not empty */
+	CLI_CHOICE,    /* int, the index of the value in choices[] */
+	CLI_IFACE,     /* ifaces[] and n_ifaces: one more interface (repeatable) */
+	CLI_THRESHOLD, /* struct anomaly_settings: one NAME=VALUE (repeatable) */
+	CLI_FLAG,      /* int, set to 1 (no value) */
+	CLI_COUNT,     /* int, one more each time (no value) */
+	CLI_ACTION,    /* enum cli_action, set to min (no value) */
+};
+
+/*
+ * One option of netmon-record, described once: getopt_long's table and
+ * short options, --help, the configuration file's keys and what a SIGHUP
+ * reload does with it are all made from cli_options[].
+ */
+struct cli_option {
+	const char *name; /* the long option, and the configuration key */
+	char short_name;  /* 0: none */
+	const char *arg;  /* the value's name in --help; NULL: takes no value */
+	enum cli_kind kind;
+	size_t offset;	   /* where the value lives in struct cli_config */
+	unsigned long min; /* CLI_UINT, CLI_POW2: the range; CLI_ACTION: the action */
+	unsigned long max;
+	unsigned long def;	    /* the default of a number */
+	const char *def_path;	    /* the default of a path */
+	const char *const *choices; /* CLI_CHOICE: the values, NULL-terminated */
+	int key;		    /* also a key of the configuration file */
+	unsigned int reload;	    /* a key's reload_change bits (reload.h); 0: restart */
+	/*
+	 * --help's text, lines without their indent; {min}, {max} and {default}
+	 * stand for the option's own values, {v4_mib} and {v6_mib} for the kernel
+	 * memory of the default --max-flows. CLI_TEXT: the line(s) as they are.
+	 */
+	const char *help;
+	int column; /* CLI_TEXT: where the text of the options after it starts */
+};
+
+extern const struct cli_option cli_options[];
+extern const int cli_n_options;
+
+/* The option called name, or NULL. */
+const struct cli_option *cli_option_find(const char *name);
+/* Whether option name was set, on the command line or in the file. */
+int cli_given(const struct cli_config *cfg, const char *name);
 
 /*
  * Parse argv into cfg (defaults first). Usage errors print one line on

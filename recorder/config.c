@@ -186,7 +186,7 @@ int config_load(struct cli_config *cfg)
 	rd.fp = fopen(rd.path, "re");
 	if (!rd.fp) {
 		err = -errno;
-		if (err == -ENOENT && !cfg->config_given) /* no file: the defaults */
+		if (err == -ENOENT && !cli_given(cfg, "config")) /* no file: the defaults */
 			return cli_check_complete(cfg);
 		pr_err("cannot read configuration file %s: %s", rd.path, strerror(-err));
 		return err;

@@ -2,13 +2,13 @@
 /*
  * reload.c - what SIGHUP may change in a running recorder.
  *
- * One line per option in fields[]: its key, where it lives in cli_config,
- * how to show it and what applying it takes. An option with apply 0 needs a
- * restart (the interfaces, the hook and the map sizes are fixed once the
- * programs are loaded and attached; the database stays open). A later option
- * that the running code reads as it goes (a retention, a threshold) joins
- * with RELOAD_LIVE; one that needs work when it changes adds its own bit.
- * An option missing here is simply not reloaded.
+ * The options compared are the configuration file's keys, in cli_options[]
+ * (cli.c): each entry says how its value is shown and, in reload, what
+ * applying it takes. An option with reload 0 needs a restart (the
+ * interfaces, the hook and the map sizes are fixed once the programs are
+ * loaded and attached; the database stays open). One that the running code
+ * reads as it goes (a retention, a threshold) has RELOAD_LIVE; one that
+ * needs work when it changes adds its own bit.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -16,53 +16,6 @@
 #include "config.h"
 #include "log.h"
 #include "reload.h"
-
-enum field_kind {
-	FIELD_UINT,
-	FIELD_INT,
-	FIELD_FLAG,
-	FIELD_HOOK,
-	FIELD_STR,
-	FIELD_IFACES,
-	FIELD_THRESHOLDS,
-};
-
-struct reload_field {
-	const char *key;
-	size_t offset;
-	enum field_kind kind;
-	unsigned int apply; /* reload_change bits; 0: needs a restart */
-};
-
-/* One line per option reads better as a table. */
-/* clang-format off */
-#define FIELD(key, member, kind, apply) { key, offsetof(struct cli_config, member), kind, apply }
-/* clang-format on */
-
-static const struct reload_field fields[] = {
-	FIELD("interval", interval, FIELD_UINT, RELOAD_LIVE | RELOAD_INTERVAL),
-	FIELD("interface", ifaces, FIELD_IFACES, 0),
-	FIELD("hook", hook_xdp, FIELD_HOOK, 0),
-	FIELD("max-flows", max_flows, FIELD_UINT, 0),
-	FIELD("max-flows6", max_flows6, FIELD_UINT, 0),
-	FIELD("no-process", no_process, FIELD_FLAG, 0),
-	FIELD("keep-attached", keep_attached, FIELD_FLAG, RELOAD_LIVE),
-	FIELD("db", db_path, FIELD_STR, 0),
-	FIELD("duration", duration, FIELD_UINT, 0),
-	FIELD("verbose", verbose, FIELD_INT, 0),
-	FIELD("keep-flows", keep.flows, FIELD_UINT, RELOAD_LIVE),
-	FIELD("keep-processes", keep.processes, FIELD_UINT, RELOAD_LIVE),
-	FIELD("keep-totals", keep.totals, FIELD_UINT, RELOAD_LIVE),
-	FIELD("keep-hourly", keep.hourly, FIELD_UINT, RELOAD_LIVE),
-	FIELD("keep-daily", keep.daily, FIELD_UINT, RELOAD_LIVE),
-	FIELD("threshold", thresholds, FIELD_THRESHOLDS, RELOAD_LIVE | RELOAD_THRESHOLDS),
-	FIELD("sample", sample, FIELD_UINT, 0),
-	FIELD("pcap", pcap_path, FIELD_STR, 0),
-	FIELD("snaplen", snaplen, FIELD_UINT, 0),
-	FIELD("pcap-size", pcap_size_mb, FIELD_UINT, 0),
-	FIELD("pcap-files", pcap_files, FIELD_UINT, 0),
-	FIELD("sample-ring", sample_ring_kb, FIELD_UINT, 0),
-};
 
 int reload_read(int argc, char **argv, struct cli_config *next)
 {
@@ -72,29 +25,30 @@ int reload_read(int argc, char **argv, struct cli_config *next)
 }
 
 /* The field as text, for comparing and for the log. */
-static const char *show(const struct reload_field *f, const struct cli_config *cfg, char *buf,
+static const char *show(const struct cli_option *f, const struct cli_config *cfg, char *buf,
 			size_t size)
 {
 	const void *p = (const char *)cfg + f->offset;
 
 	switch (f->kind) {
-	case FIELD_UINT:
+	case CLI_UINT:
+	case CLI_POW2:
 		snprintf(buf, size, "%u", *(const unsigned int *)p);
 		break;
-	case FIELD_INT:
+	case CLI_COUNT:
 		snprintf(buf, size, "%d", *(const int *)p);
 		break;
-	case FIELD_FLAG:
+	case CLI_FLAG:
 		snprintf(buf, size, "%s", *(const int *)p ? "yes" : "no");
 		break;
-	case FIELD_HOOK:
-		snprintf(buf, size, "%s", *(const int *)p ? "xdp" : "tc");
+	case CLI_CHOICE:
+		snprintf(buf, size, "%s", f->choices[*(const int *)p]);
 		break;
-	case FIELD_STR: /* an unset path (--pcap) is NULL */
+	case CLI_PATH: /* an unset path (--pcap) is NULL */
 		snprintf(buf, size, "%s",
 			 *(const char *const *)p ? *(const char *const *)p : "(none)");
 		break;
-	case FIELD_THRESHOLDS: /* the ones not at their default, NAME=VALUE,... */
+	case CLI_THRESHOLD: /* the ones not at their default, NAME=VALUE,... */
 		buf[0] = 0;
 		for (int i = 0; i < ANOMALY_N_THRESHOLDS; i++) {
 			size_t len = strlen(buf);
@@ -106,7 +60,7 @@ static const char *show(const struct reload_field *f, const struct cli_config *c
 		if (!buf[0])
 			snprintf(buf, size, "(defaults)");
 		break;
-	case FIELD_IFACES:
+	case CLI_IFACE:
 		snprintf(buf, size, "%s", cfg->n_ifaces ? "" : "(every Ethernet interface)");
 		for (int i = 0; i < cfg->n_ifaces; i++) {
 			size_t len = strlen(buf);
@@ -114,20 +68,23 @@ static const char *show(const struct reload_field *f, const struct cli_config *c
 			snprintf(buf + len, size - len, "%s%s", i ? "," : "", cfg->ifaces[i]);
 		}
 		break;
+	case CLI_ACTION: /* never: not keys */
+	case CLI_TEXT:
+		buf[0] = 0;
+		break;
 	}
 	return buf;
 }
 
-static void copy(const struct reload_field *f, struct cli_config *cur,
-		 const struct cli_config *next)
+static void copy(const struct cli_option *f, struct cli_config *cur, const struct cli_config *next)
 {
-	size_t size = f->kind == FIELD_STR ? sizeof(char *) : sizeof(int);
+	size_t size = f->kind == CLI_PATH ? sizeof(char *) : sizeof(int);
 
-	if (f->kind == FIELD_THRESHOLDS) {
+	if (f->kind == CLI_THRESHOLD) {
 		cur->thresholds = next->thresholds;
 		return;
 	}
-	if (f->kind == FIELD_IFACES) {
+	if (f->kind == CLI_IFACE) {
 		memcpy(cur->ifaces, next->ifaces, sizeof(cur->ifaces));
 		cur->n_ifaces = next->n_ifaces;
 		return;
@@ -141,21 +98,23 @@ unsigned int reload_merge(struct cli_config *cur, const struct cli_config *next)
 	unsigned int applied = 0;
 	int changes = 0;
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const struct reload_field *f = &fields[i];
+	for (int i = 0; i < cli_n_options; i++) {
+		const struct cli_option *f = &cli_options[i];
 
+		if (!f->key)
+			continue;
 		show(f, cur, was, sizeof(was));
 		if (!strcmp(was, show(f, next, now, sizeof(now))))
 			continue;
 		changes++;
-		if (!f->apply) {
-			pr_warn("reload: %s %s -> %s needs a restart; keeping %s", f->key, was, now,
-				was);
+		if (!f->reload) {
+			pr_warn("reload: %s %s -> %s needs a restart; keeping %s", f->name, was,
+				now, was);
 			continue;
 		}
 		copy(f, cur, next);
-		applied |= f->apply;
-		pr_info("reload: %s %s -> %s", f->key, was, now);
+		applied |= f->reload;
+		pr_info("reload: %s %s -> %s", f->name, was, now);
 	}
 	if (!changes)
 		pr_info("reload: %s read, nothing changed", next->config_path);

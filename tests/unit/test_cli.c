@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* test_cli.c - netmon-record's argument parsing. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "cli.h"
@@ -12,6 +14,7 @@
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
+#include "reload.h"
 
 /* Parse a NULL-terminated argument list after "netmon-record". */
 static int parse(struct cli_config *cfg, ...)
@@ -128,6 +131,213 @@ static void test_parse_uint_range(void **state)
 	assert_int_not_equal(parse_uint_range(NULL, 1, 100, &v), 0);
 }
 
+/*
+ * The options netmon-record has, as --help, the man page and docs/config.md
+ * promise them: the table must hold exactly these, with these properties.
+ * A new option is added here too, on purpose.
+ */
+static const struct expected_option {
+	const char *name;
+	char short_name;
+	int takes_value;
+	int key;	     /* a key of netmon.conf */
+	unsigned int reload; /* what SIGHUP does when it changed; 0: restart */
+} expected_options[] = {
+	{ "interface", 'i', 1, 1, 0 },
+	{ "db", 'd', 1, 1, 0 },
+	{ "interval", 't', 1, 1, RELOAD_LIVE | RELOAD_INTERVAL },
+	{ "duration", 0, 1, 1, 0 },
+	{ "max-flows", 0, 1, 1, 0 },
+	{ "max-flows6", 0, 1, 1, 0 },
+	{ "hook", 0, 1, 1, 0 },
+	{ "no-process", 0, 0, 1, 0 },
+	{ "keep-attached", 0, 0, 1, RELOAD_LIVE },
+	{ "threshold", 0, 1, 1, RELOAD_LIVE | RELOAD_THRESHOLDS },
+	{ "sample", 0, 1, 1, 0 },
+	{ "pcap", 0, 1, 1, 0 },
+	{ "snaplen", 0, 1, 1, 0 },
+	{ "pcap-size", 0, 1, 1, 0 },
+	{ "pcap-files", 0, 1, 1, 0 },
+	{ "sample-ring", 0, 1, 1, 0 },
+	{ "read", 'r', 1, 0, 0 },
+	{ "force-import", 0, 0, 0, 0 },
+	{ "live", 0, 0, 0, 0 },
+	{ "detach", 0, 0, 0, 0 },
+	{ "keep-flows", 0, 1, 1, RELOAD_LIVE },
+	{ "keep-processes", 0, 1, 1, RELOAD_LIVE },
+	{ "keep-totals", 0, 1, 1, RELOAD_LIVE },
+	{ "keep-hourly", 0, 1, 1, RELOAD_LIVE },
+	{ "keep-daily", 0, 1, 1, RELOAD_LIVE },
+	{ "verbose", 'v', 0, 1, 0 },
+	{ "config", 'c', 1, 0, 0 },
+	{ "check-config", 0, 0, 0, 0 },
+	{ "help", 'h', 0, 0, 0 },
+	{ "version", 0, 0, 0, 0 },
+};
+
+#define N_EXPECTED (int)(sizeof(expected_options) / sizeof(expected_options[0]))
+
+/* cli_options[] holds exactly the promised options, each as promised. */
+static void test_options_table_is_the_interface(void **state)
+{
+	int n = 0;
+
+	for (int i = 0; i < N_EXPECTED; i++) {
+		const struct expected_option *e = &expected_options[i];
+		const struct cli_option *o = cli_option_find(e->name);
+
+		if (!o)
+			fail_msg("--%s is missing from cli_options[]", e->name);
+		if (o->short_name != e->short_name || !o->arg != !e->takes_value ||
+		    o->key != e->key || o->reload != e->reload)
+			fail_msg("--%s: short name, value, key or reload differ", e->name);
+	}
+	for (int i = 0; i < cli_n_options; i++)
+		n += cli_options[i].kind != CLI_TEXT;
+	assert_int_equal(n, N_EXPECTED);
+}
+
+/* Names once each, help for each, values where their kind takes one. */
+static void test_options_table_invariants(void **state)
+{
+	for (int i = 0; i < cli_n_options; i++) {
+		const struct cli_option *o = &cli_options[i];
+		int no_value = o->kind == CLI_FLAG || o->kind == CLI_COUNT || o->kind == CLI_ACTION;
+
+		if (!o->help || !o->help[0])
+			fail_msg("cli_options[%d] has no help text", i);
+		if (o->kind == CLI_TEXT) {
+			assert_null(o->name);
+			assert_true(o->column > 0);
+			continue;
+		}
+		assert_non_null(o->name);
+		assert_ptr_equal(cli_option_find(o->name), o); /* no duplicate name */
+		for (int j = 0; j < i; j++)
+			if (o->short_name && cli_options[j].short_name == o->short_name)
+				fail_msg("-%c twice", o->short_name);
+		if ((o->arg == NULL) != no_value)
+			fail_msg("--%s: a value's name in --help iff it takes a value", o->name);
+		if (o->reload && !o->key)
+			fail_msg("--%s: reloaded but not a configuration key", o->name);
+		if ((o->kind == CLI_UINT || o->kind == CLI_POW2) &&
+		    (o->min > o->max || (o->def && (o->def < o->min || o->def > o->max))))
+			fail_msg("--%s: default or range wrong", o->name);
+		if (o->kind == CLI_CHOICE && (!o->choices || !o->choices[0] || !o->choices[1]))
+			fail_msg("--%s: fewer than two choices", o->name);
+	}
+}
+
+/* --help names every option, with every {value} of its text filled in. */
+static void test_help_from_the_table(void **state)
+{
+	char *help = NULL, name[40];
+	size_t size = 0;
+	FILE *fp = open_memstream(&help, &size);
+
+	cli_usage(fp);
+	fclose(fp);
+	assert_null(strchr(help, '{'));
+	for (int i = 0; i < cli_n_options; i++) {
+		if (!cli_options[i].name)
+			continue;
+		snprintf(name, sizeof(name), "--%s ", cli_options[i].name);
+		if (!strstr(help, name))
+			snprintf(name, sizeof(name), "--%s\n", cli_options[i].name);
+		if (!strstr(help, name))
+			fail_msg("--help does not show --%s", cli_options[i].name);
+	}
+	free(help);
+}
+
+/* --config's help names the command-line-only options above it: the table's. */
+static void test_help_names_the_command_line_only_options(void **state)
+{
+	const struct cli_option *config = cli_option_find("config");
+	const char *p = config->help;
+	char name[40];
+	int named = 0, only = 0;
+
+	while ((p = strstr(p, "--"))) {
+		const struct cli_option *o;
+
+		p += 2;
+		assert_int_equal(sscanf(p, "%39[a-z0-9-]", name), 1);
+		o = cli_option_find(name);
+		if (!o || o->key || o > config)
+			fail_msg("--config's help names --%s", name);
+		named++;
+	}
+	for (const struct cli_option *o = cli_options; o < config; o++)
+		only += o->name && !o->key;
+	assert_int_equal(named, only);
+}
+
+/* A value for option o (valid: 1, else one it refuses; NULL: none such). */
+static const char *sample_value(const struct cli_option *o, int valid, char *buf, size_t size)
+{
+	switch (o->kind) {
+	case CLI_UINT:
+	case CLI_POW2:
+		snprintf(buf, size, "%lu", valid ? o->max : o->max + 1);
+		return buf;
+	case CLI_PATH:
+		return valid ? "/tmp/netmon-test-path" : "";
+	case CLI_CHOICE:
+		return valid ? o->choices[1] : "nope";
+	case CLI_IFACE:
+		return valid ? "eth7" : "";
+	case CLI_THRESHOLD:
+		return valid ? "port_scan_ports=30" : "bogus=1";
+	default: /* no value: "yes" in the file */
+		return valid ? "yes" : "maybe";
+	}
+}
+
+/* cfg with the bits that record where a value came from cleared. */
+static void values_only(struct cli_config *cfg)
+{
+	cfg->argv_opts = 0;
+	cfg->given = 0;
+}
+
+/* Each key takes the values its option takes, to the same result. */
+static void test_keys_parse_as_options(void **state)
+{
+	char *none[] = { "netmon-record", NULL }, flag[48], buf[32];
+	struct cli_config from_argv, from_file, defaults;
+	int keys = 0;
+
+	assert_int_equal(cli_parse(1, none, &defaults, stdout), 0);
+	values_only(&defaults);
+	for (int i = 0; i < cli_n_options; i++) {
+		const struct cli_option *o = &cli_options[i];
+		const char *good = sample_value(o, 1, buf, sizeof(buf));
+		char *argv[] = { "netmon-record", flag, (char *)good, NULL };
+
+		if (!o->key)
+			continue;
+		keys++;
+		snprintf(flag, sizeof(flag), "--%s", o->name);
+		assert_int_equal(cli_parse(o->arg ? 3 : 2, argv, &from_argv, stdout), 0);
+		assert_int_equal(cli_parse(1, none, &from_file, stdout), 0);
+		assert_int_equal(cli_set_option(&from_file, o->name, good), 0);
+		assert_true(cli_given(&from_file, o->name));
+		values_only(&from_argv);
+		values_only(&from_file);
+		if (!memcmp(&from_argv, &defaults, sizeof(defaults)))
+			fail_msg("--%s %s changed nothing", o->name, good);
+		if (memcmp(&from_argv, &from_file, sizeof(from_file)))
+			fail_msg("--%s %s: the file's value differs", o->name, good);
+		/* And what one refuses, the other refuses. */
+		argv[2] = (char *)sample_value(o, 0, buf, sizeof(buf));
+		if (o->arg)
+			assert_int_not_equal(cli_parse(3, argv, &from_argv, stdout), 0);
+		assert_int_equal(cli_set_option(&from_file, o->name, argv[2]), -EINVAL);
+	}
+	assert_true(keys >= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +346,11 @@ int main(void)
 		cmocka_unit_test(test_bad_values_are_usage_errors),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_parse_uint_range),
+		cmocka_unit_test(test_options_table_is_the_interface),
+		cmocka_unit_test(test_options_table_invariants),
+		cmocka_unit_test(test_help_from_the_table),
+		cmocka_unit_test(test_help_names_the_command_line_only_options),
+		cmocka_unit_test(test_keys_parse_as_options),
 	};
 
 	log_init("test_cli", LOG_SILENT); /* the errors are expected: keep quiet */
