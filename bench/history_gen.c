@@ -18,12 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "anomaly_eval.h"
 #include "anomaly_rules.h"
 #include "history.h"
 #include "log.h"
-#include "maintain.h"
-#include "store.h"
+#include "store/anomaly_eval.h"
+#include "store/maintain.h"
+#include "store/store.h"
 
 static double now_ms(void)
 {

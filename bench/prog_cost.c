@@ -26,11 +26,11 @@
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
 #include "flow.skel.h"
-#include "flow_load.h"
+#include "kernel/flow_load.h"
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
-#include "snapshot.h"
+#include "kernel/snapshot.h"
 #include "../tests/bpf/frames.c"
 
 struct mix {

@@ -19,11 +19,11 @@
 #include <bpf/bpf.h>
 #include <sqlite3.h>
 #include "db.h"
-#include "flow_load.h"
 #include "history.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
-#include "snapshot.h"
-#include "store.h"
+#include "store/store.h"
 
 static double now_s(void)
 {

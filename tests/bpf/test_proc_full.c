@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 
-#include "flow_load.h"
+#include "kernel/flow_load.h"
+#include "kernel/proc_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
 #include "netmon_user.h" /* before the skeleton: its .bss has a netmon.h struct */
 #include "proc.skel.h"
-#include "proc_load.h"
-#include "snapshot.h"
 
 struct env {
 	struct flow_bpf *flow;

@@ -20,9 +20,9 @@
 #include <bpf/libbpf.h>
 
 #include "flow.skel.h"
-#include "flow_load.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
-#include "snapshot.h"
 
 #include "frames.c"
 

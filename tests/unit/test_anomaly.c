@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "anomaly_eval.h"
+#include "store/anomaly_eval.h"
 #include "anomaly_rules.h"
 #include "db.h"
 #include "embed.h"

@@ -18,9 +18,9 @@
 #include "embed.h"
 #include "history.h"
 #include "log.h"
-#include "maintain.h"
-#include "rollup.h"
-#include "store.h"
+#include "store/maintain.h"
+#include "store/rollup.h"
+#include "store/store.h"
 
 #define DAY 86400
 /* 2025-01-30 00:00 UTC: histories cross a month boundary. */

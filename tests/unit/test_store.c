@@ -17,7 +17,7 @@
 #include "db.h"
 #include "embed.h"
 #include "log.h"
-#include "store.h"
+#include "store/store.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
