@@ -36,6 +36,7 @@
 #include "store/interval_bounds.h"
 #include "store/maintain.h"
 #include "store/store.h"
+#include "test_hooks.h"
 
 struct recorder {
 	struct cli_config cfg;
@@ -134,7 +135,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	r->interval_start = ts_end;
 	/* Tests only (tests/e2e/restart.bats): die as a crash between the flip
 	 * and the commit would, the one moment a random kill -9 rarely hits. */
-	if (getenv("NETMON_TEST_CRASH_BEFORE_COMMIT"))
+	if (test_hooks()->crash_before_commit)
 		raise(SIGKILL);
 	/* After the COMMIT, in their own transactions: they never cost an interval. */
 	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
@@ -613,6 +614,7 @@ int main(int argc, char **argv)
 
 	/* Arguments, then the configuration file under them. */
 	log_init("netmon-record", LOG_INFO);
+	test_hooks(); /* the environment's test hooks, read once (test_hooks.h) */
 	privs_private_files();
 	if (cli_parse(argc, argv, &r.cfg, stdout))
 		return EXIT_USAGE;
