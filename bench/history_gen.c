@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: history_gen DB DAYS FLOWS_PER_MINUTE END [HOURS]\n");
 		return 64;
 	}
-	log_init("history_gen", LOG_WARN);
+	log_init("history_gen", LOGLVL_WARN);
 	days = strtol(argv[2], NULL, 10);
 	h.flows = (unsigned int)strtoul(argv[3], NULL, 10);
 	end = strtol(argv[4], NULL, 10);

@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 	struct empty_bpf *empty;
 	struct progs p;
 
-	log_init("prog_cost", LOG_WARN);
+	log_init("prog_cost", LOGLVL_WARN);
 	build_mix(mix);
 	empty = empty_bpf__open_and_load();
 	if (!empty || flow_load(&skel, table)) {

@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	struct store *st = NULL;
 	char dir[] = "/tmp/netmon-bench-store-XXXXXX", path[128], bare[128];
 
-	log_init("store_cost", LOG_WARN);
+	log_init("store_cost", LOGLVL_WARN);
 	if (rounds < 1 || rounds > 16 || !mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/netmon.db", dir);

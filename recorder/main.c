@@ -613,7 +613,7 @@ int main(int argc, char **argv)
 	int err;
 
 	/* Arguments, then the configuration file under them. */
-	log_init("netmon-record", LOG_INFO);
+	log_init("netmon-record", LOGLVL_INFO);
 	test_hooks(); /* the environment's test hooks, read once (test_hooks.h) */
 	privs_private_files();
 	if (cli_parse(argc, argv, &r.cfg, stdout))
@@ -628,7 +628,7 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	if (r.cfg.verbose)
-		log_init("netmon-record", LOG_DEBUG);
+		log_init("netmon-record", LOGLVL_DEBUG);
 	if (r.cfg.action == CLI_DETACH)
 		return detach_stale(&r.cfg);
 

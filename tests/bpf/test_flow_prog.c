@@ -87,7 +87,7 @@ static int env_open(void **state, unsigned int max_flows)
 
 	if (!e)
 		return -1;
-	log_init("test_flow_prog", getenv("NETMON_TEST_DEBUG") ? LOG_DEBUG : LOG_WARN);
+	log_init("test_flow_prog", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
 	if (flow_load(&e->skel, max_flows)) {
 		free(e);
 		return -1;

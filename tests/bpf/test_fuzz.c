@@ -291,6 +291,6 @@ int main(void)
 		cmocka_unit_test(test_fuzz_reconciles),
 	};
 
-	log_init("test_fuzz", LOG_WARN);
+	log_init("test_fuzz", LOGLVL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

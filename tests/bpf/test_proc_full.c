@@ -56,7 +56,7 @@ static int setup(void **state)
 
 	if (!e)
 		return -1;
-	log_init("test_proc_full", getenv("NETMON_TEST_DEBUG") ? LOG_DEBUG : LOG_WARN);
+	log_init("test_proc_full", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
 	if (flow_load(&e->flow, 64))
 		goto fail;
 	e->proc = proc_maps_only();

@@ -158,7 +158,7 @@ static void test_per_interval_equals_window(void **state)
 
 static int setup(void **state)
 {
-	log_init("test_anomaly_history", LOG_ERR);
+	log_init("test_anomaly_history", LOGLVL_ERR);
 	return mkdtemp(dir) ? 0 : -1;
 }
 

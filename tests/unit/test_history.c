@@ -30,7 +30,7 @@ static char dir[] = "/tmp/netmon-test-history-XXXXXX";
 
 static int setup(void **state)
 {
-	log_init("test_history", LOG_ERR);
+	log_init("test_history", LOGLVL_ERR);
 	setenv("TZ", "UTC0", 1); /* trend's local days */
 	tzset();
 	return mkdtemp(dir) ? 0 : -1;
