@@ -87,7 +87,8 @@ $(O)/vmlinux.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
+# bpf/NAME.bpf.c, and bench/bpf/NAME.bpf.c for the benchmarks.
+$(O)/%.bpf.o: %.bpf.c $(O)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $@.d -MT $@ -c $< -o $@.tmp.o
@@ -209,13 +210,6 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 # Programs that do nothing, only for the benchmarks to measure the floor of
 # a hook (bench/bpf/): built with them, never with the product.
 BENCH_SKELETONS := $(patsubst bench/bpf/%.bpf.c,$(O)/bench/%.skel.h,$(wildcard bench/bpf/*.bpf.c))
-
-$(O)/bench/bpf/%.bpf.o: bench/bpf/%.bpf.c $(O)/vmlinux.h
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $@.d -MT $@ -c $< -o $@.tmp.o
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
-	$(Q)rm -f $@.tmp.o
 
 $(O)/bench/%.skel.h: $(O)/bench/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
