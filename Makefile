@@ -58,12 +58,11 @@ CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wformat=2
-override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -MMD -MP \
-	-I$(O) -Ibpf -Icommon -Irecorder -Ireports -Itests/support $(CFLAGS_DEPS)
+override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -MMD -MP $(CFLAGS_DEPS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(O) -Ibpf -Wall -MMD -MP
 
 COMMON_SRC := $(wildcard common/*.c)
-RECORDER_SRC := $(wildcard recorder/*.c)
+RECORDER_SRC := $(wildcard recorder/*.c recorder/*/*.c)
 REPORT_SRC := $(wildcard reports/*.c)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
 REPORT_SQL := $(sort $(wildcard reports/*.sql))
@@ -72,7 +71,7 @@ ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o \
 	$(O)/gen/anomaly_embed.o
-# The live view (recorder/live_view.c) shows units and escapes names as the
+# The live view (recorder/live/live_view.c) shows units and escapes names as the
 # reports do. Linked twice into the tests is no issue: $^ lists a file once.
 RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o) $(O)/reports/report_fmt.o
 REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
@@ -88,7 +87,8 @@ $(O)/vmlinux.h:
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h
+# bpf/NAME.bpf.c, and bench/bpf/NAME.bpf.c for the benchmarks.
+$(O)/%.bpf.o: %.bpf.c $(O)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $@.d -MT $@ -c $< -o $@.tmp.o
@@ -99,7 +99,7 @@ $(O)/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-SKELETONS := $(O)/flow.skel.h $(O)/proc.skel.h $(O)/empty.skel.h $(O)/empty_tp.skel.h
+SKELETONS := $(O)/flow.skel.h $(O)/proc.skel.h
 
 # ---- embedded SQL -----------------------------------------------------------
 $(O)/gen/sql_embed.c: $(SQL_FILES) scripts/embed-sql.sh
@@ -123,14 +123,35 @@ $(O)/gen/maint_embed.c: $(MAINT_SQL) scripts/embed-sql.sh
 	$(Q)scripts/embed-sql.sh netmon_maintenance $(MAINT_SQL) > $@
 
 # ---- C ------------------------------------------------------------------------
+# Include paths per part: each sees the headers of what it may call and no
+# more, so that a call against the layers (common/ into recorder/, a report
+# into the recorder) does not compile. bpf/ holds the kernel/user contract
+# (netmon.h, through common/netmon_user.h); $(O) the skeletons.
+INC_COMMON := -Icommon -Ibpf
+INC_RECORDER := -Irecorder $(INC_COMMON) -I$(O)
+# The live view shows units and escapes names as the reports do
+# (recorder/live/live_view.h includes report_fmt.h): the one header the
+# recorder takes from reports/.
+INC_RECORDER += -Ireports
+INC_REPORT := -Ireports -Icommon
+$(O)/common/%.o: private INC := $(INC_COMMON)
+$(O)/gen/%.o: private INC := -Icommon
+$(O)/recorder/%.o: private INC := $(INC_RECORDER)
+$(O)/reports/%.o: private INC := $(INC_REPORT)
+$(O)/tests/support/%.o: private INC := -Itests/support $(INC_RECORDER)
+$(O)/tests/unit/%.o: private INC := -Itests/support $(INC_RECORDER) $(INC_REPORT)
+$(O)/tests/bpf/%.o: private INC := $(INC_RECORDER)
+$(O)/tests/tools/%.o: private INC :=
+$(O)/bench/%.o: private INC := -Itests/support $(INC_RECORDER) -I$(O)/bench
+
 $(O)/%.o: %.c | $(SKELETONS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC) -c $< -o $@
 
 $(O)/gen/%.o: $(O)/gen/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC) -c $< -o $@
 
 $(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
@@ -186,6 +207,15 @@ test-system: all
 # ---- benchmarks (they print figures; see bench/RESULTS.md) -------------------------
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+# Programs that do nothing, only for the benchmarks to measure the floor of
+# a hook (bench/bpf/): built with them, never with the product.
+BENCH_SKELETONS := $(patsubst bench/bpf/%.bpf.c,$(O)/bench/%.skel.h,$(wildcard bench/bpf/*.bpf.c))
+
+$(O)/bench/%.skel.h: $(O)/bench/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(BENCH_SRC:%.c=$(O)/%.o): | $(BENCH_SKELETONS)
 
 $(O)/bench/%: $(O)/bench/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
@@ -258,7 +288,8 @@ install: all man
 		install -m 0644 dist/netmon.conf $(DESTDIR)$(SYSCONFDIR)/netmon/netmon.conf
 
 format:
-	clang-format -i bpf/*.c bpf/*.h common/*.[ch] recorder/*.[ch] reports/*.[ch] tests/*/*.c
+	clang-format -i bpf/*.c bpf/*.h bench/bpf/*.c common/*.[ch] recorder/*.[ch] recorder/*/*.[ch] \
+		reports/*.[ch] tests/*/*.c
 
 clean:
 	rm -rf $(O)

@@ -382,8 +382,8 @@ run_one() {
 MODES=(tc xdp)
 if [ "$WITH_EMPTY" = 1 ]; then
 	MODES=(tc etc xdp exdp)
-	EMPTY=$BUILD/bpf/empty.bpf.o
-	[ -r "$EMPTY" ] || die "$EMPTY is missing: build it first (make O=$O all)"
+	EMPTY=$BUILD/bench/bpf/empty.bpf.o
+	[ -r "$EMPTY" ] || die "$EMPTY is missing: build it first (make O=$O $O/bench/bpf/empty.bpf.o)"
 fi
 [ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
 [ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)

@@ -18,12 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include "anomaly_eval.h"
 #include "anomaly_rules.h"
 #include "history.h"
 #include "log.h"
-#include "maintain.h"
-#include "store.h"
+#include "store/anomaly_eval.h"
+#include "store/maintain.h"
+#include "store/store.h"
 
 static double now_ms(void)
 {
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: history_gen DB DAYS FLOWS_PER_MINUTE END [HOURS]\n");
 		return 64;
 	}
-	log_init("history_gen", LOG_WARN);
+	log_init("history_gen", LOGLVL_WARN);
 	days = strtol(argv[2], NULL, 10);
 	h.flows = (unsigned int)strtoul(argv[3], NULL, 10);
 	end = strtol(argv[4], NULL, 10);

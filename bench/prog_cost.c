@@ -26,11 +26,11 @@
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
 #include "flow.skel.h"
-#include "flow_load.h"
+#include "kernel/flow_load.h"
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
-#include "snapshot.h"
+#include "kernel/snapshot.h"
 #include "../tests/bpf/frames.c"
 
 struct mix {
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 	struct empty_bpf *empty;
 	struct progs p;
 
-	log_init("prog_cost", LOG_WARN);
+	log_init("prog_cost", LOGLVL_WARN);
 	build_mix(mix);
 	empty = empty_bpf__open_and_load();
 	if (!empty || flow_load(&skel, table)) {

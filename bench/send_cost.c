@@ -7,7 +7,7 @@
  *   send_cost [--empty] COUNT SIZE [SOCKETS]
  *                   prints "ns_per_send=N" (user + system CPU / COUNT);
  *                   --empty: with empty programs on the same tracepoints
- *                   (bpf/empty_tp.bpf.c) attached for the run: the floor;
+ *                   (bench/bpf/empty_tp.bpf.c) attached for the run: the floor;
  *                   SOCKETS (default 1): socket pairs used in turn
  *
  * The receiver socket is drained in the same loop, so each datagram also

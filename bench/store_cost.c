@@ -19,11 +19,11 @@
 #include <bpf/bpf.h>
 #include <sqlite3.h>
 #include "db.h"
-#include "flow_load.h"
 #include "history.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
-#include "snapshot.h"
-#include "store.h"
+#include "store/store.h"
 
 static double now_s(void)
 {
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	struct store *st = NULL;
 	char dir[] = "/tmp/netmon-bench-store-XXXXXX", path[128], bare[128];
 
-	log_init("store_cost", LOG_WARN);
+	log_init("store_cost", LOGLVL_WARN);
 	if (rounds < 1 || rounds > 16 || !mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/netmon.db", dir);

@@ -400,7 +400,7 @@ static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)
 	/*
 	 * Offline, a frame longer than BPF_PROG_TEST_RUN takes (about a page)
 	 * comes as its first bytes, with its whole length in cb[0]
-	 * (recorder/replay.c): headers are read from what is there, lengths
+	 * (recorder/capture/replay.c): headers are read from what is there, lengths
 	 * are checked and counted as the frame's. Not wire_len: test_run caps
 	 * it at 64 KiB, under a loopback capture's 65549-byte frames.
 	 */

@@ -254,7 +254,7 @@ struct flow_slot_counters {
 };
 
 /*
- * Packet sampling (bpf/sample.bpf.h, recorder/sample.c): one record in the
+ * Packet sampling (bpf/sample.bpf.h, recorder/capture/sample.c): one record in the
  * ring buffer per sampled packet, its first caplen bytes from the Ethernet
  * header on. The reservation is always NETMON_SNAP_MAX bytes of data (the
  * ring needs a size the verifier knows); caplen <= --snaplen says how many

@@ -2,7 +2,7 @@
 /*
  * sample.bpf.h - packet sampling for flow.bpf.c (--sample N): the first
  * bytes of 1 in N packets go into a ring buffer, which the recorder writes to
- * a pcapng file (recorder/sample.c).
+ * a pcapng file (recorder/capture/sample.c).
  *
  * Which packets: a per-CPU counter, not a random draw. Every Nth packet each
  * CPU sees is taken, so --sample 1 takes every packet and a burst of n packets

@@ -4,7 +4,7 @@
 #include "log.h"
 
 static const char *log_prog = "netmon";
-static enum log_level log_level_max = LOG_INFO;
+static enum log_level log_level_max = LOGLVL_INFO;
 static const char *log_context;
 
 void log_init(const char *prog, enum log_level max)

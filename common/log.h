@@ -3,7 +3,7 @@
 #ifndef NETMON_LOG_H
 #define NETMON_LOG_H
 
-enum log_level { LOG_SILENT = -1, LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level { LOGLVL_SILENT = -1, LOGLVL_ERR, LOGLVL_WARN, LOGLVL_INFO, LOGLVL_DEBUG };
 
 /* Program name for the prefix and the most verbose level printed. */
 void log_init(const char *prog, enum log_level max);
@@ -12,9 +12,9 @@ enum log_level log_max_level(void);
 void log_set_context(const char *where);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pr_err(...) log_msg(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define pr_err(...) log_msg(LOGLVL_ERR, __VA_ARGS__)
+#define pr_warn(...) log_msg(LOGLVL_WARN, __VA_ARGS__)
+#define pr_info(...) log_msg(LOGLVL_INFO, __VA_ARGS__)
+#define pr_debug(...) log_msg(LOGLVL_DEBUG, __VA_ARGS__)
 
 #endif

@@ -4,7 +4,7 @@
 #define NETMON_CLI_H
 
 #include <stdio.h>
-#include "retention.h"
+#include "store/retention.h"
 #include "anomaly_rules.h"
 
 #define CLI_MAX_IFACES 64

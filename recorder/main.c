@@ -16,26 +16,27 @@
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include "adopt.h"
-#include "anomaly_eval.h"
-#include "attach.h"
-#include "backlog.h"
+#include "capture/replay.h"
+#include "capture/sample.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
-#include "flow_load.h"
-#include "interval_bounds.h"
-#include "live.h"
+#include "kernel/adopt.h"
+#include "kernel/attach.h"
+#include "kernel/flow_load.h"
+#include "kernel/pin.h"
+#include "kernel/proc_load.h"
+#include "kernel/snapshot.h"
+#include "live/live.h"
 #include "log.h"
-#include "maintain.h"
-#include "pin.h"
 #include "privs.h"
-#include "proc_load.h"
 #include "reload.h"
-#include "replay.h"
-#include "sample.h"
-#include "snapshot.h"
-#include "store.h"
+#include "store/anomaly_eval.h"
+#include "store/backlog.h"
+#include "store/interval_bounds.h"
+#include "store/maintain.h"
+#include "store/store.h"
+#include "test_hooks.h"
 
 struct recorder {
 	struct cli_config cfg;
@@ -134,7 +135,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	r->interval_start = ts_end;
 	/* Tests only (tests/e2e/restart.bats): die as a crash between the flip
 	 * and the commit would, the one moment a random kill -9 rarely hits. */
-	if (getenv("NETMON_TEST_CRASH_BEFORE_COMMIT"))
+	if (test_hooks()->crash_before_commit)
 		raise(SIGKILL);
 	/* After the COMMIT, in their own transactions: they never cost an interval. */
 	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
@@ -612,7 +613,8 @@ int main(int argc, char **argv)
 	int err;
 
 	/* Arguments, then the configuration file under them. */
-	log_init("netmon-record", LOG_INFO);
+	log_init("netmon-record", LOGLVL_INFO);
+	test_hooks(); /* the environment's test hooks, read once (test_hooks.h) */
 	privs_private_files();
 	if (cli_parse(argc, argv, &r.cfg, stdout))
 		return EXIT_USAGE;
@@ -626,7 +628,7 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	if (r.cfg.verbose)
-		log_init("netmon-record", LOG_DEBUG);
+		log_init("netmon-record", LOGLVL_DEBUG);
 	if (r.cfg.action == CLI_DETACH)
 		return detach_stale(&r.cfg);
 

@@ -22,8 +22,8 @@
 static enum log_level log_level_for(int verbose)
 {
 	if (verbose >= 2)
-		return LOG_DEBUG;
-	return verbose ? LOG_INFO : LOG_WARN;
+		return LOGLVL_DEBUG;
+	return verbose ? LOGLVL_INFO : LOGLVL_WARN;
 }
 
 int main(int argc, char **argv)
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 	int err;
 
 	/* Command line first: a usage error exits 64 before any file is opened. */
-	log_init("netmon-report", LOG_WARN);
+	log_init("netmon-report", LOGLVL_WARN);
 	if (report_cli_parse(&opts, argc, argv, time(NULL)))
 		return EXIT_USAGE;
 	if (opts.help) {

@@ -339,7 +339,7 @@ static int run_section(sqlite3 *db, const struct report_section *sec, const stru
 	err = report_statement(db, query, o, &st);
 	if (err)
 		goto out;
-	if (log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(st))) {
+	if (log_max_level() >= LOGLVL_DEBUG && (sql = sqlite3_expanded_sql(st))) {
 		pr_debug("%s:\n%s", query, sql);
 		sqlite3_free(sql);
 	}

@@ -4,7 +4,7 @@
  *
  * Each test loads a fresh skeleton, runs crafted frames through the TC
  * ingress or egress program (and, in one test, the XDP one), takes a snapshot
- * (flip + drain, recorder/snapshot.c) and asserts the complete drained
+ * (flip + drain, recorder/kernel/snapshot.c) and asserts the complete drained
  * contents: the exact set of flow records and totals rows, every counter, and
  * a TC_ACT_UNSPEC verdict for every frame. Needs root (CAP_BPF and
  * CAP_NET_ADMIN); without it every setup fails, which fails the suite.
@@ -25,9 +25,9 @@
 #include <bpf/libbpf.h>
 
 #include "flow.skel.h"
-#include "flow_load.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
-#include "snapshot.h"
 
 /* The Makefile links each tests/bpf/test_*.c alone: take the builder with us. */
 #include "frames.c"
@@ -87,7 +87,7 @@ static int env_open(void **state, unsigned int max_flows)
 
 	if (!e)
 		return -1;
-	log_init("test_flow_prog", getenv("NETMON_TEST_DEBUG") ? LOG_DEBUG : LOG_WARN);
+	log_init("test_flow_prog", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
 	if (flow_load(&e->skel, max_flows)) {
 		free(e);
 		return -1;

@@ -25,10 +25,10 @@
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "flow_load.h"
+#include "kernel/flow_load.h"
 #include "log.h"
 #include "netmon_user.h"
-#include "snapshot.h"
+#include "kernel/snapshot.h"
 #include "frames.c"
 
 #define SNAPSHOT_EVERY 20000 /* frames; keeps the flows well under the table */
@@ -291,6 +291,6 @@ int main(void)
 		cmocka_unit_test(test_fuzz_reconciles),
 	};
 
-	log_init("test_fuzz", LOG_WARN);
+	log_init("test_fuzz", LOGLVL_WARN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

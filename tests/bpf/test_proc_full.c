@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <bpf/libbpf.h>
 
-#include "flow_load.h"
+#include "kernel/flow_load.h"
+#include "kernel/proc_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
 #include "netmon_user.h" /* before the skeleton: its .bss has a netmon.h struct */
 #include "proc.skel.h"
-#include "proc_load.h"
-#include "snapshot.h"
 
 struct env {
 	struct flow_bpf *flow;
@@ -56,7 +56,7 @@ static int setup(void **state)
 
 	if (!e)
 		return -1;
-	log_init("test_proc_full", getenv("NETMON_TEST_DEBUG") ? LOG_DEBUG : LOG_WARN);
+	log_init("test_proc_full", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
 	if (flow_load(&e->flow, 64))
 		goto fail;
 	e->proc = proc_maps_only();

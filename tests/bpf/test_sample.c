@@ -20,9 +20,9 @@
 #include <bpf/libbpf.h>
 
 #include "flow.skel.h"
-#include "flow_load.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
-#include "snapshot.h"
 
 #include "frames.c"
 
@@ -59,7 +59,7 @@ static int env_open(void **state, unsigned int every, unsigned int snaplen, unsi
 	CPU_SET(sched_getcpu(), &cpu);
 	if (!e || sched_setaffinity(0, sizeof(cpu), &cpu))
 		goto fail;
-	log_init("test_sample", getenv("NETMON_TEST_DEBUG") ? LOG_DEBUG : LOG_WARN);
+	log_init("test_sample", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
 	if (flow_load_with(&e->skel, &lo))
 		goto fail;
 	flow_snapshot_maps(e->skel, &maps);

@@ -4,7 +4,7 @@
 #
 # With TSO/GSO/GRO on, a capture holds super-frames of up to 64 KiB (one
 # frame for tshark, one packet for netmon: what the capture holds), far
-# longer than BPF_PROG_TEST_RUN takes (recorder/replay.h). A TCP transfer of
+# longer than BPF_PROG_TEST_RUN takes (recorder/capture/replay.h). A TCP transfer of
 # a few MB each way across the test's veth (tests/e2e/lib.bash, offloads
 # turned back on here) is captured by tshark on the root side, as pcapng and
 # as classic pcap (-F pcap), imported, and compared per flow with tshark's

@@ -9,7 +9,7 @@
 #define NETMON_TEST_HISTORY_H
 
 #include <stdint.h>
-#include "store.h"
+#include "store/store.h"
 
 struct history_opts {
 	int64_t start;          /* unix seconds of the first interval */

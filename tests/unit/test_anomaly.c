@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "anomaly_eval.h"
+#include "store/anomaly_eval.h"
 #include "anomaly_rules.h"
 #include "db.h"
 #include "embed.h"
@@ -31,7 +31,7 @@ static int setup(void **state)
 {
 	struct temp_db *f = calloc(1, sizeof(*f));
 
-	log_init("test_anomaly", LOG_ERR);
+	log_init("test_anomaly", LOGLVL_ERR);
 	if (!f || temp_db_open(f, "test_anomaly") ||
 	    db_exec(f->db, "INSERT INTO interfaces VALUES (1, 'eth0');"))
 		return -1;
@@ -159,7 +159,7 @@ static void test_settings(void **state)
 	struct anomaly_settings s;
 	int i = threshold_index(":beacon_jitter"), m = threshold_index(":malformed_packets");
 
-	log_init("test_anomaly", LOG_SILENT);
+	log_init("test_anomaly", LOGLVL_SILENT);
 	anomaly_settings_init(&s);
 	assert_true(s.value[m] == 10);
 	assert_int_equal(anomaly_settings_parse(&s, "malformed_packets=25"), 0);
@@ -171,7 +171,7 @@ static void test_settings(void **state)
 		if (anomaly_settings_parse(&s, bad[k]) != -EINVAL)
 			fail_msg("'%s' was accepted", bad[k]);
 	assert_true(s.value[m] == 25);
-	log_init("test_anomaly", LOG_ERR);
+	log_init("test_anomaly", LOGLVL_ERR);
 }
 
 /* An interval with n malformed frames received on eth0. */

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "anomaly_eval.h"
 #include "anomaly_rules.h"
 #include "db.h"
 #include "embed.h"
@@ -23,7 +22,8 @@
 #include "log.h"
 #include "report_anomalies.h"
 #include "report_cli.h"
-#include "store.h"
+#include "store/anomaly_eval.h"
+#include "store/store.h"
 
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 #define INTERVALS 90     /* an hour and a half of one-minute intervals */
@@ -158,7 +158,7 @@ static void test_per_interval_equals_window(void **state)
 
 static int setup(void **state)
 {
-	log_init("test_anomaly_history", LOG_ERR);
+	log_init("test_anomaly_history", LOGLVL_ERR);
 	return mkdtemp(dir) ? 0 : -1;
 }
 

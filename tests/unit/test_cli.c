@@ -353,6 +353,6 @@ int main(void)
 		cmocka_unit_test(test_keys_parse_as_options),
 	};
 
-	log_init("test_cli", LOG_SILENT); /* the errors are expected: keep quiet */
+	log_init("test_cli", LOGLVL_SILENT); /* the errors are expected: keep quiet */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

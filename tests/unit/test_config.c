@@ -273,6 +273,6 @@ int main(void)
 		cmocka_unit_test(test_pcap_needs_sample),
 	};
 
-	log_init("test_config", LOG_SILENT); /* the errors are expected: keep quiet */
+	log_init("test_config", LOGLVL_SILENT); /* the errors are expected: keep quiet */
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -18,9 +18,9 @@
 #include "embed.h"
 #include "history.h"
 #include "log.h"
-#include "maintain.h"
-#include "rollup.h"
-#include "store.h"
+#include "store/maintain.h"
+#include "store/rollup.h"
+#include "store/store.h"
 
 #define DAY 86400
 /* 2025-01-30 00:00 UTC: histories cross a month boundary. */
@@ -30,7 +30,7 @@ static char dir[] = "/tmp/netmon-test-history-XXXXXX";
 
 static int setup(void **state)
 {
-	log_init("test_history", LOG_ERR);
+	log_init("test_history", LOGLVL_ERR);
 	setenv("TZ", "UTC0", 1); /* trend's local days */
 	tzset();
 	return mkdtemp(dir) ? 0 : -1;

@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "interval_bounds.h"
+#include "store/interval_bounds.h"
 
 #define T0 1796528987 /* a whole second */
 

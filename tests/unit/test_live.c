@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "live_rates.h"
-#include "live_rows.h"
-#include "live_view.h"
+#include "live/live_rates.h"
+#include "live/live_rows.h"
+#include "live/live_view.h"
 
 /* Every key's delta of the last tick into seen[key]. */
 static void add_deltas(const struct live_table *t, uint64_t seen[8][LIVE_NVAL])

@@ -9,8 +9,8 @@
 #include <cmocka.h>
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
 #include <pcap/dlt.h>
+#include "capture/replay.h"
 #include "netmon_user.h"
-#include "replay.h"
 
 static uint8_t out[REPLAY_LINEAR_MAX];
 

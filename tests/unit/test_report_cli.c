@@ -33,7 +33,7 @@ static int parse(struct report_opts *o, ...)
 static int setup(void **state)
 {
 	setenv("TZ", "UTC0", 1);
-	log_init("test_report_cli", LOG_ERR);
+	log_init("test_report_cli", LOGLVL_ERR);
 	return 0;
 }
 

@@ -29,7 +29,7 @@ static int setup(void **state)
 	struct temp_db *f = calloc(1, sizeof(*f));
 
 	setenv("TZ", "UTC0", 1);
-	log_init("test_report_queries", LOG_ERR);
+	log_init("test_report_queries", LOGLVL_ERR);
 	if (!f || temp_db_open(f, "test_report_queries") ||
 	    db_exec(f->db,
 		    "INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us, "

@@ -17,7 +17,7 @@
 #include "db.h"
 #include "embed.h"
 #include "log.h"
-#include "store.h"
+#include "store/store.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -372,6 +372,6 @@ int main(void)
 		cmocka_unit_test(test_second_open_keeps_locks),
 	};
 
-	log_init("test_store", LOG_SILENT);
+	log_init("test_store", LOGLVL_SILENT);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include "numparse.h"
 #include "proc.skel.h"
 #include "proc_load.h"
+#include "test_hooks.h"
 
 /*
  * Two program sets of the same code (bpf/proc.bpf.c). tp_btf: typed
@@ -28,12 +29,12 @@ struct proc_tp {
  * does, for real: libbpf finds no BTF for tp_btf, the kernel no raw one. */
 static void tracepoint_names(struct proc_tp tp[2])
 {
-	const char *suffix = getenv("NETMON_TEST_PROC_TP_SUFFIX");
+	const char *suffix = test_hooks()->proc_tp_suffix;
 
 	tp[0].name = "sock_send_length";
 	tp[1].name = "sock_recv_length";
 	for (int i = 0; i < 2; i++)
-		snprintf(tp[i].full, sizeof(tp[i].full), "%s%s", tp[i].name, suffix ? suffix : "");
+		snprintf(tp[i].full, sizeof(tp[i].full), "%s%s", tp[i].name, suffix);
 }
 
 static void progs_of(struct proc_bpf *skel, enum proc_kind kind, struct bpf_program *p[2],
@@ -67,10 +68,10 @@ static int pin_links(struct bpf_link **l[2], const struct pin_dir *pins)
  */
 static int test_table_keys(unsigned long *keys)
 {
-	const char *v = getenv("NETMON_TEST_PROC_KEYS");
+	const char *v = test_hooks()->proc_keys;
 
 	*keys = 0;
-	if (!v || !*v)
+	if (!v)
 		return 0;
 	if (parse_uint_range(v, 1, NETMON_MAX_PROC_KEYS, keys)) {
 		pr_warn("per-process accounting is off: NETMON_TEST_PROC_KEYS must be a whole "
@@ -161,7 +162,7 @@ static int proc_adopt(struct proc_bpf **out, const struct pin_dir *pins)
  */
 int proc_start(struct proc_bpf **out, const struct pin_dir *pins)
 {
-	const char *only = getenv("NETMON_PROC_PROGS");
+	const char *only = test_hooks()->proc_progs;
 	struct proc_bpf *skel = NULL;
 	unsigned long keys;
 	int err = test_table_keys(&keys);
@@ -169,8 +170,6 @@ int proc_start(struct proc_bpf **out, const struct pin_dir *pins)
 	*out = NULL;
 	if (err)
 		return err;
-	if (only && !*only)
-		only = NULL;
 	if (only && strcmp(only, "raw") && strcmp(only, "btf")) {
 		pr_warn("per-process accounting is off: NETMON_PROC_PROGS must be raw or btf, "
 			"not '%s'",

@@ -2,7 +2,7 @@
 /*
  * live_view.h - one frame of the live view as text: a pure function of the
  * rates it is given, the terminal's size and whether it speaks ANSI, so the
- * layout is unit-tested on fixed input (tests/unit/test_live_view.c).
+ * layout is unit-tested on fixed input (tests/unit/test_live.c).
  *
  * Every string that comes from outside (process names, interface names,
  * application names, anomaly subjects) goes through fmt_table_escape(): a

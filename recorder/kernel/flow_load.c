@@ -13,7 +13,7 @@
 /* libbpf speaks only when asked for debug output (-v). */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (log_max_level() < LOG_DEBUG)
+	if (log_max_level() < LOGLVL_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * live_rates.h - per-second differences of counters that a generation flip
- * resets, for the live view (recorder/live.c).
+ * resets, for the live view (recorder/live/live.c).
  *
  * The kernel's counters of the active generation only grow until the
  * interval's snapshot drains and zeroes them. A table keeps, per key (a

@@ -239,11 +239,6 @@ int sampler_flush(struct sampler *s)
 	return err;
 }
 
-uint64_t sampler_written(const struct sampler *s)
-{
-	return s ? s->written : 0;
-}
-
 void sampler_close(struct sampler *s)
 {
 	if (!s)

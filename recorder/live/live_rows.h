@@ -10,10 +10,10 @@
 #define NETMON_LIVE_ROWS_H
 
 #include <stddef.h>
+#include "kernel/snapshot.h"
 #include "live_db.h"
 #include "live_rates.h"
 #include "live_view.h"
-#include "snapshot.h"
 
 #define LIVE_ROWS_MAX 200 /* rows per list gathered (a terminal cuts them) */
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include "adopt.h"
-#include "interval_bounds.h"
 #include "log.h"
+#include "store/interval_bounds.h"
 
 int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scratch, uint64_t run,
 		 int64_t *interval_start)

@@ -125,7 +125,7 @@ int snapshot_read_pending(struct snapshotter *s, struct snapshot *snap, __u32 se
 
 /*
  * Read the active generation's flows, totals and processes into snap without
- * changing anything (the live view, recorder/live.c): values still growing,
+ * changing anything (the live view, recorder/live/live.c): values still growing,
  * each at most what the next snapshot_take() drains for them. 0 or -errno.
  */
 int snapshot_peek(struct snapshotter *s, struct snapshot *snap);

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "snapshot.h"
-#include "store.h"
+#include "store/store.h"
 
 /*
  * The programs count under flip sequence n (active_gen); generation n - 1

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "snapshot.h"
+#include "kernel/snapshot.h"
 
 /* Intervals held in memory at most (each up to --max-flows flows). */
 #define BACKLOG_MAX 16

@@ -22,11 +22,11 @@
 #include <pcap/dlt.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
-#include "flow_load.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
 #include "log.h"
 #include "replay.h"
-#include "snapshot.h"
-#include "store.h"
+#include "store/store.h"
 
 #define ETH_HLEN_ 14
 #define SLL_HLEN 16

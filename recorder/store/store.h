@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <sqlite3.h>
-#include "snapshot.h"
+#include "kernel/snapshot.h"
 
 struct store;
 

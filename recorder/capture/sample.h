@@ -34,8 +34,6 @@ int sampler_fd(const struct sampler *s);
 int sampler_consume(struct sampler *s);
 /* End of an interval: write what waits and hand the file to the kernel. */
 int sampler_flush(struct sampler *s);
-/* Samples written to the files since sampler_open(). */
-uint64_t sampler_written(const struct sampler *s);
 /* Write what is left in the ring, close the file. Accepts NULL. */
 void sampler_close(struct sampler *s);
 

@@ -19,7 +19,7 @@
 
 #include <poll.h>
 #include "anomaly_rules.h"
-#include "snapshot.h"
+#include "kernel/snapshot.h"
 
 struct live_opts {
 	struct snapshotter *snap;

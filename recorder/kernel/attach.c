@@ -258,7 +258,7 @@ static int remove_stale_xdp(const struct attachment *a)
  * qdisc) would print the kernel's "Parent Qdisc doesn't exists" per hook. */
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	return log_max_level() >= LOG_DEBUG ? vfprintf(stderr, fmt, ap) : 0;
+	return log_max_level() >= LOGLVL_DEBUG ? vfprintf(stderr, fmt, ap) : 0;
 }
 
 int attach_remove_stale(const char *name)
