@@ -72,9 +72,7 @@ ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o \
 	$(O)/gen/anomaly_embed.o
-# The live view (recorder/live_view.c) shows units and escapes names as the
-# reports do. Linked twice into the tests is no issue: $^ lists a file once.
-RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o) $(O)/reports/report_fmt.o
+RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
 # The binaries' objects minus their main(), for the unit tests to link.
 RECORDER_LIB := $(filter-out $(O)/recorder/main.o,$(RECORDER_OBJ))

@@ -1,9 +1,108 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* report_trend.c - the trend sections: which query, which bucket, which title. */
+/*
+ * report_sections.c - the report commands, each a list of sections, one
+ * query each (see report_sections.h).
+ */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include "log.h"
-#include "report_trend.h"
+#include "report_sections.h"
 #include "report_window.h"
+
+/* Said wherever process bytes are shown: the socket tracepoints see no
+ * interface, so they are the host's, not the recorded interfaces'
+ * (docs/design.md, "Per-process bytes"). */
+#define PROCESSES_TITLE                                                                            \
+	"Top processes by bytes through their sockets, host-wide (all sockets, loopback "          \
+	"included, whatever interfaces were recorded)"
+
+static const struct report_section summary_sections[] = {
+	/* First, so that the text (and the daily .txt) says what it covers. */
+	{ WINDOW_QUERY, "window", NULL, SAYS_NOTHING, CHART_NONE, NULL },
+	{ "summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1,
+	  CHART_NONE, NULL },
+	{ "summary_interfaces.sql", "interfaces", "Traffic by interface", 0, CHART_NONE, NULL },
+	/* No rows when every packet was accounted for: shown only if not. */
+	{ "summary_collector.sql", "collector",
+	  "Collector health: packets left out of flows (table_full) or of all totals, "
+	  "socket bytes left out of processes",
+	  0, CHART_NONE,
+	  "Every IP packet was recorded in its flow; no malformed or non-IP frames." },
+	{ "top_hosts.sql", "hosts", "Top hosts by bytes sent and received", 0, CHART_RANK, NULL },
+	{ "top_apps.sql", "apps", "Top applications by bytes (server port)", 0, CHART_RANK, NULL },
+	{ "top_ports.sql", "ports", "Top server ports by bytes", 0, CHART_RANK, NULL },
+	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
+	{ "top_processes.sql", "processes", PROCESSES_TITLE, 0, CHART_RANK,
+	  "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)." },
+	{ "top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL },
+	/* The query and title follow the bucket: report_trend.c. */
+	{ "trend.sql", "trend", NULL, 0, CHART_TREND, NULL },
+	/* Shown in a table only when there are some. */
+	{ "summary_anomalies.sql", "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,
+	  "No anomalies in the window." },
+};
+
+static const struct report_section top_hosts_sections[] = {
+	{ "top_hosts.sql", "hosts", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_flows_sections[] = {
+	{ "top_flows.sql", "flows", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_ports_sections[] = {
+	{ "top_ports.sql", "ports", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_processes_sections[] = {
+	{ "top_processes.sql", "processes", PROCESSES_TITLE, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_interfaces_sections[] = {
+	{ "top_interfaces.sql", "interfaces", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_protocols_sections[] = {
+	{ "top_protocols.sql", "protocols", NULL, 1, CHART_SHARE, NULL },
+};
+
+static const struct report_section top_apps_sections[] = {
+	{ "top_apps.sql", "apps", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section trend_sections[] = {
+	{ "trend.sql", "trend", NULL, 1, CHART_TREND, NULL },
+};
+
+static const struct report_section anomalies_sections[] = {
+	{ ANOMALIES_QUERY, "anomalies", NULL, SAYS_NO_ANOMALIES, CHART_NONE, "No anomalies." },
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct {
+	const struct report_section *sections;
+	int n;
+} reports[] = {
+	[REPORT_SUMMARY] = { summary_sections, N(summary_sections) },
+	[REPORT_TOP_APPS] = { top_apps_sections, 1 },
+	[REPORT_TREND] = { trend_sections, 1 },
+	[REPORT_TOP_HOSTS] = { top_hosts_sections, 1 },
+	[REPORT_TOP_FLOWS] = { top_flows_sections, 1 },
+	[REPORT_TOP_PORTS] = { top_ports_sections, 1 },
+	[REPORT_TOP_PROCESSES] = { top_processes_sections, 1 },
+	[REPORT_TOP_INTERFACES] = { top_interfaces_sections, 1 },
+	[REPORT_TOP_PROTOCOLS] = { top_protocols_sections, 1 },
+	[REPORT_ANOMALIES] = { anomalies_sections, 1 },
+};
+
+const struct report_section *report_sections(enum report_command command, int *n)
+{
+	*n = reports[command].n;
+	return reports[command].sections;
+}
 
 /* Summary's chart: hours up to a week (168 bars), days beyond. */
 #define SUMMARY_HOURLY_MAX_BUCKETS (7 * 24)
@@ -23,14 +122,14 @@ const char *report_section_query(const struct report_section *sec, const struct 
 	return by_query[o->command == REPORT_TREND ? o->by : REPORT_BY_NONE];
 }
 
-const char *report_trend_unit(const struct report_opts *o)
+static const char *trend_unit(const struct report_opts *o)
 {
 	if (o->bucket == 300)
 		return "5 minutes";
 	return o->bucket == 86400 ? "day" : "hour";
 }
 
-const char *report_section_title(const struct report_section *sec, const struct report_opts *o)
+static const char *section_title(const struct report_section *sec, const struct report_opts *o)
 {
 	if (sec->chart != CHART_TREND || o->command != REPORT_SUMMARY)
 		return sec->title;
@@ -38,37 +137,84 @@ const char *report_section_title(const struct report_section *sec, const struct 
 				  : "Traffic per hour, all interfaces";
 }
 
-/* What recorded_span.sql says of the window: first start and last end. */
-static int recorded_span(sqlite3 *db, const struct report_opts *o, int64_t *first, int64_t *last,
-			 int *any)
+/*
+ * What an empty table says: the intervals recorded in the window, or that
+ * nothing was recorded at all (the recorder did not run then).
+ */
+static void empty_text(const struct recorded_span *rec, const struct report_opts *o,
+		       const char *no_what, char *buf, size_t len)
 {
-	sqlite3_stmt *st;
-	int err = report_prepare(db, "recorded_span.sql", &st);
+	char since[64], until[64];
+	long long n = rec->intervals;
 
-	*any = 0;
-	if (!err)
-		err = report_bind(st, "recorded_span.sql", o);
-	if (!err && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
-		*any = 1;
-		*first = sqlite3_column_int64(st, 1);
-		*last = sqlite3_column_int64(st, 2);
+	if (n > 0) {
+		window_format_time(rec->first, since, sizeof(since));
+		window_format_time(rec->last, until, sizeof(until));
+		snprintf(buf, len, "no %s in the %lld interval%s recorded from %s to %s", no_what,
+			 n, n == 1 ? "" : "s", since, until);
+	} else {
+		window_format_time(o->since, since, sizeof(since));
+		window_format_time(o->until, until, sizeof(until));
+		snprintf(buf, len, "nothing recorded between %s and %s", since, until);
 	}
-	sqlite3_finalize(st);
-	return err;
 }
 
-int report_trend_plan(sqlite3 *db, struct report_opts *o)
+void section_texts_make(const struct recorded_span *rec, const struct report_opts *o,
+			struct section_texts *t)
 {
-	int64_t first, last, buckets;
-	int any, err;
+	empty_text(rec, o, "IP traffic", t->no_traffic, sizeof(t->no_traffic));
+	empty_text(rec, o, "anomalies", t->no_anomalies, sizeof(t->no_anomalies));
+}
+
+/* The heading of a section in HTML: its table title, or one made for HTML. */
+static void heading(const struct report_section *sec, const struct report_opts *o, char *buf,
+		    size_t len)
+{
+	static const char *const by_words[] = { [REPORT_BY_NONE] = "all interfaces",
+						[REPORT_BY_INTERFACE] = "per interface",
+						[REPORT_BY_PROTOCOL] = "per protocol",
+						[REPORT_BY_HOST] = "per host" };
+	const char *title = section_title(sec, o);
+
+	if (title)
+		snprintf(buf, len, "%s", title);
+	else if (sec->chart == CHART_TREND)
+		snprintf(buf, len, "Traffic per %s, %s", trend_unit(o), by_words[o->by]);
+	else if (sec->chart == CHART_NONE) /* not a ranking: anomalies */
+		snprintf(buf, len, "%c%s", toupper((unsigned char)sec->key[0]), sec->key + 1);
+	else
+		snprintf(buf, len, "Top %s by bytes", sec->key);
+}
+
+void report_section_view(const struct report_section *sec, const struct report_opts *o,
+			 const struct section_texts *t, struct render_section *out)
+{
+	const char *empty[] = { [SAYS_NOTHING] = NULL,
+				[SAYS_NO_TRAFFIC] = t->no_traffic,
+				[SAYS_NO_ANOMALIES] = t->no_anomalies };
+
+	memset(out, 0, sizeof(*out));
+	out->key = sec->key;
+	out->title = section_title(sec, o);
+	heading(sec, o, out->heading, sizeof(out->heading));
+	out->chart = sec->chart;
+	out->object = !strcmp(sec->query, WINDOW_QUERY); /* one row: JSON's "window": {...} */
+	out->empty_table = empty[sec->says_empty];
+	out->empty_html = sec->says_empty == SAYS_NO_TRAFFIC ? t->no_traffic
+			  : sec->none			     ? sec->none
+							     : "None.";
+}
+
+int report_trend_plan(struct report_opts *o, const struct recorded_span *rec)
+{
+	int64_t first = rec->first, last = rec->last, buckets;
 
 	if (o->command != REPORT_SUMMARY && o->command != REPORT_TREND)
 		return 0;
 	if (!o->bucket || o->command == REPORT_SUMMARY)
 		o->bucket = REPORT_DEFAULT_BUCKET;
-	err = recorded_span(db, o, &first, &last, &any);
-	if (err || !any)
-		return err; /* nothing recorded: the query returns no rows */
+	if (rec->intervals <= 0)
+		return 0; /* nothing recorded: the query returns no rows */
 	/* The buckets run over the window as given, or as recorded where open. */
 	if (o->since != WINDOW_START)
 		first = o->since;
@@ -84,6 +230,6 @@ int report_trend_plan(sqlite3 *db, struct report_opts *o)
 		return 0;
 	pr_err("trend: the window holds %lld buckets of %s (at most %d): use a larger --bucket "
 	       "or a shorter window",
-	       (long long)buckets, report_trend_unit(o), REPORT_MAX_BUCKETS);
+	       (long long)buckets, trend_unit(o), REPORT_MAX_BUCKETS);
 	return -E2BIG;
 }
