@@ -37,7 +37,7 @@ static const struct report_section summary_sections[] = {
 	{ "top_processes.sql", "processes", PROCESSES_TITLE, 0, CHART_RANK,
 	  "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)." },
 	{ "top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL },
-	/* The query and title follow the bucket: report_trend.c. */
+	/* The query and title follow the bucket: report_section_query() below. */
 	{ "trend.sql", "trend", NULL, 0, CHART_TREND, NULL },
 	/* Shown in a table only when there are some. */
 	{ "summary_anomalies.sql", "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,

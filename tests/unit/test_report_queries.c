@@ -68,7 +68,7 @@ static void test_queries_prepare(void **state)
 		for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
 			const char *p = sqlite3_bind_parameter_name(st, i);
 
-			/* The parameters netmon-report binds (report.c, bind_params). */
+			/* The parameters netmon-report binds (report_query.c, query_bind). */
 			if (!p ||
 			    (strcmp(p, ":since") && strcmp(p, ":until") && strcmp(p, ":limit") &&
 			     strcmp(p, ":pid") && strcmp(p, ":comm") && strcmp(p, ":bucket")))
