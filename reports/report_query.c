@@ -194,7 +194,6 @@ static int statement(sqlite3 *db, const char *query, const struct report_opts *o
 
 int query_open(sqlite3 *db, const char *name, const struct report_opts *o, struct query *q)
 {
-	char *sql;
 	int err;
 
 	memset(q, 0, sizeof(*q));
@@ -202,10 +201,6 @@ int query_open(sqlite3 *db, const char *name, const struct report_opts *o, struc
 	err = statement(db, name, o, &q->st);
 	if (err)
 		return err;
-	if (log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(q->st))) {
-		pr_debug("%s:\n%s", name, sql);
-		sqlite3_free(sql);
-	}
 	q->ncols = sqlite3_column_count(q->st);
 	q->names = calloc(q->ncols ? q->ncols : 1, sizeof(*q->names));
 	q->v = calloc(q->ncols ? q->ncols : 1, sizeof(*q->v));
@@ -218,9 +213,16 @@ int query_open(sqlite3 *db, const char *name, const struct report_opts *o, struc
 
 int query_next(struct query *q)
 {
-	int rc = sqlite3_step(q->st);
+	char *sql;
+	int rc;
 
+	/* -vv: the SQL of what runs (not of a statement only asked its columns). */
+	if (!q->stepped && log_max_level() >= LOG_DEBUG && (sql = sqlite3_expanded_sql(q->st))) {
+		pr_debug("%s:\n%s", q->name, sql);
+		sqlite3_free(sql);
+	}
 	q->stepped = 1;
+	rc = sqlite3_step(q->st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW) {

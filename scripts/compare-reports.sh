@@ -19,25 +19,10 @@ export TZ=UTC
 # shellcheck source=tests/cli/report_lib.bash
 . "$REPO/tests/cli/report_lib.bash"
 
-# schema PATH [FIXTURE...]: the current schema alone, then the fixtures (as
-# tests/cli/anomalies.bats builds its databases).
-schema() {
-	local db=$1 f n=0
-	shift
-	{
-		for f in "$REPO"/sql/[0-9][0-9][0-9][0-9]_*.sql; do
-			cat "$f"
-			n=$((n + 1))
-		done
-		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
-		for f in "$@"; do cat "$REPO/tests/fixtures/$f"; done
-	} | sqlite3 -bail "$db"
-}
-
 report_fixture_db "$tmp/basic.db"
 report_fixture_db "$tmp/hostile.db" report_hostile_processes.sql
-schema "$tmp/anomalies.db" report_anomalies.sql
-schema "$tmp/empty.db"
+report_schema_db "$tmp/anomalies.db" report_anomalies.sql
+report_schema_db "$tmp/empty.db"
 
 commands=(
 	"summary" "top hosts" "top flows" "top ports" "top processes" "top interfaces"
