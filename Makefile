@@ -71,9 +71,7 @@ ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o \
 	$(O)/gen/anomaly_embed.o
-# The live view (recorder/live/live_view.c) shows units and escapes names as the
-# reports do. Linked twice into the tests is no issue: $^ lists a file once.
-RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o) $(O)/reports/report_fmt.o
+RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
 # The binaries' objects minus their main(), for the unit tests to link.
 RECORDER_LIB := $(filter-out $(O)/recorder/main.o,$(RECORDER_OBJ))
@@ -129,10 +127,6 @@ $(O)/gen/maint_embed.c: $(MAINT_SQL) scripts/embed-sql.sh
 # (netmon.h, through common/netmon_user.h); $(O) the skeletons.
 INC_COMMON := -Icommon -Ibpf
 INC_RECORDER := -Irecorder $(INC_COMMON) -I$(O)
-# The live view shows units and escapes names as the reports do
-# (recorder/live/live_view.h includes report_fmt.h): the one header the
-# recorder takes from reports/.
-INC_RECORDER += -Ireports
 INC_REPORT := -Ireports -Icommon
 $(O)/common/%.o: private INC := $(INC_COMMON)
 $(O)/gen/%.o: private INC := -Icommon

@@ -9,7 +9,7 @@
 #include <time.h>
 #include "db.h"
 #include "log.h"
-#include "report.h"
+#include "report_run.h"
 
 #ifndef NETMON_VERSION
 #define NETMON_VERSION "0.1.0"
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* Run the command's queries into the chosen format. */
-	err = report_run_rows(db, &opts, stdout, &rows);
+	err = report_run(db, &opts, stdout, &rows);
 	db_close(db);
 	if (err)
 		return 1;

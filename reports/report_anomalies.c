@@ -16,7 +16,7 @@
 #include "embed.h"
 #include "log.h"
 #include "report_anomalies.h"
-#include "report_fmt.h"
+#include "fmt_buf.h"
 
 /* origin 0 (stored) sorts first, so the stored row of a pair is kept. */
 static const char head[] =

@@ -159,6 +159,21 @@ void report_cli_usage(FILE *fp)
 	anomaly_settings_usage(fp);
 }
 
+int fmt_format_parse(const char *s, enum fmt_format *out)
+{
+	static const char *const names[] = {
+		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json", [FMT_HTML] = "html"
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = (enum fmt_format)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int parse_limit(const char *s, long long *out)
 {
 	unsigned long v;

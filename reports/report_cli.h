@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "anomaly_rules.h"
-#include "report_fmt.h"
+#include "render.h"
 
 #define REPORT_DEFAULT_LIMIT 10
 #define REPORT_MAX_LIMIT 1000000
@@ -54,6 +54,9 @@ struct report_opts {
 	int64_t time_limit;   /* --time-limit: seconds the queries may run in all */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 };
+
+/* --format: "table", "csv", "json" or "html"; -EINVAL for anything else. */
+int fmt_format_parse(const char *s, enum fmt_format *out);
 
 /*
  * Parse argv into o. Options may come before or after the command words.

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* report_rows.c - a query's whole result in memory, for the charts. */
+/* report_rows.c - values and rows in memory (see report_rows.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "log.h"
 #include "report_rows.h"
 
 void report_rows_free(struct report_rows *r)
@@ -18,23 +17,37 @@ void report_rows_free(struct report_rows *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Append the current row of st; text is copied, so st may step on. */
-static int add_row(struct report_rows *r, sqlite3_stmt *st, size_t *cap)
+int report_rows_init(struct report_rows *r, int ncols, const char *const *names)
+{
+	memset(r, 0, sizeof(*r));
+	r->ncols = ncols;
+	r->names = calloc(ncols ? ncols : 1, sizeof(*r->names));
+	if (!r->names)
+		return -ENOMEM;
+	for (int c = 0; c < ncols; c++) {
+		r->names[c] = strdup(names[c]);
+		if (!r->names[c])
+			return -ENOMEM; /* report_rows_free() frees the names up to here */
+	}
+	return 0;
+}
+
+int report_rows_add(struct report_rows *r, const struct fmt_value *from)
 {
 	struct fmt_value *row;
 
-	if (r->n == *cap) {
-		size_t want = *cap ? *cap * 2 : 64;
+	if (r->n == r->cap) {
+		size_t want = r->cap ? r->cap * 2 : 64;
 		struct fmt_value *p = realloc(r->v, want * r->ncols * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
 		r->v = p;
-		*cap = want;
+		r->cap = want;
 	}
 	row = &r->v[r->n * r->ncols];
 	for (int c = 0; c < r->ncols; c++) {
-		report_column_value(st, c, &row[c]);
+		row[c] = from[c];
 		if (row[c].type != FMT_TEXT)
 			continue;
 		char *copy = malloc(row[c].n + 1);
@@ -54,38 +67,6 @@ static int add_row(struct report_rows *r, sqlite3_stmt *st, size_t *cap)
 	}
 	r->n++;
 	return 0;
-}
-
-int report_rows_query(sqlite3 *db, const char *query, const struct report_opts *o,
-		      struct report_rows *r)
-{
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
-	int err, rc;
-
-	memset(r, 0, sizeof(*r));
-	err = report_statement(db, query, o, &st);
-	if (err)
-		goto out;
-	r->ncols = sqlite3_column_count(st);
-	r->names = calloc(r->ncols ? r->ncols : 1, sizeof(*r->names));
-	err = r->names ? 0 : -ENOMEM;
-	for (int c = 0; c < r->ncols && !err; c++) {
-		r->names[c] = strdup(sqlite3_column_name(st, c));
-		err = r->names[c] ? 0 : -ENOMEM;
-	}
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		err = add_row(r, st, &cap);
-	if (!err && rc != SQLITE_DONE) {
-		report_step_failed(st, query, rc);
-		err = -EIO;
-	}
-	pr_info("%s: %zu row%s", query, r->n, r->n == 1 ? "" : "s");
-out:
-	sqlite3_finalize(st);
-	if (err)
-		report_rows_free(r);
-	return err;
 }
 
 int report_rows_col(const struct report_rows *r, const char *name)

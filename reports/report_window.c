@@ -231,3 +231,16 @@ void window_format_time(int64_t t, char *buf, size_t len)
 	else if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm))
 		snprintf(buf, len, "@%" PRId64, t);
 }
+
+void window_span_text(const struct report_span *span, char *buf, size_t len)
+{
+	char since[64], until[64];
+
+	window_format_time(span->since, since, sizeof(since));
+	window_format_time(span->until, until, sizeof(until));
+	if (span->intervals)
+		snprintf(buf, len, "%s to %s, %lld interval%s recorded", since, until,
+			 span->intervals, span->intervals == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%s to %s, nothing recorded", since, until);
+}

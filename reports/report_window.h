@@ -46,4 +46,16 @@ int window_parse_day(const char *s, time_t now, int64_t *since, int64_t *until);
  */
 void window_format_time(int64_t t, char *buf, size_t len);
 
+/* What window.sql says: the window as a report states it. */
+struct report_span {
+	int64_t since, until; /* WINDOW_START, WINDOW_END: open, nothing recorded */
+	long long intervals;  /* recorded in the window */
+};
+
+/*
+ * The span as text: "2024-01-01 00:00:00 UTC to 2024-01-02 00:00:00 UTC,
+ * 1440 intervals recorded" (local time, as the window is given).
+ */
+void window_span_text(const struct report_span *span, char *buf, size_t len);
+
 #endif

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "fmt_escape.h"
+#include "fmt_units.h"
 #include "live_view.h"
 
 #define MAX_LINES 512

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 #include "netmon_user.h"
-#include "report_fmt.h"
+#include "fmt_buf.h"
 
 /* Protocol totals: kind is NETMON_KIND_IP (per protocol), _NON_IP or _MALFORMED. */
 struct live_proto_row {

@@ -16,7 +16,7 @@ import struct
 import sys
 import zlib
 
-# The chart colours of reports/report_html.c's style sheet.
+# The chart colours of reports/render_html.c's style sheet.
 COLOURS = {"in": (0x1f, 0x77, 0xb4), "out": (0xff, 0x7f, 0x0e), "bar": (0x4c, 0x78, 0xa8)}
 
 

@@ -24,6 +24,14 @@ report_setup_file() {
 # schema (every migration in sql/) holding report_basic.sql and the fixtures
 # named (files in tests/fixtures/). Needs REPO.
 report_fixture_db() {
+	local db=$1
+	shift
+	report_schema_db "$db" report_basic.sql "$@"
+}
+
+# report_schema_db PATH [FIXTURE...]: report_fixture_db without
+# report_basic.sql: the schema alone, then the fixtures named.
+report_schema_db() {
 	local db=$1 f n=0
 	shift
 	{
@@ -32,7 +40,6 @@ report_fixture_db() {
 			n=$((n + 1))
 		done
 		echo "PRAGMA application_id = 1852665710; PRAGMA user_version = $n;"
-		cat "$REPO/tests/fixtures/report_basic.sql"
 		for f in "$@"; do cat "$REPO/tests/fixtures/$f"; done
 	} | sqlite3 -bail "$db"
 }

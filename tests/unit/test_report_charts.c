@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "report_bars.h"
-#include "svg_chart.h"
+#include "render_bars.h"
+#include "render_svg.h"
 
 static void check_bar(int err, struct fmt_buf *b, const char *want)
 {

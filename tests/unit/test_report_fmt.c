@@ -16,7 +16,10 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
-#include "report_fmt.h"
+#include "fmt_escape.h"
+#include "fmt_units.h"
+#include "render_table.h"
+#include "report_cli.h"
 
 typedef int (*escape_fn)(struct fmt_buf *b, const char *s, size_t n);
 

@@ -20,7 +20,8 @@
 #include "embed.h"
 #include "log.h"
 #include "temp_db.h"
-#include "report.h"
+#include "report_query.h"
+#include "report_run.h"
 #include "report_window.h"
 
 /* A fresh database with the current schema and one interval of traffic. */
@@ -61,13 +62,13 @@ static void test_queries_prepare(void **state)
 	for (const struct embedded_file *q = netmon_report_queries; q->name; q++, n++) {
 		sqlite3_stmt *st;
 
-		if (report_prepare(f->db, q->name, &st))
+		if (query_prepare(f->db, q->name, &st))
 			fail_msg("%s does not prepare", q->name);
 		assert_true(sqlite3_stmt_readonly(st));
 		for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
 			const char *p = sqlite3_bind_parameter_name(st, i);
 
-			/* The parameters netmon-report binds (report.c, bind_params). */
+			/* The parameters netmon-report binds (report_query.c, query_bind). */
 			if (!p ||
 			    (strcmp(p, ":since") && strcmp(p, ":until") && strcmp(p, ":limit") &&
 			     strcmp(p, ":pid") && strcmp(p, ":comm") && strcmp(p, ":bucket")))
@@ -76,7 +77,7 @@ static void test_queries_prepare(void **state)
 		sqlite3_finalize(st);
 	}
 	assert_true(n >= 8);
-	assert_int_equal(report_prepare(f->db, "no_such.sql", &(sqlite3_stmt *){ NULL }), -ENOENT);
+	assert_int_equal(query_prepare(f->db, "no_such.sql", &(sqlite3_stmt *){ NULL }), -ENOENT);
 }
 
 /* Run a command on the fixture and return what it wrote (caller frees). */
@@ -90,7 +91,7 @@ static char *run(sqlite3 *db, enum report_command cmd, enum fmt_format format, i
 	size_t len = 0;
 	FILE *fp = open_memstream(&text, &len);
 
-	assert_int_equal(report_run(db, &o, fp), 0);
+	assert_int_equal(report_run(db, &o, fp, &(size_t){ 0 }), 0);
 	fclose(fp);
 	return text;
 }

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* svg_chart.c - inline SVG bar charts for the HTML report (see svg_chart.h). */
+/* render_svg.c - inline SVG bar charts for the HTML report (see render_svg.h). */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "svg_chart.h"
+#include "fmt_escape.h"
+#include "fmt_units.h"
+#include "render_svg.h"
 
 /* Append a string literal. */
 #define ADD(b, lit) fmt_buf_add((b), (lit), sizeof(lit) - 1)

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* report_bars.c - bar charts in the table format (see report_bars.h). */
+/* render_bars.c - bar charts in the table format (see render_bars.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "report_bars.h"
-#include "report_rows.h"
-#include "report_trend.h"
+#include "render_bars.h"
 
 #define FULL "\u2588"		      /* full block: in, and the share */
 #define LIGHT "\u2591"		      /* light shade: out */
@@ -139,44 +137,38 @@ static int write_row(const struct report_rows *r, size_t i, const int *cols, int
 	return err;
 }
 
-int report_bars_section(sqlite3 *db, const struct report_section *sec, const struct report_opts *o,
-			struct fmt_writer *w, FILE *fp, const char *empty_text)
+int render_bars_section(struct fmt_writer *w, const struct render_section *sec,
+			const struct report_rows *r, int unicode)
 {
-	int unicode = bars_unicode(fp), n, err;
-	struct report_rows r;
 	const char **names = NULL;
-	int *cols = NULL;
+	int *cols = NULL, n, err = 0;
 	long long max;
 
-	err = report_rows_query(db, report_section_query(sec, o), o, &r);
-	if (err)
-		return err;
-	cols = calloc(r.ncols + 1, sizeof(*cols));
-	names = calloc(r.ncols + 1, sizeof(*names));
+	cols = calloc(r->ncols + 1, sizeof(*cols));
+	names = calloc(r->ncols + 1, sizeof(*names));
 	if (!cols || !names) {
 		err = -ENOMEM;
 		goto out;
 	}
-	n = shown_columns(&r, sec->chart, cols);
+	n = shown_columns(r, sec->chart, cols);
 	for (int k = 0; k < n; k++)
-		names[k] = r.names[cols[k]];
+		names[k] = r->names[cols[k]];
 	if (sec->chart == CHART_TREND)
 		names[0] = "time";
 	/* The bar column's heading is its legend. */
 	names[n] = sec->chart == CHART_SHARE ? "share"
 		   : unicode		     ? FULL " in  " LIGHT " out"
 					     : "# in  = out";
-	max = sec->chart == CHART_TREND ? report_rows_max_sum(&r, report_rows_col(&r, "in_bytes"),
-							      report_rows_col(&r, "out_bytes"))
+	max = sec->chart == CHART_TREND ? report_rows_max_sum(r, report_rows_col(r, "in_bytes"),
+							      report_rows_col(r, "out_bytes"))
 					: 100;
-	err = fmt_section_begin(w, sec->key, report_section_title(sec, o), n + 1, names);
-	for (size_t i = 0; i < r.n && !err; i++)
-		err = write_row(&r, i, cols, n, sec->chart, max, unicode, w);
+	err = fmt_section_begin(w, sec->key, sec->title, n + 1, names);
+	for (size_t i = 0; i < r->n && !err; i++)
+		err = write_row(r, i, cols, n, sec->chart, max, unicode, w);
 	if (!err)
-		err = fmt_section_end(w, sec->says_empty ? empty_text : NULL);
+		err = fmt_section_end(w, sec->empty_table);
 out:
 	free(cols);
 	free(names);
-	report_rows_free(&r);
 	return err;
 }

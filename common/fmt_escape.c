@@ -1,83 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * report_fmt.c - the pure pieces of report output: escaping, units, names.
+ * fmt_escape.c - strings from the database made inert for the place they go.
  *
  * Strings in the database come from outside (interface names are chosen by
  * whoever creates the interface, and may hold any byte but '/', ':' and
  * white space), so every string is escaped for the format it goes into.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include "report_fmt.h"
-
-int fmt_format_parse(const char *s, enum fmt_format *out)
-{
-	static const char *const names[] = {
-		[FMT_TABLE] = "table", [FMT_CSV] = "csv", [FMT_JSON] = "json", [FMT_HTML] = "html"
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(s, names[i])) {
-			*out = (enum fmt_format)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int fmt_buf_add(struct fmt_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p)
-			return -ENOMEM;
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-int fmt_buf_addf(struct fmt_buf *b, const char *fmt, ...)
-{
-	char small[128], *big;
-	va_list ap;
-	int n, err;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n < sizeof(small))
-		return fmt_buf_add(b, small, n);
-	big = malloc(n + 1);
-	if (!big)
-		return -ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(big, n + 1, fmt, ap);
-	va_end(ap);
-	err = fmt_buf_add(b, big, n);
-	free(big);
-	return err;
-}
-
-void fmt_buf_free(struct fmt_buf *b)
-{
-	free(b->s);
-	b->s = NULL;
-	b->len = b->cap = 0;
-}
+#include "fmt_escape.h"
 
 /*
  * The well-formed UTF-8 sequence at s (RFC 3629 section 4: no overlong forms,
@@ -273,58 +205,4 @@ int fmt_html_text(struct fmt_buf *b, const char *s, size_t n)
 		err = fmt_html_refs(b, visible.s, visible.len);
 	fmt_buf_free(&visible);
 	return err;
-}
-
-int fmt_iec(struct fmt_buf *b, long long bytes)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	if (bytes < 1024)
-		return fmt_buf_addf(b, "%lld B", bytes);
-	while (v >= 1024 && u < 6) {
-		v /= 1024;
-		u++;
-	}
-	/* 1023.95 KiB would print as "1024.0 KiB": say "1.0 MiB" instead. */
-	if (v >= 1023.95 && u < 6) {
-		v /= 1024;
-		u++;
-	}
-	return fmt_buf_addf(b, "%.1f %s", v, unit[u]);
-}
-
-int fmt_time(struct fmt_buf *b, long long t)
-{
-	char s[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!localtime_r(&tt, &tm) || !strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm))
-		return fmt_buf_addf(b, "%lld", t);
-	return fmt_buf_add(b, s, strlen(s));
-}
-
-const char *fmt_proto_name(long long proto)
-{
-	/* IANA "Assigned Internet Protocol Numbers", keywords in lower case. */
-	static const struct {
-		int number;
-		const char *name;
-	} protos[] = {
-		{ 0, "hopopt" },      { 1, "icmp" },	   { 2, "igmp" },
-		{ 4, "ipv4" },	      { 6, "tcp" },	   { 17, "udp" },
-		{ 33, "dccp" },	      { 41, "ipv6" },	   { 43, "ipv6-route" },
-		{ 44, "ipv6-frag" },  { 46, "rsvp" },	   { 47, "gre" },
-		{ 50, "esp" },	      { 51, "ah" },	   { 58, "ipv6-icmp" },
-		{ 59, "ipv6-nonxt" }, { 60, "ipv6-opts" }, { 89, "ospf" },
-		{ 103, "pim" },	      { 112, "vrrp" },	   { 115, "l2tp" },
-		{ 132, "sctp" },      { 136, "udplite" },  { 137, "mpls-in-ip" },
-	};
-
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].number == proto)
-			return protos[i].name;
-	return NULL;
 }

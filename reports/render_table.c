@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * report_writer.c - lay out sections of rows as a table, CSV or JSON.
+ * render_table.c - lay out sections of rows as a table, CSV or JSON.
  *
  * CSV and JSON rows are written as they arrive, so a large --limit costs no
  * memory. A table must know every width before its first line, so its cells
@@ -10,7 +10,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report_fmt.h"
+#include "fmt_escape.h"
+#include "fmt_units.h"
+#include "render_table.h"
 
 enum col_kind { COL_PLAIN, COL_BYTES, COL_PROTOCOL, COL_PERCENT, COL_TIME };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * report_bars.h - bar charts in the table format: the protocol share and the
+ * render_bars.h - bar charts in the table format: the protocol share and the
  * trend, drawn in a last column of the section's table.
  *
  * On a terminal the bars are Unicode blocks (eighths for the share); when the
@@ -8,12 +8,14 @@
  * ('#' in, '=' out). No escape sequence is ever written: the bars are text
  * cells, escaped like any other.
  */
-#ifndef NETMON_REPORT_BARS_H
-#define NETMON_REPORT_BARS_H
+#ifndef NETMON_RENDER_BARS_H
+#define NETMON_RENDER_BARS_H
 
-#include <sqlite3.h>
 #include <stdio.h>
-#include "report.h"
+#include "fmt_buf.h"
+#include "render.h"
+#include "render_table.h"
+#include "report_rows.h"
 
 /* Bars of at most this many columns. */
 #define BARS_TREND_WIDTH 40
@@ -31,8 +33,11 @@ int bars_stacked(struct fmt_buf *b, long long in, long long out, long long max, 
 /* A bar of pct percent of width columns, in eighths of a column in Unicode. */
 int bars_share(struct fmt_buf *b, double pct, int width, int unicode);
 
-/* Run a CHART_SHARE or CHART_TREND section into w, with its bars. */
-int report_bars_section(sqlite3 *db, const struct report_section *sec, const struct report_opts *o,
-			struct fmt_writer *w, FILE *fp, const char *empty_text);
+/*
+ * A CHART_SHARE or CHART_TREND section of rows r into w, a bar in a last
+ * column; unicode as bars_unicode() says. 0 or a negative errno.
+ */
+int render_bars_section(struct fmt_writer *w, const struct render_section *sec,
+			const struct report_rows *r, int unicode);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * svg_chart.h - inline SVG bar charts for the HTML report.
+ * render_svg.h - inline SVG bar charts for the HTML report.
  *
  * Static pictures: no script, no external reference. Labels are visible text
  * (as fmt_cell or fmt_table_escape make it) and are written as inert SVG text.
@@ -8,10 +8,11 @@
  * nothing else in a chart is a <rect>, so a test counts the bars by counting
  * the rects of a chart (by its id).
  */
-#ifndef NETMON_SVG_CHART_H
-#define NETMON_SVG_CHART_H
+#ifndef NETMON_RENDER_SVG_H
+#define NETMON_RENDER_SVG_H
 
-#include "report_fmt.h"
+#include <stddef.h>
+#include "fmt_buf.h"
 
 /*
  * One bucket of a trend: its start (unix seconds), bytes in and out, and

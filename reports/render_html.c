@@ -1,23 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * report_html.c - a report as one self-contained HTML document.
+ * render_html.c - a report as one self-contained HTML document.
  *
- * Each section is a heading, a chart where it has one (report.h's
+ * Each section is a heading, a chart where it has one (render.h's
  * enum report_chart) and the table of its rows, cells shown as the table
  * format shows them (fmt_cell) and then made inert for HTML. The document
  * is built in memory and written at once: a failed query writes nothing.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "fmt_escape.h"
 #include "log.h"
-#include "report_html.h"
-#include "report_rows.h"
-#include "report_trend.h"
-#include "report_window.h"
-#include "svg_chart.h"
+#include "render_html.h"
+#include "render_svg.h"
+#include "render_table.h"
 
 /* Append a string literal. */
 #define ADD(b, lit) fmt_buf_add((b), (lit), sizeof(lit) - 1)
@@ -38,24 +36,17 @@ static const char style[] =
 	".legend .out{background:#ff7f0e}polygon.gap{fill:#d0d0d0}polygon.partial{fill:#ececec}"
 	".legend .gap{background:#d0d0d0}.legend .partial{background:#ececec}";
 
-/* The title, and under it the window with its real times (window.sql). */
-static int head(struct fmt_buf *b, sqlite3 *db, const struct report_opts *o)
+int render_html_begin(struct fmt_buf *b, const char *command, const char *window)
 {
-	struct report_span span;
-	char window[200], cmd[32];
-	int err = report_window_span(db, o, &span);
+	int err = fmt_buf_addf(
+		b,
+		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+		"'none'; style-src 'unsafe-inline'\">\n"
+		"<title>netmon %s</title>\n<style>%s</style>\n</head>\n<body>\n"
+		"<h1>netmon %s</h1>\n<p class=\"window\">",
+		command, style, command);
 
-	if (err)
-		return err;
-	report_span_text(&span, window, sizeof(window));
-	report_cli_command_name(o->command, cmd, sizeof(cmd));
-	err = fmt_buf_addf(b,
-			   "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-			   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
-			   "'none'; style-src 'unsafe-inline'\">\n"
-			   "<title>netmon %s</title>\n<style>%s</style>\n</head>\n<body>\n"
-			   "<h1>netmon %s</h1>\n<p class=\"window\">",
-			   cmd, style, cmd);
 	if (!err)
 		err = fmt_html_text(b, window, strlen(window));
 	return err ? err : ADD(b, "</p>\n");
@@ -81,7 +72,7 @@ static int cell(struct fmt_buf *b, const struct report_rows *r, size_t i, int c,
 
 static int table(struct fmt_buf *b, const struct report_rows *r)
 {
-	struct fmt_buf s = {0};
+	struct fmt_buf s = { 0 };
 	int right, err = ADD(b, "<table>\n<thead><tr>");
 
 	for (int c = 0; c < r->ncols && !err; c++) {
@@ -195,7 +186,7 @@ static int trend_charts(struct fmt_buf *b, const struct report_rows *r)
 	int in = report_rows_col(r, "in_bytes"), out = report_rows_col(r, "out_bytes");
 	int send = label_end(r, 1), series = 0, err = 0;
 	struct svg_bucket *k = calloc(r->n ? r->n : 1, sizeof(*k));
-	struct fmt_buf label = {0}, next = {0};
+	struct fmt_buf label = { 0 }, next = { 0 };
 	long long max = report_rows_max_sum(r, in, out); /* one scale for all series */
 	char id[32];
 
@@ -230,90 +221,50 @@ static int trend_charts(struct fmt_buf *b, const struct report_rows *r)
 	return err;
 }
 
-/* The heading of a section: its table title, or one made for HTML. */
-static int heading(struct fmt_buf *b, const struct report_section *sec, const struct report_opts *o)
+int render_html_section(struct fmt_buf *b, const struct render_section *sec,
+			const struct report_rows *r)
 {
-	static const char *const by_words[] = { [REPORT_BY_NONE] = "all interfaces",
-						[REPORT_BY_INTERFACE] = "per interface",
-						[REPORT_BY_PROTOCOL] = "per protocol",
-						[REPORT_BY_HOST] = "per host" };
-	const char *title = report_section_title(sec, o);
-
-	if (title)
-		return fmt_buf_addf(b, "<h2>%s</h2>\n", title);
-	if (sec->chart == CHART_TREND)
-		return fmt_buf_addf(b, "<h2>Traffic per %s, %s</h2>\n", report_trend_unit(o),
-				    by_words[o->by]);
-	if (sec->chart == CHART_NONE) /* not a ranking: anomalies */
-		return fmt_buf_addf(b, "<h2>%c%s</h2>\n", toupper((unsigned char)sec->key[0]),
-				    sec->key + 1);
-	return fmt_buf_addf(b, "<h2>Top %s by bytes</h2>\n", sec->key);
-}
-
-static int section(struct fmt_buf *b, sqlite3 *db, const struct report_section *sec,
-		   const struct report_opts *o, const char *empty_text)
-{
-	struct report_rows r;
 	char id[48];
-	int col, err = report_rows_query(db, report_section_query(sec, o), o, &r);
+	int col, err;
 
-	if (err)
-		return err;
 	snprintf(id, sizeof(id), "chart-%s", sec->key);
-	err = fmt_buf_addf(b, "<section id=\"section-%s\">\n", sec->key);
-	if (!err)
-		err = heading(b, sec, o);
-	if (!err && !r.n) {
-		const char *say = sec->says_empty == SAYS_NO_TRAFFIC ? empty_text
-				  : sec->none ? sec->none : "None.";
-
+	err = fmt_buf_addf(b, "<section id=\"section-%s\">\n<h2>%s</h2>\n", sec->key, sec->heading);
+	if (!err && !r->n) {
 		err = ADD(b, "<p class=\"empty\">");
 		if (!err)
-			err = fmt_html_text(b, say, strlen(say));
+			err = fmt_html_text(b, sec->empty_html, strlen(sec->empty_html));
 		if (!err)
 			err = ADD(b, "</p>\n");
 	} else if (!err) {
-		col = report_rows_col(&r, "total_bytes");
+		col = report_rows_col(r, "total_bytes");
 		if (col < 0)
-			col = report_rows_col(&r, "bytes");
+			col = report_rows_col(r, "bytes");
 		if (sec->chart == CHART_TREND)
-			err = trend_charts(b, &r);
+			err = trend_charts(b, r);
 		else if (sec->chart == CHART_SHARE)
-			err = hbars(b, id, &r, report_rows_col(&r, "bytes_pct"), 1);
+			err = hbars(b, id, r, report_rows_col(r, "bytes_pct"), 1);
 		else if (sec->chart == CHART_RANK && col >= 0)
-			err = hbars(b, id, &r, col, 0);
+			err = hbars(b, id, r, col, 0);
 		if (!err && sec->chart == CHART_TREND)
 			err = ADD(b, "<details><summary>Rows</summary>\n");
 		if (!err)
-			err = table(b, &r);
+			err = table(b, r);
 		if (!err && sec->chart == CHART_TREND)
 			err = ADD(b, "</details>\n");
 	}
-	if (!err)
-		err = ADD(b, "</section>\n");
-	report_rows_free(&r);
-	return err;
+	return err ? err : ADD(b, "</section>\n");
 }
 
-int report_html_run(sqlite3 *db, const struct report_opts *o, FILE *fp, const char *empty_text)
+int render_html_end(struct fmt_buf *b, FILE *fp)
 {
-	int n, err;
-	const struct report_section *sections = report_sections(o->command, &n);
-	struct fmt_buf b = {0};
+	int err = ADD(b, "</body>\n</html>\n");
 
-	err = head(&b, db, o);
-	for (int i = 0; i < n && !err; i++)
-		if (strcmp(sections[i].query, WINDOW_QUERY)) /* head() shows it */
-			err = section(&b, db, &sections[i], o, empty_text);
-	if (!err)
-		err = ADD(&b, "</body>\n</html>\n");
 	if (!err) {
-		fwrite(b.s, 1, b.len, fp);
+		fwrite(b->s, 1, b->len, fp);
 		if (fflush(fp) || ferror(fp)) {
 			pr_err("cannot write the report: %s", strerror(errno));
 			err = -EIO;
 		}
 	}
-	fmt_buf_free(&b);
 	return err;
 }

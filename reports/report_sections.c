@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report_sections.c - the report commands, each a list of sections, one
+ * query each (see report_sections.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "log.h"
+#include "report_sections.h"
+#include "report_window.h"
+
+/* Said wherever process bytes are shown: the socket tracepoints see no
+ * interface, so they are the host's, not the recorded interfaces'
+ * (docs/design.md, "Per-process bytes"). */
+#define PROCESSES_TITLE                                                                            \
+	"Top processes by bytes through their sockets, host-wide (all sockets, loopback "          \
+	"included, whatever interfaces were recorded)"
+
+static const struct report_section summary_sections[] = {
+	/* First, so that the text (and the daily .txt) says what it covers. */
+	{ WINDOW_QUERY, "window", NULL, SAYS_NOTHING, CHART_NONE, NULL },
+	{ "summary_traffic.sql", "traffic", "Traffic by interface, direction and protocol", 1,
+	  CHART_NONE, NULL },
+	{ "summary_interfaces.sql", "interfaces", "Traffic by interface", 0, CHART_NONE, NULL },
+	/* No rows when every packet was accounted for: shown only if not. */
+	{ "summary_collector.sql", "collector",
+	  "Collector health: packets left out of flows (table_full) or of all totals, "
+	  "socket bytes left out of processes",
+	  0, CHART_NONE,
+	  "Every IP packet was recorded in its flow; no malformed or non-IP frames." },
+	{ "top_hosts.sql", "hosts", "Top hosts by bytes sent and received", 0, CHART_RANK, NULL },
+	{ "top_apps.sql", "apps", "Top applications by bytes (server port)", 0, CHART_RANK, NULL },
+	{ "top_ports.sql", "ports", "Top server ports by bytes", 0, CHART_RANK, NULL },
+	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
+	{ "top_processes.sql", "processes", PROCESSES_TITLE, 0, CHART_RANK,
+	  "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)." },
+	{ "top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL },
+	/* The query and title follow the bucket: report_section_query() below. */
+	{ "trend.sql", "trend", NULL, 0, CHART_TREND, NULL },
+	/* Shown in a table only when there are some. */
+	{ "summary_anomalies.sql", "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,
+	  "No anomalies in the window." },
+};
+
+static const struct report_section top_hosts_sections[] = {
+	{ "top_hosts.sql", "hosts", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_flows_sections[] = {
+	{ "top_flows.sql", "flows", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_ports_sections[] = {
+	{ "top_ports.sql", "ports", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_processes_sections[] = {
+	{ "top_processes.sql", "processes", PROCESSES_TITLE, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_interfaces_sections[] = {
+	{ "top_interfaces.sql", "interfaces", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_protocols_sections[] = {
+	{ "top_protocols.sql", "protocols", NULL, 1, CHART_SHARE, NULL },
+};
+
+static const struct report_section top_apps_sections[] = {
+	{ "top_apps.sql", "apps", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section trend_sections[] = {
+	{ "trend.sql", "trend", NULL, 1, CHART_TREND, NULL },
+};
+
+static const struct report_section anomalies_sections[] = {
+	{ ANOMALIES_QUERY, "anomalies", NULL, SAYS_NO_ANOMALIES, CHART_NONE, "No anomalies." },
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct {
+	const struct report_section *sections;
+	int n;
+} reports[] = {
+	[REPORT_SUMMARY] = { summary_sections, N(summary_sections) },
+	[REPORT_TOP_APPS] = { top_apps_sections, 1 },
+	[REPORT_TREND] = { trend_sections, 1 },
+	[REPORT_TOP_HOSTS] = { top_hosts_sections, 1 },
+	[REPORT_TOP_FLOWS] = { top_flows_sections, 1 },
+	[REPORT_TOP_PORTS] = { top_ports_sections, 1 },
+	[REPORT_TOP_PROCESSES] = { top_processes_sections, 1 },
+	[REPORT_TOP_INTERFACES] = { top_interfaces_sections, 1 },
+	[REPORT_TOP_PROTOCOLS] = { top_protocols_sections, 1 },
+	[REPORT_ANOMALIES] = { anomalies_sections, 1 },
+};
+
+const struct report_section *report_sections(enum report_command command, int *n)
+{
+	*n = reports[command].n;
+	return reports[command].sections;
+}
+
+/* Summary's chart: hours up to a week (168 bars), days beyond. */
+#define SUMMARY_HOURLY_MAX_BUCKETS (7 * 24)
+
+const char *report_section_query(const struct report_section *sec, const struct report_opts *o)
+{
+	static const char *const by_query[] = {
+		[REPORT_BY_NONE] = "trend.sql",
+		[REPORT_BY_INTERFACE] = "trend_interface.sql",
+		[REPORT_BY_PROTOCOL] = "trend_protocol.sql",
+		[REPORT_BY_HOST] = "trend_host.sql",
+	};
+
+	if (sec->chart != CHART_TREND)
+		return sec->query;
+	/* summary's trend is always of all traffic (--by is trend's only). */
+	return by_query[o->command == REPORT_TREND ? o->by : REPORT_BY_NONE];
+}
+
+static const char *trend_unit(const struct report_opts *o)
+{
+	if (o->bucket == 300)
+		return "5 minutes";
+	return o->bucket == 86400 ? "day" : "hour";
+}
+
+static const char *section_title(const struct report_section *sec, const struct report_opts *o)
+{
+	if (sec->chart != CHART_TREND || o->command != REPORT_SUMMARY)
+		return sec->title;
+	return o->bucket == 86400 ? "Traffic per day, all interfaces"
+				  : "Traffic per hour, all interfaces";
+}
+
+/*
+ * What an empty table says: the intervals recorded in the window, or that
+ * nothing was recorded at all (the recorder did not run then).
+ */
+static void empty_text(const struct recorded_span *rec, const struct report_opts *o,
+		       const char *no_what, char *buf, size_t len)
+{
+	char since[64], until[64];
+	long long n = rec->intervals;
+
+	if (n > 0) {
+		window_format_time(rec->first, since, sizeof(since));
+		window_format_time(rec->last, until, sizeof(until));
+		snprintf(buf, len, "no %s in the %lld interval%s recorded from %s to %s", no_what,
+			 n, n == 1 ? "" : "s", since, until);
+	} else {
+		window_format_time(o->since, since, sizeof(since));
+		window_format_time(o->until, until, sizeof(until));
+		snprintf(buf, len, "nothing recorded between %s and %s", since, until);
+	}
+}
+
+void section_texts_make(const struct recorded_span *rec, const struct report_opts *o,
+			struct section_texts *t)
+{
+	empty_text(rec, o, "IP traffic", t->no_traffic, sizeof(t->no_traffic));
+	empty_text(rec, o, "anomalies", t->no_anomalies, sizeof(t->no_anomalies));
+}
+
+/* The heading of a section in HTML: its table title, or one made for HTML. */
+static void heading(const struct report_section *sec, const struct report_opts *o, char *buf,
+		    size_t len)
+{
+	static const char *const by_words[] = { [REPORT_BY_NONE] = "all interfaces",
+						[REPORT_BY_INTERFACE] = "per interface",
+						[REPORT_BY_PROTOCOL] = "per protocol",
+						[REPORT_BY_HOST] = "per host" };
+	const char *title = section_title(sec, o);
+
+	if (title)
+		snprintf(buf, len, "%s", title);
+	else if (sec->chart == CHART_TREND)
+		snprintf(buf, len, "Traffic per %s, %s", trend_unit(o), by_words[o->by]);
+	else if (sec->chart == CHART_NONE) /* not a ranking: anomalies */
+		snprintf(buf, len, "%c%s", toupper((unsigned char)sec->key[0]), sec->key + 1);
+	else
+		snprintf(buf, len, "Top %s by bytes", sec->key);
+}
+
+void report_section_view(const struct report_section *sec, const struct report_opts *o,
+			 const struct section_texts *t, struct render_section *out)
+{
+	const char *empty[] = { [SAYS_NOTHING] = NULL,
+				[SAYS_NO_TRAFFIC] = t->no_traffic,
+				[SAYS_NO_ANOMALIES] = t->no_anomalies };
+
+	memset(out, 0, sizeof(*out));
+	out->key = sec->key;
+	out->title = section_title(sec, o);
+	heading(sec, o, out->heading, sizeof(out->heading));
+	out->chart = sec->chart;
+	out->object = !strcmp(sec->query, WINDOW_QUERY); /* one row: JSON's "window": {...} */
+	out->empty_table = empty[sec->says_empty];
+	out->empty_html = sec->says_empty == SAYS_NO_TRAFFIC ? t->no_traffic
+			  : sec->none			     ? sec->none
+							     : "None.";
+}
+
+int report_trend_plan(struct report_opts *o, const struct recorded_span *rec)
+{
+	int64_t first = rec->first, last = rec->last, buckets;
+
+	if (o->command != REPORT_SUMMARY && o->command != REPORT_TREND)
+		return 0;
+	if (!o->bucket || o->command == REPORT_SUMMARY)
+		o->bucket = REPORT_DEFAULT_BUCKET;
+	if (rec->intervals <= 0)
+		return 0; /* nothing recorded: the query returns no rows */
+	/* The buckets run over the window as given, or as recorded where open. */
+	if (o->since != WINDOW_START)
+		first = o->since;
+	if (o->until != WINDOW_END)
+		last = o->until;
+	/* 86400 for a local day is near enough to count buckets. */
+	buckets = (last - first) / o->bucket + 1;
+	if (o->command == REPORT_SUMMARY && buckets > SUMMARY_HOURLY_MAX_BUCKETS) {
+		o->bucket = 86400;
+		buckets = (last - first) / o->bucket + 1;
+	}
+	if (buckets <= REPORT_MAX_BUCKETS)
+		return 0;
+	pr_err("trend: the window holds %lld buckets of %s (at most %d): use a larger --bucket "
+	       "or a shorter window",
+	       (long long)buckets, trend_unit(o), REPORT_MAX_BUCKETS);
+	return -E2BIG;
+}
