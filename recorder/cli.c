@@ -10,7 +10,6 @@
 #include "log.h"
 #include "netmon_user.h"
 #include "numparse.h"
-#include "reload.h"
 
 #ifndef NETMON_VERSION
 #define NETMON_VERSION "0.1.0"

@@ -58,6 +58,16 @@ struct cli_config {
 	unsigned int sample_ring_kb;	    /* --sample-ring KiB: the kernel's ring buffer */
 };
 
+/*
+ * What a reload changed, for the caller to act on (0: nothing to do); in
+ * cli_options[], what a SIGHUP does with a changed key (0: needs a restart).
+ */
+enum reload_change {
+	RELOAD_LIVE = 1 << 0,	  /* a value the running code reads as it goes */
+	RELOAD_INTERVAL = 1 << 1, /* --interval: end this interval, re-arm the timer */
+	RELOAD_THRESHOLDS = 1 << 2, /* --threshold: hand them to the rule evaluator */
+};
+
 /* How an option's value is parsed, stored and shown (in --help and reloads). */
 enum cli_kind {
 	CLI_TEXT,      /* no option: a line of --help between options */
@@ -89,7 +99,7 @@ struct cli_option {
 	const char *def_path;	    /* the default of a path */
 	const char *const *choices; /* CLI_CHOICE: the values, NULL-terminated */
 	int key;		    /* also a key of the configuration file */
-	unsigned int reload;	    /* a key's reload_change bits (reload.h); 0: restart */
+	unsigned int reload;	    /* a key's reload_change bits; 0: restart */
 	/*
 	 * --help's text, lines without their indent; {min}, {max} and {default}
 	 * stand for the option's own values, {v4_mib} and {v6_mib} for the kernel

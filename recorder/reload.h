@@ -5,12 +5,7 @@
 
 #include "cli.h"
 
-/* What a reload changed, for the caller to act on (0: nothing to do). */
-enum reload_change {
-	RELOAD_LIVE = 1 << 0,	  /* a value the running code reads as it goes */
-	RELOAD_INTERVAL = 1 << 1, /* --interval: end this interval, re-arm the timer */
-	RELOAD_THRESHOLDS = 1 << 2, /* --threshold: hand them to the rule evaluator */
-};
+/* enum reload_change, what a reload of an option does: cli.h. */
 
 /*
  * The configuration as a fresh start would see it: the same command line

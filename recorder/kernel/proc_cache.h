@@ -8,7 +8,7 @@
 #ifndef NETMON_PROC_CACHE_H
 #define NETMON_PROC_CACHE_H
 
-#include "snapshot.h"
+#include "snapshot_records.h"
 
 /*
  * Add generation gen's cached sums (every CPU, both directions) to snap's
