@@ -66,7 +66,7 @@ COMMON_SRC := $(wildcard common/*.c)
 RECORDER_SRC := $(wildcard recorder/*.c)
 REPORT_SRC := $(wildcard reports/*.c)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
-REPORT_SQL := $(sort $(wildcard reports/*.sql))
+REPORT_SQL := $(sort $(wildcard sql/report/*.sql))
 MAINT_SQL := $(sort $(wildcard sql/maintain/*.sql))
 ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 

@@ -13,7 +13,7 @@ struct embedded_file {
 
 /* sql/NNNN_*.sql, in order: the schema migrations. */
 extern const struct embedded_file netmon_migrations[];
-/* reports/NAME.sql: the report queries. */
+/* sql/report/NAME.sql: the report queries. */
 extern const struct embedded_file netmon_report_queries[];
 /* sql/anomaly/NAME.sql: the anomaly rules (anomaly_rules.h). */
 extern const struct embedded_file netmon_anomaly_rules[];
