@@ -9,82 +9,18 @@
 -- A flow seen on two interfaces counts on each, as in top_hosts.sql.
 WITH RECURSIVE
 p AS (SELECT coalesce(:bucket, 3600) AS bucket),
-src AS (
-	SELECT ts_start, src AS host, 'out' AS direction, packets, bytes
+src AS ( -- each flow for its source (out) and for its destination (in)
+	SELECT ts_start, src AS k1, NULL AS k2, 'out' AS direction, packets, bytes
 	FROM flow_log
 	WHERE ts_start >= coalesce(:since, -9223372036854775808)
 	  AND ts_start < coalesce(:until, 9223372036854775807)
 	UNION ALL
-	SELECT ts_start, dst, 'in', packets, bytes
+	SELECT ts_start, dst, NULL, 'in', packets, bytes
 	FROM flow_log
 	WHERE ts_start >= coalesce(:since, -9223372036854775808)
 	  AND ts_start < coalesce(:until, 9223372036854775807)
 ),
-span AS (
-	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,
-	       coalesce(nullif(:until, 9223372036854775807), max(ts_start) + 1) AS stop
-	FROM intervals
-	WHERE ts_start >= coalesce(:since, -9223372036854775808)
-	  AND ts_start < coalesce(:until, 9223372036854775807)
-	HAVING count(*) > 0
-),
-buckets (b) AS (
-	SELECT CASE WHEN bucket = 86400
-		    THEN unixepoch(first, 'unixepoch', 'localtime', 'start of day', 'utc')
-		    ELSE first - first % bucket END
-	FROM span, p
-	UNION ALL
-	SELECT CASE WHEN bucket = 86400
-		    THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
-		    ELSE b + bucket END
-	FROM buckets, span, p
-	WHERE CASE WHEN bucket = 86400
-		   THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
-		   ELSE b + bucket END < stop
-),
-series AS (
-	SELECT host, row_number() OVER (ORDER BY sum(bytes) DESC, host) AS rank
-	FROM src
-	GROUP BY host
-	ORDER BY rank
-	LIMIT coalesce(:limit, 10)
-),
-per_bucket AS (
-	SELECT CASE WHEN bucket = 86400
-		    THEN unixepoch(ts_start, 'unixepoch', 'localtime', 'start of day', 'utc')
-		    ELSE ts_start - ts_start % bucket END AS b,
-	       host,
-	       sum(packets) FILTER (WHERE direction = 'in') AS in_packets,
-	       sum(bytes) FILTER (WHERE direction = 'in') AS in_bytes,
-	       sum(packets) FILTER (WHERE direction = 'out') AS out_packets,
-	       sum(bytes) FILTER (WHERE direction = 'out') AS out_bytes
-	FROM src, p
-	GROUP BY b, host
-),
-covered AS ( -- per bucket: seconds of it (in the window) that an interval covered
-	SELECT k.b, k.hi - k.lo AS len,
-	       coalesce(sum(min(i.ts_end, k.hi) - max(i.ts_start, k.lo)), 0) AS secs,
-	       EXISTS (SELECT 1 FROM per_bucket x WHERE x.b = k.b) AS seen
-	FROM (SELECT b, max(b, coalesce(:since, -9223372036854775808)) AS lo,
-		     min(CASE WHEN bucket = 86400
-			      THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
-			      ELSE b + bucket END,
-			 coalesce(:until, 9223372036854775807)) AS hi
-	      FROM buckets, p) k
-	LEFT JOIN intervals i
-	       ON i.ts_start < k.hi AND i.ts_end > k.lo
-	      AND i.ts_start >= k.lo - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
-	GROUP BY k.b
-)
-SELECT buckets.b AS bucket_start, s.host,
-       iif(c.secs > 0 OR c.seen, coalesce(in_packets, 0), NULL) AS in_packets,
-       iif(c.secs > 0 OR c.seen, coalesce(in_bytes, 0), NULL) AS in_bytes,
-       iif(c.secs > 0 OR c.seen, coalesce(out_packets, 0), NULL) AS out_packets,
-       iif(c.secs > 0 OR c.seen, coalesce(out_bytes, 0), NULL) AS out_bytes,
-       CASE WHEN c.secs > 0 THEN round(min(100.0, 100.0 * c.secs / c.len), 1)
-	    WHEN c.seen THEN NULL ELSE 0.0 END AS recorded_pct
-FROM series s
-CROSS JOIN buckets
-LEFT JOIN per_bucket a ON a.b = buckets.b AND a.host IS s.host
-JOIN covered c ON c.b = buckets.b
-ORDER BY s.rank, bucket_start;
+-- @include _trend_series.sql
+SELECT buckets.b AS bucket_start, s.k1 AS host,
+-- @include _trend_values.sql
+-- @include _trend_by.sql
