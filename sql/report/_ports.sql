@@ -20,21 +20,13 @@ window_ports AS ( -- bytes per port and direction: raw edges, port rollups betwe
 	SELECT protocol, port, direction, packets, bytes FROM raw_ports
 	UNION ALL
 	SELECT protocol, port, direction, packets, bytes
-	FROM rollup_ports, tiers
-	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
-	UNION ALL
-	SELECT protocol, port, direction, packets, bytes
-	FROM rollup_ports, tiers
-	WHERE level = 2 AND bucket >= ds AND bucket < de
+	FROM levels l CROSS JOIN rollup_ports r
+	WHERE r.level = l.level AND r.bucket >= l.lo AND r.bucket < l.hi
 ),
 window_peers AS ( -- the remote addresses of each port, the same way
 	SELECT protocol, port, remote_id FROM raw_ports
 	UNION ALL
 	SELECT protocol, port, address_id
-	FROM rollup_port_peers, tiers
-	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
-	UNION ALL
-	SELECT protocol, port, address_id
-	FROM rollup_port_peers, tiers
-	WHERE level = 2 AND bucket >= ds AND bucket < de
+	FROM levels l CROSS JOIN rollup_port_peers r
+	WHERE r.level = l.level AND r.bucket >= l.lo AND r.bucket < l.hi
 ),

@@ -23,12 +23,8 @@ per_host AS (
 	FROM raw_flows
 	UNION ALL
 	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
-	FROM rollup_hosts, tiers
-	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
-	UNION ALL
-	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
-	FROM rollup_hosts, tiers
-	WHERE level = 2 AND bucket >= ds AND bucket < de
+	FROM levels l CROSS JOIN rollup_hosts r
+	WHERE r.level = l.level AND r.bucket >= l.lo AND r.bucket < l.hi
 ),
 totals AS (
 	SELECT address_id,

@@ -16,10 +16,8 @@ window_processes AS (
 	FROM process_log, tiers WHERE ts_start >= s AND ts_start < u AND NOT (ts_start >= hs AND ts_start < he)
 	UNION ALL
 	SELECT pid, comm, bytes_sent, bytes_recv, first_seen, last_seen
-	FROM process_rollup_log, tiers WHERE level = 1 AND ((ts_start >= hs AND ts_start < min(ds, he)) OR (ts_start >= max(de, hs) AND ts_start < he))
-	UNION ALL
-	SELECT pid, comm, bytes_sent, bytes_recv, first_seen, last_seen
-	FROM process_rollup_log, tiers WHERE level = 2 AND ts_start >= ds AND ts_start < de
+	FROM levels l CROSS JOIN process_rollup_log r
+	WHERE r.level = l.level AND r.ts_start >= l.lo AND r.ts_start < l.hi
 )
 SELECT pid, comm,
        sum(bytes_sent) AS sent_bytes,
