@@ -5,7 +5,8 @@
 #                   end-to-end, system; needs root); make test-SUITE runs one
 #                   (tests/README.md)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
-#   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, systemd units,
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, the report
+#                   queries to run by hand, systemd units,
 #                   /etc/netmon/netmon.conf if absent, the netmon group)
 #
 # Everything generated goes to $(O) (default build/). V=1 shows full commands.
@@ -24,6 +25,8 @@ SBINDIR ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/netmon
+# The composed report queries, for sqlite3 by hand (docs/queries.md).
+QUERYDIR ?= $(PREFIX)/share/netmon/report
 # systemd reads units from /usr/local/lib/systemd/system as well as /usr/lib/...
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 # ...but sysusers.d only from /usr/lib (and /etc): make install creates the
@@ -65,7 +68,11 @@ COMMON_SRC := $(wildcard common/*.c)
 RECORDER_SRC := $(wildcard recorder/*.c recorder/*/*.c)
 REPORT_SRC := $(wildcard reports/*.c)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
-REPORT_SQL := $(sort $(wildcard reports/*.sql))
+# The report queries as netmon-report embeds them and as they run by hand:
+# each sql/report/NAME.sql with the parts it includes (sql/report/_*.sql)
+# put in, as $(O)/sql/report/NAME.sql (scripts/compose-sql.sh).
+REPORT_SQL_PARTS := $(sort $(wildcard sql/report/_*.sql))
+REPORT_SQL := $(patsubst %,$(O)/%,$(filter-out $(REPORT_SQL_PARTS),$(sort $(wildcard sql/report/*.sql))))
 MAINT_SQL := $(sort $(wildcard sql/maintain/*.sql))
 ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 
@@ -109,6 +116,11 @@ $(O)/gen/anomaly_embed.c: $(ANOMALY_SQL) scripts/embed-sql.sh
 	$(call msg,EMBED,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/embed-sql.sh netmon_anomaly_rules $(ANOMALY_SQL) > $@
+
+$(O)/sql/report/%.sql: sql/report/%.sql $(REPORT_SQL_PARTS) scripts/compose-sql.sh
+	$(call msg,COMPOSE,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/compose-sql.sh $< > $@
 
 $(O)/gen/report_embed.c: $(REPORT_SQL) scripts/embed-sql.sh
 	$(call msg,EMBED,$@)
@@ -252,11 +264,13 @@ SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 install: all man
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/netmon \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
-		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/netmon $(DESTDIR)$(SYSUSERSDIR)
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/netmon $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(QUERYDIR)
 	install -m 0755 $(O)/netmon-record $(DESTDIR)$(SBINDIR)/netmon-record
 	install -m 0755 $(O)/netmon-report $(DESTDIR)$(BINDIR)/netmon-report
 	install -m 0644 $(O)/man/netmon-record.8 $(DESTDIR)$(MANDIR)/man8/netmon-record.8
 	install -m 0644 $(O)/man/netmon-report.1 $(DESTDIR)$(MANDIR)/man1/netmon-report.1
+	install -m 0644 $(REPORT_SQL) $(DESTDIR)$(QUERYDIR)/
 	$(SUBST) dist/netmon-daily-report.in >$(DESTDIR)$(LIBEXECDIR)/netmon/netmon-daily-report
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/netmon/netmon-daily-report
 	for u in netmon-record.service netmon-report-daily.service; do \

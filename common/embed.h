@@ -8,12 +8,12 @@
 struct embedded_file {
 	const char *name; /* base name, e.g. "0001_initial.sql"; NULL ends a table */
 	const char *text; /* NUL-terminated */
-	size_t len;       /* strlen(text) */
+	size_t len;	  /* strlen(text) */
 };
 
 /* sql/NNNN_*.sql, in order: the schema migrations. */
 extern const struct embedded_file netmon_migrations[];
-/* reports/NAME.sql: the report queries. */
+/* sql/report/NAME.sql with its parts (scripts/compose-sql.sh): the report queries. */
 extern const struct embedded_file netmon_report_queries[];
 /* sql/anomaly/NAME.sql: the anomaly rules (anomaly_rules.h). */
 extern const struct embedded_file netmon_anomaly_rules[];

@@ -4,7 +4,7 @@
  * each runs, which title it has, how it is charted and what it says when
  * empty. Tables only: no query runs here, nothing is written.
  *
- * trend runs reports/trend.sql, or trend_BY.sql for --by; summary runs
+ * trend runs sql/report/trend.sql, or trend_BY.sql for --by; summary runs
  * trend.sql with hourly buckets, or daily ones for a window longer than a
  * week, so that its chart stays readable.
  */

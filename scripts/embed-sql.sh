@@ -1,6 +1,7 @@
 #!/bin/sh
 # embed-sql.sh NAME FILE... - write C source that embeds each FILE's text.
-# Used for the migrations (sql/NNNN_*.sql), the report queries (reports/*.sql)
+# Used for the migrations (sql/NNNN_*.sql), the report queries (sql/report/*.sql
+# as scripts/compose-sql.sh composed them, $(O)/sql/report/*.sql)
 # and the anomaly rules (sql/anomaly/*.sql).
 #
 # Emits `const struct embedded_file NAME[]` (see common/embed.h), one entry per

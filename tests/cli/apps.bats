@@ -86,7 +86,7 @@ EOF
 }
 
 @test "top apps: the query run by hand gives the same rows" {
-	run sqlite3 -readonly -csv -header "$DB" ".read $REPO/reports/top_apps.sql"
+	run sqlite3 -readonly -csv -header "$DB" ".read $QUERIES/top_apps.sql"
 	[ "$status" -eq 0 ]
 	local by_hand=${output//$'\r'/}
 	run "$REPORT" --db "$DB" top apps --format csv

@@ -43,6 +43,23 @@ long_options() {
 		644 ./usr/share/doc/netmon/netmon.conf.example
 		644 ./usr/share/man/man1/netmon-report.1
 		644 ./usr/share/man/man8/netmon-record.8
+		644 ./usr/share/netmon/report/recorded_span.sql
+		644 ./usr/share/netmon/report/summary_anomalies.sql
+		644 ./usr/share/netmon/report/summary_collector.sql
+		644 ./usr/share/netmon/report/summary_interfaces.sql
+		644 ./usr/share/netmon/report/summary_traffic.sql
+		644 ./usr/share/netmon/report/top_apps.sql
+		644 ./usr/share/netmon/report/top_flows.sql
+		644 ./usr/share/netmon/report/top_hosts.sql
+		644 ./usr/share/netmon/report/top_interfaces.sql
+		644 ./usr/share/netmon/report/top_ports.sql
+		644 ./usr/share/netmon/report/top_processes.sql
+		644 ./usr/share/netmon/report/top_protocols.sql
+		644 ./usr/share/netmon/report/trend.sql
+		644 ./usr/share/netmon/report/trend_host.sql
+		644 ./usr/share/netmon/report/trend_interface.sql
+		644 ./usr/share/netmon/report/trend_protocol.sql
+		644 ./usr/share/netmon/report/window.sql
 	EOF
 	diff -u "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
 	grep -qx 'ExecStart=/usr/sbin/netmon-record --keep-attached' usr/lib/systemd/system/netmon-record.service
@@ -115,6 +132,27 @@ long_options() {
 	run "$PFX/usr/sbin/netmon-record" --config "$BATS_TEST_TMPDIR/all.conf" --check-config
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "the installed queries run by hand give the report's rows (docs/queries.md)" {
+	local db=$BATS_TEST_TMPDIR/netmon.db q=$PFX/usr/share/netmon/report by_hand
+	report_fixture_db "$db"
+	# Queries composed from parts (sql/report/_*.sql), as docs/queries.md
+	# runs them: the file on standard input, parameters set with -cmd.
+	run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 3' \
+		-cmd '.parameter set :until 1704153600' "$db" <"$q/top_interfaces.sql"
+	[ "$status" -eq 0 ]
+	by_hand=${output//$'\r'/}
+	[ "${#lines[@]}" -gt 1 ]
+	run "$PFX/usr/bin/netmon-report" --db "$db" top interfaces --format csv --limit 3 --until 1704153600
+	[ "$output" = "$by_hand" ]
+	run sqlite3 -readonly -csv -header -cmd '.parameter set :bucket 300' \
+		-cmd '.parameter set :limit 2' "$db" <"$q/trend_protocol.sql"
+	[ "$status" -eq 0 ]
+	by_hand=${output//$'\r'/}
+	[ "${#lines[@]}" -gt 1 ]
+	TZ=UTC run "$PFX/usr/bin/netmon-report" --db "$db" trend --by protocol --bucket 5m --limit 2 --format csv
+	[ "$output" = "$by_hand" ]
 }
 
 @test "make install keeps an edited netmon.conf" {

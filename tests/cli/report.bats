@@ -19,9 +19,11 @@ setup_file() {
 		echo "$REPORT is missing: build it first (make O=${O:-build})" >&2
 		return 1
 	fi
+	# The report queries as the build composed them, to run by hand.
+	QUERIES=${REPORT%/*}/sql/report
 	DB=$BATS_FILE_TMPDIR/netmon.db
 	make_db "$DB" "$REPO/tests/fixtures/report_basic.sql"
-	export REPO REPORT DB TZ=UTC
+	export REPO REPORT QUERIES DB TZ=UTC
 }
 
 # make_db PATH [SQL...]: the current schema, marked as netmon's at the
@@ -746,7 +748,7 @@ EOF
 
 @test "the queries run by hand give the same rows (docs/queries.md)" {
 	run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 2' \
-		-cmd '.parameter set :since 1704067200' "$DB" ".read $REPO/reports/top_hosts.sql"
+		-cmd '.parameter set :since 1704067200' "$DB" ".read $QUERIES/top_hosts.sql"
 	[ "$status" -eq 0 ]
 	local by_hand=${output//$'\r'/}
 	run "$REPORT" --db "$DB" top hosts --format csv --limit 2 --since 1704067200
@@ -755,7 +757,7 @@ EOF
 	# interface name of 2024-01-02 differs on purpose: netmon-report's CSV
 	# escapes it, sqlite3's does not; tests/cli/hostile.bats checks that.)
 	run sqlite3 -readonly -csv -header -cmd '.parameter set :until 1704153600' "$DB" \
-		".read $REPO/reports/top_flows.sql"
+		".read $QUERIES/top_flows.sql"
 	by_hand=${output//$'\r'/}
 	run "$REPORT" --db "$DB" top flows --format csv --until 2024-01-02
 	[ "$output" = "$by_hand" ]
@@ -763,7 +765,7 @@ EOF
 	local q
 	for q in ports interfaces protocols; do
 		run sqlite3 -readonly -csv -header -cmd '.parameter set :limit 3' \
-			-cmd '.parameter set :until 1704153600' "$DB" ".read $REPO/reports/top_$q.sql"
+			-cmd '.parameter set :until 1704153600' "$DB" ".read $QUERIES/top_$q.sql"
 		[ "$status" -eq 0 ]
 		by_hand=${output//$'\r'/}
 		run "$REPORT" --db "$DB" top "$q" --format csv --limit 3 --until 2024-01-02

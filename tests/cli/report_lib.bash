@@ -2,7 +2,8 @@
 # apps, html): the binary, and a database of the current schema holding
 # tests/fixtures/report_basic.sql plus any other fixture files given.
 
-# report_setup_file [FIXTURE...]: set and export REPO, REPORT, DB (in
+# report_setup_file [FIXTURE...]: set and export REPO, REPORT, QUERIES (the
+# report queries as the build composed them, to run by hand), DB (in
 # $BATS_FILE_TMPDIR) and TZ=UTC.
 # shellcheck disable=SC2154 # set where shellcheck cannot see: $output by bats' run
 report_setup_file() {
@@ -15,9 +16,10 @@ report_setup_file() {
 		echo "$REPORT is missing: build it first (make O=${O:-build})" >&2
 		return 1
 	fi
+	QUERIES=${REPORT%/*}/sql/report
 	DB=$BATS_FILE_TMPDIR/netmon.db
 	report_fixture_db "$DB" "$@"
-	export REPO REPORT DB TZ=UTC
+	export REPO REPORT QUERIES DB TZ=UTC
 }
 
 # report_fixture_db PATH [FIXTURE...]: a new database at PATH of the current

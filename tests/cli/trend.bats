@@ -170,7 +170,7 @@ EOF
 	local by
 	for by in "" _interface _protocol _host; do
 		run sqlite3 -readonly -csv -header -cmd '.parameter set :bucket 86400' \
-			-cmd '.parameter set :limit 3' "$DB" ".read $REPO/reports/trend$by.sql"
+			-cmd '.parameter set :limit 3' "$DB" ".read $QUERIES/trend$by.sql"
 		[ "$status" -eq 0 ]
 		local by_hand=${output//$'\r'/}
 		# netmon-report's CSV shows the interface name's ESC as \x1b.

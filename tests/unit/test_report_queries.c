@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test_report_queries.c - the embedded report queries (reports/NAME.sql) against the real schema.
+ * test_report_queries.c - the embedded report queries (sql/report/NAME.sql) against the real schema.
  *
  * Each query must prepare against the schema this build creates, hold one
  * statement and take no parameter but :since, :until and :limit; the window

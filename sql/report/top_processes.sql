@@ -9,31 +9,15 @@
 --
 -- Parameters: :since, :until, :limit as in top_hosts.sql; :pid and :comm
 -- keep one process id or one name (NULL, or unset by hand: all).
--- Reads the coarsest level that answers exactly: whole UTC days already
--- rolled up from the daily level, other whole hours from the hourly level,
--- the rest from the raw intervals (docs/queries.md, "Rollups").
-WITH win AS (
-	SELECT coalesce(:since, -9223372036854775808) AS s,
-	       coalesce(:until, 9223372036854775807) AS u,
-	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_1'), 0) AS r1,
-	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_2'), 0) AS r2
-),
-tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
-	SELECT s, u, (s + 3599) / 3600 * 3600 AS hs,
-	       max((s + 3599) / 3600 * 3600, min(u / 3600 * 3600, r1)) AS he,
-	       (s + 86399) / 86400 * 86400 AS ds,
-	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
-	FROM win
-),
+WITH
+-- @include _tiers.sql
 window_processes AS (
 	SELECT pid, comm, bytes_sent, bytes_recv, ts_start AS first_seen, ts_end AS last_seen
 	FROM process_log, tiers WHERE ts_start >= s AND ts_start < u AND NOT (ts_start >= hs AND ts_start < he)
 	UNION ALL
 	SELECT pid, comm, bytes_sent, bytes_recv, first_seen, last_seen
-	FROM process_rollup_log, tiers WHERE level = 1 AND ((ts_start >= hs AND ts_start < min(ds, he)) OR (ts_start >= max(de, hs) AND ts_start < he))
-	UNION ALL
-	SELECT pid, comm, bytes_sent, bytes_recv, first_seen, last_seen
-	FROM process_rollup_log, tiers WHERE level = 2 AND ts_start >= ds AND ts_start < de
+	FROM levels l CROSS JOIN process_rollup_log r
+	WHERE r.level = l.level AND r.ts_start >= l.lo AND r.ts_start < l.hi
 )
 SELECT pid, comm,
        sum(bytes_sent) AS sent_bytes,

@@ -5,22 +5,8 @@
 -- all of history and 10 rows, so that `sqlite3 netmon.db < top_hosts.sql`
 -- works as is (see docs/queries.md). A flow seen on two interfaces (a router,
 -- or lo, where a packet goes out and comes back in) counts on each.
--- Reads the coarsest level that answers exactly: whole UTC days already
--- rolled up from the daily level, other whole hours from the hourly level,
--- the rest from the raw intervals (docs/queries.md, "Rollups").
-WITH win AS (
-	SELECT coalesce(:since, -9223372036854775808) AS s,
-	       coalesce(:until, 9223372036854775807) AS u,
-	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_1'), 0) AS r1,
-	       coalesce((SELECT value FROM meta WHERE key = 'rolled_until_2'), 0) AS r2
-),
-tiers AS ( -- whole hours [hs, he) and whole days [ds, de) already rolled up
-	SELECT s, u, (s + 3599) / 3600 * 3600 AS hs,
-	       max((s + 3599) / 3600 * 3600, min(u / 3600 * 3600, r1)) AS he,
-	       (s + 86399) / 86400 * 86400 AS ds,
-	       max((s + 86399) / 86400 * 86400, min(u / 86400 * 86400, r2)) AS de
-	FROM win
-),
+WITH
+-- @include _tiers.sql
 raw_flows AS (
 	SELECT c.src_id, c.dst_id, f.packets, f.bytes
 	FROM tiers, intervals i
@@ -37,12 +23,8 @@ per_host AS (
 	FROM raw_flows
 	UNION ALL
 	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
-	FROM rollup_hosts, tiers
-	WHERE level = 1 AND ((bucket >= hs AND bucket < min(ds, he)) OR (bucket >= max(de, hs) AND bucket < he))
-	UNION ALL
-	SELECT address_id, sent_packets, sent_bytes, received_packets, received_bytes
-	FROM rollup_hosts, tiers
-	WHERE level = 2 AND bucket >= ds AND bucket < de
+	FROM levels l CROSS JOIN rollup_hosts r
+	WHERE r.level = l.level AND r.bucket >= l.lo AND r.bucket < l.hi
 ),
 totals AS (
 	SELECT address_id,

@@ -1,25 +1,11 @@
--- trend_host.sql: trend.sql per address: packets and L3 bytes each address received
--- (in: as the destination of a flow) and sent (out: as its source) per time
--- bucket, from flow_log.
---
--- Buckets, window and parameters as in trend.sql; one row per series and
--- bucket, every bucket of every series (zeros where it had no traffic),
--- series by their bytes in the window, busiest first, then oldest bucket
--- first. Only the :limit busiest series (unset: 10) are kept.
--- A flow seen on two interfaces counts on each, as in top_hosts.sql.
-WITH RECURSIVE
-p AS (SELECT coalesce(:bucket, 3600) AS bucket),
-src AS (
-	SELECT ts_start, src AS host, 'out' AS direction, packets, bytes
-	FROM flow_log
-	WHERE ts_start >= coalesce(:since, -9223372036854775808)
-	  AND ts_start < coalesce(:until, 9223372036854775807)
-	UNION ALL
-	SELECT ts_start, dst, 'in', packets, bytes
-	FROM flow_log
-	WHERE ts_start >= coalesce(:since, -9223372036854775808)
-	  AND ts_start < coalesce(:until, 9223372036854775807)
-),
+-- _trend_series.sql: the buckets of the trend queries and what each holds,
+-- after p (the bucket length) and src: ts_start, the series key k1 and k2
+-- (k2 NULL where one column names a series; both NULL in trend.sql, one
+-- series of all traffic), direction, packets, bytes. span: the first bucket
+-- start and the end (none when nothing was recorded in the window); buckets:
+-- every bucket start, listed in SQL; series: the :limit busiest series;
+-- per_bucket: each series' packets and bytes per bucket; covered: the
+-- seconds of each bucket (in the window) that a recorded interval covered.
 span AS (
 	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,
 	       coalesce(nullif(:until, 9223372036854775807), max(ts_start) + 1) AS stop
@@ -43,9 +29,9 @@ buckets (b) AS (
 		   ELSE b + bucket END < stop
 ),
 series AS (
-	SELECT host, row_number() OVER (ORDER BY sum(bytes) DESC, host) AS rank
+	SELECT k1, k2, row_number() OVER (ORDER BY sum(bytes) DESC, k1, k2) AS rank
 	FROM src
-	GROUP BY host
+	GROUP BY k1, k2
 	ORDER BY rank
 	LIMIT coalesce(:limit, 10)
 ),
@@ -53,13 +39,13 @@ per_bucket AS (
 	SELECT CASE WHEN bucket = 86400
 		    THEN unixepoch(ts_start, 'unixepoch', 'localtime', 'start of day', 'utc')
 		    ELSE ts_start - ts_start % bucket END AS b,
-	       host,
+	       k1, k2,
 	       sum(packets) FILTER (WHERE direction = 'in') AS in_packets,
 	       sum(bytes) FILTER (WHERE direction = 'in') AS in_bytes,
 	       sum(packets) FILTER (WHERE direction = 'out') AS out_packets,
 	       sum(bytes) FILTER (WHERE direction = 'out') AS out_bytes
 	FROM src, p
-	GROUP BY b, host
+	GROUP BY b, k1, k2
 ),
 covered AS ( -- per bucket: seconds of it (in the window) that an interval covered
 	SELECT k.b, k.hi - k.lo AS len,
@@ -76,15 +62,3 @@ covered AS ( -- per bucket: seconds of it (in the window) that an interval cover
 	      AND i.ts_start >= k.lo - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
 	GROUP BY k.b
 )
-SELECT buckets.b AS bucket_start, s.host,
-       iif(c.secs > 0 OR c.seen, coalesce(in_packets, 0), NULL) AS in_packets,
-       iif(c.secs > 0 OR c.seen, coalesce(in_bytes, 0), NULL) AS in_bytes,
-       iif(c.secs > 0 OR c.seen, coalesce(out_packets, 0), NULL) AS out_packets,
-       iif(c.secs > 0 OR c.seen, coalesce(out_bytes, 0), NULL) AS out_bytes,
-       CASE WHEN c.secs > 0 THEN round(min(100.0, 100.0 * c.secs / c.len), 1)
-	    WHEN c.seen THEN NULL ELSE 0.0 END AS recorded_pct
-FROM series s
-CROSS JOIN buckets
-LEFT JOIN per_bucket a ON a.b = buckets.b AND a.host IS s.host
-JOIN covered c ON c.b = buckets.b
-ORDER BY s.rank, bucket_start;

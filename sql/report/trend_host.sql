@@ -1,0 +1,26 @@
+-- trend_host.sql: trend.sql per address: packets and L3 bytes each address received
+-- (in: as the destination of a flow) and sent (out: as its source) per time
+-- bucket, from flow_log.
+--
+-- Buckets, window and parameters as in trend.sql; one row per series and
+-- bucket, every bucket of every series (zeros where it had no traffic),
+-- series by their bytes in the window, busiest first, then oldest bucket
+-- first. Only the :limit busiest series (unset: 10) are kept.
+-- A flow seen on two interfaces counts on each, as in top_hosts.sql.
+WITH RECURSIVE
+p AS (SELECT coalesce(:bucket, 3600) AS bucket),
+src AS ( -- each flow for its source (out) and for its destination (in)
+	SELECT ts_start, src AS k1, NULL AS k2, 'out' AS direction, packets, bytes
+	FROM flow_log
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+	UNION ALL
+	SELECT ts_start, dst, NULL, 'in', packets, bytes
+	FROM flow_log
+	WHERE ts_start >= coalesce(:since, -9223372036854775808)
+	  AND ts_start < coalesce(:until, 9223372036854775807)
+),
+-- @include _trend_series.sql
+SELECT buckets.b AS bucket_start, s.k1 AS host,
+-- @include _trend_values.sql
+-- @include _trend_by.sql
