@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include "cli.h"
 #include "db.h"
+#include "export/ipfix.h"
 #include "getopt_error.h"
 #include "log.h"
 #include "netmon_user.h"
@@ -71,6 +72,27 @@ const struct cli_option cli_options[] = {
 	  .key = 1, .reload = RELOAD_LIVE | RELOAD_THRESHOLDS,
 	  .help = "an anomaly rule's threshold (repeatable); the\n"
 		  "rules run after every interval (see below)" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "IPFIX export (docs/ipfix.md):" },
+	{ .name = "ipfix", .arg = "HOST:PORT", .kind = CLI_COLLECTOR, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "send every flow row of each interval, once it is\n"
+		  "committed, to this IPFIX collector over UDP\n"
+		  "([IPV6ADDRESS]:PORT for an IPv6 one; repeatable,\n"
+		  "at most " COLLECTOR_MAX_STR "); a collector that is down or slow never\n"
+		  "holds up recording: what it cannot take is dropped\n"
+		  "and counted" },
+	{ .name = "ipfix-mtu", .arg = "BYTES", .kind = CLI_UINT, .offset = AT(ipfix_mtu),
+	  .min = IPFIX_MIN_MTU, .max = IPFIX_MAX_MTU, .def = IPFIX_DEFAULT_MTU, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "largest IPFIX message (UDP payload), {min}..{max}\n"
+		  "(default {default}: with its IP and UDP headers within\n"
+		  "a 1500-byte path MTU)" },
+	{ .name = "ipfix-domain", .arg = "ID", .kind = CLI_UINT, .offset = AT(ipfix_domain),
+	  .max = 4294967295ul, .def = IPFIX_DEFAULT_DOMAIN, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "the observation domain id of the messages\n"
+		  "(default {default})" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
 	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),
@@ -353,6 +375,24 @@ static int add_iface(struct cli_config *cfg, const char *name)
 	return 0;
 }
 
+/* One more --ipfix collector: checked (and its host resolved) now. */
+static int add_collector(struct cli_config *cfg, const char *value)
+{
+	struct collector c;
+
+	if (collector_parse(value, &c))
+		return -EINVAL;
+	for (int i = 0; i < cfg->n_ipfix; i++)
+		if (!strcmp(cfg->ipfix[i], value))
+			return 0; /* named twice: sent to once */
+	if (cfg->n_ipfix == COLLECTOR_MAX) {
+		pr_err("too many --ipfix collectors (at most %d)", COLLECTOR_MAX);
+		return -EINVAL;
+	}
+	cfg->ipfix[cfg->n_ipfix++] = value;
+	return 0;
+}
+
 /* Option o with value arg (NULL for one that takes none) into cfg. */
 static int parse_one(struct cli_config *cfg, const struct cli_option *o, const char *arg)
 {
@@ -375,6 +415,8 @@ static int parse_one(struct cli_config *cfg, const struct cli_option *o, const c
 		return parse_choice(o, arg, at);
 	case CLI_IFACE:
 		return add_iface(cfg, arg);
+	case CLI_COLLECTOR:
+		return add_collector(cfg, arg);
 	case CLI_THRESHOLD:
 		return anomaly_settings_parse(at, arg);
 	case CLI_FLAG:

@@ -68,6 +68,14 @@ static const char *show(const struct cli_option *f, const struct cli_config *cfg
 			snprintf(buf + len, size - len, "%s%s", i ? "," : "", cfg->ifaces[i]);
 		}
 		break;
+	case CLI_COLLECTOR:
+		snprintf(buf, size, "%s", cfg->n_ipfix ? "" : "(none)");
+		for (int i = 0; i < cfg->n_ipfix; i++) {
+			size_t len = strlen(buf);
+
+			snprintf(buf + len, size - len, "%s%s", i ? "," : "", cfg->ipfix[i]);
+		}
+		break;
 	case CLI_ACTION: /* never: not keys */
 	case CLI_TEXT:
 		buf[0] = 0;
@@ -87,6 +95,11 @@ static void copy(const struct cli_option *f, struct cli_config *cur, const struc
 	if (f->kind == CLI_IFACE) {
 		memcpy(cur->ifaces, next->ifaces, sizeof(cur->ifaces));
 		cur->n_ifaces = next->n_ifaces;
+		return;
+	}
+	if (f->kind == CLI_COLLECTOR) {
+		memcpy(cur->ipfix, next->ipfix, sizeof(cur->ipfix));
+		cur->n_ipfix = next->n_ipfix;
 		return;
 	}
 	memcpy((char *)cur + f->offset, (const char *)next + f->offset, size);

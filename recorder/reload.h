@@ -7,9 +7,10 @@
 
 /* What a reload changed, for the caller to act on (0: nothing to do). */
 enum reload_change {
-	RELOAD_LIVE = 1 << 0,	  /* a value the running code reads as it goes */
-	RELOAD_INTERVAL = 1 << 1, /* --interval: end this interval, re-arm the timer */
+	RELOAD_LIVE = 1 << 0,	    /* a value the running code reads as it goes */
+	RELOAD_INTERVAL = 1 << 1,   /* --interval: end this interval, re-arm the timer */
 	RELOAD_THRESHOLDS = 1 << 2, /* --threshold: hand them to the rule evaluator */
+	RELOAD_IPFIX = 1 << 3,	    /* --ipfix*: start the export again with them */
 };
 
 /*

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "export/exporter.h"
+#include "export/ipfix.h"
+#include "log.h"
+#include "netmon_user.h"
+
+/* Every flow row of the intervals (?1, ?2], in id order: as flow_log
+ * shows them, with the addresses' bytes instead of their text. */
+static const char rows_sql[] =
+	"SELECT i.ts_start, c.direction, s.family, c.protocol, s.bin, f.src_port, d.bin, "
+	"f.dst_port, f.packets, f.bytes, f.tcp_flags, f.first_ms, f.span_ms, n.name "
+	"FROM intervals i "
+	"JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id "
+	"JOIN conversations c ON c.id = f.conversation_id "
+	"JOIN interfaces n ON n.id = c.iface_id "
+	"JOIN addresses s ON s.id = c.src_id "
+	"JOIN addresses d ON d.id = c.dst_id "
+	"WHERE i.id > ?1 AND i.id <= ?2 ORDER BY f.id";
+
+#define IFINDEX_CACHE 64
+
+struct exporter {
+	struct collector coll[COLLECTOR_MAX];
+	int n_coll;
+	struct ipfix_enc enc;
+	int64_t exported;    /* the last interval id exported (or there before us) */
+	time_t templates_at; /* when the templates were last sent; 0: never */
+	struct {
+		char name[IF_NAMESIZE];
+		uint32_t index;
+	} ifindex[IFINDEX_CACHE]; /* interface names of one run -> ifindex */
+	int n_ifindex;
+};
+
+/* The encoder's messages go to every collector. */
+static int emit(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct exporter *x = ctx;
+	int err = 0;
+
+	for (int i = 0; i < x->n_coll; i++)
+		if (collector_send(&x->coll[i], msg, len))
+			err = -EIO;
+	return err;
+}
+
+static int max_interval(sqlite3 *db, int64_t *id)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM intervals", -1, &q, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW) {
+		pr_err("ipfix: reading the intervals: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	return 0;
+}
+
+int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 *db)
+{
+	struct exporter *x = calloc(1, sizeof(*x));
+	int err;
+
+	*out = NULL;
+	if (!x)
+		return -ENOMEM;
+	err = ipfix_enc_init(&x->enc, o->mtu, o->domain, emit, x);
+	for (int i = 0; !err && i < o->n_collectors && i < COLLECTOR_MAX; i++) {
+		err = collector_parse(o->collectors[i], &x->coll[i]);
+		if (!err)
+			x->n_coll++;
+	}
+	if (!err)
+		err = max_interval(db, &x->exported);
+	if (err) {
+		exporter_close(x);
+		return err;
+	}
+	for (int i = 0; i < x->n_coll; i++)
+		collector_open(&x->coll[i]); /* a failure is logged and tried again */
+	*out = x;
+	return 0;
+}
+
+void exporter_close(struct exporter *x)
+{
+	if (!x)
+		return;
+	for (int i = 0; i < x->n_coll; i++)
+		collector_close(&x->coll[i]);
+	ipfix_enc_free(&x->enc);
+	free(x);
+}
+
+/* ingressInterface/egressInterface: the interface's index now (0: gone). */
+static uint32_t ifindex_of(struct exporter *x, const char *name)
+{
+	uint32_t index;
+
+	for (int i = 0; i < x->n_ifindex; i++)
+		if (!strcmp(x->ifindex[i].name, name))
+			return x->ifindex[i].index;
+	index = if_nametoindex(name);
+	if (x->n_ifindex < IFINDEX_CACHE && strlen(name) < IF_NAMESIZE) {
+		strcpy(x->ifindex[x->n_ifindex].name, name);
+		x->ifindex[x->n_ifindex++].index = index;
+	}
+	return index;
+}
+
+/* Column i of q, an address of len bytes, into out. */
+static void column_addr(sqlite3_stmt *q, int i, uint8_t *out, size_t len)
+{
+	const void *b = sqlite3_column_blob(q, i);
+
+	memset(out, 0, 16);
+	if (b && (size_t)sqlite3_column_bytes(q, i) == len)
+		memcpy(out, b, len);
+}
+
+/* One row of rows_sql as a flow record. */
+static void row_flow(struct exporter *x, sqlite3_stmt *q, struct ipfix_flow *f)
+{
+	int64_t start = sqlite3_column_int64(q, 0) * 1000 + sqlite3_column_int64(q, 11);
+
+	memset(f, 0, sizeof(*f));
+	f->direction = (uint8_t)sqlite3_column_int(q, 1);
+	f->family = (uint8_t)sqlite3_column_int(q, 2);
+	f->protocol = (uint8_t)sqlite3_column_int(q, 3);
+	column_addr(q, 4, f->src, f->family == NETMON_FAMILY_V4 ? 4 : 16);
+	f->src_port = (uint16_t)sqlite3_column_int(q, 5);
+	column_addr(q, 6, f->dst, f->family == NETMON_FAMILY_V4 ? 4 : 16);
+	f->dst_port = (uint16_t)sqlite3_column_int(q, 7);
+	f->packets = (uint64_t)sqlite3_column_int64(q, 8);
+	f->octets = (uint64_t)sqlite3_column_int64(q, 9);
+	f->tcp_flags = (uint16_t)sqlite3_column_int(q, 10);
+	f->start_ms = (uint64_t)start;
+	f->end_ms = (uint64_t)(start + sqlite3_column_int64(q, 12));
+	f->ifname = (const char *)sqlite3_column_text(q, 13);
+	f->ifindex = f->ifname ? ifindex_of(x, f->ifname) : 0;
+}
+
+/* The rows of intervals (from, to] through the encoder. */
+static int export_rows(struct exporter *x, sqlite3 *db, int64_t from, int64_t to)
+{
+	sqlite3_stmt *q = NULL;
+	struct ipfix_flow f;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, rows_sql, -1, &q, NULL) != SQLITE_OK) {
+		pr_err("ipfix: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row_flow(x, q, &f);
+		ipfix_enc_flow(&x->enc, &f); /* a failed send is counted in the collector */
+	}
+	if (rc != SQLITE_DONE)
+		pr_err("ipfix: reading the flow rows: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	ipfix_enc_flush(&x->enc);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int exporter_run(struct exporter *x, sqlite3 *db)
+{
+	struct timespec now;
+	int64_t last;
+	int err;
+
+	if (!x)
+		return 0;
+	err = max_interval(db, &last);
+	if (err || last <= x->exported)
+		return err;
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (int i = 0; i < x->n_coll; i++)
+		if (x->coll[i].fd < 0)
+			collector_open(&x->coll[i]); /* once per export, never in a loop */
+	ipfix_enc_set_time(&x->enc, (uint32_t)now.tv_sec);
+	/* At the start, then every IPFIX_TEMPLATE_REFRESH s (RFC 7011, 8.4). */
+	if (!x->templates_at || now.tv_sec - x->templates_at >= IPFIX_TEMPLATE_REFRESH) {
+		ipfix_enc_templates(&x->enc);
+		x->templates_at = now.tv_sec;
+	}
+	x->n_ifindex = 0; /* interfaces come and go: looked up again each run */
+	err = export_rows(x, db, x->exported, last);
+	/* Not again on an error: what was sent of them would be sent twice. */
+	if (err)
+		pr_err("ipfix: intervals %lld..%lld not exported completely",
+		       (long long)x->exported + 1, (long long)last);
+	else
+		pr_debug("ipfix: intervals %lld..%lld exported: %llu records, %llu messages so far",
+			 (long long)x->exported + 1, (long long)last,
+			 (unsigned long long)x->enc.records, (unsigned long long)x->enc.messages);
+	x->exported = last;
+	return err;
+}
