@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# ipfix.bats - netmon-record --ipfix against a real collector, Debian's
+# nfdump: nfcapd receives on 127.0.0.1 and ::1 (the recorder watches only
+# the test's veth, so the export itself is never counted), and what
+# `nfdump -R DIR -o csv` prints must be the database's flow_log row for
+# row: times to the millisecond, addresses, ports (ICMP type and code),
+# protocol, TCP flags, packets, bytes, direction and interface index.
+#
+#   O=build bats tests/e2e/ipfix.bats     (root; binaries from $O)
+
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $stderr and $stderr_lines by bats' run
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	command -v nfcapd >/dev/null || nmt_fail "nfcapd is missing: scripts/install-deps.sh installs nfdump"
+	nmt_setup
+	DB=$NMT_TMP/netmon.db
+	IFINDEX=$(cat "/sys/class/net/$NMT_HOST/ifindex")
+	export TZ=UTC # nfdump prints local time
+}
+
+teardown() {
+	nmt_teardown
+}
+
+# free_port: a UDP port nobody listens on, on 127.0.0.1 and ::1 alike.
+free_port() {
+	local p i
+	for i in $(seq 200); do
+		p=$((20000 + ($$ * 7 + BATS_TEST_NUMBER * 101 + i * 13) % 20000))
+		ss -Hlun "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	nmt_fail "no free UDP port"
+}
+
+# collector NAME ADDR PORT: nfcapd on ADDR:PORT writing into $NMT_TMP/NAME/,
+# a new file every 2 s (each rotation logs the flows it got).
+collector() {
+	mkdir -p "$NMT_TMP/$1"
+	nmt_spawn "$1" nfcapd -w "$NMT_TMP/$1" -b "$2" -p "$3" -t 2
+	nmt_wait_line "$NMT_TMP/$1.err" 'Startup nfcapd' "$(nmt_pid "$1")" ||
+		{ nmt_dump "$1" >&2; return 1; }
+}
+
+# collected NAME: the flows nfcapd NAME logged so far (at each rotation).
+collected() {
+	sed -n "s/.*Flows: \([0-9]*\),.*/\1/p" "$NMT_TMP/$1.err" | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# collector_stop NAME WANT: wait (bounded) until nfcapd NAME has logged WANT
+# flows, then stop it; it must have seen no sequence error.
+collector_stop() {
+	local n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(collected "$1")" -lt "$2" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_stop_pid "$(nmt_pid "$1")" || { nmt_dump "$1" >&2; return 1; }
+	echo "$1: $(collected "$1") flows collected, $2 committed"
+	if grep -E 'Sequence Errors: [1-9]' "$NMT_TMP/$1.err"; then
+		nmt_fail "$1 saw sequence errors"
+		return 1
+	fi
+}
+
+# db_rows DB: every flow_log row in nfdump's csv columns ts, te, td, sa, da,
+# sp, dp, pr, flg, ipkt, ibyt, in, out, dir (ICMP: sp 0, dp type * 256 + code).
+db_rows() {
+	nmt_sql "$1" "WITH r AS (
+		SELECT CAST(round(first_seen * 1000) AS INTEGER) AS f,
+		       CAST(round(last_seen * 1000) AS INTEGER) AS l, * FROM flow_log)
+		SELECT datetime(f / 1000, 'unixepoch'), datetime(l / 1000, 'unixepoch'),
+		       printf('%d.%03d', (l - f) / 1000, (l - f) % 1000), src, dst,
+		       CASE WHEN protocol IN (1, 58) THEN 0 ELSE src_port END,
+		       CASE WHEN protocol IN (1, 58) THEN src_port * 256 + dst_port ELSE dst_port END,
+		       CASE protocol WHEN 1 THEN 'ICMP' WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP'
+		            WHEN 58 THEN 'ICMP6' ELSE protocol END,
+		       iif(tcp_flags & 128, 'C', '.') || iif(tcp_flags & 64, 'E', '.') ||
+		       iif(tcp_flags & 32, 'U', '.') || iif(tcp_flags & 16, 'A', '.') ||
+		       iif(tcp_flags & 8, 'P', '.') || iif(tcp_flags & 4, 'R', '.') ||
+		       iif(tcp_flags & 2, 'S', '.') || iif(tcp_flags & 1, 'F', '.'),
+		       packets, bytes,
+		       iif(direction = 'in', $IFINDEX, 0), iif(direction = 'out', $IFINDEX, 0),
+		       iif(direction = 'in', 0, 1)
+		FROM r" | tr '|' ',' | LC_ALL=C sort
+}
+
+# nfdump_rows DIR: the same columns from what the collector stored.
+nfdump_rows() {
+	nfdump -R "$1" -o csv -q | awk -F, -v OFS=, '
+		{ print $1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $13, $16, $17, $23 }' | LC_ALL=C sort
+}
+
+# check_collector NAME: its rows are the database's, none missing, none more.
+check_collector() {
+	nfdump_rows "$NMT_TMP/$1" >"$NMT_TMP/$1.rows"
+	nmt_same flow_log "$NMT_TMP/db.rows" "$1" "$NMT_TMP/$1.rows"
+}
+
+@test "UDP, TCP and ICMP over IPv4 and IPv6 to two collectors: nfdump shows flow_log, row for row" {
+	local port rows
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	collector nf6 ::1 "$port"
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" --ipfix "[::1]:$port"
+	nmt_udp out 4 40001 5001 20 100
+	nmt_udp in 6 40002 5002 13 1000
+	nmt_tcp out 4 41001 6001 70001
+	nmt_tcp in 6 41002 6002 30000
+	ping -q -c 3 -i 0.2 -W 5 "$NMT_P4" >/dev/null
+	ping -6 -q -c 2 -i 0.2 -W 5 "$NMT_P6" >/dev/null
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	echo "flow_log: $rows rows"
+	# Every kind of record is there: the test proves nothing otherwise.
+	grep -q ',UDP,' "$NMT_TMP/db.rows" && grep -q ',TCP,' "$NMT_TMP/db.rows"
+	grep -q ',ICMP,' "$NMT_TMP/db.rows" && grep -q ',ICMP6,' "$NMT_TMP/db.rows"
+	grep -q ",$NMT_P6,.*,TCP,.*AP.SF" "$NMT_TMP/db.rows"
+	collector_stop nf4 "$rows"
+	collector_stop nf6 "$rows"
+	check_collector nf4
+	check_collector nf6
+	# The totals the issue promises, from the collector's own summing.
+	[ "$(nfdump -R "$NMT_TMP/nf4" -q -o "fmt:%ibyt" -N | awk '{ n += $1 } END { print n }')" -eq \
+		"$(nmt_sql "$DB" 'SELECT sum(bytes) FROM flow_log')" ]
+}
+
+@test "the overflow row (table full) is exported as stored: unspecified addresses, ports 0" {
+	local port rows
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	nmt_rec_start "$DB" --max-flows 1 --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40010 5010 30 200 3 # three flows, one place in the table
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	grep ',0\.0\.0\.0,0\.0\.0\.0,0,0,UDP,' "$NMT_TMP/db.rows"
+	collector_stop nf4 "$rows"
+	check_collector nf4
+}
+
+# shellcheck disable=SC2030 # $status is bats' run's, set anew in each test
+@test "a collector that is not there never holds up recording: errors said once, intervals written" {
+	local port
+	port=$(free_port) # nobody listens: every send is refused (ICMP port unreachable)
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40020 5020 5 100
+	# Bounded: three more intervals committed while every message is refused.
+	local n=$((NMT_READY_TIMEOUT * 10)) before
+	before=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -lt $((before + 3)) ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_rec_stop
+	nmt_dump rec
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((before + 3)) ]
+	[ "$(grep -c "ipfix 127.0.0.1:$port: Connection refused" "$NMT_TMP/rec.err")" -eq 1 ]
+	nmt_check_flows "$DB" <(nmt_flow out 4 17 "$NMT_H4" 40020 "$NMT_P4" 5020 5 $((5 * 128)))
+}
+
+# refused NEEDLE ARGS...: exit 64, one stderr line containing NEEDLE.
+# shellcheck disable=SC2031 # $status is set by the run here, not a test's
+refused() {
+	local needle=$1
+	shift
+	run --separate-stderr timeout 30 "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" "$@"
+	echo "status $status; stderr: $stderr"
+	[ "$status" -eq 64 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"$needle"* ]]
+}
+
+@test "bad --ipfix values: one line, exit 64, nothing attached, no database" {
+	refused "invalid --ipfix '127.0.0.1': expected HOST:PORT" --ipfix 127.0.0.1
+	refused "invalid --ipfix '::1:4739': expected HOST:PORT or [IPV6ADDRESS]:PORT" --ipfix ::1:4739
+	refused "invalid --ipfix '127.0.0.1:65536': the port must be" --ipfix 127.0.0.1:65536
+	refused "invalid --ipfix '[::1]:0': the port must be" --ipfix '[::1]:0'
+	refused "cannot resolve 'no-such-collector.invalid'" --ipfix no-such-collector.invalid:4739
+	refused "invalid --ipfix-mtu '100'" --ipfix 127.0.0.1:4739 --ipfix-mtu 100
+	printf 'ipfix = 127.0.0.1:99999\n' >"$NMT_TMP/c.conf"
+	refused "invalid --ipfix '127.0.0.1:99999'" --config "$NMT_TMP/c.conf"
+	[ -z "$(nmt_filters)" ]
+	[ ! -e "$DB" ]
+}
