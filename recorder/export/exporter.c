@@ -9,8 +9,8 @@
 #include "log.h"
 #include "netmon_user.h"
 
-/* Every flow row of the intervals (?1, ?2], in id order: as flow_log
- * shows them, with the addresses' bytes instead of their text. */
+/* Every flow row of interval ?1, in id order: as flow_log shows them,
+ * with the addresses' bytes instead of their text. */
 static const char rows_sql[] =
 	"SELECT i.ts_start, c.direction, s.family, c.protocol, s.bin, f.src_port, d.bin, "
 	"f.dst_port, f.packets, f.bytes, f.tcp_flags, f.first_ms, f.span_ms, n.name "
@@ -20,7 +20,11 @@ static const char rows_sql[] =
 	"JOIN interfaces n ON n.id = c.iface_id "
 	"JOIN addresses s ON s.id = c.src_id "
 	"JOIN addresses d ON d.id = c.dst_id "
-	"WHERE i.id > ?1 AND i.id <= ?2 ORDER BY f.id";
+	"WHERE i.id = ?1 ORDER BY f.id";
+
+/* What the export did with interval ?1 (collector_log, 0010_ipfix_export.sql). */
+static const char counts_sql[] =
+	"UPDATE intervals SET ipfix_records = ?2, ipfix_send_errors = ?3 WHERE id = ?1";
 
 #define IFINDEX_CACHE 64
 
@@ -28,8 +32,9 @@ struct exporter {
 	struct collector coll[COLLECTOR_MAX];
 	int n_coll;
 	struct ipfix_enc enc;
-	int64_t exported;    /* the last interval id exported (or there before us) */
-	time_t templates_at; /* when the templates were last sent; 0: never */
+	int64_t exported;	     /* the last interval id exported (or there before us) */
+	sqlite3_stmt *rows, *counts; /* rows_sql and counts_sql, prepared once */
+	time_t templates_at;	     /* when the templates were last sent; 0: never */
 	struct {
 		char name[IF_NAMESIZE];
 		uint32_t index;
@@ -80,6 +85,13 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 	}
 	if (!err)
 		err = max_interval(db, &x->exported);
+	if (!err && (sqlite3_prepare_v3(db, rows_sql, -1, SQLITE_PREPARE_PERSISTENT, &x->rows,
+					NULL) != SQLITE_OK ||
+		     sqlite3_prepare_v3(db, counts_sql, -1, SQLITE_PREPARE_PERSISTENT, &x->counts,
+					NULL) != SQLITE_OK)) {
+		pr_err("ipfix: %s", sqlite3_errmsg(db));
+		err = -EIO;
+	}
 	if (err) {
 		exporter_close(x);
 		return err;
@@ -97,6 +109,8 @@ void exporter_close(struct exporter *x)
 	for (int i = 0; i < x->n_coll; i++)
 		collector_close(&x->coll[i]);
 	ipfix_enc_free(&x->enc);
+	sqlite3_finalize(x->rows);
+	sqlite3_finalize(x->counts);
 	free(x);
 }
 
@@ -148,27 +162,41 @@ static void row_flow(struct exporter *x, sqlite3_stmt *q, struct ipfix_flow *f)
 	f->ifindex = f->ifname ? ifindex_of(x, f->ifname) : 0;
 }
 
-/* The rows of intervals (from, to] through the encoder. */
-static int export_rows(struct exporter *x, sqlite3 *db, int64_t from, int64_t to)
+/* Messages some collector did not take, so far. */
+static uint64_t send_errors(const struct exporter *x)
 {
-	sqlite3_stmt *q = NULL;
+	uint64_t n = 0;
+
+	for (int i = 0; i < x->n_coll; i++)
+		n += x->coll[i].errors;
+	return n;
+}
+
+/* The rows of interval id through the encoder, then its counts stored. */
+static int export_interval(struct exporter *x, sqlite3 *db, int64_t id, uint64_t errors0)
+{
+	uint64_t records0 = x->enc.records;
+	sqlite3_stmt *q = x->rows;
 	struct ipfix_flow f;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, rows_sql, -1, &q, NULL) != SQLITE_OK) {
-		pr_err("ipfix: %s", sqlite3_errmsg(db));
-		return -EIO;
-	}
-	sqlite3_bind_int64(q, 1, from);
-	sqlite3_bind_int64(q, 2, to);
+	sqlite3_bind_int64(q, 1, id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		row_flow(x, q, &f);
 		ipfix_enc_flow(&x->enc, &f); /* a failed send is counted in the collector */
 	}
 	if (rc != SQLITE_DONE)
 		pr_err("ipfix: reading the flow rows: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(q);
-	ipfix_enc_flush(&x->enc);
+	sqlite3_reset(q);
+	ipfix_enc_flush(&x->enc); /* an interval's records end its last message */
+	/* Not stored (a full disk): the export went on all the same. */
+	sqlite3_bind_int64(x->counts, 1, id);
+	sqlite3_bind_int64(x->counts, 2, (int64_t)(x->enc.records - records0));
+	sqlite3_bind_int64(x->counts, 3, (int64_t)(send_errors(x) - errors0));
+	if (sqlite3_step(x->counts) != SQLITE_DONE)
+		pr_debug("ipfix: counts of interval %lld not stored: %s", (long long)id,
+			 sqlite3_errmsg(db));
+	sqlite3_reset(x->counts);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -176,6 +204,7 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 {
 	struct timespec now;
 	int64_t last;
+	uint64_t errors0;
 	int err;
 
 	if (!x)
@@ -184,6 +213,7 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 	if (err || last <= x->exported)
 		return err;
 	clock_gettime(CLOCK_REALTIME, &now);
+	errors0 = send_errors(x); /* the templates' failures count with the first interval */
 	for (int i = 0; i < x->n_coll; i++)
 		if (x->coll[i].fd < 0)
 			collector_open(&x->coll[i]); /* once per export, never in a loop */
@@ -194,15 +224,12 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 		x->templates_at = now.tv_sec;
 	}
 	x->n_ifindex = 0; /* interfaces come and go: looked up again each run */
-	err = export_rows(x, db, x->exported, last);
-	/* Not again on an error: what was sent of them would be sent twice. */
-	if (err)
-		pr_err("ipfix: intervals %lld..%lld not exported completely",
-		       (long long)x->exported + 1, (long long)last);
-	else
-		pr_debug("ipfix: intervals %lld..%lld exported: %llu records, %llu messages so far",
-			 (long long)x->exported + 1, (long long)last,
-			 (unsigned long long)x->enc.records, (unsigned long long)x->enc.messages);
-	x->exported = last;
+	/* Not again on an error: what was sent of an interval would be sent twice. */
+	for (; x->exported < last; x->exported++, errors0 = send_errors(x))
+		if (export_interval(x, db, x->exported + 1, errors0))
+			err = -EIO;
+	pr_debug("ipfix: up to interval %lld exported: %llu records, %llu messages so far",
+		 (long long)last, (unsigned long long)x->enc.records,
+		 (unsigned long long)x->enc.messages);
 	return err;
 }

@@ -5,7 +5,9 @@
  * After each interval's commit the recorder calls exporter_run(): every flow
  * row of the intervals committed since the last run is read back from the
  * database (so what is sent is exactly what is stored, the overflow rows
- * included) and becomes one IPFIX data record, sent to every collector.
+ * included) and becomes one IPFIX data record, sent to every collector;
+ * the records and the send errors of each interval are stored with it
+ * (collector_log.ipfix_records, ipfix_send_errors).
  */
 #ifndef NETMON_EXPORTER_H
 #define NETMON_EXPORTER_H

@@ -123,6 +123,11 @@ check_collector() {
 	collector_stop nf6 "$rows"
 	check_collector nf4
 	check_collector nf6
+	# collector_log: every row sent once, in its own interval; nothing refused.
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM collector_log
+		WHERE ipfix_records <> (SELECT count(*) FROM flow_log f
+			WHERE f.ts_start = collector_log.ts_start AND f.ts_end = collector_log.ts_end)
+		OR ipfix_send_errors <> 0')" -eq 0 ]
 	# The totals the issue promises, from the collector's own summing.
 	[ "$(nfdump -R "$NMT_TMP/nf4" -q -o "fmt:%ibyt" -N | awk '{ n += $1 } END { print n }')" -eq \
 		"$(nmt_sql "$DB" 'SELECT sum(bytes) FROM flow_log')" ]
@@ -158,6 +163,10 @@ check_collector() {
 	nmt_dump rec
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((before + 3)) ]
 	[ "$(grep -c "ipfix 127.0.0.1:$port: Connection refused" "$NMT_TMP/rec.err")" -eq 1 ]
+	# Counted per interval: the refused messages of the intervals after the first.
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_send_errors) > 0 FROM collector_log')" -eq 1 ]
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
+		"$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log')" ]
 	nmt_check_flows "$DB" <(nmt_flow out 4 17 "$NMT_H4" 40020 "$NMT_P4" 5020 5 $((5 * 128)))
 }
 
