@@ -147,6 +147,44 @@ check_collector() {
 	check_collector nf4
 }
 
+@test "SIGHUP with another ipfix key: the intervals after it go to the new collector, none lost" {
+	local p1 p2 rows conf=$NMT_TMP/netmon.conf
+	p1=$(free_port)
+	collector nfa 127.0.0.1 "$p1"
+	p2=$(free_port)
+	[ "$p2" != "$p1" ] || p2=$((p1 + 1))
+	collector nfb 127.0.0.1 "$p2"
+	printf 'ipfix = 127.0.0.1:%s\n' "$p1" >"$conf"
+	nmt_rec_start "$DB" --config "$conf"
+	nmt_udp out 4 40030 5030 7 100
+	# Committed (so exported to the first collector) before the reload.
+	local n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 40030')" = 0 ] &&
+		((n-- > 0)); do
+		sleep 0.1
+	done
+	printf 'ipfix = 127.0.0.1:%s\n' "$p2" >"$conf"
+	kill -HUP "$NMT_PID_rec"
+	nmt_wait_line "$NMT_TMP/rec.err" "reload: ipfix 127.0.0.1:$p1 -> 127.0.0.1:$p2\$" "$NMT_PID_rec"
+	nmt_udp in 6 40031 5031 9 200
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	# Each row went to one of the two, so together they have them all.
+	n=$((NMT_READY_TIMEOUT * 10))
+	while [ $(($(collected nfa) + $(collected nfb))) -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	collector_stop nfa 0
+	collector_stop nfb 0
+	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
+	nfdump_rows "$NMT_TMP/nfb" >"$NMT_TMP/b.rows"
+	grep -q ",40030,5030,UDP," "$NMT_TMP/a.rows"
+	grep -q ",40031,5031,UDP," "$NMT_TMP/b.rows"
+	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
+	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
+}
+
 # shellcheck disable=SC2030 # $status is bats' run's, set anew in each test
 @test "a collector that is not there never holds up recording: errors said once, intervals written" {
 	local port
