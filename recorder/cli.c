@@ -358,21 +358,27 @@ static int parse_choice(const struct cli_option *o, const char *val, int *out)
 	return -EINVAL;
 }
 
+/* value once more in list[0..*n) of max: named twice, it is there once. */
+static int add_unique(const char **list, int *n, int max, const char *value, const char *what)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(list[i], value))
+			return 0;
+	if (*n == max) {
+		pr_err("too many %s (at most %d)", what, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = value;
+	return 0;
+}
+
 static int add_iface(struct cli_config *cfg, const char *name)
 {
 	if (!*name || strlen(name) >= IF_NAMESIZE) {
 		pr_err("invalid interface name '%s'", name);
 		return -EINVAL;
 	}
-	for (int i = 0; i < cfg->n_ifaces; i++)
-		if (!strcmp(cfg->ifaces[i], name))
-			return 0; /* named twice: watch it once */
-	if (cfg->n_ifaces == CLI_MAX_IFACES) {
-		pr_err("too many interfaces (at most %d)", CLI_MAX_IFACES);
-		return -EINVAL;
-	}
-	cfg->ifaces[cfg->n_ifaces++] = name;
-	return 0;
+	return add_unique(cfg->ifaces, &cfg->n_ifaces, CLI_MAX_IFACES, name, "interfaces");
 }
 
 /* One more --ipfix collector: checked (and its host resolved) now. */
@@ -382,15 +388,7 @@ static int add_collector(struct cli_config *cfg, const char *value)
 
 	if (collector_parse(value, &c))
 		return -EINVAL;
-	for (int i = 0; i < cfg->n_ipfix; i++)
-		if (!strcmp(cfg->ipfix[i], value))
-			return 0; /* named twice: sent to once */
-	if (cfg->n_ipfix == COLLECTOR_MAX) {
-		pr_err("too many --ipfix collectors (at most %d)", COLLECTOR_MAX);
-		return -EINVAL;
-	}
-	cfg->ipfix[cfg->n_ipfix++] = value;
-	return 0;
+	return add_unique(cfg->ipfix, &cfg->n_ipfix, COLLECTOR_MAX, value, "--ipfix collectors");
 }
 
 /* Option o with value arg (NULL for one that takes none) into cfg. */
