@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "export/exporter.h"
+#include "db.h"
 #include "export/ipfix.h"
 #include "log.h"
 #include "netmon_user.h"
@@ -22,9 +23,15 @@ static const char rows_sql[] =
 	"JOIN addresses d ON d.id = c.dst_id "
 	"WHERE i.id = ?1 ORDER BY f.id";
 
-/* What the export did with interval ?1 (collector_log, 0010_ipfix_export.sql). */
+/*
+ * What the export did with interval ?1 (collector_log, 0010_ipfix_export.sql),
+ * and the watermark: meta 'ipfix_exported', the last interval id exported.
+ * In one transaction, after the interval's messages were sent.
+ */
 static const char counts_sql[] =
 	"UPDATE intervals SET ipfix_records = ?2, ipfix_send_errors = ?3 WHERE id = ?1";
+static const char mark_sql[] = "INSERT INTO meta (key, value) VALUES ('ipfix_exported', ?1) "
+			       "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 #define IFINDEX_CACHE 64
 
@@ -32,9 +39,9 @@ struct exporter {
 	struct collector coll[COLLECTOR_MAX];
 	int n_coll;
 	struct ipfix_enc enc;
-	int64_t exported;	     /* the last interval id exported (or there before us) */
-	sqlite3_stmt *rows, *counts; /* rows_sql and counts_sql, prepared once */
-	time_t templates_at;	     /* when the templates were last sent; 0: never */
+	int64_t exported;		    /* the last interval id exported (or there before us) */
+	sqlite3_stmt *rows, *counts, *mark; /* prepared once */
+	time_t templates_at;		    /* when the templates were last sent; 0: never */
 	struct {
 		char name[IF_NAMESIZE];
 		uint32_t index;
@@ -54,19 +61,103 @@ static int emit(void *ctx, const uint8_t *msg, size_t len)
 	return err;
 }
 
-static int max_interval(sqlite3 *db, int64_t *id)
+/* The last interval id, and the watermark (-1: none) when mark is not NULL. */
+static int read_ids(sqlite3 *db, int64_t *last, int64_t *mark)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM intervals", -1, &q, NULL);
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT coalesce(max(id), 0), (SELECT value FROM meta "
+				    "WHERE key = 'ipfix_exported') FROM intervals",
+				    -1, &q, NULL);
 
-	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*last = sqlite3_column_int64(q, 0);
+		if (mark)
+			*mark = sqlite3_column_type(q, 1) == SQLITE_INTEGER
+					? sqlite3_column_int64(q, 1)
+					: -1;
+	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW) {
 		pr_err("ipfix: reading the intervals: %s", sqlite3_errmsg(db));
 		return -EIO;
 	}
 	return 0;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) == SQLITE_OK)
+		return 0;
+	pr_err("ipfix: %s", sqlite3_errmsg(db));
+	return -EIO;
+}
+
+/* Step a statement that returns nothing; 0 or -EIO. */
+static int step(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* The watermark and interval id's counts, together or not at all. */
+static int store_progress(struct exporter *x, sqlite3 *db, int64_t id, uint64_t records,
+			  uint64_t errors)
+{
+	int err = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ? -EIO : 0;
+
+	sqlite3_bind_int64(x->counts, 1, id);
+	sqlite3_bind_int64(x->counts, 2, (int64_t)records);
+	sqlite3_bind_int64(x->counts, 3, (int64_t)errors);
+	sqlite3_bind_int64(x->mark, 1, id);
+	if (!err)
+		err = step(x->counts);
+	if (!err)
+		err = step(x->mark);
+	if (!err && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
+		err = -EIO;
+	if (err)
+		pr_debug("ipfix: interval %lld's export not stored: %s", (long long)id,
+			 sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return err;
+}
+
+/*
+ * Where the export starts: after the watermark an earlier run left, so that
+ * what it committed but did not export (a crash between the two, a
+ * --keep-attached gap written now) goes out once. Without one, the export
+ * starts with the intervals committed from now on, and says so in meta at
+ * once, so that a crash before the first export keeps that start.
+ */
+static int open_watermark(struct exporter *x, sqlite3 *db)
+{
+	int64_t last, mark;
+	int err = read_ids(db, &last, &mark);
+
+	if (err)
+		return err;
+	x->exported = mark >= 0 && mark < last ? mark : last;
+	if (x->exported < last)
+		pr_info("ipfix: %lld intervals committed by an earlier run but not exported: "
+			"exported now",
+			(long long)(last - x->exported));
+	if (mark >= 0)
+		return 0;
+	sqlite3_bind_int64(x->mark, 1, last);
+	if (step(x->mark)) {
+		pr_err("ipfix: storing where the export starts: %s", sqlite3_errmsg(db));
+		return -EIO;
+	}
+	return 0;
+}
+
+int exporter_forget(sqlite3 *db)
+{
+	return db_exec(db, "DELETE FROM meta WHERE key = 'ipfix_exported'");
 }
 
 int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 *db)
@@ -84,14 +175,13 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 			x->n_coll++;
 	}
 	if (!err)
-		err = max_interval(db, &x->exported);
-	if (!err && (sqlite3_prepare_v3(db, rows_sql, -1, SQLITE_PREPARE_PERSISTENT, &x->rows,
-					NULL) != SQLITE_OK ||
-		     sqlite3_prepare_v3(db, counts_sql, -1, SQLITE_PREPARE_PERSISTENT, &x->counts,
-					NULL) != SQLITE_OK)) {
-		pr_err("ipfix: %s", sqlite3_errmsg(db));
-		err = -EIO;
-	}
+		err = prepare(db, rows_sql, &x->rows);
+	if (!err)
+		err = prepare(db, counts_sql, &x->counts);
+	if (!err)
+		err = prepare(db, mark_sql, &x->mark);
+	if (!err)
+		err = open_watermark(x, db);
 	if (err) {
 		exporter_close(x);
 		return err;
@@ -111,6 +201,7 @@ void exporter_close(struct exporter *x)
 	ipfix_enc_free(&x->enc);
 	sqlite3_finalize(x->rows);
 	sqlite3_finalize(x->counts);
+	sqlite3_finalize(x->mark);
 	free(x);
 }
 
@@ -189,14 +280,9 @@ static int export_interval(struct exporter *x, sqlite3 *db, int64_t id, uint64_t
 		pr_err("ipfix: reading the flow rows: %s", sqlite3_errmsg(db));
 	sqlite3_reset(q);
 	ipfix_enc_flush(&x->enc); /* an interval's records end its last message */
-	/* Not stored (a full disk): the export went on all the same. */
-	sqlite3_bind_int64(x->counts, 1, id);
-	sqlite3_bind_int64(x->counts, 2, (int64_t)(x->enc.records - records0));
-	sqlite3_bind_int64(x->counts, 3, (int64_t)(send_errors(x) - errors0));
-	if (sqlite3_step(x->counts) != SQLITE_DONE)
-		pr_debug("ipfix: counts of interval %lld not stored: %s", (long long)id,
-			 sqlite3_errmsg(db));
-	sqlite3_reset(x->counts);
+	/* Not stored (a full disk): the export goes on all the same, and a
+	 * restart before the next stored watermark sends these again. */
+	store_progress(x, db, id, x->enc.records - records0, send_errors(x) - errors0);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -209,7 +295,7 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 
 	if (!x)
 		return 0;
-	err = max_interval(db, &last);
+	err = read_ids(db, &last, NULL);
 	if (err || last <= x->exported)
 		return err;
 	clock_gettime(CLOCK_REALTIME, &now);

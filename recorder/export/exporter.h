@@ -26,10 +26,20 @@ struct exporter_opts {
 struct exporter;
 
 /*
- * Collectors and encoder for opts; the intervals already in db are not
- * exported (only those committed from now on). Returns 0 or -errno.
+ * Collectors and encoder for opts. The export goes on after the watermark
+ * (meta 'ipfix_exported', the last interval exported) that an earlier run
+ * left: what it committed but did not export goes out now, once. Without
+ * a watermark the intervals already in db are not exported, only those
+ * committed from now on. Returns 0 or -errno.
  */
 int exporter_open(struct exporter **out, const struct exporter_opts *opts, sqlite3 *db);
+
+/*
+ * The export is off: forget the watermark, so that turning it on again
+ * starts with the intervals committed from then on, not with the history
+ * recorded meanwhile. 0 or -EIO (logged).
+ */
+int exporter_forget(sqlite3 *db);
 void exporter_close(struct exporter *x); /* accepts NULL */
 
 /*
