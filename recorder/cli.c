@@ -76,8 +76,9 @@ const struct cli_option cli_options[] = {
 	  .help = "IPFIX export (docs/ipfix.md):" },
 	{ .name = "ipfix", .arg = "HOST:PORT", .kind = CLI_COLLECTOR, .key = 1,
 	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
-	  .help = "send every flow row of each interval, once it is\n"
-		  "committed, to this IPFIX collector over UDP\n"
+	  .help = "send every flow row (and process row) of each\n"
+		  "interval, once it is committed, to this IPFIX\n"
+		  "collector over UDP\n"
 		  "([IPV6ADDRESS]:PORT for an IPv6 one; repeatable,\n"
 		  "at most " COLLECTOR_MAX_STR "); a collector that is down or slow never\n"
 		  "holds up recording: what it cannot take is dropped\n"
@@ -89,10 +90,10 @@ const struct cli_option cli_options[] = {
 		  "(default {default}: with its IP and UDP headers within\n"
 		  "a 1500-byte path MTU)" },
 	{ .name = "ipfix-domain", .arg = "ID", .kind = CLI_UINT, .offset = AT(ipfix_domain),
-	  .max = 4294967295ul, .def = IPFIX_DEFAULT_DOMAIN, .key = 1,
+	  .max = 4294967294ul, .def = IPFIX_DEFAULT_DOMAIN, .key = 1,
 	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
-	  .help = "the observation domain id of the messages\n"
-		  "(default {default})" },
+	  .help = "the observation domain id of the flow records\n"
+		  "(default {default}); process records go in ID + 1" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
 	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),

@@ -119,13 +119,21 @@ int collector_send(struct collector *c, const uint8_t *msg, size_t len)
 		return -ENOTCONN;
 	}
 	if (send(c->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len) {
-		if (c->last_errno)
-			pr_info("ipfix %s: sending again", c->name);
-		c->last_errno = 0;
 		c->sent++;
 		return 0;
 	}
 	err = errno;
 	count_error(c, err);
 	return -err;
+}
+
+void collector_settle(struct collector *c)
+{
+	/* A refusing collector fails every other send (each ICMP error is
+	 * reported once): back only after a whole export without an error. */
+	if (c->last_errno && c->errors == c->errors_settled) {
+		pr_info("ipfix %s: sending again", c->name);
+		c->last_errno = 0;
+	}
+	c->errors_settled = c->errors;
 }

@@ -20,10 +20,11 @@ struct collector {
 	char name[300]; /* as given: HOST:PORT or [V6ADDR]:PORT */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	int fd;		 /* -1: not open (or its connect failed: tried again later) */
-	uint64_t sent;	 /* messages the kernel took */
-	uint64_t errors; /* messages dropped (send failed) */
-	int last_errno;	 /* of the last failure, logged once per new errno */
+	int fd;			 /* -1: not open (or its connect failed: tried again later) */
+	uint64_t sent;		 /* messages the kernel took */
+	uint64_t errors;	 /* messages dropped (send failed) */
+	int last_errno;		 /* of the last failure, logged once per new errno */
+	uint64_t errors_settled; /* errors at the end of the last export */
 };
 
 /*
@@ -43,5 +44,8 @@ void collector_close(struct collector *c);
 
 /* Send one message without waiting; 0 or -errno (counted in c). */
 int collector_send(struct collector *c, const uint8_t *msg, size_t len);
+
+/* After an export: a failing collector that took everything is said to be back. */
+void collector_settle(struct collector *c);
 
 #endif

@@ -23,6 +23,16 @@ static const char rows_sql[] =
 	"JOIN addresses d ON d.id = c.dst_id "
 	"WHERE i.id = ?1 ORDER BY f.id";
 
+/* Every process_log row of interval ?1, as stored. */
+static const char procs_sql[] =
+	"SELECT i.ts_start, i.ts_end, p.pid, n.name, pn.name, p.ppid, p.family, p.protocol, "
+	"a.bin, p.remote_port, p.local_port, p.bytes_sent, p.bytes_recv "
+	"FROM processes p JOIN intervals i ON i.id = p.interval_id "
+	"LEFT JOIN process_names n ON n.id = p.comm_id "
+	"LEFT JOIN process_names pn ON pn.id = p.parent_comm_id "
+	"LEFT JOIN addresses a ON a.id = p.remote_id "
+	"WHERE p.interval_id = ?1 ORDER BY p.rowid";
+
 /*
  * What the export did with interval ?1 (collector_log, 0010_ipfix_export.sql),
  * and the watermark: meta 'ipfix_exported', the last interval id exported.
@@ -38,10 +48,11 @@ static const char mark_sql[] = "INSERT INTO meta (key, value) VALUES ('ipfix_exp
 struct exporter {
 	struct collector coll[COLLECTOR_MAX];
 	int n_coll;
-	struct ipfix_enc enc;
-	int64_t exported;		    /* the last interval id exported (or there before us) */
-	sqlite3_stmt *rows, *counts, *mark; /* prepared once */
-	time_t templates_at;		    /* when the templates were last sent; 0: never */
+	struct ipfix_enc enc;  /* flow records, in the domain of --ipfix-domain */
+	struct ipfix_enc penc; /* process records, in the next domain */
+	int64_t exported;      /* the last interval id exported (or there before us) */
+	sqlite3_stmt *rows, *procs, *counts, *mark; /* prepared once */
+	time_t templates_at; /* when the templates were last sent; 0: never */
 	struct {
 		char name[IF_NAMESIZE];
 		uint32_t index;
@@ -169,6 +180,8 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 	if (!x)
 		return -ENOMEM;
 	err = ipfix_enc_init(&x->enc, o->mtu, o->domain, emit, x);
+	if (!err)
+		err = ipfix_enc_init(&x->penc, o->mtu, o->domain + 1, emit, x);
 	for (int i = 0; !err && i < o->n_collectors && i < COLLECTOR_MAX; i++) {
 		err = collector_parse(o->collectors[i], &x->coll[i]);
 		if (!err)
@@ -176,6 +189,8 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 	}
 	if (!err)
 		err = prepare(db, rows_sql, &x->rows);
+	if (!err)
+		err = prepare(db, procs_sql, &x->procs);
 	if (!err)
 		err = prepare(db, counts_sql, &x->counts);
 	if (!err)
@@ -199,7 +214,9 @@ void exporter_close(struct exporter *x)
 	for (int i = 0; i < x->n_coll; i++)
 		collector_close(&x->coll[i]);
 	ipfix_enc_free(&x->enc);
+	ipfix_enc_free(&x->penc);
 	sqlite3_finalize(x->rows);
+	sqlite3_finalize(x->procs);
 	sqlite3_finalize(x->counts);
 	sqlite3_finalize(x->mark);
 	free(x);
@@ -253,6 +270,53 @@ static void row_flow(struct exporter *x, sqlite3_stmt *q, struct ipfix_flow *f)
 	f->ifindex = f->ifname ? ifindex_of(x, f->ifname) : 0;
 }
 
+/* Column i of q, a name, into out (16 bytes, zero-padded; NULL: empty). */
+static void column_name(sqlite3_stmt *q, int i, char *out)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	memset(out, 0, 16);
+	if (t)
+		memcpy(out, t, strnlen((const char *)t, 16));
+}
+
+/* One row of procs_sql as a process record. */
+static void row_proc(sqlite3_stmt *q, struct ipfix_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->start_ms = (uint64_t)sqlite3_column_int64(q, 0) * 1000;
+	p->end_ms = (uint64_t)sqlite3_column_int64(q, 1) * 1000;
+	p->pid = (uint32_t)sqlite3_column_int64(q, 2);
+	column_name(q, 3, p->comm);
+	column_name(q, 4, p->parent_comm);
+	p->ppid = (uint32_t)sqlite3_column_int64(q, 5); /* NULL: 0 */
+	p->family = (uint8_t)sqlite3_column_int(q, 6);
+	p->protocol = (uint8_t)sqlite3_column_int(q, 7);
+	column_addr(q, 8, p->remote, p->family == NETMON_FAMILY_V4 ? 4 : 16);
+	p->remote_port = (uint16_t)sqlite3_column_int(q, 9);
+	p->local_port = (uint16_t)sqlite3_column_int(q, 10);
+	p->bytes_sent = (uint64_t)sqlite3_column_int64(q, 11);
+	p->bytes_recv = (uint64_t)sqlite3_column_int64(q, 12);
+}
+
+/* The process rows of interval id through the encoder. */
+static int export_procs(struct exporter *x, sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *q = x->procs;
+	struct ipfix_proc p;
+	int rc;
+
+	sqlite3_bind_int64(q, 1, id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		row_proc(q, &p);
+		ipfix_enc_proc(&x->penc, &p);
+	}
+	if (rc != SQLITE_DONE)
+		pr_err("ipfix: reading the process rows: %s", sqlite3_errmsg(db));
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 /* Messages some collector did not take, so far. */
 static uint64_t send_errors(const struct exporter *x)
 {
@@ -263,10 +327,11 @@ static uint64_t send_errors(const struct exporter *x)
 	return n;
 }
 
-/* The rows of interval id through the encoder, then its counts stored. */
+/* The flow rows and the process rows of interval id through the encoder,
+ * then its counts stored. */
 static int export_interval(struct exporter *x, sqlite3 *db, int64_t id, uint64_t errors0)
 {
-	uint64_t records0 = x->enc.records;
+	uint64_t records0 = x->enc.records + x->penc.records;
 	sqlite3_stmt *q = x->rows;
 	struct ipfix_flow f;
 	int rc;
@@ -279,10 +344,14 @@ static int export_interval(struct exporter *x, sqlite3 *db, int64_t id, uint64_t
 	if (rc != SQLITE_DONE)
 		pr_err("ipfix: reading the flow rows: %s", sqlite3_errmsg(db));
 	sqlite3_reset(q);
+	if (export_procs(x, db, id))
+		rc = SQLITE_ERROR;
 	ipfix_enc_flush(&x->enc); /* an interval's records end its last message */
+	ipfix_enc_flush(&x->penc);
 	/* Not stored (a full disk): the export goes on all the same, and a
 	 * restart before the next stored watermark sends these again. */
-	store_progress(x, db, id, x->enc.records - records0, send_errors(x) - errors0);
+	store_progress(x, db, id, x->enc.records + x->penc.records - records0,
+		       send_errors(x) - errors0);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -304,9 +373,11 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 		if (x->coll[i].fd < 0)
 			collector_open(&x->coll[i]); /* once per export, never in a loop */
 	ipfix_enc_set_time(&x->enc, (uint32_t)now.tv_sec);
+	ipfix_enc_set_time(&x->penc, (uint32_t)now.tv_sec);
 	/* At the start, then every IPFIX_TEMPLATE_REFRESH s (RFC 7011, 8.4). */
 	if (!x->templates_at || now.tv_sec - x->templates_at >= IPFIX_TEMPLATE_REFRESH) {
 		ipfix_enc_templates(&x->enc);
+		ipfix_enc_proc_templates(&x->penc);
 		x->templates_at = now.tv_sec;
 	}
 	x->n_ifindex = 0; /* interfaces come and go: looked up again each run */
@@ -314,6 +385,8 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 	for (; x->exported < last; x->exported++, errors0 = send_errors(x))
 		if (export_interval(x, db, x->exported + 1, errors0))
 			err = -EIO;
+	for (int i = 0; i < x->n_coll; i++)
+		collector_settle(&x->coll[i]);
 	pr_debug("ipfix: up to interval %lld exported: %llu records, %llu messages so far",
 		 (long long)last, (unsigned long long)x->enc.records,
 		 (unsigned long long)x->enc.messages);

@@ -29,67 +29,88 @@ enum {
 	IE_ICMP_TYPE_CODE_IPV6 = 139,
 	IE_FLOW_START_MILLISECONDS = 152,
 	IE_FLOW_END_MILLISECONDS = 153,
+	/* RFC 5610's type information */
+	IE_INFORMATION_ELEMENT_ID = 303,
+	IE_INFORMATION_ELEMENT_DATA_TYPE = 339,
+	IE_INFORMATION_ELEMENT_DESCRIPTION = 340,
+	IE_INFORMATION_ELEMENT_NAME = 341,
+	IE_INFORMATION_ELEMENT_RANGE_BEGIN = 342,
+	IE_INFORMATION_ELEMENT_RANGE_END = 343,
+	IE_INFORMATION_ELEMENT_SEMANTICS = 344,
+	IE_INFORMATION_ELEMENT_UNITS = 345,
+	IE_PRIVATE_ENTERPRISE_NUMBER = 346,
 };
 
-#define VARLEN 0xffff /* a variable-length field (RFC 7011, 7) */
+#define VARLEN 0xffff	  /* a variable-length field (RFC 7011, 7) */
+#define ENTERPRISE 0x8000 /* the enterprise bit of a field id (RFC 7011, 3.2) */
+#define PEN_REVERSE 29305 /* RFC 5103's reverse direction elements */
 #define MAX_FIELDS 14
 
 struct field {
 	uint16_t id, len;
+	uint32_t pen; /* 0: IANA */
 };
 
+/* A template (scope 0) or an options template (scope > 0, RFC 7011 3.4.2). */
 struct template
 {
-	uint16_t id, n;
+	uint16_t id, n, scope;
 	struct field f[MAX_FIELDS];
 };
 
+/* clang-format off */
 /* The fields of each template, in the order of its data records. */
-#define TIMES_COUNTS                                                                               \
-	{ IE_FLOW_START_MILLISECONDS, 8 }, { IE_FLOW_END_MILLISECONDS, 8 },                        \
-		{ IE_OCTET_DELTA_COUNT, 8 },                                                       \
-	{                                                                                          \
-		IE_PACKET_DELTA_COUNT, 8                                                           \
-	}
-#define TAIL                                                                                       \
-	{ IE_PROTOCOL_IDENTIFIER, 1 }, { IE_TCP_CONTROL_BITS, 2 }, { IE_FLOW_DIRECTION, 1 },       \
-		{ IE_INGRESS_INTERFACE, 4 }, { IE_EGRESS_INTERFACE, 4 },                           \
-	{                                                                                          \
-		IE_INTERFACE_NAME, VARLEN                                                          \
-	}
+#define TIMES { IE_FLOW_START_MILLISECONDS, 8, 0 }, { IE_FLOW_END_MILLISECONDS, 8, 0 }
+#define COUNTS { IE_OCTET_DELTA_COUNT, 8, 0 }, { IE_PACKET_DELTA_COUNT, 8, 0 }
+#define PORTS { IE_SOURCE_TRANSPORT_PORT, 2, 0 }, { IE_DESTINATION_TRANSPORT_PORT, 2, 0 }
+#define TAIL { IE_PROTOCOL_IDENTIFIER, 1, 0 }, { IE_TCP_CONTROL_BITS, 2, 0 }, \
+	{ IE_FLOW_DIRECTION, 1, 0 }, { IE_INGRESS_INTERFACE, 4, 0 }, { IE_EGRESS_INTERFACE, 4, 0 }, \
+	{ IE_INTERFACE_NAME, VARLEN, 0 }
+#define V4 { IE_SOURCE_IPV4_ADDRESS, 4, 0 }, { IE_DESTINATION_IPV4_ADDRESS, 4, 0 }
+#define V6 { IE_SOURCE_IPV6_ADDRESS, 16, 0 }, { IE_DESTINATION_IPV6_ADDRESS, 16, 0 }
+/* A process record: scope the pid; the remote address and port as the
+ * destination, the local port as the source; bytes sent as octetDeltaCount,
+ * received as its RFC 5103 reverse. */
+#define PROC(remote, alen) { IPFIX_NTOP_PROC_PID, 4, IPFIX_PEN_NTOP }, TIMES, \
+	{ IE_PROTOCOL_IDENTIFIER, 1, 0 }, { remote, alen, 0 }, PORTS, { IE_OCTET_DELTA_COUNT, 8, 0 }, \
+	{ IE_OCTET_DELTA_COUNT, 8, PEN_REVERSE }, { IPFIX_NTOP_PROC_NAME, 16, IPFIX_PEN_NTOP }, \
+	{ IPFIX_NTOP_PARENT_PID, 4, IPFIX_PEN_NTOP }, \
+	{ IPFIX_NTOP_PARENT_NAME, 16, IPFIX_PEN_NTOP }
 
-static const struct template templates[IPFIX_N_TEMPLATES] = {
-	{ IPFIX_TMPL_V4,
-	  14,
-	  { TIMES_COUNTS,
-	    { IE_SOURCE_IPV4_ADDRESS, 4 },
-	    { IE_DESTINATION_IPV4_ADDRESS, 4 },
-	    { IE_SOURCE_TRANSPORT_PORT, 2 },
-	    { IE_DESTINATION_TRANSPORT_PORT, 2 },
-	    TAIL } },
-	{ IPFIX_TMPL_V6,
-	  14,
-	  { TIMES_COUNTS,
-	    { IE_SOURCE_IPV6_ADDRESS, 16 },
-	    { IE_DESTINATION_IPV6_ADDRESS, 16 },
-	    { IE_SOURCE_TRANSPORT_PORT, 2 },
-	    { IE_DESTINATION_TRANSPORT_PORT, 2 },
-	    TAIL } },
-	{ IPFIX_TMPL_V4_ICMP,
-	  13,
-	  { TIMES_COUNTS,
-	    { IE_SOURCE_IPV4_ADDRESS, 4 },
-	    { IE_DESTINATION_IPV4_ADDRESS, 4 },
-	    { IE_ICMP_TYPE_CODE_IPV4, 2 },
-	    TAIL } },
-	{ IPFIX_TMPL_V6_ICMP,
-	  13,
-	  { TIMES_COUNTS,
-	    { IE_SOURCE_IPV6_ADDRESS, 16 },
-	    { IE_DESTINATION_IPV6_ADDRESS, 16 },
-	    { IE_ICMP_TYPE_CODE_IPV6, 2 },
-	    TAIL } },
+static const struct template templates[] = {
+	{ IPFIX_TMPL_V4, 14, 0, { TIMES, COUNTS, V4, PORTS, TAIL } },
+	{ IPFIX_TMPL_V6, 14, 0, { TIMES, COUNTS, V6, PORTS, TAIL } },
+	{ IPFIX_TMPL_V4_ICMP, 13, 0, { TIMES, COUNTS, V4, { IE_ICMP_TYPE_CODE_IPV4, 2, 0 }, TAIL } },
+	{ IPFIX_TMPL_V6_ICMP, 13, 0, { TIMES, COUNTS, V6, { IE_ICMP_TYPE_CODE_IPV6, 2, 0 }, TAIL } },
+	{ IPFIX_TMPL_PROC_V4, 12, 1, { PROC(IE_DESTINATION_IPV4_ADDRESS, 4) } },
+	{ IPFIX_TMPL_PROC_V6, 12, 1, { PROC(IE_DESTINATION_IPV6_ADDRESS, 16) } },
+		/* RFC 5610, 3.1: what an enterprise element is, for collectors that
+	 * do not know it; every field of its section 3.1, which libfixbuf
+	 * requires before it takes the records. */
+	{ IPFIX_TMPL_TYPE_INFO, 9, 2, {
+		{ IE_PRIVATE_ENTERPRISE_NUMBER, 4, 0 }, { IE_INFORMATION_ELEMENT_ID, 2, 0 },
+		{ IE_INFORMATION_ELEMENT_DATA_TYPE, 1, 0 }, { IE_INFORMATION_ELEMENT_SEMANTICS, 1, 0 },
+		{ IE_INFORMATION_ELEMENT_UNITS, 2, 0 }, { IE_INFORMATION_ELEMENT_RANGE_BEGIN, 8, 0 },
+		{ IE_INFORMATION_ELEMENT_RANGE_END, 8, 0 }, { IE_INFORMATION_ELEMENT_NAME, VARLEN, 0 },
+		{ IE_INFORMATION_ELEMENT_DESCRIPTION, VARLEN, 0 } } },
 };
+
+/* The type information records (RFC 7012 data types and semantics). */
+static const struct {
+	uint16_t id;
+	uint8_t type, semantics;
+		const char *name, *description;
+} type_info[] = {
+	{ IPFIX_NTOP_PROC_PID, 3 /* unsigned32 */, 4 /* identifier */, "SRC_PROC_PID",
+	  "process id of the local process" },
+	{ IPFIX_NTOP_PROC_NAME, 13 /* string */, 0 /* default */, "SRC_PROC_NAME",
+	  "name (comm) of the local process" },
+	{ IPFIX_NTOP_PARENT_PID, 3, 4, "SRC_FATHER_PROC_PID", "process id of its parent" },
+	{ IPFIX_NTOP_PARENT_NAME, 13, 0, "SRC_FATHER_PROC_NAME", "name (comm) of its parent" },
+};
+/* clang-format on */
+
+#define N_TEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
 static uint8_t *put16(uint8_t *p, uint16_t v)
 {
@@ -180,9 +201,65 @@ int ipfix_enc_flush(struct ipfix_enc *e)
 	return err;
 }
 
-static size_t template_len(const struct template *t)
+/* A template record at p (RFC 7011, 3.4.1 and 3.4.2); returns its end. */
+static uint8_t *put_template(uint8_t *p, const struct template *t)
 {
-	return 4 + 4 * (size_t)t->n;
+	p = put16(p, t->id);
+	p = put16(p, t->n);
+	if (t->scope)
+		p = put16(p, t->scope);
+	for (int j = 0; j < t->n; j++) {
+		p = put16(p, t->f[j].pen ? t->f[j].id | ENTERPRISE : t->f[j].id);
+		p = put16(p, t->f[j].len);
+		if (t->f[j].pen)
+			p = put32(p, t->f[j].pen);
+	}
+	return p;
+}
+
+/* The templates with ids in [from, to] in one set: options or not (set 3 or 2). */
+static void put_templates(struct ipfix_enc *e, int options, uint16_t from, uint16_t to)
+{
+	uint8_t *p;
+
+	open_set(e, options ? IPFIX_OPTIONS_TEMPLATE_SET_ID : IPFIX_TEMPLATE_SET_ID);
+	p = e->buf + e->len;
+	for (size_t i = 0; i < N_TEMPLATES; i++)
+		if (!templates[i].scope == !options && templates[i].id >= from &&
+		    templates[i].id <= to)
+			p = put_template(p, &templates[i]);
+	e->len = (size_t)(p - e->buf);
+	close_set(e);
+}
+
+/* A short string as a variable-length field (one length byte, RFC 7011 7). */
+static uint8_t *put_varlen(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s); /* our own strings: all < 255 */
+
+	*p++ = (uint8_t)n;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* RFC 5610 records naming the enterprise elements (data records, counted). */
+static void put_type_info(struct ipfix_enc *e)
+{
+	open_set(e, IPFIX_TMPL_TYPE_INFO);
+	for (size_t i = 0; i < sizeof(type_info) / sizeof(type_info[0]); i++) {
+		uint8_t *p = e->buf + e->len;
+
+		p = put32(p, IPFIX_PEN_NTOP);
+		p = put16(p, type_info[i].id & ~ENTERPRISE); /* the id without its bit */
+		*p++ = type_info[i].type;
+		*p++ = type_info[i].semantics;
+		p = put16(p, 0);	   /* units: none */
+		p = put64(put64(p, 0), 0); /* range: none */
+		p = put_varlen(p, type_info[i].name);
+		p = put_varlen(p, type_info[i].description);
+		e->len = (size_t)(p - e->buf);
+		e->in_msg++;
+	}
 }
 
 int ipfix_enc_templates(struct ipfix_enc *e)
@@ -190,19 +267,28 @@ int ipfix_enc_templates(struct ipfix_enc *e)
 	int err = ipfix_enc_flush(e), err2;
 
 	open_message(e);
-	open_set(e, IPFIX_TEMPLATE_SET_ID);
-	for (int i = 0; i < IPFIX_N_TEMPLATES; i++) {
-		const struct template *t = &templates[i];
-		uint8_t *p = e->buf + e->len;
+	put_templates(e, 0, IPFIX_TMPL_V4, IPFIX_TMPL_V6_ICMP);
+	err2 = ipfix_enc_flush(e);
+	return err ? err : err2;
+}
 
-		p = put16(p, t->id);
-		p = put16(p, t->n);
-		for (int j = 0; j < t->n; j++) {
-			p = put16(p, t->f[j].id);
-			p = put16(p, t->f[j].len);
-		}
-		e->len += template_len(t);
-	}
+/*
+ * Two messages: the type information's options template and its records
+ * first, so that a collector knows the enterprise elements before the
+ * templates that use them (RFC 5610, 3.1); then the process templates.
+ */
+int ipfix_enc_proc_templates(struct ipfix_enc *e)
+{
+	int err = ipfix_enc_flush(e), err2;
+
+	open_message(e);
+	put_templates(e, 1, IPFIX_TMPL_TYPE_INFO, IPFIX_TMPL_TYPE_INFO);
+	put_type_info(e);
+	close_set(e);
+	err2 = ipfix_enc_flush(e);
+	err = err ? err : err2;
+	open_message(e);
+	put_templates(e, 1, IPFIX_TMPL_PROC_V4, IPFIX_TMPL_PROC_V6);
 	err2 = ipfix_enc_flush(e);
 	return err ? err : err2;
 }
@@ -260,10 +346,13 @@ static void put_record(struct ipfix_enc *e, const struct ipfix_flow *f)
 	e->len += ipfix_record_len(f);
 }
 
-int ipfix_enc_flow(struct ipfix_enc *e, const struct ipfix_flow *f)
+/*
+ * Room for a record of need bytes under template id: the message is
+ * emitted first when it would not fit, a set opened when the template
+ * changes. Returns the emit callback's result.
+ */
+static int reserve(struct ipfix_enc *e, uint16_t id, size_t need)
 {
-	uint16_t id = ipfix_template_of(f);
-	size_t need = ipfix_record_len(f);
 	int err = 0;
 
 	/* A new set costs its header too. */
@@ -277,6 +366,42 @@ int ipfix_enc_flow(struct ipfix_enc *e, const struct ipfix_flow *f)
 		close_set(e);
 		open_set(e, id);
 	}
+	return err;
+}
+
+int ipfix_enc_flow(struct ipfix_enc *e, const struct ipfix_flow *f)
+{
+	int err = reserve(e, ipfix_template_of(f), ipfix_record_len(f));
+
 	put_record(e, f);
+	return err;
+}
+
+size_t ipfix_proc_len(const struct ipfix_proc *p)
+{
+	/* pid, times, protocol, remote, ports, bytes both ways, names and parent */
+	return 4 + 16 + 1 + (p->family == NETMON_FAMILY_V4 ? 4 : 16) + 4 + 16 + 16 + 4 + 16;
+}
+
+int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *pr)
+{
+	uint16_t id = pr->family == NETMON_FAMILY_V4 ? IPFIX_TMPL_PROC_V4 : IPFIX_TMPL_PROC_V6;
+	size_t alen = pr->family == NETMON_FAMILY_V4 ? 4 : 16;
+	int err = reserve(e, id, ipfix_proc_len(pr));
+	uint8_t *p = e->buf + e->len;
+
+	p = put32(p, pr->pid);
+	p = put64(p, pr->start_ms);
+	p = put64(p, pr->end_ms);
+	*p++ = pr->protocol;
+	memcpy(p, pr->remote, alen);
+	p = put16(put16(p + alen, pr->local_port), pr->remote_port);
+	p = put64(put64(p, pr->bytes_sent), pr->bytes_recv);
+	/* Fixed 16 bytes as ntop sends them: the name, then zeros. */
+	memcpy(p, pr->comm, 16);
+	p = put32(p + 16, pr->ppid);
+	memcpy(p, pr->parent_comm, 16);
+	e->in_msg++;
+	e->len += ipfix_proc_len(pr);
 	return err;
 }

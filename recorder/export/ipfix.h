@@ -20,15 +20,30 @@
 #define IPFIX_HEADER_LEN 16
 #define IPFIX_SET_HEADER_LEN 4
 #define IPFIX_TEMPLATE_SET_ID 2
+#define IPFIX_OPTIONS_TEMPLATE_SET_ID 3
 /* Template ids: 256 and up are data sets (RFC 7011, 3.4.1). */
 #define IPFIX_TMPL_V4 256      /* IPv4, transport ports */
 #define IPFIX_TMPL_V6 257      /* IPv6, transport ports */
 #define IPFIX_TMPL_V4_ICMP 258 /* IPv4, icmpTypeCodeIPv4 instead of ports */
 #define IPFIX_TMPL_V6_ICMP 259 /* IPv6, icmpTypeCodeIPv6 instead of ports */
-#define IPFIX_N_TEMPLATES 4
-#define IPFIX_DEFAULT_MTU 1400 /* with IPv6 and UDP headers: 1448 < 1500 */
-#define IPFIX_MIN_MTU 512      /* the template set and the largest record fit */
-#define IPFIX_MAX_MTU 65507    /* the largest UDP payload over IPv4 */
+/* Options templates: process records, scoped by the process (docs/ipfix.md,
+ * "Process records"), and RFC 5610's type information. */
+#define IPFIX_TMPL_PROC_V4 260
+#define IPFIX_TMPL_PROC_V6 261
+#define IPFIX_TMPL_TYPE_INFO 262
+/*
+ * ntop's enterprise number and the element ids its host agent (nProbe's
+ * agent mode) uses for the process of a flow, as ntop numbers them: with
+ * the enterprise bit (57640 is id 24872 of PEN 35632).
+ */
+#define IPFIX_PEN_NTOP 35632
+#define IPFIX_NTOP_PROC_PID 57640    /* SRC_PROC_PID, unsigned32 */
+#define IPFIX_NTOP_PROC_NAME 57641   /* SRC_PROC_NAME, 16-byte string */
+#define IPFIX_NTOP_PARENT_PID 57845  /* SRC_FATHER_PROC_PID */
+#define IPFIX_NTOP_PARENT_NAME 57846 /* SRC_FATHER_PROC_NAME */
+#define IPFIX_DEFAULT_MTU 1400	     /* with IPv6 and UDP headers: 1448 < 1500 */
+#define IPFIX_MIN_MTU 512	     /* the template set and the largest record fit */
+#define IPFIX_MAX_MTU 65507	     /* the largest UDP payload over IPv4 */
 #define IPFIX_DEFAULT_DOMAIN 1
 /* Templates again after this many seconds (RFC 7011, 10.3.6's default). */
 #define IPFIX_TEMPLATE_REFRESH 600
@@ -47,6 +62,17 @@ struct ipfix_flow {
 	uint16_t tcp_flags;
 	uint32_t ifindex; /* 0: unknown */
 	const char *ifname;
+};
+
+/* One process_log row: a process's socket bytes of one interval. */
+struct ipfix_proc {
+	uint64_t start_ms, end_ms;	/* the interval, unix ms */
+	uint32_t pid, ppid;		/* ppid 0: unknown */
+	char comm[16], parent_comm[16]; /* zero-padded, not terminated when 16 long */
+	uint8_t family, protocol;
+	uint8_t remote[16]; /* 4 bytes used for IPv4; zeros: not connected */
+	uint16_t local_port, remote_port;
+	uint64_t bytes_sent, bytes_recv;
 };
 
 /* Gets each finished message; returns 0, or -errno (counted, not fatal). */
@@ -74,11 +100,21 @@ void ipfix_enc_free(struct ipfix_enc *e);
 /* The export time (unix seconds) of the messages started from now on. */
 void ipfix_enc_set_time(struct ipfix_enc *e, uint32_t export_time);
 
-/* Emit the message in progress (if any) then one message of every template. */
+/* Emit the message in progress (if any), then one of the flow templates. */
 int ipfix_enc_templates(struct ipfix_enc *e);
+
+/*
+ * The same for an encoder of process records: a message of the options
+ * templates, then one of the RFC 5610 type information records. Process
+ * records go to an observation domain of their own (docs/ipfix.md).
+ */
+int ipfix_enc_proc_templates(struct ipfix_enc *e);
 
 /* Add one data record; emits the message first when it would not fit. */
 int ipfix_enc_flow(struct ipfix_enc *e, const struct ipfix_flow *f);
+
+/* Add one process record (an options record, scoped by the pid). */
+int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *p);
 
 /* Emit the message in progress, if any. Returns the emit callback's result. */
 int ipfix_enc_flush(struct ipfix_enc *e);
@@ -88,5 +124,6 @@ uint16_t ipfix_template_of(const struct ipfix_flow *f);
 
 /* Bytes of f's data record. */
 size_t ipfix_record_len(const struct ipfix_flow *f);
+size_t ipfix_proc_len(const struct ipfix_proc *p);
 
 #endif

@@ -123,14 +123,95 @@ check_collector() {
 	collector_stop nf6 "$rows"
 	check_collector nf4
 	check_collector nf6
-	# collector_log: every row sent once, in its own interval; nothing refused.
-	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM collector_log
+	# collector_log: every flow and process row sent once, in its own
+	# interval; nothing refused.
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM collector_log c
 		WHERE ipfix_records <> (SELECT count(*) FROM flow_log f
-			WHERE f.ts_start = collector_log.ts_start AND f.ts_end = collector_log.ts_end)
+			WHERE f.ts_start = c.ts_start AND f.ts_end = c.ts_end) +
+			(SELECT count(*) FROM process_log p
+			WHERE p.ts_start = c.ts_start AND p.ts_end = c.ts_end)
 		OR ipfix_send_errors <> 0')" -eq 0 ]
 	# The totals the issue promises, from the collector's own summing.
 	[ "$(nfdump -R "$NMT_TMP/nf4" -q -o "fmt:%ibyt" -N | awk '{ n += $1 } END { print n }')" -eq \
 		"$(nmt_sql "$DB" 'SELECT sum(bytes) FROM flow_log')" ]
+}
+
+# capture NAME PORT: every datagram to 127.0.0.1:PORT appended to
+# $NMT_TMP/NAME.ipfix, a file of IPFIX messages as libfixbuf's ipfixDump reads.
+capture() {
+	nmt_spawn "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+out = open(sys.argv[2], "ab", buffering=0)
+print("listening", flush=True)
+while True:
+    out.write(s.recv(65535))
+' "$2" "$NMT_TMP/$1.ipfix"
+	nmt_wait_line "$NMT_TMP/$1.out" '^listening' "$(nmt_pid "$1")" || { nmt_dump "$1" >&2; return 1; }
+}
+
+# dumped FILE: the data records ipfixDump finds in FILE.
+dumped() {
+	ipfixDump --in "$1" --rfc5610 -d 2>/dev/null | grep -c '^--- data record' || true
+}
+
+# dump_procs FILE: the process records in FILE as ipfixDump decodes them
+# (element names from the RFC 5610 records), one line each: ts_start,
+# ts_end, pid, comm, protocol, remote, local_port, remote_port, sent,
+# received, parent comm, ppid.
+dump_procs() {
+	ipfixDump --in "$1" --rfc5610 -d | awk -F' : ' -v OFS='|' '
+		function out() {
+			if (inrec) print v["flowStartMilliseconds"], v["flowEndMilliseconds"],
+				v["SRC_PROC_PID"], v["SRC_PROC_NAME"], v["protocolIdentifier"],
+				v["destinationIPv4Address"] v6(v["destinationIPv6Address"]),
+				v["sourceTransportPort"], v["destinationTransportPort"],
+				v["octetDeltaCount"], v["reverseOctetDeltaCount"],
+				v["SRC_FATHER_PROC_NAME"], v["SRC_FATHER_PROC_PID"]
+			inrec = 0; delete v
+		}
+		# IPv6 as inet_ntop writes it: ipfixDump keeps leading zeros.
+		function v6(a,   n, g, i, r) {
+			n = split(a, g, ":")
+			for (i = 1; i <= n; i++) {
+				while (length(g[i]) > 1 && substr(g[i], 1, 1) == "0")
+					g[i] = substr(g[i], 2)
+				r = r (i > 1 ? ":" : "") g[i]
+			}
+			return r
+		}
+		/^--- data record/ || /^\*\*\*/ { out() }
+		/tid: +26[01] / { inrec = 1 }
+		/ : / { k = $1; sub(/.* /, "", k); val = $2; sub(/^\(len: [0-9]+\) ?/, "", val); v[k] = val }
+		END { out() }' | LC_ALL=C sort
+}
+
+@test "process records: libfixbuf's ipfixDump names the enterprise fields and shows process_log" {
+	local port rows n=$((NMT_READY_TIMEOUT * 10))
+	port=$(free_port)
+	capture cap "$port"
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40050 5050 6 100
+	nmt_tcp in 6 41051 6051 20000
+	nmt_rec_stop
+	# Every record the database says was sent, and RFC 5610's four.
+	rows=$(nmt_sql "$DB" 'SELECT sum(ipfix_records) + 4 FROM collector_log')
+	while [ "$(dumped "$NMT_TMP/cap.ipfix")" -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_stop_pid "$(nmt_pid cap)" || true
+	[ "$(dumped "$NMT_TMP/cap.ipfix")" -eq "$rows" ]
+	nmt_sql "$DB" "SELECT datetime(ts_start, 'unixepoch') || '.000',
+		datetime(ts_end, 'unixepoch') || '.000', pid, coalesce(comm, ''), protocol,
+		coalesce(remote, iif(family = 4, '0.0.0.0', '::')), local_port, remote_port,
+		bytes_sent, bytes_recv, coalesce(parent_comm, ''), coalesce(ppid, 0)
+		FROM process_log" | LC_ALL=C sort >"$NMT_TMP/db.procs"
+	dump_procs "$NMT_TMP/cap.ipfix" >"$NMT_TMP/cap.procs"
+	# The test's own processes are there, by name, with their bytes.
+	grep -q "|nm-traffic|17|$NMT_P4|40050|5050|$((6 * 100))|0|" "$NMT_TMP/cap.procs"
+	grep -q "|nm-traffic|6|$NMT_P6|6051|41051|0|20000|" "$NMT_TMP/cap.procs"
+	nmt_same process_log "$NMT_TMP/db.procs" ipfixDump "$NMT_TMP/cap.procs"
 }
 
 @test "the overflow row (table full) is exported as stored: unspecified addresses, ports 0" {
@@ -214,7 +295,8 @@ check_collector() {
 	done
 	nmt_stop_pid "$(nmt_pid nf4)"
 	check_collector nf4
-	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq "$rows" ]
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
+		"$(nmt_sql "$DB" "SELECT $rows + (SELECT count(*) FROM process_log)")" ]
 }
 
 # shellcheck disable=SC2030 # $status is bats' run's, set anew in each test
@@ -236,7 +318,7 @@ check_collector() {
 	# Counted per interval: the refused messages of the intervals after the first.
 	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_send_errors) > 0 FROM collector_log')" -eq 1 ]
 	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
-		"$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log')" ]
+		"$(nmt_sql "$DB" 'SELECT (SELECT count(*) FROM flow_log) + (SELECT count(*) FROM process_log)')" ]
 	nmt_check_flows "$DB" <(nmt_flow out 4 17 "$NMT_H4" 40020 "$NMT_P4" 5020 5 $((5 * 128)))
 }
 

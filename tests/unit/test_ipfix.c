@@ -134,6 +134,64 @@ static void test_template_set_layout(void **state)
 	free(s);
 }
 
+/* The process encoder's templates: a set (id 3) of the options templates,
+ * enterprise fields with their PEN; then RFC 5610's type information
+ * records, which are data records (counted in the sequence). */
+static void test_process_templates_layout(void **state)
+{
+	struct sink *s = new_sink();
+	struct ipfix_enc e;
+	const uint8_t *p;
+
+	assert_int_equal(ipfix_enc_init(&e, 512, 43, collect, s), 0);
+	ipfix_enc_set_time(&e, 1796545034);
+	assert_int_equal(ipfix_enc_proc_templates(&e), 0);
+	assert_int_equal(s->n, 2);
+	/* First the type information: its options template, then its records. */
+	assert_header(s, 0, 1796545034, 0, 43);
+	p = s->msg[0] + 16;
+	assert_int_equal(get16(p), 3); /* options template set */
+	assert_int_equal(get16(p + 2), 4 + 6 + 9 * 4);
+	p += 4;
+	assert_int_equal(get16(p), 262); /* RFC 5610 type information */
+	assert_int_equal(get16(p + 2), 9);
+	assert_int_equal(get16(p + 4), 2);
+	assert_int_equal(get16(p + 6), 346);
+	assert_int_equal(get16(p + 10), 303);
+	p += 6 + 9 * 4;
+	/* The type records: PEN, id without the enterprise bit, type, semantics, name. */
+	assert_int_equal(get16(p), 262);
+	assert_int_equal(get16(p + 2), s->msg[0] + s->len[0] - p);
+	assert_int_equal(get32(p + 4), 35632);
+	assert_int_equal(get16(p + 8), 57640 - 32768);
+	assert_int_equal(p[10], 3);	    /* unsigned32 */
+	assert_int_equal(p[11], 4);	    /* identifier */
+	assert_int_equal(get16(p + 12), 0); /* units */
+	assert_int_equal(p[30], 12);
+	assert_memory_equal(p + 31, "SRC_PROC_PID", 12);
+	assert_int_equal(p[43], strlen("process id of the local process"));
+	/* Then the process templates; the sequence counts the 4 type records. */
+	assert_header(s, 1, 1796545034, 4, 43);
+	p = s->msg[1] + 16;
+	assert_int_equal(get16(p), 3);
+	assert_int_equal(get16(p + 2), s->len[1] - 16);
+	p += 4;
+	assert_int_equal(get16(p), 260); /* process records, IPv4 */
+	assert_int_equal(get16(p + 2), 12);
+	assert_int_equal(get16(p + 4), 1);     /* scope: the pid, */
+	assert_int_equal(get16(p + 6), 57640); /* ntop's SRC_PROC_PID (enterprise bit set) */
+	assert_int_equal(get16(p + 8), 4);
+	assert_int_equal(get32(p + 10), 35632);
+	assert_int_equal(get16(p + 14), 152);
+	p += 6 + 12 * 4 + 5 * 4; /* five fields carry a PEN */
+	assert_int_equal(get16(p), 261);
+	p += 6 + 12 * 4 + 5 * 4;
+	assert_ptr_equal(p, s->msg[1] + s->len[1]);
+	assert_int_equal(e.records, 4);
+	ipfix_enc_free(&e);
+	free(s);
+}
+
 /* One IPv4 UDP record: every field at its place, in network byte order. */
 static void test_data_record_layout(void **state)
 {
@@ -275,6 +333,51 @@ static void test_failed_emit_counts_and_leaves_a_gap(void **state)
 	free(s);
 }
 
+/* A process record: an options record of template 260, the pid first (its
+ * scope), bytes sent and received, names in 16 bytes each. */
+static void test_process_record_layout(void **state)
+{
+	struct ipfix_proc pr = { .start_ms = 1796545020000ull,
+				 .end_ms = 1796545080000ull,
+				 .pid = 4242,
+				 .ppid = 1,
+				 .comm = "nm-traffic",
+				 .parent_comm = "bash",
+				 .family = NETMON_FAMILY_V4,
+				 .protocol = 6,
+				 .remote = { 198, 18, 7, 2 },
+				 .local_port = 41001,
+				 .remote_port = 6001,
+				 .bytes_sent = 70001,
+				 .bytes_recv = 3 };
+	struct sink *s = new_sink();
+	struct ipfix_enc e;
+	const uint8_t *p;
+
+	assert_int_equal(ipfix_enc_init(&e, 1400, 1, collect, s), 0);
+	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
+	assert_int_equal(ipfix_enc_flush(&e), 0);
+	assert_int_equal(ipfix_proc_len(&pr), 81);
+	p = s->msg[0] + 16;
+	assert_int_equal(get16(p), 260);
+	assert_int_equal(get16(p + 2), 4 + 81);
+	p += 4;
+	assert_int_equal(get32(p), 4242);
+	assert_true(get64(p + 4) == 1796545020000ull);
+	assert_true(get64(p + 12) == 1796545080000ull);
+	assert_int_equal(p[20], 6);
+	assert_memory_equal(p + 21, ((uint8_t[]){ 198, 18, 7, 2 }), 4);
+	assert_int_equal(get16(p + 25), 41001); /* local port: source */
+	assert_int_equal(get16(p + 27), 6001);	/* remote port: destination */
+	assert_true(get64(p + 29) == 70001);	/* sent: octetDeltaCount */
+	assert_true(get64(p + 37) == 3);	/* received: its reverse */
+	assert_memory_equal(p + 45, "nm-traffic\0\0\0\0\0\0", 16);
+	assert_int_equal(get32(p + 61), 1);
+	assert_memory_equal(p + 65, "bash\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	ipfix_enc_free(&e);
+	free(s);
+}
+
 static void test_mtu_range(void **state)
 {
 	struct ipfix_enc e;
@@ -287,10 +390,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_set_layout),
+		cmocka_unit_test(test_process_templates_layout),
 		cmocka_unit_test(test_data_record_layout),
 		cmocka_unit_test(test_icmp_and_set_switch),
 		cmocka_unit_test(test_mtu_split_and_sequence),
 		cmocka_unit_test(test_failed_emit_counts_and_leaves_a_gap),
+		cmocka_unit_test(test_process_record_layout),
 		cmocka_unit_test(test_mtu_range),
 	};
 
