@@ -129,11 +129,19 @@ int collector_send(struct collector *c, const uint8_t *msg, size_t len)
 
 void collector_settle(struct collector *c)
 {
+	int pending = 0;
+	socklen_t len = sizeof(pending);
+
+	/* An ICMP error for the last message waits on the socket: its failure. */
+	if (c->fd >= 0 && !getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &pending, &len) && pending)
+		count_error(c, pending);
 	/* A refusing collector fails every other send (each ICMP error is
-	 * reported once): back only after a whole export without an error. */
-	if (c->last_errno && c->errors == c->errors_settled) {
+	 * reported once, by the send after it): back only after an export of
+	 * two messages or more without an error. */
+	if (c->last_errno && c->errors == c->errors_settled && c->sent >= c->sent_settled + 2) {
 		pr_info("ipfix %s: sending again", c->name);
 		c->last_errno = 0;
 	}
 	c->errors_settled = c->errors;
+	c->sent_settled = c->sent;
 }

@@ -20,11 +20,11 @@ struct collector {
 	char name[300]; /* as given: HOST:PORT or [V6ADDR]:PORT */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	int fd;			 /* -1: not open (or its connect failed: tried again later) */
-	uint64_t sent;		 /* messages the kernel took */
-	uint64_t errors;	 /* messages dropped (send failed) */
-	int last_errno;		 /* of the last failure, logged once per new errno */
-	uint64_t errors_settled; /* errors at the end of the last export */
+	int fd;		 /* -1: not open (or its connect failed: tried again later) */
+	uint64_t sent;	 /* messages the kernel took */
+	uint64_t errors; /* messages dropped (send failed) */
+	int last_errno;	 /* of the last failure, logged once per new errno */
+	uint64_t errors_settled, sent_settled; /* the counts at the end of the last export */
 };
 
 /*

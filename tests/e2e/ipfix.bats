@@ -104,7 +104,8 @@ check_collector() {
 	port=$(free_port)
 	collector nf4 127.0.0.1 "$port"
 	collector nf6 ::1 "$port"
-	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" --ipfix "[::1]:$port"
+	# The smallest messages allowed: records of an interval span several.
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" --ipfix "[::1]:$port" --ipfix-mtu 512
 	nmt_udp out 4 40001 5001 20 100
 	nmt_udp in 6 40002 5002 13 1000
 	nmt_tcp out 4 41001 6001 70001
