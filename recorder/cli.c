@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include "cli.h"
 #include "db.h"
+#include "export/ipfix.h"
 #include "getopt_error.h"
 #include "log.h"
 #include "netmon_user.h"
@@ -70,6 +71,28 @@ const struct cli_option cli_options[] = {
 	  .key = 1, .reload = RELOAD_LIVE | RELOAD_THRESHOLDS,
 	  .help = "an anomaly rule's threshold (repeatable); the\n"
 		  "rules run after every interval (see below)" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "IPFIX export (docs/ipfix.md):" },
+	{ .name = "ipfix", .arg = "HOST:PORT", .kind = CLI_COLLECTOR, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "send every flow row (and process row) of each\n"
+		  "interval, once it is committed, to this IPFIX\n"
+		  "collector over UDP\n"
+		  "([IPV6ADDRESS]:PORT for an IPv6 one; repeatable,\n"
+		  "at most " COLLECTOR_MAX_STR "); a collector that is down or slow never\n"
+		  "holds up recording: what it cannot take is dropped\n"
+		  "and counted" },
+	{ .name = "ipfix-mtu", .arg = "BYTES", .kind = CLI_UINT, .offset = AT(ipfix_mtu),
+	  .min = IPFIX_MIN_MTU, .max = IPFIX_MAX_MTU, .def = IPFIX_DEFAULT_MTU, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "largest IPFIX message (UDP payload), {min}..{max}\n"
+		  "(default {default}: with its IP and UDP headers within\n"
+		  "a 1500-byte path MTU)" },
+	{ .name = "ipfix-domain", .arg = "ID", .kind = CLI_UINT, .offset = AT(ipfix_domain),
+	  .max = 4294967294ul, .def = IPFIX_DEFAULT_DOMAIN, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "the observation domain id of the flow records\n"
+		  "(default {default}); process records go in ID + 1" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
 	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),
@@ -274,8 +297,8 @@ void cli_usage(FILE *out)
 	      "next start on the same interfaces adopts them and writes every packet once.\n"
 	      "On SIGHUP the configuration file is read again:\n"
 	      "the current interval is written and a new --interval applies from then on,\n"
-	      "retention and anomaly thresholds apply at once; other changed options are\n"
-	      "logged as needing a restart and keep their value.\n"
+	      "retention, anomaly thresholds and the IPFIX collectors apply at once; other\n"
+	      "changed options are logged as needing a restart and keep their value.\n"
 	      "Once attached, the recorder keeps only the capabilities it still needs.\n"
 	      "Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n"
 	      "\n"
@@ -335,21 +358,37 @@ static int parse_choice(const struct cli_option *o, const char *val, int *out)
 	return -EINVAL;
 }
 
+/* value once more in list[0..*n) of max: named twice, it is there once. */
+static int add_unique(const char **list, int *n, int max, const char *value, const char *what)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(list[i], value))
+			return 0;
+	if (*n == max) {
+		pr_err("too many %s (at most %d)", what, max);
+		return -EINVAL;
+	}
+	list[(*n)++] = value;
+	return 0;
+}
+
 static int add_iface(struct cli_config *cfg, const char *name)
 {
 	if (!*name || strlen(name) >= IF_NAMESIZE) {
 		pr_err("invalid interface name '%s'", name);
 		return -EINVAL;
 	}
-	for (int i = 0; i < cfg->n_ifaces; i++)
-		if (!strcmp(cfg->ifaces[i], name))
-			return 0; /* named twice: watch it once */
-	if (cfg->n_ifaces == CLI_MAX_IFACES) {
-		pr_err("too many interfaces (at most %d)", CLI_MAX_IFACES);
+	return add_unique(cfg->ifaces, &cfg->n_ifaces, CLI_MAX_IFACES, name, "interfaces");
+}
+
+/* One more --ipfix collector: checked (and its host resolved) now. */
+static int add_collector(struct cli_config *cfg, const char *value)
+{
+	struct collector c;
+
+	if (collector_parse(value, &c))
 		return -EINVAL;
-	}
-	cfg->ifaces[cfg->n_ifaces++] = name;
-	return 0;
+	return add_unique(cfg->ipfix, &cfg->n_ipfix, COLLECTOR_MAX, value, "--ipfix collectors");
 }
 
 /* Option o with value arg (NULL for one that takes none) into cfg. */
@@ -374,6 +413,8 @@ static int parse_one(struct cli_config *cfg, const struct cli_option *o, const c
 		return parse_choice(o, arg, at);
 	case CLI_IFACE:
 		return add_iface(cfg, arg);
+	case CLI_COLLECTOR:
+		return add_collector(cfg, arg);
 	case CLI_THRESHOLD:
 		return anomaly_settings_parse(at, arg);
 	case CLI_FLAG:

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "store/retention.h"
+#include "export/collector.h"
 #include "anomaly_rules.h"
 
 #define CLI_MAX_IFACES 64
@@ -56,6 +57,10 @@ struct cli_config {
 	unsigned int pcap_size_mb;	    /* --pcap-size MB: rotate at this size; 0 never */
 	unsigned int pcap_files;	    /* --pcap-files K: files kept when rotating */
 	unsigned int sample_ring_kb;	    /* --sample-ring KiB: the kernel's ring buffer */
+	const char *ipfix[COLLECTOR_MAX];   /* --ipfix HOST:PORT (checked and resolved) */
+	int n_ipfix;
+	unsigned int ipfix_mtu;	   /* --ipfix-mtu BYTES: the largest message */
+	unsigned int ipfix_domain; /* --ipfix-domain ID: observation domain id */
 };
 
 /*
@@ -66,6 +71,7 @@ enum reload_change {
 	RELOAD_LIVE = 1 << 0,	  /* a value the running code reads as it goes */
 	RELOAD_INTERVAL = 1 << 1, /* --interval: end this interval, re-arm the timer */
 	RELOAD_THRESHOLDS = 1 << 2, /* --threshold: hand them to the rule evaluator */
+	RELOAD_IPFIX = 1 << 3,	    /* --ipfix*: start the export again with them */
 };
 
 /* How an option's value is parsed, stored and shown (in --help and reloads). */
@@ -77,6 +83,7 @@ enum cli_kind {
 	CLI_CHOICE,    /* int, the index of the value in choices[] */
 	CLI_IFACE,     /* ifaces[] and n_ifaces: one more interface (repeatable) */
 	CLI_THRESHOLD, /* struct anomaly_settings: one NAME=VALUE (repeatable) */
+	CLI_COLLECTOR, /* ipfix[] and n_ipfix: one more collector (repeatable) */
 	CLI_FLAG,      /* int, set to 1 (no value) */
 	CLI_COUNT,     /* int, one more each time (no value) */
 	CLI_ACTION,    /* enum cli_action, set to min (no value) */

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "export/exporter.h"
 #include "kernel/adopt.h"
 #include "kernel/attach.h"
 #include "kernel/flow_load.h"
@@ -53,6 +54,7 @@ struct recorder {
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
 	struct sampler *sampler;      /* NULL: no --sample */
 	struct live *live;            /* --live: the view drawn every second */
+	struct exporter *exporter;    /* NULL: no --ipfix */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -114,7 +116,7 @@ static int setup_timer(unsigned int interval)
 static int record_interval(struct recorder *r, int64_t ts_end, int final)
 {
 	struct snapshot *slot = backlog_slot(r->backlog, final);
-	size_t held;
+	size_t held, flows;
 	__u32 seq;
 	int err;
 
@@ -129,6 +131,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	if (err)
 		return err;
 	seq = slot->seq;
+	flows = slot->n_flows;
 	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
 	live_drained(r->live, slot); /* its rates span the flip */
 	backlog_push(r->backlog, r->interval_start, ts_end);
@@ -140,6 +143,12 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	/* After the COMMIT, in their own transactions: they never cost an interval. */
 	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
 	held = backlog_flush(r->backlog, r->store);
+	/* Tests only (tests/e2e/ipfix.bats): die as a crash between a commit
+	 * and its export would; the next start exports it (exporter.h). */
+	if (test_hooks()->crash_before_export && r->exporter && flows && !held)
+		raise(SIGKILL);
+	/* What was committed, read back, to the collectors (exporter.h). */
+	exporter_run(r->exporter, store_db(r->store));
 	err = snapshot_release(r->snap, seq);
 	if (err)
 		return err;
@@ -164,6 +173,26 @@ static void start_anomaly_eval(struct recorder *r)
 	if (anomaly_eval_open(&r->anomaly, r->cfg.db_path, &r->cfg.thresholds, budget))
 		pr_warn("anomaly rules are not evaluated while recording; "
 			"netmon-report anomalies still evaluates them");
+}
+
+/*
+ * --ipfix: the collectors of the configuration, from the watermark an
+ * earlier run left (exporter.h). Again after a reload changed them.
+ */
+static int start_export(struct recorder *r)
+{
+	struct exporter_opts o = { .collectors = r->cfg.ipfix,
+				   .n_collectors = r->cfg.n_ipfix,
+				   .mtu = r->cfg.ipfix_mtu,
+				   .domain = r->cfg.ipfix_domain };
+
+	exporter_close(r->exporter);
+	r->exporter = NULL;
+	if (!r->cfg.n_ipfix) {
+		exporter_forget(store_db(r->store)); /* logged; recording needs it not */
+		return 0;
+	}
+	return exporter_open(&r->exporter, &o, store_db(r->store));
 }
 
 /* On a timer tick: the interval ends at the last boundary that has passed. */
@@ -200,6 +229,8 @@ static int on_reload(struct recorder *r)
 	applied = reload_merge(&r->cfg, &next);
 	if (applied & RELOAD_THRESHOLDS)
 		anomaly_eval_set(r->anomaly, &r->cfg.thresholds);
+	if ((applied & RELOAD_IPFIX) && start_export(r))
+		pr_err("reload: the IPFIX export could not start again: it is off");
 	if (!(applied & RELOAD_INTERVAL))
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -553,6 +584,8 @@ static int record(struct recorder *r)
 	if (!err)
 		err = backlog_open(&r->backlog);
 	if (!err)
+		err = start_export(r);
+	if (!err)
 		start_anomaly_eval(r);
 	/* The sample file now: rotating it later needs no capability. */
 	if (!err && r->cfg.sample)
@@ -599,6 +632,7 @@ static int record(struct recorder *r)
 		pr_err("some intervals could not be written to %s and are lost", r->cfg.db_path);
 		err = err ? err : -EIO;
 	}
+	exporter_run(r->exporter, store_db(r->store));
 	anomaly_eval_run(r->anomaly);
 	if (r->leave_attached)
 		pr_info("left attached and pinned in %s: the next start on %s adopts it",
@@ -647,6 +681,7 @@ int main(int argc, char **argv)
 		close(r.timer_fd);
 	sampler_close(r.sampler); /* after detaching: every sample is in the ring */
 	backlog_close(r.backlog);
+	exporter_close(r.exporter);
 	anomaly_eval_close(r.anomaly);
 	live_close(r.live);
 	snapshot_close(r.snap);

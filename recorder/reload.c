@@ -24,6 +24,17 @@ int reload_read(int argc, char **argv, struct cli_config *next)
 	return err ? err : config_load(next);
 }
 
+/* "a,b,c", or none when the list is empty. */
+static void show_list(char *buf, size_t size, const char *const *list, int n, const char *none)
+{
+	snprintf(buf, size, "%s", n ? "" : none);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, size - len, "%s%s", i ? "," : "", list[i]);
+	}
+}
+
 /* The field as text, for comparing and for the log. */
 static const char *show(const struct cli_option *f, const struct cli_config *cfg, char *buf,
 			size_t size)
@@ -61,12 +72,10 @@ static const char *show(const struct cli_option *f, const struct cli_config *cfg
 			snprintf(buf, size, "(defaults)");
 		break;
 	case CLI_IFACE:
-		snprintf(buf, size, "%s", cfg->n_ifaces ? "" : "(every Ethernet interface)");
-		for (int i = 0; i < cfg->n_ifaces; i++) {
-			size_t len = strlen(buf);
-
-			snprintf(buf + len, size - len, "%s%s", i ? "," : "", cfg->ifaces[i]);
-		}
+		show_list(buf, size, cfg->ifaces, cfg->n_ifaces, "(every Ethernet interface)");
+		break;
+	case CLI_COLLECTOR:
+		show_list(buf, size, cfg->ipfix, cfg->n_ipfix, "(none)");
 		break;
 	case CLI_ACTION: /* never: not keys */
 	case CLI_TEXT:
@@ -87,6 +96,11 @@ static void copy(const struct cli_option *f, struct cli_config *cur, const struc
 	if (f->kind == CLI_IFACE) {
 		memcpy(cur->ifaces, next->ifaces, sizeof(cur->ifaces));
 		cur->n_ifaces = next->n_ifaces;
+		return;
+	}
+	if (f->kind == CLI_COLLECTOR) {
+		memcpy(cur->ipfix, next->ipfix, sizeof(cur->ipfix));
+		cur->n_ipfix = next->n_ipfix;
 		return;
 	}
 	memcpy((char *)cur + f->offset, (const char *)next + f->offset, size);

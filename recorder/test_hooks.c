@@ -20,6 +20,7 @@ const struct test_hooks *test_hooks(void)
 		hooks.proc_tp_suffix = suffix ? suffix : "";
 		hooks.proc_keys = nonempty(getenv("NETMON_TEST_PROC_KEYS"));
 		hooks.crash_before_commit = getenv("NETMON_TEST_CRASH_BEFORE_COMMIT") != NULL;
+		hooks.crash_before_export = getenv("NETMON_TEST_CRASH_BEFORE_EXPORT") != NULL;
 		read = 1;
 	}
 	return &hooks;

@@ -10,6 +10,7 @@
  *   NETMON_TEST_PROC_TP_SUFFIX=S       S appended to the tracepoint names
  *   NETMON_TEST_PROC_KEYS=N            per-process tables of N keys
  *   NETMON_TEST_CRASH_BEFORE_COMMIT    SIGKILL between a flip and its commit
+ *   NETMON_TEST_CRASH_BEFORE_EXPORT    SIGKILL between a commit and its export
  */
 #ifndef NETMON_TEST_HOOKS_H
 #define NETMON_TEST_HOOKS_H
@@ -24,6 +25,9 @@ struct test_hooks {
 	const char *proc_keys;
 	/* NETMON_TEST_CRASH_BEFORE_COMMIT is set (to anything, empty too). */
 	int crash_before_commit;
+	/* NETMON_TEST_CRASH_BEFORE_EXPORT is set: SIGKILL once an interval with
+	 * flows is committed, before it is exported (--ipfix). */
+	int crash_before_export;
 };
 
 /*

@@ -44,7 +44,7 @@ old_rows() {
 @test "collector health of the old intervals survives the upgrade" {
 	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" -i dns --db "$DB"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	# The fixture's columns (0006_sampling.sql added three after them, 0007 two, 0008 two).
+	# The fixture's columns (0006_sampling.sql added three after them, 0007 two, 0008 two, 0010 two).
 	diff -u "$FIXTURES/netmon-v2.collector_log.csv" \
 		<(sqlite3 -csv -header "$DB" "SELECT ts_start, ts_end, active_flows, table_full,
 			malformed, non_ip, snapshot_ms, write_ms FROM collector_log
@@ -60,5 +60,9 @@ old_rows() {
 	# Nor frames an import could not count (0008): 0, not NULL.
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
 		WHERE not_counted = 0 AND not_counted_bytes = 0")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
+	# Nor an IPFIX export (0010): 0, not NULL.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE ipfix_records = 0 AND ipfix_send_errors = 0")" -eq \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
 }

@@ -105,6 +105,32 @@ static void test_bad_values_are_usage_errors(void **state)
 	assert_int_not_equal(parse(&cfg, "--threshold", "port_scan_ports=0", NULL), 0);
 }
 
+/* --ipfix: HOST:PORT or [V6]:PORT, resolved, at most COLLECTOR_MAX, once each. */
+static void test_ipfix_collectors(void **state)
+{
+	struct cli_config cfg;
+
+	assert_int_equal(parse(&cfg, "--ipfix", "127.0.0.1:4739", "--ipfix", "[::1]:2055",
+			       "--ipfix", "localhost:9995", "--ipfix", "127.0.0.1:4739", NULL),
+			 0);
+	assert_int_equal(cfg.n_ipfix, 3);
+	assert_string_equal(cfg.ipfix[1], "[::1]:2055");
+	assert_int_equal(cfg.ipfix_mtu, 1400);
+	assert_int_equal(cfg.ipfix_domain, 1);
+	assert_int_not_equal(parse(&cfg, "--ipfix", "127.0.0.1", NULL), 0);   /* no port */
+	assert_int_not_equal(parse(&cfg, "--ipfix", "127.0.0.1:0", NULL), 0); /* range */
+	assert_int_not_equal(parse(&cfg, "--ipfix", "127.0.0.1:65536", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--ipfix", "127.0.0.1:12ab", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--ipfix", "::1:2055", NULL), 0); /* ambiguous */
+	assert_int_not_equal(parse(&cfg, "--ipfix", "[::1:2055", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--ipfix", ":2055", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--ipfix", "no-such-host.invalid:2055", NULL), 0);
+	assert_int_not_equal(parse(&cfg, "--ipfix", "1:1", "--ipfix", "1:2", "--ipfix", "1:3",
+				   "--ipfix", "1:4", "--ipfix", "1:5", NULL),
+			     0); /* more than COLLECTOR_MAX */
+	assert_int_not_equal(parse(&cfg, "--ipfix-mtu", "511", NULL), 0);
+}
+
 static void test_help_and_version(void **state)
 {
 	struct cli_config cfg;
@@ -153,6 +179,9 @@ static const struct expected_option {
 	{ "no-process", 0, 0, 1, 0 },
 	{ "keep-attached", 0, 0, 1, RELOAD_LIVE },
 	{ "threshold", 0, 1, 1, RELOAD_LIVE | RELOAD_THRESHOLDS },
+	{ "ipfix", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
+	{ "ipfix-mtu", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
+	{ "ipfix-domain", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "sample", 0, 1, 1, 0 },
 	{ "pcap", 0, 1, 1, 0 },
 	{ "snaplen", 0, 1, 1, 0 },
@@ -289,6 +318,8 @@ static const char *sample_value(const struct cli_option *o, int valid, char *buf
 		return valid ? "eth7" : "";
 	case CLI_THRESHOLD:
 		return valid ? "port_scan_ports=30" : "bogus=1";
+	case CLI_COLLECTOR:
+		return valid ? "127.0.0.1:4739" : "127.0.0.1:0";
 	default: /* no value: "yes" in the file */
 		return valid ? "yes" : "maybe";
 	}
@@ -344,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_command_line),
 		cmocka_unit_test(test_bad_values_are_usage_errors),
+		cmocka_unit_test(test_ipfix_collectors),
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_parse_uint_range),
 		cmocka_unit_test(test_options_table_is_the_interface),

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * exporter.h - what was committed, to the IPFIX collectors (docs/ipfix.md).
+ *
+ * After each interval's commit the recorder calls exporter_run(): every flow
+ * row of the intervals committed since the last run is read back from the
+ * database (so what is sent is exactly what is stored, the overflow rows
+ * included) and becomes one IPFIX data record, sent to every collector;
+ * the records and the send errors of each interval are stored with it
+ * (collector_log.ipfix_records, ipfix_send_errors).
+ */
+#ifndef NETMON_EXPORTER_H
+#define NETMON_EXPORTER_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "export/collector.h"
+
+struct exporter_opts {
+	const char *const *collectors; /* HOST:PORT values of --ipfix */
+	int n_collectors;	       /* 1..COLLECTOR_MAX */
+	unsigned int mtu;	       /* largest message, bytes */
+	unsigned int domain;	       /* observation domain id */
+};
+
+struct exporter;
+
+/*
+ * Collectors and encoder for opts. The export goes on after the watermark
+ * (meta 'ipfix_exported', the last interval exported) that an earlier run
+ * left: what it committed but did not export goes out now, once. Without
+ * a watermark the intervals already in db are not exported, only those
+ * committed from now on. Returns 0 or -errno.
+ */
+int exporter_open(struct exporter **out, const struct exporter_opts *opts, sqlite3 *db);
+
+/*
+ * The export is off: forget the watermark, so that turning it on again
+ * starts with the intervals committed from then on, not with the history
+ * recorded meanwhile. 0 or -EIO (logged).
+ */
+int exporter_forget(sqlite3 *db);
+void exporter_close(struct exporter *x); /* accepts NULL */
+
+/*
+ * Export every interval committed in db since the last call. Send errors
+ * are counted, never fatal; returns 0, or -errno (logged) when the rows
+ * could not all be read: they are not tried again, since a part of them
+ * may be at the collectors already. x NULL: nothing.
+ */
+int exporter_run(struct exporter *x, sqlite3 *db);
+
+#endif

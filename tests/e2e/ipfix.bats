@@ -1,0 +1,349 @@
+#!/usr/bin/env bats
+# ipfix.bats - netmon-record --ipfix against a real collector, Debian's
+# nfdump: nfcapd receives on 127.0.0.1 and ::1 (the recorder watches only
+# the test's veth, so the export itself is never counted), and what
+# `nfdump -R DIR -o csv` prints must be the database's flow_log row for
+# row: times to the millisecond, addresses, ports (ICMP type and code),
+# protocol, TCP flags, packets, bytes, direction and interface index.
+#
+#   O=build bats tests/e2e/ipfix.bats     (root; binaries from $O)
+
+# shellcheck disable=SC2154 # set where shellcheck cannot see: $stderr and $stderr_lines by bats' run
+bats_require_minimum_version 1.5.0
+
+load lib
+
+setup() {
+	nmt_require "$NMT_RECORD"
+	command -v nfcapd >/dev/null || nmt_fail "nfcapd is missing: scripts/install-deps.sh installs nfdump"
+	nmt_setup
+	DB=$NMT_TMP/netmon.db
+	IFINDEX=$(cat "/sys/class/net/$NMT_HOST/ifindex")
+	export TZ=UTC # nfdump prints local time
+}
+
+teardown() {
+	nmt_teardown
+}
+
+# free_port: a UDP port nobody listens on, on 127.0.0.1 and ::1 alike.
+free_port() {
+	local p i
+	for i in $(seq 200); do
+		p=$((20000 + ($$ * 7 + BATS_TEST_NUMBER * 101 + i * 13) % 20000))
+		ss -Hlun "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	nmt_fail "no free UDP port"
+}
+
+# collector NAME ADDR PORT: nfcapd on ADDR:PORT writing into $NMT_TMP/NAME/,
+# a new file every 2 s (each rotation logs the flows it got).
+collector() {
+	mkdir -p "$NMT_TMP/$1"
+	nmt_spawn "$1" nfcapd -w "$NMT_TMP/$1" -b "$2" -p "$3" -t 2
+	nmt_wait_line "$NMT_TMP/$1.err" 'Startup nfcapd' "$(nmt_pid "$1")" ||
+		{ nmt_dump "$1" >&2; return 1; }
+}
+
+# collected NAME: the flows nfcapd NAME logged so far (at each rotation).
+collected() {
+	sed -n "s/.*Flows: \([0-9]*\),.*/\1/p" "$NMT_TMP/$1.err" | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# collector_stop NAME WANT: wait (bounded) until nfcapd NAME has logged WANT
+# flows, then stop it; it must have seen no sequence error.
+collector_stop() {
+	local n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(collected "$1")" -lt "$2" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_stop_pid "$(nmt_pid "$1")" || { nmt_dump "$1" >&2; return 1; }
+	echo "$1: $(collected "$1") flows collected, $2 committed"
+	if grep -E 'Sequence Errors: [1-9]' "$NMT_TMP/$1.err"; then
+		nmt_fail "$1 saw sequence errors"
+		return 1
+	fi
+}
+
+# db_rows DB: every flow_log row in nfdump's csv columns ts, te, td, sa, da,
+# sp, dp, pr, flg, ipkt, ibyt, in, out, dir (ICMP: sp 0, dp type * 256 + code).
+db_rows() {
+	nmt_sql "$1" "WITH r AS (
+		SELECT CAST(round(first_seen * 1000) AS INTEGER) AS f,
+		       CAST(round(last_seen * 1000) AS INTEGER) AS l, * FROM flow_log)
+		SELECT datetime(f / 1000, 'unixepoch'), datetime(l / 1000, 'unixepoch'),
+		       printf('%d.%03d', (l - f) / 1000, (l - f) % 1000), src, dst,
+		       CASE WHEN protocol IN (1, 58) THEN 0 ELSE src_port END,
+		       CASE WHEN protocol IN (1, 58) THEN src_port * 256 + dst_port ELSE dst_port END,
+		       CASE protocol WHEN 1 THEN 'ICMP' WHEN 6 THEN 'TCP' WHEN 17 THEN 'UDP'
+		            WHEN 58 THEN 'ICMP6' ELSE protocol END,
+		       iif(tcp_flags & 128, 'C', '.') || iif(tcp_flags & 64, 'E', '.') ||
+		       iif(tcp_flags & 32, 'U', '.') || iif(tcp_flags & 16, 'A', '.') ||
+		       iif(tcp_flags & 8, 'P', '.') || iif(tcp_flags & 4, 'R', '.') ||
+		       iif(tcp_flags & 2, 'S', '.') || iif(tcp_flags & 1, 'F', '.'),
+		       packets, bytes,
+		       iif(direction = 'in', $IFINDEX, 0), iif(direction = 'out', $IFINDEX, 0),
+		       iif(direction = 'in', 0, 1)
+		FROM r" | tr '|' ',' | LC_ALL=C sort
+}
+
+# nfdump_rows DIR: the same columns from what the collector stored.
+nfdump_rows() {
+	nfdump -R "$1" -o csv -q | awk -F, -v OFS=, '
+		{ print $1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $13, $16, $17, $23 }' | LC_ALL=C sort
+}
+
+# check_collector NAME: its rows are the database's, none missing, none more.
+check_collector() {
+	nfdump_rows "$NMT_TMP/$1" >"$NMT_TMP/$1.rows"
+	nmt_same flow_log "$NMT_TMP/db.rows" "$1" "$NMT_TMP/$1.rows"
+}
+
+@test "UDP, TCP and ICMP over IPv4 and IPv6 to two collectors: nfdump shows flow_log, row for row" {
+	local port rows
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	collector nf6 ::1 "$port"
+	# The smallest messages allowed: records of an interval span several.
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" --ipfix "[::1]:$port" --ipfix-mtu 512
+	nmt_udp out 4 40001 5001 20 100
+	nmt_udp in 6 40002 5002 13 1000
+	nmt_tcp out 4 41001 6001 70001
+	nmt_tcp in 6 41002 6002 30000
+	ping -q -c 3 -i 0.2 -W 5 "$NMT_P4" >/dev/null
+	ping -6 -q -c 2 -i 0.2 -W 5 "$NMT_P6" >/dev/null
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	echo "flow_log: $rows rows"
+	# Every kind of record is there: the test proves nothing otherwise.
+	grep -q ',UDP,' "$NMT_TMP/db.rows" && grep -q ',TCP,' "$NMT_TMP/db.rows"
+	grep -q ',ICMP,' "$NMT_TMP/db.rows" && grep -q ',ICMP6,' "$NMT_TMP/db.rows"
+	grep -q ",$NMT_P6,.*,TCP,.*AP.SF" "$NMT_TMP/db.rows"
+	collector_stop nf4 "$rows"
+	collector_stop nf6 "$rows"
+	check_collector nf4
+	check_collector nf6
+	# collector_log: every flow and process row sent once, in its own
+	# interval; nothing refused.
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM collector_log c
+		WHERE ipfix_records <> (SELECT count(*) FROM flow_log f
+			WHERE f.ts_start = c.ts_start AND f.ts_end = c.ts_end) +
+			(SELECT count(*) FROM process_log p
+			WHERE p.ts_start = c.ts_start AND p.ts_end = c.ts_end)
+		OR ipfix_send_errors <> 0')" -eq 0 ]
+	# The totals the issue promises, from the collector's own summing.
+	[ "$(nfdump -R "$NMT_TMP/nf4" -q -o "fmt:%ibyt" -N | awk '{ n += $1 } END { print n }')" -eq \
+		"$(nmt_sql "$DB" 'SELECT sum(bytes) FROM flow_log')" ]
+}
+
+# capture NAME PORT: every datagram to 127.0.0.1:PORT appended to
+# $NMT_TMP/NAME.ipfix, a file of IPFIX messages as libfixbuf's ipfixDump reads.
+capture() {
+	nmt_spawn "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+out = open(sys.argv[2], "ab", buffering=0)
+print("listening", flush=True)
+while True:
+    out.write(s.recv(65535))
+' "$2" "$NMT_TMP/$1.ipfix"
+	nmt_wait_line "$NMT_TMP/$1.out" '^listening' "$(nmt_pid "$1")" || { nmt_dump "$1" >&2; return 1; }
+}
+
+# dumped FILE: the data records ipfixDump finds in FILE.
+dumped() {
+	ipfixDump --in "$1" --rfc5610 -d 2>/dev/null | grep -c '^--- data record' || true
+}
+
+# dump_procs FILE: the process records in FILE as ipfixDump decodes them
+# (element names from the RFC 5610 records), one line each: ts_start,
+# ts_end, pid, comm, protocol, remote, local_port, remote_port, sent,
+# received, parent comm, ppid.
+dump_procs() {
+	ipfixDump --in "$1" --rfc5610 -d | awk -F' : ' -v OFS='|' '
+		function out() {
+			if (inrec) print v["flowStartMilliseconds"], v["flowEndMilliseconds"],
+				v["SRC_PROC_PID"], v["SRC_PROC_NAME"], v["protocolIdentifier"],
+				v["destinationIPv4Address"] v6(v["destinationIPv6Address"]),
+				v["sourceTransportPort"], v["destinationTransportPort"],
+				v["octetDeltaCount"], v["reverseOctetDeltaCount"],
+				v["SRC_FATHER_PROC_NAME"], v["SRC_FATHER_PROC_PID"]
+			inrec = 0; delete v
+		}
+		# IPv6 as inet_ntop writes it: ipfixDump keeps leading zeros.
+		function v6(a,   n, g, i, r) {
+			n = split(a, g, ":")
+			for (i = 1; i <= n; i++) {
+				while (length(g[i]) > 1 && substr(g[i], 1, 1) == "0")
+					g[i] = substr(g[i], 2)
+				r = r (i > 1 ? ":" : "") g[i]
+			}
+			return r
+		}
+		/^--- data record/ || /^\*\*\*/ { out() }
+		/tid: +26[01] / { inrec = 1 }
+		/ : / { k = $1; sub(/.* /, "", k); val = $2; sub(/^\(len: [0-9]+\) ?/, "", val); v[k] = val }
+		END { out() }' | LC_ALL=C sort
+}
+
+@test "process records: libfixbuf's ipfixDump names the enterprise fields and shows process_log" {
+	local port rows n=$((NMT_READY_TIMEOUT * 10))
+	port=$(free_port)
+	capture cap "$port"
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40050 5050 6 100
+	nmt_tcp in 6 41051 6051 20000
+	nmt_rec_stop
+	# Every record the database says was sent, and RFC 5610's four.
+	rows=$(nmt_sql "$DB" 'SELECT sum(ipfix_records) + 4 FROM collector_log')
+	while [ "$(dumped "$NMT_TMP/cap.ipfix")" -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_stop_pid "$(nmt_pid cap)" || true
+	[ "$(dumped "$NMT_TMP/cap.ipfix")" -eq "$rows" ]
+	nmt_sql "$DB" "SELECT datetime(ts_start, 'unixepoch') || '.000',
+		datetime(ts_end, 'unixepoch') || '.000', pid, coalesce(comm, ''), protocol,
+		coalesce(remote, iif(family = 4, '0.0.0.0', '::')), local_port, remote_port,
+		bytes_sent, bytes_recv, coalesce(parent_comm, ''), coalesce(ppid, 0)
+		FROM process_log" | LC_ALL=C sort >"$NMT_TMP/db.procs"
+	dump_procs "$NMT_TMP/cap.ipfix" >"$NMT_TMP/cap.procs"
+	# The test's own processes are there, by name, with their bytes.
+	grep -q "|nm-traffic|17|$NMT_P4|40050|5050|$((6 * 100))|0|" "$NMT_TMP/cap.procs"
+	grep -q "|nm-traffic|6|$NMT_P6|6051|41051|0|20000|" "$NMT_TMP/cap.procs"
+	nmt_same process_log "$NMT_TMP/db.procs" ipfixDump "$NMT_TMP/cap.procs"
+}
+
+@test "the overflow row (table full) is exported as stored: unspecified addresses, ports 0" {
+	local port rows
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	nmt_rec_start "$DB" --max-flows 1 --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40010 5010 30 200 3 # three flows, one place in the table
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	grep ',0\.0\.0\.0,0\.0\.0\.0,0,0,UDP,' "$NMT_TMP/db.rows"
+	collector_stop nf4 "$rows"
+	check_collector nf4
+}
+
+@test "SIGHUP with another ipfix key: the intervals after it go to the new collector, none lost" {
+	local p1 p2 rows conf=$NMT_TMP/netmon.conf
+	p1=$(free_port)
+	collector nfa 127.0.0.1 "$p1"
+	p2=$(free_port)
+	[ "$p2" != "$p1" ] || p2=$((p1 + 1))
+	collector nfb 127.0.0.1 "$p2"
+	printf 'ipfix = 127.0.0.1:%s\n' "$p1" >"$conf"
+	nmt_rec_start "$DB" --config "$conf"
+	nmt_udp out 4 40030 5030 7 100
+	# Committed (so exported to the first collector) before the reload.
+	local n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 40030')" = 0 ] &&
+		((n-- > 0)); do
+		sleep 0.1
+	done
+	printf 'ipfix = 127.0.0.1:%s\n' "$p2" >"$conf"
+	kill -HUP "$NMT_PID_rec"
+	nmt_wait_line "$NMT_TMP/rec.err" "reload: ipfix 127.0.0.1:$p1 -> 127.0.0.1:$p2\$" "$NMT_PID_rec"
+	nmt_udp in 6 40031 5031 9 200
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	# Each row went to one of the two, so together they have them all.
+	n=$((NMT_READY_TIMEOUT * 10))
+	while [ $(($(collected nfa) + $(collected nfb))) -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	collector_stop nfa 0
+	collector_stop nfb 0
+	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
+	nfdump_rows "$NMT_TMP/nfb" >"$NMT_TMP/b.rows"
+	grep -q ",40030,5030,UDP," "$NMT_TMP/a.rows"
+	grep -q ",40031,5031,UDP," "$NMT_TMP/b.rows"
+	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
+	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
+}
+
+@test "a crash between a commit and its export, then clean restarts: every row exported once" {
+	local port rows st=0
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	NETMON_TEST_CRASH_BEFORE_EXPORT=1 nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40040 5040 11 100
+	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
+	[ "$st" -eq $((128 + 9)) ] # killed once the interval was committed
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 40040')" -eq 1 ]
+	nmt_udp in 6 40041 5041 12 100 # nobody recording: the pinned maps count it
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	grep -q "ipfix: 1 intervals committed by an earlier run but not exported: exported now" \
+		"$NMT_TMP/rec.err"
+	nmt_udp out 4 40042 5042 13 100
+	nmt_rec_stop
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" # a clean restart sends nothing again
+	nmt_udp out 4 40043 5043 14 100
+	nmt_rec_stop
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	rows=$(wc -l <"$NMT_TMP/db.rows")
+	grep -q ',40040,5040,UDP,' "$NMT_TMP/db.rows" && grep -q ',40041,5041,UDP,' "$NMT_TMP/db.rows"
+	# Not collector_stop: each run starts its sequence numbers at 0 again,
+	# which nfcapd may count as an error of the one exporter it sees.
+	local n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(collected nf4)" -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_stop_pid "$(nmt_pid nf4)"
+	check_collector nf4
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
+		"$(nmt_sql "$DB" "SELECT $rows + (SELECT count(*) FROM process_log)")" ]
+}
+
+# shellcheck disable=SC2030 # $status is bats' run's, set anew in each test
+@test "a collector that is not there never holds up recording: errors said once, intervals written" {
+	local port
+	port=$(free_port) # nobody listens: every send is refused (ICMP port unreachable)
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40020 5020 5 100
+	# Bounded: three more intervals committed while every message is refused.
+	local n=$((NMT_READY_TIMEOUT * 10)) before
+	before=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -lt $((before + 3)) ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	nmt_rec_stop
+	nmt_dump rec
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((before + 3)) ]
+	[ "$(grep -c "ipfix 127.0.0.1:$port: Connection refused" "$NMT_TMP/rec.err")" -eq 1 ]
+	# Counted per interval: the refused messages of the intervals after the first.
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_send_errors) > 0 FROM collector_log')" -eq 1 ]
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
+		"$(nmt_sql "$DB" 'SELECT (SELECT count(*) FROM flow_log) + (SELECT count(*) FROM process_log)')" ]
+	nmt_check_flows "$DB" <(nmt_flow out 4 17 "$NMT_H4" 40020 "$NMT_P4" 5020 5 $((5 * 128)))
+}
+
+# refused NEEDLE ARGS...: exit 64, one stderr line containing NEEDLE.
+# shellcheck disable=SC2031 # $status is set by the run here, not a test's
+refused() {
+	local needle=$1
+	shift
+	run --separate-stderr timeout 30 "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" "$@"
+	echo "status $status; stderr: $stderr"
+	[ "$status" -eq 64 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr == *"$needle"* ]]
+}
+
+@test "bad --ipfix values: one line, exit 64, nothing attached, no database" {
+	refused "invalid --ipfix '127.0.0.1': expected HOST:PORT" --ipfix 127.0.0.1
+	refused "invalid --ipfix '::1:4739': expected HOST:PORT or [IPV6ADDRESS]:PORT" --ipfix ::1:4739
+	refused "invalid --ipfix '127.0.0.1:65536': the port must be" --ipfix 127.0.0.1:65536
+	refused "invalid --ipfix '[::1]:0': the port must be" --ipfix '[::1]:0'
+	refused "cannot resolve 'no-such-collector.invalid'" --ipfix no-such-collector.invalid:4739
+	refused "invalid --ipfix-mtu '100'" --ipfix 127.0.0.1:4739 --ipfix-mtu 100
+	printf 'ipfix = 127.0.0.1:99999\n' >"$NMT_TMP/c.conf"
+	refused "invalid --ipfix '127.0.0.1:99999'" --config "$NMT_TMP/c.conf"
+	[ -z "$(nmt_filters)" ]
+	[ ! -e "$DB" ]
+}
