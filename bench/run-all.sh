@@ -24,6 +24,14 @@ echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a b
 echo '$ '"$O/bench/store_cost 1000000 3"
 "$O/bench/store_cost" 1000000 3
 echo
+echo "## export_cost: IPFIX export of an interval of 1M flows vs its SQLite write; messages received at a local socket"
+echo '$ '"$O/bench/export_cost 1000000 3"
+"$O/bench/export_cost" 1000000 3
+echo
+echo "## export_cost with a real collector: records sent vs flows received at nfcapd -B 200000000"
+echo '$ '"O=$O bench/export_cost.sh 1000000 3"
+O=$O bench/export_cost.sh 1000000 3
+echo
 echo "## history_queries: report commands over a generated 30-day history (2,000 flows/minute)"
 echo '$ '"O=$O bench/history_queries.sh 30 2000 5"
 O=$O bench/history_queries.sh 30 2000 5
