@@ -10,18 +10,27 @@
 #include "log.h"
 #include "netmon_user.h"
 
-/* Every flow row of interval ?1, in id order: as flow_log shows them,
- * with the addresses' bytes instead of their text. */
+/*
+ * Every flow row of interval ?1, in id order, as flow_log shows them: the
+ * flows table alone, its conversation resolved by conv_sql through the
+ * per-interval cache (most rows of an interval share a conversation, and
+ * four lookups a row were three quarters of the read).
+ */
 static const char rows_sql[] =
-	"SELECT i.ts_start, c.direction, s.family, c.protocol, s.bin, f.src_port, d.bin, "
-	"f.dst_port, f.packets, f.bytes, f.tcp_flags, f.first_ms, f.span_ms, n.name "
+	"SELECT i.ts_start, f.conversation_id, f.src_port, f.dst_port, f.packets, f.bytes, "
+	"f.tcp_flags, f.first_ms, f.span_ms "
 	"FROM intervals i "
 	"JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id "
-	"JOIN conversations c ON c.id = f.conversation_id "
-	"JOIN interfaces n ON n.id = c.iface_id "
-	"JOIN addresses s ON s.id = c.src_id "
-	"JOIN addresses d ON d.id = c.dst_id "
 	"WHERE i.id = ?1 ORDER BY f.id";
+
+/* Conversation ?1, with the addresses' bytes instead of their text; no row
+ * (a flow the join of flow_log leaves out): the flow is not exported. */
+static const char conv_sql[] = "SELECT c.direction, s.family, c.protocol, s.bin, d.bin, n.name "
+			       "FROM conversations c "
+			       "JOIN interfaces n ON n.id = c.iface_id "
+			       "JOIN addresses s ON s.id = c.src_id "
+			       "JOIN addresses d ON d.id = c.dst_id "
+			       "WHERE c.id = ?1";
 
 /* Every process_log row of interval ?1, as stored. */
 static const char procs_sql[] =
@@ -44,6 +53,17 @@ static const char mark_sql[] = "INSERT INTO meta (key, value) VALUES ('ipfix_exp
 			       "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 #define IFINDEX_CACHE 64
+#define CONV_CACHE (1 << 16) /* slots, direct-mapped by conversation id */
+
+/* A conversation of conv_sql, as its flows' records carry it. */
+struct conv {
+	int64_t id;
+	uint32_t gen; /* the interval it was read for; another: empty */
+	uint32_t ifindex;
+	uint8_t direction, family, protocol;
+	uint8_t src[16], dst[16];
+	char ifname[IF_NAMESIZE];
+};
 
 struct exporter {
 	struct collector coll[COLLECTOR_MAX];
@@ -51,7 +71,11 @@ struct exporter {
 	struct ipfix_enc enc;  /* flow records, in the domain of --ipfix-domain */
 	struct ipfix_enc penc; /* process records, in the next domain */
 	int64_t exported;      /* the last interval id exported (or there before us) */
-	sqlite3_stmt *rows, *procs, *counts, *mark; /* prepared once */
+	sqlite3_stmt *rows, *conv, *procs, *counts, *mark; /* prepared once */
+	/* Read again each interval (gen), so that what is sent is what one
+	 * statement would read: ids are never resolved from an older one. */
+	struct conv *convs;
+	uint32_t gen;
 	time_t templates_at; /* when the templates were last sent; 0: never */
 	struct {
 		char name[IF_NAMESIZE];
@@ -187,8 +211,13 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 		if (!err)
 			x->n_coll++;
 	}
+	x->convs = calloc(CONV_CACHE, sizeof(*x->convs));
+	if (!err && !x->convs)
+		err = -ENOMEM;
 	if (!err)
 		err = prepare(db, rows_sql, &x->rows);
+	if (!err)
+		err = prepare(db, conv_sql, &x->conv);
 	if (!err)
 		err = prepare(db, procs_sql, &x->procs);
 	if (!err)
@@ -216,6 +245,8 @@ void exporter_close(struct exporter *x)
 	ipfix_enc_free(&x->enc);
 	ipfix_enc_free(&x->penc);
 	sqlite3_finalize(x->rows);
+	sqlite3_finalize(x->conv);
+	free(x->convs);
 	sqlite3_finalize(x->procs);
 	sqlite3_finalize(x->counts);
 	sqlite3_finalize(x->mark);
@@ -248,26 +279,63 @@ static void column_addr(sqlite3_stmt *q, int i, uint8_t *out, size_t len)
 		memcpy(out, b, len);
 }
 
-/* One row of rows_sql as a flow record. */
-static void row_flow(struct exporter *x, sqlite3_stmt *q, struct ipfix_flow *f)
+/*
+ * Conversation id as read by x->conv into c; 1 when there is none. The
+ * statement stays on its row: c->ifname may be too long for the cache, and
+ * f->ifname then points into the row (read before the next lookup).
+ */
+static int conv_read(struct exporter *x, int64_t id, struct conv *c, struct ipfix_flow *f)
 {
-	int64_t start = sqlite3_column_int64(q, 0) * 1000 + sqlite3_column_int64(q, 11);
+	sqlite3_stmt *q = x->conv;
+	const char *name;
+
+	c->gen = 0; /* the slot's old conversation is overwritten */
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		return 1;
+	c->direction = (uint8_t)sqlite3_column_int(q, 0);
+	c->family = (uint8_t)sqlite3_column_int(q, 1);
+	c->protocol = (uint8_t)sqlite3_column_int(q, 2);
+	column_addr(q, 3, c->src, c->family == NETMON_FAMILY_V4 ? 4 : 16);
+	column_addr(q, 4, c->dst, c->family == NETMON_FAMILY_V4 ? 4 : 16);
+	name = (const char *)sqlite3_column_text(q, 5);
+	c->ifindex = name ? ifindex_of(x, name) : 0;
+	f->ifname = name;
+	if (name && strlen(name) < IF_NAMESIZE) {
+		strcpy(c->ifname, name);
+		c->id = id;
+		c->gen = x->gen;
+	}
+	return 0;
+}
+
+/* One row of rows_sql as a flow record; 1: its conversation is gone. */
+static int row_flow(struct exporter *x, sqlite3_stmt *q, struct ipfix_flow *f)
+{
+	int64_t start = sqlite3_column_int64(q, 0) * 1000 + sqlite3_column_int64(q, 7);
+	int64_t id = sqlite3_column_int64(q, 1);
+	struct conv *c = &x->convs[(uint64_t)id % CONV_CACHE];
 
 	memset(f, 0, sizeof(*f));
-	f->direction = (uint8_t)sqlite3_column_int(q, 1);
-	f->family = (uint8_t)sqlite3_column_int(q, 2);
-	f->protocol = (uint8_t)sqlite3_column_int(q, 3);
-	column_addr(q, 4, f->src, f->family == NETMON_FAMILY_V4 ? 4 : 16);
-	f->src_port = (uint16_t)sqlite3_column_int(q, 5);
-	column_addr(q, 6, f->dst, f->family == NETMON_FAMILY_V4 ? 4 : 16);
-	f->dst_port = (uint16_t)sqlite3_column_int(q, 7);
-	f->packets = (uint64_t)sqlite3_column_int64(q, 8);
-	f->octets = (uint64_t)sqlite3_column_int64(q, 9);
-	f->tcp_flags = (uint16_t)sqlite3_column_int(q, 10);
+	if (c->gen == x->gen && c->id == id)
+		f->ifname = c->ifname;
+	else if (conv_read(x, id, c, f))
+		return 1;
+	f->direction = c->direction;
+	f->family = c->family;
+	f->protocol = c->protocol;
+	memcpy(f->src, c->src, 16);
+	memcpy(f->dst, c->dst, 16);
+	f->ifindex = c->ifindex;
+	f->src_port = (uint16_t)sqlite3_column_int(q, 2);
+	f->dst_port = (uint16_t)sqlite3_column_int(q, 3);
+	f->packets = (uint64_t)sqlite3_column_int64(q, 4);
+	f->octets = (uint64_t)sqlite3_column_int64(q, 5);
+	f->tcp_flags = (uint16_t)sqlite3_column_int(q, 6);
 	f->start_ms = (uint64_t)start;
-	f->end_ms = (uint64_t)(start + sqlite3_column_int64(q, 12));
-	f->ifname = (const char *)sqlite3_column_text(q, 13);
-	f->ifindex = f->ifname ? ifindex_of(x, f->ifname) : 0;
+	f->end_ms = (uint64_t)(start + sqlite3_column_int64(q, 8));
+	return 0;
 }
 
 /* Column i of q, a name, into out (16 bytes, zero-padded; NULL: empty). */
@@ -336,14 +404,18 @@ static int export_interval(struct exporter *x, sqlite3 *db, int64_t id, uint64_t
 	struct ipfix_flow f;
 	int rc;
 
-	sqlite3_bind_int64(q, 1, id);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		row_flow(x, q, &f);
-		ipfix_enc_flow(&x->enc, &f); /* a failed send is counted in the collector */
+	if (!++x->gen) { /* wrapped: no slot may look filled for this interval */
+		memset(x->convs, 0, CONV_CACHE * sizeof(*x->convs));
+		x->gen = 1;
 	}
+	sqlite3_bind_int64(q, 1, id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (!row_flow(x, q, &f))
+			ipfix_enc_flow(&x->enc, &f); /* a failed send is counted in the collector */
 	if (rc != SQLITE_DONE)
 		pr_err("ipfix: reading the flow rows: %s", sqlite3_errmsg(db));
 	sqlite3_reset(q);
+	sqlite3_reset(x->conv);
 	if (export_procs(x, db, id))
 		rc = SQLITE_ERROR;
 	ipfix_enc_flush(&x->enc); /* an interval's records end its last message */
