@@ -62,21 +62,13 @@ static int scan_records(FILE *f, struct pcap_scan *sc, uint32_t snaplen)
 static int scan(const char *path, unsigned int snaplen, struct pcap_scan *sc)
 {
 	static const uint32_t magic = MAGIC_NSEC;
-	FILE *f = fopen(path, "re");
 	uint32_t h[6] = { 0 };
-	struct stat st;
 	size_t got;
-	int err = 0;
+	int err;
+	FILE *f = pcap_scan_open(path, sc, &err);
 
-	memset(sc, 0, sizeof(*sc));
 	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		pr_err("--pcap %s is not a regular file", path);
-		fclose(f);
-		return -EINVAL;
-	}
-	sc->size = (uint64_t)st.st_size;
+		return err;
 	got = fread(h, 1, sizeof(h), f);
 	if (got < sizeof(h)) /* empty, or a header cut short: no sample yet */
 		err = memcmp(h, &magic, got < 4 ? got : 4) ? -EINVAL : 0;

@@ -4,9 +4,31 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
 #include "pcap_scan.h"
+
+FILE *pcap_scan_open(const char *path, struct pcap_scan *sc, int *err)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+
+	memset(sc, 0, sizeof(*sc));
+	*err = 0;
+	if (!f) {
+		*err = -errno;
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		pr_err("--pcap %s is not a regular file", path);
+		fclose(f);
+		*err = -EINVAL;
+		return NULL;
+	}
+	sc->size = (uint64_t)st.st_size;
+	return f;
+}
 
 int pcap_scan_keep(const char *path, const struct pcap_scan *sc)
 {

@@ -7,12 +7,19 @@
 #define NETMON_PCAP_SCAN_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 struct pcap_scan {
 	uint64_t size;    /* the file's bytes */
 	uint64_t end;     /* where its last whole record ends */
 	uint64_t samples; /* the whole records */
 };
+
+/*
+ * Open path to scan it: sc zeroed, sc->size set. NULL with *err -errno:
+ * -ENOENT (no file yet), -EINVAL (logged) when it is not a regular file.
+ */
+FILE *pcap_scan_open(const char *path, struct pcap_scan *sc, int *err);
 
 /*
  * The samples of earlier runs stay: only a record cut short at the end (a

@@ -224,20 +224,12 @@ static int scan_block(FILE *f, struct pcap_scan *sc, const uint32_t *head, size_
  */
 static int scan(const char *path, struct pcap_scan *sc)
 {
-	FILE *f = fopen(path, "re");
 	uint32_t head[3];
-	struct stat st;
-	int swapped = 0, err = 0;
+	int swapped = 0, err;
+	FILE *f = pcap_scan_open(path, sc, &err);
 
-	memset(sc, 0, sizeof(*sc));
 	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-		pr_err("--pcap %s is not a regular file", path);
-		fclose(f);
-		return -EINVAL;
-	}
-	sc->size = (uint64_t)st.st_size;
+		return err;
 	while (sc->end < sc->size) {
 		size_t got;
 
