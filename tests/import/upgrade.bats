@@ -44,7 +44,7 @@ old_rows() {
 @test "collector health of the old intervals survives the upgrade" {
 	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" -i dns --db "$DB"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	# The fixture's columns (0006_sampling.sql added three after them, 0007 two, 0008 two, 0010 two).
+	# The fixture's columns (0006_sampling.sql added three after them, 0007 two, 0008 two, 0010 two, 0011 two).
 	diff -u "$FIXTURES/netmon-v2.collector_log.csv" \
 		<(sqlite3 -csv -header "$DB" "SELECT ts_start, ts_end, active_flows, table_full,
 			malformed, non_ip, snapshot_ms, write_ms FROM collector_log
@@ -65,4 +65,23 @@ old_rows() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
 		WHERE ipfix_records = 0 AND ipfix_send_errors = 0")" -eq \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
+	# Nor DNS messages (0011): 0, not NULL.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE dns_messages = 0 AND dns_dropped = 0")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
+}
+
+@test "old process rows have no cgroup, service or user after the upgrade (0011)" {
+	# A process row as version 2 wrote it: no cgroup or uid was recorded then.
+	sqlite3 "$DB" "INSERT INTO process_names (name) VALUES ('oldproc');
+		INSERT INTO processes (interval_id, pid, comm_id, family, protocol,
+			remote_port, local_port, bytes_sent, bytes_recv, sends, recvs)
+		SELECT min(id), 42, last_insert_rowid(), 4, 17, 0, 53, 10, 20, 1, 1 FROM intervals"
+	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" -i dns --db "$DB"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sqlite3 "$DB" "SELECT pid, comm, bytes_sent, bytes_recv FROM process_log
+		WHERE comm = 'oldproc'")" = "42|oldproc|10|20" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM process_log
+		WHERE cgroup IS NOT NULL OR service IS NOT NULL OR user IS NOT NULL")" -eq 0 ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM host_names")" -eq 0 ]
 }
