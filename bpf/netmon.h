@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 5
+#define NETMON_ABI_VERSION 6
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -148,13 +148,18 @@ struct proc_table_full {
 
 #define NETMON_COMM_LEN 16
 
-/* A process's names, taken in the kernel at its first packet of a
- * generation, so that a process living a millisecond still has them. */
+/*
+ * A process's names, taken in the kernel at its first socket call of a
+ * generation, so that a process living a millisecond still has them; with
+ * the cgroup and uid of that call, which stand for the process's whole
+ * interval (docs/design.md, "Services and users"). 48 bytes.
+ */
 struct proc_info {
 	char comm[NETMON_COMM_LEN];
 	char parent_comm[NETMON_COMM_LEN];
 	__u32 ppid;
-	__u32 pad;
+	__u32 uid;       /* the calling thread's real uid */
+	__u64 cgroup_id; /* its cgroup v2 directory's inode (bpf_get_current_cgroup_id) */
 };
 
 #define NETMON_MAX_PROC_KEYS 16384
