@@ -166,6 +166,19 @@ struct proc_info {
 #define NETMON_MAX_PROCS 4096
 
 /*
+ * The path of a cgroup v2 directory at its removal (the cgroup_rmdir
+ * tracepoint, bpf/proc.bpf.c), by cgroup id, for user space to name a
+ * cgroup that is gone before the interval of its processes is written.
+ * An LRU of NETMON_CGROUPS_GONE; a longer path is not kept. 256 bytes.
+ */
+#define NETMON_CGROUP_PATH_LEN 256
+#define NETMON_CGROUPS_GONE 1024
+
+struct cgroup_gone {
+	char path[NETMON_CGROUP_PATH_LEN]; /* from the hierarchy's root, NUL ended */
+};
+
+/*
  * Map generations (see docs/design.md, "Exactness"). The programs read the
  * active generation once per packet and update only that generation's
  * counters and totals; user space flips the generation, waits for an RCU

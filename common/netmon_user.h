@@ -20,6 +20,7 @@ _Static_assert(sizeof(struct proc_key) == 28, "ABI: proc_key");
 _Static_assert(sizeof(struct proc_counters) == 32, "ABI: proc_counters");
 _Static_assert(sizeof(struct proc_info) == 48, "ABI: proc_info");
 _Static_assert(offsetof(struct proc_info, cgroup_id) == 40, "ABI: proc_info.cgroup_id");
+_Static_assert(sizeof(struct cgroup_gone) == 256, "ABI: cgroup_gone");
 _Static_assert(sizeof(struct flow4_slot) == 16, "ABI: flow4_slot");
 _Static_assert(sizeof(struct flow6_slot) == 48, "ABI: flow6_slot");
 _Static_assert(offsetof(struct flow6_slot, src) == 16, "ABI: flow6_slot.src");

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include "idcache.h"
 #include "log.h"
+#include "netmon_user.h"
 #include "names/cgroup_paths.h"
 #include "names/cgroup_service.h"
 #include "proc_names.h"
@@ -177,15 +179,25 @@ static struct cgroup_paths *hierarchy(struct proc_names *pn)
 
 /*
  * Cgroup id's path and service into pn->path and pn->service: 1, or 0 when
- * it is no longer there to be found, named by its id.
+ * it is no longer there to be found, named by its id. A cgroup removed
+ * while the recorder ran left its path in the kernel's map (gone, if any):
+ * no walk for it.
  */
-static int describe(struct proc_names *pn, uint64_t id)
+static int describe(struct proc_names *pn, uint64_t id, int gone)
 {
 	struct cgroup_paths *cp = hierarchy(pn);
-	int err = cp ? cgroup_paths_find(cp, id, pn->path, sizeof(pn->path)) : -ENODEV;
+	struct cgroup_gone g;
+	int err = -ENOENT;
 	uint32_t uid;
 	char num[16];
 
+	if (gone > 0 && !bpf_map_lookup_elem(gone, &id, &g)) {
+		g.path[sizeof(g.path) - 1] = '\0';
+		snprintf(pn->path, sizeof(pn->path), "%s", g.path);
+		err = 0;
+	} else if (cp) {
+		err = cgroup_paths_find(cp, id, pn->path, sizeof(pn->path));
+	}
 	if (err) {
 		if (err != -ENOENT && err != -ENODEV)
 			pr_debug("cgroup %" PRIu64 ": %s", id, strerror(-err));
@@ -200,7 +212,7 @@ static int describe(struct proc_names *pn, uint64_t id)
 	return 1;
 }
 
-int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int64_t *row)
+int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int gone, int64_t *row)
 {
 	sqlite3_stmt *known = pn->st[PN_CGROUP_KNOWN], *s = pn->st[PN_CGROUP];
 	int64_t service;
@@ -209,7 +221,7 @@ int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int64_t *r
 	*row = idcache_get(pn->cgroups, &id, sizeof(id));
 	if (*row)
 		return 0;
-	if (!describe(pn, id)) {
+	if (!describe(pn, id, gone)) {
 		/* Gone: named when this boot's earlier run saw it (a restart)? */
 		sqlite3_bind_int64(known, 1, (int64_t)id);
 		sqlite3_bind_int64(known, 2, pn->boot);

@@ -26,11 +26,13 @@ void proc_names_forget(struct proc_names *pn);
 
 /*
  * The cgroups row of kernel cgroup id (not 0), made when first seen, in the
- * interval starting at ts (unix seconds). A cgroup removed before it could
- * be named is named by its id ("cgroup:<id>"), unless this boot's earlier
- * rows know it. 0, -ENOMEM, or -EIO (sqlite3_errmsg says why).
+ * interval starting at ts (unix seconds). gone: the kernel's map of removed
+ * cgroups' paths (snapshot_records.h), 0 for none. A cgroup removed before
+ * it could be named and not in that map is named by its id ("cgroup:<id>"),
+ * unless this boot's earlier rows know it. 0, -ENOMEM, or -EIO
+ * (sqlite3_errmsg says why).
  */
-int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int64_t *row);
+int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int gone, int64_t *row);
 
 /* A user_names row for uid, with its name at first sight. As above. */
 int proc_names_user(struct proc_names *pn, uint32_t uid);

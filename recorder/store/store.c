@@ -424,10 +424,11 @@ static int is_zero(const __u8 *p, size_t n)
 }
 
 /* The cgroups row (0: none) of a process, and its uid in user_names. */
-static int name_process(struct store *st, const struct proc_info *info, int64_t ts_start,
-			int64_t *cgroup)
+static int name_process(struct store *st, const struct snapshot *snap,
+			const struct proc_info *info, int64_t ts_start, int64_t *cgroup)
 {
-	int err = info->cgroup_id ? proc_names_cgroup(st->names, info->cgroup_id, ts_start, cgroup)
+	int err = info->cgroup_id ? proc_names_cgroup(st->names, info->cgroup_id, ts_start,
+						      snap->cgroups_gone, cgroup)
 				  : 0;
 
 	if (!err)
@@ -449,7 +450,7 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
 	if (!err && info)
 		err = intern_name(st, info->parent_comm, &parent);
 	if (!err && info)
-		err = name_process(st, info, ts_start, &cgroup);
+		err = name_process(st, snap, info, ts_start, &cgroup);
 	if (!err && !is_zero(r->key.remote, r->key.family == NETMON_FAMILY_V4 ? 4 : 16))
 		err = intern_address(st, r->key.family, r->key.remote, &remote);
 	if (err)

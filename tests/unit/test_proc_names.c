@@ -70,14 +70,14 @@ static void test_root_and_gone_cgroups(void **state)
 	assert_int_equal(stat(cgroup_paths_mount(cp), &st), 0);
 	cgroup_paths_close(cp);
 	assert_int_equal(proc_names_open(&pn, t->db), 0);
-	assert_int_equal(proc_names_cgroup(pn, st.st_ino, 1000, &row), 0);
+	assert_int_equal(proc_names_cgroup(pn, st.st_ino, 1000, 0, &row), 0);
 	q_text(t->db, CGROUP_OF, row, text, sizeof(text));
 	assert_string_equal(text, "/|/");
-	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP, 1000, &row), 0);
+	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP, 1000, 0, &row), 0);
 	q_text(t->db, CGROUP_OF, row, text, sizeof(text));
 	snprintf(want, sizeof(want), "cgroup:%llu|cgroup:%llu", NO_SUCH_CGROUP, NO_SUCH_CGROUP);
 	assert_string_equal(text, want);
-	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP, 2000, &again), 0);
+	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP, 2000, 0, &again), 0);
 	assert_int_equal(again, row);
 	proc_names_close(pn);
 }
@@ -96,10 +96,10 @@ static void test_gone_cgroup_named_by_this_boots_rows(void **state)
 		    "(1152921504606846977, '/old.slice/was.service', 7, 86400),"
 		    "(1152921504606846978, '/now.slice/was.service', 7, unixepoch() - 1)");
 	assert_int_equal(proc_names_open(&pn, t->db), 0);
-	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP + 2, 1000, &row), 0);
+	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP + 2, 1000, 0, &row), 0);
 	q_text(t->db, CGROUP_OF, row, text, sizeof(text));
 	assert_string_equal(text, "/now.slice/was.service|was.service");
-	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP + 1, 1000, &row), 0);
+	assert_int_equal(proc_names_cgroup(pn, NO_SUCH_CGROUP + 1, 1000, 0, &row), 0);
 	q_text(t->db, CGROUP_OF, row, text, sizeof(text));
 	assert_string_equal(text, "cgroup:1152921504606846977|cgroup:1152921504606846977");
 	proc_names_close(pn);
