@@ -424,8 +424,8 @@ static int is_zero(const __u8 *p, size_t n)
 }
 
 /* The cgroups row (0: none) of a process, and its uid in user_names. */
-static int name_process(struct store *st, const struct snapshot *snap,
-			const struct proc_info *info, int64_t ts_start, int64_t *cgroup)
+static int name_process(struct store *st, const struct snapshot *snap, const struct proc_info *info,
+			int64_t ts_start, int64_t *cgroup)
 {
 	int err = info->cgroup_id ? proc_names_cgroup(st->names, info->cgroup_id, ts_start,
 						      snap->cgroups_gone, cgroup)
