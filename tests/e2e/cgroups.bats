@@ -79,6 +79,11 @@ udp_from() {
 	nmt_await "${name}rx"
 }
 
+# hex STRING: its bytes in upper-case hex, as SQLite's hex() writes them.
+hex() {
+	printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | tr a-f A-F
+}
+
 # row PID: "cgroup|service|user|bytes sent" of the sender PID's rows.
 row() {
 	nmt_sql "$DB" "SELECT cgroup, service, user, sum(bytes_sent) FROM process_log
@@ -169,4 +174,19 @@ row() {
 	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
 	nmt_rec_stop
 	[ "$(row "$NMT_PID_svc")" = "cgroup:$kernel_id|cgroup:$kernel_id|root|1000" ]
+}
+
+# A cgroup's name may hold any byte but '/' (and, in v2, a newline): markup,
+# quotes and terminal escapes are stored as they are, byte for byte, for the
+# reports to make inert when they show them (as every stored string).
+@test "hostile cgroup names are stored byte for byte" {
+	local name svc
+	name=$(printf '<img src=x onerror=alert(1)>"'"'"'\033[31m;x.service')
+	svc=/$S.slice/$name
+	mkcg "$svc"
+	nmt_rec_start "$DB"
+	udp_from svc "$svc" 0 5107 2 100
+	nmt_rec_stop
+	[ "$(nmt_sql "$DB" "SELECT hex(cgroup), hex(service), sum(bytes_sent) FROM process_log
+		WHERE pid = $NMT_PID_svc GROUP BY 1, 2")" = "$(hex "$svc")|$(hex "$name")|200" ]
 }
