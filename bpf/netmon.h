@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 5
+#define NETMON_ABI_VERSION 6
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -148,17 +148,35 @@ struct proc_table_full {
 
 #define NETMON_COMM_LEN 16
 
-/* A process's names, taken in the kernel at its first packet of a
- * generation, so that a process living a millisecond still has them. */
+/*
+ * A process's names, taken in the kernel at its first socket call of a
+ * generation, so that a process living a millisecond still has them; with
+ * the cgroup and uid of that call, which stand for the process's whole
+ * interval (docs/design.md, "Services and users"). 48 bytes.
+ */
 struct proc_info {
 	char comm[NETMON_COMM_LEN];
 	char parent_comm[NETMON_COMM_LEN];
 	__u32 ppid;
-	__u32 pad;
+	__u32 uid;       /* the calling thread's real uid */
+	__u64 cgroup_id; /* its cgroup v2 directory's inode (bpf_get_current_cgroup_id) */
 };
 
 #define NETMON_MAX_PROC_KEYS 16384
 #define NETMON_MAX_PROCS 4096
+
+/*
+ * The path of a cgroup v2 directory at its removal (the cgroup_rmdir
+ * tracepoint, bpf/proc.bpf.c), by cgroup id, for user space to name a
+ * cgroup that is gone before the interval of its processes is written.
+ * An LRU of NETMON_CGROUPS_GONE; a longer path is not kept. 256 bytes.
+ */
+#define NETMON_CGROUP_PATH_LEN 256
+#define NETMON_CGROUPS_GONE 1024
+
+struct cgroup_gone {
+	char path[NETMON_CGROUP_PATH_LEN]; /* from the hierarchy's root, NUL ended */
+};
 
 /*
  * Map generations (see docs/design.md, "Exactness"). The programs read the

@@ -46,6 +46,22 @@ struct {
 	__type(value, struct proc_cache_entry);
 } proc_cache SEC(".maps");
 
+/* Cgroups removed, by id: their path (netmon.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NETMON_CGROUPS_GONE);
+	__type(key, __u64);
+	__type(value, struct cgroup_gone);
+} cgroups_gone SEC(".maps");
+
+/* Room for one path: more than the BPF stack has. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgroup_gone);
+} cgroup_scratch SEC(".maps");
+
 /* The generation programs write to; only user space changes it. */
 __u32 active_gen = 0;
 /* Per generation: calls (and their bytes) that found the table full, so are
@@ -95,7 +111,10 @@ FILL_KEY(fill_key_raw, PROBED, PROBED_INTO)
  * The names of the current process, once per generation. The process's
  * name is its thread group leader's: the thread may be another one, e.g. an
  * io_uring worker (iou-wrk-PID) or SQPOLL thread (iou-sqp-PID) sending for
- * the process, or a thread the program named itself.
+ * the process, or a thread the program named itself. The cgroup and uid
+ * are the calling thread's, here rather than in the key: two helper calls
+ * once per process and generation instead of on every call, and a key of
+ * 28 bytes instead of 40 (docs/design.md, "Services and users").
  */
 static __attribute__((noinline)) void note_process(void *infos, __u32 tgid)
 {
@@ -110,6 +129,8 @@ static __attribute__((noinline)) void note_process(void *infos, __u32 tgid)
 	BPF_CORE_READ_STR_INTO(&info.comm, leader, comm);
 	BPF_CORE_READ_STR_INTO(&info.parent_comm, parent, comm);
 	info.ppid = BPF_CORE_READ(parent, tgid);
+	info.uid = (__u32)bpf_get_current_uid_gid();
+	info.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_map_update_elem(infos, &tgid, &info, BPF_NOEXIST);
 }
 
@@ -317,5 +338,36 @@ int BPF_PROG(netmon_recv_raw, struct sock *sk, int ret, int flags)
 
 	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_raw(sk, &k))
 		count(&k, ret, 0);
+	return 0;
+}
+
+/*
+ * A cgroup v2 directory being removed: keep its path for user space, which
+ * finds the live ones by walking the hierarchy but cannot find this one any
+ * more (docs/design.md, "Services and users"). The kernel builds the path
+ * only while a program is attached here (TRACE_CGROUP_PATH in
+ * kernel/cgroup/cgroup-internal.h); removals are rare. Hierarchy 0 is the
+ * v2 one; the others are cgroup v1 hierarchies of a hybrid host. raw_tp
+ * only: one program whatever set counts the sockets.
+ */
+SEC("raw_tp/cgroup_rmdir")
+int BPF_PROG(netmon_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	struct cgroup_gone *g;
+	__u32 zero = 0;
+	__u64 id;
+	long n;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0;
+	g = bpf_map_lookup_elem(&cgroup_scratch, &zero);
+	if (!g)
+		return 0;
+	n = bpf_probe_read_kernel_str(g->path, sizeof(g->path), path);
+	/* Filled to the end: maybe cut short, and a cut path names nothing. */
+	if (n <= 1 || n >= (long)sizeof(g->path))
+		return 0;
+	id = BPF_CORE_READ(cgrp, kn, id);
+	bpf_map_update_elem(&cgroups_gone, &id, g, BPF_ANY);
 	return 0;
 }

@@ -14,6 +14,7 @@ libcmocka-dev bats liburing-dev shellcheck
 iproute2 iputils-ping ethtool tshark tmux nfdump libfixbuf-tools
 chromium python3 nmap hping3 ncat
 systemd-container debootstrap
+passwd util-linux
 "
 
 missing=""

@@ -51,6 +51,21 @@ static void progs_of(struct proc_bpf *skel, enum proc_kind kind, struct bpf_prog
 /* The pinned links of the per-process programs (pin.h), in program order. */
 static const char *const link_pins[2] = { "proc_link_send", "proc_link_recv" };
 
+/*
+ * Keep the path of each cgroup removed while the recorder runs (proc.bpf.c).
+ * Not pinned: removals while no recorder runs are missed, and named by id.
+ * Not needed to count, so a refusal only says what is lost.
+ */
+static void attach_rmdir(struct proc_bpf *skel)
+{
+	skel->links.netmon_cgroup_rmdir =
+		bpf_program__attach_raw_tracepoint(skel->progs.netmon_cgroup_rmdir, "cgroup_rmdir");
+	if (!skel->links.netmon_cgroup_rmdir)
+		pr_warn("cgroups removed before their interval is written are named by their id: "
+			"the cgroup_rmdir tracepoint refused the program (%s)",
+			strerror(errno));
+}
+
 /* Keep the links attached across a crash or a --keep-attached stop. */
 static int pin_links(struct bpf_link **l[2], const struct pin_dir *pins)
 {
@@ -123,6 +138,8 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, unsigned long keys
 	}
 	if (!*err && pins)
 		*err = pin_links(l, pins);
+	if (!*err)
+		attach_rmdir(skel);
 	if (*err) {
 		proc_bpf__destroy(skel);
 		return NULL;
@@ -141,10 +158,12 @@ static int proc_adopt(struct proc_bpf **out, const struct pin_dir *pins)
 	if (!skel)
 		return -errno;
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, 0);
+		bpf_program__set_autoload(prog, prog == skel->progs.netmon_cgroup_rmdir);
 	err = pin_object_maps(pins, skel->obj, "proc_");
 	if (!err)
 		err = proc_bpf__load(skel);
+	if (!err)
+		attach_rmdir(skel);
 	if (err) {
 		pr_err("cannot adopt the per-process maps pinned in %s: %s", pins->path,
 		       strerror(-err));
@@ -222,4 +241,5 @@ void proc_snapshot_maps(struct proc_bpf *skel, struct snapshot_maps *maps)
 	maps->proc_cache = bpf_map__fd(skel->maps.proc_cache);
 	maps->proc_active_gen = &skel->bss->active_gen;
 	maps->proc_table_full = skel->bss->proc_table_full;
+	maps->cgroups_gone = bpf_map__fd(skel->maps.cgroups_gone);
 }

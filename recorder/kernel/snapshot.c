@@ -532,6 +532,7 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 		__atomic_load_n(&s->maps.proc_table_full[old].calls, __ATOMIC_RELAXED);
 	snap->proc_full_bytes =
 		__atomic_load_n(&s->maps.proc_table_full[old].bytes, __ATOMIC_RELAXED);
+	snap->cgroups_gone = s->maps.cgroups_gone;
 	return 0;
 }
 
@@ -543,6 +544,7 @@ static void start_snapshot(struct snapshot *snap)
 	snap->n_infos = 0;
 	snap->proc_full_calls = 0;
 	snap->proc_full_bytes = 0;
+	snap->cgroups_gone = 0;
 	snap->run = 0;
 	clock_gettime(CLOCK_REALTIME, &snap->wall);
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);

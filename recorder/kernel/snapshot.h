@@ -42,6 +42,7 @@ struct snapshot_maps {
 	int proc_cache;                   /* PERCPU_ARRAY of proc_cache_entry */
 	volatile __u32 *proc_active_gen;
 	volatile struct proc_table_full *proc_table_full; /* [NETMON_GENERATIONS] */
+	int cgroups_gone;                 /* LRU_HASH cgroup id -> cgroup_gone */
 	/* Identity of pinned maps (pin.h), stored with each interval's sequence
 	 * so that a restart knows what the database holds; 0: not pinned. */
 	__u64 run;

@@ -46,6 +46,8 @@ struct snapshot {
 	/* Calls, and their bytes, that found the per-process table full in this
 	 * interval: in no proc record (0 when per-process is off). */
 	uint64_t proc_full_calls, proc_full_bytes;
+	/* The kernel's map of removed cgroups' paths (proc_load.h); 0: none. */
+	int cgroups_gone;
 	struct timespec wall;  /* CLOCK_REALTIME at the flip: the interval's end */
 	uint64_t mono_ns;      /* CLOCK_MONOTONIC_COARSE at the flip */
 	uint64_t duration_us;  /* time taken by flip + drain */

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "idcache.h"
 #include "log.h"
+#include "proc_names.h"
 #include "rollup.h"
 #include "store.h"
 
@@ -78,8 +79,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
 	[ST_PROCESS] = "INSERT INTO processes (interval_id, pid, comm_id, parent_comm_id, ppid, "
 		       "family, protocol, remote_id, remote_port, local_port, bytes_sent, "
-		       "bytes_recv, sends, recvs) "
-		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+		       "bytes_recv, sends, recvs, cgroup_ref, uid) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+		       "?15, ?16)",
 };
 
 /* ifindex -> interface id, valid for one interval (names can change). */
@@ -101,6 +103,7 @@ struct store {
 	struct idcache *conversations; /* struct conversation_key -> conversations.id */
 	int64_t next_flow_id;          /* the id of this interval's next flow row */
 	unsigned int sample_rate;      /* --sample of the intervals written */
+	struct proc_names *names;      /* the cgroups, services, users of process rows */
 };
 
 /*
@@ -199,6 +202,13 @@ int store_open(struct store **out, const char *path)
 			goto fail;
 		}
 	}
+	err = proc_names_open(&st->names, st->db);
+	if (err == -EIO) {
+		err = sql_fail(st, "preparing statements");
+		pr_err("%s: %s", path, st->last_error);
+	}
+	if (err)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -222,6 +232,7 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	proc_names_close(st->names);
 	db_close(st->db);
 	idcache_free(st->addresses);
 	idcache_free(st->conversations);
@@ -412,12 +423,25 @@ static int is_zero(const __u8 *p, size_t n)
 	return 1;
 }
 
+/* The cgroups row (0: none) of a process, and its uid in user_names. */
+static int name_process(struct store *st, const struct snapshot *snap, const struct proc_info *info,
+			int64_t ts_start, int64_t *cgroup)
+{
+	int err = info->cgroup_id ? proc_names_cgroup(st->names, info->cgroup_id, ts_start,
+						      snap->cgroups_gone, cgroup)
+				  : 0;
+
+	if (!err)
+		err = proc_names_user(st->names, info->uid);
+	return err == -EIO ? sql_fail(st, "naming a process's cgroup and user") : err;
+}
+
 static int write_process(struct store *st, const struct snapshot *snap, int64_t interval_id,
-			 const struct proc_record *r)
+			 int64_t ts_start, const struct proc_record *r)
 {
 	const struct proc_info *info = find_info(snap, r->key.tgid);
 	sqlite3_stmt *s = st->st[ST_PROCESS];
-	int64_t comm = 0, parent = 0, remote = 0;
+	int64_t comm = 0, parent = 0, remote = 0, cgroup = 0;
 	int err = 0;
 
 	/* No name when the names table was full in the kernel: NULL, not a guess. */
@@ -425,6 +449,8 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
 		err = intern_name(st, info->comm, &comm);
 	if (!err && info)
 		err = intern_name(st, info->parent_comm, &parent);
+	if (!err && info)
+		err = name_process(st, snap, info, ts_start, &cgroup);
 	if (!err && !is_zero(r->key.remote, r->key.family == NETMON_FAMILY_V4 ? 4 : 16))
 		err = intern_address(st, r->key.family, r->key.remote, &remote);
 	if (err)
@@ -443,6 +469,8 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
 	sqlite3_bind_int64(s, 12, (int64_t)r->c.bytes_recv);
 	sqlite3_bind_int64(s, 13, (int64_t)r->c.sends);
 	sqlite3_bind_int64(s, 14, (int64_t)r->c.recvs);
+	cgroup ? sqlite3_bind_int64(s, 15, cgroup) : sqlite3_bind_null(s, 15);
+	info ? sqlite3_bind_int64(s, 16, info->uid) : sqlite3_bind_null(s, 16);
 	return step_done(st, ST_PROCESS);
 }
 
@@ -502,7 +530,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		}
 	}
 	for (size_t i = 0; !err && i < snap->n_procs; i++)
-		err = write_process(st, snap, id, &snap->procs[i]);
+		err = write_process(st, snap, id, ts_start, &snap->procs[i]);
 	if (err)
 		return err;
 	/* the interval's flows are ids [first_flow, next_flow_id) */
@@ -579,6 +607,7 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	int err;
 
 	st->n_ifaces = 0; /* re-resolve names once per interval */
+	proc_names_start(st->names);
 	err = step_done(st, ST_BEGIN);
 	if (err)
 		return err;
@@ -590,6 +619,7 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	if (err) { /* ids handed out in the transaction are gone with it */
 		idcache_clear(st->addresses);
 		idcache_clear(st->conversations);
+		proc_names_forget(st->names);
 	}
 	return err;
 }

@@ -139,3 +139,25 @@ teardown_file() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"/var/lib/netmon/netmon.db: cannot open: Permission denied"* ]]
 }
+
+# A real unit under real systemd: a transient service sending as nobody.
+# Its cgroup is gone by the time the interval is written (systemd removes it
+# as the unit ends): the recorder names it from the path the kernel handed
+# over at the removal. The recorder starts adopting test 4's pinned maps.
+@test "a systemd unit's traffic: process_log names its service and user" {
+	nms_in systemctl start netmon-record
+	nms_journal_wait netmon-record 'recording on host0'
+	# One datagram of 1000 bytes per redirection (bash opens, connects, writes).
+	nms_in systemd-run --quiet --wait --unit=netmon-test-sender -p User=nobody /bin/bash -c \
+		"for i in 1 2 3 4 5; do printf '%1000s' '' >/dev/udp/$NMS_H4/9; done"
+	nms_in systemctl stop netmon-record
+	nms_journal_wait netmon-record 'signal 15: writing the last interval'
+	run nms_sql "SELECT service, user, sum(bytes_sent), sum(sends) FROM process_log
+		WHERE service = 'netmon-test-sender.service' GROUP BY 1, 2"
+	echo "$output"
+	[ "$output" = "netmon-test-sender.service|nobody|5000|5" ]
+	run nms_sql "SELECT DISTINCT cgroup FROM process_log
+		WHERE service = 'netmon-test-sender.service'"
+	echo "$output"
+	[[ $output == */system.slice/netmon-test-sender.service ]]
+}
