@@ -1,7 +1,7 @@
 # netmon - build, test and install.
 #
 #   make            build build/netmon-record and build/netmon-report
-#   make check      build and run every test (shellcheck, unit, BPF, CLI, import,
+#   make check      build and run every test (shellcheck, unit, fuzz, BPF, CLI, import,
 #                   end-to-end, system; needs root); make test-SUITE runs one
 #                   (tests/README.md)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
