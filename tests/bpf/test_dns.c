@@ -4,7 +4,7 @@
  * (bpf/dns.bpf.h), through BPF_PROG_TEST_RUN: which packets go into the ring
  * (received UDP and TCP from port 53 with a payload, both families) and which
  * not (sent ones, other ports, fragments, TCP without payload, --no-names),
- * the record's head and bytes, the bound on what is copied, and the totals
+ * the record's head and bytes (TC and XDP), the bound on what is copied, and the totals
  * that count responses and those lost to a full ring. Needs root.
  */
 #include <stdarg.h>
@@ -232,6 +232,26 @@ static void test_ring_full(void **state)
 	assert_int_equal((uint64_t)e->n_records, messages);
 }
 
+/* --hook xdp: a response received through the XDP program, the same record. */
+static void test_xdp(void **state)
+{
+	struct env *e = *state;
+	uint64_t messages, lost;
+	struct frame f;
+
+	dns_frame(&f, 1, 0, 53, 77);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f.data, .data_size_in = (__u32)f.len,
+		    .repeat = 1);
+	assert_int_equal(bpf_prog_test_run_opts(flow_xdp_prog_fd(e->skel), &o), 0);
+	assert_int_equal(o.retval, 2); /* XDP_PASS */
+	drain(e, &messages, &lost);
+	assert_int_equal(messages, 1);
+	assert_int_equal(e->n_seen, 1);
+	assert_int_equal(e->seen[0].h.family, 6);
+	assert_int_equal(e->seen[0].h.caplen, 77);
+	assert_memory_equal(e->seen[0].data, f.data + f.l4_off + 8, 77);
+}
+
 /* --no-names: the same response passes nothing and counts nothing. */
 static void test_off(void **state)
 {
@@ -255,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_passed, setup_on, teardown),
 		cmocka_unit_test_setup_teardown(test_bound, setup_on, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup_on, teardown),
+		cmocka_unit_test_setup_teardown(test_xdp, setup_on, teardown),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 
