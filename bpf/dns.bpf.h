@@ -38,7 +38,8 @@ const volatile __u8 dns_names = 0;
 static __always_inline long bpf_skb_load_bytes_or_xdp(void *ctx, int is_xdp, __u32 off, void *to,
 						      __u32 len)
 {
-	return is_xdp ? bpf_xdp_load_bytes(ctx, off, to, len) : bpf_skb_load_bytes(ctx, off, to, len);
+	return is_xdp ? bpf_xdp_load_bytes(ctx, off, to, len)
+		      : bpf_skb_load_bytes(ctx, off, to, len);
 }
 
 /*
@@ -46,8 +47,8 @@ static __always_inline long bpf_skb_load_bytes_or_xdp(void *ctx, int is_xdp, __u
  * totals kind: NETMON_KIND_DNS, or NETMON_KIND_DNS_DROP when the ring was
  * full (or, never seen, the copy failed).
  */
-static __always_inline __u8 dns_pass(void *ctx, int is_xdp, const struct dns_head *head,
-				     __u32 off, __u32 avail)
+static __always_inline __u8 dns_pass(void *ctx, int is_xdp, const struct dns_head *head, __u32 off,
+				     __u32 avail)
 {
 	struct dns_record *r;
 	__u32 caplen = head->len;

@@ -15,8 +15,8 @@
 #include "store/host_names.h"
 
 #define PENDING_SLOTS (2 * NAMES_PENDING_MAX) /* a power of 2, at most half full */
-#define PAIRS_MAX 256                         /* pairs taken from one message */
-#define SPLITS_MAX 32                         /* TCP messages followed at once */
+#define PAIRS_MAX 256			      /* pairs taken from one message */
+#define SPLITS_MAX 32			      /* TCP messages followed at once */
 
 /* A TCP message that goes on past its first segment: seq up to end is its. */
 struct split {
@@ -133,8 +133,9 @@ static void add_split(struct names *n, const struct dns_head *h, __u32 end)
 		s = &n->splits[n->next_split];
 		n->next_split = (n->next_split + 1) % SPLITS_MAX;
 	}
-	*s = (struct split){ .family = h->family, .src_port = h->src_port,
-			     .dst_port = h->dst_port, .end = end };
+	*s = (struct split){
+		.family = h->family, .src_port = h->src_port, .dst_port = h->dst_port, .end = end
+	};
 	memcpy(s->src, h->src, 16);
 	memcpy(s->dst, h->dst, 16);
 	n->stats.tcp_split++;

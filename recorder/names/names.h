@@ -26,8 +26,8 @@ struct names_stats {
 	uint64_t malformed; /* records or messages that are no DNS response */
 	uint64_t truncated; /* messages read in part: TC set, or longer than captured */
 	uint64_t tcp_split; /* TCP messages not whole in one segment: not read */
-	uint64_t pairs;     /* (address, name) pairs told */
-	uint64_t lost;      /* new pairs dropped: the pending set was full */
+	uint64_t pairs;	    /* (address, name) pairs told */
+	uint64_t lost;	    /* new pairs dropped: the pending set was full */
 	uint64_t written;   /* pairs written (a pair told in n intervals: n times) */
 };
 

@@ -12,9 +12,9 @@
 struct store;
 
 struct host_name {
-	int family;	  /* 4 or 6 */
-	uint8_t addr[16]; /* network order; IPv4 in addr[0..3] */
-	const char *name; /* lower case, no trailing dot, inert (dns_parse.h) */
+	int family;		       /* 4 or 6 */
+	uint8_t addr[16];	       /* network order; IPv4 in addr[0..3] */
+	const char *name;	       /* lower case, no trailing dot, inert (dns_parse.h) */
 	int64_t first_seen, last_seen; /* unix seconds */
 };
 
