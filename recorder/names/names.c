@@ -285,11 +285,6 @@ int names_flush(struct names *n, struct store *st)
 	return 0;
 }
 
-const struct names_stats *names_stats(const struct names *n)
-{
-	return &n->stats;
-}
-
 void names_close(struct names *n)
 {
 	const struct names_stats *s;

@@ -51,7 +51,6 @@ int names_consume(struct names *n);
  * why). 0 or -errno.
  */
 int names_flush(struct names *n, struct store *st);
-const struct names_stats *names_stats(const struct names *n);
 /* Log what was read (info), free. Accepts NULL. */
 void names_close(struct names *n);
 
