@@ -1,7 +1,7 @@
 # netmon - build, test and install.
 #
 #   make            build build/netmon-record and build/netmon-report
-#   make check      build and run every test (shellcheck, unit, BPF, CLI, import,
+#   make check      build and run every test (shellcheck, unit, fuzz, BPF, CLI, import,
 #                   end-to-end, system; needs root); make test-SUITE runs one
 #                   (tests/README.md)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
@@ -48,7 +48,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all bench check test-shell test-unit test-bpf test-cli test-import test-e2e test-system run install clean format man
+.PHONY: all bench check test-shell test-unit test-fuzz fuzz-dns test-bpf test-cli test-import test-e2e test-system run install clean format man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -192,13 +192,28 @@ $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(TOOL_LIBS) -o $@
 
-check: all $(UNIT_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
+# The fuzz tests: the parsers of hostile input with AddressSanitizer and
+# UndefinedBehaviorSanitizer (and LeakSanitizer at exit), each built from
+# its parser's source alone (tests/fuzz/NAME.c names what it fuzzes).
+FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_BIN := $(O)/tests/fuzz/fuzz_dns
+
+$(O)/tests/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c recorder/names/dns_parse.c recorder/names/dns_parse.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(FUZZ_CFLAGS) -Irecorder \
+		tests/fuzz/fuzz_dns.c recorder/names/dns_parse.c -o $@
+
+check: all $(UNIT_BIN) $(FUZZ_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh
 
 test-shell:
 	$(Q)O=$(O) tests/run-all.sh shell
 test-unit: $(UNIT_BIN)
 	$(Q)O=$(O) tests/run-all.sh unit
+test-fuzz fuzz-dns: $(FUZZ_BIN)
+	$(Q)O=$(O) tests/run-all.sh fuzz
 test-bpf: all $(BPF_TEST_BIN)
 	$(Q)O=$(O) tests/run-all.sh bpf
 test-cli: all

@@ -15,6 +15,14 @@
  * in their buckets, each packet walks past them). Figures only: it never
  * fails on a number.
  *
+ * The programs are loaded as the recorder loads them by default, passing DNS
+ * responses (bpf/dns.bpf.h): the mix shows what that costs every other packet
+ * (a port compare), "hot-nonames" the same mix with it off (--no-names). A
+ * DNS response (a 49-byte answer from port 53) is measured on its own, in
+ * runs of DNS_REPEAT with the ring read between them (a longer run fills the
+ * ring, and each response after that costs only the failed reservation,
+ * measured too as "ring full").
+ *
  *   prog_cost [--repeat N] [--rounds N] [--table N]
  */
 #include <errno.h>
@@ -32,6 +40,9 @@
 #include "numparse.h"
 #include "kernel/snapshot.h"
 #include "../tests/bpf/frames.c"
+
+/* Responses per test run: what the ring holds (NETMON_DNS_RING_BYTES). */
+#define DNS_REPEAT 150
 
 struct mix {
 	const char *name;
@@ -69,6 +80,34 @@ static void build_mix(struct mix *m)
 	frame_tcp(&m[3].f, 40000, 443, TCPF_ACK);
 	frame_payload(&m[3].f, 200);
 	frame_finish(&m[3].f);
+}
+
+/* A DNS response from port 53: www.example.com A 192.0.2.1 (RFC 1035 4.1). */
+static void build_dns(struct frame *f, int v6)
+{
+	static const uint8_t msg[] = { 0x12, 0x34, 0x81, 0x80, 0,   1,	 0,   1,   0,	0,
+				       0,    0,	   3,	 'w',  'w', 'w', 7,   'e', 'x', 'a',
+				       'm',  'p',  'l',	 'e',  3,   'c', 'o', 'm', 0,	0,
+				       1,    0,	   1,	 0xc0, 12,  0,	 1,   0,   1,	0,
+				       0,    1,	   44,	 0,    4,   192, 0,   2,   1 };
+
+	frame_eth(f);
+	if (v6)
+		frame_ipv6(f, "2001:db8::53", "2001:db8::2");
+	else
+		frame_ipv4(f, "198.18.0.53", "198.18.0.2");
+	frame_udp(f, 53, 40000);
+	frame_payload(f, sizeof(msg));
+	for (size_t i = 0; i < sizeof(msg); i++)
+		frame_put8(f, f->l4_off + 8 + i, msg[i]);
+	frame_finish(f);
+}
+
+/* Responses read from the ring: each run's must all be there. */
+static int count_record(void *ctx, void *data, size_t size)
+{
+	++*(unsigned long long *)ctx;
+	return 0;
 }
 
 /* The kernel's average ns per run over repeat runs, or -1. */
@@ -165,11 +204,10 @@ static void print_memory(struct flow_bpf *skel, unsigned int flows, unsigned int
 				map_memlock(skel->maps.tags4);
 	unsigned long long t6 = map_memlock(skel->maps.slots6) + map_memlock(skel->maps.counts6) +
 				map_memlock(skel->maps.tags6);
-	unsigned long long rest = map_memlock(skel->maps.totals_0) +
-				  map_memlock(skel->maps.totals_1) +
-				  map_memlock(skel->maps.total_gens) +
-				  map_memlock(skel->maps.frag_ports) + map_memlock(skel->maps.bss) +
-				  map_memlock(skel->maps.rodata);
+	unsigned long long rest =
+		map_memlock(skel->maps.totals_0) + map_memlock(skel->maps.totals_1) +
+		map_memlock(skel->maps.total_gens) + map_memlock(skel->maps.frag_ports) +
+		map_memlock(skel->maps.bss) + map_memlock(skel->maps.rodata);
 
 	printf("# kernel memory (fdinfo memlock), tables sized for %u flows each:\n", flows);
 	printf("#   IPv4 table %.1f MiB = %.1f MB (%.1f B per flow; %u of %u flows placed)\n",
@@ -221,6 +259,67 @@ static void measure(const char *table, const struct progs *p, struct mix *m, int
 	}
 }
 
+/*
+ * A DNS response through TC: the median over rounds of the mean of runs of
+ * DNS_REPEAT, the ring read after each run (it has room for every response);
+ * then with the ring full (no reader): the reservation fails, counted lost.
+ */
+static void measure_dns(struct flow_bpf *skel, const struct progs *p, unsigned int repeat,
+			unsigned int rounds)
+{
+	unsigned long long n_read = 0;
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.dns_ring), count_record, &n_read, NULL);
+	unsigned int runs = repeat / DNS_REPEAT ? repeat / DNS_REPEAT : 1;
+	double v[64], empty;
+	struct frame f;
+
+	if (!rb)
+		return;
+	for (int fam = 0; fam < 2; fam++) {
+		build_dns(&f, fam);
+		for (unsigned int r = 0; r < rounds; r++) {
+			double sum = 0;
+
+			for (unsigned int i = 0; i < runs; i++) {
+				sum += run_ns(p->tc, &f, 0, DNS_REPEAT);
+				ring_buffer__consume(rb);
+			}
+			v[r] = sum / runs;
+		}
+		qsort(v, rounds, sizeof(v[0]), cmp_double);
+		empty = median_ns(p->empty_tc, &f, 0, repeat, rounds);
+		printf("%-10s %-11s %7.0f %7.0f %8.0f %6.2f\n", "dns",
+		       fam ? "dns6-resp" : "dns4-resp", v[rounds / 2], empty, v[rounds / 2] - empty,
+		       v[rounds / 2] / empty);
+	}
+	printf("# dns: %llu of %llu responses read from the ring\n", n_read,
+	       2ull * rounds * runs * DNS_REPEAT);
+	build_dns(&f, 0);
+	run_ns(p->tc, &f, 0, NETMON_DNS_RING_BYTES / sizeof(struct dns_record) + 10);
+	printf("%-10s %-11s %7.0f\n", "ring-full", "dns4-resp",
+	       median_ns(p->tc, &f, 0, repeat, rounds));
+	ring_buffer__free(rb);
+}
+
+/* The same hot mix in programs loaded without the DNS path (--no-names). */
+static int measure_nonames(const struct progs *with, struct mix *m, unsigned int table,
+			   unsigned int repeat, unsigned int rounds)
+{
+	struct progs p = *with;
+	struct flow_bpf *skel;
+
+	if (flow_load(&skel, table)) {
+		fprintf(stderr, "prog_cost: cannot load the programs again\n");
+		return -1;
+	}
+	p.tc = flow_prog_fd(skel, NETMON_DIR_IN);
+	p.xdp = flow_xdp_prog_fd(skel);
+	measure("hot-nonames", &p, m, 4, repeat, rounds);
+	flow_unload(skel);
+	return 0;
+}
+
 static unsigned long opt_num(int argc, char **argv, const char *name, unsigned long def,
 			     unsigned long max)
 {
@@ -247,7 +346,8 @@ int main(int argc, char **argv)
 	log_init("prog_cost", LOGLVL_WARN);
 	build_mix(mix);
 	empty = empty_bpf__open_and_load();
-	if (!empty || flow_load(&skel, table)) {
+	if (!empty ||
+	    flow_load_with(&skel, &(struct flow_load_opts){ .max_flows = table, .names = 1 })) {
 		fprintf(stderr, "prog_cost: cannot load the programs (root?)\n");
 		return 1;
 	}
@@ -261,6 +361,9 @@ int main(int argc, char **argv)
 	printf("%-10s %-11s %7s %7s %8s %6s   %7s %7s %8s %6s\n", "table", "frame", "tc", "empty",
 	       "added", "ratio", "xdp", "empty", "added", "ratio");
 	measure("hot", &p, mix, 4, repeat, rounds);
+	if (measure_nonames(&p, mix, table, repeat, rounds))
+		return 1;
+	measure_dns(skel, &p, repeat, rounds);
 	/* The mix holds 2 IPv4 and 1 IPv6 flows: fill the rest of the room. */
 	if (prefill(p.tc, table - 2, 0) || prefill(p.tc, table - 1, 1)) {
 		fprintf(stderr, "prog_cost: cannot fill the table with %u flows\n", table);

@@ -12,6 +12,7 @@
 #include "parse.bpf.h"
 #include "flow_table.bpf.h"
 #include "sample.bpf.h"
+#include "dns.bpf.h"
 
 #define TC_ACT_UNSPEC_ (-1)
 #define EEXIST_ 17
@@ -356,6 +357,19 @@ static __always_inline void sample_and_count(void *ctx, int is_xdp, const struct
 		add_total(gen, &tk, 1, m->len);
 }
 
+/* A received DNS response to user space (dns.bpf.h), counted in the totals. */
+static __always_inline void dns_and_count(void *ctx, int is_xdp, const struct pkt_meta *m,
+					  const struct parsed *p, __u32 gen)
+{
+	struct total_key tk = { .ifindex = m->ifindex, .direction = NETMON_DIR_IN };
+	__u64 now = clock_from_packet ? m->tstamp : bpf_ktime_get_ns();
+	int r = is_xdp ? netmon_dns_xdp(ctx, p, m->len, now) : netmon_dns_skb(ctx, p, m->len, now);
+
+	tk.kind = r & 0xff;
+	if (tk.kind)
+		add_total(gen, &tk, 1, (__u32)r >> 8);
+}
+
 /* Count one packet into the active generation; every hook ends up here. */
 static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt_meta *m,
 					 __u8 direction)
@@ -390,6 +404,8 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 		tk.kind = NETMON_KIND_TABLE_FULL;
 		add_total(gen, &tk, packets, bytes);
 	}
+	if (dns_names && direction == NETMON_DIR_IN && p.key.src_port == NETMON_DNS_PORT)
+		dns_and_count(ctx, is_xdp, m, &p, gen);
 }
 
 static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)

@@ -70,6 +70,8 @@ struct flow_counters {
 #define NETMON_KIND_SAMPLE_DROP 5 /* packets sampled but the ring was full */
 #define NETMON_KIND_NOT_COUNTED 6 /* user space only: frames of an imported capture
 				   * that could not be replayed (replay.h) */
+#define NETMON_KIND_DNS 7        /* DNS responses passed to user space (dns.bpf.h) */
+#define NETMON_KIND_DNS_DROP 8   /* DNS responses lost: their ring buffer was full */
 
 /*
  * Key of the per-CPU totals. 8 bytes. For NETMON_KIND_IP and
@@ -289,6 +291,41 @@ struct sample_record {
 	__u8 direction;  /* NETMON_DIR_IN or NETMON_DIR_OUT */
 	__u8 pad[13];    /* always zero */
 	__u8 data[NETMON_SNAP_MAX];
+};
+
+/*
+ * Host names (bpf/dns.bpf.h, recorder/names/): every DNS response received
+ * (UDP or TCP from port 53, either family, not a fragment, with a payload)
+ * goes into its ring buffer as one record: its first caplen bytes from the
+ * DNS payload on (TCP: from the 2-byte length prefix on). The reservation is
+ * always NETMON_DNS_MAX bytes of data: 1232, the EDNS buffer size DNS Flag
+ * Day 2020 settled on, so most UDP responses fit whole. 64 + NETMON_DNS_MAX
+ * bytes.
+ */
+#define NETMON_DNS_PORT 53
+#define NETMON_DNS_MAX 1232
+#define NETMON_DNS_RING_BYTES (256 * 1024)
+
+struct dns_head {
+	__u64 tstamp_ns; /* CLOCK_MONOTONIC live (bpf_ktime_get_ns); offline the
+			  * capture's time (CLOCK_REALTIME) */
+	__u32 ifindex;   /* interface the program is attached to */
+	__u32 len;       /* payload bytes in the packet (from the IP length) */
+	__u32 seq;       /* TCP: sequence number of the payload's first byte; UDP 0 */
+	__u16 caplen;    /* bytes of data[] that are the payload's */
+	__u16 src_port;  /* host byte order */
+	__u16 dst_port;  /* host byte order */
+	__u8 family;     /* NETMON_FAMILY_V4 or NETMON_FAMILY_V6 */
+	__u8 protocol;   /* 6 TCP or 17 UDP */
+	__u8 direction;  /* NETMON_DIR_IN */
+	__u8 pad[3];     /* always zero */
+	__u8 src[16];    /* network order; IPv4 in src[0..3], rest zero */
+	__u8 dst[16];    /* same layout as src */
+};
+
+struct dns_record {
+	struct dns_head h;
+	__u8 data[NETMON_DNS_MAX];
 };
 
 /* Insert locks: one per hash stripe, so that one flow is inserted once. */

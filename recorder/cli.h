@@ -42,6 +42,7 @@ struct cli_config {
 	const char *read_path;	 /* --read FILE: import a capture, attach nothing */
 	int force_import;	 /* --force-import: even over traffic already stored */
 	int no_process;		 /* --no-process: no per-process accounting */
+	int no_names;		 /* --no-names: no host names from DNS responses */
 	int keep_attached;	 /* --keep-attached: SIGTERM leaves programs and pins */
 	int verbose;		 /* -v: debug messages and libbpf's log */
 	struct retention keep;	 /* --keep-*: days per level, 0 forever */

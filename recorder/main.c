@@ -30,6 +30,7 @@
 #include "kernel/snapshot.h"
 #include "live/live.h"
 #include "log.h"
+#include "names/names.h"
 #include "privs.h"
 #include "reload.h"
 #include "store/anomaly_eval.h"
@@ -55,6 +56,7 @@ struct recorder {
 	struct sampler *sampler;      /* NULL: no --sample */
 	struct live *live;            /* --live: the view drawn every second */
 	struct exporter *exporter;    /* NULL: no --ipfix */
+	struct names *names;          /* NULL: the programs pass no DNS responses */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -147,6 +149,9 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	 * and its export would; the next start exports it (exporter.h). */
 	if (test_hooks()->crash_before_export && r->exporter && flows && !held)
 		raise(SIGKILL);
+	/* Host names told during the interval, in a transaction of their own. */
+	if (!held)
+		names_flush(r->names, r->store);
 	/* What was committed, read back, to the collectors (exporter.h). */
 	exporter_run(r->exporter, store_db(r->store));
 	err = snapshot_release(r->snap, seq);
@@ -248,12 +253,13 @@ static int on_reload(struct recorder *r)
 static int run_loop(struct recorder *r)
 {
 	/* Signals, the timer, the sample ring (-1 without --sample: poll skips
-	 * it), then the live view's descriptors. */
-	struct pollfd pfd[3 + LIVE_MAX_FDS] = { { .fd = r->sig_fd, .events = POLLIN },
+	 * it), the DNS ring (-1 without names), then the live view's descriptors. */
+	struct pollfd pfd[4 + LIVE_MAX_FDS] = { { .fd = r->sig_fd, .events = POLLIN },
 						{ .fd = r->timer_fd, .events = POLLIN },
-						{ .fd = sampler_fd(r->sampler), .events = POLLIN } };
+						{ .fd = sampler_fd(r->sampler), .events = POLLIN },
+						{ .fd = names_fd(r->names), .events = POLLIN } };
 	struct timespec start, now;
-	int timeout = -1, n = 3;
+	int timeout = -1, n = 4;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -266,7 +272,7 @@ static int run_loop(struct recorder *r)
 			timeout = (int)(left * 1000) + 1;
 		}
 		if (r->live)
-			n = 3 + live_fds(r->live, pfd + 3);
+			n = 4 + live_fds(r->live, pfd + 4);
 		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -291,7 +297,9 @@ static int run_loop(struct recorder *r)
 			return -EIO;
 		if (pfd[2].revents & POLLIN)
 			sampler_consume(r->sampler);
-		if (r->live && live_handle(r->live, pfd + 3)) {
+		if (pfd[3].revents & POLLIN)
+			names_consume(r->names);
+		if (r->live && live_handle(r->live, pfd + 4)) {
 			pr_info("q: writing the last interval");
 			return 0;
 		}
@@ -443,12 +451,31 @@ static void forget_created_db(struct recorder *r)
 	replay_remove_db(r->cfg.db_path);
 }
 
+/*
+ * Host names, when the programs pass DNS responses: loaded so unless
+ * --no-names, or adopted from a run that did (then read and dropped).
+ */
+static int start_names(struct recorder *r, int offline)
+{
+	if (!flow_passes_dns(r->skel)) {
+		if (!r->cfg.no_names)
+			pr_info("the adopted programs pass no DNS responses: no host names until "
+				"a start that loads its own");
+		return 0;
+	}
+	if (r->cfg.no_names)
+		pr_info("--no-names: the adopted programs still pass DNS responses; "
+			"they are read and dropped");
+	return names_open(&r->names, flow_dns_ring_fd(r->skel), offline, r->cfg.no_names);
+}
+
 /* netmon-record --read FILE: the capture through the same program and store. */
 static int import_capture(struct recorder *r)
 {
 	struct flow_load_opts lo = { .max_flows = r->cfg.max_flows,
 				     .max_flows6 = r->cfg.max_flows6,
-				     .clock_from_packet = 1 };
+				     .clock_from_packet = 1,
+				     .names = !r->cfg.no_names };
 	const char *base = strrchr(r->cfg.read_path, '/');
 	struct replay_opts ro = {
 		.path = r->cfg.read_path,
@@ -479,7 +506,10 @@ static int import_capture(struct recorder *r)
 		err = snapshot_open(&r->snap, &maps);
 	}
 	if (!err)
+		err = start_names(r, 1);
+	if (!err)
 		start_anomaly_eval(r);
+	ro.names = r->names;
 	err = err ? err : replay_file(&ro, r->skel, r->snap, r->store, &res);
 	/* Roll up what is complete; an old capture is history, not expired. */
 	r->maint.no_retention = 1;
@@ -576,7 +606,8 @@ static int record(struct recorder *r)
 						    .pins = &r->pins,
 						    .sample_every = r->cfg.sample,
 						    .snaplen = r->cfg.snaplen,
-						    .ring_bytes = r->cfg.sample_ring_kb * 1024 });
+						    .ring_bytes = r->cfg.sample_ring_kb * 1024,
+						    .names = !r->cfg.no_names });
 	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)
@@ -590,6 +621,8 @@ static int record(struct recorder *r)
 	/* The sample file now: rotating it later needs no capability. */
 	if (!err && r->cfg.sample)
 		err = start_sampling(r);
+	if (!err)
+		err = start_names(r, 0);
 	if (!err) {
 		struct snapshot_maps maps;
 
@@ -680,6 +713,7 @@ int main(int argc, char **argv)
 	if (r.timer_fd >= 0)
 		close(r.timer_fd);
 	sampler_close(r.sampler); /* after detaching: every sample is in the ring */
+	names_close(r.names);
 	backlog_close(r.backlog);
 	exporter_close(r.exporter);
 	anomaly_eval_close(r.anomaly);

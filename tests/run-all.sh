@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-all.sh [shell|unit|bpf|cli|import|e2e|system ...] - run the test suites, closing
+# run-all.sh [shell|unit|fuzz|bpf|cli|import|e2e|system ...] - run the test suites, closing
 # with one line "N passed, N failed, N skipped".
 #
 # Every suite speaks TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and bats
@@ -12,7 +12,7 @@ O=${O:-build}
 export O
 cd "$(dirname "$0")/.." || exit 1
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(shell unit bpf cli import e2e system)
+[ ${#suites[@]} -gt 0 ] || suites=(shell unit fuzz bpf cli import e2e system)
 
 pass=0 fail=0 skip=0
 log=$(mktemp)
@@ -93,6 +93,10 @@ for suite in "${suites[@]}"; do
 		for t in "$O"/tests/unit/test_*; do
 			[ -x "$t" ] && CMOCKA_MESSAGE_OUTPUT=TAP run_tap "$t" "$t"
 		done ;;
+	fuzz)
+		for t in "$O"/tests/fuzz/fuzz_*; do
+			[ -x "$t" ] && run_tap "$t" "$t"
+		done ;;
 	bpf)
 		need_root bpf || continue
 		for t in "$O"/tests/bpf/test_*; do
@@ -118,7 +122,7 @@ for suite in "${suites[@]}"; do
 			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
 		done ;;
 	*)
-		echo "run-all.sh: unknown suite '$suite' (shell, unit, bpf, cli, import, e2e, system)" >&2
+		echo "run-all.sh: unknown suite '$suite' (shell, unit, fuzz, bpf, cli, import, e2e, system)" >&2
 		exit 64 ;;
 	esac
 	timings+=("$suite $((SECONDS - started)) s")

@@ -25,6 +25,7 @@
 #include "kernel/flow_load.h"
 #include "kernel/snapshot.h"
 #include "log.h"
+#include "names/names.h"
 #include "replay.h"
 #include "store/store.h"
 
@@ -192,6 +193,9 @@ static int flush_interval(struct replay *r, int64_t ts_end)
 	err = store_write_interval(r->store, &r->cur, r->start, ts_end);
 	if (!err)
 		r->res->intervals++;
+	/* Host names as live: after the interval, in their own transaction. */
+	if (!err)
+		names_flush(r->opts->names, r->store);
 	return err;
 }
 
@@ -256,7 +260,8 @@ static int replay_packet(struct replay *r, int dlt, const struct pcap_pkthdr *h,
 		return 0;
 	}
 	r->res->packets++;
-	return 0;
+	/* The ring's room is bounded: read it as the kernel fills it. */
+	return names_consume(r->opts->names);
 }
 
 static int replay_loop(struct replay *r, pcap_t *pc, int dlt)

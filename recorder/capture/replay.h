@@ -12,6 +12,7 @@
 struct flow_bpf;
 struct snapshotter;
 struct store;
+struct names;
 
 /*
  * Bytes of a frame handed to the kernel at most. TC test_run refuses a frame
@@ -42,6 +43,7 @@ struct replay_opts {
 	const char *iface_name; /* interface name for the rows */
 	unsigned int interval;	/* seconds */
 	int force;		/* --force-import: even over traffic already stored */
+	struct names *names;	/* host names from the DNS responses replayed; NULL: none */
 };
 
 /* What a first pass over the capture found (replay_scan()). */

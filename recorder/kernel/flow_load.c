@@ -102,6 +102,7 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		return err;
 	}
 	skel->rodata->clock_from_packet = !!opts->clock_from_packet;
+	skel->rodata->dns_names = !!opts->names;
 	err = setup_sampling(skel, opts);
 	if (err)
 		goto fail;
@@ -213,4 +214,14 @@ int flow_xdp_prog_fd(struct flow_bpf *skel)
 int flow_sample_ring_fd(struct flow_bpf *skel)
 {
 	return bpf_map__fd(skel->maps.samples);
+}
+
+int flow_dns_ring_fd(struct flow_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.dns_ring);
+}
+
+int flow_passes_dns(const struct flow_bpf *skel)
+{
+	return skel->rodata->dns_names;
 }

@@ -25,6 +25,7 @@ struct flow_load_opts {
 	unsigned int sample_every; /* --sample: 1 in N packets into the ring; 0 off */
 	unsigned int snaplen;      /* bytes per sample, 1..NETMON_SNAP_MAX; 0: default */
 	unsigned int ring_bytes;   /* the ring's size: a power of 2 pages; 0: a page */
+	int names;                 /* pass received DNS responses (dns.bpf.h); 0: not */
 };
 
 /* flow_load() with every option. */
@@ -43,5 +44,10 @@ int flow_xdp_prog_fd(struct flow_bpf *skel);
 
 /* The ring buffer of packet samples (struct sample_record). */
 int flow_sample_ring_fd(struct flow_bpf *skel);
+
+/* The ring buffer of DNS responses (struct dns_record), and whether the
+ * loaded (or adopted) programs fill it. */
+int flow_dns_ring_fd(struct flow_bpf *skel);
+int flow_passes_dns(const struct flow_bpf *skel);
 
 #endif

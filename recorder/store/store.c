@@ -52,8 +52,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FLIP] = "INSERT INTO meta (key, value) VALUES ('pin_run', ?1), ('pin_seq', ?2) "
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
-			"sample_rate, process_table_full_calls, process_table_full_bytes) "
-			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7) RETURNING id",
+			"sample_rate, process_table_full_calls, process_table_full_bytes, "
+			"dns_messages, dns_dropped) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -292,6 +293,18 @@ static int intern_address(struct store *st, int family, const __u8 *addr, int64_
 	return err;
 }
 
+int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	return intern_address(st, family, addr, id);
+}
+
+void store_forget_ids(struct store *st)
+{
+	idcache_clear(st->addresses);
+	idcache_clear(st->conversations);
+	proc_names_forget(st->names);
+}
+
 static int intern_conversation(struct store *st, const struct flow_record *r, int64_t *id)
 {
 	int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
@@ -499,6 +512,24 @@ static struct flow_record overflow_flow(const struct snapshot *snap, int64_t ts_
 	return r;
 }
 
+/* DNS responses counted by the kernel: columns of the interval, not traffic rows. */
+static int is_dns_kind(__u8 kind)
+{
+	return kind == NETMON_KIND_DNS || kind == NETMON_KIND_DNS_DROP;
+}
+
+static void bind_dns_counts(sqlite3_stmt *s, const struct snapshot *snap)
+{
+	int64_t n[2] = { 0, 0 };
+
+	for (size_t i = 0; i < snap->n_totals; i++)
+		if (is_dns_kind(snap->totals[i].key.kind))
+			n[snap->totals[i].key.kind == NETMON_KIND_DNS_DROP] +=
+				(int64_t)snap->totals[i].c.packets;
+	sqlite3_bind_int64(s, 8, n[0]);
+	sqlite3_bind_int64(s, 9, n[1]);
+}
+
 static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		      int64_t ts_end)
 {
@@ -513,6 +544,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 5, st->sample_rate);
 	sqlite3_bind_int64(s, 6, (int64_t)snap->proc_full_calls);
 	sqlite3_bind_int64(s, 7, (int64_t)snap->proc_full_bytes);
+	bind_dns_counts(s, snap);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -522,6 +554,8 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	for (size_t i = 0; !err && i < snap->n_totals; i++) {
 		const struct total_record *t = &snap->totals[i];
 
+		if (is_dns_kind(t->key.kind))
+			continue;
 		err = write_total(st, id, t);
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
 			struct flow_record over = overflow_flow(snap, ts_start, ts_end, t);
@@ -616,10 +650,7 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 		err = step_done(st, ST_COMMIT);
 	if (err && !sqlite3_get_autocommit(st->db))
 		step_done(st, ST_ROLLBACK);
-	if (err) { /* ids handed out in the transaction are gone with it */
-		idcache_clear(st->addresses);
-		idcache_clear(st->conversations);
-		proc_names_forget(st->names);
-	}
+	if (err) /* ids handed out in the transaction are gone with it */
+		store_forget_ids(st);
 	return err;
 }

@@ -41,6 +41,14 @@ int store_last_flip(struct store *st, uint64_t run, uint32_t *seq);
 /* The end of the last stored interval into *last_end (0 if none); 0 or -errno. */
 int store_last_end(struct store *st, int64_t *last_end);
 
+/*
+ * The id of an address (family 4 or 6, 4 or 16 bytes in network order) in
+ * addresses, inserted if new (host_names.h). 0 or -errno. Ids handed out in
+ * a transaction that rolls back: store_forget_ids() after the rollback.
+ */
+int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id);
+void store_forget_ids(struct store *st);
+
 /* The connection, for maintenance between intervals (maintain.h). */
 sqlite3 *store_db(const struct store *st);
 

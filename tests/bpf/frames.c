@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "frames.h"
 
 #define IPV4_HLEN 20
@@ -292,4 +293,15 @@ uint64_t frame_l3_len(const struct frame *f)
 	if (f->ip_version == 6)
 		return frame_get16(f, f->l3_off + 4) + (uint64_t)IPV6_HLEN;
 	return 0;
+}
+
+int frame_run_tc(int prog_fd, const struct frame *f, int *retval)
+{
+	struct __sk_buff ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->data, .data_size_in = (__u32)f->len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+	*retval = (int32_t)o.retval;
+	return err;
 }

@@ -104,4 +104,8 @@ uint16_t frame_get16(const struct frame *f, size_t off);
  * length + 40, read back from the built header. */
 uint64_t frame_l3_len(const struct frame *f);
 
+/* Run the TC program prog_fd once over f (BPF_PROG_TEST_RUN, an skb on
+ * loopback), its return value into *retval. 0 or -errno. */
+int frame_run_tc(int prog_fd, const struct frame *f, int *retval);
+
 #endif

@@ -113,12 +113,10 @@ static int teardown(void **state)
 
 static void run(struct env *e, int dir, const struct frame *f)
 {
-	struct __sk_buff ctx = { 0 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->data, .data_size_in = (__u32)f->len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int retval;
 
-	assert_int_equal(bpf_prog_test_run_opts(flow_prog_fd(e->skel, dir), &o), 0);
-	assert_int_equal((int32_t)o.retval, -1); /* TC_ACT_UNSPEC: never changed */
+	assert_int_equal(frame_run_tc(flow_prog_fd(e->skel, dir), f, &retval), 0);
+	assert_int_equal(retval, -1); /* TC_ACT_UNSPEC: never changed */
 }
 
 /* UDP over IPv4 from sport, payload bytes numbered (frame_payload). */

@@ -177,6 +177,7 @@ static const struct expected_option {
 	{ "max-flows6", 0, 1, 1, 0 },
 	{ "hook", 0, 1, 1, 0 },
 	{ "no-process", 0, 0, 1, 0 },
+	{ "no-names", 0, 0, 1, 0 },
 	{ "keep-attached", 0, 0, 1, RELOAD_LIVE },
 	{ "threshold", 0, 1, 1, RELOAD_LIVE | RELOAD_THRESHOLDS },
 	{ "ipfix", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
