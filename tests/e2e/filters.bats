@@ -73,13 +73,28 @@ split_capture() {
 	touch "$NMT_TMP/kept" "$NMT_TMP/gone"
 }
 
+# recorded_as_captured AWK_MATCH: stop the recorder and the capture; the
+# captured flows AWK_MATCH leaves out (split_capture) are in no flow row and
+# are the excluded packets and bytes, the others are flow_log's, and the
+# totals reconcile.
+recorded_as_captured() {
+	local gone
+	nmt_rec_stop
+	nmt_cap_stop
+	gone=$(split_capture "$NMT_TMP/cap.pcapng" "$1")
+	echo "left out per the capture: $gone"
+	nmt_check_flows "$DB" "$NMT_TMP/kept"
+	[ "$(excluded_sum "$DB")" = "$gone" ] || { echo "excluded: $(excluded_sum "$DB")"; return 1; }
+	reconciled "$DB"
+}
+
 # udp_port_free: a UDP port on 127.0.0.1 the kernel just handed out.
 udp_port_free() {
 	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 @test "excluded traffic is in no flow row and no IPFIX record; totals reconcile with the capture" {
-	local port gone n=$((NMT_READY_TIMEOUT * 10)) rows
+	local port n=$((NMT_READY_TIMEOUT * 10)) rows
 	command -v nfcapd >/dev/null || nmt_fail "nfcapd is missing: scripts/install-deps.sh installs nfdump"
 	port=$(udp_port_free)
 	mkdir -p "$NMT_TMP/nf"
@@ -95,17 +110,13 @@ udp_port_free() {
 	nmt_tcp out 4 41001 6001 50000  # kept
 	nmt_udp out 6 40003 5003 9 100  # excluded: IPv6
 	nmt_tcp in 6 41002 6002 20000   # excluded: IPv6
-	nmt_rec_stop
-	nmt_cap_stop
-	gone=$(split_capture "$NMT_TMP/cap.pcapng" \
-		"(\$3 == 17 && ((\$4 == \"$NMT_P4\" && \$5 == 5001) || (\$6 == \"$NMT_P4\" && \$7 == 5001))) || \$2 == 6")
-	echo "left out per the capture: $gone"
+	recorded_as_captured \
+		"(\$3 == 17 && ((\$4 == \"$NMT_P4\" && \$5 == 5001) || (\$6 == \"$NMT_P4\" && \$7 == 5001))) || \$2 == 6"
 	# The test proves nothing unless each side has traffic of each kind.
-	grep -q '^out|4|17|.*|5001|20|' "$NMT_TMP/gone" && grep -q '^in|4|17|.*|5001|.*|7|' "$NMT_TMP/gone"
-	grep -q '^in|6|6|' "$NMT_TMP/gone" && grep -q '^out|4|6|' "$NMT_TMP/kept"
-	nmt_check_flows "$DB" "$NMT_TMP/kept"
-	[ "$(excluded_sum "$DB")" = "$gone" ]
-	reconciled "$DB"
+	grep -q '^out|4|17|.*|5001|20|' "$NMT_TMP/gone"
+	grep -q '^in|4|17|.*|5001|.*|7|' "$NMT_TMP/gone"
+	grep -q '^in|6|6|' "$NMT_TMP/gone"
+	grep -q '^out|4|6|' "$NMT_TMP/kept"
 	# The collector stores what flow_log holds, and nothing excluded.
 	rows=$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log')
 	while [ "$(sed -n 's/.*Flows: \([0-9]*\),.*/\1/p' "$NMT_TMP/nf.err" |
@@ -125,7 +136,6 @@ udp_port_free() {
 }
 
 @test "--include: only what a rule matches is in flows; exclude wins; totals reconcile" {
-	local gone
 	nmt_cap_start "$NMT_TMP/cap.pcapng"
 	nmt_rec_start "$DB" --include "$NMT_P4/32:tcp/6001" --include "$NMT_P4/32:udp" \
 		--exclude "$NMT_H4/32:udp/40003"
@@ -134,16 +144,13 @@ udp_port_free() {
 	nmt_udp out 4 40002 5002 5 100 # kept: UDP with the peer
 	nmt_udp out 4 40003 5003 6 100 # excluded: from our UDP 40003
 	nmt_udp in 6 40004 5004 4 100  # excluded: no IPv6 rule
-	nmt_rec_stop
-	nmt_cap_stop
-	gone=$(split_capture "$NMT_TMP/cap.pcapng" \
-		"\$2 == 6 || (\$3 == 6 && \$5 != 6001 && \$7 != 6001) || (\$3 == 17 && (\$5 == 40003 || \$7 == 40003))")
-	echo "left out per the capture: $gone"
-	grep -q '^out|4|6|.*|6001|' "$NMT_TMP/kept" && grep -q '^in|4|6|.*|6001|' "$NMT_TMP/kept"
-	grep -q '^out|4|6|.*|6002|' "$NMT_TMP/gone" && grep -q '^out|4|17|.*|40003|' "$NMT_TMP/gone"
-	nmt_check_flows "$DB" "$NMT_TMP/kept"
-	[ "$(excluded_sum "$DB")" = "$gone" ]
-	reconciled "$DB"
+	recorded_as_captured \
+		"\$2 == 6 || (\$3 == 6 && \$5 != 6001 && \$7 != 6001) || (\$3 == 17 && (\$5 == 40003 || \$7 == 40003))"
+	grep -q '^out|4|6|.*|6001|' "$NMT_TMP/kept"
+	grep -q '^in|4|6|.*|6001|' "$NMT_TMP/kept"
+	grep -q '^out|4|6|.*|6002|' "$NMT_TMP/gone"
+	grep -q '^out|4|17|.*|40003|' "$NMT_TMP/gone"
+	grep -q '^in|6|17|' "$NMT_TMP/gone"
 }
 
 @test "SIGHUP changes the rules from the next interval on, and every packet is counted once" {
