@@ -13,6 +13,7 @@
 #include "flow_table.bpf.h"
 #include "sample.bpf.h"
 #include "dns.bpf.h"
+#include "filter.bpf.h"
 
 #define TC_ACT_UNSPEC_ (-1)
 #define EEXIST_ 17
@@ -399,6 +400,12 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	tk.family = p.key.family;
 	tk.protocol = p.key.protocol;
 	add_total(gen, &tk, packets, bytes);
+	/* --include/--exclude: in the IP totals, in no flow (filter.bpf.h). */
+	if (filter_excludes(gen, &p.key)) {
+		tk.kind = NETMON_KIND_EXCLUDED;
+		add_total(gen, &tk, packets, bytes);
+		return;
+	}
 	if (add_flow(gen, &p, packets, bytes,
 		     clock_from_packet ? m->tstamp : bpf_ktime_get_coarse_ns())) {
 		tk.kind = NETMON_KIND_TABLE_FULL;

@@ -70,12 +70,15 @@ struct flow_counters {
 #define NETMON_KIND_SAMPLE_DROP 5 /* packets sampled but the ring was full */
 #define NETMON_KIND_NOT_COUNTED 6 /* user space only: frames of an imported capture
 				   * that could not be replayed (replay.h) */
-#define NETMON_KIND_DNS 7        /* DNS responses passed to user space (dns.bpf.h) */
-#define NETMON_KIND_DNS_DROP 8   /* DNS responses lost: their ring buffer was full */
+#define NETMON_KIND_EXCLUDED 7   /* IP packets left out of the flows by --include /
+				  * --exclude (filter.bpf.h); already in kind IP */
+#define NETMON_KIND_DNS 8        /* DNS responses passed to user space (dns.bpf.h) */
+#define NETMON_KIND_DNS_DROP 9   /* DNS responses lost: their ring buffer was full */
 
 /*
- * Key of the per-CPU totals. 8 bytes. For NETMON_KIND_IP and
- * NETMON_KIND_TABLE_FULL family and protocol are set; for the others zero.
+ * Key of the per-CPU totals. 8 bytes. For NETMON_KIND_IP,
+ * NETMON_KIND_TABLE_FULL and NETMON_KIND_EXCLUDED family and protocol are
+ * set; for the others zero.
  * The sampling kinds count every packet chosen by --sample, whatever it is
  * (IP or not), with its frame bytes.
  */
@@ -88,7 +91,8 @@ struct total_key {
 };
 
 /*
- * Per-CPU totals value. Bytes are L3 bytes for KIND_IP and KIND_TABLE_FULL,
+ * Per-CPU totals value. Bytes are L3 bytes for KIND_IP, KIND_TABLE_FULL and
+ * KIND_EXCLUDED,
  * frame bytes (skb->len, L2 included) for the others, which have no
  * trustworthy L3 length.
  */
@@ -327,6 +331,54 @@ struct dns_record {
 	struct dns_head h;
 	__u8 data[NETMON_DNS_MAX];
 };
+
+/*
+ * Capture filters (--include, --exclude; bpf/filter.bpf.h, recorder/filter.c):
+ * one LPM trie holds the rules of both generations, the generation as the
+ * first byte of the key, so that user space writes the rules of the next
+ * interval into the generation not in use and a change applies from an
+ * interval's first packet to its last (docs/design.md, "Capture filters").
+ * Each prefix of a rule is an entry whose value holds every rule that covers
+ * it (its own and those of shorter prefixes containing it): the longest match
+ * of an address then tells all the rules that apply to it.
+ */
+#define NETMON_FILTER_MAX_RULES 128 /* --include, and --exclude, each */
+#define NETMON_FILTER_MAX_PREFIXES (2 * NETMON_FILTER_MAX_RULES) /* per generation */
+#define NETMON_FILTER_MAX_SERVICES 8 /* rules with a protocol covering one address */
+
+/* Key of the trie. 24 bytes; prefixlen counts the bits of gen, family, pad
+ * (32) and of the address. */
+struct filter_key {
+	__u32 prefixlen;
+	__u8 gen;      /* the generation (0 or 1) */
+	__u8 family;   /* NETMON_FAMILY_V4 or NETMON_FAMILY_V6 */
+	__u8 pad[2];   /* always zero */
+	__u8 addr[16]; /* network order; IPv4 in addr[0..3], rest zero */
+};
+
+/* What a rule does with a packet it matches (bits). */
+#define NETMON_FILTER_EXCLUDE 1
+#define NETMON_FILTER_INCLUDE 2
+
+/* A rule with a protocol, and maybe a port. 4 bytes. */
+struct filter_service {
+	__u8 action;   /* NETMON_FILTER_EXCLUDE or NETMON_FILTER_INCLUDE */
+	__u8 protocol; /* IP protocol number */
+	__u16 port;    /* host byte order; 0: any port */
+};
+
+/* The rules that apply to the addresses of one prefix. 36 bytes. */
+struct filter_value {
+	__u8 any; /* actions of the rules of every protocol (bits) */
+	__u8 n;   /* services[0..n) are set */
+	__u8 pad[2];
+	struct filter_service services[NETMON_FILTER_MAX_SERVICES];
+};
+
+/* Each generation's mode (filter_mode[], in flow.bpf.c's .bss): 0, no rule,
+ * and no packet is looked up. */
+#define NETMON_FILTER_ON 1        /* some rule: look the packet up */
+#define NETMON_FILTER_INCLUDING 2 /* --include rules: only their packets are counted */
 
 /* Insert locks: one per hash stripe, so that one flow is inserted once. */
 #define NETMON_INSERT_LOCKS 4096

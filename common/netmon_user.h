@@ -28,6 +28,8 @@ _Static_assert(sizeof(struct flow_gen_counters) == 32, "ABI: flow_gen_counters")
 _Static_assert(sizeof(struct flow_slot_counters) == 64, "ABI: flow_slot_counters");
 _Static_assert(sizeof(struct dns_head) == 64, "ABI: dns_head");
 _Static_assert(offsetof(struct dns_head, src) == 32, "ABI: dns_head.src");
+_Static_assert(sizeof(struct filter_key) == 24, "ABI: filter_key");
+_Static_assert(sizeof(struct filter_value) == 36, "ABI: filter_value");
 
 /* Buckets of a flow table with room for max_flows flows (1.2 slots each). */
 static inline __u32 netmon_table_buckets(unsigned int max_flows)

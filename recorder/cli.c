@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include "cli.h"
@@ -96,6 +97,29 @@ const struct cli_option cli_options[] = {
 	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
 	  .help = "the observation domain id of the flow records\n"
 		  "(default {default}); process records go in ID + 1" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "Capture filters (docs/design.md, \"Capture filters\"):" },
+	{ .name = "exclude", .arg = "RULE", .kind = CLI_FILTER, .offset = AT(exclude), .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_FILTERS,
+	  .help = "leave the packets RULE matches out of the flows\n"
+		  "(and so out of the IPFIX export and the anomaly\n"
+		  "rules); they stay in the interface totals and are\n"
+		  "counted as excluded (collector_log.excluded);\n"
+		  "repeatable, at most " NETMON_FILTER_MAX_RULES_STR "; wins over --include.\n"
+		  "RULE is PREFIX/LEN[:PROTO[/PORT]], the network with\n"
+		  "no host bits set: 10.0.0.0/8, 2001:db8::/32,\n"
+		  "192.0.2.7/32:tcp/22, 198.51.100.0/24:udp; PROTO\n"
+		  "tcp, udp, udplite, icmp, icmpv6, sctp, gre, esp,\n"
+		  "ah or 0..255; PORT 1..65535 (tcp, udp, udplite).\n"
+		  "It matches a packet from the prefix (with PROTO\n"
+		  "and that source port) or to it (with PROTO and\n"
+		  "that destination port): both directions" },
+	{ .name = "include", .arg = "RULE", .kind = CLI_FILTER, .offset = AT(include), .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_FILTERS,
+	  .help = "count in flows only the packets that a RULE\n"
+		  "matches (repeatable, at most " NETMON_FILTER_MAX_RULES_STR "); the others\n"
+		  "are excluded as above. Rules are applied in the\n"
+		  "kernel; changed by SIGHUP, from the next interval" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
 	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),
@@ -300,7 +324,8 @@ void cli_usage(FILE *out)
 	      "next start on the same interfaces adopts them and writes every packet once.\n"
 	      "On SIGHUP the configuration file is read again:\n"
 	      "the current interval is written and a new --interval applies from then on,\n"
-	      "retention, anomaly thresholds and the IPFIX collectors apply at once; other\n"
+	      "retention, anomaly thresholds and the IPFIX collectors apply at once,\n"
+	      "--include and --exclude from the next interval on; other\n"
 	      "changed options are logged as needing a restart and keep their value.\n"
 	      "Once attached, the recorder keeps only the capabilities it still needs.\n"
 	      "Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n"
@@ -418,6 +443,8 @@ static int parse_one(struct cli_config *cfg, const struct cli_option *o, const c
 		return add_iface(cfg, arg);
 	case CLI_COLLECTOR:
 		return add_collector(cfg, arg);
+	case CLI_FILTER:
+		return filter_list_add(at, o->name, arg);
 	case CLI_THRESHOLD:
 		return anomaly_settings_parse(at, arg);
 	case CLI_FLAG:
@@ -454,6 +481,16 @@ static void set_defaults(struct cli_config *cfg)
 
 int cli_check(const struct cli_config *cfg)
 {
+	struct filter_table *t = malloc(sizeof(*t));
+	int err;
+
+	/* Each rule is checked as it comes; together they must fit the trie. */
+	if (!t)
+		return -ENOMEM;
+	err = filter_compile(&cfg->include, &cfg->exclude, t);
+	free(t);
+	if (err)
+		return err;
 	if (cfg->read_path &&
 	    (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 || cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");

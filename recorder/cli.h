@@ -7,6 +7,7 @@
 #include "store/retention.h"
 #include "export/collector.h"
 #include "anomaly_rules.h"
+#include "filter.h"
 
 #define CLI_MAX_IFACES 64
 #define CLI_DEFAULT_INTERVAL 60
@@ -62,6 +63,8 @@ struct cli_config {
 	int n_ipfix;
 	unsigned int ipfix_mtu;	   /* --ipfix-mtu BYTES: the largest message */
 	unsigned int ipfix_domain; /* --ipfix-domain ID: observation domain id */
+	struct filter_list include; /* --include RULE (filter.h) */
+	struct filter_list exclude; /* --exclude RULE */
 };
 
 /*
@@ -73,6 +76,7 @@ enum reload_change {
 	RELOAD_INTERVAL = 1 << 1, /* --interval: end this interval, re-arm the timer */
 	RELOAD_THRESHOLDS = 1 << 2, /* --threshold: hand them to the rule evaluator */
 	RELOAD_IPFIX = 1 << 3,	    /* --ipfix*: start the export again with them */
+	RELOAD_FILTERS = 1 << 4,    /* --include/--exclude: from the next interval on */
 };
 
 /* How an option's value is parsed, stored and shown (in --help and reloads). */
@@ -85,6 +89,7 @@ enum cli_kind {
 	CLI_IFACE,     /* ifaces[] and n_ifaces: one more interface (repeatable) */
 	CLI_THRESHOLD, /* struct anomaly_settings: one NAME=VALUE (repeatable) */
 	CLI_COLLECTOR, /* ipfix[] and n_ipfix: one more collector (repeatable) */
+	CLI_FILTER,    /* struct filter_list: one more rule (repeatable) */
 	CLI_FLAG,      /* int, set to 1 (no value) */
 	CLI_COUNT,     /* int, one more each time (no value) */
 	CLI_ACTION,    /* enum cli_action, set to min (no value) */

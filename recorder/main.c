@@ -24,6 +24,7 @@
 #include "export/exporter.h"
 #include "kernel/adopt.h"
 #include "kernel/attach.h"
+#include "kernel/filter_gens.h"
 #include "kernel/flow_load.h"
 #include "kernel/pin.h"
 #include "kernel/proc_load.h"
@@ -57,6 +58,7 @@ struct recorder {
 	struct live *live;            /* --live: the view drawn every second */
 	struct exporter *exporter;    /* NULL: no --ipfix */
 	struct names *names;          /* NULL: the programs pass no DNS responses */
+	struct filter_gens *filters;  /* --include/--exclude into the kernel */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -132,6 +134,8 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	err = snapshot_hold_at(r->snap, slot, 0);
 	if (err)
 		return err;
+	/* Flipped, and past its grace period: new rules into the waiting one. */
+	filter_gens_flipped(r->filters);
 	seq = slot->seq;
 	flows = slot->n_flows;
 	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
@@ -200,6 +204,29 @@ static int start_export(struct recorder *r)
 	return exporter_open(&r->exporter, &o, store_db(r->store));
 }
 
+/*
+ * --include/--exclude into the kernel (filter_gens.h): both generations
+ * when idle (nothing attached yet), else the one that waits, which the next
+ * interval uses.
+ */
+static int set_filters(struct recorder *r, int idle)
+{
+	struct filter_table *t = malloc(sizeof(*t));
+	int err = t ? 0 : -ENOMEM;
+
+	if (!err && !r->filters)
+		err = filter_gens_open(&r->filters, r->skel);
+	if (!err)
+		err = filter_compile(&r->cfg.include, &r->cfg.exclude, t);
+	if (!err)
+		err = filter_gens_set(r->filters, t, idle);
+	if (!err && t->mode)
+		pr_info("capture filters: %d --include, %d --exclude rules", r->cfg.include.n,
+			r->cfg.exclude.n);
+	free(t);
+	return err;
+}
+
 /* On a timer tick: the interval ends at the last boundary that has passed. */
 static int on_timer(struct recorder *r)
 {
@@ -236,6 +263,9 @@ static int on_reload(struct recorder *r)
 		anomaly_eval_set(r->anomaly, &r->cfg.thresholds);
 	if ((applied & RELOAD_IPFIX) && start_export(r))
 		pr_err("reload: the IPFIX export could not start again: it is off");
+	/* From the next interval on: this one ends with the rules it began with. */
+	if ((applied & RELOAD_FILTERS) && set_filters(r, 0))
+		pr_err("reload: the capture filters could not be changed");
 	if (!(applied & RELOAD_INTERVAL))
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -493,6 +523,8 @@ static int import_capture(struct recorder *r)
 	if (!err)
 		err = flow_load_with(&r->skel, &lo);
 	if (!err)
+		err = set_filters(r, 1);
+	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err) {
 		created = access(r->cfg.db_path, F_OK) != 0;
@@ -608,6 +640,10 @@ static int record(struct recorder *r)
 						    .snaplen = r->cfg.snaplen,
 						    .ring_bytes = r->cfg.sample_ring_kb * 1024,
 						    .names = !r->cfg.no_names });
+	/* Adopted programs count with the earlier run's rules until the
+	 * first flip; a fresh load runs nothing yet. */
+	if (!err)
+		err = set_filters(r, !r->pins.adopted);
 	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)
@@ -719,6 +755,7 @@ int main(int argc, char **argv)
 	anomaly_eval_close(r.anomaly);
 	live_close(r.live);
 	snapshot_close(r.snap);
+	filter_gens_close(r.filters);
 	store_close(r.store);
 	proc_stop(r.proc);
 	flow_unload(r.skel);

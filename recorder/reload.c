@@ -77,6 +77,10 @@ static const char *show(const struct cli_option *f, const struct cli_config *cfg
 	case CLI_COLLECTOR:
 		show_list(buf, size, cfg->ipfix, cfg->n_ipfix, "(none)");
 		break;
+	case CLI_FILTER:
+		show_list(buf, size, ((const struct filter_list *)p)->rules,
+			  ((const struct filter_list *)p)->n, "(none)");
+		break;
 	case CLI_ACTION: /* never: not keys */
 	case CLI_TEXT:
 		buf[0] = 0;
@@ -98,6 +102,11 @@ static void copy(const struct cli_option *f, struct cli_config *cur, const struc
 		cur->n_ifaces = next->n_ifaces;
 		return;
 	}
+	if (f->kind == CLI_FILTER) {
+		memcpy((char *)cur + f->offset, (const char *)next + f->offset,
+		       sizeof(struct filter_list));
+		return;
+	}
 	if (f->kind == CLI_COLLECTOR) {
 		memcpy(cur->ipfix, next->ipfix, sizeof(cur->ipfix));
 		cur->n_ipfix = next->n_ipfix;
@@ -108,7 +117,8 @@ static void copy(const struct cli_option *f, struct cli_config *cur, const struc
 
 unsigned int reload_merge(struct cli_config *cur, const struct cli_config *next)
 {
-	char was[CLI_MAX_IFACES * 17], now[sizeof(was)];
+	/* Room for the longest value: every filter rule, and a comma each. */
+	char was[NETMON_FILTER_MAX_RULES * (FILTER_TEXT_MAX + 1) + 1], now[sizeof(was)];
 	unsigned int applied = 0;
 	int changes = 0;
 

@@ -69,6 +69,10 @@ old_rows() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
 		WHERE dns_messages = 0 AND dns_dropped = 0")" -eq \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
+	# Nor packets left out by capture filters (0012): 0, not NULL.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE excluded = 0 AND excluded_bytes = 0")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
 }
 
 @test "old process rows have no cgroup, service or user after the upgrade (0011)" {

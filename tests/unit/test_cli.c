@@ -183,6 +183,8 @@ static const struct expected_option {
 	{ "ipfix", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "ipfix-mtu", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "ipfix-domain", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
+	{ "exclude", 0, 1, 1, RELOAD_LIVE | RELOAD_FILTERS },
+	{ "include", 0, 1, 1, RELOAD_LIVE | RELOAD_FILTERS },
 	{ "sample", 0, 1, 1, 0 },
 	{ "pcap", 0, 1, 1, 0 },
 	{ "snaplen", 0, 1, 1, 0 },
@@ -321,6 +323,8 @@ static const char *sample_value(const struct cli_option *o, int valid, char *buf
 		return valid ? "port_scan_ports=30" : "bogus=1";
 	case CLI_COLLECTOR:
 		return valid ? "127.0.0.1:4739" : "127.0.0.1:0";
+	case CLI_FILTER:
+		return valid ? "192.0.2.0/24:tcp/22" : "192.0.2.1/24";
 	default: /* no value: "yes" in the file */
 		return valid ? "yes" : "maybe";
 	}
