@@ -186,6 +186,13 @@ int store_open(struct store **out, const char *path)
 	err = db_open(path, DB_READ_WRITE, &st->db);
 	if (err)
 		goto fail;
+	/* The interval commit survives a power cut (WAL fsynced at COMMIT): the
+	 * kernel's counts are cleared right after it (docs/design.md, "Power
+	 * loss"). One fsync an interval. The anomaly evaluator's connection
+	 * keeps NORMAL: its hits roll back with its watermark, evaluated again. */
+	err = db_exec(st->db, "PRAGMA synchronous = FULL;");
+	if (err)
+		goto fail;
 	/* Which contract wrote the rows (netmon.h), for whoever reads them later. */
 	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', "
 			      NETMON_ABI_STR ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
