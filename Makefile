@@ -4,6 +4,8 @@
 #   make check      build and run every test (shellcheck, unit, BPF, CLI, import,
 #                   end-to-end, system; needs root); make test-SUITE runs one
 #                   (tests/README.md)
+#   make check-crash  a hundred kill -9 across the recording cycle (root, ~5 min;
+#                   CI runs it after make check)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, the report
 #                   queries to run by hand, systemd units,
@@ -48,7 +50,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all bench check test-shell test-unit test-bpf test-cli test-import test-e2e test-system run install clean format man
+.PHONY: all bench check check-crash test-shell test-unit test-bpf test-cli test-import test-e2e test-system run install clean format man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -209,6 +211,8 @@ test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e
 test-system: all
 	$(Q)O=$(O) tests/run-all.sh system
+check-crash: all $(TOOLS_BIN)
+	$(Q)O=$(O) tests/run-all.sh crash
 
 # ---- benchmarks (they print figures; see bench/RESULTS.md) -------------------------
 BENCH_SRC := $(wildcard bench/*.c)

@@ -140,9 +140,11 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	 * and the commit would, the one moment a random kill -9 rarely hits. */
 	if (test_hooks()->crash_before_commit)
 		raise(SIGKILL);
+	test_point("flip"); /* tests/crash: flipped, not committed */
 	/* After the COMMIT, in their own transactions: they never cost an interval. */
 	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
 	held = backlog_flush(r->backlog, r->store);
+	test_point("committed"); /* committed, not yet cleared in the kernel */
 	/* Tests only (tests/e2e/ipfix.bats): die as a crash between a commit
 	 * and its export would; the next start exports it (exporter.h). */
 	if (test_hooks()->crash_before_export && r->exporter && flows && !held)

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rollup.h"
 #include "store.h"
+#include "test_hooks.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -590,6 +591,7 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	if (err)
 		return err;
 	err = write_rows(st, snap, ts_start, ts_end);
+	test_point("commit"); /* every row written, the COMMIT not yet */
 	if (!err)
 		err = step_done(st, ST_COMMIT);
 	if (err && !sqlite3_get_autocommit(st->db))
