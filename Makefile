@@ -256,10 +256,18 @@ $(O)/man/netmon-report.1: $(O)/netmon-report man/netmon-report.h2m
 	$(Q)$(call help2man,1,report on the traffic netmon-record stored)
 
 # ---- running and installing ---------------------------------------------------------
+# make run's database: the recorder's default unless RUN_DB names another
+# (tests/e2e/run.bats runs it in a namespace of its own).
+RUN_DB ?=
+RUN_DB_ARG = $(if $(RUN_DB),--db $(RUN_DB))
+
+# The recorder's closing line says what it watched, for how long, what
+# crossed each interface (or that no IP packet did) and the host's socket
+# bytes, loopback included, which the summary shows by process.
 run: all
-	$(O)/netmon-record --duration $(RUN_SECONDS)
-	$(O)/netmon-report summary
-	$(O)/netmon-report top hosts --limit 10
+	$(O)/netmon-record --duration $(RUN_SECONDS) $(RUN_DB_ARG)
+	$(O)/netmon-report $(RUN_DB_ARG) summary
+	$(O)/netmon-report $(RUN_DB_ARG) top hosts --limit 10
 
 # The installed paths, written into the units and the daily report script.
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \

@@ -36,6 +36,7 @@
 #include "store/backlog.h"
 #include "store/interval_bounds.h"
 #include "store/maintain.h"
+#include "store/run_tally.h"
 #include "store/store.h"
 #include "test_hooks.h"
 
@@ -636,6 +637,9 @@ static int record(struct recorder *r)
 	}
 	exporter_run(r->exporter, store_db(r->store));
 	anomaly_eval_run(r->anomaly);
+	/* What this run watched and wrote, said once (README: make run). */
+	run_tally_log(store_tally(r->store), r->ifaces, r->n_ifaces, r->proc != NULL,
+		      r->cfg.db_path);
 	if (r->leave_attached)
 		pr_info("left attached and pinned in %s: the next start on %s adopts it",
 			r->pins.path, r->pins.ifaces);

@@ -17,6 +17,7 @@
 #include "idcache.h"
 #include "log.h"
 #include "rollup.h"
+#include "run_tally.h"
 #include "store.h"
 #include "test_hooks.h"
 
@@ -102,6 +103,7 @@ struct store {
 	struct idcache *conversations; /* struct conversation_key -> conversations.id */
 	int64_t next_flow_id;          /* the id of this interval's next flow row */
 	unsigned int sample_rate;      /* --sample of the intervals written */
+	struct run_tally tally;        /* what this run wrote (run_tally.h) */
 };
 
 /*
@@ -217,6 +219,11 @@ fail:
 sqlite3 *store_db(const struct store *st)
 {
 	return st->db;
+}
+
+const struct run_tally *store_tally(const struct store *st)
+{
+	return &st->tally;
 }
 
 const char *store_last_error(const struct store *st)
@@ -599,6 +606,8 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	if (err) { /* ids handed out in the transaction are gone with it */
 		idcache_clear(st->addresses);
 		idcache_clear(st->conversations);
+	} else {
+		run_tally_add(&st->tally, snap, ts_start, ts_end);
 	}
 	return err;
 }
