@@ -80,7 +80,7 @@ integrity() {
 	[ "$out" = ok ] || nmt_fail "integrity_check after start $1: $out"
 }
 
-# kill_at I POINT N: kill -9 the recorder once it says it stopped at POINT
+# kill_at I POINT: kill -9 the recorder once it says it stopped at POINT
 # (POINT "random": after a random delay of up to 0.9 s instead).
 kill_at() {
 	local i=$1 point=$2 st=0
@@ -100,11 +100,14 @@ kill_at() {
 	[ "$st" -eq $((128 + 9)) ] || nmt_fail "kill $i at $point: exit status $st, not 137"
 }
 
-# visit POINT: which visit of POINT to stop at (they come at different rates).
+# visit POINT: which visit of POINT to stop at. Samples come ~40 a second,
+# the interval's moments once a second; the others once a start (adopt,
+# adopted) or once an interval with something to do (a rollup, a retention
+# batch, the anomaly rules, a live frame): the first.
 visit() {
 	case $1 in
-	sample) echo $((1 + RANDOM % 20)) ;;                   # ~40 a second
-	flip | commit | committed | release) echo $((1 + RANDOM % 2)) ;; # once a second
+	sample) echo $((1 + RANDOM % 20)) ;;
+	flip | commit | committed | release) echo $((1 + RANDOM % 2)) ;;
 	*) echo 1 ;;
 	esac
 }
