@@ -4,6 +4,8 @@
 #   make check      build and run every test (shellcheck, unit, fuzz, BPF, CLI, import,
 #                   end-to-end, system; needs root); make test-SUITE runs one
 #                   (tests/README.md)
+#   make check-crash  a hundred kill -9 across the recording cycle (root, ~5 min;
+#                   CI runs it after make check)
 #   make run        record this machine's traffic for $(RUN_SECONDS) s, then report
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, man pages, the report
 #                   queries to run by hand, systemd units,
@@ -48,7 +50,7 @@ endif
 # Keep generated intermediates (skeletons, BPF objects): no rebuild every time.
 .SECONDARY:
 .SUFFIXES:
-.PHONY: all bench check test-shell test-unit test-fuzz fuzz-dns test-bpf test-cli test-import test-e2e test-system run install clean format man
+.PHONY: all bench check check-crash test-shell test-unit test-fuzz fuzz-dns test-bpf test-cli test-import test-e2e test-system run install clean format man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/s390x/s390/')
 
@@ -224,6 +226,8 @@ test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e
 test-system: all
 	$(Q)O=$(O) tests/run-all.sh system
+check-crash: all $(TOOLS_BIN)
+	$(Q)O=$(O) tests/run-all.sh crash
 
 # ---- benchmarks (they print figures; see bench/RESULTS.md) -------------------------
 BENCH_SRC := $(wildcard bench/*.c)
@@ -267,10 +271,18 @@ $(O)/man/netmon-report.1: $(O)/netmon-report man/netmon-report.h2m
 	$(Q)$(call help2man,1,report on the traffic netmon-record stored)
 
 # ---- running and installing ---------------------------------------------------------
+# make run's database: the recorder's default unless RUN_DB names another
+# (tests/e2e/run.bats runs it in a namespace of its own).
+RUN_DB ?=
+RUN_DB_ARG = $(if $(RUN_DB),--db $(RUN_DB))
+
+# The recorder's closing line says what it watched, for how long, what
+# crossed each interface (or that no IP packet did) and the host's socket
+# bytes, loopback included, which the summary shows by process.
 run: all
-	$(O)/netmon-record --duration $(RUN_SECONDS)
-	$(O)/netmon-report summary
-	$(O)/netmon-report top hosts --limit 10
+	$(O)/netmon-record --duration $(RUN_SECONDS) $(RUN_DB_ARG)
+	$(O)/netmon-report $(RUN_DB_ARG) summary
+	$(O)/netmon-report $(RUN_DB_ARG) top hosts --limit 10
 
 # The installed paths, written into the units and the daily report script.
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \

@@ -38,6 +38,7 @@
 #include "store/backlog.h"
 #include "store/interval_bounds.h"
 #include "store/maintain.h"
+#include "store/run_tally.h"
 #include "store/store.h"
 #include "test_hooks.h"
 
@@ -146,9 +147,11 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	 * and the commit would, the one moment a random kill -9 rarely hits. */
 	if (test_hooks()->crash_before_commit)
 		raise(SIGKILL);
+	test_point("flip"); /* tests/crash: flipped, not committed */
 	/* After the COMMIT, in their own transactions: they never cost an interval. */
 	r->maint.keep = r->cfg.keep; /* SIGHUP may have changed it */
 	held = backlog_flush(r->backlog, r->store);
+	test_point("committed"); /* committed, not yet cleared in the kernel */
 	/* Tests only (tests/e2e/ipfix.bats): die as a crash between a commit
 	 * and its export would; the next start exports it (exporter.h). */
 	if (test_hooks()->crash_before_export && r->exporter && flows && !held)
@@ -703,6 +706,9 @@ static int record(struct recorder *r)
 	}
 	exporter_run(r->exporter, store_db(r->store));
 	anomaly_eval_run(r->anomaly);
+	/* What this run watched and wrote, said once (README: make run). */
+	run_tally_log(store_tally(r->store), r->ifaces, r->n_ifaces, r->proc != NULL,
+		      r->cfg.db_path);
 	if (r->leave_attached)
 		pr_info("left attached and pinned in %s: the next start on %s adopts it",
 			r->pins.path, r->pins.ifaces);

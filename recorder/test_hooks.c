@@ -1,6 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
 #include "test_hooks.h"
+
+/* NETMON_TEST_STOP_AT=POINT[:N] into the hooks; anything else leaves it unset. */
+static void read_stop_at(struct test_hooks *h, const char *v)
+{
+	const char *colon = v ? strchr(v, ':') : NULL;
+	size_t len = colon ? (size_t)(colon - v) : v ? strlen(v) : 0;
+	char *end = NULL;
+
+	h->stop_nth = colon ? strtoul(colon + 1, &end, 10) : 1;
+	if (!len || len >= sizeof(h->stop_point) || !h->stop_nth || (colon && *end))
+		return;
+	memcpy(h->stop_point, v, len);
+	h->stop_point[len] = '\0';
+}
 
 /* An empty value is as good as unset, as it always was for these two. */
 static const char *nonempty(const char *v)
@@ -21,7 +39,22 @@ const struct test_hooks *test_hooks(void)
 		hooks.proc_keys = nonempty(getenv("NETMON_TEST_PROC_KEYS"));
 		hooks.crash_before_commit = getenv("NETMON_TEST_CRASH_BEFORE_COMMIT") != NULL;
 		hooks.crash_before_export = getenv("NETMON_TEST_CRASH_BEFORE_EXPORT") != NULL;
+		read_stop_at(&hooks, getenv("NETMON_TEST_STOP_AT"));
 		read = 1;
 	}
 	return &hooks;
+}
+
+void test_point(const char *point)
+{
+	const struct test_hooks *h = test_hooks();
+	static unsigned long visits;
+
+	if (!h->stop_point[0] || strcmp(point, h->stop_point) || ++visits < h->stop_nth)
+		return;
+	pr_info("test hook: stopped at %s (visit %lu), waiting to be killed", point, visits);
+	/* Bounded: a test that never kills it does not leave it waiting for good. */
+	for (int i = 0; i < 1200; i++)
+		usleep(100000);
+	raise(SIGKILL);
 }

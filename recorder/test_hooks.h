@@ -11,6 +11,7 @@
  *   NETMON_TEST_PROC_KEYS=N            per-process tables of N keys
  *   NETMON_TEST_CRASH_BEFORE_COMMIT    SIGKILL between a flip and its commit
  *   NETMON_TEST_CRASH_BEFORE_EXPORT    SIGKILL between a commit and its export
+ *   NETMON_TEST_STOP_AT=POINT[:N]      stop at the Nth visit of a named point
  */
 #ifndef NETMON_TEST_HOOKS_H
 #define NETMON_TEST_HOOKS_H
@@ -28,6 +29,10 @@ struct test_hooks {
 	/* NETMON_TEST_CRASH_BEFORE_EXPORT is set: SIGKILL once an interval with
 	 * flows is committed, before it is exported (--ipfix). */
 	int crash_before_export;
+	/* NETMON_TEST_STOP_AT=POINT[:N]: POINT ("" when unset) and N (1 when
+	 * absent; a value that is no whole number from 1 leaves it unset). */
+	char stop_point[32];
+	unsigned long stop_nth;
 };
 
 /*
@@ -36,5 +41,14 @@ struct test_hooks {
  * its first use).
  */
 const struct test_hooks *test_hooks(void);
+
+/*
+ * A named moment of the recording cycle (tests/README.md, "Test hooks",
+ * lists them). With NETMON_TEST_STOP_AT=POINT[:N], the Nth time the recorder
+ * comes here it logs "test hook: stopped at POINT" and waits, doing nothing,
+ * for the test's kill -9 (at most 120 s, then it kills itself): the crash
+ * tests (tests/crash/) kill it at each moment on purpose. Otherwise nothing.
+ */
+void test_point(const char *point);
 
 #endif

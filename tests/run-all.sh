@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run-all.sh [shell|unit|fuzz|bpf|cli|import|e2e|system ...] - run the test suites, closing
-# with one line "N passed, N failed, N skipped".
+# run-all.sh [shell|unit|fuzz|bpf|cli|import|e2e|system|crash ...] - run the test
+# suites, closing with one line "N passed, N failed, N skipped". Without arguments
+# every suite but crash (a hundred kill -9, five minutes: make check-crash).
 #
 # Every suite speaks TAP: cmocka binaries (CMOCKA_MESSAGE_OUTPUT=TAP) and bats
 # files. A program that exits non-zero without reporting a failed test counts
@@ -121,8 +122,13 @@ for suite in "${suites[@]}"; do
 		for t in tests/system/*.bats; do
 			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
 		done ;;
+	crash)
+		need_root crash || continue
+		for t in tests/crash/*.bats; do
+			[ -f "$t" ] && run_tap "$t" bats --tap "$t"
+		done ;;
 	*)
-		echo "run-all.sh: unknown suite '$suite' (shell, unit, fuzz, bpf, cli, import, e2e, system)" >&2
+		echo "run-all.sh: unknown suite '$suite' (shell, unit, fuzz, bpf, cli, import, e2e, system, crash)" >&2
 		exit 64 ;;
 	esac
 	timings+=("$suite $((SECONDS - started)) s")

@@ -23,6 +23,7 @@
 #include "pcap_classic.h"
 #include "pcapng.h"
 #include "sample.h"
+#include "test_hooks.h"
 
 struct sampler {
 	struct sampler_opts opts;
@@ -157,6 +158,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (!file_is_open(s) || size < sizeof(*r))
 		return 0;
 	err = write_file(s, r, (uint64_t)((int64_t)r->tstamp_ns + s->mono_to_real_ns));
+	test_point("sample"); /* a sampled packet written, maybe not flushed */
 	if (!err && s->opts.max_bytes && file_bytes(s) >= s->opts.max_bytes)
 		err = rotate(s);
 	if (err) {

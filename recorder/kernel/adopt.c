@@ -10,6 +10,7 @@
 #include "adopt.h"
 #include "log.h"
 #include "store/interval_bounds.h"
+#include "test_hooks.h"
 
 int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scratch, uint64_t run,
 		 int64_t *interval_start)
@@ -25,6 +26,7 @@ int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scrat
 	if (err)
 		return err;
 	seq = snapshot_seq(s);
+	test_point("adopt"); /* the pins taken over, nothing settled yet */
 	found = store_last_flip(st, run, &stored);
 	if (found < 0) {
 		pr_err("cannot read the last stored generation: %s", store_last_error(st));
@@ -51,6 +53,7 @@ int adopt_settle(struct snapshotter *s, struct store *st, struct snapshot *scrat
 			"written now (%zu flows)",
 			scratch->n_flows);
 		*interval_start = end;
+		test_point("adopted"); /* the left interval written, not cleared */
 	} else {
 		pr_info("adopted pinned maps: the previous run's last interval is stored");
 	}

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "proc_cache.h"
 #include "snapshot.h"
+#include "test_hooks.h"
 
 /* Entries per batch call; doubled on -ENOSPC (a hash bucket larger than it). */
 #define BATCH_START 4096
@@ -583,6 +584,7 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 	s->n_doomed = 0;
 	for (int t = 0; !err && t < 2; t++)
 		err = release_table(s, t, old);
+	test_point("release"); /* flows cleared, totals and processes not yet */
 	if (!err && s->n_doomed) {
 		err = wait_for_programs(s);
 		if (!err)

@@ -17,6 +17,7 @@
 #include "live_term.h"
 #include "live_view.h"
 #include "log.h"
+#include "test_hooks.h"
 
 #define PLAIN_ROWS 10 /* rows per list without a terminal */
 #define MAX_ANOMALIES 100
@@ -114,6 +115,7 @@ static void tick(struct live *l)
 	if (l->term.broken)
 		return;
 	err = live_rows_peek(&l->rows, l->o.snap, 0);
+	test_point("live"); /* the kernel's tables peeked, not drawn */
 	l->last_ns = now;
 	if (!err && (!l->term.away || live_term_back(&l->term)))
 		err = draw(l, per_s, now);

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "embed.h"
 #include "log.h"
+#include "test_hooks.h"
 
 #define MAX_RULES 32
 #define PROGRESS_STEPS 10000 /* VM instructions between deadline checks */
@@ -372,6 +373,7 @@ int anomaly_eval_run(struct anomaly_eval *a)
 		return -EIO;
 	}
 	failed = run_rules(a, since, until, &added);
+	test_point("anomaly"); /* the hits inserted, not committed */
 	err = mark_judged(a, last, failed);
 	if (!err) {
 		sqlite3_bind_int64(a->st[ST_PROGRESS], 1, last);

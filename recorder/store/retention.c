@@ -10,6 +10,7 @@
 #include "retention.h"
 #include "rollup.h"
 #include "sqlfile.h"
+#include "test_hooks.h"
 
 #define DAY 86400
 #define BATCH_INTERVALS 16 /* a minute's flows of 16 intervals per transaction */
@@ -36,6 +37,7 @@ static int64_t run_batch(sqlite3 *db, const char *file, int64_t cut, int level)
 	if (!rc)
 		rc = sqlfile_run(db, file, p, 3);
 	changed = sqlfile_changes();
+	test_point("retention"); /* inside a retention batch's transaction */
 	rc = sqlfile_finish(db, rc, file);
 	return rc ? rc : changed;
 }

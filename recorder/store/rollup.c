@@ -12,6 +12,7 @@
 #include "log.h"
 #include "rollup.h"
 #include "sqlfile.h"
+#include "test_hooks.h"
 
 #define HOUR 3600
 #define DAY 86400
@@ -116,6 +117,7 @@ int rollup_step(sqlite3 *db)
 		if (done < 0)
 			rc = -done;
 	}
+	test_point("rollup"); /* inside the rollup's transaction */
 	rc = sqlfile_finish(db, rc, "rollup");
 	return rc ? rc : done;
 }

@@ -18,7 +18,9 @@
 #include "log.h"
 #include "proc_names.h"
 #include "rollup.h"
+#include "run_tally.h"
 #include "store.h"
+#include "test_hooks.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -105,6 +107,7 @@ struct store {
 	int64_t next_flow_id;          /* the id of this interval's next flow row */
 	unsigned int sample_rate;      /* --sample of the intervals written */
 	struct proc_names *names;      /* the cgroups, services, users of process rows */
+	struct run_tally tally;        /* what this run wrote (run_tally.h) */
 };
 
 /*
@@ -190,6 +193,13 @@ int store_open(struct store **out, const char *path)
 	err = db_open(path, DB_READ_WRITE, &st->db);
 	if (err)
 		goto fail;
+	/* The interval commit survives a power cut (WAL fsynced at COMMIT): the
+	 * kernel's counts are cleared right after it (docs/design.md, "Power
+	 * loss"). One fsync an interval. The anomaly evaluator's connection
+	 * keeps NORMAL: its hits roll back with its watermark, evaluated again. */
+	err = db_exec(st->db, "PRAGMA synchronous = FULL;");
+	if (err)
+		goto fail;
 	/* Which contract wrote the rows (netmon.h), for whoever reads them later. */
 	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', "
 			      NETMON_ABI_STR ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -220,6 +230,11 @@ fail:
 sqlite3 *store_db(const struct store *st)
 {
 	return st->db;
+}
+
+const struct run_tally *store_tally(const struct store *st)
+{
+	return &st->tally;
 }
 
 const char *store_last_error(const struct store *st)
@@ -646,11 +661,14 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	if (err)
 		return err;
 	err = write_rows(st, snap, ts_start, ts_end);
+	test_point("commit"); /* every row written, the COMMIT not yet */
 	if (!err)
 		err = step_done(st, ST_COMMIT);
 	if (err && !sqlite3_get_autocommit(st->db))
 		step_done(st, ST_ROLLBACK);
 	if (err) /* ids handed out in the transaction are gone with it */
 		store_forget_ids(st);
+	else
+		run_tally_add(&st->tally, snap, ts_start, ts_end);
 	return err;
 }

@@ -9,10 +9,14 @@
 #include "kernel/snapshot.h"
 
 struct store;
+struct run_tally;
 
 /* Open (create, migrate) the database at path for writing. 0 or -errno. */
 int store_open(struct store **out, const char *path);
 void store_close(struct store *st);
+
+/* What this store's intervals held since it was opened (run_tally.h). */
+const struct run_tally *store_tally(const struct store *st);
 
 /*
  * Rows of interface ifindex carry name from now on instead of the kernel's

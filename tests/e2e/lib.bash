@@ -396,6 +396,27 @@ nmt_udp() {
 		{ nmt_dump udprx >&2; nmt_fail "udp-recv did not get $count x $size bytes"; }
 }
 
+# nmt_udp_stream NAME DIR FAMILY SPORT DPORT COUNT SIZE GAP_US [SECS]: a paced
+# UDP stream in the background (receiver NAME.rx, sender NAME.tx), each
+# bounded by SECS (60). The caller waits for the sender or stops both.
+nmt_udp_stream() {
+	local name=$1 dir=$2 fam=$3 sport=$4 dport=$5 count=$6 size=$7 gap=$8 secs=${9:-60}
+	local -a rx tx
+	nmt_addrs "$dir" "$fam" || return
+	rx=("$NMT_TRAFFIC" -t "$secs" udp-recv "$NMT_DST" "$dport" "$count" "$size")
+	tx=("$NMT_TRAFFIC" -t "$secs" -g "$gap" -p "$sport" udp-send "$NMT_DST" "$dport" "$count"
+		"$size")
+	if [ "$dir" = out ]; then
+		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
+	else
+		tx=(ip netns exec "$NMT_NS" "${tx[@]}")
+	fi
+	nmt_spawn "${name}rx" "${rx[@]}"
+	nmt_wait_line "$NMT_TMP/${name}rx.err" '^nm-traffic: listening on' "$(nmt_pid "${name}rx")" ||
+		return
+	nmt_spawn "${name}tx" "${tx[@]}"
+}
+
 # nmt_proc_side DB PID LOCAL_PORT REMOTE_PORT: "comm|sent|recv|sends|recvs" of
 # process PID's sockets with these ports in process_log, summed over the
 # intervals. By pid too: per-process accounting is host-wide, and a test run

@@ -48,20 +48,7 @@ kill_recorder() {
 # fill the veth's backlog and drop a few datagrams (nothing to do with
 # netmon), so the ground truth is the capture, checked against the count.
 udp_start() {
-	local name=$1 dir=$2 fam=$3 sport=$4 dport=$5 count=$6 size=$7 gap=$8
-	local -a rx tx
-	nmt_addrs "$dir" "$fam" || return
-	rx=("$NMT_TRAFFIC" -t 60 udp-recv "$NMT_DST" "$dport" "$count" "$size")
-	tx=("$NMT_TRAFFIC" -t 60 -g "$gap" -p "$sport" udp-send "$NMT_DST" "$dport" "$count" "$size")
-	if [ "$dir" = out ]; then
-		rx=(ip netns exec "$NMT_NS" "${rx[@]}")
-	else
-		tx=(ip netns exec "$NMT_NS" "${tx[@]}")
-	fi
-	nmt_spawn "${name}rx" "${rx[@]}"
-	nmt_wait_line "$NMT_TMP/${name}rx.err" '^nm-traffic: listening on' "$(nmt_pid "${name}rx")" ||
-		return
-	nmt_spawn "${name}tx" "${tx[@]}"
+	nmt_udp_stream "$@"
 }
 
 udp_finish() {

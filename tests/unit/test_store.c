@@ -359,10 +359,29 @@ static void test_second_open_keeps_locks(void **state)
 	store_close(st);
 }
 
+/*
+ * The recorder's connection commits durably: in WAL mode NORMAL lets a
+ * commit roll back after a power cut, and the kernel's counts are cleared
+ * right after it (docs/design.md, "Power loss"). FULL is 2.
+ */
+static void test_commit_is_durable(void **state)
+{
+	struct store *st;
+	char path[256];
+
+	path_in_dir(path, sizeof(path), "durable.db");
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(q_int(store_db(st), "PRAGMA synchronous"), 2);
+	assert_int_equal(
+		q_int(store_db(st), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_round_trip),
+		cmocka_unit_test(test_commit_is_durable),
 		cmocka_unit_test(test_overflow_row),
 		cmocka_unit_test(test_refuses_garbage_untouched),
 		cmocka_unit_test(test_refuses_foreign_and_newer),
