@@ -9,12 +9,9 @@
 #include "export/ipfix.h"
 #include "getopt_error.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "netmon_user.h"
 #include "numparse.h"
-
-#ifndef NETMON_VERSION
-#define NETMON_VERSION "0.1.0"
-#endif
 
 /* In a table: the value's place in struct cli_config. */
 #define AT(member) offsetof(struct cli_config, member)
@@ -93,6 +90,21 @@ const struct cli_option cli_options[] = {
 	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
 	  .help = "the observation domain id of the flow records\n"
 		  "(default {default}); process records go in ID + 1" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "Prometheus metrics (docs/metrics.md; a change needs a restart):" },
+	{ .name = "metrics-listen", .arg = "[ADDR:]PORT", .kind = CLI_PATH,
+	  .offset = AT(metrics_listen), .key = 1,
+	  .help = "serve GET /metrics over HTTP on ADDR:PORT: the\n"
+		  "counters of every interval written since the start\n"
+		  "and the recorder's health, in Prometheus' text\n"
+		  "format; a PORT alone listens on 127.0.0.1; an\n"
+		  "IPv6 ADDR in brackets ([::1]:9464)" },
+	{ .name = "metrics-file", .arg = "PATH", .kind = CLI_PATH, .offset = AT(metrics_file),
+	  .key = 1,
+	  .help = "write the same page to PATH after each interval\n"
+		  "(replaced by rename, mode 0644) for node_exporter's\n"
+		  "textfile collector, e.g. /var/lib/prometheus/\n"
+		  "node-exporter/netmon.prom" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
 	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),
@@ -451,6 +463,9 @@ static void set_defaults(struct cli_config *cfg)
 
 int cli_check(const struct cli_config *cfg)
 {
+	struct sockaddr_storage sa;
+	socklen_t len;
+
 	if (cfg->read_path &&
 	    (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 || cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
@@ -458,6 +473,12 @@ int cli_check(const struct cli_config *cfg)
 	}
 	if (cfg->force_import && !cfg->read_path) {
 		pr_err("--force-import goes with --read FILE");
+		return -EINVAL;
+	}
+	if (cfg->metrics_listen && metrics_listen_parse(cfg->metrics_listen, &sa, &len)) {
+		pr_err("invalid --metrics-listen '%s': expected PORT, IPV4:PORT or [IPV6]:PORT "
+		       "(numeric address, port 1 to 65535)",
+		       cfg->metrics_listen);
 		return -EINVAL;
 	}
 	if (cfg->live && (cfg->read_path || cfg->action == CLI_DETACH)) {

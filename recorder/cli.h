@@ -8,6 +8,10 @@
 #include "export/collector.h"
 #include "anomaly_rules.h"
 
+#ifndef NETMON_VERSION
+#define NETMON_VERSION "0.1.0"
+#endif
+
 #define CLI_MAX_IFACES 64
 #define CLI_DEFAULT_INTERVAL 60
 #define CLI_MAX_INTERVAL 3600 /* keeps the 32-bit SYN/FIN/RST counts from wrapping */
@@ -61,6 +65,8 @@ struct cli_config {
 	int n_ipfix;
 	unsigned int ipfix_mtu;	   /* --ipfix-mtu BYTES: the largest message */
 	unsigned int ipfix_domain; /* --ipfix-domain ID: observation domain id */
+	const char *metrics_listen; /* --metrics-listen [ADDR:]PORT (checked) */
+	const char *metrics_file;   /* --metrics-file PATH */
 };
 
 /*

@@ -30,6 +30,7 @@
 #include "kernel/snapshot.h"
 #include "live/live.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "privs.h"
 #include "reload.h"
 #include "store/anomaly_eval.h"
@@ -55,6 +56,7 @@ struct recorder {
 	struct sampler *sampler;      /* NULL: no --sample */
 	struct live *live;            /* --live: the view drawn every second */
 	struct exporter *exporter;    /* NULL: no --ipfix */
+	struct metrics *metrics;      /* NULL: no --metrics-listen or --metrics-file */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -157,6 +159,8 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 		/* Housekeeping only when everything is written: a tenth of the interval. */
 		maintain_run(&r->maint, store_db(r->store), ts_end, r->cfg.interval * 100);
 	}
+	/* The counters as the database now holds them (metrics.h). */
+	metrics_publish(r->metrics, held, r->anomaly);
 	return 0;
 }
 
@@ -563,9 +567,14 @@ static int record(struct recorder *r)
 	struct timespec now;
 	int err;
 
+	/* The metrics' port and file first: taken or unwritable, nothing starts. */
+	err = metrics_open(&r->metrics, &(struct metrics_opts){ .listen = r->cfg.metrics_listen,
+								 .file = r->cfg.metrics_file,
+								 .db_path = r->cfg.db_path });
 	/* Interfaces, their pins, then the kernel side (needs privileges), then
 	 * the file. Until the loop ends, adopted pins stay whatever happens. */
-	err = choose_ifaces(r);
+	if (!err)
+		err = choose_ifaces(r);
 	if (!err)
 		err = open_pins(r);
 	r->leave_attached = r->pins.adopted;
@@ -583,6 +592,8 @@ static int record(struct recorder *r)
 		err = store_open(&r->store, r->cfg.db_path);
 	if (!err)
 		err = backlog_open(&r->backlog);
+	if (!err && r->metrics)
+		backlog_on_written(r->backlog, metrics_interval_written, r->metrics);
 	if (!err)
 		err = start_export(r);
 	if (!err)
@@ -610,6 +621,9 @@ static int record(struct recorder *r)
 	if (err)
 		return err;
 	privs_drop();
+	/* The HTTP thread after the drop: it holds no capability. */
+	if ((err = metrics_serve(r->metrics)))
+		return err;
 	log_ready(r);
 	if (r->cfg.live && (err = start_live(r)))
 		return err;
@@ -682,6 +696,7 @@ int main(int argc, char **argv)
 	sampler_close(r.sampler); /* after detaching: every sample is in the ring */
 	backlog_close(r.backlog);
 	exporter_close(r.exporter);
+	metrics_close(r.metrics);
 	anomaly_eval_close(r.anomaly);
 	live_close(r.live);
 	snapshot_close(r.snap);
