@@ -9,7 +9,7 @@
 #include "export/ipfix.h"
 #include "getopt_error.h"
 #include "log.h"
-#include "metrics/metrics.h"
+#include "metrics/metrics_listen.h"
 #include "netmon_user.h"
 #include "numparse.h"
 
@@ -92,7 +92,7 @@ const struct cli_option cli_options[] = {
 		  "(default {default}); process records go in ID + 1" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Prometheus metrics (docs/metrics.md; a change needs a restart):" },
-	{ .name = "metrics-listen", .arg = "[ADDR:]PORT", .kind = CLI_PATH,
+	{ .name = "metrics-listen", .arg = "[ADDR:]PORT", .kind = CLI_LISTEN,
 	  .offset = AT(metrics_listen), .key = 1,
 	  .help = "serve GET /metrics over HTTP on ADDR:PORT: the\n"
 		  "counters of every interval written since the start\n"
@@ -403,6 +403,22 @@ static int add_collector(struct cli_config *cfg, const char *value)
 	return add_unique(cfg->ipfix, &cfg->n_ipfix, COLLECTOR_MAX, value, "--ipfix collectors");
 }
 
+/* An address to listen on, checked now (bound only when recording starts). */
+static int parse_listen(const struct cli_option *o, const char *val, const char **out)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	if (metrics_listen_parse(val, &sa, &len)) {
+		pr_err("invalid --%s '%s': expected PORT, IPV4:PORT or [IPV6]:PORT (numeric "
+		       "address, port 1 to 65535)",
+		       o->name, val);
+		return -EINVAL;
+	}
+	*out = val;
+	return 0;
+}
+
 /* Option o with value arg (NULL for one that takes none) into cfg. */
 static int parse_one(struct cli_config *cfg, const struct cli_option *o, const char *arg)
 {
@@ -427,6 +443,8 @@ static int parse_one(struct cli_config *cfg, const struct cli_option *o, const c
 		return add_iface(cfg, arg);
 	case CLI_COLLECTOR:
 		return add_collector(cfg, arg);
+	case CLI_LISTEN:
+		return parse_listen(o, arg, at);
 	case CLI_THRESHOLD:
 		return anomaly_settings_parse(at, arg);
 	case CLI_FLAG:
@@ -463,9 +481,6 @@ static void set_defaults(struct cli_config *cfg)
 
 int cli_check(const struct cli_config *cfg)
 {
-	struct sockaddr_storage sa;
-	socklen_t len;
-
 	if (cfg->read_path &&
 	    (cfg->duration || cfg->hook_xdp || cfg->n_ifaces > 1 || cfg->action == CLI_DETACH)) {
 		pr_err("--read takes at most one -i NAME, and no --duration, --hook or --detach");
@@ -473,12 +488,6 @@ int cli_check(const struct cli_config *cfg)
 	}
 	if (cfg->force_import && !cfg->read_path) {
 		pr_err("--force-import goes with --read FILE");
-		return -EINVAL;
-	}
-	if (cfg->metrics_listen && metrics_listen_parse(cfg->metrics_listen, &sa, &len)) {
-		pr_err("invalid --metrics-listen '%s': expected PORT, IPV4:PORT or [IPV6]:PORT "
-		       "(numeric address, port 1 to 65535)",
-		       cfg->metrics_listen);
 		return -EINVAL;
 	}
 	if (cfg->live && (cfg->read_path || cfg->action == CLI_DETACH)) {

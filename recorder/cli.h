@@ -90,6 +90,7 @@ enum cli_kind {
 	CLI_IFACE,     /* ifaces[] and n_ifaces: one more interface (repeatable) */
 	CLI_THRESHOLD, /* struct anomaly_settings: one NAME=VALUE (repeatable) */
 	CLI_COLLECTOR, /* ipfix[] and n_ipfix: one more collector (repeatable) */
+	CLI_LISTEN,    /* const char *, [ADDR:]PORT to listen on (metrics.h) */
 	CLI_FLAG,      /* int, set to 1 (no value) */
 	CLI_COUNT,     /* int, one more each time (no value) */
 	CLI_ACTION,    /* enum cli_action, set to min (no value) */

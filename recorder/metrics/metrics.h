@@ -12,13 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include "kernel/snapshot_records.h"
-
-/* What the HTTP side allows (docs/metrics.md says why). */
-#define METRICS_MAX_CONNECTIONS 32
-#define METRICS_TIMEOUT_S 10	   /* a connection idle this long is closed */
-#define METRICS_REQUEST_BYTES 8192 /* a request's line and headers, at most */
 
 struct metrics;
 struct anomaly_eval;
@@ -28,12 +22,6 @@ struct metrics_opts {
 	const char *file;    /* --metrics-file PATH, or NULL */
 	const char *db_path; /* its size is a metric */
 };
-
-/*
- * --metrics-listen's value: PORT (on 127.0.0.1), IPV4:PORT or [IPV6]:PORT,
- * numeric, port 1..65535, into *sa. 0 or -EINVAL (not logged).
- */
-int metrics_listen_parse(const char *value, struct sockaddr_storage *sa, socklen_t *len);
 
 /*
  * Bind the listening socket and write the first page to the file, so that a

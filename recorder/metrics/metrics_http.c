@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "log.h"
-#include "metrics.h"
 #include "metrics_http.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

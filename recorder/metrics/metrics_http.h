@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+/* What the HTTP side allows (docs/metrics.md says why). */
+#define METRICS_MAX_CONNECTIONS 32
+#define METRICS_TIMEOUT_S 10	   /* a connection idle this long is closed */
+#define METRICS_REQUEST_BYTES 8192 /* a request's line and headers, at most */
+
 struct metrics_http;
 
 /* Bind and listen on sa (logged as what, one line, on failure). 0 or -errno. */

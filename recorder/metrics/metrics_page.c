@@ -230,8 +230,8 @@ static void health_families(FILE *f, const struct metrics_state *s, const struct
 	gauge(f, "netmon_interval_write_duration_seconds",
 	      "Time to write and commit the last interval.", 6, s->last_write_us / 1e6);
 	if (h->db_bytes >= 0)
-		gauge(f, "netmon_database_size_bytes", "Size of the database file and its write-ahead log.", 0,
-		      (double)h->db_bytes);
+		gauge(f, "netmon_database_size_bytes",
+		      "Size of the database file and its write-ahead log.", 0, (double)h->db_bytes);
 }
 
 static void anomaly_family(FILE *f, const struct metrics_health *h)

@@ -105,11 +105,13 @@ page_lines() {
 # same_as_db FILE: the page in FILE holds exactly what the database holds
 # for the intervals it covers (up to its last interval's end).
 same_as_db() {
-	local until
-	until=$(value netmon_last_interval_end_timestamp_seconds <"$1")
+	local until copy=$NMT_TMP/same.prom
+	# One read: the recorder may replace the file meanwhile (whole, by rename).
+	cp "$1" "$copy"
+	until=$(value netmon_last_interval_end_timestamp_seconds <"$copy")
 	[ -n "$until" ] && [ "$until" -gt 0 ] || nmt_fail "no interval on the page $1" || return
 	db_lines "$DB" "$until" >"$NMT_TMP/db.lines"
-	page_lines "$1" >"$NMT_TMP/page.lines"
+	page_lines "$copy" >"$NMT_TMP/page.lines"
 	nmt_same database "$NMT_TMP/db.lines" page "$NMT_TMP/page.lines"
 }
 

@@ -24,7 +24,9 @@
 #include "cli.h"
 #include "db.h"
 #include "metrics/metrics.h"
+#include "metrics/metrics_listen.h"
 #include "metrics/metrics_page.h"
+#include "reload.h"
 #include "store/backlog.h"
 #include "store/store.h"
 
@@ -363,6 +365,25 @@ static void test_metrics_file(void **state)
 	assert_null(m);
 }
 
+/* A SIGHUP cannot move the endpoint or the file: logged, the old ones stay. */
+static void test_reload_needs_restart(void **state)
+{
+	char *argv[] = { "netmon-record",  "--metrics-listen", "9464",
+			 "--metrics-file", "/a.prom",	       NULL };
+	char *next_argv[] = { "netmon-record",	"--metrics-listen", "[::1]:9465",
+			      "--metrics-file", "/b.prom",	    NULL };
+	struct cli_config cur, next;
+
+	assert_int_equal(cli_parse(5, argv, &cur, stdout), 0);
+	assert_int_equal(cli_parse(5, next_argv, &next, stdout), 0);
+	assert_int_equal(reload_merge(&cur, &next), 0);
+	assert_string_equal(cur.metrics_listen, "9464");
+	assert_string_equal(cur.metrics_file, "/a.prom");
+	/* and a bad value is a usage error, named */
+	argv[2] = "9464x";
+	assert_int_equal(cli_parse(5, argv, &cur, stdout), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_label_escaping_and_classes),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_metrics_file),
+		cmocka_unit_test(test_reload_needs_restart),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
