@@ -182,29 +182,38 @@ static void gauge(FILE *f, const char *name, const char *help, int places, doubl
 	fprintf(f, "%s %.*f\n", name, places, v);
 }
 
+/* The families summed from the traffic rows, one per kind (and unit). */
+static const struct kind_family {
+	const char *name, *help;
+	int kind, bytes;
+} kind_families[] = {
+	{ "netmon_interface_bytes_total",
+	  "IP bytes (L3 length) counted since the recorder started, as traffic_log.",
+	  NETMON_KIND_IP, 1 },
+	{ "netmon_interface_packets_total",
+	  "IP packets counted since the recorder started, as traffic_log.", NETMON_KIND_IP, 0 },
+	{ "netmon_table_full_packets_total",
+	  "IP packets whose flow did not fit the flow table (collector_log.table_full).",
+	  NETMON_KIND_TABLE_FULL, 0 },
+	{ "netmon_malformed_frames_total",
+	  "Frames with an IP ethertype and invalid headers (collector_log.malformed).",
+	  NETMON_KIND_MALFORMED, 0 },
+	{ "netmon_non_ip_frames_total", "Frames of another ethertype (collector_log.non_ip).",
+	  NETMON_KIND_NON_IP, 0 },
+	{ "netmon_samples_total", "Packets sampled into the --pcap file (collector_log.samples).",
+	  NETMON_KIND_SAMPLED, 0 },
+	{ "netmon_sample_drops_total",
+	  "Packets due for sampling that found the ring buffer full (collector_log.sample_drops).",
+	  NETMON_KIND_SAMPLE_DROP, 0 },
+};
+
 static void traffic_families(FILE *f, const struct metrics_state *s)
 {
-	kind_family(f, s, "netmon_interface_bytes_total",
-		    "IP bytes (L3 length) counted since the recorder started, as traffic_log.",
-		    NETMON_KIND_IP, 1);
-	kind_family(f, s, "netmon_interface_packets_total",
-		    "IP packets counted since the recorder started, as traffic_log.",
-		    NETMON_KIND_IP, 0);
-	kind_family(f, s, "netmon_table_full_packets_total",
-		    "IP packets whose flow did not fit the flow table (collector_log.table_full).",
-		    NETMON_KIND_TABLE_FULL, 0);
-	kind_family(f, s, "netmon_malformed_frames_total",
-		    "Frames with an IP ethertype and invalid headers (collector_log.malformed).",
-		    NETMON_KIND_MALFORMED, 0);
-	kind_family(f, s, "netmon_non_ip_frames_total",
-		    "Frames of another ethertype (collector_log.non_ip).", NETMON_KIND_NON_IP, 0);
-	kind_family(f, s, "netmon_samples_total",
-		    "Packets sampled into the --pcap file (collector_log.samples).",
-		    NETMON_KIND_SAMPLED, 0);
-	kind_family(f, s, "netmon_sample_drops_total",
-		    "Packets due for sampling that found the ring buffer full "
-		    "(collector_log.sample_drops).",
-		    NETMON_KIND_SAMPLE_DROP, 0);
+	for (size_t i = 0; i < sizeof(kind_families) / sizeof(kind_families[0]); i++) {
+		const struct kind_family *k = &kind_families[i];
+
+		kind_family(f, s, k->name, k->help, k->kind, k->bytes);
+	}
 }
 
 static void health_families(FILE *f, const struct metrics_state *s, const struct metrics_health *h)
