@@ -27,6 +27,7 @@
 #include "metrics/metrics_listen.h"
 #include "metrics/metrics_page.h"
 #include "reload.h"
+#include "store/anomaly_eval.h"
 #include "store/backlog.h"
 #include "store/store.h"
 
@@ -365,6 +366,42 @@ static void test_metrics_file(void **state)
 	assert_null(m);
 }
 
+/* netmon_anomalies_total: the hits the evaluator committed, kind by kind. */
+static void test_anomaly_hits_stored(void **state)
+{
+	struct total_record bad = total(1, 0, NETMON_KIND_MALFORMED, 0, 0, 20, 1200);
+	struct snapshot snap = { .totals = &bad, .n_totals = 1 };
+	struct anomaly_settings settings;
+	struct anomaly_eval *a;
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	clock_gettime(CLOCK_REALTIME, &snap.wall);
+	snprintf(path, sizeof(path), "%s/a.db", dir);
+	anomaly_settings_init(&settings);
+	assert_int_equal(store_open(&st, path), 0);
+	/* opened first: it evaluates what is written from then on */
+	assert_int_equal(anomaly_eval_open(&a, path, &settings, 10000), 0);
+	assert_int_equal(store_write_interval(st, &snap, 1000, 1060), 0);
+	assert_int_equal(store_write_interval(st, &snap, 1060, 1120), 0);
+	assert_int_equal(anomaly_eval_stored(a, "malformed.sql"), 0);
+	assert_int_equal(anomaly_eval_run(a), 2);
+	/* nothing new: evaluated again, nothing added */
+	assert_int_equal(anomaly_eval_run(a), 0);
+	assert_int_equal(store_write_interval(st, &snap, 1120, 1180), 0);
+	assert_int_equal(anomaly_eval_run(a), 1);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	assert_int_equal(anomaly_eval_stored(a, "malformed.sql"),
+			 q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = 'malformed'"));
+	assert_int_equal(anomaly_eval_stored(a, "malformed.sql"), 3);
+	assert_int_equal(anomaly_eval_stored(a, "port_scan.sql"), 0);
+	assert_int_equal(anomaly_eval_stored(NULL, "malformed.sql"), 0);
+	db_close(db);
+	anomaly_eval_close(a);
+	store_close(st);
+}
+
 /* A SIGHUP cannot move the endpoint or the file: logged, the old ones stay. */
 static void test_reload_needs_restart(void **state)
 {
@@ -392,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_metrics_file),
 		cmocka_unit_test(test_reload_needs_restart),
+		cmocka_unit_test(test_anomaly_hits_stored),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
