@@ -621,7 +621,7 @@ static int record(struct recorder *r)
 	if (err)
 		return err;
 	privs_drop();
-	/* The HTTP thread after the drop: it holds no capability. */
+	/* The HTTP thread after the drop: it inherits only CAP_NET_ADMIN. */
 	if ((err = metrics_serve(r->metrics)))
 		return err;
 	log_ready(r);

@@ -30,7 +30,7 @@ struct metrics_opts {
  */
 int metrics_open(struct metrics **out, const struct metrics_opts *o);
 
-/* Start the HTTP thread (after privileges are dropped: it keeps none). 0 or -errno. */
+/* Start the HTTP thread, after privs_drop(): it inherits only what is kept. 0 or -errno. */
 int metrics_serve(struct metrics *m);
 
 /* backlog_on_written() (backlog.h): one more interval committed. */
