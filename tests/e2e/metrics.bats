@@ -209,6 +209,12 @@ code() {
 	local port t0 n last big
 	port=$(free_port)
 	nmt_rec_start "$DB" --metrics-listen "$port"
+	# The HTTP thread started after the capabilities were dropped: every
+	# thread holds CAP_NET_ADMIN (bit 12) alone.
+	grep -h '^CapEff:' /proc/"$NMT_PID_rec"/task/*/status | sort | uniq -c >"$NMT_TMP/caps"
+	cat "$NMT_TMP/caps"
+	[ "$(find /proc/"$NMT_PID_rec"/task -mindepth 1 -maxdepth 1 | wc -l)" -ge 2 ]
+	[ "$(awk '{ print $3 }' "$NMT_TMP/caps")" = 0000000000001000 ]
 	nmt_spawn slow "$NMT_HALFREQ" -t 60 "$port" 200
 	nmt_wait_line "$NMT_TMP/slow.out" '^connected=' "$NMT_PID_slow"
 	cat "$NMT_TMP/slow.out"
