@@ -59,6 +59,8 @@ LIBS_BPF = $(shell $(PKG_CONFIG) --libs libbpf)
 LIBS_SQLITE = $(shell $(PKG_CONFIG) --libs sqlite3)
 LIBS_PCAP = $(shell $(PKG_CONFIG) --libs libpcap)
 LIBS_SERVICE = $(shell $(PKG_CONFIG) --libs inih libcap-ng)
+# netmon-record's endpoint (recorder/metrics/); the tests link its objects too.
+LIBS_HTTP = $(shell $(PKG_CONFIG) --libs libmicrohttpd) -lpthread
 CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags libbpf sqlite3)
 
 CFLAGS ?= -O2 -g
@@ -163,7 +165,7 @@ $(O)/gen/%.o: $(O)/gen/%.c
 
 $(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) $(LIBS_HTTP) -o $@
 
 $(O)/netmon-report: $(REPORT_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
@@ -181,11 +183,11 @@ TOOLS_BIN := $(TOOLS_SRC:tests/tools/%.c=$(O)/tests/tools/%)
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(REPORT_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) $(LIBS_HTTP) -o $@
 
 $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) $(LIBS_HTTP) -o $@
 
 # Libraries of one tool: nm-uring drives io_uring through liburing.
 $(O)/tests/tools/nm-uring: TOOL_LIBS := -luring
@@ -244,7 +246,7 @@ $(BENCH_SRC:%.c=$(O)/%.o): | $(BENCH_SKELETONS)
 
 $(O)/bench/%: $(O)/bench/%.o $(SUPPORT_OBJ) $(RECORDER_LIB) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_BPF) $(LIBS_SQLITE) $(LIBS_PCAP) $(LIBS_SERVICE) $(LIBS_HTTP) -o $@
 
 bench: all $(BENCH_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) bench/run-all.sh

@@ -10,12 +10,9 @@
 #include "export/ipfix.h"
 #include "getopt_error.h"
 #include "log.h"
+#include "metrics/metrics_listen.h"
 #include "netmon_user.h"
 #include "numparse.h"
-
-#ifndef NETMON_VERSION
-#define NETMON_VERSION "0.1.0"
-#endif
 
 /* In a table: the value's place in struct cli_config. */
 #define AT(member) offsetof(struct cli_config, member)
@@ -120,6 +117,21 @@ const struct cli_option cli_options[] = {
 		  "matches (repeatable, at most " NETMON_FILTER_MAX_RULES_STR "); the others\n"
 		  "are excluded as above. Rules are applied in the\n"
 		  "kernel; changed by SIGHUP, from the next interval" },
+	{ .kind = CLI_TEXT, .column = 25,
+	  .help = "Prometheus metrics (docs/metrics.md; a change needs a restart):" },
+	{ .name = "metrics-listen", .arg = "[ADDR:]PORT", .kind = CLI_LISTEN,
+	  .offset = AT(metrics_listen), .key = 1,
+	  .help = "serve GET /metrics over HTTP on ADDR:PORT: the\n"
+		  "counters of every interval written since the start\n"
+		  "and the recorder's health, in Prometheus' text\n"
+		  "format; a PORT alone listens on 127.0.0.1; an\n"
+		  "IPv6 ADDR in brackets ([::1]:9464)" },
+	{ .name = "metrics-file", .arg = "PATH", .kind = CLI_PATH, .offset = AT(metrics_file),
+	  .key = 1,
+	  .help = "write the same page to PATH after each interval\n"
+		  "(replaced by rename, mode 0644) for node_exporter's\n"
+		  "textfile collector, e.g. /var/lib/prometheus/\n"
+		  "node-exporter/netmon.prom" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Packet sampling (docs/design.md, \"Packet sampling\"):" },
 	{ .name = "sample", .arg = "N", .kind = CLI_UINT, .offset = AT(sample),
@@ -419,6 +431,22 @@ static int add_collector(struct cli_config *cfg, const char *value)
 	return add_unique(cfg->ipfix, &cfg->n_ipfix, COLLECTOR_MAX, value, "--ipfix collectors");
 }
 
+/* An address to listen on, checked now (bound only when recording starts). */
+static int parse_listen(const struct cli_option *o, const char *val, const char **out)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	if (metrics_listen_parse(val, &sa, &len)) {
+		pr_err("invalid --%s '%s': expected PORT, IPV4:PORT or [IPV6]:PORT (numeric "
+		       "address, port 1 to 65535)",
+		       o->name, val);
+		return -EINVAL;
+	}
+	*out = val;
+	return 0;
+}
+
 /* Option o with value arg (NULL for one that takes none) into cfg. */
 static int parse_one(struct cli_config *cfg, const struct cli_option *o, const char *arg)
 {
@@ -445,6 +473,8 @@ static int parse_one(struct cli_config *cfg, const struct cli_option *o, const c
 		return add_collector(cfg, arg);
 	case CLI_FILTER:
 		return filter_list_add(at, o->name, arg);
+	case CLI_LISTEN:
+		return parse_listen(o, arg, at);
 	case CLI_THRESHOLD:
 		return anomaly_settings_parse(at, arg);
 	case CLI_FLAG:

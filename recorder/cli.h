@@ -9,6 +9,10 @@
 #include "anomaly_rules.h"
 #include "filter.h"
 
+#ifndef NETMON_VERSION
+#define NETMON_VERSION "0.1.0"
+#endif
+
 #define CLI_MAX_IFACES 64
 #define CLI_DEFAULT_INTERVAL 60
 #define CLI_MAX_INTERVAL 3600 /* keeps the 32-bit SYN/FIN/RST counts from wrapping */
@@ -65,6 +69,8 @@ struct cli_config {
 	unsigned int ipfix_domain; /* --ipfix-domain ID: observation domain id */
 	struct filter_list include; /* --include RULE (filter.h) */
 	struct filter_list exclude; /* --exclude RULE */
+	const char *metrics_listen; /* --metrics-listen [ADDR:]PORT (checked) */
+	const char *metrics_file;   /* --metrics-file PATH */
 };
 
 /*
@@ -90,6 +96,7 @@ enum cli_kind {
 	CLI_THRESHOLD, /* struct anomaly_settings: one NAME=VALUE (repeatable) */
 	CLI_COLLECTOR, /* ipfix[] and n_ipfix: one more collector (repeatable) */
 	CLI_FILTER,    /* struct filter_list: one more rule (repeatable) */
+	CLI_LISTEN,    /* const char *, [ADDR:]PORT to listen on (metrics.h) */
 	CLI_FLAG,      /* int, set to 1 (no value) */
 	CLI_COUNT,     /* int, one more each time (no value) */
 	CLI_ACTION,    /* enum cli_action, set to min (no value) */

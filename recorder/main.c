@@ -32,6 +32,7 @@
 #include "live/live.h"
 #include "log.h"
 #include "names/names.h"
+#include "metrics/metrics.h"
 #include "privs.h"
 #include "reload.h"
 #include "store/anomaly_eval.h"
@@ -60,6 +61,7 @@ struct recorder {
 	struct exporter *exporter;    /* NULL: no --ipfix */
 	struct names *names;          /* NULL: the programs pass no DNS responses */
 	struct filter_gens *filters;  /* --include/--exclude into the kernel */
+	struct metrics *metrics;      /* NULL: no --metrics-listen or --metrics-file */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
 	struct maintain maint;  /* rollups and retention between intervals */
@@ -169,6 +171,8 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 		/* Housekeeping only when everything is written: a tenth of the interval. */
 		maintain_run(&r->maint, store_db(r->store), ts_end, r->cfg.interval * 100);
 	}
+	/* The counters as the database now holds them (metrics.h). */
+	metrics_publish(r->metrics, held, r->anomaly);
 	return 0;
 }
 
@@ -628,9 +632,14 @@ static int record(struct recorder *r)
 	struct timespec now;
 	int err;
 
+	/* The metrics' port and file first: taken or unwritable, nothing starts. */
+	err = metrics_open(&r->metrics, &(struct metrics_opts){ .listen = r->cfg.metrics_listen,
+								 .file = r->cfg.metrics_file,
+								 .db_path = r->cfg.db_path });
 	/* Interfaces, their pins, then the kernel side (needs privileges), then
 	 * the file. Until the loop ends, adopted pins stay whatever happens. */
-	err = choose_ifaces(r);
+	if (!err)
+		err = choose_ifaces(r);
 	if (!err)
 		err = open_pins(r);
 	r->leave_attached = r->pins.adopted;
@@ -653,6 +662,8 @@ static int record(struct recorder *r)
 		err = store_open(&r->store, r->cfg.db_path);
 	if (!err)
 		err = backlog_open(&r->backlog);
+	if (!err && r->metrics)
+		backlog_on_written(r->backlog, metrics_interval_written, r->metrics);
 	if (!err)
 		err = start_export(r);
 	if (!err)
@@ -682,6 +693,9 @@ static int record(struct recorder *r)
 	if (err)
 		return err;
 	privs_drop();
+	/* The HTTP thread after the drop: it inherits only CAP_NET_ADMIN. */
+	if ((err = metrics_serve(r->metrics)))
+		return err;
 	log_ready(r);
 	if (r->cfg.live && (err = start_live(r)))
 		return err;
@@ -758,6 +772,7 @@ int main(int argc, char **argv)
 	names_close(r.names);
 	backlog_close(r.backlog);
 	exporter_close(r.exporter);
+	metrics_close(r.metrics);
 	anomaly_eval_close(r.anomaly);
 	live_close(r.live);
 	snapshot_close(r.snap);

@@ -56,6 +56,7 @@ static const char *show(const struct cli_option *f, const struct cli_config *cfg
 		snprintf(buf, size, "%s", f->choices[*(const int *)p]);
 		break;
 	case CLI_PATH: /* an unset path (--pcap) is NULL */
+	case CLI_LISTEN:
 		snprintf(buf, size, "%s",
 			 *(const char *const *)p ? *(const char *const *)p : "(none)");
 		break;
@@ -91,7 +92,7 @@ static const char *show(const struct cli_option *f, const struct cli_config *cfg
 
 static void copy(const struct cli_option *f, struct cli_config *cur, const struct cli_config *next)
 {
-	size_t size = f->kind == CLI_PATH ? sizeof(char *) : sizeof(int);
+	size_t size = f->kind == CLI_PATH || f->kind == CLI_LISTEN ? sizeof(char *) : sizeof(int);
 
 	if (f->kind == CLI_THRESHOLD) {
 		cur->thresholds = next->thresholds;

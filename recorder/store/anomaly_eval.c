@@ -66,6 +66,8 @@ struct rule {
 	const char *name; /* file name, e.g. "port_scan.sql" */
 	sqlite3_stmt *st; /* NULL: did not prepare, left out */
 	int failing;	  /* the last run failed (logged once) */
+	int round;	  /* hits of the round in progress */
+	uint64_t stored;  /* hits committed since open (anomaly_eval_stored) */
 };
 
 struct anomaly_eval {
@@ -285,6 +287,7 @@ static int run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *
 		struct rule *r = &a->rules[i];
 		int before = *added;
 
+		r->round = 0;
 		if (!r->st || step_done(a, ST_SAVEPOINT)) {
 			failed++;
 			continue;
@@ -295,6 +298,7 @@ static int run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *
 			failed++;
 		}
 		step_done(a, ST_RELEASE);
+		r->round = *added - before;
 		if (*added > before)
 			pr_info("anomaly: %d new %.*s hit%s", *added - before,
 				(int)(strlen(r->name) - 4), r->name,
@@ -389,7 +393,17 @@ int anomaly_eval_run(struct anomaly_eval *a)
 		return err;
 	}
 	a->done_id = last;
+	for (int i = 0; i < a->n_rules; i++)
+		a->rules[i].stored += (uint64_t)a->rules[i].round;
 	return added;
+}
+
+uint64_t anomaly_eval_stored(const struct anomaly_eval *a, const char *rule)
+{
+	for (int i = 0; a && i < a->n_rules; i++)
+		if (!strcmp(a->rules[i].name, rule))
+			return a->rules[i].stored;
+	return 0;
 }
 
 void anomaly_eval_set(struct anomaly_eval *a, const struct anomaly_settings *settings)

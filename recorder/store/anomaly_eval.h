@@ -13,6 +13,7 @@
 #ifndef NETMON_ANOMALY_EVAL_H
 #define NETMON_ANOMALY_EVAL_H
 
+#include <stdint.h>
 #include "anomaly_rules.h"
 
 struct anomaly_eval;
@@ -34,6 +35,12 @@ void anomaly_eval_close(struct anomaly_eval *a);
  * be stored (logged; those intervals are tried again next time).
  */
 int anomaly_eval_run(struct anomaly_eval *a);
+
+/*
+ * The hits rule (its file name, "port_scan.sql") stored since open: what this
+ * process added to anomalies, counted once committed. 0 for a NULL a.
+ */
+uint64_t anomaly_eval_stored(const struct anomaly_eval *a, const char *rule);
 
 /* Thresholds for the next evaluations (SIGHUP); a NULL a is ignored. */
 void anomaly_eval_set(struct anomaly_eval *a, const struct anomaly_settings *settings);

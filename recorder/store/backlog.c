@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "backlog.h"
 #include "log.h"
 #include "store.h"
@@ -16,12 +17,28 @@ struct backlog {
 	size_t n;                           /* slots[0..n) wait, oldest first */
 	int failing;                        /* the last write failed */
 	size_t written_late;                /* written since the failure began */
+	backlog_written_fn *on_written;     /* backlog_on_written() */
+	void *on_written_ctx;
 };
 
 int backlog_open(struct backlog **out)
 {
 	*out = calloc(1, sizeof(**out));
 	return *out ? 0 : -ENOMEM;
+}
+
+void backlog_on_written(struct backlog *b, backlog_written_fn *fn, void *ctx)
+{
+	b->on_written = fn;
+	b->on_written_ctx = ctx;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 void backlog_close(struct backlog *b)
@@ -64,9 +81,13 @@ size_t backlog_flush(struct backlog *b, struct store *st)
 
 	while (k < b->n) {
 		struct held *h = &b->slots[k];
+		uint64_t t0 = mono_us();
 
 		if (store_write_interval(st, &h->snap, h->start, h->end))
 			break;
+		if (b->on_written)
+			b->on_written(b->on_written_ctx, &h->snap, h->start, h->end,
+				      mono_us() - t0);
 		pr_debug("interval %lld-%lld: %zu flows, %zu totals, snapshot %llu us",
 			 (long long)h->start, (long long)h->end, h->snap.n_flows, h->snap.n_totals,
 			 (unsigned long long)h->snap.duration_us);

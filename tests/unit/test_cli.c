@@ -205,6 +205,8 @@ static const struct expected_option {
 	{ "check-config", 0, 0, 0, 0 },
 	{ "help", 'h', 0, 0, 0 },
 	{ "version", 0, 0, 0, 0 },
+	{ "metrics-listen", 0, 1, 1, 0 },
+	{ "metrics-file", 0, 1, 1, 0 },
 };
 
 #define N_EXPECTED (int)(sizeof(expected_options) / sizeof(expected_options[0]))
@@ -325,6 +327,8 @@ static const char *sample_value(const struct cli_option *o, int valid, char *buf
 		return valid ? "127.0.0.1:4739" : "127.0.0.1:0";
 	case CLI_FILTER:
 		return valid ? "192.0.2.0/24:tcp/22" : "192.0.2.1/24";
+	case CLI_LISTEN:
+		return valid ? "[::1]:9464" : "localhost:9464";
 	default: /* no value: "yes" in the file */
 		return valid ? "yes" : "maybe";
 	}
