@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include "store/retention.h"
-#include "export/collector.h"
+#include "collector.h"
 #include "anomaly_rules.h"
 
 #define CLI_MAX_IFACES 64
@@ -61,6 +61,7 @@ struct cli_config {
 	int n_ipfix;
 	unsigned int ipfix_mtu;	   /* --ipfix-mtu BYTES: the largest message */
 	unsigned int ipfix_domain; /* --ipfix-domain ID: observation domain id */
+	unsigned int ipfix_rate;   /* --ipfix-rate N: messages a second at most */
 };
 
 /*

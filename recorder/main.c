@@ -184,7 +184,11 @@ static int start_export(struct recorder *r)
 	struct exporter_opts o = { .collectors = r->cfg.ipfix,
 				   .n_collectors = r->cfg.n_ipfix,
 				   .mtu = r->cfg.ipfix_mtu,
-				   .domain = r->cfg.ipfix_domain };
+				   .domain = r->cfg.ipfix_domain,
+				   .rate = r->cfg.ipfix_rate,
+				   /* Pausing ends after half an interval: the
+				    * next interval's snapshot must not wait. */
+				   .budget_ms = (int64_t)r->cfg.interval * 500 };
 
 	exporter_close(r->exporter);
 	r->exporter = NULL;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "export/ipfix.h"
+#include "ipfix.h"
 #include "netmon_user.h"
 
 #define MAX_MSGS 64
