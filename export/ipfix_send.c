@@ -80,6 +80,7 @@ struct ipfix_send {
 	struct conv *convs;
 	uint32_t gen;
 	time_t templates_at; /* when the templates were last sent; 0: never */
+	uint64_t templates_errors; /* send errors counted when they were sent */
 	struct pacer pace;
 	struct {
 		char name[IF_NAMESIZE];
@@ -371,11 +372,18 @@ int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t 
 	clock_gettime(CLOCK_REALTIME, &now);
 	ipfix_enc_set_time(&s->enc, (uint32_t)now.tv_sec);
 	ipfix_enc_set_time(&s->penc, (uint32_t)now.tv_sec);
-	/* At the start, then every IPFIX_TEMPLATE_REFRESH s (RFC 7011, 8.4). */
-	if (!s->templates_at || now.tv_sec - s->templates_at >= IPFIX_TEMPLATE_REFRESH) {
+	/*
+	 * At the start, then every IPFIX_TEMPLATE_REFRESH s (RFC 7011, 8.4),
+	 * and after a send failed: a collector that refused messages may have
+	 * been restarted and knows no template, so that without them it could
+	 * decode nothing until the next refresh.
+	 */
+	if (!s->templates_at || now.tv_sec - s->templates_at >= IPFIX_TEMPLATE_REFRESH ||
+	    ipfix_send_errors(s) != s->templates_errors) {
 		ipfix_enc_templates(&s->enc);
 		ipfix_enc_proc_templates(&s->penc);
 		s->templates_at = now.tv_sec;
+		s->templates_errors = ipfix_send_errors(s);
 	}
 	err = send_flows(s, db, id);
 	if (send_procs(s, db, id))

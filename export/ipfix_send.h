@@ -22,7 +22,7 @@
 #include "collector.h"
 
 /* --ipfix-rate's default, messages a second: see docs/ipfix.md, "Pacing". */
-#define IPFIX_DEFAULT_RATE 4000
+#define IPFIX_DEFAULT_RATE 3000
 #define IPFIX_MAX_RATE 1000000
 
 struct ipfix_send_opts {

@@ -347,3 +347,133 @@ refused() {
 	[ -z "$(nmt_filters)" ]
 	[ ! -e "$DB" ]
 }
+
+NMT_REPORT=$NMT_BUILD/netmon-report
+
+# drained PORT: nothing waits in the receive queue of the UDP socket on PORT
+# (bounded: the collector read everything sent to it, or it is gone).
+drained() {
+	local n=$((NMT_READY_TIMEOUT * 10)) q
+	while ((n-- > 0)); do
+		q=$(ss -Hlun "sport = :$1" | awk '{ n += $2 } END { print n + 0 }')
+		[ "$q" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	nmt_fail "UDP port $1 still has $q bytes queued"
+}
+
+# totals DIR: "records packets bytes" of what nfcapd stored in DIR.
+totals() {
+	nfdump -R "$1" -q -o "fmt:%ipkt %ibyt" -N | awk '{ n++; p += $1; b += $2 } END { print n + 0, p + 0, b + 0 }'
+}
+
+# db_totals DB: the same of flow_log.
+db_totals() {
+	nmt_sql "$1" 'SELECT count(*), coalesce(sum(packets), 0), coalesce(sum(bytes), 0) FROM flow_log' |
+		tr '|' ' '
+}
+
+@test "netmon-report export: 120,000 flows of one interval to nfcapd with its default buffer, paced: every one arrives" {
+	local port sum
+	python3 "$BATS_TEST_DIRNAME/make-flows.py" "$NMT_TMP/f.pcap" 100000 20000
+	"$NMT_RECORD" --read "$NMT_TMP/f.pcap" --db "$DB" -i nmtgen --interval 60 --max-flows 200000
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq 1 ]
+	[ "$(db_totals "$DB")" = "120000 120000 6099995" ]
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	# The export only reads: the file (its watermark too) stays as it is.
+	sum=$(sha256sum <"$DB")
+	run --separate-stderr "$NMT_REPORT" --db "$DB" export --ipfix "127.0.0.1:$port"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == "1 intervals, 120004 records in "*" messages to 1 collector; 0 not taken" ]]
+	[ "$(sha256sum <"$DB")" = "$sum" ]
+	drained "$port"
+	collector_stop nf4 120000
+	[ "$(totals "$NMT_TMP/nf4")" = "$(db_totals "$DB")" ]
+	IFINDEX=0 db_rows "$DB" >"$NMT_TMP/db.rows" # nmtgen: no such interface now
+	check_collector nf4
+}
+
+# stop_clean NAME: SIGSTOP recorder NAME between two exports (its watermark
+# is the last interval committed: nothing half sent); echoes the watermark.
+stop_clean() {
+	local pid db=$2 n=$((NMT_READY_TIMEOUT * 10)) row
+	pid=$(nmt_pid "$1")
+	while ((n-- > 0)); do
+		kill -STOP "$pid"
+		row=$(nmt_sql "$db" "SELECT (SELECT value FROM meta WHERE key = 'ipfix_exported'),
+			(SELECT max(id) FROM intervals)")
+		if [ "${row%|*}" = "${row#*|}" ]; then
+			echo "${row%|*}"
+			return 0
+		fi
+		kill -CONT "$pid"
+		sleep 0.05
+	done
+	nmt_fail "$1 never stopped between two exports"
+}
+
+# wait_intervals DB N: until N more intervals than now are committed and exported.
+wait_intervals() {
+	local want n=$((NMT_READY_TIMEOUT * 10))
+	want=$(($(nmt_sql "$1" 'SELECT max(id) FROM intervals') + $2))
+	while [ "$(nmt_sql "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'ipfix_exported'), 0)")" -lt "$want" ] &&
+		((n-- > 0)); do
+		sleep 0.1
+	done
+	[ "$(nmt_sql "$1" "SELECT value FROM meta WHERE key = 'ipfix_exported'")" -ge "$want" ]
+}
+
+@test "a collector down for intervals: recording goes on, netmon-report export re-sends exactly what it missed" {
+	local port m1 m2 since until mark
+	port=$(free_port)
+	collector nfa 127.0.0.1 "$port"
+	nmt_spawn rec "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --interval 1 --duration "$NMT_MAX_RUN" \
+		--ipfix "127.0.0.1:$port"
+	nmt_wait_line "$NMT_TMP/rec.err" 'recording on' "$NMT_PID_rec"
+	nmt_udp out 4 40060 5060 10 100
+	wait_intervals "$DB" 2
+	# Down: between two exports, so that each interval went wholly to it or not at all.
+	m1=$(stop_clean rec "$DB")
+	drained "$port"
+	nmt_stop_pid "$(nmt_pid nfa)"
+	kill -CONT "$NMT_PID_rec"
+	nmt_udp in 6 40061 5061 10 200
+	nmt_tcp out 4 41062 6062 30000
+	wait_intervals "$DB" 3
+	m2=$(stop_clean rec "$DB")
+	collector nfb 127.0.0.1 "$port"
+	kill -CONT "$NMT_PID_rec"
+	nmt_udp out 6 40063 5063 5 100
+	wait_intervals "$DB" 2
+	nmt_rec_stop
+	# Recording went on while the collector was down: one interval after
+	# another, none missing, the down intervals' rows all in flow_log.
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+	[ "$((m2 - m1))" -ge 3 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log f JOIN intervals i ON i.ts_start = f.ts_start
+		WHERE i.id BETWEEN $((m1 + 1)) AND $m2 AND src_port IN (40061, 41062)")" -ge 2 ]
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	since=$(nmt_sql "$DB" "SELECT ts_start FROM intervals WHERE id = $((m1 + 1))")
+	until=$(nmt_sql "$DB" "SELECT ts_end FROM intervals WHERE id = $m2")
+	# Before the re-send, the collectors lack the down intervals' rows.
+	drained "$port"
+	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
+	[ "$(grep -c ',40061,5061,UDP,\|,41062,6062,TCP,' "$NMT_TMP/a.rows")" -eq 0 ]
+	mark=$(nmt_sql "$DB" "SELECT value FROM meta WHERE key = 'ipfix_exported'")
+	run --separate-stderr "$NMT_REPORT" --db "$DB" export --since "@$since" --until "@$until" \
+		--ipfix "127.0.0.1:$port"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == "$((m2 - m1)) intervals, "* ]]
+	# The recorder's watermark is its own: the export leaves it.
+	[ "$(nmt_sql "$DB" "SELECT value FROM meta WHERE key = 'ipfix_exported'")" = "$mark" ]
+	drained "$port"
+	nmt_stop_pid "$(nmt_pid nfb)"
+	nfdump_rows "$NMT_TMP/nfb" >"$NMT_TMP/b.rows"
+	grep -q ',40061,5061,UDP,' "$NMT_TMP/b.rows" && grep -q ',41062,6062,TCP,' "$NMT_TMP/b.rows"
+	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
+	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
+}
