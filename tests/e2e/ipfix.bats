@@ -348,7 +348,7 @@ refused() {
 	[ ! -e "$DB" ]
 }
 
-NMT_REPORT=$NMT_BUILD/netmon-report
+REPORT_BIN=$NMT_BUILD/netmon-report
 
 # drained PORT: nothing waits in the receive queue of the UDP socket on PORT
 # (bounded: the collector read everything sent to it, or it is gone).
@@ -383,7 +383,7 @@ db_totals() {
 	collector nf4 127.0.0.1 "$port"
 	# The export only reads: the file (its watermark too) stays as it is.
 	sum=$(sha256sum <"$DB")
-	run --separate-stderr "$NMT_REPORT" --db "$DB" export --ipfix "127.0.0.1:$port"
+	run --separate-stderr "$REPORT_BIN" --db "$DB" export --ipfix "127.0.0.1:$port"
 	echo "$output $stderr"
 	[ "$status" -eq 0 ]
 	[[ $output == "1 intervals, 120004 records in "*" messages to 1 collector; 0 not taken" ]]
@@ -463,7 +463,7 @@ wait_intervals() {
 	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
 	[ "$(grep -c ',40061,5061,UDP,\|,41062,6062,TCP,' "$NMT_TMP/a.rows")" -eq 0 ]
 	mark=$(nmt_sql "$DB" "SELECT value FROM meta WHERE key = 'ipfix_exported'")
-	run --separate-stderr "$NMT_REPORT" --db "$DB" export --since "@$since" --until "@$until" \
+	run --separate-stderr "$REPORT_BIN" --db "$DB" export --since "@$since" --until "@$until" \
 		--ipfix "127.0.0.1:$port"
 	echo "$output $stderr"
 	[ "$status" -eq 0 ]
