@@ -23,7 +23,12 @@ setup() {
 }
 
 teardown() {
+	local i
 	nmt_teardown
+	# The fleet's other hosts (fleet_host), after the processes are stopped.
+	for i in "${!FLEET_NS[@]}"; do
+		NMT_NS=${FLEET_NS[$i]} NMT_HOST=${FLEET_HOST[$i]} nmt_teardown || true
+	done
 }
 
 # free_port: a UDP port nobody listens on, on 127.0.0.1 and ::1 alike.
@@ -476,4 +481,111 @@ wait_intervals() {
 	grep -q ',40061,5061,UDP,' "$NMT_TMP/b.rows" && grep -q ',41062,6062,TCP,' "$NMT_TMP/b.rows"
 	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
 	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
+}
+
+declare -ga FLEET_NS=() FLEET_HOST=()
+
+# fleet_host K: host K of a fleet: a namespace of its own with its link to
+# the root namespace (nmt_setup: K > 1 makes a new one), plus a second link
+# for the export only (198.19.X.2 -> 198.19.X.1), so that the recorder
+# in the namespace, watching its test link, never counts its own export.
+# Saves host K's NMT_* values (fleet_use K brings them back).
+fleet_host() {
+	local k=$1 mg
+	if [ "$k" -gt 1 ]; then
+		FLEET_NS+=("$NMT_NS")
+		FLEET_HOST+=("$NMT_HOST")
+		nmt_setup
+	fi
+	mg=nmt${$}m$NMT_X
+	ip link add "$mg" type veth peer name nmtmgmt netns "$NMT_NS"
+	ip link set dev "$mg" addrgenmode none
+	ip -n "$NMT_NS" link set dev nmtmgmt addrgenmode none
+	ip addr add "198.19.$NMT_X.1/24" dev "$mg"
+	ip -n "$NMT_NS" addr add "198.19.$NMT_X.2/24" dev nmtmgmt
+	ip link set dev "$mg" up
+	ip -n "$NMT_NS" link set dev nmtmgmt up
+	local v
+	for v in NS HOST X H4 P4 H6 P6; do
+		printf -v "FLEET_${k}_$v" '%s' "$(eval echo "\$NMT_$v")"
+	done
+}
+
+# fleet_use K: host K's NMT_* values, for nmt_udp and nmt_tcp.
+fleet_use() {
+	local v n
+	for v in NS HOST X H4 P4 H6 P6; do
+		n=FLEET_${1}_$v
+		printf -v "NMT_$v" '%s' "${!n}"
+	done
+}
+
+# nfdump_from DIR EXPORTER: nfdump_rows of the records EXPORTER sent (ra).
+nfdump_from() {
+	nfdump -R "$1" -o csv -q | awk -F, -v OFS=, -v ra="$2" '
+		$45 == ra { print $1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $13, $16, $17, $23 }' |
+		LC_ALL=C sort
+}
+
+@test "a fleet: three hosts, each its own namespace and recorder, to one nfcapd: each exporter's records are its flow_log and what it sent" {
+	local port k n rows=0 sent
+	for k in 1 2 3; do
+		fleet_host "$k"
+	done
+	port=$(free_port)
+	collector nf 0.0.0.0 "$port"
+	for k in 1 2 3; do
+		fleet_use "$k"
+		# In the namespace: the host's side of its test link is what it records.
+		nmt_spawn "rec$k" ip netns exec "$NMT_NS" "$NMT_RECORD" -i "$NMT_PEER" \
+			--db "$NMT_TMP/h$k.db" --interval 1 --duration "$NMT_MAX_RUN" --no-process \
+			--ipfix "198.19.$NMT_X.1:$port"
+	done
+	for k in 1 2 3; do
+		nmt_wait_line "$NMT_TMP/rec$k.err" 'recording on' "$(nmt_pid "rec$k")" || {
+			nmt_dump "rec$k"
+			false
+		}
+	done
+	# Known traffic of each host, different on each: UDP and TCP, IPv4 and IPv6.
+	for k in 1 2 3; do
+		fleet_use "$k"
+		nmt_udp out 4 $((40100 + k)) 5100 $((10 + k)) 100
+		nmt_udp in 6 $((40200 + k)) 5200 $((5 + k)) 300
+		nmt_tcp out 6 $((41100 + k)) 6100 $((20000 * k))
+		nmt_tcp in 4 $((41200 + k)) 6200 $((10000 + k))
+	done
+	for k in 1 2 3; do
+		nmt_stop_pid "$(nmt_pid "rec$k")"
+	done
+	for k in 1 2 3; do
+		fleet_use "$k"
+		IFINDEX=$(ip netns exec "$NMT_NS" cat "/sys/class/net/$NMT_PEER/ifindex")
+		db_rows "$NMT_TMP/h$k.db" >"$NMT_TMP/h$k.rows"
+		rows=$((rows + $(wc -l <"$NMT_TMP/h$k.rows")))
+		# What was sent, to the packet and the L3 byte (the namespace's side
+		# received "out" and sent "in"), is what this host stored.
+		sent=$(nmt_sql "$NMT_TMP/h$k.db" "SELECT sum(packets) || ' ' || sum(bytes) FROM flow_log
+			WHERE protocol = 17 AND src_port = $((40100 + k))")
+		[ "$sent" = "$((10 + k)) $(((10 + k) * (100 + 28)))" ]
+		sent=$(nmt_sql "$NMT_TMP/h$k.db" "SELECT sum(packets) || ' ' || sum(bytes) FROM flow_log
+			WHERE protocol = 17 AND src_port = $((40200 + k))")
+		[ "$sent" = "$((5 + k)) $(((5 + k) * (300 + 48)))" ]
+		grep -q ",$NMT_H6,$NMT_P6,$((41100 + k)),6100,TCP," "$NMT_TMP/h$k.rows"
+		grep -q ",$NMT_P4,$NMT_H4,$((41200 + k)),6200,TCP," "$NMT_TMP/h$k.rows"
+	done
+	n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(collected nf)" -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	drained "$port"
+	nmt_stop_pid "$(nmt_pid nf)"
+	for k in 1 2 3; do
+		fleet_use "$k"
+		nfdump_from "$NMT_TMP/nf" "198.19.$NMT_X.2" >"$NMT_TMP/nf$k.rows"
+		nmt_same "host $k's flow_log" "$NMT_TMP/h$k.rows" "nfdump, exporter 198.19.$NMT_X.2" \
+			"$NMT_TMP/nf$k.rows"
+	done
+	# The fleet's top talkers, as a site would ask nfcapd (docs/ipfix.md).
+	nfdump -R "$NMT_TMP/nf" -s srcip/bytes -n 3 -q
 }
