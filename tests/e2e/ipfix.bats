@@ -659,3 +659,27 @@ nfacctd_procs() {
 	grep -q "|nm-traffic|tcp|6071|41071||0|20000\$" "$NMT_TMP/nfa.procs"
 	nmt_same process_log "$NMT_TMP/db.procs" nfacctd "$NMT_TMP/nfa.procs"
 }
+
+@test "the recorder: an interval of 120,000 flows to nfcapd with its default buffer, paced, arrives whole; the next interval on time" {
+	local port n=$((NMT_READY_TIMEOUT * 10)) before
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	nmt_rec_start "$DB" --interval 10 --max-flows 200000 --ipfix "127.0.0.1:$port"
+	# Right after an interval began, so that the burst is one interval's.
+	before=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq "$before" ] && ((n-- > 0)); do
+		sleep 0.05
+	done
+	nmt_in_ns python3 "$BATS_TEST_DIRNAME/make-flows.py" send "$NMT_PEER" 100000 20000
+	wait_intervals "$DB" 1
+	nmt_rec_stop
+	[ "$(nmt_sql "$DB" 'SELECT max(flows) FROM intervals')" -ge 100000 ]
+	# Recording went on: each interval begins where the one before ended.
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+	drained "$port"
+	collector_stop nf4 "$(db_totals "$DB" | cut -d' ' -f1)"
+	[ "$(totals "$NMT_TMP/nf4")" = "$(db_totals "$DB")" ]
+	# Paced within its budget (half the interval).
+	run ! grep -q "ipfix: the export took longer than its budget" "$NMT_TMP/rec.err"
+}

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """make-flows.py OUT V4 V6 - a classic pcap of V4 IPv4 and V6 IPv6 UDP flows.
+make-flows.py send IFACE V4 V6 - the same frames, sent on IFACE (root).
 
 Each flow is one Ethernet frame of one UDP datagram (a distinct source
 address and port), all within the first second of 2023-11-14 22:13:20 UTC:
 imported with `netmon-record --read OUT --interval 60`, one interval holds
-them all, the burst a large interval's export is. Standard library only;
-the same file every run.
+them all, the burst a large interval's export is. Sent, they go through an
+AF_PACKET socket on IFACE only (to the test's veth peer, whose kernel drops
+them: no address of its own). Standard library only; the same file every run.
 """
+import socket
 import struct
 import sys
 
@@ -43,12 +46,26 @@ def v6(i, payload):
         src + dst + l4
 
 
+def send(iface, frames):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    for data in frames:
+        s.send(data)
+
+
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: make-flows.py OUT V4 V6")
-    out, n4, n6 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "send":
+        n4, n6 = int(sys.argv[3]), int(sys.argv[4])
+    elif len(sys.argv) == 4:
+        n4, n6 = int(sys.argv[2]), int(sys.argv[3])
+    else:
+        sys.exit("usage: make-flows.py OUT V4 V6 | make-flows.py send IFACE V4 V6")
     frames = [v4(i, bytes(18 + i % 7)) for i in range(n4)]
     frames += [v6(i, bytes(10 + i % 5)) for i in range(n6)]
+    if sys.argv[1] == "send":
+        send(sys.argv[2], frames)
+        return
+    out = sys.argv[1]
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
         for k, data in enumerate(frames):
