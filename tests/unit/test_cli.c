@@ -182,6 +182,7 @@ static const struct expected_option {
 	{ "ipfix", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "ipfix-mtu", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "ipfix-domain", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
+	{ "ipfix-rate", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "sample", 0, 1, 1, 0 },
 	{ "pcap", 0, 1, 1, 0 },
 	{ "snaplen", 0, 1, 1, 0 },
