@@ -365,7 +365,7 @@ void ipfix_send_begin(struct ipfix_send *s, int64_t budget_ms)
 
 int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t *records)
 {
-	uint64_t records0 = s->enc.records + s->penc.records;
+	uint64_t records0;
 	struct timespec now;
 	int err;
 
@@ -385,6 +385,8 @@ int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t 
 		s->templates_at = now.tv_sec;
 		s->templates_errors = ipfix_send_errors(s);
 	}
+	/* The rows' records only: not the RFC 5610 ones sent with the templates. */
+	records0 = s->enc.records + s->penc.records;
 	err = send_flows(s, db, id);
 	if (send_procs(s, db, id))
 		err = -EIO;

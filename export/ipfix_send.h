@@ -51,7 +51,8 @@ void ipfix_send_begin(struct ipfix_send *s, int64_t budget_ms);
  * Every flow row and process row of interval id, read from db in id order,
  * as data records (the templates first at the start and then every
  * IPFIX_TEMPLATE_REFRESH s); the interval's records end its last message.
- * *records: the data records sent. Send errors are counted, never fatal;
+ * *records: the data records of its rows sent (not the RFC 5610 type
+ * records that go with the templates). Send errors are counted, never fatal;
  * returns 0, or -EIO (logged) when the rows could not all be read.
  */
 int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t *records);
