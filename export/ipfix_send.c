@@ -79,7 +79,7 @@ struct ipfix_send {
 	 * statement would read: ids are never resolved from an older one. */
 	struct conv *convs;
 	uint32_t gen;
-	time_t templates_at; /* when the templates were last sent; 0: never */
+	time_t templates_at;	   /* when the templates were last sent; 0: never */
 	uint64_t templates_errors; /* send errors counted when they were sent */
 	struct pacer pace;
 	struct {
