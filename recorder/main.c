@@ -186,9 +186,7 @@ static int start_export(struct recorder *r)
 				   .mtu = r->cfg.ipfix_mtu,
 				   .domain = r->cfg.ipfix_domain,
 				   .rate = r->cfg.ipfix_rate,
-				   /* Pausing ends after half an interval: the
-				    * next interval's snapshot must not wait. */
-				   .budget_ms = (int64_t)r->cfg.interval * 500 };
+				   .interval = &r->cfg.interval };
 
 	exporter_close(r->exporter);
 	r->exporter = NULL;

@@ -20,9 +20,9 @@ static const char mark_sql[] = "INSERT INTO meta (key, value) VALUES ('ipfix_exp
 
 struct exporter {
 	struct ipfix_send *send;
-	int64_t exported;	     /* the last interval id exported (or there before us) */
-	int64_t budget_ms;	     /* of one export, pacing included */
-	sqlite3_stmt *counts, *mark; /* prepared once */
+	int64_t exported;	      /* the last interval id exported (or there before us) */
+	const unsigned int *interval; /* seconds, as a SIGHUP may change it */
+	sqlite3_stmt *counts, *mark;  /* prepared once */
 };
 
 /* The last interval id, and the watermark (-1: none) when mark is not NULL. */
@@ -137,7 +137,7 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 	*out = NULL;
 	if (!x)
 		return -ENOMEM;
-	x->budget_ms = o->budget_ms;
+	x->interval = o->interval;
 	err = prepare(db, counts_sql, &x->counts);
 	if (!err)
 		err = prepare(db, mark_sql, &x->mark);
@@ -174,7 +174,9 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 	err = read_ids(db, &last, NULL);
 	if (err || last <= x->exported)
 		return err;
-	ipfix_send_begin(x->send, x->budget_ms);
+	/* Pausing ends half an interval after the start: the next
+	 * interval's snapshot must not wait for it. */
+	ipfix_send_begin(x->send, x->interval ? (int64_t)*x->interval * 500 : 0);
 	/* The templates' failures count with the first interval. */
 	errors0 = ipfix_send_errors(x->send);
 	/* Not again on an error: what was sent of an interval would be sent twice. */

@@ -21,7 +21,9 @@ struct exporter_opts {
 	unsigned int mtu;	       /* largest message, bytes */
 	unsigned int domain;	       /* observation domain id */
 	unsigned int rate;	       /* messages a second at most; 0: unpaced */
-	int64_t budget_ms;	       /* one export's pacing stops after it (ipfix_send.h) */
+	const unsigned int *interval;  /* --interval (read at each export): pacing
+					* stops after half of it (ipfix_send.h);
+					* NULL: never */
 };
 
 struct exporter;

@@ -683,3 +683,22 @@ nfacctd_procs() {
 	# Paced within its budget (half the interval).
 	run ! grep -q "ipfix: the export took longer than its budget" "$NMT_TMP/rec.err"
 }
+
+@test "pacing never holds the recorder past half an interval: the rest of a long export goes at once, said once" {
+	local port
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	# 10 messages a second: the burst's ~850 messages would take 85 s paced.
+	nmt_rec_start "$DB" --max-flows 100000 --ipfix "127.0.0.1:$port" --ipfix-rate 10
+	nmt_in_ns python3 "$BATS_TEST_DIRNAME/make-flows.py" send "$NMT_PEER" 20000 0
+	# Bounded by NMT_READY_TIMEOUT (20 s), far less than the 85 s.
+	wait_intervals "$DB" 3
+	nmt_rec_stop
+	[ "$(nmt_sql "$DB" 'SELECT max(flows) FROM intervals')" -ge 10000 ]
+	[ "$(grep -c "ipfix: the export took longer than its budget" "$NMT_TMP/rec.err")" -eq 1 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+	# Everything committed was exported (sent; nfcapd may have dropped part of the rest).
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
+		"$(nmt_sql "$DB" 'SELECT (SELECT count(*) FROM flow_log) + (SELECT count(*) FROM process_log)')" ]
+}
