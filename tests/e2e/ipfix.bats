@@ -652,7 +652,9 @@ nfacctd_procs() {
 	while [ "$(nfacctd_procs nfa | wc -l)" -lt "$rows" ] && ((n-- > 0)); do
 		sleep 0.1
 	done
-	nmt_stop_pid "$(nmt_pid nfa)" || true
+	# nfacctd stops on SIGINT (it sets its own handler), not on SIGTERM.
+	kill -INT "$(nmt_pid nfa)"
+	nmt_wait_exit "$(nmt_pid nfa)" || nmt_stop_pid "$(nmt_pid nfa)" || true
 	nfacctd_procs nfa >"$NMT_TMP/nfa.procs"
 	# The test's own processes are there, by name, with their bytes.
 	grep -q "|nm-traffic|udp|40070|5070|$NMT_P4|$((6 * 100))|0\$" "$NMT_TMP/nfa.procs"
