@@ -69,6 +69,9 @@ override CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -MMD -MP $(CFLAGS_DEPS)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(O) -Ibpf -Wall -MMD -MP
 
 COMMON_SRC := $(wildcard common/*.c)
+# The IPFIX export both binaries send with (the recorder after each commit,
+# netmon-report export for a window of history).
+EXPORT_SRC := $(wildcard export/*.c)
 RECORDER_SRC := $(wildcard recorder/*.c recorder/*/*.c)
 REPORT_SRC := $(wildcard reports/*.c)
 SQL_FILES := $(sort $(wildcard sql/*.sql))
@@ -81,7 +84,7 @@ MAINT_SQL := $(sort $(wildcard sql/maintain/*.sql))
 ANOMALY_SQL := $(sort $(wildcard sql/anomaly/*.sql))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o) $(O)/gen/sql_embed.o $(O)/gen/maint_embed.o \
-	$(O)/gen/anomaly_embed.o
+	$(O)/gen/anomaly_embed.o $(EXPORT_SRC:%.c=$(O)/%.o)
 RECORDER_OBJ := $(RECORDER_SRC:%.c=$(O)/%.o)
 REPORT_OBJ := $(REPORT_SRC:%.c=$(O)/%.o) $(O)/gen/report_embed.o
 # The binaries' objects minus their main(), for the unit tests to link.
@@ -142,9 +145,11 @@ $(O)/gen/maint_embed.c: $(MAINT_SQL) scripts/embed-sql.sh
 # into the recorder) does not compile. bpf/ holds the kernel/user contract
 # (netmon.h, through common/netmon_user.h); $(O) the skeletons.
 INC_COMMON := -Icommon -Ibpf
-INC_RECORDER := -Irecorder $(INC_COMMON) -I$(O)
-INC_REPORT := -Ireports -Icommon
+INC_EXPORT := -Iexport $(INC_COMMON)
+INC_RECORDER := -Irecorder $(INC_EXPORT) -I$(O)
+INC_REPORT := -Ireports -Iexport -Icommon
 $(O)/common/%.o: private INC := $(INC_COMMON)
+$(O)/export/%.o: private INC := $(INC_EXPORT)
 $(O)/gen/%.o: private INC := -Icommon
 $(O)/recorder/%.o: private INC := $(INC_RECORDER)
 $(O)/reports/%.o: private INC := $(INC_REPORT)
@@ -325,7 +330,7 @@ install: all man
 		install -m 0644 dist/netmon.conf $(DESTDIR)$(SYSCONFDIR)/netmon/netmon.conf
 
 format:
-	clang-format -i bpf/*.c bpf/*.h bench/bpf/*.c common/*.[ch] recorder/*.[ch] recorder/*/*.[ch] \
+	clang-format -i bpf/*.c bpf/*.h bench/bpf/*.c common/*.[ch] export/*.[ch] recorder/*.[ch] recorder/*/*.[ch] \
 		reports/*.[ch] tests/*/*.c
 
 clean:

@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <sqlite3.h>
 #include "export/exporter.h"
-#include "export/ipfix.h"
+#include "ipfix.h"
 #include "log.h"
 #include "store/store.h"
 

@@ -32,6 +32,10 @@ echo "## export_cost with a real collector: records sent vs flows received at nf
 echo '$ '"O=$O bench/export_cost.sh 1000000 3"
 O=$O bench/export_cost.sh 1000000 3
 echo
+echo "## export_pacing: one interval's flows to nfcapd with its default buffer, per --ipfix-rate"
+echo '$ '"O=$O bench/export_pacing.sh 120000 0 3000 10000 20000"
+O=$O bench/export_pacing.sh 120000 0 3000 10000 20000
+echo
 echo "## history_queries: report commands over a generated 30-day history (2,000 flows/minute)"
 echo '$ '"O=$O bench/history_queries.sh 30 2000 5"
 O=$O bench/history_queries.sh 30 2000 5

@@ -7,7 +7,8 @@
 #include <net/if.h>
 #include "cli.h"
 #include "db.h"
-#include "export/ipfix.h"
+#include "ipfix.h"
+#include "ipfix_send.h"
 #include "getopt_error.h"
 #include "log.h"
 #include "metrics/metrics_listen.h"
@@ -94,6 +95,13 @@ const struct cli_option cli_options[] = {
 	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
 	  .help = "the observation domain id of the flow records\n"
 		  "(default {default}); process records go in ID + 1" },
+	{ .name = "ipfix-rate", .arg = "N", .kind = CLI_UINT, .offset = AT(ipfix_rate),
+	  .max = IPFIX_MAX_RATE, .def = IPFIX_DEFAULT_RATE, .key = 1,
+	  .reload = RELOAD_LIVE | RELOAD_IPFIX,
+	  .help = "send at most N IPFIX messages a second (default\n"
+		  "{default}, 0: at once), so that a collector's receive\n"
+		  "buffer takes a large interval whole; pausing stops\n"
+		  "after half the interval and the rest goes at once" },
 	{ .kind = CLI_TEXT, .column = 25,
 	  .help = "Capture filters (docs/design.md, \"Capture filters\"):" },
 	{ .name = "exclude", .arg = "RULE", .kind = CLI_FILTER, .offset = AT(exclude), .key = 1,

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 #include "store/retention.h"
-#include "export/collector.h"
+#include "collector.h"
 #include "anomaly_rules.h"
 #include "filter.h"
 
@@ -71,6 +71,7 @@ struct cli_config {
 	struct filter_list exclude; /* --exclude RULE */
 	const char *metrics_listen; /* --metrics-listen [ADDR:]PORT (checked) */
 	const char *metrics_file;   /* --metrics-file PATH */
+	unsigned int ipfix_rate;   /* --ipfix-rate N: messages a second at most */
 };
 
 /*

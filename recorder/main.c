@@ -200,7 +200,9 @@ static int start_export(struct recorder *r)
 	struct exporter_opts o = { .collectors = r->cfg.ipfix,
 				   .n_collectors = r->cfg.n_ipfix,
 				   .mtu = r->cfg.ipfix_mtu,
-				   .domain = r->cfg.ipfix_domain };
+				   .domain = r->cfg.ipfix_domain,
+				   .rate = r->cfg.ipfix_rate,
+				   .interval = &r->cfg.interval };
 
 	exporter_close(r->exporter);
 	r->exporter = NULL;

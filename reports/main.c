@@ -9,6 +9,7 @@
 #include <time.h>
 #include "db.h"
 #include "log.h"
+#include "report_export.h"
 #include "report_run.h"
 
 #ifndef NETMON_VERSION
@@ -52,8 +53,11 @@ int main(int argc, char **argv)
 	if (db_open(opts.db_path, DB_READ_ONLY, &db))
 		return 1;
 
-	/* Run the command's queries into the chosen format. */
-	err = report_run(db, &opts, stdout, &rows);
+	/* Run the command's queries into the chosen format (export: send them). */
+	if (opts.command == REPORT_EXPORT)
+		err = report_export(db, &opts, stdout);
+	else
+		err = report_run(db, &opts, stdout, &rows);
 	db_close(db);
 	if (err)
 		return 1;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include "db.h"
 #include "getopt_error.h"
+#include "ipfix.h"
+#include "ipfix_send.h"
 #include "log.h"
 #include "numparse.h"
 #include "report_cli.h"
@@ -33,6 +35,10 @@ enum {
 	OPT_ALERT,
 	OPT_THRESHOLD,
 	OPT_TIME_LIMIT,
+	OPT_IPFIX,
+	OPT_IPFIX_MTU,
+	OPT_IPFIX_DOMAIN,
+	OPT_IPFIX_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +59,10 @@ static const struct option long_opts[] = {
 	{"alert", no_argument, NULL, OPT_ALERT},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
+	{"ipfix", required_argument, NULL, OPT_IPFIX},
+	{"ipfix-mtu", required_argument, NULL, OPT_IPFIX_MTU},
+	{"ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN},
+	{"ipfix-rate", required_argument, NULL, OPT_IPFIX_RATE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -70,6 +80,7 @@ static const struct {
 	{"top", "apps", REPORT_TOP_APPS},
 	{"trend", NULL, REPORT_TREND},
 	{"anomalies", NULL, REPORT_ANOMALIES},
+	{"export", NULL, REPORT_EXPORT},
 };
 
 void report_cli_command_name(enum report_command command, char *buf, size_t len)
@@ -83,12 +94,13 @@ void report_cli_command_name(enum report_command command, char *buf, size_t len)
 }
 
 #define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
-#define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies"
+#define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies, export"
 
 /* The window options as given; checked and parsed once all are seen. */
 struct window_args {
 	const char *since, *until, *last, *day;
 	const char *bucket, *by; /* trend only */
+	const char *ipfix_opt;	 /* export only: the first --ipfix* option given */
 };
 
 void report_cli_usage(FILE *fp)
@@ -124,6 +136,12 @@ void report_cli_usage(FILE *fp)
 		"  anomalies        what the anomaly rules found: the hits netmon-record stored\n"
 		"                   and the rules evaluated over the window (summary lists them\n"
 		"                   too)\n"
+		"  export           re-send the window's flow and process rows to IPFIX\n"
+		"                   collectors, as netmon-record --ipfix sent them (for a\n"
+		"                   collector that was down; docs/ipfix.md); --ipfix HOST:PORT\n"
+		"                   (repeatable, [IPV6ADDRESS]:PORT) [--ipfix-mtu BYTES]\n"
+		"                   [--ipfix-domain ID] [--ipfix-rate N] as for netmon-record;\n"
+		"                   the recorder's export watermark is left as it is\n"
 		"\n"
 		"Options (before or after the command):\n"
 		"  --db PATH      database to read (default %s)\n"
@@ -213,6 +231,63 @@ static int parse_time(const char *opt, const char *s, time_t now, int64_t *out)
 	return err ? -EINVAL : 0;
 }
 
+/* One more --ipfix collector, checked and resolved now (one line if not). */
+static int add_collector(struct report_opts *o, const char *value)
+{
+	struct collector c;
+
+	if (collector_parse(value, &c))
+		return -EINVAL;
+	if (o->n_ipfix == COLLECTOR_MAX) {
+		pr_err("--ipfix: at most " COLLECTOR_MAX_STR " collectors");
+		return -EINVAL;
+	}
+	o->ipfix[o->n_ipfix++] = value;
+	return 0;
+}
+
+/* --ipfix and its settings, the values netmon-record takes. */
+static int parse_ipfix_option(struct report_opts *o, int opt, const char *s)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		unsigned long min, max;
+	} ranges[] = {
+		{OPT_IPFIX_MTU, "--ipfix-mtu", IPFIX_MIN_MTU, IPFIX_MAX_MTU},
+		{OPT_IPFIX_DOMAIN, "--ipfix-domain", 0, 4294967294ul},
+		{OPT_IPFIX_RATE, "--ipfix-rate", 0, IPFIX_MAX_RATE},
+	};
+	unsigned long *out[] = {&o->ipfix_mtu, &o->ipfix_domain, &o->ipfix_rate};
+
+	if (opt == OPT_IPFIX)
+		return add_collector(o, s);
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		if (ranges[i].opt != opt)
+			continue;
+		if (!parse_uint_range(s, ranges[i].min, ranges[i].max, out[i]))
+			return 0;
+		pr_err("invalid %s '%s': expected a whole number from %lu to %lu", ranges[i].name,
+		       s, ranges[i].min, ranges[i].max);
+		return -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* export needs a collector, and the --ipfix options go with export only. */
+static int check_export_options(const struct report_opts *o, const struct window_args *win)
+{
+	if (win->ipfix_opt && o->command != REPORT_EXPORT) {
+		pr_err("--%s is an option of export only", win->ipfix_opt);
+		return -EINVAL;
+	}
+	if (o->command == REPORT_EXPORT && !o->n_ipfix) {
+		pr_err("export: say where to with --ipfix HOST:PORT");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The command named by the words outside options. */
 static int parse_command(struct report_opts *o, const char **words, int n)
 {
@@ -237,7 +312,7 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 	else if (n >= 2 && !strcmp(words[0], "top"))
 		pr_err("top: unknown ranking '%s' (" RANKINGS ")", words[1]);
 	else if (n >= 2 && (!strcmp(words[0], "summary") || !strcmp(words[0], "trend") ||
-			    !strcmp(words[0], "anomalies")))
+			    !strcmp(words[0], "anomalies") || !strcmp(words[0], "export")))
 		pr_err("%s: unexpected argument '%s'", words[0], words[1]);
 	else
 		pr_err("unknown command '%s' (" COMMAND_LIST ")", words[0]);
@@ -320,6 +395,14 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return anomaly_settings_parse(&o->thresholds, optarg);
 	case OPT_TIME_LIMIT:
 		return parse_time_limit(optarg, &o->time_limit);
+	case OPT_IPFIX:
+	case OPT_IPFIX_MTU:
+	case OPT_IPFIX_DOMAIN:
+	case OPT_IPFIX_RATE:
+		for (size_t i = 0; !win->ipfix_opt && long_opts[i].name; i++)
+			if (long_opts[i].val == opt)
+				win->ipfix_opt = long_opts[i].name;
+		return parse_ipfix_option(o, opt, optarg);
 	}
 	getopt_error(long_opts, opt, argv, optind_before, "");
 	return -EINVAL;
@@ -446,7 +529,10 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 				  .pid = -1,
 				  .since = WINDOW_START,
 				  .until = WINDOW_END,
-				  .time_limit = REPORT_DEFAULT_TIME_LIMIT};
+				  .time_limit = REPORT_DEFAULT_TIME_LIMIT,
+				  .ipfix_mtu = IPFIX_DEFAULT_MTU,
+				  .ipfix_domain = IPFIX_DEFAULT_DOMAIN,
+				  .ipfix_rate = IPFIX_DEFAULT_RATE};
 	anomaly_settings_init(&o->thresholds);
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also resets its state between calls */
@@ -472,7 +558,7 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 		pr_err("unexpected argument '%s'", words[2]);
 		return -EINVAL;
 	}
-	if (parse_trend_options(o, &win))
+	if (parse_trend_options(o, &win) || check_export_options(o, &win))
 		return -EINVAL;
 	if (o->alert && o->command != REPORT_ANOMALIES) {
 		pr_err("--alert goes with the anomalies command only");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "anomaly_rules.h"
+#include "collector.h"
 #include "render.h"
 
 #define REPORT_DEFAULT_LIMIT 10
@@ -23,6 +24,7 @@ enum report_command {
 	REPORT_TOP_APPS,
 	REPORT_TREND,
 	REPORT_ANOMALIES,
+	REPORT_EXPORT, /* re-send a window to IPFIX collectors (report_export.h) */
 };
 
 /* trend --by: what a series is (reports/trend_BY.sql), or one series of all. */
@@ -53,6 +55,11 @@ struct report_opts {
 	int alert;            /* anomalies --alert: exit 2 when there are any */
 	int64_t time_limit;   /* --time-limit: seconds the queries may run in all */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
+	/* export: --ipfix HOST:PORT (checked and resolved), --ipfix-mtu,
+	 * --ipfix-domain, --ipfix-rate, as netmon-record takes them */
+	const char *ipfix[COLLECTOR_MAX];
+	int n_ipfix;
+	unsigned long ipfix_mtu, ipfix_domain, ipfix_rate;
 };
 
 /* --format: "table", "csv", "json" or "html"; -EINVAL for anything else. */

@@ -11,7 +11,7 @@ libbpf-dev bpftool libelf-dev zlib1g-dev
 libsqlite3-dev sqlite3 libpcap-dev libinih-dev libcap-ng-dev libmicrohttpd-dev
 help2man groff-base man-db bsdextrautils systemd
 libcmocka-dev bats liburing-dev shellcheck
-iproute2 iputils-ping ethtool tshark tmux nfdump libfixbuf-tools dnsmasq-base
+iproute2 iputils-ping ethtool tshark tmux nfdump libfixbuf-tools dnsmasq-base pmacct
 chromium python3 nmap hping3 ncat
 prometheus prometheus-node-exporter jq
 systemd-container debootstrap

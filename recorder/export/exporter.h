@@ -4,23 +4,26 @@
  *
  * After each interval's commit the recorder calls exporter_run(): every flow
  * row of the intervals committed since the last run is read back from the
- * database (so what is sent is exactly what is stored, the overflow rows
- * included) and becomes one IPFIX data record, sent to every collector;
- * the records and the send errors of each interval are stored with it
- * (collector_log.ipfix_records, ipfix_send_errors).
+ * database and sent to every collector (export/ipfix_send.h); the records
+ * and the send errors of each interval are stored with it
+ * (collector_log.ipfix_records, ipfix_send_errors), with the watermark.
  */
 #ifndef NETMON_EXPORTER_H
 #define NETMON_EXPORTER_H
 
 #include <stdint.h>
 #include <sqlite3.h>
-#include "export/collector.h"
+#include "collector.h"
 
 struct exporter_opts {
 	const char *const *collectors; /* HOST:PORT values of --ipfix */
 	int n_collectors;	       /* 1..COLLECTOR_MAX */
 	unsigned int mtu;	       /* largest message, bytes */
 	unsigned int domain;	       /* observation domain id */
+	unsigned int rate;	       /* messages a second at most; 0: unpaced */
+	const unsigned int *interval;  /* --interval (read at each export): pacing
+					* stops after half of it (ipfix_send.h);
+					* NULL: never */
 };
 
 struct exporter;

@@ -3,7 +3,8 @@
 # layers"): no include circle between modules anywhere (a module is NAME.c
 # with NAME.h: X includes Y when X.c or X.h includes "Y.h"), the renderers
 # and the query layer of reports/ include nothing above them, and the
-# recorder includes no header of reports/. Reads the sources only.
+# recorder includes no header of reports/ (nor reports/ one of recorder/),
+# and export/, which both send with, includes neither. Reads the sources only.
 
 setup_file() {
 	REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -41,7 +42,7 @@ offenders() {
 
 @test "layout: no include circle between modules anywhere" {
 	local edges
-	edges=$(module_edges bpf common recorder reports bench tests/unit tests/support tests/bpf tests/tools)
+	edges=$(module_edges bpf common export recorder reports bench tests/unit tests/support tests/bpf tests/tools)
 	# The tree has includes at all: an empty list would pass for nothing.
 	[ "$(wc -l <<<"$edges")" -gt 100 ]
 	run tsort <<<"$edges"
@@ -78,6 +79,27 @@ offenders() {
 	headers=$(cd "$REPO/reports" && printf '%s\n' *.h | sed 's/\./\\./g' | paste -sd'|')
 	[ -n "$headers" ]
 	run offenders "$(cd "$REPO" && find recorder -name '*.[ch]' | sort | tr '\n' ' ')" "$headers"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+# headers_of DIR: the names of DIR's headers as one extended regular expression.
+headers_of() {
+	(cd "$REPO/$1" && find . -name '*.h' -printf '%f\n' | sort | sed 's/\./\\./g' | paste -sd'|')
+}
+
+@test "layout: reports/ includes no header of recorder/, export/ none of either" {
+	local rec rep
+	rec=$(headers_of recorder)
+	rep=$(headers_of reports)
+	[ -n "$rec" ] && [ -n "$rep" ]
+	# export/ is what both binaries share: it is there and they use it.
+	[ -n "$(offenders "reports/*.[ch]" 'ipfix_send\.h')" ]
+	[ -n "$(offenders "$(cd "$REPO" && find recorder -name '*.[ch]' | sort | tr '\n' ' ')" 'ipfix_send\.h')" ]
+	run offenders "reports/*.[ch]" "$rec"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run offenders "export/*.[ch]" "$rec|$rep"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }

@@ -23,7 +23,12 @@ setup() {
 }
 
 teardown() {
+	local i
 	nmt_teardown
+	# The fleet's other hosts (fleet_host), after the processes are stopped.
+	for i in "${!FLEET_NS[@]}"; do
+		NMT_NS=${FLEET_NS[$i]} NMT_HOST=${FLEET_HOST[$i]} nmt_teardown || true
+	done
 }
 
 # free_port: a UDP port nobody listens on, on 127.0.0.1 and ::1 alike.
@@ -346,4 +351,356 @@ refused() {
 	refused "invalid --ipfix '127.0.0.1:99999'" --config "$NMT_TMP/c.conf"
 	[ -z "$(nmt_filters)" ]
 	[ ! -e "$DB" ]
+}
+
+REPORT_BIN=$NMT_BUILD/netmon-report
+
+# drained PORT: nothing waits in the receive queue of the UDP socket on PORT
+# (bounded: the collector read everything sent to it, or it is gone).
+drained() {
+	local n=$((NMT_READY_TIMEOUT * 10)) q
+	while ((n-- > 0)); do
+		q=$(ss -Hlun "sport = :$1" | awk '{ n += $2 } END { print n + 0 }')
+		[ "$q" -eq 0 ] && return 0
+		sleep 0.1
+	done
+	nmt_fail "UDP port $1 still has $q bytes queued"
+}
+
+# totals DIR: "records packets bytes" of what nfcapd stored in DIR.
+totals() {
+	nfdump -R "$1" -q -o "fmt:%ipkt %ibyt" -N | awk '{ n++; p += $1; b += $2 } END { print n + 0, p + 0, b + 0 }'
+}
+
+# db_totals DB: the same of flow_log.
+db_totals() {
+	nmt_sql "$1" 'SELECT count(*), coalesce(sum(packets), 0), coalesce(sum(bytes), 0) FROM flow_log' |
+		tr '|' ' '
+}
+
+@test "netmon-report export: 120,000 flows of one interval to nfcapd with its default buffer, paced: every one arrives" {
+	local port sum
+	python3 "$BATS_TEST_DIRNAME/make-flows.py" "$NMT_TMP/f.pcap" 100000 20000
+	"$NMT_RECORD" --read "$NMT_TMP/f.pcap" --db "$DB" -i nmtgen --interval 60 --max-flows 200000
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq 1 ]
+	[ "$(db_totals "$DB")" = "120000 120000 6099995" ]
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	# The export only reads: the file (its watermark too) stays as it is.
+	sum=$(sha256sum <"$DB")
+	run --separate-stderr "$REPORT_BIN" --db "$DB" export --ipfix "127.0.0.1:$port"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == "1 intervals, 120000 records in "*" messages to 1 collector; 0 not taken" ]]
+	[ "$(sha256sum <"$DB")" = "$sum" ]
+	drained "$port"
+	collector_stop nf4 120000
+	[ "$(totals "$NMT_TMP/nf4")" = "$(db_totals "$DB")" ]
+	IFINDEX=0 db_rows "$DB" >"$NMT_TMP/db.rows" # nmtgen: no such interface now
+	check_collector nf4
+}
+
+# stop_clean NAME: SIGSTOP recorder NAME between two exports (its watermark
+# is the last interval committed: nothing half sent); echoes the watermark.
+stop_clean() {
+	local pid db=$2 n=$((NMT_READY_TIMEOUT * 10)) row
+	pid=$(nmt_pid "$1")
+	while ((n-- > 0)); do
+		kill -STOP "$pid"
+		row=$(nmt_sql "$db" "SELECT (SELECT value FROM meta WHERE key = 'ipfix_exported'),
+			(SELECT max(id) FROM intervals)")
+		if [ "${row%|*}" = "${row#*|}" ]; then
+			echo "${row%|*}"
+			return 0
+		fi
+		kill -CONT "$pid"
+		sleep 0.05
+	done
+	nmt_fail "$1 never stopped between two exports"
+}
+
+# wait_intervals DB N: until N more intervals than now are committed and exported.
+wait_intervals() {
+	local want n=$((NMT_READY_TIMEOUT * 10))
+	want=$(($(nmt_sql "$1" 'SELECT max(id) FROM intervals') + $2))
+	while [ "$(nmt_sql "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'ipfix_exported'), 0)")" -lt "$want" ] &&
+		((n-- > 0)); do
+		sleep 0.1
+	done
+	[ "$(nmt_sql "$1" "SELECT value FROM meta WHERE key = 'ipfix_exported'")" -ge "$want" ]
+}
+
+@test "a collector down for intervals: recording goes on, netmon-report export re-sends exactly what it missed" {
+	local port m1 m2 since until mark
+	port=$(free_port)
+	collector nfa 127.0.0.1 "$port"
+	nmt_spawn rec "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --interval 1 --duration "$NMT_MAX_RUN" \
+		--ipfix "127.0.0.1:$port"
+	nmt_wait_line "$NMT_TMP/rec.err" 'recording on' "$NMT_PID_rec"
+	nmt_udp out 4 40060 5060 10 100
+	wait_intervals "$DB" 2
+	# Down: between two exports, so that each interval went wholly to it or not at all.
+	m1=$(stop_clean rec "$DB")
+	drained "$port"
+	nmt_stop_pid "$(nmt_pid nfa)"
+	kill -CONT "$NMT_PID_rec"
+	nmt_udp in 6 40061 5061 10 200
+	nmt_tcp out 4 41062 6062 30000
+	wait_intervals "$DB" 3
+	m2=$(stop_clean rec "$DB")
+	collector nfb 127.0.0.1 "$port"
+	kill -CONT "$NMT_PID_rec"
+	nmt_udp out 6 40063 5063 5 100
+	wait_intervals "$DB" 2
+	nmt_rec_stop
+	# Recording went on while the collector was down: one interval after
+	# another, none missing, the down intervals' rows all in flow_log.
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+	[ "$((m2 - m1))" -ge 3 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log f JOIN intervals i ON i.ts_start = f.ts_start
+		WHERE i.id BETWEEN $((m1 + 1)) AND $m2 AND src_port IN (40061, 41062)")" -ge 2 ]
+	db_rows "$DB" >"$NMT_TMP/db.rows"
+	since=$(nmt_sql "$DB" "SELECT ts_start FROM intervals WHERE id = $((m1 + 1))")
+	until=$(nmt_sql "$DB" "SELECT ts_end FROM intervals WHERE id = $m2")
+	# Before the re-send, the collectors lack the down intervals' rows.
+	drained "$port"
+	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
+	[ "$(grep -c ',40061,5061,UDP,\|,41062,6062,TCP,' "$NMT_TMP/a.rows")" -eq 0 ]
+	mark=$(nmt_sql "$DB" "SELECT value FROM meta WHERE key = 'ipfix_exported'")
+	run --separate-stderr "$REPORT_BIN" --db "$DB" export --since "@$since" --until "@$until" \
+		--ipfix "127.0.0.1:$port"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == "$((m2 - m1)) intervals, "* ]]
+	# The recorder's watermark is its own: the export leaves it.
+	[ "$(nmt_sql "$DB" "SELECT value FROM meta WHERE key = 'ipfix_exported'")" = "$mark" ]
+	drained "$port"
+	nmt_stop_pid "$(nmt_pid nfb)"
+	nfdump_rows "$NMT_TMP/nfb" >"$NMT_TMP/b.rows"
+	grep -q ',40061,5061,UDP,' "$NMT_TMP/b.rows" && grep -q ',41062,6062,TCP,' "$NMT_TMP/b.rows"
+	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
+	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
+}
+
+declare -ga FLEET_NS=() FLEET_HOST=()
+
+# fleet_host K: host K of a fleet: a namespace of its own with its link to
+# the root namespace (nmt_setup: K > 1 makes a new one), plus a second link
+# for the export only (198.19.X.2 -> 198.19.X.1), so that the recorder
+# in the namespace, watching its test link, never counts its own export.
+# Saves host K's NMT_* values (fleet_use K brings them back).
+fleet_host() {
+	local k=$1 mg
+	if [ "$k" -gt 1 ]; then
+		FLEET_NS+=("$NMT_NS")
+		FLEET_HOST+=("$NMT_HOST")
+		nmt_setup
+	fi
+	mg=nmt${$}m$NMT_X
+	ip link add "$mg" type veth peer name nmtmgmt netns "$NMT_NS"
+	ip link set dev "$mg" addrgenmode none
+	ip -n "$NMT_NS" link set dev nmtmgmt addrgenmode none
+	ip addr add "198.19.$NMT_X.1/24" dev "$mg"
+	ip -n "$NMT_NS" addr add "198.19.$NMT_X.2/24" dev nmtmgmt
+	ip link set dev "$mg" up
+	ip -n "$NMT_NS" link set dev nmtmgmt up
+	local v
+	for v in NS HOST X H4 P4 H6 P6; do
+		printf -v "FLEET_${k}_$v" '%s' "$(eval echo "\$NMT_$v")"
+	done
+}
+
+# fleet_use K: host K's NMT_* values, for nmt_udp and nmt_tcp.
+fleet_use() {
+	local v n
+	for v in NS HOST X H4 P4 H6 P6; do
+		n=FLEET_${1}_$v
+		printf -v "NMT_$v" '%s' "${!n}"
+	done
+}
+
+# nfdump_from DIR EXPORTER: nfdump_rows of the records EXPORTER sent (ra).
+nfdump_from() {
+	nfdump -R "$1" -o csv -q | awk -F, -v OFS=, -v ra="$2" '
+		$45 == ra { print $1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $13, $16, $17, $23 }' |
+		LC_ALL=C sort
+}
+
+@test "a fleet: three hosts, each its own namespace and recorder, to one nfcapd: each exporter's records are its flow_log and what it sent" {
+	local port k n rows=0 sent
+	for k in 1 2 3; do
+		fleet_host "$k"
+	done
+	port=$(free_port)
+	collector nf 0.0.0.0 "$port"
+	for k in 1 2 3; do
+		fleet_use "$k"
+		# In the namespace: the host's side of its test link is what it records.
+		nmt_spawn "rec$k" ip netns exec "$NMT_NS" "$NMT_RECORD" -i "$NMT_PEER" \
+			--db "$NMT_TMP/h$k.db" --interval 1 --duration "$NMT_MAX_RUN" --no-process \
+			--ipfix "198.19.$NMT_X.1:$port"
+	done
+	for k in 1 2 3; do
+		nmt_wait_line "$NMT_TMP/rec$k.err" 'recording on' "$(nmt_pid "rec$k")" || {
+			nmt_dump "rec$k"
+			false
+		}
+	done
+	# Known traffic of each host, different on each: UDP and TCP, IPv4 and IPv6.
+	for k in 1 2 3; do
+		fleet_use "$k"
+		nmt_udp out 4 $((40100 + k)) 5100 $((10 + k)) 100
+		nmt_udp in 6 $((40200 + k)) 5200 $((5 + k)) 300
+		nmt_tcp out 6 $((41100 + k)) 6100 $((20000 * k))
+		nmt_tcp in 4 $((41200 + k)) 6200 $((10000 + k))
+	done
+	for k in 1 2 3; do
+		nmt_stop_pid "$(nmt_pid "rec$k")"
+	done
+	for k in 1 2 3; do
+		fleet_use "$k"
+		IFINDEX=$(ip netns exec "$NMT_NS" cat "/sys/class/net/$NMT_PEER/ifindex")
+		db_rows "$NMT_TMP/h$k.db" >"$NMT_TMP/h$k.rows"
+		rows=$((rows + $(wc -l <"$NMT_TMP/h$k.rows")))
+		# What was sent, to the packet and the L3 byte (the namespace's side
+		# received "out" and sent "in"), is what this host stored.
+		sent=$(nmt_sql "$NMT_TMP/h$k.db" "SELECT sum(packets) || ' ' || sum(bytes) FROM flow_log
+			WHERE protocol = 17 AND src_port = $((40100 + k))")
+		[ "$sent" = "$((10 + k)) $(((10 + k) * (100 + 28)))" ]
+		sent=$(nmt_sql "$NMT_TMP/h$k.db" "SELECT sum(packets) || ' ' || sum(bytes) FROM flow_log
+			WHERE protocol = 17 AND src_port = $((40200 + k))")
+		[ "$sent" = "$((5 + k)) $(((5 + k) * (300 + 48)))" ]
+		grep -q ",$NMT_H6,$NMT_P6,$((41100 + k)),6100,TCP," "$NMT_TMP/h$k.rows"
+		grep -q ",$NMT_P4,$NMT_H4,$((41200 + k)),6200,TCP," "$NMT_TMP/h$k.rows"
+	done
+	n=$((NMT_READY_TIMEOUT * 10))
+	while [ "$(collected nf)" -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	drained "$port"
+	nmt_stop_pid "$(nmt_pid nf)"
+	for k in 1 2 3; do
+		fleet_use "$k"
+		nfdump_from "$NMT_TMP/nf" "198.19.$NMT_X.2" >"$NMT_TMP/nf$k.rows"
+		nmt_same "host $k's flow_log" "$NMT_TMP/h$k.rows" "nfdump, exporter 198.19.$NMT_X.2" \
+			"$NMT_TMP/nf$k.rows"
+	done
+	# The fleet's top talkers, as a site would ask nfcapd (docs/ipfix.md).
+	nfdump -R "$NMT_TMP/nf" -s srcip/bytes -n 3 -q
+}
+
+# nfacctd_start NAME PORT: pmacct's nfacctd on 127.0.0.1:PORT, told netmon's
+# enterprise fields (docs/ipfix.md, "Pointing nfacctd at netmon"), appending
+# every record's process fields and bytes to $NMT_TMP/NAME.csv each second.
+nfacctd_start() {
+	cat >"$NMT_TMP/$1.primitives" <<-'END'
+		name=proc_pid field_type=35632:24872 len=4 semantics=u_int
+		name=proc_name field_type=35632:24873 len=16 semantics=str
+		name=bytes_recv field_type=29305:1 len=8 semantics=u_int
+	END
+	cat >"$NMT_TMP/$1.conf" <<-END
+		daemonize: false
+		nfacctd_ip: 127.0.0.1
+		nfacctd_port: $2
+		nfacctd_account_options: true
+		aggregate_primitives: $NMT_TMP/$1.primitives
+		plugins: print
+		aggregate: timestamp_start, proc_pid, proc_name, proto, src_port, dst_port, dst_host, bytes_recv
+		print_output: csv
+		print_output_file: $NMT_TMP/$1.csv
+		print_output_file_append: true
+		print_refresh_time: 1
+		timestamps_since_epoch: true
+		timestamps_secs: true
+	END
+	nmt_spawn "$1" nfacctd -f "$NMT_TMP/$1.conf"
+	nmt_wait_line "$NMT_TMP/$1.err" 'waiting for NetFlow/IPFIX data' "$(nmt_pid "$1")" ||
+		{ nmt_dump "$1" >&2; return 1; }
+}
+
+# nfacctd_procs NAME: its process records (pid not 0), one line each, summed
+# over its purges: ts_start|pid|comm|protocol|local port|remote port|remote
+# address|bytes sent|bytes received.
+nfacctd_procs() {
+	awk -F, -v OFS='|' '
+		$1 == "DST_IP" { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["proc_pid"] != 0 {
+			t = $c["TIMESTAMP_START"]; sub(/\..*/, "", t)
+			k = t OFS $c["proc_pid"] OFS $c["proc_name"] OFS $c["PROTOCOL"] OFS \
+				$c["SRC_PORT"] OFS $c["DST_PORT"] OFS $c["DST_IP"]
+			sent[k] += $c["BYTES"]; recv[k] = $c["bytes_recv"]
+		}
+		END { for (k in sent) print k, sent[k], recv[k] }' "$NMT_TMP/$1.csv" 2>/dev/null |
+		LC_ALL=C sort
+}
+
+@test "process records: pmacct's nfacctd, told the enterprise fields, shows process_log's pid, comm and bytes" {
+	local port rows n=$((NMT_READY_TIMEOUT * 10))
+	command -v nfacctd >/dev/null || nmt_fail "nfacctd is missing: scripts/install-deps.sh installs pmacct"
+	port=$(free_port)
+	nfacctd_start nfa "$port"
+	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 40070 5070 6 100
+	nmt_tcp in 6 41071 6071 20000
+	nmt_rec_stop
+	# nfacctd prints no address for an IPv6 process record (seen with 1.7.7).
+	nmt_sql "$DB" "SELECT ts_start, pid, comm, CASE protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp'
+		ELSE protocol END, local_port, remote_port, iif(family = 4, coalesce(remote, '0.0.0.0'), ''),
+		bytes_sent, bytes_recv FROM process_log" | LC_ALL=C sort >"$NMT_TMP/db.procs"
+	rows=$(wc -l <"$NMT_TMP/db.procs")
+	while [ "$(nfacctd_procs nfa | wc -l)" -lt "$rows" ] && ((n-- > 0)); do
+		sleep 0.1
+	done
+	# nfacctd stops on SIGINT (it sets its own handler), not on SIGTERM.
+	kill -INT "$(nmt_pid nfa)"
+	nmt_wait_exit "$(nmt_pid nfa)" || nmt_stop_pid "$(nmt_pid nfa)" || true
+	nfacctd_procs nfa >"$NMT_TMP/nfa.procs"
+	# The test's own processes are there, by name, with their bytes.
+	grep -q "|nm-traffic|udp|40070|5070|$NMT_P4|$((6 * 100))|0\$" "$NMT_TMP/nfa.procs"
+	grep -q "|nm-traffic|tcp|6071|41071||0|20000\$" "$NMT_TMP/nfa.procs"
+	nmt_same process_log "$NMT_TMP/db.procs" nfacctd "$NMT_TMP/nfa.procs"
+}
+
+@test "the recorder: an interval of 120,000 flows to nfcapd with its default buffer, paced, arrives whole; the next interval on time" {
+	local port n=$((NMT_READY_TIMEOUT * 10)) before
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	nmt_rec_start "$DB" --interval 10 --max-flows 200000 --ipfix "127.0.0.1:$port"
+	# Right after an interval began, so that the burst is one interval's.
+	before=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq "$before" ] && ((n-- > 0)); do
+		sleep 0.05
+	done
+	nmt_in_ns python3 "$BATS_TEST_DIRNAME/make-flows.py" send "$NMT_PEER" 100000 20000
+	wait_intervals "$DB" 1
+	nmt_rec_stop
+	[ "$(nmt_sql "$DB" 'SELECT max(flows) FROM intervals')" -ge 100000 ]
+	# Recording went on: each interval begins where the one before ended.
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+	drained "$port"
+	collector_stop nf4 "$(db_totals "$DB" | cut -d' ' -f1)"
+	[ "$(totals "$NMT_TMP/nf4")" = "$(db_totals "$DB")" ]
+	# Paced within its budget (half the interval).
+	run ! grep -q "ipfix: the export took longer than its budget" "$NMT_TMP/rec.err"
+}
+
+@test "pacing never holds the recorder past half an interval: the rest of a long export goes at once, said once" {
+	local port
+	port=$(free_port)
+	collector nf4 127.0.0.1 "$port"
+	# 10 messages a second: the burst's ~850 messages would take 85 s paced.
+	nmt_rec_start "$DB" --max-flows 100000 --ipfix "127.0.0.1:$port" --ipfix-rate 10
+	nmt_in_ns python3 "$BATS_TEST_DIRNAME/make-flows.py" send "$NMT_PEER" 20000 0
+	# Bounded by NMT_READY_TIMEOUT (20 s), far less than the 85 s.
+	wait_intervals "$DB" 3
+	nmt_rec_stop
+	[ "$(nmt_sql "$DB" 'SELECT max(flows) FROM intervals')" -ge 10000 ]
+	[ "$(grep -c "ipfix: the export took longer than its budget" "$NMT_TMP/rec.err")" -eq 1 ]
+	[ "$(nmt_sql "$DB" "SELECT count(*) FROM intervals a JOIN intervals b ON b.id = a.id + 1
+		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
+	# Everything committed was exported (sent; nfcapd may have dropped part of the rest).
+	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
+		"$(nmt_sql "$DB" 'SELECT (SELECT count(*) FROM flow_log) + (SELECT count(*) FROM process_log)')" ]
 }

@@ -183,6 +183,7 @@ static const struct expected_option {
 	{ "ipfix", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "ipfix-mtu", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "ipfix-domain", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
+	{ "ipfix-rate", 0, 1, 1, RELOAD_LIVE | RELOAD_IPFIX },
 	{ "exclude", 0, 1, 1, RELOAD_LIVE | RELOAD_FILTERS },
 	{ "include", 0, 1, 1, RELOAD_LIVE | RELOAD_FILTERS },
 	{ "sample", 0, 1, 1, 0 },

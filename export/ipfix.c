@@ -288,7 +288,11 @@ int ipfix_enc_proc_templates(struct ipfix_enc *e)
 	err2 = ipfix_enc_flush(e);
 	err = err ? err : err2;
 	open_message(e);
-	put_templates(e, 1, IPFIX_TMPL_PROC_V4, IPFIX_TMPL_PROC_V6);
+	/* A set each: pmacct's nfacctd (1.7.7) misreads the length of an
+	 * options template whose scope is an enterprise element and, with
+	 * both in one set, lost the second (tests/e2e/ipfix.bats). */
+	put_templates(e, 1, IPFIX_TMPL_PROC_V4, IPFIX_TMPL_PROC_V4);
+	put_templates(e, 1, IPFIX_TMPL_PROC_V6, IPFIX_TMPL_PROC_V6);
 	err2 = ipfix_enc_flush(e);
 	return err ? err : err2;
 }
