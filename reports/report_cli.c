@@ -33,6 +33,9 @@ enum {
 	OPT_ALERT,
 	OPT_THRESHOLD,
 	OPT_TIME_LIMIT,
+	OPT_NUMERIC,
+	OPT_SERVICE,
+	OPT_USER,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +56,9 @@ static const struct option long_opts[] = {
 	{"alert", no_argument, NULL, OPT_ALERT},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
+	{"numeric", no_argument, NULL, OPT_NUMERIC},
+	{"service", required_argument, NULL, OPT_SERVICE},
+	{"user", required_argument, NULL, OPT_USER},
 	{NULL, 0, NULL, 0},
 };
 
@@ -70,6 +76,8 @@ static const struct {
 	{"top", "apps", REPORT_TOP_APPS},
 	{"trend", NULL, REPORT_TREND},
 	{"anomalies", NULL, REPORT_ANOMALIES},
+	{"top", "services", REPORT_TOP_SERVICES},
+	{"top", "users", REPORT_TOP_USERS},
 };
 
 void report_cli_command_name(enum report_command command, char *buf, size_t len)
@@ -82,7 +90,7 @@ void report_cli_command_name(enum report_command command, char *buf, size_t len)
 				 commands[i].subword ? commands[i].subword : "");
 }
 
-#define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
+#define RANKINGS "hosts, flows, ports, apps, processes, services, users, interfaces, protocols"
 #define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies"
 
 /* The window options as given; checked and parsed once all are seen. */
@@ -101,11 +109,12 @@ void report_cli_usage(FILE *fp)
 		"Commands:\n"
 		"  summary          totals per interface, direction and protocol, in and out\n"
 		"                   per interface, collector health when packets (or process\n"
-		"                   bytes) were missed, the top processes and the window's\n"
-		"                   anomalies\n"
-		"  top hosts        addresses by bytes sent plus received\n"
+		"                   bytes) were missed, the top hosts (with names), processes,\n"
+		"                   services and users and the window's anomalies\n"
+		"  top hosts        addresses by bytes sent plus received, with the name each\n"
+		"                   had then (DNS answers, TLS server names; --numeric: none)\n"
 		"  top flows        flows (interface, direction, protocol, addresses, ports)\n"
-		"                   by bytes\n"
+		"                   by bytes, with the names of both addresses\n"
 		"  top ports        TCP and UDP server ports by bytes, in and out, with their\n"
 		"                   application and the number of distinct remote peers (a\n"
 		"                   flow counts for the port its connection's SYN went to,\n"
@@ -115,6 +124,11 @@ void report_cli_usage(FILE *fp)
 		"                   total, and the first and last interval they were seen in;\n"
 		"                   host-wide (all sockets, loopback included, whatever -i\n"
 		"                   recorded)\n"
+		"  top services     services (systemd unit, container, login session) by the\n"
+		"                   bytes through their processes' sockets: sent, received,\n"
+		"                   total, calls\n"
+		"  top users        users (name and uid) by the bytes through their\n"
+		"                   processes' sockets: sent, received, total, calls\n"
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"
@@ -135,6 +149,12 @@ void report_cli_usage(FILE *fp)
 		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
 		"  --pid N        top processes: only this process id\n"
 		"  --comm NAME    top processes: only processes of this name\n"
+		"  --service NAME top processes: only processes of this service (as top\n"
+		"                 services names it; read from raw process rows)\n"
+		"  --user NAME    top processes: only processes of this user (its name, or\n"
+		"                 the uid where no name is known; read from raw process rows)\n"
+		"  --numeric      addresses without host names (top hosts, top flows,\n"
+		"                 summary): no name is looked up\n"
 		"  --format FMT   table, csv, json or html (default table)\n"
 		"  --bucket B     trend: 5m, 1h or 1d (a local calendar day; default 1h)\n"
 		"  --by WHAT      trend: one series per interface, protocol or host (the\n"
@@ -211,6 +231,19 @@ static int parse_time(const char *opt, const char *s, time_t now, int64_t *out)
 		       "'YYYY-MM-DD HH:MM[:SS]', YYYY-MM-DDTHH:MM[:SS] or now)",
 		       opt, s);
 	return err ? -EINVAL : 0;
+}
+
+/* --service NAME, --user NAME: a name as stored (compared exactly). */
+static int parse_name_filter(struct report_opts *o, int opt, const char *s)
+{
+	const char *what = opt == OPT_SERVICE ? "--service" : "--user";
+
+	if (!*s || strlen(s) > 4096) {
+		pr_err("%s: '%s' is not a name (1 to 4096 bytes)", what, s);
+		return -EINVAL;
+	}
+	*(opt == OPT_SERVICE ? &o->service : &o->user) = s;
+	return 0;
 }
 
 /* The command named by the words outside options. */
@@ -320,6 +353,12 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return anomaly_settings_parse(&o->thresholds, optarg);
 	case OPT_TIME_LIMIT:
 		return parse_time_limit(optarg, &o->time_limit);
+	case OPT_NUMERIC:
+		o->numeric = 1;
+		return 0;
+	case OPT_SERVICE:
+	case OPT_USER:
+		return parse_name_filter(o, opt, optarg);
 	}
 	getopt_error(long_opts, opt, argv, optind_before, "");
 	return -EINVAL;
@@ -476,6 +515,10 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 		return -EINVAL;
 	if (o->alert && o->command != REPORT_ANOMALIES) {
 		pr_err("--alert goes with the anomalies command only");
+		return -EINVAL;
+	}
+	if ((o->service || o->user) && o->command != REPORT_TOP_PROCESSES) {
+		pr_err("%s goes with top processes only", o->service ? "--service" : "--user");
 		return -EINVAL;
 	}
 	return parse_window(o, &win, now);
