@@ -41,8 +41,8 @@ static void fill_flow(struct flow_record *r, uint32_t *rnd, const struct history
 	memcpy(r->key.dst, out ? s : c, 4);
 	r->key.src_port = out ? cport : sport;
 	r->key.dst_port = out ? sport : cport;
-	r->c.packets =
-		next_rand(rnd) % 20 == 0 ? 100 + next_rand(rnd) % 5000 : 1 + next_rand(rnd) % 20;
+	r->c.packets = next_rand(rnd) % 20 == 0 ? 100 + next_rand(rnd) % 5000 :
+						  1 + next_rand(rnd) % 20;
 	r->c.bytes = r->c.packets * (40 + next_rand(rnd) % 1461);
 	if (r->key.protocol == 6) {
 		r->c.tcp_flags = 0x1a;
