@@ -15,18 +15,6 @@ setup_file() {
 	export CHECK
 }
 
-# browse HTML: Chromium's DOM of the file in $BATS_TEST_TMPDIR/dom.html and
-# a 1200x3200 screenshot in $BATS_TEST_TMPDIR/shot.png.
-browse() {
-	local profile=$BATS_TEST_TMPDIR/profile
-	mkdir -p "$profile"
-	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
-		--dump-dom "file://$1" >"$BATS_TEST_TMPDIR/dom.html" 2>/dev/null
-	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
-		--hide-scrollbars --window-size=1200,3200 \
-		--screenshot="$BATS_TEST_TMPDIR/shot.png" "file://$1" 2>/dev/null
-}
-
 @test "html: summary is one self-contained document" {
 	run "$REPORT" --db "$DB" summary --format html
 	[ "$status" -eq 0 ]

@@ -56,3 +56,17 @@ is_output() {
 		return 1
 	fi
 }
+
+# browse HTML: Chromium's DOM of the file in $BATS_TEST_TMPDIR/dom.html and
+# a 1200x3200 screenshot in $BATS_TEST_TMPDIR/shot.png (html.bats,
+# names.bats). Chromium runs as root in CI: --no-sandbox, a throw-away
+# profile, and timeout bounds every run.
+browse() {
+	local profile=$BATS_TEST_TMPDIR/profile
+	mkdir -p "$profile"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
+		--dump-dom "file://$1" >"$BATS_TEST_TMPDIR/dom.html" 2>/dev/null
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
+		--hide-scrollbars --window-size=1200,3200 \
+		--screenshot="$BATS_TEST_TMPDIR/shot.png" "file://$1" 2>/dev/null
+}
