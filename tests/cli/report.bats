@@ -971,11 +971,12 @@ with_processes() {
 	sqlite3 "$PDB" "
 		INSERT INTO process_names (id, name) VALUES (1, 'curl'), (2, 'bash'),
 			(3, 'sshd'), (4, char(27) || '[31mred');
-		INSERT INTO processes VALUES
-			(1, 4242, 1, 2, 100, 4, 6, NULL, 443, 50000, 400, 4000, 2, 5, NULL, NULL),
-			(2, 4242, 1, 2, 100, 4, 6, NULL, 443, 50000, 600, 5000, 3, 6, NULL, NULL),
-			(1, 22, 3, NULL, NULL, 4, 6, NULL, 0, 22, 500, 100, 1, 1, NULL, NULL),
-			(1, 7, 4, 2, 1, 4, 17, NULL, 0, 53, 1, 0, 1, 0, NULL, NULL);"
+		INSERT INTO processes (interval_id, pid, comm_id, parent_comm_id, ppid, family, protocol,
+			remote_id, remote_port, local_port, bytes_sent, bytes_recv, sends, recvs) VALUES
+			(1, 4242, 1, 2, 100, 4, 6, NULL, 443, 50000, 400, 4000, 2, 5),
+			(2, 4242, 1, 2, 100, 4, 6, NULL, 443, 50000, 600, 5000, 3, 6),
+			(1, 22, 3, NULL, NULL, 4, 6, NULL, 0, 22, 500, 100, 1, 1),
+			(1, 7, 4, 2, 1, 4, 17, NULL, 0, 53, 1, 0, 1, 0);"
 }
 
 @test "top processes: sent, received, total, first and last interval seen; no rate" {
