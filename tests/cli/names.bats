@@ -23,22 +23,6 @@ long_name() {
 	for l in a b c d; do printf "%0.s$l" {1..63}; [ "$l" = d ] || printf .; done
 }
 
-# csv_inert: $output, read as CSV, holds no control character but the line
-# ends and no cell a spreadsheet would evaluate (as hostile.bats checks).
-csv_inert() {
-	printf '%s\n' "$output" | python3 -c '
-import csv, sys
-text = sys.stdin.buffer.read().decode("utf-8")
-bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
-if bad:
-    sys.exit("control characters: %r" % bad)
-for row in csv.reader(text.splitlines()):
-    for cell in row:
-        if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            sys.exit("formula cell: %r" % cell)
-'
-}
-
 # csv_cells COLUMN: the cells of COLUMN of $output read as CSV, one a line.
 csv_cells() {
 	python3 -c '
