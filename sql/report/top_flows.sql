@@ -10,7 +10,7 @@
 -- all of history and 10 rows (see docs/queries.md).
 WITH
 -- @include _flows.sql
-, -- the names of both ends of the ranked flows
+, -- both ends of the ranked flows, to be named (each address and time once)
 want (address_id, t) AS (SELECT src_id, t FROM ranked UNION SELECT dst_id, t FROM ranked),
 -- @include _names.sql
 SELECT r.interface, r.direction, r.protocol, r.src, sn.name AS src_name, r.src_port, r.dst,

@@ -10,10 +10,10 @@
 WITH
 -- @include _tiers.sql
 -- @include _hosts.sql
-, -- the names of the ranked addresses
-want (address_id, t) AS (SELECT address_id, t FROM ranked),
+, -- the ranked addresses, to be named
+want AS (SELECT * FROM ranked),
 -- @include _names.sql
-SELECT r.host, hn.name, r.sent_packets, r.sent_bytes, r.received_packets, r.received_bytes,
-       r.total_packets, r.total_bytes
-FROM ranked r LEFT JOIN host_name hn ON hn.address_id = r.address_id AND hn.t = r.t
-ORDER BY r.total_bytes DESC, r.total_packets DESC, r.host;
+SELECT host, name, sent_packets, sent_bytes, received_packets, received_bytes,
+       total_packets, total_bytes
+FROM host_name
+ORDER BY total_bytes DESC, total_packets DESC, host;
