@@ -3,7 +3,8 @@
 -- source address and port, destination address and port (for ICMP and
 -- ICMPv6 the "ports" are type and code); a conversation and its two ports.
 -- Read from raw rows (a flow is not kept in the rollups). Columns: those of
--- the report, and src_id, dst_id and t (the end of the last interval that
+-- the report, and conversation_id (with the ports, the flow's key), src_id,
+-- dst_id and t (the end of the last interval that
 -- holds the flow: the time _names.sql names its addresses at). The last
 -- CTE of top_flows_numeric.sql; top_flows.sql goes on to the names.
 window_flows AS (
@@ -18,7 +19,7 @@ window_flows AS (
 ranked AS (
 	SELECT n.name AS interface, CASE c.direction WHEN 0 THEN 'in' ELSE 'out' END AS direction,
 	       c.protocol, s.text AS src, w.src_port, d.text AS dst, w.dst_port, w.packets,
-	       w.bytes, c.src_id, c.dst_id, w.t
+	       w.bytes, w.conversation_id, c.src_id, c.dst_id, w.t
 	FROM window_flows w
 	JOIN conversations c ON c.id = w.conversation_id
 	JOIN interfaces n ON n.id = c.iface_id

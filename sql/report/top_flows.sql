@@ -10,13 +10,14 @@
 -- all of history and 10 rows (see docs/queries.md).
 WITH
 -- @include _flows.sql
-, -- both ends of the ranked flows, to be named (each address and time once)
-want (address_id, t) AS (SELECT src_id, t FROM ranked UNION SELECT dst_id, t FROM ranked),
+, -- each ranked flow twice: its source (end 0) and its destination (end 1), to be named
+want AS (
+	SELECT r.*, e.side, CASE e.side WHEN 0 THEN r.src_id ELSE r.dst_id END AS address_id
+	FROM ranked r CROSS JOIN (SELECT 0 AS side UNION ALL SELECT 1) e
+),
 -- @include _names.sql
-SELECT r.interface, r.direction, r.protocol, r.src, sn.name AS src_name, r.src_port, r.dst,
-       dn.name AS dst_name, r.dst_port, r.packets, r.bytes
-FROM ranked r
-LEFT JOIN host_name sn ON sn.address_id = r.src_id AND sn.t = r.t
-LEFT JOIN host_name dn ON dn.address_id = r.dst_id AND dn.t = r.t
-ORDER BY r.bytes DESC, r.packets DESC, r.interface, r.direction, r.protocol, r.src, r.src_port,
-	 r.dst, r.dst_port;
+SELECT interface, direction, protocol, src, max(name) FILTER (WHERE side = 0) AS src_name,
+       src_port, dst, max(name) FILTER (WHERE side = 1) AS dst_name, dst_port, packets, bytes
+FROM host_name
+GROUP BY conversation_id, src_port, dst_port
+ORDER BY bytes DESC, packets DESC, interface, direction, protocol, src, src_port, dst, dst_port;
