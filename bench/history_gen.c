@@ -2,7 +2,9 @@
 /*
  * history_gen.c - write a synthetic history the way the recorder would:
  * one-minute intervals through the real store, housekeeping (rollups,
- * retention with the default windows) after every hour. For
+ * retention with the default windows) after every hour. Every address has
+ * a host name and every process a cgroup, service and user
+ * (tests/support/history.c, with_names), as the recorder stores them. For
  * bench/history_queries.sh.
  *
  * Usage: history_gen DB DAYS FLOWS_PER_MINUTE END [HOURS] (END: unix
@@ -66,7 +68,7 @@ int main(int argc, char **argv)
 {
 	struct maintain m = { .keep = RETENTION_DEFAULTS };
 	struct history_opts h = { .interval = 60, .n_intervals = 60, .clients = 500, .seed = 1,
-				  .with_procs = 1 };
+				  .with_procs = 1, .with_names = 1 };
 	struct anomaly_settings thresholds;
 	struct anomaly_eval *a = NULL;
 	struct store *st;

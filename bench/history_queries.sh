@@ -3,7 +3,9 @@
 # people run every morning, timed over a generated history (default 30 days
 # at 2,000 active flows per minute, one-minute intervals, default retention,
 # written through the real store by bench/history_gen): median of RUNS
-# (default 5) wall-clock times per command, goal <= 200 ms each. As a
+# (default 5) wall-clock times per command, goal <= 200 ms each (top hosts
+# and top flows with host names, top services and top users over the
+# generated cgroups and users: tests/support/history.c). As a
 # baseline in the same run, the one-day summary again with the rollups
 # hidden (watermarks set to 0 in a copy, so every query reads raw rows), and
 # the one-day anomalies with every rule judging raw rows. history_gen
@@ -55,8 +57,17 @@ report() { "$O/netmon-report" --db "$1" "${@:2}"; }
 printf '%-48s %8s\n' command "median ms"
 summary=$(median_ms "$runs" report "$db" summary --day "$day")
 printf '%-48s %8s\n' "summary --day $day" "$summary"
-printf '%-48s %8s\n' "top hosts over ${days} days" \
-	"$(median_ms "$runs" report "$db" top hosts --since "@$((end - days * 86400 + 3600))" --until "@$end")"
+long=(--since "@$((end - days * 86400 + 3600))" --until "@$end")
+printf '%-48s %8s\n' "top hosts over ${days} days (with names)" \
+	"$(median_ms "$runs" report "$db" top hosts "${long[@]}")"
+printf '%-48s %8s\n' "top hosts --numeric over ${days} days" \
+	"$(median_ms "$runs" report "$db" top hosts --numeric "${long[@]}")"
+printf '%-48s %8s\n' "top services over ${days} days" \
+	"$(median_ms "$runs" report "$db" top services "${long[@]}")"
+printf '%-48s %8s\n' "top users over ${days} days" \
+	"$(median_ms "$runs" report "$db" top users "${long[@]}")"
+printf '%-48s %8s\n' "top flows --day $day (with names)" \
+	"$(median_ms "$runs" report "$db" top flows --day "$day")"
 if "$O/netmon-report" --help 2>&1 | grep -q '^ *trend'; then
 	printf '%-48s %8s\n' "trend --bucket 1h over 7 days" \
 		"$(median_ms "$runs" report "$db" trend --bucket 1h --since "@$((end - 7 * 86400))" \

@@ -39,6 +39,9 @@ enum {
 	OPT_IPFIX_MTU,
 	OPT_IPFIX_DOMAIN,
 	OPT_IPFIX_RATE,
+	OPT_NUMERIC,
+	OPT_SERVICE,
+	OPT_USER,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +66,9 @@ static const struct option long_opts[] = {
 	{"ipfix-mtu", required_argument, NULL, OPT_IPFIX_MTU},
 	{"ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN},
 	{"ipfix-rate", required_argument, NULL, OPT_IPFIX_RATE},
+	{"numeric", no_argument, NULL, OPT_NUMERIC},
+	{"service", required_argument, NULL, OPT_SERVICE},
+	{"user", required_argument, NULL, OPT_USER},
 	{NULL, 0, NULL, 0},
 };
 
@@ -81,6 +87,8 @@ static const struct {
 	{"trend", NULL, REPORT_TREND},
 	{"anomalies", NULL, REPORT_ANOMALIES},
 	{"export", NULL, REPORT_EXPORT},
+	{"top", "services", REPORT_TOP_SERVICES},
+	{"top", "users", REPORT_TOP_USERS},
 };
 
 void report_cli_command_name(enum report_command command, char *buf, size_t len)
@@ -93,7 +101,7 @@ void report_cli_command_name(enum report_command command, char *buf, size_t len)
 				 commands[i].subword ? commands[i].subword : "");
 }
 
-#define RANKINGS "hosts, flows, ports, apps, processes, interfaces, protocols"
+#define RANKINGS "hosts, flows, ports, apps, processes, services, users, interfaces, protocols"
 #define COMMAND_LIST "summary, trend, top " RANKINGS ", anomalies, export"
 
 /* The window options as given; checked and parsed once all are seen. */
@@ -113,11 +121,12 @@ void report_cli_usage(FILE *fp)
 		"Commands:\n"
 		"  summary          totals per interface, direction and protocol, in and out\n"
 		"                   per interface, collector health when packets (or process\n"
-		"                   bytes) were missed, the top processes and the window's\n"
-		"                   anomalies\n"
-		"  top hosts        addresses by bytes sent plus received\n"
+		"                   bytes) were missed, the top hosts (with names), processes,\n"
+		"                   services and users and the window's anomalies\n"
+		"  top hosts        addresses by bytes sent plus received, with the name each\n"
+		"                   had then (DNS answers, TLS server names; --numeric: none)\n"
 		"  top flows        flows (interface, direction, protocol, addresses, ports)\n"
-		"                   by bytes\n"
+		"                   by bytes, with the names of both addresses\n"
 		"  top ports        TCP and UDP server ports by bytes, in and out, with their\n"
 		"                   application and the number of distinct remote peers (a\n"
 		"                   flow counts for the port its connection's SYN went to,\n"
@@ -127,6 +136,11 @@ void report_cli_usage(FILE *fp)
 		"                   total, and the first and last interval they were seen in;\n"
 		"                   host-wide (all sockets, loopback included, whatever -i\n"
 		"                   recorded)\n"
+		"  top services     services (systemd unit, container, login session) by the\n"
+		"                   bytes through their processes' sockets: sent, received,\n"
+		"                   total, calls\n"
+		"  top users        users (name and uid) by the bytes through their\n"
+		"                   processes' sockets: sent, received, total, calls\n"
 		"  top interfaces   interfaces by bytes received plus sent\n"
 		"  top protocols    IP protocols per family by bytes, with their share of all\n"
 		"                   bytes in percent\n"
@@ -153,6 +167,12 @@ void report_cli_usage(FILE *fp)
 		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
 		"  --pid N        top processes: only this process id\n"
 		"  --comm NAME    top processes: only processes of this name\n"
+		"  --service NAME top processes: only processes of this service (as top\n"
+		"                 services names it; read from raw process rows)\n"
+		"  --user NAME    top processes: only processes of this user (its name, or\n"
+		"                 the uid where no name is known; read from raw process rows)\n"
+		"  --numeric      addresses without host names (top hosts, top flows,\n"
+		"                 summary): no name is looked up\n"
 		"  --format FMT   table, csv, json or html (default table)\n"
 		"  --bucket B     trend: 5m, 1h or 1d (a local calendar day; default 1h)\n"
 		"  --by WHAT      trend: one series per interface, protocol or host (the\n"
@@ -288,6 +308,19 @@ static int check_export_options(const struct report_opts *o, const struct window
 	return 0;
 }
 
+/* --service NAME, --user NAME: a name as stored (compared exactly). */
+static int parse_name_filter(struct report_opts *o, int opt, const char *s)
+{
+	const char *what = opt == OPT_SERVICE ? "--service" : "--user";
+
+	if (!*s || strlen(s) > 4096) {
+		pr_err("%s: '%s' is not a name (1 to 4096 bytes)", what, s);
+		return -EINVAL;
+	}
+	*(opt == OPT_SERVICE ? &o->service : &o->user) = s;
+	return 0;
+}
+
 /* The command named by the words outside options. */
 static int parse_command(struct report_opts *o, const char **words, int n)
 {
@@ -403,6 +436,12 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 			if (long_opts[i].val == opt)
 				win->ipfix_opt = long_opts[i].name;
 		return parse_ipfix_option(o, opt, optarg);
+	case OPT_NUMERIC:
+		o->numeric = 1;
+		return 0;
+	case OPT_SERVICE:
+	case OPT_USER:
+		return parse_name_filter(o, opt, optarg);
 	}
 	getopt_error(long_opts, opt, argv, optind_before, "");
 	return -EINVAL;
@@ -562,6 +601,10 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 		return -EINVAL;
 	if (o->alert && o->command != REPORT_ANOMALIES) {
 		pr_err("--alert goes with the anomalies command only");
+		return -EINVAL;
+	}
+	if ((o->service || o->user) && o->command != REPORT_TOP_PROCESSES) {
+		pr_err("%s goes with top processes only", o->service ? "--service" : "--user");
 		return -EINVAL;
 	}
 	return parse_window(o, &win, now);

@@ -25,6 +25,8 @@ enum report_command {
 	REPORT_TREND,
 	REPORT_ANOMALIES,
 	REPORT_EXPORT, /* re-send a window to IPFIX collectors (report_export.h) */
+	REPORT_TOP_SERVICES,
+	REPORT_TOP_USERS,
 };
 
 /* trend --by: what a series is (reports/trend_BY.sql), or one series of all. */
@@ -46,13 +48,13 @@ struct report_opts {
 	enum report_command command;
 	enum fmt_format format;
 	long long limit;      /* rows of the top commands */
-	long long pid;        /* --pid: top processes of this pid only, or -1 */
+	long long pid;	      /* --pid: top processes of this pid only, or -1 */
 	const char *comm;     /* --comm: top processes of this name only, or NULL */
 	int64_t since, until; /* window [since, until) of ts_start */
 	int64_t bucket;	      /* trend --bucket: seconds; 86400 is a local calendar day */
 	enum report_by by;    /* trend --by */
 	int help, version;    /* print this and exit 0, before anything else */
-	int alert;            /* anomalies --alert: exit 2 when there are any */
+	int alert;	      /* anomalies --alert: exit 2 when there are any */
 	int64_t time_limit;   /* --time-limit: seconds the queries may run in all */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 	/* export: --ipfix HOST:PORT (checked and resolved), --ipfix-mtu,
@@ -60,6 +62,9 @@ struct report_opts {
 	const char *ipfix[COLLECTOR_MAX];
 	int n_ipfix;
 	unsigned long ipfix_mtu, ipfix_domain, ipfix_rate;
+	int numeric;			    /* --numeric: addresses without their host names */
+	const char *service; /* --service: top processes of this service only, or NULL */
+	const char *user;    /* --user: top processes of this user only, or NULL */
 };
 
 /* --format: "table", "csv", "json" or "html"; -EINVAL for anything else. */

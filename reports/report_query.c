@@ -101,16 +101,31 @@ int query_prepare(sqlite3 *db, const char *name, sqlite3_stmt **out)
 	return 0;
 }
 
+/* The value of a text filter parameter (:comm, :service, :user), or NULL. */
+static const char *text_filter(const char *p, const struct report_opts *o)
+{
+	if (!p)
+		return NULL;
+	if (!strcmp(p, ":comm"))
+		return o->comm;
+	if (!strcmp(p, ":service"))
+		return o->service;
+	return strcmp(p, ":user") ? NULL : o->user;
+}
+
 int query_bind(sqlite3_stmt *st, const char *name, const struct report_opts *o)
 {
 	for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
 		const char *p = sqlite3_bind_parameter_name(st, i);
 		sqlite3_int64 v;
 
+		const char *text = text_filter(p, o);
+
 		/* The filters: NULL when not given, which the queries read as "all". */
-		if (p && !strcmp(p, ":comm")) {
-			if (o->comm ? sqlite3_bind_text(st, i, o->comm, -1, SQLITE_STATIC)
-				    : sqlite3_bind_null(st, i))
+		if (text ||
+		    (p && (!strcmp(p, ":comm") || !strcmp(p, ":service") || !strcmp(p, ":user")))) {
+			if (text ? sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC)
+				 : sqlite3_bind_null(st, i))
 				return -EIO;
 			continue;
 		}
@@ -130,8 +145,7 @@ int query_bind(sqlite3_stmt *st, const char *name, const struct report_opts *o)
 			v = o->bucket ? o->bucket : REPORT_DEFAULT_BUCKET;
 		else {
 			pr_err("%s: unknown parameter %s (only :since, :until, :limit, :bucket, "
-			       ":pid, "
-			       ":comm)",
+			       ":pid, :comm, :service, :user)",
 			       name, p ? p : "?");
 			return -EINVAL;
 		}

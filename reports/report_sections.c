@@ -18,6 +18,12 @@
 	"Top processes by bytes through their sockets, host-wide (all sockets, loopback "          \
 	"included, whatever interfaces were recorded)"
 
+/* The same bytes as PROCESSES_TITLE, per service and per user. */
+#define SERVICES_TITLE                                                                             \
+	"Top services (systemd unit, container, login session) by bytes through their "            \
+	"processes' sockets, host-wide"
+#define USERS_TITLE "Top users by bytes through their processes' sockets, host-wide"
+
 static const struct report_section summary_sections[] = {
 	/* First, so that the text (and the daily .txt) says what it covers. */
 	{ WINDOW_QUERY, "window", NULL, SAYS_NOTHING, CHART_NONE, NULL },
@@ -36,6 +42,10 @@ static const struct report_section summary_sections[] = {
 	/* The same query as top processes (no --pid/--comm: all, --limit rows). */
 	{ "top_processes.sql", "processes", PROCESSES_TITLE, 0, CHART_RANK,
 	  "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)." },
+	{ "top_services.sql", "services", SERVICES_TITLE, 0, CHART_RANK,
+	  "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)." },
+	{ "top_users.sql", "users", USERS_TITLE, 0, CHART_RANK,
+	  "No process traffic recorded (netmon-record --no-process, or kernel < 6.3)." },
 	{ "top_protocols.sql", "protocols", "Protocol distribution", 0, CHART_SHARE, NULL },
 	/* The query and title follow the bucket: report_section_query() below. */
 	{ "trend.sql", "trend", NULL, 0, CHART_TREND, NULL },
@@ -50,6 +60,14 @@ static const struct report_section top_hosts_sections[] = {
 
 static const struct report_section top_flows_sections[] = {
 	{ "top_flows.sql", "flows", NULL, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_services_sections[] = {
+	{ "top_services.sql", "services", SERVICES_TITLE, 1, CHART_RANK, NULL },
+};
+
+static const struct report_section top_users_sections[] = {
+	{ "top_users.sql", "users", USERS_TITLE, 1, CHART_RANK, NULL },
 };
 
 static const struct report_section top_ports_sections[] = {
@@ -96,6 +114,8 @@ static const struct {
 	[REPORT_TOP_INTERFACES] = { top_interfaces_sections, 1 },
 	[REPORT_TOP_PROTOCOLS] = { top_protocols_sections, 1 },
 	[REPORT_ANOMALIES] = { anomalies_sections, 1 },
+	[REPORT_TOP_SERVICES] = { top_services_sections, 1 },
+	[REPORT_TOP_USERS] = { top_users_sections, 1 },
 };
 
 const struct report_section *report_sections(enum report_command command, int *n)
@@ -107,6 +127,20 @@ const struct report_section *report_sections(enum report_command command, int *n
 /* Summary's chart: hours up to a week (168 bars), days beyond. */
 #define SUMMARY_HOURLY_MAX_BUCKETS (7 * 24)
 
+/* --numeric: the query of a ranking of addresses without their names. */
+static const char *numeric_query(const char *query)
+{
+	static const char *const numeric[][2] = {
+		{ "top_hosts.sql", "top_hosts_numeric.sql" },
+		{ "top_flows.sql", "top_flows_numeric.sql" },
+	};
+
+	for (size_t i = 0; i < sizeof(numeric) / sizeof(numeric[0]); i++)
+		if (!strcmp(query, numeric[i][0]))
+			return numeric[i][1];
+	return query;
+}
+
 const char *report_section_query(const struct report_section *sec, const struct report_opts *o)
 {
 	static const char *const by_query[] = {
@@ -117,7 +151,7 @@ const char *report_section_query(const struct report_section *sec, const struct 
 	};
 
 	if (sec->chart != CHART_TREND)
-		return sec->query;
+		return o->numeric ? numeric_query(sec->query) : sec->query;
 	/* summary's trend is always of all traffic (--by is trend's only). */
 	return by_query[o->command == REPORT_TREND ? o->by : REPORT_BY_NONE];
 }

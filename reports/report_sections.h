@@ -33,7 +33,8 @@ struct report_section {
 /* The sections of a command, *n of them. */
 const struct report_section *report_sections(enum report_command command, int *n);
 
-/* The query file of a section: the trend's follows --by. */
+/* The query file of a section: the trend's follows --by; with --numeric,
+ * top hosts and top flows run their query without host names. */
 const char *report_section_query(const struct report_section *sec, const struct report_opts *o);
 
 /* What empty sections say, from what was recorded in the window. */

@@ -75,7 +75,13 @@ int live_db_open(struct live_db *d, const char *path)
 			       "SELECT protocol, port, name FROM app_ports "
 			       "ORDER BY protocol, port",
 			       -1, &d->apps, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->db, "PRAGMA data_version", -1, &d->version, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(d->db, "PRAGMA data_version", -1, &d->version, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(d->db,
+			       "SELECT n.name FROM addresses a "
+			       "JOIN address_names an ON an.address_id = a.id "
+			       "JOIN dns_names n ON n.id = an.name_id WHERE a.bin = ?1 "
+			       "ORDER BY an.last_seen DESC, n.name LIMIT 1",
+			       -1, &d->host, NULL) != SQLITE_OK) {
 		pr_err("live view: %s: %s", path, sqlite3_errmsg(d->db));
 		return -EIO;
 	}
@@ -92,10 +98,11 @@ void live_db_close(struct live_db *d)
 	sqlite3_finalize(d->hits);
 	sqlite3_finalize(d->apps);
 	sqlite3_finalize(d->version);
+	sqlite3_finalize(d->host);
 	db_close(d->db);
 	free_names(d->names, d->n_names);
 	d->db = NULL;
-	d->hits = d->apps = d->version = NULL;
+	d->hits = d->apps = d->version = d->host = NULL;
 	d->names = NULL;
 	d->n_names = 0;
 }
@@ -126,6 +133,21 @@ const char *live_db_app(const struct live_db *d, int protocol, int port)
 	const struct live_app_name *a = bsearch(&k, d->names, d->n_names, sizeof(k), cmp_app);
 
 	return a ? a->name : NULL;
+}
+
+void live_db_host_name(const struct live_db *d, int family, const uint8_t *a, char *buf, size_t len)
+{
+	const char *name;
+
+	buf[0] = '\0';
+	if (!d->host ||
+	    sqlite3_bind_blob(d->host, 1, a, family == NETMON_FAMILY_V6 ? 16 : 4, SQLITE_STATIC))
+		return;
+	if (sqlite3_step(d->host) == SQLITE_ROW &&
+	    (name = (const char *)sqlite3_column_text(d->host, 0)))
+		snprintf(buf, len, "%s", name);
+	sqlite3_reset(d->host);
+	sqlite3_clear_bindings(d->host);
 }
 
 int live_db_hits(struct live_db *d, int64_t since, struct live_anomaly_row *out, int max)

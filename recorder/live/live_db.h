@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * live_db.h - what the live view reads from the database, read-only: the
- * names of server ports (app_ports) and the anomalies the rules stored
- * (anomaly_log).
+ * names of server ports (app_ports), the anomalies the rules stored
+ * (anomaly_log) and the host names of addresses (address_names).
  *
  * The names are read at the start and again whenever the database changed
  * (PRAGMA data_version): app_ports_user is the user's to edit at any time
@@ -33,7 +33,7 @@ struct live_stored_hit {
 
 struct live_db {
 	sqlite3 *db;
-	sqlite3_stmt *hits, *apps, *version;
+	sqlite3_stmt *hits, *apps, *version, *host;
 	int64_t data_version;	     /* when the names were read */
 	struct live_app_name *names; /* sorted by protocol, port */
 	size_t n_names;
@@ -51,6 +51,16 @@ void live_db_refresh(struct live_db *d);
 
 /* The name of a server port, or NULL. Valid until the next refresh. */
 const char *live_db_app(const struct live_db *d, int protocol, int port);
+
+/*
+ * The name the host was told last for address a (family NETMON_FAMILY_V4
+ * or _V6) into buf, "" when none (or no database): the rule of the reports
+ * (sql/report/_names.sql) at the time of the traffic, now: of its names the
+ * one with the latest last_seen, ties by name. One seek per call; the live
+ * view asks for the flows it shows only.
+ */
+void live_db_host_name(const struct live_db *d, int family, const uint8_t *a, char *buf,
+		       size_t len);
 
 /* Stored hits since (unix s), newest first, as rows into out (at most max,
  * pointing into d until the next call). Returns how many. */

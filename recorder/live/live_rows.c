@@ -442,5 +442,12 @@ int live_rows_frame(struct live_rows *r, struct live_frame *f, double per_s, int
 	f->n_ports = port_rows(r, per_s, max, db);
 	f->flows = r->flowrows;
 	f->n_flows = nf < max ? nf : max;
+	/* Host names for the flows shown only: a seek each. */
+	for (int i = 0; db && i < f->n_flows; i++) {
+		struct live_flow_row *p = &r->flowrows[i];
+
+		live_db_host_name(db, p->family, p->src, p->src_name, sizeof(p->src_name));
+		live_db_host_name(db, p->family, p->dst, p->dst_name, sizeof(p->dst_name));
+	}
 	return f->n_procs < 0 || f->n_ports < 0 ? -ENOMEM : nf;
 }

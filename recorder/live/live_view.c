@@ -249,10 +249,23 @@ static void flow_text(char *out, size_t size, const struct live_flow_row *p)
 	snprintf(out, size, "%s %s > %s", name, src, dst);
 }
 
+/* The flow and, when either end has one, the host names of its ends. */
+static void flow_named(char *out, size_t size, const struct live_flow_row *p)
+{
+	char text[256];
+
+	flow_text(text, sizeof(text), p);
+	if (p->src_name[0] || p->dst_name[0])
+		snprintf(out, size, "%s (%s > %s)", text, p->src_name[0] ? p->src_name : "-",
+			 p->dst_name[0] ? p->dst_name : "-");
+	else
+		snprintf(out, size, "%s", text);
+}
+
 static void flows_list(struct lines *ls, const struct live_frame *f, int rows, int width)
 {
 	int w = flex(width, 4 + 12 + 10 + 1, 20, 100);
-	char text[256], shown[512];
+	char text[4 * LIVE_HOST_NAME_MAX], shown[512];
 
 	add_line(ls, "%s", "");
 	add_line(ls, "TOP FLOWS");
@@ -261,7 +274,7 @@ static void flows_list(struct lines *ls, const struct live_frame *f, int rows, i
 		const struct live_flow_row *p = &f->flows[i];
 		char r[32];
 
-		flow_text(text, sizeof(text), p);
+		flow_named(text, sizeof(text), p);
 		cell(shown, sizeof(shown), text, strlen(text), w);
 		rate(r, sizeof(r), p->bps);
 		add_line(ls, "%-3s %s %11s %9.0f", p->direction == NETMON_DIR_IN ? "in" : "out",

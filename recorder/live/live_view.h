@@ -35,11 +35,14 @@ struct live_port_row {
 	double out_bps, in_bps, pps;
 };
 
+#define LIVE_HOST_NAME_MAX 256 /* a DNS name is at most 255 bytes */
+
 struct live_flow_row {
 	int family, protocol, direction;
 	uint8_t src[16], dst[16];
 	int src_port, dst_port;
 	double bps, pps;
+	char src_name[LIVE_HOST_NAME_MAX], dst_name[LIVE_HOST_NAME_MAX]; /* "": none */
 };
 
 struct live_anomaly_row {

@@ -103,3 +103,23 @@ ON CONFLICT DO UPDATE SET bytes_sent = bytes_sent + excluded.bytes_sent,
 	bytes_recv = bytes_recv + excluded.bytes_recv, sends = sends + excluded.sends,
 	recvs = recvs + excluded.recvs, first_ts = min(first_ts, excluded.first_ts),
 	last_ts = max(last_ts, excluded.last_ts);
+
+-- Per service and user (top services, top users): the process rows by
+-- their cgroup's service (0: no cgroup known) and uid (-1: none known).
+INSERT INTO rollup_services (level, bucket, service_id, uid, protocol, family, bytes_sent,
+			     bytes_recv, sends, recvs, first_ts, last_ts)
+SELECT :level,
+       CASE :level WHEN 1 THEN i.ts_start / 3600 * 3600 ELSE i.ts_start / 86400 * 86400 END,
+       coalesce(c.service_id, 0), coalesce(p.uid, -1), p.protocol, p.family,
+       sum(p.bytes_sent), sum(p.bytes_recv), sum(p.sends), sum(p.recvs), min(i.ts_start),
+       max(i.ts_end)
+FROM intervals i JOIN processes p ON p.interval_id = i.id
+LEFT JOIN cgroups c ON c.id = p.cgroup_ref
+WHERE i.ts_start >= :since AND i.ts_start < :until
+  AND (:interval IS NULL OR i.id = :interval)
+  AND :level < 3
+GROUP BY 2, 3, 4, 5, 6
+ON CONFLICT DO UPDATE SET bytes_sent = bytes_sent + excluded.bytes_sent,
+	bytes_recv = bytes_recv + excluded.bytes_recv, sends = sends + excluded.sends,
+	recvs = recvs + excluded.recvs, first_ts = min(first_ts, excluded.first_ts),
+	last_ts = max(last_ts, excluded.last_ts);

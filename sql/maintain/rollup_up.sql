@@ -64,3 +64,15 @@ ON CONFLICT DO UPDATE SET bytes_sent = bytes_sent + excluded.bytes_sent,
 	bytes_recv = bytes_recv + excluded.bytes_recv, sends = sends + excluded.sends,
 	recvs = recvs + excluded.recvs, first_ts = min(first_ts, excluded.first_ts),
 	last_ts = max(last_ts, excluded.last_ts);
+
+INSERT INTO rollup_services (level, bucket, service_id, uid, protocol, family, bytes_sent,
+			     bytes_recv, sends, recvs, first_ts, last_ts)
+SELECT :level, bucket / 86400 * 86400, service_id, uid, protocol, family, sum(bytes_sent),
+       sum(bytes_recv), sum(sends), sum(recvs), min(first_ts), max(last_ts)
+FROM rollup_services
+WHERE level = :level - 1 AND bucket >= :since AND bucket < :until AND :level = 2
+GROUP BY 2, 3, 4, 5, 6
+ON CONFLICT DO UPDATE SET bytes_sent = bytes_sent + excluded.bytes_sent,
+	bytes_recv = bytes_recv + excluded.bytes_recv, sends = sends + excluded.sends,
+	recvs = recvs + excluded.recvs, first_ts = min(first_ts, excluded.first_ts),
+	last_ts = max(last_ts, excluded.last_ts);

@@ -50,11 +50,15 @@ long_options() {
 		644 ./usr/share/netmon/report/summary_traffic.sql
 		644 ./usr/share/netmon/report/top_apps.sql
 		644 ./usr/share/netmon/report/top_flows.sql
+		644 ./usr/share/netmon/report/top_flows_numeric.sql
 		644 ./usr/share/netmon/report/top_hosts.sql
+		644 ./usr/share/netmon/report/top_hosts_numeric.sql
 		644 ./usr/share/netmon/report/top_interfaces.sql
 		644 ./usr/share/netmon/report/top_ports.sql
 		644 ./usr/share/netmon/report/top_processes.sql
 		644 ./usr/share/netmon/report/top_protocols.sql
+		644 ./usr/share/netmon/report/top_services.sql
+		644 ./usr/share/netmon/report/top_users.sql
 		644 ./usr/share/netmon/report/trend.sql
 		644 ./usr/share/netmon/report/trend_host.sql
 		644 ./usr/share/netmon/report/trend_interface.sql

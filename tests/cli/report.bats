@@ -110,12 +110,12 @@ intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_pac
         3                   3                   1                  4               7             0                         0                       0 B
 
 Top hosts by bytes sent and received
-host         sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
-10.0.0.1               11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
-10.0.0.2               25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
-192.0.2.9               3     3.0 KiB                 1            80 B              4      3.1 KiB
-2001:db8::1             2       208 B                 0             0 B              2        208 B
-2001:db8::2             0         0 B                 2           208 B              2        208 B
+host         name  sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
+10.0.0.1                     11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
+10.0.0.2                     25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
+192.0.2.9                     3     3.0 KiB                 1            80 B              4      3.1 KiB
+2001:db8::1                   2       208 B                 0             0 B              2        208 B
+2001:db8::2                   0         0 B                 2           208 B              2        208 B
 
 Top applications by bytes (server port)
 app     ports    in_packets  in_bytes  out_packets  out_bytes  total_packets  total_bytes  peers
@@ -171,9 +171,10 @@ EOF
 	local head=section,since,until,intervals,interface,direction,protocol,packets,bytes
 	head+=,in_packets,in_bytes,out_packets,out_bytes,total_packets,total_bytes
 	head+=,affected_intervals,table_full_packets,malformed_packets,non_ip_packets
-	head+=,sample_drops,process_table_full_calls,process_table_full_bytes,host
+	head+=,sample_drops,process_table_full_calls,process_table_full_bytes,host,name
 	head+=,sent_packets,sent_bytes,received_packets,received_bytes,app,ports,peers,port
-	head+=,pid,comm,first_seen,last_seen,family,bytes_pct,bucket_start,recorded_pct,ts,kind
+	head+=,pid,comm,first_seen,last_seen,service,sends,recvs,user,uid
+	head+=,family,bytes_pct,bucket_start,recorded_pct,ts,kind
 	head+=,subject
 	head+=,value,threshold,detail
 	[ "${lines[0]}" = "$head" ]
@@ -250,11 +251,11 @@ sys.exit(0 if mine == alone[1:] else "%r != %r" % (mine, alone[1:]))
     {"intervals": 3, "affected_intervals": 3, "table_full_packets": 1, "malformed_packets": 4, "non_ip_packets": 7, "sample_drops": 0, "process_table_full_calls": 0, "process_table_full_bytes": 0}
   ],
   "hosts": [
-    {"host": "10.0.0.1", "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
-    {"host": "10.0.0.2", "sent_packets": 25, "sent_bytes": 2500000, "received_packets": 10, "received_bytes": 1500, "total_packets": 35, "total_bytes": 2501500},
-    {"host": "192.0.2.9", "sent_packets": 3, "sent_bytes": 3072, "received_packets": 1, "received_bytes": 80, "total_packets": 4, "total_bytes": 3152},
-    {"host": "2001:db8::1", "sent_packets": 2, "sent_bytes": 208, "received_packets": 0, "received_bytes": 0, "total_packets": 2, "total_bytes": 208},
-    {"host": "2001:db8::2", "sent_packets": 0, "sent_bytes": 0, "received_packets": 2, "received_bytes": 208, "total_packets": 2, "total_bytes": 208}
+    {"host": "10.0.0.1", "name": null, "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
+    {"host": "10.0.0.2", "name": null, "sent_packets": 25, "sent_bytes": 2500000, "received_packets": 10, "received_bytes": 1500, "total_packets": 35, "total_bytes": 2501500},
+    {"host": "192.0.2.9", "name": null, "sent_packets": 3, "sent_bytes": 3072, "received_packets": 1, "received_bytes": 80, "total_packets": 4, "total_bytes": 3152},
+    {"host": "2001:db8::1", "name": null, "sent_packets": 2, "sent_bytes": 208, "received_packets": 0, "received_bytes": 0, "total_packets": 2, "total_bytes": 208},
+    {"host": "2001:db8::2", "name": null, "sent_packets": 0, "sent_bytes": 0, "received_packets": 2, "received_bytes": 208, "total_packets": 2, "total_bytes": 208}
   ],
   "apps": [
     {"app": "https", "ports": "tcp/443", "in_packets": 25, "in_bytes": 2500000, "out_packets": 10, "out_bytes": 1500, "total_packets": 35, "total_bytes": 2501500, "peers": 1},
@@ -265,6 +266,8 @@ sys.exit(0 if mine == alone[1:] else "%r != %r" % (mine, alone[1:]))
     {"protocol": 17, "port": 53, "app": "domain", "in_packets": 0, "in_bytes": 0, "out_packets": 1, "out_bytes": 80, "total_packets": 1, "total_bytes": 80, "peers": 1}
   ],
   "processes": [],
+  "services": [],
+  "users": [],
   "protocols": [
     {"family": 4, "protocol": 6, "packets": 35, "bytes": 2501500, "bytes_pct": 99.8},
     {"family": 4, "protocol": 253, "packets": 4, "bytes": 4096, "bytes_pct": 0.2},
@@ -308,12 +311,12 @@ EOF
 	run "$REPORT" --db "$DB" top hosts
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-host         sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
-10.0.0.1               11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
-10.0.0.2               25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
-192.0.2.9               3     3.0 KiB                 1            80 B              4      3.1 KiB
-2001:db8::1             2       208 B                 0             0 B              2        208 B
-2001:db8::2             0         0 B                 2           208 B              2        208 B
+host         name  sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
+10.0.0.1                     11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
+10.0.0.2                     25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
+192.0.2.9                     3     3.0 KiB                 1            80 B              4      3.1 KiB
+2001:db8::1                   2       208 B                 0             0 B              2        208 B
+2001:db8::2                   0         0 B                 2           208 B              2        208 B
 EOF
 }
 
@@ -321,22 +324,22 @@ EOF
 	run "$REPORT" --db "$DB" top hosts --format csv
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
-10.0.0.1,11,1580,28,2503072,39,2504652
-10.0.0.2,25,2500000,10,1500,35,2501500
-192.0.2.9,3,3072,1,80,4,3152
-2001:db8::1,2,208,0,0,2,208
-2001:db8::2,0,0,2,208,2,208
+host,name,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,,11,1580,28,2503072,39,2504652
+10.0.0.2,,25,2500000,10,1500,35,2501500
+192.0.2.9,,3,3072,1,80,4,3152
+2001:db8::1,,2,208,0,0,2,208
+2001:db8::2,,0,0,2,208,2,208
 EOF
 	run "$REPORT" --db "$DB" top hosts --format json
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
 [
-  {"host": "10.0.0.1", "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
-  {"host": "10.0.0.2", "sent_packets": 25, "sent_bytes": 2500000, "received_packets": 10, "received_bytes": 1500, "total_packets": 35, "total_bytes": 2501500},
-  {"host": "192.0.2.9", "sent_packets": 3, "sent_bytes": 3072, "received_packets": 1, "received_bytes": 80, "total_packets": 4, "total_bytes": 3152},
-  {"host": "2001:db8::1", "sent_packets": 2, "sent_bytes": 208, "received_packets": 0, "received_bytes": 0, "total_packets": 2, "total_bytes": 208},
-  {"host": "2001:db8::2", "sent_packets": 0, "sent_bytes": 0, "received_packets": 2, "received_bytes": 208, "total_packets": 2, "total_bytes": 208}
+  {"host": "10.0.0.1", "name": null, "sent_packets": 11, "sent_bytes": 1580, "received_packets": 28, "received_bytes": 2503072, "total_packets": 39, "total_bytes": 2504652},
+  {"host": "10.0.0.2", "name": null, "sent_packets": 25, "sent_bytes": 2500000, "received_packets": 10, "received_bytes": 1500, "total_packets": 35, "total_bytes": 2501500},
+  {"host": "192.0.2.9", "name": null, "sent_packets": 3, "sent_bytes": 3072, "received_packets": 1, "received_bytes": 80, "total_packets": 4, "total_bytes": 3152},
+  {"host": "2001:db8::1", "name": null, "sent_packets": 2, "sent_bytes": 208, "received_packets": 0, "received_bytes": 0, "total_packets": 2, "total_bytes": 208},
+  {"host": "2001:db8::2", "name": null, "sent_packets": 0, "sent_bytes": 0, "received_packets": 2, "received_bytes": 208, "total_packets": 2, "total_bytes": 208}
 ]
 EOF
 	is_json
@@ -346,9 +349,9 @@ EOF
 	run "$REPORT" --db "$DB" top hosts --format csv --limit 2
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-host,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
-10.0.0.1,11,1580,28,2503072,39,2504652
-10.0.0.2,25,2500000,10,1500,35,2501500
+host,name,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,,11,1580,28,2503072,39,2504652
+10.0.0.2,,25,2500000,10,1500,35,2501500
 EOF
 }
 
@@ -356,12 +359,12 @@ EOF
 	run "$REPORT" --db "$DB" top flows
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
-interface          direction  protocol   src          src_port  dst          dst_port  packets    bytes
-eth0               in         tcp        10.0.0.2          443  10.0.0.1        40000       25  2.4 MiB
-ev\x1b[31m"il,<b>  in         253        192.0.2.9           0  10.0.0.1            0        3  3.0 KiB
-eth0               out        tcp        10.0.0.1        40000  10.0.0.2          443       10  1.5 KiB
-wlan0              out        ipv6-icmp  2001:db8::1       128  2001:db8::2         0        2    208 B
-eth0               out        udp        10.0.0.1         5353  192.0.2.9          53        1     80 B
+interface          direction  protocol   src          src_name  src_port  dst          dst_name  dst_port  packets    bytes
+eth0               in         tcp        10.0.0.2                    443  10.0.0.1                  40000       25  2.4 MiB
+ev\x1b[31m"il,<b>  in         253        192.0.2.9                     0  10.0.0.1                      0        3  3.0 KiB
+eth0               out        tcp        10.0.0.1                  40000  10.0.0.2                    443       10  1.5 KiB
+wlan0              out        ipv6-icmp  2001:db8::1                 128  2001:db8::2                   0        2    208 B
+eth0               out        udp        10.0.0.1                   5353  192.0.2.9                    53        1     80 B
 EOF
 }
 
@@ -369,17 +372,17 @@ EOF
 	run "$REPORT" --db "$DB" top flows --format csv --limit 3
 	[ "$status" -eq 0 ]
 	is_output <<EOF
-interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
-eth0,in,6,10.0.0.2,443,10.0.0.1,40000,25,2500000
-"ev\x1b[31m""il,<b>",in,253,192.0.2.9,0,10.0.0.1,0,3,3072
-eth0,out,6,10.0.0.1,40000,10.0.0.2,443,10,1500
+interface,direction,protocol,src,src_name,src_port,dst,dst_name,dst_port,packets,bytes
+eth0,in,6,10.0.0.2,,443,10.0.0.1,,40000,25,2500000
+"ev\x1b[31m""il,<b>",in,253,192.0.2.9,,0,10.0.0.1,,0,3,3072
+eth0,out,6,10.0.0.1,,40000,10.0.0.2,,443,10,1500
 EOF
 	run "$REPORT" --db "$DB" top flows --format json --limit 2
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
 [
-  {"interface": "eth0", "direction": "in", "protocol": 6, "src": "10.0.0.2", "src_port": 443, "dst": "10.0.0.1", "dst_port": 40000, "packets": 25, "bytes": 2500000},
-  {"interface": "ev\u001b[31m\"il,\u003cb\u003e", "direction": "in", "protocol": 253, "src": "192.0.2.9", "src_port": 0, "dst": "10.0.0.1", "dst_port": 0, "packets": 3, "bytes": 3072}
+  {"interface": "eth0", "direction": "in", "protocol": 6, "src": "10.0.0.2", "src_name": null, "src_port": 443, "dst": "10.0.0.1", "dst_name": null, "dst_port": 40000, "packets": 25, "bytes": 2500000},
+  {"interface": "ev\u001b[31m\"il,\u003cb\u003e", "direction": "in", "protocol": 253, "src": "192.0.2.9", "src_name": null, "src_port": 0, "dst": "10.0.0.1", "dst_name": null, "dst_port": 0, "packets": 3, "bytes": 3072}
 ]
 EOF
 	is_json
@@ -532,7 +535,7 @@ EOF
 }
 
 @test "window: --since a date keeps the later intervals" {
-	run "$REPORT" --db "$DB" --since 2024-01-02 top flows --format csv
+	run "$REPORT" --db "$DB" --since 2024-01-02 top flows --format csv --numeric
 	[ "$status" -eq 0 ]
 	is_output <<EOF
 interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
@@ -541,7 +544,7 @@ EOF
 }
 
 @test "window: --until is exclusive" {
-	run "$REPORT" --db "$DB" top flows --format csv --until 2024-01-01T00:01
+	run "$REPORT" --db "$DB" top flows --format csv --until 2024-01-01T00:01 --numeric
 	[ "$status" -eq 0 ]
 	is_output <<'EOF'
 interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes
@@ -579,7 +582,7 @@ EOF
 
 @test "window: local time follows TZ" {
 	# 2024-01-02 01:00 in UTC+1 is 00:00 UTC: the third interval only.
-	TZ=CET-1 run "$REPORT" --db "$DB" top hosts --format csv --since "2024-01-02 01:00"
+	TZ=CET-1 run "$REPORT" --db "$DB" top hosts --format csv --since "2024-01-02 01:00" --numeric
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
 	[ "${lines[1]}" = "10.0.0.1,0,0,3,3072,3,3072" ]
@@ -696,7 +699,7 @@ intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_pac
 	is_output <<<'nothing recorded between the start of history and 2000-01-01 00:00:00 UTC'
 	run "$REPORT" --db "$DB" top flows --since 2025-01-01 --format csv
 	[ "$status" -eq 0 ]
-	is_output <<<'interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes'
+	is_output <<<'interface,direction,protocol,src,src_name,src_port,dst,dst_name,dst_port,packets,bytes'
 	run "$REPORT" --db "$DB" top hosts --since 2025-01-01 --format json
 	[ "$status" -eq 0 ]
 	is_output <<<'[]'
@@ -712,6 +715,8 @@ intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_pac
   "apps": [],
   "ports": [],
   "processes": [],
+  "services": [],
+  "users": [],
   "protocols": [],
   "trend": [],
   "anomalies": []
@@ -827,7 +832,7 @@ hang_view() {
 	hang_view "$hang" traffic_log
 	hang_view "$hang" process_log
 	hang_view "$hang" anomaly_log
-	for cmd in "top flows" "top processes" summary "summary --format html" \
+	for cmd in "trend --by host" "top processes" summary "summary --format html" \
 		"trend --format json" anomalies; do
 		# timeout only bounds a failing test: the report stops itself.
 		# shellcheck disable=SC2086 # the command is words
@@ -837,8 +842,8 @@ hang_view() {
 		[ "${#stderr_lines[@]}" -eq 1 ]
 		[[ $stderr == "netmon-report: error: "*": stopped: the report ran past its time limit of 1 s (--time-limit)" ]]
 	done
-	run --separate-stderr timeout 60 "$REPORT" --db "$hang" top flows --time-limit 1s
-	[[ $stderr == *" top_flows.sql: stopped"* ]]
+	run --separate-stderr timeout 60 "$REPORT" --db "$hang" trend --by host --time-limit 1s
+	[[ $stderr == *" trend_host.sql: stopped"* ]]
 	run --separate-stderr timeout 60 "$REPORT" --db "$hang" anomalies --time-limit 1s
 	[[ $stderr == *" anomalies: stopped"* ]]
 	# Bad limits are usage errors.

@@ -56,3 +56,36 @@ is_output() {
 		return 1
 	fi
 }
+
+# browse HTML: Chromium's DOM of the file in $BATS_TEST_TMPDIR/dom.html and
+# a 1200x3200 screenshot in $BATS_TEST_TMPDIR/shot.png (html.bats,
+# names.bats). Chromium runs as root in CI: --no-sandbox, a throw-away
+# profile, and timeout bounds every run.
+browse() {
+	local profile=$BATS_TEST_TMPDIR/profile
+	mkdir -p "$profile"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
+		--dump-dom "file://$1" >"$BATS_TEST_TMPDIR/dom.html" 2>/dev/null
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$profile" \
+		--hide-scrollbars --window-size=1200,3200 \
+		--screenshot="$BATS_TEST_TMPDIR/shot.png" "file://$1" 2>/dev/null
+}
+
+# csv_inert: $output, read as CSV, holds no control character (but the line
+# ends), no C1 control or bidi override, and no cell that a spreadsheet would
+# evaluate: none starts with = + - @ TAB or CR (OWASP "CSV Injection").
+csv_inert() {
+	printf '%s\n' "$output" | python3 -c '
+import csv, sys
+text = sys.stdin.buffer.read().decode("utf-8")
+bad = [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f
+       or c in "\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+       or 0x2066 <= ord(c) <= 0x2069]
+if bad:
+    sys.exit("control characters: %r" % bad)
+for row in csv.reader(text.splitlines()):
+    for cell in row:
+        if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            sys.exit("formula cell: %r" % cell)
+'
+}

@@ -293,3 +293,24 @@ pane_flag() {
 	"${TM[@]}" send-keys -t live q
 	[ "$(status_wait)" = exit=0 ]
 }
+
+@test "live view: a host name the database holds for a flow's end is shown beside the flow" {
+	local n=200
+	live_start 120 50
+	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 4243 3000 100
+	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
+	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 40043 -g 5000 udp-send "$NMT_P4" 4243 3000 100
+	pane_wait ":4243 +[0-9.]+ [KM]?i?B/s"
+	# The peer's address row comes with the recorder's first interval.
+	while ((n-- > 0)) && [ "$(nmt_sql "$DB" "SELECT count(*) FROM addresses
+		WHERE text = '$NMT_P4'")" != 1 ]; do sleep 0.05; done
+	# A name as the DNS reader stores it (sql/0011_names.sql), with markup and
+	# an escape sequence: shown escaped.
+	sqlite3 -bail -cmd '.timeout 10000' "$DB" "
+		INSERT INTO dns_names (name) VALUES ('peer<b>' || char(27) || '.nmt.test');
+		INSERT INTO address_names SELECT a.id, n.id, 1, unixepoch(), unixepoch()
+		FROM addresses a, dns_names n WHERE a.text = '$NMT_P4' AND n.name LIKE 'peer%'"
+	pane_wait ":4243 \(- > peer<b>\\\\x1b\.nmt\.test\)"
+	"${TM[@]}" send-keys -t live q
+	[ "$(status_wait)" = exit=0 ]
+}

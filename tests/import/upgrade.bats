@@ -90,4 +90,15 @@ old_rows() {
 		WHERE cgroup IS NOT NULL OR service IS NOT NULL OR user IS NOT NULL")" -eq 0 ]
 	# Names came with the import (DnsPackets.pcap, 2014), none for the old rows.
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM host_names WHERE first_seen < 1400000000")" -eq 0 ]
+	# Rolled up per service and user: the old rows as "none known" (service
+	# 0, uid -1), the hourly totals those of the raw rows.
+	raw=$(sqlite3 "$DB" "SELECT count(*), sum(bytes_sent), sum(bytes_recv) FROM process_log
+		WHERE ts_start < (SELECT value FROM meta WHERE key = 'rolled_until_1')")
+	hourly=$(sqlite3 "$DB" "SELECT count(*) > 0, sum(bytes_sent), sum(bytes_recv)
+		FROM rollup_services WHERE level = 1 AND service_id = 0 AND uid = -1")
+	echo "raw $raw hourly $hourly"
+	[ "${raw%%|*}" -gt 0 ]
+	[ "${raw#*|}" = "${hourly#*|}" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM rollup_services WHERE level = 1
+		AND (service_id <> 0 OR uid <> -1)")" -eq 0 ]
 }

@@ -102,8 +102,63 @@ static void fill_procs(struct snapshot *snap, uint32_t *rnd)
 	}
 }
 
+/*
+ * The names of what one history_write() call wrote (o->with_names), as the
+ * recorder stores them (sql/0011_names.sql): every address a DNS name told
+ * at the call's start (upserted: first_seen stays the first call's), and
+ * each process (pids 1000-1003: curl, sshd, nginx, backup) a cgroup, its
+ * service and a uid; uid 34 has no user name. first_id: the call's first
+ * interval.
+ */
+static int write_names(sqlite3 *db, const struct history_opts *o, int64_t first_id)
+{
+	int64_t start = o->start, end = o->start + (int64_t)o->n_intervals * o->interval;
+	char *sql = sqlite3_mprintf(
+		"INSERT OR IGNORE INTO services (id, name) VALUES (1, 'user:alice'), "
+		"(2, 'ssh.service'), (3, 'nginx.service'), (4, 'docker:0123456789ab');"
+		"INSERT OR IGNORE INTO cgroups (id, kernel_id, path, service_id, first_seen) "
+		"VALUES "
+		"(1, 101, '/user.slice/user-1000.slice/session-3.scope', 1, %lld), "
+		"(2, 102, '/system.slice/ssh.service', 2, %lld), "
+		"(3, 103, '/system.slice/nginx.service', 3, %lld), "
+		"(4, 104, '/system.slice/docker-0123456789abcdef.scope', 4, %lld);"
+		"INSERT OR IGNORE INTO user_names VALUES (0, 'root'), (33, 'www-data'), "
+		"(1000, 'alice');"
+		"UPDATE processes SET cgroup_ref = pid - 999, uid = CASE pid WHEN 1000 THEN 1000 "
+		"WHEN 1001 THEN 0 WHEN 1002 THEN 33 ELSE 34 END WHERE interval_id >= %lld;"
+		"INSERT OR IGNORE INTO dns_names (name) "
+		"SELECT 'h-' || replace(replace(text, '.', '-'), ':', '-') || '.example' FROM "
+		"addresses;"
+		"INSERT INTO address_names (address_id, name_id, source, first_seen, last_seen) "
+		"SELECT a.id, n.id, 1, %lld, %lld FROM addresses a JOIN dns_names n "
+		"ON n.name = 'h-' || replace(replace(a.text, '.', '-'), ':', '-') || '.example' "
+		"WHERE true ON CONFLICT DO UPDATE SET last_seen = max(last_seen, "
+		"excluded.last_seen);",
+		(long long)start, (long long)start, (long long)start, (long long)start,
+		(long long)first_id, (long long)start, (long long)end);
+	int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+
+	sqlite3_free(sql);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+/* The id the next interval written gets. */
+static int64_t next_interval_id(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t id = 1;
+
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) + 1 FROM intervals", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
 int history_write(struct store *st, const struct history_opts *o)
 {
+	int64_t first_id = o->with_names ? next_interval_id(store_db(st)) : 0;
 	struct snapshot snap;
 	uint32_t rnd = o->seed;
 	int err = 0;
@@ -134,6 +189,8 @@ int history_write(struct store *st, const struct history_opts *o)
 			fill_procs(&snap, &rnd);
 		err = store_write_interval(st, &snap, ts, ts + o->interval);
 	}
+	if (!err && o->with_names)
+		err = write_names(store_db(st), o, first_id);
 	free(snap.flows);
 	free(snap.totals);
 	free(snap.procs);

@@ -19,6 +19,7 @@ struct history_opts {
 	unsigned int clients;   /* distinct client addresses */
 	unsigned int seed;
 	int with_procs;         /* a few per-process rows per interval */
+	int with_names;         /* host names, and the processes' cgroups, services, users */
 };
 
 /* Write the intervals; 0 or the first store error. */

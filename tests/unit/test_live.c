@@ -16,6 +16,7 @@
 #include "live/live_rates.h"
 #include "live/live_rows.h"
 #include "live/live_view.h"
+#include "temp_db.h"
 
 /* Every key's delta of the last tick into seen[key]. */
 static void add_deltas(const struct live_table *t, uint64_t seen[8][LIVE_NVAL])
@@ -382,6 +383,53 @@ static void test_server_ports(void **state)
 	free(c);
 }
 
+/*
+ * Host names in the live view: the one told last for each end of a flow
+ * (ties by name), read from the database the recorder writes; none for an
+ * address never named; a hostile name shown inert.
+ */
+static void test_host_names(void **state)
+{
+	struct temp_db t;
+	struct live_db db = { 0 };
+	struct live_flow_row rows[2] = { flows[0], flows[1] };
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+	char name[LIVE_HOST_NAME_MAX];
+
+	assert_int_equal(temp_db_open(&t, "test_live_names"), 0);
+	assert_int_equal(sqlite3_exec(t.db,
+				      "INSERT INTO addresses VALUES (1, 4, x'c6120701', '198.18.7.1'),"
+				      " (2, 4, x'c6120702', '198.18.7.2');"
+				      "INSERT INTO dns_names VALUES (1, 'old.example'), (2, 'b.example'),"
+				      " (3, 'a.example'), (4, '<x>' || char(27) || '[2J');"
+				      "INSERT INTO address_names VALUES (1, 1, 1, 100, 200),"
+				      " (1, 2, 1, 150, 900), (1, 3, 2, 300, 900), (2, 4, 1, 100, 100);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(live_db_open(&db, t.path), 0);
+	live_db_host_name(&db, NETMON_FAMILY_V4, flows[0].src, name, sizeof(name));
+	assert_string_equal(name, "a.example"); /* last_seen 900 twice: by name */
+	live_db_host_name(&db, NETMON_FAMILY_V6, flows[1].src, name, sizeof(name));
+	assert_string_equal(name, "");
+	/* The frame's rows get them; the view shows them escaped. */
+	live_db_host_name(&db, rows[0].family, rows[0].src, rows[0].src_name,
+			  sizeof(rows[0].src_name));
+	live_db_host_name(&db, rows[0].family, rows[0].dst, rows[0].dst_name,
+			  sizeof(rows[0].dst_name));
+	f.flows = rows;
+	assert_int_equal(live_view_render(&b, &f, 120, 0, 0), 0);
+	if (!strstr(b.s, "out udp 198.18.7.1:40000 > 198.18.7.2:4000 (a.example > <x>\\x1b[2J)") ||
+	    !strstr(b.s, "in  ipv6-icmp 2001:db8::2 > 2001:db8::1  ")) {
+		fprintf(stderr, "got:\n%s", b.s);
+		fail();
+	}
+	assert_null(memchr(b.s, 0x1b, b.len));
+	fmt_buf_free(&b);
+	live_db_close(&db);
+	temp_db_remove(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_render_shares_rows),
 		cmocka_unit_test(test_render_many_rows),
 		cmocka_unit_test(test_server_ports),
+		cmocka_unit_test(test_host_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,6 +116,31 @@ static void test_new_commands(void **state)
 	}
 }
 
+/* top services, top users; --service and --user with top processes only; --numeric. */
+static void test_names_options(void **state)
+{
+	struct report_opts o;
+
+	assert_int_equal(parse(&o, "top", "services", NULL), 0);
+	assert_int_equal(o.command, REPORT_TOP_SERVICES);
+	assert_int_equal(parse(&o, "top", "users", "--numeric", NULL), 0);
+	assert_int_equal(o.command, REPORT_TOP_USERS);
+	assert_int_equal(o.numeric, 1);
+	assert_int_equal(parse(&o, "summary", NULL), 0);
+	assert_int_equal(o.numeric, 0);
+	assert_null(o.service);
+	assert_null(o.user);
+	assert_int_equal(parse(&o, "--service", "nginx.service", "top", "processes", "--user",
+			       "www-data", NULL),
+			 0);
+	assert_string_equal(o.service, "nginx.service");
+	assert_string_equal(o.user, "www-data");
+	assert_int_equal(parse(&o, "top", "hosts", "--service", "x", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--user", "alice", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "processes", "--user", "", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "processes", "--service", NULL), -EINVAL);
+}
+
 static void test_trend_options(void **state)
 {
 	struct report_opts o;
@@ -252,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_new_commands), cmocka_unit_test(test_last_and_day),
 		cmocka_unit_test(test_window_clashes), cmocka_unit_test(test_bad_last_and_day),
 		cmocka_unit_test(test_trend_options),
+		cmocka_unit_test(test_names_options),
 	};
 
 	return cmocka_run_group_tests_name("report_cli", tests, setup, NULL);

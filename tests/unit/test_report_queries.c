@@ -71,7 +71,8 @@ static void test_queries_prepare(void **state)
 			/* The parameters netmon-report binds (report_query.c, query_bind). */
 			if (!p ||
 			    (strcmp(p, ":since") && strcmp(p, ":until") && strcmp(p, ":limit") &&
-			     strcmp(p, ":pid") && strcmp(p, ":comm") && strcmp(p, ":bucket")))
+			     strcmp(p, ":pid") && strcmp(p, ":comm") && strcmp(p, ":bucket") &&
+			     strcmp(p, ":service") && strcmp(p, ":user")))
 				fail_msg("%s: parameter %s", q->name, p ? p : "?");
 		}
 		sqlite3_finalize(st);
@@ -109,15 +110,18 @@ static void check_run(sqlite3 *db, enum report_command cmd, enum fmt_format form
 static void test_window_bounds(void **state)
 {
 	struct temp_db *f = *state;
-	const char *flow = "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n"
-			   "eth0,out,6,10.0.0.1,1,10.0.0.1,2,3,4\n";
+	const char *flow = "interface,direction,protocol,src,src_name,src_port,dst,dst_name,"
+			   "dst_port,packets,bytes\n"
+			   "eth0,out,6,10.0.0.1,,1,10.0.0.1,,2,3,4\n";
 
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, WINDOW_START, WINDOW_END, flow);
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, 1000, 1001, flow);
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, 999, 1000,
-		  "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n");
+		  "interface,direction,protocol,src,src_name,src_port,dst,dst_name,dst_port,"
+		  "packets,bytes\n");
 	check_run(f->db, REPORT_TOP_FLOWS, FMT_CSV, 1001, WINDOW_END,
-		  "interface,direction,protocol,src,src_port,dst,dst_port,packets,bytes\n");
+		  "interface,direction,protocol,src,src_name,src_port,dst,dst_name,dst_port,"
+		  "packets,bytes\n");
 }
 
 /* The one flow of the fixture in the new rankings; its share is all bytes. */
@@ -158,7 +162,7 @@ static void test_empty_window(void **state)
 		  "{\n  \"window\": {\"since\": 2000, \"until\": 3000, \"intervals\": 0},\n"
 		  "  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
 		  "  \"hosts\": [],\n  \"apps\": [],\n  \"ports\": [],\n  \"processes\": [],\n"
-		  "  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": []\n}\n");
+		  "  \"services\": [],\n  \"users\": [],\n  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": []\n}\n");
 }
 
 /*
