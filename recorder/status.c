@@ -135,6 +135,10 @@ static void print_dir(const struct pin_status *st, const struct db_status *d, in
 	else
 		printf("not running: %s: pins left in %s (--keep-attached, or a crash)\n", names,
 		       st->path);
+	if (st->abi_err == -ENOENT && st->locked) {
+		printf("  pins: %s: being made (a recorder is starting)\n", st->path);
+		return;
+	}
 	if (st->abi_err) {
 		printf("  pins: %s: not a complete netmon recorder's: 'netmon-record --detach -i "
 		       "IFACE' removes them\n",
