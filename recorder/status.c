@@ -101,7 +101,10 @@ static void hooks_text(const struct pin_status_iface *f, char *out, size_t size)
 		snprintf(out, size, "no such interface now");
 		return;
 	}
-	snprintf(out, size, "%s%s%s", f->xdp ? "xdp ingress" : f->tc_in ? "tc ingress" : "",
+	snprintf(out, size, "%s%s%s",
+		 f->xdp	    ? "xdp ingress"
+		 : f->tc_in ? "tc ingress"
+			    : "",
 		 (f->xdp || f->tc_in) && f->tc_out ? ", " : "", f->tc_out ? "tc egress" : "");
 	if (!*out)
 		snprintf(out, size, "no netmon hook attached");

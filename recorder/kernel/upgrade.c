@@ -28,8 +28,7 @@ int upgrade_replace(struct pin_dir *p, const char *const *names, int n)
 	return pin_empty(p);
 }
 
-int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_end,
-		       int64_t start)
+int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_end, int64_t start)
 {
 	static const char sql[] = "INSERT INTO gaps (ts_start, ts_end, reason, old_abi, new_abi, "
 				  "interfaces) VALUES (?1, ?2, 1, ?3, ?4, ?5)";
@@ -38,8 +37,7 @@ int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_e
 	int rc;
 
 	if (!last_live_end || last_live_end >= start) {
-		pr_warn("the pins of ABI %u were replaced, but %s: no gap recorded",
-			p->old_abi,
+		pr_warn("the pins of ABI %u were replaced, but %s: no gap recorded", p->old_abi,
 			last_live_end ? "the database's recording ends after this start"
 				      : "this database holds no live recording to say where the "
 					"loss began");

@@ -31,7 +31,6 @@ int upgrade_replace(struct pin_dir *p, const char *const *names, int n);
  * holds no interval recorded live (nothing tells where the loss began) or
  * the window is empty; said too. 0 or -EIO (logged).
  */
-int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_end,
-		       int64_t start);
+int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_end, int64_t start);
 
 #endif
