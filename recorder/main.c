@@ -46,21 +46,21 @@ struct recorder {
 	struct attachment ifaces[CLI_MAX_IFACES];
 	int n_ifaces;
 	struct flow_bpf *skel;
-	struct pin_dir pins;   /* maps and programs pinned for the next run */
-	int leave_attached;    /* at exit: keep filters and pins (pin.h) */
-	int pinned_progs[3];   /* adopted: TC in, TC out, XDP; else -1 */
-	struct proc_bpf *proc; /* NULL when per-process accounting is off */
+	struct pin_dir pins;      /* maps and programs pinned for the next run */
+	int leave_attached;       /* at exit: keep filters and pins (pin.h) */
+	int pinned_progs[3];      /* adopted: TC in, TC out, XDP; else -1 */
+	struct proc_bpf *proc;    /* NULL when per-process accounting is off */
 	struct snapshotter *snap;
 	struct backlog *backlog;
 	struct store *store;
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
 	struct sampler *sampler;      /* NULL: no --sample */
-	struct live *live;	      /* --live: the view drawn every second */
+	struct live *live;            /* --live: the view drawn every second */
 	struct exporter *exporter;    /* NULL: no --ipfix */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
-	struct maintain maint;	/* rollups and retention between intervals */
-	int argc;		/* the command line, read again on SIGHUP */
+	struct maintain maint;  /* rollups and retention between intervals */
+	int argc;               /* the command line, read again on SIGHUP */
 	char **argv;
 };
 
@@ -134,7 +134,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 		return err;
 	seq = slot->seq;
 	flows = slot->n_flows;
-	sampler_flush(r->sampler);   /* the interval's samples on disk (logged) */
+	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
 	live_drained(r->live, slot); /* its rates span the flip */
 	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
@@ -253,8 +253,7 @@ static int run_loop(struct recorder *r)
 	 * it), then the live view's descriptors. */
 	struct pollfd pfd[3 + LIVE_MAX_FDS] = { { .fd = r->sig_fd, .events = POLLIN },
 						{ .fd = r->timer_fd, .events = POLLIN },
-						{ .fd = sampler_fd(r->sampler),
-						  .events = POLLIN } };
+						{ .fd = sampler_fd(r->sampler), .events = POLLIN } };
 	struct timespec start, now;
 	int timeout = -1, n = 3;
 
@@ -455,9 +454,7 @@ static int import_capture(struct recorder *r)
 	const char *base = strrchr(r->cfg.read_path, '/');
 	struct replay_opts ro = {
 		.path = r->cfg.read_path,
-		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0]
-			      : base	      ? base + 1
-					      : r->cfg.read_path,
+		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0] : base ? base + 1 : r->cfg.read_path,
 		.interval = r->cfg.interval,
 		.force = r->cfg.force_import,
 	};
@@ -551,7 +548,8 @@ static int first_interval(struct recorder *r)
 		upgrade_record_gap(store_db(r->store), &r->pins, last_end, r->interval_start);
 	if (!r->pins.adopted)
 		return 0;
-	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel), &r->interval_start);
+	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel),
+			   &r->interval_start);
 	snapshot_free(&scratch);
 	return err;
 }
@@ -580,14 +578,13 @@ static int record(struct recorder *r)
 		err = open_pins(r);
 	r->leave_attached = r->pins.adopted;
 	if (!err)
-		err = flow_load_with(
-			&r->skel,
-			&(struct flow_load_opts){ .max_flows = r->cfg.max_flows,
-						  .max_flows6 = r->cfg.max_flows6,
-						  .pins = &r->pins,
-						  .sample_every = r->cfg.sample,
-						  .snaplen = r->cfg.snaplen,
-						  .ring_bytes = r->cfg.sample_ring_kb * 1024 });
+		err = flow_load_with(&r->skel, &(struct flow_load_opts){
+						    .max_flows = r->cfg.max_flows,
+						    .max_flows6 = r->cfg.max_flows6,
+						    .pins = &r->pins,
+						    .sample_every = r->cfg.sample,
+						    .snaplen = r->cfg.snaplen,
+						    .ring_bytes = r->cfg.sample_ring_kb * 1024 });
 	if (!err)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)
@@ -653,12 +650,8 @@ static int record(struct recorder *r)
 
 int main(int argc, char **argv)
 {
-	struct recorder r = { .sig_fd = -1,
-			      .timer_fd = -1,
-			      .argc = argc,
-			      .argv = argv,
-			      .pins = { .lock_fd = -1 },
-			      .pinned_progs = { -1, -1, -1 } };
+	struct recorder r = { .sig_fd = -1, .timer_fd = -1, .argc = argc, .argv = argv,
+			      .pins = { .lock_fd = -1 }, .pinned_progs = { -1, -1, -1 } };
 	int err;
 
 	/* Arguments, then the configuration file under them. */

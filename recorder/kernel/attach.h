@@ -13,11 +13,11 @@
 struct attachment {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	int hook_created;	       /* we created clsact, so we remove it */
+	int hook_created; /* we created clsact, so we remove it */
 	int attached_in, attached_out; /* TC filters */
-	int xdp_prog_fd;	       /* >= 0 once our XDP program is attached */
-	unsigned int xdp_flags;	       /* the mode it was attached in */
-	int xdp_refused;	       /* -errno: native XDP refused, TC counts ingress */
+	int xdp_prog_fd;               /* >= 0 once our XDP program is attached */
+	unsigned int xdp_flags;        /* the mode it was attached in */
+	int xdp_refused;               /* -errno: native XDP refused, TC counts ingress */
 };
 
 /*

@@ -200,8 +200,7 @@ int pin_open(struct pin_dir *p, const char *const *names, int n)
 	err = ensure_bpffs();
 	if (err)
 		return err;
-	if ((mkdir(PIN_ROOT, 0700) && errno != EEXIST) ||
-	    (mkdir(p->path, 0700) && errno != EEXIST)) {
+	if ((mkdir(PIN_ROOT, 0700) && errno != EEXIST) || (mkdir(p->path, 0700) && errno != EEXIST)) {
 		err = -errno;
 		pr_err("cannot create %s: %s%s", p->path, strerror(-err), privilege_hint(err));
 		return err;
@@ -305,8 +304,7 @@ int pin_object_maps(const struct pin_dir *p, struct bpf_object *obj, const char 
 	struct bpf_map *m;
 	int err;
 
-	bpf_object__for_each_map(m, obj)
-	{
+	bpf_object__for_each_map(m, obj) {
 		err = pin_path_for(p, prefix, bpf_map__name(m), path, sizeof(path));
 		if (!err)
 			err = bpf_map__set_pin_path(m, path);
@@ -322,8 +320,7 @@ int pin_object_progs(const struct pin_dir *p, struct bpf_object *obj, const char
 	struct bpf_program *prog;
 	int err;
 
-	bpf_object__for_each_program(prog, obj)
-	{
+	bpf_object__for_each_program(prog, obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
 		snprintf(name, sizeof(name), "prog_%s", bpf_program__name(prog));
@@ -406,8 +403,7 @@ int pin_remove_iface(const char *iface)
 		snprintf(p.path, sizeof(p.path), "%s/%s", PIN_ROOT, e->d_name);
 		p.lock_fd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (p.lock_fd < 0 || flock(p.lock_fd, LOCK_EX | LOCK_NB)) {
-			pr_err("%s: a running netmon-record holds %s: stop it instead", iface,
-			       p.path);
+			pr_err("%s: a running netmon-record holds %s: stop it instead", iface, p.path);
 			err = -EBUSY;
 			if (p.lock_fd >= 0)
 				close(p.lock_fd);

@@ -27,10 +27,10 @@
 #define PIN_ROOT "/sys/fs/bpf/netmon"
 
 struct pin_dir {
-	char path[PATH_MAX];  /* PIN_ROOT/<interfaces> */
-	char ifaces[256];     /* "eth0, eth1": for messages */
-	int lock_fd;	      /* flock held while recording; -1 when closed */
-	int adopted;	      /* it held the pins of an earlier run */
+	char path[PATH_MAX]; /* PIN_ROOT/<interfaces> */
+	char ifaces[256];    /* "eth0, eth1": for messages */
+	int lock_fd;         /* flock held while recording; -1 when closed */
+	int adopted;         /* it held the pins of an earlier run */
 	unsigned int old_abi; /* it held a netmon recorder's of another ABI: this one */
 };
 
