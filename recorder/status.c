@@ -30,68 +30,52 @@ struct db_status {
 	int64_t gaps, gap_start, gap_end, gap_old_abi, gap_new_abi;
 };
 
-/* One row of sql into the int64 columns out[0..n); 1 with a row, 0 none, -1 error. */
-static int row(sqlite3 *db, const char *sql, int64_t *out, int n)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	for (int i = 0; rc == SQLITE_ROW && i < n; i++)
-		out[i] = sqlite3_column_int64(st, i);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		pr_err("reading the database: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
+/* Everything --status says of the database, in one statement. */
+static const char status_sql[] =
+	"WITH last AS (SELECT id, ts_start, ts_end FROM intervals WHERE live IS NOT 0 "
+	"ORDER BY ts_end DESC LIMIT 1), "
+	"g AS (SELECT ts_start, ts_end, old_abi, new_abi FROM gaps ORDER BY ts_end DESC LIMIT 1) "
+	"SELECT EXISTS (SELECT 1 FROM last), (SELECT ts_start FROM last), (SELECT ts_end FROM "
+	"last), "
+	"EXISTS (SELECT 1 FROM meta WHERE key = 'pin_run'), "
+	"(SELECT value FROM meta WHERE key = 'pin_run'), "
+	"(SELECT value FROM meta WHERE key = 'pin_seq'), "
+	/* Kind 3: IP packets whose flow did not fit the table (collector_log). */
+	"(SELECT coalesce(sum(packets), 0) FROM traffic "
+	" WHERE kind = 3 AND interval_id = (SELECT id FROM last)), "
+	"(SELECT coalesce(sum(t.packets), 0) FROM intervals i "
+	" JOIN traffic t ON t.interval_id = i.id AND t.kind = 3 "
+	" WHERE i.ts_start >= (SELECT ts_end FROM last) - 86400), "
+	"(SELECT count(*) FROM gaps), (SELECT ts_start FROM g), (SELECT ts_end FROM g), "
+	"(SELECT old_abi FROM g), (SELECT new_abi FROM g)";
 
 static int read_db(sqlite3 *db, struct db_status *d)
 {
-	int64_t v[5] = { 0 };
-	int r;
+	int64_t v[13] = { 0 };
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, status_sql, -1, &st, NULL);
 
-	r = row(db,
-		"SELECT ts_start, ts_end FROM intervals WHERE live IS NOT 0 "
-		"ORDER BY ts_end DESC LIMIT 1",
-		v, 2);
-	d->have_last = r == 1;
-	d->last_start = v[0];
-	d->last_end = v[1];
-	if (r >= 0)
-		r = row(db,
-			"SELECT (SELECT value FROM meta WHERE key = 'pin_run'), "
-			"(SELECT value FROM meta WHERE key = 'pin_seq'), "
-			"(SELECT value FROM meta WHERE key = 'pin_run') IS NOT NULL",
-			v, 3);
-	d->run = (uint64_t)v[0];
-	d->seq = (uint32_t)v[1];
-	d->have_run = r == 1 && v[2];
-	/* Kind 3: IP packets whose flow did not fit the table (collector_log). */
-	if (r >= 0)
-		r = row(db,
-			"WITH last AS (SELECT id, ts_end FROM intervals WHERE live IS NOT 0 "
-			"ORDER BY ts_end DESC LIMIT 1) "
-			"SELECT (SELECT coalesce(sum(packets), 0) FROM traffic "
-			"WHERE kind = 3 AND interval_id = (SELECT id FROM last)), "
-			"(SELECT coalesce(sum(t.packets), 0) FROM intervals i "
-			"JOIN traffic t ON t.interval_id = i.id AND t.kind = 3 "
-			"WHERE i.ts_start >= (SELECT ts_end FROM last) - 86400)",
-			v, 2);
-	d->full_last = v[0];
-	d->full_day = v[1];
-	if (r >= 0)
-		r = row(db,
-			"SELECT count(*), max(ts_start), max(ts_end), "
-			"(SELECT old_abi FROM gaps ORDER BY ts_end DESC LIMIT 1), "
-			"(SELECT new_abi FROM gaps ORDER BY ts_end DESC LIMIT 1) FROM gaps",
-			v, 5);
-	d->gaps = v[0];
-	d->gap_start = v[1];
-	d->gap_end = v[2];
-	d->gap_old_abi = v[3];
-	d->gap_new_abi = v[4];
-	return r < 0 ? -EIO : 0;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	for (int i = 0; rc == SQLITE_ROW && i < 13; i++)
+		v[i] = sqlite3_column_int64(st, i);
+	if (rc != SQLITE_ROW)
+		pr_err("reading the database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	*d = (struct db_status){ .have_last = (int)v[0],
+				 .last_start = v[1],
+				 .last_end = v[2],
+				 .have_run = (int)v[3],
+				 .run = (uint64_t)v[4],
+				 .seq = (uint32_t)v[5],
+				 .full_last = v[6],
+				 .full_day = v[7],
+				 .gaps = v[8],
+				 .gap_start = v[9],
+				 .gap_end = v[10],
+				 .gap_old_abi = v[11],
+				 .gap_new_abi = v[12] };
+	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 /* "tc ingress, tc egress" (the hooks running the pins' programs). */

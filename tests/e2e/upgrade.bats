@@ -41,15 +41,6 @@ forge_abi() {
 		value hex 6e 70 6d 6e "$(printf %02x "$1")" 00 00 00
 }
 
-# netmon_filters: netmon's filters and XDP program on $NMT_HOST.
-netmon_filters() {
-	{
-		tc filter show dev "$NMT_HOST" ingress
-		tc filter show dev "$NMT_HOST" egress
-		ip link show dev "$NMT_HOST" | grep -o 'prog/xdp id [0-9]*'
-	} | grep -c 'netmon\|xdp' || true
-}
-
 # future_capture FILE: one UDP datagram dated two hours from now (classic
 # pcap, Ethernet), to import as traffic of another interface.
 future_capture() {
@@ -70,7 +61,7 @@ EOF
 	nmt_rec_start "$DB" --keep-attached
 	nmt_udp out 4 40001 5001 25 100
 	nmt_rec_stop
-	[ "$(netmon_filters)" -eq 2 ]
+	[ "$(nmt_netmon_filters)" -eq 2 ]
 	live_end=$(nmt_sql "$DB" 'SELECT max(ts_end) FROM intervals')
 	# A capture dated after the recording, imported: not where it stopped.
 	future_capture "$NMT_TMP/future.pcap"
@@ -84,7 +75,7 @@ EOF
 	grep -q "$PINS holds the pins of netmon BPF ABI $((ABI - 1)) (this build: $ABI): replacing them" \
 		"$NMT_TMP/rec.err"
 	[ "$(grep -c "gap: $NMT_HOST: not recorded from" "$NMT_TMP/rec.err")" -eq 1 ]
-	[ "$(netmon_filters)" -eq 2 ] # ours now, once each
+	[ "$(nmt_netmon_filters)" -eq 2 ] # ours now, once each
 	nmt_udp out 6 40003 5003 15 60
 	nmt_udp in 4 40004 5004 5 10
 	nmt_rec_stop
@@ -119,7 +110,7 @@ EOF
 	run ! grep -q 'replacing them' "$NMT_TMP/rec.err"
 	nmt_rec_stop
 	[ ! -e "$PINS" ]
-	[ "$(netmon_filters)" -eq 0 ]
+	[ "$(nmt_netmon_filters)" -eq 0 ]
 }
 
 @test "pins of another ABI counting with XDP: replaced by a --hook tc start" {
@@ -156,7 +147,7 @@ EOF
 	[ "$status" -eq 1 ]
 	[[ $output == *"$PINS holds pins that are not a complete netmon recorder's"* ]]
 	[ -e "$PINS/abi" ]
-	[ "$(netmon_filters)" -eq 0 ]
+	[ "$(nmt_netmon_filters)" -eq 0 ]
 	[ ! -e "$DB" ] || [ "$(nmt_sql "$DB" 'SELECT count(*) FROM gaps')" -eq 0 ]
 }
 
