@@ -151,10 +151,14 @@ EOF
 	[ ! -e "$DB" ] || [ "$(nmt_sql "$DB" 'SELECT count(*) FROM gaps')" -eq 0 ]
 }
 
-# status_snapshot: what --status must leave as it was: the database file's
-# mtime, and the pin directory's entries with their mtimes and inodes.
+# status_snapshot [stopped]: what --status must leave as it was: the
+# database file's mtime, and the pin directory's entries with their mtimes
+# and inodes; with no recorder running, the -wal too (a write would go there,
+# or be checkpointed into the file by the last connection's close). Not the
+# -shm: readers of a WAL database write their read marks there.
 status_snapshot() {
 	stat -c '%n %Y.%y' "$DB"
+	[ -z "${1:-}" ] || stat -c '%n %s %Y.%y' "$DB-wal" 2>/dev/null || echo "no $DB-wal"
 	if [ -d "$PINS" ]; then
 		stat -c '%n %i %Y.%y' "$PINS"
 		find "$PINS" -mindepth 1 -printf '%p %i %T@\n' | LC_ALL=C sort
@@ -201,22 +205,25 @@ status_snapshot() {
 	nmt_same before "$NMT_TMP/before" after "$NMT_TMP/after"
 	# Stopped with the pins kept: not recording, the kernel counting.
 	nmt_rec_stop
+	status_snapshot stopped >"$NMT_TMP/before"
 	run "$NMT_RECORD" --status --db "$DB" -i "$NMT_HOST"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ $output == *"not running: $NMT_HOST: pins left in $PINS"* ]]
 	[[ $output == *"the kernel counts on, the next start adopts them"* ]]
 	[[ $output == *"  $NMT_HOST: tc ingress, tc egress"* ]]
+	status_snapshot stopped >"$NMT_TMP/after"
+	nmt_same before "$NMT_TMP/before" after "$NMT_TMP/after"
 	# A dead recorder's pins: the same.
 	nmt_rec_start "$DB"
 	kill -KILL "$NMT_PID_rec"
 	nmt_wait_exit "$NMT_PID_rec" 5 || true
-	status_snapshot >"$NMT_TMP/before"
+	status_snapshot stopped >"$NMT_TMP/before"
 	run "$NMT_RECORD" --status --db "$DB" -i "$NMT_HOST"
 	echo "$output"
 	[ "$status" -eq 3 ]
 	[[ $output == *"not running: $NMT_HOST: pins left in $PINS"* ]]
-	status_snapshot >"$NMT_TMP/after"
+	status_snapshot stopped >"$NMT_TMP/after"
 	nmt_same before "$NMT_TMP/before" after "$NMT_TMP/after"
 	# Another ABI's: named, with what the next start does.
 	forge_abi $((ABI - 1))
