@@ -153,12 +153,15 @@ EOF
 
 # status_snapshot [stopped]: what --status must leave as it was: the
 # database file's mtime, and the pin directory's entries with their mtimes
-# and inodes; with no recorder running, the -wal too (a write would go there,
-# or be checkpointed into the file by the last connection's close). Not the
-# -shm: readers of a WAL database write their read marks there.
+# and inodes; with no recorder running, a -wal that holds changes too (a
+# write would go there, or be checkpointed into the file by the last
+# connection's close; an empty one a reader may remove, as the reports do).
+# Not the -shm: readers of a WAL database write their read marks there.
 status_snapshot() {
 	stat -c '%n %Y.%y' "$DB"
-	[ -z "${1:-}" ] || stat -c '%n %s %Y.%y' "$DB-wal" 2>/dev/null || echo "no $DB-wal"
+	if [ -n "${1:-}" ] && [ -s "$DB-wal" ]; then
+		stat -c '%n %s %Y.%y' "$DB-wal"
+	fi
 	if [ -d "$PINS" ]; then
 		stat -c '%n %i %Y.%y' "$PINS"
 		find "$PINS" -mindepth 1 -printf '%p %i %T@\n' | LC_ALL=C sort
