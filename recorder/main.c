@@ -545,7 +545,7 @@ static int first_interval(struct recorder *r)
 	/* Another ABI's pins replaced: what they counted is a gap (a failure to
 	 * store it is logged; recording goes on). */
 	if (r->pins.old_abi)
-		upgrade_record_gap(store_db(r->store), &r->pins, last_end, r->interval_start);
+		upgrade_record_gap(store_db(r->store), &r->pins, last_end, &r->interval_start);
 	if (!r->pins.adopted)
 		return 0;
 	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel),

@@ -163,7 +163,7 @@ static void print_db(const char *path, const struct db_status *d)
 		fmt_utc(d->last_start, from, sizeof(from));
 		fmt_utc(d->last_end, to, sizeof(to));
 		printf("  last interval: %s to %s UTC (ended %lld s ago)\n", from, to,
-		       (long long)(now.tv_sec - d->last_end));
+		       (long long)(now.tv_sec > d->last_end ? now.tv_sec - d->last_end : 0));
 		printf("  table full: %lld packets in the last interval, %lld in the 24 h before "
 		       "its end (collector_log.table_full)\n",
 		       (long long)d->full_last, (long long)d->full_day);

@@ -26,11 +26,13 @@
 int upgrade_replace(struct pin_dir *p, const char *const *names, int n);
 
 /*
- * After upgrade_replace(): store [last_live_end, start) as a gap (one row
- * of gaps, its own transaction) and say so once. No row when the database
- * holds no interval recorded live (nothing tells where the loss began) or
- * the window is empty; said too. 0 or -EIO (logged).
+ * After upgrade_replace(): store [last_live_end, *start) as a gap (one row
+ * of gaps, its own transaction) and say so once. A start within the second
+ * the database ends in moves *start (the first interval's) one second past
+ * that end, so that the gap is never empty. No row when the database holds
+ * no interval recorded live (nothing tells where the loss began): said
+ * too. 0 or -EIO (logged).
  */
-int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_end, int64_t start);
+int upgrade_record_gap(sqlite3 *db, const struct pin_dir *p, int64_t last_live_end, int64_t *start);
 
 #endif
