@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* fmt_units.c - numbers as people read them (see fmt_units.h). */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "fmt_units.h"
@@ -33,6 +34,15 @@ int fmt_time(struct fmt_buf *b, long long t)
 	if (!localtime_r(&tt, &tm) || !strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm))
 		return fmt_buf_addf(b, "%lld", t);
 	return fmt_buf_add(b, s, strlen(s));
+}
+
+void fmt_utc(long long t, char *out, unsigned long size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, size, "@%lld", t);
 }
 
 const char *fmt_proto_name(long long proto)

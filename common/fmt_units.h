@@ -19,6 +19,12 @@ int fmt_iec(struct fmt_buf *b, long long bytes);
  */
 int fmt_time(struct fmt_buf *b, long long t);
 
+/*
+ * Unix seconds as UTC into out, "YYYY-MM-DD HH:MM:SS" (logs and the
+ * recorder's --status, which say "UTC"); "@N" when it cannot be shown.
+ */
+void fmt_utc(long long t, char *out, unsigned long size);
+
 /* The IANA keyword of an IP protocol number in lower case, or NULL. */
 const char *fmt_proto_name(long long proto);
 

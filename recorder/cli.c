@@ -202,6 +202,12 @@ const struct cli_option cli_options[] = {
 		  "the last interval is lost) and exit; a running\n"
 		  "recorder's are refused; an empty clsact qdisc stays: netmon cannot\n"
 		  "tell it made it ('tc qdisc del dev IFACE clsact')" },
+	{ .name = "status", .kind = CLI_ACTION, .offset = AT(action), .min = CLI_STATUS,
+	  .help = "say whether a recorder is running (on the -i\n"
+		  "interfaces, or any), on which hooks and since when,\n"
+		  "the last stored interval of --db, gaps, the backlog\n"
+		  "and table-full counts, and exit: 0 recording, 3 not\n"
+		  "(as systemctl is-active); reads only, attaches nothing" },
 	{ .kind = CLI_TEXT, .column = 29,
 	  .help = "Retention, in days (0 keeps forever; docs/schema.md lists the disk each "
 		  "costs):" },
@@ -232,7 +238,7 @@ const struct cli_option cli_options[] = {
 	  .help = "read options from PATH (default {default},\n"
 		  "where a missing file means the defaults); every\n"
 		  "long option above but --read, --force-import,\n"
-		  "--detach and --live is a key there (interval =\n"
+		  "--detach, --status and --live is a key there (interval =\n"
 		  "10); options on the command line win over the file" },
 	{ .name = "check-config", .kind = CLI_FLAG, .offset = AT(check_config),
 	  .help = "check the configuration file and the options,\n"
@@ -348,7 +354,10 @@ void cli_usage(FILE *out)
 	      "--include and --exclude from the next interval on; other\n"
 	      "changed options are logged as needing a restart and keep their value.\n"
 	      "Once attached, the recorder keeps only the capabilities it still needs.\n"
-	      "Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error.\n"
+	      "A start that finds the pins of another netmon BPF ABI (an upgrade) replaces\n"
+	      "them and records what they counted and it could not read as a gap (gap_log).\n"
+	      "Exit status: 0 ok, 1 runtime failure, 64 usage or configuration error;\n"
+	      "--status: 0 recording, 3 not recording.\n"
 	      "\n"
 	      "Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
 	      out);
@@ -540,6 +549,10 @@ int cli_check(const struct cli_config *cfg)
 	}
 	if (cfg->live && (cfg->read_path || cfg->action == CLI_DETACH)) {
 		pr_err("--live shows a recording: not with --read or --detach");
+		return -EINVAL;
+	}
+	if (cfg->action == CLI_STATUS && (cfg->read_path || cfg->live)) {
+		pr_err("--status reads what runs: not with --read or --live");
 		return -EINVAL;
 	}
 	return 0;

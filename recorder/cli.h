@@ -30,6 +30,7 @@
 enum cli_action {
 	CLI_RECORD,  /* the normal run */
 	CLI_DETACH,  /* remove netmon filters left behind, then exit */
+	CLI_STATUS,  /* say whether a recorder runs (status.h), then exit */
 	CLI_HELP,    /* usage printed: exit 0 */
 	CLI_VERSION, /* version printed: exit 0 */
 };

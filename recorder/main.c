@@ -29,12 +29,14 @@
 #include "kernel/pin.h"
 #include "kernel/proc_load.h"
 #include "kernel/snapshot.h"
+#include "kernel/upgrade.h"
 #include "live/live.h"
 #include "log.h"
 #include "names/names.h"
 #include "metrics/metrics.h"
 #include "privs.h"
 #include "reload.h"
+#include "status.h"
 #include "store/anomaly_eval.h"
 #include "store/backlog.h"
 #include "store/interval_bounds.h"
@@ -524,7 +526,7 @@ static int import_capture(struct recorder *r)
 	};
 	struct replay_result res = { 0 };
 	struct replay_span span;
-	struct snapshot_maps maps;
+	struct snapshot_maps maps = { 0 }; /* run 0: not pinned, not live */
 	int created = 0, err;
 
 	/* The capture first: a file that is none we read creates nothing. */
@@ -566,14 +568,16 @@ static int import_capture(struct recorder *r)
 	return err;
 }
 
-/* The pin directory of the chosen interfaces (pin.h). */
+/* The pin directory of the chosen interfaces (pin.h); another ABI's replaced. */
 static int open_pins(struct recorder *r)
 {
 	const char *names[CLI_MAX_IFACES];
+	int err;
 
 	for (int i = 0; i < r->n_ifaces; i++)
 		names[i] = r->ifaces[i].name;
-	return pin_open(&r->pins, names, r->n_ifaces);
+	err = pin_open(&r->pins, names, r->n_ifaces);
+	return !err && r->pins.old_abi ? upgrade_replace(&r->pins, names, r->n_ifaces) : err;
 }
 
 /* Per-process counting starts (or is adopted) here; without it, flows go on. */
@@ -609,6 +613,10 @@ static int first_interval(struct recorder *r)
 		pr_warn("the clock is %lld s behind the end of the last stored interval: "
 			"the intervals recorded now overlap earlier ones",
 			(long long)behind);
+	/* Another ABI's pins replaced: what they counted is a gap (a failure to
+	 * store it is logged; recording goes on). */
+	if (r->pins.old_abi)
+		upgrade_record_gap(store_db(r->store), &r->pins, last_end, &r->interval_start);
 	if (!r->pins.adopted)
 		return 0;
 	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel),
@@ -756,6 +764,8 @@ int main(int argc, char **argv)
 		log_init("netmon-record", LOGLVL_DEBUG);
 	if (r.cfg.action == CLI_DETACH)
 		return detach_stale(&r.cfg);
+	if (r.cfg.action == CLI_STATUS)
+		return status_run(&r.cfg);
 
 	/* Signals are read from a signalfd in the main loop. */
 	r.sig_fd = setup_signals();

@@ -52,6 +52,11 @@ static const struct report_section summary_sections[] = {
 	/* Shown in a table only when there are some. */
 	{ "summary_anomalies.sql", "anomalies", "Anomalies", SAYS_NOTHING, CHART_NONE,
 	  "No anomalies in the window." },
+	/* Shown in a table only when there are some (gap_log). */
+	{ "summary_gaps.sql", "gaps",
+	  "Gaps: traffic the kernel counted that no recorder could read (an upgrade of the "
+	  "BPF ABI), lost",
+	  SAYS_NOTHING, CHART_NONE, "No gaps in the window." },
 };
 
 static const struct report_section top_hosts_sections[] = {

@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include "kernel/flow_load.h"
 #include "kernel/snapshot.h"
+#include "fmt_units.h"
 #include "log.h"
 #include "names/names.h"
 #include "replay.h"
@@ -348,16 +349,6 @@ int replay_scan(const char *path, struct replay_span *span)
 	return rc == PCAP_ERROR && !span->packets ? -EINVAL : 0;
 }
 
-/* "2024-05-01 10:00:00" in UTC. */
-static void utc_text(int64_t t, char *out, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(out, size, "@%lld", (long long)t);
-}
-
 int replay_check_stored(const struct replay_opts *opts, struct store *store,
 			const struct replay_span *span)
 {
@@ -392,8 +383,8 @@ int replay_check_stored(const struct replay_opts *opts, struct store *store,
 	sqlite3_finalize(q);
 	if (!rc)
 		return 0;
-	utc_text(s, from, sizeof(from));
-	utc_text(e, to, sizeof(to));
+	fmt_utc(s, from, sizeof(from));
+	fmt_utc(e, to, sizeof(to));
 	pr_err("%s: the database already holds traffic of interface '%s' from %s to %s UTC, "
 	       "within this capture's time span: imported before? (--force-import imports it "
 	       "again, counting it twice; -i NAME imports it under another name)",

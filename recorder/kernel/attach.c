@@ -389,3 +389,18 @@ int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_
 	}
 	return err ? err : adopt_one(a, BPF_TC_EGRESS, prog_out, &a->attached_out);
 }
+
+int attach_query(int ifindex, __u32 *tc_in, __u32 *tc_out, __u32 *xdp)
+{
+	struct attachment a = { .ifindex = ifindex };
+	libbpf_print_fn_t old = libbpf_set_print(quiet_libbpf);
+	long in = tc_filter_id(&a, BPF_TC_INGRESS), out = tc_filter_id(&a, BPF_TC_EGRESS);
+
+	libbpf_set_print(old);
+	*tc_in = in > 0 ? (__u32)in : 0;
+	*tc_out = out > 0 ? (__u32)out : 0;
+	*xdp = 0;
+	if (bpf_xdp_query_id(ifindex, 0, xdp))
+		*xdp = 0;
+	return in < 0 ? (int)in : out < 0 ? (int)out : 0;
+}

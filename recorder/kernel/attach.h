@@ -4,6 +4,7 @@
 #define NETMON_ATTACH_H
 
 #include <net/if.h>
+#include <linux/types.h>
 
 /* Our filters' identity on every clsact hook: handle "nm", run first. */
 #define ATTACH_TC_HANDLE 0x6e6d
@@ -51,6 +52,13 @@ int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_
 
 /* Remove what attach_hooks() added (and clsact when we created it). */
 void attach_detach(struct attachment *a);
+
+/*
+ * The program ids of netmon's TC filters (handle, priority) on ifindex's
+ * ingress and egress and of its XDP program, whoever's (0: none). Queries
+ * only. 0 or -errno.
+ */
+int attach_query(int ifindex, __u32 *tc_in, __u32 *tc_out, __u32 *xdp);
 
 /* Remove netmon filters left on name by a crashed recorder; 0 if none. */
 int attach_remove_stale(const char *name);

@@ -141,38 +141,50 @@ static int count_entries(const char *path)
 	return n;
 }
 
-/* What the directory holds: 0 nothing, 1 our pins; else refused (logged). */
-static int check_contents(const struct pin_dir *p)
+int pin_read_abi(const char *dir, unsigned int *abi)
 {
+	struct bpf_map_info info = { 0 };
+	__u32 k = 0, len = sizeof(info);
 	struct pin_abi v = { 0 };
-	__u32 k = 0;
-	int n = count_entries(p->path), fd;
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, PIN_ABI_NAME) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	/* Read only: a lookup changes nothing, not even for an array map. */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.value_size != sizeof(v) || bpf_map_lookup_elem(fd, &k, &v))
+		v.magic = 0;
+	close(fd);
+	*abi = v.abi;
+	return v.magic == PIN_MAGIC ? 0 : -EPROTO;
+}
+
+/*
+ * What the directory holds: 0 nothing, 1 our pins, 2 a complete netmon
+ * recorder's of another ABI (its version in p->old_abi: replaced, upgrade.h);
+ * else refused (logged): something else's pins are never ours to remove.
+ */
+static int check_contents(struct pin_dir *p)
+{
+	unsigned int abi = 0;
+	int n = count_entries(p->path);
 
 	if (n <= 0)
 		return n;
-	fd = pin_get(p, PIN_ABI_NAME);
-	if (fd >= 0) {
-		struct bpf_map_info info = { 0 };
-		__u32 len = sizeof(info);
-
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(v) ||
-		    bpf_map_lookup_elem(fd, &k, &v))
-			v.magic = 0;
-		close(fd);
-	}
-	if (fd < 0 || v.magic != PIN_MAGIC) {
+	if (pin_read_abi(p->path, &abi)) {
 		pr_err("%s holds pins that are not a complete netmon recorder's (an interrupted "
 		       "start, or something else): remove them with 'netmon-record --detach -i "
 		       "IFACE' for each of %s",
 		       p->path, p->ifaces);
 		return -EEXIST;
 	}
-	if (v.abi != NETMON_ABI_VERSION) {
-		pr_err("%s holds pins of an incompatible netmon build (ABI %u, this build %u): "
-		       "remove them with 'netmon-record --detach -i IFACE' for each of %s (what "
-		       "they counted since the last interval is lost)",
-		       p->path, v.abi, NETMON_ABI_VERSION, p->ifaces);
-		return -EPROTO;
+	if (abi != NETMON_ABI_VERSION) {
+		p->old_abi = abi;
+		return 2;
 	}
 	return 1;
 }
@@ -183,6 +195,7 @@ int pin_open(struct pin_dir *p, const char *const *names, int n)
 
 	p->lock_fd = -1;
 	p->adopted = 0;
+	p->old_abi = 0;
 	dir_name(p, names, n);
 	err = ensure_bpffs();
 	if (err)
@@ -209,12 +222,13 @@ int pin_open(struct pin_dir *p, const char *const *names, int n)
 		pin_close(p, 0);
 		return err;
 	}
-	p->adopted = err;
+	p->adopted = err == 1;
 	return 0;
 }
 
-/* Unlink every entry of dir, then dir itself. */
-static int remove_dir(const char *dir)
+/* Unlink every entry of dir, the abi pin last: until it goes, a start that
+ * finds what is left knows whose it was. */
+static int empty_dir(const char *dir)
 {
 	char path[PATH_MAX];
 	DIR *d = opendir(dir);
@@ -224,17 +238,38 @@ static int remove_dir(const char *dir)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    !strcmp(e->d_name, PIN_ABI_NAME))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path) && errno != ENOENT)
 			err = -errno;
 	}
 	closedir(d);
+	snprintf(path, sizeof(path), "%s/%s", dir, PIN_ABI_NAME);
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+/* Unlink every entry of dir, then dir itself. */
+static int remove_dir(const char *dir)
+{
+	int err = empty_dir(dir);
+
 	if (!err && rmdir(dir) && errno != ENOENT)
 		err = -errno;
 	if (err)
 		pr_warn("cannot remove the pins in %s: %s", dir, strerror(-err));
+	return err;
+}
+
+int pin_empty(struct pin_dir *p)
+{
+	int err = empty_dir(p->path);
+
+	if (err)
+		pr_err("cannot remove the pins in %s: %s", p->path, strerror(-err));
 	return err;
 }
 

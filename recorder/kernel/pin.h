@@ -31,15 +31,29 @@ struct pin_dir {
 	char ifaces[256];    /* "eth0, eth1": for messages */
 	int lock_fd;         /* flock held while recording; -1 when closed */
 	int adopted;         /* it held the pins of an earlier run */
+	unsigned int old_abi; /* it held a netmon recorder's of another ABI: this one */
 };
 
 /*
  * Mount bpffs if needed, create or find the directory of these interfaces,
- * lock it, and check what it holds: nothing (a fresh start), or pins of this
- * build (p->adopted). Pins of another build or of something else are
- * refused with a message naming the --detach command. 0 or -errno (logged).
+ * lock it, and check what it holds: nothing (a fresh start), pins of this
+ * build (p->adopted), or a complete netmon recorder's of another BPF ABI
+ * (p->old_abi: left for the caller to replace, upgrade.h). Pins of
+ * something else are refused with a message naming the --detach command.
+ * 0 or -errno (logged).
  */
 int pin_open(struct pin_dir *p, const char *const *names, int n);
+
+/*
+ * The BPF ABI a netmon recorder wrote into the abi pin of directory dir:
+ * 0 with *abi, -ENOENT when there is none, -EPROTO when it is not netmon's
+ * (another value size or magic), else -errno. Reads only.
+ */
+int pin_read_abi(const char *dir, unsigned int *abi);
+
+/* Unpin everything in the locked directory, the abi pin last, and keep the
+ * directory (and its lock). 0 or -errno (logged). */
+int pin_empty(struct pin_dir *p);
 
 /* Unlock and forget; with remove, unpin everything first (the kernel frees
  * what no filter or fd still holds). NULL-safe on a closed p. */

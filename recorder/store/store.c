@@ -55,8 +55,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
 			"sample_rate, process_table_full_calls, process_table_full_bytes, "
-			"dns_messages, dns_dropped) "
-			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+			"dns_messages, dns_dropped, live) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -560,6 +560,8 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 6, (int64_t)snap->proc_full_calls);
 	sqlite3_bind_int64(s, 7, (int64_t)snap->proc_full_bytes);
 	bind_dns_counts(s, snap);
+	/* From pinned maps: recorded live; an import's maps are not pinned. */
+	sqlite3_bind_int(s, 10, snap->run != 0);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -634,8 +636,12 @@ int store_last_end(struct store *st, int64_t *last_end)
 	sqlite3_stmt *q = NULL;
 
 	*last_end = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT max(ts_end) FROM intervals", -1, &q, NULL) !=
-		    SQLITE_OK ||
+	/* Recorded live (0013_gaps.sql): an imported capture may be dated later.
+	 * Rows from before that migration cannot be told apart: all of them. */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
+			       "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
+			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW) {
 		sqlite3_finalize(q);
 		return sql_fail(st, "reading the last stored interval");

@@ -42,7 +42,10 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
  */
 int store_last_flip(struct store *st, uint64_t run, uint32_t *seq);
 
-/* The end of the last stored interval into *last_end (0 if none); 0 or -errno. */
+/*
+ * The end of the last interval recorded live into *last_end (0 if none): an
+ * import (--read) is not where the recording stopped. 0 or -errno.
+ */
 int store_last_end(struct store *st, int64_t *last_end);
 
 /*

@@ -46,6 +46,7 @@ long_options() {
 		644 ./usr/share/netmon/report/recorded_span.sql
 		644 ./usr/share/netmon/report/summary_anomalies.sql
 		644 ./usr/share/netmon/report/summary_collector.sql
+		644 ./usr/share/netmon/report/summary_gaps.sql
 		644 ./usr/share/netmon/report/summary_interfaces.sql
 		644 ./usr/share/netmon/report/summary_traffic.sql
 		644 ./usr/share/netmon/report/top_apps.sql
@@ -128,7 +129,7 @@ long_options() {
 	run "$PFX/usr/sbin/netmon-record" --config "$conf" --check-config
 	[ "$status" -eq 0 ]
 	for opt in $(long_options "$PFX/usr/sbin/netmon-record"); do
-		case $opt in --read | --force-import | --detach | --help | --version | --config | --check-config | --live) continue ;; esac
+		case $opt in --read | --force-import | --detach | --status | --help | --version | --config | --check-config | --live) continue ;; esac
 		grep -qE "^#${opt#--} = " "$conf" || { echo "$conf does not document ${opt#--}"; false; }
 	done
 	# Every documented value, uncommented, is accepted.

@@ -177,6 +177,7 @@ EOF
 	head+=,family,bytes_pct,bucket_start,recorded_pct,ts,kind
 	head+=,subject
 	head+=,value,threshold,detail
+	head+=,seconds,reason,old_abi,new_abi,interfaces
 	[ "${lines[0]}" = "$head" ]
 	[[ ${lines[1]} == "window,1704067200,1704153660,3,"* ]]
 	[ "${#lines[@]}" -eq 49 ]
@@ -301,7 +302,8 @@ sys.exit(0 if mine == alone[1:] else "%r != %r" % (mine, alone[1:]))
     {"bucket_start": 1704150000, "in_packets": null, "in_bytes": null, "out_packets": null, "out_bytes": null, "recorded_pct": 0.0},
     {"bucket_start": 1704153600, "in_packets": 4, "in_bytes": 4096, "out_packets": 0, "out_bytes": 0, "recorded_pct": 1.7}
   ],
-  "anomalies": []
+  "anomalies": [],
+  "gaps": []
 }
 EOF
 	is_json
@@ -719,7 +721,8 @@ intervals  affected_intervals  table_full_packets  malformed_packets  non_ip_pac
   "users": [],
   "protocols": [],
   "trend": [],
-  "anomalies": []
+  "anomalies": [],
+  "gaps": []
 }
 EOF
 	is_json
@@ -1026,4 +1029,26 @@ OUT
 	[ "$status" -eq 64 ]
 	run "$REPORT" --db "$PDB" top processes --comm a-name-longer-than-15
 	[ "$status" -eq 64 ]
+}
+
+@test "summary: a gap in the window is listed (gap_log), one outside it is not" {
+	local gdb=$BATS_TEST_TMPDIR/gaps.db
+	make_db "$gdb" "$REPO/tests/fixtures/report_basic.sql" <(echo "INSERT INTO gaps
+		(ts_start, ts_end, reason, old_abi, new_abi, interfaces)
+		VALUES (1704070000, 1704070120, 1, 4, 5, 'eth0');")
+	run "$REPORT" --db "$gdb" summary
+	[ "$status" -eq 0 ]
+	[[ $output == *"Gaps: traffic the kernel counted that no recorder could read"* ]]
+	[[ $output == *"2024-01-01 00:46:40"*"120"*"abi upgrade"*"eth0"* ]]
+	run "$REPORT" --db "$gdb" summary --format json
+	[ "$status" -eq 0 ]
+	[[ $output == *'"gaps": [
+    {"ts": 1704070000, "seconds": 120, "reason": "abi upgrade", "old_abi": 4, "new_abi": 5, "interfaces": "eth0"}
+  ]'* ]]
+	# A window that ends before it: no gap, and the table says nothing of gaps.
+	run "$REPORT" --db "$gdb" summary --until 1704069000
+	[ "$status" -eq 0 ]
+	[[ $output != *Gaps* ]]
+	run "$REPORT" --db "$gdb" summary --until 1704069000 --format json
+	[[ $output == *'"gaps": []'* ]]
 }

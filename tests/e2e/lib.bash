@@ -530,6 +530,16 @@ nmt_same() {
 	fi
 }
 
+# nmt_netmon_filters: how many of netmon's filters and XDP programs are on
+# $NMT_HOST.
+nmt_netmon_filters() {
+	{
+		tc filter show dev "$NMT_HOST" ingress
+		tc filter show dev "$NMT_HOST" egress
+		ip link show dev "$NMT_HOST" | grep -o 'prog/xdp id [0-9]*'
+	} | grep -c 'netmon\|xdp' || true
+}
+
 # nmt_filters: every clsact qdisc and filter on $NMT_HOST, one per line.
 nmt_filters() {
 	tc qdisc show dev "$NMT_HOST" | grep -w clsact || true

@@ -102,3 +102,18 @@ old_rows() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM rollup_services WHERE level = 1
 		AND (service_id <> 0 OR uid <> -1)")" -eq 0 ]
 }
+
+@test "old intervals are of unknown origin after the upgrade (0013): no gap, imports told apart" {
+	old=$(sqlite3 "$DB" 'SELECT count(*) FROM intervals')
+	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" -i dns --db "$DB"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# Written before 0013: NULL, not a guess; the import's own: 0 (not live).
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live IS NULL')" -eq "$old" ]
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live = 0')" -eq \
+		"$(sqlite3 "$DB" "SELECT count(DISTINCT ts_start) FROM flow_log WHERE interface = 'dns'")" ]
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live = 1')" -eq 0 ]
+	# No gap, and collector_log says 0 for every interval, not NULL.
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM gap_log')" -eq 0 ]
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM collector_log WHERE gap_before = 0')" -eq \
+		"$(sqlite3 "$DB" 'SELECT count(*) FROM intervals')" ]
+}

@@ -2,7 +2,9 @@
 # systemd.bats - the units `make install` ships, run by real systemd: the
 # recorder under its sandbox records exact traffic, reloads on
 # `systemctl reload`, writes its last interval on `systemctl stop` and leaves
-# the kernel counting, so that the next start writes the gap once; the daily
+# the kernel counting, so that the next start writes the gap once; an
+# upgrade that changed the BPF ABI keeps it running, with the gap recorded
+# and `netmon-record --status` saying so; the daily
 # report service writes its files and the timer is accepted. See lib.bash for
 # the container.
 #
@@ -90,6 +92,73 @@ teardown_file() {
 	run nms_in tc filter show dev host0 ingress
 	[ -z "$output" ]
 	[ ! -e "$NMS_BPFFS/netmon/host0" ]
+}
+
+# journal_count REGEX: lines of the recorder's journal matching REGEX.
+journal_count() {
+	nms_in journalctl -q -u netmon-record -o cat --no-pager | grep -Ec -- "$1" || true
+}
+
+# wait_more REGEX N: until more than N lines match (bounded: 30 s).
+wait_more() {
+	local i
+	for ((i = 0; i < 60; i++)); do
+		[ "$(journal_count "$1")" -gt "$2" ] && return 0
+		sleep 0.5
+	done
+	nms_fail "no new '$1' in the journal of netmon-record"
+}
+
+@test "netmon-record.service: an upgrade that changed the BPF ABI: the unit keeps running, the gap is recorded" {
+	local abi ready restarts gap_end kept
+	abi=$(nms_in netmon-record --version | sed -n 's/.*BPF ABI \([0-9]*\)).*/\1/p')
+	ready=$(journal_count 'recording on host0')
+	nms_in systemctl start netmon-record
+	wait_more 'recording on host0' "$ready"
+	run nms_in netmon-record --status -i host0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"recording: host0 (pid "* ]]
+	kept=$(journal_count 'left attached and pinned')
+	nms_in systemctl stop netmon-record
+	wait_more 'left attached and pinned' "$kept"
+	run nms_in netmon-record --status -i host0
+	[ "$status" -eq 3 ]
+	# What the build before the upgrade left: its pins, as another ABI wrote them.
+	bpftool map update pinned "$NMS_BPFFS/netmon/host0/abi" key 0 0 0 0 \
+		value hex 6e 70 6d 6e "$(printf %02x $((abi - 1)))" 00 00 00
+	ping -c 10 -i 0.05 -q "$NMS_C4" >/dev/null # counted by the old programs: lost
+	restarts=$(nms_in systemctl show -p NRestarts --value netmon-record)
+	ready=$(journal_count 'recording on host0')
+	nms_in systemctl start netmon-record
+	wait_more 'recording on host0' "$ready"
+	[ "$(journal_count "holds the pins of netmon BPF ABI $((abi - 1)) \(this build: $abi\)")" -eq 1 ]
+	[ "$(journal_count 'gap: host0: not recorded from')" -eq 1 ]
+	ping -c 5 -i 0.05 -q "$NMS_C4" >/dev/null
+	run nms_in systemctl is-active netmon-record
+	[ "$output" = active ]
+	[ "$(nms_in systemctl show -p NRestarts --value netmon-record)" = "$restarts" ]
+	run nms_in netmon-record --status -i host0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"gaps: 1 (gap_log)"* ]]
+	kept=$(journal_count 'left attached and pinned')
+	nms_in systemctl stop netmon-record
+	wait_more 'left attached and pinned' "$kept"
+	# The gap: one row ending where the new run started; after it, the 5 exactly.
+	gap_end=$(nms_sql "SELECT ts_end FROM gap_log WHERE reason = 'abi upgrade'")
+	[ -n "$gap_end" ]
+	run nms_sql "SELECT direction, sum(packets), sum(bytes) FROM flow_log
+		WHERE protocol = 1 AND src_port IN (0, 8) AND ts_start >= $gap_end
+		  AND ((src = '$NMS_H4' AND dst = '$NMS_C4') OR (src = '$NMS_C4' AND dst = '$NMS_H4'))
+		GROUP BY 1 ORDER BY 1"
+	echo "$output"
+	[ "${lines[0]}" = "in|5|420" ]
+	[ "${lines[1]}" = "out|5|420" ]
+	run nms_in netmon-report summary
+	echo "$output"
+	[[ $output == *"Gaps: traffic the kernel counted that no recorder could read"* ]]
+	nms_in netmon-record --detach -i host0
 }
 
 @test "netmon-report-daily: the service writes text and HTML, the timer is accepted" {

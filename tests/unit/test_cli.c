@@ -196,6 +196,7 @@ static const struct expected_option {
 	{ "force-import", 0, 0, 0, 0 },
 	{ "live", 0, 0, 0, 0 },
 	{ "detach", 0, 0, 0, 0 },
+	{ "status", 0, 0, 0, 0 },
 	{ "keep-flows", 0, 1, 1, RELOAD_LIVE },
 	{ "keep-processes", 0, 1, 1, RELOAD_LIVE },
 	{ "keep-totals", 0, 1, 1, RELOAD_LIVE },

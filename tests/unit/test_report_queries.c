@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test_report_queries.c - the embedded report queries (sql/report/NAME.sql) against the real schema.
+ * test_report_queries.c - the embedded report queries (sql/report/NAME.sql) against the real
+ * schema.
  *
  * Each query must prepare against the schema this build creates, hold one
  * statement and take no parameter but :since, :until and :limit; the window
@@ -162,7 +163,8 @@ static void test_empty_window(void **state)
 		  "{\n  \"window\": {\"since\": 2000, \"until\": 3000, \"intervals\": 0},\n"
 		  "  \"traffic\": [],\n  \"interfaces\": [],\n  \"collector\": [],\n"
 		  "  \"hosts\": [],\n  \"apps\": [],\n  \"ports\": [],\n  \"processes\": [],\n"
-		  "  \"services\": [],\n  \"users\": [],\n  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": []\n}\n");
+		  "  \"services\": [],\n  \"users\": [],\n  \"protocols\": [],\n  \"trend\": [],\n  \"anomalies\": [],\n"
+		  "  \"gaps\": []\n}\n");
 }
 
 /*
