@@ -195,6 +195,9 @@ const struct cli_option cli_options[] = {
 		  "(the last interval is written); ^Z stops it and\n"
 		  "gives the terminal back until fg; without a terminal\n"
 		  "(or with TERM=dumb) one plain frame per second" },
+	{ .name = "numeric", .kind = CLI_FLAG, .offset = AT(numeric),
+	  .help = "with --live: show addresses without the host names\n"
+		  "the database holds for them (host_names)" },
 	{ .name = "detach", .kind = CLI_ACTION, .offset = AT(action), .min = CLI_DETACH,
 	  .help = "remove netmon's TC filters, XDP program and pinned\n"
 		  "maps left on the -i interfaces (by a crashed\n"
@@ -238,8 +241,9 @@ const struct cli_option cli_options[] = {
 	  .help = "read options from PATH (default {default},\n"
 		  "where a missing file means the defaults); every\n"
 		  "long option above but --read, --force-import,\n"
-		  "--detach, --status and --live is a key there (interval =\n"
-		  "10); options on the command line win over the file" },
+		  "--detach, --status, --live and --numeric is a key\n"
+		  "there (interval = 10); options on the command line\n"
+		  "win over the file" },
 	{ .name = "check-config", .kind = CLI_FLAG, .offset = AT(check_config),
 	  .help = "check the configuration file and the options,\n"
 		  "then exit (0: valid)" },
@@ -545,6 +549,10 @@ int cli_check(const struct cli_config *cfg)
 	}
 	if (cfg->force_import && !cfg->read_path) {
 		pr_err("--force-import goes with --read FILE");
+		return -EINVAL;
+	}
+	if (cfg->numeric && !cfg->live) {
+		pr_err("--numeric goes with --live (netmon-report has its own)");
 		return -EINVAL;
 	}
 	if (cfg->live && (cfg->read_path || cfg->action == CLI_DETACH)) {

@@ -55,6 +55,7 @@ struct cli_config {
 	const char *config_path; /* --config, else CLI_DEFAULT_CONFIG */
 	int check_config;	 /* --check-config: validate, then exit */
 	int live;		 /* --live: draw every second's traffic (live.h) */
+	int numeric;		 /* --numeric: the live view shows no host names */
 	/* Bit i: cli_options[i] was on the command line; was set, there or in the file. */
 	unsigned long long argv_opts, given;
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */

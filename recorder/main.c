@@ -457,6 +457,7 @@ static int start_live(struct recorder *r)
 							.ifaces = names,
 							.interval = r->cfg.interval,
 							.proc_on = r->proc != NULL,
+							.numeric = r->cfg.numeric,
 							.thresholds = &r->cfg.thresholds });
 }
 

@@ -161,7 +161,7 @@ int live_open(struct live **out, const struct live_opts *o)
 			l->hb_rate = o->thresholds->value[i];
 	err = live_rows_init(&l->rows);
 	if (!err)
-		err = live_db_open(&l->db, o->db_path);
+		err = live_db_open(&l->db, o->db_path, o->numeric);
 	if (!err)
 		err = start_timer(l);
 	/* A first peek: rates start from here, not from the interval's start. */

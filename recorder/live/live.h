@@ -27,6 +27,7 @@ struct live_opts {
 	const char *ifaces;		   /* names for the heading */
 	unsigned int interval;		   /* the recorder's, seconds */
 	int proc_on;			   /* per-process accounting runs */
+	int numeric;			   /* --numeric: addresses without host names */
 	const struct anomaly_settings *thresholds;
 };
 

@@ -61,7 +61,7 @@ static int64_t data_version(struct live_db *d)
 	return v;
 }
 
-int live_db_open(struct live_db *d, const char *path)
+int live_db_open(struct live_db *d, const char *path, int numeric)
 {
 	int err = db_open(path, DB_READ_ONLY, &d->db);
 
@@ -76,12 +76,13 @@ int live_db_open(struct live_db *d, const char *path)
 			       "ORDER BY protocol, port",
 			       -1, &d->apps, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(d->db, "PRAGMA data_version", -1, &d->version, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(d->db,
-			       "SELECT n.name FROM addresses a "
-			       "JOIN address_names an ON an.address_id = a.id "
-			       "JOIN dns_names n ON n.id = an.name_id WHERE a.bin = ?1 "
-			       "ORDER BY an.last_seen DESC, n.name LIMIT 1",
-			       -1, &d->host, NULL) != SQLITE_OK) {
+	    (!numeric &&
+	     sqlite3_prepare_v2(d->db,
+				"SELECT n.name FROM addresses a "
+				"JOIN address_names an ON an.address_id = a.id "
+				"JOIN dns_names n ON n.id = an.name_id WHERE a.bin = ?1 "
+				"ORDER BY an.last_seen DESC, n.name LIMIT 1",
+				-1, &d->host, NULL) != SQLITE_OK)) {
 		pr_err("live view: %s: %s", path, sqlite3_errmsg(d->db));
 		return -EIO;
 	}

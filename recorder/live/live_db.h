@@ -40,8 +40,9 @@ struct live_db {
 	struct live_stored_hit stored[LIVE_DB_MAX_HITS];
 };
 
-/* Opens path read-only and reads the names. 0 or -errno. */
-int live_db_open(struct live_db *d, const char *path);
+/* Opens path read-only and reads the names. 0 or -errno. numeric: look no
+ * host name up (--numeric; live_db_host_name() then gives ""). */
+int live_db_open(struct live_db *d, const char *path, int numeric);
 /* Closes what live_db_open opened; a zeroed d is fine. */
 void live_db_close(struct live_db *d);
 

@@ -314,3 +314,34 @@ pane_flag() {
 	"${TM[@]}" send-keys -t live q
 	[ "$(status_wait)" = exit=0 ]
 }
+
+@test "live view --numeric: a flow's ends without the host names the database holds" {
+	local n=200
+	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 40 udp-recv "$NMT_P4" 4244 6000 100
+	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
+	nmt_spawn tx "$NMT_TRAFFIC" -t 40 -p 40044 -g 5000 udp-send "$NMT_P4" 4244 6000 100
+	live_start 120 50
+	pane_wait ":4244 +[0-9.]+ [KM]?i?B/s"
+	while ((n-- > 0)) && [ "$(nmt_sql "$DB" "SELECT count(*) FROM addresses
+		WHERE text = '$NMT_P4'")" != 1 ]; do sleep 0.05; done
+	sqlite3 -bail -cmd '.timeout 10000' "$DB" "
+		INSERT INTO dns_names (name) VALUES ('numpeer.nmt.test');
+		INSERT INTO address_names SELECT a.id, n.id, 1, unixepoch(), unixepoch()
+		FROM addresses a, dns_names n WHERE a.text = '$NMT_P4' AND n.name = 'numpeer.nmt.test'"
+	# Without --numeric the name shows...
+	pane_wait ":4244 \(- > numpeer\.nmt\.test\)"
+	"${TM[@]}" send-keys -t live q
+	[ "$(status_wait)" = exit=0 ]
+	rm -f "$NMT_TMP/status"
+	n=200
+	while "${TM[@]}" has-session -t live 2>/dev/null && ((n-- > 0)); do sleep 0.05; done
+	# ...with it, the frames that show the flow name none of its ends: the
+	# name was in the database before this view started, so a lookup would
+	# have found it for the very frame that first shows the flow.
+	live_start 120 50 --numeric
+	pane_wait ":4244( \([^)]*\))? +[0-9.]+ [KM]?i?B/s"
+	run grep -c "numpeer" "$NMT_TMP/pane"
+	[ "$output" = 0 ]
+	"${TM[@]}" send-keys -t live q
+	[ "$(status_wait)" = exit=0 ]
+}

@@ -103,6 +103,10 @@ static void test_bad_values_are_usage_errors(void **state)
 	assert_int_not_equal(parse(&cfg, "--threshold", "bogus=1", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--threshold", "syn_flood_rate", NULL), 0);
 	assert_int_not_equal(parse(&cfg, "--threshold", "port_scan_ports=0", NULL), 0);
+	/* --numeric is the live view's: alone it would do nothing */
+	assert_int_not_equal(parse(&cfg, "--numeric", NULL), 0);
+	assert_int_equal(parse(&cfg, "--live", "--numeric", NULL), 0);
+	assert_int_equal(cfg.numeric, 1);
 }
 
 /* --ipfix: HOST:PORT or [V6]:PORT, resolved, at most COLLECTOR_MAX, once each. */
@@ -195,6 +199,7 @@ static const struct expected_option {
 	{ "read", 'r', 1, 0, 0 },
 	{ "force-import", 0, 0, 0, 0 },
 	{ "live", 0, 0, 0, 0 },
+	{ "numeric", 0, 0, 0, 0 },
 	{ "detach", 0, 0, 0, 0 },
 	{ "status", 0, 0, 0, 0 },
 	{ "keep-flows", 0, 1, 1, RELOAD_LIVE },

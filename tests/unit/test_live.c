@@ -407,7 +407,7 @@ static void test_host_names(void **state)
 				      " (1, 2, 1, 150, 900), (1, 3, 2, 300, 900), (2, 4, 1, 100, 100);",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(live_db_open(&db, t.path), 0);
+	assert_int_equal(live_db_open(&db, t.path, 0), 0);
 	live_db_host_name(&db, NETMON_FAMILY_V4, flows[0].src, name, sizeof(name));
 	assert_string_equal(name, "a.example"); /* last_seen 900 twice: by name */
 	live_db_host_name(&db, NETMON_FAMILY_V6, flows[1].src, name, sizeof(name));
