@@ -93,7 +93,8 @@ while True:
 	local flows procs
 	flows=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM flow_log WHERE ts_start < 1704153600")
 	procs=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM process_log WHERE ts_start < 1704153600")
-	[ "$flows" -gt 0 ] && [ "$procs" -gt 0 ]
+	[ "$flows" -gt 0 ]
+	[ "$procs" -gt 0 ]
 	[[ $output == "2 intervals, $((flows + procs)) records in "*" messages to 1 collector; 0 not taken" ]]
 	# Each datagram is read before the export returns? Not over UDP: bounded wait.
 	n=100

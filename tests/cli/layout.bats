@@ -92,7 +92,8 @@ headers_of() {
 	local rec rep
 	rec=$(headers_of recorder)
 	rep=$(headers_of reports)
-	[ -n "$rec" ] && [ -n "$rep" ]
+	[ -n "$rec" ]
+	[ -n "$rep" ]
 	# export/ is what both binaries share: it is there and they use it.
 	[ -n "$(offenders "reports/*.[ch]" 'ipfix_send\.h')" ]
 	[ -n "$(offenders "$(cd "$REPO" && find recorder -name '*.[ch]' | sort | tr '\n' ' ')" 'ipfix_send\.h')" ]

@@ -149,7 +149,8 @@ no_clsact() {
 	printf 'pcap = %s\n' "$BATS_TEST_TMPDIR/s.pcapng" >"$BATS_TEST_TMPDIR/c.conf"
 	refused 64 "--pcap needs --sample N" "$REC" --config "$BATS_TEST_TMPDIR/c.conf" --check-config
 	no_clsact "$UP"
-	[ ! -e "$DB" ] && [ ! -e "$BATS_TEST_TMPDIR/s.pcapng" ]
+	[ ! -e "$DB" ]
+	[ ! -e "$BATS_TEST_TMPDIR/s.pcapng" ]
 	run -0 "$REC" --sample 0 --pcap "$BATS_TEST_TMPDIR/s.pcapng" --config /dev/null --check-config
 	printf 'sample = 0\n' >>"$BATS_TEST_TMPDIR/c.conf"
 	run -0 "$REC" --config "$BATS_TEST_TMPDIR/c.conf" --check-config

@@ -134,7 +134,8 @@ frames() {
 	echo "counted $n, sampled $s, floor(n/10) $want, $ncpu CPUs"
 	# Per-CPU counters: sum over CPUs of floor(n_cpu / 10), which lies in
 	# [floor(n / 10) - (CPUs - 1), floor(n / 10)].
-	[ "$s" -le "$want" ] && [ "$s" -ge $((want - ncpu + 1)) ]
+	[ "$s" -le "$want" ]
+	[ "$s" -ge $((want - ncpu + 1)) ]
 	[ "$(health)" = "10|$s|0" ]
 	# Only test traffic crosses the link: every sample is one of its packets,
 	# cut to 64 bytes.

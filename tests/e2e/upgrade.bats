@@ -95,7 +95,13 @@ EOF
 	[ "${#lines[@]}" -eq 1 ]
 	IFS='|' read -r g_start g_end reason old new ifaces same <<<"$output"
 	[ "$g_start" -eq "$live_end" ]
-	[ "$g_end" -ge "$before" ] && [ "$g_end" -le "$after" ]
+	# It ends where the new start's first interval begins: the start's second,
+	# or the second after the old run's end when the start fell in that same
+	# second (an interval never begins before the last one ended).
+	lo=$((before > live_end + 1 ? before : live_end + 1))
+	hi=$((after > live_end + 1 ? after : live_end + 1))
+	[ "$g_end" -ge "$lo" ]
+	[ "$g_end" -le "$hi" ]
 	[ "$reason|$old|$new|$ifaces|$same" = "abi upgrade|$((ABI - 1))|$ABI|$NMT_HOST|1" ]
 	# The first interval after it carries it in collector_log; live and imported told apart.
 	[ "$(nmt_sql "$DB" "SELECT gap_before FROM collector_log WHERE ts_start = $g_end")" -eq \
