@@ -11,7 +11,7 @@
 # end is ve-MACHINE. Traffic goes only between the two ends.
 
 NMS_SUITE=bookworm
-NMS_PACKAGES=systemd,systemd-sysv,dbus,libbpf1,libsqlite3-0,libpcap0.8,libinih1,libcap-ng0,liburing2,iproute2,sqlite3
+NMS_PACKAGES=systemd,systemd-sysv,dbus,libbpf1,libsqlite3-0,libpcap0.8,libinih1,libcap-ng0,liburing2,libmicrohttpd12,iproute2,sqlite3
 NMS_CACHE=${NMS_CACHE:-/var/cache/netmon-tests/$NMS_SUITE-root}
 NMS_BOOT_TIMEOUT=60
 
