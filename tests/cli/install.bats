@@ -129,7 +129,7 @@ long_options() {
 	run "$PFX/usr/sbin/netmon-record" --config "$conf" --check-config
 	[ "$status" -eq 0 ]
 	for opt in $(long_options "$PFX/usr/sbin/netmon-record"); do
-		case $opt in --read | --force-import | --detach | --status | --help | --version | --config | --check-config | --live) continue ;; esac
+		case $opt in --read | --force-import | --detach | --status | --help | --version | --config | --check-config | --live | --numeric) continue ;; esac
 		grep -qE "^#${opt#--} = " "$conf" || { echo "$conf does not document ${opt#--}"; false; }
 	done
 	# Every documented value, uncommented, is accepted.

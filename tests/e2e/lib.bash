@@ -353,7 +353,25 @@ nmt_cap_start() {
 }
 
 nmt_cap_stop() {
-	local st=0
+	local st=0 i seen marked=0
+	# dumpcap hands packets over a block of its ring at a time: those in the
+	# block still filling when it is stopped never reach the file (the last
+	# datagrams of a test were once missing). A marker sent now and seen in
+	# the file was written after every packet before it.
+	seen=$(tshark -r "$NMT_CAP_FILE" -n -Y "ip.dst == $NMT_M4" 2>/dev/null | wc -l)
+	for i in $(seq 50); do
+		"$NMT_TRAFFIC" -t 2 udp-send "$NMT_M4" 9 1 0 >/dev/null 2>&1 || true
+		sleep 0.1
+		if (($(tshark -r "$NMT_CAP_FILE" -n -Y "ip.dst == $NMT_M4" 2>/dev/null | wc -l) > seen)); then
+			marked=1
+			break
+		fi
+	done
+	if ((marked == 0)); then
+		nmt_dump cap >&2
+		nmt_fail "the capture never showed its end marker"
+		return 1
+	fi
 	nmt_stop_pid "$NMT_PID_cap" || st=$?
 	if [ $st -ne 0 ]; then
 		nmt_dump cap >&2
