@@ -4,9 +4,11 @@
  *
  * Shared by the recorder's export after each commit (recorder/export/
  * exporter.c, which keeps the watermark) and by `netmon-report export`,
- * which re-sends a window of history: both read the rows back from the
- * database, so what is sent is exactly what is stored, the overflow rows
- * included (docs/ipfix.md). Writes nothing to the database.
+ * which re-sends a window of history: the rows are read back from the
+ * database, or given as records by the recorder for the interval it just
+ * committed (ipfix_send_records_begin()), which must equal what the rows
+ * read back would give; so what is sent is exactly what is stored, the
+ * overflow rows included (docs/ipfix.md). Writes nothing to the database.
  *
  * Messages are paced (docs/ipfix.md, "Pacing"): at most `rate` a second
  * after a short burst, so that a collector with an ordinary receive buffer
