@@ -26,11 +26,10 @@
 #include "ipfix.h"
 #include "ipfix_send.h"
 #include "store/store.h"
+#include "temp_db.h"
 
 #define MAX_MSGS 64
 #define T_END 1796545020 /* the interval's end, unix s */
-
-static char dir[] = "/tmp/netmon-test-ipfix-fast-XXXXXX";
 
 /* The messages of one collector, in the order they came. */
 struct got {
@@ -38,19 +37,6 @@ struct got {
 	size_t len[MAX_MSGS];
 	int n;
 };
-
-static int setup(void **state)
-{
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
-}
 
 /* A UDP socket on 127.0.0.1, an ephemeral port, its HOST:PORT into name. */
 static int sink(char *name, size_t size)
@@ -179,7 +165,7 @@ static void test_committed_equals_read_back(void **state)
 	struct proc_record p[3];
 	struct proc_info_record in[2];
 	struct snapshot snap;
-	char path[128], name_a[64], name_b[64];
+	char name_a[64], name_b[64];
 	const char *coll_a[1] = { name_a }, *coll_b[1] = { name_b };
 	int fd_a = sink(name_a, sizeof(name_a)), fd_b = sink(name_b, sizeof(name_b));
 	struct exporter_opts xo = { .collectors = coll_a,
@@ -194,11 +180,12 @@ static void test_committed_equals_read_back(void **state)
 	struct ipfix_send *s;
 	struct exporter *x;
 	struct store *st;
+	struct temp_db tmp;
 	uint64_t records;
 
 	fill(&snap, f, t, p, in);
-	snprintf(path, sizeof(path), "%s/fast.db", dir);
-	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(temp_db_open(&tmp, "netmon-test-ipfix-fast"), 0);
+	assert_int_equal(store_open(&st, tmp.path), 0);
 	assert_int_equal(exporter_open(&x, &xo, store_db(st)), 0);
 	assert_int_equal(store_write_interval(st, &snap, T_END - 60, T_END), 0);
 	exporter_committed(x, st, &snap, T_END - 60, T_END);
@@ -217,6 +204,7 @@ static void test_committed_equals_read_back(void **state)
 	assert_int_equal(exporter_run(x, store_db(st)), 0);
 	exporter_close(x);
 	store_close(st);
+	temp_db_remove(&tmp);
 
 	drain(fd_a, &a);
 	drain(fd_b, &b);
@@ -238,5 +226,5 @@ int main(void)
 		cmocka_unit_test(test_committed_equals_read_back),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
