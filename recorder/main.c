@@ -50,24 +50,24 @@ struct recorder {
 	struct attachment ifaces[CLI_MAX_IFACES];
 	int n_ifaces;
 	struct flow_bpf *skel;
-	struct pin_dir pins;   /* maps and programs pinned for the next run */
-	int leave_attached;    /* at exit: keep filters and pins (pin.h) */
-	int pinned_progs[3];   /* adopted: TC in, TC out, XDP; else -1 */
-	struct proc_bpf *proc; /* NULL when per-process accounting is off */
+	struct pin_dir pins;      /* maps and programs pinned for the next run */
+	int leave_attached;       /* at exit: keep filters and pins (pin.h) */
+	int pinned_progs[3];      /* adopted: TC in, TC out, XDP; else -1 */
+	struct proc_bpf *proc;    /* NULL when per-process accounting is off */
 	struct snapshotter *snap;
 	struct backlog *backlog;
 	struct store *store;
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
 	struct sampler *sampler;      /* NULL: no --sample */
-	struct live *live;	      /* --live: the view drawn every second */
+	struct live *live;            /* --live: the view drawn every second */
 	struct exporter *exporter;    /* NULL: no --ipfix */
-	struct names *names;	      /* NULL: the programs pass no DNS responses */
+	struct names *names;          /* NULL: the programs pass no DNS responses */
 	struct filter_gens *filters;  /* --include/--exclude into the kernel */
 	struct metrics *metrics;      /* NULL: no --metrics-listen or --metrics-file */
 	int sig_fd, timer_fd;
 	int64_t interval_start; /* unix seconds */
-	struct maintain maint;	/* rollups and retention between intervals */
-	int argc;		/* the command line, read again on SIGHUP */
+	struct maintain maint;  /* rollups and retention between intervals */
+	int argc;               /* the command line, read again on SIGHUP */
 	char **argv;
 };
 
@@ -145,7 +145,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	filter_gens_flipped(r->filters);
 	seq = slot->seq;
 	flows = slot->n_flows;
-	sampler_flush(r->sampler);   /* the interval's samples on disk (logged) */
+	sampler_flush(r->sampler); /* the interval's samples on disk (logged) */
 	live_drained(r->live, slot); /* its rates span the flip */
 	backlog_push(r->backlog, r->interval_start, ts_end);
 	r->interval_start = ts_end;
@@ -533,9 +533,7 @@ static int import_capture(struct recorder *r)
 	const char *base = strrchr(r->cfg.read_path, '/');
 	struct replay_opts ro = {
 		.path = r->cfg.read_path,
-		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0]
-			      : base	      ? base + 1
-					      : r->cfg.read_path,
+		.iface_name = r->cfg.n_ifaces ? r->cfg.ifaces[0] : base ? base + 1 : r->cfg.read_path,
 		.interval = r->cfg.interval,
 		.force = r->cfg.force_import,
 	};
@@ -634,7 +632,8 @@ static int first_interval(struct recorder *r)
 		upgrade_record_gap(store_db(r->store), &r->pins, last_end, &r->interval_start);
 	if (!r->pins.adopted)
 		return 0;
-	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel), &r->interval_start);
+	err = adopt_settle(r->snap, r->store, &scratch, flow_run_id(r->skel),
+			   &r->interval_start);
 	snapshot_free(&scratch);
 	return err;
 }
@@ -658,8 +657,8 @@ static int record(struct recorder *r)
 
 	/* The metrics' port and file first: taken or unwritable, nothing starts. */
 	err = metrics_open(&r->metrics, &(struct metrics_opts){ .listen = r->cfg.metrics_listen,
-								.file = r->cfg.metrics_file,
-								.db_path = r->cfg.db_path });
+								 .file = r->cfg.metrics_file,
+								 .db_path = r->cfg.db_path });
 	/* Interfaces, their pins, then the kernel side (needs privileges), then
 	 * the file. Until the loop ends, adopted pins stay whatever happens. */
 	if (!err)
@@ -669,13 +668,13 @@ static int record(struct recorder *r)
 	r->leave_attached = r->pins.adopted;
 	if (!err)
 		err = flow_load_with(&r->skel, &(struct flow_load_opts){
-						       .max_flows = r->cfg.max_flows,
-						       .max_flows6 = r->cfg.max_flows6,
-						       .pins = &r->pins,
-						       .sample_every = r->cfg.sample,
-						       .snaplen = r->cfg.snaplen,
-						       .ring_bytes = r->cfg.sample_ring_kb * 1024,
-						       .names = !r->cfg.no_names });
+						    .max_flows = r->cfg.max_flows,
+						    .max_flows6 = r->cfg.max_flows6,
+						    .pins = &r->pins,
+						    .sample_every = r->cfg.sample,
+						    .snaplen = r->cfg.snaplen,
+						    .ring_bytes = r->cfg.sample_ring_kb * 1024,
+						    .names = !r->cfg.no_names });
 	/* Adopted programs count with the earlier run's rules until the
 	 * first flip; a fresh load runs nothing yet. */
 	if (!err)
@@ -755,12 +754,8 @@ static int record(struct recorder *r)
 
 int main(int argc, char **argv)
 {
-	struct recorder r = { .sig_fd = -1,
-			      .timer_fd = -1,
-			      .argc = argc,
-			      .argv = argv,
-			      .pins = { .lock_fd = -1 },
-			      .pinned_progs = { -1, -1, -1 } };
+	struct recorder r = { .sig_fd = -1, .timer_fd = -1, .argc = argc, .argv = argv,
+			      .pins = { .lock_fd = -1 }, .pinned_progs = { -1, -1, -1 } };
 	int err;
 
 	/* Arguments, then the configuration file under them. */

@@ -63,15 +63,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       "ON CONFLICT (bin) DO UPDATE SET family = excluded.family RETURNING id",
 	[ST_IFACE] = "INSERT INTO interfaces (name) VALUES (?1) "
 		     "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-	[ST_CONVERSATION] =
-		"INSERT INTO conversations (iface_id, direction, protocol, src_id, dst_id) "
-		"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
-		"iface_id = excluded.iface_id RETURNING id",
+	[ST_CONVERSATION] = "INSERT INTO conversations (iface_id, direction, protocol, src_id, dst_id) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
+			    "iface_id = excluded.iface_id RETURNING id",
 	[ST_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
 		    "tcp_flags, syn, fin, rst, first_ms, span_ms) "
 		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_FLOW_RANGE] =
-		"UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
+	[ST_FLOW_RANGE] = "UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
 	/* above every id in use, even when retention emptied the flows table */
 	[ST_NEXT_FLOW_ID] = "SELECT max(coalesce((SELECT max(id) FROM flows), 0), "
 			    "coalesce((SELECT max(last_flow_id, first_flow_id - 1) FROM intervals "
@@ -98,13 +96,13 @@ struct store {
 	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
 	int named_ifindex; /* store_name_ifindex(), or 0 */
 	char *named_name;
-	char last_error[256];	       /* what the last failure was, for store_last_error() */
+	char last_error[256]; /* what the last failure was, for store_last_error() */
 	struct idcache *addresses;     /* family + address -> addresses.id */
 	struct idcache *conversations; /* struct conversation_key -> conversations.id */
-	int64_t next_flow_id;	       /* the id of this interval's next flow row */
+	int64_t next_flow_id;          /* the id of this interval's next flow row */
 	unsigned int sample_rate;      /* --sample of the intervals written */
 	struct proc_names *names;      /* the cgroups, services, users of process rows */
-	struct run_tally tally;	       /* what this run wrote (run_tally.h) */
+	struct run_tally tally;        /* what this run wrote (run_tally.h) */
 };
 
 /*
@@ -198,8 +196,8 @@ int store_open(struct store **out, const char *path)
 	if (err)
 		goto fail;
 	/* Which contract wrote the rows (netmon.h), for whoever reads them later. */
-	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', " NETMON_ABI_STR
-			      ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', "
+			      NETMON_ABI_STR ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 	if (err)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -365,7 +363,7 @@ static int intern_conversation(struct store *st, const struct flow_record *r, in
 	err = step_id(st, ST_CONVERSATION, id);
 	if (!err)
 		idcache_put(st->conversations, &k,
-			    offsetof(struct conversation_key, addrs) + 2 * (size_t)alen, *id);
+			     offsetof(struct conversation_key, addrs) + 2 * (size_t)alen, *id);
 	return err;
 }
 
@@ -656,11 +654,10 @@ int store_last_end(struct store *st, int64_t *last_end)
 	*last_end = 0;
 	/* Recorded live (0013_gaps.sql): an imported capture may be dated later.
 	 * Rows from before that migration cannot be told apart: all of them. */
-	if (sqlite3_prepare_v2(
-		    st->db,
-		    "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
-		    "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
-		    -1, &q, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
+			       "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
+			       -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW) {
 		sqlite3_finalize(q);
 		return sql_fail(st, "reading the last stored interval");
