@@ -87,6 +87,7 @@ struct ipfix_send {
 		uint32_t index;
 	} ifindex[IFINDEX_CACHE]; /* interface names of one run -> ifindex */
 	int n_ifindex;
+	uint64_t records0; /* the data records sent before the open interval */
 };
 
 static int64_t mono_ns(void)
@@ -197,8 +198,7 @@ void ipfix_send_close(struct ipfix_send *s)
 	free(s);
 }
 
-/* ingressInterface/egressInterface: the interface's index now (0: gone). */
-static uint32_t ifindex_of(struct ipfix_send *s, const char *name)
+uint32_t ipfix_send_ifindex(struct ipfix_send *s, const char *name)
 {
 	uint32_t index;
 
@@ -244,7 +244,7 @@ static int conv_read(struct ipfix_send *s, int64_t id, struct conv *c, struct ip
 	column_addr(q, 3, c->src, c->family == NETMON_FAMILY_V4 ? 4 : 16);
 	column_addr(q, 4, c->dst, c->family == NETMON_FAMILY_V4 ? 4 : 16);
 	name = (const char *)sqlite3_column_text(q, 5);
-	c->ifindex = name ? ifindex_of(s, name) : 0;
+	c->ifindex = name ? ipfix_send_ifindex(s, name) : 0;
 	f->ifname = name;
 	if (name && strlen(name) < IF_NAMESIZE) {
 		strcpy(c->ifname, name);
@@ -321,7 +321,7 @@ static int send_procs(struct ipfix_send *s, sqlite3 *db, int64_t id)
 	sqlite3_bind_int64(q, 1, id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		row_proc(q, &p);
-		ipfix_enc_proc(&s->penc, &p);
+		ipfix_send_proc(s, &p);
 	}
 	if (rc != SQLITE_DONE)
 		pr_err("ipfix: reading the process rows: %s", sqlite3_errmsg(db));
@@ -343,7 +343,7 @@ static int send_flows(struct ipfix_send *s, sqlite3 *db, int64_t id)
 	sqlite3_bind_int64(q, 1, id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (!row_flow(s, q, &f))
-			ipfix_enc_flow(&s->enc, &f); /* a failed send is counted in the collector */
+			ipfix_send_flow(s, &f);
 	if (rc != SQLITE_DONE)
 		pr_err("ipfix: reading the flow rows: %s", sqlite3_errmsg(db));
 	sqlite3_reset(q);
@@ -363,11 +363,9 @@ void ipfix_send_begin(struct ipfix_send *s, int64_t budget_ms)
 	s->pace.over = 0;
 }
 
-int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t *records)
+void ipfix_send_records_begin(struct ipfix_send *s)
 {
-	uint64_t records0;
 	struct timespec now;
-	int err;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	ipfix_enc_set_time(&s->enc, (uint32_t)now.tv_sec);
@@ -386,13 +384,35 @@ int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t 
 		s->templates_errors = ipfix_send_errors(s);
 	}
 	/* The rows' records only: not the RFC 5610 ones sent with the templates. */
-	records0 = s->enc.records + s->penc.records;
+	s->records0 = s->enc.records + s->penc.records;
+}
+
+void ipfix_send_flow(struct ipfix_send *s, const struct ipfix_flow *f)
+{
+	ipfix_enc_flow(&s->enc, f); /* a failed send is counted in the collector */
+}
+
+void ipfix_send_proc(struct ipfix_send *s, const struct ipfix_proc *p)
+{
+	ipfix_enc_proc(&s->penc, p);
+}
+
+void ipfix_send_records_end(struct ipfix_send *s, uint64_t *records)
+{
+	ipfix_enc_flush(&s->enc); /* an interval's records end its last message */
+	ipfix_enc_flush(&s->penc);
+	*records = s->enc.records + s->penc.records - s->records0;
+}
+
+int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t *records)
+{
+	int err;
+
+	ipfix_send_records_begin(s);
 	err = send_flows(s, db, id);
 	if (send_procs(s, db, id))
 		err = -EIO;
-	ipfix_enc_flush(&s->enc); /* an interval's records end its last message */
-	ipfix_enc_flush(&s->penc);
-	*records = s->enc.records + s->penc.records - records0;
+	ipfix_send_records_end(s, records);
 	return err;
 }
 

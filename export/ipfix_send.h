@@ -4,9 +4,11 @@
  *
  * Shared by the recorder's export after each commit (recorder/export/
  * exporter.c, which keeps the watermark) and by `netmon-report export`,
- * which re-sends a window of history: both read the rows back from the
- * database, so what is sent is exactly what is stored, the overflow rows
- * included (docs/ipfix.md). Writes nothing to the database.
+ * which re-sends a window of history: the rows are read back from the
+ * database, or given as records by the recorder for the interval it just
+ * committed (ipfix_send_records_begin()), which must equal what the rows
+ * read back would give; so what is sent is exactly what is stored, the
+ * overflow rows included (docs/ipfix.md). Writes nothing to the database.
  *
  * Messages are paced (docs/ipfix.md, "Pacing"): at most `rate` a second
  * after a short burst, so that a collector with an ordinary receive buffer
@@ -20,6 +22,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include "collector.h"
+#include "ipfix.h"
 
 /* --ipfix-rate's default, messages a second: see docs/ipfix.md, "Pacing". */
 #define IPFIX_DEFAULT_RATE 3000
@@ -56,6 +59,23 @@ void ipfix_send_begin(struct ipfix_send *s, int64_t budget_ms);
  * returns 0, or -EIO (logged) when the rows could not all be read.
  */
 int ipfix_send_interval(struct ipfix_send *s, sqlite3 *db, int64_t id, uint64_t *records);
+
+/*
+ * The same for records the caller already has (the recorder's interval just
+ * committed, recorder/export/exporter.c): after ipfix_send_records_begin(),
+ * the records of its flow rows and process rows in the rows' order, each
+ * exactly as ipfix_send_interval() would read it back; then
+ * ipfix_send_records_end() ends the interval's last message and says how
+ * many data records it sent.
+ */
+void ipfix_send_records_begin(struct ipfix_send *s);
+void ipfix_send_flow(struct ipfix_send *s, const struct ipfix_flow *f);
+void ipfix_send_proc(struct ipfix_send *s, const struct ipfix_proc *p);
+void ipfix_send_records_end(struct ipfix_send *s, uint64_t *records);
+
+/* ingressInterface/egressInterface of a flow on interface name: its index
+ * now (0: gone), looked up once a run. */
+uint32_t ipfix_send_ifindex(struct ipfix_send *s, const char *name);
 
 /* After a run: a collector that failed and now took everything is said to be back. */
 void ipfix_send_end(struct ipfix_send *s);

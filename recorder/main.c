@@ -131,6 +131,8 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 
 	if (!slot) {
 		backlog_flush(r->backlog, r->store);
+		/* Before a written slot is filled again: its records are the export's. */
+		exporter_run(r->exporter, store_db(r->store));
 		slot = backlog_slot(r->backlog, final);
 		if (!slot)
 			return 0;
@@ -163,7 +165,7 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	/* Host names told during the interval, in a transaction of their own. */
 	if (!held)
 		names_flush(r->names, r->store);
-	/* What was committed, read back, to the collectors (exporter.h). */
+	/* What was committed, to the collectors (exporter.h). */
 	exporter_run(r->exporter, store_db(r->store));
 	err = snapshot_release(r->snap, seq);
 	if (err)
@@ -191,6 +193,17 @@ static void start_anomaly_eval(struct recorder *r)
 	if (anomaly_eval_open(&r->anomaly, r->cfg.db_path, &r->cfg.thresholds, budget))
 		pr_warn("anomaly rules are not evaluated while recording; "
 			"netmon-report anomalies still evaluates them");
+}
+
+/* backlog_on_written() (backlog.h): an interval is committed. */
+static void interval_written(void *ctx, const struct snapshot *snap, int64_t start, int64_t end,
+			     uint64_t write_us)
+{
+	struct recorder *r = ctx;
+
+	if (r->metrics)
+		metrics_interval_written(r->metrics, snap, start, end, write_us);
+	exporter_committed(r->exporter, r->store, snap, start, end);
 }
 
 /*
@@ -673,8 +686,8 @@ static int record(struct recorder *r)
 		err = store_open(&r->store, r->cfg.db_path);
 	if (!err)
 		err = backlog_open(&r->backlog);
-	if (!err && r->metrics)
-		backlog_on_written(r->backlog, metrics_interval_written, r->metrics);
+	if (!err)
+		backlog_on_written(r->backlog, interval_written, r);
 	if (!err)
 		err = start_export(r);
 	if (!err)

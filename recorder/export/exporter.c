@@ -7,6 +7,8 @@
 #include "db.h"
 #include "ipfix_send.h"
 #include "log.h"
+#include "store/backlog.h"
+#include "store/store.h"
 
 /*
  * What the export did with interval ?1 (collector_log, 0010_ipfix_export.sql),
@@ -18,11 +20,30 @@ static const char counts_sql[] =
 static const char mark_sql[] = "INSERT INTO meta (key, value) VALUES ('ipfix_exported', ?1) "
 			       "ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
+/* The last interval committed, if its start and end are these (?1, ?2). */
+static const char last_sql[] = "SELECT id FROM intervals WHERE id = (SELECT max(id) FROM "
+			       "intervals) AND ts_start = ?1 AND ts_end = ?2";
+
+/*
+ * An interval committed since the last run, as store_write_interval() wrote
+ * it (exporter_committed()): its records are sent from here, not read back.
+ * The snapshot's arrays are the backlog's, unchanged until its slot is
+ * filled again, which the recorder does only after exporter_run().
+ */
+struct committed {
+	int64_t id, start, end;
+	struct snapshot snap; /* a shallow copy */
+	struct store_iface ifaces[STORE_IFACES];
+	int n_ifaces;
+};
+
 struct exporter {
 	struct ipfix_send *send;
-	int64_t exported;	      /* the last interval id exported (or there before us) */
-	const unsigned int *interval; /* seconds, as a SIGHUP may change it */
-	sqlite3_stmt *counts, *mark;  /* prepared once */
+	int64_t exported;		    /* the last interval id exported (or there before us) */
+	const unsigned int *interval;	    /* seconds, as a SIGHUP may change it */
+	sqlite3_stmt *counts, *mark, *last; /* prepared once */
+	struct committed *held;		    /* BACKLOG_MAX + 1 */
+	int n_held;
 };
 
 /* The last interval id, and the watermark (-1: none) when mark is not NULL. */
@@ -138,7 +159,10 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 	if (!x)
 		return -ENOMEM;
 	x->interval = o->interval;
-	err = prepare(db, counts_sql, &x->counts);
+	x->held = calloc(BACKLOG_MAX + 1, sizeof(*x->held));
+	err = x->held ? prepare(db, counts_sql, &x->counts) : -ENOMEM;
+	if (!err)
+		err = prepare(db, last_sql, &x->last);
 	if (!err)
 		err = prepare(db, mark_sql, &x->mark);
 	if (!err)
@@ -160,7 +184,144 @@ void exporter_close(struct exporter *x)
 	ipfix_send_close(x->send);
 	sqlite3_finalize(x->counts);
 	sqlite3_finalize(x->mark);
+	sqlite3_finalize(x->last);
+	free(x->held);
 	free(x);
+}
+
+void exporter_committed(struct exporter *x, const struct store *st, const struct snapshot *snap,
+			int64_t start, int64_t end)
+{
+	const struct store_iface *ifaces;
+	struct committed *c;
+	int n;
+
+	if (!x || x->n_held > BACKLOG_MAX || (n = store_ifaces(st, &ifaces)) < 0)
+		return; /* read back instead */
+	c = &x->held[x->n_held];
+	sqlite3_bind_int64(x->last, 1, start);
+	sqlite3_bind_int64(x->last, 2, end);
+	c->id = sqlite3_step(x->last) == SQLITE_ROW ? sqlite3_column_int64(x->last, 0) : 0;
+	sqlite3_reset(x->last);
+	if (!c->id)
+		return;
+	c->start = start;
+	c->end = end;
+	c->snap = *snap;
+	memcpy(c->ifaces, ifaces, (size_t)n * sizeof(*ifaces));
+	c->n_ifaces = n;
+	x->n_held++;
+}
+
+/* The name interface ifindex's rows got; NULL: not written (never, by store.c). */
+static const char *iface_name(const struct committed *c, uint32_t ifindex, int *hint)
+{
+	if (*hint < c->n_ifaces && c->ifaces[*hint].ifindex == (int)ifindex)
+		return c->ifaces[*hint].name;
+	for (*hint = 0; *hint < c->n_ifaces; ++*hint)
+		if (c->ifaces[*hint].ifindex == (int)ifindex)
+			return c->ifaces[*hint].name;
+	return NULL;
+}
+
+/* Flow record r of c as its flows row reads back (ipfix_send.c's row_flow). */
+static int flow_of(struct exporter *x, const struct committed *c, const struct flow_record *r,
+		   int *hint, struct ipfix_flow *f)
+{
+	size_t alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+	int64_t first_ms, span_ms;
+
+	memset(f, 0, sizeof(*f));
+	f->ifname = iface_name(c, r->key.ifindex, hint);
+	if (!f->ifname)
+		return -ENOENT;
+	store_flow_ms(&c->snap, r, c->start, &first_ms, &span_ms);
+	f->start_ms = (uint64_t)(c->start * 1000 + first_ms);
+	f->end_ms = f->start_ms + (uint64_t)span_ms;
+	f->octets = r->c.bytes;
+	f->packets = r->c.packets;
+	f->family = r->key.family;
+	f->protocol = r->key.protocol;
+	f->direction = r->key.direction;
+	memcpy(f->src, r->key.src, alen);
+	memcpy(f->dst, r->key.dst, alen);
+	f->src_port = r->key.src_port;
+	f->dst_port = r->key.dst_port;
+	f->tcp_flags = (uint16_t)r->c.tcp_flags;
+	f->ifindex = ipfix_send_ifindex(x->send, f->ifname);
+	return 0;
+}
+
+/* Process record r of c as its processes row reads back (row_proc). */
+static void proc_of(const struct committed *c, const struct proc_record *r, struct ipfix_proc *p)
+{
+	const struct proc_info *info = store_proc_info(&c->snap, r->key.tgid);
+
+	memset(p, 0, sizeof(*p));
+	p->start_ms = (uint64_t)c->start * 1000;
+	p->end_ms = (uint64_t)c->end * 1000;
+	p->pid = r->key.tgid;
+	if (info) {
+		memcpy(p->comm, info->comm, strnlen(info->comm, sizeof(p->comm)));
+		memcpy(p->parent_comm, info->parent_comm,
+		       strnlen(info->parent_comm, sizeof(p->parent_comm)));
+		p->ppid = info->ppid;
+	}
+	p->family = r->key.family;
+	p->protocol = r->key.protocol;
+	memcpy(p->remote, r->key.remote, r->key.family == NETMON_FAMILY_V4 ? 4 : 16);
+	p->remote_port = r->key.remote_port;
+	p->local_port = r->key.local_port;
+	p->bytes_sent = r->c.bytes_sent;
+	p->bytes_recv = r->c.bytes_recv;
+}
+
+/*
+ * Interval c from the records just committed, in the order of its rows
+ * (store.c: the flows, the overflow rows in totals order, the processes).
+ * -ENOENT before anything is sent: an interface the store did not name.
+ */
+static int send_committed(struct exporter *x, const struct committed *c, uint64_t *records)
+{
+	const struct snapshot *snap = &c->snap;
+	struct ipfix_flow f;
+	struct ipfix_proc p;
+	int hint = 0;
+
+	for (size_t i = 0; i < snap->n_flows; i++)
+		if (!iface_name(c, snap->flows[i].key.ifindex, &hint))
+			return -ENOENT;
+	for (size_t i = 0; i < snap->n_totals; i++)
+		if (!iface_name(c, snap->totals[i].key.ifindex, &hint))
+			return -ENOENT;
+	ipfix_send_records_begin(x->send);
+	for (size_t i = 0; i < snap->n_flows; i++)
+		if (!flow_of(x, c, &snap->flows[i], &hint, &f))
+			ipfix_send_flow(x->send, &f);
+	for (size_t i = 0; i < snap->n_totals; i++) {
+		struct flow_record over;
+
+		if (snap->totals[i].key.kind != NETMON_KIND_TABLE_FULL)
+			continue;
+		over = store_overflow_flow(snap, c->start, c->end, &snap->totals[i]);
+		if (!flow_of(x, c, &over, &hint, &f))
+			ipfix_send_flow(x->send, &f);
+	}
+	for (size_t i = 0; i < snap->n_procs; i++) {
+		proc_of(c, &snap->procs[i], &p);
+		ipfix_send_proc(x->send, &p);
+	}
+	ipfix_send_records_end(x->send, records);
+	return 0;
+}
+
+/* Interval id: from what was committed when it is held, else read back. */
+static int send_one(struct exporter *x, sqlite3 *db, int64_t id, uint64_t *records)
+{
+	for (int i = 0; i < x->n_held; i++)
+		if (x->held[i].id == id && !send_committed(x, &x->held[i], records))
+			return 0;
+	return ipfix_send_interval(x->send, db, id, records) ? -EIO : 0;
 }
 
 int exporter_run(struct exporter *x, sqlite3 *db)
@@ -172,8 +333,10 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 	if (!x)
 		return 0;
 	err = read_ids(db, &last, NULL);
-	if (err || last <= x->exported)
+	if (err || last <= x->exported) {
+		x->n_held = 0;
 		return err;
+	}
 	/* Pausing ends half an interval after the start: the next
 	 * interval's snapshot must not wait for it. */
 	ipfix_send_begin(x->send, x->interval ? (int64_t)*x->interval * 500 : 0);
@@ -181,7 +344,7 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 	errors0 = ipfix_send_errors(x->send);
 	/* Not again on an error: what was sent of an interval would be sent twice. */
 	for (; x->exported < last; x->exported++) {
-		if (ipfix_send_interval(x->send, db, x->exported + 1, &records))
+		if (send_one(x, db, x->exported + 1, &records))
 			err = -EIO;
 		/* Not stored (a full disk): the export goes on all the same, and a
 		 * restart before the next stored watermark sends these again. */
@@ -189,6 +352,7 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 			       ipfix_send_errors(x->send) - errors0);
 		errors0 = ipfix_send_errors(x->send);
 	}
+	x->n_held = 0;
 	ipfix_send_end(x->send);
 	ipfix_send_totals(x->send, &total, &messages);
 	pr_debug("ipfix: up to interval %lld exported: %llu records, %llu messages so far",

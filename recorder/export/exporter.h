@@ -3,8 +3,10 @@
  * exporter.h - what was committed, to the IPFIX collectors (docs/ipfix.md).
  *
  * After each interval's commit the recorder calls exporter_run(): every flow
- * row of the intervals committed since the last run is read back from the
- * database and sent to every collector (export/ipfix_send.h); the records
+ * row of the intervals committed since the last run is sent to every
+ * collector (export/ipfix_send.h), encoded from the records the recorder
+ * just wrote (exporter_committed()) or, for intervals an earlier run left,
+ * read back from the database; the records
  * and the send errors of each interval are stored with it
  * (collector_log.ipfix_records, ipfix_send_errors), with the watermark.
  */
@@ -14,6 +16,9 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include "collector.h"
+#include "kernel/snapshot_records.h"
+
+struct store;
 
 struct exporter_opts {
 	const char *const *collectors; /* HOST:PORT values of --ipfix */
@@ -44,6 +49,16 @@ int exporter_open(struct exporter **out, const struct exporter_opts *opts, sqlit
  */
 int exporter_forget(sqlite3 *db);
 void exporter_close(struct exporter *x); /* accepts NULL */
+
+/*
+ * backlog_on_written() (backlog.h), with the store that wrote it: interval
+ * [start, end) is committed. Its records are kept (not copied: snap's arrays
+ * must stay as they are until exporter_run()) and the next exporter_run()
+ * encodes them instead of reading the rows back, record for record what
+ * the rows hold. x NULL: nothing.
+ */
+void exporter_committed(struct exporter *x, const struct store *st, const struct snapshot *snap,
+			int64_t start, int64_t end);
 
 /*
  * Export every interval committed in db since the last call. Send errors

@@ -87,18 +87,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       "?15, ?16)",
 };
 
-/* ifindex -> interface id, valid for one interval (names can change). */
-struct iface_cache {
-	int ifindex;
-	int64_t id;
-};
-
 struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
-	struct iface_cache ifaces[64];
+	struct store_iface ifaces[STORE_IFACES];
 	int n_ifaces;
+	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
 	int named_ifindex; /* store_name_ifindex(), or 0 */
 	char *named_name;
 	char last_error[256]; /* what the last failure was, for store_last_error() */
@@ -237,6 +232,12 @@ const struct run_tally *store_tally(const struct store *st)
 	return &st->tally;
 }
 
+int store_ifaces(const struct store *st, const struct store_iface **ifaces)
+{
+	*ifaces = st->ifaces;
+	return st->ifaces_full ? -1 : st->n_ifaces;
+}
+
 const char *store_last_error(const struct store *st)
 {
 	return st->last_error[0] ? st->last_error : "no error";
@@ -263,6 +264,7 @@ void store_name_ifindex(struct store *st, int ifindex, const char *name)
 	st->named_name = strdup(name);
 	st->named_ifindex = st->named_name ? ifindex : 0;
 	st->n_ifaces = 0;
+	st->ifaces_full = 0;
 }
 
 static int intern_iface(struct store *st, int ifindex, int64_t *id)
@@ -283,9 +285,16 @@ static int intern_iface(struct store *st, int ifindex, int64_t *id)
 		snprintf(name, sizeof(name), "if%d", ifindex);
 	sqlite3_bind_text(st->st[ST_IFACE], 1, name, -1, SQLITE_TRANSIENT);
 	err = step_id(st, ST_IFACE, id);
-	if (!err && st->n_ifaces < (int)(sizeof(st->ifaces) / sizeof(st->ifaces[0])))
-		st->ifaces[st->n_ifaces++] = (struct iface_cache){ ifindex, *id };
-	return err;
+	if (err)
+		return err;
+	if (st->n_ifaces < STORE_IFACES) {
+		st->ifaces[st->n_ifaces].ifindex = ifindex;
+		st->ifaces[st->n_ifaces].id = *id;
+		snprintf(st->ifaces[st->n_ifaces++].name, sizeof(name), "%s", name);
+	} else {
+		st->ifaces_full = 1;
+	}
+	return 0;
 }
 
 static int intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
@@ -371,16 +380,23 @@ static int64_t mono_to_offset_ms(const struct snapshot *snap, uint64_t mono_ns, 
 	return off_ns >= 0 ? off_ns / 1000000 : -((-off_ns + 999999) / 1000000);
 }
 
+void store_flow_ms(const struct snapshot *snap, const struct flow_record *r, int64_t ts_start,
+		   int64_t *first_ms, int64_t *span_ms)
+{
+	*first_ms = mono_to_offset_ms(snap, r->c.first_seen_ns, ts_start);
+	*span_ms = mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start) - *first_ms;
+}
+
 static int write_flow(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		      const struct flow_record *r)
 {
 	sqlite3_stmt *s = st->st[ST_FLOW];
-	int64_t conversation, first_ms;
+	int64_t conversation, first_ms, span_ms;
 	int err = intern_conversation(st, r, &conversation);
 
 	if (err)
 		return err;
-	first_ms = mono_to_offset_ms(snap, r->c.first_seen_ns, ts_start);
+	store_flow_ms(snap, r, ts_start, &first_ms, &span_ms);
 	sqlite3_bind_int64(s, 1, st->next_flow_id);
 	sqlite3_bind_int64(s, 2, conversation);
 	sqlite3_bind_int(s, 3, r->key.src_port);
@@ -392,7 +408,7 @@ static int write_flow(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 9, r->c.fin);
 	sqlite3_bind_int64(s, 10, r->c.rst);
 	sqlite3_bind_int64(s, 11, first_ms);
-	sqlite3_bind_int64(s, 12, mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start) - first_ms);
+	sqlite3_bind_int64(s, 12, span_ms);
 	err = step_done(st, ST_FLOW);
 	if (!err)
 		st->next_flow_id++;
@@ -426,7 +442,7 @@ static int intern_name(struct store *st, const char *comm, int64_t *id)
 	return step_id(st, ST_PROC_NAME, id);
 }
 
-static const struct proc_info *find_info(const struct snapshot *snap, __u32 tgid)
+const struct proc_info *store_proc_info(const struct snapshot *snap, __u32 tgid)
 {
 	size_t lo = 0, hi = snap->n_infos;
 
@@ -467,7 +483,7 @@ static int name_process(struct store *st, const struct snapshot *snap, const str
 static int write_process(struct store *st, const struct snapshot *snap, int64_t interval_id,
 			 int64_t ts_start, const struct proc_record *r)
 {
-	const struct proc_info *info = find_info(snap, r->key.tgid);
+	const struct proc_info *info = store_proc_info(snap, r->key.tgid);
 	sqlite3_stmt *s = st->st[ST_PROCESS];
 	int64_t comm = 0, parent = 0, remote = 0, cgroup = 0;
 	int err = 0;
@@ -509,8 +525,8 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
  * or ::) as source and destination, which no wire packet has as both, and
  * ports 0. It spans the whole interval.
  */
-static struct flow_record overflow_flow(const struct snapshot *snap, int64_t ts_start,
-					int64_t ts_end, const struct total_record *t)
+struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_start,
+				       int64_t ts_end, const struct total_record *t)
 {
 	int64_t wall_ns = (int64_t)snap->wall.tv_sec * 1000000000 + snap->wall.tv_nsec;
 	struct flow_record r;
@@ -575,7 +591,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 			continue;
 		err = write_total(st, id, t);
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
-			struct flow_record over = overflow_flow(snap, ts_start, ts_end, t);
+			struct flow_record over = store_overflow_flow(snap, ts_start, ts_end, t);
 
 			err = write_flow(st, snap, ts_start, &over);
 		}
@@ -662,6 +678,7 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	int err;
 
 	st->n_ifaces = 0; /* re-resolve names once per interval */
+	st->ifaces_full = 0;
 	proc_names_start(st->names);
 	err = step_done(st, ST_BEGIN);
 	if (err)

@@ -59,6 +59,34 @@ void store_forget_ids(struct store *st);
 /* The connection, for maintenance between intervals (maintain.h). */
 sqlite3 *store_db(const struct store *st);
 
+/*
+ * The rows of an interval, from the records store_write_interval() wrote
+ * (the recorder's export of what it just committed, exporter.h): a flow's
+ * flows.first_ms and span_ms, and the overflow row of a NETMON_KIND_TABLE_FULL
+ * total as a flow record (written after the interval's flows, in totals order).
+ */
+void store_flow_ms(const struct snapshot *snap, const struct flow_record *r, int64_t ts_start,
+		   int64_t *first_ms, int64_t *span_ms);
+struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_start,
+				       int64_t ts_end, const struct total_record *t);
+
+/* The names of process tgid in snap (its infos, by tgid); NULL: none. */
+const struct proc_info *store_proc_info(const struct snapshot *snap, __u32 tgid);
+
+#define STORE_IFACES 64
+/* An interface of the last interval written, as its rows name it. */
+struct store_iface {
+	int ifindex;
+	int64_t id;	/* interfaces.id */
+	char name[256]; /* interfaces.name */
+};
+
+/*
+ * The interfaces the last interval written named, into *ifaces (valid until
+ * the next write); how many, or -1 when there were more than STORE_IFACES.
+ */
+int store_ifaces(const struct store *st, const struct store_iface **ifaces);
+
 /* Why the last write failed (SQLite's message and the statement). */
 const char *store_last_error(const struct store *st);
 
