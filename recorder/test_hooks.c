@@ -20,6 +20,15 @@ static void read_stop_at(struct test_hooks *h, const char *v)
 	h->stop_point[len] = '\0';
 }
 
+/* A port from 1 to 65535; 0 for anything else (unset too). */
+static unsigned int port_of(const char *v)
+{
+	char *end = NULL;
+	unsigned long port = v && *v ? strtoul(v, &end, 10) : 0;
+
+	return end && !*end && port <= 65535 ? (unsigned int)port : 0;
+}
+
 /* An empty value is as good as unset, as it always was for these two. */
 static const char *nonempty(const char *v)
 {
@@ -38,7 +47,7 @@ const struct test_hooks *test_hooks(void)
 		hooks.proc_tp_suffix = suffix ? suffix : "";
 		hooks.proc_keys = nonempty(getenv("NETMON_TEST_PROC_KEYS"));
 		hooks.crash_before_commit = getenv("NETMON_TEST_CRASH_BEFORE_COMMIT") != NULL;
-		hooks.crash_before_export = getenv("NETMON_TEST_CRASH_BEFORE_EXPORT") != NULL;
+		hooks.crash_before_export = port_of(getenv("NETMON_TEST_CRASH_BEFORE_EXPORT"));
 		read_stop_at(&hooks, getenv("NETMON_TEST_STOP_AT"));
 		read = 1;
 	}

@@ -10,7 +10,7 @@
  *   NETMON_TEST_PROC_TP_SUFFIX=S       S appended to the tracepoint names
  *   NETMON_TEST_PROC_KEYS=N            per-process tables of N keys
  *   NETMON_TEST_CRASH_BEFORE_COMMIT    SIGKILL between a flip and its commit
- *   NETMON_TEST_CRASH_BEFORE_EXPORT    SIGKILL between a commit and its export
+ *   NETMON_TEST_CRASH_BEFORE_EXPORT=PORT SIGKILL between a commit and its export
  *   NETMON_TEST_STOP_AT=POINT[:N]      stop at the Nth visit of a named point
  */
 #ifndef NETMON_TEST_HOOKS_H
@@ -26,9 +26,11 @@ struct test_hooks {
 	const char *proc_keys;
 	/* NETMON_TEST_CRASH_BEFORE_COMMIT is set (to anything, empty too). */
 	int crash_before_commit;
-	/* NETMON_TEST_CRASH_BEFORE_EXPORT is set: SIGKILL once an interval with
-	 * flows is committed, before it is exported (--ipfix). */
-	int crash_before_export;
+	/* NETMON_TEST_CRASH_BEFORE_EXPORT=PORT: SIGKILL once an interval with a
+	 * flow from source port PORT is committed, before it is exported
+	 * (--ipfix); 0 when unset or not a port. A port, not "any flow": the
+	 * kernel's own packets (IPv6 neighbour discovery) may fill an earlier one. */
+	unsigned int crash_before_export;
 	/* NETMON_TEST_STOP_AT=POINT[:N]: POINT ("" when unset) and N (1 when
 	 * absent; a value that is no whole number from 1 leaves it unset). */
 	char stop_point[32];

@@ -276,7 +276,7 @@ dump_procs() {
 	local port rows st=0
 	port=$(free_port)
 	collector nf4 127.0.0.1 "$port"
-	NETMON_TEST_CRASH_BEFORE_EXPORT=1 nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	NETMON_TEST_CRASH_BEFORE_EXPORT=40040 nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
 	nmt_udp out 4 40040 5040 11 100
 	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
 	[ "$st" -eq $((128 + 9)) ] # killed once the interval was committed
