@@ -212,7 +212,7 @@ static void interval_written(void *ctx, const struct snapshot *snap, int64_t sta
 	struct recorder *r = ctx;
 
 	if (r->metrics)
-		metrics_interval_written(r->metrics, snap, start, end, write_us);
+		metrics_interval_written(r->metrics, r->store, snap, end, write_us);
 	exporter_committed(r->exporter, r->store, snap, start, end);
 }
 

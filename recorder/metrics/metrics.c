@@ -144,11 +144,10 @@ void metrics_publish(struct metrics *m, size_t backlog, const struct anomaly_eva
 		free(text);
 }
 
-void metrics_interval_written(void *ctx, const struct snapshot *snap, int64_t start, int64_t end,
-			      uint64_t write_us)
+void metrics_interval_written(struct metrics *m, const struct store *st,
+			      const struct snapshot *snap, int64_t end, uint64_t write_us)
 {
-	struct metrics *m = ctx;
-	int err = metrics_state_add(&m->state, snap, end, write_us);
+	int err = metrics_state_add(&m->state, st, snap, end, write_us);
 
 	/* Counters that skip an interval would lie from then on: say so. */
 	if (err && !m->state_failing)

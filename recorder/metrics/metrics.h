@@ -16,6 +16,7 @@
 
 struct metrics;
 struct anomaly_eval;
+struct store;
 
 struct metrics_opts {
 	const char *listen;  /* --metrics-listen [ADDR:]PORT, or NULL */
@@ -33,9 +34,9 @@ int metrics_open(struct metrics **out, const struct metrics_opts *o);
 /* Start the HTTP thread, after privs_drop(): it inherits only what is kept. 0 or -errno. */
 int metrics_serve(struct metrics *m);
 
-/* backlog_on_written() (backlog.h): one more interval committed. */
-void metrics_interval_written(void *m, const struct snapshot *snap, int64_t start, int64_t end,
-			      uint64_t write_us);
+/* backlog_on_written() (backlog.h): one more interval committed into st. */
+void metrics_interval_written(struct metrics *m, const struct store *st,
+			      const struct snapshot *snap, int64_t end, uint64_t write_us);
 
 /*
  * After the intervals' commit (and the anomaly rules): make the page anew

@@ -7,12 +7,12 @@
  * direction, family, protocol class, anomaly kind; never an address or port.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "metrics_page.h"
+#include "store/store.h"
 
 static const char *const proto_names[] = { "tcp", "udp", "icmp", "other" };
 
@@ -62,20 +62,9 @@ static struct metrics_series *series_of(struct metrics_state *s, const struct me
 	return &s->series[s->n_series++];
 }
 
-/* What the store names ifindex by (store.c, intern_iface). */
-static void iface_name(uint32_t ifindex, char *name)
-{
-	char kernel[IF_NAMESIZE];
-
-	if (if_indextoname(ifindex, kernel))
-		snprintf(name, METRICS_IFACE_LEN, "%s", kernel);
-	else
-		snprintf(name, METRICS_IFACE_LEN, "if%u", ifindex);
-}
-
 /* The series each total adds to, found (or made) before any is added to. */
-static int place_totals(struct metrics_state *s, const struct snapshot *snap,
-			struct metrics_series **at)
+static int place_totals(struct metrics_state *s, const struct store *st,
+			const struct snapshot *snap, struct metrics_series **at)
 {
 	for (size_t i = 0; i < snap->n_totals; i++) {
 		const struct total_record *t = &snap->totals[i];
@@ -86,7 +75,7 @@ static int place_totals(struct metrics_state *s, const struct snapshot *snap,
 			k.family = t->key.family;
 			k.proto = (uint8_t)metrics_proto_of(t->key.protocol);
 		}
-		iface_name(t->key.ifindex, k.iface);
+		store_iface_name(st, (int)t->key.ifindex, k.iface, sizeof(k.iface));
 		at[i] = series_of(s, &k);
 		if (!at[i])
 			return -ENOMEM;
@@ -94,8 +83,8 @@ static int place_totals(struct metrics_state *s, const struct snapshot *snap,
 	return 0;
 }
 
-int metrics_state_add(struct metrics_state *s, const struct snapshot *snap, int64_t end,
-		      uint64_t write_us)
+int metrics_state_add(struct metrics_state *s, const struct store *st, const struct snapshot *snap,
+		      int64_t end, uint64_t write_us)
 {
 	struct metrics_series **at = calloc(snap->n_totals ? snap->n_totals : 1, sizeof(*at));
 	size_t before = s->n_series;
@@ -103,7 +92,7 @@ int metrics_state_add(struct metrics_state *s, const struct snapshot *snap, int6
 
 	if (!at)
 		return -ENOMEM;
-	err = place_totals(s, snap, at);
+	err = place_totals(s, st, snap, at);
 	if (err) {
 		s->n_series = before; /* the new ones hold nothing yet */
 		free(at);

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include "kernel/snapshot_records.h"
 
+struct store;
+
 /* The "protocol" label: TCP, UDP, ICMP and ICMPv6, everything else. */
 enum metrics_proto {
 	METRICS_TCP,
@@ -60,11 +62,11 @@ void metrics_state_free(struct metrics_state *s);
 
 /*
  * Add one committed interval, ending at end, its rows and COMMIT having taken
- * write_us. The interfaces' names are looked up now, as the store did for
- * the same rows. 0 or -ENOMEM (then nothing of it is added).
+ * write_us into store st, which named the interfaces of its rows
+ * (store_iface_name()). 0 or -ENOMEM (then nothing of it is added).
  */
-int metrics_state_add(struct metrics_state *s, const struct snapshot *snap, int64_t end,
-		      uint64_t write_us);
+int metrics_state_add(struct metrics_state *s, const struct store *st, const struct snapshot *snap,
+		      int64_t end, uint64_t write_us);
 
 /* The protocol label of an IP protocol number. */
 enum metrics_proto metrics_proto_of(uint8_t protocol);

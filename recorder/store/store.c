@@ -267,22 +267,42 @@ void store_name_ifindex(struct store *st, int ifindex, const char *name)
 	st->ifaces_full = 0;
 }
 
+/* The interned interface of ifindex; NULL when not (yet) interned. */
+static const struct store_iface *iface_seen(const struct store *st, int ifindex)
+{
+	for (int i = 0; i < st->n_ifaces; i++)
+		if (st->ifaces[i].ifindex == ifindex)
+			return &st->ifaces[i];
+	return NULL;
+}
+
+void store_iface_name(const struct store *st, int ifindex, char *name, size_t len)
+{
+	const struct store_iface *seen = iface_seen(st, ifindex);
+	char kernel[IF_NAMESIZE];
+
+	if (seen)
+		snprintf(name, len, "%s", seen->name);
+	else if (st->named_ifindex == ifindex) /* an offline import: its file */
+		snprintf(name, len, "%s", st->named_name);
+	/* An interface gone since the packet: keep its traffic under its index. */
+	else if (!if_indextoname((unsigned int)ifindex, kernel))
+		snprintf(name, len, "if%d", ifindex);
+	else
+		snprintf(name, len, "%s", kernel);
+}
+
 static int intern_iface(struct store *st, int ifindex, int64_t *id)
 {
-	char name[256]; /* an offline import names it after its file */
+	const struct store_iface *seen = iface_seen(st, ifindex);
+	char name[256];
 	int err;
 
-	for (int i = 0; i < st->n_ifaces; i++) {
-		if (st->ifaces[i].ifindex == ifindex) {
-			*id = st->ifaces[i].id;
-			return 0;
-		}
+	if (seen) {
+		*id = seen->id;
+		return 0;
 	}
-	if (st->named_ifindex == ifindex)
-		snprintf(name, sizeof(name), "%s", st->named_name);
-	/* An interface gone since the packet: keep its traffic under its index. */
-	else if (!if_indextoname((unsigned int)ifindex, name))
-		snprintf(name, sizeof(name), "if%d", ifindex);
+	store_iface_name(st, ifindex, name, sizeof(name));
 	sqlite3_bind_text(st->st[ST_IFACE], 1, name, -1, SQLITE_TRANSIENT);
 	err = step_id(st, ST_IFACE, id);
 	if (err)

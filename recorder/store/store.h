@@ -87,6 +87,13 @@ struct store_iface {
  */
 int store_ifaces(const struct store *st, const struct store_iface **ifaces);
 
+/*
+ * The name the rows of interface ifindex get (have got, once interned): the
+ * kernel's name when first written, an offline import's file, or "ifN" for
+ * an interface gone since; into name (len bytes, truncated).
+ */
+void store_iface_name(const struct store *st, int ifindex, char *name, size_t len);
+
 /* Why the last write failed (SQLite's message and the statement). */
 const char *store_last_error(const struct store *st);
 

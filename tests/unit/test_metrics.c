@@ -157,11 +157,19 @@ static long long q_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* The backlog's observer, as main.c wires it, onto a bare state. */
+/* A bare state, and the store that writes the intervals it is told of. */
+struct observed {
+	struct metrics_state *state;
+	const struct store *st;
+};
+
+/* The backlog's observer, as main.c wires it. */
 static void observe(void *ctx, const struct snapshot *snap, int64_t start, int64_t end,
 		    uint64_t write_us)
 {
-	assert_int_equal(metrics_state_add(ctx, snap, end, write_us), 0);
+	const struct observed *o = ctx;
+
+	assert_int_equal(metrics_state_add(o->state, o->st, snap, end, write_us), 0);
 }
 
 /* Write snapshot snap as [start, end) through a backlog into st. */
@@ -208,6 +216,7 @@ static void test_page_equals_database(void **state)
 				 .proc_full_bytes = 5000000000ull,
 				 .duration_us = 1500 };
 	struct metrics_state s = { 0 };
+	struct observed o = { .state = &s };
 	struct metrics_health h = { .backlog = 2, .db_bytes = 12345 };
 	struct backlog *b;
 	struct store *st;
@@ -219,7 +228,8 @@ static void test_page_equals_database(void **state)
 	snprintf(path, sizeof(path), "%s/m.db", dir);
 	assert_int_equal(store_open(&st, path), 0);
 	assert_int_equal(backlog_open(&b), 0);
-	backlog_on_written(b, observe, &s);
+	o.st = st;
+	backlog_on_written(b, observe, &o);
 	write_through(b, st, &snap, 1000, 1060);
 	snap.n_totals = 8; /* the second interval: IP traffic and one table-full only */
 	snap.proc_full_calls = 1;
