@@ -65,11 +65,16 @@ static void attach_rmdir(struct proc_bpf *skel, const struct pin_dir *pins)
 {
 	skel->links.netmon_cgroup_rmdir =
 		bpf_program__attach_raw_tracepoint(skel->progs.netmon_cgroup_rmdir, "cgroup_rmdir");
-	if (!skel->links.netmon_cgroup_rmdir)
+	if (!skel->links.netmon_cgroup_rmdir) {
 		pr_warn("cgroups removed before their interval is written are named by their id: "
 			"the cgroup_rmdir tracepoint refused the program (%s)",
 			strerror(errno));
-	else if (pins && pin_link(pins, skel->links.netmon_cgroup_rmdir, rmdir_pin))
+		return;
+	}
+	if (!pins)
+		return;
+	pin_unlink(pins, rmdir_pin); /* one left without its links: replaced */
+	if (pin_link(pins, skel->links.netmon_cgroup_rmdir, rmdir_pin))
 		pr_warn("cgroups removed while no recorder runs are named by their id");
 }
 
