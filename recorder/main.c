@@ -151,6 +151,9 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 	err = snapshot_hold_at(r->snap, slot, 0);
 	if (err)
 		return err;
+	/* DNS messages the names reader could not read, up to the flip (and the
+	 * moment after it that the ring is read in): the interval's. */
+	slot->dns_tcp_split = names_take_tcp_split(r->names);
 	/* Flipped, and past its grace period: new rules into the waiting one. */
 	filter_gens_flipped(r->filters);
 	seq = slot->seq;

@@ -191,6 +191,8 @@ static int flush_interval(struct replay *r, int64_t ts_end)
 	r->cur.wall.tv_sec = ts_end;
 	r->cur.wall.tv_nsec = 0;
 	r->cur.mono_ns = (uint64_t)ts_end * 1000000000ull;
+	/* The ring is read after every frame: its splits are this interval's. */
+	r->cur.dns_tcp_split = names_take_tcp_split(r->opts->names);
 	err = store_write_interval(r->store, &r->cur, r->start, ts_end);
 	if (!err)
 		r->res->intervals++;

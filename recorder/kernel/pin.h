@@ -17,6 +17,7 @@
  *                              ('.' of libbpf's internal map names as '_')
  *   flow_prog_<program>        the TC and XDP programs the filters run
  *   proc_link_send, proc_link_recv  the per-process tracepoint links
+ *   proc_link_rmdir            the cgroup_rmdir link (removed cgroups' paths)
  */
 #ifndef NETMON_PIN_H
 #define NETMON_PIN_H

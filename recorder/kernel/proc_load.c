@@ -51,19 +51,31 @@ static void progs_of(struct proc_bpf *skel, enum proc_kind kind, struct bpf_prog
 /* The pinned links of the per-process programs (pin.h), in program order. */
 static const char *const link_pins[2] = { "proc_link_send", "proc_link_recv" };
 
+/* The pinned link of the cgroup_rmdir program (pin.h). */
+static const char rmdir_pin[] = "proc_link_rmdir";
+
 /*
- * Keep the path of each cgroup removed while the recorder runs (proc.bpf.c).
- * Not pinned: removals while no recorder runs are missed, and named by id.
+ * Keep the path of each cgroup removed (proc.bpf.c), pinned with the
+ * counting links: while no recorder runs (a crash, a --keep-attached stop)
+ * the kernel goes on counting the processes of units that end meanwhile,
+ * and their cgroups' paths must be kept too for the next run to name them.
  * Not needed to count, so a refusal only says what is lost.
  */
-static void attach_rmdir(struct proc_bpf *skel)
+static void attach_rmdir(struct proc_bpf *skel, const struct pin_dir *pins)
 {
 	skel->links.netmon_cgroup_rmdir =
 		bpf_program__attach_raw_tracepoint(skel->progs.netmon_cgroup_rmdir, "cgroup_rmdir");
-	if (!skel->links.netmon_cgroup_rmdir)
+	if (!skel->links.netmon_cgroup_rmdir) {
 		pr_warn("cgroups removed before their interval is written are named by their id: "
 			"the cgroup_rmdir tracepoint refused the program (%s)",
 			strerror(errno));
+		return;
+	}
+	if (!pins)
+		return;
+	pin_unlink(pins, rmdir_pin); /* one left without its links: replaced */
+	if (pin_link(pins, skel->links.netmon_cgroup_rmdir, rmdir_pin))
+		pr_warn("cgroups removed while no recorder runs are named by their id");
 }
 
 /* Keep the links attached across a crash or a --keep-attached stop. */
@@ -139,7 +151,7 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, unsigned long keys
 	if (!*err && pins)
 		*err = pin_links(l, pins);
 	if (!*err)
-		attach_rmdir(skel);
+		attach_rmdir(skel, pins);
 	if (*err) {
 		proc_bpf__destroy(skel);
 		return NULL;
@@ -148,22 +160,24 @@ static struct proc_bpf *proc_open_attach(enum proc_kind kind, unsigned long keys
 }
 
 /* The links an earlier run pinned still count into its pinned maps: reuse the
- * maps, load no program, attach nothing. */
+ * maps, load no program, attach nothing (but the cgroup_rmdir program when
+ * an earlier build of this ABI left no link of it). */
 static int proc_adopt(struct proc_bpf **out, const struct pin_dir *pins)
 {
 	struct proc_bpf *skel = proc_bpf__open();
+	int rmdir = !pin_exists(pins, rmdir_pin);
 	struct bpf_program *prog;
 	int err;
 
 	if (!skel)
 		return -errno;
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, prog == skel->progs.netmon_cgroup_rmdir);
+		bpf_program__set_autoload(prog, rmdir && prog == skel->progs.netmon_cgroup_rmdir);
 	err = pin_object_maps(pins, skel->obj, "proc_");
 	if (!err)
 		err = proc_bpf__load(skel);
-	if (!err)
-		attach_rmdir(skel);
+	if (!err && rmdir)
+		attach_rmdir(skel, pins);
 	if (err) {
 		pr_err("cannot adopt the per-process maps pinned in %s: %s", pins->path,
 		       strerror(-err));
@@ -222,6 +236,8 @@ void proc_detach(struct proc_bpf *skel, const struct pin_dir *pins)
 	/* A pinned link stays attached until its pin is gone too. */
 	for (int i = 0; pins && i < 2; i++)
 		pin_unlink(pins, link_pins[i]);
+	if (pins)
+		pin_unlink(pins, rmdir_pin);
 	if (skel)
 		proc_bpf__detach(skel);
 }

@@ -48,6 +48,9 @@ struct snapshot {
 	uint64_t proc_full_calls, proc_full_bytes;
 	/* The kernel's map of removed cgroups' paths (proc_load.h); 0: none. */
 	int cgroups_gone;
+	/* DNS messages over TCP not whole in one segment, found by the names
+	 * reader up to the flip (names_take_tcp_split()); set by the caller. */
+	uint64_t dns_tcp_split;
 	struct timespec wall;  /* CLOCK_REALTIME at the flip: the interval's end */
 	uint64_t mono_ns;      /* CLOCK_MONOTONIC_COARSE at the flip */
 	uint64_t duration_us;  /* time taken by flip + drain */

@@ -40,6 +40,7 @@ struct names {
 	unsigned int next_split;
 	struct names_stats stats;
 	uint64_t lost_logged;
+	uint64_t split_taken; /* stats.tcp_split at the last take */
 };
 
 static int64_t clock_ns(clockid_t clk)
@@ -251,6 +252,18 @@ int names_consume(struct names *n)
 		return k;
 	}
 	return 0;
+}
+
+uint64_t names_take_tcp_split(struct names *n)
+{
+	uint64_t k;
+
+	if (!n)
+		return 0;
+	names_consume(n); /* logged; what was read is counted all the same */
+	k = n->stats.tcp_split - n->split_taken;
+	n->split_taken = n->stats.tcp_split;
+	return k;
 }
 
 static void forget_pending(struct names *n)

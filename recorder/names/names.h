@@ -46,6 +46,12 @@ int names_fd(const struct names *n);
 /* Parse every response waiting in the ring. 0 or -errno (logged). */
 int names_consume(struct names *n);
 /*
+ * Consume, then the TCP messages found not whole in one segment
+ * (names_stats.tcp_split) since the last call: the interval's count
+ * (intervals.dns_tcp_split). 0 for NULL.
+ */
+uint64_t names_take_tcp_split(struct names *n);
+/*
  * Consume, then write the pending pairs in one transaction. A failed write
  * keeps them for the next (logged at debug: the interval's own write says
  * why). 0 or -errno.

@@ -55,8 +55,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
 			"sample_rate, process_table_full_calls, process_table_full_bytes, "
-			"dns_messages, dns_dropped, live) "
-			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+			"dns_messages, dns_dropped, live, dns_tcp_split) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -579,6 +579,8 @@ static void bind_dns_counts(sqlite3_stmt *s, const struct snapshot *snap)
 				(int64_t)snap->totals[i].c.packets;
 	sqlite3_bind_int64(s, 8, n[0]);
 	sqlite3_bind_int64(s, 9, n[1]);
+	/* Counted by the names reader, not the kernel (names_take_tcp_split()). */
+	sqlite3_bind_int64(s, 11, (int64_t)snap->dns_tcp_split);
 }
 
 static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,

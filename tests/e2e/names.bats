@@ -5,7 +5,9 @@
 # nsswitch.conf of the test's own in a private mount namespace) and then
 # sends traffic to the answers; host_names must hold exactly the names
 # dnsmasq was told to give, for exactly those addresses, and nothing that a
-# response split over TCP segments or truncated could be misread as.
+# response split over TCP segments or truncated could be misread as (a
+# server of the test's own, dns-split.py, sends such answers segment by
+# segment); those are counted per interval (collector_log.dns_tcp_split).
 #
 # dnsmasq listens on port 53: the recorder reads responses from port 53,
 # and the server's address is the namespace's own (no port of the host).
@@ -158,6 +160,33 @@ resolve_small() {
 	grep -qE ' [1-9][0-9]* read in part' "$NMT_TMP/rec.err" || { nmt_dump rec; return 1; }
 	grep -qE ' [1-9][0-9]* over TCP not whole' "$NMT_TMP/rec.err" || { nmt_dump rec; return 1; }
 	# The segments that carry a split answer's rest were not read as messages.
+	grep -q ' 0 malformed' "$NMT_TMP/rec.err" || { nmt_dump rec; return 1; }
+	[ "$(nmt_sql "$DB" 'SELECT sum(dns_dropped) FROM collector_log')" = 0 ]
+	# The intervals hold the split ones as the exit line counts them.
+	split=$(sed -n 's/.* \([0-9]*\) over TCP not whole.*/\1/p' "$NMT_TMP/rec.err")
+	[ "$(nmt_sql "$DB" 'SELECT sum(dns_tcp_split) FROM collector_log')" = "$split" ]
+}
+
+# Two answers over TCP that no segment holds whole, from a server of the
+# test's own (dns-split.py: what it sends, segment by segment): one split
+# over two segments, whose second segment is itself a whole answer for
+# evil.nmt.test behind its length, and one cut short by the server closing.
+# Neither is read, and neither is misread: the only name stored is that of
+# the whole answer sent after the split one on the same connection. Both
+# are counted, exactly, in the intervals (collector_log.dns_tcp_split).
+@test "a TCP answer split over two segments and one cut short: counted exactly, never misread" {
+	nmt_rec_start "$DB"
+	nmt_spawn split ip netns exec "$NMT_NS" python3 "$BATS_TEST_DIRNAME/dns-split.py" \
+		serve "$NMT_P4" "$NMT_X"
+	nmt_wait_line "$NMT_TMP/split.err" '^dns-split: listening' "$NMT_PID_split"
+	run python3 "$BATS_TEST_DIRNAME/dns-split.py" ask "$NMT_P4" "$NMT_X"
+	[ "$status" -eq 0 ] || { echo "$output"; nmt_dump split; return 1; }
+	nmt_await split
+	nmt_rec_stop
+	run stored
+	[ "$output" = "198.18.$NMT_X.51|after.nmt.test" ] || { echo "$output"; return 1; }
+	[ "$(nmt_sql "$DB" 'SELECT sum(dns_tcp_split) FROM collector_log')" = 2 ]
+	grep -q ' 2 over TCP not whole' "$NMT_TMP/rec.err" || { nmt_dump rec; return 1; }
 	grep -q ' 0 malformed' "$NMT_TMP/rec.err" || { nmt_dump rec; return 1; }
 	[ "$(nmt_sql "$DB" 'SELECT sum(dns_dropped) FROM collector_log')" = 0 ]
 }

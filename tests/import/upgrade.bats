@@ -74,6 +74,11 @@ old_rows() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
 		WHERE excluded = 0 AND excluded_bytes = 0")" -eq \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
+	# Nor DNS messages over TCP not whole in a segment (0014): 0, not NULL.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE dns_tcp_split = 0 AND ts_start < 1400000000")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals WHERE ts_start < 1400000000")" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log WHERE dns_tcp_split IS NULL")" -eq 0 ]
 }
 
 @test "old process rows have no cgroup, service or user after the upgrade (0011)" {

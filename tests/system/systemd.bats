@@ -5,8 +5,9 @@
 # the kernel counting, so that the next start writes the gap once; an
 # upgrade that changed the BPF ABI keeps it running, with the gap recorded
 # and `netmon-record --status` saying so; the daily
-# report service writes its files and the timer is accepted. See lib.bash for
-# the container.
+# report service writes its files and the timer is accepted; a transient
+# unit's traffic is named after the unit and its user, the unit gone. See
+# lib.bash for the container.
 #
 #   O=build bats tests/system/systemd.bats     (root; network to Debian's mirror
 #                                               the first time, for debootstrap)
@@ -209,35 +210,57 @@ wait_more() {
 	[[ $output == *"/var/lib/netmon/netmon.db: cannot open: Permission denied"* ]]
 }
 
-# A real unit under real systemd: a transient service sending as nobody.
-# Its cgroup is gone by the time the interval is written (systemd removes it
-# as the unit ends): the recorder names it from the path the kernel handed
-# over at the removal. The recorder starts adopting test 4's pinned maps.
-@test "a systemd unit's traffic: process_log names its service and user" {
-	# A known defect, open in issue 15: here the removed unit's cgroup is
-	# named by its id (cgroup:N) instead of from the path the cgroup_rmdir
-	# program kept; the uid and bytes are right. It fails the same way on the
-	# branch that brought the feature (passed there twice when written), so
-	# it depends on the container's cgroup setup or timing, not the merge;
-	# tests/e2e/cgroups.bats (a removed cgroup keeps its name, outside
-	# systemd) passes. Skipped until it is found.
-	skip "known defect (issue 15): a removed unit's cgroup named by its id under systemd"
-	nms_in systemctl start netmon-record
-	nms_journal_wait netmon-record 'recording on host0'
-	# One datagram of 1000 bytes per redirection (bash opens, connects, writes).
-	nms_in systemd-run --quiet --wait --unit=netmon-test-sender -p User=nobody /bin/bash -c \
+# sender UNIT: a transient service sending as nobody, run to its end: one
+# datagram of 1000 bytes per redirection (bash opens, connects, writes).
+# systemd removes its cgroup as the unit ends.
+sender() {
+	nms_in systemd-run --quiet --wait --unit="$1" -p User=nobody /bin/bash -c \
 		"for i in 1 2 3 4 5; do printf '%1000s' '' >/dev/udp/$NMS_H4/9; done"
+}
+
+# unit_rows UNIT: "service|user|bytes sent|sends" of the unit's rows, and
+# then its distinct cgroup paths.
+unit_rows() {
+	nms_sql "SELECT service, user, sum(bytes_sent), sum(sends) FROM process_log
+		WHERE service = '$1' GROUP BY 1, 2;
+		SELECT DISTINCT cgroup FROM process_log WHERE service = '$1'"
+}
+
+# Real units under real systemd, their cgroups gone by the time their
+# interval is written: the recorder names them from the paths the kernel
+# handed over at the removal (cgroup_rmdir). One unit ends while the
+# recorder is stopped with the kernel counting (--keep-attached): the rmdir
+# link is pinned with the counting ones, so its path is kept for the next
+# start; the other ends while the recorder runs.
+@test "a systemd unit's traffic: process_log names its service and user" {
+	local ready kept adopted
+	ready=$(journal_count 'recording on host0')
+	kept=$(journal_count 'left attached and pinned')
+	nms_in systemctl start netmon-record
+	wait_more 'recording on host0' "$ready"
 	nms_in systemctl stop netmon-record
-	nms_journal_wait netmon-record 'signal 15: writing the last interval'
+	wait_more 'left attached and pinned' "$kept"
+	sender netmon-test-stopped.service
+	ready=$(journal_count 'recording on host0')
+	adopted=$(journal_count 'adopted pinned maps')
+	nms_in systemctl start netmon-record
+	wait_more 'recording on host0' "$ready"
+	[ "$(journal_count 'adopted pinned maps')" -gt "$adopted" ]
+	sender netmon-test-sender.service
+	kept=$(journal_count 'left attached and pinned')
+	nms_in systemctl stop netmon-record
+	wait_more 'left attached and pinned' "$kept"
 	# What the bash's rows say, whatever they are named (for a failure).
 	nms_sql "SELECT pid, comm, cgroup, service, user, bytes_sent, sends FROM process_log
 		WHERE comm = 'bash' AND remote_port = 9"
-	run nms_sql "SELECT service, user, sum(bytes_sent), sum(sends) FROM process_log
-		WHERE service = 'netmon-test-sender.service' GROUP BY 1, 2"
+	run unit_rows netmon-test-stopped.service
 	echo "$output"
-	[ "$output" = "netmon-test-sender.service|nobody|5000|5" ]
-	run nms_sql "SELECT DISTINCT cgroup FROM process_log
-		WHERE service = 'netmon-test-sender.service'"
+	[ "${lines[0]}" = "netmon-test-stopped.service|nobody|5000|5" ]
+	[[ ${lines[1]} == */system.slice/netmon-test-stopped.service ]]
+	[ "${#lines[@]}" -eq 2 ]
+	run unit_rows netmon-test-sender.service
 	echo "$output"
-	[[ $output == */system.slice/netmon-test-sender.service ]]
+	[ "${lines[0]}" = "netmon-test-sender.service|nobody|5000|5" ]
+	[[ ${lines[1]} == */system.slice/netmon-test-sender.service ]]
+	[ "${#lines[@]}" -eq 2 ]
 }
