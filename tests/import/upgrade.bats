@@ -74,6 +74,10 @@ old_rows() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
 		WHERE excluded = 0 AND excluded_bytes = 0")" -eq \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
+	# Nor TLS ClientHellos (0014): 0, not NULL (the capture has none).
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE tls_hellos = 0 AND tls_dropped = 0")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
 }
 
 @test "old process rows have no cgroup, service or user after the upgrade (0011)" {

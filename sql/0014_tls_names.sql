@@ -1,4 +1,4 @@
--- 0018_tls_names.sql: host names from the TLS connections the host opens.
+-- 0014_tls_names.sql: host names from the TLS connections the host opens.
 --
 -- The egress program passes the first segment of each TLS ClientHello sent
 -- to TCP port 443 to the recorder (bpf/tls.bpf.h), which stores its server
