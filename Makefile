@@ -206,13 +206,14 @@ $(O)/tests/tools/%: $(O)/tests/tools/%.o
 # its parser's source alone (tests/fuzz/NAME.c names what it fuzzes).
 FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_BIN := $(O)/tests/fuzz/fuzz_dns
+FUZZ_BIN := $(O)/tests/fuzz/fuzz_dns $(O)/tests/fuzz/fuzz_tls
 
-$(O)/tests/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c recorder/names/dns_parse.c recorder/names/dns_parse.h
+$(O)/tests/fuzz/fuzz_dns: recorder/names/dns_parse.c recorder/names/dns_parse.h
+$(O)/tests/fuzz/fuzz_tls: recorder/names/tls_hello.c recorder/names/tls_hello.h
+$(FUZZ_BIN): $(O)/tests/fuzz/%: tests/fuzz/%.c
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(FUZZ_CFLAGS) -Irecorder \
-		tests/fuzz/fuzz_dns.c recorder/names/dns_parse.c -o $@
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(FUZZ_CFLAGS) -Irecorder $(filter %.c,$^) -o $@
 
 check: all $(UNIT_BIN) $(FUZZ_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh

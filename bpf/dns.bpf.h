@@ -43,12 +43,12 @@ static __always_inline long bpf_skb_load_bytes_or_xdp(void *ctx, int is_xdp, __u
 }
 
 /*
- * The response of head into the ring, from the payload at off. Returns the
- * totals kind: NETMON_KIND_DNS, or NETMON_KIND_DNS_DROP when the ring was
- * full (or, never seen, the copy failed).
+ * The message of head into the ring, from the payload at off. Returns the
+ * totals kind: passed, or lost when the ring was full (or, never seen, the
+ * copy failed).
  */
-static __always_inline __u8 dns_pass(void *ctx, int is_xdp, const struct dns_head *head, __u32 off,
-				     __u32 avail)
+static __always_inline __u8 ring_pass(void *ctx, int is_xdp, const struct dns_head *head, __u32 off,
+				      __u32 avail, __u8 passed, __u8 lost)
 {
 	struct dns_record *r;
 	__u32 caplen = head->len;
@@ -60,19 +60,66 @@ static __always_inline __u8 dns_pass(void *ctx, int is_xdp, const struct dns_hea
 	if (caplen > NETMON_DNS_MAX)
 		caplen = NETMON_DNS_MAX;
 	if (caplen < 1)
-		return NETMON_KIND_DNS_DROP;
+		return lost;
 	r = bpf_ringbuf_reserve(&dns_ring, sizeof(*r), 0);
 	if (!r)
-		return NETMON_KIND_DNS_DROP;
+		return lost;
 	__builtin_memcpy(&r->h, head, sizeof(r->h));
 	r->h.caplen = caplen;
 	err = bpf_skb_load_bytes_or_xdp(ctx, is_xdp, off, r->data, caplen);
 	if (err) {
 		bpf_ringbuf_discard(r, 0);
-		return NETMON_KIND_DNS_DROP;
+		return lost;
 	}
 	bpf_ringbuf_submit(r, 0);
-	return NETMON_KIND_DNS;
+	return passed;
+}
+
+/*
+ * The head of a UDP or TCP packet's payload (TCP: with its sequence number)
+ * into *h, and where the payload starts in the packet (*off) and how much of
+ * it the program can read (*avail). 0, or -1 when there is no payload or the
+ * packet is a fragment.
+ */
+static __always_inline int payload_head(void *ctx, int is_xdp, const struct parsed *p,
+					__u32 ifindex, __u32 pkt_len, __u64 tstamp_ns,
+					__u8 direction, struct dns_head *h, __u32 *off_out,
+					__u32 *avail)
+{
+	__u32 off = p->l3_off + p->l3_hdr_len, end;
+	__be32 seq = 0;
+
+	if ((p->key.protocol != IPPROTO_UDP_ && p->key.protocol != IPPROTO_TCP_) ||
+	    p->frag != FRAG_NONE)
+		return -1;
+	/* The IP length says where the payload ends (Ethernet may pad). */
+	end = p->l3_len ? p->l3_off + p->l3_len : pkt_len;
+	if (p->key.protocol == IPPROTO_TCP_) {
+		if (bpf_skb_load_bytes_or_xdp(ctx, is_xdp, off + 4, &seq, sizeof(seq)))
+			return -1;
+		off += p->l4_hdr_len;
+	} else {
+		off += 8;
+	}
+	if (end <= off || end - off > 0xffff)
+		return -1; /* no payload: a TCP handshake or ACK */
+	h->tstamp_ns = tstamp_ns;
+	h->ifindex = ifindex;
+	h->len = end - off;
+	h->seq = bpf_ntohl(seq);
+	h->src_port = p->key.src_port;
+	h->dst_port = p->key.dst_port;
+	h->family = p->key.family;
+	h->protocol = p->key.protocol;
+	h->direction = direction;
+	__builtin_memcpy(h->src, p->key.src, 16);
+	__builtin_memcpy(h->dst, p->key.dst, 16);
+	*avail = is_xdp ? bpf_xdp_get_buff_len(ctx) : ((struct __sk_buff *)ctx)->len;
+	if (off >= *avail)
+		return -1;
+	*avail -= off;
+	*off_out = off;
+	return 0;
 }
 
 /*
@@ -84,39 +131,13 @@ static __always_inline int dns_response(void *ctx, int is_xdp, const struct pars
 					__u32 ifindex, __u32 pkt_len, __u64 tstamp_ns)
 {
 	struct dns_head h = {};
-	__u32 off = p->l3_off + p->l3_hdr_len, end, avail;
-	__be32 seq = 0;
+	__u32 off, avail;
 	__u8 kind;
 
-	if ((p->key.protocol != IPPROTO_UDP_ && p->key.protocol != IPPROTO_TCP_) ||
-	    p->frag != FRAG_NONE)
+	if (payload_head(ctx, is_xdp, p, ifindex, pkt_len, tstamp_ns, NETMON_DIR_IN, &h, &off,
+			 &avail))
 		return 0;
-	/* The IP length says where the payload ends (Ethernet may pad). */
-	end = p->l3_len ? p->l3_off + p->l3_len : pkt_len;
-	if (p->key.protocol == IPPROTO_TCP_) {
-		if (bpf_skb_load_bytes_or_xdp(ctx, is_xdp, off + 4, &seq, sizeof(seq)))
-			return 0;
-		off += p->l4_hdr_len;
-	} else {
-		off += 8;
-	}
-	if (end <= off || end - off > 0xffff)
-		return 0; /* no payload: a TCP handshake or ACK */
-	h.tstamp_ns = tstamp_ns;
-	h.ifindex = ifindex;
-	h.len = end - off;
-	h.seq = bpf_ntohl(seq);
-	h.src_port = p->key.src_port;
-	h.dst_port = p->key.dst_port;
-	h.family = p->key.family;
-	h.protocol = p->key.protocol;
-	h.direction = NETMON_DIR_IN;
-	__builtin_memcpy(h.src, p->key.src, 16);
-	__builtin_memcpy(h.dst, p->key.dst, 16);
-	avail = is_xdp ? bpf_xdp_get_buff_len(ctx) : ((struct __sk_buff *)ctx)->len;
-	if (off >= avail)
-		return 0;
-	kind = dns_pass(ctx, is_xdp, &h, off, avail - off);
+	kind = ring_pass(ctx, is_xdp, &h, off, avail, NETMON_KIND_DNS, NETMON_KIND_DNS_DROP);
 	return kind | (int)h.len << 8;
 }
 

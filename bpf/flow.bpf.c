@@ -13,6 +13,7 @@
 #include "flow_table.bpf.h"
 #include "sample.bpf.h"
 #include "dns.bpf.h"
+#include "tls.bpf.h"
 #include "filter.bpf.h"
 
 #define TC_ACT_UNSPEC_ (-1)
@@ -371,6 +372,19 @@ static __always_inline void dns_and_count(void *ctx, int is_xdp, const struct pk
 		add_total(gen, &tk, 1, (__u32)r >> 8);
 }
 
+/* A sent TLS ClientHello to user space (tls.bpf.h), counted in the totals. */
+static __always_inline void tls_and_count(struct __sk_buff *skb, const struct pkt_meta *m,
+					  const struct parsed *p, __u32 gen)
+{
+	struct total_key tk = { .ifindex = m->ifindex, .direction = NETMON_DIR_OUT };
+	__u64 now = clock_from_packet ? m->tstamp : bpf_ktime_get_ns();
+	int r = netmon_tls_skb(skb, p, m->len, now);
+
+	tk.kind = r & 0xff;
+	if (tk.kind)
+		add_total(gen, &tk, 1, (__u32)r >> 8);
+}
+
 /* Count one packet into the active generation; every hook ends up here. */
 static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt_meta *m,
 					 __u8 direction)
@@ -413,6 +427,10 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	}
 	if (dns_names && direction == NETMON_DIR_IN && p.key.src_port == NETMON_DNS_PORT)
 		dns_and_count(ctx, is_xdp, m, &p, gen);
+	/* Egress is TC only: XDP sees received frames. */
+	if (dns_names && !is_xdp && direction == NETMON_DIR_OUT &&
+	    p.key.dst_port == NETMON_TLS_PORT)
+		tls_and_count(ctx, m, &p, gen);
 }
 
 static __always_inline int count_skb(struct __sk_buff *skb, __u8 direction)

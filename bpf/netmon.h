@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 6
+#define NETMON_ABI_VERSION 7
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -72,8 +72,11 @@ struct flow_counters {
 				   * that could not be replayed (replay.h) */
 #define NETMON_KIND_EXCLUDED 7   /* IP packets left out of the flows by --include /
 				  * --exclude (filter.bpf.h); already in kind IP */
+/* Kinds from here on count messages passed for host names, no traffic. */
 #define NETMON_KIND_DNS 8        /* DNS responses passed to user space (dns.bpf.h) */
 #define NETMON_KIND_DNS_DROP 9   /* DNS responses lost: their ring buffer was full */
+#define NETMON_KIND_TLS_HELLO 10 /* TLS ClientHellos passed to user space (tls.bpf.h) */
+#define NETMON_KIND_TLS_DROP 11  /* TLS ClientHellos lost: the same ring was full */
 
 /*
  * Key of the per-CPU totals. 8 bytes. For NETMON_KIND_IP,
@@ -307,6 +310,7 @@ struct sample_record {
  * bytes.
  */
 #define NETMON_DNS_PORT 53
+#define NETMON_TLS_PORT 443 /* TLS ClientHellos sent to it share the ring (tls.bpf.h) */
 #define NETMON_DNS_MAX 1232
 #define NETMON_DNS_RING_BYTES (256 * 1024)
 
@@ -321,7 +325,8 @@ struct dns_head {
 	__u16 dst_port;  /* host byte order */
 	__u8 family;     /* NETMON_FAMILY_V4 or NETMON_FAMILY_V6 */
 	__u8 protocol;   /* 6 TCP or 17 UDP */
-	__u8 direction;  /* NETMON_DIR_IN */
+	__u8 direction;  /* NETMON_DIR_IN: a DNS response; NETMON_DIR_OUT: a TLS
+			  * ClientHello's first segment (tls.bpf.h) */
 	__u8 pad[3];     /* always zero */
 	__u8 src[16];    /* network order; IPv4 in src[0..3], rest zero */
 	__u8 dst[16];    /* same layout as src */

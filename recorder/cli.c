@@ -61,7 +61,8 @@ const struct cli_option cli_options[] = {
 		  "tracepoints); on by default where the kernel has them" },
 	{ .name = "no-names", .kind = CLI_FLAG, .offset = AT(no_names), .key = 1,
 	  .help = "do not keep host names from the DNS responses\n"
-		  "this host receives (view host_names)" },
+		  "this host receives, nor the server names of the\n"
+		  "TLS connections it opens (view host_names)" },
 	{ .name = "keep-attached", .kind = CLI_FLAG, .offset = AT(keep_attached), .key = 1,
 	  .reload = RELOAD_LIVE,
 	  .help = "on SIGTERM or SIGINT leave the programs attached and\n"

@@ -13,7 +13,7 @@ help2man groff-base man-db bsdextrautils systemd
 libcmocka-dev bats liburing-dev shellcheck
 iproute2 iputils-ping ethtool tshark tmux nfdump libfixbuf-tools dnsmasq-base pmacct
 chromium python3 nmap hping3 ncat
-prometheus prometheus-node-exporter jq
+prometheus prometheus-node-exporter jq openssl
 systemd-container debootstrap
 passwd util-linux
 "

@@ -31,9 +31,9 @@ static int feed(struct live_rows *l, const struct snapshot *s, add_fn add)
 					  in ? 0 : r->c.bytes, in ? 0 : r->c.packets };
 
 		/* TABLE_FULL and EXCLUDED packets are in the IP totals already;
-		 * DNS responses counted for host names are no traffic of their own. */
+		 * messages counted for host names are no traffic of their own. */
 		if (r->key.kind != NETMON_KIND_TABLE_FULL && r->key.kind != NETMON_KIND_EXCLUDED &&
-		    r->key.kind != NETMON_KIND_DNS && r->key.kind != NETMON_KIND_DNS_DROP)
+		    r->key.kind < NETMON_KIND_DNS)
 			err = add(&l->totals, &k, v);
 	}
 	for (size_t i = 0; i < s->n_flows && !err; i++) {

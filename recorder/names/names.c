@@ -11,6 +11,7 @@
 #include "dns_parse.h"
 #include "log.h"
 #include "names.h"
+#include "tls_hello.h"
 #include "netmon_user.h"
 #include "store/host_names.h"
 
@@ -51,9 +52,9 @@ static int64_t clock_ns(clockid_t clk)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static uint32_t pair_hash(int family, const uint8_t *addr, const char *name)
+static uint32_t pair_hash(int family, int source, const uint8_t *addr, const char *name)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)family;
+	uint32_t h = (2166136261u ^ (uint32_t)family) * 16777619u ^ (uint32_t)source;
 
 	for (int i = 0; i < 16; i++)
 		h = (h ^ addr[i]) * 16777619u;
@@ -63,9 +64,9 @@ static uint32_t pair_hash(int family, const uint8_t *addr, const char *name)
 }
 
 /* One pair told at time t (unix seconds): a new entry, or a later last_seen. */
-static void remember(struct names *n, const struct dns_pair *p, int64_t t)
+static void remember(struct names *n, const struct dns_pair *p, int source, int64_t t)
 {
-	uint32_t i = pair_hash(p->family, p->addr, p->name) & (PENDING_SLOTS - 1);
+	uint32_t i = pair_hash(p->family, source, p->addr, p->name) & (PENDING_SLOTS - 1);
 	struct host_name *h;
 
 	n->stats.pairs++;
@@ -73,7 +74,7 @@ static void remember(struct names *n, const struct dns_pair *p, int64_t t)
 		if (!n->slots[i])
 			break;
 		h = &n->items[n->slots[i] - 1];
-		if (h->family == p->family && !memcmp(h->addr, p->addr, 16) &&
+		if (h->family == p->family && h->source == source && !memcmp(h->addr, p->addr, 16) &&
 		    !strcmp(h->name, p->name)) {
 			h->first_seen = t < h->first_seen ? t : h->first_seen;
 			h->last_seen = t > h->last_seen ? t : h->last_seen;
@@ -91,6 +92,7 @@ static void remember(struct names *n, const struct dns_pair *p, int64_t t)
 		return;
 	}
 	h->family = p->family;
+	h->source = source;
 	memcpy(h->addr, p->addr, 16);
 	h->first_seen = h->last_seen = t;
 	n->slots[i] = (int32_t)++n->n_items;
@@ -109,7 +111,7 @@ static void read_message(struct names *n, const uint8_t *msg, size_t len, int wh
 	n->stats.messages++;
 	n->stats.truncated += info.truncated;
 	for (size_t i = 0; i < k && !n->discard; i++)
-		remember(n, &n->pairs[i], t);
+		remember(n, &n->pairs[i], HOST_NAME_DNS, t);
 }
 
 static struct split *find_split(struct names *n, const struct dns_head *h)
@@ -189,6 +191,28 @@ static void read_tcp(struct names *n, const struct dns_record *r, int64_t t)
 	}
 }
 
+/* A ClientHello the host sent: its server name for the address it went to. */
+static void read_hello(struct names *n, const struct dns_record *r, int64_t t)
+{
+	struct dns_pair *p = &n->pairs[0];
+
+	n->stats.hellos++;
+	switch (tls_hello_name(r->data, r->h.caplen, p->name)) {
+	case TLS_HELLO_NAME:
+		p->family = r->h.family;
+		memcpy(p->addr, r->h.dst, 16);
+		n->stats.hello_names++;
+		if (!n->discard)
+			remember(n, p, HOST_NAME_SNI, t);
+		break;
+	case TLS_HELLO_NO_NAME:
+		break;
+	case TLS_HELLO_MALFORMED:
+		n->stats.hello_malformed++;
+		break;
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	const struct dns_record *r = data;
@@ -197,8 +221,12 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(r->h) || r->h.caplen > NETMON_DNS_MAX || r->h.caplen > r->h.len)
 		return 0;
-	n->stats.records++;
 	t = ((int64_t)r->h.tstamp_ns + n->mono_to_real_ns) / 1000000000;
+	if (r->h.direction == NETMON_DIR_OUT) {
+		read_hello(n, r, t);
+		return 0;
+	}
+	n->stats.records++;
 	if (r->h.protocol == 6)
 		read_tcp(n, r, t);
 	else
@@ -312,6 +340,11 @@ void names_close(struct names *n)
 			(unsigned long long)s->records, (unsigned long long)s->messages,
 			(unsigned long long)s->written, (unsigned long long)s->malformed,
 			(unsigned long long)s->truncated, (unsigned long long)s->tcp_split);
+	if (n->ring && s->hellos)
+		pr_info("host names: %llu TLS ClientHellos read, %llu with a server name, "
+			"%llu malformed",
+			(unsigned long long)s->hellos, (unsigned long long)s->hello_names,
+			(unsigned long long)s->hello_malformed);
 	forget_pending(n);
 	ring_buffer__free(n->ring);
 	free(n->pairs);

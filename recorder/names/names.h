@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * names.h - host names from the DNS responses the host receives: read from
- * the programs' ring buffer (bpf/dns.bpf.h), parsed (dns_parse.h), held in a
+ * names.h - host names from the DNS responses the host receives, and the
+ * server names of the TLS connections it opens: read from the programs' ring
+ * buffer (bpf/dns.bpf.h, tls.bpf.h), parsed (dns_parse.h, tls_hello.h), held in a
  * bounded set of (address, name) pairs with the first and last time each
  * was told, and written to address_names once an interval
  * (store/host_names.h). docs/design.md, "Host names".
@@ -26,6 +27,9 @@ struct names_stats {
 	uint64_t malformed; /* records or messages that are no DNS response */
 	uint64_t truncated; /* messages read in part: TC set, or longer than captured */
 	uint64_t tcp_split; /* TCP messages not whole in one segment: not read */
+	uint64_t hellos;    /* TLS ClientHellos read (tls_hello.h) */
+	uint64_t hello_names;	  /* of them, with a server name */
+	uint64_t hello_malformed; /* of them, breaking their own lengths or RFC 6066 */
 	uint64_t pairs;	    /* (address, name) pairs told */
 	uint64_t lost;	    /* new pairs dropped: the pending set was full */
 	uint64_t written;   /* pairs written (a pair told in n intervals: n times) */

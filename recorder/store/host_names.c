@@ -18,7 +18,7 @@ static const char name_sql[] = "INSERT INTO dns_names (name) VALUES (?1) "
 /* A name told again widens the span it was told in. */
 static const char pair_sql[] =
 	"INSERT INTO address_names (address_id, name_id, source, first_seen, last_seen) "
-	"VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT DO UPDATE SET "
+	"VALUES (?1, ?2, ?5, ?3, ?4) ON CONFLICT DO UPDATE SET "
 	"first_seen = min(first_seen, excluded.first_seen), "
 	"last_seen = max(last_seen, excluded.last_seen)";
 
@@ -41,6 +41,7 @@ static int write_one(struct store *st, sqlite3_stmt *name, sqlite3_stmt *pair,
 	sqlite3_bind_int64(pair, 2, name_id);
 	sqlite3_bind_int64(pair, 3, h->first_seen);
 	sqlite3_bind_int64(pair, 4, h->last_seen);
+	sqlite3_bind_int(pair, 5, h->source);
 	rc = sqlite3_step(pair);
 	sqlite3_reset(pair);
 	return rc == SQLITE_DONE ? 0 : -EIO;

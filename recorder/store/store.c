@@ -55,8 +55,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
 			"sample_rate, process_table_full_calls, process_table_full_bytes, "
-			"dns_messages, dns_dropped, live, dns_tcp_split) "
-			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
+			"dns_messages, dns_dropped, live, dns_tcp_split, tls_hellos, tls_dropped) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
 	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
@@ -563,24 +563,39 @@ struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_s
 	return r;
 }
 
-/* DNS responses counted by the kernel: columns of the interval, not traffic rows. */
-static int is_dns_kind(__u8 kind)
+/*
+ * The statement parameter that counts a kind of messages passed for host
+ * names (DNS responses, TLS ClientHellos): columns of the interval, not
+ * traffic rows. 0 for every other kind.
+ */
+static int name_count_param(__u8 kind)
 {
-	return kind == NETMON_KIND_DNS || kind == NETMON_KIND_DNS_DROP;
+	switch (kind) {
+	case NETMON_KIND_DNS:
+		return 8;
+	case NETMON_KIND_DNS_DROP:
+		return 9;
+	case NETMON_KIND_TLS_HELLO:
+		return 12;
+	case NETMON_KIND_TLS_DROP:
+		return 13;
+	default:
+		return 0;
+	}
 }
 
-static void bind_dns_counts(sqlite3_stmt *s, const struct snapshot *snap)
+static void bind_name_counts(sqlite3_stmt *s, const struct snapshot *snap)
 {
-	int64_t n[2] = { 0, 0 };
+	int64_t n[14] = { 0 };
 
 	for (size_t i = 0; i < snap->n_totals; i++)
-		if (is_dns_kind(snap->totals[i].key.kind))
-			n[snap->totals[i].key.kind == NETMON_KIND_DNS_DROP] +=
-				(int64_t)snap->totals[i].c.packets;
-	sqlite3_bind_int64(s, 8, n[0]);
-	sqlite3_bind_int64(s, 9, n[1]);
+		n[name_count_param(snap->totals[i].key.kind)] += (int64_t)snap->totals[i].c.packets;
+	sqlite3_bind_int64(s, 8, n[8]);
+	sqlite3_bind_int64(s, 9, n[9]);
 	/* Counted by the names reader, not the kernel (names_take_tcp_split()). */
 	sqlite3_bind_int64(s, 11, (int64_t)snap->dns_tcp_split);
+	sqlite3_bind_int64(s, 12, n[12]);
+	sqlite3_bind_int64(s, 13, n[13]);
 }
 
 static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,
@@ -597,7 +612,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 5, st->sample_rate);
 	sqlite3_bind_int64(s, 6, (int64_t)snap->proc_full_calls);
 	sqlite3_bind_int64(s, 7, (int64_t)snap->proc_full_bytes);
-	bind_dns_counts(s, snap);
+	bind_name_counts(s, snap);
 	/* From pinned maps: recorded live; an import's maps are not pinned. */
 	sqlite3_bind_int(s, 10, snap->run != 0);
 	err = step_id(st, ST_INTERVAL, &id);
@@ -609,7 +624,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	for (size_t i = 0; !err && i < snap->n_totals; i++) {
 		const struct total_record *t = &snap->totals[i];
 
-		if (is_dns_kind(t->key.kind))
+		if (name_count_param(t->key.kind))
 			continue;
 		err = write_total(st, id, t);
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {

@@ -5,7 +5,10 @@
  * (received UDP and TCP from port 53 with a payload, both families) and which
  * not (sent ones, other ports, fragments, TCP without payload, --no-names),
  * the record's head and bytes (TC and XDP), the bound on what is copied, and the totals
- * that count responses and those lost to a full ring. Needs root.
+ * that count responses and those lost to a full ring. And the TLS
+ * ClientHellos sent to port 443 that share the ring (bpf/tls.bpf.h): which
+ * segments pass (a hello's first, sent by TC egress) and which not (data,
+ * received, other ports, UDP). Needs root.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -120,8 +123,9 @@ static void dns_frame(struct frame *f, int v6, int tcp, uint16_t sport, size_t p
 	frame_finish(f);
 }
 
-/* Read the ring; take a snapshot: the DNS totals (messages, lost). */
-static void drain(struct env *e, uint64_t *messages, uint64_t *lost)
+/* Read the ring; take a snapshot: the totals of kind passed and lost. */
+static void drain_kinds(struct env *e, int passed, int lost_kind, uint64_t *messages,
+			uint64_t *lost)
 {
 	e->n_seen = e->n_records = 0;
 	ring_buffer__consume(e->ring);
@@ -130,11 +134,95 @@ static void drain(struct env *e, uint64_t *messages, uint64_t *lost)
 	for (size_t i = 0; i < e->snap.n_totals; i++) {
 		const struct total_record *t = &e->snap.totals[i];
 
-		if (t->key.kind == NETMON_KIND_DNS)
+		if (t->key.kind == passed)
 			*messages += t->c.packets;
-		if (t->key.kind == NETMON_KIND_DNS_DROP)
+		if (t->key.kind == lost_kind)
 			*lost += t->c.packets;
 	}
+}
+
+/* The DNS totals (messages, lost). */
+static void drain(struct env *e, uint64_t *messages, uint64_t *lost)
+{
+	drain_kinds(e, NETMON_KIND_DNS, NETMON_KIND_DNS_DROP, messages, lost);
+}
+
+/* A TCP (or UDP) segment from 40001 to dport: a record of type, then a handshake of type hs. */
+static void tls_frame(struct frame *f, int v6, int udp, uint16_t dport, uint8_t type, uint8_t hs)
+{
+	static const uint8_t head[] = { 22, 3, 1, 0, 200 };
+
+	memset(f, 0, sizeof(*f));
+	frame_eth(f);
+	if (v6)
+		frame_ipv6(f, "2001:db8::2", "2001:db8::443");
+	else
+		frame_ipv4(f, "198.51.100.7", "192.0.2.43");
+	if (udp)
+		frame_udp(f, 40001, dport);
+	else
+		frame_tcp(f, 40001, dport, TCPF_ACK | TCPF_PSH);
+	frame_payload(f, 205);
+	for (size_t i = 0; i < sizeof(head); i++)
+		frame_put8(f, f->len - 205 + i, i ? head[i] : type);
+	frame_put8(f, f->len - 200, hs);
+	frame_finish(f);
+}
+
+/* A ClientHello sent, IPv4 and IPv6: a record each, head and bytes as sent. */
+static void test_tls_hellos(void **state)
+{
+	struct env *e = *state;
+	uint64_t hellos, lost;
+	struct frame f[2];
+
+	for (int i = 0; i < 2; i++) {
+		tls_frame(&f[i], i, 0, NETMON_TLS_PORT, 22, 1);
+		run(e, NETMON_DIR_OUT, &f[i]);
+	}
+	drain_kinds(e, NETMON_KIND_TLS_HELLO, NETMON_KIND_TLS_DROP, &hellos, &lost);
+	assert_int_equal(hellos, 2);
+	assert_int_equal(lost, 0);
+	assert_int_equal(e->n_seen, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct dns_head *h = &e->seen[i].h;
+
+		assert_int_equal(h->family, i ? 6 : 4);
+		assert_int_equal(h->protocol, 6);
+		assert_int_equal(h->direction, NETMON_DIR_OUT);
+		assert_int_equal(h->dst_port, NETMON_TLS_PORT);
+		assert_int_equal(h->len, 205);
+		assert_int_equal(h->caplen, 205);
+		assert_memory_equal(e->seen[i].data, f[i].data + f[i].l4_off + 20, 205);
+		if (i)
+			assert_memory_equal(h->dst, f[i].data + f[i].l3_off + 24, 16);
+		else
+			assert_memory_equal(h->dst, f[i].data + f[i].l3_off + 16, 4);
+	}
+}
+
+/* Application data, a ServerHello, received, UDP, port 8443: nothing, no count. */
+static void test_tls_not_passed(void **state)
+{
+	struct env *e = *state;
+	uint64_t hellos, lost, dns;
+	struct frame f;
+
+	tls_frame(&f, 0, 0, NETMON_TLS_PORT, 23, 1);
+	run(e, NETMON_DIR_OUT, &f);
+	tls_frame(&f, 0, 0, NETMON_TLS_PORT, 22, 2);
+	run(e, NETMON_DIR_OUT, &f);
+	tls_frame(&f, 0, 0, NETMON_TLS_PORT, 22, 1);
+	run(e, NETMON_DIR_IN, &f);
+	tls_frame(&f, 1, 1, NETMON_TLS_PORT, 22, 1);
+	run(e, NETMON_DIR_OUT, &f);
+	tls_frame(&f, 0, 0, 8443, 22, 1);
+	run(e, NETMON_DIR_OUT, &f);
+	drain_kinds(e, NETMON_KIND_TLS_HELLO, NETMON_KIND_TLS_DROP, &hellos, &lost);
+	assert_int_equal(hellos + lost, 0);
+	assert_int_equal(e->n_records, 0);
+	drain(e, &dns, &lost);
+	assert_int_equal(dns + lost, 0);
 }
 
 /* A UDP and a TCP response, IPv4 and IPv6: each a record, head and bytes as sent. */
@@ -252,7 +340,7 @@ static void test_xdp(void **state)
 	assert_memory_equal(e->seen[0].data, f.data + f.l4_off + 8, 77);
 }
 
-/* --no-names: the same response passes nothing and counts nothing. */
+/* --no-names: the same response, or a ClientHello, passes nothing and counts nothing. */
 static void test_off(void **state)
 {
 	struct env *e = *state;
@@ -265,7 +353,13 @@ static void test_off(void **state)
 	drain(e, &messages, &lost);
 	assert_int_equal(messages + lost, 0);
 	assert_int_equal(e->n_records, 0);
-	assert_int_equal(e->snap.n_flows, 1); /* counted as traffic all the same */
+	assert_int_equal(e->snap.n_flows, 1);	     /* counted as traffic all the same */
+	tls_frame(&f, 0, 0, NETMON_TLS_PORT, 22, 1); /* a ClientHello: neither */
+	run(e, NETMON_DIR_OUT, &f);
+	drain_kinds(e, NETMON_KIND_TLS_HELLO, NETMON_KIND_TLS_DROP, &messages, &lost);
+	assert_int_equal(messages + lost, 0);
+	assert_int_equal(e->n_records, 0);
+	assert_int_equal(e->snap.n_flows, 1);
 }
 
 int main(void)
@@ -276,6 +370,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bound, setup_on, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup_on, teardown),
 		cmocka_unit_test_setup_teardown(test_xdp, setup_on, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_hellos, setup_on, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_not_passed, setup_on, teardown),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 

@@ -79,6 +79,10 @@ old_rows() {
 		WHERE dns_tcp_split = 0 AND ts_start < 1400000000")" -eq \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals WHERE ts_start < 1400000000")" ]
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log WHERE dns_tcp_split IS NULL")" -eq 0 ]
+	# Nor TLS ClientHellos (0015): 0, not NULL (the capture has none).
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM collector_log
+		WHERE tls_hellos = 0 AND tls_dropped = 0")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM intervals")" ]
 }
 
 @test "old process rows have no cgroup, service or user after the upgrade (0011)" {
