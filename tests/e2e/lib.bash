@@ -52,16 +52,28 @@ nmt_require() {
 	done
 }
 
+# The recorder's default pin directory (docs/design.md, "Restart and crash").
+NMT_PIN_ROOT=/sys/fs/bpf/netmon
+
 # Delete namespaces left by killed earlier runs: nmt-<pid>-<x> whose <pid>
-# no longer exists. Namespaces of live runs are left alone.
+# no longer exists, and their interfaces' pins (nmt<pid>h<x>): a pinned
+# per-process link goes on running on every socket call of the machine, its
+# interface long gone. Those of live runs are left alone.
 nmt_gc_leftovers() {
-	local ns pid
+	local ns pid dir
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 		[[ $ns =~ ^nmt-([0-9]+)-([0-9]+)$ ]] || continue
 		pid=${BASH_REMATCH[1]}
 		[ -e "/proc/$pid" ] && continue
 		echo "e2e: deleting namespace $ns left by a killed run" >&2
 		ip netns del "$ns" 2>/dev/null || true
+	done
+	for dir in "$NMT_PIN_ROOT"/nmt*h*; do
+		[[ ${dir##*/} =~ ^nmt([0-9]+)h([0-9]+)$ ]] || continue
+		pid=${BASH_REMATCH[1]}
+		[ -e "/proc/$pid" ] && continue
+		echo "e2e: deleting pins $dir left by a killed run" >&2
+		rm -rf "$dir"
 	done
 }
 
@@ -180,6 +192,9 @@ nmt_teardown() {
 		rc=1
 	fi
 	ip link del "$NMT_HOST" 2>/dev/null || true
+	# A test that stopped with --keep-attached (or failed before its stop)
+	# leaves pins: their links would count on.
+	rm -rf "${NMT_PIN_ROOT:?}/$NMT_HOST"
 	ip netns del "$NMT_NS" 2>/dev/null || true
 	if ip netns list | grep -q "^$NMT_NS\b"; then
 		echo "e2e: namespace $NMT_NS still exists" >&2
