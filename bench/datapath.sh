@@ -6,6 +6,7 @@
 #
 #   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--rate PPS]
 #                     [--empty] [--prog-stats] [--against DIR] [--no-process] [--pmacct]
+#                     [--perf DIR]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
@@ -26,6 +27,10 @@
 #   --no-process  also netmon-record --no-process ("tcnp", "xdpnp"): the
 #            packet path alone, without the per-process programs, which run
 #            on every send and receive call (two per datagram here)
+#   --perf DIR  also a system-wide perf profile (cpu-clock, call graphs) of
+#            each run's traffic, DIR/MODE-RUN.data: where the time goes
+#            (perf report -i FILE --comm datapath-udp --no-children). The
+#            sampling adds to every run alike
 #   --pmacct  also Debian's pmacctd (libpcap, its sqlite3 plugin writing
 #            every second like the recorder) on the same veth ("pmacct"):
 #            the side-by-side of bench/pmacct_side.sh
@@ -97,9 +102,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
+PERF='' RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
 usage() {
-	sed -n '7,34p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,39p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -114,6 +119,7 @@ while [ $# -gt 0 ]; do
 	--against) AGAINST=${2:-} && shift 2 && continue ;;
 	--no-process) NO_PROCESS=1 && shift && continue ;;
 	--pmacct) PMACCT=1 && shift && continue ;;
+	--perf) PERF=${2:-} && shift 2 && continue ;;
 	-h | --help) usage ;;
 	*) echo "datapath.sh: unknown argument '$1'" >&2 && usage ;;
 	esac
@@ -136,6 +142,8 @@ done
 NEED=(ip ethtool taskset flock)
 [ "$PROG_STATS" = 0 ] || NEED+=(bpftool sysctl)
 [ "$PMACCT" = 0 ] || NEED+=(pmacctd sqlite3)
+[ -z "$PERF" ] || NEED+=(perf)
+[ -z "$PERF" ] || mkdir -p "$PERF" || die "cannot create $PERF"
 for c in "${NEED[@]}"; do
 	command -v "$c" >/dev/null || die "$c is not installed"
 done
@@ -419,6 +427,24 @@ empty_detach() {
 	check_clean
 }
 
+# --perf: profile the whole machine while the run's traffic flows.
+perf_start() {
+	[ -n "$PERF" ] || return 0
+	perf record -q -e cpu-clock -F 1999 -a -g -o "$PERF/$MODE-$RUN.data" 2>"$TMP/perf.err" &
+	PERF_PID=$!
+	PIDS+=("$PERF_PID")
+	for ((n = 0; n < 100; n++)); do
+		[ -s "$PERF/$MODE-$RUN.data" ] && break
+		sleep 0.05
+	done
+}
+perf_stop() {
+	[ -n "$PERF" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null || true
+	wait "$PERF_PID" 2>/dev/null || true
+	forget "$PERF_PID"
+}
+
 LAST_BASE=0
 run_one() {
 	MODE=$1 RUN=$2 COUNTED=- PAIR=$LAST_BASE
@@ -427,8 +453,10 @@ run_one() {
 	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_start ;;
 	etc | exdp) empty_attach ;;
 	esac
+	perf_start
 	phase out
 	phase in
+	perf_stop
 	case $MODE in
 	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_stop ;;
 	etc | exdp) empty_detach ;;
@@ -452,7 +480,9 @@ fi
 [ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)
 [ "$PMACCT" = 0 ] || MODES=(tc pmacct)
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
-echo "# sendmmsg batch $BATCH, rate ${RATE/#0/unpaced}/s; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
+PACE="paced at $RATE/s"
+[ "$RATE" != 0 ] || PACE=unpaced
+echo "# sendmmsg batch $BATCH, $PACE; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
 echo "# $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo "# CPU-s/Mpkt = CPU seconds per million packets (= us per packet): sender + receiver + ksoftirqd + recorder;"
 echo "# sys = whole machine (/proc/stat), others = share of the machine busy with anything else"
