@@ -267,7 +267,6 @@ static __always_inline void count(struct proc_key *k, int ret, int sent)
 	__u32 gen = active_gen & 1, slot = NETMON_PROC_CACHE_SLOT(gen, sent), fp;
 	struct proc_cache_entry *e, moving;
 
-	k->tgid = bpf_get_current_pid_tgid() >> 32;
 	e = bpf_map_lookup_elem(&proc_cache, &slot);
 	if (!e)
 		return;
@@ -300,13 +299,20 @@ static __always_inline void count(struct proc_key *k, int ret, int sent)
  * arguments, direct reads of struct sock) is the cheaper; raw_tp is the
  * fallback for a kernel that refuses it.
  */
+/* The verifier inlines bpf_get_current_task_btf() (a per-CPU load) where
+ * bpf_get_current_pid_tgid() stays a call. */
+#define TGID_BTF() (bpf_get_current_task_btf()->tgid)
+#define TGID_RAW() ((__u32)(bpf_get_current_pid_tgid() >> 32))
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(netmon_send_btf, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && sk && fill_key_btf(sk, &k))
+	if (ret > 0 && sk && fill_key_btf(sk, &k)) {
+		k.tgid = TGID_BTF();
 		count(&k, ret, 1);
+	}
 	return 0;
 }
 
@@ -316,8 +322,10 @@ int BPF_PROG(netmon_recv_btf, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_btf(sk, &k))
+	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_btf(sk, &k)) {
+		k.tgid = TGID_BTF();
 		count(&k, ret, 0);
+	}
 	return 0;
 }
 
@@ -326,8 +334,10 @@ int BPF_PROG(netmon_send_raw, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && sk && fill_key_raw(sk, &k))
+	if (ret > 0 && sk && fill_key_raw(sk, &k)) {
+		k.tgid = TGID_RAW();
 		count(&k, ret, 1);
+	}
 	return 0;
 }
 
@@ -336,8 +346,10 @@ int BPF_PROG(netmon_recv_raw, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_raw(sk, &k))
+	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_raw(sk, &k)) {
+		k.tgid = TGID_RAW();
 		count(&k, ret, 0);
+	}
 	return 0;
 }
 
