@@ -9,8 +9,9 @@
 #   --runs   repetitions (default 5); each is a baseline run with no
 #            monitor, netmon-record (--hook tc), a baseline, pmacctd
 #   --count  datagrams per direction per run (default 500000: 1M packets a
-#            run; the issue's 3M, --count 1500000, makes the whole
-#            benchmark last ~15 min on a 2-CPU machine)
+#            run; the issue's 3M is --count 1500000). 21 runs per flood:
+#            on a 2-CPU machine under load 15, --count 100000 took 15 min
+#            for both floods (bench/RESULTS.md)
 #   --rate   the paced flood's datagrams per second (default 300000)
 #
 # Two floods, each --runs repetitions: paced at --rate, then as fast as the
@@ -32,7 +33,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 RUNS=5 COUNT=500000 RATE=300000
 usage() {
-	sed -n '7,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,15p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
