@@ -242,13 +242,16 @@ static __always_inline __u32 fingerprint(const struct proc_key *k)
 }
 
 /*
- * One call's bytes, k its key (the tgid filled by the caller). The common case, another call on the
- * socket the CPU's program last counted, adds to the per-CPU cache entry: no hash lookup of the
- * shared table (whose bucket and element are cold after the rest of a send: ~100 ns, measured), no
- * atomic. A key that misses is counted in the table directly, as without a cache, and becomes the
- * entry's candidate; the candidate's next call takes the entry, moving the entry's sums into the
- * table. So a run of calls on one socket is cached from its second call, while calls going round
- * many sockets (a server's connections) cost one table update each, not an eviction each.
+ * One call's bytes; k is its key, the tgid filled by the caller. The
+ * common case, another call on the socket the CPU's program last counted,
+ * adds to the per-CPU cache entry: no hash lookup of the shared table
+ * (whose bucket and element are cold after the rest of a send: ~100 ns,
+ * measured), no atomic. A key that misses is counted in the
+ * table directly, as without a cache, and becomes the entry's candidate;
+ * the candidate's next call takes the entry, moving the entry's sums into
+ * the table. So a run of calls on one socket is cached from its second
+ * call, while calls going round many sockets (a server's connections)
+ * cost one table update each, not an eviction each.
  *
  * The entry belongs to the generation the program read, like a table: user
  * space drains it after the flip's grace period. Programs run with
