@@ -5,13 +5,15 @@
  * it consumed (CLOCK_PROCESS_CPUTIME_ID: the scheduler's exact runtime, which
  * includes the softirq work the kernel did in the process's context).
  *
- *   datapath-udp [-t SECS] [-b BATCH] send ADDR PORT COUNT SIZE
+ *   datapath-udp [-t SECS] [-b BATCH] [-r PPS] send ADDR PORT COUNT SIZE
  *   datapath-udp [-t SECS] [-w MSECS] recv ADDR PORT COUNT
  *
  * send: COUNT datagrams of SIZE payload bytes on a connected socket, BATCH
  * per sendmmsg() call (default 64; 1 uses send()). Batching leaves less
  * syscall overhead around each packet, so the kernel datapath (and what
- * netmon adds to it) is a larger share of the CPU time measured.
+ * netmon adds to it) is a larger share of the CPU time measured. -r paces
+ * the datagrams at PPS per second (default 0: as fast as they go), sleeping
+ * whenever the sender is more than a millisecond ahead of the schedule.
  * recv: receive until COUNT datagrams arrived, or until none arrived for
  * MSECS (default 1000) after the first; a shortfall is reported (dropped
  * datagrams), not an error. 64 MiB receive buffer (SO_RCVBUFFORCE, root).
@@ -54,8 +56,9 @@ static void on_alarm(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: datapath-udp [-t SECS] [-b BATCH] send ADDR PORT COUNT SIZE\n"
-			"       datapath-udp [-t SECS] [-w MSECS] recv ADDR PORT COUNT\n");
+	fprintf(stderr,
+		"Usage: datapath-udp [-t SECS] [-b BATCH] [-r PPS] send ADDR PORT COUNT SIZE\n"
+		"       datapath-udp [-t SECS] [-w MSECS] recv ADDR PORT COUNT\n");
 }
 
 static unsigned long num(const char *what, const char *s, unsigned long min, unsigned long max)
@@ -93,7 +96,23 @@ static int ipv4(const char *addr, const char *port, struct sockaddr_in *sin)
 	return 0;
 }
 
-static int do_send(char **argv, unsigned long batch)
+/* Sleep while more than a millisecond ahead of RATE datagrams per second
+ * since T0 (CLOCK_MONOTONIC ns): a steady flood without a syscall per
+ * datagram. */
+static void pace(unsigned long long t0, unsigned long sent, unsigned long rate)
+{
+	unsigned long long due = t0 + (unsigned long long)sent * 1000000000ULL / rate;
+	struct timespec ts;
+
+	if (due <= ns_of(CLOCK_MONOTONIC) + 1000000ULL)
+		return;
+	ts.tv_sec = (time_t)(due / 1000000000ULL);
+	ts.tv_nsec = (long)(due % 1000000000ULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+	}
+}
+
+static int do_send(char **argv, unsigned long batch, unsigned long rate)
 {
 	static struct mmsghdr msgs[MAX_BATCH];
 	static struct iovec iov[MAX_BATCH];
@@ -134,6 +153,8 @@ static int do_send(char **argv, unsigned long batch)
 			return 1;
 		}
 		sent += (unsigned long)r;
+		if (rate)
+			pace(wall0, sent, rate);
 	}
 	close(fd);
 	printf("sent=%lu size=%lu cpu_ns=%llu wall_ns=%llu\n", sent, size,
@@ -200,16 +221,19 @@ static int do_recv(char **argv, unsigned long wait_ms)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	unsigned long timeout = 60, batch = 64, wait_ms = 1000;
+	unsigned long timeout = 60, batch = 64, wait_ms = 1000, rate = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+t:b:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:b:r:w:h")) != -1) {
 		switch (opt) {
 		case 't':
 			timeout = num("timeout", optarg, 1, 3600);
 			break;
 		case 'b':
 			batch = num("batch", optarg, 1, MAX_BATCH);
+			break;
+		case 'r':
+			rate = num("rate", optarg, 1, 100000000);
 			break;
 		case 'w':
 			wait_ms = num("wait", optarg, 1, 60000);
@@ -228,7 +252,7 @@ int main(int argc, char **argv)
 	argv += optind;
 	argc -= optind;
 	if (argc == 5 && !strcmp(argv[0], "send"))
-		return do_send(argv + 1, batch);
+		return do_send(argv + 1, batch, rate);
 	if (argc == 4 && !strcmp(argv[0], "recv"))
 		return do_recv(argv + 1, wait_ms);
 	usage();

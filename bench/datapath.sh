@@ -4,14 +4,16 @@
 # (TC hooks, then --hook xdp), alternating runs; per-run figures, medians and
 # the ratios netmon / baseline. Goal: <= 1.10.
 #
-#   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--empty]
-#                     [--prog-stats] [--against DIR] [--no-process]
+#   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--rate PPS]
+#                     [--empty] [--prog-stats] [--against DIR] [--no-process] [--pmacct]
+#                     [--perf DIR]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
 #   --size   UDP payload bytes (default 18: a 60-byte frame, 64 on the wire
 #            with the FCS)
 #   --batch  datagrams per sendmmsg() call (default 64; 1: one send() each)
+#   --rate   datagrams per second (default 0: as fast as the sender goes)
 #   --empty  also empty BPF programs on the same hooks ("etc", "exdp"): what
 #            the hooks cost by themselves (a cycle becomes 8 runs)
 #   --prog-stats  also the kernel's own time per run of each netmon program
@@ -25,12 +27,20 @@
 #   --no-process  also netmon-record --no-process ("tcnp", "xdpnp"): the
 #            packet path alone, without the per-process programs, which run
 #            on every send and receive call (two per datagram here)
-#   (--empty, --against and --no-process each choose what a cycle runs:
-#   at most one of them)
+#   --perf DIR  also a system-wide perf profile (cpu-clock, call graphs) of
+#            each run's traffic, DIR/MODE-RUN.data: where the time goes
+#            (perf report -i FILE --comm datapath-udp --no-children). The
+#            sampling adds to every run alike
+#   --pmacct  also Debian's pmacctd (libpcap, its sqlite3 plugin writing
+#            every second like the recorder) on the same veth ("pmacct"):
+#            the side-by-side of bench/pmacct_side.sh
+#   (--empty, --against, --no-process and --pmacct each choose what a cycle
+#   runs: at most one of them)
 #
 # O (default build) names the build directory: it needs $O/netmon-record and
 # $O/bench/datapath-udp (make O=... all $O/bench/datapath-udp). Needs root,
-# ip, ethtool, taskset, flock; sqlite3 for the "netmon counted" check.
+# ip, ethtool, taskset, flock; sqlite3 for the "counted" check (what the
+# monitor stored of the flood's packets).
 #
 # Set-up: a namespace nmb-<pid> joined to the root namespace by a veth pair,
 #   root: nmb<pid>h 198.19.X.1/30  <-veth->  nmb-<pid>: nmbpeer 198.19.X.2/30
@@ -55,9 +65,14 @@
 #                       charged to the sender's runtime;
 #   ksoftirqd/*         softirq work deferred to the ksoftirqd threads
 #                       (schedstat runtime delta; normally ~0);
-#   netmon-record       the recorder's own CPU during the window (schedstat
-#                       of all its threads): reading and storing the flow
-#                       table every second is part of netmon's cost.
+#   netmon-record       the recorder's own CPU during the window: reading and
+#                       storing the flow table every second is part of
+#                       netmon's cost. With cgroup v2 (/sys/fs/cgroup or
+#                       /sys/fs/cgroup/unified) the monitor runs in a cgroup
+#                       of its own and this is the cgroup's usage_usec (every
+#                       thread and child, short-lived ones included:
+#                       pmacctd's sqlite3 plugin forks a writer every
+#                       second); otherwise the schedstat of its threads.
 # This is per-process accounting rather than /proc/stat because the machine
 # is shared (other jobs run on it); the whole-machine busy time from
 # /proc/stat over the same window (10 ms ticks, includes whatever else ran)
@@ -87,9 +102,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-RUNS=7 COUNT=500000 SIZE=18 BATCH=64 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0
+PERF='' RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
 usage() {
-	sed -n '7,29p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,39p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -98,10 +113,13 @@ while [ $# -gt 0 ]; do
 	--count) COUNT=${2:-} ;;
 	--size) SIZE=${2:-} ;;
 	--batch) BATCH=${2:-} ;;
+	--rate) RATE=${2:-} ;;
 	--empty) WITH_EMPTY=1 && shift && continue ;;
 	--prog-stats) PROG_STATS=1 && shift && continue ;;
 	--against) AGAINST=${2:-} && shift 2 && continue ;;
 	--no-process) NO_PROCESS=1 && shift && continue ;;
+	--pmacct) PMACCT=1 && shift && continue ;;
+	--perf) PERF=${2:-} && shift 2 && continue ;;
 	-h | --help) usage ;;
 	*) echo "datapath.sh: unknown argument '$1'" >&2 && usage ;;
 	esac
@@ -110,8 +128,8 @@ while [ $# -gt 0 ]; do
 done
 ((RUNS >= 1 && RUNS <= 99 && COUNT >= 1000 && SIZE <= 1472 && BATCH >= 1 && BATCH <= 1024)) ||
 	{ echo "datapath.sh: out of range (runs 1..99, count >= 1000, size <= 1472, batch 1..1024)" >&2 && exit 64; }
-(( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS <= 1 )) ||
-	{ echo "datapath.sh: --empty, --against and --no-process exclude each other" >&2 && exit 64; }
+(( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS + PMACCT <= 1 )) ||
+	{ echo "datapath.sh: --empty, --against, --no-process and --pmacct exclude each other" >&2 && exit 64; }
 
 die() {
 	echo "datapath.sh: $*" >&2
@@ -123,6 +141,9 @@ for b in "$RECORD" "$UDP" ${AGAINST:+"$AGAINST/netmon-record"}; do
 done
 NEED=(ip ethtool taskset flock)
 [ "$PROG_STATS" = 0 ] || NEED+=(bpftool sysctl)
+[ "$PMACCT" = 0 ] || NEED+=(pmacctd sqlite3)
+[ -z "$PERF" ] || NEED+=(perf)
+[ -z "$PERF" ] || mkdir -p "$PERF" || die "cannot create $PERF"
 for c in "${NEED[@]}"; do
 	command -v "$c" >/dev/null || die "$c is not installed"
 done
@@ -134,6 +155,13 @@ NS=nmb-$$
 HOST=nmb$$h # at most 3+7+1 characters < IFNAMSIZ
 PEER=nmbpeer
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/netmon-datapath.XXXXXX")
+# The monitor's cgroup (cgroup v2), empty when there is none.
+MON_CG=
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	{ [ -e "$d/cgroup.procs" ] && [ -e "$d/cpu.stat" ]; } || continue
+	mkdir "$d/nmb-$$" 2>/dev/null && MON_CG=$d/nmb-$$ && break
+done
+[ -n "$MON_CG" ] || [ "$PMACCT" = 0 ] || die "--pmacct needs a cgroup v2 hierarchy to count pmacctd's children"
 declare -a PIDS=()
 
 # Stop a PID we started: SIGTERM, up to 15 s, then SIGKILL. Its status in ST.
@@ -159,6 +187,7 @@ cleanup() {
 	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
 	ip link del "$HOST" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
+	[ -z "$MON_CG" ] || rmdir "$MON_CG" 2>/dev/null || true
 	[ -z "${STATS_WAS:-}" ] || sysctl -qw kernel.bpf_stats_enabled="$STATS_WAS" || true
 	rm -rf "$TMP"
 }
@@ -216,6 +245,11 @@ check_clean() {
 }
 
 # ---- measuring ------------------------------------------------------------------
+# The sender's options; its deadline 90 s, or more at a --rate that needs it.
+SEND_SECS=90
+[ "$RATE" = 0 ] || SEND_SECS=$((90 + COUNT / RATE))
+SEND_OPTS=(-t "$SEND_SECS" -b "$BATCH")
+[ "$RATE" = 0 ] || SEND_OPTS+=(-r "$RATE")
 KSOFTIRQD=$(pgrep '^ksoftirqd/' | tr '\n' ' ')
 NCPU=$(nproc)
 
@@ -235,7 +269,11 @@ ksoftirqd_ns() {
 }
 rec_ns() {
 	[ -n "${REC:-}" ] || { echo 0 && return; }
-	runtime_ns /proc/"$REC"/task/*/schedstat
+	if [ -n "$MON_CG" ]; then
+		awk '$1 == "usage_usec" { printf "%.0f\n", $2 * 1000 }' "$MON_CG/cpu.stat"
+	else
+		runtime_ns /proc/"$REC"/task/*/schedstat
+	fi
 }
 # Whole-machine busy time (ns): user+nice+system+irq+softirq of all CPUs.
 sys_ns() {
@@ -251,12 +289,12 @@ phase() {
 	local dir=$1 dst rx tx rxpid k0 k1 r0 r1 s0 s1 t0 t1 st=0 sent got cpu
 	if [ "$dir" = out ]; then
 		dst=$P4
-		rx=(ip netns exec "$NS" taskset -c 1 "$UDP" -t 120 recv "$dst" 9000 "$COUNT")
-		tx=(taskset -c 0 "$UDP" -t 90 -b "$BATCH" send "$dst" 9000 "$COUNT" "$SIZE")
+		rx=(ip netns exec "$NS" taskset -c 1 "$UDP" -t "$((SEND_SECS + 30))" recv "$dst" 9000 "$COUNT")
+		tx=(taskset -c 0 "$UDP" "${SEND_OPTS[@]}" send "$dst" 9000 "$COUNT" "$SIZE")
 	else
 		dst=$H4
-		rx=(taskset -c 1 "$UDP" -t 120 recv "$dst" 9000 "$COUNT")
-		tx=(ip netns exec "$NS" taskset -c 0 "$UDP" -t 90 -b "$BATCH" send "$dst" 9000 "$COUNT" "$SIZE")
+		rx=(taskset -c 1 "$UDP" -t "$((SEND_SECS + 30))" recv "$dst" 9000 "$COUNT")
+		tx=(ip netns exec "$NS" taskset -c 0 "$UDP" "${SEND_OPTS[@]}" send "$dst" 9000 "$COUNT" "$SIZE")
 	fi
 	: >"$TMP/rx.err"
 	"${rx[@]}" >"$TMP/rx.out" 2>>"$TMP/rx.err" &
@@ -307,35 +345,68 @@ prog_stats() {
 	done < <(prog_ids)
 }
 
-rec_start() {
-	local args=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600) rec=$RECORD
-	case $MODE in *xdp*) args+=(--hook xdp) ;; esac
-	case $MODE in *np) args+=(--no-process) ;; esac
+# The monitor's command line and the line it logs once ready, for MODE.
+mon_cmd() {
+	local rec=$RECORD
+	if [ "$MODE" = pmacct ]; then
+		sqlite3 "$TMP/rec.db" </usr/share/pmacct/sql/pmacct-create-table_v1.sqlite3 ||
+			die "cannot create pmacctd's table"
+		printf '%s\n' 'daemonize: false' "pcap_interface: $HOST" 'plugins: sqlite3' \
+			'aggregate: src_host, dst_host, src_port, dst_port, proto' "sql_db: $TMP/rec.db" \
+			'sql_table_version: 1' 'sql_refresh_time: 1' 'sql_history: 1m' >"$TMP/pmacctd.conf"
+		CMD=(pmacctd -f "$TMP/pmacctd.conf") READY='cache entries='
+		return
+	fi
+	CMD=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600) READY='recording on'
+	case $MODE in *xdp*) CMD+=(--hook xdp) ;; esac
+	case $MODE in *np) CMD+=(--no-process) ;; esac
 	case $MODE in o*) rec=$AGAINST/netmon-record ;; esac
+	CMD=("$rec" "${CMD[@]}")
+}
+
+rec_start() {
 	rm -f "$TMP"/rec.db*
+	mon_cmd
 	: >"$TMP/rec.err"
-	"$rec" "${args[@]}" >"$TMP/rec.out" 2>>"$TMP/rec.err" &
+	if [ -n "$MON_CG" ]; then
+		# shellcheck disable=SC2016 # $$ and $@ are the inner shell's
+		sh -c 'echo $$ >"$0" && exec "$@"' "$MON_CG/cgroup.procs" "${CMD[@]}" \
+			>"$TMP/rec.out" 2>>"$TMP/rec.err" &
+	else
+		"${CMD[@]}" >"$TMP/rec.out" 2>>"$TMP/rec.err" &
+	fi
 	REC=$!
 	PIDS+=("$REC")
 	for ((n = 0; n < 600; n++)); do
-		grep -q 'recording on' "$TMP/rec.err" && break
+		grep -q "$READY" "$TMP/rec.err" && break
 		kill -0 "$REC" 2>/dev/null || break
 		sleep 0.05
 	done
-	grep -q 'recording on' "$TMP/rec.err" || { cat "$TMP/rec.err" >&2; die "netmon-record did not start"; }
+	grep -q "$READY" "$TMP/rec.err" || { cat "$TMP/rec.err" >&2; die "${CMD[0]##*/} did not start"; }
+}
+
+# What the monitor stored for the flood's flows (the database of either).
+counted() {
+	local sql="SELECT coalesce(sum(packets), 0) FROM flow_log WHERE interface = '$HOST'
+		 AND ((src = '$H4' AND dst = '$P4') OR (src = '$P4' AND dst = '$H4'))"
+	[ "$MODE" != pmacct ] || sql="SELECT coalesce(sum(packets), 0) FROM acct
+		 WHERE (ip_src = '$H4' AND ip_dst = '$P4') OR (ip_src = '$P4' AND ip_dst = '$H4')"
+	sqlite3 -readonly -batch "file:$TMP/rec.db?mode=ro" "$sql" ||
+		die "cannot read the monitor's database"
 }
 
 rec_stop() {
 	[ "$PROG_STATS" = 0 ] || prog_stats
 	stop_pid "$REC"
-	[ "$ST" -eq 0 ] || { cat "$TMP/rec.err" >&2; die "netmon-record exited with status $ST"; }
+	[ "$ST" -eq 0 ] || { cat "$TMP/rec.err" >&2; die "${CMD[0]##*/} exited with status $ST"; }
 	REC=
+	# pmacctd's plugin and its writers may outlive the core process.
+	for ((n = 0; n < 300; n++)); do
+		[ -z "$MON_CG" ] || [ -z "$(cat "$MON_CG/cgroup.procs")" ] && break
+		sleep 0.05
+	done
 	check_clean
-	[ "$HAVE_SQLITE" = 1 ] || return 0
-	COUNTED=$(sqlite3 -readonly -batch "file:$TMP/rec.db?mode=ro" \
-		"SELECT coalesce(sum(packets), 0) FROM flow_log WHERE interface = '$HOST'
-		 AND ((src = '$H4' AND dst = '$P4') OR (src = '$P4' AND dst = '$H4'))") ||
-		die "cannot read the recorder's database"
+	[ "$HAVE_SQLITE" = 0 ] || COUNTED=$(counted)
 }
 
 # Empty programs on the same hooks as netmon's: what the hooks themselves
@@ -356,24 +427,44 @@ empty_detach() {
 	check_clean
 }
 
+# --perf: profile the whole machine while the run's traffic flows.
+perf_start() {
+	[ -n "$PERF" ] || return 0
+	perf record -q -e cpu-clock -F 1999 -a -g -o "$PERF/$MODE-$RUN.data" 2>"$TMP/perf.err" &
+	PERF_PID=$!
+	PIDS+=("$PERF_PID")
+	for ((n = 0; n < 100; n++)); do
+		[ -s "$PERF/$MODE-$RUN.data" ] && break
+		sleep 0.05
+	done
+}
+perf_stop() {
+	[ -n "$PERF" ] || return 0
+	kill -INT "$PERF_PID" 2>/dev/null || true
+	wait "$PERF_PID" 2>/dev/null || true
+	forget "$PERF_PID"
+}
+
 LAST_BASE=0
 run_one() {
 	MODE=$1 RUN=$2 COUNTED=- PAIR=$LAST_BASE
 	case $MODE in
 	base) PAIR=0 LAST_BASE=$RUN ;;
-	tc | xdp | otc | oxdp | tcnp | xdpnp) rec_start ;;
+	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_start ;;
 	etc | exdp) empty_attach ;;
 	esac
+	perf_start
 	phase out
 	phase in
+	perf_stop
 	case $MODE in
-	tc | xdp | otc | oxdp | tcnp | xdpnp) rec_stop ;;
+	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_stop ;;
 	etc | exdp) empty_detach ;;
 	esac
 	# One line per run as it happens (the summary below repeats everything).
 	awk -v m="$MODE" -v r="$RUN" -v c="$COUNTED" -v ncpu="$NCPU" '
 		$1 == m && $2 == r { d[$3] = $6 / $4 / 1000; g += $5; p += $4; cpu += $6; rec += $7; sys += $8; w += $9 }
-		END { printf "  %-4s run %2d: out %6.3f  in %6.3f  both %6.3f CPU-s/Mpkt  (recorder %4.1f ms, sys %6.3f, others %3.0f%%); received %d of %d, netmon counted %s\n",
+		END { printf "  %-4s run %2d: out %6.3f  in %6.3f  both %6.3f CPU-s/Mpkt  (monitor %4.1f ms, sys %6.3f, others %3.0f%%); received %d of %d, counted %s\n",
 			m, r, d["out"], d["in"], cpu / p / 1000, rec / 1e6, sys / p / 1000, 100 * (sys - cpu) / (w * ncpu), g, p, c }' "$TMP/results"
 	awk -v m="$MODE" -v r="$RUN" '$1 == m && $2 == r && $5 { printf "        %s %.1f ns per run (%d runs)\n", $3, $4 / $5, $5 }' "$TMP/progstats"
 }
@@ -387,8 +478,11 @@ if [ "$WITH_EMPTY" = 1 ]; then
 fi
 [ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
 [ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)
+[ "$PMACCT" = 0 ] || MODES=(tc pmacct)
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
-echo "# sendmmsg batch $BATCH; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
+PACE="paced at $RATE/s"
+[ "$RATE" != 0 ] || PACE=unpaced
+echo "# sendmmsg batch $BATCH, $PACE; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
 echo "# $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo "# CPU-s/Mpkt = CPU seconds per million packets (= us per packet): sender + receiver + ksoftirqd + recorder;"
 echo "# sys = whole machine (/proc/stat), others = share of the machine busy with anything else"
@@ -419,6 +513,7 @@ echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 # Medians per mode and direction; per mode, the median of the ratios of each
 # run to the mean of the baseline runs around it, and the ratio of medians.
 awk -v runs="$RUNS" -v modes="${MODES[*]}" '
+function quot(a, b) { return b > 0 ? sprintf("%.1f", a / b) : "- (netmon added nothing measurable)" }
 function median(a, n,    i, j, t) {
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
@@ -436,7 +531,7 @@ END {
 	nm = split(modes, ms, " ")
 	all[1] = "base"; for (i = 1; i <= nm; i++) all[i + 1] = ms[i]
 	printf "\n# medians, CPU-s per million packets (sys both: whole machine, /proc/stat)\n"
-	printf "%-5s %9s %9s %9s %10s %12s\n", "mode", "out", "in", "both", "sys both", "recorder ms"
+	printf "%-5s %9s %9s %9s %10s %12s\n", "mode", "out", "in", "both", "sys both", "monitor ms"
 	for (m = 1; m <= nm + 1; m++) {
 		mode = all[m]
 		n = mode == "base" ? runs * nm + 1 : runs
@@ -468,6 +563,23 @@ END {
 		print line
 	}
 	printf "# tc, xdp: netmon-record attached (--hook tc / --hook xdp); goal: both <= 1.10\n"
+	printf "\n# added, CPU-s per million packets: median of the per-cycle differences\n"
+	printf "# (each run - the mean of the baseline runs just before and after it)\n"
+	printf "%-6s %9s %9s\n", "mode", "both", "sys both"
+	for (m = 2; m <= nm + 1; m++) {
+		mode = all[m]
+		for (d = 3; d <= 4; d++) {
+			delete v
+			for (r = 1; r <= runs; r++) {
+				k = mode SUBSEP r
+				v[r] = per(k, d) - (per("base" SUBSEP pair[k], d) + per("base" SUBSEP (pair[k] + 1), d)) / 2
+			}
+			add[mode, d] = median(v, runs)
+		}
+		printf "%-6s %9.3f %9.3f\n", mode, add[mode, 3], add[mode, 4]
+	}
+	if (modes ~ /pmacct/)
+		printf "pmacctd / netmon (added): both %s, sys both %s\n", quot(add["pmacct", 3], add["tc", 3]), quot(add["pmacct", 4], add["tc", 4])
 	if (modes ~ /etc/) printf "# etc, exdp: empty programs on the same hooks (the hooks'"'"' own cost)\n"
 }' "$TMP/results"
 

@@ -12,6 +12,10 @@ echo "## datapath: CPU time per million packets through a veth pair, with and wi
 echo '$ '"O=$O bench/datapath.sh"
 O=$O bench/datapath.sh
 echo
+echo "## pmacct_side: CPU added per million packets by netmon and by pmacctd (libpcap + sqlite3) on the same flood"
+echo '$ '"O=$O bench/pmacct_side.sh"
+O=$O bench/pmacct_side.sh
+echo
 echo "## send_cost: per-process accounting cost per send() (and per event, bpf_stats)"
 echo '$ '"O=$O bench/send_cost.sh 9 300000"
 O=$O bench/send_cost.sh 9 300000

@@ -242,10 +242,11 @@ static __always_inline __u32 fingerprint(const struct proc_key *k)
 }
 
 /*
- * One call's bytes. The common case, another call on the socket the CPU's
- * program last counted, adds to the per-CPU cache entry: no hash lookup of
- * the shared table (whose bucket and element are cold after the rest of a
- * send: ~100 ns, measured), no atomic. A key that misses is counted in the
+ * One call's bytes; k is its key, the tgid filled by the caller. The
+ * common case, another call on the socket the CPU's program last counted,
+ * adds to the per-CPU cache entry: no hash lookup of the shared table
+ * (whose bucket and element are cold after the rest of a send: ~100 ns,
+ * measured), no atomic. A key that misses is counted in the
  * table directly, as without a cache, and becomes the entry's candidate;
  * the candidate's next call takes the entry, moving the entry's sums into
  * the table. So a run of calls on one socket is cached from its second
@@ -267,7 +268,6 @@ static __always_inline void count(struct proc_key *k, int ret, int sent)
 	__u32 gen = active_gen & 1, slot = NETMON_PROC_CACHE_SLOT(gen, sent), fp;
 	struct proc_cache_entry *e, moving;
 
-	k->tgid = bpf_get_current_pid_tgid() >> 32;
 	e = bpf_map_lookup_elem(&proc_cache, &slot);
 	if (!e)
 		return;
@@ -300,13 +300,21 @@ static __always_inline void count(struct proc_key *k, int ret, int sent)
  * arguments, direct reads of struct sock) is the cheaper; raw_tp is the
  * fallback for a kernel that refuses it.
  */
+/* The process: a typed load from the current task in tp_btf programs,
+ * ~3 ns less per event on the real path than bpf_get_current_pid_tgid()
+ * (bench/RESULTS.md, issue 18), which the raw_tp fallback keeps. */
+#define TGID_BTF() (bpf_get_current_task_btf()->tgid)
+#define TGID_RAW() ((__u32)(bpf_get_current_pid_tgid() >> 32))
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(netmon_send_btf, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && sk && fill_key_btf(sk, &k))
+	if (ret > 0 && sk && fill_key_btf(sk, &k)) {
+		k.tgid = TGID_BTF();
 		count(&k, ret, 1);
+	}
 	return 0;
 }
 
@@ -316,8 +324,10 @@ int BPF_PROG(netmon_recv_btf, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_btf(sk, &k))
+	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_btf(sk, &k)) {
+		k.tgid = TGID_BTF();
 		count(&k, ret, 0);
+	}
 	return 0;
 }
 
@@ -326,8 +336,10 @@ int BPF_PROG(netmon_send_raw, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && sk && fill_key_raw(sk, &k))
+	if (ret > 0 && sk && fill_key_raw(sk, &k)) {
+		k.tgid = TGID_RAW();
 		count(&k, ret, 1);
+	}
 	return 0;
 }
 
@@ -336,8 +348,10 @@ int BPF_PROG(netmon_recv_raw, struct sock *sk, int ret, int flags)
 {
 	struct proc_key k = {};
 
-	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_raw(sk, &k))
+	if (ret > 0 && !(flags & MSG_PEEK_) && sk && fill_key_raw(sk, &k)) {
+		k.tgid = TGID_RAW();
 		count(&k, ret, 0);
+	}
 	return 0;
 }
 
