@@ -46,11 +46,16 @@ static const char procs_sql[] =
 /*
  * Pacing: messages may go this far ahead of the rate (a short burst, which
  * any receive buffer takes), and a pause is taken only when the schedule is
- * this far ahead of the clock, so that the sender sleeps about once a
- * millisecond, not once a message.
+ * ahead of the clock by 1 ms or by PACE_BATCH messages' time, the longer:
+ * so the sender sleeps at most once a millisecond and sends PACE_BATCH
+ * messages or more a system call. A pause costs this sender about 50 us of
+ * CPU (the sleep, the timer, the wake-up: bench/RESULTS.md), as much as
+ * sending 20 messages; and PACE_BATCH messages of 1400 bytes are about 40 kB
+ * of a collector's receive buffer (Linux's default: 208 kB).
  */
 #define PACE_BURST_NS 2000000LL
 #define PACE_SLEEP_NS 1000000LL
+#define PACE_BATCH 16
 /*
  * Messages a sendmmsg() call, at most: the system call, not the bytes, is
  * what a message cost the sender (bench/RESULTS.md); 64 of 1400 bytes stay
@@ -70,6 +75,7 @@ struct conv {
 
 struct pacer {
 	int64_t gap_ns;	     /* between two messages; 0: unpaced */
+	int64_t sleep_ns;    /* ahead of the clock by this much: a pause */
 	int64_t next_ns;     /* when the next message is due (CLOCK_MONOTONIC) */
 	int64_t until_ns;    /* the run's budget ends; 0: none */
 	int over, over_said; /* this run went past its budget; said so already */
@@ -110,6 +116,11 @@ struct ipfix_send {
 	uint64_t records0; /* the data records sent before the open interval */
 };
 
+static int64_t max_ns(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
 static int64_t mono_ns(void)
 {
 	struct timespec t;
@@ -134,7 +145,7 @@ static int64_t pace_due(struct pacer *p)
 	if (p->next_ns < now - PACE_BURST_NS)
 		p->next_ns = now - PACE_BURST_NS;
 	p->next_ns += p->gap_ns;
-	if (p->next_ns - now < PACE_SLEEP_NS)
+	if (p->next_ns - now < p->sleep_ns)
 		return 0;
 	if (p->until_ns && p->next_ns > p->until_ns) {
 		p->over = 1; /* the rest at once: the next interval must not wait */
@@ -232,6 +243,7 @@ int ipfix_send_open(struct ipfix_send **out, const struct ipfix_send_opts *o, sq
 	if (!s)
 		return -ENOMEM;
 	s->pace.gap_ns = o->rate ? 1000000000LL / o->rate : 0;
+	s->pace.sleep_ns = max_ns(PACE_SLEEP_NS, PACE_BATCH * s->pace.gap_ns);
 	err = ipfix_enc_init(&s->enc, o->mtu, o->domain, emit, s);
 	if (!err)
 		err = ipfix_enc_init(&s->penc, o->mtu, o->domain + 1, emit, s);
