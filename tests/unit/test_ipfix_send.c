@@ -24,6 +24,7 @@
 #include "ipfix_send.h"
 #include "netmon_user.h"
 #include "temp_db.h"
+#include "test_ipfix_sink.h"
 
 #define INTERVALS 6
 #define FLOWS 200	   /* an interval's flows: about 30 messages at IPFIX_MIN_MTU */
@@ -34,20 +35,6 @@ struct got {
 	uint64_t messages, records, seq_breaks;
 	uint32_t next_seq; /* of the flow domain: records before the next message */
 };
-
-/* A UDP socket on 127.0.0.1 (an ephemeral port), its HOST:PORT into name. */
-static int sink(char *name, size_t size)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-	snprintf(name, size, "127.0.0.1:%u", ntohs(a.sin_port));
-	return fd;
-}
 
 static uint32_t get32(const uint8_t *p)
 {
