@@ -183,7 +183,7 @@ static void test_refusing_collector_counted_apart(void **state)
 	run_open(&r, names, 2, 0);
 	run_intervals(&r, fd, &g);
 	m = emitted(&r);
-	assert_true(m > INTERVALS * FLOWS / 10); /* batches of many messages */
+	assert_true(m > INTERVALS * FLOWS / 10); /* many messages a batch, each interval */
 	check_taken(&g, ipfix_send_collector(r.s, 1), m);
 	b = ipfix_send_collector(r.s, 0);
 	/* Every message tried once at the refusing port: sent (and refused
