@@ -48,10 +48,11 @@ static const char procs_sql[] =
  * any receive buffer takes), and a pause is taken only when the schedule is
  * ahead of the clock by 1 ms or by PACE_BATCH messages' time, the longer:
  * so the sender sleeps at most once a millisecond and sends PACE_BATCH
- * messages or more a system call. A pause costs this sender about 50 us of
- * CPU (the sleep, the timer, the wake-up: bench/RESULTS.md), as much as
- * sending 20 messages; and PACE_BATCH messages of 1400 bytes are about 40 kB
- * of a collector's receive buffer (Linux's default: 208 kB).
+ * messages or more a system call. A pause costs this sender CPU (the
+ * sleep, the timer, the wake-up, cold caches after it: about 100 us on this
+ * project's VM, bench/RESULTS.md), as much as sending 40 messages; and
+ * PACE_BATCH messages of 1400 bytes take 37 kB of a collector's receive
+ * buffer (Linux's default: 208 kB).
  */
 #define PACE_BURST_NS 2000000LL
 #define PACE_SLEEP_NS 1000000LL
