@@ -49,13 +49,18 @@ nfcapd_start() {
 
 # nfcapd_stop: once nfcapd has read every message sent (its Recv-Q empty;
 # bounded: 60 s), stop it, so that the flows it logs at exit are all it
-# got; then got and seqerr are its flows and sequence errors.
-# shellcheck disable=SC2034 # got and seqerr: for the caller
+# got; then got and seqerr are its flows and sequence errors, and drops
+# the datagrams its socket dropped (its receive buffer full: the kernel's
+# count, `ss -m`'s skmem d), so that the messages it received are those
+# sent less drops.
+# shellcheck disable=SC2034 # got, seqerr and drops: for the caller
 nfcapd_stop() {
 	for _ in $(seq 600); do
 		[ "$(ss -Hlun "sport = :$port" | awk '{ print $2 }')" = 0 ] && break
 		sleep 0.1
 	done
+	drops=$(ss -Hlunm "sport = :$port" | sed -n 's/.*skmem:(.*,d\([0-9]*\)).*/\1/p')
+	drops=${drops:-unknown}
 	kill -TERM "$nf_pid"
 	wait "$nf_pid" || true
 	nf_pid=

@@ -127,6 +127,36 @@ int collector_send(struct collector *c, const uint8_t *msg, size_t len)
 	return -err;
 }
 
+void collector_send_batch(struct collector *c, struct mmsghdr *v, unsigned int n)
+{
+	unsigned int i = 0;
+	int r;
+
+	if (c->fd < 0) { /* as collector_send(): each message dropped */
+		c->errors += n;
+		return;
+	}
+	while (i < n && !c->single) {
+		r = sendmmsg(c->fd, v + i, n - i, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0) { /* the first one failed, and said why */
+			count_error(c, errno);
+			i++;
+			continue;
+		}
+		c->sent += (unsigned int)r;
+		i += (unsigned int)r;
+		if (i < n) { /* message i failed; sendmmsg() dropped its errno */
+			c->errors++;
+			c->lost++;
+			c->single = 1;
+			i++;
+		}
+	}
+	for (; i < n; i++)
+		collector_send(c, v[i].msg_hdr.msg_iov[0].iov_base,
+			       v[i].msg_hdr.msg_iov[0].iov_len);
+}
+
 void collector_settle(struct collector *c)
 {
 	int pending = 0;
@@ -135,6 +165,15 @@ void collector_settle(struct collector *c)
 	/* An ICMP error for the last message waits on the socket: its failure. */
 	if (c->fd >= 0 && !getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &pending, &len) && pending)
 		count_error(c, pending);
+	/* Failures whose errno sendmmsg() lost, none told since: said here. */
+	if (c->lost && !c->last_errno) {
+		c->last_errno = -1;
+		pr_warn("ipfix %s: %llu messages not taken (the kernel did not say why; messages "
+			"are dropped and counted, recording goes on)",
+			c->name, (unsigned long long)c->lost);
+	}
+	c->lost = 0;
+	c->single = 0; /* batches again from the next export */
 	/* A refusing collector fails every other send (each ICMP error is
 	 * reported once, by the send after it): back only after an export of
 	 * two messages or more without an error. */

@@ -201,6 +201,14 @@ int ipfix_enc_flush(struct ipfix_enc *e)
 	return err;
 }
 
+uint8_t *ipfix_enc_exchange(struct ipfix_enc *e, uint8_t *buf)
+{
+	uint8_t *old = e->buf;
+
+	e->buf = buf;
+	return old;
+}
+
 /* A template record at p (RFC 7011, 3.4.1 and 3.4.2); returns its end. */
 static uint8_t *put_template(uint8_t *p, const struct template *t)
 {

@@ -119,6 +119,15 @@ int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *p);
 /* Emit the message in progress, if any. Returns the emit callback's result. */
 int ipfix_enc_flush(struct ipfix_enc *e);
 
+/*
+ * From the emit callback: the message it got (the encoder's buffer, which
+ * this returns) is the callback's to keep, and the encoder writes the next
+ * one into buf (mtu bytes, malloc()ed: ipfix_enc_free() frees the one it
+ * has then). A sender queues messages for one system call this way
+ * without copying them.
+ */
+uint8_t *ipfix_enc_exchange(struct ipfix_enc *e, uint8_t *buf);
+
 /* The template a flow goes under (IPFIX_TMPL_*). */
 uint16_t ipfix_template_of(const struct ipfix_flow *f);
 

@@ -14,7 +14,9 @@
  * after a short burst, so that a collector with an ordinary receive buffer
  * takes a large interval whole. A run given a budget stops pausing once
  * its time is spent and sends the rest at once, so that the export never
- * holds up the next interval.
+ * holds up the next interval. Messages are queued as the encoder ends
+ * them, without a copy, and go to each collector in one sendmmsg() per
+ * batch (at most 64, or what is due before a pause).
  */
 #ifndef NETMON_IPFIX_SEND_H
 #define NETMON_IPFIX_SEND_H
@@ -80,8 +82,15 @@ uint32_t ipfix_send_ifindex(struct ipfix_send *s, const char *name);
 /* After a run: a collector that failed and now took everything is said to be back. */
 void ipfix_send_end(struct ipfix_send *s);
 
+/* Collector i (0.. the number given), its counts. */
+const struct collector *ipfix_send_collector(const struct ipfix_send *s, int i);
+
 /* Messages some collector did not take, so far. */
 uint64_t ipfix_send_errors(const struct ipfix_send *s);
+
+/* Time spent waiting for the pacing's schedule so far, ns (bench/export_cost.c
+ * tells it apart from the export's work). */
+int64_t ipfix_send_paused_ns(const struct ipfix_send *s);
 
 /* Data records and messages sent so far (per collector). */
 void ipfix_send_totals(const struct ipfix_send *s, uint64_t *records, uint64_t *messages);

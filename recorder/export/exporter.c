@@ -359,3 +359,11 @@ int exporter_run(struct exporter *x, sqlite3 *db)
 		 (long long)last, (unsigned long long)total, (unsigned long long)messages);
 	return err;
 }
+
+void exporter_totals(const struct exporter *x, uint64_t *messages, int64_t *paused_ns)
+{
+	uint64_t records;
+
+	ipfix_send_totals(x->send, &records, messages);
+	*paused_ns = ipfix_send_paused_ns(x->send);
+}

@@ -68,4 +68,11 @@ void exporter_committed(struct exporter *x, const struct store *st, const struct
  */
 int exporter_run(struct exporter *x, sqlite3 *db);
 
+/*
+ * So far: messages emitted (to each collector) and the time spent waiting
+ * for --ipfix-rate's schedule, ns, which bench/export_cost.c tells apart
+ * from the export's work.
+ */
+void exporter_totals(const struct exporter *x, uint64_t *messages, int64_t *paused_ns);
+
 #endif

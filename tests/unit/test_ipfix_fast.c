@@ -27,6 +27,7 @@
 #include "ipfix_send.h"
 #include "store/store.h"
 #include "temp_db.h"
+#include "test_ipfix_sink.h"
 
 #define MAX_MSGS 64
 #define T_END 1796545020 /* the interval's end, unix s */
@@ -37,20 +38,6 @@ struct got {
 	size_t len[MAX_MSGS];
 	int n;
 };
-
-/* A UDP socket on 127.0.0.1, an ephemeral port, its HOST:PORT into name. */
-static int sink(char *name, size_t size)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof(a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
-	snprintf(name, size, "127.0.0.1:%u", ntohs(a.sin_port));
-	return fd;
-}
 
 /* Everything queued at fd (the export is synchronous: all of it). */
 static void drain(int fd, struct got *g)
