@@ -523,7 +523,9 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
  * that flow_log always adds up to traffic_log: the overflow row of their
  * interface, direction and protocol, with the unspecified address (0.0.0.0
  * or ::) as source and destination, which no wire packet has as both, and
- * ports 0. It spans the whole interval.
+ * ports 0. Its TCP flags, SYN/FIN/RST counts and times are the kernel's (a
+ * SYN flood that fills the table keeps every SYN); a total that has no
+ * times (made in user space) spans the whole interval.
  */
 struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_start,
 				       int64_t ts_end, const struct total_record *t)
@@ -540,6 +542,15 @@ struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_s
 	r.c.bytes = t->c.bytes;
 	r.c.first_seen_ns = snap->mono_ns - (uint64_t)(wall_ns - ts_start * 1000000000);
 	r.c.last_seen_ns = r.c.first_seen_ns + (uint64_t)(ts_end - ts_start) * 1000000000;
+	r.c.syn = t->c.syn;
+	r.c.fin = t->c.fin;
+	r.c.rst = t->c.rst;
+	r.c.tcp_flags = t->c.tcp_flags;
+	if (t->c.first_ns && t->c.last_ns >= t->c.first_ns) {
+		r.c.first_seen_ns = t->c.first_ns;
+		r.c.last_seen_ns = t->c.last_ns;
+		return r;
+	}
 	return r;
 }
 
