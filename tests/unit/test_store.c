@@ -138,15 +138,31 @@ static void test_interval_round_trip(void **state)
 	db_close(db);
 }
 
+/* A new database NAME with snap as its one interval, the last 10 s; opened read-only. */
+static sqlite3 *write_ten_seconds(const char *name, struct snapshot *snap)
+{
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	clock_gettime(CLOCK_REALTIME, &snap->wall);
+	snap->mono_ns = 5000000000000ull;
+	path_in_dir(path, sizeof(path), name);
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(store_write_interval(st, snap, snap->wall.tv_sec - 10, snap->wall.tv_sec),
+			 0);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	return db;
+}
+
 /* A TABLE_FULL total becomes an overflow flow row: flows still add up. */
 static void test_overflow_row(void **state)
 {
 	struct flow_record flows[1];
 	struct total_record totals[3];
 	struct snapshot snap = { .flows = flows, .n_flows = 1, .totals = totals, .n_totals = 3 };
-	struct store *st;
 	sqlite3 *db;
-	char path[256];
 
 	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 17, 1000, 53, 1, 2, 100);
 	memset(totals, 0, sizeof(totals));
@@ -159,15 +175,7 @@ static void test_overflow_row(void **state)
 	totals[2].key = (struct total_key){ .ifindex = 1, .direction = 0, .family = 6,
 					    .protocol = 6, .kind = NETMON_KIND_TABLE_FULL };
 	totals[2].c = (struct total_counters){ .packets = 1, .bytes = 60 };
-	clock_gettime(CLOCK_REALTIME, &snap.wall);
-	snap.mono_ns = 5000000000000ull;
-
-	path_in_dir(path, sizeof(path), "overflow.db");
-	assert_int_equal(store_open(&st, path), 0);
-	assert_int_equal(store_write_interval(st, &snap, snap.wall.tv_sec - 10, snap.wall.tv_sec),
-			 0);
-	store_close(st);
-	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	db = write_ten_seconds("overflow.db", &snap);
 	assert_int_equal(q_int(db, "SELECT packets FROM flow_log WHERE src = '0.0.0.0' AND "
 				   "dst = '0.0.0.0' AND protocol = 17 AND direction = 'out' AND "
 				   "src_port = 0 AND dst_port = 0 AND bytes = 250"),
@@ -217,9 +225,7 @@ static void test_traffic_tcp_counts(void **state)
 	struct total_record t[5];
 	struct snapshot snap = { .flows = flows, .n_flows = 3, .totals = t, .n_totals = 5 };
 	struct total_key in = { .ifindex = 1, .direction = 0, .family = 4, .protocol = 6 };
-	struct store *st;
 	sqlite3 *db;
-	char path[256];
 
 	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 6, 1000, 80, 0, 2, 80); /* syn 1, 0x12 */
 	flows[1] = flow(4, "198.18.0.3", "198.18.0.2", 6, 1001, 80, 0, 1, 40);
@@ -241,15 +247,7 @@ static void test_traffic_tcp_counts(void **state)
 	t[3].c = (struct total_counters){ .packets = 1, .bytes = 40 };
 	t[4].key = (struct total_key){ .ifindex = 1, .kind = NETMON_KIND_NON_IP };
 	t[4].c = (struct total_counters){ .packets = 1, .bytes = 60 };
-	clock_gettime(CLOCK_REALTIME, &snap.wall);
-	snap.mono_ns = 5000000000000ull;
-
-	path_in_dir(path, sizeof(path), "tcp.db");
-	assert_int_equal(store_open(&st, path), 0);
-	assert_int_equal(store_write_interval(st, &snap, snap.wall.tv_sec - 10, snap.wall.tv_sec),
-			 0);
-	store_close(st);
-	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	db = write_ten_seconds("tcp.db", &snap);
 	/* in: flows 1 + 1 SYN, 1 FIN; table full 6 SYN, 1 RST; excluded 1 SYN */
 	assert_int_equal(q_int(db, "SELECT syn * 1000000 + fin * 1000 + rst FROM traffic_log "
 				   "WHERE direction = 'in'"),
