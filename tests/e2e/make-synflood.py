@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""make-synflood.py OUT N - a classic pcap of a spoofed-source SYN flood.
-make-synflood.py send IFACE N - the same frames, sent on IFACE (root).
+"""make-synflood.py OUT N [BURSTS PERIOD] - a classic pcap of a spoofed-source
+SYN flood: N SYNs, or BURSTS bursts of N SYNs each PERIOD seconds apart.
+make-synflood.py send IFACE N - the first N frames, sent on IFACE (root).
 
 N TCP SYNs to 198.18.0.2 port 80, each from a random source address of
 198.18.0.0/15 and a random port (a fixed seed: the same file every run),
@@ -10,7 +11,7 @@ file they are 4 us apart (250,000 packets per second) from 2023-11-14
 Sent, they go through an AF_PACKET socket on IFACE only, to a MAC address
 no test interface has: the receiving kernel drops them before IP (no
 SYN-ACK, no RST goes anywhere). Prints the number of frames written or
-sent. Standard library only.
+sent. Standard library only. bench/synflood.sh writes BURSTS of them.
 """
 import random
 import socket
@@ -53,14 +54,17 @@ def main():
             n += 1
         print(n)
         return
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 5):
         sys.exit(__doc__)
+    per = int(sys.argv[2])
+    bursts, period = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) == 5 else (1, 0)
     n = 0
     with open(sys.argv[1], "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        for data in frames(int(sys.argv[2])):
-            us = n * GAP_US
-            f.write(struct.pack("<IIII", T0 + us // 1000000, us % 1000000, len(data), len(data)))
+        for data in frames(per * bursts):
+            us = (n % per) * GAP_US
+            sec = T0 + (n // per) * period + us // 1000000
+            f.write(struct.pack("<IIII", sec, us % 1000000, len(data), len(data)))
             f.write(data)
             n += 1
     print(n)
