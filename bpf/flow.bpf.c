@@ -130,19 +130,30 @@ __u32 active_gen = 0;
  * frees one. */
 __u32 used4 = 0, used6 = 0;
 
+/*
+ * A new totals row, out of line: its value (struct total_counters, 48
+ * bytes) is zeroed on the stack only when a row is new, not for every
+ * packet of the hot path.
+ */
+static __noinline long insert_total(void *totals, struct total_key *tk, __u64 packets, __u64 bytes)
+{
+	struct total_counters init = { .packets = packets, .bytes = bytes };
+
+	return bpf_map_update_elem(totals, tk, &init, BPF_NOEXIST);
+}
+
 /* Non-atomic adds are safe: per-CPU, and TC never nests on one CPU. */
 static __always_inline void add_total_to(void *totals, struct total_key *tk, __u64 packets,
 					 __u64 bytes)
 {
-	struct total_counters *t, init = { .packets = packets, .bytes = bytes };
+	struct total_counters *t = bpf_map_lookup_elem(totals, tk);
 
-	t = bpf_map_lookup_elem(totals, tk);
 	if (t) {
 		t->packets += packets;
 		t->bytes += bytes;
 		return;
 	}
-	if (bpf_map_update_elem(totals, tk, &init, BPF_NOEXIST) == -EEXIST_) {
+	if (insert_total(totals, tk, packets, bytes) == -EEXIST_) {
 		t = bpf_map_lookup_elem(totals, tk);
 		if (t) {
 			t->packets += packets;
@@ -168,6 +179,46 @@ static __always_inline void add_total(__u32 gen, struct total_key *tk, __u64 pac
 		asm volatile("" ::: "memory");
 	} else {
 		add_total_to(&totals_0, tk, packets, bytes);
+	}
+}
+
+/*
+ * A packet in no flow row (its flow did not fit the table, or a filter left
+ * it out): its totals also keep what a flow row holds (netmon.h, struct
+ * total_counters), for the overflow row. Never the hot path: only packets
+ * that found the table full or were excluded come here.
+ */
+static __always_inline void add_full_to(void *totals, struct total_key *tk, __u64 packets,
+					__u64 bytes, __u8 flags, __u64 now)
+{
+	struct total_counters *t = bpf_map_lookup_elem(totals, tk), init = {};
+
+	if (!t) {
+		bpf_map_update_elem(totals, tk, &init, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(totals, tk);
+		if (!t)
+			return; /* totals full: see add_total_to() */
+	}
+	if (!t->packets)
+		t->first_ns = now;
+	t->last_ns = now;
+	t->packets += packets;
+	t->bytes += bytes;
+	t->syn += (flags & TCP_FLAG_SYN) ? 1 : 0;
+	t->fin += (flags & TCP_FLAG_FIN) ? 1 : 0;
+	t->rst += (flags & TCP_FLAG_RST) ? 1 : 0;
+	t->tcp_flags |= flags;
+}
+
+/* add_full_to() for the generation gen, each map at its own call (add_total()). */
+static __always_inline void add_full(__u32 gen, struct total_key *tk, __u64 packets, __u64 bytes,
+				     __u8 flags, __u64 now)
+{
+	if (gen) {
+		add_full_to(&totals_1, tk, packets, bytes, flags, now);
+		asm volatile("" ::: "memory");
+	} else {
+		add_full_to(&totals_0, tk, packets, bytes, flags, now);
 	}
 }
 
@@ -391,7 +442,7 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 {
 	struct parsed p = {};
 	struct total_key tk = {};
-	__u64 packets, bytes;
+	__u64 packets, bytes, now;
 	__u32 gen = active_gen & 1;
 	int verdict;
 
@@ -414,16 +465,16 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	tk.family = p.key.family;
 	tk.protocol = p.key.protocol;
 	add_total(gen, &tk, packets, bytes);
+	now = clock_from_packet ? m->tstamp : bpf_ktime_get_coarse_ns();
 	/* --include/--exclude: in the IP totals, in no flow (filter.bpf.h). */
 	if (filter_excludes(gen, &p.key)) {
 		tk.kind = NETMON_KIND_EXCLUDED;
-		add_total(gen, &tk, packets, bytes);
+		add_full(gen, &tk, packets, bytes, p.tcp_flags, now);
 		return;
 	}
-	if (add_flow(gen, &p, packets, bytes,
-		     clock_from_packet ? m->tstamp : bpf_ktime_get_coarse_ns())) {
+	if (add_flow(gen, &p, packets, bytes, now)) {
 		tk.kind = NETMON_KIND_TABLE_FULL;
-		add_total(gen, &tk, packets, bytes);
+		add_full(gen, &tk, packets, bytes, p.tcp_flags, now);
 	}
 	if (dns_names && direction == NETMON_DIR_IN && p.key.src_port == NETMON_DNS_PORT)
 		dns_and_count(ctx, is_xdp, m, &p, gen);

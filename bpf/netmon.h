@@ -94,14 +94,29 @@ struct total_key {
 };
 
 /*
- * Per-CPU totals value. Bytes are L3 bytes for KIND_IP, KIND_TABLE_FULL and
- * KIND_EXCLUDED,
+ * Per-CPU totals value. 48 bytes. Bytes are L3 bytes for KIND_IP,
+ * KIND_TABLE_FULL and KIND_EXCLUDED,
  * frame bytes (skb->len, L2 included) for the others, which have no
  * trustworthy L3 length.
+ *
+ * KIND_TABLE_FULL and KIND_EXCLUDED packets are in no flow of the table:
+ * their totals keep what a flow row would (the overflow row, docs/design.md
+ * "Flow tables"), so that a SYN flood that fills the table still has every
+ * SYN in the history. Only those kinds fill the fields after bytes; the
+ * others leave them 0 (the hot path counts packets and bytes only). Times
+ * are the clock the programs pass to the flow table, in ns: CLOCK_MONOTONIC
+ * (coarse) live, the capture's CLOCK_REALTIME offline. The flag counts are
+ * 32 bits per CPU and interval, as a flow's (struct flow_counters).
  */
 struct total_counters {
 	__u64 packets;
 	__u64 bytes;
+	__u64 first_ns;  /* the first packet's time on this CPU */
+	__u64 last_ns;   /* a late packet's time on this CPU */
+	__u32 syn;       /* packets with SYN set */
+	__u32 fin;       /* packets with FIN set */
+	__u32 rst;       /* packets with RST set */
+	__u32 tcp_flags; /* OR of the TCP flag byte */
 };
 
 /*

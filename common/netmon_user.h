@@ -15,7 +15,7 @@ _Static_assert(sizeof(struct flow_key) == 44, "ABI: flow_key");
 _Static_assert(offsetof(struct flow_key, src) == 12, "ABI: flow_key.src");
 _Static_assert(sizeof(struct flow_counters) == 48, "ABI: flow_counters");
 _Static_assert(sizeof(struct total_key) == 8, "ABI: total_key");
-_Static_assert(sizeof(struct total_counters) == 16, "ABI: total_counters");
+_Static_assert(sizeof(struct total_counters) == 48, "ABI: total_counters");
 _Static_assert(sizeof(struct proc_key) == 28, "ABI: proc_key");
 _Static_assert(sizeof(struct proc_counters) == 32, "ABI: proc_counters");
 _Static_assert(sizeof(struct proc_info) == 48, "ABI: proc_info");

@@ -380,6 +380,21 @@ static void free_idle(struct snapshotter *s, __u32 cur)
 	}
 }
 
+/* One CPU's totals into their sum: times only from CPUs that counted. */
+static void add_cpu_total(struct total_counters *sum, const struct total_counters *c)
+{
+	if (c->packets && (!sum->first_ns || c->first_ns < sum->first_ns))
+		sum->first_ns = c->first_ns;
+	if (c->packets && c->last_ns > sum->last_ns)
+		sum->last_ns = c->last_ns;
+	sum->packets += c->packets;
+	sum->bytes += c->bytes;
+	sum->syn += c->syn;
+	sum->fin += c->fin;
+	sum->rst += c->rst;
+	sum->tcp_flags |= c->tcp_flags;
+}
+
 /* Per-CPU values come as round_up(value_size, 8) bytes per possible CPU. */
 static int consume_totals(struct snapshotter *s, struct snapshot *snap, size_t n)
 {
@@ -395,10 +410,8 @@ static int consume_totals(struct snapshotter *s, struct snapshot *snap, size_t n
 
 		r->key = k[i];
 		memset(&r->c, 0, sizeof(r->c));
-		for (int cpu = 0; cpu < s->ncpus; cpu++) {
-			r->c.packets += v[i * s->ncpus + cpu].packets;
-			r->c.bytes += v[i * s->ncpus + cpu].bytes;
-		}
+		for (int cpu = 0; cpu < s->ncpus; cpu++)
+			add_cpu_total(&r->c, &v[i * s->ncpus + cpu]);
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "run_tally.h"
 #include "store.h"
 #include "test_hooks.h"
+#include "traffic_tcp.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -75,9 +76,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 			    "coalesce((SELECT max(last_flow_id, first_flow_id - 1) FROM intervals "
 			    "ORDER BY id DESC LIMIT 1), 0)) + 1",
 	[ST_TRAFFIC] = "INSERT INTO traffic (interval_id, iface_id, direction, kind, family, "
-		       "protocol, packets, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		       "protocol, packets, bytes, syn, fin, rst, tcp_flags) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
 		       "ON CONFLICT DO UPDATE SET packets = packets + excluded.packets, "
-		       "bytes = bytes + excluded.bytes",
+		       "bytes = bytes + excluded.bytes, syn = syn + excluded.syn, "
+		       "fin = fin + excluded.fin, rst = rst + excluded.rst, "
+		       "tcp_flags = tcp_flags | excluded.tcp_flags",
 	[ST_PROC_NAME] = "INSERT INTO process_names (name) VALUES (?1) "
 			 "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
 	[ST_PROCESS] = "INSERT INTO processes (interval_id, pid, comm_id, parent_comm_id, ppid, "
@@ -435,7 +439,8 @@ static int write_flow(struct store *st, const struct snapshot *snap, int64_t ts_
 	return err;
 }
 
-static int write_total(struct store *st, int64_t interval_id, const struct total_record *r)
+static int write_total(struct store *st, int64_t interval_id, const struct total_record *r,
+		       const struct traffic_tcp *tcp)
 {
 	sqlite3_stmt *s = st->st[ST_TRAFFIC];
 	int64_t iface;
@@ -451,6 +456,15 @@ static int write_total(struct store *st, int64_t interval_id, const struct total
 	sqlite3_bind_int(s, 6, r->key.protocol);
 	sqlite3_bind_int64(s, 7, (int64_t)r->c.packets);
 	sqlite3_bind_int64(s, 8, (int64_t)r->c.bytes);
+	if (tcp->known) {
+		sqlite3_bind_int64(s, 9, (int64_t)tcp->syn);
+		sqlite3_bind_int64(s, 10, (int64_t)tcp->fin);
+		sqlite3_bind_int64(s, 11, (int64_t)tcp->rst);
+		sqlite3_bind_int64(s, 12, tcp->flags);
+	} else { /* a kind whose flags nobody counts */
+		for (int i = 9; i <= 12; i++)
+			sqlite3_bind_null(s, i);
+	}
 	return step_done(st, ST_TRAFFIC);
 }
 
@@ -543,7 +557,9 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
  * that flow_log always adds up to traffic_log: the overflow row of their
  * interface, direction and protocol, with the unspecified address (0.0.0.0
  * or ::) as source and destination, which no wire packet has as both, and
- * ports 0. It spans the whole interval.
+ * ports 0. Its TCP flags, SYN/FIN/RST counts and times are the kernel's (a
+ * SYN flood that fills the table keeps every SYN); a total that has no
+ * times (made in user space) spans the whole interval.
  */
 struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_start,
 				       int64_t ts_end, const struct total_record *t)
@@ -560,6 +576,15 @@ struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_s
 	r.c.bytes = t->c.bytes;
 	r.c.first_seen_ns = snap->mono_ns - (uint64_t)(wall_ns - ts_start * 1000000000);
 	r.c.last_seen_ns = r.c.first_seen_ns + (uint64_t)(ts_end - ts_start) * 1000000000;
+	r.c.syn = t->c.syn;
+	r.c.fin = t->c.fin;
+	r.c.rst = t->c.rst;
+	r.c.tcp_flags = t->c.tcp_flags;
+	if (t->c.first_ns && t->c.last_ns >= t->c.first_ns) {
+		r.c.first_seen_ns = t->c.first_ns;
+		r.c.last_seen_ns = t->c.last_ns;
+		return r;
+	}
 	return r;
 }
 
@@ -603,7 +628,11 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 {
 	sqlite3_stmt *s = st->st[ST_INTERVAL];
 	int64_t t0 = now_us(), id = 0, first_flow = 1;
-	int err;
+	struct traffic_tcp *tcp = NULL;
+	int err = traffic_tcp_sums(snap, &tcp);
+
+	if (err)
+		return err;
 
 	sqlite3_bind_int64(s, 1, ts_start);
 	sqlite3_bind_int64(s, 2, ts_end);
@@ -626,13 +655,14 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 
 		if (name_count_param(t->key.kind))
 			continue;
-		err = write_total(st, id, t);
+		err = write_total(st, id, t, &tcp[i]);
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
 			struct flow_record over = store_overflow_flow(snap, ts_start, ts_end, t);
 
 			err = write_flow(st, snap, ts_start, &over);
 		}
 	}
+	free(tcp);
 	for (size_t i = 0; !err && i < snap->n_procs; i++)
 		err = write_process(st, snap, id, ts_start, &snap->procs[i]);
 	if (err)

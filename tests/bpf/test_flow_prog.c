@@ -1450,6 +1450,67 @@ static void test_table_full(void **state)
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_UDP, 4, 112);
 }
 
+/*
+ * A SYN flood's table-full packets (docs/design.md, "Flow tables"): the
+ * TABLE_FULL total counts their SYN, FIN and RST packets, ORs their flags
+ * and keeps the time of the first and of a late one, as a flow would, so
+ * that the overflow row holds every SYN. flow_load(4): ports 1-4 fill it.
+ */
+static void test_table_full_tcp(void **state)
+{
+	static const uint8_t over[] = { TCPF_SYN,
+					TCPF_SYN,
+					TCPF_SYN | TCPF_ECE | TCPF_CWR,
+					TCPF_SYN | TCPF_ACK,
+					TCPF_FIN | TCPF_ACK,
+					TCPF_RST,
+					TCPF_PSH | TCPF_ACK,
+					TCPF_ACK };
+	struct total_key k = { .ifindex = LO_IFINDEX,
+			       .direction = NETMON_DIR_IN,
+			       .family = NETMON_FAMILY_V4,
+			       .protocol = P_TCP,
+			       .kind = NETMON_KIND_TABLE_FULL };
+	struct env *e = *state;
+	const struct total_record *t;
+	struct frame f;
+
+	for (uint16_t p = 1; p <= 4; p++) {
+		tcp4(&f, V4_A, p, V4_B, 80, TCPF_SYN, 0);
+		run(e, NETMON_DIR_IN, &f);
+	}
+	for (size_t i = 0; i < sizeof(over); i++) {
+		tcp4(&f, V4_A, (uint16_t)(1000 + i), V4_B, 80, over[i], 0);
+		run(e, NETMON_DIR_IN, &f);
+	}
+	udp4(&f, V4_A, 2000, V4_B, 53, 0); /* not TCP: a row of its own, no flags */
+	run(e, NETMON_DIR_IN, &f);
+	take(e);
+
+	expect_rows(e, 4, 4);
+	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_TCP, 4 + sizeof(over),
+		     40 * (4 + sizeof(over)));
+	t = find_total(e, &k);
+	assert_int_equal(t->c.packets, sizeof(over));
+	assert_int_equal(t->c.bytes, 40 * sizeof(over));
+	assert_int_equal(t->c.syn, 4);
+	assert_int_equal(t->c.fin, 1);
+	assert_int_equal(t->c.rst, 1);
+	assert_int_equal(t->c.tcp_flags, 0xdf); /* every flag but URG */
+	assert_true(t->c.first_ns >= e->t0);
+	assert_true(t->c.last_ns >= t->c.first_ns);
+	assert_true(t->c.last_ns <= e->snap.mono_ns);
+	k.protocol = P_UDP;
+	t = find_total(e, &k);
+	assert_int_equal(t->c.packets, 1);
+	assert_int_equal(t->c.syn + t->c.fin + t->c.rst + t->c.tcp_flags, 0);
+	/* The normal path's totals stay packets and bytes. */
+	k.kind = NETMON_KIND_IP;
+	k.protocol = P_TCP;
+	t = find_total(e, &k);
+	assert_int_equal(t->c.syn + t->c.tcp_flags + t->c.first_ns, 0);
+}
+
 /* Packets before a snapshot are in it and only in it; later ones in the next. */
 static void test_generations(void **state)
 {
@@ -2153,6 +2214,7 @@ int main(void)
 		T(test_gso_tcp),
 		T(test_gso_udp_and_others),
 		cmocka_unit_test_setup_teardown(test_table_full, setup_tiny, teardown),
+		cmocka_unit_test_setup_teardown(test_table_full_tcp, setup_tiny, teardown),
 		T(test_generations),
 		T(test_many_flows),
 		T(test_flows_add_up_to_totals),

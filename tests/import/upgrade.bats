@@ -14,8 +14,9 @@ setup() {
 	cp "$FIXTURES/netmon-v2.db" "$DB"
 }
 
+# old_rows VIEW WHERE [COLUMNS]: the rows as the fixture's CSV has them.
 old_rows() {
-	sqlite3 -csv -header "$DB" "SELECT * FROM $1 WHERE $2 ORDER BY 1, 2, 3, 4, 5, 6, 7"
+	sqlite3 -csv -header "$DB" "SELECT ${3:-*} FROM $1 WHERE $2 ORDER BY 1, 2, 3, 4, 5, 6, 7"
 }
 
 @test "a version 2 database upgrades in place with its rows intact" {
@@ -25,7 +26,9 @@ old_rows() {
 	[ "$(sqlite3 "$DB" 'PRAGMA user_version')" -gt 2 ]
 	[ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ]
 	diff -u "$FIXTURES/netmon-v2.flow_log.csv" <(old_rows flow_log "interface <> 'dns'")
-	diff -u "$FIXTURES/netmon-v2.traffic_log.csv" <(old_rows traffic_log "interface <> 'dns'")
+	# (0016 added syn, fin, rst and tcp_flags after the fixture's columns.)
+	diff -u "$FIXTURES/netmon-v2.traffic_log.csv" <(old_rows traffic_log "interface <> 'dns'" \
+		"ts_start, ts_end, interface, direction, protocol, packets, bytes, family")
 	# the new import is there too, after the old rows
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM flow_log WHERE interface = 'dns'")" -gt 0 ]
 }
@@ -125,4 +128,32 @@ old_rows() {
 	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM gap_log')" -eq 0 ]
 	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM collector_log WHERE gap_before = 0')" -eq \
 		"$(sqlite3 "$DB" 'SELECT count(*) FROM intervals')" ]
+}
+
+@test "old totals have no TCP flag counts after the upgrade (0016): NULL, and the import's are counted" {
+	old=$(sqlite3 "$DB" 'SELECT count(*) FROM traffic')
+	run "$O/netmon-record" --read "$PCAPS/tcpreplay-test.pcap" -i tcp --db "$DB"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# Written before 0016: unknown, not 0.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM traffic_log WHERE interface <> 'tcp'
+		AND syn IS NULL AND fin IS NULL AND rst IS NULL AND tcp_flags IS NULL")" -eq \
+		"$(sqlite3 "$DB" "SELECT count(*) FROM traffic_log WHERE interface <> 'tcp'")" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM traffic t JOIN interfaces n ON n.id = t.iface_id
+		WHERE n.name <> 'tcp' AND t.syn IS NULL")" -eq "$old" ]
+	# The import's TCP totals: every SYN, FIN and RST of its flows, the flags ORed.
+	[ "$(sqlite3 "$DB" "SELECT sum(syn) > 0, sum(fin) > 0 FROM traffic_log
+		WHERE interface = 'tcp' AND protocol = 6")" = "1|1" ]
+	[ "$(sqlite3 "$DB" "SELECT sum(syn), sum(fin), sum(rst) FROM traffic_log
+		WHERE interface = 'tcp' AND protocol = 6")" = \
+		"$(sqlite3 "$DB" "SELECT sum(syn), sum(fin), sum(rst) FROM flow_log
+		WHERE interface = 'tcp' AND protocol = 6")" ]
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM traffic_log WHERE interface = 'tcp' AND protocol = 6
+		AND tcp_flags <> (SELECT sum(DISTINCT f.tcp_flags & b.bit) FROM flow_log f,
+			(SELECT 1 AS bit UNION SELECT 2 UNION SELECT 4 UNION SELECT 8 UNION SELECT 16
+			 UNION SELECT 32 UNION SELECT 64 UNION SELECT 128) b
+			WHERE f.interface = 'tcp' AND f.protocol = 6 AND f.ts_start = traffic_log.ts_start
+			AND f.direction = traffic_log.direction AND f.family = traffic_log.family)")" -eq 0 ]
+	# Kinds that count no flags (malformed, non-IP) stay NULL.
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM traffic WHERE kind IN (1, 2, 4, 5, 6)
+		AND syn IS NOT NULL")" -eq 0 ]
 }

@@ -182,7 +182,8 @@ static void add_interval(sqlite3 *db, int id, int packets)
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us) "
 		 "VALUES (%d, %d, %d, 0, 1, 1);"
-		 "INSERT INTO traffic VALUES (%d, 1, 0, 1, 0, 0, %d, %d);",
+		 "INSERT INTO traffic (interval_id, iface_id, direction, kind, family, "
+		 "protocol, packets, bytes) VALUES (%d, 1, 0, 1, 0, 0, %d, %d);",
 		 id, 1000 + 60 * id, 1060 + 60 * id, id, packets, 60 * packets);
 	assert_int_equal(db_exec(db, sql), 0);
 }

@@ -112,16 +112,16 @@ static void fill(struct snapshot *s, struct flow_record *f, struct total_record 
 	t[0].key = (struct total_key){
 		.ifindex = 1, .direction = 1, .family = 4, .protocol = 17, .kind = NETMON_KIND_IP
 	};
-	t[0].c = (struct total_counters){ 10, 1000 };
+	t[0].c = (struct total_counters){ .packets = 10, .bytes = 1000 };
 	t[1].key = t[0].key;
 	t[1].key.kind = NETMON_KIND_TABLE_FULL;
-	t[1].c = (struct total_counters){ 5, 250 };
+	t[1].c = (struct total_counters){ .packets = 5, .bytes = 250 };
 	t[2].key = (struct total_key){
 		.ifindex = 1, .family = 6, .protocol = 6, .kind = NETMON_KIND_TABLE_FULL
 	};
-	t[2].c = (struct total_counters){ 1, 60 };
+	t[2].c = (struct total_counters){ .packets = 1, .bytes = 60 };
 	t[3].key = (struct total_key){ .ifindex = 1, .kind = NETMON_KIND_DNS };
-	t[3].c = (struct total_counters){ 4, 0 };
+	t[3].c = (struct total_counters){ .packets = 4, .bytes = 0 };
 	p[0] = proc(200, 4, "198.18.0.2", 40000, 53, 300, 0);
 	p[1] = proc(100, 6, "2001:db8::2", 50000, 443, 10, 9000);
 	p[2] = proc(300, 4, NULL, 5353, 0, 7, 0); /* no name from the kernel, not connected */

@@ -57,7 +57,7 @@ static struct total_record total(uint32_t ifindex, int direction, int kind, int 
 				    .family = (__u8)family,
 				    .protocol = (__u8)protocol,
 				    .kind = (__u8)kind };
-	t.c = (struct total_counters){ packets, bytes };
+	t.c = (struct total_counters){ .packets = packets, .bytes = bytes };
 	return t;
 }
 

@@ -40,7 +40,8 @@ static int setup(void **state)
 		    "INSERT INTO addresses VALUES (1, 4, x'0a000001', '10.0.0.1');"
 		    "INSERT INTO conversations VALUES (1, 1, 1, 6, 1, 1);"
 		    "INSERT INTO flows VALUES (1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0);"
-		    "INSERT INTO traffic VALUES (1, 1, 1, 0, 4, 6, 3, 4);"))
+		    "INSERT INTO traffic (interval_id, iface_id, direction, kind, family, "
+		    "protocol, packets, bytes) VALUES (1, 1, 1, 0, 4, 6, 3, 4);"))
 		return -1;
 	*state = f;
 	return 0;

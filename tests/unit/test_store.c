@@ -92,10 +92,10 @@ static void test_interval_round_trip(void **state)
 	memset(totals, 0, sizeof(totals));
 	totals[0].key = (struct total_key){ .ifindex = 1, .direction = 1, .family = 4,
 					    .protocol = 6, .kind = NETMON_KIND_IP };
-	totals[0].c = (struct total_counters){ 10, 5000 };
+	totals[0].c = (struct total_counters){ .packets = 10, .bytes = 5000 };
 	totals[1].key = (struct total_key){ .ifindex = 1, .direction = 0,
 					    .kind = NETMON_KIND_NON_IP };
-	totals[1].c = (struct total_counters){ 2, 84 };
+	totals[1].c = (struct total_counters){ .packets = 2, .bytes = 84 };
 	clock_gettime(CLOCK_REALTIME, &snap.wall);
 
 	path_in_dir(path, sizeof(path), "rt.db");
@@ -138,36 +138,44 @@ static void test_interval_round_trip(void **state)
 	db_close(db);
 }
 
+/* A new database NAME with snap as its one interval, the last 10 s; opened read-only. */
+static sqlite3 *write_ten_seconds(const char *name, struct snapshot *snap)
+{
+	struct store *st;
+	sqlite3 *db;
+	char path[256];
+
+	clock_gettime(CLOCK_REALTIME, &snap->wall);
+	snap->mono_ns = 5000000000000ull;
+	path_in_dir(path, sizeof(path), name);
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(store_write_interval(st, snap, snap->wall.tv_sec - 10, snap->wall.tv_sec),
+			 0);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	return db;
+}
+
 /* A TABLE_FULL total becomes an overflow flow row: flows still add up. */
 static void test_overflow_row(void **state)
 {
 	struct flow_record flows[1];
 	struct total_record totals[3];
 	struct snapshot snap = { .flows = flows, .n_flows = 1, .totals = totals, .n_totals = 3 };
-	struct store *st;
 	sqlite3 *db;
-	char path[256];
 
 	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 17, 1000, 53, 1, 2, 100);
 	memset(totals, 0, sizeof(totals));
 	totals[0].key = (struct total_key){ .ifindex = 1, .direction = 1, .family = 4,
 					    .protocol = 17, .kind = NETMON_KIND_IP };
-	totals[0].c = (struct total_counters){ 7, 350 };
+	totals[0].c = (struct total_counters){ .packets = 7, .bytes = 350 };
 	totals[1].key = totals[0].key;
 	totals[1].key.kind = NETMON_KIND_TABLE_FULL;
-	totals[1].c = (struct total_counters){ 5, 250 };
+	totals[1].c = (struct total_counters){ .packets = 5, .bytes = 250 };
 	totals[2].key = (struct total_key){ .ifindex = 1, .direction = 0, .family = 6,
 					    .protocol = 6, .kind = NETMON_KIND_TABLE_FULL };
-	totals[2].c = (struct total_counters){ 1, 60 };
-	clock_gettime(CLOCK_REALTIME, &snap.wall);
-	snap.mono_ns = 5000000000000ull;
-
-	path_in_dir(path, sizeof(path), "overflow.db");
-	assert_int_equal(store_open(&st, path), 0);
-	assert_int_equal(store_write_interval(st, &snap, snap.wall.tv_sec - 10, snap.wall.tv_sec),
-			 0);
-	store_close(st);
-	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	totals[2].c = (struct total_counters){ .packets = 1, .bytes = 60 };
+	db = write_ten_seconds("overflow.db", &snap);
 	assert_int_equal(q_int(db, "SELECT packets FROM flow_log WHERE src = '0.0.0.0' AND "
 				   "dst = '0.0.0.0' AND protocol = 17 AND direction = 'out' AND "
 				   "src_port = 0 AND dst_port = 0 AND bytes = 250"),
@@ -203,6 +211,63 @@ static void assert_file_is(const char *path, const char *text)
 	buf[fread(buf, 1, sizeof(buf) - 1, f)] = 0;
 	fclose(f);
 	assert_string_equal(buf, text);
+}
+
+/*
+ * traffic rows' TCP counts (0016_traffic_tcp.sql): kinds 3 and 7 as the
+ * kernel counted them, kind 0 those plus its flows' of the same interface,
+ * direction and family; other kinds NULL. Two directions, one with a flow
+ * only, one with a table-full and an excluded total too.
+ */
+static void test_traffic_tcp_counts(void **state)
+{
+	struct flow_record flows[3];
+	struct total_record t[5];
+	struct snapshot snap = { .flows = flows, .n_flows = 3, .totals = t, .n_totals = 5 };
+	struct total_key in = { .ifindex = 1, .direction = 0, .family = 4, .protocol = 6 };
+	sqlite3 *db;
+
+	flows[0] = flow(4, "198.18.0.1", "198.18.0.2", 6, 1000, 80, 0, 2, 80); /* syn 1, 0x12 */
+	flows[1] = flow(4, "198.18.0.3", "198.18.0.2", 6, 1001, 80, 0, 1, 40);
+	flows[1].c.fin = 1;
+	flows[1].c.tcp_flags = 0x11;
+	flows[2] = flow(4, "198.18.0.2", "198.18.0.1", 6, 80, 1000, 1, 1, 40);
+	memset(t, 0, sizeof(t));
+	t[0].key = in;
+	t[0].c = (struct total_counters){ .packets = 3 + 7 + 2, .bytes = 480 };
+	t[1].key = in;
+	t[1].key.kind = NETMON_KIND_TABLE_FULL;
+	t[1].c = (struct total_counters){ .packets = 7, .bytes = 280, .syn = 6, .rst = 1,
+					  .tcp_flags = 0x06 };
+	t[2].key = in;
+	t[2].key.kind = NETMON_KIND_EXCLUDED;
+	t[2].c = (struct total_counters){ .packets = 2, .bytes = 80, .syn = 1, .tcp_flags = 0x42 };
+	t[3].key = in;
+	t[3].key.direction = 1;
+	t[3].c = (struct total_counters){ .packets = 1, .bytes = 40 };
+	t[4].key = (struct total_key){ .ifindex = 1, .kind = NETMON_KIND_NON_IP };
+	t[4].c = (struct total_counters){ .packets = 1, .bytes = 60 };
+	db = write_ten_seconds("tcp.db", &snap);
+	/* in: flows 1 + 1 SYN, 1 FIN; table full 6 SYN, 1 RST; excluded 1 SYN */
+	assert_int_equal(q_int(db, "SELECT syn * 1000000 + fin * 1000 + rst FROM traffic_log "
+				   "WHERE direction = 'in'"),
+			 9001001);
+	assert_int_equal(q_int(db, "SELECT tcp_flags FROM traffic_log WHERE direction = 'in'"),
+			 0x12 | 0x11 | 0x06 | 0x42);
+	assert_int_equal(q_int(db, "SELECT syn * 1000 + tcp_flags FROM traffic_log "
+				   "WHERE direction = 'out'"),
+			 1000 + 0x12);
+	assert_int_equal(q_int(db, "SELECT syn * 1000 + rst FROM traffic WHERE kind = 3"), 6001);
+	assert_int_equal(q_int(db, "SELECT syn * 1000 + tcp_flags FROM traffic WHERE kind = 7"),
+			 1000 + 0x42);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM traffic WHERE kind = 2 AND syn IS NULL "
+				   "AND fin IS NULL AND rst IS NULL AND tcp_flags IS NULL"),
+			 1);
+	/* The overflow row has the table-full counts. */
+	assert_int_equal(q_int(db, "SELECT syn * 1000 + rst * 100 + tcp_flags FROM flow_log "
+				   "WHERE src = '0.0.0.0'"),
+			 6106);
+	db_close(db);
 }
 
 static void test_refuses_garbage_untouched(void **state)
@@ -383,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_interval_round_trip),
 		cmocka_unit_test(test_commit_is_durable),
 		cmocka_unit_test(test_overflow_row),
+		cmocka_unit_test(test_traffic_tcp_counts),
 		cmocka_unit_test(test_refuses_garbage_untouched),
 		cmocka_unit_test(test_refuses_foreign_and_newer),
 		cmocka_unit_test(test_upgrade_from_version_1),
