@@ -27,6 +27,7 @@
 #include "log.h"
 #include "report_anomalies.h"
 #include "report_cli.h"
+#include "report_query.h"
 #include "store/anomaly_eval.h"
 #include "store/store.h"
 
@@ -206,6 +207,24 @@ static void report_rows(sqlite3 *db, long long *all, long long *notes)
 	sqlite3_finalize(st);
 }
 
+/* The not_judged rows of the summary's anomalies section over the history. */
+static long long summary_notes(sqlite3 *db)
+{
+	struct report_opts o = { .since = START, .until = START + 60 * 3 };
+	sqlite3_stmt *st;
+	long long n = 0;
+	int rc;
+
+	anomaly_settings_init(&o.thresholds);
+	assert_int_equal(query_prepare(db, "summary_anomalies.sql", &st), 0);
+	assert_int_equal(query_bind(st, "summary_anomalies.sql", &o), 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n += !strcmp((const char *)sqlite3_column_text(st, 1), "not_judged");
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /*
  * A rule stopped by its budget (0 ms: any rule reading more than a few
  * rows stops at SQLite's first progress check) leaves one not_judged row
@@ -248,6 +267,7 @@ static void test_not_judged_noted(void **state)
 	report_rows(db, &all, &notes);
 	assert_int_equal(notes, q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = "
 					  "'not_judged'"));
+	assert_int_equal(summary_notes(db), notes);
 	db_close(db);
 
 	/* With time enough, the next interval is judged and noted nowhere. */
