@@ -82,12 +82,21 @@ contact AS (
 -- others (most series of a busy history: a server's answer to a client's
 -- port is one flow, a client's calls are hours apart) are left out before
 -- the per-window join. A run of that many consecutive contacts spans less
--- than the window in ms (the window is [end - win, end)).
+-- than the window in ms (the window is [end - win, end)). Only the series
+-- that made contact in the report's window are looked at (after each
+-- interval the recorder's window is one interval, its lookback an hour).
+touched AS (
+	SELECT DISTINCT c.protocol, c.src_id, c.dst_id, c.dst_port
+	FROM contact c JOIN intervals i ON i.id = c.interval_id, p
+	WHERE i.ts_start >= p.since
+),
 run AS (
 	SELECT c.*,
 	       c.t_ms - lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s <
 	       (SELECT win FROM p) * 1000 AS close
-	FROM contact c
+	FROM touched t JOIN contact c
+	  ON c.protocol = t.protocol AND c.src_id = t.src_id AND c.dst_id = t.dst_id
+	 AND c.dst_port = t.dst_port
 	WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port ORDER BY c.t_ms)
 ),
 kept AS (
