@@ -43,3 +43,7 @@ echo
 echo "## history_queries: report commands over a generated 30-day history (2,000 flows/minute)"
 echo '$ '"O=$O bench/history_queries.sh 30 2000 5"
 O=$O bench/history_queries.sh 30 2000 5
+echo
+echo "## anomalies: every rule judging raw rows, one day and 7 days (2,000 flows/minute)"
+echo '$ '"O=$O bench/anomalies.sh 2000 5"
+O=$O bench/anomalies.sh 2000 5

@@ -5,6 +5,7 @@
  * rule that fails takes only its own hits with it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,10 +32,13 @@ enum stmt_id {
 	ST_PROGRESS,
 	ST_STATE,
 	ST_SET_META,
+	ST_SKIP_KIND,
+	ST_SKIPPED,
 	ST_COUNT,
 };
 
 #define PROGRESS_KEY "'anomaly_evaluated_through'"
+#define NOT_JUDGED "not_judged" /* the kind of the rows that say a rule was skipped */
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -60,6 +64,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 		     "(SELECT value FROM meta WHERE key = " PROGRESS_KEY ")",
 	[ST_SET_META] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 			"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_SKIP_KIND] = "INSERT INTO anomaly_kinds (name) VALUES ('" NOT_JUDGED "') "
+			 "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+	/*
+	 * What a rule did not judge: one row per interval of the round (kind
+	 * not_judged, subject the rule), so that anomaly_log, the anomalies
+	 * report and the summary say so. value: the interval's flows;
+	 * threshold: the rule's budget in ms (docs/anomalies.md).
+	 */
+	[ST_SKIPPED] = "INSERT INTO anomalies (ts, kind_id, subject_id, value, threshold, detail) "
+		       "SELECT ts_start, ?1, ?2, flows, ?3, ?4 FROM intervals "
+		       "WHERE id > ?5 AND id <= ?6 ON CONFLICT DO NOTHING",
 };
 
 struct rule {
@@ -67,6 +82,7 @@ struct rule {
 	sqlite3_stmt *st; /* NULL: did not prepare, left out */
 	int failing;	  /* the last run failed (logged once) */
 	int round;	  /* hits of the round in progress */
+	char why[192];	  /* why the last run failed, for its not_judged rows */
 	uint64_t stored;  /* hits committed since open (anomaly_eval_stored) */
 };
 
@@ -261,10 +277,12 @@ static int run_rule(struct anomaly_eval *a, struct rule *r, int64_t since, int64
 	sqlite3_progress_handler(a->db, 0, NULL, NULL);
 	if (!err && rc != SQLITE_DONE)
 		err = rc == SQLITE_INTERRUPT ? -ETIMEDOUT : -EIO;
+	if (err == -ETIMEDOUT)
+		snprintf(r->why, sizeof(r->why), "ran past its time budget of %u ms", a->budget_ms);
+	else if (err)
+		snprintf(r->why, sizeof(r->why), "failed: %s", sqlite3_errmsg(a->db));
 	if (err && !r->failing)
-		pr_warn("anomaly rule %s failed, its hits are skipped: %s", r->name,
-			err == -ETIMEDOUT ? "took longer than its time budget"
-					  : sqlite3_errmsg(a->db));
+		pr_warn("anomaly rule %s failed, its hits are skipped: %s", r->name, r->why);
 	else if (!err && r->failing)
 		pr_info("anomaly rule %s works again", r->name);
 	r->failing = !!err;
@@ -276,10 +294,43 @@ static int run_rule(struct anomaly_eval *a, struct rule *r, int64_t since, int64
 }
 
 /*
- * Every rule, each in its own savepoint: a failure undoes only its own hits.
- * Returns how many rules did not run or failed.
+ * A rule that did not judge the round's intervals (ids after done_id up to
+ * last) says so in anomalies: kind not_judged, the rule as subject, one row
+ * per interval, so that a reader of anomaly_log, the report or the summary
+ * knows its silence there means nothing. 0 or -EIO.
  */
-static int run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *added)
+static int note_not_judged(struct anomaly_eval *a, const struct rule *r, int64_t last)
+{
+	sqlite3_stmt *st = a->st[ST_SKIPPED];
+	char detail[320];
+	int64_t kind, subject;
+	int err;
+
+	snprintf(detail, sizeof(detail),
+		 "rule %.*s did not judge this interval: %s (netmon-report anomalies judges it "
+		 "from the raw rows while they are kept)",
+		 (int)(strlen(r->name) - 4), r->name, r->st ? r->why : "it did not prepare");
+	sqlite3_bind_text(a->st[ST_SUBJECT], 1, r->name, (int)strlen(r->name) - 4, SQLITE_STATIC);
+	err = step_id(a, ST_SKIP_KIND, &kind);
+	if (!err)
+		err = step_id(a, ST_SUBJECT, &subject);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, kind);
+	sqlite3_bind_int64(st, 2, subject);
+	sqlite3_bind_int64(st, 3, a->budget_ms);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, a->done_id);
+	sqlite3_bind_int64(st, 6, last);
+	return step_done(a, ST_SKIPPED);
+}
+
+/*
+ * Every rule, each in its own savepoint: a failure undoes only its own hits
+ * and leaves a not_judged note instead. Returns how many rules did not run
+ * or failed.
+ */
+static int run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int64_t last, int *added)
 {
 	int failed = 0;
 
@@ -288,14 +339,17 @@ static int run_rules(struct anomaly_eval *a, int64_t since, int64_t until, int *
 		int before = *added;
 
 		r->round = 0;
-		if (!r->st || step_done(a, ST_SAVEPOINT)) {
+		if (step_done(a, ST_SAVEPOINT)) {
 			failed++;
 			continue;
 		}
-		if (run_rule(a, r, since, until, added)) {
+		if (!r->st || run_rule(a, r, since, until, added)) {
 			step_done(a, ST_ROLLBACK_TO);
 			*added = before;
 			failed++;
+			if (note_not_judged(a, r, last))
+				pr_warn("anomaly rule %s: cannot note what it did not judge: %s",
+					r->name, sqlite3_errmsg(a->db));
 		}
 		step_done(a, ST_RELEASE);
 		r->round = *added - before;
@@ -345,7 +399,8 @@ static int mark_judged(struct anomaly_eval *a, int64_t last, int failed)
 	keep = !failed && sqlite3_column_type(st, 0) != SQLITE_NULL &&
 	       sqlite3_column_type(st, 1) == SQLITE_TEXT &&
 	       !strcmp((const char *)sqlite3_column_text(st, 1), text) &&
-	       sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_int64(st, 2) == a->done_id;
+	       sqlite3_column_type(st, 2) != SQLITE_NULL &&
+	       sqlite3_column_int64(st, 2) == a->done_id;
 	sqlite3_reset(st);
 	if (keep)
 		return 0;
@@ -376,7 +431,7 @@ int anomaly_eval_run(struct anomaly_eval *a)
 		pr_warn("anomaly rules: cannot start a transaction: %s", sqlite3_errmsg(a->db));
 		return -EIO;
 	}
-	failed = run_rules(a, since, until, &added);
+	failed = run_rules(a, since, until, last, &added);
 	test_point("anomaly"); /* the hits inserted, not committed */
 	err = mark_judged(a, last, failed);
 	if (!err) {

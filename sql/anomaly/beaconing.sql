@@ -77,10 +77,38 @@ contact AS (
 	       dst_port
 	FROM udp WHERE opener AND prev_end IS NOT ts_start
 ),
+-- Only a series that has :beacon_contacts contacts within :beacon_window
+-- seconds somewhere can have as many in the window of one interval: the
+-- others (most series of a busy history: a server's answer to a client's
+-- port is one flow, a client's calls are hours apart) are left out before
+-- the per-window join. A run of that many consecutive contacts spans less
+-- than the window in ms (the window is [end - win, end)). Only the series
+-- that made contact in the report's window are looked at (after each
+-- interval the recorder's window is one interval, its lookback an hour).
+touched AS (
+	SELECT DISTINCT c.protocol, c.src_id, c.dst_id, c.dst_port
+	FROM contact c JOIN intervals i ON i.id = c.interval_id, p
+	WHERE i.ts_start >= p.since
+),
+run AS (
+	SELECT c.*,
+	       c.t_ms - lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s <
+	       (SELECT win FROM p) * 1000 AS close
+	FROM touched t JOIN contact c
+	  ON c.protocol = t.protocol AND c.src_id = t.src_id AND c.dst_id = t.dst_id
+	 AND c.dst_port = t.dst_port
+	WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port ORDER BY c.t_ms)
+),
+kept AS (
+	SELECT * FROM (SELECT r.*, max(r.close) OVER (PARTITION BY r.protocol, r.src_id, r.dst_id,
+	                                                            r.dst_port) AS any_close
+	               FROM run r)
+	WHERE any_close
+),
 -- Each interval of the report's window, and the series that made contact in it.
 active AS (
 	SELECT DISTINCT i.id, i.ts_start, i.ts_end, c.protocol, c.src_id, c.dst_id, c.dst_port
-	FROM intervals i JOIN contact c ON c.interval_id = i.id, p
+	FROM intervals i JOIN kept c ON c.interval_id = i.id, p
 	WHERE i.ts_start >= p.since
 ),
 -- The series' contacts in the window ending with that interval, with gaps.
@@ -89,7 +117,7 @@ series AS (
 	       c.src_port,
 	       c.t_ms - lag(c.t_ms) OVER (PARTITION BY a.id, a.protocol, a.src_id, a.dst_id,
 	                                      a.dst_port ORDER BY c.t_ms) AS gap_ms
-	FROM active a JOIN contact c
+	FROM active a JOIN kept c
 	  ON c.protocol = a.protocol AND c.src_id = a.src_id AND c.dst_id = a.dst_id
 	 AND c.dst_port = a.dst_port, p
 	WHERE c.t_ms >= (a.ts_end - p.win) * 1000 AND c.t_ms < a.ts_end * 1000

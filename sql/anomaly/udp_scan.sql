@@ -59,11 +59,16 @@ active AS (
 	FROM intervals i JOIN probes pr ON pr.interval_id = i.id, p
 	WHERE i.ts_start >= p.since
 ),
--- What each of them probed in the window ending with that interval.
+-- What each of them probed in the window ending with that interval: the
+-- window's intervals by start time (intervals_by_start), then the source's
+-- probes in each (SQLite's automatic index on (interval_id, src_id)), in
+-- that order (CROSS JOIN). Joined on the source alone, each probe of a busy
+-- source met every interval the source probed in.
 seen AS (
 	SELECT a.id, a.ts_start, a.src_id, pr.dst_id, count(DISTINCT pr.dst_port) AS ports
-	FROM active a JOIN probes pr ON pr.src_id = a.src_id, p
-	WHERE pr.ts_start >= a.ts_end - p.win AND pr.ts_start <= a.ts_start
+	FROM active a CROSS JOIN p
+	CROSS JOIN intervals w ON w.ts_start >= a.ts_end - p.win AND w.ts_start <= a.ts_start
+	CROSS JOIN probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
 	GROUP BY a.id, a.src_id, pr.dst_id
 )
 SELECT s.ts_start AS ts, 'udp_scan' AS kind,

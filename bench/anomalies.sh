@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# anomalies.sh [FLOWS_PER_MINUTE [RUNS]] - the anomaly rules judging raw rows
+# (issue 18): `netmon-report anomalies` with a changed --threshold, so that
+# no stored hit can be reused and every rule judges the whole window,
+#   1. over one day (goal <= 5 s),
+#   2. over 7 days of a 30-day history (goal <= 30 s),
+# medians of RUNS (default 5) wall-clock times, with the CPU seconds of the
+# median run and the ratio to the goal (the report's own --time-limit raised
+# to an hour, so that a slow run is measured, not stopped at 10 minutes). The history is written by
+# bench/history_gen through the real store (default 2,000 flows a minute):
+# the last 170 hours of a 30-day history, which is all that the rules can
+# read (raw flows are kept 7 days; the window's first interval looks back an
+# hour). As a baseline in the same run, one plain pass over the same raw rows
+# (every flow of the window joined to its conversation, summed): the rules'
+# time as a number of such passes holds on a loaded machine too. Then each
+# rule alone over the day (sqlite3's shell, one run each): where the time goes.
+# HISTORY_DIR=DIR keeps the generated history in DIR (and reuses one that is
+# already there, generated the same day with the same arguments).
+set -euo pipefail
+O=${O:-build}
+cd "$(dirname "$0")/.."
+fpm=${1:-2000} runs=${2:-5}
+if [ -n "${HISTORY_DIR:-}" ]; then
+	dir=$HISTORY_DIR
+	mkdir -p "$dir"
+else
+	dir=$(mktemp -d /tmp/netmon-bench-anomalies.XXXXXX)
+	trap 'rm -rf "$dir"' EXIT
+fi
+db=$dir/netmon-$fpm.db
+end=$(($(date +%s) / 86400 * 86400)) # today 00:00 UTC: yesterday is the last full day
+export TZ=UTC
+if [ ! -s "$db" ]; then
+	"$O/bench/history_gen" "$db" 30 "$fpm" "$((end + 3600))" 170 >/dev/null
+fi
+echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load: $(uptime | sed 's/.*average: //')"
+sqlite3 "$db" "SELECT '# history: ' || count(*) || ' raw flow rows kept, ' ||
+	(SELECT count(*) FROM intervals) || ' intervals' FROM flows"
+
+# timed CMD...: "WALL_MS CPU_MS" of one run of CMD (its output dropped; CPU:
+# user + system of the children this shell waited for).
+timed() {
+	local s e c0 c1 me=$BASHPID
+	c0=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$me/stat")
+	s=$(date +%s%N)
+	"$@" >/dev/null
+	e=$(date +%s%N)
+	c1=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$me/stat")
+	echo "$(((e - s) / 1000000)) $(((c1 - c0) * 1000 / $(getconf CLK_TCK)))"
+}
+
+# median RUNS CMD...: the run of median wall time, "WALL_MS CPU_MS".
+median() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		timed "$@"
+	done | sort -n | sed -n "$(((n + 1) / 2))p"
+}
+
+# One pass over the raw rows of [SINCE, UNTIL): the baseline.
+scan() {
+	sqlite3 "$db" "SELECT count(*), sum(c.src_id + c.dst_id), sum(f.bytes)
+		FROM intervals i CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+		JOIN conversations c ON c.id = f.conversation_id
+		WHERE i.ts_start >= $1 AND i.ts_start < $2"
+}
+
+# goal NAME GOAL_MS SINCE UNTIL: the report over the window against its goal.
+goal() {
+	local name=$1 goal_ms=$2 since=$3 until=$4 r b
+	read -r -a r < <(median "$runs" "$O/netmon-report" --db "$db" anomalies \
+		--since "@$since" --until "@$until" --threshold beacon_jitter=0.11 --time-limit 1h)
+	read -r -a b < <(median "$runs" scan "$since" "$until")
+	printf '%-34s %8d ms wall %8d ms CPU  goal %6d ms  ratio %.2f\n' "$name" "${r[0]}" \
+		"${r[1]}" "$goal_ms" "$(echo "scale=4; ${r[0]} / $goal_ms" | bc)"
+	printf '%-34s %8d ms wall %8d ms CPU  report / scan: %.1f (wall) %.1f (CPU)\n' \
+		"  baseline: one pass over its rows" "${b[0]}" "${b[1]}" \
+		"$(echo "scale=4; ${r[0]} / ${b[0]}" | bc)" \
+		"$(echo "scale=4; ${r[1]} / (${b[1]} + 1)" | bc)"
+}
+
+echo "# medians of $runs runs; anomalies with --threshold beacon_jitter=0.11 (every rule judges)"
+goal "anomalies --day (1 day)" 5000 "$((end - 86400))" "$end"
+goal "anomalies over 7 days" 30000 "$((end - 7 * 86400))" "$end"
+
+echo "# each rule alone over the day (sqlite3 shell, one run)"
+for rule in sql/anomaly/*.sql; do
+	read -r -a t < <(timed sqlite3 "$db" -cmd ".parameter set :since $((end - 86400))" \
+		-cmd ".parameter set :until $end" ".read $rule")
+	printf '%-34s %8d ms wall %8d ms CPU\n' "  $(basename "$rule" .sql)" "${t[0]}" "${t[1]}"
+done

@@ -1,0 +1,86 @@
+-- udp_scan.sql: one source sending UDP to many ports of a host, or to many
+-- hosts, without answers, within :port_scan_window seconds. One hit per
+-- interval in which the source probed, counting its probes of the window
+-- that ends with that interval (as port_scan.sql does for TCP).
+--
+-- A UDP probe and a UDP request look alike, so a probe is judged by what
+-- came back: a UDP flow whose destination sent no UDP back to it (same
+-- addresses and ports, reversed) in the same interval. A closed port answers
+-- with ICMP port unreachable and a filtered one not at all; a DNS or NTP
+-- server answers its clients, and its answers are not probes either (the
+-- request came first, in the same exchange). A client that sends many
+-- unanswered queries from new source ports still goes to one port: one
+-- port, no scan.
+--
+-- Destination ports 33434-33534 are left out: UDP traceroute probes walk
+-- them, one per hop and try, and reach the target address too.
+--
+-- Two hits for one scan can come out, kind udp_scan: "SRC > DST" when SRC
+-- probed at least :udp_scan_ports distinct ports of DST, and "SRC" when it
+-- probed at least :udp_scan_hosts distinct hosts.
+--
+-- Parameters: :since, :until (unix seconds; intervals that start in
+-- [:since, :until)); :udp_scan_ports (default 15), :udp_scan_hosts (default
+-- 25) and :port_scan_window (seconds, default 300): Zeek's scan policy
+-- defaults (policy/misc/scan.zeek), as for TCP.
+WITH p AS (
+	SELECT coalesce(:since, -9223372036854775808) AS since,
+	       coalesce(:until, 9223372036854775807) AS until,
+	       coalesce(:udp_scan_ports, 15) AS ports,
+	       coalesce(:udp_scan_hosts, 25) AS hosts,
+	       coalesce(:port_scan_window, 300) AS win
+),
+udp AS (
+	SELECT i.id AS interval_id, i.ts_start, c.src_id, f.src_port, c.dst_id, f.dst_port
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
+	JOIN conversations c ON c.id = f.conversation_id
+	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
+	  AND c.protocol = 17
+),
+-- Flows that got no UDP answer in their interval: each exchange is one
+-- partition (its two ends in a fixed order), one-way when only one end sent.
+probes AS (
+	SELECT interval_id, ts_start, src_id, dst_id, dst_port
+	FROM (SELECT u.*,
+	             min(u.src_id) OVER w = max(u.src_id) OVER w AND
+	             min(u.src_port) OVER w = max(u.src_port) OVER w AS one_way
+	      FROM udp u
+	      WHERE u.src_id <> u.dst_id
+	      WINDOW w AS (PARTITION BY u.interval_id,
+	                   min(u.src_id, u.dst_id), max(u.src_id, u.dst_id),
+	                   iif(u.src_id < u.dst_id, u.src_port, u.dst_port),
+	                   iif(u.src_id < u.dst_id, u.dst_port, u.src_port)))
+	WHERE one_way AND dst_port NOT BETWEEN 33434 AND 33534
+),
+-- Each interval of the report's window, and the sources that probed in it.
+active AS (
+	SELECT DISTINCT i.id, i.ts_start, i.ts_end, pr.src_id
+	FROM intervals i JOIN probes pr ON pr.interval_id = i.id, p
+	WHERE i.ts_start >= p.since
+),
+-- What each of them probed in the window ending with that interval.
+seen AS (
+	SELECT a.id, a.ts_start, a.src_id, pr.dst_id, count(DISTINCT pr.dst_port) AS ports
+	FROM active a JOIN probes pr ON pr.src_id = a.src_id, p
+	WHERE pr.ts_start >= a.ts_end - p.win AND pr.ts_start <= a.ts_start
+	GROUP BY a.id, a.src_id, pr.dst_id
+)
+SELECT s.ts_start AS ts, 'udp_scan' AS kind,
+       sa.text || ' > ' || da.text AS subject,
+       s.ports AS value, p.ports AS threshold,
+       printf('%d UDP ports sent to without a UDP answer in %d s', s.ports, p.win) AS detail
+FROM seen s
+JOIN addresses sa ON sa.id = s.src_id
+JOIN addresses da ON da.id = s.dst_id, p
+WHERE s.ports >= p.ports
+UNION ALL
+SELECT s.ts_start, 'udp_scan', sa.text,
+       count(*), p.hosts,
+       printf('%d hosts sent to (%d ports in all) without a UDP answer in %d s',
+              count(*), sum(s.ports), p.win)
+FROM seen s
+JOIN addresses sa ON sa.id = s.src_id, p
+GROUP BY s.id, s.src_id
+HAVING count(*) >= p.hosts
+ORDER BY ts, subject;

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_anomaly_fast.c - the anomaly rules made faster find exactly what
+ * their raw-row formulations found, and a rule the recorder could not judge
+ * leaves a stored note saying so.
+ *
+ * Every rule rewritten for speed keeps its former text in
+ * tests/unit/anomaly_reference/NAME.sql (read from the source tree: the
+ * tests run from the repository's top): beaconing, port_scan and udp_scan;
+ * the other rules are the raw-row formulations themselves. Both run over the same generated
+ * history (tests/support/history.c, through the real store, with some TCP
+ * flows turned into probes) under several sets of thresholds, and their
+ * rows must be equal, column for column, with each reference finding hits.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "anomaly_rules.h"
+#include "db.h"
+#include "embed.h"
+#include "history.h"
+#include "log.h"
+#include "report_anomalies.h"
+#include "report_cli.h"
+#include "report_query.h"
+#include "store/anomaly_eval.h"
+#include "store/store.h"
+
+#define START 1738195200 /* 2025-01-30 00:00 UTC */
+#define INTERVALS 75
+#define REFERENCE_DIR "tests/unit/anomaly_reference"
+
+static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
+
+/*
+ * Threshold sets: loose ones, so that the random history has hits of every
+ * rule, and ones at the edges of the rewritten rules' shortcuts (the fewest
+ * beacon contacts, a window shorter than the gaps, one-interval windows).
+ */
+static const char *const sets[][12] = {
+	{ "fan_in_sources=8", "fan_in_factor=1.5", "beacon_contacts=3", "beacon_jitter=5",
+	  "exfil_min_bytes=100000", "exfil_factor=1.5", "fan_in_baseline=900", "exfil_baseline=900",
+	  "beacon_window=900", "port_scan_ports=2", "port_scan_hosts=3", "udp_scan_hosts=3" },
+	{ "beacon_contacts=4", "beacon_jitter=100", "beacon_window=600", "beacon_min_period=0",
+	  "port_scan_window=60", "port_scan_ports=1", "udp_scan_ports=1", "udp_scan_hosts=2",
+	  "fan_in_sources=1", "fan_in_factor=0", "exfil_min_bytes=1", "exfil_factor=0" },
+	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=61", "beacon_min_period=0",
+	  "port_scan_window=1", "port_scan_hosts=1", "udp_scan_ports=2", "fan_in_baseline=60",
+	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000" },
+};
+
+static long long q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sqlite3_errmsg(db), sql);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "r");
+	char *text = calloc(1, 1 << 16);
+
+	if (!fp)
+		return free(text), NULL;
+	assert_non_null(text);
+	*len = fread(text, 1, (1 << 16) - 1, fp);
+	fclose(fp);
+	return text;
+}
+
+/* Run one rule's text over the window win (since, until) into temp table `into`. */
+static void run_into(sqlite3 *db, const char *into, const char *name, const char *text, size_t len,
+		     const struct anomaly_settings *s, const int64_t *win)
+{
+	sqlite3_stmt *st, *ins;
+	char sql[128];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (?, ?, ?, ?, ?, ?)", into);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &ins, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, text, (int)len, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", name, sqlite3_errmsg(db));
+	assert_int_equal(anomaly_bind(st, name, s, win[0], win[1]), 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < 6; c++)
+			sqlite3_bind_value(ins, c + 1, sqlite3_column_value(st, c));
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+		sqlite3_reset(ins);
+	}
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_finalize(ins);
+}
+
+/* A history with scans in it: every 7th TCP flow a SYN without an ACK. */
+static void make_history(const char *path)
+{
+	struct history_opts h = {
+		.interval = 60, .n_intervals = 1, .flows = 300, .clients = 40, .with_procs = 1
+	};
+	struct store *st;
+
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < INTERVALS; n++) {
+		h.start = START + 60 * (int64_t)n;
+		h.seed = n + 1;
+		assert_int_equal(history_write(st, &h), 0);
+	}
+	assert_int_equal(
+		db_exec(store_db(st),
+			"UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
+			"conversation_id IN (SELECT id FROM conversations WHERE protocol = 6)"),
+		0);
+	store_close(st);
+}
+
+/* Compare each rule with a reference against it over one window. */
+static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set,
+			  const int64_t *win)
+{
+	int compared = 0;
+
+	for (const struct embedded_file *f = netmon_anomaly_rules; f->name; f++) {
+		char path[256];
+		size_t len;
+		char *ref;
+
+		snprintf(path, sizeof(path), "%s/%s", REFERENCE_DIR, f->name);
+		ref = read_text(path, &len);
+		if (!ref)
+			continue; /* not rewritten: nothing to compare with */
+		assert_int_equal(db_exec(db, "DELETE FROM new; DELETE FROM old"), 0);
+		run_into(db, "new", f->name, f->text, f->len, s, win);
+		run_into(db, "old", f->name, ref, len, s, win);
+		free(ref);
+		print_message("# set %d, window from %lld, %s: %lld hits, reference %lld\n", set,
+			      (long long)win[0], f->name, q_int(db, "SELECT count(*) FROM new"),
+			      q_int(db, "SELECT count(*) FROM old"));
+		/* Equal as lists: same rows, same number of each (and same types). */
+		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM new EXCEPT "
+					   "SELECT * FROM old)"),
+				 0);
+		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM old EXCEPT "
+					   "SELECT * FROM new)"),
+				 0);
+		assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
+				 q_int(db, "SELECT count(*) FROM old"));
+		assert_int_equal(db_exec(db, "INSERT INTO found SELECT kind FROM old"), 0);
+		compared++;
+	}
+	return compared;
+}
+
+/*
+ * Compare each rule with a reference against it under one threshold set,
+ * over the whole history and over a few intervals late in it (as the
+ * recorder judges: looking back into intervals outside the window).
+ */
+static int compare_set(sqlite3 *db, const struct anomaly_settings *s, int set)
+{
+	static const int64_t wins[][2] = { { START, START + 60 * INTERVALS },
+					   { START + 60 * 50, START + 60 * 53 } };
+	int compared = 0;
+
+	for (size_t w = 0; w < sizeof(wins) / sizeof(wins[0]); w++)
+		compared += compare_window(db, s, set, wins[w]);
+	return compared;
+}
+
+static void test_rules_equal_reference(void **state)
+{
+	char path[128];
+	sqlite3 *db;
+	int compared = 0;
+
+	snprintf(path, sizeof(path), "%s/ref.db", dir);
+	make_history(path);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
+				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
+				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
+			 0);
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		struct anomaly_settings s;
+
+		anomaly_settings_init(&s);
+		for (size_t k = 0; k < sizeof(sets[i]) / sizeof(sets[i][0]) && sets[i][k]; k++)
+			assert_int_equal(anomaly_settings_parse(&s, sets[i][k]), 0);
+		compared += compare_set(db, &s, (int)i);
+	}
+	/* Every rewritten rule was compared, and found something to compare. */
+	assert_int_equal(compared, 2 * 3 * (int)(sizeof(sets) / sizeof(sets[0])));
+	assert_int_equal(q_int(db, "SELECT count(DISTINCT kind) FROM found"), 3);
+	db_close(db);
+}
+
+/* The rows of the anomalies report over the history, and of kind not_judged. */
+static void report_rows(sqlite3 *db, long long *all, long long *notes)
+{
+	struct report_opts o = { .since = START, .until = START + 60 * 3 };
+	sqlite3_stmt *st;
+	int rc;
+
+	anomaly_settings_init(&o.thresholds);
+	*all = *notes = 0;
+	assert_int_equal(report_anomalies_prepare(db, &o, &st), 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		++*all;
+		*notes += !strcmp((const char *)sqlite3_column_text(st, 1), "not_judged");
+	}
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+/* The not_judged rows of the summary's anomalies section over the history. */
+static long long summary_notes(sqlite3 *db)
+{
+	struct report_opts o = { .since = START, .until = START + 60 * 3 };
+	sqlite3_stmt *st;
+	long long n = 0;
+	int rc;
+
+	anomaly_settings_init(&o.thresholds);
+	assert_int_equal(query_prepare(db, "summary_anomalies.sql", &st), 0);
+	assert_int_equal(query_bind(st, "summary_anomalies.sql", &o), 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n += !strcmp((const char *)sqlite3_column_text(st, 1), "not_judged");
+	assert_int_equal(rc, SQLITE_DONE);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * A rule stopped by its budget (0 ms: any rule reading more than a few
+ * rows stops at SQLite's first progress check) leaves one not_judged row
+ * per interval: subject the rule, value the interval's flows, threshold the
+ * budget. The report and anomaly_log (the summary's source) show them.
+ */
+static void test_not_judged_noted(void **state)
+{
+	struct history_opts h = { .interval = 60, .n_intervals = 1, .flows = 400, .clients = 50 };
+	struct anomaly_settings s;
+	struct anomaly_eval *a;
+	long long all, notes;
+	char path[128];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/skip.db", dir);
+	anomaly_settings_init(&s);
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(anomaly_eval_open(&a, path, &s, 0), 0);
+	for (unsigned int n = 0; n < 3; n++) {
+		h.start = START + 60 * (int64_t)n;
+		h.seed = n + 1;
+		assert_int_equal(history_write(st, &h), 0);
+		assert_true(anomaly_eval_run(a) >= 0);
+	}
+	anomaly_eval_close(a);
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	/* The rules that read every flow row of the lookback cannot finish. */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = 'not_judged' "
+				   "AND subject IN ('beaconing', 'exfiltration', 'fan_in', "
+				   "'udp_scan') AND value = 400 AND threshold = 0 AND detail LIKE "
+				   "'rule ' || subject || ' did not judge this interval: ran past "
+				   "its time budget of 0 ms%'"),
+			 4 * 3);
+	assert_int_equal(q_int(db, "SELECT count(DISTINCT ts) FROM anomaly_log WHERE kind = "
+				   "'not_judged'"),
+			 3);
+	report_rows(db, &all, &notes);
+	assert_int_equal(notes, q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = "
+					  "'not_judged'"));
+	assert_int_equal(summary_notes(db), notes);
+	db_close(db);
+
+	/* With time enough, the next interval is judged and noted nowhere. */
+	assert_int_equal(anomaly_eval_open(&a, path, &s, 60000), 0);
+	h.start = START + 180;
+	assert_int_equal(history_write(st, &h), 0);
+	assert_true(anomaly_eval_run(a) >= 0);
+	anomaly_eval_close(a);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_ONLY, &db), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = 'not_judged' "
+				   "AND ts = 1738195380"),
+			 0);
+	db_close(db);
+}
+
+static int setup(void **state)
+{
+	log_init("test_anomaly_fast", LOGLVL_ERR);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rules_equal_reference),
+		cmocka_unit_test(test_not_judged_noted),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
