@@ -102,6 +102,18 @@ static void build_mix(struct mix *m)
 	frame_finish(&m[3].f);
 }
 
+/* Ethernet, IPv4 or IPv6 from src to dst, UDP: the headers of a frame. */
+static void udp_frame(struct frame *f, int v6, const char *src, const char *dst, uint16_t sport,
+		      uint16_t dport)
+{
+	frame_eth(f);
+	if (v6)
+		frame_ipv6(f, src, dst);
+	else
+		frame_ipv4(f, src, dst);
+	frame_udp(f, sport, dport);
+}
+
 /* A DNS response from port 53: www.example.com A 192.0.2.1 (RFC 1035 4.1). */
 static void build_dns(struct frame *f, int v6)
 {
@@ -111,12 +123,8 @@ static void build_dns(struct frame *f, int v6)
 				       1,    0,	   1,	 0xc0, 12,  0,	 1,   0,   1,	0,
 				       0,    1,	   44,	 0,    4,   192, 0,   2,   1 };
 
-	frame_eth(f);
-	if (v6)
-		frame_ipv6(f, "2001:db8::53", "2001:db8::2");
-	else
-		frame_ipv4(f, "198.18.0.53", "198.18.0.2");
-	frame_udp(f, 53, 40000);
+	udp_frame(f, v6, v6 ? "2001:db8::53" : "198.18.0.53", v6 ? "2001:db8::2" : "198.18.0.2", 53,
+		  40000);
 	frame_payload(f, sizeof(msg));
 	for (size_t i = 0; i < sizeof(msg); i++)
 		frame_put8(f, f->l4_off + 8 + i, msg[i]);
@@ -279,12 +287,8 @@ static void fill_frame(struct frame *f, unsigned int i, int v6)
 
 static void fill_frame_init(struct frame *f, int v6)
 {
-	frame_eth(f);
-	if (v6)
-		frame_ipv6(f, "2001:db8:1::", "2001:db8:2::1");
-	else
-		frame_ipv4(f, "10.0.0.0", "11.0.0.0");
-	frame_udp(f, 0, 53);
+	udp_frame(f, v6, v6 ? "2001:db8:1::" : "10.0.0.0", v6 ? "2001:db8:2::1" : "11.0.0.0", 0,
+		  53);
 	frame_finish(f);
 }
 
