@@ -279,12 +279,13 @@ struct flow_gen_counters {
 
 /* Packets and bytes of a generation's counters, once no program writes them
  * (after the generation's flip and a grace period). */
-#define NETMON_GEN_PACKETS(c) \
-	(((c)->packets_bytes & NETMON_PACKETS_FIELD) | \
+#define NETMON_GEN_PACKETS(c)                                                                      \
+	(((c)->packets_bytes & NETMON_PACKETS_FIELD) |                                             \
 	 (__u64)((c)->flags_wraps >> NETMON_PACKETS_WRAP_SHIFT) << NETMON_PACKETS_BITS)
-#define NETMON_GEN_BYTES(c) \
-	(((c)->packets_bytes >> NETMON_PACKETS_BITS) | \
-	 (__u64)(((c)->flags_wraps >> NETMON_BYTES_WRAP_SHIFT) & 0xff) << (64 - NETMON_PACKETS_BITS))
+#define NETMON_GEN_BYTES(c)                                                                        \
+	(((c)->packets_bytes >> NETMON_PACKETS_BITS) |                                             \
+	 (__u64)(((c)->flags_wraps >> NETMON_BYTES_WRAP_SHIFT) & 0xff)                             \
+		 << (64 - NETMON_PACKETS_BITS))
 
 /*
  * Whether counters whose two words read pb and fw hold a packet. A counted

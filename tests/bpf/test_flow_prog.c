@@ -2006,8 +2006,8 @@ static void test_packets_and_bytes_past_their_fields(void **state)
 	assert_true(runs * per_run > 1ull << 40);
 	expect_rows(e, 1, 1);
 	expect_flow(e, key4(P_TCP, NETMON_DIR_OUT, V4_A, 1, V4_B, 2),
-		    (struct want){ .packets = runs * segs, .bytes = runs * per_run,
-				   .flags = TCPF_ACK });
+		    (struct want){
+			    .packets = runs * segs, .bytes = runs * per_run, .flags = TCPF_ACK });
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_OUT, 4, P_TCP, runs * segs, runs * per_run);
 }
 
