@@ -27,13 +27,27 @@
  * ring, and each response after that costs only the failed reservation,
  * measured too as "ring full").
  *
- *   prog_cost [--repeat N] [--rounds N] [--table N]
+ * Every figure above is a packet whose lines are all in the L1 cache (one
+ * frame, repeat times): it depends on the CPU, not on its caches. The
+ * "cold" rows run one packet per test run instead, next to the empty
+ * program run the same way: the same flow each time (the per-run floor),
+ * a random flow among the table's million each time (its table lines come
+ * from memory, as a busy host's would: the figure depends little on the
+ * cache sizes of the machine, the table being far larger than any), and the
+ * same flow with --evict-mib MiB read between packets (everything cold: an
+ * upper bound). The CPU model, its caches, the retpoline mitigation (a
+ * program call through one costs the empty program several ns) and the
+ * load are printed first: figures from two machines compare only with them.
+ *
+ *   prog_cost [--repeat N] [--rounds N] [--table N] [--cold N] [--evict-mib N]
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
@@ -88,6 +102,18 @@ static void build_mix(struct mix *m)
 	frame_finish(&m[3].f);
 }
 
+/* Ethernet, IPv4 or IPv6 from src to dst, UDP: the headers of a frame. */
+static void udp_frame(struct frame *f, int v6, const char *src, const char *dst, uint16_t sport,
+		      uint16_t dport)
+{
+	frame_eth(f);
+	if (v6)
+		frame_ipv6(f, src, dst);
+	else
+		frame_ipv4(f, src, dst);
+	frame_udp(f, sport, dport);
+}
+
 /* A DNS response from port 53: www.example.com A 192.0.2.1 (RFC 1035 4.1). */
 static void build_dns(struct frame *f, int v6)
 {
@@ -97,16 +123,104 @@ static void build_dns(struct frame *f, int v6)
 				       1,    0,	   1,	 0xc0, 12,  0,	 1,   0,   1,	0,
 				       0,    1,	   44,	 0,    4,   192, 0,   2,   1 };
 
-	frame_eth(f);
-	if (v6)
-		frame_ipv6(f, "2001:db8::53", "2001:db8::2");
-	else
-		frame_ipv4(f, "198.18.0.53", "198.18.0.2");
-	frame_udp(f, 53, 40000);
+	udp_frame(f, v6, v6 ? "2001:db8::53" : "198.18.0.53", v6 ? "2001:db8::2" : "198.18.0.2", 53,
+		  40000);
 	frame_payload(f, sizeof(msg));
 	for (size_t i = 0; i < sizeof(msg); i++)
 		frame_put8(f, f->l4_off + 8 + i, msg[i]);
 	frame_finish(f);
+}
+
+/* The first line of path (without its newline) into buf, or "?". */
+static const char *read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	snprintf(buf, size, "?");
+	if (f) {
+		if (fgets(buf, (int)size, f))
+			buf[strcspn(buf, "\n")] = 0;
+		fclose(f);
+	}
+	return buf;
+}
+
+/* "model name (family F model M)" of /proc/cpuinfo's first CPU. */
+static const char *cpu_model(char *buf, size_t size)
+{
+	char line[256], name[128] = "?", family[16] = "?", model[16] = "?";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f) && strncmp(line, "\n", 1)) {
+		char *colon = strchr(line, ':');
+
+		if (!colon)
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "model name", 10))
+			snprintf(name, sizeof(name), "%s", colon + 2);
+		else if (!strncmp(line, "cpu family", 10))
+			snprintf(family, sizeof(family), "%s", colon + 2);
+		else if (!strncmp(line, "model\t", 6))
+			snprintf(model, sizeof(model), "%s", colon + 2);
+	}
+	if (f)
+		fclose(f);
+	snprintf(buf, size, "%s (family %s model %s)", name, family, model);
+	return buf;
+}
+
+/* The caches of CPU 0 from sysfs; a VM may have none there, then the sizes
+ * glibc reads from CPUID. */
+static void print_caches(void)
+{
+	static const int names[] = { _SC_LEVEL1_DCACHE_SIZE, _SC_LEVEL1_ICACHE_SIZE,
+				     _SC_LEVEL2_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE };
+	static const char *const labels[] = { "L1d", "L1i", "L2", "L3" };
+	char path[96], level[16], type[32], size[32];
+	int n = 0;
+
+	printf("# caches:");
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		if (access(path, R_OK))
+			break;
+		read_line(path, size, sizeof(size));
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		read_line(path, level, sizeof(level));
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+		read_line(path, type, sizeof(type));
+		printf(" L%s %s %s;", level, type, size);
+		n++;
+	}
+	if (n) {
+		printf(" (sysfs)\n");
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		printf(" %s %ldK;", labels[i], sysconf(names[i]) / 1024);
+	printf(" (CPUID through glibc: no sysfs cache directory)\n");
+}
+
+static void print_machine_load(void)
+{
+	char buf[128];
+
+	printf("# load average %s\n", read_line("/proc/loadavg", buf, sizeof(buf)));
+}
+
+/* What the figures depend on besides the code. */
+static void print_machine(void)
+{
+	char buf[256];
+
+	printf("# cpu: %s, %ld online\n", cpu_model(buf, sizeof(buf)),
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	print_caches();
+	printf("# spectre_v2: %s\n",
+	       read_line("/sys/devices/system/cpu/vulnerabilities/spectre_v2", buf, sizeof(buf)));
+	printf("# kernel %s\n", read_line("/proc/sys/kernel/osrelease", buf, sizeof(buf)));
+	print_machine_load();
 }
 
 /* Responses read from the ring: each run's must all be there. */
@@ -139,6 +253,13 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of v[0..n) (sorted in place). */
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return v[n / 2];
+}
+
 static double median_ns(int prog_fd, const struct frame *f, int xdp, unsigned int repeat,
 			unsigned int rounds)
 {
@@ -146,14 +267,35 @@ static double median_ns(int prog_fd, const struct frame *f, int xdp, unsigned in
 
 	for (unsigned int i = 0; i < rounds; i++)
 		v[i] = run_ns(prog_fd, f, xdp, repeat);
-	qsort(v, rounds, sizeof(v[0]), cmp_double);
-	return v[rounds / 2];
+	return median_of(v, rounds);
+}
+
+/*
+ * Flow i of the fill: IPv4 UDP from 10.x.y.z, or IPv6 from 2001:db8:1::x:y
+ * (24 bits of the source address, 16 of the port: distinct flows, none in
+ * the mix). f must hold a frame of the family already (fill_frame_init()).
+ */
+static void fill_frame(struct frame *f, unsigned int i, int v6)
+{
+	uint8_t *src = f->data + f->l3_off + (v6 ? 8 + 13 : 12 + 1);
+
+	src[0] = (uint8_t)(i >> 16);
+	src[1] = (uint8_t)(i >> 8);
+	src[2] = (uint8_t)i;
+	frame_put16(f, f->l4_off, (uint16_t)(i * 7));
+}
+
+static void fill_frame_init(struct frame *f, int v6)
+{
+	udp_frame(f, v6, v6 ? "2001:db8:1::" : "10.0.0.0", v6 ? "2001:db8:2::1" : "11.0.0.0", 0,
+		  53);
+	frame_finish(f);
 }
 
 /*
  * Fill the flow table with n distinct flows not in the mix, through the
  * program itself (the table's hash is keyed at load: only the program knows
- * where a flow goes): IPv4 UDP from 10.x.y.z, or IPv6 from 2001:db8:1::x:y.
+ * where a flow goes).
  */
 static int prefill(int prog_fd, unsigned int n, int v6)
 {
@@ -162,23 +304,11 @@ static int prefill(int prog_fd, unsigned int n, int v6)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &skb, .ctx_size_in = sizeof(skb),
 		    .repeat = 1);
 
-	frame_eth(&f);
-	if (v6)
-		frame_ipv6(&f, "2001:db8:1::", "2001:db8:2::1");
-	else
-		frame_ipv4(&f, "10.0.0.0", "11.0.0.0");
-	frame_udp(&f, 0, 53);
-	frame_finish(&f);
+	fill_frame_init(&f, v6);
 	opts.data_in = f.data;
 	opts.data_size_in = (__u32)f.len;
 	for (unsigned int i = 0; i < n; i++) {
-		/* 24 bits of the source address, 16 of the port: distinct flows */
-		uint8_t *src = f.data + f.l3_off + (v6 ? 8 + 13 : 12 + 1);
-
-		src[0] = (uint8_t)(i >> 16);
-		src[1] = (uint8_t)(i >> 8);
-		src[2] = (uint8_t)i;
-		frame_put16(&f, f.l4_off, (uint16_t)(i * 7));
+		fill_frame(&f, i, v6);
 		if (bpf_prog_test_run_opts(prog_fd, &opts))
 			return -errno;
 	}
@@ -251,17 +381,33 @@ struct progs {
 	int tc, xdp, empty_tc, empty_xdp;
 };
 
+/*
+ * Each frame through each program, round after round: a frame's rounds are
+ * spread over the whole measurement, not run back to back, so that a passing
+ * disturbance (the machine's, or the kernel's after a fill) moves one round
+ * of every frame and not every round of one. A first short run of each,
+ * not counted, inserts the frame's flow.
+ */
 static void measure(const char *table, const struct progs *p, struct mix *m, int n,
 		    unsigned int repeat, unsigned int rounds)
 {
-	for (int i = 0; i < n; i++) {
-		double tc = median_ns(p->tc, &m[i].f, 0, repeat, rounds);
-		double etc = median_ns(p->empty_tc, &m[i].f, 0, repeat, rounds);
-		double xdp = median_ns(p->xdp, &m[i].f, 1, repeat, rounds);
-		double exdp = median_ns(p->empty_xdp, &m[i].f, 1, repeat, rounds);
+	const int fds[4] = { p->tc, p->empty_tc, p->xdp, p->empty_xdp };
+	static double v[4][4][64];
+	double med[4];
 
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < 4; k++)
+			run_ns(fds[k], &m[i].f, k >= 2, 1000);
+	for (unsigned int r = 0; r < rounds; r++)
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < 4; k++)
+				v[i][k][r] = run_ns(fds[k], &m[i].f, k >= 2, repeat);
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < 4; k++)
+			med[k] = median_of(v[i][k], rounds);
 		printf("%-10s %-11s %7.0f %7.0f %8.0f %6.2f   %7.0f %7.0f %8.0f %6.2f\n", table,
-		       m[i].name, tc, etc, tc - etc, tc / etc, xdp, exdp, xdp - exdp, xdp / exdp);
+		       m[i].name, med[0], med[1], med[0] - med[1], med[0] / med[1], med[2], med[3],
+		       med[2] - med[3], med[2] / med[3]);
 	}
 }
 
@@ -277,7 +423,7 @@ static void measure_dns(struct flow_bpf *skel, const struct progs *p, unsigned i
 	struct ring_buffer *rb =
 		ring_buffer__new(bpf_map__fd(skel->maps.dns_ring), count_record, &n_read, NULL);
 	unsigned int runs = repeat / DNS_REPEAT ? repeat / DNS_REPEAT : 1;
-	double v[64], empty;
+	double v[64], ours, empty;
 	struct frame f;
 
 	if (!rb)
@@ -293,11 +439,10 @@ static void measure_dns(struct flow_bpf *skel, const struct progs *p, unsigned i
 			}
 			v[r] = sum / runs;
 		}
-		qsort(v, rounds, sizeof(v[0]), cmp_double);
+		ours = median_of(v, rounds);
 		empty = median_ns(p->empty_tc, &f, 0, repeat, rounds);
 		printf("%-10s %-11s %7.0f %7.0f %8.0f %6.2f\n", "dns",
-		       fam ? "dns6-resp" : "dns4-resp", v[rounds / 2], empty, v[rounds / 2] - empty,
-		       v[rounds / 2] / empty);
+		       fam ? "dns6-resp" : "dns4-resp", ours, empty, ours - empty, ours / empty);
 	}
 	printf("# dns: %llu of %llu responses read from the ring\n", n_read,
 	       2ull * rounds * runs * DNS_REPEAT);
@@ -306,6 +451,81 @@ static void measure_dns(struct flow_bpf *skel, const struct progs *p, unsigned i
 	printf("%-10s %-11s %7.0f\n", "ring-full", "dns4-resp",
 	       median_ns(p->tc, &f, 0, repeat, rounds));
 	ring_buffer__free(rb);
+}
+
+/* xorshift64: the same "random" flows in every run and every build. */
+static __u64 next_rand(__u64 *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* Read every line of buf: what was in the caches before is gone. */
+static void evict(const volatile uint8_t *buf, size_t size)
+{
+	uint8_t sum = 0;
+
+	for (size_t i = 0; i < size; i += 64)
+		sum += buf[i];
+	(void)sum;
+}
+
+/*
+ * A cold row: n test runs of one packet each through TC and through the
+ * empty program in turn, the median ns of a run (the kernel's two clock
+ * reads around it in both columns). Fill flow 0 every run when flows is 0,
+ * else a random one of the first flows; buf (evict) read before each run.
+ * XDP is left out: each XDP test run costs ~20 ms of dispatcher update here.
+ */
+static void measure_cold(const char *label, const struct progs *p, int v6, unsigned int flows,
+			 unsigned int n, const uint8_t *buf, size_t buf_size)
+{
+	static struct frame f;
+	double *ours = calloc(n, sizeof(double)), *empty = calloc(n, sizeof(double));
+	__u64 state = 0x9e3779b97f4a7c15ull;
+	double o, e;
+
+	if (!ours || !empty)
+		goto out;
+	fill_frame_init(&f, v6);
+	for (unsigned int i = 0; i < n; i++) {
+		fill_frame(&f, flows ? (unsigned int)(next_rand(&state) % flows) : 0, v6);
+		if (buf)
+			evict(buf, buf_size);
+		ours[i] = run_ns(p->tc, &f, 0, 1);
+		if (buf)
+			evict(buf, buf_size);
+		empty[i] = run_ns(p->empty_tc, &f, 0, 1);
+	}
+	o = median_of(ours, n);
+	e = median_of(empty, n);
+	printf("%-10s %-11s %7.0f %7.0f %8.0f %6.2f\n", label, v6 ? "udp6" : "udp4", o, e, o - e,
+	       o / e);
+out:
+	free(ours);
+	free(empty);
+}
+
+/* The cold rows, in tables holding table flows of each family. */
+static void measure_cold_all(const struct progs *p, unsigned int table, unsigned int n,
+			     unsigned int evict_mib)
+{
+	size_t size = (size_t)evict_mib << 20;
+	uint8_t *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	printf("# cold: one packet per test run, median of %u runs (evict: %u runs, %u MiB "
+	       "read before each)\n",
+	       n, n / 20 ? n / 20 : 1, evict_mib);
+	measure_cold("cold-same", p, 0, 0, n, NULL, 0);
+	measure_cold("cold-rand", p, 0, table - 2, n, NULL, 0);
+	measure_cold("cold-rand", p, 1, table - 1, n, NULL, 0);
+	if (buf == MAP_FAILED)
+		return;
+	memset(buf, 1, size); /* real pages, not the shared zero page */
+	measure_cold("cold-evict", p, 0, 0, n / 20 ? n / 20 : 1, buf, size);
+	munmap(buf, size);
 }
 
 /* The same hot mix in programs loaded without the DNS path (--no-names). */
@@ -367,12 +587,15 @@ int main(int argc, char **argv)
 	unsigned int repeat = opt_num(argc, argv, "--repeat", 1000000, 100000000);
 	unsigned int rounds = opt_num(argc, argv, "--rounds", 5, 63);
 	unsigned int table = opt_num(argc, argv, "--table", 1000000, 16000000);
+	unsigned int cold = opt_num(argc, argv, "--cold", 20000, 10000000);
+	unsigned int evict_mib = opt_num(argc, argv, "--evict-mib", 64, 65536);
 	static struct mix mix[4];
 	struct flow_bpf *skel;
 	struct empty_bpf *empty;
 	struct progs p;
 
 	log_init("prog_cost", LOGLVL_WARN);
+	print_machine();
 	build_mix(mix);
 	empty = empty_bpf__open_and_load();
 	if (!empty ||
@@ -427,8 +650,10 @@ int main(int argc, char **argv)
 	measure(label, &p, mix, 4, repeat, rounds);
 	printf("# late: %u of %u IPv4 and %u of %u IPv6 flows placed (the mix's included)\n",
 	       skel->bss->used4, table, skel->bss->used6, table);
+	measure_cold_all(&p, table, cold, evict_mib);
 	print_snapshot_cost(skel);
 	flow_unload(skel);
 	empty_bpf__destroy(empty);
+	print_machine_load();
 	return 0;
 }

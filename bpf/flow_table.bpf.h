@@ -142,17 +142,14 @@ static __always_inline __u32 ft_lowest_byte(__u64 m)
 }
 
 /* The READY slot of the key among the first two tag matches of each half of
- * a bucket, or -1 (then the slow search decides). */
-static __always_inline long ft_by_tags(void *slots, void *tags, __u32 bucket,
+ * a bucket whose tags are w0, w1, or -1 (then the slow search decides). */
+static __always_inline long ft_by_tags(void *slots, __u64 w0, __u64 w1, __u32 bucket,
 				       const struct ft_key *k, int nwords)
 {
-	struct ft_tags *t = bpf_map_lookup_elem(tags, &bucket);
 	__u64 tag = ft_tag(k->hash);
 
-	if (!t)
-		return -1;
 	for (int half = 0; half < 2; half++) {
-		__u64 m = ft_tag_match(t->w[half], tag);
+		__u64 m = ft_tag_match(half ? w1 : w0, tag);
 
 		for (int c = 0; c < 2 && m; c++) {
 			__u32 idx = bucket * NETMON_BUCKET_SLOTS + half * 8 + ft_lowest_byte(m);
@@ -253,8 +250,10 @@ static __always_inline int ft_claim(void *slots, void *tags, __u32 idx, const st
 	return 1;
 }
 
-/* Insert locks: a word per stripe of the hash, 1 while an inserter holds it. */
-__u32 insert_locks[NETMON_INSERT_LOCKS];
+/* Insert locks: a word per stripe of the hash, 1 while an inserter holds it.
+ * Not on the cache line of active_gen and filter_mode, which every packet
+ * reads: each insert would take that line from every other CPU. */
+__u32 insert_locks[NETMON_INSERT_LOCKS] __attribute__((aligned(64)));
 
 /* One try at a lock (bpf_loop callback; the context is the lock's index). */
 static long ft_lock_step(__u32 i, void *ctx)
@@ -274,19 +273,31 @@ static __always_inline int ft_lock(__u32 lock_idx)
 
 /*
  * Nearly every packet: the slot of a READY flow (q->k) found through the
- * tags of its buckets, or -1: then ft_find_or_insert() decides.
+ * tags of its buckets, or -1: then ft_find_or_insert() decides. The second
+ * bucket's tags are read before the first's are looked at (volatile: clang
+ * would move the loads into the branch that uses them): in a table too big
+ * for the caches, a flow placed in its second bucket (most of the later ones
+ * in a full table) then waits for one cache miss there, not two in a row.
  */
 static __always_inline long ft_find_fast(void *slots, void *tags, __u32 nbuckets,
 					 const struct ft_search *q, int nwords)
 {
+	struct ft_tags *t1, *t2;
+	__u64 t2w0, t2w1;
 	__u32 b1, b2;
 	long idx;
 
 	ft_buckets(q->k.hash, nbuckets, &b1, &b2);
-	idx = ft_by_tags(slots, tags, b1, &q->k, nwords);
+	t1 = bpf_map_lookup_elem(tags, &b1);
+	t2 = bpf_map_lookup_elem(tags, &b2);
+	if (!t1 || !t2)
+		return -1;
+	t2w0 = *(volatile __u64 *)&t2->w[0];
+	t2w1 = *(volatile __u64 *)&t2->w[1];
+	idx = ft_by_tags(slots, t1->w[0], t1->w[1], b1, &q->k, nwords);
 	if (idx >= 0 || b2 == b1)
 		return idx;
-	return ft_by_tags(slots, tags, b2, &q->k, nwords);
+	return ft_by_tags(slots, t2w0, t2w1, b2, &q->k, nwords);
 }
 
 /*
@@ -355,26 +366,46 @@ out:
 /*
  * Add a packet to one generation's counters (netmon.h explains the packing).
  * now is in NETMON_TIME_UNIT_NS units.
+ *
+ * One atomic add for packets and bytes, which share a word: the only atomic
+ * of most packets (a locked add takes ~20 cycles on Intel cores, and
+ * waits for every store before it). Two carries can leave their field, each seen
+ * by the one CPU whose fetch-and-add made it (fetch-and-adds are ordered, so
+ * each carry happens in exactly one of them), which puts it right:
+ * - packets past 2^24 carry one into the bytes field: that CPU takes it back
+ *   (an add of -2^24) and counts the packets wrap;
+ * - the word past 2^64 drops a bytes wrap off its top: the CPU whose add
+ *   overflowed counts it, the one whose take-back borrowed uncounts it.
+ * The sums are exact once no program writes the generation (after its flip
+ * and a grace period), which is when the recorder reads it.
  */
 static __always_inline void ft_count(struct flow_gen_counters *c, __u64 packets, __u64 bytes,
 				     __u8 flags, __u32 now)
 {
-	__u64 add = packets, old;
+	__u64 add = packets | bytes << NETMON_PACKETS_BITS, old, back;
+	__u32 wraps = 0;
 
+	old = __sync_fetch_and_add(&c->packets_bytes, add);
+	if (old + add < old)
+		wraps += 1u << NETMON_BYTES_WRAP_SHIFT;
+	if ((old & NETMON_PACKETS_FIELD) + packets > NETMON_PACKETS_FIELD) {
+		back = __sync_fetch_and_add(&c->packets_bytes, -(1ull << NETMON_PACKETS_BITS));
+		if (back < (1ull << NETMON_PACKETS_BITS))
+			wraps -= 1u << NETMON_BYTES_WRAP_SHIFT;
+		wraps += 1u << NETMON_PACKETS_WRAP_SHIFT;
+	}
+	if (wraps)
+		__sync_fetch_and_add(&c->flags_wraps, wraps);
 	if (flags & TCP_FLAG_SYN)
-		add += 1ull << NETMON_SYN_SHIFT;
-	old = __sync_fetch_and_add(&c->packets_syn, add);
-	if ((flags & TCP_FLAG_SYN) && (old >> NETMON_SYN_SHIFT) == 0xffffff)
-		bytes += 1ull << NETMON_SYN_WRAP_SHIFT; /* this SYN wrapped the field */
-	__sync_fetch_and_add(&c->bytes_flags, bytes);
+		__sync_fetch_and_add(&c->syn, 1);
 	if (flags & TCP_FLAG_FIN)
 		__sync_fetch_and_add(&c->fin, 1);
 	if (flags & TCP_FLAG_RST)
 		__sync_fetch_and_add(&c->rst, 1);
-	if (flags && ((c->bytes_flags >> NETMON_FLAGS_SHIFT) | flags) !=
-			     (c->bytes_flags >> NETMON_FLAGS_SHIFT))
-		__sync_fetch_and_or(&c->bytes_flags, (__u64)flags << NETMON_FLAGS_SHIFT);
-	if ((old & NETMON_PACKETS_MASK) == 0)
+	/* The OR only when it sets a flag not yet there: rarely a new one. */
+	if (flags && (flags & ~c->flags_wraps & 0xff))
+		__sync_fetch_and_or(&c->flags_wraps, (__u32)flags);
+	if (!NETMON_GEN_COUNTED(old, c->flags_wraps))
 		c->first = now;
 	c->last = now;
 }

@@ -260,13 +260,18 @@ struct flow6_slot {
 
 /*
  * Counters of one flow in one generation. 32 bytes, every field updated with
- * atomic adds (or OR) from any CPU; fields share a 64-bit word where their
- * ranges cannot meet within an interval (at most 3600 s):
- * - packets_syn: packets in bits 0-39 (1.1e12: 305 Mpps for an hour), the
- *   SYN count modulo 2^24 in bits 40-63 (its carry falls off the top);
- * - bytes_flags: L3 bytes in bits 0-47 (281 TB), the number of times the SYN
- *   field wrapped in bits 48-55 (so SYN counts 32 bits, as FIN and RST), the
- *   OR of the TCP flag byte in bits 56-63;
+ * atomic adds (or OR) from any CPU. A packet of a flow costs one atomic add:
+ * packets and bytes share a 64-bit word, and the rare carries out of their
+ * fields are put right by the one CPU whose fetch-and-add made them
+ * (bpf/flow_table.bpf.h, ft_count()):
+ * - packets_bytes: packets modulo 2^24 in bits 0-23, bytes modulo 2^40 in
+ *   bits 24-63;
+ * - flags_wraps: the OR of the TCP flag byte in bits 0-7, the times the bytes
+ *   field wrapped in bits 8-15, the packets field in bits 16-31: 48 bits of
+ *   bytes (281 TB) and 40 of packets (1.1e12: 305 Mpps for an hour) per flow
+ *   and interval (at most 3600 s);
+ * - syn, fin, rst: packets with that flag, 32 bits (wrapping needs 1.19 M
+ *   such packets/s on one 5-tuple for a whole hour);
  * - first, last: time of the first and of a late packet of the interval
  *   modulo 2^32 units: 1024 ns live (73 min; a shift, where a 64-bit
  *   division is dearer per packet), 1000 ns offline (71 min; capture times are
@@ -274,21 +279,39 @@ struct flow6_slot {
  *   and restores the full value.
  */
 struct flow_gen_counters {
-	__u64 packets_syn;
-	__u64 bytes_flags;
+	__u64 packets_bytes;
+	__u32 syn;
 	__u32 fin;
 	__u32 rst;
+	__u32 flags_wraps;
 	__u32 first;
 	__u32 last;
 };
 
-#define NETMON_PACKETS_MASK ((1ull << 40) - 1)
-#define NETMON_SYN_SHIFT 40
-#define NETMON_BYTES_MASK ((1ull << 48) - 1)
-#define NETMON_SYN_WRAP_SHIFT 48
-#define NETMON_FLAGS_SHIFT 56
+#define NETMON_PACKETS_BITS 24
+#define NETMON_PACKETS_FIELD ((1ull << NETMON_PACKETS_BITS) - 1)
+#define NETMON_BYTES_WRAP_SHIFT 8
+#define NETMON_PACKETS_WRAP_SHIFT 16
 #define NETMON_TIME_SHIFT_LIVE 10
 #define NETMON_TIME_UNIT_NS_OFFLINE 1000
+
+/* Packets and bytes of a generation's counters, once no program writes them
+ * (after the generation's flip and a grace period). */
+#define NETMON_GEN_PACKETS(c)                                                                      \
+	(((c)->packets_bytes & NETMON_PACKETS_FIELD) |                                             \
+	 (__u64)((c)->flags_wraps >> NETMON_PACKETS_WRAP_SHIFT) << NETMON_PACKETS_BITS)
+#define NETMON_GEN_BYTES(c)                                                                        \
+	(((c)->packets_bytes >> NETMON_PACKETS_BITS) |                                             \
+	 (__u64)(((c)->flags_wraps >> NETMON_BYTES_WRAP_SHIFT) & 0xff)                             \
+		 << (64 - NETMON_PACKETS_BITS))
+
+/*
+ * Whether counters whose two words read pb and fw hold a packet. A counted
+ * packet has bytes (an IP header at least), so packets_bytes leaves 0 with
+ * the first packet's add and comes back to it only if both its fields
+ * wrapped to 0 at once, which the wrap counts then tell.
+ */
+#define NETMON_GEN_COUNTED(pb, fw) ((pb) != 0 || ((fw) >> NETMON_BYTES_WRAP_SHIFT) != 0)
 
 /* One slot's counters, by generation. 64 bytes. */
 struct flow_slot_counters {

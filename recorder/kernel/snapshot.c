@@ -229,7 +229,6 @@ static void to_record(const void *slot, int wide, const struct flow_gen_counters
 		      uint64_t now_ns, uint64_t unit, struct flow_record *r)
 {
 	__u32 w0 = *(const __u32 *)slot;
-	__u64 syn_wraps = (c->bytes_flags >> NETMON_SYN_WRAP_SHIFT) & 0xff;
 
 	memset(&r->key, 0, sizeof(r->key));
 	r->key.direction = (w0 >> NETMON_SLOT_DIR_SHIFT) & 1;
@@ -253,17 +252,25 @@ static void to_record(const void *slot, int wide, const struct flow_gen_counters
 		memcpy(r->key.src, s6->src, 16);
 		memcpy(r->key.dst, s6->dst, 16);
 	}
-	r->c.packets = c->packets_syn & NETMON_PACKETS_MASK;
-	r->c.bytes = c->bytes_flags & NETMON_BYTES_MASK;
-	r->c.syn = (__u32)((c->packets_syn >> NETMON_SYN_SHIFT) | syn_wraps << 24);
+	r->c.packets = NETMON_GEN_PACKETS(c);
+	r->c.bytes = NETMON_GEN_BYTES(c);
+	r->c.syn = c->syn;
 	r->c.fin = c->fin;
 	r->c.rst = c->rst;
-	r->c.tcp_flags = (__u32)(c->bytes_flags >> NETMON_FLAGS_SHIFT);
+	r->c.tcp_flags = c->flags_wraps & 0xff;
 	r->c.first_seen_ns = restore_time(c->first, now_ns, unit);
 	r->c.last_seen_ns = restore_time(c->last, now_ns, unit);
 	/* Two CPUs' first and later packets may store out of order. */
 	if (r->c.last_seen_ns < r->c.first_seen_ns)
 		r->c.last_seen_ns = r->c.first_seen_ns;
+}
+
+/* Whether counters the programs may still be writing hold a packet. */
+static int gen_counted(const struct flow_gen_counters *c, int order)
+{
+	__u64 pb = __atomic_load_n(&c->packets_bytes, order);
+
+	return NETMON_GEN_COUNTED(pb, __atomic_load_n(&c->flags_wraps, order));
 }
 
 /* Doomed slots are noted as index | table << 31 (tables hold < 2^31 slots). */
@@ -296,7 +303,7 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
-		if (!(c->packets_syn & NETMON_PACKETS_MASK))
+		if (!NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 			continue;
 		err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
 			   sizeof(*snap->flows));
@@ -329,12 +336,11 @@ static int release_table(struct snapshotter *s, int t, __u32 old)
 
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
-		if (c->packets_syn & NETMON_PACKETS_MASK)
+		if (NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 			memset(c, 0, sizeof(*c));
 		if (st == NETMON_SLOT_READY) {
 			/* Still sending since the flip: it keeps its slot. */
-			if (__atomic_load_n(&m->counts[i].gen[old ^ 1].packets_syn, __ATOMIC_RELAXED) &
-			    NETMON_PACKETS_MASK)
+			if (gen_counted(&m->counts[i].gen[old ^ 1], __ATOMIC_RELAXED))
 				continue;
 			if (!__atomic_compare_exchange_n(w0, &seen,
 							 (seen & ~NETMON_SLOT_STATE_MASK) |
@@ -371,7 +377,7 @@ static void free_idle(struct snapshotter *s, __u32 cur)
 
 		if ((seen & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_DOOMED)
 			continue; /* a packet brought it back */
-		if (__atomic_load_n(&c->packets_syn, __ATOMIC_ACQUIRE) & NETMON_PACKETS_MASK)
+		if (gen_counted(c, __ATOMIC_ACQUIRE))
 			to = (seen & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_READY;
 		if (__atomic_compare_exchange_n(w0, &seen, to, 0, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST) &&
@@ -680,7 +686,7 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 
 			/* Keys change only while BUSY (an inserter) after a free. */
 			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
-			    !(c.packets_syn & NETMON_PACKETS_MASK))
+			    !NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
 				continue;
 			err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
 				   sizeof(*snap->flows));

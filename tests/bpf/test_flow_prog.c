@@ -2041,6 +2041,38 @@ static void test_syn_count_past_24_bits(void **state)
 }
 
 /*
+ * Packets and bytes share one word, 24 and 40 bits, with wrap counts beside
+ * the flags (netmon.h): 420,000 super-packets of 65,535 segments are 2^34.7
+ * packets and 2^40.002 bytes in one interval, which carry out of both fields
+ * (over 1,600 times out of the packets one), and come out exact.
+ */
+static void test_packets_and_bytes_past_their_fields(void **state)
+{
+	struct env *e = *state;
+	struct __sk_buff ctx = { .gso_segs = 65535, .gso_size = 1000 };
+	struct frame f;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
+	const uint64_t runs = 420000, segs = 65535;
+	/* BIG TCP style: the 1040 bytes there, and 40 bytes of headers for
+	 * each of the other segments. */
+	const uint64_t per_run = 1040 + (segs - 1) * 40;
+
+	tcp4(&f, V4_A, 1, V4_B, 2, TCPF_ACK, 1000);
+	frame_put16(&f, f.l3_off + 2, 0);
+	o.data_in = f.data;
+	o.data_size_in = (__u32)f.len;
+	o.repeat = (__u32)runs;
+	assert_int_equal(bpf_prog_test_run_opts(flow_prog_fd(e->skel, NETMON_DIR_OUT), &o), 0);
+	take(e);
+	assert_true(runs * per_run > 1ull << 40);
+	expect_rows(e, 1, 1);
+	expect_flow(e, key4(P_TCP, NETMON_DIR_OUT, V4_A, 1, V4_B, 2),
+		    (struct want){
+			    .packets = runs * segs, .bytes = runs * per_run, .flags = TCPF_ACK });
+	expect_total(e, NETMON_KIND_IP, NETMON_DIR_OUT, 4, P_TCP, runs * segs, runs * per_run);
+}
+
+/*
  * Two threads send continuously while snapshots are taken: every packet must
  * come out of exactly one snapshot (no loss, no double count), and within each
  * snapshot flows and totals must agree (both were flipped together).
@@ -2224,6 +2256,7 @@ int main(void)
 		T(test_exactly_once_concurrent),
 		T(test_slots_reused_under_traffic),
 		T(test_syn_count_past_24_bits),
+		T(test_packets_and_bytes_past_their_fields),
 		T(test_xdp_matches_tc),
 	};
 
