@@ -11,6 +11,11 @@
  * Slots of flows idle for a whole interval are freed in two steps around a
  * second grace period (free_idle()), so that no packet can add to a slot
  * that is being given to another flow.
+ *
+ * What it costs (bench/snapshot_cost.c, bench/RESULTS.md): the hold scans
+ * each bucket only up to its first never-used slot (the tail the programs
+ * never fill past, bpf/flow_table.bpf.h), and the release after a hold
+ * visits only the slots that hold copied, not the whole table again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,8 +34,8 @@
 
 /* A flow table mapped into our memory. */
 struct mapped_table {
-	void *slots;                          /* nslots x slot_size */
-	struct flow_slot_counters *counts;    /* nslots */
+	void *slots;			   /* nslots x slot_size */
+	struct flow_slot_counters *counts; /* nslots */
 	size_t slots_len, counts_len;
 };
 
@@ -44,6 +49,17 @@ struct snapshotter {
 	/* slots marked DOOMED in this snapshot */
 	__u32 *doomed;
 	size_t n_doomed, cap_doomed;
+	/* Slots whose counters the last hold copied, as index | table << 31,
+	 * in table order: what the release of held_seq clears. Used only when
+	 * held_ok; else the release scans every slot (see snapshot_release). */
+	__u32 *held;
+	size_t n_held, cap_held;
+	__u32 held_seq;
+	int held_ok;
+	/* The next release scans every slot: the first one of a snapshotter
+	 * (an earlier run's crash may have left slots DOOMED, or READY with no
+	 * packet, that no hold lists) and any after a failed one. */
+	int scan_all;
 };
 
 static int map_table(const struct snapshot_table *t, struct mapped_table *m)
@@ -94,6 +110,7 @@ int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 		return -ENOMEM;
 	s->maps = *maps;
 	s->ncpus = ncpus;
+	s->scan_all = 1;
 	for (int i = 0; i < 2; i++) {
 		int err = map_table(&maps->tables[i], &s->tables[i]);
 
@@ -114,6 +131,7 @@ void snapshot_close(struct snapshotter *s)
 	for (int i = 0; i < 2; i++)
 		unmap_table(&s->tables[i]);
 	free(s->doomed);
+	free(s->held);
 	free(s->keys);
 	free(s->values);
 	free(s);
@@ -171,8 +189,8 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 typedef int (*batch_fn)(struct snapshotter *s, struct snapshot *snap, size_t n);
 
 /* Every entry of a map to consume; take: delete what was read (drain). */
-static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz,
-		    size_t vsz, batch_fn consume, int take)
+static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz, size_t vsz,
+		    batch_fn consume, int take)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0, count;
@@ -184,8 +202,9 @@ static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t
 		if (err)
 			return err;
 		count = chunk;
-		err = (take ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
-			fd, first ? NULL : &in_batch, &out_batch, s->keys, s->values, &count, &opts);
+		err = (take ? bpf_map_lookup_and_delete_batch
+			    : bpf_map_lookup_batch)(fd, first ? NULL : &in_batch, &out_batch,
+						    s->keys, s->values, &count, &opts);
 		if (err && errno)
 			err = -errno;
 		if (err == -ENOSPC && chunk < BATCH_MAX) {
@@ -266,14 +285,40 @@ static void to_record(const void *slot, int wide, const struct flow_gen_counters
 		r->c.last_seen_ns = r->c.first_seen_ns;
 }
 
-/* Doomed slots are noted as index | table << 31 (tables hold < 2^31 slots). */
-static int note_doomed(struct snapshotter *s, int t, __u32 idx)
+/* Slots are noted as index | table << 31 (tables hold < 2^31 slots). */
+static int note_slot(__u32 **list, size_t *n, size_t *cap, int t, __u32 idx)
 {
-	int err = grow((void **)&s->doomed, &s->cap_doomed, s->n_doomed + 1, sizeof(*s->doomed));
+	int err = grow((void **)list, cap, *n + 1, sizeof(**list));
 
 	if (!err)
-		s->doomed[s->n_doomed++] = idx | (__u32)t << 31;
+		(*list)[(*n)++] = idx | (__u32)t << 31;
 	return err;
+}
+
+static int note_doomed(struct snapshotter *s, int t, __u32 idx)
+{
+	return note_slot(&s->doomed, &s->n_doomed, &s->cap_doomed, t, idx);
+}
+
+/* Word 0 of slot i of a mapped table. */
+static __u32 *slot_word0(struct snapshotter *s, int t, __u32 i)
+{
+	return (__u32 *)((char *)s->tables[t].slots + (size_t)i * s->maps.tables[t].slot_size);
+}
+
+/*
+ * The slot after i worth reading in a scan: the next one, or the next
+ * bucket's first when slot i was never used. Programs take a bucket's slots
+ * first-free and no slot goes back to NEVER, so the slots after a NEVER one
+ * have never been used either (bpf/flow_table.bpf.h); one taken after our
+ * read was taken after the flip and counts only in the new generation.
+ * Sparse tables are thus scanned at a slot per bucket.
+ */
+static __u32 scan_next(__u32 i, __u32 state)
+{
+	if (state == NETMON_SLOT_NEVER)
+		return (i | (NETMON_BUCKET_SLOTS - 1)) + 1;
+	return i + 1;
 }
 
 /*
@@ -287,19 +332,23 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
 	struct mapped_table *m = &s->tables[t];
+	__u32 st;
 
-	for (__u32 i = 0; i < tab->nslots; i++) {
-		char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
-		__u32 st = __atomic_load_n((__u32 *)slot, __ATOMIC_ACQUIRE) & NETMON_SLOT_STATE_MASK;
+	for (__u32 i = 0; i < tab->nslots; i = scan_next(i, st)) {
+		const void *slot = slot_word0(s, t, i);
 		const struct flow_gen_counters *c = &m->counts[i].gen[old];
 		int err;
 
+		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
+		     NETMON_SLOT_STATE_MASK;
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
 		if (!(c->packets_syn & NETMON_PACKETS_MASK))
 			continue;
 		err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
 			   sizeof(*snap->flows));
+		if (!err)
+			err = note_slot(&s->held, &s->n_held, &s->cap_held, t, i);
 		if (err)
 			return err;
 		to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
@@ -309,40 +358,64 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 }
 
 /*
- * Zero the old generation's counters of one table (once the database has
- * them, or they wait in memory). A flow with no packet since the flip is
- * marked DOOMED (noted in s->doomed) for free_idle(): the table holds the
- * flows of one interval, as max_flows promises, not of the last two. Doing it
- * twice (a crash in between, then adoption) does no harm.
+ * Zero the old generation's counters of slot i of table t (once the
+ * database has them, or they wait in memory). A flow with no packet since
+ * the flip is marked DOOMED (noted in s->doomed) for free_idle(): the table
+ * holds the flows of one interval, as max_flows promises, not of the last
+ * two. Doing it twice (a crash in between, then adoption) does no harm.
  */
+static int release_slot(struct snapshotter *s, int t, __u32 i, __u32 old, __u32 seen)
+{
+	struct flow_gen_counters *c = &s->tables[t].counts[i].gen[old];
+	__u32 st = seen & NETMON_SLOT_STATE_MASK;
+
+	if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
+		return 0;
+	if (c->packets_syn & NETMON_PACKETS_MASK)
+		memset(c, 0, sizeof(*c));
+	if (st == NETMON_SLOT_READY) {
+		/* Still sending since the flip: it keeps its slot. */
+		if (__atomic_load_n(&s->tables[t].counts[i].gen[old ^ 1].packets_syn,
+				    __ATOMIC_RELAXED) &
+		    NETMON_PACKETS_MASK)
+			return 0;
+		if (!__atomic_compare_exchange_n(slot_word0(s, t, i), &seen,
+						 (seen & ~NETMON_SLOT_STATE_MASK) |
+							 NETMON_SLOT_DOOMED,
+						 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return 0; /* cannot happen: only we doom a READY slot */
+	}
+	return note_doomed(s, t, i);
+}
+
+/* Every slot of one table: after a crash or an adoption, slots left DOOMED
+ * or READY with no packet are in no hold's list. */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	const struct snapshot_table *tab = &s->maps.tables[t];
-	struct mapped_table *m = &s->tables[t];
+	__u32 seen;
 
-	for (__u32 i = 0; i < tab->nslots; i++) {
-		__u32 *w0 = (__u32 *)((char *)m->slots + (size_t)i * tab->slot_size);
-		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		__u32 st = seen & NETMON_SLOT_STATE_MASK;
-		struct flow_gen_counters *c = &m->counts[i].gen[old];
+	for (__u32 i = 0; i < s->maps.tables[t].nslots;
+	     i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
 		int err;
 
-		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
-			continue;
-		if (c->packets_syn & NETMON_PACKETS_MASK)
-			memset(c, 0, sizeof(*c));
-		if (st == NETMON_SLOT_READY) {
-			/* Still sending since the flip: it keeps its slot. */
-			if (__atomic_load_n(&m->counts[i].gen[old ^ 1].packets_syn, __ATOMIC_RELAXED) &
-			    NETMON_PACKETS_MASK)
-				continue;
-			if (!__atomic_compare_exchange_n(w0, &seen,
-							 (seen & ~NETMON_SLOT_STATE_MASK) |
-								 NETMON_SLOT_DOOMED,
-							 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				continue; /* cannot happen: only we doom a READY slot */
-		}
-		err = note_doomed(s, t, i);
+		seen = __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE);
+		err = release_slot(s, t, i, old, seen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Only the slots the hold copied: every other slot had no packet in
+ * generation old (nothing adds to it after the flip's grace period). */
+static int release_held(struct snapshotter *s, __u32 old)
+{
+	for (size_t j = 0; j < s->n_held; j++) {
+		int t = s->held[j] >> 31;
+		__u32 i = s->held[j] & 0x7fffffff;
+		int err = release_slot(s, t, i, old,
+				       __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE));
+
 		if (err)
 			return err;
 	}
@@ -359,14 +432,14 @@ static int release_table(struct snapshotter *s, int t, __u32 old)
  */
 static void free_idle(struct snapshotter *s, __u32 cur)
 {
+	__u32 freed[2] = { 0, 0 };
+
 	for (size_t j = 0; j < s->n_doomed; j++) {
 		int t = s->doomed[j] >> 31;
 		__u32 i = s->doomed[j] & 0x7fffffff;
-		const struct snapshot_table *tab = &s->maps.tables[t];
-		struct mapped_table *m = &s->tables[t];
-		__u32 *w0 = (__u32 *)((char *)m->slots + (size_t)i * tab->slot_size);
+		__u32 *w0 = slot_word0(s, t, i);
 		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		const struct flow_gen_counters *c = &m->counts[i].gen[cur];
+		const struct flow_gen_counters *c = &s->tables[t].counts[i].gen[cur];
 		__u32 to = NETMON_SLOT_FREE;
 
 		if ((seen & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_DOOMED)
@@ -376,8 +449,13 @@ static void free_idle(struct snapshotter *s, __u32 cur)
 		if (__atomic_compare_exchange_n(w0, &seen, to, 0, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST) &&
 		    to == NETMON_SLOT_FREE)
-			__atomic_fetch_sub(tab->used, 1, __ATOMIC_SEQ_CST);
+			freed[t]++;
 	}
+	/* One atomic per table, not per slot: until it lands the programs see
+	 * the table fuller than it is, never emptier. */
+	for (int t = 0; t < 2; t++)
+		if (freed[t])
+			__atomic_fetch_sub(s->maps.tables[t].used, freed[t], __ATOMIC_SEQ_CST);
 }
 
 /* Per-CPU values come as round_up(value_size, 8) bytes per possible CPU. */
@@ -524,7 +602,7 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 		err = read_table(s, snap, t, old, now_ns);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
-				totals_value_size(s), consume_totals, 0);
+			       totals_value_size(s), consume_totals, 0);
 	if (!err)
 		err = read_procs(s, snap, old);
 	if (err || !s->maps.proc_on)
@@ -555,8 +633,11 @@ static void start_snapshot(struct snapshot *snap)
 static int read_seq(struct snapshotter *s, struct snapshot *snap, __u32 seq, uint64_t clock_ns,
 		    uint64_t t0)
 {
-	int err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
+	int err;
 
+	s->n_held = 0;
+	s->held_ok = 0;
+	err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
 	if (err)
 		return err;
 	snap->seq = seq;
@@ -573,17 +654,36 @@ int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 
 	start_snapshot(snap);
 	err = flip(s, &seq);
-	return err ? err : read_seq(s, snap, seq, clock_ns, t0);
+	if (!err)
+		err = read_seq(s, snap, seq, clock_ns, t0);
+	/* Flipped by us after the last release: its list names every slot
+	 * with a packet in generation seq & 1. */
+	s->held_ok = !err;
+	s->held_seq = seq;
+	return err;
 }
 
-int snapshot_release(struct snapshotter *s, __u32 seq)
+/* Clear generation old's flow counters and doom idle slots: only the slots
+ * the hold of seq listed, or every slot (scan_all, or no such hold). */
+static int release_flows(struct snapshotter *s, __u32 seq)
 {
 	__u32 old = seq & 1;
 	int err = 0;
 
 	s->n_doomed = 0;
+	if (!s->scan_all && s->held_ok && s->held_seq == seq)
+		return release_held(s, old);
 	for (int t = 0; !err && t < 2; t++)
 		err = release_table(s, t, old);
+	return err;
+}
+
+int snapshot_release(struct snapshotter *s, __u32 seq)
+{
+	__u32 old = seq & 1;
+	int err = release_flows(s, seq);
+
+	s->held_ok = 0;
 	test_point("release"); /* flows cleared, totals and processes not yet */
 	if (!err && s->n_doomed) {
 		err = wait_for_programs(s);
@@ -592,20 +692,21 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 	}
 	if (!err)
 		err = walk_map(s, NULL, s->maps.totals[old], sizeof(struct total_key),
-				totals_value_size(s), NULL, 1);
+			       totals_value_size(s), NULL, 1);
 	if (!err && s->maps.proc_on)
 		err = walk_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
-				sizeof(struct proc_counters), NULL, 1);
+			       sizeof(struct proc_counters), NULL, 1);
 	if (!err && s->maps.proc_on)
 		err = proc_cache_clear(s->maps.proc_cache, s->ncpus, old);
 	if (!err && s->maps.proc_on)
-		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32),
-				sizeof(struct proc_info), NULL, 1);
+		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
+			       NULL, 1);
 	if (!err && s->maps.proc_on) {
 		/* Nothing adds to generation old until the next flip. */
 		__atomic_store_n(&s->maps.proc_table_full[old].calls, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
 	}
+	s->scan_all = !!err; /* slots doomed and not freed are in no later list */
 	return err;
 }
 
@@ -657,14 +758,15 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 {
 	for (int t = 0; t < 2; t++) {
 		const struct snapshot_table *tab = &s->maps.tables[t];
-		struct mapped_table *m = &s->tables[t];
+		__u32 w0;
 
-		for (__u32 i = 0; i < tab->nslots; i++) {
-			char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
-			__u32 w0 = __atomic_load_n((__u32 *)slot, __ATOMIC_ACQUIRE);
-			struct flow_gen_counters c = m->counts[i].gen[cur];
+		for (__u32 i = 0; i < tab->nslots; i = scan_next(i, w0 & NETMON_SLOT_STATE_MASK)) {
+			const void *slot = slot_word0(s, t, i);
+			struct flow_gen_counters c;
 			int err;
 
+			w0 = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE);
+			c = s->tables[t].counts[i].gen[cur];
 			/* Keys change only while BUSY (an inserter) after a free. */
 			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
 			    !(c.packets_syn & NETMON_PACKETS_MASK))
@@ -673,8 +775,9 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 				   sizeof(*snap->flows));
 			if (err)
 				return err;
-			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), &c, snap->mono_ns,
-				  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
+			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), &c,
+				  snap->mono_ns, s->maps.time_unit_ns,
+				  &snap->flows[snap->n_flows++]);
 		}
 	}
 	return 0;
