@@ -3,8 +3,8 @@
 # --interval 1 on a veth (tests/e2e/lib.bash's namespace), its CPU per
 # interval while the link is idle and while a UDP flood crosses it (what
 # bench/datapath.sh sends: one flow, batches of 64), each window profiled with
-# `perf record -g -p PID`; then the flood's capture imported with --read,
-# under `perf stat` and `perf record -g`.
+# `perf record --call-graph dwarf -p PID`; then the flood's capture imported
+# with --read, under `perf stat` and `perf record`.
 #
 #   bench/recorder_cpu.sh [--secs N] [--count N] [--top N]
 #
@@ -59,13 +59,15 @@ rec_ns() {
 }
 intervals() { nmt_sql "$1" "SELECT count(*) FROM intervals"; }
 
-# report NAME: perf's top functions of NAME.perf, by self time.
+# report NAME: perf's top functions of NAME.perf by self time, then by
+# time with their callees (the recorder's phases: snapshot, store, rules).
 report() {
+	echo "  self:"
 	perf report -i "$NMT_TMP/$1.perf" --no-children --sort sym --stdio -g none 2>/dev/null |
 		grep -E '^ +[0-9.]+%' | head -n "$TOP" || true
-	echo "  (callers of the first three:)"
-	perf report -i "$NMT_TMP/$1.perf" --no-children --sort sym --stdio -G 2>/dev/null |
-		grep -v '^#' | grep -v '^$' | head -n 60 | sed 's/^/    /' | cut -c1-110 || true
+	echo "  with callees:"
+	perf report -i "$NMT_TMP/$1.perf" --children --sort sym --stdio -g none 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -n $((TOP * 2)) || true
 }
 
 # window NAME [flood]: perf the recorder for SECS seconds, with the flood
@@ -74,7 +76,7 @@ window() {
 	local name=$1 pid n0 n1 c0 c1 perfpid
 	pid=$(nmt_pid rec)
 	n0=$(intervals "$NMT_TMP/rec.db") c0=$(rec_ns "$pid")
-	nmt_spawn "perf$name" perf record -F 4000 -g -p "$pid" -o "$NMT_TMP/$name.perf" -- sleep "$SECS"
+	nmt_spawn "perf$name" perf record -F 4000 --call-graph dwarf,16384 -p "$pid" -o "$NMT_TMP/$name.perf" -- sleep "$SECS"
 	perfpid=$(nmt_pid "perf$name")
 	[ "${2:-}" != flood ] || flood $((SECONDS + SECS))
 	nmt_wait_exit "$perfpid" $((SECS + 30)) || true
@@ -127,7 +129,7 @@ perf stat -e task-clock,page-faults,context-switches -o "$NMT_TMP/read.stat" \
 	"$NMT_RECORD" --read "$NMT_TMP/flood.pcap" --db "$NMT_TMP/read.db" --interval 1 \
 	>/dev/null 2>"$NMT_TMP/read.err"
 grep -E 'task-clock|page-faults|elapsed' "$NMT_TMP/read.stat"
-perf record -F 4000 -g -o "$NMT_TMP/read.perf" \
+perf record -F 1000 --call-graph dwarf,16384 -o "$NMT_TMP/read.perf" \
 	"$NMT_RECORD" --read "$NMT_TMP/flood.pcap" --db "$NMT_TMP/read2.db" --interval 1 \
 	>/dev/null 2>&1
 report read
