@@ -56,6 +56,12 @@ struct snapshotter {
 	size_t n_held, cap_held;
 	__u32 held_seq;
 	int held_ok;
+	/* Keys the last hold read from the totals, process and name maps, for
+	 * the release to delete (no walk of their empty buckets). */
+	struct key_list {
+		void *buf;
+		size_t n, cap; /* keys; cap in bytes */
+	} kept[3];
 	/* The next release scans every slot: the first one of a snapshotter
 	 * (an earlier run's crash may have left slots DOOMED, or READY with no
 	 * packet, that no hold lists) and any after a failed one. */
@@ -132,6 +138,8 @@ void snapshot_close(struct snapshotter *s)
 		unmap_table(&s->tables[i]);
 	free(s->doomed);
 	free(s->held);
+	for (int i = 0; i < 3; i++)
+		free(s->kept[i].buf);
 	free(s->keys);
 	free(s->values);
 	free(s);
@@ -188,9 +196,25 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 /* Hands each batch of (keys, values, n) to a consumer. */
 typedef int (*batch_fn)(struct snapshotter *s, struct snapshot *snap, size_t n);
 
-/* Every entry of a map to consume; take: delete what was read (drain). */
+/* Which of snapshotter.kept: the maps a hold reads besides the flow tables. */
+enum { KEPT_TOTALS, KEPT_PROCS, KEPT_INFOS };
+
+/* Append n keys of ksz bytes from the scratch to a key list. */
+static int keep_keys(struct snapshotter *s, struct key_list *kl, size_t n, size_t ksz)
+{
+	int err = reserve(&kl->buf, &kl->cap, (kl->n + n) * ksz);
+
+	if (err)
+		return err;
+	memcpy((char *)kl->buf + kl->n * ksz, s->keys, n * ksz);
+	kl->n += n;
+	return 0;
+}
+
+/* Every entry of a map to consume; take: delete what was read (drain);
+ * kl: also note the keys read there (NULL: not). */
 static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz, size_t vsz,
-		    batch_fn consume, int take)
+		    batch_fn consume, int take, struct key_list *kl)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0, count;
@@ -220,6 +244,8 @@ static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t
 		if (count && consume) {
 			int cerr = consume(s, snap, count);
 
+			if (!cerr && kl)
+				cerr = keep_keys(s, kl, count, ksz);
 			if (cerr)
 				return cerr;
 		}
@@ -575,19 +601,20 @@ static size_t totals_value_size(const struct snapshotter *s)
  * cache entries, proc_cache.h) and the names, sorted by tgid. Nothing when
  * per-process accounting is off.
  */
-static int read_procs(struct snapshotter *s, struct snapshot *snap, __u32 gen)
+static int read_procs(struct snapshotter *s, struct snapshot *snap, __u32 gen, int keep)
 {
 	int err;
 
 	if (!s->maps.proc_on)
 		return 0;
 	err = walk_map(s, snap, s->maps.procs[gen], sizeof(struct proc_key),
-		       sizeof(struct proc_counters), consume_procs, 0);
+		       sizeof(struct proc_counters), consume_procs, 0,
+		       keep ? &s->kept[KEPT_PROCS] : NULL);
 	if (!err)
 		err = proc_cache_read(s->maps.proc_cache, s->ncpus, gen, snap);
 	if (!err)
 		err = walk_map(s, snap, s->maps.infos[gen], sizeof(__u32), sizeof(struct proc_info),
-			       consume_infos, 0);
+			       consume_infos, 0, keep ? &s->kept[KEPT_INFOS] : NULL);
 	if (!err)
 		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
 	return err;
@@ -602,9 +629,9 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 		err = read_table(s, snap, t, old, now_ns);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
-			       totals_value_size(s), consume_totals, 0);
+			       totals_value_size(s), consume_totals, 0, &s->kept[KEPT_TOTALS]);
 	if (!err)
-		err = read_procs(s, snap, old);
+		err = read_procs(s, snap, old, 1);
 	if (err || !s->maps.proc_on)
 		return err;
 	snap->proc_full_calls =
@@ -637,6 +664,8 @@ static int read_seq(struct snapshotter *s, struct snapshot *snap, __u32 seq, uin
 
 	s->n_held = 0;
 	s->held_ok = 0;
+	for (int i = 0; i < 3; i++)
+		s->kept[i].n = 0;
 	err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
 	if (err)
 		return err;
@@ -656,32 +685,48 @@ int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 	err = flip(s, &seq);
 	if (!err)
 		err = read_seq(s, snap, seq, clock_ns, t0);
-	/* Flipped by us after the last release: its list names every slot
-	 * with a packet in generation seq & 1. */
 	s->held_ok = !err;
 	s->held_seq = seq;
 	return err;
 }
 
 /* Clear generation old's flow counters and doom idle slots: only the slots
- * the hold of seq listed, or every slot (scan_all, or no such hold). */
-static int release_flows(struct snapshotter *s, __u32 seq)
+ * the hold of its generation listed, or every slot. */
+static int release_flows(struct snapshotter *s, __u32 old, int listed)
 {
-	__u32 old = seq & 1;
 	int err = 0;
 
 	s->n_doomed = 0;
-	if (!s->scan_all && s->held_ok && s->held_seq == seq)
+	if (listed)
 		return release_held(s, old);
 	for (int t = 0; !err && t < 2; t++)
 		err = release_table(s, t, old);
 	return err;
 }
 
+/*
+ * Empty one map of generation old: delete the keys the hold read there
+ * (listed; nothing adds a key after the flip's grace period, so they are
+ * all of them), else, or if one is gone already, drain what is left.
+ */
+static int clear_map(struct snapshotter *s, int fd, size_t ksz, size_t vsz,
+		     const struct key_list *kl, int listed)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count = (__u32)kl->n;
+
+	if (listed && (!count || !bpf_map_delete_batch(fd, kl->buf, &count, &opts)))
+		return 0;
+	return walk_map(s, NULL, fd, ksz, vsz, NULL, 1, NULL);
+}
+
 int snapshot_release(struct snapshotter *s, __u32 seq)
 {
 	__u32 old = seq & 1;
-	int err = release_flows(s, seq);
+	/* Flipped by us after the last release: the hold's lists name every
+	 * slot and key with a count in generation old. */
+	int listed = !s->scan_all && s->held_ok && s->held_seq == seq;
+	int err = release_flows(s, old, listed);
 
 	s->held_ok = 0;
 	test_point("release"); /* flows cleared, totals and processes not yet */
@@ -691,16 +736,16 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 			free_idle(s, old ^ 1);
 	}
 	if (!err)
-		err = walk_map(s, NULL, s->maps.totals[old], sizeof(struct total_key),
-			       totals_value_size(s), NULL, 1);
+		err = clear_map(s, s->maps.totals[old], sizeof(struct total_key),
+				totals_value_size(s), &s->kept[KEPT_TOTALS], listed);
 	if (!err && s->maps.proc_on)
-		err = walk_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
-			       sizeof(struct proc_counters), NULL, 1);
+		err = clear_map(s, s->maps.procs[old], sizeof(struct proc_key),
+				sizeof(struct proc_counters), &s->kept[KEPT_PROCS], listed);
 	if (!err && s->maps.proc_on)
 		err = proc_cache_clear(s->maps.proc_cache, s->ncpus, old);
 	if (!err && s->maps.proc_on)
-		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
-			       NULL, 1);
+		err = clear_map(s, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
+				&s->kept[KEPT_INFOS], listed);
 	if (!err && s->maps.proc_on) {
 		/* Nothing adds to generation old until the next flip. */
 		__atomic_store_n(&s->maps.proc_table_full[old].calls, 0, __ATOMIC_RELAXED);
@@ -794,6 +839,6 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	err = peek_flows(s, snap, cur);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key),
-			       totals_value_size(s), consume_totals, 0);
-	return err ? err : read_procs(s, snap, cur);
+			       totals_value_size(s), consume_totals, 0, NULL);
+	return err ? err : read_procs(s, snap, cur, 0);
 }
