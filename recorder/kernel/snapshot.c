@@ -360,6 +360,11 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	struct mapped_table *m = &s->tables[t];
 	__u32 st;
 
+	/* No slot taken: none can hold a count (a program raises used before
+	 * it takes a slot, and the flip's grace period is over). An unused
+	 * table, often the IPv6 one, costs no scan. */
+	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
+		return 0;
 	for (__u32 i = 0; i < tab->nslots; i = scan_next(i, st)) {
 		const void *slot = slot_word0(s, t, i);
 		const struct flow_gen_counters *c = &m->counts[i].gen[old];
