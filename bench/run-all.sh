@@ -24,6 +24,14 @@ echo "## send_cost, worst case for the per-CPU cache of the last key: 2 sockets 
 echo '$ '"O=$O bench/send_cost.sh 9 300000 2"
 O=$O bench/send_cost.sh 9 300000 2
 echo
+echo "## snapshot_cost: hold and release of 100k/1M/2M flows vs a bare scan of the tables"
+echo '$ '"$O/bench/snapshot_cost"
+"$O/bench/snapshot_cost"
+echo
+echo "## recorder_cpu: the recorder's CPU per interval, idle and under a flood, with perf's profile"
+echo '$ '"O=$O bench/recorder_cpu.sh --secs 10"
+O=$O bench/recorder_cpu.sh --secs 10
+echo
 echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert; bytes per row"
 echo '$ '"$O/bench/store_cost 1000000 3"
 "$O/bench/store_cost" 1000000 3

@@ -11,6 +11,11 @@
  * Slots of flows idle for a whole interval are freed in two steps around a
  * second grace period (free_idle()), so that no packet can add to a slot
  * that is being given to another flow.
+ *
+ * What it costs (bench/snapshot_cost.c, bench/RESULTS.md): the hold scans
+ * each bucket only up to its first never-used slot (the tail the programs
+ * never fill past, bpf/flow_table.bpf.h), and the release after a hold
+ * visits only the slots that hold copied, not the whole table again.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,8 +34,8 @@
 
 /* A flow table mapped into our memory. */
 struct mapped_table {
-	void *slots;                          /* nslots x slot_size */
-	struct flow_slot_counters *counts;    /* nslots */
+	void *slots;			   /* nslots x slot_size */
+	struct flow_slot_counters *counts; /* nslots */
 	size_t slots_len, counts_len;
 };
 
@@ -44,6 +49,23 @@ struct snapshotter {
 	/* slots marked DOOMED in this snapshot */
 	__u32 *doomed;
 	size_t n_doomed, cap_doomed;
+	/* Slots whose counters the last hold copied, as index | table << 31,
+	 * in table order: what the release of held_seq clears. Used only when
+	 * held_ok; else the release scans every slot (see snapshot_release). */
+	__u32 *held;
+	size_t n_held, cap_held;
+	__u32 held_seq;
+	int held_ok;
+	/* Keys the last hold read from the totals, process and name maps, for
+	 * the release to delete (no walk of their empty buckets). */
+	struct key_list {
+		void *buf;
+		size_t n, cap; /* keys; cap in bytes */
+	} kept[3];
+	/* The next release scans every slot: the first one of a snapshotter
+	 * (an earlier run's crash may have left slots DOOMED, or READY with no
+	 * packet, that no hold lists) and any after a failed one. */
+	int scan_all;
 };
 
 static int map_table(const struct snapshot_table *t, struct mapped_table *m)
@@ -94,6 +116,7 @@ int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 		return -ENOMEM;
 	s->maps = *maps;
 	s->ncpus = ncpus;
+	s->scan_all = 1;
 	for (int i = 0; i < 2; i++) {
 		int err = map_table(&maps->tables[i], &s->tables[i]);
 
@@ -114,6 +137,9 @@ void snapshot_close(struct snapshotter *s)
 	for (int i = 0; i < 2; i++)
 		unmap_table(&s->tables[i]);
 	free(s->doomed);
+	free(s->held);
+	for (int i = 0; i < 3; i++)
+		free(s->kept[i].buf);
 	free(s->keys);
 	free(s->values);
 	free(s);
@@ -170,9 +196,25 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 /* Hands each batch of (keys, values, n) to a consumer. */
 typedef int (*batch_fn)(struct snapshotter *s, struct snapshot *snap, size_t n);
 
-/* Every entry of a map to consume; take: delete what was read (drain). */
-static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz,
-		    size_t vsz, batch_fn consume, int take)
+/* Which of snapshotter.kept: the maps a hold reads besides the flow tables. */
+enum { KEPT_TOTALS, KEPT_PROCS, KEPT_INFOS };
+
+/* Append n keys of ksz bytes from the scratch to a key list. */
+static int keep_keys(struct snapshotter *s, struct key_list *kl, size_t n, size_t ksz)
+{
+	int err = reserve(&kl->buf, &kl->cap, (kl->n + n) * ksz);
+
+	if (err)
+		return err;
+	memcpy((char *)kl->buf + kl->n * ksz, s->keys, n * ksz);
+	kl->n += n;
+	return 0;
+}
+
+/* Every entry of a map to consume; take: delete what was read (drain);
+ * kl: also note the keys read there (NULL: not). */
+static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t ksz, size_t vsz,
+		    batch_fn consume, int take, struct key_list *kl)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u32 in_batch = 0, out_batch = 0, count;
@@ -184,8 +226,9 @@ static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t
 		if (err)
 			return err;
 		count = chunk;
-		err = (take ? bpf_map_lookup_and_delete_batch : bpf_map_lookup_batch)(
-			fd, first ? NULL : &in_batch, &out_batch, s->keys, s->values, &count, &opts);
+		err = (take ? bpf_map_lookup_and_delete_batch
+			    : bpf_map_lookup_batch)(fd, first ? NULL : &in_batch, &out_batch,
+						    s->keys, s->values, &count, &opts);
 		if (err && errno)
 			err = -errno;
 		if (err == -ENOSPC && chunk < BATCH_MAX) {
@@ -201,6 +244,8 @@ static int walk_map(struct snapshotter *s, struct snapshot *snap, int fd, size_t
 		if (count && consume) {
 			int cerr = consume(s, snap, count);
 
+			if (!cerr && kl)
+				cerr = keep_keys(s, kl, count, ksz);
 			if (cerr)
 				return cerr;
 		}
@@ -273,14 +318,40 @@ static int gen_counted(const struct flow_gen_counters *c, int order)
 	return NETMON_GEN_COUNTED(pb, __atomic_load_n(&c->flags_wraps, order));
 }
 
-/* Doomed slots are noted as index | table << 31 (tables hold < 2^31 slots). */
-static int note_doomed(struct snapshotter *s, int t, __u32 idx)
+/* Slots are noted as index | table << 31 (tables hold < 2^31 slots). */
+static int note_slot(__u32 **list, size_t *n, size_t *cap, int t, __u32 idx)
 {
-	int err = grow((void **)&s->doomed, &s->cap_doomed, s->n_doomed + 1, sizeof(*s->doomed));
+	int err = grow((void **)list, cap, *n + 1, sizeof(**list));
 
 	if (!err)
-		s->doomed[s->n_doomed++] = idx | (__u32)t << 31;
+		(*list)[(*n)++] = idx | (__u32)t << 31;
 	return err;
+}
+
+static int note_doomed(struct snapshotter *s, int t, __u32 idx)
+{
+	return note_slot(&s->doomed, &s->n_doomed, &s->cap_doomed, t, idx);
+}
+
+/* Word 0 of slot i of a mapped table. */
+static __u32 *slot_word0(struct snapshotter *s, int t, __u32 i)
+{
+	return (__u32 *)((char *)s->tables[t].slots + (size_t)i * s->maps.tables[t].slot_size);
+}
+
+/*
+ * The slot after i worth reading in a scan: the next one, or the next
+ * bucket's first when slot i was never used. Programs take a bucket's slots
+ * first-free and no slot goes back to NEVER, so the slots after a NEVER one
+ * have never been used either (bpf/flow_table.bpf.h); one taken after our
+ * read was taken after the flip and counts only in the new generation.
+ * Sparse tables are thus scanned at a slot per bucket.
+ */
+static __u32 scan_next(__u32 i, __u32 state)
+{
+	if (state == NETMON_SLOT_NEVER)
+		return (i | (NETMON_BUCKET_SLOTS - 1)) + 1;
+	return i + 1;
 }
 
 /*
@@ -294,19 +365,28 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
 	struct mapped_table *m = &s->tables[t];
+	__u32 st;
 
-	for (__u32 i = 0; i < tab->nslots; i++) {
-		char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
-		__u32 st = __atomic_load_n((__u32 *)slot, __ATOMIC_ACQUIRE) & NETMON_SLOT_STATE_MASK;
+	/* No slot taken: none can hold a count (a program raises used before
+	 * it takes a slot, and the flip's grace period is over). An unused
+	 * table, often the IPv6 one, costs no scan. */
+	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
+		return 0;
+	for (__u32 i = 0; i < tab->nslots; i = scan_next(i, st)) {
+		const void *slot = slot_word0(s, t, i);
 		const struct flow_gen_counters *c = &m->counts[i].gen[old];
 		int err;
 
+		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
+		     NETMON_SLOT_STATE_MASK;
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
 		if (!NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 			continue;
 		err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
 			   sizeof(*snap->flows));
+		if (!err)
+			err = note_slot(&s->held, &s->n_held, &s->cap_held, t, i);
 		if (err)
 			return err;
 		to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
@@ -316,39 +396,62 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 }
 
 /*
- * Zero the old generation's counters of one table (once the database has
- * them, or they wait in memory). A flow with no packet since the flip is
- * marked DOOMED (noted in s->doomed) for free_idle(): the table holds the
- * flows of one interval, as max_flows promises, not of the last two. Doing it
- * twice (a crash in between, then adoption) does no harm.
+ * Zero the old generation's counters of slot i of table t (once the
+ * database has them, or they wait in memory). A flow with no packet since
+ * the flip is marked DOOMED (noted in s->doomed) for free_idle(): the table
+ * holds the flows of one interval, as max_flows promises, not of the last
+ * two. Doing it twice (a crash in between, then adoption) does no harm.
  */
+static int release_slot(struct snapshotter *s, int t, __u32 i, __u32 old, __u32 seen)
+{
+	struct flow_gen_counters *c = &s->tables[t].counts[i].gen[old];
+	__u32 st = seen & NETMON_SLOT_STATE_MASK;
+
+	if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
+		return 0;
+	if (NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
+		memset(c, 0, sizeof(*c));
+	if (st == NETMON_SLOT_READY) {
+		/* Still sending since the flip: it keeps its slot. */
+		if (gen_counted(&s->tables[t].counts[i].gen[old ^ 1], __ATOMIC_RELAXED))
+			return 0;
+		if (!__atomic_compare_exchange_n(slot_word0(s, t, i), &seen,
+						 (seen & ~NETMON_SLOT_STATE_MASK) |
+							 NETMON_SLOT_DOOMED,
+						 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return 0; /* cannot happen: only we doom a READY slot */
+	}
+	return note_doomed(s, t, i);
+}
+
+/* Every slot of one table: after a crash or an adoption, slots left DOOMED
+ * or READY with no packet are in no hold's list. */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	const struct snapshot_table *tab = &s->maps.tables[t];
-	struct mapped_table *m = &s->tables[t];
+	__u32 seen;
 
-	for (__u32 i = 0; i < tab->nslots; i++) {
-		__u32 *w0 = (__u32 *)((char *)m->slots + (size_t)i * tab->slot_size);
-		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		__u32 st = seen & NETMON_SLOT_STATE_MASK;
-		struct flow_gen_counters *c = &m->counts[i].gen[old];
+	for (__u32 i = 0; i < s->maps.tables[t].nslots;
+	     i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
 		int err;
 
-		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
-			continue;
-		if (NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
-			memset(c, 0, sizeof(*c));
-		if (st == NETMON_SLOT_READY) {
-			/* Still sending since the flip: it keeps its slot. */
-			if (gen_counted(&m->counts[i].gen[old ^ 1], __ATOMIC_RELAXED))
-				continue;
-			if (!__atomic_compare_exchange_n(w0, &seen,
-							 (seen & ~NETMON_SLOT_STATE_MASK) |
-								 NETMON_SLOT_DOOMED,
-							 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				continue; /* cannot happen: only we doom a READY slot */
-		}
-		err = note_doomed(s, t, i);
+		seen = __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE);
+		err = release_slot(s, t, i, old, seen);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Only the slots the hold copied: every other slot had no packet in
+ * generation old (nothing adds to it after the flip's grace period). */
+static int release_held(struct snapshotter *s, __u32 old)
+{
+	for (size_t j = 0; j < s->n_held; j++) {
+		int t = s->held[j] >> 31;
+		__u32 i = s->held[j] & 0x7fffffff;
+		int err = release_slot(s, t, i, old,
+				       __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE));
+
 		if (err)
 			return err;
 	}
@@ -365,14 +468,14 @@ static int release_table(struct snapshotter *s, int t, __u32 old)
  */
 static void free_idle(struct snapshotter *s, __u32 cur)
 {
+	__u32 freed[2] = { 0, 0 };
+
 	for (size_t j = 0; j < s->n_doomed; j++) {
 		int t = s->doomed[j] >> 31;
 		__u32 i = s->doomed[j] & 0x7fffffff;
-		const struct snapshot_table *tab = &s->maps.tables[t];
-		struct mapped_table *m = &s->tables[t];
-		__u32 *w0 = (__u32 *)((char *)m->slots + (size_t)i * tab->slot_size);
+		__u32 *w0 = slot_word0(s, t, i);
 		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		const struct flow_gen_counters *c = &m->counts[i].gen[cur];
+		const struct flow_gen_counters *c = &s->tables[t].counts[i].gen[cur];
 		__u32 to = NETMON_SLOT_FREE;
 
 		if ((seen & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_DOOMED)
@@ -382,8 +485,13 @@ static void free_idle(struct snapshotter *s, __u32 cur)
 		if (__atomic_compare_exchange_n(w0, &seen, to, 0, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST) &&
 		    to == NETMON_SLOT_FREE)
-			__atomic_fetch_sub(tab->used, 1, __ATOMIC_SEQ_CST);
+			freed[t]++;
 	}
+	/* One atomic per table, not per slot: until it lands the programs see
+	 * the table fuller than it is, never emptier. */
+	for (int t = 0; t < 2; t++)
+		if (freed[t])
+			__atomic_fetch_sub(s->maps.tables[t].used, freed[t], __ATOMIC_SEQ_CST);
 }
 
 /* One CPU's totals into their sum: times only from CPUs that counted. */
@@ -516,19 +624,20 @@ static size_t totals_value_size(const struct snapshotter *s)
  * cache entries, proc_cache.h) and the names, sorted by tgid. Nothing when
  * per-process accounting is off.
  */
-static int read_procs(struct snapshotter *s, struct snapshot *snap, __u32 gen)
+static int read_procs(struct snapshotter *s, struct snapshot *snap, __u32 gen, int keep)
 {
 	int err;
 
 	if (!s->maps.proc_on)
 		return 0;
 	err = walk_map(s, snap, s->maps.procs[gen], sizeof(struct proc_key),
-		       sizeof(struct proc_counters), consume_procs, 0);
+		       sizeof(struct proc_counters), consume_procs, 0,
+		       keep ? &s->kept[KEPT_PROCS] : NULL);
 	if (!err)
 		err = proc_cache_read(s->maps.proc_cache, s->ncpus, gen, snap);
 	if (!err)
 		err = walk_map(s, snap, s->maps.infos[gen], sizeof(__u32), sizeof(struct proc_info),
-			       consume_infos, 0);
+			       consume_infos, 0, keep ? &s->kept[KEPT_INFOS] : NULL);
 	if (!err)
 		qsort(snap->infos, snap->n_infos, sizeof(*snap->infos), cmp_tgid);
 	return err;
@@ -543,9 +652,9 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 		err = read_table(s, snap, t, old, now_ns);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
-				totals_value_size(s), consume_totals, 0);
+			       totals_value_size(s), consume_totals, 0, &s->kept[KEPT_TOTALS]);
 	if (!err)
-		err = read_procs(s, snap, old);
+		err = read_procs(s, snap, old, 1);
 	if (err || !s->maps.proc_on)
 		return err;
 	snap->proc_full_calls =
@@ -574,8 +683,13 @@ static void start_snapshot(struct snapshot *snap)
 static int read_seq(struct snapshotter *s, struct snapshot *snap, __u32 seq, uint64_t clock_ns,
 		    uint64_t t0)
 {
-	int err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
+	int err;
 
+	s->n_held = 0;
+	s->held_ok = 0;
+	for (int i = 0; i < 3; i++)
+		s->kept[i].n = 0;
+	err = read_gen(s, snap, seq & 1, clock_ns ? clock_ns : snap->mono_ns);
 	if (err)
 		return err;
 	snap->seq = seq;
@@ -592,17 +706,52 @@ int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 
 	start_snapshot(snap);
 	err = flip(s, &seq);
-	return err ? err : read_seq(s, snap, seq, clock_ns, t0);
+	if (!err)
+		err = read_seq(s, snap, seq, clock_ns, t0);
+	s->held_ok = !err;
+	s->held_seq = seq;
+	return err;
+}
+
+/* Clear generation old's flow counters and doom idle slots: only the slots
+ * the hold of its generation listed, or every slot. */
+static int release_flows(struct snapshotter *s, __u32 old, int listed)
+{
+	int err = 0;
+
+	s->n_doomed = 0;
+	if (listed)
+		return release_held(s, old);
+	for (int t = 0; !err && t < 2; t++)
+		err = release_table(s, t, old);
+	return err;
+}
+
+/*
+ * Empty one map of generation old: delete the keys the hold read there
+ * (listed; nothing adds a key after the flip's grace period, so they are
+ * all of them), else, or if one is gone already, drain what is left.
+ */
+static int clear_map(struct snapshotter *s, int fd, size_t ksz, size_t vsz,
+		     const struct key_list *kl, int listed)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 count = (__u32)kl->n;
+
+	if (listed && (!count || !bpf_map_delete_batch(fd, kl->buf, &count, &opts)))
+		return 0;
+	return walk_map(s, NULL, fd, ksz, vsz, NULL, 1, NULL);
 }
 
 int snapshot_release(struct snapshotter *s, __u32 seq)
 {
 	__u32 old = seq & 1;
-	int err = 0;
+	/* Flipped by us after the last release: the hold's lists name every
+	 * slot and key with a count in generation old. */
+	int listed = !s->scan_all && s->held_ok && s->held_seq == seq;
+	int err = release_flows(s, old, listed);
 
-	s->n_doomed = 0;
-	for (int t = 0; !err && t < 2; t++)
-		err = release_table(s, t, old);
+	s->held_ok = 0;
 	test_point("release"); /* flows cleared, totals and processes not yet */
 	if (!err && s->n_doomed) {
 		err = wait_for_programs(s);
@@ -610,21 +759,22 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 			free_idle(s, old ^ 1);
 	}
 	if (!err)
-		err = walk_map(s, NULL, s->maps.totals[old], sizeof(struct total_key),
-				totals_value_size(s), NULL, 1);
+		err = clear_map(s, s->maps.totals[old], sizeof(struct total_key),
+				totals_value_size(s), &s->kept[KEPT_TOTALS], listed);
 	if (!err && s->maps.proc_on)
-		err = walk_map(s, NULL, s->maps.procs[old], sizeof(struct proc_key),
-				sizeof(struct proc_counters), NULL, 1);
+		err = clear_map(s, s->maps.procs[old], sizeof(struct proc_key),
+				sizeof(struct proc_counters), &s->kept[KEPT_PROCS], listed);
 	if (!err && s->maps.proc_on)
 		err = proc_cache_clear(s->maps.proc_cache, s->ncpus, old);
 	if (!err && s->maps.proc_on)
-		err = walk_map(s, NULL, s->maps.infos[old], sizeof(__u32),
-				sizeof(struct proc_info), NULL, 1);
+		err = clear_map(s, s->maps.infos[old], sizeof(__u32), sizeof(struct proc_info),
+				&s->kept[KEPT_INFOS], listed);
 	if (!err && s->maps.proc_on) {
 		/* Nothing adds to generation old until the next flip. */
 		__atomic_store_n(&s->maps.proc_table_full[old].calls, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
 	}
+	s->scan_all = !!err; /* slots doomed and not freed are in no later list */
 	return err;
 }
 
@@ -676,14 +826,15 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 {
 	for (int t = 0; t < 2; t++) {
 		const struct snapshot_table *tab = &s->maps.tables[t];
-		struct mapped_table *m = &s->tables[t];
+		__u32 w0;
 
-		for (__u32 i = 0; i < tab->nslots; i++) {
-			char *slot = (char *)m->slots + (size_t)i * tab->slot_size;
-			__u32 w0 = __atomic_load_n((__u32 *)slot, __ATOMIC_ACQUIRE);
-			struct flow_gen_counters c = m->counts[i].gen[cur];
+		for (__u32 i = 0; i < tab->nslots; i = scan_next(i, w0 & NETMON_SLOT_STATE_MASK)) {
+			const void *slot = slot_word0(s, t, i);
+			struct flow_gen_counters c;
 			int err;
 
+			w0 = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE);
+			c = s->tables[t].counts[i].gen[cur];
 			/* Keys change only while BUSY (an inserter) after a free. */
 			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
 			    !NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
@@ -692,8 +843,9 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 				   sizeof(*snap->flows));
 			if (err)
 				return err;
-			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), &c, snap->mono_ns,
-				  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
+			to_record(slot, tab->slot_size != sizeof(struct flow4_slot), &c,
+				  snap->mono_ns, s->maps.time_unit_ns,
+				  &snap->flows[snap->n_flows++]);
 		}
 	}
 	return 0;
@@ -710,6 +862,6 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	err = peek_flows(s, snap, cur);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key),
-			       totals_value_size(s), consume_totals, 0);
-	return err ? err : read_procs(s, snap, cur);
+			       totals_value_size(s), consume_totals, 0, NULL);
+	return err ? err : read_procs(s, snap, cur, 0);
 }

@@ -71,8 +71,10 @@ void snapshot_free(struct snapshot *snap);
  * stored (docs/design.md, "Restart and crash"): snapshot_hold_at() flips and
  * copies the old generation into snap (snap->seq says which) without
  * clearing it; snapshot_release() clears generation seq & 1 and frees idle
- * flow slots. Release before the next hold, or that generation is counted
- * twice. Both 0 or -errno; releasing twice is harmless.
+ * flow slots: after snapshot_hold_at() of seq, only the slots that hold
+ * copied; as a snapshotter's first release (an adoption), or after a failed
+ * one, every slot. Release before the next hold, or that generation is
+ * counted twice. Both 0 or -errno; releasing twice is harmless.
  */
 int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns);
 int snapshot_release(struct snapshotter *s, __u32 seq);

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_snapshot.c - which slots snapshot_release() touches
+ * (recorder/kernel/snapshot.c, docs/design.md "Flow tables").
+ *
+ * After a hold, the release clears the counters of the slots that hold
+ * copied and of no other: a count it did not copy is never cleared (it
+ * would be lost). The first release of a snapshotter, as an adopting
+ * recorder's, scans every slot instead, so the slots a crashed run left
+ * DOOMED, or READY with no packet, are freed. Flows go in through the real
+ * TC program (BPF_PROG_TEST_RUN); the slots are read and, to make what a
+ * crash leaves, written through the tables' own mmap. Needs root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "flow.skel.h"
+#include "kernel/flow_load.h"
+#include "kernel/snapshot.h"
+#include "log.h"
+
+/* The Makefile links each tests/bpf/test_*.c alone: take the builder with us. */
+#include "frames.c"
+
+#define MAX_FLOWS 1024
+
+struct env {
+	struct flow_bpf *skel;
+	struct snapshot_maps maps;
+	struct snapshotter *snapper;
+	struct snapshot snap;
+	struct flow4_slot *slots; /* the IPv4 table, mapped */
+	struct flow_slot_counters *counts;
+	size_t slots_len, counts_len;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	const struct snapshot_table *t;
+
+	if (!e)
+		return -1;
+	*state = e;
+	log_init("test_snapshot", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
+	if (flow_load(&e->skel, MAX_FLOWS))
+		return -1;
+	flow_snapshot_maps(e->skel, &e->maps);
+	if (snapshot_open(&e->snapper, &e->maps))
+		return -1;
+	t = &e->maps.tables[0];
+	e->slots_len = (size_t)t->nslots * t->slot_size;
+	e->counts_len = (size_t)t->nslots * sizeof(*e->counts);
+	e->slots = mmap(NULL, e->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd, 0);
+	e->counts = mmap(NULL, e->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd, 0);
+	return e->slots == MAP_FAILED || e->counts == MAP_FAILED ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	if (e->slots && e->slots != MAP_FAILED)
+		munmap(e->slots, e->slots_len);
+	if (e->counts && e->counts != MAP_FAILED)
+		munmap(e->counts, e->counts_len);
+	snapshot_free(&e->snap);
+	snapshot_close(e->snapper);
+	flow_unload(e->skel);
+	free(e);
+	return 0;
+}
+
+/* One UDP datagram from src:port to 198.51.100.7:53, in. */
+static void send4(struct env *e, const char *src, uint16_t port)
+{
+	static struct frame f;
+	int retval = 0;
+
+	memset(&f, 0, sizeof(f));
+	frame_eth(&f);
+	frame_ipv4(&f, src, "198.51.100.7");
+	frame_udp(&f, port, 53);
+	frame_payload(&f, 10);
+	frame_finish(&f);
+	assert_int_equal(frame_run_tc(flow_prog_fd(e->skel, NETMON_DIR_IN), &f, &retval), 0);
+}
+
+static __u32 state_of(const struct env *e, __u32 i)
+{
+	return e->slots[i].word0 & NETMON_SLOT_STATE_MASK;
+}
+
+static __u64 packets(const struct env *e, __u32 i, __u32 gen)
+{
+	return e->counts[i].gen[gen].packets_bytes & NETMON_PACKETS_FIELD;
+}
+
+/* The one READY slot with packets in generation gen and none in the other. */
+static __u32 only_in(const struct env *e, __u32 gen)
+{
+	__u32 found = UINT32_MAX;
+
+	for (__u32 i = 0; i < e->maps.tables[0].nslots; i++) {
+		if (state_of(e, i) != NETMON_SLOT_READY || !packets(e, i, gen) ||
+		    packets(e, i, gen ^ 1))
+			continue;
+		assert_int_equal(found, UINT32_MAX);
+		found = i;
+	}
+	assert_int_not_equal(found, UINT32_MAX);
+	return found;
+}
+
+static void take(struct env *e)
+{
+	assert_int_equal(snapshot_take(e->snapper, &e->snap), 0);
+}
+
+/* Put a totals row the hold did not read in generation gen: 7 packets on
+ * the first CPU, under a key no frame here makes. */
+static struct total_key plant_total(struct env *e, __u32 gen)
+{
+	struct total_key k = { .ifindex = 4242, .kind = NETMON_KIND_IP, .family = 4 };
+	size_t vsz = (sizeof(struct total_counters) + 7) & ~(size_t)7;
+	int ncpus = libbpf_num_possible_cpus();
+	char *v = calloc((size_t)ncpus, vsz);
+
+	assert_non_null(v);
+	((struct total_counters *)v)->packets = 7;
+	assert_int_equal(bpf_map_update_elem(e->maps.totals[gen], &k, v, BPF_NOEXIST), 0);
+	free(v);
+	return k;
+}
+
+static const struct total_record *find_total(const struct snapshot *snap, const struct total_key *k)
+{
+	for (size_t i = 0; i < snap->n_totals; i++)
+		if (!memcmp(&snap->totals[i].key, k, sizeof(*k)))
+			return &snap->totals[i];
+	return NULL;
+}
+
+/* A count in a slot or a totals row the hold did not copy survives the
+ * release, and the snapshot of its generation drains it later: nothing is
+ * cleared unread. */
+static void test_release_clears_only_held(void **state)
+{
+	struct env *e = *state;
+	const struct total_record *tr;
+	struct total_key tk;
+	__u32 seq, old, c;
+
+	send4(e, "192.0.2.1", 1000);
+	take(e); /* the snapshotter's first release scans every slot */
+	send4(e, "192.0.2.1", 1000);
+	send4(e, "192.0.2.2", 1000);
+	assert_int_equal(snapshot_hold_at(e->snapper, &e->snap, 0), 0);
+	assert_int_equal(e->snap.n_flows, 2);
+	seq = e->snap.seq;
+	old = seq & 1;
+	send4(e, "192.0.2.3", 1000); /* after the flip: READY, counted in old ^ 1 */
+	c = only_in(e, old ^ 1);
+	/* Counts in generation old that the hold did not see. */
+	e->counts[c].gen[old].packets_bytes = 5 | 500ull << NETMON_PACKETS_BITS;
+	tk = plant_total(e, old);
+	assert_int_equal(snapshot_release(e->snapper, seq), 0);
+	assert_int_equal(packets(e, c, old), 5);
+	assert_int_equal(e->counts[c].gen[old].packets_bytes >> NETMON_PACKETS_BITS, 500);
+	for (__u32 i = 0; i < e->maps.tables[0].nslots; i++)
+		if (i != c)
+			assert_int_equal(packets(e, i, old), 0); /* the two held flows */
+	assert_int_equal(e->skel->bss->used4, 1);		 /* and their slots freed */
+
+	take(e); /* generation old ^ 1: the later datagram */
+	assert_int_equal(e->snap.n_flows, 1);
+	assert_int_equal(e->snap.flows[0].c.packets, 1);
+	assert_null(find_total(&e->snap, &tk));
+	take(e); /* generation old: the counts left in the kernel */
+	assert_int_equal(e->snap.n_flows, 1);
+	assert_int_equal(e->snap.flows[0].c.packets, 5);
+	assert_int_equal(e->snap.flows[0].c.bytes, 500);
+	tr = find_total(&e->snap, &tk);
+	assert_non_null(tr);
+	assert_int_equal(tr->c.packets, 7);
+}
+
+/*
+ * A crash between the release's two steps leaves a slot DOOMED, and one
+ * halfway through it a slot READY whose counters are cleared: in no hold's
+ * list. The adopting recorder's snapshotter, whose first release scans
+ * every slot, frees both.
+ */
+static void test_first_release_frees_left_slots(void **state)
+{
+	struct env *e = *state;
+	__u32 ready[2], n = 0, a, b;
+
+	send4(e, "192.0.2.1", 1000);
+	send4(e, "192.0.2.2", 1000);
+	assert_int_equal(snapshot_hold_at(e->snapper, &e->snap, 0), 0);
+	send4(e, "192.0.2.1", 1000); /* both go on after the flip: they keep their slots */
+	send4(e, "192.0.2.2", 1000);
+	assert_int_equal(snapshot_release(e->snapper, e->snap.seq), 0);
+	assert_int_equal(e->skel->bss->used4, 2);
+	for (__u32 i = 0; i < e->maps.tables[0].nslots; i++)
+		if (state_of(e, i) == NETMON_SLOT_READY && n < 2)
+			ready[n++] = i;
+	assert_int_equal(n, 2);
+	a = ready[0], b = ready[1];
+	memset(&e->counts[a], 0, sizeof(e->counts[a]));
+	memset(&e->counts[b], 0, sizeof(e->counts[b]));
+	e->slots[a].word0 = (e->slots[a].word0 & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_DOOMED;
+
+	snapshot_close(e->snapper); /* the crash; then the adoption */
+	assert_int_equal(snapshot_open(&e->snapper, &e->maps), 0);
+	assert_int_equal(snapshot_release(e->snapper, snapshot_seq(e->snapper) - 1), 0);
+	assert_int_equal(state_of(e, a), NETMON_SLOT_FREE);
+	assert_int_equal(state_of(e, b), NETMON_SLOT_FREE);
+	assert_int_equal(e->skel->bss->used4, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_release_clears_only_held, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_release_frees_left_slots, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("recorder/kernel/snapshot.c", tests, NULL, NULL);
+}
