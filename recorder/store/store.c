@@ -32,10 +32,11 @@ enum stmt_id {
 	ST_ROLLBACK,
 	ST_INTERVAL,
 	ST_INTERVAL_WRITE_US,
-	ST_ADDRESS,
+	ST_ADDRESS_ID,
+	ST_ADDRESS_NEXT,
 	ST_IFACE,
-	ST_CONVERSATION,
-	ST_FLOW,
+	ST_CONVERSATION_ID,
+	ST_CONVERSATION_NEXT,
 	ST_FLOW_RANGE,
 	ST_NEXT_FLOW_ID,
 	ST_TRAFFIC,
@@ -58,18 +59,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 			"dns_messages, dns_dropped, live) "
 			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
-	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
-	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
-		       "ON CONFLICT (bin) DO UPDATE SET family = excluded.family RETURNING id",
+	/* Interning (batch_head below): a row's id when its insert was ignored. */
+	[ST_ADDRESS_ID] = "SELECT id FROM addresses WHERE bin = ?1",
+	[ST_ADDRESS_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM addresses",
 	[ST_IFACE] = "INSERT INTO interfaces (name) VALUES (?1) "
 		     "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-	[ST_CONVERSATION] = "INSERT INTO conversations (iface_id, direction, protocol, src_id, dst_id) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
-			    "iface_id = excluded.iface_id RETURNING id",
-	[ST_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
-		    "tcp_flags, syn, fin, rst, first_ms, span_ms) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_FLOW_RANGE] = "UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
+	[ST_CONVERSATION_ID] = "SELECT id FROM conversations WHERE src_id = ?4 AND dst_id = ?5 "
+			       "AND protocol = ?3 AND direction = ?2 AND iface_id = ?1",
+	[ST_CONVERSATION_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM conversations",
+	[ST_FLOW_RANGE] =
+		"UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
 	/* above every id in use, even when retention emptied the flows table */
 	[ST_NEXT_FLOW_ID] = "SELECT max(coalesce((SELECT max(id) FROM flows), 0), "
 			    "coalesce((SELECT max(last_flow_id, first_flow_id - 1) FROM intervals "
@@ -87,24 +86,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       "?15, ?16)",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *st[ST_COUNT];
-	struct store_iface ifaces[STORE_IFACES];
-	int n_ifaces;
-	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
-	int named_ifindex; /* store_name_ifindex(), or 0 */
-	char *named_name;
-	char last_error[256]; /* what the last failure was, for store_last_error() */
-	struct idcache *addresses;     /* family + address -> addresses.id */
-	struct idcache *conversations; /* struct conversation_key -> conversations.id */
-	int64_t next_flow_id;          /* the id of this interval's next flow row */
-	unsigned int sample_rate;      /* --sample of the intervals written */
-	struct proc_names *names;      /* the cgroups, services, users of process rows */
-	struct run_tally tally;        /* what this run wrote (run_tally.h) */
-};
-
 /*
  * What a flow shares with every other flow of its conversation (0003_*.sql),
  * as the kernel gave it: one cache lookup per flow finds the conversation
@@ -117,6 +98,70 @@ struct conversation_key {
 	uint8_t family;
 	uint8_t pad;
 	uint8_t addrs[32]; /* source then destination, 4 or 16 bytes each */
+};
+
+/*
+ * The rows of an interval go in multi-row INSERTs of STORE_BATCH rows: one
+ * statement per row cost more than the row itself (bench/store_cost
+ * --new-hosts, bench/RESULTS.md). New addresses and conversations get their
+ * ids here (the next above the table's), so that a batch of flows needs no
+ * answer from SQLite before its INSERT; a row already in the table (the
+ * cache forgot it) is ignored by its INSERT and looked up instead, and its
+ * id taken back from the batch's rows.
+ */
+#define STORE_BATCH 64
+
+enum batch_kind { B_ADDRESS, B_CONVERSATION, B_FLOW, BATCH_KINDS };
+
+static const char *const batch_head[BATCH_KINDS] = {
+	[B_ADDRESS] = "INSERT OR IGNORE INTO addresses (id, family, bin, text) VALUES ",
+	[B_CONVERSATION] = "INSERT OR IGNORE INTO conversations (id, iface_id, direction, "
+			   "protocol, src_id, dst_id) VALUES ",
+	[B_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
+		   "tcp_flags, syn, fin, rst, first_ms, span_ms) VALUES ",
+};
+static const int batch_cols[BATCH_KINDS] = { 4, 6, 12 };
+
+/* A flow of the batch, with the ids of its ends and conversation. */
+struct batch_flow {
+	const struct flow_record *r;
+	struct conversation_key k;
+	size_t klen;
+	int64_t src, dst, conversation; /* in this order: batch_retake() */
+};
+
+/* An address the batch inserts (the key points into the snapshot). */
+struct new_address {
+	int64_t id;
+	const __u8 *addr;
+	int family;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+	struct store_iface ifaces[STORE_IFACES];
+	int n_ifaces;
+	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
+	int named_ifindex; /* store_name_ifindex(), or 0 */
+	char *named_name;
+	char last_error[256];	       /* what the last failure was, for store_last_error() */
+	struct idcache *addresses;     /* family + address -> addresses.id */
+	struct idcache *conversations; /* struct conversation_key -> conversations.id */
+	int64_t next_flow_id;	       /* the id of this interval's next flow row */
+	/* The ids the next new address and conversation get (0: read them
+	 * from the table first), and the rows a batch is writing (batch_*). */
+	int64_t next_address_id, next_conversation_id;
+	sqlite3_stmt *batch[BATCH_KINDS][2]; /* of 1 row and of STORE_BATCH rows */
+	struct batch_flow flows[STORE_BATCH];
+	struct new_address new_addrs[2 * STORE_BATCH];
+	size_t n_flows, n_new_addrs;
+	size_t new_convs[STORE_BATCH]; /* flows[] that got a new conversation */
+	size_t n_new_convs;
+	unsigned int sample_rate; /* --sample of the intervals written */
+	struct proc_names *names; /* the cgroups, services, users of process rows */
+	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
 };
 
 #define STORE_CACHE_ENTRIES (1 << 20) /* per cache; ~40 MiB at most */
@@ -192,12 +237,12 @@ int store_open(struct store **out, const char *path)
 	 * kernel's counts are cleared right after it (docs/design.md, "Power
 	 * loss"). One fsync an interval. The anomaly evaluator's connection
 	 * keeps NORMAL: its hits roll back with its watermark, evaluated again. */
-	err = db_exec(st->db, "PRAGMA synchronous = FULL;");
+	err = db_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;");
 	if (err)
 		goto fail;
 	/* Which contract wrote the rows (netmon.h), for whoever reads them later. */
-	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', "
-			      NETMON_ABI_STR ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', " NETMON_ABI_STR
+			      ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 	if (err)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -249,6 +294,9 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	for (int i = 0; i < BATCH_KINDS; i++)
+		for (int k = 0; k < 2; k++)
+			sqlite3_finalize(st->batch[i][k]);
 	proc_names_close(st->names);
 	db_close(st->db);
 	idcache_free(st->addresses);
@@ -297,76 +345,6 @@ static int intern_iface(struct store *st, int ifindex, int64_t *id)
 	return 0;
 }
 
-static int intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
-{
-	sqlite3_stmt *s = st->st[ST_ADDRESS];
-	char text[INET6_ADDRSTRLEN];
-	int len = family == NETMON_FAMILY_V4 ? 4 : 16, err;
-
-	/* the length tells the families apart: bin is 4 or 16 bytes */
-	*id = idcache_get(st->addresses, addr, (size_t)len);
-	if (*id)
-		return 0;
-	inet_ntop(family == NETMON_FAMILY_V4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
-	sqlite3_bind_int(s, 1, family);
-	sqlite3_bind_blob(s, 2, addr, len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-	err = step_id(st, ST_ADDRESS, id);
-	if (!err)
-		idcache_put(st->addresses, addr, (size_t)len, *id);
-	return err;
-}
-
-int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
-{
-	return intern_address(st, family, addr, id);
-}
-
-void store_forget_ids(struct store *st)
-{
-	idcache_clear(st->addresses);
-	idcache_clear(st->conversations);
-	proc_names_forget(st->names);
-}
-
-static int intern_conversation(struct store *st, const struct flow_record *r, int64_t *id)
-{
-	int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
-	sqlite3_stmt *s = st->st[ST_CONVERSATION];
-	struct conversation_key k;
-	int64_t iface, src, dst;
-	int err = intern_iface(st, (int)r->key.ifindex, &iface);
-
-	if (err)
-		return err;
-	memset(&k, 0, sizeof(k));
-	k.iface_id = (uint32_t)iface;
-	k.direction = r->key.direction;
-	k.protocol = r->key.protocol;
-	k.family = r->key.family;
-	memcpy(k.addrs, r->key.src, (size_t)alen);
-	memcpy(k.addrs + alen, r->key.dst, (size_t)alen);
-	*id = idcache_get(st->conversations, &k,
-			  offsetof(struct conversation_key, addrs) + 2 * (size_t)alen);
-	if (*id)
-		return 0;
-	err = intern_address(st, r->key.family, r->key.src, &src);
-	if (!err)
-		err = intern_address(st, r->key.family, r->key.dst, &dst);
-	if (err)
-		return err;
-	sqlite3_bind_int64(s, 1, iface);
-	sqlite3_bind_int(s, 2, k.direction);
-	sqlite3_bind_int(s, 3, k.protocol);
-	sqlite3_bind_int64(s, 4, src);
-	sqlite3_bind_int64(s, 5, dst);
-	err = step_id(st, ST_CONVERSATION, id);
-	if (!err)
-		idcache_put(st->conversations, &k,
-			     offsetof(struct conversation_key, addrs) + 2 * (size_t)alen, *id);
-	return err;
-}
-
 /*
  * A kernel timestamp -> ms after ts_start, through the flip's pair of clock
  * readings (snapshot.h). Floored, so a packet at .1982 s is at 198 ms.
@@ -387,32 +365,311 @@ void store_flow_ms(const struct snapshot *snap, const struct flow_record *r, int
 	*span_ms = mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start) - *first_ms;
 }
 
-static int write_flow(struct store *st, const struct snapshot *snap, int64_t ts_start,
-		      const struct flow_record *r)
+/* The statement of a batch of rows (1 or STORE_BATCH: kept; others: made now). */
+static int batch_stmt(struct store *st, enum batch_kind kind, size_t rows, sqlite3_stmt **out)
 {
-	sqlite3_stmt *s = st->st[ST_FLOW];
-	int64_t conversation, first_ms, span_ms;
-	int err = intern_conversation(st, r, &conversation);
+	int keep = rows == 1 ? 0 : rows == STORE_BATCH ? 1 : -1, rc;
+	sqlite3_str *sql;
+	char *text;
+
+	if (keep >= 0 && st->batch[kind][keep]) {
+		*out = st->batch[kind][keep];
+		return 0;
+	}
+	sql = sqlite3_str_new(st->db);
+	sqlite3_str_appendall(sql, batch_head[kind]);
+	for (size_t i = 0; i < rows; i++)
+		for (int c = 0; c < batch_cols[kind]; c++)
+			sqlite3_str_appendall(sql, !c			      ? (i ? ",(?" : "(?")
+						   : c + 1 < batch_cols[kind] ? ",?"
+									      : ",?)");
+	text = sqlite3_str_finish(sql);
+	if (!text)
+		return -ENOMEM;
+	rc = sqlite3_prepare_v3(st->db, text, -1, keep >= 0 ? SQLITE_PREPARE_PERSISTENT : 0, out,
+				NULL);
+	sqlite3_free(text);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, batch_head[kind]);
+	if (keep >= 0)
+		st->batch[kind][keep] = *out;
+	return 0;
+}
+
+/* Run a batch statement that batch_stmt() made; how many rows it inserted. */
+static int batch_run(struct store *st, enum batch_kind kind, sqlite3_stmt *s, size_t rows)
+{
+	int rc = sqlite3_step(s), changed = sqlite3_changes(st->db);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rows != 1 && rows != STORE_BATCH)
+		sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? changed : sql_fail(st, batch_head[kind]);
+}
+
+/* The next id of a table (ST_*_NEXT) into *next, when not known yet. */
+static int next_id(struct store *st, enum stmt_id q, int64_t *next)
+{
+	return *next ? 0 : step_id(st, q, next);
+}
+
+/* An address's id from the cache, or a new one to insert (new_addrs). */
+static int address_id(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	size_t len = family == NETMON_FAMILY_V4 ? 4 : 16;
+	struct new_address *a;
+	int err;
+
+	/* the length tells the families apart: bin is 4 or 16 bytes */
+	*id = idcache_get(st->addresses, addr, len);
+	if (*id)
+		return 0;
+	err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
+	if (err)
+		return err;
+	*id = st->next_address_id++;
+	idcache_put(st->addresses, addr, len, *id);
+	a = &st->new_addrs[st->n_new_addrs++];
+	a->id = *id;
+	a->addr = addr;
+	a->family = family;
+	return 0;
+}
+
+/* Every flow of the batch whose id in column col is from becomes to. */
+static void batch_retake(struct store *st, size_t col, int64_t from, int64_t to)
+{
+	for (size_t i = 0; i < st->n_flows; i++) {
+		int64_t *ids = &st->flows[i].src;
+
+		if (ids[col] == from)
+			ids[col] = to;
+	}
+}
+
+/*
+ * new_addrs into addresses. Those the table had already (ignored) get their
+ * id looked up, in the cache, new_addrs and the batch's flows.
+ */
+static int flush_addresses(struct store *st)
+{
+	size_t n = st->n_new_addrs;
+	sqlite3_stmt *s;
+	int changed, err = n ? batch_stmt(st, B_ADDRESS, n, &s) : 0;
+
+	if (!n || err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const struct new_address *a = &st->new_addrs[i];
+		int len = a->family == NETMON_FAMILY_V4 ? 4 : 16, p = (int)i * 4;
+		char text[INET6_ADDRSTRLEN];
+
+		inet_ntop(len == 4 ? AF_INET : AF_INET6, a->addr, text, sizeof(text));
+		sqlite3_bind_int64(s, p + 1, a->id);
+		sqlite3_bind_int(s, p + 2, a->family);
+		sqlite3_bind_blob(s, p + 3, a->addr, len, SQLITE_STATIC);
+		sqlite3_bind_text(s, p + 4, text, -1, SQLITE_TRANSIENT);
+	}
+	changed = batch_run(st, B_ADDRESS, s, n);
+	for (size_t i = 0; changed >= 0 && (size_t)changed < n && i < n; i++) {
+		struct new_address *a = &st->new_addrs[i];
+		int len = a->family == NETMON_FAMILY_V4 ? 4 : 16;
+		int64_t id = 0;
+
+		sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, a->addr, len, SQLITE_STATIC);
+		if ((err = step_id(st, ST_ADDRESS_ID, &id)))
+			return err;
+		if (id == a->id)
+			continue;
+		idcache_put(st->addresses, a->addr, (size_t)len, id);
+		for (int col = 0; col < 2; col++)
+			batch_retake(st, (size_t)col, a->id, id);
+		a->id = id;
+	}
+	st->n_new_addrs = 0;
+	return changed < 0 ? changed : 0;
+}
+
+/* Bind a conversation's columns from ?base + 1 on (ST_CONVERSATION_ID's order). */
+static void bind_conversation(sqlite3_stmt *s, int base, const struct batch_flow *f)
+{
+	sqlite3_bind_int64(s, base + 1, f->k.iface_id);
+	sqlite3_bind_int(s, base + 2, f->k.direction);
+	sqlite3_bind_int(s, base + 3, f->k.protocol);
+	sqlite3_bind_int64(s, base + 4, f->src);
+	sqlite3_bind_int64(s, base + 5, f->dst);
+}
+
+/* new_convs into conversations; those there already as flush_addresses(). */
+static int flush_conversations(struct store *st)
+{
+	size_t n = st->n_new_convs;
+	sqlite3_stmt *s;
+	int changed, err = n ? batch_stmt(st, B_CONVERSATION, n, &s) : 0;
+
+	if (!n || err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const struct batch_flow *f = &st->flows[st->new_convs[i]];
+
+		sqlite3_bind_int64(s, (int)i * 6 + 1, f->conversation);
+		bind_conversation(s, (int)i * 6 + 1, f);
+	}
+	changed = batch_run(st, B_CONVERSATION, s, n);
+	for (size_t i = 0; changed >= 0 && (size_t)changed < n && i < n; i++) {
+		struct batch_flow *f = &st->flows[st->new_convs[i]];
+		int64_t id = 0, was = f->conversation;
+
+		bind_conversation(st->st[ST_CONVERSATION_ID], 0, f);
+		if ((err = step_id(st, ST_CONVERSATION_ID, &id)))
+			return err;
+		if (id == was)
+			continue;
+		idcache_put(st->conversations, &f->k, f->klen, id);
+		batch_retake(st, 2, was, id);
+	}
+	st->n_new_convs = 0;
+	return changed < 0 ? changed : 0;
+}
+
+/* A flow into the batch: its conversation from the cache, else its addresses. */
+static int batch_add(struct store *st, const struct flow_record *r)
+{
+	struct batch_flow *f = &st->flows[st->n_flows++];
+	int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+	int64_t iface;
+	int err = intern_iface(st, (int)r->key.ifindex, &iface);
 
 	if (err)
 		return err;
-	store_flow_ms(snap, r, ts_start, &first_ms, &span_ms);
-	sqlite3_bind_int64(s, 1, st->next_flow_id);
-	sqlite3_bind_int64(s, 2, conversation);
-	sqlite3_bind_int(s, 3, r->key.src_port);
-	sqlite3_bind_int(s, 4, r->key.dst_port);
-	sqlite3_bind_int64(s, 5, (int64_t)r->c.packets);
-	sqlite3_bind_int64(s, 6, (int64_t)r->c.bytes);
-	sqlite3_bind_int(s, 7, (int)r->c.tcp_flags);
-	sqlite3_bind_int64(s, 8, r->c.syn);
-	sqlite3_bind_int64(s, 9, r->c.fin);
-	sqlite3_bind_int64(s, 10, r->c.rst);
-	sqlite3_bind_int64(s, 11, first_ms);
-	sqlite3_bind_int64(s, 12, span_ms);
-	err = step_done(st, ST_FLOW);
-	if (!err)
-		st->next_flow_id++;
+	memset(&f->k, 0, sizeof(f->k));
+	f->r = r;
+	f->k.iface_id = (uint32_t)iface;
+	f->k.direction = r->key.direction;
+	f->k.protocol = r->key.protocol;
+	f->k.family = r->key.family;
+	memcpy(f->k.addrs, r->key.src, (size_t)alen);
+	memcpy(f->k.addrs + alen, r->key.dst, (size_t)alen);
+	f->klen = offsetof(struct conversation_key, addrs) + 2 * (size_t)alen;
+	f->conversation = idcache_get(st->conversations, &f->k, f->klen);
+	f->src = f->dst = 0;
+	if (f->conversation)
+		return 0;
+	err = address_id(st, r->key.family, r->key.src, &f->src);
+	return err ? err : address_id(st, r->key.family, r->key.dst, &f->dst);
+}
+
+/* The batch's flows that have no conversation yet get a new one (new_convs). */
+static int batch_conversations(struct store *st)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < st->n_flows; i++) {
+		struct batch_flow *f = &st->flows[i];
+
+		if (f->conversation)
+			continue;
+		/* an earlier flow of the batch may have made it */
+		f->conversation = idcache_get(st->conversations, &f->k, f->klen);
+		if (f->conversation)
+			continue;
+		err = next_id(st, ST_CONVERSATION_NEXT, &st->next_conversation_id);
+		if (err)
+			break;
+		f->conversation = st->next_conversation_id++;
+		idcache_put(st->conversations, &f->k, f->klen, f->conversation);
+		st->new_convs[st->n_new_convs++] = i;
+	}
 	return err;
+}
+
+/* The batch's flow rows, with ids from next_flow_id on. */
+static int flush_flows(struct store *st, const struct snapshot *snap, int64_t ts_start)
+{
+	size_t n = st->n_flows;
+	sqlite3_stmt *s;
+	int changed, err = batch_stmt(st, B_FLOW, n, &s);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const struct flow_record *r = st->flows[i].r;
+		int64_t first_ms, span_ms;
+		int p = (int)i * 12;
+
+		store_flow_ms(snap, r, ts_start, &first_ms, &span_ms);
+		sqlite3_bind_int64(s, p + 1, st->next_flow_id + (int64_t)i);
+		sqlite3_bind_int64(s, p + 2, st->flows[i].conversation);
+		sqlite3_bind_int(s, p + 3, r->key.src_port);
+		sqlite3_bind_int(s, p + 4, r->key.dst_port);
+		sqlite3_bind_int64(s, p + 5, (int64_t)r->c.packets);
+		sqlite3_bind_int64(s, p + 6, (int64_t)r->c.bytes);
+		sqlite3_bind_int(s, p + 7, (int)r->c.tcp_flags);
+		sqlite3_bind_int64(s, p + 8, r->c.syn);
+		sqlite3_bind_int64(s, p + 9, r->c.fin);
+		sqlite3_bind_int64(s, p + 10, r->c.rst);
+		sqlite3_bind_int64(s, p + 11, first_ms);
+		sqlite3_bind_int64(s, p + 12, span_ms);
+	}
+	changed = batch_run(st, B_FLOW, s, n);
+	if (changed < 0)
+		return changed;
+	st->next_flow_id += (int64_t)n;
+	return 0;
+}
+
+/* Flow rows for r[0..n), in batches: addresses, conversations, then flows. */
+static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+		       const struct flow_record *r, size_t n)
+{
+	int err = 0;
+
+	for (size_t at = 0; !err && at < n; at += STORE_BATCH) {
+		size_t k = n - at < STORE_BATCH ? n - at : STORE_BATCH;
+
+		st->n_flows = st->n_new_addrs = st->n_new_convs = 0;
+		for (size_t i = 0; !err && i < k; i++)
+			err = batch_add(st, &r[at + i]);
+		if (!err)
+			err = flush_addresses(st);
+		if (!err)
+			err = batch_conversations(st);
+		if (!err)
+			err = flush_conversations(st);
+		if (!err)
+			err = flush_flows(st, snap, ts_start);
+	}
+	st->n_flows = st->n_new_addrs = st->n_new_convs = 0;
+	return err;
+}
+
+/* One address's id (host names, processes), inserted if new. */
+static int intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	int err;
+
+	st->n_new_addrs = 0;
+	err = address_id(st, family, addr, id);
+	if (!err && st->n_new_addrs) {
+		err = flush_addresses(st);
+		*id = st->new_addrs[0].id;
+	}
+	return err;
+}
+
+int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	st->next_address_id = 0; /* its own transaction: the table as it is now */
+	return intern_address(st, family, addr, id);
+}
+
+void store_forget_ids(struct store *st)
+{
+	idcache_clear(st->addresses);
+	idcache_clear(st->conversations);
+	proc_names_forget(st->names);
+	st->next_address_id = st->next_conversation_id = 0;
 }
 
 static int write_total(struct store *st, int64_t interval_id, const struct total_record *r)
@@ -582,8 +839,8 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
 	st->next_flow_id = first_flow;
-	for (size_t i = 0; !err && i < snap->n_flows; i++)
-		err = write_flow(st, snap, ts_start, &snap->flows[i]);
+	if (!err)
+		err = write_flows(st, snap, ts_start, snap->flows, snap->n_flows);
 	for (size_t i = 0; !err && i < snap->n_totals; i++) {
 		const struct total_record *t = &snap->totals[i];
 
@@ -593,7 +850,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
 			struct flow_record over = store_overflow_flow(snap, ts_start, ts_end, t);
 
-			err = write_flow(st, snap, ts_start, &over);
+			err = write_flows(st, snap, ts_start, &over, 1);
 		}
 	}
 	for (size_t i = 0; !err && i < snap->n_procs; i++)
@@ -654,10 +911,11 @@ int store_last_end(struct store *st, int64_t *last_end)
 	*last_end = 0;
 	/* Recorded live (0013_gaps.sql): an imported capture may be dated later.
 	 * Rows from before that migration cannot be told apart: all of them. */
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
-			       "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
-			       -1, &q, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
+		    "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
+		    -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW) {
 		sqlite3_finalize(q);
 		return sql_fail(st, "reading the last stored interval");
@@ -677,7 +935,8 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 {
 	int err;
 
-	st->n_ifaces = 0; /* re-resolve names once per interval */
+	st->n_ifaces = 0;				    /* re-resolve names once per interval */
+	st->next_address_id = st->next_conversation_id = 0; /* read in the transaction */
 	st->ifaces_full = 0;
 	proc_names_start(st->names);
 	err = step_done(st, ST_BEGIN);
