@@ -56,8 +56,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
 			"sample_rate, process_table_full_calls, process_table_full_bytes, "
-			"dns_messages, dns_dropped, live) "
-			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+			"dns_messages, dns_dropped, live, late_ms) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
 	/* Interning (batch_head below): a row's id when its insert was ignored. */
 	[ST_ADDRESS_ID] = "SELECT id FROM addresses WHERE bin = ?1",
@@ -818,6 +818,14 @@ static void bind_dns_counts(sqlite3_stmt *s, const struct snapshot *snap)
 	sqlite3_bind_int64(s, 9, n[1]);
 }
 
+int64_t store_late_ms(const struct snapshot *snap, int64_t ts_end)
+{
+	int64_t late =
+		(int64_t)snap->wall.tv_sec * 1000 + snap->wall.tv_nsec / 1000000 - ts_end * 1000;
+
+	return late > 0 ? late : 0;
+}
+
 static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		      int64_t ts_end)
 {
@@ -835,6 +843,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	bind_dns_counts(s, snap);
 	/* From pinned maps: recorded live; an import's maps are not pinned. */
 	sqlite3_bind_int(s, 10, snap->run != 0);
+	sqlite3_bind_int64(s, 11, store_late_ms(snap, ts_end));
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -943,6 +952,7 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	if (err)
 		return err;
 	err = write_rows(st, snap, ts_start, ts_end);
+	test_slow_write();    /* tests/e2e/behind.bats: a write slower than its interval */
 	test_point("commit"); /* every row written, the COMMIT not yet */
 	if (!err)
 		err = step_done(st, ST_COMMIT);
