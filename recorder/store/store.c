@@ -122,14 +122,6 @@ static const char *const batch_head[BATCH_KINDS] = {
 };
 static const int batch_cols[BATCH_KINDS] = { 4, 6, 12 };
 
-/* A flow of the batch, with the ids of its ends and conversation. */
-struct batch_flow {
-	const struct flow_record *r;
-	struct conversation_key k;
-	size_t klen;
-	int64_t src, dst, conversation; /* in this order: batch_retake() */
-};
-
 /* An address the batch inserts (the key points into the snapshot). */
 struct new_address {
 	int64_t id;
@@ -154,11 +146,8 @@ struct store {
 	 * from the table first), and the rows a batch is writing (batch_*). */
 	int64_t next_address_id, next_conversation_id;
 	sqlite3_stmt *batch[BATCH_KINDS][2]; /* of 1 row and of STORE_BATCH rows */
-	struct batch_flow flows[STORE_BATCH];
-	struct new_address new_addrs[2 * STORE_BATCH];
-	size_t n_flows, n_new_addrs;
-	size_t new_convs[STORE_BATCH]; /* flows[] that got a new conversation */
-	size_t n_new_convs;
+	struct new_address new_addrs[STORE_BATCH];
+	size_t n_new_addrs;
 	unsigned int sample_rate; /* --sample of the intervals written */
 	struct proc_names *names; /* the cgroups, services, users of process rows */
 	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
@@ -437,20 +426,10 @@ static int address_id(struct store *st, int family, const __u8 *addr, int64_t *i
 	return 0;
 }
 
-/* Every flow of the batch whose id in column col is from becomes to. */
-static void batch_retake(struct store *st, size_t col, int64_t from, int64_t to)
-{
-	for (size_t i = 0; i < st->n_flows; i++) {
-		int64_t *ids = &st->flows[i].src;
-
-		if (ids[col] == from)
-			ids[col] = to;
-	}
-}
-
 /*
- * new_addrs into addresses. Those the table had already (ignored) get their
- * id looked up, in the cache, new_addrs and the batch's flows.
+ * new_addrs (at most STORE_BATCH) into addresses. When the table had some
+ * already (the cache forgot them), each gets its id looked up, into the
+ * cache and new_addrs.
  */
 static int flush_addresses(struct store *st)
 {
@@ -475,173 +454,14 @@ static int flush_addresses(struct store *st)
 	for (size_t i = 0; changed >= 0 && (size_t)changed < n && i < n; i++) {
 		struct new_address *a = &st->new_addrs[i];
 		int len = a->family == NETMON_FAMILY_V4 ? 4 : 16;
-		int64_t id = 0;
 
 		sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, a->addr, len, SQLITE_STATIC);
-		if ((err = step_id(st, ST_ADDRESS_ID, &id)))
+		if ((err = step_id(st, ST_ADDRESS_ID, &a->id)))
 			return err;
-		if (id == a->id)
-			continue;
-		idcache_put(st->addresses, a->addr, (size_t)len, id);
-		for (int col = 0; col < 2; col++)
-			batch_retake(st, (size_t)col, a->id, id);
-		a->id = id;
+		idcache_put(st->addresses, a->addr, (size_t)len, a->id);
 	}
 	st->n_new_addrs = 0;
 	return changed < 0 ? changed : 0;
-}
-
-/* Bind a conversation's columns from ?base + 1 on (ST_CONVERSATION_ID's order). */
-static void bind_conversation(sqlite3_stmt *s, int base, const struct batch_flow *f)
-{
-	sqlite3_bind_int64(s, base + 1, f->k.iface_id);
-	sqlite3_bind_int(s, base + 2, f->k.direction);
-	sqlite3_bind_int(s, base + 3, f->k.protocol);
-	sqlite3_bind_int64(s, base + 4, f->src);
-	sqlite3_bind_int64(s, base + 5, f->dst);
-}
-
-/* new_convs into conversations; those there already as flush_addresses(). */
-static int flush_conversations(struct store *st)
-{
-	size_t n = st->n_new_convs;
-	sqlite3_stmt *s;
-	int changed, err = n ? batch_stmt(st, B_CONVERSATION, n, &s) : 0;
-
-	if (!n || err)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		const struct batch_flow *f = &st->flows[st->new_convs[i]];
-
-		sqlite3_bind_int64(s, (int)i * 6 + 1, f->conversation);
-		bind_conversation(s, (int)i * 6 + 1, f);
-	}
-	changed = batch_run(st, B_CONVERSATION, s, n);
-	for (size_t i = 0; changed >= 0 && (size_t)changed < n && i < n; i++) {
-		struct batch_flow *f = &st->flows[st->new_convs[i]];
-		int64_t id = 0, was = f->conversation;
-
-		bind_conversation(st->st[ST_CONVERSATION_ID], 0, f);
-		if ((err = step_id(st, ST_CONVERSATION_ID, &id)))
-			return err;
-		if (id == was)
-			continue;
-		idcache_put(st->conversations, &f->k, f->klen, id);
-		batch_retake(st, 2, was, id);
-	}
-	st->n_new_convs = 0;
-	return changed < 0 ? changed : 0;
-}
-
-/* A flow into the batch: its conversation from the cache, else its addresses. */
-static int batch_add(struct store *st, const struct flow_record *r)
-{
-	struct batch_flow *f = &st->flows[st->n_flows++];
-	int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
-	int64_t iface;
-	int err = intern_iface(st, (int)r->key.ifindex, &iface);
-
-	if (err)
-		return err;
-	memset(&f->k, 0, sizeof(f->k));
-	f->r = r;
-	f->k.iface_id = (uint32_t)iface;
-	f->k.direction = r->key.direction;
-	f->k.protocol = r->key.protocol;
-	f->k.family = r->key.family;
-	memcpy(f->k.addrs, r->key.src, (size_t)alen);
-	memcpy(f->k.addrs + alen, r->key.dst, (size_t)alen);
-	f->klen = offsetof(struct conversation_key, addrs) + 2 * (size_t)alen;
-	f->conversation = idcache_get(st->conversations, &f->k, f->klen);
-	f->src = f->dst = 0;
-	if (f->conversation)
-		return 0;
-	err = address_id(st, r->key.family, r->key.src, &f->src);
-	return err ? err : address_id(st, r->key.family, r->key.dst, &f->dst);
-}
-
-/* The batch's flows that have no conversation yet get a new one (new_convs). */
-static int batch_conversations(struct store *st)
-{
-	int err = 0;
-
-	for (size_t i = 0; !err && i < st->n_flows; i++) {
-		struct batch_flow *f = &st->flows[i];
-
-		if (f->conversation)
-			continue;
-		/* an earlier flow of the batch may have made it */
-		f->conversation = idcache_get(st->conversations, &f->k, f->klen);
-		if (f->conversation)
-			continue;
-		err = next_id(st, ST_CONVERSATION_NEXT, &st->next_conversation_id);
-		if (err)
-			break;
-		f->conversation = st->next_conversation_id++;
-		idcache_put(st->conversations, &f->k, f->klen, f->conversation);
-		st->new_convs[st->n_new_convs++] = i;
-	}
-	return err;
-}
-
-/* The batch's flow rows, with ids from next_flow_id on. */
-static int flush_flows(struct store *st, const struct snapshot *snap, int64_t ts_start)
-{
-	size_t n = st->n_flows;
-	sqlite3_stmt *s;
-	int changed, err = batch_stmt(st, B_FLOW, n, &s);
-
-	if (err)
-		return err;
-	for (size_t i = 0; i < n; i++) {
-		const struct flow_record *r = st->flows[i].r;
-		int64_t first_ms, span_ms;
-		int p = (int)i * 12;
-
-		store_flow_ms(snap, r, ts_start, &first_ms, &span_ms);
-		sqlite3_bind_int64(s, p + 1, st->next_flow_id + (int64_t)i);
-		sqlite3_bind_int64(s, p + 2, st->flows[i].conversation);
-		sqlite3_bind_int(s, p + 3, r->key.src_port);
-		sqlite3_bind_int(s, p + 4, r->key.dst_port);
-		sqlite3_bind_int64(s, p + 5, (int64_t)r->c.packets);
-		sqlite3_bind_int64(s, p + 6, (int64_t)r->c.bytes);
-		sqlite3_bind_int(s, p + 7, (int)r->c.tcp_flags);
-		sqlite3_bind_int64(s, p + 8, r->c.syn);
-		sqlite3_bind_int64(s, p + 9, r->c.fin);
-		sqlite3_bind_int64(s, p + 10, r->c.rst);
-		sqlite3_bind_int64(s, p + 11, first_ms);
-		sqlite3_bind_int64(s, p + 12, span_ms);
-	}
-	changed = batch_run(st, B_FLOW, s, n);
-	if (changed < 0)
-		return changed;
-	st->next_flow_id += (int64_t)n;
-	return 0;
-}
-
-/* Flow rows for r[0..n), in batches: addresses, conversations, then flows. */
-static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
-		       const struct flow_record *r, size_t n)
-{
-	int err = 0;
-
-	for (size_t at = 0; !err && at < n; at += STORE_BATCH) {
-		size_t k = n - at < STORE_BATCH ? n - at : STORE_BATCH;
-
-		st->n_flows = st->n_new_addrs = st->n_new_convs = 0;
-		for (size_t i = 0; !err && i < k; i++)
-			err = batch_add(st, &r[at + i]);
-		if (!err)
-			err = flush_addresses(st);
-		if (!err)
-			err = batch_conversations(st);
-		if (!err)
-			err = flush_conversations(st);
-		if (!err)
-			err = flush_flows(st, snap, ts_start);
-	}
-	st->n_flows = st->n_new_addrs = st->n_new_convs = 0;
-	return err;
 }
 
 /* One address's id (host names, processes), inserted if new. */
@@ -655,6 +475,326 @@ static int intern_address(struct store *st, int family, const __u8 *addr, int64_
 		err = flush_addresses(st);
 		*id = st->new_addrs[0].id;
 	}
+	return err;
+}
+
+/* A flow's conversation key, with its interface's id iface; its length. */
+static size_t conversation_key_of(const struct flow_record *r, int64_t iface,
+				  struct conversation_key *k)
+{
+	size_t alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+
+	memset(k, 0, sizeof(*k));
+	k->iface_id = (uint32_t)iface;
+	k->direction = r->key.direction;
+	k->protocol = r->key.protocol;
+	k->family = r->key.family;
+	memcpy(k->addrs, r->key.src, alen);
+	memcpy(k->addrs + alen, r->key.dst, alen);
+	return offsetof(struct conversation_key, addrs) + 2 * alen;
+}
+
+/*
+ * A burst of new hosts (a scan, a flood, a busy server's clients): the
+ * addresses and conversations of an interval that no cache knows are
+ * inserted before its flows, each table's in the order of its unique index
+ * and with ids in that order, so that every new row goes next to the one
+ * before in both b-trees. In the order of the flows (a hash order) each went
+ * to a random page of the index, and the address and conversation rows cost
+ * several times the flow rows (bench/RESULTS.md, "A burst of new hosts").
+ */
+struct burst_address {
+	const __u8 *addr;
+	int len;
+};
+
+struct burst_conversation {
+	int64_t src, dst;
+	uint32_t iface, flow; /* flow: its index in the rows written */
+	uint8_t direction, protocol;
+};
+
+/* A growing array of burst entries; 0 or -ENOMEM. */
+static int burst_push(void **arr, size_t *n, size_t *cap, size_t size, const void *e)
+{
+	if (*n == *cap) {
+		size_t want = *cap ? *cap * 2 : 1024;
+		void *grown = realloc(*arr, want * size);
+
+		if (!grown)
+			return -ENOMEM;
+		*arr = grown;
+		*cap = want;
+	}
+	memcpy((char *)*arr + *n * size, e, size);
+	(*n)++;
+	return 0;
+}
+
+/* The order of addresses' index on bin: bytes, then the shorter first. */
+static int cmp_burst_address(const void *a, const void *b)
+{
+	const struct burst_address *x = a, *y = b;
+	int c = memcmp(x->addr, y->addr, (size_t)(x->len < y->len ? x->len : y->len));
+
+	return c ? c : x->len - y->len;
+}
+
+/* The order of conversations' UNIQUE (src_id, dst_id, protocol, direction, iface_id). */
+static int cmp_burst_conversation(const void *a, const void *b)
+{
+	const struct burst_conversation *x = a, *y = b;
+
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
+	if (x->dst != y->dst)
+		return x->dst < y->dst ? -1 : 1;
+	if (x->protocol != y->protocol)
+		return x->protocol - y->protocol;
+	if (x->direction != y->direction)
+		return x->direction - y->direction;
+	return x->iface < y->iface ? -1 : x->iface > y->iface;
+}
+
+/*
+ * Sorted from this many new rows on. A few new rows an interval go in the
+ * order of the flows: sorted runs inserted into the middle of an index leave
+ * its pages half full where scattered ones leave them about 70 % full, and a
+ * 60-day history grew 3 % larger (tests/unit/test_history.c's plateau).
+ */
+#define BURST_SORT_MIN 1024
+
+/* Marks an address in the cache until burst_addresses() gives it its id. */
+#define BURST_MARK INT64_MAX
+
+/*
+ * conv[i]: the conversation of r[i] from the cache, or 0; the addresses of
+ * the others that the cache does not know into *b (marked in the cache, so
+ * each once).
+ */
+static int known_conversations(struct store *st, const struct flow_record *r, size_t n,
+			       int64_t *conv, struct burst_address **b, size_t *nb)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		int len = r[i].key.family == NETMON_FAMILY_V4 ? 4 : 16;
+		struct conversation_key k;
+		int64_t iface;
+
+		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
+		if (err)
+			break;
+		conv[i] = idcache_get(st->conversations, &k, conversation_key_of(&r[i], iface, &k));
+		for (int side = 0; !conv[i] && !err && side < 2; side++) {
+			struct burst_address e = { side ? r[i].key.dst : r[i].key.src, len };
+
+			if (idcache_get(st->addresses, e.addr, (size_t)len))
+				continue;
+			err = burst_push((void **)b, nb, &cap, sizeof(e), &e);
+			idcache_put(st->addresses, e.addr, (size_t)len, BURST_MARK);
+		}
+	}
+	return err;
+}
+
+/* b[0..nb) into addresses in the index's order, with ids in that order. */
+static int burst_addresses(struct store *st, struct burst_address *b, size_t nb)
+{
+	size_t i = 0;
+	int err = 0;
+
+	if (nb >= BURST_SORT_MIN)
+		qsort(b, nb, sizeof(*b), cmp_burst_address);
+	while (!err && i < nb) {
+		st->n_new_addrs = 0;
+		err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
+		for (; !err && i < nb && st->n_new_addrs < STORE_BATCH; i++) {
+			struct new_address *a = &st->new_addrs[st->n_new_addrs];
+
+			if (i && !cmp_burst_address(&b[i], &b[i - 1]))
+				continue; /* the cache started over while marking */
+			a->id = st->next_address_id++;
+			a->addr = b[i].addr;
+			a->family = b[i].len == 4 ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
+			idcache_put(st->addresses, a->addr, (size_t)b[i].len, a->id);
+			st->n_new_addrs++;
+		}
+		if (!err)
+			err = flush_addresses(st);
+	}
+	return err;
+}
+
+/* The conversations of the flows with conv[i] 0 into *c, one per flow. */
+static int new_conversations(struct store *st, const struct flow_record *r, size_t n,
+			     const int64_t *conv, struct burst_conversation **c, size_t *nc)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		struct burst_conversation e = { .flow = (uint32_t)i,
+						.direction = r[i].key.direction,
+						.protocol = r[i].key.protocol };
+		int64_t iface;
+
+		if (conv[i])
+			continue;
+		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
+		if (!err)
+			err = intern_address(st, r[i].key.family, r[i].key.src, &e.src);
+		if (!err)
+			err = intern_address(st, r[i].key.family, r[i].key.dst, &e.dst);
+		e.iface = (uint32_t)iface;
+		if (!err)
+			err = burst_push((void **)c, nc, &cap, sizeof(e), &e);
+	}
+	return err;
+}
+
+/* Bind a conversation's columns from ?base + 1 on (ST_CONVERSATION_ID's order). */
+static void bind_conversation(sqlite3_stmt *s, int base, const struct burst_conversation *c)
+{
+	sqlite3_bind_int64(s, base + 1, c->iface);
+	sqlite3_bind_int(s, base + 2, c->direction);
+	sqlite3_bind_int(s, base + 3, c->protocol);
+	sqlite3_bind_int64(s, base + 4, c->src);
+	sqlite3_bind_int64(s, base + 5, c->dst);
+}
+
+/*
+ * The conversations c[first[j]] (j < k) into conversations with the ids
+ * ids[j]; when the table had some already, every id of the batch is looked
+ * up into ids.
+ */
+static int flush_conversations(struct store *st, const struct burst_conversation *c,
+			       const size_t *first, size_t k, int64_t *ids)
+{
+	sqlite3_stmt *s;
+	int changed, err = batch_stmt(st, B_CONVERSATION, k, &s);
+
+	if (err)
+		return err;
+	for (size_t j = 0; j < k; j++) {
+		sqlite3_bind_int64(s, (int)j * 6 + 1, ids[j]);
+		bind_conversation(s, (int)j * 6 + 1, &c[first[j]]);
+	}
+	changed = batch_run(st, B_CONVERSATION, s, k);
+	for (size_t j = 0; changed >= 0 && (size_t)changed < k && j < k; j++) {
+		bind_conversation(st->st[ST_CONVERSATION_ID], 0, &c[first[j]]);
+		if ((err = step_id(st, ST_CONVERSATION_ID, &ids[j])))
+			return err;
+	}
+	return changed < 0 ? changed : 0;
+}
+
+/* Each conversation's id to its flows (conv) and to the cache; c is sorted. */
+static void give_conversations(struct store *st, const struct flow_record *r,
+			       const struct burst_conversation *c, const size_t *first, size_t k,
+			       size_t end, const int64_t *ids, int64_t *conv)
+{
+	for (size_t j = 0; j < k; j++) {
+		const struct burst_conversation *e = &c[first[j]];
+		struct conversation_key key;
+		size_t to = j + 1 < k ? first[j + 1] : end;
+
+		for (size_t m = first[j]; m < to; m++)
+			conv[c[m].flow] = ids[j];
+		idcache_put(st->conversations, &key,
+			    conversation_key_of(&r[e->flow], e->iface, &key), ids[j]);
+	}
+}
+
+/* c[0..nc) into conversations in the index's order, ids in that order. */
+static int burst_conversations(struct store *st, const struct flow_record *r,
+			       struct burst_conversation *c, size_t nc, int64_t *conv)
+{
+	size_t first[STORE_BATCH], k = 0;
+	int64_t ids[STORE_BATCH];
+	int err = 0;
+
+	if (nc >= BURST_SORT_MIN)
+		qsort(c, nc, sizeof(*c), cmp_burst_conversation);
+	for (size_t i = 0; !err && i <= nc; i++) {
+		if (i < nc && i && !cmp_burst_conversation(&c[i], &c[i - 1]))
+			continue; /* another flow of the same conversation */
+		if (k && (k == STORE_BATCH || i == nc)) {
+			err = flush_conversations(st, c, first, k, ids);
+			if (!err)
+				give_conversations(st, r, c, first, k, i, ids, conv);
+			k = 0;
+		}
+		if (!err && i < nc)
+			err = next_id(st, ST_CONVERSATION_NEXT, &st->next_conversation_id);
+		if (!err && i < nc) {
+			first[k] = i;
+			ids[k++] = st->next_conversation_id++;
+		}
+	}
+	return err;
+}
+
+/* Flow rows r[0..n) of conversations conv, ids from next_flow_id on. */
+static int insert_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+			const struct flow_record *r, size_t n, const int64_t *conv)
+{
+	sqlite3_stmt *s;
+	int changed, err = batch_stmt(st, B_FLOW, n, &s);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		int64_t first_ms, span_ms;
+		int p = (int)i * 12;
+
+		store_flow_ms(snap, &r[i], ts_start, &first_ms, &span_ms);
+		sqlite3_bind_int64(s, p + 1, st->next_flow_id + (int64_t)i);
+		sqlite3_bind_int64(s, p + 2, conv[i]);
+		sqlite3_bind_int(s, p + 3, r[i].key.src_port);
+		sqlite3_bind_int(s, p + 4, r[i].key.dst_port);
+		sqlite3_bind_int64(s, p + 5, (int64_t)r[i].c.packets);
+		sqlite3_bind_int64(s, p + 6, (int64_t)r[i].c.bytes);
+		sqlite3_bind_int(s, p + 7, (int)r[i].c.tcp_flags);
+		sqlite3_bind_int64(s, p + 8, r[i].c.syn);
+		sqlite3_bind_int64(s, p + 9, r[i].c.fin);
+		sqlite3_bind_int64(s, p + 10, r[i].c.rst);
+		sqlite3_bind_int64(s, p + 11, first_ms);
+		sqlite3_bind_int64(s, p + 12, span_ms);
+	}
+	changed = batch_run(st, B_FLOW, s, n);
+	if (changed < 0)
+		return changed;
+	st->next_flow_id += (int64_t)n;
+	return 0;
+}
+
+/*
+ * Flow rows for r[0..n): the conversations the cache knows, the new
+ * addresses, the new conversations, then the flows, STORE_BATCH a statement.
+ */
+static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+		       const struct flow_record *r, size_t n)
+{
+	int64_t *conv = calloc(n ? n : 1, sizeof(*conv));
+	struct burst_address *b = NULL;
+	struct burst_conversation *c = NULL;
+	size_t nb = 0, nc = 0;
+	int err = conv ? known_conversations(st, r, n, conv, &b, &nb) : -ENOMEM;
+
+	if (!err)
+		err = burst_addresses(st, b, nb);
+	free(b);
+	if (!err)
+		err = new_conversations(st, r, n, conv, &c, &nc);
+	if (!err)
+		err = burst_conversations(st, r, c, nc, conv);
+	free(c);
+	for (size_t at = 0; !err && at < n; at += STORE_BATCH)
+		err = insert_flows(st, snap, ts_start, r + at,
+				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
+	free(conv);
 	return err;
 }
 
