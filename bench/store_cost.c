@@ -164,6 +164,19 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The flow programs and a snapshotter of their maps (no per-process maps). */
+static int load_flows(const struct flow_load_opts *lo, struct flow_bpf **skel,
+		      struct snapshot_maps *maps, struct snapshotter **snapper)
+{
+	int err = flow_load_with(skel, lo);
+
+	if (err)
+		return err;
+	flow_snapshot_maps(*skel, maps);
+	maps->proc_on = 0;
+	return snapshot_open(snapper, maps);
+}
+
 /* Empty intervals until every idle flow gave its slot back (two at most). */
 static int free_idle_slots(struct snapshotter *snapper, struct snapshot *snap,
 			   const struct snapshot_maps *maps)
@@ -225,12 +238,7 @@ static int new_hosts_case(unsigned int n, int rounds, const char *dir)
 
 	snprintf(path, sizeof(path), "%s/new-hosts.db", dir);
 	snprintf(bare, sizeof(bare), "%s/bare-new-hosts.db", dir);
-	err = flow_load_with(&skel, &lo);
-	if (!err) {
-		flow_snapshot_maps(skel, &maps);
-		maps.proc_on = 0;
-		err = snapshot_open(&snapper, &maps);
-	}
+	err = load_flows(&lo, &skel, &maps, &snapper);
 	if (!err)
 		err = store_open(&st, path);
 	printf("an interval of %u flows from %u new addresses (nothing interned yet) vs a bare "
@@ -332,12 +340,7 @@ static int steady_case(unsigned int n, int rounds, const char *dir)
 	snprintf(bare, sizeof(bare), "%s/bare.db", dir);
 	snprintf(normal, sizeof(normal), "%s/normal.db", dir);
 	memset(&snap, 0, sizeof(snap));
-	err = flow_load_with(&skel, &lo);
-	if (!err) {
-		flow_snapshot_maps(skel, &maps);
-		maps.proc_on = 0;
-		err = snapshot_open(&snapper, &maps);
-	}
+	err = load_flows(&lo, &skel, &maps, &snapper);
 	if (!err)
 		err = store_open(&st, path);
 	if (!err)

@@ -153,7 +153,7 @@ struct store {
 	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
 };
 
-#define STORE_CACHE_ENTRIES (1 << 20) /* per cache; ~40 MiB at most */
+#define STORE_CACHE_ENTRIES (1 << 20) /* per cache: 32 MiB of slots and its keys */
 
 static int64_t now_us(void)
 {
