@@ -20,7 +20,7 @@ echo "## send_cost, worst case for the per-CPU cache of the last key: 2 sockets 
 echo '$ '"O=$O bench/send_cost.sh 9 300000 2"
 O=$O bench/send_cost.sh 9 300000 2
 echo
-echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert; bytes per row"
+echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert (and 1M flows from 1M new addresses); bytes per row"
 echo '$ '"$O/bench/store_cost 1000000 3"
 "$O/bench/store_cost" 1000000 3
 echo
