@@ -32,7 +32,7 @@ echo "## recorder_cpu: the recorder's CPU per interval, idle and under a flood, 
 echo '$ '"O=$O bench/recorder_cpu.sh --secs 10"
 O=$O bench/recorder_cpu.sh --secs 10
 echo
-echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert; bytes per row"
+echo "## store_cost: an interval of 1M flows from the kernel into SQLite, vs a bare insert (and 1M flows from 1M new addresses); bytes per row"
 echo '$ '"$O/bench/store_cost 1000000 3"
 "$O/bench/store_cost" 1000000 3
 echo

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "log.h"
 #include "test_hooks.h"
@@ -18,6 +19,20 @@ static void read_stop_at(struct test_hooks *h, const char *v)
 		return;
 	memcpy(h->stop_point, v, len);
 	h->stop_point[len] = '\0';
+}
+
+/* NETMON_TEST_SLOW_WRITE=MS[:N] into the hooks; anything else leaves it unset. */
+static void read_slow_write(struct test_hooks *h, const char *v)
+{
+	char *end = NULL;
+	unsigned long ms = v && *v ? strtoul(v, &end, 10) : 0, nth = 1;
+
+	if (end && *end == ':')
+		nth = strtoul(end + 1, &end, 10);
+	if (!end || *end || !ms || ms > 60000 || !nth)
+		return;
+	h->slow_write_ms = ms;
+	h->slow_write_nth = nth;
 }
 
 /* A port from 1 to 65535; 0 for anything else (unset too). */
@@ -49,6 +64,7 @@ const struct test_hooks *test_hooks(void)
 		hooks.crash_before_commit = getenv("NETMON_TEST_CRASH_BEFORE_COMMIT") != NULL;
 		hooks.crash_before_export = port_of(getenv("NETMON_TEST_CRASH_BEFORE_EXPORT"));
 		read_stop_at(&hooks, getenv("NETMON_TEST_STOP_AT"));
+		read_slow_write(&hooks, getenv("NETMON_TEST_SLOW_WRITE"));
 		read = 1;
 	}
 	return &hooks;
@@ -66,4 +82,17 @@ void test_point(const char *point)
 	for (int i = 0; i < 1200; i++)
 		usleep(100000);
 	raise(SIGKILL);
+}
+
+void test_slow_write(void)
+{
+	const struct test_hooks *h = test_hooks();
+	static unsigned long visits;
+
+	if (!h->slow_write_ms || ++visits != h->slow_write_nth)
+		return;
+	pr_info("test hook: this interval's write takes %lu ms longer", h->slow_write_ms);
+	nanosleep(&(struct timespec){ .tv_sec = (time_t)(h->slow_write_ms / 1000),
+				      .tv_nsec = (long)(h->slow_write_ms % 1000) * 1000000 },
+		  NULL);
 }

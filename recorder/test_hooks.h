@@ -12,6 +12,7 @@
  *   NETMON_TEST_CRASH_BEFORE_COMMIT    SIGKILL between a flip and its commit
  *   NETMON_TEST_CRASH_BEFORE_EXPORT=PORT SIGKILL between a commit and its export
  *   NETMON_TEST_STOP_AT=POINT[:N]      stop at the Nth visit of a named point
+ *   NETMON_TEST_SLOW_WRITE=MS[:N]      the Nth interval write takes MS ms longer
  */
 #ifndef NETMON_TEST_HOOKS_H
 #define NETMON_TEST_HOOKS_H
@@ -35,6 +36,9 @@ struct test_hooks {
 	 * absent; a value that is no whole number from 1 leaves it unset). */
 	char stop_point[32];
 	unsigned long stop_nth;
+	/* NETMON_TEST_SLOW_WRITE=MS[:N]: MS (0 when unset or not a whole
+	 * number; at most 60000) and N (1 when absent). */
+	unsigned long slow_write_ms, slow_write_nth;
 };
 
 /*
@@ -52,5 +56,13 @@ const struct test_hooks *test_hooks(void);
  * tests (tests/crash/) kill it at each moment on purpose. Otherwise nothing.
  */
 void test_point(const char *point);
+
+/*
+ * Called once per interval write, before its COMMIT: with
+ * NETMON_TEST_SLOW_WRITE=MS[:N], the Nth call sleeps MS ms, as a write of a
+ * burst of new hosts slower than its interval would take (the recorder falls
+ * behind: docs/design.md, "Falling behind"). Otherwise nothing.
+ */
+void test_slow_write(void);
 
 #endif

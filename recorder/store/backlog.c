@@ -14,10 +14,11 @@ struct held {
 
 struct backlog {
 	struct held slots[BACKLOG_MAX + 1]; /* + 1: the final interval */
-	size_t n;                           /* slots[0..n) wait, oldest first */
-	int failing;                        /* the last write failed */
-	size_t written_late;                /* written since the failure began */
-	backlog_written_fn *on_written;     /* backlog_on_written() */
+	size_t n;			    /* slots[0..n) wait, oldest first */
+	int failing;			    /* the last write failed */
+	int behind;			    /* the last write took longer than its interval */
+	size_t written_late;		    /* written since the failure began */
+	backlog_written_fn *on_written;	    /* backlog_on_written() */
 	void *on_written_ctx;
 };
 
@@ -75,6 +76,25 @@ static void drop_front(struct backlog *b, size_t k)
 	b->n -= k;
 }
 
+/*
+ * A write slower than its interval makes the next flip late (its counts run
+ * past its end: intervals.late_ms): said when it starts and when a write
+ * fits its interval again, not for every interval (docs/design.md,
+ * "Falling behind").
+ */
+static void note_behind(struct backlog *b, const struct held *h, uint64_t took_us)
+{
+	uint64_t span_us = (uint64_t)(h->end - h->start) * 1000000;
+
+	if (took_us > span_us && !b->behind)
+		pr_warn("writing the interval %lld-%lld (%zu flows) took %.1f s, longer than "
+			"the interval: the next one is taken late (collector_log.late_ms)",
+			(long long)h->start, (long long)h->end, h->snap.n_flows, took_us / 1e6);
+	else if (took_us <= span_us && b->behind)
+		pr_info("writing an interval takes less than the interval again: caught up");
+	b->behind = took_us > span_us;
+}
+
 size_t backlog_flush(struct backlog *b, struct store *st)
 {
 	size_t k = 0;
@@ -83,11 +103,14 @@ size_t backlog_flush(struct backlog *b, struct store *st)
 		struct held *h = &b->slots[k];
 		uint64_t t0 = mono_us();
 
+		uint64_t took;
+
 		if (store_write_interval(st, &h->snap, h->start, h->end))
 			break;
+		took = mono_us() - t0;
+		note_behind(b, h, took);
 		if (b->on_written)
-			b->on_written(b->on_written_ctx, &h->snap, h->start, h->end,
-				      mono_us() - t0);
+			b->on_written(b->on_written_ctx, &h->snap, h->start, h->end, took);
 		pr_debug("interval %lld-%lld: %zu flows, %zu totals, snapshot %llu us",
 			 (long long)h->start, (long long)h->end, h->snap.n_flows, h->snap.n_totals,
 			 (unsigned long long)h->snap.duration_us);

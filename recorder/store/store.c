@@ -33,10 +33,11 @@ enum stmt_id {
 	ST_ROLLBACK,
 	ST_INTERVAL,
 	ST_INTERVAL_WRITE_US,
-	ST_ADDRESS,
+	ST_ADDRESS_ID,
+	ST_ADDRESS_NEXT,
 	ST_IFACE,
-	ST_CONVERSATION,
-	ST_FLOW,
+	ST_CONVERSATION_ID,
+	ST_CONVERSATION_NEXT,
 	ST_FLOW_RANGE,
 	ST_NEXT_FLOW_ID,
 	ST_TRAFFIC,
@@ -56,21 +57,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 		    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[ST_INTERVAL] = "INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us, "
 			"sample_rate, process_table_full_calls, process_table_full_bytes, "
-			"dns_messages, dns_dropped, live, dns_tcp_split, tls_hellos, tls_dropped) "
-			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+			"dns_messages, dns_dropped, live, dns_tcp_split, tls_hellos, tls_dropped, "
+			"late_ms) "
+			"VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+			"RETURNING id",
 	[ST_INTERVAL_WRITE_US] = "UPDATE intervals SET write_us = ?2 WHERE id = ?1",
-	/* DO UPDATE (a no-op) so that RETURNING yields the id of an existing row */
-	[ST_ADDRESS] = "INSERT INTO addresses (family, bin, text) VALUES (?1, ?2, ?3) "
-		       "ON CONFLICT (bin) DO UPDATE SET family = excluded.family RETURNING id",
+	/* Interning (batch_head below): a row's id when its insert was ignored. */
+	[ST_ADDRESS_ID] = "SELECT id FROM addresses WHERE bin = ?1",
+	[ST_ADDRESS_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM addresses",
 	[ST_IFACE] = "INSERT INTO interfaces (name) VALUES (?1) "
 		     "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
-	[ST_CONVERSATION] = "INSERT INTO conversations (iface_id, direction, protocol, src_id, dst_id) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
-			    "iface_id = excluded.iface_id RETURNING id",
-	[ST_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
-		    "tcp_flags, syn, fin, rst, first_ms, span_ms) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_FLOW_RANGE] = "UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
+	[ST_CONVERSATION_ID] = "SELECT id FROM conversations WHERE src_id = ?4 AND dst_id = ?5 "
+			       "AND protocol = ?3 AND direction = ?2 AND iface_id = ?1",
+	[ST_CONVERSATION_NEXT] = "SELECT coalesce(max(id), 0) + 1 FROM conversations",
+	[ST_FLOW_RANGE] =
+		"UPDATE intervals SET first_flow_id = ?2, last_flow_id = ?3 WHERE id = ?1",
 	/* above every id in use, even when retention emptied the flows table */
 	[ST_NEXT_FLOW_ID] = "SELECT max(coalesce((SELECT max(id) FROM flows), 0), "
 			    "coalesce((SELECT max(last_flow_id, first_flow_id - 1) FROM intervals "
@@ -91,24 +92,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 		       "?15, ?16)",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *st[ST_COUNT];
-	struct store_iface ifaces[STORE_IFACES];
-	int n_ifaces;
-	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
-	int named_ifindex; /* store_name_ifindex(), or 0 */
-	char *named_name;
-	char last_error[256]; /* what the last failure was, for store_last_error() */
-	struct idcache *addresses;     /* family + address -> addresses.id */
-	struct idcache *conversations; /* struct conversation_key -> conversations.id */
-	int64_t next_flow_id;          /* the id of this interval's next flow row */
-	unsigned int sample_rate;      /* --sample of the intervals written */
-	struct proc_names *names;      /* the cgroups, services, users of process rows */
-	struct run_tally tally;        /* what this run wrote (run_tally.h) */
-};
-
 /*
  * What a flow shares with every other flow of its conversation (0003_*.sql),
  * as the kernel gave it: one cache lookup per flow finds the conversation
@@ -123,7 +106,60 @@ struct conversation_key {
 	uint8_t addrs[32]; /* source then destination, 4 or 16 bytes each */
 };
 
-#define STORE_CACHE_ENTRIES (1 << 20) /* per cache; ~40 MiB at most */
+/*
+ * The rows of an interval go in multi-row INSERTs of STORE_BATCH rows: one
+ * statement per row cost more than the row itself (bench/store_cost
+ * --new-hosts, bench/RESULTS.md). New addresses and conversations get their
+ * ids here (the next above the table's), so that a batch of flows needs no
+ * answer from SQLite before its INSERT; a row already in the table (the
+ * cache forgot it) is ignored by its INSERT and looked up instead, and its
+ * id taken back from the batch's rows.
+ */
+#define STORE_BATCH 64
+
+enum batch_kind { B_ADDRESS, B_CONVERSATION, B_FLOW, BATCH_KINDS };
+
+static const char *const batch_head[BATCH_KINDS] = {
+	[B_ADDRESS] = "INSERT OR IGNORE INTO addresses (id, family, bin, text) VALUES ",
+	[B_CONVERSATION] = "INSERT OR IGNORE INTO conversations (id, iface_id, direction, "
+			   "protocol, src_id, dst_id) VALUES ",
+	[B_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
+		   "tcp_flags, syn, fin, rst, first_ms, span_ms) VALUES ",
+};
+static const int batch_cols[BATCH_KINDS] = { 4, 6, 12 };
+
+/* An address the batch inserts (the key points into the snapshot). */
+struct new_address {
+	int64_t id;
+	const __u8 *addr;
+	int family;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+	struct store_iface ifaces[STORE_IFACES];
+	int n_ifaces;
+	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
+	int named_ifindex; /* store_name_ifindex(), or 0 */
+	char *named_name;
+	char last_error[256];	       /* what the last failure was, for store_last_error() */
+	struct idcache *addresses;     /* family + address -> addresses.id */
+	struct idcache *conversations; /* struct conversation_key -> conversations.id */
+	int64_t next_flow_id;	       /* the id of this interval's next flow row */
+	/* The ids the next new address and conversation get (0: read them
+	 * from the table first), and the rows a batch is writing (batch_*). */
+	int64_t next_address_id, next_conversation_id;
+	sqlite3_stmt *batch[BATCH_KINDS][2]; /* of 1 row and of STORE_BATCH rows */
+	struct new_address new_addrs[STORE_BATCH];
+	size_t n_new_addrs;
+	unsigned int sample_rate; /* --sample of the intervals written */
+	struct proc_names *names; /* the cgroups, services, users of process rows */
+	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
+};
+
+#define STORE_CACHE_ENTRIES (1 << 20) /* per cache: 32 MiB of slots and its keys */
 
 static int64_t now_us(void)
 {
@@ -196,12 +232,12 @@ int store_open(struct store **out, const char *path)
 	 * kernel's counts are cleared right after it (docs/design.md, "Power
 	 * loss"). One fsync an interval. The anomaly evaluator's connection
 	 * keeps NORMAL: its hits roll back with its watermark, evaluated again. */
-	err = db_exec(st->db, "PRAGMA synchronous = FULL;");
+	err = db_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;");
 	if (err)
 		goto fail;
 	/* Which contract wrote the rows (netmon.h), for whoever reads them later. */
-	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', "
-			      NETMON_ABI_STR ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	err = db_exec(st->db, "INSERT INTO meta (key, value) VALUES ('bpf_abi', " NETMON_ABI_STR
+			      ") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 	if (err)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
@@ -253,6 +289,9 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	for (int i = 0; i < BATCH_KINDS; i++)
+		for (int k = 0; k < 2; k++)
+			sqlite3_finalize(st->batch[i][k]);
 	proc_names_close(st->names);
 	db_close(st->db);
 	idcache_free(st->addresses);
@@ -321,76 +360,6 @@ static int intern_iface(struct store *st, int ifindex, int64_t *id)
 	return 0;
 }
 
-static int intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
-{
-	sqlite3_stmt *s = st->st[ST_ADDRESS];
-	char text[INET6_ADDRSTRLEN];
-	int len = family == NETMON_FAMILY_V4 ? 4 : 16, err;
-
-	/* the length tells the families apart: bin is 4 or 16 bytes */
-	*id = idcache_get(st->addresses, addr, (size_t)len);
-	if (*id)
-		return 0;
-	inet_ntop(family == NETMON_FAMILY_V4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
-	sqlite3_bind_int(s, 1, family);
-	sqlite3_bind_blob(s, 2, addr, len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-	err = step_id(st, ST_ADDRESS, id);
-	if (!err)
-		idcache_put(st->addresses, addr, (size_t)len, *id);
-	return err;
-}
-
-int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
-{
-	return intern_address(st, family, addr, id);
-}
-
-void store_forget_ids(struct store *st)
-{
-	idcache_clear(st->addresses);
-	idcache_clear(st->conversations);
-	proc_names_forget(st->names);
-}
-
-static int intern_conversation(struct store *st, const struct flow_record *r, int64_t *id)
-{
-	int alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
-	sqlite3_stmt *s = st->st[ST_CONVERSATION];
-	struct conversation_key k;
-	int64_t iface, src, dst;
-	int err = intern_iface(st, (int)r->key.ifindex, &iface);
-
-	if (err)
-		return err;
-	memset(&k, 0, sizeof(k));
-	k.iface_id = (uint32_t)iface;
-	k.direction = r->key.direction;
-	k.protocol = r->key.protocol;
-	k.family = r->key.family;
-	memcpy(k.addrs, r->key.src, (size_t)alen);
-	memcpy(k.addrs + alen, r->key.dst, (size_t)alen);
-	*id = idcache_get(st->conversations, &k,
-			  offsetof(struct conversation_key, addrs) + 2 * (size_t)alen);
-	if (*id)
-		return 0;
-	err = intern_address(st, r->key.family, r->key.src, &src);
-	if (!err)
-		err = intern_address(st, r->key.family, r->key.dst, &dst);
-	if (err)
-		return err;
-	sqlite3_bind_int64(s, 1, iface);
-	sqlite3_bind_int(s, 2, k.direction);
-	sqlite3_bind_int(s, 3, k.protocol);
-	sqlite3_bind_int64(s, 4, src);
-	sqlite3_bind_int64(s, 5, dst);
-	err = step_id(st, ST_CONVERSATION, id);
-	if (!err)
-		idcache_put(st->conversations, &k,
-			     offsetof(struct conversation_key, addrs) + 2 * (size_t)alen, *id);
-	return err;
-}
-
 /*
  * A kernel timestamp -> ms after ts_start, through the flip's pair of clock
  * readings (snapshot.h). Floored, so a packet at .1982 s is at 198 ms.
@@ -411,32 +380,462 @@ void store_flow_ms(const struct snapshot *snap, const struct flow_record *r, int
 	*span_ms = mono_to_offset_ms(snap, r->c.last_seen_ns, ts_start) - *first_ms;
 }
 
-static int write_flow(struct store *st, const struct snapshot *snap, int64_t ts_start,
-		      const struct flow_record *r)
+/* The statement of a batch of rows (1 or STORE_BATCH: kept; others: made now). */
+static int batch_stmt(struct store *st, enum batch_kind kind, size_t rows, sqlite3_stmt **out)
 {
-	sqlite3_stmt *s = st->st[ST_FLOW];
-	int64_t conversation, first_ms, span_ms;
-	int err = intern_conversation(st, r, &conversation);
+	int keep = rows == 1 ? 0 : rows == STORE_BATCH ? 1 : -1, rc;
+	sqlite3_str *sql;
+	char *text;
+
+	if (keep >= 0 && st->batch[kind][keep]) {
+		*out = st->batch[kind][keep];
+		return 0;
+	}
+	sql = sqlite3_str_new(st->db);
+	sqlite3_str_appendall(sql, batch_head[kind]);
+	for (size_t i = 0; i < rows; i++)
+		for (int c = 0; c < batch_cols[kind]; c++)
+			sqlite3_str_appendall(sql, !c			      ? (i ? ",(?" : "(?")
+						   : c + 1 < batch_cols[kind] ? ",?"
+									      : ",?)");
+	text = sqlite3_str_finish(sql);
+	if (!text)
+		return -ENOMEM;
+	rc = sqlite3_prepare_v3(st->db, text, -1, keep >= 0 ? SQLITE_PREPARE_PERSISTENT : 0, out,
+				NULL);
+	sqlite3_free(text);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, batch_head[kind]);
+	if (keep >= 0)
+		st->batch[kind][keep] = *out;
+	return 0;
+}
+
+/* Run a batch statement that batch_stmt() made; how many rows it inserted. */
+static int batch_run(struct store *st, enum batch_kind kind, sqlite3_stmt *s, size_t rows)
+{
+	int rc = sqlite3_step(s), changed = sqlite3_changes(st->db);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rows != 1 && rows != STORE_BATCH)
+		sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? changed : sql_fail(st, batch_head[kind]);
+}
+
+/* The next id of a table (ST_*_NEXT) into *next, when not known yet. */
+static int next_id(struct store *st, enum stmt_id q, int64_t *next)
+{
+	return *next ? 0 : step_id(st, q, next);
+}
+
+/* An address's id from the cache, or a new one to insert (new_addrs). */
+static int address_id(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	size_t len = family == NETMON_FAMILY_V4 ? 4 : 16;
+	struct new_address *a;
+	int err;
+
+	/* the length tells the families apart: bin is 4 or 16 bytes */
+	*id = idcache_get(st->addresses, addr, len);
+	if (*id)
+		return 0;
+	err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
+	if (err)
+		return err;
+	*id = st->next_address_id++;
+	idcache_put(st->addresses, addr, len, *id);
+	a = &st->new_addrs[st->n_new_addrs++];
+	a->id = *id;
+	a->addr = addr;
+	a->family = family;
+	return 0;
+}
+
+/*
+ * new_addrs (at most STORE_BATCH) into addresses. When the table had some
+ * already (the cache forgot them), each gets its id looked up, into the
+ * cache and new_addrs.
+ */
+static int flush_addresses(struct store *st)
+{
+	size_t n = st->n_new_addrs;
+	sqlite3_stmt *s;
+	int changed, err = n ? batch_stmt(st, B_ADDRESS, n, &s) : 0;
+
+	if (!n || err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const struct new_address *a = &st->new_addrs[i];
+		int len = a->family == NETMON_FAMILY_V4 ? 4 : 16, p = (int)i * 4;
+		char text[INET6_ADDRSTRLEN];
+
+		inet_ntop(len == 4 ? AF_INET : AF_INET6, a->addr, text, sizeof(text));
+		sqlite3_bind_int64(s, p + 1, a->id);
+		sqlite3_bind_int(s, p + 2, a->family);
+		sqlite3_bind_blob(s, p + 3, a->addr, len, SQLITE_STATIC);
+		sqlite3_bind_text(s, p + 4, text, -1, SQLITE_TRANSIENT);
+	}
+	changed = batch_run(st, B_ADDRESS, s, n);
+	for (size_t i = 0; changed >= 0 && (size_t)changed < n && i < n; i++) {
+		struct new_address *a = &st->new_addrs[i];
+		int len = a->family == NETMON_FAMILY_V4 ? 4 : 16;
+
+		sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, a->addr, len, SQLITE_STATIC);
+		if ((err = step_id(st, ST_ADDRESS_ID, &a->id)))
+			return err;
+		idcache_put(st->addresses, a->addr, (size_t)len, a->id);
+	}
+	st->n_new_addrs = 0;
+	return changed < 0 ? changed : 0;
+}
+
+/* One address's id (host names, processes), inserted if new. */
+static int intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	int err;
+
+	st->n_new_addrs = 0;
+	err = address_id(st, family, addr, id);
+	if (!err && st->n_new_addrs) {
+		err = flush_addresses(st);
+		*id = st->new_addrs[0].id;
+	}
+	return err;
+}
+
+/* A flow's conversation key, with its interface's id iface; its length. */
+static size_t conversation_key_of(const struct flow_record *r, int64_t iface,
+				  struct conversation_key *k)
+{
+	size_t alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+
+	memset(k, 0, sizeof(*k));
+	k->iface_id = (uint32_t)iface;
+	k->direction = r->key.direction;
+	k->protocol = r->key.protocol;
+	k->family = r->key.family;
+	memcpy(k->addrs, r->key.src, alen);
+	memcpy(k->addrs + alen, r->key.dst, alen);
+	return offsetof(struct conversation_key, addrs) + 2 * alen;
+}
+
+/*
+ * A burst of new hosts (a scan, a flood, a busy server's clients): the
+ * addresses and conversations of an interval that no cache knows are
+ * inserted before its flows, each table's in the order of its unique index
+ * and with ids in that order, so that every new row goes next to the one
+ * before in both b-trees. In the order of the flows (a hash order) each went
+ * to a random page of the index, and the address and conversation rows cost
+ * several times the flow rows (bench/RESULTS.md, "A burst of new hosts").
+ */
+struct burst_address {
+	const __u8 *addr;
+	int len;
+};
+
+struct burst_conversation {
+	int64_t src, dst;
+	uint32_t iface, flow; /* flow: its index in the rows written */
+	uint8_t direction, protocol;
+};
+
+/* A growing array of burst entries; 0 or -ENOMEM. */
+static int burst_push(void **arr, size_t *n, size_t *cap, size_t size, const void *e)
+{
+	if (*n == *cap) {
+		size_t want = *cap ? *cap * 2 : 1024;
+		void *grown = realloc(*arr, want * size);
+
+		if (!grown)
+			return -ENOMEM;
+		*arr = grown;
+		*cap = want;
+	}
+	memcpy((char *)*arr + *n * size, e, size);
+	(*n)++;
+	return 0;
+}
+
+/* The order of addresses' index on bin: bytes, then the shorter first. */
+static int cmp_burst_address(const void *a, const void *b)
+{
+	const struct burst_address *x = a, *y = b;
+	int c = memcmp(x->addr, y->addr, (size_t)(x->len < y->len ? x->len : y->len));
+
+	return c ? c : x->len - y->len;
+}
+
+/* The order of conversations' UNIQUE (src_id, dst_id, protocol, direction, iface_id). */
+static int cmp_burst_conversation(const void *a, const void *b)
+{
+	const struct burst_conversation *x = a, *y = b;
+
+	if (x->src != y->src)
+		return x->src < y->src ? -1 : 1;
+	if (x->dst != y->dst)
+		return x->dst < y->dst ? -1 : 1;
+	if (x->protocol != y->protocol)
+		return x->protocol - y->protocol;
+	if (x->direction != y->direction)
+		return x->direction - y->direction;
+	return x->iface < y->iface ? -1 : x->iface > y->iface;
+}
+
+/*
+ * Sorted from this many new rows on. A few new rows an interval go in the
+ * order of the flows: sorted runs inserted into the middle of an index leave
+ * its pages half full where scattered ones leave them about 70 % full, and a
+ * 60-day history grew 3 % larger (tests/unit/test_history.c's plateau).
+ */
+#define BURST_SORT_MIN 1024
+
+/* Marks an address in the cache until burst_addresses() gives it its id. */
+#define BURST_MARK INT64_MAX
+
+/*
+ * conv[i]: the conversation of r[i] from the cache, or 0; the addresses of
+ * the others that the cache does not know into *b (marked in the cache, so
+ * each once).
+ */
+static int known_conversations(struct store *st, const struct flow_record *r, size_t n,
+			       int64_t *conv, struct burst_address **b, size_t *nb)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		int len = r[i].key.family == NETMON_FAMILY_V4 ? 4 : 16;
+		struct conversation_key k;
+		int64_t iface;
+
+		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
+		if (err)
+			break;
+		conv[i] = idcache_get(st->conversations, &k, conversation_key_of(&r[i], iface, &k));
+		for (int side = 0; !conv[i] && !err && side < 2; side++) {
+			struct burst_address e = { side ? r[i].key.dst : r[i].key.src, len };
+
+			if (idcache_get(st->addresses, e.addr, (size_t)len))
+				continue;
+			err = burst_push((void **)b, nb, &cap, sizeof(e), &e);
+			idcache_put(st->addresses, e.addr, (size_t)len, BURST_MARK);
+		}
+	}
+	return err;
+}
+
+/* b[0..nb) into addresses in the index's order, with ids in that order. */
+static int burst_addresses(struct store *st, struct burst_address *b, size_t nb)
+{
+	size_t i = 0;
+	int err = 0;
+
+	if (nb >= BURST_SORT_MIN)
+		qsort(b, nb, sizeof(*b), cmp_burst_address);
+	while (!err && i < nb) {
+		st->n_new_addrs = 0;
+		err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
+		for (; !err && i < nb && st->n_new_addrs < STORE_BATCH; i++) {
+			struct new_address *a = &st->new_addrs[st->n_new_addrs];
+
+			if (i && !cmp_burst_address(&b[i], &b[i - 1]))
+				continue; /* the cache started over while marking */
+			a->id = st->next_address_id++;
+			a->addr = b[i].addr;
+			a->family = b[i].len == 4 ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
+			idcache_put(st->addresses, a->addr, (size_t)b[i].len, a->id);
+			st->n_new_addrs++;
+		}
+		if (!err)
+			err = flush_addresses(st);
+	}
+	return err;
+}
+
+/* The conversations of the flows with conv[i] 0 into *c, one per flow. */
+static int new_conversations(struct store *st, const struct flow_record *r, size_t n,
+			     const int64_t *conv, struct burst_conversation **c, size_t *nc)
+{
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		struct burst_conversation e = { .flow = (uint32_t)i,
+						.direction = r[i].key.direction,
+						.protocol = r[i].key.protocol };
+		int64_t iface;
+
+		if (conv[i])
+			continue;
+		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
+		if (!err)
+			err = intern_address(st, r[i].key.family, r[i].key.src, &e.src);
+		if (!err)
+			err = intern_address(st, r[i].key.family, r[i].key.dst, &e.dst);
+		e.iface = (uint32_t)iface;
+		if (!err)
+			err = burst_push((void **)c, nc, &cap, sizeof(e), &e);
+	}
+	return err;
+}
+
+/* Bind a conversation's columns from ?base + 1 on (ST_CONVERSATION_ID's order). */
+static void bind_conversation(sqlite3_stmt *s, int base, const struct burst_conversation *c)
+{
+	sqlite3_bind_int64(s, base + 1, c->iface);
+	sqlite3_bind_int(s, base + 2, c->direction);
+	sqlite3_bind_int(s, base + 3, c->protocol);
+	sqlite3_bind_int64(s, base + 4, c->src);
+	sqlite3_bind_int64(s, base + 5, c->dst);
+}
+
+/*
+ * The conversations c[first[j]] (j < k) into conversations with the ids
+ * ids[j]; when the table had some already, every id of the batch is looked
+ * up into ids.
+ */
+static int flush_conversations(struct store *st, const struct burst_conversation *c,
+			       const size_t *first, size_t k, int64_t *ids)
+{
+	sqlite3_stmt *s;
+	int changed, err = batch_stmt(st, B_CONVERSATION, k, &s);
 
 	if (err)
 		return err;
-	store_flow_ms(snap, r, ts_start, &first_ms, &span_ms);
-	sqlite3_bind_int64(s, 1, st->next_flow_id);
-	sqlite3_bind_int64(s, 2, conversation);
-	sqlite3_bind_int(s, 3, r->key.src_port);
-	sqlite3_bind_int(s, 4, r->key.dst_port);
-	sqlite3_bind_int64(s, 5, (int64_t)r->c.packets);
-	sqlite3_bind_int64(s, 6, (int64_t)r->c.bytes);
-	sqlite3_bind_int(s, 7, (int)r->c.tcp_flags);
-	sqlite3_bind_int64(s, 8, r->c.syn);
-	sqlite3_bind_int64(s, 9, r->c.fin);
-	sqlite3_bind_int64(s, 10, r->c.rst);
-	sqlite3_bind_int64(s, 11, first_ms);
-	sqlite3_bind_int64(s, 12, span_ms);
-	err = step_done(st, ST_FLOW);
-	if (!err)
-		st->next_flow_id++;
+	for (size_t j = 0; j < k; j++) {
+		sqlite3_bind_int64(s, (int)j * 6 + 1, ids[j]);
+		bind_conversation(s, (int)j * 6 + 1, &c[first[j]]);
+	}
+	changed = batch_run(st, B_CONVERSATION, s, k);
+	for (size_t j = 0; changed >= 0 && (size_t)changed < k && j < k; j++) {
+		bind_conversation(st->st[ST_CONVERSATION_ID], 0, &c[first[j]]);
+		if ((err = step_id(st, ST_CONVERSATION_ID, &ids[j])))
+			return err;
+	}
+	return changed < 0 ? changed : 0;
+}
+
+/* Each conversation's id to its flows (conv) and to the cache; c is sorted. */
+static void give_conversations(struct store *st, const struct flow_record *r,
+			       const struct burst_conversation *c, const size_t *first, size_t k,
+			       size_t end, const int64_t *ids, int64_t *conv)
+{
+	for (size_t j = 0; j < k; j++) {
+		const struct burst_conversation *e = &c[first[j]];
+		struct conversation_key key;
+		size_t to = j + 1 < k ? first[j + 1] : end;
+
+		for (size_t m = first[j]; m < to; m++)
+			conv[c[m].flow] = ids[j];
+		idcache_put(st->conversations, &key,
+			    conversation_key_of(&r[e->flow], e->iface, &key), ids[j]);
+	}
+}
+
+/* c[0..nc) into conversations in the index's order, ids in that order. */
+static int burst_conversations(struct store *st, const struct flow_record *r,
+			       struct burst_conversation *c, size_t nc, int64_t *conv)
+{
+	size_t first[STORE_BATCH], k = 0;
+	int64_t ids[STORE_BATCH];
+	int err = 0;
+
+	if (nc >= BURST_SORT_MIN)
+		qsort(c, nc, sizeof(*c), cmp_burst_conversation);
+	for (size_t i = 0; !err && i <= nc; i++) {
+		if (i < nc && i && !cmp_burst_conversation(&c[i], &c[i - 1]))
+			continue; /* another flow of the same conversation */
+		if (k && (k == STORE_BATCH || i == nc)) {
+			err = flush_conversations(st, c, first, k, ids);
+			if (!err)
+				give_conversations(st, r, c, first, k, i, ids, conv);
+			k = 0;
+		}
+		if (!err && i < nc)
+			err = next_id(st, ST_CONVERSATION_NEXT, &st->next_conversation_id);
+		if (!err && i < nc) {
+			first[k] = i;
+			ids[k++] = st->next_conversation_id++;
+		}
+	}
 	return err;
+}
+
+/* Flow rows r[0..n) of conversations conv, ids from next_flow_id on. */
+static int insert_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+			const struct flow_record *r, size_t n, const int64_t *conv)
+{
+	sqlite3_stmt *s;
+	int changed, err = batch_stmt(st, B_FLOW, n, &s);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		int64_t first_ms, span_ms;
+		int p = (int)i * 12;
+
+		store_flow_ms(snap, &r[i], ts_start, &first_ms, &span_ms);
+		sqlite3_bind_int64(s, p + 1, st->next_flow_id + (int64_t)i);
+		sqlite3_bind_int64(s, p + 2, conv[i]);
+		sqlite3_bind_int(s, p + 3, r[i].key.src_port);
+		sqlite3_bind_int(s, p + 4, r[i].key.dst_port);
+		sqlite3_bind_int64(s, p + 5, (int64_t)r[i].c.packets);
+		sqlite3_bind_int64(s, p + 6, (int64_t)r[i].c.bytes);
+		sqlite3_bind_int(s, p + 7, (int)r[i].c.tcp_flags);
+		sqlite3_bind_int64(s, p + 8, r[i].c.syn);
+		sqlite3_bind_int64(s, p + 9, r[i].c.fin);
+		sqlite3_bind_int64(s, p + 10, r[i].c.rst);
+		sqlite3_bind_int64(s, p + 11, first_ms);
+		sqlite3_bind_int64(s, p + 12, span_ms);
+	}
+	changed = batch_run(st, B_FLOW, s, n);
+	if (changed < 0)
+		return changed;
+	st->next_flow_id += (int64_t)n;
+	return 0;
+}
+
+/*
+ * Flow rows for r[0..n): the conversations the cache knows, the new
+ * addresses, the new conversations, then the flows, STORE_BATCH a statement.
+ */
+static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+		       const struct flow_record *r, size_t n)
+{
+	int64_t *conv = calloc(n ? n : 1, sizeof(*conv));
+	struct burst_address *b = NULL;
+	struct burst_conversation *c = NULL;
+	size_t nb = 0, nc = 0;
+	int err = conv ? known_conversations(st, r, n, conv, &b, &nb) : -ENOMEM;
+
+	if (!err)
+		err = burst_addresses(st, b, nb);
+	free(b);
+	if (!err)
+		err = new_conversations(st, r, n, conv, &c, &nc);
+	if (!err)
+		err = burst_conversations(st, r, c, nc, conv);
+	free(c);
+	for (size_t at = 0; !err && at < n; at += STORE_BATCH)
+		err = insert_flows(st, snap, ts_start, r + at,
+				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
+	free(conv);
+	return err;
+}
+
+int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
+{
+	st->next_address_id = 0; /* its own transaction: the table as it is now */
+	return intern_address(st, family, addr, id);
+}
+
+void store_forget_ids(struct store *st)
+{
+	idcache_clear(st->addresses);
+	idcache_clear(st->conversations);
+	proc_names_forget(st->names);
+	st->next_address_id = st->next_conversation_id = 0;
 }
 
 static int write_total(struct store *st, int64_t interval_id, const struct total_record *r,
@@ -623,6 +1022,14 @@ static void bind_name_counts(sqlite3_stmt *s, const struct snapshot *snap)
 	sqlite3_bind_int64(s, 13, n[13]);
 }
 
+int64_t store_late_ms(const struct snapshot *snap, int64_t ts_end)
+{
+	int64_t late =
+		(int64_t)snap->wall.tv_sec * 1000 + snap->wall.tv_nsec / 1000000 - ts_end * 1000;
+
+	return late > 0 ? late : 0;
+}
+
 static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		      int64_t ts_end)
 {
@@ -644,12 +1051,13 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	bind_name_counts(s, snap);
 	/* From pinned maps: recorded live; an import's maps are not pinned. */
 	sqlite3_bind_int(s, 10, snap->run != 0);
+	sqlite3_bind_int64(s, 14, store_late_ms(snap, ts_end));
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
 	st->next_flow_id = first_flow;
-	for (size_t i = 0; !err && i < snap->n_flows; i++)
-		err = write_flow(st, snap, ts_start, &snap->flows[i]);
+	if (!err)
+		err = write_flows(st, snap, ts_start, snap->flows, snap->n_flows);
 	for (size_t i = 0; !err && i < snap->n_totals; i++) {
 		const struct total_record *t = &snap->totals[i];
 
@@ -659,7 +1067,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 		if (!err && t->key.kind == NETMON_KIND_TABLE_FULL) {
 			struct flow_record over = store_overflow_flow(snap, ts_start, ts_end, t);
 
-			err = write_flow(st, snap, ts_start, &over);
+			err = write_flows(st, snap, ts_start, &over, 1);
 		}
 	}
 	free(tcp);
@@ -721,10 +1129,11 @@ int store_last_end(struct store *st, int64_t *last_end)
 	*last_end = 0;
 	/* Recorded live (0013_gaps.sql): an imported capture may be dated later.
 	 * Rows from before that migration cannot be told apart: all of them. */
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
-			       "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
-			       -1, &q, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT coalesce((SELECT max(ts_end) FROM intervals WHERE live = 1), "
+		    "(SELECT max(ts_end) FROM intervals WHERE live IS NULL))",
+		    -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_step(q) != SQLITE_ROW) {
 		sqlite3_finalize(q);
 		return sql_fail(st, "reading the last stored interval");
@@ -744,13 +1153,15 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 {
 	int err;
 
-	st->n_ifaces = 0; /* re-resolve names once per interval */
+	st->n_ifaces = 0;				    /* re-resolve names once per interval */
+	st->next_address_id = st->next_conversation_id = 0; /* read in the transaction */
 	st->ifaces_full = 0;
 	proc_names_start(st->names);
 	err = step_done(st, ST_BEGIN);
 	if (err)
 		return err;
 	err = write_rows(st, snap, ts_start, ts_end);
+	test_slow_write();    /* tests/e2e/behind.bats: a write slower than its interval */
 	test_point("commit"); /* every row written, the COMMIT not yet */
 	if (!err)
 		err = step_done(st, ST_COMMIT);

@@ -70,6 +70,12 @@ void store_flow_ms(const struct snapshot *snap, const struct flow_record *r, int
 struct flow_record store_overflow_flow(const struct snapshot *snap, int64_t ts_start,
 				       int64_t ts_end, const struct total_record *t);
 
+/*
+ * How many ms after ts_end the interval's counts were taken from the kernel
+ * (its flip, snap->wall), 0 when not after: intervals.late_ms (0017_late.sql).
+ */
+int64_t store_late_ms(const struct snapshot *snap, int64_t ts_end);
+
 /* The names of process tgid in snap (its infos, by tgid); NULL: none. */
 const struct proc_info *store_proc_info(const struct snapshot *snap, __u32 tgid);
 

@@ -157,3 +157,14 @@ old_rows() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM traffic WHERE kind IN (1, 2, 4, 5, 6)
 		AND syn IS NOT NULL")" -eq 0 ]
 }
+
+@test "old intervals have no lateness after the upgrade (0017): NULL, an import's own 0" {
+	old=$(sqlite3 "$DB" 'SELECT count(*) FROM intervals')
+	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" -i dns --db "$DB"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# Written before 0017: NULL, not a guess; an import flips on time.
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM collector_log WHERE late_ms IS NULL')" -eq "$old" ]
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM collector_log WHERE late_ms = 0')" -eq \
+		"$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live = 0')" ]
+	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live = 0')" -gt 0 ]
+}
