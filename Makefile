@@ -210,7 +210,7 @@ FUZZ_BIN := $(O)/tests/fuzz/fuzz_dns $(O)/tests/fuzz/fuzz_tls
 
 $(O)/tests/fuzz/fuzz_dns: recorder/names/dns_parse.c recorder/names/dns_parse.h
 $(O)/tests/fuzz/fuzz_tls: recorder/names/tls_hello.c recorder/names/tls_hello.h
-$(FUZZ_BIN): $(O)/tests/fuzz/%: tests/fuzz/%.c
+$(FUZZ_BIN): $(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_rng.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(FUZZ_CFLAGS) -Irecorder $(filter %.c,$^) -o $@

@@ -20,26 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "fuzz_rng.h"
 #include "names/tls_hello.h"
-
-#define MAX_LEN 1600
-#define FUZZ_SECONDS 120
-
-static uint64_t rng_state;
-
-/* xorshift64*: fast, and the same sequence for the same seed. */
-static uint32_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 2685821657736338717ull) >> 32);
-}
-
-struct buf {
-	uint8_t b[MAX_LEN];
-	size_t n;
-};
 
 static void put8(struct buf *m, unsigned int v)
 {
