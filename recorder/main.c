@@ -196,7 +196,8 @@ static int record_interval(struct recorder *r, int64_t ts_end, int final)
 /*
  * The anomaly rules' evaluator, on its own connection. Without it the
  * recorder records as before (the report evaluates the rules itself).
- * Each rule gets a quarter of an interval, at most 10 s, so a slow one
+ * Each rule gets a quarter of an interval of CPU time, at most 10 s (and
+ * four times that of wall-clock time: anomaly_eval.c), so a slow one
  * cannot hold up the next snapshot for long.
  */
 static void start_anomaly_eval(struct recorder *r)
