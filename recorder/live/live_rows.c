@@ -72,6 +72,7 @@ void live_rows_free(struct live_rows *r)
 	free(r->conns);
 	live_table_free(&r->flows);
 	snapshot_free(&r->peek);
+	cgroup_namer_free(&r->namer);
 	free(r->drained_infos);
 	free(r->protos);
 	free(r->procrows);
@@ -105,6 +106,7 @@ void live_rows_drained(struct live_rows *l, const struct snapshot *snap)
 	live_table_drain_begin(&l->flows);
 	if (feed(l, snap, live_table_add_drained))
 		pr_warn("live view: out of memory: the next rates are too low");
+	cgroup_namer_next_round(&l->namer); /* a cgroup not found: one more walk */
 	/* Names of processes that sent only before the flip. */
 	p = realloc(l->drained_infos, (snap->n_infos + 1) * sizeof(*p));
 	if (p) {
@@ -121,18 +123,49 @@ static int cmp_tgid(const void *key, const void *elem)
 	return a < b ? -1 : a > b;
 }
 
-/* A process's name: from this peek, else the last drained snapshot. */
-static void comm_of(const struct live_rows *l, __u32 tgid, char comm[NETMON_COMM_LEN])
+/* A process's names: from this peek, else the last drained snapshot; NULL
+ * when neither has them. */
+static const struct proc_info_record *info_of(const struct live_rows *l, __u32 tgid)
 {
 	const struct proc_info_record *r;
 
 	r = bsearch(&tgid, l->peek.infos, l->peek.n_infos, sizeof(*r), cmp_tgid);
 	if (!r)
 		r = bsearch(&tgid, l->drained_infos, l->n_drained_infos, sizeof(*r), cmp_tgid);
-	if (r)
-		memcpy(comm, r->info.comm, NETMON_COMM_LEN);
-	else
-		snprintf(comm, NETMON_COMM_LEN, "?");
+	return r;
+}
+
+/* src into dst[size], cut at a character's start when it does not fit. */
+static void copy_label(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	if (src[n])
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* A row's process name, user and service ("?" for what is not known). */
+static void label_row(struct live_rows *l, struct live_proc_row *row)
+{
+	const struct proc_info_record *r = info_of(l, row->pid);
+	char num[16];
+
+	snprintf(row->comm, sizeof(row->comm), "?");
+	snprintf(row->user, sizeof(row->user), "?");
+	snprintf(row->service, sizeof(row->service), "?");
+	if (!r)
+		return;
+	memcpy(row->comm, r->info.comm, sizeof(row->comm));
+	/* Cgroup id 0: the program did not read the process's owner either. */
+	if (!r->info.cgroup_id)
+		return;
+	copy_label(row->user, sizeof(row->user),
+		   cgroup_namer_user(&l->namer, r->info.uid, num, sizeof(num)));
+	cgroup_namer_describe(&l->namer, r->info.cgroup_id, l->peek.cgroups_gone);
+	copy_label(row->service, sizeof(row->service), l->namer.service);
 }
 
 struct live_ranked {
@@ -240,7 +273,7 @@ static int proc_rows(struct live_rows *l, double per_s, int max)
 		l->procrows[i] = (struct live_proc_row){ .pid = tgid,
 							 .sent_bps = e->delta[0] * per_s,
 							 .recv_bps = e->delta[1] * per_s };
-		comm_of(l, tgid, l->procrows[i].comm);
+		label_row(l, &l->procrows[i]);
 	}
 	return n;
 }

@@ -14,6 +14,7 @@
 #include "live_db.h"
 #include "live_rates.h"
 #include "live_view.h"
+#include "names/cgroup_namer.h"
 
 #define LIVE_ROWS_MAX 200 /* rows per list gathered (a terminal cuts them) */
 
@@ -27,6 +28,7 @@ struct live_rows {
 	struct snapshot peek;
 	struct proc_info_record *drained_infos; /* names of the last drained snapshot */
 	size_t n_drained_infos;
+	struct cgroup_namer namer; /* services and users of the process rows */
 	/* the rows of the last frame, and scratch for ranking */
 	struct live_proto_row *protos;
 	struct live_proc_row *procrows;

@@ -174,17 +174,30 @@ static int flex(int width, int fixed, int lo, int hi)
 	return w < lo ? lo : w > hi ? hi : w;
 }
 
+/* The process list's fixed columns (pid, three rates) and, where the
+ * terminal is wide enough for them, its user and service columns. */
+#define PROCS_FIXED (8 + 3 * 13)
+#define PROCS_USER 13 /* a user name of 12, and the space before the next */
+#define PROCS_LABELS_MIN (PROCS_FIXED + 16 + PROCS_USER + 21)
+
 static void procs_list(struct lines *ls, const struct live_frame *f, int rows, int width)
 {
-	int w = flex(width, 8 + 3 * 13, 15, 40);
-	char name[256];
+	int labels = width >= PROCS_LABELS_MIN;
+	int w = labels ? flex(width, PROCS_FIXED + PROCS_USER + 21, 15, 24)
+		       : flex(width, PROCS_FIXED, 15, 40);
+	int sw = labels ? flex(width, PROCS_FIXED + PROCS_USER + w + 1, 20, 40) : 0;
+	char name[256], user[256], service[256];
 
 	add_line(ls, "%s", "");
 	/* Host-wide: the socket tracepoints see no interface (docs/design.md). */
 	add_line(ls, "TOP PROCESSES%s",
 		 f->proc_on ? " (host-wide: all sockets)" : " (per-process accounting is off)");
-	add_line(ls, "%-7s %-*s %12s %12s %12s", "pid", w, "process", "sent/s", "recv/s",
-		 "total/s");
+	if (labels)
+		add_line(ls, "%-7s %-*s %-12s %-*s %12s %12s %12s", "pid", w, "process", "user", sw,
+			 "service", "sent/s", "recv/s", "total/s");
+	else
+		add_line(ls, "%-7s %-*s %12s %12s %12s", "pid", w, "process", "sent/s", "recv/s",
+			 "total/s");
 	for (int i = 0; i < f->n_procs && i < rows; i++) {
 		const struct live_proc_row *p = &f->procs[i];
 		char s[32], r[32], t[32];
@@ -193,7 +206,15 @@ static void procs_list(struct lines *ls, const struct live_frame *f, int rows, i
 		rate(s, sizeof(s), p->sent_bps);
 		rate(r, sizeof(r), p->recv_bps);
 		rate(t, sizeof(t), p->sent_bps + p->recv_bps);
-		add_line(ls, "%-7u %s %12s %12s %12s", p->pid, name, s, r, t);
+		if (labels) {
+			cell(user, sizeof(user), p->user, strnlen(p->user, sizeof(p->user)), 12);
+			cell(service, sizeof(service), p->service,
+			     strnlen(p->service, sizeof(p->service)), sw);
+			add_line(ls, "%-7u %s %s %s %12s %12s %12s", p->pid, name, user, service, s,
+				 r, t);
+		} else {
+			add_line(ls, "%-7u %s %12s %12s %12s", p->pid, name, s, r, t);
+		}
 	}
 	if (!f->n_procs && rows)
 		add_line(ls, "  (none this second)");

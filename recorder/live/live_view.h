@@ -19,12 +19,16 @@
 struct live_proto_row {
 	int kind, protocol;
 	double in_bps, in_pps, out_bps, out_pps; /* bytes and packets per second */
-	uint64_t bytes;                         /* both directions since the start */
+	uint64_t bytes;				 /* both directions since the start */
 };
+
+#define LIVE_LABEL_MAX 192 /* a user or service: 40 columns of any UTF-8 and more */
 
 struct live_proc_row {
 	uint32_t pid;
-	char comm[NETMON_COMM_LEN]; /* as the kernel gave it: any bytes, maybe no NUL */
+	char comm[NETMON_COMM_LEN];   /* as the kernel gave it: any bytes, maybe no NUL */
+	char user[LIVE_LABEL_MAX];    /* the user's name, else the uid; "?": unknown */
+	char service[LIVE_LABEL_MAX]; /* as process_log.service names it; "?" */
 	double sent_bps, recv_bps;
 };
 

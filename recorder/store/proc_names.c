@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * proc_names.c - cgroups, services and users of process rows (proc_names.h).
- * The path comes from cgroup_paths.c, the service name from
- * cgroup_service.c, the user's name from the passwd database (NSS), each
- * asked once per id and run: the ids of their rows are remembered.
+ * The path, the service and the user's name come from names/cgroup_namer.c,
+ * each asked once per id and run: the ids of their rows are remembered.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <bpf/bpf.h>
 #include "idcache.h"
 #include "log.h"
-#include "netmon_user.h"
-#include "names/cgroup_paths.h"
-#include "names/cgroup_service.h"
+#include "names/cgroup_namer.h"
 #include "proc_names.h"
 
 enum pn_stmt {
@@ -44,19 +38,14 @@ static const char *const pn_sql[PN_COUNT] = {
 };
 
 #define PN_CACHE_ENTRIES 65536 /* cgroups and uids remembered, each */
-#define PN_PATH_ROOM 4096      /* a cgroup path: PATH_MAX */
-#define PN_PW_ROOM 16384       /* getpwuid_r's buffer */
 
 struct proc_names {
 	sqlite3 *db;
 	sqlite3_stmt *st[PN_COUNT];
 	struct idcache *cgroups; /* kernel id -> cgroups.id */
 	struct idcache *users;	 /* uid -> 1: in user_names */
-	struct cgroup_paths *paths;
-	int paths_tried; /* opened or said why not, once */
-	int64_t boot;	 /* unix seconds of this boot */
-	char path[PN_PATH_ROOM], service[PN_PATH_ROOM];
-	char pw[PN_PW_ROOM];
+	int64_t boot;		 /* unix seconds of this boot */
+	struct cgroup_namer namer;
 };
 
 static int64_t boot_time(void)
@@ -104,14 +93,13 @@ void proc_names_close(struct proc_names *pn)
 		sqlite3_finalize(pn->st[i]);
 	idcache_free(pn->cgroups);
 	idcache_free(pn->users);
-	cgroup_paths_close(pn->paths);
+	cgroup_namer_free(&pn->namer);
 	free(pn);
 }
 
 void proc_names_start(struct proc_names *pn)
 {
-	if (pn->paths)
-		cgroup_paths_next_round(pn->paths);
+	cgroup_namer_next_round(&pn->namer);
 }
 
 void proc_names_forget(struct proc_names *pn)
@@ -131,17 +119,6 @@ static int step(sqlite3_stmt *s, int64_t *id)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* uid's name in the passwd database, else the number (a uid of no user). */
-static const char *user_name(struct proc_names *pn, uint32_t uid, char *num, size_t size)
-{
-	struct passwd pwd, *found = NULL;
-
-	if (!getpwuid_r(uid, &pwd, pn->pw, sizeof(pn->pw), &found) && found && found->pw_name[0])
-		return found->pw_name;
-	snprintf(num, size, "%" PRIu32, uid);
-	return num;
-}
-
 int proc_names_user(struct proc_names *pn, uint32_t uid)
 {
 	sqlite3_stmt *s = pn->st[PN_USER];
@@ -151,65 +128,12 @@ int proc_names_user(struct proc_names *pn, uint32_t uid)
 	if (idcache_get(pn->users, &uid, sizeof(uid)))
 		return 0;
 	sqlite3_bind_int64(s, 1, uid);
-	sqlite3_bind_text(s, 2, user_name(pn, uid, num, sizeof(num)), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, cgroup_namer_user(&pn->namer, uid, num, sizeof(num)), -1,
+			  SQLITE_TRANSIENT);
 	err = step(s, NULL);
 	if (!err)
 		idcache_put(pn->users, &uid, sizeof(uid), 1);
 	return err;
-}
-
-/* The hierarchy, opened at first need; NULL (said once why) without one. */
-static struct cgroup_paths *hierarchy(struct proc_names *pn)
-{
-	int err;
-
-	if (pn->paths_tried)
-		return pn->paths;
-	pn->paths_tried = 1;
-	err = cgroup_paths_open(&pn->paths, NULL);
-	if (err)
-		pr_warn("cgroups are named by their id: %s (%s)",
-			err == -ENODEV ? "no cgroup v2 hierarchy is mounted"
-				       : "the cgroup v2 hierarchy cannot be read",
-			strerror(-err));
-	else
-		pr_debug("cgroup v2 hierarchy at %s", cgroup_paths_mount(pn->paths));
-	return pn->paths;
-}
-
-/*
- * Cgroup id's path and service into pn->path and pn->service: 1, or 0 when
- * it is no longer there to be found, named by its id. A cgroup removed
- * while the recorder ran left its path in the kernel's map (gone, if any):
- * no walk for it.
- */
-static int describe(struct proc_names *pn, uint64_t id, int gone)
-{
-	struct cgroup_paths *cp = hierarchy(pn);
-	struct cgroup_gone g;
-	int err = -ENOENT;
-	uint32_t uid;
-	char num[16];
-
-	if (gone > 0 && !bpf_map_lookup_elem(gone, &id, &g)) {
-		g.path[sizeof(g.path) - 1] = '\0';
-		snprintf(pn->path, sizeof(pn->path), "%s", g.path);
-		err = 0;
-	} else if (cp) {
-		err = cgroup_paths_find(cp, id, pn->path, sizeof(pn->path));
-	}
-	if (err) {
-		if (err != -ENOENT && err != -ENODEV)
-			pr_debug("cgroup %" PRIu64 ": %s", id, strerror(-err));
-		snprintf(pn->path, sizeof(pn->path), "cgroup:%" PRIu64, id);
-		snprintf(pn->service, sizeof(pn->service), "%s", pn->path);
-		return 0;
-	}
-	/* A user's slice names the user, not the caller's uid (su, sudo). */
-	if (cgroup_service(pn->path, pn->service, sizeof(pn->service), &uid) == CGROUP_USER)
-		snprintf(pn->service, sizeof(pn->service), "user:%s",
-			 user_name(pn, uid, num, sizeof(num)));
-	return 1;
 }
 
 int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int gone, int64_t *row)
@@ -221,19 +145,19 @@ int proc_names_cgroup(struct proc_names *pn, uint64_t id, int64_t ts, int gone, 
 	*row = idcache_get(pn->cgroups, &id, sizeof(id));
 	if (*row)
 		return 0;
-	if (!describe(pn, id, gone)) {
+	if (!cgroup_namer_describe(&pn->namer, id, gone)) {
 		/* Gone: named when this boot's earlier run saw it (a restart)? */
 		sqlite3_bind_int64(known, 1, (int64_t)id);
 		sqlite3_bind_int64(known, 2, pn->boot);
 		err = step(known, row);
 	}
 	if (!err && !*row) {
-		sqlite3_bind_text(pn->st[PN_SERVICE], 1, pn->service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(pn->st[PN_SERVICE], 1, pn->namer.service, -1, SQLITE_STATIC);
 		err = step(pn->st[PN_SERVICE], &service);
 	}
 	if (!err && !*row) {
 		sqlite3_bind_int64(s, 1, (int64_t)id);
-		sqlite3_bind_text(s, 2, pn->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, pn->namer.path, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, service);
 		sqlite3_bind_int64(s, 4, ts);
 		err = step(s, row);

@@ -22,12 +22,10 @@ setup() {
 	nmt_require "$NMT_RECORD"
 	nmt_setup
 	DB=$NMT_TMP/netmon.db
-	CG=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
-		    if ($(i + 1) == "cgroup2" && $4 == "/") { print $5; exit } }' /proc/self/mountinfo)
-	[ -n "$CG" ] || nmt_fail "no cgroup v2 hierarchy in /proc/self/mountinfo"
+	nmt_cg_setup
+	CG=$NMT_CG
 	S=netmon-test-$$-${BATS_TEST_NUMBER}
 	ID=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-	MADE=() # cgroup directories made, deepest last
 	TUSER=nmt-cg-$$
 	useradd --system --no-create-home --shell /usr/sbin/nologin "$TUSER"
 	TUID=$(id -u "$TUSER")
@@ -37,34 +35,7 @@ teardown() {
 	# A test stopped between a --keep-attached run and the next: no pins left.
 	"$NMT_RECORD" --detach -i "$NMT_HOST" >/dev/null 2>&1 || true
 	nmt_teardown
-	local i
-	for ((i = ${#MADE[@]} - 1; i >= 0; i--)); do
-		[ -d "${MADE[$i]}" ] || continue # the test removed it
-		rmdir "${MADE[$i]}" || echo "e2e: cannot remove cgroup ${MADE[$i]}" >&2
-	done
 	userdel "$TUSER" 2>/dev/null || true
-}
-
-# mkcg PATH: make cgroup PATH (below $CG) and its missing parents.
-mkcg() {
-	local p="" part
-	local -a parts
-	IFS=/ read -ra parts <<<"${1#/}"
-	for part in "${parts[@]}"; do
-		p=$p/$part
-		[ -d "$CG$p" ] && continue
-		mkdir "$CG$p"
-		MADE+=("$CG$p")
-	done
-}
-
-# in_cgroup PATH USER: the command prefix (in IN_CGROUP) that runs a command
-# inside cgroup PATH as USER, in it before its first byte: the shell moves
-# itself, then becomes the command (same PID, which nmt_spawn records).
-in_cgroup() {
-	# shellcheck disable=SC2016 # $$ and $1 are the inner shell's
-	IN_CGROUP=(sh -c 'echo $$ >"$0/cgroup.procs" && u=$1 && shift &&
-		exec setpriv --reuid="$u" --regid="$u" --clear-groups "$@"' "$CG$1" "$2")
 }
 
 # udp_from NAME PATH USER PORT COUNT SIZE: COUNT datagrams of SIZE bytes from
@@ -73,8 +44,8 @@ udp_from() {
 	local name=$1 path=$2 user=$3 port=$4 count=$5 size=$6
 	nmt_spawn "${name}rx" ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" "$port" "$count" "$size"
 	nmt_wait_line "$NMT_TMP/${name}rx.err" '^nm-traffic: listening on' "$(nmt_pid "${name}rx")"
-	in_cgroup "$path" "$user"
-	nmt_spawn "$name" "${IN_CGROUP[@]}" "$NMT_TRAFFIC" -t 15 udp-send "$NMT_P4" "$port" "$count" "$size"
+	nmt_in_cgroup "$path" "$user"
+	nmt_spawn "$name" "${NMT_IN_CGROUP[@]}" "$NMT_TRAFFIC" -t 15 udp-send "$NMT_P4" "$port" "$count" "$size"
 	nmt_await "$name"
 	nmt_await "${name}rx"
 }
@@ -93,16 +64,16 @@ row() {
 @test "a service, a docker container and a login session: bytes per service and per user exact" {
 	local svc=/$S.slice/$S.service dock=/$S.slice/docker-$ID.scope
 	local sess=/user.slice/user-$TUID.slice/session-nmt$$.scope
-	mkcg "$svc"
-	mkcg "$dock"
-	mkcg "$sess"
+	nmt_mkcg "$svc"
+	nmt_mkcg "$dock"
+	nmt_mkcg "$sess"
 	nmt_rec_start "$DB"
 	udp_from svc "$svc" 0 5101 10 1000
 	udp_from dock "$dock" "$TUID" 5102 7 900
 	nmt_spawn sessrx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 20 tcp-recv "$NMT_P4" 5103 50001
 	nmt_wait_line "$NMT_TMP/sessrx.err" '^nm-traffic: listening on' "$NMT_PID_sessrx"
-	in_cgroup "$sess" "$TUID"
-	nmt_spawn sess "${IN_CGROUP[@]}" "$NMT_TRAFFIC" -t 20 tcp-send "$NMT_P4" 5103 50001
+	nmt_in_cgroup "$sess" "$TUID"
+	nmt_spawn sess "${NMT_IN_CGROUP[@]}" "$NMT_TRAFFIC" -t 20 tcp-send "$NMT_P4" 5103 50001
 	nmt_await sess 25
 	nmt_await sessrx 25
 	nmt_rec_stop
@@ -130,12 +101,12 @@ row() {
 # stay when both are gone (later rows and reports still read them).
 @test "names stored at first sight outlive the cgroup and the user" {
 	local svc=/$S.slice/$S.service
-	mkcg "$svc"
+	nmt_mkcg "$svc"
 	nmt_rec_start "$DB"
 	udp_from svc "$svc" "$TUID" 5104 3 100
 	# Written: an interval after the sender's has its row.
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ -n "$(nmt_sql "$DB" "SELECT 1 FROM process_log WHERE pid = $NMT_PID_svc")" ] && break
 		sleep 0.1
 	done
@@ -150,7 +121,7 @@ row() {
 # tracepoint, bpf/proc.bpf.c), and it is named with it.
 @test "a cgroup removed before its interval is written keeps its name" {
 	local gone=/$S.slice/gone.service
-	mkcg "$gone"
+	nmt_mkcg "$gone"
 	nmt_rec_start "$DB" --interval 3600
 	udp_from svc "$gone" 0 5105 4 250
 	rmdir "$CG$gone"
@@ -165,7 +136,7 @@ row() {
 # could only be named by its id (docs/design.md, "Services and users").
 @test "a cgroup removed while no recorder ran keeps its name" {
 	local gone=/$S.slice/gone.service
-	mkcg "$gone"
+	nmt_mkcg "$gone"
 	nmt_rec_start "$DB" --keep-attached
 	nmt_rec_stop
 	udp_from svc "$gone" 0 5106 4 250
@@ -183,7 +154,7 @@ row() {
 	local name svc
 	name=$(printf '<img src=x onerror=alert(1)>"'"'"'\033[31m;x.service')
 	svc=/$S.slice/$name
-	mkcg "$svc"
+	nmt_mkcg "$svc"
 	nmt_rec_start "$DB"
 	udp_from svc "$svc" 0 5107 2 100
 	nmt_rec_stop

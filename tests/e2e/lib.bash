@@ -38,6 +38,7 @@ NMT_READY_TIMEOUT=${NMT_READY_TIMEOUT:-20}
 NMT_EXIT_TIMEOUT=${NMT_EXIT_TIMEOUT:-15}
 
 declare -ga NMT_PIDS=()
+declare -ga NMT_CG_MADE=() # cgroups a test made (nmt_mkcg)
 
 nmt_fail() {
 	echo "e2e: $*" >&2
@@ -185,7 +186,8 @@ nmt_teardown() {
 		nmt_stop_pid "$pid" >/dev/null 2>&1 || true
 	done
 	NMT_PIDS=()
-	[ -n "${NMT_NS:-}" ] || return 0
+	nmt_cg_cleanup
+	[ -n "${NMT_NS:-}" ] || return $rc
 	left=$(ip netns pids "$NMT_NS" 2>/dev/null)
 	if [ -n "$left" ]; then
 		echo "e2e: processes still in $NMT_NS: $left" >&2
@@ -307,6 +309,51 @@ nmt_await() {
 		nmt_fail "$1 exited with status $st"
 		return 1
 	fi
+}
+
+# ---- cgroups ---------------------------------------------------------------------
+
+# nmt_cg_setup: the cgroup v2 hierarchy's mount point into NMT_CG, found
+# from mountinfo as the recorder finds it (/sys/fs/cgroup/unified on hybrid
+# hosts such as the CI's). nmt_mkcg notes what it makes in NMT_CG_MADE,
+# deepest last; nmt_teardown removes those once the test's processes ended.
+nmt_cg_setup() {
+	NMT_CG=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
+		    if ($(i + 1) == "cgroup2" && $4 == "/") { print $5; exit } }' /proc/self/mountinfo)
+	[ -n "$NMT_CG" ] || nmt_fail "no cgroup v2 hierarchy in /proc/self/mountinfo"
+	NMT_CG_MADE=()
+}
+
+# nmt_mkcg PATH: make cgroup PATH (below $NMT_CG) and its missing parents.
+nmt_mkcg() {
+	local p="" part
+	local -a parts
+	IFS=/ read -ra parts <<<"${1#/}"
+	for part in "${parts[@]}"; do
+		p=$p/$part
+		[ -d "$NMT_CG$p" ] && continue
+		mkdir "$NMT_CG$p"
+		NMT_CG_MADE+=("$NMT_CG$p")
+	done
+}
+
+# nmt_in_cgroup PATH USER: the command prefix (in NMT_IN_CGROUP) that runs a
+# command inside cgroup PATH as USER, in it before its first byte: the shell
+# moves itself, then becomes the command (same PID, which nmt_spawn records).
+nmt_in_cgroup() {
+	# shellcheck disable=SC2016,SC2034 # $$ and $1 are the inner shell's; the caller's array
+	NMT_IN_CGROUP=(sh -c 'echo $$ >"$0/cgroup.procs" && u=$1 && shift &&
+		exec setpriv --reuid="$u" --regid="$u" --clear-groups "$@"' "$NMT_CG$1" "$2")
+}
+
+# nmt_cg_cleanup: remove the cgroups nmt_mkcg made (their processes ended).
+nmt_cg_cleanup() {
+	local i
+	for ((i = ${#NMT_CG_MADE[@]} - 1; i >= 0; i--)); do
+		[ -d "${NMT_CG_MADE[$i]}" ] || continue # the test removed it
+		rmdir "${NMT_CG_MADE[$i]}" || echo "e2e: cannot remove cgroup ${NMT_CG_MADE[$i]}" >&2
+	done
+	NMT_CG_MADE=()
 }
 
 # ---- the recorder -------------------------------------------------------------

@@ -3,7 +3,7 @@
 # in a detached session of its own server (-L, so no other tmux is touched),
 # the test sends known traffic across the test veth and reads the screen with
 # capture-pane: the sections, the protocol, the port's application name, the
-# sending process's name, rates of the right size, a hostile process name
+# sending process's name, user and service, rates of the right size, a hostile process name
 # made inert, a resize, and q or ^C ending the run with exit 0, the terminal
 # restored and every byte in the database; ^Z and fg from a shell with job
 # control, with traffic sent while the recorder is stopped; a port named
@@ -22,6 +22,8 @@ setup() {
 	nmt_setup
 	DB=$NMT_TMP/netmon.db
 	TM=(tmux -L "nmt-live-$$-$NMT_X" -f /dev/null)
+	nmt_cg_setup
+	SVC=/nmt-live-$$-$NMT_X.slice/livesend.service # livesender's cgroup
 }
 
 teardown() {
@@ -88,8 +90,9 @@ status_wait() {
 	cat "$NMT_TMP/status"
 }
 
-# Two senders across the veth: "livesender" UDP 40053 -> 53 (domain) and one
-# named with an escape sequence, UDP 40009 -> 9 (discard), slowly.
+# Two senders across the veth: "livesender" UDP 40053 -> 53 (domain), as
+# root in the cgroup $SVC (made here), and one named with an escape
+# sequence, UDP 40009 -> 9 (discard), slowly.
 send_traffic() {
 	HOSTILE=$'ev\e[31mil'
 	cp "$NMT_TRAFFIC" "$NMT_TMP/livesender"
@@ -98,7 +101,9 @@ send_traffic() {
 	nmt_spawn rx2 ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 9 500 100
 	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
 	nmt_wait_line "$NMT_TMP/rx2.err" '^nm-traffic: listening on' "$NMT_PID_rx2"
-	nmt_spawn tx "$NMT_TMP/livesender" -t 30 -p 40053 -g 2000 udp-send "$NMT_P4" 53 $COUNT 1000
+	nmt_mkcg "$SVC"
+	nmt_in_cgroup "$SVC" 0
+	nmt_spawn tx "${NMT_IN_CGROUP[@]}" "$NMT_TMP/livesender" -t 30 -p 40053 -g 2000 udp-send "$NMT_P4" 53 $COUNT 1000
 	nmt_spawn tx2 "$NMT_TMP/$HOSTILE" -t 30 -p 40009 -g 10000 udp-send "$NMT_P4" 9 500 100
 }
 
@@ -126,8 +131,10 @@ traffic_done() {
 	pane_wait '^proto +port +application +in/s +out/s +pkt/s'
 	grep -qE '^udp +53 domain +0 B/s +[0-9.]+ KiB/s' "$NMT_TMP/p1"
 	grep -qE '^udp +9 discard ' "$NMT_TMP/p1"
-	# The process by name, sending KiB/s of payload.
-	grep -qE '^[0-9]+ +livesender +[0-9.]+ KiB/s' "$NMT_TMP/p1"
+	# The process by name, its user and its service (the unit its cgroup
+	# names), sending KiB/s of payload.
+	pane_wait '^pid +process +user +service +sent/s +recv/s +total/s$'
+	grep -qE "^$NMT_PID_tx +livesender +root +livesend\.service +[0-9.]+ KiB/s" "$NMT_TMP/p1"
 	# The hostile name shown as text: had its ESC reached tmux, the pane
 	# would read "evil" (capture-pane drops attributes).
 	grep -qF 'ev\x1b[31mil' "$NMT_TMP/p1"

@@ -56,7 +56,8 @@ static void test_rates_exact_across_flips(void **state)
 		} else if (what < 97) { /* a tick: peek the active generation */
 			for (uint32_t k = 0; k < 8; k++)
 				if (gen[active][k][0])
-					assert_int_equal(live_table_add_peek(&t, &k, gen[active][k]), 0);
+					assert_int_equal(
+						live_table_add_peek(&t, &k, gen[active][k]), 0);
 			live_table_tick(&t);
 			add_deltas(&t, seen);
 		} else { /* an interval: flip, drain the old generation */
@@ -66,7 +67,8 @@ static void test_rates_exact_across_flips(void **state)
 			live_table_drain_begin(&t);
 			for (uint32_t k = 0; k < 8; k++) {
 				if (gen[old][k][0])
-					assert_int_equal(live_table_add_drained(&t, &k, gen[old][k]), 0);
+					assert_int_equal(
+						live_table_add_drained(&t, &k, gen[old][k]), 0);
 				memset(gen[old][k], 0, sizeof(gen[old][k]));
 			}
 		}
@@ -124,75 +126,127 @@ static void test_rates_forget_idle(void **state)
 }
 
 static const struct live_proto_row protos[] = {
-	{ .kind = 0, .protocol = 6, .in_bps = 1536, .in_pps = 2, .out_bps = 3 * 1048576.0,
-	  .out_pps = 2100, .bytes = 123456789 },
-	{ .kind = 0, .protocol = 17, .in_bps = 0, .in_pps = 0, .out_bps = 514000, .out_pps = 500,
+	{ .kind = 0,
+	  .protocol = 6,
+	  .in_bps = 1536,
+	  .in_pps = 2,
+	  .out_bps = 3 * 1048576.0,
+	  .out_pps = 2100,
+	  .bytes = 123456789 },
+	{ .kind = 0,
+	  .protocol = 17,
+	  .in_bps = 0,
+	  .in_pps = 0,
+	  .out_bps = 514000,
+	  .out_pps = 500,
 	  .bytes = 1028000 },
 	{ .kind = 2, .protocol = 0, .in_bps = 60, .in_pps = 1, .bytes = 600 },
 };
 static struct live_proc_row procs[] = {
-	{ .pid = 4242, .comm = "curl", .sent_bps = 1024, .recv_bps = 3 * 1048576.0 },
-	{ .pid = 666, .comm = "ev\x1b[2Jil\x9b" "1m", .sent_bps = 514000 },
+	{ .pid = 4242,
+	  .comm = "curl",
+	  .user = "alice",
+	  .service = "user:alice",
+	  .sent_bps = 1024,
+	  .recv_bps = 3 * 1048576.0 },
+	{ .pid = 666,
+	  .comm = "ev\x1b[2Jil\x9b"
+		  "1m",
+	  .user = "ev\x1b[1mil",
+	  .service = "x\x1b]0;t\x07.service",
+	  .sent_bps = 514000 },
 };
 static const struct live_port_row ports[] = {
-	{ .protocol = 6, .port = 443, .app = "https", .out_bps = 1024, .in_bps = 3 * 1048576.0,
+	{ .protocol = 6,
+	  .port = 443,
+	  .app = "https",
+	  .out_bps = 1024,
+	  .in_bps = 3 * 1048576.0,
 	  .pps = 2102 },
 	{ .protocol = 17, .port = 4000, .app = NULL, .out_bps = 514000, .pps = 500 },
 };
 static const struct live_flow_row flows[] = {
-	{ .family = 4, .protocol = 17, .direction = 1, .src = { 198, 18, 7, 1 },
-	  .dst = { 198, 18, 7, 2 }, .src_port = 40000, .dst_port = 4000, .bps = 514000,
+	{ .family = 4,
+	  .protocol = 17,
+	  .direction = 1,
+	  .src = { 198, 18, 7, 1 },
+	  .dst = { 198, 18, 7, 2 },
+	  .src_port = 40000,
+	  .dst_port = 4000,
+	  .bps = 514000,
 	  .pps = 500 },
-	{ .family = 6, .protocol = 58, .direction = 0,
-	  .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, .dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
-	  .src_port = 128, .bps = 104, .pps = 1 },
+	{ .family = 6,
+	  .protocol = 58,
+	  .direction = 0,
+	  .src = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 },
+	  .dst = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	  .src_port = 128,
+	  .bps = 104,
+	  .pps = 1 },
 };
 static const struct live_anomaly_row anomalies[] = {
-	{ .ts = 0, .kind = "high_bandwidth", .flow = &flows[0], .value = 514000,
+	{ .ts = 0,
+	  .kind = "high_bandwidth",
+	  .flow = &flows[0],
+	  .value = 514000,
 	  .threshold = 500000 },
-	{ .ts = 1700000000, .kind = "port_scan", .subject = "198.18.7.9\x1b]0;x\x07",
-	  .value = 20, .threshold = 15 },
+	{ .ts = 1700000000,
+	  .kind = "port_scan",
+	  .subject = "198.18.7.9\x1b]0;x\x07",
+	  .value = 20,
+	  .threshold = 15 },
 };
 
 static struct live_frame frame(void)
 {
-	return (struct live_frame){ .now = 1700000061, .ifaces = "eth0, veth\x1b[1m",
-				    .interval = 60, .running = 61, .proc_on = 1, .keys = 1,
-				    .anomaly_span = 300, .protos = protos, .n_protos = 3,
-				    .procs = procs, .n_procs = 2, .ports = ports, .n_ports = 2,
-				    .flows = flows, .n_flows = 2, .anomalies = anomalies,
+	return (struct live_frame){ .now = 1700000061,
+				    .ifaces = "eth0, veth\x1b[1m",
+				    .interval = 60,
+				    .running = 61,
+				    .proc_on = 1,
+				    .keys = 1,
+				    .anomaly_span = 300,
+				    .protos = protos,
+				    .n_protos = 3,
+				    .procs = procs,
+				    .n_procs = 2,
+				    .ports = ports,
+				    .n_ports = 2,
+				    .flows = flows,
+				    .n_flows = 2,
+				    .anomalies = anomalies,
 				    .n_anomalies = 2 };
 }
 
 static const char want_plain[] =
-"netmon live (q quits)  2023-11-14 22:14:21 UTC  interval 60 s  on eth0, veth\\x1b\n"
-"in 1.6 KiB/s 3 pkt/s   out 3.5 MiB/s 2600 pkt/s   118.7 MiB in 61 s\n"
-"\n"
-"PROTOCOLS\n"
-"protocol             in/s   in pkt/s        out/s  out pkt/s       total\n"
-"tcp             1.5 KiB/s          2    3.0 MiB/s       2100   117.7 MiB\n"
-"udp                 0 B/s          0  502.0 KiB/s        500  1003.9 KiB\n"
-"non-ip             60 B/s          1        0 B/s          0       600 B\n"
-"\n"
-"TOP PROCESSES (host-wide: all sockets)\n"
-"pid     process                                 sent/s       recv/s      total/s\n"
-"4242    curl                                 1.0 KiB/s    3.0 MiB/s    3.0 MiB/s\n"
-"666     ev\\x1b[2Jil\\x9b1m                  502.0 KiB/s        0 B/s  502.0 KiB/s\n"
-"\n"
-"TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION\n"
-"proto  port application                              in/s       out/s     pkt/s\n"
-"tcp     443 https                               3.0 MiB/s   1.0 KiB/s      2102\n"
-"udp    4000 -                                       0 B/s 502.0 KiB/s       500\n"
-"\n"
-"TOP FLOWS\n"
-"dir flow                                                      bytes/s     pkt/s\n"
-"out udp 198.18.7.1:40000 > 198.18.7.2:4000                502.0 KiB/s       500\n"
-"in  ipv6-icmp 2001:db8::2 > 2001:db8::1                       104 B/s         1\n"
-"\n"
-"ANOMALIES (stored in the last 300 s, and flows over the bandwidth threshold now)\n"
-"when     kind             subject                            value    threshold\n"
-"now      high_bandwidth   udp 198.18.7.1:40000 > 198+  502.0 KiB/s  488.3 KiB/s\n"
-"22:13:20 port_scan        198.18.7.9\\x1b]0;x\\x07                20           15\n";
+	"netmon live (q quits)  2023-11-14 22:14:21 UTC  interval 60 s  on eth0, veth\\x1b\n"
+	"in 1.6 KiB/s 3 pkt/s   out 3.5 MiB/s 2600 pkt/s   118.7 MiB in 61 s\n"
+	"\n"
+	"PROTOCOLS\n"
+	"protocol             in/s   in pkt/s        out/s  out pkt/s       total\n"
+	"tcp             1.5 KiB/s          2    3.0 MiB/s       2100   117.7 MiB\n"
+	"udp                 0 B/s          0  502.0 KiB/s        500  1003.9 KiB\n"
+	"non-ip             60 B/s          1        0 B/s          0       600 B\n"
+	"\n"
+	"TOP PROCESSES (host-wide: all sockets)\n"
+	"pid     process                                 sent/s       recv/s      total/s\n"
+	"4242    curl                                 1.0 KiB/s    3.0 MiB/s    3.0 MiB/s\n"
+	"666     ev\\x1b[2Jil\\x9b1m                  502.0 KiB/s        0 B/s  502.0 KiB/s\n"
+	"\n"
+	"TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION\n"
+	"proto  port application                              in/s       out/s     pkt/s\n"
+	"tcp     443 https                               3.0 MiB/s   1.0 KiB/s      2102\n"
+	"udp    4000 -                                       0 B/s 502.0 KiB/s       500\n"
+	"\n"
+	"TOP FLOWS\n"
+	"dir flow                                                      bytes/s     pkt/s\n"
+	"out udp 198.18.7.1:40000 > 198.18.7.2:4000                502.0 KiB/s       500\n"
+	"in  ipv6-icmp 2001:db8::2 > 2001:db8::1                       104 B/s         1\n"
+	"\n"
+	"ANOMALIES (stored in the last 300 s, and flows over the bandwidth threshold now)\n"
+	"when     kind             subject                            value    threshold\n"
+	"now      high_bandwidth   udp 198.18.7.1:40000 > 198+  502.0 KiB/s  488.3 KiB/s\n"
+	"22:13:20 port_scan        198.18.7.9\\x1b]0;x\\x07                20           15\n";
 
 static void test_render_plain(void **state)
 {
@@ -208,21 +262,74 @@ static void test_render_plain(void **state)
 	fmt_buf_free(&b);
 }
 
+/*
+ * A terminal wide enough shows each process's user and service (made inert
+ * like every name from outside); one that is not shows the list as before
+ * (test_render_plain, 80 columns). A long service is cut, marked "+".
+ */
+static void test_render_users_and_services(void **state)
+{
+	static const char want[] =
+		"pid     process                  user         service                        "
+		"           sent/s       recv/s      total/s\n"
+		"4242    curl                     alice        user:alice                     "
+		"        1.0 KiB/s    3.0 MiB/s    3.0 MiB/s\n"
+		"666     ev\\x1b[2Jil\\x9b1m        ev\\x1b[1mil  x\\x1b]0;t\\x07.service        "
+		"        502.0 KiB/s        0 B/s  502.0 KiB/s\n"
+		"7       p                        nobody       system.slice/a-very-long-name-"
+		"of-a+        1 B/s        0 B/s        1 B/s\n";
+	struct live_proc_row rows[3] = { procs[0],
+					 procs[1],
+					 { .pid = 7,
+					   .comm = "p",
+					   .user = "nobody",
+					   .sent_bps = 1,
+					   .service = "system.slice/a-very-long-name-of-a-template@"
+						      "instance.service" } };
+	struct live_frame f = frame();
+	struct fmt_buf b = { 0 };
+	const char *list;
+
+	f.procs = rows;
+	f.n_procs = 3;
+	assert_int_equal(live_view_render(&b, &f, 120, 0, 0), 0);
+	list = strstr(b.s, "pid     process");
+	assert_non_null(list);
+	if (strncmp(list, want, strlen(want)))
+		fail_msg("got:\n%.*s", (int)strlen(want), list);
+	assert_null(memchr(b.s, 0x1b, b.len));
+	fmt_buf_free(&b);
+}
+
 /* Each rule's value and threshold in its unit, never "2.59388e+07"; no "(q
  * quits)" when no key is read (stdin is no terminal). */
 static void test_render_units_and_keys(void **state)
 {
 	static const struct live_anomaly_row hits[] = {
-		{ .kind = "high_bandwidth", .flow = &flows[0], .value = 2.59388e+07,
+		{ .kind = "high_bandwidth",
+		  .flow = &flows[0],
+		  .value = 2.59388e+07,
 		  .threshold = 1e+07 },
-		{ .ts = 1700000000, .kind = "exfiltration", .subject = "198.18.7.1",
-		  .value = 123456789, .threshold = 1e+07 },
-		{ .ts = 1700000000, .kind = "syn_flood", .subject = "198.18.7.2:80",
-		  .value = 2500, .threshold = 100 },
-		{ .ts = 1700000000, .kind = "beaconing", .subject = "198.18.7.3",
-		  .value = 0.012, .threshold = 0.1 },
-		{ .ts = 1700000000, .kind = "fan_in", .subject = "198.18.7.4",
-		  .value = 20000000, .threshold = 52.5 },
+		{ .ts = 1700000000,
+		  .kind = "exfiltration",
+		  .subject = "198.18.7.1",
+		  .value = 123456789,
+		  .threshold = 1e+07 },
+		{ .ts = 1700000000,
+		  .kind = "syn_flood",
+		  .subject = "198.18.7.2:80",
+		  .value = 2500,
+		  .threshold = 100 },
+		{ .ts = 1700000000,
+		  .kind = "beaconing",
+		  .subject = "198.18.7.3",
+		  .value = 0.012,
+		  .threshold = 0.1 },
+		{ .ts = 1700000000,
+		  .kind = "fan_in",
+		  .subject = "198.18.7.4",
+		  .value = 20000000,
+		  .threshold = 52.5 },
 	};
 	/* Each line ends in the value and the threshold, right-aligned. */
 	static const char *const want[][2] = {
@@ -260,7 +367,8 @@ static int columns(const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\033') {
-			while (i < n && !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
+			while (i < n &&
+			       !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z')))
 				i++;
 			continue;
 		}
@@ -284,7 +392,8 @@ static void check_fits(int w, int h)
 	assert_int_not_equal(b.s[b.len - 4], '\n');
 	for (start = b.s; (p = strchr(start, '\n')); start = p + 1, lines++)
 		if (columns(start, p - start) >= w)
-			fail_msg("%dx%d: line %d is wider: %.*s", w, h, lines, (int)(p - start), start);
+			fail_msg("%dx%d: line %d is wider: %.*s", w, h, lines, (int)(p - start),
+				 start);
 	assert_true(columns(start, strlen(start)) < w);
 	assert_true(lines <= h);
 	/* The only ESC bytes are ours: home, erase line, erase below. */
@@ -398,15 +507,16 @@ static void test_host_names(void **state)
 	char name[LIVE_HOST_NAME_MAX];
 
 	assert_int_equal(temp_db_open(&t, "test_live_names"), 0);
-	assert_int_equal(sqlite3_exec(t.db,
-				      "INSERT INTO addresses VALUES (1, 4, x'c6120701', '198.18.7.1'),"
-				      " (2, 4, x'c6120702', '198.18.7.2');"
-				      "INSERT INTO dns_names VALUES (1, 'old.example'), (2, 'b.example'),"
-				      " (3, 'a.example'), (4, '<x>' || char(27) || '[2J');"
-				      "INSERT INTO address_names VALUES (1, 1, 1, 100, 200),"
-				      " (1, 2, 1, 150, 900), (1, 3, 2, 300, 900), (2, 4, 1, 100, 100);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(t.db,
+			     "INSERT INTO addresses VALUES (1, 4, x'c6120701', '198.18.7.1'),"
+			     " (2, 4, x'c6120702', '198.18.7.2');"
+			     "INSERT INTO dns_names VALUES (1, 'old.example'), (2, 'b.example'),"
+			     " (3, 'a.example'), (4, '<x>' || char(27) || '[2J');"
+			     "INSERT INTO address_names VALUES (1, 1, 1, 100, 200),"
+			     " (1, 2, 1, 150, 900), (1, 3, 2, 300, 900), (2, 4, 1, 100, 100);",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	assert_int_equal(live_db_open(&db, t.path, 0), 0);
 	live_db_host_name(&db, NETMON_FAMILY_V4, flows[0].src, name, sizeof(name));
 	assert_string_equal(name, "a.example"); /* last_seen 900 twice: by name */
@@ -436,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_rates_exact_across_flips),
 		cmocka_unit_test(test_rates_forget_idle),
 		cmocka_unit_test(test_render_plain),
+		cmocka_unit_test(test_render_users_and_services),
 		cmocka_unit_test(test_render_units_and_keys),
 		cmocka_unit_test(test_render_fits_terminal),
 		cmocka_unit_test(test_render_shares_rows),
