@@ -513,7 +513,8 @@ static void build_tls(struct mix *m)
  * The TLS rows: each frame through the egress program with names (fds[0]),
  * without (fds[1]) and the empty program (fds[2]), in runs of DNS_REPEAT
  * with the ring read after each, rounds spread over the whole measurement
- * as measure()'s; the ratio is to "plain" with names, the recorder's default.
+ * as measure()'s; the ratios are to "plain" with names, the recorder's
+ * default.
  */
 static void measure_tls(const int fds[3], struct ring_buffer *rb, unsigned long long *n_read,
 			unsigned int repeat, unsigned int rounds)
@@ -529,10 +530,14 @@ static void measure_tls(const int fds[3], struct ring_buffer *rb, unsigned long 
 		for (int i = 0; i < TLS_FRAMES; i++)
 			ring_runs_ns(fds[k], &m[i].f, 1, rb); /* the flow inserted */
 	*n_read = 0;
+	/* Each round starts at another frame: none always follows the hello's ring writes. */
 	for (unsigned int r = 0; r < rounds; r++)
-		for (int i = 0; i < TLS_FRAMES; i++)
+		for (int j = 0; j < TLS_FRAMES; j++) {
+			int i = (int)((j + r) % TLS_FRAMES);
+
 			for (int k = 0; k < 3; k++)
 				v[k][i][r] = ring_runs_ns(fds[k], &m[i].f, runs, rb);
+		}
 	for (int k = 0; k < 3; k++)
 		for (int i = 0; i < TLS_FRAMES; i++)
 			med[k][i] = median_of(v[k][i], rounds);
@@ -547,8 +552,12 @@ static void measure_tls(const int fds[3], struct ring_buffer *rb, unsigned long 
 			       m[i].name, med[k][i], med[2][i], med[k][i] - med[2][i],
 			       med[k][i] / med[2][i], med[k][i] - med[0][TLS_PLAIN],
 			       med[k][i] / med[0][TLS_PLAIN]);
-	printf("# tls: %llu of %llu ClientHellos read from the ring (the rest lost: ring full)\n",
-	       *n_read, (unsigned long long)rounds * runs * DNS_REPEAT);
+	/* A hello passed is read, one that found the ring full is not. */
+	printf("# tls: %llu of the %llu ClientHellos of the measured runs read from the ring%s\n",
+	       *n_read, (unsigned long long)rounds * runs * DNS_REPEAT,
+	       *n_read == (unsigned long long)rounds * runs * DNS_REPEAT
+		       ? " (none lost)"
+		       : ": the rest found it full, the hello rows are not the path");
 }
 
 /* The TLS rows, in programs loaded as the recorder loads them and with
