@@ -233,12 +233,7 @@ send_traffic() {
 			</dev/null >"$NMT_TMP/client.out" 2>&1 || { cat "$NMT_TMP/client.out" >&2; return 1; }
 	done
 	nmt_await tls
-	nmt_spawn split ip netns exec "$NMT_NS" python3 "$BATS_TEST_DIRNAME/dns-split.py" \
-		serve "$NMT_P4" "$NMT_X"
-	nmt_wait_line "$NMT_TMP/split.err" '^dns-split: listening' "$NMT_PID_split"
-	run python3 "$BATS_TEST_DIRNAME/dns-split.py" ask "$NMT_P4" "$NMT_X"
-	[ "$status" -eq 0 ] || { echo "$output"; nmt_dump split; return 1; }
-	nmt_await split
+	nmt_dns_split
 	# Counted in the intervals up to the flip after the last answer.
 	n=$((NMT_READY_TIMEOUT * 5))
 	until [ "$(value netmon_dns_tcp_split_messages_total <"$PROM_FILE")" = 2 ] &&
