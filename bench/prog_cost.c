@@ -27,6 +27,17 @@
  * ring, and each response after that costs only the failed reservation,
  * measured too as "ring full").
  *
+ * The egress program's TLS path (bpf/tls.bpf.h) on TCP segments sent, in
+ * the same runs of DNS_REPEAT with the ring read between them: a segment to
+ * port 8443 ("plain": what every packet not sent to port 443 pays, the port
+ * compare), a bare ACK to port 443 (no payload: the call and the payload
+ * test), a segment of application data to port 443 (its first 6 payload
+ * bytes read) and a real ClientHello's first segment to port 443 (into the
+ * ring), each also as a ratio to "plain"; then the same four through the
+ * egress program loaded without names (--no-names). The three frames with a
+ * payload carry the same 322 bytes (openssl s_client's hello; its first
+ * bytes changed for the data record).
+ *
  * Every figure above is a packet whose lines are all in the L1 cache (one
  * frame, repeat times): it depends on the CPU, not on its caches. The
  * "cold" rows run one packet per test run instead, next to the empty
@@ -60,6 +71,7 @@
 #include "numparse.h"
 #include "kernel/snapshot.h"
 #include "../tests/bpf/frames.c"
+#include "../tests/unit/openssl_hello.h"
 
 /* Responses per test run: what the ring holds (NETMON_DNS_RING_BYTES). */
 #define DNS_REPEAT 150
@@ -412,6 +424,23 @@ static void measure(const char *table, const struct progs *p, struct mix *m, int
 }
 
 /*
+ * The mean ns per packet of runs test runs of DNS_REPEAT each through TC
+ * program prog_fd, the ring read after each run: it has room for
+ * DNS_REPEAT records, so that every one passed finds room.
+ */
+static double ring_runs_ns(int prog_fd, const struct frame *f, unsigned int runs,
+			   struct ring_buffer *rb)
+{
+	double sum = 0;
+
+	for (unsigned int i = 0; i < runs; i++) {
+		sum += run_ns(prog_fd, f, 0, DNS_REPEAT);
+		ring_buffer__consume(rb);
+	}
+	return sum / runs;
+}
+
+/*
  * A DNS response through TC: the median over rounds of the mean of runs of
  * DNS_REPEAT, the ring read after each run (it has room for every response);
  * then with the ring full (no reader): the reservation fails, counted lost.
@@ -430,15 +459,8 @@ static void measure_dns(struct flow_bpf *skel, const struct progs *p, unsigned i
 		return;
 	for (int fam = 0; fam < 2; fam++) {
 		build_dns(&f, fam);
-		for (unsigned int r = 0; r < rounds; r++) {
-			double sum = 0;
-
-			for (unsigned int i = 0; i < runs; i++) {
-				sum += run_ns(p->tc, &f, 0, DNS_REPEAT);
-				ring_buffer__consume(rb);
-			}
-			v[r] = sum / runs;
-		}
+		for (unsigned int r = 0; r < rounds; r++)
+			v[r] = ring_runs_ns(p->tc, &f, runs, rb);
 		ours = median_of(v, rounds);
 		empty = median_ns(p->empty_tc, &f, 0, repeat, rounds);
 		printf("%-10s %-11s %7.0f %7.0f %8.0f %6.2f\n", "dns",
@@ -451,6 +473,116 @@ static void measure_dns(struct flow_bpf *skel, const struct progs *p, unsigned i
 	printf("%-10s %-11s %7.0f\n", "ring-full", "dns4-resp",
 	       median_ns(p->tc, &f, 0, repeat, rounds));
 	ring_buffer__free(rb);
+}
+
+/* The TLS rows' frames: what the egress program meets on the way to 443. */
+enum { TLS_PLAIN, TLS_ACK, TLS_DATA, TLS_HELLO, TLS_FRAMES };
+
+/* A TCP segment sent to dport carrying n bytes of p (none: a bare ACK). */
+static void tls_frame(struct frame *f, uint16_t dport, const uint8_t *p, size_t n)
+{
+	frame_eth(f);
+	frame_ipv4(f, "198.18.0.2", "198.18.0.44");
+	frame_tcp(f, 40002, dport, n ? TCPF_ACK | TCPF_PSH : TCPF_ACK);
+	frame_payload(f, n);
+	for (size_t i = 0; i < n; i++)
+		frame_put8(f, f->len - n + i, p[i]);
+	frame_finish(f);
+	frame_pad(f, 64);
+}
+
+static void build_tls(struct mix *m)
+{
+	uint8_t data[sizeof(openssl_hello)];
+
+	/* An application data record (TLS 1.2 and 1.3 send all data so). */
+	memcpy(data, openssl_hello, sizeof(data));
+	data[0] = 23;
+	data[2] = 3;
+	m[TLS_PLAIN].name = "plain-8443";
+	tls_frame(&m[TLS_PLAIN].f, 8443, openssl_hello, sizeof(openssl_hello));
+	m[TLS_ACK].name = "ack-443";
+	tls_frame(&m[TLS_ACK].f, NETMON_TLS_PORT, NULL, 0);
+	m[TLS_DATA].name = "data-443";
+	tls_frame(&m[TLS_DATA].f, NETMON_TLS_PORT, data, sizeof(data));
+	m[TLS_HELLO].name = "hello-443";
+	tls_frame(&m[TLS_HELLO].f, NETMON_TLS_PORT, openssl_hello, sizeof(openssl_hello));
+}
+
+/*
+ * The TLS rows: each frame through the egress program with names (fds[0]),
+ * without (fds[1]) and the empty program (fds[2]), in runs of DNS_REPEAT
+ * with the ring read after each, rounds spread over the whole measurement
+ * as measure()'s; the ratios are to "plain" with names, the recorder's
+ * default.
+ */
+static void measure_tls(const int fds[3], struct ring_buffer *rb, unsigned long long *n_read,
+			unsigned int repeat, unsigned int rounds)
+{
+	static const char *const labels[2] = { "egress", "egr-nonames" };
+	unsigned int runs = repeat / DNS_REPEAT ? repeat / DNS_REPEAT : 1;
+	static double v[3][TLS_FRAMES][64];
+	static struct mix m[TLS_FRAMES];
+	double med[3][TLS_FRAMES];
+
+	build_tls(m);
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < TLS_FRAMES; i++)
+			ring_runs_ns(fds[k], &m[i].f, 1, rb); /* the flow inserted */
+	*n_read = 0;
+	/* Each round starts at another frame: none always follows the hello's ring writes. */
+	for (unsigned int r = 0; r < rounds; r++)
+		for (int j = 0; j < TLS_FRAMES; j++) {
+			int i = (int)((j + r) % TLS_FRAMES);
+
+			for (int k = 0; k < 3; k++)
+				v[k][i][r] = ring_runs_ns(fds[k], &m[i].f, runs, rb);
+		}
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < TLS_FRAMES; i++)
+			med[k][i] = median_of(v[k][i], rounds);
+	printf("# tls (egress, ns per packet in runs of %d, ring read after each; vs: to "
+	       "egress plain-8443)\n",
+	       DNS_REPEAT);
+	printf("%-11s %-11s %7s %7s %8s %6s   %7s %6s\n", "table", "frame", "tc", "empty", "added",
+	       "ratio", "-plain", "/plain");
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < TLS_FRAMES; i++)
+			printf("%-11s %-11s %7.1f %7.1f %8.1f %6.2f   %7.1f %6.3f\n", labels[k],
+			       m[i].name, med[k][i], med[2][i], med[k][i] - med[2][i],
+			       med[k][i] / med[2][i], med[k][i] - med[0][TLS_PLAIN],
+			       med[k][i] / med[0][TLS_PLAIN]);
+	/* A hello passed is read, one that found the ring full is not. */
+	printf("# tls: %llu of the %llu ClientHellos of the measured runs read from the ring%s\n",
+	       *n_read, (unsigned long long)rounds * runs * DNS_REPEAT,
+	       *n_read == (unsigned long long)rounds * runs * DNS_REPEAT
+		       ? " (none lost)"
+		       : ": the rest found it full, the hello rows are not the path");
+}
+
+/* The TLS rows, in programs loaded as the recorder loads them and with
+ * --no-names; the ring of the first read through, the second's stays empty. */
+static int measure_tls_all(struct flow_bpf *skel, const struct progs *p, unsigned int table,
+			   unsigned int repeat, unsigned int rounds)
+{
+	unsigned long long n_read = 0;
+	struct ring_buffer *rb =
+		ring_buffer__new(bpf_map__fd(skel->maps.dns_ring), count_record, &n_read, NULL);
+	struct flow_bpf *off = NULL;
+	int fds[3];
+
+	if (!rb || flow_load(&off, table)) {
+		fprintf(stderr, "prog_cost: cannot load the programs again\n");
+		ring_buffer__free(rb);
+		return -1;
+	}
+	fds[0] = flow_prog_fd(skel, NETMON_DIR_OUT);
+	fds[1] = flow_prog_fd(off, NETMON_DIR_OUT);
+	fds[2] = p->empty_tc;
+	measure_tls(fds, rb, &n_read, repeat, rounds);
+	flow_unload(off);
+	ring_buffer__free(rb);
+	return 0;
 }
 
 /* xorshift64: the same "random" flows in every run and every build. */
@@ -622,6 +754,8 @@ int main(int argc, char **argv)
 	if (measure_nonames(&p, mix, table, repeat, rounds))
 		return 1;
 	measure_dns(skel, &p, repeat, rounds);
+	if (measure_tls_all(skel, &p, table, repeat, rounds))
+		return 1;
 	/* The mix holds 2 IPv4 and 1 IPv6 flows: fill the rest of the room. */
 	if (prefill(p.tc, table - 2, 0) || prefill(p.tc, table - 1, 1)) {
 		fprintf(stderr, "prog_cost: cannot fill the table with %u flows\n", table);

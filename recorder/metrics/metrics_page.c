@@ -106,6 +106,8 @@ int metrics_state_add(struct metrics_state *s, const struct store *st, const str
 	s->intervals++;
 	s->proc_full_calls += snap->proc_full_calls;
 	s->proc_full_bytes += snap->proc_full_bytes;
+	s->dns_tcp_split += snap->dns_tcp_split;
+	s->late_ms += (uint64_t)store_late_ms(snap, end);
 	s->last_end = end;
 	s->last_flows = snap->n_flows;
 	s->last_snapshot_us = snap->duration_us;
@@ -164,6 +166,25 @@ static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* A counter of seconds kept in ms: printed exact, to the ms. */
+static void counter_ms(FILE *f, const char *name, const char *help, uint64_t ms)
+{
+	family_head(f, name, "counter", help);
+	fprintf(f, "%s %llu.%03llu\n", name, (unsigned long long)(ms / 1000),
+		(unsigned long long)(ms % 1000));
+}
+
+/* The packets of every series of a kind (over interfaces and directions). */
+static uint64_t kind_sum(const struct metrics_state *s, int kind)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->n_series; i++)
+		if (s->series[i].kind == kind)
+			n += s->series[i].packets;
+	return n;
+}
+
 /* A gauge; whole unless places (durations in seconds, to the microsecond). */
 static void gauge(FILE *f, const char *name, const char *help, int places, double v)
 {
@@ -205,6 +226,44 @@ static void traffic_families(FILE *f, const struct metrics_state *s)
 	}
 }
 
+/*
+ * The messages passed to the recorder for host names: columns of the
+ * interval in the database, not rows per interface (store.c), so one
+ * series each, their sums over this run's intervals, as collector_log.
+ */
+static const struct names_family {
+	const char *name, *help;
+	int kind;
+} names_families[] = {
+	{ "netmon_dns_messages_total",
+	  "DNS responses received and passed to the recorder for host names "
+	  "(collector_log.dns_messages).",
+	  NETMON_KIND_DNS },
+	{ "netmon_dns_message_drops_total",
+	  "DNS responses lost: the ring buffer to the recorder was full "
+	  "(collector_log.dns_dropped).",
+	  NETMON_KIND_DNS_DROP },
+	{ "netmon_tls_hellos_total",
+	  "TLS ClientHellos sent to TCP port 443 and passed to the recorder for host names "
+	  "(collector_log.tls_hellos).",
+	  NETMON_KIND_TLS_HELLO },
+	{ "netmon_tls_hello_drops_total",
+	  "TLS ClientHellos lost: the ring buffer to the recorder was full "
+	  "(collector_log.tls_dropped).",
+	  NETMON_KIND_TLS_DROP },
+};
+
+static void names_families_put(FILE *f, const struct metrics_state *s)
+{
+	for (size_t i = 0; i < sizeof(names_families) / sizeof(names_families[0]); i++)
+		counter(f, names_families[i].name, names_families[i].help,
+			kind_sum(s, names_families[i].kind));
+	counter(f, "netmon_dns_tcp_split_messages_total",
+		"DNS messages over TCP that no segment held whole, not read for host names "
+		"(collector_log.dns_tcp_split).",
+		s->dns_tcp_split);
+}
+
 static void health_families(FILE *f, const struct metrics_state *s, const struct metrics_health *h)
 {
 	counter(f, "netmon_process_table_full_calls_total",
@@ -215,6 +274,13 @@ static void health_families(FILE *f, const struct metrics_state *s, const struct
 		s->proc_full_bytes);
 	counter(f, "netmon_intervals_written_total",
 		"Intervals committed to the database since the recorder started.", s->intervals);
+	/* A counter, not the last interval's gauge: a late interval between two
+	 * scrapes stays in increase() (docs/metrics.md). */
+	counter_ms(
+		f, "netmon_interval_late_seconds_total",
+		"Time from each interval's end to the flip that took its counts from the kernel, "
+		"summed (collector_log.late_ms).",
+		s->late_ms);
 	gauge(f, "netmon_backlog_intervals", "Intervals waiting in memory to be written.", 0,
 	      (double)h->backlog);
 	gauge(f, "netmon_last_interval_end_timestamp_seconds",
@@ -258,6 +324,7 @@ int metrics_page_build(const struct metrics_state *s, const struct metrics_healt
 	fprintf(f, "netmon_build_info{version=\"%s\",abi=\"%d\"} 1\n", NETMON_VERSION,
 		NETMON_ABI_VERSION);
 	traffic_families(f, s);
+	names_families_put(f, s);
 	health_families(f, s, h);
 	anomaly_family(f, h);
 	err = ferror(f) ? -ENOMEM : 0;

@@ -43,6 +43,8 @@ struct metrics_state {
 	size_t n_series, cap_series;
 	uint64_t intervals; /* committed since the start */
 	uint64_t proc_full_calls, proc_full_bytes;
+	uint64_t dns_tcp_split; /* intervals.dns_tcp_split */
+	uint64_t late_ms;	/* intervals.late_ms (store_late_ms()) */
 	/* The last committed interval. */
 	int64_t last_end;			  /* unix seconds; 0: none yet */
 	uint64_t last_flows;			  /* intervals.flows */

@@ -531,6 +531,18 @@ nmt_tcp() {
 		{ nmt_dump tcprx >&2; nmt_fail "tcp-recv did not get $bytes bytes"; }
 }
 
+# nmt_dns_split: the two DNS answers over TCP that no segment holds whole
+# (tests/e2e/dns-split.py: one split over two segments, one cut short), from
+# its server in the namespace to the host, asked for and all sent.
+nmt_dns_split() {
+	local py=$NMT_REPO/tests/e2e/dns-split.py out
+	nmt_spawn split ip netns exec "$NMT_NS" python3 "$py" serve "$NMT_P4" "$NMT_X"
+	nmt_wait_line "$NMT_TMP/split.err" '^dns-split: listening' "$NMT_PID_split" || return
+	out=$(python3 "$py" ask "$NMT_P4" "$NMT_X" 2>&1) ||
+		{ echo "$out"; nmt_dump split >&2; nmt_fail "dns-split.py ask failed"; return 1; }
+	nmt_await split
+}
+
 # nmt_addrs DIR FAMILY: NMT_SRC/NMT_DST for traffic in that direction as seen
 # by $NMT_HOST (out: host -> peer; in: peer -> host).
 # shellcheck disable=SC2034 # NMT_SRC is for callers

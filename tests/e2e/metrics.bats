@@ -6,7 +6,9 @@
 # the file through its textfile collector; a Prometheus server scraping the
 # endpoint answers a query with exactly the bytes that were sent; 200 clients
 # that send half a request delay no interval; wrong paths, methods and
-# oversized requests get their codes; bad options fail alone and early.
+# oversized requests get their codes; bad options fail alone and early; the
+# host-name counters (ClientHellos, DNS answers not whole) and the lateness
+# of a slow write equal collector_log and what was sent.
 #
 #   O=build bats tests/e2e/metrics.bats     (root; binaries from $O)
 
@@ -93,12 +95,21 @@ db_lines() {
 		JOIN interfaces n ON n.id = t.iface_id
 		WHERE t.kind IN (1, 2, 4, 5) AND i.ts_end <= $2 GROUP BY t.kind, n.name, t.direction;
 		SELECT printf('netmon_intervals_written_total %d', count(*)) FROM intervals
-		WHERE ts_end <= $2;" | LC_ALL=C sort
+		WHERE ts_end <= $2;
+		SELECT printf('netmon_dns_messages_total %d
+netmon_dns_message_drops_total %d
+netmon_dns_tcp_split_messages_total %d
+netmon_tls_hellos_total %d
+netmon_tls_hello_drops_total %d
+netmon_interval_late_seconds_total %.3f',
+		       total(dns_messages), total(dns_dropped), total(dns_tcp_split), total(tls_hellos),
+		       total(tls_dropped), total(late_ms) / 1000)
+		FROM collector_log WHERE ts_end <= $2;" | LC_ALL=C sort
 }
 
 # page_lines FILE: the same sample lines of a page.
 page_lines() {
-	grep -E '^netmon_(interface_(bytes|packets)|malformed_frames|non_ip_frames|samples|sample_drops|intervals_written)_total[{ ]' "$1" |
+	grep -E '^netmon_(interface_(bytes|packets)|malformed_frames|non_ip_frames|samples|sample_drops|intervals_written|dns_messages|dns_message_drops|dns_tcp_split_messages|tls_hellos|tls_hello_drops|interval_late_seconds)_total[{ ]' "$1" |
 		LC_ALL=C sort
 }
 
@@ -196,6 +207,61 @@ send_traffic() {
 	nmt_rec_stop
 	[ "$(nmt_sql "$DB" "SELECT sum(bytes) FROM traffic_log WHERE interface = '$NMT_HOST'
 		AND direction = 'out' AND family = 4 AND protocol = 17")" = "$UDP4_OUT" ]
+}
+
+# The host-name counters and the lateness: two ClientHellos from openssl
+# s_client to an s_server in the namespace (port 443 is the namespace's own),
+# two DNS answers over TCP that no segment holds whole from dns-split.py
+# (names.bats), the first interval's write 1.5 s slower than the interval
+# (as behind.bats); each counter in the file equals collector_log's sum, and
+# what was sent.
+@test "host-name counters and lateness: each equals collector_log and what was sent" {
+	local n name flip2 late2 late
+	command -v openssl >/dev/null || nmt_fail "openssl is missing: run scripts/install-deps.sh"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$NMT_TMP/key.pem" -out "$NMT_TMP/cert.pem" -subj /CN=metrics.nmt.test \
+		-days 1 2>"$NMT_TMP/req.err" || { cat "$NMT_TMP/req.err" >&2; return 1; }
+	nmt_spawn tls ip netns exec "$NMT_NS" timeout "$NMT_MAX_RUN" openssl s_server \
+		-accept 443 -cert "$NMT_TMP/cert.pem" -key "$NMT_TMP/key.pem" -naccept 2 -quiet
+	n=$((NMT_READY_TIMEOUT * 10))
+	until ip netns exec "$NMT_NS" ss -Hltn 'sport = :443' | grep -q LISTEN || ((n-- <= 0)); do
+		sleep 0.1
+	done
+	NETMON_TEST_SLOW_WRITE=1500 nmt_rec_start "$DB" --metrics-file "$PROM_FILE"
+	for name in one.metrics.nmt.test two.metrics.nmt.test; do
+		timeout 20 openssl s_client -connect "$NMT_P4:443" -servername "$name" \
+			</dev/null >"$NMT_TMP/client.out" 2>&1 || { cat "$NMT_TMP/client.out" >&2; return 1; }
+	done
+	nmt_await tls
+	nmt_dns_split
+	# Counted in the intervals up to the flip after the last answer.
+	n=$((NMT_READY_TIMEOUT * 5))
+	until [ "$(value netmon_dns_tcp_split_messages_total <"$PROM_FILE")" = 2 ] &&
+		[ "$(value netmon_tls_hellos_total <"$PROM_FILE")" = 2 ] || ((n-- <= 0)); do
+		sleep 0.2
+	done
+	nmt_rec_stop
+	promtool check metrics <"$PROM_FILE"
+	grep -E '^netmon_(dns|tls|interval_late)' "$PROM_FILE"
+	same_as_db "$PROM_FILE"
+	# What was sent: two hellos, two answers not whole, none lost.
+	[ "$(value netmon_tls_hellos_total <"$PROM_FILE")" = 2 ]
+	[ "$(value netmon_dns_tcp_split_messages_total <"$PROM_FILE")" = 2 ]
+	[ "$(value netmon_tls_hello_drops_total <"$PROM_FILE")" = 0 ]
+	[ "$(value netmon_dns_message_drops_total <"$PROM_FILE")" = 0 ]
+	[ "$(value netmon_dns_messages_total <"$PROM_FILE")" -gt 0 ]
+	# The interval after the slow write was flipped once it was done, 1.5 s
+	# after the first one's end at least; it ends on the last boundary
+	# passed, so its late_ms is that flip's offset past it, and in the sum.
+	run nmt_sql "$DB" "SELECT b.ts_end * 1000 + b.late_ms - a.ts_end * 1000, b.late_ms
+		FROM collector_log a JOIN collector_log b ON b.ts_start = a.ts_end
+		ORDER BY a.ts_start LIMIT 1"
+	echo "second interval flipped (ms after the first's end) | its late_ms: $output"
+	[ "$status" -eq 0 ]
+	IFS='|' read -r flip2 late2 <<<"$output"
+	((flip2 >= 1500))
+	late=$(value netmon_interval_late_seconds_total <"$PROM_FILE" | tr -d .)
+	((10#$late >= late2))
 }
 
 # code PORT CURL_ARGS...: the HTTP status of one request to the endpoint.

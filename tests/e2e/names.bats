@@ -176,12 +176,7 @@ resolve_small() {
 # are counted, exactly, in the intervals (collector_log.dns_tcp_split).
 @test "a TCP answer split over two segments and one cut short: counted exactly, never misread" {
 	nmt_rec_start "$DB"
-	nmt_spawn split ip netns exec "$NMT_NS" python3 "$BATS_TEST_DIRNAME/dns-split.py" \
-		serve "$NMT_P4" "$NMT_X"
-	nmt_wait_line "$NMT_TMP/split.err" '^dns-split: listening' "$NMT_PID_split"
-	run python3 "$BATS_TEST_DIRNAME/dns-split.py" ask "$NMT_P4" "$NMT_X"
-	[ "$status" -eq 0 ] || { echo "$output"; nmt_dump split; return 1; }
-	nmt_await split
+	nmt_dns_split
 	nmt_rec_stop
 	run stored
 	[ "$output" = "198.18.$NMT_X.51|after.nmt.test" ] || { echo "$output"; return 1; }

@@ -157,6 +157,45 @@ static long long q_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/*
+ * The interval columns of collector_log that the page sums (one series
+ * each): equal to the database's, and to what the snapshots held (the
+ * second interval has no names kinds). Lateness to the ms, as text.
+ */
+static void check_names(sqlite3 *db, const char *page)
+{
+	static const struct {
+		const char *family, *column;
+		long long sent;
+	} cols[] = {
+		{ "netmon_dns_messages_total", "dns_messages", 11 },
+		{ "netmon_dns_message_drops_total", "dns_dropped", 2 },
+		{ "netmon_dns_tcp_split_messages_total", "dns_tcp_split", 5 + 2 },
+		{ "netmon_tls_hellos_total", "tls_hellos", 3 + 4 },
+		{ "netmon_tls_hello_drops_total", "tls_dropped", 1 },
+	};
+	char sql[256], want[128];
+	sqlite3_stmt *q;
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT sum(%s) FROM collector_log", cols[i].column);
+		assert_int_equal(page_value(page, cols[i].family), q_int(db, sql));
+		assert_int_equal(page_value(page, cols[i].family), cols[i].sent);
+		assert_int_equal(page_count(page, cols[i].family), 1);
+	}
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT printf('\nnetmon_interval_late_seconds_total "
+					    "%.3f\n', sum(late_ms) / 1000.0) FROM collector_log",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(want, sizeof(want), "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (!strstr(page, want))
+		fail_msg("no line%son the page:\n%s", want, page);
+	assert_non_null(strstr(page, "\nnetmon_interval_late_seconds_total 2.257\n"));
+}
+
 /* A bare state, and the store that writes the intervals it is told of. */
 struct observed {
 	struct metrics_state *state;
@@ -209,11 +248,19 @@ static void test_page_equals_database(void **state)
 		total(1, 1, NETMON_KIND_NON_IP, 0, 0, 6, 360),
 		total(1, 0, NETMON_KIND_SAMPLED, 0, 0, 8, 800),
 		total(1, 0, NETMON_KIND_SAMPLE_DROP, 0, 0, 9, 900),
+		/* passed for host names: interval columns, not traffic rows */
+		total(1, 0, NETMON_KIND_DNS, 0, 0, 11, 1100),
+		total(1, 0, NETMON_KIND_DNS_DROP, 0, 0, 2, 200),
+		total(1, 1, NETMON_KIND_TLS_HELLO, 0, 0, 3, 900),
+		total(999999, 1, NETMON_KIND_TLS_HELLO, 0, 0, 4, 1200),
+		total(1, 1, NETMON_KIND_TLS_DROP, 0, 0, 1, 300),
 	};
 	struct snapshot snap = { .totals = totals,
-				 .n_totals = 12,
+				 .n_totals = 17,
 				 .proc_full_calls = 3,
 				 .proc_full_bytes = 5000000000ull,
+				 .dns_tcp_split = 5,
+				 .wall = { 1060, 250000000 }, /* 250 ms late */
 				 .duration_us = 1500 };
 	struct metrics_state s = { 0 };
 	struct observed o = { .state = &s };
@@ -224,7 +271,6 @@ static void test_page_equals_database(void **state)
 	char path[256], *page;
 	size_t len;
 
-	clock_gettime(CLOCK_REALTIME, &snap.wall);
 	snprintf(path, sizeof(path), "%s/m.db", dir);
 	assert_int_equal(store_open(&st, path), 0);
 	assert_int_equal(backlog_open(&b), 0);
@@ -233,6 +279,8 @@ static void test_page_equals_database(void **state)
 	write_through(b, st, &snap, 1000, 1060);
 	snap.n_totals = 8; /* the second interval: IP traffic and one table-full only */
 	snap.proc_full_calls = 1;
+	snap.dns_tcp_split = 2;
+	snap.wall = (struct timespec){ 1122, 7000000 }; /* 2.007 s late: fell behind */
 	write_through(b, st, &snap, 1060, 1120);
 	backlog_close(b);
 	store_close(st);
@@ -257,6 +305,7 @@ static void test_page_equals_database(void **state)
 			 page_value(page, "netmon_process_table_full_bytes_total"));
 	assert_int_equal(q_int(db, "SELECT count(*) FROM intervals"),
 			 page_value(page, "netmon_intervals_written_total"));
+	check_names(db, page);
 	assert_int_equal(q_int(db, "SELECT max(ts_end) FROM intervals"),
 			 page_value(page, "netmon_last_interval_end_timestamp_seconds"));
 	assert_int_equal(page_value(page, "netmon_backlog_intervals"), 2);
