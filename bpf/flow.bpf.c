@@ -430,9 +430,14 @@ static __always_inline void tls_and_count(struct __sk_buff *skb, const struct pk
 					  const struct parsed *p, __u32 gen)
 {
 	struct total_key tk = { .ifindex = m->ifindex, .direction = NETMON_DIR_OUT };
-	__u64 now = clock_from_packet ? m->tstamp : bpf_ktime_get_ns();
-	int r = netmon_tls_skb(skb, p, m->len, now);
+	__u32 end = p->l3_len ? p->l3_off + p->l3_len : m->len;
+	int r;
 
+	/* No payload (a handshake, a bare ACK: most segments to 443): no call. */
+	if (p->key.protocol != IPPROTO_TCP_ || end <= p->l3_off + p->l3_hdr_len + p->l4_hdr_len)
+		return;
+	/* Live, the clock is read only for a ClientHello passed (tls.bpf.h). */
+	r = netmon_tls_skb(skb, p, m->len, clock_from_packet ? m->tstamp : 0);
 	tk.kind = r & 0xff;
 	if (tk.kind)
 		add_total(gen, &tk, 1, (__u32)r >> 8);

@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -169,17 +170,29 @@ static void tls_frame(struct frame *f, int v6, int udp, uint16_t dport, uint8_t 
 	frame_finish(f);
 }
 
-/* A ClientHello sent, IPv4 and IPv6: a record each, head and bytes as sent. */
+/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns(). */
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
+}
+
+/* A ClientHello sent, IPv4 and IPv6: a record each, head and bytes as sent,
+ * stamped with the time it was sent (the clock is read for hellos only). */
 static void test_tls_hellos(void **state)
 {
 	struct env *e = *state;
-	uint64_t hellos, lost;
+	uint64_t hellos, lost, t0, t1;
 	struct frame f[2];
 
+	t0 = mono_ns();
 	for (int i = 0; i < 2; i++) {
 		tls_frame(&f[i], i, 0, NETMON_TLS_PORT, 22, 1);
 		run(e, NETMON_DIR_OUT, &f[i]);
 	}
+	t1 = mono_ns();
 	drain_kinds(e, NETMON_KIND_TLS_HELLO, NETMON_KIND_TLS_DROP, &hellos, &lost);
 	assert_int_equal(hellos, 2);
 	assert_int_equal(lost, 0);
@@ -193,6 +206,7 @@ static void test_tls_hellos(void **state)
 		assert_int_equal(h->dst_port, NETMON_TLS_PORT);
 		assert_int_equal(h->len, 205);
 		assert_int_equal(h->caplen, 205);
+		assert_in_range(h->tstamp_ns, t0, t1);
 		assert_memory_equal(e->seen[i].data, f[i].data + f[i].l4_off + 20, 205);
 		if (i)
 			assert_memory_equal(h->dst, f[i].data + f[i].l3_off + 24, 16);
