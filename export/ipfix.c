@@ -76,8 +76,8 @@ struct template
 	{ IE_OCTET_DELTA_COUNT, 8, PEN_REVERSE }, { IPFIX_NTOP_PROC_NAME, 16, IPFIX_PEN_NTOP }, \
 	{ IPFIX_NTOP_PARENT_PID, 4, IPFIX_PEN_NTOP }, \
 	{ IPFIX_NTOP_PARENT_NAME, 16, IPFIX_PEN_NTOP }, { IPFIX_NTOP_PROC_UID, 4, IPFIX_PEN_NTOP }, \
-	{ IPFIX_NTOP_PROC_USER_NAME, VARLEN, IPFIX_PEN_NTOP }, \
-	{ IPFIX_NETMON_SERVICE, VARLEN, IPFIX_PEN_NETMON }
+	{ IPFIX_NTOP_PROC_USER_NAME, IPFIX_USER_LEN, IPFIX_PEN_NTOP }, \
+	{ IPFIX_NETMON_SERVICE, IPFIX_SERVICE_LEN, IPFIX_PEN_NETMON }
 
 static const struct template templates[] = {
 	{ IPFIX_TMPL_V4, 14, 0, { TIMES, COUNTS, V4, PORTS, TAIL } },
@@ -122,16 +122,6 @@ static const struct {
 /* clang-format on */
 
 #define N_TEMPLATES (sizeof(templates) / sizeof(templates[0]))
-
-/* A process record but for its two names: pid, times, protocol, remote
- * address, ports, bytes both ways, name, parent, uid. */
-#define PROC_FIXED(alen) (4 + 16 + 1 + (alen) + 4 + 16 + 16 + 4 + 16 + 4)
-/* The largest (IPv6, both names as long as sent, each with a 3-byte length)
- * fits a message of the smallest MTU: no name can make one overflow. */
-_Static_assert(IPFIX_HEADER_LEN + IPFIX_SET_HEADER_LEN + PROC_FIXED(16) + 3 + IPFIX_USER_MAX + 3 +
-			       IPFIX_SERVICE_MAX <=
-		       IPFIX_MIN_MTU,
-	       "a process record must fit IPFIX_MIN_MTU");
 
 static int reserve(struct ipfix_enc *e, uint16_t id, size_t need);
 
@@ -263,39 +253,12 @@ static void put_templates(struct ipfix_enc *e, int options, uint16_t from, uint1
 	close_set(e);
 }
 
-/*
- * How many bytes of s (NULL: none) a field of at most max bytes carries: all
- * of it, or cut where a UTF-8 character starts (a string element is UTF-8,
- * RFC 7011 6.1.6), never in the middle of one.
- */
-static size_t cut_len(const char *s, size_t max)
-{
-	size_t n = s ? strnlen(s, max + 1) : 0;
-
-	if (n > max)
-		for (n = max; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
-			;
-	return n;
-}
-
-/* The bytes of a variable-length field of n bytes: its length first. */
-static size_t varlen_len(size_t n)
-{
-	return (n < 255 ? 1 : 3) + n;
-}
-
-/* n bytes of s as a variable-length field (RFC 7011 7: one length byte, or
- * 255 and two bytes). */
+/* n bytes of s as a variable-length field (RFC 7011 7; n < 255: one length
+ * byte, as our own strings and interface names all are). */
 static uint8_t *put_varlen(uint8_t *p, const char *s, size_t n)
 {
-	if (n < 255) {
-		*p++ = (uint8_t)n;
-	} else {
-		*p++ = 255;
-		p = put16(p, (uint16_t)n);
-	}
-	if (n)
-		memcpy(p, s, n);
+	*p++ = (uint8_t)n;
+	memcpy(p, s, n);
 	return p + n;
 }
 
@@ -309,7 +272,7 @@ static int put_type_info(struct ipfix_enc *e)
 
 	for (size_t i = 0; i < sizeof(type_info) / sizeof(type_info[0]); i++) {
 		size_t name = strlen(type_info[i].name), desc = strlen(type_info[i].description);
-		size_t len = 4 + 2 + 1 + 1 + 2 + 16 + varlen_len(name) + varlen_len(desc);
+		size_t len = 4 + 2 + 1 + 1 + 2 + 16 + 1 + name + 1 + desc;
 		int err2 = reserve(e, IPFIX_TMPL_TYPE_INFO, len);
 		uint8_t *p = e->buf + e->len;
 
@@ -448,9 +411,28 @@ int ipfix_enc_flow(struct ipfix_enc *e, const struct ipfix_flow *f)
 
 size_t ipfix_proc_len(const struct ipfix_proc *p)
 {
-	return PROC_FIXED(p->family == NETMON_FAMILY_V4 ? 4 : 16) +
-	       varlen_len(cut_len(p->user, IPFIX_USER_MAX)) +
-	       varlen_len(cut_len(p->service, IPFIX_SERVICE_MAX));
+	/* pid, times, protocol, remote, ports, bytes both ways, name, parent,
+	 * uid, user, service */
+	return 4 + 16 + 1 + (p->family == NETMON_FAMILY_V4 ? 4 : 16) + 4 + 16 + 16 + 4 + 16 + 4 +
+	       IPFIX_USER_LEN + IPFIX_SERVICE_LEN;
+}
+
+/*
+ * s (NULL: none) in a string field of len bytes, zero-padded: all of it, or
+ * cut where a UTF-8 character starts (a string element is UTF-8, RFC 7011
+ * 6.1.6), never in the middle of one. Returns the field's end.
+ */
+static uint8_t *put_fixed(uint8_t *p, const char *s, size_t len)
+{
+	size_t n = s ? strnlen(s, len + 1) : 0;
+
+	if (n > len)
+		for (n = len; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+	if (n)
+		memcpy(p, s, n);
+	memset(p + n, 0, len - n);
+	return p + len;
 }
 
 int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *pr)
@@ -472,9 +454,9 @@ int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *pr)
 	p = put32(p + 16, pr->ppid);
 	memcpy(p, pr->parent_comm, 16);
 	p = put32(p + 16, pr->uid);
-	/* Variable length: most names are short, a unit's may not be. */
-	p = put_varlen(p, pr->user, cut_len(pr->user, IPFIX_USER_MAX));
-	put_varlen(p, pr->service, cut_len(pr->service, IPFIX_SERVICE_MAX));
+	/* Fixed, not variable length: nfacctd cannot read the latter in an
+	 * options record (docs/ipfix.md). */
+	put_fixed(put_fixed(p, pr->user, IPFIX_USER_LEN), pr->service, IPFIX_SERVICE_LEN);
 	e->in_msg++;
 	e->len += len;
 	return err;

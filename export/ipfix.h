@@ -54,15 +54,18 @@
  * "Process records"). Numbered as ntop's are: with the enterprise bit.
  */
 #define IPFIX_PEN_NETMON 32473
-#define IPFIX_NETMON_SERVICE 32769 /* processServiceName, string: id 1 */
+/* processServiceName, string: id 1000. Not an id of any other element of
+ * the record (IANA's or under another PEN): pmacct's nfacctd tells repeated
+ * ids apart whatever their PEN, and lost the service to 29305:1. */
+#define IPFIX_NETMON_SERVICE (0x8000 | 1000)
 /* Templates again after this many seconds (RFC 7011, 10.3.6's default). */
 #define IPFIX_TEMPLATE_REFRESH 600
 #define IPFIX_IFNAME_MAX 64 /* interfaceName bytes at most (longer: cut) */
-/* A process record's user and service names: bytes at most (longer: cut at
- * a UTF-8 character's start), so that the largest record fits a message of
- * IPFIX_MIN_MTU (ipfix.c checks it). */
-#define IPFIX_USER_MAX 128
-#define IPFIX_SERVICE_MAX 256
+/* A process record's user and service names: fixed bytes, zero-padded
+ * (longer: cut at a UTF-8 character's start; docs/ipfix.md says why not of
+ * variable length). */
+#define IPFIX_USER_LEN 32
+#define IPFIX_SERVICE_LEN 64
 #define IPFIX_UID_UNKNOWN 0xffffffffu /* (uid_t)-1, which no process has */
 
 /* One flow row, as stored (flow_log). */
@@ -90,7 +93,7 @@ struct ipfix_proc {
 	uint16_t local_port, remote_port;
 	uint64_t bytes_sent, bytes_recv;
 	uint32_t uid;		    /* IPFIX_UID_UNKNOWN: no names from the kernel */
-	const char *user, *service; /* NULL: none (sent empty) */
+	const char *user, *service; /* NULL: none (sent as zeros) */
 };
 
 /* Gets each finished message; returns 0, or -errno (counted, not fatal). */

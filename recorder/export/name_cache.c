@@ -53,10 +53,10 @@ int name_cache_open(struct name_cache **out, sqlite3 *db)
 	err = kind_open(&nc->services, db,
 			"SELECT s.name FROM cgroups c JOIN services s ON s.id = c.service_id "
 			"WHERE c.id = ?1",
-			IPFIX_SERVICE_MAX, 0);
+			IPFIX_SERVICE_LEN, 0);
 	if (!err)
 		err = kind_open(&nc->users, db, "SELECT name FROM user_names WHERE uid = ?1",
-				IPFIX_USER_MAX, 1);
+				IPFIX_USER_LEN, 1);
 	if (err) {
 		if (err == -EIO)
 			pr_err("ipfix: %s", sqlite3_errmsg(db));

@@ -22,7 +22,7 @@ void name_cache_close(struct name_cache *nc); /* accepts NULL */
  * The service of cgroups row id (0: none, *name NULL), or the user name of
  * uid (its number when user_names has no row, as process_log shows it),
  * into *name: valid until the next call of the same kind, the first
- * IPFIX_SERVICE_MAX + 1 (IPFIX_USER_MAX + 1) bytes of it at most, which is
+ * IPFIX_SERVICE_LEN + 1 (IPFIX_USER_LEN + 1) bytes of it at most, which is
  * all the export sends. 0 or -EIO (logged).
  */
 int name_cache_service(struct name_cache *nc, int64_t id, const char **name);

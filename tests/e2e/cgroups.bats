@@ -4,9 +4,8 @@
 # the container runtimes name theirs (a service under a slice, a docker
 # scope, a login session under user.slice/user-UID.slice), starts senders
 # inside them, one as a throwaway user made for the test, and process_log
-# must show each sender's bytes under exactly its cgroup, service and user.
-# The v2 hierarchy is found from mountinfo as the recorder finds it (at
-# /sys/fs/cgroup/unified on hybrid hosts such as the CI's).
+# must show each sender's bytes under exactly its cgroup, service and user
+# (the helpers that make them are in cgroup.bash).
 #
 # What the test makes: below its own slice, $S.slice, and for the session
 # user.slice/user-UID.slice/session-....scope for the test user's UID: only
@@ -17,66 +16,22 @@
 bats_require_minimum_version 1.5.0
 
 load lib
+load cgroup
 
 setup() {
 	nmt_require "$NMT_RECORD"
 	nmt_setup
 	DB=$NMT_TMP/netmon.db
-	CG=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") break;
-		    if ($(i + 1) == "cgroup2" && $4 == "/") { print $5; exit } }' /proc/self/mountinfo)
-	[ -n "$CG" ] || nmt_fail "no cgroup v2 hierarchy in /proc/self/mountinfo"
+	cgroup_setup
 	S=netmon-test-$$-${BATS_TEST_NUMBER}
 	ID=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-	MADE=() # cgroup directories made, deepest last
-	TUSER=nmt-cg-$$
-	useradd --system --no-create-home --shell /usr/sbin/nologin "$TUSER"
-	TUID=$(id -u "$TUSER")
 }
 
 teardown() {
 	# A test stopped between a --keep-attached run and the next: no pins left.
 	"$NMT_RECORD" --detach -i "$NMT_HOST" >/dev/null 2>&1 || true
 	nmt_teardown
-	local i
-	for ((i = ${#MADE[@]} - 1; i >= 0; i--)); do
-		[ -d "${MADE[$i]}" ] || continue # the test removed it
-		rmdir "${MADE[$i]}" || echo "e2e: cannot remove cgroup ${MADE[$i]}" >&2
-	done
-	userdel "$TUSER" 2>/dev/null || true
-}
-
-# mkcg PATH: make cgroup PATH (below $CG) and its missing parents.
-mkcg() {
-	local p="" part
-	local -a parts
-	IFS=/ read -ra parts <<<"${1#/}"
-	for part in "${parts[@]}"; do
-		p=$p/$part
-		[ -d "$CG$p" ] && continue
-		mkdir "$CG$p"
-		MADE+=("$CG$p")
-	done
-}
-
-# in_cgroup PATH USER: the command prefix (in IN_CGROUP) that runs a command
-# inside cgroup PATH as USER, in it before its first byte: the shell moves
-# itself, then becomes the command (same PID, which nmt_spawn records).
-in_cgroup() {
-	# shellcheck disable=SC2016 # $$ and $1 are the inner shell's
-	IN_CGROUP=(sh -c 'echo $$ >"$0/cgroup.procs" && u=$1 && shift &&
-		exec setpriv --reuid="$u" --regid="$u" --clear-groups "$@"' "$CG$1" "$2")
-}
-
-# udp_from NAME PATH USER PORT COUNT SIZE: COUNT datagrams of SIZE bytes from
-# cgroup PATH as USER to a receiver in the namespace.
-udp_from() {
-	local name=$1 path=$2 user=$3 port=$4 count=$5 size=$6
-	nmt_spawn "${name}rx" ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" "$port" "$count" "$size"
-	nmt_wait_line "$NMT_TMP/${name}rx.err" '^nm-traffic: listening on' "$(nmt_pid "${name}rx")"
-	in_cgroup "$path" "$user"
-	nmt_spawn "$name" "${IN_CGROUP[@]}" "$NMT_TRAFFIC" -t 15 udp-send "$NMT_P4" "$port" "$count" "$size"
-	nmt_await "$name"
-	nmt_await "${name}rx"
+	cgroup_teardown
 }
 
 # hex STRING: its bytes in upper-case hex, as SQLite's hex() writes them.
@@ -134,8 +89,8 @@ row() {
 	nmt_rec_start "$DB"
 	udp_from svc "$svc" "$TUID" 5104 3 100
 	# Written: an interval after the sender's has its row.
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ -n "$(nmt_sql "$DB" "SELECT 1 FROM process_log WHERE pid = $NMT_PID_svc")" ] && break
 		sleep 0.1
 	done

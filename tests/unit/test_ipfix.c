@@ -147,7 +147,7 @@ static const struct {
 	{ 35632, 57846 - 32768, 13, 0, "SRC_FATHER_PROC_NAME" },
 	{ 35632, 57897 - 32768, 3, 4, "SRC_PROC_UID" },	       /* unsigned32, identifier */
 	{ 35632, 57844 - 32768, 13, 0, "SRC_PROC_USER_NAME" }, /* string */
-	{ 32473, 1, 13, 0, "processServiceName" },	       /* netmon's own (docs/ipfix.md) */
+	{ 32473, 1000, 13, 0, "processServiceName" },	       /* netmon's own (docs/ipfix.md) */
 };
 #define N_TYPE_INFO (sizeof(type_info) / sizeof(type_info[0]))
 
@@ -182,20 +182,13 @@ static void test_process_templates_layout(void **state)
 {
 	/* the fields after the scope: id, length, PEN (0: IANA) */
 	static const uint32_t v4[][3] = {
-		{ 152, 8, 0 },
-		{ 153, 8, 0 },
-		{ 4, 1, 0 },
-		{ 12, 4, 0 },
-		{ 7, 2, 0 },
-		{ 11, 2, 0 },
-		{ 1, 8, 0 },
-		{ 1 | 0x8000, 8, 29305 },
-		{ 57641, 16, 35632 },
-		{ 57845, 4, 35632 },
-		{ 57846, 16, 35632 },
-		{ 57897, 4, 35632 },
-		{ 57844, 0xffff, 35632 },
-		{ 32769, 0xffff, 32473 },
+		{ 152, 8, 0 },	      { 153, 8, 0 },
+		{ 4, 1, 0 },	      { 12, 4, 0 },
+		{ 7, 2, 0 },	      { 11, 2, 0 },
+		{ 1, 8, 0 },	      { 1 | 0x8000, 8, 29305 },
+		{ 57641, 16, 35632 }, { 57845, 4, 35632 },
+		{ 57846, 16, 35632 }, { 57897, 4, 35632 },
+		{ 57844, 32, 35632 }, { 0x8000 | 1000, 64, 32473 },
 	};
 	const size_t tlen = 6 + 15 * 4 + 8 * 4; /* eight fields carry a PEN */
 
@@ -432,13 +425,14 @@ static struct ipfix_proc nm_traffic(void)
 
 /* A process record: an options record of template 260, the pid first (its
  * scope), bytes sent and received, names in 16 bytes each, the uid, then
- * the user and the service as variable-length strings. */
+ * the user in 32 bytes and the service in 64, zero-padded. */
 static void test_process_record_layout(void **state)
 {
 	struct ipfix_proc pr = nm_traffic(), none = nm_traffic();
 	struct sink *s = new_sink();
 	struct ipfix_enc e;
 	const uint8_t *p;
+	uint8_t zeros[64] = { 0 };
 
 	none.uid = IPFIX_UID_UNKNOWN;
 	none.user = NULL;
@@ -447,11 +441,11 @@ static void test_process_record_layout(void **state)
 	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
 	assert_int_equal(ipfix_enc_proc(&e, &none), 0);
 	assert_int_equal(ipfix_enc_flush(&e), 0);
-	assert_int_equal(ipfix_proc_len(&pr), 85 + 1 + 5 + 1 + 13);
-	assert_int_equal(ipfix_proc_len(&none), 85 + 1 + 1);
+	assert_int_equal(ipfix_proc_len(&pr), 85 + 32 + 64);
+	assert_int_equal(ipfix_proc_len(&none), 181);
 	p = s->msg[0] + 16;
 	assert_int_equal(get16(p), 260);
-	assert_int_equal(get16(p + 2), 4 + 105 + 87);
+	assert_int_equal(get16(p + 2), 4 + 2 * 181);
 	p += 4;
 	assert_int_equal(get32(p), 4242);
 	assert_true(get64(p + 4) == 1796545020000ull);
@@ -466,28 +460,26 @@ static void test_process_record_layout(void **state)
 	assert_int_equal(get32(p + 61), 1);
 	assert_memory_equal(p + 65, "bash\0\0\0\0\0\0\0\0\0\0\0\0", 16);
 	assert_int_equal(get32(p + 81), 1000);
-	assert_int_equal(p[85], 5);
-	assert_memory_equal(p + 86, "alice", 5);
-	assert_int_equal(p[91], 13);
-	assert_memory_equal(p + 92, "nginx.service", 13);
-	p += 105; /* no names: the uid unknown, both strings empty */
+	assert_memory_equal(p + 85, "alice", 6);
+	assert_memory_equal(p + 91, zeros, 32 - 6);
+	assert_memory_equal(p + 117, "nginx.service", 14);
+	assert_memory_equal(p + 131, zeros, 64 - 14);
+	p += 181; /* no names: the uid unknown, both strings zeros */
 	assert_int_equal(get32(p), 4242);
 	assert_int_equal(get32(p + 81), 0xffffffffu);
-	assert_int_equal(p[85], 0);
-	assert_int_equal(p[86], 0);
-	assert_ptr_equal(p + 87, s->msg[0] + s->len[0]);
+	assert_memory_equal(p + 85, zeros, 32);
+	assert_memory_equal(p + 117, zeros, 64);
+	assert_ptr_equal(p + 181, s->msg[0] + s->len[0]);
 	ipfix_enc_free(&e);
 	free(s);
 }
 
-/* Names longer than the export sends are cut, never inside a UTF-8
- * character; 255 bytes and more take RFC 7011's three-byte length. And the
- * largest record (IPv6, both names as long as sent) fits the smallest MTU:
- * one a message, each message within it. */
+/* Names longer than their field are cut, never inside a UTF-8 character;
+ * one that fills its field exactly has no zero after it. */
 static void test_process_long_names(void **state)
 {
 	struct ipfix_proc pr = nm_traffic();
-	char user[300], service[400];
+	char user[100], service[100], first[100];
 	struct sink *s = new_sink();
 	struct ipfix_enc e;
 	const uint8_t *p;
@@ -496,39 +488,22 @@ static void test_process_long_names(void **state)
 	user[sizeof(user) - 1] = '\0';
 	memset(service, 's', sizeof(service) - 1);
 	service[sizeof(service) - 1] = '\0';
-	memcpy(service + 255, "\xc3\xa9", 2); /* é across the 256-byte cut */
+	memcpy(service + 63, "\xe2\x82\xac", 3); /* a euro sign across the 64-byte cut */
 	pr.user = user;
 	pr.service = service;
 	assert_int_equal(ipfix_enc_init(&e, 1400, 1, collect, s), 0);
 	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
+	memcpy(first, service, sizeof(first));
+	memcpy(service + 61, "\xe2\x82\xacss", 5); /* one ending at the cut: kept */
+	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
 	assert_int_equal(ipfix_enc_flush(&e), 0);
-	assert_int_equal(ipfix_proc_len(&pr), 85 + 1 + 128 + 3 + 255);
 	p = s->msg[0] + 20 + 85;
-	assert_int_equal(p[0], 128); /* IPFIX_USER_MAX */
-	assert_memory_equal(p + 1, user, 128);
-	p += 1 + 128;
-	assert_int_equal(p[0], 255);	     /* the long form, */
-	assert_int_equal(get16(p + 1), 255); /* cut before the é's first byte */
-	assert_memory_equal(p + 3, service, 255);
-	assert_ptr_equal(p + 3 + 255, s->msg[0] + s->len[0]);
-	ipfix_enc_free(&e);
-
-	memset(service + 255, 's', 2); /* no character across the cut: 256 bytes */
-	pr.family = NETMON_FAMILY_V6;
-	s->n = 0;
-	assert_int_equal(ipfix_enc_init(&e, IPFIX_MIN_MTU, 1, collect, s), 0);
-	assert_int_equal(ipfix_enc_proc_templates(&e), 0);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
-	assert_int_equal(ipfix_enc_flush(&e), 0);
-	assert_int_equal(ipfix_proc_len(&pr), 97 + 1 + 128 + 3 + 256);
-	assert_int_equal(s->n, 3 + 3);
-	for (int m = 0; m < s->n; m++)
-		assert_true(s->len[m] <= IPFIX_MIN_MTU);
-	for (int m = 3; m < s->n; m++) {
-		assert_int_equal(s->len[m], 20 + 97 + 1 + 128 + 3 + 256);
-		assert_int_equal(get16(s->msg[m] + 16), 261);
-	}
+	assert_memory_equal(p, user, 32); /* IPFIX_USER_LEN, no zero */
+	assert_memory_equal(p + 32, first, 63);
+	assert_int_equal(p[32 + 63], 0); /* cut before the euro sign's first byte */
+	p += 181;
+	assert_memory_equal(p + 32, service, 64);
+	assert_ptr_equal(p + 32 + 64, s->msg[0] + s->len[0]);
 	ipfix_enc_free(&e);
 	free(s);
 }

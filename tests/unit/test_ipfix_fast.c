@@ -62,6 +62,17 @@ static int holds(const struct got *g, const void *bytes, size_t n)
 	return 0;
 }
 
+/* Whether a process record in g ends with these uid, user and service. */
+static int holds_names(const struct got *g, uint32_t uid, const char *user, const char *service)
+{
+	uint8_t tail[4 + IPFIX_USER_LEN + IPFIX_SERVICE_LEN] = { uid >> 24, uid >> 16 & 0xff,
+								 uid >> 8 & 0xff, uid & 0xff };
+
+	memcpy(tail + 4, user, strlen(user));
+	memcpy(tail + 4 + IPFIX_USER_LEN, service, strlen(service));
+	return holds(g, tail, sizeof(tail));
+}
+
 static struct flow_record flow(int ifindex, int family, const char *src, const char *dst, int proto,
 			       int sport, int dport, int dir_)
 {
@@ -246,16 +257,11 @@ static void test_committed_equals_read_back(void **state)
 		assert_memory_equal(a.msg[i], b.msg[i], 4);
 		assert_memory_equal(a.msg[i] + 8, b.msg[i] + 8, a.len[i] - 8);
 	}
-	/* The names in the records: uid, then user and service, each its length
-	 * first; none (uid unknown, both empty) after the pid without names. */
-	assert_true(holds(&a, "\0\0\0\0\4root\0", 7)); /* 400: root, no service */
-	assert_true(holds(&a,
-			  "\x00\x3d\x09\x00\x07"
-			  "4000000"
-			  "\x1a"
-			  "cgroup:9223370937343148033",
-			  5 + 7 + 1 + 26));
-	assert_true(holds(&a, "\xff\xff\xff\xff\0\0", 6));
+	/* The names in the records: the uid, then the user and the service,
+	 * zero-padded; none (uid unknown, zeros) for the pid without names. */
+	assert_true(holds_names(&a, 0, "root", ""));
+	assert_true(holds_names(&a, NO_USER, "4000000", "cgroup:9223370937343148033"));
+	assert_true(holds_names(&a, IPFIX_UID_UNKNOWN, "", ""));
 	close(fd_a);
 	close(fd_b);
 }
