@@ -44,7 +44,7 @@ enum {
 #define VARLEN 0xffff	  /* a variable-length field (RFC 7011, 7) */
 #define ENTERPRISE 0x8000 /* the enterprise bit of a field id (RFC 7011, 3.2) */
 #define PEN_REVERSE 29305 /* RFC 5103's reverse direction elements */
-#define MAX_FIELDS 14
+#define MAX_FIELDS 15
 
 struct field {
 	uint16_t id, len;
@@ -75,15 +75,17 @@ struct template
 	{ IE_PROTOCOL_IDENTIFIER, 1, 0 }, { remote, alen, 0 }, PORTS, { IE_OCTET_DELTA_COUNT, 8, 0 }, \
 	{ IE_OCTET_DELTA_COUNT, 8, PEN_REVERSE }, { IPFIX_NTOP_PROC_NAME, 16, IPFIX_PEN_NTOP }, \
 	{ IPFIX_NTOP_PARENT_PID, 4, IPFIX_PEN_NTOP }, \
-	{ IPFIX_NTOP_PARENT_NAME, 16, IPFIX_PEN_NTOP }
+	{ IPFIX_NTOP_PARENT_NAME, 16, IPFIX_PEN_NTOP }, { IPFIX_NTOP_PROC_UID, 4, IPFIX_PEN_NTOP }, \
+	{ IPFIX_NTOP_PROC_USER_NAME, IPFIX_USER_LEN, IPFIX_PEN_NTOP }, \
+	{ IPFIX_NETMON_SERVICE, IPFIX_SERVICE_LEN, IPFIX_PEN_NETMON }
 
 static const struct template templates[] = {
 	{ IPFIX_TMPL_V4, 14, 0, { TIMES, COUNTS, V4, PORTS, TAIL } },
 	{ IPFIX_TMPL_V6, 14, 0, { TIMES, COUNTS, V6, PORTS, TAIL } },
 	{ IPFIX_TMPL_V4_ICMP, 13, 0, { TIMES, COUNTS, V4, { IE_ICMP_TYPE_CODE_IPV4, 2, 0 }, TAIL } },
 	{ IPFIX_TMPL_V6_ICMP, 13, 0, { TIMES, COUNTS, V6, { IE_ICMP_TYPE_CODE_IPV6, 2, 0 }, TAIL } },
-	{ IPFIX_TMPL_PROC_V4, 12, 1, { PROC(IE_DESTINATION_IPV4_ADDRESS, 4) } },
-	{ IPFIX_TMPL_PROC_V6, 12, 1, { PROC(IE_DESTINATION_IPV6_ADDRESS, 16) } },
+	{ IPFIX_TMPL_PROC_V4, 15, 1, { PROC(IE_DESTINATION_IPV4_ADDRESS, 4) } },
+	{ IPFIX_TMPL_PROC_V6, 15, 1, { PROC(IE_DESTINATION_IPV6_ADDRESS, 16) } },
 		/* RFC 5610, 3.1: what an enterprise element is, for collectors that
 	 * do not know it; every field of its section 3.1, which libfixbuf
 	 * requires before it takes the records. */
@@ -97,20 +99,31 @@ static const struct template templates[] = {
 
 /* The type information records (RFC 7012 data types and semantics). */
 static const struct {
+	uint32_t pen;
 	uint16_t id;
 	uint8_t type, semantics;
 		const char *name, *description;
 } type_info[] = {
-	{ IPFIX_NTOP_PROC_PID, 3 /* unsigned32 */, 4 /* identifier */, "SRC_PROC_PID",
-	  "process id of the local process" },
-	{ IPFIX_NTOP_PROC_NAME, 13 /* string */, 0 /* default */, "SRC_PROC_NAME",
+	{ IPFIX_PEN_NTOP, IPFIX_NTOP_PROC_PID, 3 /* unsigned32 */, 4 /* identifier */,
+	  "SRC_PROC_PID", "process id of the local process" },
+	{ IPFIX_PEN_NTOP, IPFIX_NTOP_PROC_NAME, 13 /* string */, 0 /* default */, "SRC_PROC_NAME",
 	  "name (comm) of the local process" },
-	{ IPFIX_NTOP_PARENT_PID, 3, 4, "SRC_FATHER_PROC_PID", "process id of its parent" },
-	{ IPFIX_NTOP_PARENT_NAME, 13, 0, "SRC_FATHER_PROC_NAME", "name (comm) of its parent" },
+	{ IPFIX_PEN_NTOP, IPFIX_NTOP_PARENT_PID, 3, 4, "SRC_FATHER_PROC_PID",
+	  "process id of its parent" },
+	{ IPFIX_PEN_NTOP, IPFIX_NTOP_PARENT_NAME, 13, 0, "SRC_FATHER_PROC_NAME",
+	  "name (comm) of its parent" },
+	{ IPFIX_PEN_NTOP, IPFIX_NTOP_PROC_UID, 3, 4, "SRC_PROC_UID",
+	  "real user id of the local process" },
+	{ IPFIX_PEN_NTOP, IPFIX_NTOP_PROC_USER_NAME, 13, 0, "SRC_PROC_USER_NAME",
+	  "name of that user" },
+	{ IPFIX_PEN_NETMON, IPFIX_NETMON_SERVICE, 13, 0, "processServiceName",
+	  "systemd unit, container or session of its cgroup" },
 };
 /* clang-format on */
 
 #define N_TEMPLATES (sizeof(templates) / sizeof(templates[0]))
+
+static int reserve(struct ipfix_enc *e, uint16_t id, size_t need);
 
 static uint8_t *put16(uint8_t *p, uint16_t v)
 {
@@ -240,34 +253,42 @@ static void put_templates(struct ipfix_enc *e, int options, uint16_t from, uint1
 	close_set(e);
 }
 
-/* A short string as a variable-length field (one length byte, RFC 7011 7). */
-static uint8_t *put_varlen(uint8_t *p, const char *s)
+/* n bytes of s as a variable-length field (RFC 7011 7; n < 255: one length
+ * byte, as our own strings and interface names all are). */
+static uint8_t *put_varlen(uint8_t *p, const char *s, size_t n)
 {
-	size_t n = strlen(s); /* our own strings: all < 255 */
-
 	*p++ = (uint8_t)n;
 	memcpy(p, s, n);
 	return p + n;
 }
 
-/* RFC 5610 records naming the enterprise elements (data records, counted). */
-static void put_type_info(struct ipfix_enc *e)
+/*
+ * RFC 5610 records naming the enterprise elements (data records, counted),
+ * as many to a message as fit: a message of them full starts the next.
+ */
+static int put_type_info(struct ipfix_enc *e)
 {
-	open_set(e, IPFIX_TMPL_TYPE_INFO);
+	int err = 0;
+
 	for (size_t i = 0; i < sizeof(type_info) / sizeof(type_info[0]); i++) {
+		size_t name = strlen(type_info[i].name), desc = strlen(type_info[i].description);
+		size_t len = 4 + 2 + 1 + 1 + 2 + 16 + 1 + name + 1 + desc;
+		int err2 = reserve(e, IPFIX_TMPL_TYPE_INFO, len);
 		uint8_t *p = e->buf + e->len;
 
-		p = put32(p, IPFIX_PEN_NTOP);
+		err = err ? err : err2;
+		p = put32(p, type_info[i].pen);
 		p = put16(p, type_info[i].id & ~ENTERPRISE); /* the id without its bit */
 		*p++ = type_info[i].type;
 		*p++ = type_info[i].semantics;
 		p = put16(p, 0);	   /* units: none */
 		p = put64(put64(p, 0), 0); /* range: none */
-		p = put_varlen(p, type_info[i].name);
-		p = put_varlen(p, type_info[i].description);
+		p = put_varlen(p, type_info[i].name, name);
+		p = put_varlen(p, type_info[i].description, desc);
 		e->len = (size_t)(p - e->buf);
 		e->in_msg++;
 	}
+	return err;
 }
 
 int ipfix_enc_templates(struct ipfix_enc *e)
@@ -291,8 +312,8 @@ int ipfix_enc_proc_templates(struct ipfix_enc *e)
 
 	open_message(e);
 	put_templates(e, 1, IPFIX_TMPL_TYPE_INFO, IPFIX_TMPL_TYPE_INFO);
-	put_type_info(e);
-	close_set(e);
+	err2 = put_type_info(e);
+	err = err ? err : err2;
 	err2 = ipfix_enc_flush(e);
 	err = err ? err : err2;
 	open_message(e);
@@ -352,8 +373,7 @@ static void put_record(struct ipfix_enc *e, const struct ipfix_flow *f)
 	*p++ = f->direction; /* flowDirection: 0 ingress, 1 egress, as stored */
 	p = put32(p, in ? f->ifindex : 0);
 	p = put32(p, in ? 0 : f->ifindex);
-	*p++ = (uint8_t)nlen; /* < 255: the one-byte length (RFC 7011, 7) */
-	memcpy(p, f->ifname, nlen);
+	put_varlen(p, f->ifname, nlen);
 	e->in_msg++;
 	e->len += ipfix_record_len(f);
 }
@@ -391,15 +411,35 @@ int ipfix_enc_flow(struct ipfix_enc *e, const struct ipfix_flow *f)
 
 size_t ipfix_proc_len(const struct ipfix_proc *p)
 {
-	/* pid, times, protocol, remote, ports, bytes both ways, names and parent */
-	return 4 + 16 + 1 + (p->family == NETMON_FAMILY_V4 ? 4 : 16) + 4 + 16 + 16 + 4 + 16;
+	/* pid, times, protocol, remote, ports, bytes both ways, name, parent,
+	 * uid, user, service */
+	return 4 + 16 + 1 + (p->family == NETMON_FAMILY_V4 ? 4 : 16) + 4 + 16 + 16 + 4 + 16 + 4 +
+	       IPFIX_USER_LEN + IPFIX_SERVICE_LEN;
+}
+
+/*
+ * s (NULL: none) in a string field of len bytes, zero-padded: all of it, or
+ * cut where a UTF-8 character starts (a string element is UTF-8, RFC 7011
+ * 6.1.6), never in the middle of one. Returns the field's end.
+ */
+static uint8_t *put_fixed(uint8_t *p, const char *s, size_t len)
+{
+	size_t n = s ? strnlen(s, len + 1) : 0;
+
+	if (n > len)
+		for (n = len; n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80; n--)
+			;
+	if (n)
+		memcpy(p, s, n);
+	memset(p + n, 0, len - n);
+	return p + len;
 }
 
 int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *pr)
 {
 	uint16_t id = pr->family == NETMON_FAMILY_V4 ? IPFIX_TMPL_PROC_V4 : IPFIX_TMPL_PROC_V6;
-	size_t alen = pr->family == NETMON_FAMILY_V4 ? 4 : 16;
-	int err = reserve(e, id, ipfix_proc_len(pr));
+	size_t alen = pr->family == NETMON_FAMILY_V4 ? 4 : 16, len = ipfix_proc_len(pr);
+	int err = reserve(e, id, len);
 	uint8_t *p = e->buf + e->len;
 
 	p = put32(p, pr->pid);
@@ -413,7 +453,11 @@ int ipfix_enc_proc(struct ipfix_enc *e, const struct ipfix_proc *pr)
 	memcpy(p, pr->comm, 16);
 	p = put32(p + 16, pr->ppid);
 	memcpy(p, pr->parent_comm, 16);
+	p = put32(p + 16, pr->uid);
+	/* Fixed, not variable length: nfacctd cannot read the latter in an
+	 * options record (docs/ipfix.md). */
+	put_fixed(put_fixed(p, pr->user, IPFIX_USER_LEN), pr->service, IPFIX_SERVICE_LEN);
 	e->in_msg++;
-	e->len += ipfix_proc_len(pr);
+	e->len += len;
 	return err;
 }

@@ -37,17 +37,36 @@
  * the enterprise bit (57640 is id 24872 of PEN 35632).
  */
 #define IPFIX_PEN_NTOP 35632
-#define IPFIX_NTOP_PROC_PID 57640    /* SRC_PROC_PID, unsigned32 */
-#define IPFIX_NTOP_PROC_NAME 57641   /* SRC_PROC_NAME, 16-byte string */
-#define IPFIX_NTOP_PARENT_PID 57845  /* SRC_FATHER_PROC_PID */
-#define IPFIX_NTOP_PARENT_NAME 57846 /* SRC_FATHER_PROC_NAME */
-#define IPFIX_DEFAULT_MTU 1400	     /* with IPv6 and UDP headers: 1448 < 1500 */
-#define IPFIX_MIN_MTU 512	     /* the template set and the largest record fit */
-#define IPFIX_MAX_MTU 65507	     /* the largest UDP payload over IPv4 */
+#define IPFIX_NTOP_PROC_PID 57640	/* SRC_PROC_PID, unsigned32 */
+#define IPFIX_NTOP_PROC_NAME 57641	/* SRC_PROC_NAME, 16-byte string */
+#define IPFIX_NTOP_PARENT_PID 57845	/* SRC_FATHER_PROC_PID */
+#define IPFIX_NTOP_PARENT_NAME 57846	/* SRC_FATHER_PROC_NAME */
+#define IPFIX_NTOP_PROC_UID 57897	/* SRC_PROC_UID, unsigned32 */
+#define IPFIX_NTOP_PROC_USER_NAME 57844 /* SRC_PROC_USER_NAME, string */
+#define IPFIX_DEFAULT_MTU 1400		/* with IPv6 and UDP headers: 1448 < 1500 */
+#define IPFIX_MIN_MTU 512		/* the template set and the largest record fit */
+#define IPFIX_MAX_MTU 65507		/* the largest UDP payload over IPv4 */
 #define IPFIX_DEFAULT_DOMAIN 1
+/*
+ * netmon's own elements. netmon has no enterprise number of its own yet:
+ * until IANA assigns one, they are under 32473, the number RFC 5612 sets
+ * aside for documentation, where no vendor's element can be (docs/ipfix.md,
+ * "Process records"). Numbered as ntop's are: with the enterprise bit.
+ */
+#define IPFIX_PEN_NETMON 32473
+/* processServiceName, string: id 1000. Not an id of any other element of
+ * the record (IANA's or under another PEN): pmacct's nfacctd tells repeated
+ * ids apart whatever their PEN, and lost the service to 29305:1. */
+#define IPFIX_NETMON_SERVICE (0x8000 | 1000)
 /* Templates again after this many seconds (RFC 7011, 10.3.6's default). */
 #define IPFIX_TEMPLATE_REFRESH 600
 #define IPFIX_IFNAME_MAX 64 /* interfaceName bytes at most (longer: cut) */
+/* A process record's user and service names: fixed bytes, zero-padded
+ * (longer: cut at a UTF-8 character's start; docs/ipfix.md says why not of
+ * variable length). */
+#define IPFIX_USER_LEN 32
+#define IPFIX_SERVICE_LEN 64
+#define IPFIX_UID_UNKNOWN 0xffffffffu /* (uid_t)-1, which no process has */
 
 /* One flow row, as stored (flow_log). */
 struct ipfix_flow {
@@ -73,6 +92,8 @@ struct ipfix_proc {
 	uint8_t remote[16]; /* 4 bytes used for IPv4; zeros: not connected */
 	uint16_t local_port, remote_port;
 	uint64_t bytes_sent, bytes_recv;
+	uint32_t uid;		    /* IPFIX_UID_UNKNOWN: no names from the kernel */
+	const char *user, *service; /* NULL: none (sent as zeros) */
 };
 
 /* Gets each finished message; returns 0, or -errno (counted, not fatal). */

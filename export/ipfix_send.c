@@ -34,11 +34,15 @@ static const char conv_sql[] = "SELECT c.direction, s.family, c.protocol, s.bin,
 /* Every process_log row of interval ?1, as stored. */
 static const char procs_sql[] =
 	"SELECT i.ts_start, i.ts_end, p.pid, n.name, pn.name, p.ppid, p.family, p.protocol, "
-	"a.bin, p.remote_port, p.local_port, p.bytes_sent, p.bytes_recv "
+	"a.bin, p.remote_port, p.local_port, p.bytes_sent, p.bytes_recv, p.uid, "
+	/* user and service as process_log has them (0011_names.sql) */
+	"coalesce(u.name, CAST(p.uid AS TEXT)), s.name "
 	"FROM processes p JOIN intervals i ON i.id = p.interval_id "
 	"LEFT JOIN process_names n ON n.id = p.comm_id "
 	"LEFT JOIN process_names pn ON pn.id = p.parent_comm_id "
 	"LEFT JOIN addresses a ON a.id = p.remote_id "
+	"LEFT JOIN cgroups c ON c.id = p.cgroup_ref LEFT JOIN services s ON s.id = c.service_id "
+	"LEFT JOIN user_names u ON u.uid = p.uid "
 	"WHERE p.interval_id = ?1 ORDER BY p.rowid";
 
 #define IFINDEX_CACHE 64
@@ -384,7 +388,7 @@ static void column_name(sqlite3_stmt *q, int i, char *out)
 		memcpy(out, t, strnlen((const char *)t, 16));
 }
 
-/* One row of procs_sql as a process record. */
+/* One row of procs_sql as a process record (its names q's until the next step). */
 static void row_proc(sqlite3_stmt *q, struct ipfix_proc *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -401,6 +405,10 @@ static void row_proc(sqlite3_stmt *q, struct ipfix_proc *p)
 	p->local_port = (uint16_t)sqlite3_column_int(q, 10);
 	p->bytes_sent = (uint64_t)sqlite3_column_int64(q, 11);
 	p->bytes_recv = (uint64_t)sqlite3_column_int64(q, 12);
+	p->uid = sqlite3_column_type(q, 13) == SQLITE_NULL ? IPFIX_UID_UNKNOWN
+							   : (uint32_t)sqlite3_column_int64(q, 13);
+	p->user = (const char *)sqlite3_column_text(q, 14);
+	p->service = (const char *)sqlite3_column_text(q, 15);
 }
 
 /* The process rows of interval id through the encoder. */

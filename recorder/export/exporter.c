@@ -7,6 +7,7 @@
 #include "db.h"
 #include "ipfix_send.h"
 #include "log.h"
+#include "name_cache.h"
 #include "store/backlog.h"
 #include "store/store.h"
 
@@ -35,6 +36,8 @@ struct committed {
 	struct snapshot snap; /* a shallow copy */
 	struct store_iface ifaces[STORE_IFACES];
 	int n_ifaces;
+	int64_t *cgroups; /* each process row's cgroups row (store_proc_cgroups()) */
+	size_t cgroups_room;
 };
 
 struct exporter {
@@ -44,6 +47,7 @@ struct exporter {
 	sqlite3_stmt *counts, *mark, *last; /* prepared once */
 	struct committed *held;		    /* BACKLOG_MAX + 1 */
 	int n_held;
+	struct name_cache *names; /* services and users of the process rows */
 };
 
 /* The last interval id, and the watermark (-1: none) when mark is not NULL. */
@@ -168,6 +172,8 @@ int exporter_open(struct exporter **out, const struct exporter_opts *o, sqlite3 
 	if (!err)
 		err = open_watermark(x, db);
 	if (!err)
+		err = name_cache_open(&x->names, db);
+	if (!err)
 		err = ipfix_send_open(&x->send, &so, db);
 	if (err) {
 		exporter_close(x);
@@ -185,8 +191,32 @@ void exporter_close(struct exporter *x)
 	sqlite3_finalize(x->counts);
 	sqlite3_finalize(x->mark);
 	sqlite3_finalize(x->last);
+	for (int i = 0; x->held && i <= BACKLOG_MAX; i++)
+		free(x->held[i].cgroups);
 	free(x->held);
+	name_cache_close(x->names);
 	free(x);
+}
+
+/* The cgroups rows of snap's process rows, as st wrote them, kept in c. */
+static int keep_cgroups(struct committed *c, const struct store *st, const struct snapshot *snap)
+{
+	const int64_t *rows;
+	long n = store_proc_cgroups(st, &rows);
+
+	if (n < 0 || (size_t)n != snap->n_procs)
+		return -ENOENT;
+	if (c->cgroups_room < (size_t)n) {
+		int64_t *more = realloc(c->cgroups, (size_t)n * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		c->cgroups = more;
+		c->cgroups_room = (size_t)n;
+	}
+	if (n)
+		memcpy(c->cgroups, rows, (size_t)n * sizeof(*rows));
+	return 0;
 }
 
 void exporter_committed(struct exporter *x, const struct store *st, const struct snapshot *snap,
@@ -196,7 +226,8 @@ void exporter_committed(struct exporter *x, const struct store *st, const struct
 	struct committed *c;
 	int n;
 
-	if (!x || x->n_held > BACKLOG_MAX || (n = store_ifaces(st, &ifaces)) < 0)
+	if (!x || x->n_held > BACKLOG_MAX || (n = store_ifaces(st, &ifaces)) < 0 ||
+	    keep_cgroups(&x->held[x->n_held], st, snap))
 		return; /* read back instead */
 	c = &x->held[x->n_held];
 	sqlite3_bind_int64(x->last, 1, start);
@@ -252,12 +283,18 @@ static int flow_of(struct exporter *x, const struct committed *c, const struct f
 	return 0;
 }
 
-/* Process record r of c as its processes row reads back (row_proc). */
-static void proc_of(const struct committed *c, const struct proc_record *r, struct ipfix_proc *p)
+/*
+ * Process record i of c as its processes row reads back (row_proc), its
+ * names valid until the next call. 0, or -EIO when they could not be read.
+ */
+static int proc_of(struct exporter *x, const struct committed *c, size_t i, struct ipfix_proc *p)
 {
+	const struct proc_record *r = &c->snap.procs[i];
 	const struct proc_info *info = store_proc_info(&c->snap, r->key.tgid);
+	int err = 0;
 
 	memset(p, 0, sizeof(*p));
+	p->uid = IPFIX_UID_UNKNOWN;
 	p->start_ms = (uint64_t)c->start * 1000;
 	p->end_ms = (uint64_t)c->end * 1000;
 	p->pid = r->key.tgid;
@@ -266,7 +303,11 @@ static void proc_of(const struct committed *c, const struct proc_record *r, stru
 		memcpy(p->parent_comm, info->parent_comm,
 		       strnlen(info->parent_comm, sizeof(p->parent_comm)));
 		p->ppid = info->ppid;
+		p->uid = info->uid;
+		err = name_cache_user(x->names, info->uid, &p->user);
 	}
+	if (!err)
+		err = name_cache_service(x->names, c->cgroups[i], &p->service);
 	p->family = r->key.family;
 	p->protocol = r->key.protocol;
 	memcpy(p->remote, r->key.remote, r->key.family == NETMON_FAMILY_V4 ? 4 : 16);
@@ -274,19 +315,21 @@ static void proc_of(const struct committed *c, const struct proc_record *r, stru
 	p->local_port = r->key.local_port;
 	p->bytes_sent = r->c.bytes_sent;
 	p->bytes_recv = r->c.bytes_recv;
+	return err;
 }
 
 /*
  * Interval c from the records just committed, in the order of its rows
  * (store.c: the flows, the overflow rows in totals order, the processes).
- * -ENOENT before anything is sent: an interface the store did not name.
+ * -ENOENT before anything is sent: an interface the store did not name;
+ * -EIO when a process's names could not be read (its records not sent).
  */
 static int send_committed(struct exporter *x, const struct committed *c, uint64_t *records)
 {
 	const struct snapshot *snap = &c->snap;
 	struct ipfix_flow f;
 	struct ipfix_proc p;
-	int hint = 0;
+	int hint = 0, err = 0;
 
 	for (size_t i = 0; i < snap->n_flows; i++)
 		if (!iface_name(c, snap->flows[i].key.ifindex, &hint))
@@ -307,20 +350,26 @@ static int send_committed(struct exporter *x, const struct committed *c, uint64_
 		if (!flow_of(x, c, &over, &hint, &f))
 			ipfix_send_flow(x->send, &f);
 	}
-	for (size_t i = 0; i < snap->n_procs; i++) {
-		proc_of(c, &snap->procs[i], &p);
-		ipfix_send_proc(x->send, &p);
-	}
+	for (size_t i = 0; i < snap->n_procs && !err; i++)
+		if (!(err = proc_of(x, c, i, &p)))
+			ipfix_send_proc(x->send, &p);
 	ipfix_send_records_end(x->send, records);
-	return 0;
+	return err;
 }
 
-/* Interval id: from what was committed when it is held, else read back. */
+/*
+ * Interval id: from what was committed when it is held, else read back
+ * (and then when it could not be sent from the records, before anything
+ * of it was sent).
+ */
 static int send_one(struct exporter *x, sqlite3 *db, int64_t id, uint64_t *records)
 {
-	for (int i = 0; i < x->n_held; i++)
-		if (x->held[i].id == id && !send_committed(x, &x->held[i], records))
-			return 0;
+	for (int i = 0; i < x->n_held; i++) {
+		int err = x->held[i].id == id ? send_committed(x, &x->held[i], records) : -ENOENT;
+
+		if (err != -ENOENT)
+			return err;
+	}
 	return ipfix_send_interval(x->send, db, id, records) ? -EIO : 0;
 }
 

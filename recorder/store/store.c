@@ -156,6 +156,8 @@ struct store {
 	size_t n_new_addrs;
 	unsigned int sample_rate; /* --sample of the intervals written */
 	struct proc_names *names; /* the cgroups, services, users of process rows */
+	int64_t *proc_cgroups;	  /* the cgroups row of each of the last snap->procs */
+	long n_proc_cgroups;	  /* -1: not kept (no memory) */
 	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
 };
 
@@ -278,6 +280,12 @@ int store_ifaces(const struct store *st, const struct store_iface **ifaces)
 	return st->ifaces_full ? -1 : st->n_ifaces;
 }
 
+long store_proc_cgroups(const struct store *st, const int64_t **rows)
+{
+	*rows = st->proc_cgroups;
+	return st->n_proc_cgroups;
+}
+
 const char *store_last_error(const struct store *st)
 {
 	return st->last_error[0] ? st->last_error : "no error";
@@ -293,6 +301,7 @@ void store_close(struct store *st)
 		for (int k = 0; k < 2; k++)
 			sqlite3_finalize(st->batch[i][k]);
 	proc_names_close(st->names);
+	free(st->proc_cgroups);
 	db_close(st->db);
 	idcache_free(st->addresses);
 	idcache_free(st->conversations);
@@ -932,6 +941,8 @@ static int write_process(struct store *st, const struct snapshot *snap, int64_t 
 		err = intern_address(st, r->key.family, r->key.remote, &remote);
 	if (err)
 		return err;
+	if (st->proc_cgroups) /* for the export (store_proc_cgroups()) */
+		st->proc_cgroups[r - snap->procs] = cgroup;
 	sqlite3_bind_int64(s, 1, interval_id);
 	sqlite3_bind_int64(s, 2, r->key.tgid);
 	info ? sqlite3_bind_int64(s, 3, comm) : sqlite3_bind_null(s, 3);
@@ -1156,6 +1167,9 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 	st->n_ifaces = 0;				    /* re-resolve names once per interval */
 	st->next_address_id = st->next_conversation_id = 0; /* read in the transaction */
 	st->ifaces_full = 0;
+	free(st->proc_cgroups);
+	st->proc_cgroups = calloc(snap->n_procs + 1, sizeof(*st->proc_cgroups));
+	st->n_proc_cgroups = st->proc_cgroups ? (long)snap->n_procs : -1;
 	proc_names_start(st->names);
 	err = step_done(st, ST_BEGIN);
 	if (err)

@@ -100,6 +100,14 @@ int store_ifaces(const struct store *st, const struct store_iface **ifaces);
  */
 void store_iface_name(const struct store *st, int ifindex, char *name, size_t len);
 
+/*
+ * The cgroups row (0: none) of each process row the last interval written
+ * has, in snap->procs order, into *rows (valid until the next write); how
+ * many, or -1 when they were not kept (the export reads the rows back
+ * instead).
+ */
+long store_proc_cgroups(const struct store *st, const int64_t **rows);
+
 /* Why the last write failed (SQLite's message and the statement). */
 const char *store_last_error(const struct store *st);
 

@@ -99,7 +99,7 @@ while True:
 	# Each datagram is read before the export returns? Not over UDP: bounded wait.
 	n=100
 	while [ "$(dumped "$BATS_TEST_TMPDIR/cap.ipfix" | awk '{ n += $2 } END { print n + 0 }')" -lt \
-		$((flows + procs + 4)) ] && ((n-- > 0)); do
+		$((flows + procs + 7)) ] && ((n-- > 0)); do
 		sleep 0.1
 	done
 	kill "$pid"

@@ -4,9 +4,8 @@
 # the container runtimes name theirs (a service under a slice, a docker
 # scope, a login session under user.slice/user-UID.slice), starts senders
 # inside them, one as a throwaway user made for the test, and process_log
-# must show each sender's bytes under exactly its cgroup, service and user.
-# The v2 hierarchy is found from mountinfo as the recorder finds it (at
-# /sys/fs/cgroup/unified on hybrid hosts such as the CI's).
+# must show each sender's bytes under exactly its cgroup, service and user
+# (the helpers that make them are in cgroup.bash).
 #
 # What the test makes: below its own slice, $S.slice, and for the session
 # user.slice/user-UID.slice/session-....scope for the test user's UID: only
@@ -17,37 +16,22 @@
 bats_require_minimum_version 1.5.0
 
 load lib
+load cgroup
 
 setup() {
 	nmt_require "$NMT_RECORD"
 	nmt_setup
 	DB=$NMT_TMP/netmon.db
-	nmt_cg_setup
-	CG=$NMT_CG
+	cgroup_setup
 	S=netmon-test-$$-${BATS_TEST_NUMBER}
 	ID=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-	TUSER=nmt-cg-$$
-	useradd --system --no-create-home --shell /usr/sbin/nologin "$TUSER"
-	TUID=$(id -u "$TUSER")
 }
 
 teardown() {
 	# A test stopped between a --keep-attached run and the next: no pins left.
 	"$NMT_RECORD" --detach -i "$NMT_HOST" >/dev/null 2>&1 || true
 	nmt_teardown
-	userdel "$TUSER" 2>/dev/null || true
-}
-
-# udp_from NAME PATH USER PORT COUNT SIZE: COUNT datagrams of SIZE bytes from
-# cgroup PATH as USER to a receiver in the namespace.
-udp_from() {
-	local name=$1 path=$2 user=$3 port=$4 count=$5 size=$6
-	nmt_spawn "${name}rx" ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" "$port" "$count" "$size"
-	nmt_wait_line "$NMT_TMP/${name}rx.err" '^nm-traffic: listening on' "$(nmt_pid "${name}rx")"
-	nmt_in_cgroup "$path" "$user"
-	nmt_spawn "$name" "${NMT_IN_CGROUP[@]}" "$NMT_TRAFFIC" -t 15 udp-send "$NMT_P4" "$port" "$count" "$size"
-	nmt_await "$name"
-	nmt_await "${name}rx"
+	cgroup_teardown
 }
 
 # hex STRING: its bytes in upper-case hex, as SQLite's hex() writes them.

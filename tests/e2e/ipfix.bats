@@ -12,6 +12,7 @@
 bats_require_minimum_version 1.5.0
 
 load lib
+load cgroup
 
 setup() {
 	nmt_require "$NMT_RECORD"
@@ -25,6 +26,7 @@ setup() {
 teardown() {
 	local i
 	nmt_teardown
+	cgroup_teardown # what a process-record test made (cgroup.bash)
 	# The fleet's other hosts (fleet_host), after the processes are stopped.
 	for i in "${!FLEET_NS[@]}"; do
 		NMT_NS=${FLEET_NS[$i]} NMT_HOST=${FLEET_HOST[$i]} nmt_teardown || true
@@ -174,7 +176,7 @@ dumped() {
 # dump_procs FILE: the process records in FILE as ipfixDump decodes them
 # (element names from the RFC 5610 records), one line each: ts_start,
 # ts_end, pid, comm, protocol, remote, local_port, remote_port, sent,
-# received, parent comm, ppid.
+# received, parent comm, ppid, uid, user, service.
 dump_procs() {
 	ipfixDump --in "$1" --rfc5610 -d | awk -F' : ' -v OFS='|' '
 		function out() {
@@ -183,7 +185,8 @@ dump_procs() {
 				v["destinationIPv4Address"] v6(v["destinationIPv6Address"]),
 				v["sourceTransportPort"], v["destinationTransportPort"],
 				v["octetDeltaCount"], v["reverseOctetDeltaCount"],
-				v["SRC_FATHER_PROC_NAME"], v["SRC_FATHER_PROC_PID"]
+				v["SRC_FATHER_PROC_NAME"], v["SRC_FATHER_PROC_PID"],
+				v["SRC_PROC_UID"], v["SRC_PROC_USER_NAME"], v["processServiceName"]
 			inrec = 0; delete v
 		}
 		# IPv6 as inet_ntop writes it: ipfixDump keeps leading zeros.
@@ -212,6 +215,21 @@ proc_bytes() {
 		END { print s + 0 "|" r + 0 }' "$1"
 }
 
+# PROC_NAMES: process_log's uid (as the record sends it: that user's in
+# user_names; 4294967295 when the row has no names), user and service.
+PROC_NAMES="coalesce((SELECT min(uid) FROM user_names WHERE name = user), 4294967295),
+	coalesce(user, ''), coalesce(service, '')"
+
+# service_sender PORT: a UDP sender of 5 x 300 bytes inside a systemd
+# service's cgroup ($S.service) as the test's own user (cgroup.bash);
+# NMT_PID_svc its pid. Its uid, user and service: "$TUID|$TUSER|$S.service".
+service_sender() {
+	S=netmon-test-$$-${BATS_TEST_NUMBER}
+	cgroup_setup
+	nmt_mkcg "/$S.slice/$S.service"
+	udp_from svc "/$S.slice/$S.service" "$TUID" "$1" 5 300
+}
+
 @test "process records: libfixbuf's ipfixDump names the enterprise fields and shows process_log" {
 	local port rows n=$((NMT_READY_TIMEOUT * 10))
 	port=$(free_port)
@@ -219,9 +237,10 @@ proc_bytes() {
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
 	nmt_udp out 4 40050 5050 6 100
 	nmt_tcp in 6 41051 6051 20000
+	service_sender 5052
 	nmt_rec_stop
-	# Every record the database says was sent, and RFC 5610's four.
-	rows=$(nmt_sql "$DB" 'SELECT sum(ipfix_records) + 4 FROM collector_log')
+	# Every record the database says was sent, and RFC 5610's seven.
+	rows=$(nmt_sql "$DB" 'SELECT sum(ipfix_records) + 7 FROM collector_log')
 	while [ "$(dumped "$NMT_TMP/cap.ipfix")" -lt "$rows" ] && ((n-- > 0)); do
 		sleep 0.1
 	done
@@ -230,9 +249,13 @@ proc_bytes() {
 	nmt_sql "$DB" "SELECT datetime(ts_start, 'unixepoch') || '.000',
 		datetime(ts_end, 'unixepoch') || '.000', pid, coalesce(comm, ''), protocol,
 		coalesce(remote, iif(family = 4, '0.0.0.0', '::')), local_port, remote_port,
-		bytes_sent, bytes_recv, coalesce(parent_comm, ''), coalesce(ppid, 0)
+		bytes_sent, bytes_recv, coalesce(parent_comm, ''), coalesce(ppid, 0), $PROC_NAMES
 		FROM process_log" | LC_ALL=C sort >"$NMT_TMP/db.procs"
 	dump_procs "$NMT_TMP/cap.ipfix" >"$NMT_TMP/cap.procs"
+	# The sender in a service, as the test's user: who and which service.
+	[ "$(awk -F'|' -v pid="$NMT_PID_svc" '$3 == pid { print $13 "|" $14 "|" $15 "|" $4 }' \
+		"$NMT_TMP/cap.procs" | sort -u)" = "$TUID|$TUSER|$S.service|nm-traffic" ] ||
+		{ grep "|$NMT_PID_svc|" "$NMT_TMP/cap.procs" >&2; false; }
 	# The test's own processes are there, by name, with their bytes.
 	[ "$(proc_bytes "$NMT_TMP/cap.procs" 4 "nm-traffic|17|$NMT_P4|40050|5050")" = "$((6 * 100))|0" ] ||
 		{ cat "$NMT_TMP/cap.procs" >&2; false; }
@@ -619,6 +642,9 @@ nfacctd_start() {
 		name=proc_pid field_type=35632:24872 len=4 semantics=u_int
 		name=proc_name field_type=35632:24873 len=16 semantics=str
 		name=bytes_recv field_type=29305:1 len=8 semantics=u_int
+		name=proc_uid field_type=35632:25129 len=4 semantics=u_int
+		name=proc_user field_type=35632:25076 len=32 semantics=str
+		name=proc_service field_type=32473:1000 len=64 semantics=str
 	END
 	cat >"$NMT_TMP/$1.conf" <<-END
 		daemonize: false
@@ -627,7 +653,7 @@ nfacctd_start() {
 		nfacctd_account_options: true
 		aggregate_primitives: $NMT_TMP/$1.primitives
 		plugins: print
-		aggregate: timestamp_start, proc_pid, proc_name, proto, src_port, dst_port, dst_host, bytes_recv
+		aggregate: timestamp_start, proc_pid, proc_name, proto, src_port, dst_port, dst_host, bytes_recv, proc_uid, proc_user, proc_service
 		print_output: csv
 		print_output_file: $NMT_TMP/$1.csv
 		print_output_file_append: true
@@ -642,7 +668,7 @@ nfacctd_start() {
 
 # nfacctd_procs NAME: its process records (pid not 0), one line each, summed
 # over its purges: ts_start|pid|comm|protocol|local port|remote port|remote
-# address|bytes sent|bytes received.
+# address|bytes sent|bytes received|uid|user|service.
 nfacctd_procs() {
 	awk -F, -v OFS='|' '
 		$1 == "DST_IP" { for (i = 1; i <= NF; i++) c[$i] = i; next }
@@ -651,12 +677,13 @@ nfacctd_procs() {
 			k = t OFS $c["proc_pid"] OFS $c["proc_name"] OFS $c["PROTOCOL"] OFS \
 				$c["SRC_PORT"] OFS $c["DST_PORT"] OFS $c["DST_IP"]
 			sent[k] += $c["BYTES"]; recv[k] = $c["bytes_recv"]
+			names[k] = $c["proc_uid"] OFS $c["proc_user"] OFS $c["proc_service"]
 		}
-		END { for (k in sent) print k, sent[k], recv[k] }' "$NMT_TMP/$1.csv" 2>/dev/null |
+		END { for (k in sent) print k, sent[k], recv[k], names[k] }' "$NMT_TMP/$1.csv" 2>/dev/null |
 		LC_ALL=C sort
 }
 
-@test "process records: pmacct's nfacctd, told the enterprise fields, shows process_log's pid, comm and bytes" {
+@test "process records: pmacct's nfacctd, told the enterprise fields, shows process_log's pid, comm, user, service and bytes" {
 	local port rows n=$((NMT_READY_TIMEOUT * 10))
 	command -v nfacctd >/dev/null || nmt_fail "nfacctd is missing: scripts/install-deps.sh installs pmacct"
 	port=$(free_port)
@@ -664,11 +691,12 @@ nfacctd_procs() {
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
 	nmt_udp out 4 40070 5070 6 100
 	nmt_tcp in 6 41071 6071 20000
+	service_sender 5072
 	nmt_rec_stop
 	# nfacctd prints no address for an IPv6 process record (seen with 1.7.7).
 	nmt_sql "$DB" "SELECT ts_start, pid, comm, CASE protocol WHEN 6 THEN 'tcp' WHEN 17 THEN 'udp'
 		ELSE protocol END, local_port, remote_port, iif(family = 4, coalesce(remote, '0.0.0.0'), ''),
-		bytes_sent, bytes_recv FROM process_log" | LC_ALL=C sort >"$NMT_TMP/db.procs"
+		bytes_sent, bytes_recv, $PROC_NAMES FROM process_log" | LC_ALL=C sort >"$NMT_TMP/db.procs"
 	rows=$(wc -l <"$NMT_TMP/db.procs")
 	while [ "$(nfacctd_procs nfa | wc -l)" -lt "$rows" ] && ((n-- > 0)); do
 		sleep 0.1
@@ -682,6 +710,10 @@ nfacctd_procs() {
 		{ cat "$NMT_TMP/nfa.procs" >&2; false; }
 	[ "$(proc_bytes "$NMT_TMP/nfa.procs" 3 "nm-traffic|tcp|6071|41071|")" = "0|20000" ] ||
 		{ cat "$NMT_TMP/nfa.procs" >&2; false; }
+	# The sender in a service, as the test's user: who and which service.
+	[ "$(awk -F'|' -v pid="$NMT_PID_svc" '$2 == pid { print $10 "|" $11 "|" $12 "|" $3 }' \
+		"$NMT_TMP/nfa.procs" | sort -u)" = "$TUID|$TUSER|$S.service|nm-traffic" ] ||
+		{ grep "|$NMT_PID_svc|" "$NMT_TMP/nfa.procs" >&2; false; }
 	nmt_same process_log "$NMT_TMP/db.procs" nfacctd "$NMT_TMP/nfa.procs"
 }
 

@@ -134,66 +134,130 @@ static void test_template_set_layout(void **state)
 	free(s);
 }
 
+/* The RFC 5610 records an encoder of process records sends first. */
+static const struct {
+	uint32_t pen;
+	uint16_t id; /* without the enterprise bit */
+	uint8_t type, semantics;
+	const char *name;
+} type_info[] = {
+	{ 35632, 57640 - 32768, 3, 4, "SRC_PROC_PID" },
+	{ 35632, 57641 - 32768, 13, 0, "SRC_PROC_NAME" },
+	{ 35632, 57845 - 32768, 3, 4, "SRC_FATHER_PROC_PID" },
+	{ 35632, 57846 - 32768, 13, 0, "SRC_FATHER_PROC_NAME" },
+	{ 35632, 57897 - 32768, 3, 4, "SRC_PROC_UID" },	       /* unsigned32, identifier */
+	{ 35632, 57844 - 32768, 13, 0, "SRC_PROC_USER_NAME" }, /* string */
+	{ 32473, 1000, 13, 0, "processServiceName" },	       /* netmon's own (docs/ipfix.md) */
+};
+#define N_TYPE_INFO (sizeof(type_info) / sizeof(type_info[0]))
+
+/* The type information records of set p (id 262) against type_info[*next..]. */
+static void assert_type_records(const uint8_t *p, size_t *next)
+{
+	const uint8_t *end = p + get16(p + 2);
+
+	assert_int_equal(get16(p), 262);
+	for (p += 4; p < end; ++*next) {
+		assert_true(*next < N_TYPE_INFO);
+		assert_int_equal(get32(p), type_info[*next].pen);
+		assert_int_equal(get16(p + 4), type_info[*next].id);
+		assert_int_equal(p[6], type_info[*next].type);
+		assert_int_equal(p[7], type_info[*next].semantics);
+		assert_int_equal(get16(p + 8), 0); /* units */
+		assert_true(get64(p + 10) == 0 && get64(p + 18) == 0);
+		assert_int_equal(p[26], strlen(type_info[*next].name));
+		assert_memory_equal(p + 27, type_info[*next].name, p[26]);
+		p += 27 + p[26];
+		assert_true(p[0] > 0 && p[0] < 255); /* a description */
+		p += 1 + p[0];
+	}
+	assert_ptr_equal(p, end);
+}
+
 /* The process encoder's templates: a set (id 3) of the options templates,
  * enterprise fields with their PEN; then RFC 5610's type information
- * records, which are data records (counted in the sequence). */
+ * records, which are data records (counted in the sequence). At the
+ * smallest MTU they take two messages, at the default one. */
 static void test_process_templates_layout(void **state)
 {
-	struct sink *s = new_sink();
-	struct ipfix_enc e;
-	const uint8_t *p;
+	/* the fields after the scope: id, length, PEN (0: IANA) */
+	static const uint32_t v4[][3] = {
+		{ 152, 8, 0 },	      { 153, 8, 0 },
+		{ 4, 1, 0 },	      { 12, 4, 0 },
+		{ 7, 2, 0 },	      { 11, 2, 0 },
+		{ 1, 8, 0 },	      { 1 | 0x8000, 8, 29305 },
+		{ 57641, 16, 35632 }, { 57845, 4, 35632 },
+		{ 57846, 16, 35632 }, { 57897, 4, 35632 },
+		{ 57844, 32, 35632 }, { 0x8000 | 1000, 64, 32473 },
+	};
+	const size_t tlen = 6 + 15 * 4 + 8 * 4; /* eight fields carry a PEN */
 
-	assert_int_equal(ipfix_enc_init(&e, 512, 43, collect, s), 0);
-	ipfix_enc_set_time(&e, 1796545034);
-	assert_int_equal(ipfix_enc_proc_templates(&e), 0);
-	assert_int_equal(s->n, 2);
-	/* First the type information: its options template, then its records. */
-	assert_header(s, 0, 1796545034, 0, 43);
-	p = s->msg[0] + 16;
-	assert_int_equal(get16(p), 3); /* options template set */
-	assert_int_equal(get16(p + 2), 4 + 6 + 9 * 4);
-	p += 4;
-	assert_int_equal(get16(p), 262); /* RFC 5610 type information */
-	assert_int_equal(get16(p + 2), 9);
-	assert_int_equal(get16(p + 4), 2);
-	assert_int_equal(get16(p + 6), 346);
-	assert_int_equal(get16(p + 10), 303);
-	p += 6 + 9 * 4;
-	/* The type records: PEN, id without the enterprise bit, type, semantics, name. */
-	assert_int_equal(get16(p), 262);
-	assert_int_equal(get16(p + 2), s->msg[0] + s->len[0] - p);
-	assert_int_equal(get32(p + 4), 35632);
-	assert_int_equal(get16(p + 8), 57640 - 32768);
-	assert_int_equal(p[10], 3);	    /* unsigned32 */
-	assert_int_equal(p[11], 4);	    /* identifier */
-	assert_int_equal(get16(p + 12), 0); /* units */
-	assert_int_equal(p[30], 12);
-	assert_memory_equal(p + 31, "SRC_PROC_PID", 12);
-	assert_int_equal(p[43], strlen("process id of the local process"));
-	/* Then the process templates, a set each (nfacctd lost the second of
-	 * one set); the sequence counts the 4 type records. */
-	assert_header(s, 1, 1796545034, 4, 43);
-	p = s->msg[1] + 16;
-	assert_int_equal(get16(p), 3);
-	assert_int_equal(get16(p + 2), 4 + 6 + 12 * 4 + 5 * 4);
-	p += 4;
-	assert_int_equal(get16(p), 260); /* process records, IPv4 */
-	assert_int_equal(get16(p + 2), 12);
-	assert_int_equal(get16(p + 4), 1);     /* scope: the pid, */
-	assert_int_equal(get16(p + 6), 57640); /* ntop's SRC_PROC_PID (enterprise bit set) */
-	assert_int_equal(get16(p + 8), 4);
-	assert_int_equal(get32(p + 10), 35632);
-	assert_int_equal(get16(p + 14), 152);
-	p += 6 + 12 * 4 + 5 * 4; /* five fields carry a PEN */
-	assert_int_equal(get16(p), 3);
-	assert_int_equal(get16(p + 2), 4 + 6 + 12 * 4 + 5 * 4);
-	p += 4;
-	assert_int_equal(get16(p), 261);
-	p += 6 + 12 * 4 + 5 * 4;
-	assert_ptr_equal(p, s->msg[1] + s->len[1]);
-	assert_int_equal(e.records, 4);
-	ipfix_enc_free(&e);
-	free(s);
+	for (int mtu = 512; mtu <= 1400; mtu += 888) {
+		struct sink *s = new_sink();
+		int types = mtu == 512 ? 2 : 1; /* messages of type records */
+		struct ipfix_enc e;
+		const uint8_t *p;
+		size_t next = 0;
+
+		assert_int_equal(ipfix_enc_init(&e, (size_t)mtu, 43, collect, s), 0);
+		ipfix_enc_set_time(&e, 1796545034);
+		assert_int_equal(ipfix_enc_proc_templates(&e), 0);
+		assert_int_equal(s->n, types + 1);
+		/* First the type information: its options template, then its records. */
+		assert_header(s, 0, 1796545034, 0, 43);
+		p = s->msg[0] + 16;
+		assert_int_equal(get16(p), 3); /* options template set */
+		assert_int_equal(get16(p + 2), 4 + 6 + 9 * 4);
+		p += 4;
+		assert_int_equal(get16(p), 262); /* RFC 5610 type information */
+		assert_int_equal(get16(p + 2), 9);
+		assert_int_equal(get16(p + 4), 2);
+		assert_int_equal(get16(p + 6), 346);
+		assert_int_equal(get16(p + 10), 303);
+		p += 6 + 9 * 4;
+		assert_type_records(p, &next);
+		assert_ptr_equal(p + get16(p + 2), s->msg[0] + s->len[0]);
+		for (int m = 1; m < types; m++) { /* the rest, a set of their own */
+			assert_true(s->len[m - 1] + get16(s->msg[m] + 18) > (size_t)mtu);
+			assert_header(s, m, 1796545034, (uint32_t)next, 43);
+			assert_type_records(s->msg[m] + 16, &next);
+			assert_int_equal(get16(s->msg[m] + 18), s->len[m] - 16);
+		}
+		assert_int_equal(next, N_TYPE_INFO);
+		/* Then the process templates, a set each (nfacctd lost the second of
+		 * one set); the sequence counts the type records. */
+		assert_header(s, types, 1796545034, N_TYPE_INFO, 43);
+		p = s->msg[types] + 16;
+		assert_int_equal(get16(p), 3);
+		assert_int_equal(get16(p + 2), 4 + tlen);
+		p += 4;
+		assert_int_equal(get16(p), 260); /* process records, IPv4 */
+		assert_int_equal(get16(p + 2), 15);
+		assert_int_equal(get16(p + 4), 1); /* scope: the pid, */
+		assert_int_equal(get16(p + 6),
+				 57640); /* ntop's SRC_PROC_PID (enterprise bit set) */
+		assert_int_equal(get16(p + 8), 4);
+		assert_int_equal(get32(p + 10), 35632);
+		p += 14;
+		for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+			assert_int_equal(get16(p), v4[i][0]);
+			assert_int_equal(get16(p + 2), v4[i][1]);
+			if (v4[i][2])
+				assert_int_equal(get32(p + 4), v4[i][2]);
+			p += v4[i][2] ? 8 : 4;
+		}
+		assert_int_equal(get16(p), 3);
+		assert_int_equal(get16(p + 2), 4 + tlen);
+		p += 4;
+		assert_int_equal(get16(p), 261);
+		assert_int_equal(get16(p + 6 + 8 + 3 * 4), 28); /* destinationIPv6Address */
+		assert_int_equal(get16(p + 6 + 8 + 3 * 4 + 2), 16);
+		p += tlen;
+		assert_ptr_equal(p, s->msg[types] + s->len[types]);
+		assert_int_equal(e.records, N_TYPE_INFO);
+		ipfix_enc_free(&e);
+		free(s);
+	}
 }
 
 /* One IPv4 UDP record: every field at its place, in network byte order. */
@@ -337,9 +401,7 @@ static void test_failed_emit_counts_and_leaves_a_gap(void **state)
 	free(s);
 }
 
-/* A process record: an options record of template 260, the pid first (its
- * scope), bytes sent and received, names in 16 bytes each. */
-static void test_process_record_layout(void **state)
+static struct ipfix_proc nm_traffic(void)
 {
 	struct ipfix_proc pr = { .start_ms = 1796545020000ull,
 				 .end_ms = 1796545080000ull,
@@ -353,18 +415,37 @@ static void test_process_record_layout(void **state)
 				 .local_port = 41001,
 				 .remote_port = 6001,
 				 .bytes_sent = 70001,
-				 .bytes_recv = 3 };
+				 .bytes_recv = 3,
+				 .uid = 1000,
+				 .user = "alice",
+				 .service = "nginx.service" };
+
+	return pr;
+}
+
+/* A process record: an options record of template 260, the pid first (its
+ * scope), bytes sent and received, names in 16 bytes each, the uid, then
+ * the user in 32 bytes and the service in 64, zero-padded. */
+static void test_process_record_layout(void **state)
+{
+	struct ipfix_proc pr = nm_traffic(), none = nm_traffic();
 	struct sink *s = new_sink();
 	struct ipfix_enc e;
 	const uint8_t *p;
+	uint8_t zeros[64] = { 0 };
 
+	none.uid = IPFIX_UID_UNKNOWN;
+	none.user = NULL;
+	none.service = "";
 	assert_int_equal(ipfix_enc_init(&e, 1400, 1, collect, s), 0);
 	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
+	assert_int_equal(ipfix_enc_proc(&e, &none), 0);
 	assert_int_equal(ipfix_enc_flush(&e), 0);
-	assert_int_equal(ipfix_proc_len(&pr), 81);
+	assert_int_equal(ipfix_proc_len(&pr), 85 + 32 + 64);
+	assert_int_equal(ipfix_proc_len(&none), 181);
 	p = s->msg[0] + 16;
 	assert_int_equal(get16(p), 260);
-	assert_int_equal(get16(p + 2), 4 + 81);
+	assert_int_equal(get16(p + 2), 4 + 2 * 181);
 	p += 4;
 	assert_int_equal(get32(p), 4242);
 	assert_true(get64(p + 4) == 1796545020000ull);
@@ -378,6 +459,51 @@ static void test_process_record_layout(void **state)
 	assert_memory_equal(p + 45, "nm-traffic\0\0\0\0\0\0", 16);
 	assert_int_equal(get32(p + 61), 1);
 	assert_memory_equal(p + 65, "bash\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	assert_int_equal(get32(p + 81), 1000);
+	assert_memory_equal(p + 85, "alice", 6);
+	assert_memory_equal(p + 91, zeros, 32 - 6);
+	assert_memory_equal(p + 117, "nginx.service", 14);
+	assert_memory_equal(p + 131, zeros, 64 - 14);
+	p += 181; /* no names: the uid unknown, both strings zeros */
+	assert_int_equal(get32(p), 4242);
+	assert_int_equal(get32(p + 81), 0xffffffffu);
+	assert_memory_equal(p + 85, zeros, 32);
+	assert_memory_equal(p + 117, zeros, 64);
+	assert_ptr_equal(p + 181, s->msg[0] + s->len[0]);
+	ipfix_enc_free(&e);
+	free(s);
+}
+
+/* Names longer than their field are cut, never inside a UTF-8 character;
+ * one that fills its field exactly has no zero after it. */
+static void test_process_long_names(void **state)
+{
+	struct ipfix_proc pr = nm_traffic();
+	char user[100], service[100], first[100];
+	struct sink *s = new_sink();
+	struct ipfix_enc e;
+	const uint8_t *p;
+
+	memset(user, 'u', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	memset(service, 's', sizeof(service) - 1);
+	service[sizeof(service) - 1] = '\0';
+	memcpy(service + 63, "\xe2\x82\xac", 3); /* a euro sign across the 64-byte cut */
+	pr.user = user;
+	pr.service = service;
+	assert_int_equal(ipfix_enc_init(&e, 1400, 1, collect, s), 0);
+	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
+	memcpy(first, service, sizeof(first));
+	memcpy(service + 61, "\xe2\x82\xacss", 5); /* one ending at the cut: kept */
+	assert_int_equal(ipfix_enc_proc(&e, &pr), 0);
+	assert_int_equal(ipfix_enc_flush(&e), 0);
+	p = s->msg[0] + 20 + 85;
+	assert_memory_equal(p, user, 32); /* IPFIX_USER_LEN, no zero */
+	assert_memory_equal(p + 32, first, 63);
+	assert_int_equal(p[32 + 63], 0); /* cut before the euro sign's first byte */
+	p += 181;
+	assert_memory_equal(p + 32, service, 64);
+	assert_ptr_equal(p + 32 + 64, s->msg[0] + s->len[0]);
 	ipfix_enc_free(&e);
 	free(s);
 }
@@ -400,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_mtu_split_and_sequence),
 		cmocka_unit_test(test_failed_emit_counts_and_leaves_a_gap),
 		cmocka_unit_test(test_process_record_layout),
+		cmocka_unit_test(test_process_long_names),
 		cmocka_unit_test(test_mtu_range),
 	};
 

@@ -7,7 +7,9 @@
  * the messages two collectors on 127.0.0.1 receive are equal byte for byte
  * but for the export time, for flows of both families, ICMP, an interface
  * gone, times before the interval, the overflow rows and process rows with
- * and without names.
+ * and without names: a user with a name and one without (a uid of no user),
+ * a service (the root cgroup's, and one of a cgroup gone, named by its id),
+ * no cgroup, and no names at all from the kernel.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,7 +32,9 @@
 #include "test_ipfix_sink.h"
 
 #define MAX_MSGS 64
-#define T_END 1796545020 /* the interval's end, unix s */
+#define T_END 1796545020	      /* the interval's end, unix s */
+#define NO_USER 4000000u	      /* a uid no passwd entry has */
+#define CG_GONE 0x7fffff0000000001ull /* no cgroup has this id */
 
 /* The messages of one collector, in the order they came. */
 struct got {
@@ -47,6 +51,26 @@ static void drain(int fd, struct got *g)
 	g->n = 0;
 	while (g->n < MAX_MSGS && (len = recv(fd, g->msg[g->n], sizeof(g->msg[0]), 0)) > 0)
 		g->len[g->n++] = (size_t)len;
+}
+
+/* Whether a message of g holds these n bytes. */
+static int holds(const struct got *g, const void *bytes, size_t n)
+{
+	for (int i = 0; i < g->n; i++)
+		if (memmem(g->msg[i], g->len[i], bytes, n))
+			return 1;
+	return 0;
+}
+
+/* Whether a process record in g ends with these uid, user and service. */
+static int holds_names(const struct got *g, uint32_t uid, const char *user, const char *service)
+{
+	uint8_t tail[4 + IPFIX_USER_LEN + IPFIX_SERVICE_LEN] = { uid >> 24, uid >> 16 & 0xff,
+								 uid >> 8 & 0xff, uid & 0xff };
+
+	memcpy(tail + 4, user, strlen(user));
+	memcpy(tail + 4 + IPFIX_USER_LEN, service, strlen(service));
+	return holds(g, tail, sizeof(tail));
 }
 
 static struct flow_record flow(int ifindex, int family, const char *src, const char *dst, int proto,
@@ -125,32 +149,52 @@ static void fill(struct snapshot *s, struct flow_record *f, struct total_record 
 	p[0] = proc(200, 4, "198.18.0.2", 40000, 53, 300, 0);
 	p[1] = proc(100, 6, "2001:db8::2", 50000, 443, 10, 9000);
 	p[2] = proc(300, 4, NULL, 5353, 0, 7, 0); /* no name from the kernel, not connected */
-	memset(in, 0, 2 * sizeof(*in));
+	p[3] = proc(400, 6, "2001:db8::3", 22, 50022, 5, 6);
+	memset(in, 0, 3 * sizeof(*in));
 	in[0].tgid = 100;
 	memcpy(in[0].info.comm, "sixteen-chars-xx", 16); /* not terminated */
 	strcpy(in[0].info.parent_comm, "bash");
 	in[0].info.ppid = 1;
+	in[0].info.uid = 0;	  /* root */
+	in[0].info.cgroup_id = 1; /* the root cgroup: service "/" */
 	in[1].tgid = 200;
 	strcpy(in[1].info.comm, "dig");
+	in[1].info.uid = NO_USER;	/* named by its number */
+	in[1].info.cgroup_id = CG_GONE; /* named by its id: "cgroup:<id>" */
+	in[2].tgid = 400;
+	strcpy(in[2].info.comm, "sshd");
+	in[2].info.uid = 0; /* no cgroup: no service */
 	s->flows = f;
 	s->n_flows = 4;
 	s->totals = t;
 	s->n_totals = 4;
 	s->procs = p;
-	s->n_procs = 3;
+	s->n_procs = 4;
 	s->infos = in;
-	s->n_infos = 2;
+	s->n_infos = 3;
 	s->wall.tv_sec = T_END;
 	s->wall.tv_nsec = 250000000;
 	s->mono_ns = mono;
+}
+
+/* What process_log says of the processes' users and services (names). */
+static void assert_names(sqlite3 *db, const char *want)
+{
+	sqlite3_stmt *q;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT n FROM temp.names", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), want);
+	sqlite3_finalize(q);
 }
 
 static void test_committed_equals_read_back(void **state)
 {
 	struct flow_record f[4];
 	struct total_record t[4];
-	struct proc_record p[3];
-	struct proc_info_record in[2];
+	struct proc_record p[4];
+	struct proc_info_record in[3];
 	struct snapshot snap;
 	char name_a[64], name_b[64];
 	const char *coll_a[1] = { name_a }, *coll_b[1] = { name_b };
@@ -183,8 +227,18 @@ static void test_committed_equals_read_back(void **state)
 	assert_int_equal(ipfix_send_interval(s, store_db(st), 1, &records), 0);
 	ipfix_send_end(s);
 	ipfix_send_close(s);
-	/* 4 flows, 2 overflow rows, 3 processes: every row. */
-	assert_int_equal(records, 9);
+	/* 4 flows, 2 overflow rows, 4 processes: every row. */
+	assert_int_equal(records, 10);
+	/* The names process_log has (the read-back's source) are the expected ones. */
+	/* (the root cgroup's service is "/" with a cgroup v2 hierarchy, else by id) */
+	assert_int_equal(db_exec(store_db(st),
+				 "CREATE TEMP TABLE names AS SELECT group_concat("
+				 "pid || '=' || coalesce(user, '-') || '/' || iif(pid = 100, "
+				 "service IN ('/', 'cgroup:1'), coalesce(service, '-')), ' ') AS n "
+				 "FROM (SELECT * FROM process_log ORDER BY pid)"),
+			 0);
+	assert_names(store_db(st), "100=root/1 200=4000000/cgroup:9223370937343148033 "
+				   "300=-/- 400=root/-");
 
 	/* Gone from the database: what the export now sends was not read back. */
 	assert_int_equal(db_exec(store_db(st), "DELETE FROM processes; DELETE FROM flows"), 0);
@@ -203,6 +257,11 @@ static void test_committed_equals_read_back(void **state)
 		assert_memory_equal(a.msg[i], b.msg[i], 4);
 		assert_memory_equal(a.msg[i] + 8, b.msg[i] + 8, a.len[i] - 8);
 	}
+	/* The names in the records: the uid, then the user and the service,
+	 * zero-padded; none (uid unknown, zeros) for the pid without names. */
+	assert_true(holds_names(&a, 0, "root", ""));
+	assert_true(holds_names(&a, NO_USER, "4000000", "cgroup:9223370937343148033"));
+	assert_true(holds_names(&a, IPFIX_UID_UNKNOWN, "", ""));
 	close(fd_a);
 	close(fd_b);
 }
