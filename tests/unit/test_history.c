@@ -60,39 +60,36 @@ static long long q_int(sqlite3 *db, const char *sql, long long arg)
 }
 
 /* The bucket of level ?1 that holds ts, as rollup_from_raw.sql computes it. */
-#define BUCKET(ts)                                                                                 \
-	"CASE ?1 WHEN 1 THEN " ts " / 3600 * 3600 WHEN 2 THEN " ts " / 86400 * 86400 "             \
+#define BUCKET(ts)                                                                   \
+	"CASE ?1 WHEN 1 THEN " ts " / 3600 * 3600 WHEN 2 THEN " ts " / 86400 * 86400 " \
 	"ELSE unixepoch(" ts ", 'unixepoch', 'start of month') END"
 
 /* Raw intervals a level holds: those starting before its watermark. */
 #define ROLLED "(SELECT value FROM meta WHERE key = 'rolled_until_' || ?1)"
 
 /* Flows with their server port as the view decides it (sql/0009_server_ports.sql). */
-#define RAW_FLOWS                                                                                  \
-	"raw_flows AS (SELECT " BUCKET("ts_start") " AS b, * FROM flow_server_ports "              \
-						   "WHERE ts_start < " ROLLED ")"
+#define RAW_FLOWS                                                                   \
+	"raw_flows AS (SELECT " BUCKET("ts_start") " AS b, * FROM flow_server_ports "   \
+	"WHERE ts_start < " ROLLED ")"
 
 /* Rows in one set and not the other, both ways: 0 when equal. */
-#define SAME(raw, roll)                                                                            \
-	"SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM roll)) + "           \
+#define SAME(raw, roll)                                                               \
+	"SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM roll)) + " \
 	"(SELECT count(*) FROM (SELECT * FROM roll EXCEPT SELECT * FROM raw))"
 
 static const char *const level_checks[] = {
 	/* interface totals, every level */
-	"WITH raw AS (SELECT " BUCKET(
-		"i.ts_start") ", t.iface_id, t.direction, t.kind, "
-			      "t.family, t.protocol, sum(t.packets), sum(t.bytes) FROM intervals i "
-			      "JOIN traffic t ON t.interval_id = i.id WHERE i.ts_start < " ROLLED
-			      " GROUP BY 1, 2, 3, 4, 5, 6), roll AS (SELECT bucket, iface_id, "
-			      "direction, kind, "
-			      "family, protocol, packets, bytes FROM rollup_traffic WHERE level = "
-			      "?1) " SAME(raw, roll),
+	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", t.iface_id, t.direction, t.kind, "
+	"t.family, t.protocol, sum(t.packets), sum(t.bytes) FROM intervals i "
+	"JOIN traffic t ON t.interval_id = i.id WHERE i.ts_start < " ROLLED
+	" GROUP BY 1, 2, 3, 4, 5, 6), roll AS (SELECT bucket, iface_id, direction, kind, "
+	"family, protocol, packets, bytes FROM rollup_traffic WHERE level = ?1) " SAME(raw, roll),
 	/* conversations by server port */
 	"WITH " RAW_FLOWS ", raw AS (SELECT b, conversation_id, server_port, "
 	"sum(packets), sum(bytes), count(*), sum(syn) "
 	"FROM raw_flows WHERE ?1 < 3 GROUP BY 1, 2, 3), roll AS (SELECT bucket, conversation_id, "
-	"port, packets, bytes, flows, syn FROM rollup_conversations WHERE level = ?1) " SAME(raw,
-											     roll),
+	"port, packets, bytes, flows, syn FROM rollup_conversations WHERE level = ?1) "
+	SAME(raw, roll),
 	/* hosts: sent as source, received as destination */
 	"WITH " RAW_FLOWS ", raw AS (SELECT b, a, direction, sum(sp), sum(sb), sum(rp), sum(rb) "
 	"FROM (SELECT b, src_id AS a, direction, packets AS sp, bytes AS sb, 0 AS rp, 0 AS rb "
@@ -112,32 +109,22 @@ static const char *const level_checks[] = {
 	"protocol IN (6, 17) AND server_port <> 0), roll AS (SELECT bucket, "
 	"protocol, port, address_id FROM rollup_port_peers WHERE level = ?1) " SAME(raw, roll),
 	/* processes */
-	"WITH raw AS (SELECT " BUCKET(
-		"i.ts_start") ", p.pid, coalesce(p.comm_id, 0), "
-			      "p.protocol, p.family, sum(p.bytes_sent), sum(p.bytes_recv), "
-			      "sum(p.sends), "
-			      "sum(p.recvs), min(i.ts_start), max(i.ts_end) FROM intervals i JOIN "
-			      "processes p "
-			      "ON p.interval_id = i.id WHERE ?1 < 3 AND i.ts_start < " ROLLED
-			      " GROUP BY 1, 2, 3, 4, 5), roll AS (SELECT bucket, pid, comm_id, "
-			      "protocol, family, "
-			      "bytes_sent, bytes_recv, sends, recvs, first_ts, last_ts FROM "
-			      "rollup_processes "
-			      "WHERE level = ?1) " SAME(raw, roll),
+	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", p.pid, coalesce(p.comm_id, 0), "
+	"p.protocol, p.family, sum(p.bytes_sent), sum(p.bytes_recv), sum(p.sends), "
+	"sum(p.recvs), min(i.ts_start), max(i.ts_end) FROM intervals i JOIN processes p "
+	"ON p.interval_id = i.id WHERE ?1 < 3 AND i.ts_start < " ROLLED
+	" GROUP BY 1, 2, 3, 4, 5), roll AS (SELECT bucket, pid, comm_id, protocol, family, "
+	"bytes_sent, bytes_recv, sends, recvs, first_ts, last_ts FROM rollup_processes "
+	"WHERE level = ?1) " SAME(raw, roll),
 	/* services and users: the processes by their cgroup's service and uid */
-	"WITH raw AS (SELECT " BUCKET(
-		"i.ts_start") ", coalesce(c.service_id, 0), "
-			      "coalesce(p.uid, -1), p.protocol, p.family, sum(p.bytes_sent), "
-			      "sum(p.bytes_recv), "
-			      "sum(p.sends), sum(p.recvs), min(i.ts_start), max(i.ts_end) FROM "
-			      "intervals i "
-			      "JOIN processes p ON p.interval_id = i.id LEFT JOIN cgroups c ON "
-			      "c.id = p.cgroup_ref "
-			      "WHERE ?1 < 3 AND i.ts_start < " ROLLED " GROUP BY 1, 2, 3, 4, 5), "
-			      "roll AS (SELECT bucket, service_id, uid, protocol, family, "
-			      "bytes_sent, bytes_recv, "
-			      "sends, recvs, first_ts, last_ts FROM rollup_services WHERE level = "
-			      "?1) " SAME(raw, roll),
+	"WITH raw AS (SELECT " BUCKET("i.ts_start") ", coalesce(c.service_id, 0), "
+	"coalesce(p.uid, -1), p.protocol, p.family, sum(p.bytes_sent), sum(p.bytes_recv), "
+	"sum(p.sends), sum(p.recvs), min(i.ts_start), max(i.ts_end) FROM intervals i "
+	"JOIN processes p ON p.interval_id = i.id LEFT JOIN cgroups c ON c.id = p.cgroup_ref "
+	"WHERE ?1 < 3 AND i.ts_start < " ROLLED " GROUP BY 1, 2, 3, 4, 5), "
+	"roll AS (SELECT bucket, service_id, uid, protocol, family, bytes_sent, bytes_recv, "
+	"sends, recvs, first_ts, last_ts FROM rollup_services WHERE level = ?1) "
+	SAME(raw, roll),
 };
 
 /* Every level holds exactly what its raw rows add up to. */
@@ -161,13 +148,8 @@ static struct store *open_store(const char *name)
 
 static void test_rollups_equal_raw(void **state)
 {
-	struct history_opts h = { .start = JAN30,
-				  .interval = 600,
-				  .n_intervals = 4 * 144,
-				  .flows = 60,
-				  .clients = 40,
-				  .seed = 1,
-				  .with_procs = 1,
+	struct history_opts h = { .start = JAN30, .interval = 600, .n_intervals = 4 * 144,
+				  .flows = 60, .clients = 40, .seed = 1, .with_procs = 1,
 				  .with_names = 1 };
 	struct maintain m = { .no_retention = 1 };
 	struct store *st = open_store("rollup.db");
@@ -182,16 +164,13 @@ static void test_rollups_equal_raw(void **state)
 	assert_int_equal(rollup_watermark(db, ROLLUP_MONTHLY), 1738368000); /* Feb 1 */
 	assert_true(q_int(db, "SELECT count(*) FROM rollup_hosts WHERE level = ?1", 2) > 0);
 	/* every service, at the daily level */
-	assert_int_equal(q_int(db,
-			       "SELECT count(DISTINCT service_id) FROM rollup_services "
-			       "WHERE level = ?1 AND service_id > 0",
-			       2),
-			 4);
+	assert_int_equal(q_int(db, "SELECT count(DISTINCT service_id) FROM rollup_services "
+				   "WHERE level = ?1 AND service_id > 0", 2), 4);
 	assert_levels_equal_raw(db);
 	/* The views present the levels like traffic_log. */
-	assert_int_equal(
-		q_int(db, "SELECT sum(bytes) FROM traffic_monthly WHERE ?1", 1),
-		q_int(db, "SELECT sum(bytes) FROM traffic_log WHERE ts_start < ?1", 1738368000));
+	assert_int_equal(q_int(db, "SELECT sum(bytes) FROM traffic_monthly WHERE ?1", 1),
+			 q_int(db, "SELECT sum(bytes) FROM traffic_log WHERE ts_start < ?1",
+			       1738368000));
 
 	/* A capture from 2025-01-30 imported now: in every level already past it. */
 	h.start = JAN30 + 300;
@@ -245,9 +224,9 @@ static void test_reports_read_rollups_exactly(void **state)
 {
 	static const char *const queries[] = {
 		"summary_traffic.sql", "summary_interfaces.sql", "top_interfaces.sql",
-		"top_protocols.sql",   "top_hosts.sql",		 "top_processes.sql",
+		"top_protocols.sql",   "top_hosts.sql",          "top_processes.sql",
 		"trend.sql",	       "trend_interface.sql",	 "trend_protocol.sql",
-		"top_ports.sql",       "top_apps.sql",		 "top_services.sql",
+		"top_ports.sql",       "top_apps.sql",           "top_services.sql",
 		"top_users.sql",       "top_hosts_numeric.sql",
 	};
 	/* trend buckets: hours, local days (TZ=UTC here), 5 minutes (raw only) */
@@ -258,13 +237,8 @@ static void test_reports_read_rollups_exactly(void **state)
 		{ JAN30 + DAY, JAN30 + 2 * DAY },
 		{ JAN30 + DAY + 3600, JAN30 + DAY + 7200 },
 	};
-	struct history_opts h = { .start = JAN30,
-				  .interval = 600,
-				  .n_intervals = 4 * 144,
-				  .flows = 40,
-				  .clients = 30,
-				  .seed = 7,
-				  .with_procs = 1,
+	struct history_opts h = { .start = JAN30, .interval = 600, .n_intervals = 4 * 144,
+				  .flows = 40, .clients = 30, .seed = 7, .with_procs = 1,
 				  .with_names = 1 };
 	struct maintain m = { .no_retention = 1 };
 	struct store *st = open_store("reports.db");
@@ -277,21 +251,19 @@ static void test_reports_read_rollups_exactly(void **state)
 			report_bucket = buckets[w / 4];
 			if (w >= 4 && strncmp(queries[q], "trend", 5))
 				break;
-			char *tiered =
-				run_report(db, queries[q], windows[w % 4][0], windows[w % 4][1]);
+			char *tiered = run_report(db, queries[q], windows[w % 4][0], windows[w % 4][1]);
 			char *raw;
 
-			assert_int_equal(sqlite3_exec(db,
-						      "BEGIN; UPDATE meta SET value = 0 WHERE "
-						      "key LIKE 'rolled_until_%'",
-						      NULL, NULL, NULL),
+			assert_int_equal(sqlite3_exec(db, "BEGIN; UPDATE meta SET value = 0 WHERE "
+							  "key LIKE 'rolled_until_%'", NULL, NULL, NULL),
 					 SQLITE_OK);
 			raw = run_report(db, queries[q], windows[w % 4][0], windows[w % 4][1]);
 			assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 			assert_true(strlen(raw) > 0);
 			if (strcmp(tiered, raw))
 				fail_msg("%s, window %zu, bucket %lld:\nrollups:\n%s\nraw:\n%s",
-					 queries[q], w % 4, (long long)report_bucket, tiered, raw);
+					 queries[q], w % 4, (long long)report_bucket,
+					 tiered, raw);
 			free(tiered);
 			free(raw);
 		}
@@ -311,16 +283,10 @@ static long long file_size(const char *name)
 
 static void test_retention_windows_and_plateau(void **state)
 {
-	struct history_opts h = { .start = JAN30,
-				  .interval = 3600,
-				  .n_intervals = 20 * 24,
-				  .flows = 200,
-				  .clients = 100,
-				  .seed = 3,
-				  .with_procs = 1 };
-	struct maintain m = {
-		.keep = { .flows = 3, .processes = 5, .totals = 7, .hourly = 10, .daily = 15 }
-	};
+	struct history_opts h = { .start = JAN30, .interval = 3600, .n_intervals = 20 * 24,
+				  .flows = 200, .clients = 100, .seed = 3, .with_procs = 1 };
+	struct maintain m = { .keep = { .flows = 3, .processes = 5, .totals = 7, .hourly = 10,
+					.daily = 15 } };
 	struct store *st = open_store("retention.db");
 	sqlite3 *db = store_db(st);
 	long long sizes[4];
@@ -331,22 +297,17 @@ static void test_retention_windows_and_plateau(void **state)
 		assert_int_equal(history_write(st, &h), 0);
 		now = h.start + (int64_t)h.n_intervals * h.interval;
 		assert_int_equal(maintain_run(&m, db, now, 0), 0);
-		assert_int_equal(
-			sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
-			SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+					      NULL), SQLITE_OK);
 		sizes[step] = file_size("retention.db");
 		h.start = now;
 		h.seed++;
 	}
 	/* Only the windows are left (each level's cutoff is at most its window). */
-	assert_true(q_int(db,
-			  "SELECT min(ts_start) FROM intervals WHERE last_flow_id >= "
-			  "first_flow_id",
-			  0) >= now - 3 * DAY);
-	assert_true(q_int(db,
-			  "SELECT min(i.ts_start) FROM processes p JOIN intervals i "
-			  "ON i.id = p.interval_id",
-			  0) >= now - 5 * DAY);
+	assert_true(q_int(db, "SELECT min(ts_start) FROM intervals WHERE last_flow_id >= "
+			      "first_flow_id", 0) >= now - 3 * DAY);
+	assert_true(q_int(db, "SELECT min(i.ts_start) FROM processes p JOIN intervals i "
+			      "ON i.id = p.interval_id", 0) >= now - 5 * DAY);
 	assert_true(q_int(db, "SELECT min(ts_start) FROM intervals", 0) >= now - 7 * DAY);
 	assert_true(q_int(db, "SELECT min(bucket) FROM rollup_hosts WHERE level = ?1", 1) >=
 		    now - 10 * DAY);
@@ -355,10 +316,8 @@ static void test_retention_windows_and_plateau(void **state)
 		    rollup_watermark(db, ROLLUP_MONTHLY));
 	assert_true(rollup_watermark(db, ROLLUP_MONTHLY) > now - 15 * DAY - 31 * DAY);
 	/* ... and no less: a window's worth of each is still there. */
-	assert_true(q_int(db,
-			  "SELECT min(ts_start) FROM intervals WHERE last_flow_id >= "
-			  "first_flow_id",
-			  0) <= now - 3 * DAY + 3600);
+	assert_true(q_int(db, "SELECT min(ts_start) FROM intervals WHERE last_flow_id >= "
+			      "first_flow_id", 0) <= now - 3 * DAY + 3600);
 	assert_true(q_int(db, "SELECT min(bucket) FROM rollup_traffic WHERE level = ?1", 1) <=
 		    now - 10 * DAY + 3600);
 	/* Monthly totals are kept: January is still there. */
