@@ -62,8 +62,8 @@ static struct conn_kept *conn_of(sqlite3 *db, int create)
 	return c;
 }
 
-/* Keep s, prepared from sql; a failure to keep it only costs a parse later. */
-static void keep(sqlite3 *db, const char *sql, const char *tail, sqlite3_stmt *s)
+/* Keep s, prepared from sql: SQLITE_OK, or SQLITE_NOMEM with s finalized. */
+static int keep(sqlite3 *db, const char *sql, const char *tail, sqlite3_stmt *s)
 {
 	struct conn_kept *c = conn_of(db, 1);
 
@@ -76,10 +76,12 @@ static void keep(sqlite3 *db, const char *sql, const char *tail, sqlite3_stmt *s
 			c->cap = cap;
 		}
 	}
-	if (c && c->n < c->cap)
-		c->k[c->n++] = (struct kept){ sql, tail, s };
-	else
+	if (!c || c->n == c->cap) {
 		sqlite3_finalize(s);
+		return SQLITE_NOMEM;
+	}
+	c->k[c->n++] = (struct kept){ sql, tail, s };
+	return SQLITE_OK;
 }
 
 /* The statement kept for the text at sql, if any. */
@@ -111,10 +113,12 @@ int sqlfile_prepared(sqlite3 *db, const char *sql, sqlite3_stmt **out, const cha
 		sqlite3_clear_bindings(k->s);
 	} else {
 		rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, &end);
-		if (rc != SQLITE_OK)
+		if (rc == SQLITE_OK && *out) /* NULL: only comments and space */
+			rc = keep(db, sql, end, *out);
+		if (rc != SQLITE_OK) {
+			*out = NULL;
 			return rc;
-		if (*out) /* NULL: only comments and space */
-			keep(db, sql, end, *out);
+		}
 	}
 	if (tail)
 		*tail = end;
