@@ -28,6 +28,7 @@
 #include "db_inuse.h"
 #include "embed.h"
 #include "log.h"
+#include "sqlfile.h"
 
 #define BUSY_TIMEOUT_MS 5000
 /* The writer's check before it starts: docs/design.md has the measurements. */
@@ -746,5 +747,6 @@ void db_close(sqlite3 *db)
 	if (!sqlite3_db_readonly(db, "main") && query_int(db, "PRAGMA query_only;", NULL) == 0)
 		sqlite3_exec(db, "PRAGMA optimize;", NULL, NULL, NULL);
 	db_inuse_remove(db);
+	sqlfile_close(db); /* its kept statements would keep it open */
 	sqlite3_close(db);
 }

@@ -4,13 +4,15 @@
  * an interval, after the interval's own transaction: a name does not belong
  * to an interval but to the address, with the times it was told, so a
  * failure here never costs an interval (the names wait for the next write).
- * The statements are prepared per write: one write an interval.
+ * Its statements are kept prepared on the store's connection (sqlfile.h):
+ * one write an interval.
  */
 #include <errno.h>
 #include <sqlite3.h>
 #include "db.h"
 #include "host_names.h"
 #include "log.h"
+#include "sqlfile.h"
 #include "store.h"
 
 static const char name_sql[] = "INSERT INTO dns_names (name) VALUES (?1) "
@@ -53,8 +55,8 @@ int host_names_write(struct store *st, const struct host_name *h, size_t n)
 	sqlite3_stmt *name = NULL, *pair = NULL;
 	int err;
 
-	if (sqlite3_prepare_v2(db, name_sql, -1, &name, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, pair_sql, -1, &pair, NULL) != SQLITE_OK) {
+	if (sqlfile_prepared(db, name_sql, &name, NULL) != SQLITE_OK ||
+	    sqlfile_prepared(db, pair_sql, &pair, NULL) != SQLITE_OK) {
 		err = -EIO;
 		goto out;
 	}
@@ -71,7 +73,5 @@ out:
 	if (err)
 		pr_debug("host names not written (%s): they wait for the next interval",
 			 sqlite3_errmsg(db));
-	sqlite3_finalize(name);
-	sqlite3_finalize(pair);
 	return err;
 }

@@ -5,15 +5,16 @@
  * reader never sees a half-rolled bucket.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <time.h>
 #include "log.h"
 #include "maintain.h"
 #include "rollup.h"
 #include "sqlfile.h"
 
-#define VACUUM_PAGES 1024  /* pages given back per step (4 MiB at 4 KiB pages) */
+#define VACUUM_PAGES 1024   /* pages given back per step (4 MiB at 4 KiB pages) */
 #define OPTIMIZE_EVERY 3600 /* seconds between PRAGMA optimize */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static int64_t mono_ms(void)
 {
@@ -27,13 +28,12 @@ static int64_t mono_ms(void)
 static int vacuum_step(sqlite3 *db)
 {
 	int64_t free_pages;
-	char sql[64];
 
 	if (sqlfile_int(db, "PRAGMA freelist_count", 0, 0, 0, &free_pages) ||
 	    free_pages < VACUUM_PAGES / 4)
 		return 0;
-	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)", VACUUM_PAGES);
-	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 1 : -EIO;
+	/* a literal, so that sqlfile keeps it prepared */
+	return sqlfile_exec(db, "PRAGMA incremental_vacuum(" STR(VACUUM_PAGES) ")") ? -EIO : 1;
 }
 
 /* One unit of work: 1 done, 0 nothing left, -errno. */

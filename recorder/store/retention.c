@@ -31,7 +31,7 @@ static int64_t run_batch(sqlite3 *db, const char *file, int64_t cut, int level)
 		{ ":batch", BATCH_INTERVALS, 0 },
 		{ ":level", level, 0 },
 	};
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc = sqlfile_exec(db, "BEGIN IMMEDIATE");
 	int64_t changed;
 
 	if (!rc)

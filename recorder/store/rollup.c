@@ -21,7 +21,8 @@ int64_t rollup_watermark(sqlite3 *db, enum rollup_level level)
 {
 	int64_t w = 0;
 
-	sqlfile_int(db, "SELECT value FROM meta WHERE key = 'rolled_until_' || ?1", level, 0, 0, &w);
+	sqlfile_int(db, "SELECT value FROM meta WHERE key = 'rolled_until_' || ?1", level, 0, 0,
+		    &w);
 	return w;
 }
 
@@ -29,14 +30,14 @@ static int set_watermark(sqlite3 *db, enum rollup_level level, int64_t until)
 {
 	int64_t ignored;
 
-	return sqlfile_int(db, "INSERT INTO meta (key, value) VALUES ('rolled_until_' || ?1, ?2) "
-			     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-			 level, until, 0, &ignored);
+	return sqlfile_int(db,
+			   "INSERT INTO meta (key, value) VALUES ('rolled_until_' || ?1, ?2) "
+			   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+			   level, until, 0, &ignored);
 }
 
 /* Start of the bucket of level that holds t, and of the one after it. */
-static int bucket_of(sqlite3 *db, enum rollup_level level, int64_t t, int64_t *start,
-		     int64_t *next)
+static int bucket_of(sqlite3 *db, enum rollup_level level, int64_t t, int64_t *start, int64_t *next)
 {
 	if (level == ROLLUP_HOURLY || level == ROLLUP_DAILY) {
 		int64_t len = level == ROLLUP_HOURLY ? HOUR : DAY;
@@ -45,10 +46,12 @@ static int bucket_of(sqlite3 *db, enum rollup_level level, int64_t t, int64_t *s
 		*next = *start + len;
 		return SQLITE_OK;
 	}
-	int rc = sqlfile_int(db, "SELECT unixepoch(?1, 'unixepoch', 'start of month')", t, 0, 0, start);
+	int rc = sqlfile_int(db, "SELECT unixepoch(?1, 'unixepoch', 'start of month')", t, 0, 0,
+			     start);
 
-	return rc ? rc : sqlfile_int(db, "SELECT unixepoch(?1, 'unixepoch', '+1 month')", *start, 0, 0,
-				   next);
+	return rc ? rc
+		  : sqlfile_int(db, "SELECT unixepoch(?1, 'unixepoch', '+1 month')", *start, 0, 0,
+				next);
 }
 
 /*
@@ -63,20 +66,23 @@ static int source_bounds(sqlite3 *db, enum rollup_level level, int64_t from, int
 	int rc;
 
 	if (level == ROLLUP_HOURLY) {
-		rc = sqlfile_int(db, "SELECT min(ts_start) FROM intervals WHERE ts_start >= ?1", from,
-			       0, INT64_MAX, first);
+		rc = sqlfile_int(db, "SELECT min(ts_start) FROM intervals WHERE ts_start >= ?1",
+				 from, 0, INT64_MAX, first);
 		if (!rc)
-			rc = sqlfile_int(db, "SELECT max(ts_start) FROM intervals", 0, 0, 0, complete);
+			rc = sqlfile_int(db, "SELECT max(ts_start) FROM intervals", 0, 0, 0,
+					 complete);
 		return rc ? rc : bucket_of(db, level, *complete, complete, &ignored);
 	}
 	/* hosts and ports come from the same flows as conversations */
-	rc = sqlfile_int(db, "SELECT min(b) FROM ("
-			   " SELECT min(bucket) AS b FROM rollup_traffic WHERE level = ?1 AND bucket >= ?2"
-			   " UNION ALL SELECT min(bucket) FROM rollup_conversations"
-			   "  WHERE level = ?1 AND bucket >= ?2"
-			   " UNION ALL SELECT min(bucket) FROM rollup_processes"
-			   "  WHERE level = ?1 AND bucket >= ?2)",
-		       level - 1, from, INT64_MAX, first);
+	rc = sqlfile_int(
+		db,
+		"SELECT min(b) FROM ("
+		" SELECT min(bucket) AS b FROM rollup_traffic WHERE level = ?1 AND bucket >= ?2"
+		" UNION ALL SELECT min(bucket) FROM rollup_conversations"
+		"  WHERE level = ?1 AND bucket >= ?2"
+		" UNION ALL SELECT min(bucket) FROM rollup_processes"
+		"  WHERE level = ?1 AND bucket >= ?2)",
+		level - 1, from, INT64_MAX, first);
 	if (rc)
 		return rc;
 	*complete = rollup_watermark(db, level - 1);
@@ -96,12 +102,14 @@ static int step_level(sqlite3 *db, enum rollup_level level)
 	rc = bucket_of(db, level, first > w ? first : w, &from, &to);
 	if (!rc) {
 		struct sql_param p[] = {
-			{ ":level", level, 0 }, { ":since", from, 0 },
-			{ ":until", to, 0 },    { ":interval", 0, 1 },
+			{ ":level", level, 0 },
+			{ ":since", from, 0 },
+			{ ":until", to, 0 },
+			{ ":interval", 0, 1 },
 		};
 
-		rc = sqlfile_run(db, level == ROLLUP_HOURLY ? "rollup_from_raw.sql" : "rollup_up.sql",
-				 p, 4);
+		rc = sqlfile_run(
+			db, level == ROLLUP_HOURLY ? "rollup_from_raw.sql" : "rollup_up.sql", p, 4);
 	}
 	if (!rc)
 		rc = set_watermark(db, level, to);
@@ -110,7 +118,7 @@ static int step_level(sqlite3 *db, enum rollup_level level)
 
 int rollup_step(sqlite3 *db)
 {
-	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), done = 0;
+	int rc = sqlfile_exec(db, "BEGIN IMMEDIATE"), done = 0;
 
 	for (int level = ROLLUP_HOURLY; !rc && !done && level <= ROLLUP_MONTHLY; level++) {
 		done = step_level(db, (enum rollup_level)level);

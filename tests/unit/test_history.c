@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <cmocka.h>
+#include "db.h"
 #include "embed.h"
 #include "history.h"
 #include "log.h"
@@ -334,12 +335,135 @@ static void test_retention_windows_and_plateau(void **state)
 	store_close(st);
 }
 
+/* What housekeeping leaves, as text: every rollup row, the raw rows kept. */
+static char *dump_kept(sqlite3 *db)
+{
+	static const char *const tables[] = {
+		"rollup_traffic",
+		"rollup_hosts",
+		"rollup_ports",
+		"rollup_port_peers",
+		"rollup_conversations",
+		"rollup_processes",
+		"rollup_services",
+		"(SELECT id, ts_start, first_flow_id, last_flow_id FROM intervals)",
+		"(SELECT count(*), min(id), max(id), sum(bytes) FROM flows)",
+		"(SELECT interval_id, count(*) FROM processes GROUP BY 1)",
+		"(SELECT interval_id, count(*), sum(bytes) FROM traffic GROUP BY 1)",
+		"(SELECT key, value FROM meta WHERE key LIKE 'rolled_until_%')",
+	};
+	size_t len = 0, cap = 1 << 24;
+	char *out = calloc(1, cap);
+
+	assert_non_null(out);
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		char sql[320];
+		sqlite3_stmt *st;
+
+		int n = snprintf(sql, sizeof(sql), "SELECT * FROM %s", tables[t]);
+
+		/* ordered by every column: the same rows print the same */
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+		for (int c = 0; c < sqlite3_column_count(st); c++)
+			n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%s%d",
+				      c ? ", " : " ORDER BY ", c + 1);
+		sqlite3_finalize(st);
+		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+		len += (size_t)snprintf(out + len, cap - len, "%s\n", tables[t]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const char *v = (const char *)sqlite3_column_text(st, c);
+
+				len += (size_t)snprintf(out + len, cap - len, "%s|",
+							v ? v : "NULL");
+			}
+			out[len++] = '\n';
+			assert_true(len < cap - 256);
+		}
+		sqlite3_finalize(st);
+	}
+	return out;
+}
+
+/*
+ * The recorder runs housekeeping after every interval on its store's
+ * connection, with its statements kept prepared (sqlfile.h): over many
+ * rounds of rollups, late intervals and retention it leaves exactly what
+ * it leaves when every round runs on a fresh connection (every statement
+ * prepared anew). The same history goes into two files through two
+ * stores. A kept statement not reset, or with a parameter of its last run
+ * still bound, reads a stale watermark or cutoff and tells them apart.
+ */
+static void test_kept_statements_as_fresh_connections(void **state)
+{
+	struct history_opts h = { .start = JAN30 - 2 * DAY,
+				  .interval = 1800,
+				  .n_intervals = 24,
+				  .flows = 12,
+				  .clients = 8,
+				  .seed = 21,
+				  .with_procs = 1 };
+	struct maintain one = {
+		.keep = { .flows = 1, .processes = 2, .totals = 3, .hourly = 4, .daily = 2 }
+	};
+	struct maintain fresh = one;
+	struct store *st = open_store("kept.db"), *f = open_store("fresh.db");
+	char path[128], *kept_rows, *fresh_rows;
+
+	snprintf(path, sizeof(path), "%s/fresh.db", dir);
+	/* 7 days in rounds of 12 hours, across a month; an interval written
+	 * late (already rolled up) every third round */
+	for (int round = 0; round < 14; round++) {
+		struct history_opts late = h;
+		int64_t now = h.start + (int64_t)h.n_intervals * h.interval;
+		sqlite3 *db;
+
+		late.start = h.start - DAY + 300;
+		late.n_intervals = 1;
+		late.seed = h.seed + 1000;
+		for (int run = 0; run < 2; run++) {
+			assert_int_equal(history_write(run ? f : st, &h), 0);
+			if (round % 3 == 2)
+				assert_int_equal(history_write(run ? f : st, &late), 0);
+		}
+		assert_int_equal(maintain_run(&one, store_db(st), now, 0), 0);
+		assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+		assert_int_equal(maintain_run(&fresh, db, now, 0), 0);
+		db_close(db);
+		h.start = now;
+		h.seed++;
+	}
+	/* the rounds did roll up every level and delete raw rows */
+	assert_true(q_int(store_db(st), "SELECT count(*) FROM rollup_traffic WHERE level = ?1", 3) >
+		    0);
+	assert_true(q_int(store_db(st), "SELECT min(ts_start) FROM intervals WHERE ?1", 1) > JAN30);
+	kept_rows = dump_kept(store_db(st));
+	fresh_rows = dump_kept(store_db(f));
+	store_close(st);
+	store_close(f);
+	if (strcmp(kept_rows, fresh_rows)) {
+		size_t at = 0, line;
+
+		while (kept_rows[at] == fresh_rows[at])
+			at++;
+		for (line = at; line > 0 && kept_rows[line - 1] != '\n';)
+			line--;
+		fail_msg("one connection and fresh ones differ at byte %zu:\n%.300s\n---\n%.300s",
+			 at, kept_rows + line, fresh_rows + line);
+	}
+	free(kept_rows);
+	free(fresh_rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rollups_equal_raw),
 		cmocka_unit_test(test_reports_read_rollups_exactly),
 		cmocka_unit_test(test_retention_windows_and_plateau),
+		cmocka_unit_test(test_kept_statements_as_fresh_connections),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
