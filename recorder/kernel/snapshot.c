@@ -51,9 +51,12 @@ struct snapshotter {
 	size_t n_doomed, cap_doomed;
 	/* Slots whose counters the last hold copied, as index | table << 31,
 	 * in table order: what the release of held_seq clears. Used only when
-	 * held_ok; else the release scans every slot (see snapshot_release). */
+	 * held_ok; else the release scans every slot (see snapshot_release).
+	 * Per table, how many of them and how many slots the hold's scan
+	 * looked at: the release scans a table the list covers most of. */
 	__u32 *held;
 	size_t n_held, cap_held;
+	__u32 held_in[2], scanned[2];
 	__u32 held_seq;
 	int held_ok;
 	/* Keys the last hold read from the totals, process and name maps, for
@@ -365,18 +368,21 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
 	struct mapped_table *m = &s->tables[t];
-	__u32 st;
+	size_t held_before = s->n_held;
+	__u32 st, i;
 
 	/* No slot taken: none can hold a count (a program raises used before
 	 * it takes a slot, and the flip's grace period is over). An unused
 	 * table, often the IPv6 one, costs no scan. */
+	s->held_in[t] = s->scanned[t] = 0;
 	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
 		return 0;
-	for (__u32 i = 0; i < tab->nslots; i = scan_next(i, st)) {
+	for (i = 0; i < tab->nslots; i = scan_next(i, st)) {
 		const void *slot = slot_word0(s, t, i);
 		const struct flow_gen_counters *c = &m->counts[i].gen[old];
 		int err;
 
+		s->scanned[t]++;
 		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
 		     NETMON_SLOT_STATE_MASK;
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
@@ -392,19 +398,41 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 		to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
 			  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
 	}
+	s->held_in[t] = (__u32)(s->n_held - held_before);
 	return 0;
 }
 
-/*
- * Zero the old generation's counters of slot i of table t (once the
- * database has them, or they wait in memory). A flow with no packet since
- * the flip is marked DOOMED (noted in s->doomed) for free_idle(): the table
- * holds the flows of one interval, as max_flows promises, not of the last
- * two. Doing it twice (a crash in between, then adoption) does no harm.
- */
-static int release_slot(struct snapshotter *s, int t, __u32 i, __u32 old, __u32 seen)
+/* A table as the release's loops walk it (locals the compiler keeps in
+ * registers: the atomics below would make it reload them through s). */
+struct release_walk {
+	char *slots;
+	struct flow_slot_counters *counts;
+	size_t slot_size;
+	int t;
+	__u32 old;
+};
+
+static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old)
 {
-	struct flow_gen_counters *c = &s->tables[t].counts[i].gen[old];
+	return (struct release_walk){ .slots = s->tables[t].slots,
+				      .counts = s->tables[t].counts,
+				      .slot_size = s->maps.tables[t].slot_size,
+				      .t = t,
+				      .old = old };
+}
+
+/*
+ * Zero the old generation's counters of slot i (word 0 at w0, read as seen)
+ * once the database has them, or they wait in memory. A flow with no packet
+ * since the flip is marked DOOMED (noted in s->doomed) for free_idle(): the
+ * table holds the flows of one interval, as max_flows promises, not of the
+ * last two. Doing it twice (a crash in between, then adoption) does no harm.
+ */
+static inline int release_slot(struct snapshotter *s, const struct release_walk *w, __u32 i,
+			       __u32 *w0, __u32 seen)
+{
+	struct flow_slot_counters *sc = &w->counts[i];
+	struct flow_gen_counters *c = &sc->gen[w->old];
 	__u32 st = seen & NETMON_SLOT_STATE_MASK;
 
 	if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
@@ -413,49 +441,68 @@ static int release_slot(struct snapshotter *s, int t, __u32 i, __u32 old, __u32 
 		memset(c, 0, sizeof(*c));
 	if (st == NETMON_SLOT_READY) {
 		/* Still sending since the flip: it keeps its slot. */
-		if (gen_counted(&s->tables[t].counts[i].gen[old ^ 1], __ATOMIC_RELAXED))
+		if (gen_counted(&sc->gen[w->old ^ 1], __ATOMIC_RELAXED))
 			return 0;
-		if (!__atomic_compare_exchange_n(slot_word0(s, t, i), &seen,
-						 (seen & ~NETMON_SLOT_STATE_MASK) |
-							 NETMON_SLOT_DOOMED,
-						 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (!__atomic_compare_exchange_n(
+			    w0, &seen, (seen & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_DOOMED, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return 0; /* cannot happen: only we doom a READY slot */
 	}
-	return note_doomed(s, t, i);
+	return note_doomed(s, w->t, i);
 }
 
 /* Every slot of one table: after a crash or an adoption, slots left DOOMED
- * or READY with no packet are in no hold's list. */
+ * or READY with no packet are in no hold's list; and a table the list
+ * covers most of is cheaper to scan (scan_cheaper()). */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	__u32 seen;
+	const struct release_walk w = walk_of(s, t, old);
+	__u32 nslots = s->maps.tables[t].nslots, seen;
 
-	for (__u32 i = 0; i < s->maps.tables[t].nslots;
-	     i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
+	for (__u32 i = 0; i < nslots; i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
+		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
 		int err;
 
-		seen = __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE);
-		err = release_slot(s, t, i, old, seen);
+		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		err = release_slot(s, &w, i, w0, seen);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* Only the slots the hold copied: every other slot had no packet in
- * generation old (nothing adds to it after the flip's grace period). */
-static int release_held(struct snapshotter *s, __u32 old)
+/* Only the slots of table t the hold copied (n entries of its list from
+ * held): every other slot had no packet in generation old (nothing adds to
+ * it after the flip's grace period). */
+static int release_held(struct snapshotter *s, int t, const __u32 *held, size_t n, __u32 old)
 {
-	for (size_t j = 0; j < s->n_held; j++) {
-		int t = s->held[j] >> 31;
-		__u32 i = s->held[j] & 0x7fffffff;
-		int err = release_slot(s, t, i, old,
-				       __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE));
+	const struct release_walk w = walk_of(s, t, old);
+
+	for (size_t j = 0; j < n; j++) {
+		__u32 i = held[j] & 0x7fffffff;
+		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
+		int err = release_slot(s, &w, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
 
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * Whether the release of a held table scans it rather than walk its part of
+ * the hold's list: when the list covers at least RELEASE_SCAN_SHARE_PCT % of the
+ * slots the hold's scan looked at. A sequential scan of a busy table costs
+ * what the list walk does without the list (4 bytes a flow) to read, and the
+ * slots it passes over hold no count of generation old, so clearing them is
+ * a no-op (bench/RESULTS.md, "snapshot_release(): the list or the scan").
+ */
+#define RELEASE_SCAN_SHARE_PCT 50
+
+static int scan_cheaper(const struct snapshotter *s, int t)
+{
+	return s->held_in[t] &&
+	       (__u64)s->held_in[t] * 100 >= (__u64)s->scanned[t] * RELEASE_SCAN_SHARE_PCT;
 }
 
 /*
@@ -713,17 +760,23 @@ int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 	return err;
 }
 
-/* Clear generation old's flow counters and doom idle slots: only the slots
- * the hold of its generation listed, or every slot. */
+/* Clear generation old's flow counters and doom idle slots: in each table,
+ * the slots the hold of its generation listed, or every slot. */
 static int release_flows(struct snapshotter *s, __u32 old, int listed)
 {
+	const __u32 *held = s->held;
 	int err = 0;
 
 	s->n_doomed = 0;
-	if (listed)
-		return release_held(s, old);
-	for (int t = 0; !err && t < 2; t++)
-		err = release_table(s, t, old);
+	for (int t = 0; !err && t < 2; t++) {
+		size_t n = listed ? s->held_in[t] : 0;
+
+		if (!listed || scan_cheaper(s, t))
+			err = release_table(s, t, old);
+		else
+			err = release_held(s, t, held, n, old);
+		held += n;
+	}
 	return err;
 }
 
