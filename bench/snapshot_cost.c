@@ -16,11 +16,14 @@
  *         scan, release: counters cleared, no slot freed;
  *   sparse: as idle with 1 % of the flows in the same tables (a recorder
  *         sized for bursts, between them).
+ * --share PCT: busy and sparse with PCT % of N (the flows the tables are
+ * sized for) instead of 100 and 1 %, to find where the release's list walk
+ * and its scan cross.
  * The first round of a size touches the mapping and the record arrays for
  * the first time: it is printed apart from the medians of the others. Each
  * round checks that the snapshot held exactly the flows put in.
  *
- *   snapshot_cost [--rounds N] [--only CASE] [FLOWS...]
+ *   snapshot_cost [--rounds N] [--only CASE] [--share PCT] [FLOWS...]
  *   (default 5 rounds, every case, 100000 1000000 2000000 flows)
  */
 #include <errno.h>
@@ -124,8 +127,7 @@ static double bare_scan(const struct bare_table *b, __u32 gen, unsigned long lon
 				*(const volatile __u32 *)(b[t].slots + (size_t)i * b[t].slot_size);
 			__u64 p = *(const volatile __u64 *)&b[t].counts[i].gen[gen].packets_bytes;
 
-			*found += (w0 & NETMON_SLOT_STATE_MASK) == NETMON_SLOT_READY &&
-				  p != 0;
+			*found += (w0 & NETMON_SLOT_STATE_MASK) == NETMON_SLOT_READY && p != 0;
 		}
 	return now_ms() - t0;
 }
@@ -198,7 +200,7 @@ static void print_case(unsigned int flows, const char *name, struct timing *tm, 
 	       b, h, rel, h / b, rel / b, w, first_h, first_r, skel->bss->used4, skel->bss->used6);
 }
 
-static int run_size(unsigned int flows, int rounds, const char *only)
+static int run_size(unsigned int flows, int rounds, const char *only, unsigned int share)
 {
 	struct flow_bpf *skel = NULL;
 	struct snapshotter *s = NULL;
@@ -216,10 +218,12 @@ static int run_size(unsigned int flows, int rounds, const char *only)
 		goto cleanup;
 	for (int c = 0; c < 3; c++) {
 		static const char *const names[] = { "idle", "busy", "sparse" };
-		unsigned int n = c == 2 ? (flows / 200 ? flows / 200 : 1) : flows / 2;
+		unsigned int pct = c == 0 ? 100 : share ? share : c == 1 ? 100 : 1;
+		unsigned int n = (unsigned int)((unsigned long long)flows / 2 * pct / 100);
 
 		if (only && strcmp(only, names[c]))
 			continue;
+		n = n ? n : 1;
 		/* Empty tables: the busy case leaves its flows in them. */
 		if (snapshot_take(s, &snap) || snapshot_take(s, &snap))
 			goto cleanup;
@@ -249,6 +253,7 @@ int main(int argc, char **argv)
 	unsigned int sizes[MAX_SIZES] = { 100000, 1000000, 2000000 }, n = 3;
 	unsigned long v;
 	const char *only = NULL;
+	unsigned int share = 0; /* the cases' own */
 	int rounds = 5, i = 1;
 
 	log_init("snapshot_cost", LOGLVL_WARN);
@@ -264,13 +269,21 @@ int main(int argc, char **argv)
 		only = argv[i + 1];
 		i += 2;
 	}
+	if (i + 1 < argc && !strcmp(argv[i], "--share")) {
+		if (parse_uint_range(argv[i + 1], 1, 100, &v)) {
+			fprintf(stderr, "snapshot_cost: --share takes 1 to 100 (%%)\n");
+			return 64;
+		}
+		share = (unsigned int)v;
+		i += 2;
+	}
 	if (i < argc)
 		n = 0;
 	for (; i < argc; i++) {
 		if (n == MAX_SIZES || parse_uint_range(argv[i], 2, 1u << 24, &v)) {
 			fprintf(stderr,
 				"usage: snapshot_cost [--rounds N] [--only idle|busy|sparse] "
-				"[FLOWS...]\n");
+				"[--share PCT] [FLOWS...]\n");
 			return 64;
 		}
 		sizes[n++] = (unsigned int)v;
@@ -282,7 +295,7 @@ int main(int argc, char **argv)
 	printf("%8s %-6s %8s %8s %8s %7s %7s %8s | %8s %8s   %s\n", "flows", "case", "bare", "hold",
 	       "release", "hold/b", "rel/b", "wall", "1st hold", "1st rel", "slots taken");
 	for (unsigned int k = 0; k < n; k++)
-		if (run_size(sizes[k], rounds, only)) {
+		if (run_size(sizes[k], rounds, only, share)) {
 			fprintf(stderr, "snapshot_cost: the %u-flow case failed (root?)\n",
 				sizes[k]);
 			return 1;

@@ -15,9 +15,11 @@
  * What it costs (bench/snapshot_cost.c, bench/RESULTS.md): the hold scans
  * each bucket only up to its first never-used slot (the tail the programs
  * never fill past, bpf/flow_table.bpf.h), and the release after a hold
- * visits only the slots that hold copied, not the whole table again.
+ * visits only the slots that hold copied, not the whole table again, unless
+ * they are half or more of it: then a scan is cheaper than the list.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -51,9 +53,12 @@ struct snapshotter {
 	size_t n_doomed, cap_doomed;
 	/* Slots whose counters the last hold copied, as index | table << 31,
 	 * in table order: what the release of held_seq clears. Used only when
-	 * held_ok; else the release scans every slot (see snapshot_release). */
+	 * held_ok; else the release scans every slot (see snapshot_release).
+	 * Per table, how many of them and how many slots the hold's scan
+	 * looked at: the release scans a table the list covers most of. */
 	__u32 *held;
 	size_t n_held, cap_held;
+	__u32 held_in[2], scanned[2];
 	__u32 held_seq;
 	int held_ok;
 	/* Keys the last hold read from the totals, process and name maps, for
@@ -176,6 +181,27 @@ static int ensure_scratch(struct snapshotter *s, size_t entries, size_t ksz, siz
 	return err ? err : reserve(&s->values, &s->values_cap, entries * vsz);
 }
 
+/* Transparent huge pages, where the kernel gives them on request. */
+#define HUGE_PAGE (2ul << 20)
+
+/*
+ * Ask for huge pages in the 2 MB blocks of [p, p + len): a large array
+ * (the records of a burst, ~190 MB at 2M flows) is written first into
+ * memory never touched, a fault per 4 KB page; per 2 MB the first hold of
+ * 2M flows took ~485 ms of CPU instead of ~760-800, and a later one half
+ * (fewer TLB misses), bench/RESULTS.md. glibc gives a block that large its
+ * own mapping, untouched until written. Only a hint: without THP in
+ * "madvise" or "always" mode it changes nothing.
+ */
+static void advise_huge(void *p, size_t len)
+{
+	uintptr_t from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
+
+	if (to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+}
+
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t ncap = *cap ? *cap : 1024;
@@ -188,6 +214,8 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	p = realloc(*arr, ncap * elem);
 	if (!p)
 		return -ENOMEM;
+	if (ncap * elem >= 4 * HUGE_PAGE)
+		advise_huge(p, ncap * elem);
 	*arr = p;
 	*cap = ncap;
 	return 0;
@@ -365,18 +393,21 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
 	struct mapped_table *m = &s->tables[t];
-	__u32 st;
+	size_t held_before = s->n_held;
+	__u32 st, i;
 
 	/* No slot taken: none can hold a count (a program raises used before
 	 * it takes a slot, and the flip's grace period is over). An unused
 	 * table, often the IPv6 one, costs no scan. */
+	s->held_in[t] = s->scanned[t] = 0;
 	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
 		return 0;
-	for (__u32 i = 0; i < tab->nslots; i = scan_next(i, st)) {
+	for (i = 0; i < tab->nslots; i = scan_next(i, st)) {
 		const void *slot = slot_word0(s, t, i);
 		const struct flow_gen_counters *c = &m->counts[i].gen[old];
 		int err;
 
+		s->scanned[t]++;
 		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
 		     NETMON_SLOT_STATE_MASK;
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
@@ -392,19 +423,41 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 		to_record(slot, tab->slot_size != sizeof(struct flow4_slot), c, now_ns,
 			  s->maps.time_unit_ns, &snap->flows[snap->n_flows++]);
 	}
+	s->held_in[t] = (__u32)(s->n_held - held_before);
 	return 0;
 }
 
-/*
- * Zero the old generation's counters of slot i of table t (once the
- * database has them, or they wait in memory). A flow with no packet since
- * the flip is marked DOOMED (noted in s->doomed) for free_idle(): the table
- * holds the flows of one interval, as max_flows promises, not of the last
- * two. Doing it twice (a crash in between, then adoption) does no harm.
- */
-static int release_slot(struct snapshotter *s, int t, __u32 i, __u32 old, __u32 seen)
+/* A table as the release's loops walk it (locals the compiler keeps in
+ * registers: the atomics below would make it reload them through s). */
+struct release_walk {
+	char *slots;
+	struct flow_slot_counters *counts;
+	size_t slot_size;
+	int t;
+	__u32 old;
+};
+
+static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old)
 {
-	struct flow_gen_counters *c = &s->tables[t].counts[i].gen[old];
+	return (struct release_walk){ .slots = s->tables[t].slots,
+				      .counts = s->tables[t].counts,
+				      .slot_size = s->maps.tables[t].slot_size,
+				      .t = t,
+				      .old = old };
+}
+
+/*
+ * Zero the old generation's counters of slot i (word 0 at w0, read as seen)
+ * once the database has them, or they wait in memory. A flow with no packet
+ * since the flip is marked DOOMED (noted in s->doomed) for free_idle(): the
+ * table holds the flows of one interval, as max_flows promises, not of the
+ * last two. Doing it twice (a crash in between, then adoption) does no harm.
+ */
+static inline int release_slot(struct snapshotter *s, const struct release_walk *w, __u32 i,
+			       __u32 *w0, __u32 seen)
+{
+	struct flow_slot_counters *sc = &w->counts[i];
+	struct flow_gen_counters *c = &sc->gen[w->old];
 	__u32 st = seen & NETMON_SLOT_STATE_MASK;
 
 	if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
@@ -413,49 +466,69 @@ static int release_slot(struct snapshotter *s, int t, __u32 i, __u32 old, __u32 
 		memset(c, 0, sizeof(*c));
 	if (st == NETMON_SLOT_READY) {
 		/* Still sending since the flip: it keeps its slot. */
-		if (gen_counted(&s->tables[t].counts[i].gen[old ^ 1], __ATOMIC_RELAXED))
+		if (gen_counted(&sc->gen[w->old ^ 1], __ATOMIC_RELAXED))
 			return 0;
-		if (!__atomic_compare_exchange_n(slot_word0(s, t, i), &seen,
-						 (seen & ~NETMON_SLOT_STATE_MASK) |
-							 NETMON_SLOT_DOOMED,
-						 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (!__atomic_compare_exchange_n(
+			    w0, &seen, (seen & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_DOOMED, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return 0; /* cannot happen: only we doom a READY slot */
 	}
-	return note_doomed(s, t, i);
+	return note_doomed(s, w->t, i);
 }
 
 /* Every slot of one table: after a crash or an adoption, slots left DOOMED
- * or READY with no packet are in no hold's list. */
+ * or READY with no packet are in no hold's list; and a table the list
+ * covers most of is cheaper to scan (scan_cheaper()). */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	__u32 seen;
+	const struct release_walk w = walk_of(s, t, old);
+	__u32 nslots = s->maps.tables[t].nslots, seen;
 
-	for (__u32 i = 0; i < s->maps.tables[t].nslots;
-	     i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
+	for (__u32 i = 0; i < nslots; i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
+		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
 		int err;
 
-		seen = __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE);
-		err = release_slot(s, t, i, old, seen);
+		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		err = release_slot(s, &w, i, w0, seen);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* Only the slots the hold copied: every other slot had no packet in
- * generation old (nothing adds to it after the flip's grace period). */
-static int release_held(struct snapshotter *s, __u32 old)
+/* Only the slots of table t the hold copied (n entries of its list from
+ * held): every other slot had no packet in generation old (nothing adds to
+ * it after the flip's grace period). */
+static int release_held(struct snapshotter *s, int t, const __u32 *held, size_t n, __u32 old)
 {
-	for (size_t j = 0; j < s->n_held; j++) {
-		int t = s->held[j] >> 31;
-		__u32 i = s->held[j] & 0x7fffffff;
-		int err = release_slot(s, t, i, old,
-				       __atomic_load_n(slot_word0(s, t, i), __ATOMIC_ACQUIRE));
+	const struct release_walk w = walk_of(s, t, old);
+
+	for (size_t j = 0; j < n; j++) {
+		__u32 i = held[j] & 0x7fffffff;
+		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
+		int err = release_slot(s, &w, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
 
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * Whether the release of a held table scans it rather than walk its part of
+ * the hold's list: when the list covers at least RELEASE_SCAN_SHARE_PCT % of
+ * the slots the hold's scan looked at. With half of them listed the scan
+ * already costs less (1M flows, bench/RESULTS.md, "snapshot_release(): the
+ * list or the scan"): it reads the slots in order, the list walk reads the
+ * list (4 bytes a flow) too. The slots the scan passes over hold no count
+ * of generation old, so it does what the list walk would.
+ */
+#define RELEASE_SCAN_SHARE_PCT 50
+
+static int scan_cheaper(const struct snapshotter *s, int t)
+{
+	return s->held_in[t] &&
+	       (__u64)s->held_in[t] * 100 >= (__u64)s->scanned[t] * RELEASE_SCAN_SHARE_PCT;
 }
 
 /*
@@ -646,8 +719,15 @@ static int read_procs(struct snapshotter *s, struct snapshot *snap, __u32 gen, i
 /* Copy generation old of every map into snap; the kernel keeps it. */
 static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uint64_t now_ns)
 {
-	int err = 0;
+	size_t taken = (size_t)__atomic_load_n(s->maps.tables[0].used, __ATOMIC_RELAXED) +
+		       __atomic_load_n(s->maps.tables[1].used, __ATOMIC_RELAXED);
+	/* Room for every slot taken before the first record: an array grown
+	 * while it is written moves (mremap) and its huge pages are split. */
+	int err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + taken,
+		       sizeof(*snap->flows));
 
+	if (!err)
+		err = grow((void **)&s->held, &s->cap_held, s->n_held + taken, sizeof(*s->held));
 	for (int t = 0; !err && t < 2; t++)
 		err = read_table(s, snap, t, old, now_ns);
 	if (!err)
@@ -713,17 +793,23 @@ int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t cloc
 	return err;
 }
 
-/* Clear generation old's flow counters and doom idle slots: only the slots
- * the hold of its generation listed, or every slot. */
+/* Clear generation old's flow counters and doom idle slots: in each table,
+ * the slots the hold of its generation listed, or every slot. */
 static int release_flows(struct snapshotter *s, __u32 old, int listed)
 {
+	const __u32 *held = s->held;
 	int err = 0;
 
 	s->n_doomed = 0;
-	if (listed)
-		return release_held(s, old);
-	for (int t = 0; !err && t < 2; t++)
-		err = release_table(s, t, old);
+	for (int t = 0; !err && t < 2; t++) {
+		size_t n = listed ? s->held_in[t] : 0;
+
+		if (!listed || scan_cheaper(s, t))
+			err = release_table(s, t, old);
+		else
+			err = release_held(s, t, held, n, old);
+		held += n;
+	}
 	return err;
 }
 

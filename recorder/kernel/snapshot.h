@@ -72,9 +72,10 @@ void snapshot_free(struct snapshot *snap);
  * copies the old generation into snap (snap->seq says which) without
  * clearing it; snapshot_release() clears generation seq & 1 and frees idle
  * flow slots: after snapshot_hold_at() of seq, only the slots that hold
- * copied; as a snapshotter's first release (an adoption), or after a failed
- * one, every slot. Release before the next hold, or that generation is
- * counted twice. Both 0 or -errno; releasing twice is harmless.
+ * copied (a table where they are half or more of the slots is scanned, to
+ * the same effect); as a snapshotter's first release (an adoption), or
+ * after a failed one, every slot. Release before the next hold, or that
+ * generation is counted twice. Both 0 or -errno; releasing twice is harmless.
  */
 int snapshot_hold_at(struct snapshotter *s, struct snapshot *snap, uint64_t clock_ns);
 int snapshot_release(struct snapshotter *s, __u32 seq);

@@ -5,7 +5,10 @@
  *
  * After a hold, the release clears the counters of the slots that hold
  * copied and of no other: a count it did not copy is never cleared (it
- * would be lost). The first release of a snapshotter, as an adopting
+ * would be lost). It walks the hold's list of those slots, or scans a table
+ * the list covers most of; either way each held flow is cleared once and
+ * an idle one freed, and a packet after the flip counts in the next
+ * snapshot. The first release of a snapshotter, as an adopting
  * recorder's, scans every slot instead, so the slots a crashed run left
  * DOOMED, or READY with no packet, are freed. Flows go in through the real
  * TC program (BPF_PROG_TEST_RUN); the slots are read and, to make what a
@@ -17,7 +20,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -195,6 +200,107 @@ static void test_release_clears_only_held(void **state)
 	assert_int_equal(tr->c.packets, 7);
 }
 
+/* Flow i of the tables' own tests: 10.1.x.y:1000 to the server. */
+static void send_nth(struct env *e, unsigned int i)
+{
+	char src[32];
+
+	snprintf(src, sizeof(src), "10.1.%u.%u", i >> 8, i & 0xff);
+	send4(e, src, 1000);
+}
+
+/* The snapshot holds flows of send_nth() below n (seen[i] set for each) and
+ * the one from other (*other set), one packet each, none twice. */
+static void which_flows(const struct snapshot *snap, unsigned char *seen, unsigned int n,
+			const char *other, int *found_other)
+{
+	struct flow_key ko = { 0 };
+
+	assert_int_equal(inet_pton(AF_INET, other, ko.src), 1);
+	memset(seen, 0, n);
+	*found_other = 0;
+	for (size_t j = 0; j < snap->n_flows; j++) {
+		const struct flow_record *r = &snap->flows[j];
+		unsigned int i = (unsigned int)r->key.src[2] << 8 | r->key.src[3];
+
+		assert_int_equal(r->c.packets, 1);
+		if (!memcmp(r->key.src, ko.src, 4)) {
+			assert_int_equal(*found_other, 0);
+			*found_other = 1;
+			continue;
+		}
+		assert_int_equal(r->key.src[0], 10);
+		assert_int_equal(r->key.src[1], 1);
+		assert_true(i < n);
+		assert_int_equal(seen[i], 0);
+		seen[i] = 1;
+	}
+}
+
+/*
+ * n flows in the IPv4 table, held; after the flip the even ones go on and a
+ * new one comes; the release clears generation old exactly once, frees the
+ * odd flows' slots, and the next snapshots hold the later packets and then
+ * nothing. A slot left READY with no packet (as a crash halfway through a
+ * release leaves it) is in no hold's list: freed by a scan of the table,
+ * kept by a walk of the list, which tells which one the release did.
+ */
+static void release_round(struct env *e, unsigned int n, int scanned)
+{
+	unsigned char seen[MAX_FLOWS];
+	__u32 seq, old, left;
+	int other;
+
+	send4(e, "192.0.2.9", 1000);
+	assert_int_equal(snapshot_hold_at(e->snapper, &e->snap, 0), 0);
+	send4(e, "192.0.2.9", 1000);
+	assert_int_equal(snapshot_release(e->snapper, e->snap.seq), 0); /* the first: a scan */
+	left = only_in(e, (e->snap.seq & 1) ^ 1);
+	memset(&e->counts[left], 0, sizeof(e->counts[left]));
+
+	for (unsigned int i = 0; i < n; i++)
+		send_nth(e, i);
+	assert_int_equal(snapshot_hold_at(e->snapper, &e->snap, 0), 0);
+	which_flows(&e->snap, seen, n, "192.0.2.10", &other);
+	assert_int_equal(e->snap.n_flows, n);
+	seq = e->snap.seq;
+	old = seq & 1;
+	for (unsigned int i = 0; i < n; i += 2)
+		send_nth(e, i); /* after the flip: counted in old ^ 1 */
+	send4(e, "192.0.2.10", 1000);
+	assert_int_equal(snapshot_release(e->snapper, seq), 0);
+
+	for (__u32 i = 0; i < e->maps.tables[0].nslots; i++) {
+		static const struct flow_gen_counters zero;
+
+		assert_memory_equal(&e->counts[i].gen[old], &zero, sizeof(zero));
+	}
+	assert_int_equal(state_of(e, left), scanned ? NETMON_SLOT_FREE : NETMON_SLOT_READY);
+	assert_int_equal(e->skel->bss->used4, (n + 1) / 2 + 1 + !scanned);
+
+	take(e); /* generation old ^ 1: the packets after the flip */
+	which_flows(&e->snap, seen, n, "192.0.2.10", &other);
+	assert_int_equal(e->snap.n_flows, (n + 1) / 2 + 1);
+	assert_int_equal(other, 1);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(seen[i], !(i % 2));
+	take(e); /* nothing counted twice, every idle flow freed */
+	assert_int_equal(e->snap.n_flows, 0);
+	assert_int_equal(e->skel->bss->used4, !scanned);
+}
+
+/* A sparse table: the release walks the hold's list. */
+static void test_release_sparse_walks_list(void **state)
+{
+	release_round(*state, 8, 0);
+}
+
+/* A table nearly full (1000 flows, max-flows 1024): the release scans it. */
+static void test_release_full_scans(void **state)
+{
+	release_round(*state, 1000, 1);
+}
+
 /*
  * A crash between the release's two steps leaves a slot DOOMED, and one
  * halfway through it a slot READY whose counters are cleared: in no hold's
@@ -236,6 +342,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release_clears_only_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_release_frees_left_slots, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_release_sparse_walks_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_full_scans, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("recorder/kernel/snapshot.c", tests, NULL, NULL);
