@@ -36,61 +36,31 @@
 #define MAX_FLOWS 1024
 #define BYTES_FIELD ((1ull << (64 - NETMON_PACKETS_BITS)) - 1)
 
-struct env {
-	struct flow_bpf *skel;
-	struct snapshot_maps maps;
-	struct snapshotter *snapper;
-	struct snapshot snap;
-	struct flow_slot_counters *counts; /* the IPv4 table's, mapped */
-	size_t counts_len;
-	struct frame f;
-};
+#include "table_env.c"
+
+static struct frame udp; /* one datagram, in */
 
 static int setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-	const struct snapshot_table *t;
-
-	if (!e)
-		return -1;
-	*state = e;
-	log_init("test_count_carry", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
-	if (flow_load(&e->skel, MAX_FLOWS))
-		return -1;
-	flow_snapshot_maps(e->skel, &e->maps);
-	if (snapshot_open(&e->snapper, &e->maps))
-		return -1;
-	t = &e->maps.tables[0];
-	e->counts_len = (size_t)t->nslots * sizeof(*e->counts);
-	e->counts = mmap(NULL, e->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd, 0);
-	if (e->counts == MAP_FAILED)
-		return -1;
-	frame_eth(&e->f);
-	frame_ipv4(&e->f, "192.0.2.1", "198.51.100.7");
-	frame_udp(&e->f, 1000, 53);
-	frame_payload(&e->f, 10);
-	frame_finish(&e->f);
-	return 0;
+	memset(&udp, 0, sizeof(udp));
+	frame_eth(&udp);
+	frame_ipv4(&udp, "192.0.2.1", "198.51.100.7");
+	frame_udp(&udp, 1000, 53);
+	frame_payload(&udp, 10);
+	frame_finish(&udp);
+	return env_setup(state, "test_count_carry", MAX_FLOWS);
 }
 
 static int teardown(void **state)
 {
-	struct env *e = *state;
-
-	if (e->counts && e->counts != MAP_FAILED)
-		munmap(e->counts, e->counts_len);
-	snapshot_free(&e->snap);
-	snapshot_close(e->snapper);
-	flow_unload(e->skel);
-	free(e);
-	return 0;
+	return env_teardown(state);
 }
 
 static void send_one(struct env *e)
 {
 	int retval = 0;
 
-	assert_int_equal(frame_run_tc(flow_prog_fd(e->skel, NETMON_DIR_IN), &e->f, &retval), 0);
+	assert_int_equal(frame_run_tc(flow_prog_fd(e->skel, NETMON_DIR_IN), &udp, &retval), 0);
 }
 
 static void take(struct env *e)

@@ -39,51 +39,16 @@
 
 #define MAX_FLOWS 1024
 
-struct env {
-	struct flow_bpf *skel;
-	struct snapshot_maps maps;
-	struct snapshotter *snapper;
-	struct snapshot snap;
-	struct flow4_slot *slots; /* the IPv4 table, mapped */
-	struct flow_slot_counters *counts;
-	size_t slots_len, counts_len;
-};
+#include "table_env.c"
 
 static int setup(void **state)
 {
-	struct env *e = calloc(1, sizeof(*e));
-	const struct snapshot_table *t;
-
-	if (!e)
-		return -1;
-	*state = e;
-	log_init("test_snapshot", getenv("NETMON_TEST_DEBUG") ? LOGLVL_DEBUG : LOGLVL_WARN);
-	if (flow_load(&e->skel, MAX_FLOWS))
-		return -1;
-	flow_snapshot_maps(e->skel, &e->maps);
-	if (snapshot_open(&e->snapper, &e->maps))
-		return -1;
-	t = &e->maps.tables[0];
-	e->slots_len = (size_t)t->nslots * t->slot_size;
-	e->counts_len = (size_t)t->nslots * sizeof(*e->counts);
-	e->slots = mmap(NULL, e->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd, 0);
-	e->counts = mmap(NULL, e->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd, 0);
-	return e->slots == MAP_FAILED || e->counts == MAP_FAILED ? -1 : 0;
+	return env_setup(state, "test_snapshot", MAX_FLOWS);
 }
 
 static int teardown(void **state)
 {
-	struct env *e = *state;
-
-	if (e->slots && e->slots != MAP_FAILED)
-		munmap(e->slots, e->slots_len);
-	if (e->counts && e->counts != MAP_FAILED)
-		munmap(e->counts, e->counts_len);
-	snapshot_free(&e->snap);
-	snapshot_close(e->snapper);
-	flow_unload(e->skel);
-	free(e);
-	return 0;
+	return env_teardown(state);
 }
 
 /* One UDP datagram from src:port to 198.51.100.7:53, in. */
