@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include "anomaly_agg.h"
 #include "db.h"
 #include "idcache.h"
 #include "log.h"
@@ -156,6 +157,7 @@ struct store {
 	size_t n_new_addrs;
 	unsigned int sample_rate; /* --sample of the intervals written */
 	struct proc_names *names; /* the cgroups, services, users of process rows */
+	struct anomaly_agg *agg;  /* the rules' per-interval aggregates (0018) */
 	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
 };
 
@@ -249,6 +251,8 @@ int store_open(struct store **out, const char *path)
 		}
 	}
 	err = proc_names_open(&st->names, st->db);
+	if (!err)
+		err = anomaly_agg_open(&st->agg, st->db);
 	if (err == -EIO) {
 		err = sql_fail(st, "preparing statements");
 		pr_err("%s: %s", path, st->last_error);
@@ -293,6 +297,7 @@ void store_close(struct store *st)
 		for (int k = 0; k < 2; k++)
 			sqlite3_finalize(st->batch[i][k]);
 	proc_names_close(st->names);
+	anomaly_agg_close(st->agg);
 	db_close(st->db);
 	idcache_free(st->addresses);
 	idcache_free(st->conversations);
@@ -1081,6 +1086,8 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 2, first_flow);
 	sqlite3_bind_int64(s, 3, st->next_flow_id - 1);
 	err = step_done(st, ST_FLOW_RANGE);
+	if (!err && anomaly_agg_write(st->agg, id, first_flow, st->next_flow_id - 1))
+		err = sql_fail(st, "writing the interval's anomaly aggregates");
 	/* a bucket already rolled up gets this interval too (rollup.h) */
 	if (!err && rollup_late_interval(st->db, id, ts_start))
 		err = sql_fail(st, "adding a late interval to the rollups");

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
+ * grouped once from the interval's flow rows when they are written, so that
+ * fan_in.sql and exfiltration.sql read a row per address and interval
+ * instead of grouping every flow row of their window and lookback again on
+ * every evaluation and report. The groupings are the rules' former ones
+ * (tests/unit/anomaly_reference/) restricted to one interval's flow range:
+ * the rules' results stay the same row for row (tests/unit/test_anomaly_fast.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include "anomaly_agg.h"
+
+enum { AG_DST, AG_OUT, AG_COUNT };
+
+/* ?1 the interval, [?2, ?3] its flow ids. Unspecified sources (0.0.0.0,
+ * ::: the table-full overflow row) are nobody's source. */
+static const char *const agg_sql[AG_COUNT] = {
+	[AG_DST] = "INSERT INTO interval_dst (interval_id, dst_id, sources, packets, bytes) "
+		   "SELECT ?1, c.dst_id, count(DISTINCT c.src_id), sum(f.packets), sum(f.bytes) "
+		   "FROM flows f JOIN conversations c ON c.id = f.conversation_id "
+		   "WHERE f.id BETWEEN ?2 AND ?3 AND c.src_id NOT IN "
+		   "(SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))) "
+		   "GROUP BY c.dst_id",
+	[AG_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) "
+		   "SELECT ?1, c.src_id, sum(f.bytes), count(DISTINCT c.dst_id) "
+		   "FROM flows f JOIN conversations c ON c.id = f.conversation_id "
+		   "WHERE f.id BETWEEN ?2 AND ?3 AND c.direction = 1 AND c.src_id NOT IN "
+		   "(SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))) "
+		   "GROUP BY c.src_id",
+};
+
+struct anomaly_agg {
+	sqlite3_stmt *st[AG_COUNT];
+};
+
+int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
+{
+	struct anomaly_agg *ag = calloc(1, sizeof(*ag));
+
+	*out = NULL;
+	if (!ag)
+		return -ENOMEM;
+	for (int i = 0; i < AG_COUNT; i++) {
+		if (sqlite3_prepare_v3(db, agg_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ag->st[i],
+				       NULL) != SQLITE_OK) {
+			anomaly_agg_close(ag);
+			return -EIO;
+		}
+	}
+	*out = ag;
+	return 0;
+}
+
+void anomaly_agg_close(struct anomaly_agg *ag)
+{
+	if (!ag)
+		return;
+	for (int i = 0; i < AG_COUNT; i++)
+		sqlite3_finalize(ag->st[i]);
+	free(ag);
+}
+
+int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t first, int64_t last)
+{
+	for (int i = 0; i < AG_COUNT; i++) {
+		sqlite3_stmt *s = ag->st[i];
+		int rc;
+
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, first);
+		sqlite3_bind_int64(s, 3, last);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return -EIO;
+	}
+	return 0;
+}
