@@ -2,9 +2,9 @@
 /*
  * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
  * grouped once from the interval's flow rows when they are written, so that
- * fan_in.sql and exfiltration.sql read a row per address and interval
- * instead of grouping every flow row of their window and lookback again on
- * every evaluation and report. The groupings are the rules' former ones
+ * fan_in.sql, exfiltration.sql and udp_scan.sql read a row per address (or
+ * probe) and interval instead of grouping every flow row of their window
+ * and lookback again on every evaluation and report. The groupings are the rules' former ones
  * (tests/unit/anomaly_reference/) restricted to one interval's flow range:
  * the rules' results stay the same row for row (tests/unit/test_anomaly_fast.c).
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include "anomaly_agg.h"
 
-enum { AG_DST, AG_OUT, AG_COUNT };
+enum { AG_DST, AG_OUT, AG_UDP_PROBES, AG_COUNT };
 
 /* ?1 the interval, [?2, ?3] its flow ids. Unspecified sources (0.0.0.0,
  * ::: the table-full overflow row) are nobody's source. */
@@ -29,6 +29,19 @@ static const char *const agg_sql[AG_COUNT] = {
 		   "WHERE f.id BETWEEN ?2 AND ?3 AND c.direction = 1 AND c.src_id NOT IN "
 		   "(SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))) "
 		   "GROUP BY c.src_id",
+	/* Each exchange one partition (its two ends in a fixed order), one-way
+	 * when only one end sent: udp_scan.sql's probes. */
+	[AG_UDP_PROBES] =
+		"INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
+		"SELECT DISTINCT ?1, src_id, dst_id, dst_port FROM (SELECT c.src_id, c.dst_id, "
+		"f.dst_port, min(c.src_id) OVER w = max(c.src_id) OVER w AND "
+		"min(f.src_port) OVER w = max(f.src_port) OVER w AS one_way "
+		"FROM flows f JOIN conversations c ON c.id = f.conversation_id "
+		"WHERE f.id BETWEEN ?2 AND ?3 AND c.protocol = 17 AND c.src_id <> c.dst_id "
+		"WINDOW w AS (PARTITION BY min(c.src_id, c.dst_id), max(c.src_id, c.dst_id), "
+		"iif(c.src_id < c.dst_id, f.src_port, f.dst_port), "
+		"iif(c.src_id < c.dst_id, f.dst_port, f.src_port))) "
+		"WHERE one_way AND dst_port NOT BETWEEN 33434 AND 33534",
 };
 
 struct anomaly_agg {

@@ -17,5 +17,6 @@ DELETE FROM flows WHERE id IN (
 	JOIN flows f ON f.id BETWEEN b.first_flow_id AND b.last_flow_id);
 DELETE FROM interval_dst WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_out WHERE interval_id IN (SELECT id FROM temp.retention_batch);
+DELETE FROM interval_udp_probes WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 UPDATE intervals SET last_flow_id = first_flow_id - 1
 WHERE id IN (SELECT id FROM temp.retention_batch);

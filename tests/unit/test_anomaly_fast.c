@@ -130,6 +130,94 @@ static void make_history(const char *path)
 	store_close(st);
 }
 
+/* One UDP flow of the crafted interval: 198.18.9.<s>:sport > 198.19.<d/250>.<d%250>:dport. */
+static void udp_flow(struct snapshot *snap, uint64_t mono_start, int s, __u16 sport, int d,
+		     __u16 dport)
+{
+	struct flow_record *r = &snap->flows[snap->n_flows];
+
+	memset(r, 0, sizeof(*r));
+	r->key.ifindex = 1; /* lo, as tests/support/history.c */
+	r->key.family = NETMON_FAMILY_V4;
+	r->key.protocol = 17;
+	r->key.direction = s < 200; /* the 198.18.9.x below 200 are this host's */
+	r->key.src[0] = 198, r->key.src[1] = 18, r->key.src[2] = 9, r->key.src[3] = (__u8)s;
+	r->key.dst[0] = 198, r->key.dst[1] = 19, r->key.dst[2] = (__u8)(d / 250);
+	r->key.dst[3] = (__u8)(d % 250);
+	if (d < 0) /* to itself */
+		memcpy(r->key.dst, r->key.src, 4);
+	r->key.src_port = sport;
+	r->key.dst_port = dport;
+	r->c.packets = 1;
+	r->c.bytes = 60;
+	r->c.first_seen_ns = r->c.last_seen_ns = mono_start + snap->n_flows * 1000000ull;
+	snap->n_flows++;
+}
+
+/* The answer to the flow just added: its addresses and ports reversed. */
+static void udp_answer(struct snapshot *snap)
+{
+	struct flow_record *q = &snap->flows[snap->n_flows - 1], *r = q + 1;
+
+	*r = *q;
+	memcpy(r->key.src, q->key.dst, 4);
+	memcpy(r->key.dst, q->key.src, 4);
+	r->key.src_port = q->key.dst_port;
+	r->key.dst_port = q->key.src_port;
+	r->key.direction = !q->key.direction;
+	snap->n_flows++;
+}
+
+/*
+ * A history of UDP exchanges, answered and not (tests/support/history.c's
+ * flows are never answered): scanners 198.18.9.1-3 probing ports of one
+ * host and one port of many, a third of the probes answered (no probes
+ * then), some twice from two source ports (one probe), some answered from
+ * another port (still probes); DNS queries all answered; traceroute's ports;
+ * a host sending to itself. What the interval holds varies with it.
+ */
+static void write_udp_history(struct store *st)
+{
+	struct snapshot snap = { 0 };
+	uint32_t rnd = 7;
+
+	snap.flows = calloc(512, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	for (unsigned int n = 0; n < INTERVALS; n++) {
+		int64_t ts = START + 60 * (int64_t)n;
+		uint64_t mono_start = 1000ull * 1000000000ull + n * 60ull * 1000000000ull;
+
+		snap.n_flows = 0;
+		snap.wall.tv_sec = ts + 60;
+		snap.mono_ns = mono_start + 60ull * 1000000000ull;
+		for (int k = 0; k < 60; k++) {
+			int s = 1 + (int)((rnd = rnd * 1103515245u + 12345u) >> 16) % 3;
+			int d = (int)(rnd >> 8) % 4 ? 1 : 1 + k; /* mostly one host */
+			__u16 dport = (__u16)(d == 1 ? 1000 + (rnd >> 4) % 40 : 161);
+
+			udp_flow(&snap, mono_start, s, (__u16)(40000 + k), d, dport);
+			if ((rnd >> 12) % 3 == 0)
+				udp_answer(&snap);
+			else if ((rnd >> 12) % 3 == 1 && k % 4 == 0) /* again, another port */
+				udp_flow(&snap, mono_start, s, (__u16)(50000 + k), d, dport);
+			else if (k % 5 == 0) { /* answered from another port */
+				udp_answer(&snap);
+				snap.flows[snap.n_flows - 1].key.src_port++;
+			}
+		}
+		for (int k = 0; k < 20; k++) { /* DNS, answered */
+			udp_flow(&snap, mono_start, 100 + k, (__u16)(30000 + n), 2, 53);
+			udp_answer(&snap);
+		}
+		for (int k = 0; k < 8; k++) /* traceroute */
+			udp_flow(&snap, mono_start, 4, 33000, 3, (__u16)(33430 + k));
+		for (int k = 0; k < 4; k++) /* to itself, on as many ports as a scan */
+			udp_flow(&snap, mono_start, 5, 7000, -1, (__u16)(7000 + (n + k) % 20));
+		assert_int_equal(store_write_interval(st, &snap, ts, ts + 60), 0);
+	}
+	free(snap.flows);
+}
+
 /* Compare each rule with a reference against it over one window. */
 static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set,
 			  const int64_t *win)
@@ -251,6 +339,39 @@ static void test_retention_takes_aggregates(void **state)
 	db_close(db);
 }
 
+/* The rules over UDP exchanges, answered and not: udp_scan as its reference. */
+static void test_udp_rules_equal_reference(void **state)
+{
+	static const char *const set[] = { "udp_scan_ports=3",	   "udp_scan_hosts=3",
+					   "port_scan_window=120", "fan_in_sources=2",
+					   "fan_in_factor=1",	   "exfil_min_bytes=1",
+					   "exfil_factor=1" };
+	struct anomaly_settings s;
+	char path[128];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/udp.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	write_udp_history(st);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	/* Answered exchanges are no probes; the scanners' probes are there. */
+	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes") <
+		    q_int(db, "SELECT count(*) FROM flow_rows WHERE protocol = 17"));
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
+				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
+				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
+			 0);
+	anomaly_settings_init(&s);
+	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
+		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
+	assert_int_equal(compare_set(db, &s, 3), 2 * 5);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'udp_scan'") > 0);
+	db_close(db);
+}
+
 /* The rows of the anomalies report over the history, and of kind not_judged. */
 static void report_rows(sqlite3 *db, long long *all, long long *notes)
 {
@@ -365,6 +486,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules_equal_reference),
 		cmocka_unit_test(test_retention_takes_aggregates),
+		cmocka_unit_test(test_udp_rules_equal_reference),
 		cmocka_unit_test(test_not_judged_noted),
 	};
 
