@@ -48,7 +48,7 @@ INSERT INTO interval_dst (interval_id, dst_id, sources, packets, bytes)
 SELECT i.id, c.dst_id, count(DISTINCT c.src_id), sum(f.packets), sum(f.bytes)
 FROM intervals i
 CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-JOIN conversations c ON c.id = f.conversation_id
+CROSS JOIN conversations c ON c.id = f.conversation_id
 WHERE c.src_id NOT IN (SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16)))
 GROUP BY i.id, c.dst_id;
 
@@ -56,7 +56,7 @@ INSERT INTO interval_out (interval_id, src_id, bytes, peers)
 SELECT i.id, c.src_id, sum(f.bytes), count(DISTINCT c.dst_id)
 FROM intervals i
 CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-JOIN conversations c ON c.id = f.conversation_id
+CROSS JOIN conversations c ON c.id = f.conversation_id
 WHERE c.direction = 1
   AND c.src_id NOT IN (SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16)))
 GROUP BY i.id, c.src_id;
@@ -70,7 +70,7 @@ FROM (SELECT i.id AS interval_id, c.src_id, c.dst_id, f.dst_port,
              min(f.src_port) OVER w = max(f.src_port) OVER w AS one_way
       FROM intervals i
       CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-      JOIN conversations c ON c.id = f.conversation_id
+      CROSS JOIN conversations c ON c.id = f.conversation_id
       WHERE c.protocol = 17 AND c.src_id <> c.dst_id
       WINDOW w AS (PARTITION BY i.id, min(c.src_id, c.dst_id), max(c.src_id, c.dst_id),
                    iif(c.src_id < c.dst_id, f.src_port, f.dst_port),

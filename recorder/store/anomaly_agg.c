@@ -19,13 +19,13 @@ enum { AG_DST, AG_OUT, AG_UDP_PROBES, AG_COUNT };
 static const char *const agg_sql[AG_COUNT] = {
 	[AG_DST] = "INSERT INTO interval_dst (interval_id, dst_id, sources, packets, bytes) "
 		   "SELECT ?1, c.dst_id, count(DISTINCT c.src_id), sum(f.packets), sum(f.bytes) "
-		   "FROM flows f JOIN conversations c ON c.id = f.conversation_id "
+		   "FROM flows f CROSS JOIN conversations c ON c.id = f.conversation_id "
 		   "WHERE f.id BETWEEN ?2 AND ?3 AND c.src_id NOT IN "
 		   "(SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))) "
 		   "GROUP BY c.dst_id",
 	[AG_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) "
 		   "SELECT ?1, c.src_id, sum(f.bytes), count(DISTINCT c.dst_id) "
-		   "FROM flows f JOIN conversations c ON c.id = f.conversation_id "
+		   "FROM flows f CROSS JOIN conversations c ON c.id = f.conversation_id "
 		   "WHERE f.id BETWEEN ?2 AND ?3 AND c.direction = 1 AND c.src_id NOT IN "
 		   "(SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))) "
 		   "GROUP BY c.src_id",
@@ -36,7 +36,7 @@ static const char *const agg_sql[AG_COUNT] = {
 		"SELECT DISTINCT ?1, src_id, dst_id, dst_port FROM (SELECT c.src_id, c.dst_id, "
 		"f.dst_port, min(c.src_id) OVER w = max(c.src_id) OVER w AND "
 		"min(f.src_port) OVER w = max(f.src_port) OVER w AS one_way "
-		"FROM flows f JOIN conversations c ON c.id = f.conversation_id "
+		"FROM flows f CROSS JOIN conversations c ON c.id = f.conversation_id "
 		"WHERE f.id BETWEEN ?2 AND ?3 AND c.protocol = 17 AND c.src_id <> c.dst_id "
 		"WINDOW w AS (PARTITION BY min(c.src_id, c.dst_id), max(c.src_id, c.dst_id), "
 		"iif(c.src_id < c.dst_id, f.src_port, f.dst_port), "
