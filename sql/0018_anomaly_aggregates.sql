@@ -75,4 +75,5 @@ FROM (SELECT i.id AS interval_id, c.src_id, c.dst_id, f.dst_port,
       WINDOW w AS (PARTITION BY i.id, min(c.src_id, c.dst_id), max(c.src_id, c.dst_id),
                    iif(c.src_id < c.dst_id, f.src_port, f.dst_port),
                    iif(c.src_id < c.dst_id, f.dst_port, f.src_port)))
-WHERE one_way AND dst_port NOT BETWEEN 33434 AND 33534;
+WHERE one_way AND dst_port NOT BETWEEN 33434 AND 33534
+ORDER BY interval_id, src_id, dst_id, dst_port;
