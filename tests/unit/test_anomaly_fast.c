@@ -218,6 +218,15 @@ static void write_udp_history(struct store *st)
 	free(snap.flows);
 }
 
+/* The tables compare_window() fills: a rule's rows, its reference's, the kinds found. */
+static void result_tables(sqlite3 *db)
+{
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
+				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
+				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
+			 0);
+}
+
 /* Compare each rule with a reference against it over one window. */
 static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set,
 			  const int64_t *win)
@@ -280,10 +289,7 @@ static void test_rules_equal_reference(void **state)
 	snprintf(path, sizeof(path), "%s/ref.db", dir);
 	make_history(path);
 	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
-	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
-				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
-				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
-			 0);
+	result_tables(db);
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		struct anomaly_settings s;
 
@@ -326,10 +332,7 @@ static void test_retention_takes_aggregates(void **state)
 			       "o.interval_id WHERE i.last_flow_id < i.first_flow_id)"),
 			 0);
 	assert_true(q_int(db, "SELECT count(*) FROM interval_dst") > 0);
-	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
-				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
-				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
-			 0);
+	result_tables(db);
 	anomaly_settings_init(&s);
 	for (size_t k = 0; k < sizeof(sets[0]) / sizeof(sets[0][0]) && sets[0][k]; k++)
 		assert_int_equal(anomaly_settings_parse(&s, sets[0][k]), 0);
@@ -360,10 +363,7 @@ static void test_udp_rules_equal_reference(void **state)
 	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes") > 0);
 	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes") <
 		    q_int(db, "SELECT count(*) FROM flow_rows WHERE protocol = 17"));
-	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
-				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
-				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
-			 0);
+	result_tables(db);
 	anomaly_settings_init(&s);
 	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
 		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
