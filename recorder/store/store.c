@@ -801,6 +801,54 @@ static int insert_flows(struct store *st, const struct snapshot *snap, int64_t t
 	return 0;
 }
 
+static int is_zero(const __u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+/* An address's id for the aggregates: the cache's, else the table's. */
+static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t *id)
+{
+	int err;
+
+	*id = idcache_get(st->addresses, addr, len);
+	if (*id && *id != BURST_MARK)
+		return 0;
+	/* the cache started over since the flow's conversation was found */
+	sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, addr, (int)len, SQLITE_STATIC);
+	err = step_id(st, ST_ADDRESS_ID, id);
+	if (!err)
+		idcache_put(st->addresses, addr, len, *id);
+	return err;
+}
+
+/* Flows r[0..n), written, into the rules' aggregates of the interval (anomaly_agg.h). */
+static int aggregate_flows(struct store *st, const struct flow_record *r, size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		size_t len = r[i].key.family == NETMON_FAMILY_V4 ? 4 : 16;
+		struct anomaly_agg_flow f = { .packets = (int64_t)r[i].c.packets,
+					      .bytes = (int64_t)r[i].c.bytes,
+					      .src_port = r[i].key.src_port,
+					      .dst_port = r[i].key.dst_port,
+					      .direction = r[i].key.direction,
+					      .protocol = r[i].key.protocol,
+					      .src_unspecified = is_zero(r[i].key.src, len) };
+
+		err = flow_address(st, r[i].key.src, len, &f.src_id);
+		if (!err)
+			err = flow_address(st, r[i].key.dst, len, &f.dst_id);
+		if (!err)
+			err = anomaly_agg_add(st->agg, &f);
+	}
+	return err;
+}
+
 /*
  * Flow rows for r[0..n): the conversations the cache knows, the new
  * addresses, the new conversations, then the flows, STORE_BATCH a statement.
@@ -826,7 +874,7 @@ static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts
 		err = insert_flows(st, snap, ts_start, r + at,
 				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
 	free(conv);
-	return err;
+	return err ? err : aggregate_flows(st, r, n);
 }
 
 int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
@@ -895,14 +943,6 @@ const struct proc_info *store_proc_info(const struct snapshot *snap, __u32 tgid)
 			hi = mid;
 	}
 	return NULL;
-}
-
-static int is_zero(const __u8 *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
 }
 
 /* The cgroups row (0: none) of a process, and its uid in user_names. */
@@ -1057,6 +1097,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	/* From pinned maps: recorded live; an import's maps are not pinned. */
 	sqlite3_bind_int(s, 10, snap->run != 0);
 	sqlite3_bind_int64(s, 14, store_late_ms(snap, ts_end));
+	anomaly_agg_start(st->agg);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -1086,7 +1127,9 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 2, first_flow);
 	sqlite3_bind_int64(s, 3, st->next_flow_id - 1);
 	err = step_done(st, ST_FLOW_RANGE);
-	if (!err && anomaly_agg_write(st->agg, id, first_flow, st->next_flow_id - 1))
+	if (!err)
+		err = anomaly_agg_write(st->agg, id);
+	if (err == -EIO)
 		err = sql_fail(st, "writing the interval's anomaly aggregates");
 	/* a bucket already rolled up gets this interval too (rollup.h) */
 	if (!err && rollup_late_interval(st->db, id, ts_start))
