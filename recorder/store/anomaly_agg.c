@@ -51,6 +51,12 @@ struct agg_addr {
 	int64_t sources, peers;
 };
 
+/* A conversation of the interval: its flows' sums, added once to the groupings. */
+struct agg_conv {
+	int64_t src_id, dst_id, packets, bytes;
+	uint8_t direction, protocol, src_unspecified;
+};
+
 /* The pair map's value: the pair counted as a source, as an outbound peer. */
 #define PAIR_SOURCE 1u
 #define PAIR_PEER 2u
@@ -58,22 +64,30 @@ struct agg_addr {
 struct anomaly_agg {
 	sqlite3 *db;
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
+	struct agg_map convs;		/* conversation id -> index in conv */
 	struct agg_map addrs;		/* address id -> index in sums */
 	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
 	struct agg_map udp;		/* (src, dst, src port << 16 | dst port) of UDP flows */
 	struct agg_addr *sums;
 	size_t n_sums, cap_sums;
+	struct agg_conv *conv;
+	size_t cap_conv;
 	struct agg_key *rows, *tmp; /* a table's rows, sorted */
 	size_t cap_rows;
 };
 
+/* Every bit of every word moves the slot (MurmurHash3's finalizer a word). */
 static uint64_t hash_key(const uint64_t *k, int width)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ull;
+	uint64_t h = 0;
 
 	for (int i = 0; i < width; i++) {
-		h = (h ^ k[i]) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
+		h ^= k[i];
+		h ^= h >> 33;
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 33;
+		h *= 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 33;
 	}
 	return h;
 }
@@ -86,8 +100,12 @@ static uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *fo
 	for (size_t i = hash_key(key, m->width) & mask;; i = (i + 1) & mask) {
 		uint64_t *s = m->slots + i * stride;
 
+		int same = s[0] == key[0];
+
+		for (int w = 1; same && w < m->width; w++)
+			same = s[w] == key[w];
 		*found = s[0] != 0;
-		if (!s[0] || !memcmp(s, key, (size_t)m->width * sizeof(*s)))
+		if (!s[0] || same)
 			return s + m->width;
 	}
 }
@@ -162,6 +180,7 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	if (!ag)
 		return -ENOMEM;
 	ag->db = db;
+	ag->convs.width = 1;
 	ag->addrs.width = 1;
 	ag->pairs.width = 2;
 	ag->udp.width = 3;
@@ -175,10 +194,12 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 		return;
 	for (int i = 0; i < AG_TABLES; i++)
 		sqlite3_finalize(ag->batch[i]);
+	map_free(&ag->convs);
 	map_free(&ag->addrs);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
 	free(ag->sums);
+	free(ag->conv);
 	free(ag->rows);
 	free(ag->tmp);
 	free(ag);
@@ -186,6 +207,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 
 void anomaly_agg_start(struct anomaly_agg *ag)
 {
+	map_clear(&ag->convs);
 	map_clear(&ag->addrs);
 	map_clear(&ag->pairs);
 	map_clear(&ag->udp);
@@ -222,7 +244,7 @@ static struct agg_addr *addr_sums(struct anomaly_agg *ag, int64_t id)
  * is nobody's source; a (source, destination) pair counts once among the
  * destination's sources and once among an outbound source's peers.
  */
-static int add_sums(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
+static int add_sums(struct anomaly_agg *ag, const struct agg_conv *f)
 {
 	uint64_t pair[2] = { (uint64_t)f->src_id, (uint64_t)f->dst_id }, *flags;
 	struct agg_addr *a = addr_sums(ag, f->dst_id);
@@ -248,15 +270,77 @@ static int add_sums(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 	return 0;
 }
 
+int anomaly_agg_known(const struct anomaly_agg *ag, int64_t id)
+{
+	uint64_t key = (uint64_t)id;
+	int found;
+
+	if (!ag->convs.cap)
+		return 0;
+	map_probe(&ag->convs, &key, &found);
+	return found;
+}
+
+/* The interval's entry of f's conversation; NULL when out of memory. */
+static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
+{
+	uint64_t key = (uint64_t)f->conversation_id, *v;
+	int added;
+
+	if (ag->convs.n == ag->cap_conv) {
+		size_t want = ag->cap_conv ? ag->cap_conv * 2 : 1024;
+		struct agg_conv *grown = realloc(ag->conv, want * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		ag->conv = grown;
+		ag->cap_conv = want;
+	}
+	if (!(v = map_get(&ag->convs, &key, &added)))
+		return NULL;
+	if (added) {
+		*v = ag->convs.n - 1;
+		ag->conv[*v] = (struct agg_conv){ .src_id = f->src_id,
+						  .dst_id = f->dst_id,
+						  .direction = f->direction,
+						  .protocol = f->protocol,
+						  .src_unspecified = f->src_unspecified };
+	}
+	return &ag->conv[*v];
+}
+
+/*
+ * Flows sum into their conversation's entry (interval_dst's and
+ * interval_out's groupings made once per conversation at the end); a UDP
+ * flow's exchange (its addresses and ports) into udp.
+ */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 {
-	uint64_t udp[3] = { (uint64_t)f->src_id, (uint64_t)f->dst_id,
-			    (uint64_t)f->src_port << 16 | f->dst_port };
-	int added, err = f->src_unspecified ? 0 : add_sums(ag, f);
+	struct agg_conv *c = conv_entry(ag, f);
+	uint64_t udp[3];
+	int added;
 
+	if (!c)
+		return -ENOMEM;
+	c->packets += f->packets;
+	c->bytes += f->bytes;
 	/* UDP exchanges: a host's flows to itself are no probes */
-	if (!err && f->protocol == 17 && f->src_id != f->dst_id)
-		err = map_get(&ag->udp, udp, &added) ? 0 : -ENOMEM;
+	if (c->protocol != 17 || c->src_id == c->dst_id)
+		return 0;
+	udp[0] = (uint64_t)c->src_id;
+	udp[1] = (uint64_t)c->dst_id;
+	udp[2] = (uint64_t)f->src_port << 16 | f->dst_port;
+	return map_get(&ag->udp, udp, &added) ? 0 : -ENOMEM;
+}
+
+/* The conversations' sums into interval_dst's and interval_out's groupings. */
+static int add_conversations(struct anomaly_agg *ag)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < ag->convs.n; i++)
+		if (!ag->conv[i].src_unspecified) /* the overflow row is nobody's source */
+			err = add_sums(ag, &ag->conv[i]);
 	return err;
 }
 
@@ -429,8 +513,12 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
 {
-	size_t most = ag->addrs.n > ag->udp.n ? ag->addrs.n : ag->udp.n;
-	int err = rows_room(ag, most ? most : 1);
+	size_t most;
+	int err = add_conversations(ag);
+
+	most = ag->addrs.n > ag->udp.n ? ag->addrs.n : ag->udp.n;
+	if (!err)
+		err = rows_room(ag, most ? most : 1);
 
 	if (!err)
 		err = write_sums(ag, T_DST, id);

@@ -15,7 +15,8 @@ struct anomaly_agg;
 
 /* What the groupings need of one flow row and its conversation. */
 struct anomaly_agg_flow {
-	int64_t src_id, dst_id; /* addresses.id (>= 1) */
+	int64_t conversation_id;
+	int64_t src_id, dst_id; /* addresses.id (>= 1); 0 when the conversation is known */
 	int64_t packets, bytes;
 	uint16_t src_port, dst_port;
 	uint8_t direction, protocol;
@@ -28,6 +29,8 @@ void anomaly_agg_close(struct anomaly_agg *ag);
 
 /* Forget the flows added so far: a new interval. */
 void anomaly_agg_start(struct anomaly_agg *ag);
+/* Whether the interval had a flow of conversation id already (its addresses known). */
+int anomaly_agg_known(const struct anomaly_agg *ag, int64_t id);
 /* One flow row of the interval. 0 or -ENOMEM. */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
 /*

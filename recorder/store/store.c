@@ -825,14 +825,19 @@ static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t 
 	return err;
 }
 
-/* Flows r[0..n), written, into the rules' aggregates of the interval (anomaly_agg.h). */
-static int aggregate_flows(struct store *st, const struct flow_record *r, size_t n)
+/*
+ * Flows r[0..n) of conversations conv, written, into the rules' aggregates
+ * of the interval (anomaly_agg.h); addresses looked up once a conversation.
+ */
+static int aggregate_flows(struct store *st, const struct flow_record *r, size_t n,
+			   const int64_t *conv)
 {
 	int err = 0;
 
 	for (size_t i = 0; !err && i < n; i++) {
 		size_t len = r[i].key.family == NETMON_FAMILY_V4 ? 4 : 16;
-		struct anomaly_agg_flow f = { .packets = (int64_t)r[i].c.packets,
+		struct anomaly_agg_flow f = { .conversation_id = conv[i],
+					      .packets = (int64_t)r[i].c.packets,
 					      .bytes = (int64_t)r[i].c.bytes,
 					      .src_port = r[i].key.src_port,
 					      .dst_port = r[i].key.dst_port,
@@ -840,9 +845,11 @@ static int aggregate_flows(struct store *st, const struct flow_record *r, size_t
 					      .protocol = r[i].key.protocol,
 					      .src_unspecified = is_zero(r[i].key.src, len) };
 
-		err = flow_address(st, r[i].key.src, len, &f.src_id);
-		if (!err)
-			err = flow_address(st, r[i].key.dst, len, &f.dst_id);
+		if (!anomaly_agg_known(st->agg, conv[i])) {
+			err = flow_address(st, r[i].key.src, len, &f.src_id);
+			if (!err)
+				err = flow_address(st, r[i].key.dst, len, &f.dst_id);
+		}
 		if (!err)
 			err = anomaly_agg_add(st->agg, &f);
 	}
@@ -873,8 +880,10 @@ static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts
 	for (size_t at = 0; !err && at < n; at += STORE_BATCH)
 		err = insert_flows(st, snap, ts_start, r + at,
 				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
+	if (!err)
+		err = aggregate_flows(st, r, n, conv);
 	free(conv);
-	return err ? err : aggregate_flows(st, r, n);
+	return err;
 }
 
 int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t *id)
