@@ -55,11 +55,19 @@ struct agg_addr {
 struct agg_conv {
 	int64_t src_id, dst_id, packets, bytes;
 	uint8_t direction, protocol, src_unspecified;
+	uint8_t answered; /* UDP, and the pair has UDP flows the other way */
+};
+
+/* A UDP flow of the interval (its addresses its conversation's). */
+struct agg_udp_flow {
+	uint32_t conv; /* index in conv */
+	uint16_t src_port, dst_port;
 };
 
 /* The pair map's value: the pair counted as a source, as an outbound peer. */
 #define PAIR_SOURCE 1u
 #define PAIR_PEER 2u
+#define PAIR_UDP 4u /* has a UDP conversation from a host to another */
 
 struct anomaly_agg {
 	sqlite3 *db;
@@ -67,11 +75,13 @@ struct anomaly_agg {
 	struct agg_map convs;		/* conversation id -> index in conv */
 	struct agg_map addrs;		/* address id -> index in sums */
 	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
-	struct agg_map udp;		/* (src, dst, src port << 16 | dst port) of UDP flows */
+	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
 	struct agg_addr *sums;
 	size_t n_sums, cap_sums;
 	struct agg_conv *conv;
 	size_t cap_conv;
+	struct agg_udp_flow *uflows;
+	size_t n_uflows, cap_uflows;
 	struct agg_key *rows, *tmp; /* a table's rows, sorted */
 	size_t cap_rows;
 };
@@ -200,6 +210,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	map_free(&ag->udp);
 	free(ag->sums);
 	free(ag->conv);
+	free(ag->uflows);
 	free(ag->rows);
 	free(ag->tmp);
 	free(ag);
@@ -212,6 +223,7 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	map_clear(&ag->pairs);
 	map_clear(&ag->udp);
 	ag->n_sums = 0;
+	ag->n_uflows = 0;
 }
 
 /* The sums of address id, new ones zero; NULL when out of memory. */
@@ -309,38 +321,69 @@ static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_
 	return &ag->conv[*v];
 }
 
+/* UDP from a host to another (a host's flows to itself are no probes). */
+static int udp_between(const struct agg_conv *c)
+{
+	return c->protocol == 17 && c->src_id != c->dst_id;
+}
+
 /*
  * Flows sum into their conversation's entry (interval_dst's and
  * interval_out's groupings made once per conversation at the end); a UDP
- * flow's exchange (its addresses and ports) into udp.
+ * flow's ports into uflows.
  */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 {
 	struct agg_conv *c = conv_entry(ag, f);
-	uint64_t udp[3];
-	int added;
 
 	if (!c)
 		return -ENOMEM;
 	c->packets += f->packets;
 	c->bytes += f->bytes;
-	/* UDP exchanges: a host's flows to itself are no probes */
-	if (c->protocol != 17 || c->src_id == c->dst_id)
+	if (!udp_between(c))
 		return 0;
-	udp[0] = (uint64_t)c->src_id;
-	udp[1] = (uint64_t)c->dst_id;
-	udp[2] = (uint64_t)f->src_port << 16 | f->dst_port;
-	return map_get(&ag->udp, udp, &added) ? 0 : -ENOMEM;
+	if (ag->n_uflows == ag->cap_uflows) {
+		size_t want = ag->cap_uflows ? ag->cap_uflows * 2 : 1024;
+		struct agg_udp_flow *grown = realloc(ag->uflows, want * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		ag->uflows = grown;
+		ag->cap_uflows = want;
+	}
+	ag->uflows[ag->n_uflows++] =
+		(struct agg_udp_flow){ (uint32_t)(c - ag->conv), f->src_port, f->dst_port };
+	return 0;
 }
 
-/* The conversations' sums into interval_dst's and interval_out's groupings. */
+/*
+ * The conversations' sums into interval_dst's and interval_out's groupings;
+ * the UDP pairs marked, and a UDP conversation whose pair has UDP the other
+ * way answered (only its flows need their ports compared, write_probes()).
+ */
 static int add_conversations(struct anomaly_agg *ag)
 {
-	int err = 0;
+	int added, found, err = 0;
 
-	for (size_t i = 0; !err && i < ag->convs.n; i++)
-		if (!ag->conv[i].src_unspecified) /* the overflow row is nobody's source */
-			err = add_sums(ag, &ag->conv[i]);
+	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+		struct agg_conv *c = &ag->conv[i];
+		uint64_t pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
+
+		if (!c->src_unspecified) /* the overflow row is nobody's source */
+			err = add_sums(ag, c);
+		if (!err && udp_between(c)) {
+			if (!(flags = map_get(&ag->pairs, pair, &added)))
+				return -ENOMEM;
+			*flags |= PAIR_UDP;
+		}
+	}
+	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+		struct agg_conv *c = &ag->conv[i];
+		uint64_t back[2] = { (uint64_t)c->dst_id, (uint64_t)c->src_id };
+		const uint64_t *flags = udp_between(c) ? map_probe(&ag->pairs, back, &found) : NULL;
+
+		c->answered = flags && found && (*flags & PAIR_UDP);
+	}
 	return err;
 }
 
@@ -483,26 +526,49 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 	return insert_rows(ag, t, id, n);
 }
 
+/* A UDP flow's (source, destination, ports) key in udp; reversed: its answer's. */
+static void udp_key(const struct anomaly_agg *ag, const struct agg_udp_flow *u, int reversed,
+		    uint64_t *k)
+{
+	const struct agg_conv *c = &ag->conv[u->conv];
+
+	k[0] = (uint64_t)(reversed ? c->dst_id : c->src_id);
+	k[1] = (uint64_t)(reversed ? c->src_id : c->dst_id);
+	k[2] = reversed ? (uint64_t)u->dst_port << 16 | u->src_port
+			: (uint64_t)u->src_port << 16 | u->dst_port;
+}
+
 /*
  * interval_udp_probes: each (source, destination, destination port) of a
  * UDP flow whose exchange has no flow the other way (its addresses and
- * ports reversed), traceroute's ports left out, once.
+ * ports reversed), traceroute's ports left out, once. Only the flows of
+ * answered conversations (answers between their hosts) go into udp to be
+ * compared port for port: a scan's probes need no table.
  */
 static int write_probes(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0, kept = 0;
+	uint64_t k[3];
+	int added, found;
 
-	for (size_t i = 0; i < ag->udp.cap; i++) {
-		const uint64_t *s = ag->udp.slots + i * 4;
-		uint64_t back[3] = { s[1], s[0], (s[2] & 0xffff) << 16 | s[2] >> 16 };
-		uint64_t port = s[2] & 0xffff;
-		int found;
+	for (size_t i = 0; i < ag->n_uflows; i++) {
+		udp_key(ag, &ag->uflows[i], 0, k);
+		if (ag->conv[ag->uflows[i].conv].answered && !map_get(&ag->udp, k, &added))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < ag->n_uflows; i++) {
+		const struct agg_udp_flow *u = &ag->uflows[i];
 
-		if (!s[0] || (port >= 33434 && port <= 33534))
+		if (u->dst_port >= 33434 && u->dst_port <= 33534)
 			continue;
-		map_probe(&ag->udp, back, &found);
-		if (!found)
-			ag->rows[n++] = (struct agg_key){ { s[0], s[1], port } };
+		if (ag->conv[u->conv].answered) {
+			udp_key(ag, u, 1, k);
+			map_probe(&ag->udp, k, &found);
+			if (found)
+				continue;
+		}
+		udp_key(ag, u, 0, k);
+		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port } };
 	}
 	sort_rows(ag, n, 3);
 	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
@@ -516,7 +582,7 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
 	size_t most;
 	int err = add_conversations(ag);
 
-	most = ag->addrs.n > ag->udp.n ? ag->addrs.n : ag->udp.n;
+	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
 	if (!err)
 		err = rows_room(ag, most ? most : 1);
 
