@@ -55,7 +55,8 @@ struct agg_addr {
 struct agg_conv {
 	int64_t src_id, dst_id, packets, bytes;
 	uint8_t direction, protocol, src_unspecified;
-	uint8_t answered; /* UDP, and the pair has UDP flows the other way */
+	uint8_t answered;   /* UDP, and the pair has UDP flows the other way */
+	uint32_t last_port; /* write_probes()'s last probe of it: port + 1, 0 none */
 };
 
 /* A UDP flow of the interval (its addresses its conversation's). */
@@ -82,6 +83,8 @@ struct anomaly_agg {
 	size_t cap_conv;
 	struct agg_udp_flow *uflows;
 	size_t n_uflows, cap_uflows;
+	uint64_t *known_slot; /* anomaly_agg_known()'s last answer, for conv_entry() */
+	int64_t known_id;
 	struct agg_key *rows, *tmp; /* a table's rows, sorted */
 	size_t cap_rows;
 };
@@ -256,13 +259,11 @@ static struct agg_addr *addr_sums(struct anomaly_agg *ag, int64_t id)
  * is nobody's source; a (source, destination) pair counts once among the
  * destination's sources and once among an outbound source's peers.
  */
-static int add_sums(struct anomaly_agg *ag, const struct agg_conv *f)
+static int add_sums(struct anomaly_agg *ag, const struct agg_conv *f, uint64_t *flags)
 {
-	uint64_t pair[2] = { (uint64_t)f->src_id, (uint64_t)f->dst_id }, *flags;
 	struct agg_addr *a = addr_sums(ag, f->dst_id);
-	int added;
 
-	if (!a || !(flags = map_get(&ag->pairs, pair, &added)))
+	if (!a)
 		return -ENOMEM;
 	a->packets += f->packets;
 	a->bytes += f->bytes;
@@ -282,14 +283,16 @@ static int add_sums(struct anomaly_agg *ag, const struct agg_conv *f)
 	return 0;
 }
 
-int anomaly_agg_known(const struct anomaly_agg *ag, int64_t id)
+int anomaly_agg_known(struct anomaly_agg *ag, int64_t id)
 {
 	uint64_t key = (uint64_t)id;
 	int found;
 
+	ag->known_slot = NULL;
 	if (!ag->convs.cap)
 		return 0;
-	map_probe(&ag->convs, &key, &found);
+	ag->known_slot = map_probe(&ag->convs, &key, &found);
+	ag->known_id = id;
 	return found;
 }
 
@@ -308,6 +311,9 @@ static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_
 		ag->conv = grown;
 		ag->cap_conv = want;
 	}
+	/* a known conversation's slot as anomaly_agg_known() found it */
+	if (ag->known_slot && ag->known_id == f->conversation_id && ag->known_slot[-1])
+		return &ag->conv[*ag->known_slot];
 	if (!(v = map_get(&ag->convs, &key, &added)))
 		return NULL;
 	if (added) {
@@ -369,13 +375,16 @@ static int add_conversations(struct anomaly_agg *ag)
 		struct agg_conv *c = &ag->conv[i];
 		uint64_t pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
 
-		if (!c->src_unspecified) /* the overflow row is nobody's source */
-			err = add_sums(ag, c);
-		if (!err && udp_between(c)) {
-			if (!(flags = map_get(&ag->pairs, pair, &added)))
-				return -ENOMEM;
+		/* the overflow row is nobody's source */
+		if (c->src_unspecified && !udp_between(c))
+			continue;
+		if (!(flags = map_get(&ag->pairs, pair, &added)))
+			return -ENOMEM;
+		if (udp_between(c))
 			*flags |= PAIR_UDP;
-		}
+		/* the sums grow addrs, not pairs: flags stays where it is */
+		if (!c->src_unspecified)
+			err = add_sums(ag, c, flags);
 	}
 	for (size_t i = 0; !err && i < ag->convs.n; i++) {
 		struct agg_conv *c = &ag->conv[i];
@@ -558,15 +567,20 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	}
 	for (size_t i = 0; i < ag->n_uflows; i++) {
 		const struct agg_udp_flow *u = &ag->uflows[i];
+		struct agg_conv *c = &ag->conv[u->conv];
 
 		if (u->dst_port >= 33434 && u->dst_port <= 33534)
 			continue;
-		if (ag->conv[u->conv].answered) {
+		if (c->answered) {
 			udp_key(ag, u, 1, k);
 			map_probe(&ag->udp, k, &found);
 			if (found)
 				continue;
 		}
+		/* a conversation's flows to one port (many source ports): one row */
+		if (c->last_port == u->dst_port + 1u)
+			continue;
+		c->last_port = u->dst_port + 1u;
 		udp_key(ag, u, 0, k);
 		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port } };
 	}

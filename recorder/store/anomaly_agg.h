@@ -30,7 +30,7 @@ void anomaly_agg_close(struct anomaly_agg *ag);
 /* Forget the flows added so far: a new interval. */
 void anomaly_agg_start(struct anomaly_agg *ag);
 /* Whether the interval had a flow of conversation id already (its addresses known). */
-int anomaly_agg_known(const struct anomaly_agg *ag, int64_t id);
+int anomaly_agg_known(struct anomaly_agg *ag, int64_t id);
 /* One flow row of the interval. 0 or -ENOMEM. */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
 /*
