@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include "anomaly_agg.h"
 #include "db.h"
 #include "idcache.h"
 #include "log.h"
@@ -158,6 +159,7 @@ struct store {
 	struct proc_names *names; /* the cgroups, services, users of process rows */
 	int64_t *proc_cgroups;	  /* the cgroups row of each of the last snap->procs */
 	long n_proc_cgroups;	  /* -1: not kept (no memory) */
+	struct anomaly_agg *agg;  /* the rules' per-interval aggregates (0018) */
 	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
 };
 
@@ -251,6 +253,8 @@ int store_open(struct store **out, const char *path)
 		}
 	}
 	err = proc_names_open(&st->names, st->db);
+	if (!err)
+		err = anomaly_agg_open(&st->agg, st->db);
 	if (err == -EIO) {
 		err = sql_fail(st, "preparing statements");
 		pr_err("%s: %s", path, st->last_error);
@@ -302,6 +306,7 @@ void store_close(struct store *st)
 			sqlite3_finalize(st->batch[i][k]);
 	proc_names_close(st->names);
 	free(st->proc_cgroups);
+	anomaly_agg_close(st->agg);
 	db_close(st->db);
 	idcache_free(st->addresses);
 	idcache_free(st->conversations);
@@ -805,6 +810,61 @@ static int insert_flows(struct store *st, const struct snapshot *snap, int64_t t
 	return 0;
 }
 
+static int is_zero(const __u8 *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return 0;
+	return 1;
+}
+
+/* An address's id for the aggregates: the cache's, else the table's. */
+static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t *id)
+{
+	int err;
+
+	*id = idcache_get(st->addresses, addr, len);
+	if (*id && *id != BURST_MARK)
+		return 0;
+	/* the cache started over since the flow's conversation was found */
+	sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, addr, (int)len, SQLITE_STATIC);
+	err = step_id(st, ST_ADDRESS_ID, id);
+	if (!err)
+		idcache_put(st->addresses, addr, len, *id);
+	return err;
+}
+
+/*
+ * Flows r[0..n) of conversations conv, written, into the rules' aggregates
+ * of the interval (anomaly_agg.h); addresses looked up once a conversation.
+ */
+static int aggregate_flows(struct store *st, const struct flow_record *r, size_t n,
+			   const int64_t *conv)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		size_t len = r[i].key.family == NETMON_FAMILY_V4 ? 4 : 16;
+		struct anomaly_agg_flow f = { .conversation_id = conv[i],
+					      .packets = (int64_t)r[i].c.packets,
+					      .bytes = (int64_t)r[i].c.bytes,
+					      .src_port = r[i].key.src_port,
+					      .dst_port = r[i].key.dst_port,
+					      .direction = r[i].key.direction,
+					      .protocol = r[i].key.protocol,
+					      .src_unspecified = is_zero(r[i].key.src, len) };
+
+		if (!anomaly_agg_known(st->agg, conv[i])) {
+			err = flow_address(st, r[i].key.src, len, &f.src_id);
+			if (!err)
+				err = flow_address(st, r[i].key.dst, len, &f.dst_id);
+		}
+		if (!err)
+			err = anomaly_agg_add(st->agg, &f);
+	}
+	return err;
+}
+
 /*
  * Flow rows for r[0..n): the conversations the cache knows, the new
  * addresses, the new conversations, then the flows, STORE_BATCH a statement.
@@ -829,6 +889,8 @@ static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts
 	for (size_t at = 0; !err && at < n; at += STORE_BATCH)
 		err = insert_flows(st, snap, ts_start, r + at,
 				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
+	if (!err)
+		err = aggregate_flows(st, r, n, conv);
 	free(conv);
 	return err;
 }
@@ -899,14 +961,6 @@ const struct proc_info *store_proc_info(const struct snapshot *snap, __u32 tgid)
 			hi = mid;
 	}
 	return NULL;
-}
-
-static int is_zero(const __u8 *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return 0;
-	return 1;
 }
 
 /* The cgroups row (0: none) of a process, and its uid in user_names. */
@@ -1063,6 +1117,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	/* From pinned maps: recorded live; an import's maps are not pinned. */
 	sqlite3_bind_int(s, 10, snap->run != 0);
 	sqlite3_bind_int64(s, 14, store_late_ms(snap, ts_end));
+	anomaly_agg_start(st->agg);
 	err = step_id(st, ST_INTERVAL, &id);
 	if (!err)
 		err = step_id(st, ST_NEXT_FLOW_ID, &first_flow);
@@ -1092,6 +1147,10 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 2, first_flow);
 	sqlite3_bind_int64(s, 3, st->next_flow_id - 1);
 	err = step_done(st, ST_FLOW_RANGE);
+	if (!err)
+		err = anomaly_agg_write(st->agg, id);
+	if (err == -EIO)
+		err = sql_fail(st, "writing the interval's anomaly aggregates");
 	/* a bucket already rolled up gets this interval too (rollup.h) */
 	if (!err && rollup_late_interval(st->db, id, ts_start))
 		err = sql_fail(st, "adding a late interval to the rollups");

@@ -24,38 +24,29 @@ WITH p AS (
 	       coalesce(:exfil_factor, 10) AS factor,
 	       coalesce(:exfil_baseline, 3600) AS base
 ),
-unspecified AS (
-	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
-),
+-- The interval's outbound sources, as the recorder grouped them from the
+-- interval's flows when it wrote them (interval_out,
+-- sql/0018_anomaly_aggregates.sql; unspecified sources left out).
+-- Only a source that sent enough can be a hit: the baseline's lookups are
+-- made for those few, not for every source.
 agg AS (
-	SELECT i.id AS interval_id, i.ts_start, i.ts_start / p.base AS bucket,
-	       max(i.ts_end - i.ts_start, 1) AS len, c.src_id,
-	       sum(f.bytes) AS bytes, count(DISTINCT c.dst_id) AS peers
+	SELECT i.id AS interval_id, i.ts_start, max(i.ts_end - i.ts_start, 1) AS len, o.src_id,
+	       o.bytes, o.peers
 	FROM p CROSS JOIN intervals i
-	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
-	WHERE i.ts_start >= p.since - p.base AND i.ts_start < p.until
-	  AND c.direction = 1 AND c.src_id NOT IN unspecified
-	GROUP BY i.id, c.src_id
+	CROSS JOIN interval_out o ON o.interval_id = i.id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until AND o.bytes >= p.min_bytes
 ),
--- Each source of the report's window with its bytes sent in the baseline
--- period before the interval, and the seconds recorded in that period.
+-- Each of them with its bytes sent in the baseline period before the
+-- interval, and the seconds recorded in that period: the period's
+-- intervals by start time, then the source's row in each.
 judged AS MATERIALIZED (
 	SELECT a.*,
 	       (SELECT sum(i.ts_end - i.ts_start) FROM intervals i
 	        WHERE i.ts_start >= a.ts_start - p.base AND i.ts_start < a.ts_start) AS base_s,
-	       -- Two lookups by (src_id, bucket), the baseline period spans at most
-	       -- two buckets of its length: SQLite's automatic index takes equalities.
-	       (SELECT coalesce(sum(b.bytes), 0) FROM agg b
-	        WHERE b.src_id = a.src_id AND b.bucket = a.bucket - 1
-	          AND b.ts_start >= a.ts_start - p.base) +
-	       (SELECT coalesce(sum(b.bytes), 0) FROM agg b
-	        WHERE b.src_id = a.src_id AND b.bucket = a.bucket
-	          AND b.ts_start < a.ts_start) AS base_bytes
+	       (SELECT coalesce(sum(b.bytes), 0) FROM intervals i
+	        CROSS JOIN interval_out b ON b.interval_id = i.id AND b.src_id = a.src_id
+	        WHERE i.ts_start >= a.ts_start - p.base AND i.ts_start < a.ts_start) AS base_bytes
 	FROM agg a, p
-	-- Only a source that sent enough can be a hit: the baseline's lookups
-	-- are made for those few, not for every source.
-	WHERE a.ts_start >= p.since AND a.bytes >= p.min_bytes
 )
 SELECT j.ts_start AS ts, 'exfiltration' AS kind, a.text AS subject,
        j.bytes AS value,

@@ -26,38 +26,28 @@ WITH p AS (
 	       coalesce(:fan_in_factor, 10) AS factor,
 	       coalesce(:fan_in_baseline, 3600) AS base
 ),
-unspecified AS (
-	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
-),
+-- The interval's destinations and their sources, as the recorder grouped
+-- them from the interval's flows when it wrote them (interval_dst,
+-- sql/0018_anomaly_aggregates.sql; unspecified sources left out).
+-- Only a destination with enough sources can be a hit: the baseline's
+-- lookups are made for those few, not for every destination.
 agg AS (
-	SELECT i.id AS interval_id, i.ts_start, i.ts_start / p.base AS bucket, c.dst_id,
-	       count(DISTINCT c.src_id) AS sources,
-	       sum(f.packets) AS packets, sum(f.bytes) AS bytes
+	SELECT i.id AS interval_id, i.ts_start, d.dst_id, d.sources, d.packets, d.bytes
 	FROM p CROSS JOIN intervals i
-	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
-	WHERE i.ts_start >= p.since - p.base AND i.ts_start < p.until
-	  AND c.src_id NOT IN unspecified
-	GROUP BY i.id, c.dst_id
+	CROSS JOIN interval_dst d ON d.interval_id = i.id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until AND d.sources >= p.sources
 ),
--- Each destination of the report's window with enough sources, the sum of its source counts
--- and the number of intervals recorded in the baseline period before it.
+-- Each of them with the sum of its source counts and the number of
+-- intervals recorded in the baseline period before it: the period's
+-- intervals by start time, then the destination's row in each.
 judged AS MATERIALIZED (
 	SELECT a.*,
 	       (SELECT count(*) FROM intervals i
 	        WHERE i.ts_start >= a.ts_start - p.base AND i.ts_start < a.ts_start) AS n,
-	       -- Two lookups by (dst_id, bucket), the baseline period spans at most
-	       -- two buckets of its length: SQLite's automatic index takes equalities.
-	       (SELECT coalesce(sum(b.sources), 0) FROM agg b
-	        WHERE b.dst_id = a.dst_id AND b.bucket = a.bucket - 1
-	          AND b.ts_start >= a.ts_start - p.base) +
-	       (SELECT coalesce(sum(b.sources), 0) FROM agg b
-	        WHERE b.dst_id = a.dst_id AND b.bucket = a.bucket
-	          AND b.ts_start < a.ts_start) AS base_sum
+	       (SELECT coalesce(sum(b.sources), 0) FROM intervals i
+	        CROSS JOIN interval_dst b ON b.interval_id = i.id AND b.dst_id = a.dst_id
+	        WHERE i.ts_start >= a.ts_start - p.base AND i.ts_start < a.ts_start) AS base_sum
 	FROM agg a, p
-	-- Only a destination with enough sources can be a hit: the baseline's
-	-- lookups are made for those few, not for every destination.
-	WHERE a.ts_start >= p.since AND a.sources >= p.sources
 )
 SELECT j.ts_start AS ts, 'fan_in' AS kind, a.text AS subject,
        j.sources AS value, max(p.sources, round(p.factor * j.base_sum / j.n, 1)) AS threshold,

@@ -30,45 +30,28 @@ WITH p AS (
 	       coalesce(:udp_scan_hosts, 25) AS hosts,
 	       coalesce(:port_scan_window, 300) AS win
 ),
-udp AS (
-	SELECT i.id AS interval_id, i.ts_start, c.src_id, f.src_port, c.dst_id, f.dst_port
-	FROM p CROSS JOIN intervals i
-	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
-	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
-	  AND c.protocol = 17
-),
--- Flows that got no UDP answer in their interval: each exchange is one
--- partition (its two ends in a fixed order), one-way when only one end sent.
-probes AS (
-	SELECT interval_id, ts_start, src_id, dst_id, dst_port
-	FROM (SELECT u.*,
-	             min(u.src_id) OVER w = max(u.src_id) OVER w AND
-	             min(u.src_port) OVER w = max(u.src_port) OVER w AS one_way
-	      FROM udp u
-	      WHERE u.src_id <> u.dst_id
-	      WINDOW w AS (PARTITION BY u.interval_id,
-	                   min(u.src_id, u.dst_id), max(u.src_id, u.dst_id),
-	                   iif(u.src_id < u.dst_id, u.src_port, u.dst_port),
-	                   iif(u.src_id < u.dst_id, u.dst_port, u.src_port)))
-	WHERE one_way AND dst_port NOT BETWEEN 33434 AND 33534
-),
--- Each interval of the report's window, and the sources that probed in it.
+-- Each interval of the report's window, and the sources that probed in it:
+-- the UDP flows that got no UDP answer in their interval, as the recorder
+-- found them when it wrote the interval (interval_udp_probes,
+-- sql/0018_anomaly_aggregates.sql: each exchange of the interval one-way
+-- when only one end sent, traceroute's ports left out), once per source,
+-- destination and port.
 active AS (
 	SELECT DISTINCT i.id, i.ts_start, i.ts_end, pr.src_id
-	FROM intervals i JOIN probes pr ON pr.interval_id = i.id, p
-	WHERE i.ts_start >= p.since
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN interval_udp_probes pr ON pr.interval_id = i.id
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
 ),
 -- What each of them probed in the window ending with that interval: the
 -- window's intervals by start time (intervals_by_start), then the source's
--- probes in each (SQLite's automatic index on (interval_id, src_id)), in
+-- probes in each (the aggregate's key starts with (interval_id, src_id)), in
 -- that order (CROSS JOIN). Joined on the source alone, each probe of a busy
 -- source met every interval the source probed in.
 seen AS (
 	SELECT a.id, a.ts_start, a.src_id, pr.dst_id, count(DISTINCT pr.dst_port) AS ports
 	FROM active a CROSS JOIN p
 	CROSS JOIN intervals w ON w.ts_start >= a.ts_end - p.win AND w.ts_start <= a.ts_start
-	CROSS JOIN probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
+	CROSS JOIN interval_udp_probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
 	GROUP BY a.id, a.src_id, pr.dst_id
 )
 SELECT s.ts_start AS ts, 'udp_scan' AS kind,

@@ -1,6 +1,7 @@
 -- retention_flows.sql: delete the flow rows of the oldest intervals that
 -- start before :cutoff, :batch intervals at a time. The intervals stay (their
--- totals and health may be kept longer) with an empty flow range.
+-- totals and health may be kept longer) with an empty flow range, and
+-- without the anomaly rules' aggregates of those flows (0018_*.sql).
 CREATE TEMP TABLE IF NOT EXISTS retention_batch (
 	id INTEGER PRIMARY KEY,
 	first_flow_id INTEGER NOT NULL,
@@ -14,5 +15,8 @@ ORDER BY ts_start LIMIT :batch;
 DELETE FROM flows WHERE id IN (
 	SELECT f.id FROM temp.retention_batch b
 	JOIN flows f ON f.id BETWEEN b.first_flow_id AND b.last_flow_id);
+DELETE FROM interval_dst WHERE interval_id IN (SELECT id FROM temp.retention_batch);
+DELETE FROM interval_out WHERE interval_id IN (SELECT id FROM temp.retention_batch);
+DELETE FROM interval_udp_probes WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 UPDATE intervals SET last_flow_id = first_flow_id - 1
 WHERE id IN (SELECT id FROM temp.retention_batch);

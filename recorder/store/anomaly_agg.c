@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
+ * grouped once when the interval's flows are written, so that fan_in.sql,
+ * exfiltration.sql and udp_scan.sql read a row per address (or probe) and
+ * interval instead of grouping every flow row of their window and lookback
+ * again on every evaluation and report.
+ *
+ * The migration's INSERT ... SELECTs are the definition; this file gives the
+ * same rows (tests/unit/test_anomaly_agg.c compares them row for row) from
+ * the flows as the store writes them, in hash tables: the same groupings in
+ * SQL over the just-written rows made the interval's write 5x dearer at
+ * 200,000 flows (their sorts and the join of every flow to its
+ * conversation; bench/RESULTS.md).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "anomaly_agg.h"
+
+/*
+ * An open-addressing map from a key of width words (the first never 0: 0
+ * marks a free slot) to one word of value, doubled at half full.
+ */
+struct agg_map {
+	uint64_t *slots; /* cap * (width + 1) words: the key, then the value */
+	size_t cap, n;
+	int width;
+};
+
+/* A row to sort: up to three key words, in the table's key order. */
+struct agg_key {
+	uint64_t k[3];
+};
+
+enum { T_DST, T_OUT, T_PROBES, AG_TABLES };
+
+#define AG_BATCH 64 /* rows per INSERT, as the store's flows (store.c) */
+
+static const char *const table_head[AG_TABLES] = {
+	[T_DST] = "INSERT INTO interval_dst (interval_id, dst_id, sources, packets, bytes) VALUES ",
+	[T_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) VALUES ",
+	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
+		     "VALUES ",
+};
+static const int table_cols[AG_TABLES] = { 5, 4, 4 };
+
+/* An address's sums: as a destination (interval_dst), as an outbound source. */
+struct agg_addr {
+	int64_t packets, bytes, out_bytes;
+	int64_t sources, peers;
+};
+
+/* A conversation of the interval: its flows' sums, added once to the groupings. */
+struct agg_conv {
+	int64_t src_id, dst_id, packets, bytes;
+	uint8_t direction, protocol, src_unspecified;
+	uint8_t answered;   /* UDP, and the pair has UDP flows the other way */
+	uint32_t last_port; /* write_probes()'s last probe of it: port + 1, 0 none */
+};
+
+/* A UDP flow of the interval (its addresses its conversation's). */
+struct agg_udp_flow {
+	uint32_t conv; /* index in conv */
+	uint16_t src_port, dst_port;
+};
+
+/* The pair map's value: the pair counted as a source, as an outbound peer. */
+#define PAIR_SOURCE 1u
+#define PAIR_PEER 2u
+#define PAIR_UDP 4u /* has a UDP conversation from a host to another */
+
+struct anomaly_agg {
+	sqlite3 *db;
+	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
+	struct agg_map convs;		/* conversation id -> index in conv */
+	struct agg_map addrs;		/* address id -> index in sums */
+	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
+	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
+	struct agg_addr *sums;
+	size_t n_sums, cap_sums;
+	struct agg_conv *conv;
+	size_t cap_conv;
+	struct agg_udp_flow *uflows;
+	size_t n_uflows, cap_uflows;
+	uint64_t *known_slot; /* anomaly_agg_known()'s last answer, for conv_entry() */
+	int64_t known_id;
+	struct agg_key *rows, *tmp; /* a table's rows, sorted */
+	size_t cap_rows;
+};
+
+/* Every bit of every word moves the slot (MurmurHash3's finalizer a word). */
+static uint64_t hash_key(const uint64_t *k, int width)
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < width; i++) {
+		h ^= k[i];
+		h ^= h >> 33;
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 33;
+		h *= 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 33;
+	}
+	return h;
+}
+
+/* The value slot of key in m (cap a power of two, a free slot left). */
+static uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *found)
+{
+	size_t stride = (size_t)m->width + 1, mask = m->cap - 1;
+
+	for (size_t i = hash_key(key, m->width) & mask;; i = (i + 1) & mask) {
+		uint64_t *s = m->slots + i * stride;
+
+		int same = s[0] == key[0];
+
+		for (int w = 1; same && w < m->width; w++)
+			same = s[w] == key[w];
+		*found = s[0] != 0;
+		if (!s[0] || same)
+			return s + m->width;
+	}
+}
+
+static int map_grow(struct agg_map *m)
+{
+	struct agg_map g = { .cap = m->cap ? m->cap * 2 : 1024, .width = m->width };
+	size_t stride = (size_t)m->width + 1;
+	int found;
+
+	g.slots = calloc(g.cap, stride * sizeof(*g.slots));
+	if (!g.slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++) {
+		const uint64_t *s = m->slots + i * stride;
+		uint64_t *v;
+
+		if (!s[0])
+			continue;
+		v = map_probe(&g, s, &found);
+		memcpy(v - m->width, s, stride * sizeof(*s));
+	}
+	g.n = m->n;
+	free(m->slots);
+	*m = g;
+	return 0;
+}
+
+/* key's value in m, added as 0 when absent (*added); NULL when out of memory. */
+static uint64_t *map_get(struct agg_map *m, const uint64_t *key, int *added)
+{
+	uint64_t *v;
+	int found;
+
+	if ((m->n + 1) * 2 > m->cap && map_grow(m))
+		return NULL;
+	v = map_probe(m, key, &found);
+	*added = !found;
+	if (!found) {
+		memcpy(v - m->width, key, (size_t)m->width * sizeof(*key));
+		*v = 0;
+		m->n++;
+	}
+	return v;
+}
+
+/* Empty; a table much larger than its last interval needed is given back. */
+static void map_clear(struct agg_map *m)
+{
+	if (m->cap > 4096 && m->n * 16 < m->cap) {
+		free(m->slots);
+		m->slots = NULL;
+		m->cap = 0;
+	} else if (m->n) {
+		memset(m->slots, 0, m->cap * ((size_t)m->width + 1) * sizeof(*m->slots));
+	}
+	m->n = 0;
+}
+
+static void map_free(struct agg_map *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->n = 0;
+}
+
+int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
+{
+	struct anomaly_agg *ag = calloc(1, sizeof(*ag));
+
+	*out = NULL;
+	if (!ag)
+		return -ENOMEM;
+	ag->db = db;
+	ag->convs.width = 1;
+	ag->addrs.width = 1;
+	ag->pairs.width = 2;
+	ag->udp.width = 3;
+	*out = ag;
+	return 0;
+}
+
+void anomaly_agg_close(struct anomaly_agg *ag)
+{
+	if (!ag)
+		return;
+	for (int i = 0; i < AG_TABLES; i++)
+		sqlite3_finalize(ag->batch[i]);
+	map_free(&ag->convs);
+	map_free(&ag->addrs);
+	map_free(&ag->pairs);
+	map_free(&ag->udp);
+	free(ag->sums);
+	free(ag->conv);
+	free(ag->uflows);
+	free(ag->rows);
+	free(ag->tmp);
+	free(ag);
+}
+
+void anomaly_agg_start(struct anomaly_agg *ag)
+{
+	map_clear(&ag->convs);
+	map_clear(&ag->addrs);
+	map_clear(&ag->pairs);
+	map_clear(&ag->udp);
+	ag->n_sums = 0;
+	ag->n_uflows = 0;
+}
+
+/* The sums of address id, new ones zero; NULL when out of memory. */
+static struct agg_addr *addr_sums(struct anomaly_agg *ag, int64_t id)
+{
+	uint64_t key = (uint64_t)id, *v;
+	int added;
+
+	if (ag->n_sums == ag->cap_sums) {
+		size_t want = ag->cap_sums ? ag->cap_sums * 2 : 1024;
+		struct agg_addr *grown = realloc(ag->sums, want * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		ag->sums = grown;
+		ag->cap_sums = want;
+	}
+	v = map_get(&ag->addrs, &key, &added);
+	if (!v)
+		return NULL;
+	if (added) {
+		*v = ag->n_sums;
+		memset(&ag->sums[ag->n_sums++], 0, sizeof(*ag->sums));
+	}
+	return &ag->sums[*v];
+}
+
+/*
+ * interval_dst and interval_out: the unspecified source (the overflow row)
+ * is nobody's source; a (source, destination) pair counts once among the
+ * destination's sources and once among an outbound source's peers.
+ */
+static int add_sums(struct anomaly_agg *ag, const struct agg_conv *f, uint64_t *flags)
+{
+	struct agg_addr *a = addr_sums(ag, f->dst_id);
+
+	if (!a)
+		return -ENOMEM;
+	a->packets += f->packets;
+	a->bytes += f->bytes;
+	if (!(*flags & PAIR_SOURCE)) {
+		*flags |= PAIR_SOURCE;
+		a->sources++;
+	}
+	if (f->direction != 1)
+		return 0;
+	if (!(a = addr_sums(ag, f->src_id)))
+		return -ENOMEM;
+	a->out_bytes += f->bytes; /* flags still points into pairs: only addrs grew */
+	if (!(*flags & PAIR_PEER)) {
+		*flags |= PAIR_PEER;
+		a->peers++;
+	}
+	return 0;
+}
+
+int anomaly_agg_known(struct anomaly_agg *ag, int64_t id)
+{
+	uint64_t key = (uint64_t)id;
+	int found;
+
+	ag->known_slot = NULL;
+	if (!ag->convs.cap)
+		return 0;
+	ag->known_slot = map_probe(&ag->convs, &key, &found);
+	ag->known_id = id;
+	return found;
+}
+
+/* The interval's entry of f's conversation; NULL when out of memory. */
+static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
+{
+	uint64_t key = (uint64_t)f->conversation_id, *v;
+	int added;
+
+	if (ag->convs.n == ag->cap_conv) {
+		size_t want = ag->cap_conv ? ag->cap_conv * 2 : 1024;
+		struct agg_conv *grown = realloc(ag->conv, want * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		ag->conv = grown;
+		ag->cap_conv = want;
+	}
+	/* a known conversation's slot as anomaly_agg_known() found it */
+	if (ag->known_slot && ag->known_id == f->conversation_id && ag->known_slot[-1])
+		return &ag->conv[*ag->known_slot];
+	if (!(v = map_get(&ag->convs, &key, &added)))
+		return NULL;
+	if (added) {
+		*v = ag->convs.n - 1;
+		ag->conv[*v] = (struct agg_conv){ .src_id = f->src_id,
+						  .dst_id = f->dst_id,
+						  .direction = f->direction,
+						  .protocol = f->protocol,
+						  .src_unspecified = f->src_unspecified };
+	}
+	return &ag->conv[*v];
+}
+
+/* UDP from a host to another (a host's flows to itself are no probes). */
+static int udp_between(const struct agg_conv *c)
+{
+	return c->protocol == 17 && c->src_id != c->dst_id;
+}
+
+/*
+ * Flows sum into their conversation's entry (interval_dst's and
+ * interval_out's groupings made once per conversation at the end); a UDP
+ * flow's ports into uflows.
+ */
+int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
+{
+	struct agg_conv *c = conv_entry(ag, f);
+
+	if (!c)
+		return -ENOMEM;
+	c->packets += f->packets;
+	c->bytes += f->bytes;
+	if (!udp_between(c))
+		return 0;
+	if (ag->n_uflows == ag->cap_uflows) {
+		size_t want = ag->cap_uflows ? ag->cap_uflows * 2 : 1024;
+		struct agg_udp_flow *grown = realloc(ag->uflows, want * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		ag->uflows = grown;
+		ag->cap_uflows = want;
+	}
+	ag->uflows[ag->n_uflows++] =
+		(struct agg_udp_flow){ (uint32_t)(c - ag->conv), f->src_port, f->dst_port };
+	return 0;
+}
+
+/*
+ * The conversations' sums into interval_dst's and interval_out's groupings;
+ * the UDP pairs marked, and a UDP conversation whose pair has UDP the other
+ * way answered (only its flows need their ports compared, write_probes()).
+ */
+static int add_conversations(struct anomaly_agg *ag)
+{
+	int added, found, err = 0;
+
+	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+		struct agg_conv *c = &ag->conv[i];
+		uint64_t pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
+
+		/* the overflow row is nobody's source */
+		if (c->src_unspecified && !udp_between(c))
+			continue;
+		if (!(flags = map_get(&ag->pairs, pair, &added)))
+			return -ENOMEM;
+		if (udp_between(c))
+			*flags |= PAIR_UDP;
+		/* the sums grow addrs, not pairs: flags stays where it is */
+		if (!c->src_unspecified)
+			err = add_sums(ag, c, flags);
+	}
+	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+		struct agg_conv *c = &ag->conv[i];
+		uint64_t back[2] = { (uint64_t)c->dst_id, (uint64_t)c->src_id };
+		const uint64_t *flags = udp_between(c) ? map_probe(&ag->pairs, back, &found) : NULL;
+
+		c->answered = flags && found && (*flags & PAIR_UDP);
+	}
+	return err;
+}
+
+/* Room for n rows to sort. */
+static int rows_room(struct anomaly_agg *ag, size_t n)
+{
+	struct agg_key *r, *t;
+
+	if (n <= ag->cap_rows)
+		return 0;
+	r = realloc(ag->rows, n * sizeof(*r));
+	if (r)
+		ag->rows = r;
+	t = realloc(ag->tmp, n * sizeof(*t));
+	if (t)
+		ag->tmp = t;
+	if (!r || !t)
+		return -ENOMEM;
+	ag->cap_rows = n;
+	return 0;
+}
+
+/*
+ * rows[0..n) sorted on words [0, words) (a radix sort, a byte at a time from
+ * the last word's lowest; bytes every row has the same skipped: ids are
+ * small numbers).
+ */
+static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
+{
+	if (n < 2)
+		return;
+	for (int w = words - 1; w >= 0; w--) {
+		for (int shift = 0; shift < 64; shift += 8) {
+			size_t count[257] = { 0 };
+			struct agg_key *swap;
+
+			for (size_t i = 0; i < n; i++)
+				count[((ag->rows[i].k[w] >> shift) & 0xff) + 1]++;
+			if (count[((ag->rows[0].k[w] >> shift) & 0xff) + 1] == n)
+				continue;
+			for (int b = 0; b < 256; b++)
+				count[b + 1] += count[b];
+			for (size_t i = 0; i < n; i++)
+				ag->tmp[count[(ag->rows[i].k[w] >> shift) & 0xff]++] = ag->rows[i];
+			swap = ag->rows;
+			ag->rows = ag->tmp;
+			ag->tmp = swap;
+		}
+	}
+}
+
+/* The INSERT of rows rows into table t: kept for AG_BATCH, made now for fewer. */
+static int batch_stmt(struct anomaly_agg *ag, int t, size_t rows, sqlite3_stmt **out)
+{
+	sqlite3_str *sql;
+	char *text;
+	int rc;
+
+	if (rows == AG_BATCH && ag->batch[t]) {
+		*out = ag->batch[t];
+		return 0;
+	}
+	sql = sqlite3_str_new(ag->db);
+	sqlite3_str_appendall(sql, table_head[t]);
+	for (size_t i = 0; i < rows; i++) {
+		sqlite3_str_appendall(sql, i ? ",(?" : "(?");
+		for (int c = 1; c < table_cols[t]; c++)
+			sqlite3_str_appendall(sql, ",?");
+		sqlite3_str_appendall(sql, ")");
+	}
+	text = sqlite3_str_finish(sql);
+	if (!text)
+		return -ENOMEM;
+	rc = sqlite3_prepare_v3(ag->db, text, -1, rows == AG_BATCH ? SQLITE_PREPARE_PERSISTENT : 0,
+				out, NULL);
+	sqlite3_free(text);
+	if (rc != SQLITE_OK)
+		return -EIO;
+	if (rows == AG_BATCH)
+		ag->batch[t] = *out;
+	return 0;
+}
+
+/* One column of row r of table t (after interval_id). */
+static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key *r, int c)
+{
+	const struct agg_addr *a = t == T_PROBES ? NULL : &ag->sums[r->k[1]];
+
+	if (!a || c == 0) /* a probe's src_id, dst_id, dst_port; an address's id */
+		return (int64_t)r->k[c];
+	if (t == T_DST) /* dst_id, sources, packets, bytes */
+		return c == 1 ? a->sources : c == 2 ? a->packets : a->bytes;
+	return c == 1 ? a->out_bytes : a->peers; /* src_id, bytes, peers */
+}
+
+/* The sorted rows[0..n) of table t, AG_BATCH a statement. */
+static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
+{
+	int cols = table_cols[t], err = 0;
+
+	for (size_t at = 0; !err && at < n; at += AG_BATCH) {
+		size_t k = n - at < AG_BATCH ? n - at : AG_BATCH;
+		sqlite3_stmt *s;
+		int rc;
+
+		if ((err = batch_stmt(ag, t, k, &s)))
+			break;
+		for (size_t i = 0; i < k; i++) {
+			int p = (int)i * cols;
+
+			sqlite3_bind_int64(s, p + 1, id);
+			for (int c = 1; c < cols; c++)
+				sqlite3_bind_int64(s, p + 1 + c,
+						   row_col(ag, t, &ag->rows[at + i], c - 1));
+		}
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (k != AG_BATCH)
+			sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			err = -EIO;
+	}
+	return err;
+}
+
+/* interval_dst's (which) or interval_out's rows: the addresses with sums of the kind. */
+static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
+{
+	size_t stride = 2, n = 0;
+
+	for (size_t i = 0; i < ag->addrs.cap; i++) {
+		const uint64_t *s = ag->addrs.slots + i * stride;
+		const struct agg_addr *a = &ag->sums[s[1]];
+
+		/* a destination has a source; an outbound source, a peer */
+		if (s[0] && (t == T_DST ? a->sources : a->peers))
+			ag->rows[n++] = (struct agg_key){ { s[0], s[1], 0 } };
+	}
+	sort_rows(ag, n, 1);
+	return insert_rows(ag, t, id, n);
+}
+
+/* A UDP flow's (source, destination, ports) key in udp; reversed: its answer's. */
+static void udp_key(const struct anomaly_agg *ag, const struct agg_udp_flow *u, int reversed,
+		    uint64_t *k)
+{
+	const struct agg_conv *c = &ag->conv[u->conv];
+
+	k[0] = (uint64_t)(reversed ? c->dst_id : c->src_id);
+	k[1] = (uint64_t)(reversed ? c->src_id : c->dst_id);
+	k[2] = reversed ? (uint64_t)u->dst_port << 16 | u->src_port
+			: (uint64_t)u->src_port << 16 | u->dst_port;
+}
+
+/*
+ * interval_udp_probes: each (source, destination, destination port) of a
+ * UDP flow whose exchange has no flow the other way (its addresses and
+ * ports reversed), traceroute's ports left out, once. Only the flows of
+ * answered conversations (answers between their hosts) go into udp to be
+ * compared port for port: a scan's probes need no table.
+ */
+static int write_probes(struct anomaly_agg *ag, int64_t id)
+{
+	size_t n = 0, kept = 0;
+	uint64_t k[3];
+	int added, found;
+
+	for (size_t i = 0; i < ag->n_uflows; i++) {
+		udp_key(ag, &ag->uflows[i], 0, k);
+		if (ag->conv[ag->uflows[i].conv].answered && !map_get(&ag->udp, k, &added))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < ag->n_uflows; i++) {
+		const struct agg_udp_flow *u = &ag->uflows[i];
+		struct agg_conv *c = &ag->conv[u->conv];
+
+		if (u->dst_port >= 33434 && u->dst_port <= 33534)
+			continue;
+		if (c->answered) {
+			udp_key(ag, u, 1, k);
+			map_probe(&ag->udp, k, &found);
+			if (found)
+				continue;
+		}
+		/* a conversation's flows to one port (many source ports): one row */
+		if (c->last_port == u->dst_port + 1u)
+			continue;
+		c->last_port = u->dst_port + 1u;
+		udp_key(ag, u, 0, k);
+		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port } };
+	}
+	sort_rows(ag, n, 3);
+	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
+		if (!kept || memcmp(&ag->rows[i], &ag->rows[kept - 1], sizeof(*ag->rows)))
+			ag->rows[kept++] = ag->rows[i];
+	return insert_rows(ag, T_PROBES, id, kept);
+}
+
+int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
+{
+	size_t most;
+	int err = add_conversations(ag);
+
+	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
+	if (!err)
+		err = rows_room(ag, most ? most : 1);
+
+	if (!err)
+		err = write_sums(ag, T_DST, id);
+	if (!err)
+		err = write_sums(ag, T_OUT, id);
+	if (!err)
+		err = write_probes(ag, id);
+	return err;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * anomaly_agg.h - the per-interval aggregates the anomaly rules read
+ * (interval_dst, interval_out, interval_udp_probes;
+ * sql/0018_anomaly_aggregates.sql), grouped in memory from the flows the
+ * store writes and inserted inside the store's transaction.
+ */
+#ifndef NETMON_ANOMALY_AGG_H
+#define NETMON_ANOMALY_AGG_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct anomaly_agg;
+
+/* What the groupings need of one flow row and its conversation. */
+struct anomaly_agg_flow {
+	int64_t conversation_id;
+	int64_t src_id, dst_id; /* addresses.id (>= 1); 0 when the conversation is known */
+	int64_t packets, bytes;
+	uint16_t src_port, dst_port;
+	uint8_t direction, protocol;
+	uint8_t src_unspecified; /* src is 0.0.0.0 or :: (the overflow row) */
+};
+
+/* Prepare on db (migrated). 0, -ENOMEM, or -EIO (sqlite3_errmsg says why). */
+int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db);
+void anomaly_agg_close(struct anomaly_agg *ag);
+
+/* Forget the flows added so far: a new interval. */
+void anomaly_agg_start(struct anomaly_agg *ag);
+/* Whether the interval had a flow of conversation id already (its addresses known). */
+int anomaly_agg_known(struct anomaly_agg *ag, int64_t id);
+/* One flow row of the interval. 0 or -ENOMEM. */
+int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
+/*
+ * The aggregate rows of the flows added since anomaly_agg_start() as those
+ * of interval id, in each table's key order. 0, -ENOMEM or -EIO.
+ */
+int anomaly_agg_write(struct anomaly_agg *ag, int64_t id);
+
+#endif

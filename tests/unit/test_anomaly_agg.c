@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_anomaly_agg.c - the aggregate rows the store groups in memory as it
+ * writes an interval (recorder/store/anomaly_agg.c) are, row for row, what
+ * the migration's SQL groupings (sql/0018_anomaly_aggregates.sql, read from
+ * the source tree: the tests run from the repository's top) give over the
+ * same stored flow rows: a generated history, and crafted intervals with
+ * UDP exchanges answered and not (from two source ports, answered from
+ * another port, answered over TCP only), traceroute's ports at their edges,
+ * a host sending to itself, unspecified sources and destinations, IPv6, the
+ * table-full overflow rows, and one pair seen on two interfaces.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "db.h"
+#include "history.h"
+#include "log.h"
+#include "store/store.h"
+
+#define MIGRATION "sql/0018_anomaly_aggregates.sql"
+#define START 1738195200 /* 2025-01-30 00:00 UTC */
+/* a probe row of the crafted intervals (write_crafted()), an hour after START */
+#define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
+
+static char dir[] = "/tmp/netmon-test-anomaly-agg-XXXXXX";
+
+static long long q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The flow rows of an interval being crafted, and its totals. */
+struct craft {
+	struct flow_record flows[128];
+	struct total_record totals[4];
+	struct snapshot snap;
+};
+
+/* A flow src:sport > dst:dport (family 4 or 6) of proto, 2 packets of bytes. */
+static void add_flow(struct craft *c, int direction, const char *src, __u16 sport, const char *dst,
+		     __u16 dport, int proto, __u64 bytes)
+{
+	struct flow_record *r = &c->flows[c->snap.n_flows++];
+	int af = strchr(src, ':') ? AF_INET6 : AF_INET;
+
+	assert_true(c->snap.n_flows <= 128);
+	memset(r, 0, sizeof(*r));
+	r->key.ifindex = 1;
+	r->key.family = af == AF_INET ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
+	r->key.protocol = (__u8)proto;
+	r->key.direction = (__u8)direction;
+	assert_int_equal(inet_pton(af, src, r->key.src), 1);
+	assert_int_equal(inet_pton(af, dst, r->key.dst), 1);
+	r->key.src_port = sport;
+	r->key.dst_port = dport;
+	r->c.packets = 2;
+	r->c.bytes = bytes;
+	r->c.first_seen_ns = r->c.last_seen_ns = c->snap.mono_ns - 1000000000ull;
+}
+
+/* A table-full total of the interval: its overflow row (0.0.0.0 or :: both ends). */
+static void add_overflow(struct craft *c, int family, int proto, int direction, __u64 bytes)
+{
+	struct total_record *t = &c->totals[c->snap.n_totals++];
+
+	memset(t, 0, sizeof(*t));
+	t->key = (struct total_key){ .ifindex = 1,
+				     .direction = (__u8)direction,
+				     .family = (__u8)family,
+				     .protocol = (__u8)proto,
+				     .kind = NETMON_KIND_TABLE_FULL };
+	t->c = (struct total_counters){ .packets = 3, .bytes = bytes };
+}
+
+/* UDP exchanges: each case once, with n varying what the interval holds. */
+static void craft_udp(struct craft *c, unsigned int n)
+{
+	add_flow(c, 1, "198.18.1.1", 40000, "198.19.0.1", 161, 17, 80); /* a probe */
+	add_flow(c, 1, "198.18.1.1", 40001, "198.19.0.1", 161, 17, 80); /* again: one probe */
+	add_flow(c, 1, "198.18.1.1", 40002, "198.19.0.2", 53, 17, 70);	/* answered */
+	add_flow(c, 0, "198.19.0.2", 53, "198.18.1.1", 40002, 17, 200);
+	add_flow(c, 1, "198.18.1.1", 40003, "198.19.0.3", 123, 17, 90); /* another port back */
+	add_flow(c, 0, "198.19.0.3", 124, "198.18.1.1", 40003, 17, 90);
+	add_flow(c, 1, "198.18.1.1", 40004, "198.19.0.4", 500, 17, 90); /* TCP back only */
+	add_flow(c, 0, "198.19.0.4", 500, "198.18.1.1", 40004, 6, 90);
+	for (int k = 0; k < 4; k++) /* traceroute's edges: 33433 and 33535 are probes */
+		add_flow(c, 1, "198.18.1.2", 33000, "198.19.0.5",
+			 (__u16)((__u16[]){ 33433, 33434, 33534, 33535 })[k], 17, 60);
+	add_flow(c, 1, "198.18.1.3", 7000, "198.18.1.3", (__u16)(7000 + n), 17, 60); /* itself */
+	add_flow(c, 1, "2001:db8::1", 5000, "2001:db8::2", 5001, 17, 300); /* IPv6 probe */
+	add_flow(c, 0, "2001:db8::3", 547, "2001:db8::1", 546, 17, 300);   /* and answered */
+	add_flow(c, 1, "2001:db8::1", 546, "2001:db8::3", 547, 17, 300);
+	if (n % 2) { /* both answered in odd intervals */
+		add_flow(c, 0, "198.19.0.1", 161, "198.18.1.1", 40000, 17, 120);
+		add_flow(c, 0, "198.19.0.1", 161, "198.18.1.1", 40001, 17, 120);
+	}
+}
+
+/* Sources and destinations nobody is, the same pair on two interfaces, outbound peers. */
+static void craft_addresses(struct craft *c, unsigned int n)
+{
+	add_flow(c, 0, "0.0.0.0", 68, "255.255.255.255", 67, 17, 328); /* DHCP: no source */
+	add_flow(c, 1, "::", 0, "ff02::16", 0, 58, 90);
+	add_flow(c, 1, "198.18.1.1", 9, "0.0.0.0", 9, 17, 40); /* to the unspecified address */
+	add_flow(c, 1, "198.18.1.1", 50000, "198.19.0.9", 443, 6, 1000 + n);
+	c->flows[c->snap.n_flows - 1].key.ifindex = 2;
+	add_flow(c, 1, "198.18.1.1", 50001, "198.19.0.9", 443, 6, 2000);
+	add_flow(c, 0, "198.19.0.9", 443, "198.18.1.1", 50001, 6, 900000);
+	for (unsigned int k = 0; k < 3 + n % 4; k++) { /* fan-in on one address */
+		char src[32];
+
+		snprintf(src, sizeof(src), "198.20.0.%u", 1 + k);
+		add_flow(c, 0, src, (__u16)(3000 + k), "198.18.1.1", 22, 6, 500);
+	}
+	add_overflow(c, NETMON_FAMILY_V4, 17, 1, 250);
+	add_overflow(c, NETMON_FAMILY_V6, 6, 0, 60);
+}
+
+static void write_crafted(struct store *st, unsigned int intervals)
+{
+	struct craft *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	for (unsigned int n = 0; n < intervals; n++) {
+		int64_t ts = START + 3600 + 60 * (int64_t)n;
+
+		memset(&c->snap, 0, sizeof(c->snap));
+		c->snap.flows = c->flows;
+		c->snap.totals = c->totals;
+		c->snap.wall.tv_sec = ts + 60;
+		c->snap.mono_ns = 5000ull * 1000000000ull + n * 60ull * 1000000000ull;
+		craft_udp(c, n);
+		craft_addresses(c, n);
+		assert_int_equal(store_write_interval(st, &c->snap, ts, ts + 60), 0);
+	}
+	free(c);
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 1 << 16);
+
+	assert_non_null(f);
+	assert_non_null(text);
+	assert_true(fread(text, 1, (1 << 16) - 1, f) > 0);
+	fclose(f);
+	return text;
+}
+
+/*
+ * The migration's groupings, run over db's flow rows into temp.ref_dst,
+ * temp.ref_out and temp.ref_udp_probes: its text from the first INSERT on,
+ * "INSERT INTO interval_" made "INSERT INTO temp.ref_".
+ */
+static void migration_groupings(sqlite3 *db)
+{
+	char *text = read_text(MIGRATION), *at = strstr(text, "\nINSERT INTO interval_");
+	sqlite3_str *sql = sqlite3_str_new(db);
+	char *rewritten;
+
+	assert_non_null(at);
+	for (char *next; (next = strstr(at, "INSERT INTO interval_")); at = next + 21) {
+		sqlite3_str_append(sql, at, (int)(next - at));
+		sqlite3_str_appendall(sql, "INSERT INTO temp.ref_");
+	}
+	sqlite3_str_appendall(sql, at);
+	rewritten = sqlite3_str_finish(sql);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE ref_dst AS SELECT * FROM interval_dst "
+				     "WHERE 0; CREATE TEMP TABLE ref_out AS SELECT * FROM "
+				     "interval_out WHERE 0; CREATE TEMP TABLE ref_udp_probes AS "
+				     "SELECT * FROM interval_udp_probes WHERE 0"),
+			 0);
+	assert_int_equal(db_exec(db, rewritten), 0);
+	sqlite3_free(rewritten);
+	free(text);
+}
+
+/* The rows of table and of temp.ref: equal, row for row; how many. */
+static long long same_rows(sqlite3 *db, const char *table, const char *ref)
+{
+	char sql[256];
+	long long n;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM (SELECT * FROM %s EXCEPT SELECT * FROM %s)", table, ref);
+	assert_int_equal(q_int(db, sql), 0);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM (SELECT * FROM %s EXCEPT SELECT * FROM %s)", ref, table);
+	assert_int_equal(q_int(db, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	n = q_int(db, sql);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", ref);
+	assert_int_equal(q_int(db, sql), n);
+	print_message("# %s: %lld rows, as the migration's grouping\n", table, n);
+	return n;
+}
+
+static void test_aggregates_equal_migration(void **state)
+{
+	struct history_opts h = {
+		.interval = 60, .n_intervals = 1, .flows = 400, .clients = 30, .with_procs = 1
+	};
+	char path[256];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/agg.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < 20; n++) {
+		h.start = START + 60 * (int64_t)n;
+		h.seed = n + 1;
+		assert_int_equal(history_write(st, &h), 0);
+		if (n == 10) /* the caches forget: ids read back from the tables */
+			store_forget_ids(st);
+	}
+	write_crafted(st, 6);
+	store_close(st);
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	migration_groupings(db);
+	assert_true(same_rows(db, "interval_dst", "ref_dst") > 20);
+	assert_true(same_rows(db, "interval_out", "ref_out") > 20);
+	assert_true(same_rows(db, "interval_udp_probes", "ref_udp_probes") > 20);
+	/* the cases crafted are there: overflow rows, answered and unanswered UDP */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log WHERE src = '0.0.0.0' AND "
+				   "dst = '0.0.0.0'"),
+			 6);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
+				   "ON s.id = p.src_id WHERE " CRAFTED " AND s.text = '198.18.1.1' "
+				   "AND p.dst_port = 161"),
+			 3); /* unanswered in the even intervals only */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
+				   "ON s.id = p.src_id WHERE " CRAFTED " AND s.text IN "
+				   "('198.18.1.1', '2001:db8::1') AND p.dst_port IN (53, 547)"),
+			 0);
+	assert_int_equal(q_int(db,
+			       "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
+			       "ON s.id = p.src_id WHERE " CRAFTED " AND s.text = '198.18.1.2'"),
+			 12); /* 33433 and 33535, not 33434 and 33534 */
+	db_close(db);
+}
+
+static int setup(void **state)
+{
+	log_init("test_anomaly_agg", LOGLVL_ERR);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aggregates_equal_migration),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
