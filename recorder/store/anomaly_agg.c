@@ -229,21 +229,30 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	ag->n_uflows = 0;
 }
 
+/* Room for one more element in *arr (n used of *cap): doubled, from 1024. */
+static int room_for_one(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	size_t want = *cap ? *cap * 2 : 1024;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	grown = realloc(*arr, want * elem);
+	if (!grown)
+		return -ENOMEM;
+	*arr = grown;
+	*cap = want;
+	return 0;
+}
+
 /* The sums of address id, new ones zero; NULL when out of memory. */
 static struct agg_addr *addr_sums(struct anomaly_agg *ag, int64_t id)
 {
 	uint64_t key = (uint64_t)id, *v;
 	int added;
 
-	if (ag->n_sums == ag->cap_sums) {
-		size_t want = ag->cap_sums ? ag->cap_sums * 2 : 1024;
-		struct agg_addr *grown = realloc(ag->sums, want * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		ag->sums = grown;
-		ag->cap_sums = want;
-	}
+	if (room_for_one((void **)&ag->sums, ag->n_sums, &ag->cap_sums, sizeof(*ag->sums)))
+		return NULL;
 	v = map_get(&ag->addrs, &key, &added);
 	if (!v)
 		return NULL;
@@ -302,15 +311,8 @@ static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_
 	uint64_t key = (uint64_t)f->conversation_id, *v;
 	int added;
 
-	if (ag->convs.n == ag->cap_conv) {
-		size_t want = ag->cap_conv ? ag->cap_conv * 2 : 1024;
-		struct agg_conv *grown = realloc(ag->conv, want * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		ag->conv = grown;
-		ag->cap_conv = want;
-	}
+	if (room_for_one((void **)&ag->conv, ag->convs.n, &ag->cap_conv, sizeof(*ag->conv)))
+		return NULL;
 	/* a known conversation's slot as anomaly_agg_known() found it */
 	if (ag->known_slot && ag->known_id == f->conversation_id && ag->known_slot[-1])
 		return &ag->conv[*ag->known_slot];
@@ -348,15 +350,8 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 	c->bytes += f->bytes;
 	if (!udp_between(c))
 		return 0;
-	if (ag->n_uflows == ag->cap_uflows) {
-		size_t want = ag->cap_uflows ? ag->cap_uflows * 2 : 1024;
-		struct agg_udp_flow *grown = realloc(ag->uflows, want * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		ag->uflows = grown;
-		ag->cap_uflows = want;
-	}
+	if (room_for_one((void **)&ag->uflows, ag->n_uflows, &ag->cap_uflows, sizeof(*ag->uflows)))
+		return -ENOMEM;
 	ag->uflows[ag->n_uflows++] =
 		(struct agg_udp_flow){ (uint32_t)(c - ag->conv), f->src_port, f->dst_port };
 	return 0;
