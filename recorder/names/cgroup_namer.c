@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "cgroup_namer.h"
 #include "cgroup_paths.h"
@@ -27,14 +28,45 @@ void cgroup_namer_next_round(struct cgroup_namer *cn)
 		cgroup_paths_next_round(cn->paths);
 }
 
-const char *cgroup_namer_user(struct cgroup_namer *cn, uint32_t uid, char *num, size_t size)
+static const char *passwd_name(struct cgroup_namer *cn, uint32_t uid)
 {
 	struct passwd pwd, *found = NULL;
 
 	if (!getpwuid_r(uid, &pwd, cn->pw, sizeof(cn->pw), &found) && found && found->pw_name[0])
 		return found->pw_name;
-	snprintf(num, size, "%" PRIu32, uid);
-	return num;
+	return NULL;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *cgroup_namer_user(struct cgroup_namer *cn, uint32_t uid, char *num, size_t size)
+{
+	/* Fibonacci hashing: uids 0, 1000, 1001... spread over the slots. */
+	struct cgroup_namer_user *u = &cn->users[(uint32_t)(uid * 2654435761u) >> 27];
+	uint64_t now = (cn->clock_ns ? cn->clock_ns : monotonic_ns)() | 1; /* never 0 */
+	const char *name;
+
+	_Static_assert(CGROUP_NAMER_USERS == 1 << (32 - 27), "the hash's shift fits the slots");
+	if (u->at_ns && u->uid == uid && now - u->at_ns < CGROUP_NAMER_USER_TTL_NS)
+		return u->name;
+	name = (cn->lookup ? cn->lookup : passwd_name)(cn, uid);
+	if (!name) {
+		snprintf(num, size, "%" PRIu32, uid);
+		name = num;
+	}
+	u->at_ns = 0;
+	if (strlen(name) < sizeof(u->name)) {
+		strcpy(u->name, name);
+		u->uid = uid;
+		u->at_ns = now;
+	}
+	return name;
 }
 
 /* The hierarchy, opened at first need; NULL (said once why) without one. */
