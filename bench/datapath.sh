@@ -6,7 +6,7 @@
 #
 #   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--rate PPS]
 #                     [--empty] [--prog-stats] [--against DIR] [--no-process] [--pmacct]
-#                     [--perf DIR]
+#                     [--perf DIR] [--interval SECONDS]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
@@ -34,6 +34,9 @@
 #   --pmacct  also Debian's pmacctd (libpcap, its sqlite3 plugin writing
 #            every second like the recorder) on the same veth ("pmacct"):
 #            the side-by-side of bench/pmacct_side.sh
+#   --interval  seconds per recorded interval of the monitor (default 1: a
+#            write every second, the worst case; the installed default is
+#            60, dist/netmon.conf); pmacctd's sql_refresh_time alike
 #   (--empty, --against, --no-process and --pmacct each choose what a cycle
 #   runs: at most one of them)
 #
@@ -102,9 +105,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-PERF='' RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
+PERF='' INTERVAL=1 RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
 usage() {
-	sed -n '7,39p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,42p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -114,6 +117,7 @@ while [ $# -gt 0 ]; do
 	--size) SIZE=${2:-} ;;
 	--batch) BATCH=${2:-} ;;
 	--rate) RATE=${2:-} ;;
+	--interval) INTERVAL=${2:-} ;;
 	--empty) WITH_EMPTY=1 && shift && continue ;;
 	--prog-stats) PROG_STATS=1 && shift && continue ;;
 	--against) AGAINST=${2:-} && shift 2 && continue ;;
@@ -126,8 +130,9 @@ while [ $# -gt 0 ]; do
 	[[ ${2:-} =~ ^[0-9]+$ ]] || { echo "datapath.sh: $1 needs a number" >&2 && usage; }
 	shift 2
 done
-((RUNS >= 1 && RUNS <= 99 && COUNT >= 1000 && SIZE <= 1472 && BATCH >= 1 && BATCH <= 1024)) ||
-	{ echo "datapath.sh: out of range (runs 1..99, count >= 1000, size <= 1472, batch 1..1024)" >&2 && exit 64; }
+((RUNS >= 1 && RUNS <= 99 && COUNT >= 1000 && SIZE <= 1472 && BATCH >= 1 && BATCH <= 1024 &&
+	INTERVAL >= 1 && INTERVAL <= 3600)) ||
+	{ echo "datapath.sh: out of range (runs 1..99, count >= 1000, size <= 1472, batch 1..1024, interval 1..3600)" >&2 && exit 64; }
 (( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS + PMACCT <= 1 )) ||
 	{ echo "datapath.sh: --empty, --against, --no-process and --pmacct exclude each other" >&2 && exit 64; }
 
@@ -353,11 +358,11 @@ mon_cmd() {
 			die "cannot create pmacctd's table"
 		printf '%s\n' 'daemonize: false' "pcap_interface: $HOST" 'plugins: sqlite3' \
 			'aggregate: src_host, dst_host, src_port, dst_port, proto' "sql_db: $TMP/rec.db" \
-			'sql_table_version: 1' 'sql_refresh_time: 1' 'sql_history: 1m' >"$TMP/pmacctd.conf"
+			'sql_table_version: 1' "sql_refresh_time: $INTERVAL" 'sql_history: 1m' >"$TMP/pmacctd.conf"
 		CMD=(pmacctd -f "$TMP/pmacctd.conf") READY='cache entries='
 		return
 	fi
-	CMD=(-i "$HOST" --db "$TMP/rec.db" --interval 1 --duration 600) READY='recording on'
+	CMD=(-i "$HOST" --db "$TMP/rec.db" --interval "$INTERVAL" --duration 600) READY='recording on'
 	case $MODE in *xdp*) CMD+=(--hook xdp) ;; esac
 	case $MODE in *np) CMD+=(--no-process) ;; esac
 	case $MODE in o*) rec=$AGAINST/netmon-record ;; esac
@@ -482,7 +487,7 @@ fi
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
 PACE="paced at $RATE/s"
 [ "$RATE" != 0 ] || PACE=unpaced
-echo "# sendmmsg batch $BATCH, $PACE; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
+echo "# sendmmsg batch $BATCH, $PACE; the monitor writes every $INTERVAL s; veth $HOST <-> $NS ($H4 <-> $P4); $RUNS cycles of$(printf ' baseline/%s' "${MODES[@]}")"
 echo "# $(uname -r), $NCPU CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 echo "# CPU-s/Mpkt = CPU seconds per million packets (= us per packet): sender + receiver + ksoftirqd + recorder;"
 echo "# sys = whole machine (/proc/stat), others = share of the machine busy with anything else"
