@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 7
+#define NETMON_ABI_VERSION 8
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -60,7 +60,10 @@ struct flow_counters {
 };
 
 /* What a totals row counts. */
-#define NETMON_KIND_IP 0         /* parsed IP packets, per protocol */
+#define NETMON_KIND_IP 0         /* parsed IP packets, per protocol: summed by
+				  * the recorder from the flows and the kinds
+				  * TABLE_FULL and EXCLUDED (ip_totals.h), never
+				  * written by the programs */
 #define NETMON_KIND_MALFORMED 1  /* IP ethertype, but a header is invalid or ends
 				  * past the packet, or the IP length does */
 #define NETMON_KIND_NON_IP 2     /* ARP, LLDP, every other ethertype, VLAN stacks
@@ -71,7 +74,7 @@ struct flow_counters {
 #define NETMON_KIND_NOT_COUNTED 6 /* user space only: frames of an imported capture
 				   * that could not be replayed (replay.h) */
 #define NETMON_KIND_EXCLUDED 7   /* IP packets left out of the flows by --include /
-				  * --exclude (filter.bpf.h); already in kind IP */
+				  * --exclude (filter.bpf.h); in kind IP too */
 /* Kinds from here on count messages passed for host names, no traffic. */
 #define NETMON_KIND_DNS 8        /* DNS responses passed to user space (dns.bpf.h) */
 #define NETMON_KIND_DNS_DROP 9   /* DNS responses lost: their ring buffer was full */

@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "proc_cache.h"
+#include "ip_totals.h"
 #include "snapshot.h"
 #include "test_hooks.h"
 
@@ -721,6 +722,7 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 {
 	size_t taken = (size_t)__atomic_load_n(s->maps.tables[0].used, __ATOMIC_RELAXED) +
 		       __atomic_load_n(s->maps.tables[1].used, __ATOMIC_RELAXED);
+	size_t flows_from = snap->n_flows, totals_from = snap->n_totals;
 	/* Room for every slot taken before the first record: an array grown
 	 * while it is written moves (mremap) and its huge pages are split. */
 	int err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + taken,
@@ -733,6 +735,8 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, &s->kept[KEPT_TOTALS]);
+	if (!err)
+		err = ip_totals_add(snap, flows_from, totals_from);
 	if (!err)
 		err = read_procs(s, snap, old, 1);
 	if (err || !s->maps.proc_on)
@@ -949,5 +953,7 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, NULL);
+	if (!err)
+		err = ip_totals_add(snap, 0, 0);
 	return err ? err : read_procs(s, snap, cur, 0);
 }
