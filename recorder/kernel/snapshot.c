@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -34,16 +35,32 @@
 #define BATCH_START 4096
 #define BATCH_MAX (1u << 20)
 
-/* A flow table mapped into our memory. */
+/*
+ * A flow table, or the window of it, mapped into our memory. The kernel
+ * maps every page of a BPF array at mmap() (remap_vmalloc_range()), so a
+ * mapping counts whole in the recorder's RSS from the start: at
+ * --max-flows 1048576 the two tables are 236 MB. A table up to
+ * WHOLE_MAX_BYTES is mapped once, whole; a larger one a window of
+ * s->window slots at a time, for one pass (a hold's scan, a release, a
+ * peek) and unmapped after it (docs/design.md, "Flow tables").
+ */
 struct mapped_table {
-	void *slots;			   /* nslots x slot_size */
-	struct flow_slot_counters *counts; /* nslots */
-	size_t slots_len, counts_len;
+	char *slots;			   /* slot lo's */
+	struct flow_slot_counters *counts; /* slot lo's counters */
+	__u32 lo, hi;			   /* the slots mapped: [lo, hi); none when equal */
+	size_t slots_len, counts_len;	   /* of the two mappings */
+	int whole;			   /* mapped at open, for good */
 };
+
+/* Larger tables (slots and counters) are mapped a window at a time. The
+ * mapping costs ~1 us per 4 KB page at each pass (bench/RESULTS.md). */
+#define WHOLE_MAX_BYTES (32ul << 20)
+#define WINDOW_SLOTS 32768u
 
 struct snapshotter {
 	struct snapshot_maps maps;
 	struct mapped_table tables[2];
+	__u32 window; /* slots a window maps; a multiple of window_align() */
 	int ncpus;
 	/* scratch for one batch call; capacities in bytes */
 	void *keys, *values;
@@ -73,20 +90,33 @@ struct snapshotter {
 	int scan_all;
 };
 
-static int map_table(const struct snapshot_table *t, struct mapped_table *m)
+/* Map slots [lo, hi) of table t: both arrays from a whole page (lo a
+ * multiple of window_align()). 0 or -errno; nothing mapped on failure. */
+static int map_range(const struct snapshot_table *t, struct mapped_table *m, __u32 lo, __u32 hi)
 {
-	m->slots_len = (size_t)t->nslots * t->slot_size;
-	m->counts_len = (size_t)t->nslots * sizeof(struct flow_slot_counters);
-	m->slots = mmap(NULL, m->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd, 0);
+	size_t n = hi - lo, csz = sizeof(struct flow_slot_counters);
+	int err;
+
+	m->slots_len = n * t->slot_size;
+	m->counts_len = n * csz;
+	m->slots = mmap(NULL, m->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd,
+			(off_t)lo * t->slot_size);
 	if (m->slots == MAP_FAILED) {
+		err = -errno;
 		m->slots = NULL;
-		return -errno;
+		return err;
 	}
-	m->counts = mmap(NULL, m->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd, 0);
+	m->counts = mmap(NULL, m->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd,
+			 (off_t)lo * csz);
 	if (m->counts == MAP_FAILED) {
+		err = -errno;
+		munmap(m->slots, m->slots_len);
+		m->slots = NULL;
 		m->counts = NULL;
-		return -errno;
+		return err;
 	}
+	m->lo = lo;
+	m->hi = hi;
 	return 0;
 }
 
@@ -96,6 +126,90 @@ static void unmap_table(struct mapped_table *m)
 		munmap(m->slots, m->slots_len);
 	if (m->counts)
 		munmap(m->counts, m->counts_len);
+	m->slots = NULL;
+	m->counts = NULL;
+	m->lo = m->hi = 0;
+}
+
+/* Slots a window starts at a multiple of: a page of 16-byte slots is 256 of
+ * them; 48-byte slots and 64-byte counters then start on a page too. */
+static __u32 window_align(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 16 ? (__u32)(page / 16) : 1;
+}
+
+/* Whether slot i of a table is in its mapped window (or whole mapping). */
+static inline int in_window(const struct mapped_table *m, __u32 i)
+{
+	return i - m->lo < m->hi - m->lo;
+}
+
+/* Map the window holding slot i of table t in place of the last one.
+ * 0 or -errno. */
+static int window_at(struct snapshotter *s, int t, __u32 i)
+{
+	const struct snapshot_table *tab = &s->maps.tables[t];
+	struct mapped_table *m = &s->tables[t];
+	__u32 lo = i - i % s->window;
+	__u32 hi = tab->nslots - lo < s->window ? tab->nslots : lo + s->window;
+	int err;
+
+	unmap_table(m);
+	err = map_range(tab, m, lo, hi);
+	if (err)
+		pr_err("cannot map the flow table's slots %u-%u into memory: %s", lo, hi - 1,
+		       strerror(-err));
+	return err;
+}
+
+/* Make slot i of table t mapped. 0 or -errno. */
+static inline int reach(struct snapshotter *s, int t, __u32 i)
+{
+	return in_window(&s->tables[t], i) ? 0 : window_at(s, t, i);
+}
+
+/* A pass over the tables is over: windows leave our memory until the next. */
+static void windows_done(struct snapshotter *s)
+{
+	for (int t = 0; t < 2; t++)
+		if (!s->tables[t].whole)
+			unmap_table(&s->tables[t]);
+}
+
+/* Each table whole (window 0), or a window of that many slots at a time;
+ * as snapshot_open() chooses (window -1). */
+static int set_window(struct snapshotter *s, long window)
+{
+	__u32 align = window_align();
+
+	s->window = window > 0 ? (__u32)window : WINDOW_SLOTS;
+	s->window = (s->window + align - 1) / align * align;
+	for (int t = 0; t < 2; t++) {
+		const struct snapshot_table *tab = &s->maps.tables[t];
+		size_t bytes =
+			(size_t)tab->nslots * (tab->slot_size + sizeof(struct flow_slot_counters));
+		struct mapped_table *m = &s->tables[t];
+		int err;
+
+		unmap_table(m);
+		m->whole = !window || (window < 0 && bytes <= WHOLE_MAX_BYTES);
+		if (!m->whole || !tab->nslots)
+			continue;
+		err = map_range(tab, m, 0, tab->nslots);
+		if (err) {
+			m->whole = 0;
+			pr_err("cannot map the flow table into memory: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int snapshot_set_window(struct snapshotter *s, long window)
+{
+	return set_window(s, window);
 }
 
 static uint64_t now_ns(clockid_t clk)
@@ -109,7 +223,7 @@ static uint64_t now_ns(clockid_t clk)
 int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 {
 	struct snapshotter *s;
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = libbpf_num_possible_cpus(), err;
 
 	*out = NULL;
 	if (ncpus <= 0) {
@@ -122,14 +236,10 @@ int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 	s->maps = *maps;
 	s->ncpus = ncpus;
 	s->scan_all = 1;
-	for (int i = 0; i < 2; i++) {
-		int err = map_table(&maps->tables[i], &s->tables[i]);
-
-		if (err) {
-			pr_err("cannot map the flow table into memory: %s", strerror(-err));
-			snapshot_close(s);
-			return err;
-		}
+	err = set_window(s, -1);
+	if (err) {
+		snapshot_close(s);
+		return err;
 	}
 	*out = s;
 	return 0;
@@ -361,10 +471,17 @@ static int note_doomed(struct snapshotter *s, int t, __u32 idx)
 	return note_slot(&s->doomed, &s->n_doomed, &s->cap_doomed, t, idx);
 }
 
-/* Word 0 of slot i of a mapped table. */
+/* Word 0 of slot i of a table, and its counters: slot i mapped (reach()). */
 static __u32 *slot_word0(struct snapshotter *s, int t, __u32 i)
 {
-	return (__u32 *)((char *)s->tables[t].slots + (size_t)i * s->maps.tables[t].slot_size);
+	const struct mapped_table *m = &s->tables[t];
+
+	return (__u32 *)(m->slots + (size_t)(i - m->lo) * s->maps.tables[t].slot_size);
+}
+
+static struct flow_slot_counters *counts_of(struct snapshotter *s, int t, __u32 i)
+{
+	return &s->tables[t].counts[i - s->tables[t].lo];
 }
 
 /*
@@ -392,7 +509,6 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 		      uint64_t now_ns)
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
-	struct mapped_table *m = &s->tables[t];
 	size_t held_before = s->n_held;
 	__u32 st, i;
 
@@ -403,10 +519,14 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
 		return 0;
 	for (i = 0; i < tab->nslots; i = scan_next(i, st)) {
-		const void *slot = slot_word0(s, t, i);
-		const struct flow_gen_counters *c = &m->counts[i].gen[old];
-		int err;
+		int err = reach(s, t, i);
+		const void *slot;
+		const struct flow_gen_counters *c;
 
+		if (err)
+			return err;
+		slot = slot_word0(s, t, i);
+		c = &counts_of(s, t, i)->gen[old];
 		s->scanned[t]++;
 		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
 		     NETMON_SLOT_STATE_MASK;
@@ -427,12 +547,14 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	return 0;
 }
 
-/* A table as the release's loops walk it (locals the compiler keeps in
- * registers: the atomics below would make it reload them through s). */
+/* A table's mapped window as the release's loops walk it (locals the
+ * compiler keeps in registers: the atomics below would make it reload them
+ * through s). */
 struct release_walk {
-	char *slots;
+	char *slots; /* of slot lo */
 	struct flow_slot_counters *counts;
 	size_t slot_size;
+	__u32 lo, hi;
 	int t;
 	__u32 old;
 };
@@ -442,8 +564,29 @@ static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old
 	return (struct release_walk){ .slots = s->tables[t].slots,
 				      .counts = s->tables[t].counts,
 				      .slot_size = s->maps.tables[t].slot_size,
+				      .lo = s->tables[t].lo,
+				      .hi = s->tables[t].hi,
 				      .t = t,
 				      .old = old };
+}
+
+/* Word 0 of slot i, mapped in w (walk_to()). */
+static inline __u32 *walk_word0(const struct release_walk *w, __u32 i)
+{
+	return (__u32 *)(w->slots + (size_t)(i - w->lo) * w->slot_size);
+}
+
+/* Make slot i mapped in w. 0 or -errno. */
+static inline int walk_to(struct snapshotter *s, struct release_walk *w, __u32 i)
+{
+	int err;
+
+	if (i - w->lo < w->hi - w->lo)
+		return 0;
+	err = window_at(s, w->t, i);
+	if (!err)
+		*w = walk_of(s, w->t, w->old);
+	return err;
 }
 
 /*
@@ -456,7 +599,7 @@ static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old
 static inline int release_slot(struct snapshotter *s, const struct release_walk *w, __u32 i,
 			       __u32 *w0, __u32 seen)
 {
-	struct flow_slot_counters *sc = &w->counts[i];
+	struct flow_slot_counters *sc = &w->counts[i - w->lo];
 	struct flow_gen_counters *c = &sc->gen[w->old];
 	__u32 st = seen & NETMON_SLOT_STATE_MASK;
 
@@ -481,13 +624,16 @@ static inline int release_slot(struct snapshotter *s, const struct release_walk 
  * covers most of is cheaper to scan (scan_cheaper()). */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	const struct release_walk w = walk_of(s, t, old);
+	struct release_walk w = walk_of(s, t, old);
 	__u32 nslots = s->maps.tables[t].nslots, seen;
 
 	for (__u32 i = 0; i < nslots; i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
-		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
-		int err;
+		__u32 *w0;
+		int err = walk_to(s, &w, i);
 
+		if (err)
+			return err;
+		w0 = walk_word0(&w, i);
 		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
 		err = release_slot(s, &w, i, w0, seen);
 		if (err)
@@ -501,13 +647,16 @@ static int release_table(struct snapshotter *s, int t, __u32 old)
  * it after the flip's grace period). */
 static int release_held(struct snapshotter *s, int t, const __u32 *held, size_t n, __u32 old)
 {
-	const struct release_walk w = walk_of(s, t, old);
+	struct release_walk w = walk_of(s, t, old);
 
 	for (size_t j = 0; j < n; j++) {
-		__u32 i = held[j] & 0x7fffffff;
-		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
-		int err = release_slot(s, &w, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
+		__u32 i = held[j] & 0x7fffffff, *w0;
+		int err = walk_to(s, &w, i);
 
+		if (err)
+			return err;
+		w0 = walk_word0(&w, i);
+		err = release_slot(s, &w, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
 		if (err)
 			return err;
 	}
@@ -539,18 +688,23 @@ static int scan_cheaper(const struct snapshotter *s, int t)
  * got packets (from a program that saw it READY just before the mark) goes
  * back to READY. A flow freed here and seen again is inserted again.
  */
-static void free_idle(struct snapshotter *s, __u32 cur)
+static int free_idle(struct snapshotter *s, __u32 cur)
 {
 	__u32 freed[2] = { 0, 0 };
+	int err = 0;
 
 	for (size_t j = 0; j < s->n_doomed; j++) {
 		int t = s->doomed[j] >> 31;
-		__u32 i = s->doomed[j] & 0x7fffffff;
-		__u32 *w0 = slot_word0(s, t, i);
-		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		const struct flow_gen_counters *c = &s->tables[t].counts[i].gen[cur];
+		__u32 i = s->doomed[j] & 0x7fffffff, *w0, seen;
+		const struct flow_gen_counters *c;
 		__u32 to = NETMON_SLOT_FREE;
 
+		err = reach(s, t, i);
+		if (err)
+			break; /* left DOOMED: the next release scans (scan_all) */
+		w0 = slot_word0(s, t, i);
+		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		c = &counts_of(s, t, i)->gen[cur];
 		if ((seen & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_DOOMED)
 			continue; /* a packet brought it back */
 		if (gen_counted(c, __ATOMIC_ACQUIRE))
@@ -565,6 +719,7 @@ static void free_idle(struct snapshotter *s, __u32 cur)
 	for (int t = 0; t < 2; t++)
 		if (freed[t])
 			__atomic_fetch_sub(s->maps.tables[t].used, freed[t], __ATOMIC_SEQ_CST);
+	return err;
 }
 
 /* One CPU's totals into their sum: times only from CPUs that counted. */
@@ -730,6 +885,7 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 		err = grow((void **)&s->held, &s->cap_held, s->n_held + taken, sizeof(*s->held));
 	for (int t = 0; !err && t < 2; t++)
 		err = read_table(s, snap, t, old, now_ns);
+	windows_done(s);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, &s->kept[KEPT_TOTALS]);
@@ -842,7 +998,7 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 	if (!err && s->n_doomed) {
 		err = wait_for_programs(s);
 		if (!err)
-			free_idle(s, old ^ 1);
+			err = free_idle(s, old ^ 1);
 	}
 	if (!err)
 		err = clear_map(s, s->maps.totals[old], sizeof(struct total_key),
@@ -860,6 +1016,7 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 		__atomic_store_n(&s->maps.proc_table_full[old].calls, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
 	}
+	windows_done(s);
 	s->scan_all = !!err; /* slots doomed and not freed are in no later list */
 	return err;
 }
@@ -915,12 +1072,15 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 		__u32 w0;
 
 		for (__u32 i = 0; i < tab->nslots; i = scan_next(i, w0 & NETMON_SLOT_STATE_MASK)) {
-			const void *slot = slot_word0(s, t, i);
 			struct flow_gen_counters c;
-			int err;
+			const void *slot;
+			int err = reach(s, t, i);
 
+			if (err)
+				return err;
+			slot = slot_word0(s, t, i);
 			w0 = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE);
-			c = s->tables[t].counts[i].gen[cur];
+			c = counts_of(s, t, i)->gen[cur];
 			/* Keys change only while BUSY (an inserter) after a free. */
 			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
 			    !NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
@@ -946,6 +1106,7 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	clock_gettime(CLOCK_REALTIME, &snap->wall);
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
 	err = peek_flows(s, snap, cur);
+	windows_done(s);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, NULL);
