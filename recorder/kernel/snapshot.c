@@ -36,31 +36,42 @@
 #define BATCH_MAX (1u << 20)
 
 /*
- * A flow table, or the window of it, mapped into our memory. The kernel
- * maps every page of a BPF array at mmap() (remap_vmalloc_range()), so a
- * mapping counts whole in the recorder's RSS from the start: at
- * --max-flows 1048576 the two tables are 236 MB. A table up to
- * WHOLE_MAX_BYTES is mapped once, whole; a larger one a window of
- * s->window slots at a time, for one pass (a hold's scan, a release, a
- * peek) and unmapped after it (docs/design.md, "Flow tables").
+ * A flow table, or windows of it, mapped into our memory. The kernel maps
+ * every page of a BPF array at mmap() (remap_vmalloc_range()), so a mapping
+ * counts whole in the recorder's RSS from the start: at --max-flows 1048576
+ * the two tables are 236 MB. A table up to WHOLE_MAX_BYTES is mapped once,
+ * whole; a larger one a window of its slots and one of its counters at a
+ * time, each mapped when a pass (a hold's scan, a release, a peek) first
+ * needs it and unmapped after the pass (docs/design.md, "Flow tables").
  */
-struct mapped_table {
-	char *slots;			   /* slot lo's */
-	struct flow_slot_counters *counts; /* slot lo's counters */
-	__u32 lo, hi;			   /* the slots mapped: [lo, hi); none when equal */
-	size_t slots_len, counts_len;	   /* of the two mappings */
-	int whole;			   /* mapped at open, for good */
+struct window {
+	char *p;      /* element lo's */
+	__u32 lo, hi; /* the elements mapped: [lo, hi); none when equal */
+	size_t len;   /* of the mapping */
 };
 
-/* Larger tables (slots and counters) are mapped a window at a time. The
- * mapping costs ~1 us per 4 KB page at each pass (bench/RESULTS.md). */
+struct mapped_table {
+	struct window slots, counts;
+	int whole; /* mapped at open, for good */
+};
+
+/*
+ * Larger tables are mapped a window at a time. This VM's first touch of
+ * each page of a new mapping costs ~2 us (the mmap and munmap ~0.5 more):
+ * a table's pages touched in a pass cost that again at each pass
+ * (bench/RESULTS.md, "RSS at 1M flows"), so the counters, which a sparse
+ * table needs only at its few flows, have small windows of their own.
+ */
 #define WHOLE_MAX_BYTES (32ul << 20)
-#define WINDOW_SLOTS 32768u
+#define SLOTS_WINDOW 32768u /* 512 KiB of IPv4 slots, 1.5 MiB of IPv6 ones */
+#define COUNTS_WINDOW 4096u /* 256 KiB of counters */
 
 struct snapshotter {
 	struct snapshot_maps maps;
 	struct mapped_table tables[2];
-	__u32 window; /* slots a window maps; a multiple of window_align() */
+	/* Slots a window maps, of slots and of counters; multiples of
+	 * window_align(). */
+	__u32 slots_window, counts_window;
 	int ncpus;
 	/* scratch for one batch call; capacities in bytes */
 	void *keys, *values;
@@ -90,45 +101,34 @@ struct snapshotter {
 	int scan_all;
 };
 
-/* Map slots [lo, hi) of table t: both arrays from a whole page (lo a
- * multiple of window_align()). 0 or -errno; nothing mapped on failure. */
-static int map_range(const struct snapshot_table *t, struct mapped_table *m, __u32 lo, __u32 hi)
+/* Map elements [lo, hi) of an array of elem-byte elements: from a whole
+ * page (lo a multiple of window_align()). 0 or -errno. */
+static int map_window(int fd, size_t elem, struct window *w, __u32 lo, __u32 hi)
 {
-	size_t n = hi - lo, csz = sizeof(struct flow_slot_counters);
-	int err;
-
-	m->slots_len = n * t->slot_size;
-	m->counts_len = n * csz;
-	m->slots = mmap(NULL, m->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd,
-			(off_t)lo * t->slot_size);
-	if (m->slots == MAP_FAILED) {
-		err = -errno;
-		m->slots = NULL;
-		return err;
+	w->len = (size_t)(hi - lo) * elem;
+	w->p = mmap(NULL, w->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)lo * elem);
+	if (w->p == MAP_FAILED) {
+		w->p = NULL;
+		w->lo = w->hi = 0;
+		return -errno;
 	}
-	m->counts = mmap(NULL, m->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd,
-			 (off_t)lo * csz);
-	if (m->counts == MAP_FAILED) {
-		err = -errno;
-		munmap(m->slots, m->slots_len);
-		m->slots = NULL;
-		m->counts = NULL;
-		return err;
-	}
-	m->lo = lo;
-	m->hi = hi;
+	w->lo = lo;
+	w->hi = hi;
 	return 0;
+}
+
+static void unmap_window(struct window *w)
+{
+	if (w->p)
+		munmap(w->p, w->len);
+	w->p = NULL;
+	w->lo = w->hi = 0;
 }
 
 static void unmap_table(struct mapped_table *m)
 {
-	if (m->slots)
-		munmap(m->slots, m->slots_len);
-	if (m->counts)
-		munmap(m->counts, m->counts_len);
-	m->slots = NULL;
-	m->counts = NULL;
-	m->lo = m->hi = 0;
+	unmap_window(&m->slots);
+	unmap_window(&m->counts);
 }
 
 /* Slots a window starts at a multiple of: a page of 16-byte slots is 256 of
@@ -140,34 +140,41 @@ static __u32 window_align(void)
 	return page > 16 ? (__u32)(page / 16) : 1;
 }
 
-/* Whether slot i of a table is in its mapped window (or whole mapping). */
-static inline int in_window(const struct mapped_table *m, __u32 i)
+/* Whether element i is in a window (or whole mapping). */
+static inline int in_window(const struct window *w, __u32 i)
 {
-	return i - m->lo < m->hi - m->lo;
+	return i - w->lo < w->hi - w->lo;
 }
 
-/* Map the window holding slot i of table t in place of the last one.
- * 0 or -errno. */
-static int window_at(struct snapshotter *s, int t, __u32 i)
+/* Map the window of size slots holding element i of table t's slots (!counts)
+ * or counters in place of the last one. 0 or -errno. */
+static int window_at(struct snapshotter *s, int t, int counts, __u32 i)
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
-	struct mapped_table *m = &s->tables[t];
-	__u32 lo = i - i % s->window;
-	__u32 hi = tab->nslots - lo < s->window ? tab->nslots : lo + s->window;
+	struct window *w = counts ? &s->tables[t].counts : &s->tables[t].slots;
+	__u32 size = counts ? s->counts_window : s->slots_window;
+	__u32 lo = i - i % size;
+	__u32 hi = tab->nslots - lo < size ? tab->nslots : lo + size;
 	int err;
 
-	unmap_table(m);
-	err = map_range(tab, m, lo, hi);
+	unmap_window(w);
+	err = counts ? map_window(tab->counts_fd, sizeof(struct flow_slot_counters), w, lo, hi)
+		     : map_window(tab->slots_fd, tab->slot_size, w, lo, hi);
 	if (err)
-		pr_err("cannot map the flow table's slots %u-%u into memory: %s", lo, hi - 1,
-		       strerror(-err));
+		pr_err("cannot map the flow table's %s %u-%u into memory: %s",
+		       counts ? "counters" : "slots", lo, hi - 1, strerror(-err));
 	return err;
 }
 
-/* Make slot i of table t mapped. 0 or -errno. */
-static inline int reach(struct snapshotter *s, int t, __u32 i)
+/* Make slot i of table t, or its counters, mapped. 0 or -errno. */
+static inline int reach_slot(struct snapshotter *s, int t, __u32 i)
 {
-	return in_window(&s->tables[t], i) ? 0 : window_at(s, t, i);
+	return in_window(&s->tables[t].slots, i) ? 0 : window_at(s, t, 0, i);
+}
+
+static inline int reach_counts(struct snapshotter *s, int t, __u32 i)
+{
+	return in_window(&s->tables[t].counts, i) ? 0 : window_at(s, t, 1, i);
 }
 
 /* A pass over the tables is over: windows leave our memory until the next. */
@@ -178,14 +185,16 @@ static void windows_done(struct snapshotter *s)
 			unmap_table(&s->tables[t]);
 }
 
-/* Each table whole (window 0), or a window of that many slots at a time;
+/* Each table whole (window 0), or windows of that many slots at a time;
  * as snapshot_open() chooses (window -1). */
 static int set_window(struct snapshotter *s, long window)
 {
 	__u32 align = window_align();
 
-	s->window = window > 0 ? (__u32)window : WINDOW_SLOTS;
-	s->window = (s->window + align - 1) / align * align;
+	s->slots_window = window > 0 ? (__u32)window : SLOTS_WINDOW;
+	s->counts_window = window > 0 ? (__u32)window : COUNTS_WINDOW;
+	s->slots_window = (s->slots_window + align - 1) / align * align;
+	s->counts_window = (s->counts_window + align - 1) / align * align;
 	for (int t = 0; t < 2; t++) {
 		const struct snapshot_table *tab = &s->maps.tables[t];
 		size_t bytes =
@@ -197,8 +206,12 @@ static int set_window(struct snapshotter *s, long window)
 		m->whole = !window || (window < 0 && bytes <= WHOLE_MAX_BYTES);
 		if (!m->whole || !tab->nslots)
 			continue;
-		err = map_range(tab, m, 0, tab->nslots);
+		err = map_window(tab->slots_fd, tab->slot_size, &m->slots, 0, tab->nslots);
+		if (!err)
+			err = map_window(tab->counts_fd, sizeof(struct flow_slot_counters),
+					 &m->counts, 0, tab->nslots);
 		if (err) {
+			unmap_table(m);
 			m->whole = 0;
 			pr_err("cannot map the flow table into memory: %s", strerror(-err));
 			return err;
@@ -471,17 +484,20 @@ static int note_doomed(struct snapshotter *s, int t, __u32 idx)
 	return note_slot(&s->doomed, &s->n_doomed, &s->cap_doomed, t, idx);
 }
 
-/* Word 0 of slot i of a table, and its counters: slot i mapped (reach()). */
+/* Word 0 of slot i of a table (reach_slot() first), its counters
+ * (reach_counts() first). */
 static __u32 *slot_word0(struct snapshotter *s, int t, __u32 i)
 {
-	const struct mapped_table *m = &s->tables[t];
+	const struct window *w = &s->tables[t].slots;
 
-	return (__u32 *)(m->slots + (size_t)(i - m->lo) * s->maps.tables[t].slot_size);
+	return (__u32 *)(w->p + (size_t)(i - w->lo) * s->maps.tables[t].slot_size);
 }
 
 static struct flow_slot_counters *counts_of(struct snapshotter *s, int t, __u32 i)
 {
-	return &s->tables[t].counts[i - s->tables[t].lo];
+	const struct window *w = &s->tables[t].counts;
+
+	return (struct flow_slot_counters *)w->p + (i - w->lo);
 }
 
 /*
@@ -519,19 +535,22 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
 		return 0;
 	for (i = 0; i < tab->nslots; i = scan_next(i, st)) {
-		int err = reach(s, t, i);
+		int err = reach_slot(s, t, i);
 		const void *slot;
 		const struct flow_gen_counters *c;
 
 		if (err)
 			return err;
 		slot = slot_word0(s, t, i);
-		c = &counts_of(s, t, i)->gen[old];
 		s->scanned[t]++;
 		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
 		     NETMON_SLOT_STATE_MASK;
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
+		err = reach_counts(s, t, i);
+		if (err)
+			return err;
+		c = &counts_of(s, t, i)->gen[old];
 		if (!NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 			continue;
 		err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
@@ -547,48 +566,6 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	return 0;
 }
 
-/* A table's mapped window as the release's loops walk it (locals the
- * compiler keeps in registers: the atomics below would make it reload them
- * through s). */
-struct release_walk {
-	char *slots; /* of slot lo */
-	struct flow_slot_counters *counts;
-	size_t slot_size;
-	__u32 lo, hi;
-	int t;
-	__u32 old;
-};
-
-static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old)
-{
-	return (struct release_walk){ .slots = s->tables[t].slots,
-				      .counts = s->tables[t].counts,
-				      .slot_size = s->maps.tables[t].slot_size,
-				      .lo = s->tables[t].lo,
-				      .hi = s->tables[t].hi,
-				      .t = t,
-				      .old = old };
-}
-
-/* Word 0 of slot i, mapped in w (walk_to()). */
-static inline __u32 *walk_word0(const struct release_walk *w, __u32 i)
-{
-	return (__u32 *)(w->slots + (size_t)(i - w->lo) * w->slot_size);
-}
-
-/* Make slot i mapped in w. 0 or -errno. */
-static inline int walk_to(struct snapshotter *s, struct release_walk *w, __u32 i)
-{
-	int err;
-
-	if (i - w->lo < w->hi - w->lo)
-		return 0;
-	err = window_at(s, w->t, i);
-	if (!err)
-		*w = walk_of(s, w->t, w->old);
-	return err;
-}
-
 /*
  * Zero the old generation's counters of slot i (word 0 at w0, read as seen)
  * once the database has them, or they wait in memory. A flow with no packet
@@ -596,27 +573,33 @@ static inline int walk_to(struct snapshotter *s, struct release_walk *w, __u32 i
  * table holds the flows of one interval, as max_flows promises, not of the
  * last two. Doing it twice (a crash in between, then adoption) does no harm.
  */
-static inline int release_slot(struct snapshotter *s, const struct release_walk *w, __u32 i,
-			       __u32 *w0, __u32 seen)
+static inline int release_slot(struct snapshotter *s, int t, __u32 old, __u32 i, __u32 *w0,
+			       __u32 seen)
 {
-	struct flow_slot_counters *sc = &w->counts[i - w->lo];
-	struct flow_gen_counters *c = &sc->gen[w->old];
+	struct flow_slot_counters *sc;
+	struct flow_gen_counters *c;
 	__u32 st = seen & NETMON_SLOT_STATE_MASK;
+	int err;
 
 	if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 		return 0;
+	err = reach_counts(s, t, i);
+	if (err)
+		return err;
+	sc = counts_of(s, t, i);
+	c = &sc->gen[old];
 	if (NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 		memset(c, 0, sizeof(*c));
 	if (st == NETMON_SLOT_READY) {
 		/* Still sending since the flip: it keeps its slot. */
-		if (gen_counted(&sc->gen[w->old ^ 1], __ATOMIC_RELAXED))
+		if (gen_counted(&sc->gen[old ^ 1], __ATOMIC_RELAXED))
 			return 0;
 		if (!__atomic_compare_exchange_n(
 			    w0, &seen, (seen & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_DOOMED, 0,
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return 0; /* cannot happen: only we doom a READY slot */
 	}
-	return note_doomed(s, w->t, i);
+	return note_doomed(s, t, i);
 }
 
 /* Every slot of one table: after a crash or an adoption, slots left DOOMED
@@ -624,18 +607,17 @@ static inline int release_slot(struct snapshotter *s, const struct release_walk 
  * covers most of is cheaper to scan (scan_cheaper()). */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	struct release_walk w = walk_of(s, t, old);
 	__u32 nslots = s->maps.tables[t].nslots, seen;
 
 	for (__u32 i = 0; i < nslots; i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
 		__u32 *w0;
-		int err = walk_to(s, &w, i);
+		int err = reach_slot(s, t, i);
 
 		if (err)
 			return err;
-		w0 = walk_word0(&w, i);
+		w0 = slot_word0(s, t, i);
 		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		err = release_slot(s, &w, i, w0, seen);
+		err = release_slot(s, t, old, i, w0, seen);
 		if (err)
 			return err;
 	}
@@ -647,16 +629,14 @@ static int release_table(struct snapshotter *s, int t, __u32 old)
  * it after the flip's grace period). */
 static int release_held(struct snapshotter *s, int t, const __u32 *held, size_t n, __u32 old)
 {
-	struct release_walk w = walk_of(s, t, old);
-
 	for (size_t j = 0; j < n; j++) {
 		__u32 i = held[j] & 0x7fffffff, *w0;
-		int err = walk_to(s, &w, i);
+		int err = reach_slot(s, t, i);
 
 		if (err)
 			return err;
-		w0 = walk_word0(&w, i);
-		err = release_slot(s, &w, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
+		w0 = slot_word0(s, t, i);
+		err = release_slot(s, t, old, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
 		if (err)
 			return err;
 	}
@@ -699,7 +679,9 @@ static int free_idle(struct snapshotter *s, __u32 cur)
 		const struct flow_gen_counters *c;
 		__u32 to = NETMON_SLOT_FREE;
 
-		err = reach(s, t, i);
+		err = reach_slot(s, t, i);
+		if (!err)
+			err = reach_counts(s, t, i);
 		if (err)
 			break; /* left DOOMED: the next release scans (scan_all) */
 		w0 = slot_word0(s, t, i);
@@ -1074,16 +1056,20 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 		for (__u32 i = 0; i < tab->nslots; i = scan_next(i, w0 & NETMON_SLOT_STATE_MASK)) {
 			struct flow_gen_counters c;
 			const void *slot;
-			int err = reach(s, t, i);
+			int err = reach_slot(s, t, i);
 
 			if (err)
 				return err;
 			slot = slot_word0(s, t, i);
 			w0 = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE);
-			c = counts_of(s, t, i)->gen[cur];
 			/* Keys change only while BUSY (an inserter) after a free. */
-			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
-			    !NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
+			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY)
+				continue;
+			err = reach_counts(s, t, i);
+			if (err)
+				return err;
+			c = counts_of(s, t, i)->gen[cur];
+			if (!NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
 				continue;
 			err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
 				   sizeof(*snap->flows));
