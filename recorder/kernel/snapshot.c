@@ -1053,6 +1053,10 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 		const struct snapshot_table *tab = &s->maps.tables[t];
 		__u32 w0;
 
+		/* No slot taken, no count (as in read_table()): an unused table,
+		 * often the IPv6 one, is not mapped or read each second. */
+		if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
+			continue;
 		for (__u32 i = 0; i < tab->nslots; i = scan_next(i, w0 & NETMON_SLOT_STATE_MASK)) {
 			struct flow_gen_counters c;
 			const void *slot;

@@ -58,9 +58,10 @@ void snapshot_close(struct snapshotter *s);
 /*
  * How the flow tables are mapped into memory. snapshot_open() maps a table
  * of up to 32 MiB (slots and counters) whole, once, and a larger one a
- * window of 32768 slots at a time, during each pass over it (the kernel
- * maps every page of a mapping at once: at --max-flows 1048576 the whole
- * tables would be 236 MB of the recorder's RSS). For tests and benchmarks:
+ * window of 32768 slots (and of 4096 slots' counters, where a slot holds a
+ * flow) at a time, during each pass over it (the kernel maps every page of
+ * a mapping at once: at --max-flows 1048576 the whole tables would be 236
+ * MB of the recorder's RSS). For tests and benchmarks:
  * window 0 maps every table whole, N > 0 every table in windows of N slots
  * (rounded up to a page's worth of slots), -1 as snapshot_open() chose.
  * 0 or -errno.
