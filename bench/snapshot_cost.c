@@ -15,15 +15,20 @@
  *   busy: fill, hold, fill again (every flow goes on after the flip), bare
  *         scan, release: counters cleared, no slot freed;
  *   sparse: as idle with 1 % of the flows in the same tables (a recorder
- *         sized for bursts, between them).
+ *         sized for bursts, between them);
+ *   few: as idle with 10 flows in each table (a recorder sized for bursts,
+ *         at rest: what mapping the tables a window at a time costs there).
  * --share PCT: busy and sparse with PCT % of N (the flows the tables are
  * sized for) instead of 100 and 1 %, to find where the release's list walk
  * and its scan cross.
+ * --window N: the snapshotter maps the tables in windows of N slots, or
+ * whole with 0 (snapshot_set_window()); without it, as the recorder does
+ * (whole up to 32 MiB a table, else windows).
  * The first round of a size touches the mapping and the record arrays for
  * the first time: it is printed apart from the medians of the others. Each
  * round checks that the snapshot held exactly the flows put in.
  *
- *   snapshot_cost [--rounds N] [--only CASE] [--share PCT] [FLOWS...]
+ *   snapshot_cost [--rounds N] [--only CASE] [--share PCT] [--window N] [FLOWS...]
  *   (default 5 rounds, every case, 100000 1000000 2000000 flows)
  */
 #include <errno.h>
@@ -200,7 +205,8 @@ static void print_case(unsigned int flows, const char *name, struct timing *tm, 
 	       b, h, rel, h / b, rel / b, w, first_h, first_r, skel->bss->used4, skel->bss->used6);
 }
 
-static int run_size(unsigned int flows, int rounds, const char *only, unsigned int share)
+static int run_size(unsigned int flows, int rounds, const char *only, unsigned int share,
+		    long window)
 {
 	struct flow_bpf *skel = NULL;
 	struct snapshotter *s = NULL;
@@ -213,13 +219,14 @@ static int run_size(unsigned int flows, int rounds, const char *only, unsigned i
 	if (flow_load(&skel, flows / 2))
 		return -1;
 	flow_snapshot_maps(skel, &maps);
-	if (snapshot_open(&s, &maps) || bare_map(&maps.tables[0], &b[0]) ||
-	    bare_map(&maps.tables[1], &b[1]))
+	if (snapshot_open(&s, &maps) || snapshot_set_window(s, window) ||
+	    bare_map(&maps.tables[0], &b[0]) || bare_map(&maps.tables[1], &b[1]))
 		goto cleanup;
-	for (int c = 0; c < 3; c++) {
-		static const char *const names[] = { "idle", "busy", "sparse" };
+	for (int c = 0; c < 4; c++) {
+		static const char *const names[] = { "idle", "busy", "sparse", "few" };
 		unsigned int pct = c == 0 ? 100 : share ? share : c == 1 ? 100 : 1;
-		unsigned int n = (unsigned int)((unsigned long long)flows / 2 * pct / 100);
+		unsigned int n =
+			c == 3 ? 10 : (unsigned int)((unsigned long long)flows / 2 * pct / 100);
 
 		if (only && strcmp(only, names[c]))
 			continue;
@@ -254,6 +261,7 @@ int main(int argc, char **argv)
 	unsigned long v;
 	const char *only = NULL;
 	unsigned int share = 0; /* the cases' own */
+	long window = -1;	/* as snapshot_open() chose */
 	int rounds = 5, i = 1;
 
 	log_init("snapshot_cost", LOGLVL_WARN);
@@ -277,13 +285,21 @@ int main(int argc, char **argv)
 		share = (unsigned int)v;
 		i += 2;
 	}
+	if (i + 1 < argc && !strcmp(argv[i], "--window")) {
+		if (parse_uint_range(argv[i + 1], 0, 1u << 30, &v)) {
+			fprintf(stderr, "snapshot_cost: --window takes a number of slots\n");
+			return 64;
+		}
+		window = (long)v;
+		i += 2;
+	}
 	if (i < argc)
 		n = 0;
 	for (; i < argc; i++) {
 		if (n == MAX_SIZES || parse_uint_range(argv[i], 2, 1u << 24, &v)) {
 			fprintf(stderr,
-				"usage: snapshot_cost [--rounds N] [--only idle|busy|sparse] "
-				"[--share PCT] [FLOWS...]\n");
+				"usage: snapshot_cost [--rounds N] [--only idle|busy|sparse|few] "
+				"[--share PCT] [--window N] [FLOWS...]\n");
 			return 64;
 		}
 		sizes[n++] = (unsigned int)v;
@@ -295,7 +311,7 @@ int main(int argc, char **argv)
 	printf("%8s %-6s %8s %8s %8s %7s %7s %8s | %8s %8s   %s\n", "flows", "case", "bare", "hold",
 	       "release", "hold/b", "rel/b", "wall", "1st hold", "1st rel", "slots taken");
 	for (unsigned int k = 0; k < n; k++)
-		if (run_size(sizes[k], rounds, only, share)) {
+		if (run_size(sizes[k], rounds, only, share, window)) {
 			fprintf(stderr, "snapshot_cost: the %u-flow case failed (root?)\n",
 				sizes[k]);
 			return 1;

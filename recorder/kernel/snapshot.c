@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -35,16 +36,43 @@
 #define BATCH_START 4096
 #define BATCH_MAX (1u << 20)
 
-/* A flow table mapped into our memory. */
-struct mapped_table {
-	void *slots;			   /* nslots x slot_size */
-	struct flow_slot_counters *counts; /* nslots */
-	size_t slots_len, counts_len;
+/*
+ * A flow table, or windows of it, mapped into our memory. The kernel maps
+ * every page of a BPF array at mmap() (remap_vmalloc_range()), so a mapping
+ * counts whole in the recorder's RSS from the start: at --max-flows 1048576
+ * the two tables are 236 MB. A table up to WHOLE_MAX_BYTES is mapped once,
+ * whole; a larger one a window of its slots and one of its counters at a
+ * time, each mapped when a pass (a hold's scan, a release, a peek) first
+ * needs it and unmapped after the pass (docs/design.md, "Flow tables").
+ */
+struct window {
+	char *p;      /* element lo's */
+	__u32 lo, hi; /* the elements mapped: [lo, hi); none when equal */
+	size_t len;   /* of the mapping */
 };
+
+struct mapped_table {
+	struct window slots, counts;
+	int whole; /* mapped at open, for good */
+};
+
+/*
+ * Larger tables are mapped a window at a time. This VM's first touch of
+ * each page of a new mapping costs ~2 us (the mmap and munmap ~0.5 more):
+ * a table's pages touched in a pass cost that again at each pass
+ * (bench/RESULTS.md, "RSS at 1M flows"), so the counters, which a sparse
+ * table needs only at its few flows, have small windows of their own.
+ */
+#define WHOLE_MAX_BYTES (32ul << 20)
+#define SLOTS_WINDOW 32768u /* 512 KiB of IPv4 slots, 1.5 MiB of IPv6 ones */
+#define COUNTS_WINDOW 4096u /* 256 KiB of counters */
 
 struct snapshotter {
 	struct snapshot_maps maps;
 	struct mapped_table tables[2];
+	/* Slots a window maps, of slots and of counters; multiples of
+	 * window_align(). */
+	__u32 slots_window, counts_window;
 	int ncpus;
 	/* scratch for one batch call; capacities in bytes */
 	void *keys, *values;
@@ -74,29 +102,128 @@ struct snapshotter {
 	int scan_all;
 };
 
-static int map_table(const struct snapshot_table *t, struct mapped_table *m)
+/* Map elements [lo, hi) of an array of elem-byte elements: from a whole
+ * page (lo a multiple of window_align()). 0 or -errno. */
+static int map_window(int fd, size_t elem, struct window *w, __u32 lo, __u32 hi)
 {
-	m->slots_len = (size_t)t->nslots * t->slot_size;
-	m->counts_len = (size_t)t->nslots * sizeof(struct flow_slot_counters);
-	m->slots = mmap(NULL, m->slots_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->slots_fd, 0);
-	if (m->slots == MAP_FAILED) {
-		m->slots = NULL;
+	w->len = (size_t)(hi - lo) * elem;
+	w->p = mmap(NULL, w->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)lo * elem);
+	if (w->p == MAP_FAILED) {
+		w->p = NULL;
+		w->lo = w->hi = 0;
 		return -errno;
 	}
-	m->counts = mmap(NULL, m->counts_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->counts_fd, 0);
-	if (m->counts == MAP_FAILED) {
-		m->counts = NULL;
-		return -errno;
-	}
+	w->lo = lo;
+	w->hi = hi;
 	return 0;
+}
+
+static void unmap_window(struct window *w)
+{
+	if (w->p)
+		munmap(w->p, w->len);
+	w->p = NULL;
+	w->lo = w->hi = 0;
 }
 
 static void unmap_table(struct mapped_table *m)
 {
-	if (m->slots)
-		munmap(m->slots, m->slots_len);
-	if (m->counts)
-		munmap(m->counts, m->counts_len);
+	unmap_window(&m->slots);
+	unmap_window(&m->counts);
+}
+
+/* Slots a window starts at a multiple of: a page of 16-byte slots is 256 of
+ * them; 48-byte slots and 64-byte counters then start on a page too. */
+static __u32 window_align(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 16 ? (__u32)(page / 16) : 1;
+}
+
+/* Whether element i is in a window (or whole mapping). */
+static inline int in_window(const struct window *w, __u32 i)
+{
+	return i - w->lo < w->hi - w->lo;
+}
+
+/* Map the window of size slots holding element i of table t's slots (!counts)
+ * or counters in place of the last one. 0 or -errno. */
+static int window_at(struct snapshotter *s, int t, int counts, __u32 i)
+{
+	const struct snapshot_table *tab = &s->maps.tables[t];
+	struct window *w = counts ? &s->tables[t].counts : &s->tables[t].slots;
+	__u32 size = counts ? s->counts_window : s->slots_window;
+	__u32 lo = i - i % size;
+	__u32 hi = tab->nslots - lo < size ? tab->nslots : lo + size;
+	int err;
+
+	unmap_window(w);
+	err = counts ? map_window(tab->counts_fd, sizeof(struct flow_slot_counters), w, lo, hi)
+		     : map_window(tab->slots_fd, tab->slot_size, w, lo, hi);
+	if (err)
+		pr_err("cannot map the flow table's %s %u-%u into memory: %s",
+		       counts ? "counters" : "slots", lo, hi - 1, strerror(-err));
+	return err;
+}
+
+/* Make slot i of table t, or its counters, mapped. 0 or -errno. */
+static inline int reach_slot(struct snapshotter *s, int t, __u32 i)
+{
+	return in_window(&s->tables[t].slots, i) ? 0 : window_at(s, t, 0, i);
+}
+
+static inline int reach_counts(struct snapshotter *s, int t, __u32 i)
+{
+	return in_window(&s->tables[t].counts, i) ? 0 : window_at(s, t, 1, i);
+}
+
+/* A pass over the tables is over: windows leave our memory until the next. */
+static void windows_done(struct snapshotter *s)
+{
+	for (int t = 0; t < 2; t++)
+		if (!s->tables[t].whole)
+			unmap_table(&s->tables[t]);
+}
+
+/* Each table whole (window 0), or windows of that many slots at a time;
+ * as snapshot_open() chooses (window -1). */
+static int set_window(struct snapshotter *s, long window)
+{
+	__u32 align = window_align();
+
+	s->slots_window = window > 0 ? (__u32)window : SLOTS_WINDOW;
+	s->counts_window = window > 0 ? (__u32)window : COUNTS_WINDOW;
+	s->slots_window = (s->slots_window + align - 1) / align * align;
+	s->counts_window = (s->counts_window + align - 1) / align * align;
+	for (int t = 0; t < 2; t++) {
+		const struct snapshot_table *tab = &s->maps.tables[t];
+		size_t bytes =
+			(size_t)tab->nslots * (tab->slot_size + sizeof(struct flow_slot_counters));
+		struct mapped_table *m = &s->tables[t];
+		int err;
+
+		unmap_table(m);
+		m->whole = !window || (window < 0 && bytes <= WHOLE_MAX_BYTES);
+		if (!m->whole || !tab->nslots)
+			continue;
+		err = map_window(tab->slots_fd, tab->slot_size, &m->slots, 0, tab->nslots);
+		if (!err)
+			err = map_window(tab->counts_fd, sizeof(struct flow_slot_counters),
+					 &m->counts, 0, tab->nslots);
+		if (err) {
+			unmap_table(m);
+			m->whole = 0;
+			pr_err("cannot map the flow table into memory: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int snapshot_set_window(struct snapshotter *s, long window)
+{
+	return set_window(s, window);
 }
 
 static uint64_t now_ns(clockid_t clk)
@@ -110,7 +237,7 @@ static uint64_t now_ns(clockid_t clk)
 int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 {
 	struct snapshotter *s;
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = libbpf_num_possible_cpus(), err;
 
 	*out = NULL;
 	if (ncpus <= 0) {
@@ -123,14 +250,10 @@ int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 	s->maps = *maps;
 	s->ncpus = ncpus;
 	s->scan_all = 1;
-	for (int i = 0; i < 2; i++) {
-		int err = map_table(&maps->tables[i], &s->tables[i]);
-
-		if (err) {
-			pr_err("cannot map the flow table into memory: %s", strerror(-err));
-			snapshot_close(s);
-			return err;
-		}
+	err = set_window(s, -1);
+	if (err) {
+		snapshot_close(s);
+		return err;
 	}
 	*out = s;
 	return 0;
@@ -362,10 +485,20 @@ static int note_doomed(struct snapshotter *s, int t, __u32 idx)
 	return note_slot(&s->doomed, &s->n_doomed, &s->cap_doomed, t, idx);
 }
 
-/* Word 0 of slot i of a mapped table. */
+/* Word 0 of slot i of a table (reach_slot() first), its counters
+ * (reach_counts() first). */
 static __u32 *slot_word0(struct snapshotter *s, int t, __u32 i)
 {
-	return (__u32 *)((char *)s->tables[t].slots + (size_t)i * s->maps.tables[t].slot_size);
+	const struct window *w = &s->tables[t].slots;
+
+	return (__u32 *)(w->p + (size_t)(i - w->lo) * s->maps.tables[t].slot_size);
+}
+
+static struct flow_slot_counters *counts_of(struct snapshotter *s, int t, __u32 i)
+{
+	const struct window *w = &s->tables[t].counts;
+
+	return (struct flow_slot_counters *)w->p + (i - w->lo);
 }
 
 /*
@@ -393,7 +526,6 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 		      uint64_t now_ns)
 {
 	const struct snapshot_table *tab = &s->maps.tables[t];
-	struct mapped_table *m = &s->tables[t];
 	size_t held_before = s->n_held;
 	__u32 st, i;
 
@@ -404,15 +536,22 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
 		return 0;
 	for (i = 0; i < tab->nslots; i = scan_next(i, st)) {
-		const void *slot = slot_word0(s, t, i);
-		const struct flow_gen_counters *c = &m->counts[i].gen[old];
-		int err;
+		int err = reach_slot(s, t, i);
+		const void *slot;
+		const struct flow_gen_counters *c;
 
+		if (err)
+			return err;
+		slot = slot_word0(s, t, i);
 		s->scanned[t]++;
 		st = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE) &
 		     NETMON_SLOT_STATE_MASK;
 		if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 			continue;
+		err = reach_counts(s, t, i);
+		if (err)
+			return err;
+		c = &counts_of(s, t, i)->gen[old];
 		if (!NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 			continue;
 		err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
@@ -428,25 +567,6 @@ static int read_table(struct snapshotter *s, struct snapshot *snap, int t, __u32
 	return 0;
 }
 
-/* A table as the release's loops walk it (locals the compiler keeps in
- * registers: the atomics below would make it reload them through s). */
-struct release_walk {
-	char *slots;
-	struct flow_slot_counters *counts;
-	size_t slot_size;
-	int t;
-	__u32 old;
-};
-
-static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old)
-{
-	return (struct release_walk){ .slots = s->tables[t].slots,
-				      .counts = s->tables[t].counts,
-				      .slot_size = s->maps.tables[t].slot_size,
-				      .t = t,
-				      .old = old };
-}
-
 /*
  * Zero the old generation's counters of slot i (word 0 at w0, read as seen)
  * once the database has them, or they wait in memory. A flow with no packet
@@ -454,27 +574,33 @@ static struct release_walk walk_of(const struct snapshotter *s, int t, __u32 old
  * table holds the flows of one interval, as max_flows promises, not of the
  * last two. Doing it twice (a crash in between, then adoption) does no harm.
  */
-static inline int release_slot(struct snapshotter *s, const struct release_walk *w, __u32 i,
-			       __u32 *w0, __u32 seen)
+static inline int release_slot(struct snapshotter *s, int t, __u32 old, __u32 i, __u32 *w0,
+			       __u32 seen)
 {
-	struct flow_slot_counters *sc = &w->counts[i];
-	struct flow_gen_counters *c = &sc->gen[w->old];
+	struct flow_slot_counters *sc;
+	struct flow_gen_counters *c;
 	__u32 st = seen & NETMON_SLOT_STATE_MASK;
+	int err;
 
 	if (st != NETMON_SLOT_READY && st != NETMON_SLOT_DOOMED)
 		return 0;
+	err = reach_counts(s, t, i);
+	if (err)
+		return err;
+	sc = counts_of(s, t, i);
+	c = &sc->gen[old];
 	if (NETMON_GEN_COUNTED(c->packets_bytes, c->flags_wraps))
 		memset(c, 0, sizeof(*c));
 	if (st == NETMON_SLOT_READY) {
 		/* Still sending since the flip: it keeps its slot. */
-		if (gen_counted(&sc->gen[w->old ^ 1], __ATOMIC_RELAXED))
+		if (gen_counted(&sc->gen[old ^ 1], __ATOMIC_RELAXED))
 			return 0;
 		if (!__atomic_compare_exchange_n(
 			    w0, &seen, (seen & ~NETMON_SLOT_STATE_MASK) | NETMON_SLOT_DOOMED, 0,
 			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return 0; /* cannot happen: only we doom a READY slot */
 	}
-	return note_doomed(s, w->t, i);
+	return note_doomed(s, t, i);
 }
 
 /* Every slot of one table: after a crash or an adoption, slots left DOOMED
@@ -482,15 +608,17 @@ static inline int release_slot(struct snapshotter *s, const struct release_walk 
  * covers most of is cheaper to scan (scan_cheaper()). */
 static int release_table(struct snapshotter *s, int t, __u32 old)
 {
-	const struct release_walk w = walk_of(s, t, old);
 	__u32 nslots = s->maps.tables[t].nslots, seen;
 
 	for (__u32 i = 0; i < nslots; i = scan_next(i, seen & NETMON_SLOT_STATE_MASK)) {
-		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
-		int err;
+		__u32 *w0;
+		int err = reach_slot(s, t, i);
 
+		if (err)
+			return err;
+		w0 = slot_word0(s, t, i);
 		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		err = release_slot(s, &w, i, w0, seen);
+		err = release_slot(s, t, old, i, w0, seen);
 		if (err)
 			return err;
 	}
@@ -502,13 +630,14 @@ static int release_table(struct snapshotter *s, int t, __u32 old)
  * it after the flip's grace period). */
 static int release_held(struct snapshotter *s, int t, const __u32 *held, size_t n, __u32 old)
 {
-	const struct release_walk w = walk_of(s, t, old);
-
 	for (size_t j = 0; j < n; j++) {
-		__u32 i = held[j] & 0x7fffffff;
-		__u32 *w0 = (__u32 *)(w.slots + (size_t)i * w.slot_size);
-		int err = release_slot(s, &w, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
+		__u32 i = held[j] & 0x7fffffff, *w0;
+		int err = reach_slot(s, t, i);
 
+		if (err)
+			return err;
+		w0 = slot_word0(s, t, i);
+		err = release_slot(s, t, old, i, w0, __atomic_load_n(w0, __ATOMIC_ACQUIRE));
 		if (err)
 			return err;
 	}
@@ -540,18 +669,25 @@ static int scan_cheaper(const struct snapshotter *s, int t)
  * got packets (from a program that saw it READY just before the mark) goes
  * back to READY. A flow freed here and seen again is inserted again.
  */
-static void free_idle(struct snapshotter *s, __u32 cur)
+static int free_idle(struct snapshotter *s, __u32 cur)
 {
 	__u32 freed[2] = { 0, 0 };
+	int err = 0;
 
 	for (size_t j = 0; j < s->n_doomed; j++) {
 		int t = s->doomed[j] >> 31;
-		__u32 i = s->doomed[j] & 0x7fffffff;
-		__u32 *w0 = slot_word0(s, t, i);
-		__u32 seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
-		const struct flow_gen_counters *c = &s->tables[t].counts[i].gen[cur];
+		__u32 i = s->doomed[j] & 0x7fffffff, *w0, seen;
+		const struct flow_gen_counters *c;
 		__u32 to = NETMON_SLOT_FREE;
 
+		err = reach_slot(s, t, i);
+		if (!err)
+			err = reach_counts(s, t, i);
+		if (err)
+			break; /* left DOOMED: the next release scans (scan_all) */
+		w0 = slot_word0(s, t, i);
+		seen = __atomic_load_n(w0, __ATOMIC_ACQUIRE);
+		c = &counts_of(s, t, i)->gen[cur];
 		if ((seen & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_DOOMED)
 			continue; /* a packet brought it back */
 		if (gen_counted(c, __ATOMIC_ACQUIRE))
@@ -566,6 +702,7 @@ static void free_idle(struct snapshotter *s, __u32 cur)
 	for (int t = 0; t < 2; t++)
 		if (freed[t])
 			__atomic_fetch_sub(s->maps.tables[t].used, freed[t], __ATOMIC_SEQ_CST);
+	return err;
 }
 
 /* One CPU's totals into their sum: times only from CPUs that counted. */
@@ -732,6 +869,7 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 		err = grow((void **)&s->held, &s->cap_held, s->n_held + taken, sizeof(*s->held));
 	for (int t = 0; !err && t < 2; t++)
 		err = read_table(s, snap, t, old, now_ns);
+	windows_done(s);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, &s->kept[KEPT_TOTALS]);
@@ -846,7 +984,7 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 	if (!err && s->n_doomed) {
 		err = wait_for_programs(s);
 		if (!err)
-			free_idle(s, old ^ 1);
+			err = free_idle(s, old ^ 1);
 	}
 	if (!err)
 		err = clear_map(s, s->maps.totals[old], sizeof(struct total_key),
@@ -864,6 +1002,7 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 		__atomic_store_n(&s->maps.proc_table_full[old].calls, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
 	}
+	windows_done(s);
 	s->scan_all = !!err; /* slots doomed and not freed are in no later list */
 	return err;
 }
@@ -918,16 +1057,27 @@ static int peek_flows(struct snapshotter *s, struct snapshot *snap, __u32 cur)
 		const struct snapshot_table *tab = &s->maps.tables[t];
 		__u32 w0;
 
+		/* No slot taken, no count (as in read_table()): an unused table,
+		 * often the IPv6 one, is not mapped or read each second. */
+		if (!__atomic_load_n(tab->used, __ATOMIC_ACQUIRE))
+			continue;
 		for (__u32 i = 0; i < tab->nslots; i = scan_next(i, w0 & NETMON_SLOT_STATE_MASK)) {
-			const void *slot = slot_word0(s, t, i);
 			struct flow_gen_counters c;
-			int err;
+			const void *slot;
+			int err = reach_slot(s, t, i);
 
+			if (err)
+				return err;
+			slot = slot_word0(s, t, i);
 			w0 = __atomic_load_n((const __u32 *)slot, __ATOMIC_ACQUIRE);
-			c = s->tables[t].counts[i].gen[cur];
 			/* Keys change only while BUSY (an inserter) after a free. */
-			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY ||
-			    !NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
+			if ((w0 & NETMON_SLOT_STATE_MASK) != NETMON_SLOT_READY)
+				continue;
+			err = reach_counts(s, t, i);
+			if (err)
+				return err;
+			c = counts_of(s, t, i)->gen[cur];
+			if (!NETMON_GEN_COUNTED(c.packets_bytes, c.flags_wraps))
 				continue;
 			err = grow((void **)&snap->flows, &snap->cap_flows, snap->n_flows + 1,
 				   sizeof(*snap->flows));
@@ -950,6 +1100,7 @@ int snapshot_peek(struct snapshotter *s, struct snapshot *snap)
 	clock_gettime(CLOCK_REALTIME, &snap->wall);
 	snap->mono_ns = now_ns(CLOCK_MONOTONIC_COARSE);
 	err = peek_flows(s, snap, cur);
+	windows_done(s);
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[cur], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, NULL);

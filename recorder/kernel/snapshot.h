@@ -6,7 +6,8 @@
  * and totals. snapshot_take() flips the generation, waits until no program
  * can still be writing to the old one (an RCU grace period, obtained by
  * updating a map-in-map), then reads the old generation's flow counters
- * (mmapped) and totals (batched lookups), and clears them. A
+ * (mmapped, a window at a time in a large table) and totals (batched
+ * lookups), and clears them. A
  * packet is thus counted in exactly one snapshot: the one of the generation
  * it read when its program started. Flows idle for a whole interval give
  * their slot back (docs/design.md, "Flow tables").
@@ -53,6 +54,19 @@ struct snapshotter;
 /* Returns 0 or -errno. */
 int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps);
 void snapshot_close(struct snapshotter *s);
+
+/*
+ * How the flow tables are mapped into memory. snapshot_open() maps a table
+ * of up to 32 MiB (slots and counters) whole, once, and a larger one a
+ * window of 32768 slots (and of 4096 slots' counters, where a slot holds a
+ * flow) at a time, during each pass over it (the kernel maps every page of
+ * a mapping at once: at --max-flows 1048576 the whole tables would be 236
+ * MB of the recorder's RSS). For tests and benchmarks:
+ * window 0 maps every table whole, N > 0 every table in windows of N slots
+ * (rounded up to a page's worth of slots), -1 as snapshot_open() chose.
+ * 0 or -errno.
+ */
+int snapshot_set_window(struct snapshotter *s, long window);
 
 /* Flip, wait, drain into snap (its arrays are reused and grown). 0 or -errno. */
 int snapshot_take(struct snapshotter *s, struct snapshot *snap);

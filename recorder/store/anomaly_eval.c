@@ -201,6 +201,12 @@ int anomaly_eval_open(struct anomaly_eval **out, const char *path,
 	a->settings = *settings;
 	a->budget_ms = budget_ms;
 	err = db_open(path, DB_READ_WRITE, &a->db);
+	/* SQLite sorts in memory up to the page cache's size, per sorter: with
+	 * db.c's 64 MiB two of a rule's sorts took 128 MB of the recorder's RSS
+	 * at 1M flows an interval; past 8 MiB they merge runs from temp files
+	 * (bench/RESULTS.md, "RSS at 1M flows"). */
+	if (!err)
+		err = db_exec(a->db, "PRAGMA cache_size = -8192;");
 	if (err)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -301,6 +302,161 @@ static void test_first_release_frees_left_slots(void **state)
 	assert_int_equal(e->skel->bss->used4, 0);
 }
 
+/*
+ * Windows (snapshot_set_window()): a large table is mapped a window of
+ * slots at a time, and every pass over it (the hold's scan, the release's
+ * scan or list walk, the freeing of idle slots, the live view's peek) moves
+ * from window to window. Flows are planted through the test's own mapping
+ * on both sides of every window edge of the smallest window (a page of
+ * 16-byte slots), each with its own count: each must be read once, with
+ * its count, cleared once, and freed or kept as its later packets say.
+ */
+#define EDGE_IFINDEX 7
+
+/* Slot i as a READY UDP flow 10.2.x.y:1000 -> 198.51.100.7:53 (x.y = i) with
+ * i % 5 + 1 packets and 100 + i bytes in generation gen; FREE when !ready. */
+static void plant(struct env *e, __u32 i, __u32 gen, int ready)
+{
+	struct flow4_slot *sl = &e->slots[i];
+	struct flow_gen_counters *c = &e->counts[i].gen[gen];
+
+	memset(&e->counts[i], 0, sizeof(e->counts[i]));
+	if (!ready) {
+		sl->word0 = NETMON_SLOT_FREE;
+		return;
+	}
+	sl->src[0] = 10, sl->src[1] = 2, sl->src[2] = (__u8)(i >> 8), sl->src[3] = (__u8)i;
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.7", sl->dst), 1);
+	sl->src_port = 1000;
+	sl->dst_port = 53;
+	c->packets_bytes = (i % 5 + 1) | (__u64)(100 + i) << NETMON_PACKETS_BITS;
+	__atomic_store_n(&sl->word0,
+			 NETMON_SLOT_READY | IPPROTO_UDP << NETMON_SLOT_PROTO_SHIFT |
+				 EDGE_IFINDEX << NETMON_SLOT_IFINDEX_SHIFT,
+			 __ATOMIC_RELEASE);
+	e->skel->bss->used4++;
+}
+
+/* Plant the buckets on both sides of every window edge (and the table's
+ * first and last): full, or only the slot on each side of the edge READY
+ * (the slots before it FREE, the bucket's rule: no NEVER slot before a used
+ * one). Marks planted[i]; returns how many are READY. */
+static unsigned int plant_edges(struct env *e, __u32 window, int full, __u32 gen,
+				unsigned char *planted)
+{
+	__u32 nslots = e->maps.tables[0].nslots, b = NETMON_BUCKET_SLOTS;
+	unsigned int n = 0;
+
+	memset(planted, 0, nslots);
+	for (__u32 edge = 0;; edge += window) {
+		__u32 at = edge < nslots ? edge : nslots;
+
+		for (__u32 i = at >= b ? at - b : 0; i < at + b && i < nslots; i++) {
+			int ready = full || i == at - 1 || i == at;
+
+			if (planted[i])
+				continue;
+			plant(e, i, gen, ready);
+			planted[i] = (unsigned char)(ready ? 1 : 2);
+			n += ready;
+		}
+		if (at == nslots)
+			return n;
+	}
+}
+
+/* snap holds exactly the planted READY slots, each once, with its count
+ * (those with even i only, when evens). */
+static void check_planted(const struct snapshot *snap, const unsigned char *planted, __u32 nslots,
+			  int evens)
+{
+	unsigned char *seen = calloc(nslots, 1);
+	size_t want = 0;
+
+	assert_non_null(seen);
+	for (__u32 i = 0; i < nslots; i++)
+		want += planted[i] == 1 && (!evens || i % 2 == 0);
+	assert_int_equal(snap->n_flows, want);
+	for (size_t j = 0; j < snap->n_flows; j++) {
+		const struct flow_record *r = &snap->flows[j];
+		__u32 i = (__u32)r->key.src[2] << 8 | r->key.src[3];
+
+		assert_int_equal(r->key.src[0], 10);
+		assert_int_equal(r->key.ifindex, EDGE_IFINDEX);
+		assert_true(i < nslots && planted[i] == 1);
+		assert_int_equal(seen[i], 0);
+		seen[i] = 1;
+		assert_int_equal(r->c.packets, evens ? 3 : i % 5 + 1);
+		assert_int_equal(r->c.bytes, evens ? 30 : 100 + i);
+	}
+	free(seen);
+}
+
+/* One hold, release, peek and take over planted edges, in windows. */
+static void window_round(struct env *e, long window, int full)
+{
+	__u32 nslots = e->maps.tables[0].nslots, seq, old;
+	unsigned char *planted = calloc(nslots, 1);
+	unsigned int n, evens = 0;
+
+	assert_non_null(planted);
+	assert_int_equal(snapshot_set_window(e->snapper, window), 0);
+	take(e); /* the first release scans; the next one walks the list */
+	assert_int_equal(e->skel->bss->used4, 0);
+	/* The edges of the smallest window: a page of 16-byte slots. */
+	n = plant_edges(e, (__u32)sysconf(_SC_PAGESIZE) / 16, full,
+			__atomic_load_n(&e->skel->bss->active_gen, __ATOMIC_SEQ_CST) & 1, planted);
+	assert_true(n > 4);
+	assert_int_equal(snapshot_hold_at(e->snapper, &e->snap, 0), 0);
+	check_planted(&e->snap, planted, nslots, 0);
+	seq = e->snap.seq;
+	old = seq & 1;
+	/* After the flip: the even flows go on (3 packets, 30 bytes). */
+	for (__u32 i = 0; i < nslots; i += 2) {
+		if (planted[i] != 1)
+			continue;
+		e->counts[i].gen[old ^ 1].packets_bytes = 3 | 30ull << NETMON_PACKETS_BITS;
+		evens++;
+	}
+	assert_int_equal(snapshot_release(e->snapper, seq), 0);
+	for (__u32 i = 0; i < nslots; i++) {
+		static const struct flow_gen_counters zero;
+
+		assert_memory_equal(&e->counts[i].gen[old], &zero, sizeof(zero));
+		if (planted[i] == 1)
+			assert_int_equal(state_of(e, i),
+					 i % 2 ? NETMON_SLOT_FREE : NETMON_SLOT_READY);
+	}
+	assert_int_equal(e->skel->bss->used4, evens);
+	assert_int_equal(snapshot_peek(e->snapper, &e->snap), 0);
+	check_planted(&e->snap, planted, nslots, 1);
+	take(e); /* the evens' later packets, once; then idle, freed */
+	check_planted(&e->snap, planted, nslots, 1);
+	assert_int_equal(e->skel->bss->used4, 0);
+	take(e);
+	assert_int_equal(e->snap.n_flows, 0);
+	free(planted);
+}
+
+/* Few flows at the edges: the release walks the hold's list. */
+static void test_window_edges_listed(void **state)
+{
+	window_round(*state, 1, 0);
+}
+
+/* Full buckets at the edges: the release scans the table. */
+static void test_window_edges_scanned(void **state)
+{
+	window_round(*state, 1, 1);
+}
+
+/* The same rounds with the tables mapped whole. */
+static void test_whole_edges(void **state)
+{
+	window_round(*state, 0, 0);
+	window_round(*state, 0, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +465,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_sparse_walks_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_full_scans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_edges_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_edges_scanned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_edges, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("recorder/kernel/snapshot.c", tests, NULL, NULL);
