@@ -44,6 +44,15 @@ static unsigned int port_of(const char *v)
 	return end && !*end && port <= 65535 ? (unsigned int)port : 0;
 }
 
+/* A whole number up to 2^31, else -1. */
+static long window_of(const char *v)
+{
+	char *end = NULL;
+	unsigned long n = v && *v ? strtoul(v, &end, 10) : 0;
+
+	return end && !*end && n <= (1ul << 31) ? (long)n : -1;
+}
+
 /* An empty value is as good as unset, as it always was for these two. */
 static const char *nonempty(const char *v)
 {
@@ -65,6 +74,7 @@ const struct test_hooks *test_hooks(void)
 		hooks.crash_before_export = port_of(getenv("NETMON_TEST_CRASH_BEFORE_EXPORT"));
 		read_stop_at(&hooks, getenv("NETMON_TEST_STOP_AT"));
 		read_slow_write(&hooks, getenv("NETMON_TEST_SLOW_WRITE"));
+		hooks.map_window = window_of(getenv("NETMON_TEST_MAP_WINDOW"));
 		read = 1;
 	}
 	return &hooks;

@@ -13,6 +13,7 @@
  *   NETMON_TEST_CRASH_BEFORE_EXPORT=PORT SIGKILL between a commit and its export
  *   NETMON_TEST_STOP_AT=POINT[:N]      stop at the Nth visit of a named point
  *   NETMON_TEST_SLOW_WRITE=MS[:N]      the Nth interval write takes MS ms longer
+ *   NETMON_TEST_MAP_WINDOW=N           flow tables mapped N slots at a time
  */
 #ifndef NETMON_TEST_HOOKS_H
 #define NETMON_TEST_HOOKS_H
@@ -39,6 +40,11 @@ struct test_hooks {
 	/* NETMON_TEST_SLOW_WRITE=MS[:N]: MS (0 when unset or not a whole
 	 * number; at most 60000) and N (1 when absent). */
 	unsigned long slow_write_ms, slow_write_nth;
+	/* NETMON_TEST_MAP_WINDOW=N: every flow table mapped a window of N
+	 * slots at a time (0: whole), whatever its size, as
+	 * snapshot_set_window(); -1 (as the snapshot chooses) when unset or
+	 * not a whole number. */
+	long map_window;
 };
 
 /*

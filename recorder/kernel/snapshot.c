@@ -62,8 +62,18 @@ struct mapped_table {
  * a table's pages touched in a pass cost that again at each pass
  * (bench/RESULTS.md, "RSS at 1M flows"), so the counters, which a sparse
  * table needs only at its few flows, have small windows of their own.
+ *
+ * Windows lower the RSS, not the memory: a table is the kernel's, held
+ * (and counted in the map's memlock) whether it is mapped or not, and a
+ * whole mapping only counts its pages in the recorder's RSS as well. At
+ * --max-flows 1048576 (98 and 138 MB tables) windows took a hold of 2M flows
+ * from ~30 to ~200 ms of CPU and its release from ~25 to ~400-900, and a
+ * hold of an idle table from 5 to 65 ms, every interval (and every second
+ * of the live view). So tables are mapped whole up to 256 MiB each
+ * (--max-flows up to ~2.7M IPv4 or ~1.9M IPv6 flows), where a whole
+ * mapping would start to crowd the address space and the page tables.
  */
-#define WHOLE_MAX_BYTES (32ul << 20)
+#define WHOLE_MAX_BYTES (256ul << 20)
 #define SLOTS_WINDOW 32768u /* 512 KiB of IPv4 slots, 1.5 MiB of IPv6 ones */
 #define COUNTS_WINDOW 4096u /* 256 KiB of counters */
 
@@ -205,6 +215,9 @@ static int set_window(struct snapshotter *s, long window)
 
 		unmap_table(m);
 		m->whole = !window || (window < 0 && bytes <= WHOLE_MAX_BYTES);
+		if (!m->whole && tab->nslots)
+			pr_info("the %s flow table (%zu MiB) is mapped %u slots at a time",
+				t ? "IPv6" : "IPv4", bytes >> 20, s->slots_window);
 		if (!m->whole || !tab->nslots)
 			continue;
 		err = map_window(tab->slots_fd, tab->slot_size, &m->slots, 0, tab->nslots);
@@ -250,7 +263,7 @@ int snapshot_open(struct snapshotter **out, const struct snapshot_maps *maps)
 	s->maps = *maps;
 	s->ncpus = ncpus;
 	s->scan_all = 1;
-	err = set_window(s, -1);
+	err = set_window(s, test_hooks()->map_window);
 	if (err) {
 		snapshot_close(s);
 		return err;
