@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
- * grouped once when the interval's flows are written, so that fan_in.sql,
- * exfiltration.sql and udp_scan.sql read a row per address (or probe) and
- * interval instead of grouping every flow row of their window and lookback
- * again on every evaluation and report.
+ * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql
+ * and sql/0019_interval_contacts.sql, grouped once when the interval's flows
+ * are written, so that fan_in.sql, exfiltration.sql, udp_scan.sql and
+ * beaconing.sql read a row per address (or probe, or contact) and interval
+ * instead of grouping every flow row of their window and lookback again on
+ * every evaluation and report.
  *
- * The migration's INSERT ... SELECTs are the definition; this file gives the
+ * The migrations' INSERT ... SELECTs are the definition; this file gives the
  * same rows (tests/unit/test_anomaly_agg.c compares them row for row) from
  * the flows as the store writes them, in hash tables: the same groupings in
  * SQL over the just-written rows made the interval's write 5x dearer at
@@ -28,12 +29,12 @@ struct agg_map {
 	int width;
 };
 
-/* A row to sort: up to three key words, in the table's key order. */
+/* A row to sort: up to three key words, in the table's key order, and a value. */
 struct agg_key {
-	uint64_t k[3];
+	uint64_t k[4];
 };
 
-enum { T_DST, T_OUT, T_PROBES, AG_TABLES };
+enum { T_DST, T_OUT, T_PROBES, T_CONTACTS, AG_TABLES };
 
 #define AG_BATCH 64 /* rows per INSERT, as the store's flows (store.c) */
 
@@ -42,8 +43,10 @@ static const char *const table_head[AG_TABLES] = {
 	[T_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) VALUES ",
 	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
 		     "VALUES ",
+	[T_CONTACTS] = "INSERT INTO interval_contacts (interval_id, src_id, dst_id, protocol, "
+		       "dst_port, src_port, first_ms) VALUES ",
 };
-static const int table_cols[AG_TABLES] = { 5, 4, 4 };
+static const int table_cols[AG_TABLES] = { 5, 4, 4, 7 };
 
 /* An address's sums: as a destination (interval_dst), as an outbound source. */
 struct agg_addr {
@@ -77,6 +80,12 @@ struct anomaly_agg {
 	struct agg_map addrs;		/* address id -> index in sums */
 	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
 	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
+	/* (src, dst, protocol << 32 | src port << 16 | dst port) -> first_ms:
+	 * the interval's TCP flows with a SYN and UDP flows, a row per
+	 * addresses and ports; prev: the same of interval prev_id */
+	struct agg_map contacts, prev;
+	int64_t prev_id;
+	sqlite3_stmt *before, *before_udp; /* the interval before; its UDP flows */
 	struct agg_addr *sums;
 	size_t n_sums, cap_sums;
 	struct agg_conv *conv;
@@ -197,6 +206,8 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	ag->addrs.width = 1;
 	ag->pairs.width = 2;
 	ag->udp.width = 3;
+	ag->contacts.width = 3;
+	ag->prev.width = 3;
 	*out = ag;
 	return 0;
 }
@@ -211,6 +222,10 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	map_free(&ag->addrs);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
+	map_free(&ag->contacts);
+	map_free(&ag->prev);
+	sqlite3_finalize(ag->before);
+	sqlite3_finalize(ag->before_udp);
 	free(ag->sums);
 	free(ag->conv);
 	free(ag->uflows);
@@ -225,6 +240,7 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	map_clear(&ag->addrs);
 	map_clear(&ag->pairs);
 	map_clear(&ag->udp);
+	map_clear(&ag->contacts);
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
 }
@@ -335,10 +351,36 @@ static int udp_between(const struct agg_conv *c)
 	return c->protocol == 17 && c->src_id != c->dst_id;
 }
 
+/* A contacts key: addresses, protocol and ports. */
+static void contact_key(uint64_t *k, int64_t src, int64_t dst, int proto, uint16_t sport,
+			uint16_t dport)
+{
+	k[0] = (uint64_t)src;
+	k[1] = (uint64_t)dst;
+	k[2] = (uint64_t)proto << 32 | (uint64_t)sport << 16 | dport;
+}
+
+/* A TCP flow with a SYN or a UDP flow into contacts: its addresses and ports' first packet. */
+static int add_contact(struct anomaly_agg *ag, const struct agg_conv *c,
+		       const struct anomaly_agg_flow *f)
+{
+	uint64_t k[3], *v;
+	int added;
+
+	if (!(c->protocol == 17 || (c->protocol == 6 && f->syn)))
+		return 0;
+	contact_key(k, c->src_id, c->dst_id, c->protocol, f->src_port, f->dst_port);
+	if (!(v = map_get(&ag->contacts, k, &added)))
+		return -ENOMEM;
+	if (added || f->first_ms < (int64_t)*v)
+		*v = (uint64_t)f->first_ms;
+	return 0;
+}
+
 /*
  * Flows sum into their conversation's entry (interval_dst's and
  * interval_out's groupings made once per conversation at the end); a UDP
- * flow's ports into uflows.
+ * flow's ports into uflows; contacts into theirs.
  */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 {
@@ -348,6 +390,8 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 		return -ENOMEM;
 	c->packets += f->packets;
 	c->bytes += f->bytes;
+	if (add_contact(ag, c, f))
+		return -ENOMEM;
 	if (!udp_between(c))
 		return 0;
 	if (room_for_one((void **)&ag->uflows, ag->n_uflows, &ag->cap_uflows, sizeof(*ag->uflows)))
@@ -474,8 +518,17 @@ static int batch_stmt(struct anomaly_agg *ag, int t, size_t rows, sqlite3_stmt *
 /* One column of row r of table t (after interval_id). */
 static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key *r, int c)
 {
-	const struct agg_addr *a = t == T_PROBES ? NULL : &ag->sums[r->k[1]];
+	const struct agg_addr *a = t == T_PROBES || t == T_CONTACTS ? NULL : &ag->sums[r->k[1]];
 
+	if (t == T_CONTACTS) { /* src_id, dst_id, protocol, dst_port, src_port, first_ms */
+		if (c < 2)
+			return (int64_t)r->k[c];
+		if (c == 5)
+			return (int64_t)r->k[3];
+		return (int64_t)(c == 2	  ? r->k[2] >> 32
+				 : c == 3 ? r->k[2] & 0xffff
+					  : r->k[2] >> 16 & 0xffff);
+	}
 	if (!a || c == 0) /* a probe's src_id, dst_id, dst_port; an address's id */
 		return (int64_t)r->k[c];
 	if (t == T_DST) /* dst_id, sources, packets, bytes */
@@ -524,7 +577,7 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 
 		/* a destination has a source; an outbound source, a peer */
 		if (s[0] && (t == T_DST ? a->sources : a->peers))
-			ag->rows[n++] = (struct agg_key){ { s[0], s[1], 0 } };
+			ag->rows[n++] = (struct agg_key){ { s[0], s[1], 0, 0 } };
 	}
 	sort_rows(ag, n, 1);
 	return insert_rows(ag, t, id, n);
@@ -577,7 +630,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 			continue;
 		c->last_port = u->dst_port + 1u;
 		udp_key(ag, u, 0, k);
-		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port } };
+		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port, 0 } };
 	}
 	sort_rows(ag, n, 3);
 	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
@@ -586,12 +639,141 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	return insert_rows(ag, T_PROBES, id, kept);
 }
 
-int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
+/* Prepare *s once (kept: its text is one of this file's). */
+static int prepare_once(struct anomaly_agg *ag, sqlite3_stmt **s, const char *sql)
+{
+	if (*s)
+		return 0;
+	return sqlite3_prepare_v3(ag->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) == SQLITE_OK
+		       ? 0
+		       : -EIO;
+}
+
+/*
+ * prev: the UDP flows of the interval stored before interval id (the
+ * greatest smaller id) when it ended at ts_start, else none (*none). The
+ * last interval written is still in prev; another (the recorder restarted,
+ * or the write of the one before failed) is read from its flows.
+ */
+static int previous_udp(struct anomaly_agg *ag, int64_t id, int64_t ts_start, int *none)
+{
+	int64_t before;
+	uint64_t k[3];
+	int err, rc, added;
+
+	*none = 1;
+	if ((err = prepare_once(ag, &ag->before,
+				"SELECT id, ts_end FROM intervals WHERE id < ?1 "
+				"ORDER BY id DESC LIMIT 1")))
+		return err;
+	sqlite3_bind_int64(ag->before, 1, id);
+	rc = sqlite3_step(ag->before);
+	before = rc == SQLITE_ROW && sqlite3_column_int64(ag->before, 1) == ts_start
+			 ? sqlite3_column_int64(ag->before, 0)
+			 : 0;
+	sqlite3_reset(ag->before);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -EIO;
+	if (!before)
+		return 0;
+	*none = 0;
+	if (before == ag->prev_id)
+		return 0;
+	if ((err = prepare_once(
+		     ag, &ag->before_udp,
+		     "SELECT c.src_id, c.dst_id, f.src_port, f.dst_port FROM intervals i "
+		     "CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND "
+		     "i.last_flow_id CROSS JOIN conversations c ON c.id = "
+		     "f.conversation_id WHERE i.id = ?1 AND c.protocol = 17")))
+		return err;
+	map_clear(&ag->prev);
+	ag->prev_id = 0;
+	sqlite3_bind_int64(ag->before_udp, 1, before);
+	while (!err && (rc = sqlite3_step(ag->before_udp)) == SQLITE_ROW) {
+		contact_key(k, sqlite3_column_int64(ag->before_udp, 0),
+			    sqlite3_column_int64(ag->before_udp, 1), 17,
+			    (uint16_t)sqlite3_column_int(ag->before_udp, 2),
+			    (uint16_t)sqlite3_column_int(ag->before_udp, 3));
+		err = map_get(&ag->prev, k, &added) ? 0 : -ENOMEM;
+	}
+	sqlite3_reset(ag->before_udp);
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	if (!err)
+		ag->prev_id = before;
+	return err;
+}
+
+/*
+ * Whether the UDP flow of contacts slot s opened its exchange: the other
+ * end sent nothing back (same addresses and ports reversed), or its first
+ * packet came later (then the lower address is the opener). A
+ * host's flows to itself are each their exchange (the migration's
+ * partition, ordered by the lower address first, sets them apart).
+ */
+static int udp_opener(const struct anomaly_agg *ag, const uint64_t *s)
+{
+	uint16_t sport = (uint16_t)(s[2] >> 16), dport = (uint16_t)s[2];
+	int64_t first = (int64_t)s[3];
+	uint64_t k[3];
+	const uint64_t *back;
+	int found;
+
+	if (s[0] == s[1])
+		return 1;
+	contact_key(k, (int64_t)s[1], (int64_t)s[0], 17, dport, sport);
+	back = map_probe(&ag->contacts, k, &found);
+	if (!found)
+		return 1;
+	if ((int64_t)*back != first)
+		return first < (int64_t)*back;
+	return s[0] < s[1];
+}
+
+/*
+ * interval_contacts: each TCP flow with a SYN; each UDP flow that opened its
+ * exchange and whose addresses and ports sent nothing in the interval
+ * before. Then this interval's flows become the next one's interval before.
+ */
+static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
+{
+	size_t n = 0, stride = 4;
+	struct agg_map swap;
+	int none, found, err = previous_udp(ag, id, ts_start, &none);
+
+	for (size_t i = 0; !err && i < ag->contacts.cap; i++) {
+		const uint64_t *s = ag->contacts.slots + i * stride;
+
+		if (!s[0])
+			continue;
+		if (s[2] >> 32 == 17) {
+			if (!udp_opener(ag, s))
+				continue;
+			if (!none && ag->prev.cap && (map_probe(&ag->prev, s, &found), found))
+				continue;
+		}
+		ag->rows[n++] = (struct agg_key){ { s[0], s[1], s[2], s[3] } };
+	}
+	if (err)
+		return err;
+	sort_rows(ag, n, 3);
+	if ((err = insert_rows(ag, T_CONTACTS, id, n)))
+		return err;
+	swap = ag->prev;
+	ag->prev = ag->contacts;
+	ag->contacts = swap;
+	ag->prev_id = id;
+	return 0;
+}
+
+int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t most;
 	int err = add_conversations(ag);
 
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
+	if (ag->contacts.n > most)
+		most = ag->contacts.n;
 	if (!err)
 		err = rows_room(ag, most ? most : 1);
 
@@ -601,5 +783,7 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
 		err = write_sums(ag, T_OUT, id);
 	if (!err)
 		err = write_probes(ag, id);
+	if (!err)
+		err = write_contacts(ag, id, ts_start);
 	return err;
 }
