@@ -395,6 +395,110 @@ static void test_udp_rules_equal_reference(void **state)
 	db_close(db);
 }
 
+/* A UDP flow 198.18.9.1:sport > 198.19.0.9:7000 whose first packet is at ms of its interval. */
+static void beacon_flow(struct snapshot *snap, uint64_t mono_start, __u16 sport, uint64_t ms)
+{
+	udp_flow(snap, mono_start, 1, sport, 9, 7000);
+	snap->flows[snap->n_flows - 1].c.first_seen_ns = mono_start + ms * 1000000ull;
+	snap->flows[snap->n_flows - 1].c.last_seen_ns = mono_start + ms * 1000000ull;
+}
+
+/* Three one-minute intervals from START: a beacon to port 7000 (see below). */
+static void write_beacon(struct store *st)
+{
+	/* (interval, source port, ms): a long exchange from port 5000, new ports */
+	static const int at[][3] = { { 0, 5000, 10000 }, { 1, 5000, 35000 }, { 1, 5003, 50000 },
+				     { 2, 5004, 5000 },	 { 2, 5005, 20000 }, { 2, 5006, 35000 } };
+	struct snapshot snap = { 0 };
+
+	snap.flows = calloc(8, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	for (int n = 0; n < 3; n++) {
+		int64_t ts = START + 60 * (int64_t)n;
+		uint64_t mono_start = 1000ull * 1000000000ull + (uint64_t)n * 60ull * 1000000000ull;
+
+		snap.n_flows = 0;
+		snap.wall.tv_sec = ts + 60;
+		snap.mono_ns = mono_start + 60ull * 1000000000ull;
+		for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+			if (at[k][0] == n)
+				beacon_flow(&snap, mono_start, (__u16)at[k][1], (uint64_t)at[k][2]);
+		assert_int_equal(store_write_interval(st, &snap, ts, ts + 60), 0);
+	}
+	free(snap.flows);
+}
+
+/* The detail of the beaconing hit of the interval at START + 120 by text, over [since, START +
+ * 180). */
+static void beacon_detail(sqlite3 *db, const char *text, size_t len, int64_t since, char *out,
+			  size_t size)
+{
+	static const char *const set[] = { "beacon_contacts=3", "beacon_window=90",
+					   "beacon_jitter=0.1", "beacon_min_period=1" };
+	const int64_t win[2] = { since, START + 180 };
+	struct anomaly_settings s;
+	sqlite3_stmt *st;
+
+	anomaly_settings_init(&s);
+	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
+		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
+	assert_int_equal(db_exec(db, "DELETE FROM new"), 0);
+	run_into(db, "new", "beaconing.sql", text, len, &s, win);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT detail FROM new WHERE ts = 1738195320 AND "
+					    "subject = '198.18.9.1 > 198.19.0.9:7000/udp'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	snprintf(out, size, "%s",
+		 sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+						: "none");
+	sqlite3_finalize(st);
+}
+
+/*
+ * Where beaconing's UDP contact changed (sql/0019_interval_contacts.sql): an
+ * exchange that went on from the interval stored before the rule's range is
+ * no new contact. The beacon: 198.18.9.1 > 198.19.0.9:7000, from source
+ * port 5000 at 0:10 and 1:35 (one exchange, one contact: at 0:10), then
+ * from a new port every 15 s: 1:50, 2:05, 2:20, 2:35. Judged at the
+ * interval 2:00-3:00 with a 90 s window ([1:30, 3:00)): the contacts in it
+ * are the four new ports', 15 s apart. With the range starting at 1:00
+ * (since 2:00 less the window, rounded to the intervals read), the former
+ * text saw port 5000 first at 1:35 and counted it: five contacts. Over a
+ * range that starts at 0:00 both agree on four.
+ */
+static void test_beacon_exchange_before_range(void **state)
+{
+	const struct embedded_file *f = netmon_anomaly_rules;
+	char path[128], now[160], old[160];
+	struct store *st;
+	sqlite3 *db;
+	size_t len;
+	char *ref;
+
+	snprintf(path, sizeof(path), "%s/beacon.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	write_beacon(st);
+	store_close(st);
+	while (f->name && strcmp(f->name, "beaconing.sql"))
+		f++;
+	assert_non_null(f->name);
+	ref = read_text(REFERENCE_DIR "/beaconing.sql", &len);
+	assert_non_null(ref);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	result_tables(db);
+	beacon_detail(db, f->text, f->len, START + 120, now, sizeof(now));
+	beacon_detail(db, ref, len, START + 120, old, sizeof(old));
+	assert_string_equal(now, "4 UDP contacts every 15.00 s (sd 0.00 s) in 90 s");
+	assert_string_equal(old, "5 UDP contacts every 15.00 s (sd 0.00 s) in 90 s");
+	beacon_detail(db, f->text, f->len, START + 60, now, sizeof(now));
+	beacon_detail(db, ref, len, START + 60, old, sizeof(old));
+	assert_string_equal(now, "4 UDP contacts every 15.00 s (sd 0.00 s) in 90 s");
+	assert_string_equal(old, now);
+	free(ref);
+	db_close(db);
+}
+
 /* The rows of the anomalies report over the history, and of kind not_judged. */
 static void report_rows(sqlite3 *db, long long *all, long long *notes)
 {
@@ -510,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_rules_equal_reference),
 		cmocka_unit_test(test_retention_takes_aggregates),
 		cmocka_unit_test(test_udp_rules_equal_reference),
+		cmocka_unit_test(test_beacon_exchange_before_range),
 		cmocka_unit_test(test_not_judged_noted),
 	};
 
