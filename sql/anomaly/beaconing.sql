@@ -10,10 +10,17 @@
 -- answering a timer is not the timer), and the same addresses and ports
 -- sent nothing in the interval just before (a long-lived flow shows up
 -- once per interval, which would look perfectly regular; only its first
--- interval is a contact). A beacon that sends more often than the
--- recorder's interval from one socket is therefore one contact: it is
--- found when it uses a new source port each time. Contacts are grouped by
--- protocol, source address, destination address and destination port. Over the
+-- interval is a contact). "The interval just before" is the one stored
+-- before it, when it ended where this one starts, whether or not it is in
+-- the rule's range: an exchange going on from before the range is no new
+-- contact in the range's first interval (until migration 0019 the rule
+-- looked back only within its range, and counted it). The recorder finds
+-- the contacts when it writes each interval (interval_contacts,
+-- sql/0019_interval_contacts.sql, which defines them). A beacon that sends
+-- more often than the recorder's interval from one socket is therefore one
+-- contact: it is found when it uses a new source port each time. Contacts
+-- are grouped by protocol, source address, destination address and
+-- destination port. Over the
 -- :beacon_window seconds that end with the interval, a series is a beacon
 -- when it has at least :beacon_contacts contacts whose gaps average at least
 -- :beacon_min_period seconds and vary little: their standard deviation is at
