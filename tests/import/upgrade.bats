@@ -270,25 +270,24 @@ rule() {
 	done
 }
 
-# contact_rows [MAX_ID]: beaconing's contacts (0019) by interval start and
+# contact_rows DB [MAX_ID]: beaconing's contacts (0019) by interval start and
 # address text, of the intervals with ids up to MAX_ID (default all).
 contact_rows() {
-	sqlite3 -csv "$DB" "SELECT i.ts_start, s.text, d.text, c.protocol, c.dst_port,
+	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, c.protocol, c.dst_port,
 		c.src_port, c.first_ms FROM interval_contacts c
 		JOIN intervals i ON i.id = c.interval_id JOIN addresses s ON s.id = c.src_id
 		JOIN addresses d ON d.id = c.dst_id
-		WHERE i.id <= ${1:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5, 6"
+		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5, 6"
 }
 
 @test "a database from before 0019 gets the contacts the recorder writes (TCP with and without SYN, DNS)" {
 	db=$BATS_TEST_TMPDIR/v18.db
-	DB=$db
 	for p in tcpreplay-test:tr DnsPackets:dns; do
 		run "$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$db"
 		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	done
 	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
-	contact_rows >"$BATS_TEST_TMPDIR/written"
+	contact_rows "$db" >"$BATS_TEST_TMPDIR/written"
 	# TCP flows without a SYN there are (no contacts), and with.
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM flow_log WHERE protocol = 6 AND syn = 0")" -gt 0 ]
 	# TCP: a contact per flow with a SYN, at its first packet (the view's ms).
@@ -304,5 +303,5 @@ contact_rows() {
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 19 ]
-	diff -u "$BATS_TEST_TMPDIR/written" <(contact_rows "$last")
+	diff -u "$BATS_TEST_TMPDIR/written" <(contact_rows "$db" "$last")
 }
