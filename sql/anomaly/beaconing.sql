@@ -68,11 +68,12 @@ contact AS (
 -- are left out before the windows are judged. One sort of the contacts (the
 -- series, then time); the few series with such a run are then kept whole.
 run AS MATERIALIZED (
-	SELECT c.*, c.t_ms - lag(c.t_ms) OVER s AS gap,
-	       c.t_ms - lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s <
-	       (SELECT win FROM p) * 1000 AS close
-	FROM contact c
-	WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port ORDER BY c.t_ms)
+	SELECT *, t_ms - lagc < (SELECT win FROM p) * 1000 AS close
+	FROM (SELECT c.*, c.t_ms - lag(c.t_ms) OVER s AS gap,
+	             lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s AS lagc
+	      FROM contact c
+	      WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port
+	                   ORDER BY c.t_ms))
 ),
 close AS (
 	SELECT DISTINCT protocol, src_id, dst_id, dst_port FROM run WHERE close
@@ -80,11 +81,23 @@ close AS (
 kept AS MATERIALIZED (
 	SELECT * FROM run WHERE (protocol, src_id, dst_id, dst_port) IN close
 ),
--- Each interval of the report's window, and the series that made contact in it.
-active AS (
+-- Each interval of the report's window, and the series that made contact in
+-- it, when its window [end - win, end) can hold :beacon_contacts contacts:
+-- the last contact before the end (x) and the contacts - 1 before it are in
+-- it, so x ends a close run and its lagc is at least end - win. Only such an
+-- x's series and interval ends between its t_ms and lagc + win are judged.
+active AS MATERIALIZED (
 	SELECT DISTINCT i.id, i.ts_start, i.ts_end, c.protocol, c.src_id, c.dst_id, c.dst_port
 	FROM kept c JOIN intervals i ON i.id = c.interval_id, p
 	WHERE i.ts_start >= p.since
+),
+judged AS (
+	SELECT DISTINCT a.*
+	FROM kept x, p
+	JOIN active a ON a.protocol = x.protocol AND a.src_id = x.src_id AND a.dst_id = x.dst_id
+	 AND a.dst_port = x.dst_port AND a.ts_end * 1000 > x.t_ms
+	 AND a.ts_end * 1000 <= x.lagc + p.win * 1000
+	WHERE x.close
 ),
 -- The series' contacts in the window ending with that interval, in one pass
 -- over each series in time order: its contacts (at 2 t_ms), and two points
@@ -97,10 +110,10 @@ point AS (
 	UNION ALL
 	SELECT a.protocol, a.src_id, a.dst_id, a.dst_port, 2 * (a.ts_end - p.win) * 1000 - 1, NULL,
 	       NULL, a.id, 0
-	FROM active a, p
+	FROM judged a, p
 	UNION ALL
 	SELECT protocol, src_id, dst_id, dst_port, 2 * ts_end * 1000 - 1, NULL, NULL, id, 1
-	FROM active
+	FROM judged
 ),
 sweep AS (
 	SELECT * FROM (

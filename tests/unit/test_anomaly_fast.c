@@ -45,7 +45,8 @@ static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
 /*
  * Threshold sets: loose ones, so that the random history has hits of every
  * rule, and ones at the edges of the rewritten rules' shortcuts (the fewest
- * beacon contacts, a window shorter than the gaps, one-interval windows).
+ * beacon contacts, a window shorter than the gaps, one-interval windows, a
+ * beacon window that starts inside an interval).
  */
 static const char *const sets[][12] = {
 	{ "fan_in_sources=8", "fan_in_factor=1.5", "beacon_contacts=3", "beacon_jitter=5",
@@ -57,6 +58,7 @@ static const char *const sets[][12] = {
 	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=61", "beacon_min_period=0",
 	  "port_scan_window=1", "port_scan_hosts=1", "udp_scan_ports=2", "fan_in_baseline=60",
 	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000" },
+	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=150", "beacon_min_period=0" },
 };
 
 static long long q_int(sqlite3 *db, const char *sql)
