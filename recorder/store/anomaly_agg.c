@@ -721,6 +721,14 @@ static int udp_opener(const struct anomaly_agg *ag, const uint64_t *s)
 
 	if (s[0] == s[1])
 		return 1;
+	/* no UDP from the other host at all: the pairs table is small, contacts is not */
+	k[0] = s[1];
+	k[1] = s[0];
+	if (!ag->pairs.cap)
+		return 1;
+	back = map_probe(&ag->pairs, k, &found);
+	if (!found || !(*back & PAIR_UDP))
+		return 1;
 	contact_key(k, (int64_t)s[1], (int64_t)s[0], 17, dport, sport);
 	back = map_probe(&ag->contacts, k, &found);
 	if (!found)
