@@ -80,10 +80,11 @@ struct anomaly_agg {
 	struct agg_map addrs;		/* address id -> index in sums */
 	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
 	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
-	/* (src, dst, protocol << 32 | src port << 16 | dst port) -> first_ms:
-	 * the interval's TCP flows with a SYN and UDP flows, a row per
-	 * addresses and ports; prev: the same of interval prev_id */
-	struct agg_map contacts, prev;
+	/* (src, dst, protocol << 32 | src port << 16 | dst port, first_ms):
+	 * the interval's TCP flows with a SYN and UDP flows as added (cands);
+	 * prev: those of interval prev_id, a row per addresses and ports, sorted */
+	struct agg_key *cands, *prev;
+	size_t n_cands, cap_cands, n_prev, cap_prev;
 	int64_t prev_id;
 	sqlite3_stmt *before, *before_udp; /* the interval before; its UDP flows */
 	struct agg_addr *sums;
@@ -206,8 +207,6 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	ag->addrs.width = 1;
 	ag->pairs.width = 2;
 	ag->udp.width = 3;
-	ag->contacts.width = 3;
-	ag->prev.width = 3;
 	*out = ag;
 	return 0;
 }
@@ -222,8 +221,8 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	map_free(&ag->addrs);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
-	map_free(&ag->contacts);
-	map_free(&ag->prev);
+	free(ag->cands);
+	free(ag->prev);
 	sqlite3_finalize(ag->before);
 	sqlite3_finalize(ag->before_udp);
 	free(ag->sums);
@@ -240,7 +239,7 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	map_clear(&ag->addrs);
 	map_clear(&ag->pairs);
 	map_clear(&ag->udp);
-	map_clear(&ag->contacts);
+	ag->n_cands = 0;
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
 }
@@ -360,20 +359,23 @@ static void contact_key(uint64_t *k, int64_t src, int64_t dst, int proto, uint16
 	k[2] = (uint64_t)proto << 32 | (uint64_t)sport << 16 | dport;
 }
 
-/* A TCP flow with a SYN or a UDP flow into contacts: its addresses and ports' first packet. */
+/*
+ * A TCP flow with a SYN or a UDP flow into cands: its addresses, ports and
+ * first packet (the same addresses and ports on two interfaces made one
+ * when sorted, write_contacts()).
+ */
 static int add_contact(struct anomaly_agg *ag, const struct agg_conv *c,
 		       const struct anomaly_agg_flow *f)
 {
-	uint64_t k[3], *v;
-	int added;
+	struct agg_key *r;
 
 	if (!(c->protocol == 17 || (c->protocol == 6 && f->syn)))
 		return 0;
-	contact_key(k, c->src_id, c->dst_id, c->protocol, f->src_port, f->dst_port);
-	if (!(v = map_get(&ag->contacts, k, &added)))
+	if (room_for_one((void **)&ag->cands, ag->n_cands, &ag->cap_cands, sizeof(*ag->cands)))
 		return -ENOMEM;
-	if (added || f->first_ms < (int64_t)*v)
-		*v = (uint64_t)f->first_ms;
+	r = &ag->cands[ag->n_cands++];
+	contact_key(r->k, c->src_id, c->dst_id, c->protocol, f->src_port, f->dst_port);
+	r->k[3] = (uint64_t)f->first_ms;
 	return 0;
 }
 
@@ -649,6 +651,81 @@ static int prepare_once(struct anomaly_agg *ag, sqlite3_stmt **s, const char *sq
 		       : -EIO;
 }
 
+/* Whether a's key (three words) sorts before b's (-1), with it (0) or after (1). */
+static int key_cmp(const struct agg_key *a, const struct agg_key *b)
+{
+	for (int w = 0; w < 3; w++)
+		if (a->k[w] != b->k[w])
+			return a->k[w] < b->k[w] ? -1 : 1;
+	return 0;
+}
+
+/* rows[0..n) sorted, a row per key (the least k[3] kept); how many are left. */
+static size_t sort_unique(struct anomaly_agg *ag, size_t n)
+{
+	size_t kept = 0;
+
+	sort_rows(ag, n, 3);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !key_cmp(&ag->rows[i], &ag->rows[kept - 1])) {
+			if ((int64_t)ag->rows[i].k[3] < (int64_t)ag->rows[kept - 1].k[3])
+				ag->rows[kept - 1].k[3] = ag->rows[i].k[3];
+			continue;
+		}
+		ag->rows[kept++] = ag->rows[i];
+	}
+	return kept;
+}
+
+/* rows[0..n) become prev (the interval before of the next write). */
+static int keep_as_prev(struct anomaly_agg *ag, size_t n)
+{
+	if (n > ag->cap_prev) {
+		struct agg_key *p = realloc(ag->prev, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		ag->prev = p;
+		ag->cap_prev = n;
+	}
+	memcpy(ag->prev, ag->rows, n * sizeof(*ag->rows));
+	ag->n_prev = n;
+	return 0;
+}
+
+/* prev: the UDP flows of interval before, read from its flows (into rows, then sorted). */
+static int read_prev(struct anomaly_agg *ag, int64_t before)
+{
+	size_t n = 0;
+	int rc, err = prepare_once(ag, &ag->before_udp,
+				   "SELECT c.src_id, c.dst_id, f.src_port, f.dst_port FROM "
+				   "intervals i CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id "
+				   "AND i.last_flow_id CROSS JOIN conversations c ON c.id = "
+				   "f.conversation_id WHERE i.id = ?1 AND c.protocol = 17");
+
+	if (err)
+		return err;
+	ag->prev_id = 0;
+	sqlite3_bind_int64(ag->before_udp, 1, before);
+	while (!err && (rc = sqlite3_step(ag->before_udp)) == SQLITE_ROW) {
+		if ((err = rows_room(ag, n + 1 > ag->cap_rows ? 2 * n + 1024 : n + 1)))
+			break;
+		contact_key(ag->rows[n].k, sqlite3_column_int64(ag->before_udp, 0),
+			    sqlite3_column_int64(ag->before_udp, 1), 17,
+			    (uint16_t)sqlite3_column_int(ag->before_udp, 2),
+			    (uint16_t)sqlite3_column_int(ag->before_udp, 3));
+		ag->rows[n++].k[3] = 0;
+	}
+	sqlite3_reset(ag->before_udp);
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	if (!err)
+		err = keep_as_prev(ag, sort_unique(ag, n));
+	if (!err)
+		ag->prev_id = before;
+	return err;
+}
+
 /*
  * prev: the UDP flows of the interval stored before interval id (the
  * greatest smaller id) when it ended at ts_start, else none (*none). The
@@ -658,8 +735,7 @@ static int prepare_once(struct anomaly_agg *ag, sqlite3_stmt **s, const char *sq
 static int previous_udp(struct anomaly_agg *ag, int64_t id, int64_t ts_start, int *none)
 {
 	int64_t before;
-	uint64_t k[3];
-	int err, rc, added;
+	int err, rc;
 
 	*none = 1;
 	if ((err = prepare_once(ag, &ag->before,
@@ -677,101 +753,101 @@ static int previous_udp(struct anomaly_agg *ag, int64_t id, int64_t ts_start, in
 	if (!before)
 		return 0;
 	*none = 0;
-	if (before == ag->prev_id)
-		return 0;
-	if ((err = prepare_once(
-		     ag, &ag->before_udp,
-		     "SELECT c.src_id, c.dst_id, f.src_port, f.dst_port FROM intervals i "
-		     "CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND "
-		     "i.last_flow_id CROSS JOIN conversations c ON c.id = "
-		     "f.conversation_id WHERE i.id = ?1 AND c.protocol = 17")))
-		return err;
-	map_clear(&ag->prev);
-	ag->prev_id = 0;
-	sqlite3_bind_int64(ag->before_udp, 1, before);
-	while (!err && (rc = sqlite3_step(ag->before_udp)) == SQLITE_ROW) {
-		contact_key(k, sqlite3_column_int64(ag->before_udp, 0),
-			    sqlite3_column_int64(ag->before_udp, 1), 17,
-			    (uint16_t)sqlite3_column_int(ag->before_udp, 2),
-			    (uint16_t)sqlite3_column_int(ag->before_udp, 3));
-		err = map_get(&ag->prev, k, &added) ? 0 : -ENOMEM;
+	return before == ag->prev_id ? 0 : read_prev(ag, before);
+}
+
+/* The row of key k among sorted u[0..n), or NULL. */
+static const struct agg_key *find_key(const struct agg_key *u, size_t n, const struct agg_key *k)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&u[mid], k);
+
+		if (!c)
+			return &u[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	sqlite3_reset(ag->before_udp);
-	if (!err && rc != SQLITE_DONE)
-		err = -EIO;
-	if (!err)
-		ag->prev_id = before;
-	return err;
+	return NULL;
 }
 
 /*
- * Whether the UDP flow of contacts slot s opened its exchange: the other
- * end sent nothing back (same addresses and ports reversed), or its first
- * packet came later (then the lower address is the opener). A
- * host's flows to itself are each their exchange (the migration's
- * partition, ordered by the lower address first, sets them apart).
+ * Whether UDP row r of the interval's sorted rows u[0..n) opened its
+ * exchange: the other end sent nothing back (same addresses and ports
+ * reversed), or its first packet came later (a tie: the lower address is
+ * the opener). A host's flows to itself are each their exchange (the
+ * migration's partition, ordered by the lower address first, sets them
+ * apart).
  */
-static int udp_opener(const struct anomaly_agg *ag, const uint64_t *s)
+static int udp_opener(const struct anomaly_agg *ag, const struct agg_key *u, size_t n,
+		      const struct agg_key *r)
 {
-	uint16_t sport = (uint16_t)(s[2] >> 16), dport = (uint16_t)s[2];
-	int64_t first = (int64_t)s[3];
-	uint64_t k[3];
-	const uint64_t *back;
+	uint16_t sport = (uint16_t)(r->k[2] >> 16), dport = (uint16_t)r->k[2];
+	uint64_t pair[2] = { r->k[1], r->k[0] };
+	const struct agg_key *back;
+	const uint64_t *flags;
+	struct agg_key k;
 	int found;
 
-	if (s[0] == s[1])
+	if (r->k[0] == r->k[1])
 		return 1;
-	/* no UDP from the other host at all: the pairs table is small, contacts is not */
-	k[0] = s[1];
-	k[1] = s[0];
+	/* no UDP from the other host at all: the pairs table is small */
 	if (!ag->pairs.cap)
 		return 1;
-	back = map_probe(&ag->pairs, k, &found);
-	if (!found || !(*back & PAIR_UDP))
+	flags = map_probe(&ag->pairs, pair, &found);
+	if (!found || !(*flags & PAIR_UDP))
 		return 1;
-	contact_key(k, (int64_t)s[1], (int64_t)s[0], 17, dport, sport);
-	back = map_probe(&ag->contacts, k, &found);
-	if (!found)
+	contact_key(k.k, (int64_t)r->k[1], (int64_t)r->k[0], 17, dport, sport);
+	if (!(back = find_key(u, n, &k)))
 		return 1;
-	if ((int64_t)*back != first)
-		return first < (int64_t)*back;
-	return s[0] < s[1];
+	if (back->k[3] != r->k[3])
+		return (int64_t)r->k[3] < (int64_t)back->k[3];
+	return r->k[0] < r->k[1];
 }
 
 /*
  * interval_contacts: each TCP flow with a SYN; each UDP flow that opened its
  * exchange and whose addresses and ports sent nothing in the interval
- * before. Then this interval's flows become the next one's interval before.
+ * before. The candidates sorted (rows), the interval before's walked along
+ * them; the contacts into tmp, inserted from there; then this interval's
+ * candidates become the next one's interval before.
  */
 static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
-	size_t n = 0, stride = 4;
-	struct agg_map swap;
-	int none, found, err = previous_udp(ag, id, ts_start, &none);
+	size_t n, n_c = 0, at = 0;
+	struct agg_key *swap;
+	int none, err = previous_udp(ag, id, ts_start, &none);
 
-	for (size_t i = 0; !err && i < ag->contacts.cap; i++) {
-		const uint64_t *s = ag->contacts.slots + i * stride;
-
-		if (!s[0])
-			continue;
-		if (s[2] >> 32 == 17) {
-			if (!udp_opener(ag, s))
-				continue;
-			if (!none && ag->prev.cap && (map_probe(&ag->prev, s, &found), found))
-				continue;
-		}
-		ag->rows[n++] = (struct agg_key){ { s[0], s[1], s[2], s[3] } };
-	}
+	if (!err)
+		err = rows_room(ag, ag->n_cands ? ag->n_cands : 1);
 	if (err)
 		return err;
-	sort_rows(ag, n, 3);
-	if ((err = insert_rows(ag, T_CONTACTS, id, n)))
+	memcpy(ag->rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
+	n = sort_unique(ag, ag->n_cands);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_key *r = &ag->rows[i];
+
+		if (r->k[2] >> 32 == 17) {
+			if (!udp_opener(ag, ag->rows, n, r))
+				continue;
+			while (!none && at < ag->n_prev && key_cmp(&ag->prev[at], r) < 0)
+				at++;
+			if (!none && at < ag->n_prev && !key_cmp(&ag->prev[at], r))
+				continue;
+		}
+		ag->tmp[n_c++] = *r;
+	}
+	if ((err = keep_as_prev(ag, n)))
 		return err;
-	swap = ag->prev;
-	ag->prev = ag->contacts;
-	ag->contacts = swap;
 	ag->prev_id = id;
-	return 0;
+	swap = ag->rows;
+	ag->rows = ag->tmp;
+	ag->tmp = swap;
+	return insert_rows(ag, T_CONTACTS, id, n_c);
 }
 
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
@@ -780,8 +856,6 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	int err = add_conversations(ag);
 
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
-	if (ag->contacts.n > most)
-		most = ag->contacts.n;
 	if (!err)
 		err = rows_room(ag, most ? most : 1);
 
