@@ -259,9 +259,11 @@ rule() {
 	[ -s "$BATS_TEST_TMPDIR/udp.written" ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/udp.written")" -lt \
 		"$(sqlite3 "$db" "SELECT count(*) FROM flow_log WHERE protocol = 17")" ]
-	# As it was before migration 0018: no aggregates, schema version 17.
+	# As it was before migration 0018: no aggregates (nor 0019's contacts),
+	# schema version 17.
 	sqlite3 "$db" "DROP TABLE interval_dst; DROP TABLE interval_out;
-		DROP TABLE interval_udp_probes; PRAGMA user_version = 17"
+		DROP TABLE interval_udp_probes; DROP TABLE interval_contacts;
+		PRAGMA user_version = 17"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 18 ]
