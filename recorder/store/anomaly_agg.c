@@ -12,7 +12,10 @@
  * the flows as the store writes them, in hash tables: the same groupings in
  * SQL over the just-written rows made the interval's write 5x dearer at
  * 200,000 flows (their sorts and the join of every flow to its
- * conversation; bench/RESULTS.md).
+ * conversation; bench/RESULTS.md). The contacts are sorted instead, and
+ * walked along the interval before's sorted keys, which the store keeps
+ * from one write to the next (two more hash tables of every UDP flow cost
+ * the steady write ~40 % more; bench/RESULTS.md).
  */
 #include <errno.h>
 #include <stdlib.h>
