@@ -18,7 +18,7 @@
 # the day and its hour of lookback, minutes instead of an hour and a half
 # to generate on a loaded machine) the 7-day figure is left out. The rules
 # read raw rows or the per-interval aggregates the recorder wrote with them
-# (sql/0018_anomaly_aggregates.sql).
+# (sql/0018_anomaly_aggregates.sql, sql/0019_interval_contacts.sql).
 # HISTORY_DIR=DIR keeps the generated history in DIR (and reuses one that is
 # already there, generated the same day with the same arguments).
 set -euo pipefail

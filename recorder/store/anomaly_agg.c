@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
- * grouped once when the interval's flows are written, so that fan_in.sql,
- * exfiltration.sql and udp_scan.sql read a row per address (or probe) and
- * interval instead of grouping every flow row of their window and lookback
- * again on every evaluation and report.
+ * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql
+ * and sql/0019_interval_contacts.sql, grouped once when the interval's flows
+ * are written, so that fan_in.sql, exfiltration.sql, udp_scan.sql and
+ * beaconing.sql read a row per address (or probe, or contact) and interval
+ * instead of grouping every flow row of their window and lookback again on
+ * every evaluation and report.
  *
- * The migration's INSERT ... SELECTs are the definition; this file gives the
+ * The migrations' INSERT ... SELECTs are the definition; this file gives the
  * same rows (tests/unit/test_anomaly_agg.c compares them row for row) from
  * the flows as the store writes them, in hash tables: the same groupings in
  * SQL over the just-written rows made the interval's write 5x dearer at
  * 200,000 flows (their sorts and the join of every flow to its
- * conversation; bench/RESULTS.md).
+ * conversation; bench/RESULTS.md). The contacts are sorted instead, and
+ * walked along the interval before's sorted keys, which the store keeps
+ * from one write to the next (two more hash tables of every UDP flow cost
+ * the steady write ~40 % more; bench/RESULTS.md).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,12 +32,12 @@ struct agg_map {
 	int width;
 };
 
-/* A row to sort: up to three key words, in the table's key order. */
+/* A row to sort: up to three key words, in the table's key order, and a value. */
 struct agg_key {
-	uint64_t k[3];
+	uint64_t k[4];
 };
 
-enum { T_DST, T_OUT, T_PROBES, AG_TABLES };
+enum { T_DST, T_OUT, T_PROBES, T_CONTACTS, AG_TABLES };
 
 #define AG_BATCH 64 /* rows per INSERT, as the store's flows (store.c) */
 
@@ -42,8 +46,10 @@ static const char *const table_head[AG_TABLES] = {
 	[T_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) VALUES ",
 	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
 		     "VALUES ",
+	[T_CONTACTS] = "INSERT INTO interval_contacts (interval_id, src_id, dst_id, protocol, "
+		       "dst_port, src_port, first_ms) VALUES ",
 };
-static const int table_cols[AG_TABLES] = { 5, 4, 4 };
+static const int table_cols[AG_TABLES] = { 5, 4, 4, 7 };
 
 /* An address's sums: as a destination (interval_dst), as an outbound source. */
 struct agg_addr {
@@ -77,6 +83,13 @@ struct anomaly_agg {
 	struct agg_map addrs;		/* address id -> index in sums */
 	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
 	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
+	/* (src, dst, protocol << 32 | src port << 16 | dst port, first_ms):
+	 * the interval's TCP flows with a SYN and UDP flows as added (cands);
+	 * prev: those of interval prev_id, a row per addresses and ports, sorted */
+	struct agg_key *cands, *prev;
+	size_t n_cands, cap_cands, n_prev, cap_prev;
+	int64_t prev_id;
+	sqlite3_stmt *before, *before_udp; /* the interval before; its UDP flows */
 	struct agg_addr *sums;
 	size_t n_sums, cap_sums;
 	struct agg_conv *conv;
@@ -211,6 +224,10 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	map_free(&ag->addrs);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
+	free(ag->cands);
+	free(ag->prev);
+	sqlite3_finalize(ag->before);
+	sqlite3_finalize(ag->before_udp);
 	free(ag->sums);
 	free(ag->conv);
 	free(ag->uflows);
@@ -225,6 +242,7 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	map_clear(&ag->addrs);
 	map_clear(&ag->pairs);
 	map_clear(&ag->udp);
+	ag->n_cands = 0;
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
 }
@@ -335,10 +353,39 @@ static int udp_between(const struct agg_conv *c)
 	return c->protocol == 17 && c->src_id != c->dst_id;
 }
 
+/* A contacts key: addresses, protocol and ports. */
+static void contact_key(uint64_t *k, int64_t src, int64_t dst, int proto, uint16_t sport,
+			uint16_t dport)
+{
+	k[0] = (uint64_t)src;
+	k[1] = (uint64_t)dst;
+	k[2] = (uint64_t)proto << 32 | (uint64_t)sport << 16 | dport;
+}
+
+/*
+ * A TCP flow with a SYN or a UDP flow into cands: its addresses, ports and
+ * first packet (the same addresses and ports on two interfaces made one
+ * when sorted, write_contacts()).
+ */
+static int add_contact(struct anomaly_agg *ag, const struct agg_conv *c,
+		       const struct anomaly_agg_flow *f)
+{
+	struct agg_key *r;
+
+	if (!(c->protocol == 17 || (c->protocol == 6 && f->syn)))
+		return 0;
+	if (room_for_one((void **)&ag->cands, ag->n_cands, &ag->cap_cands, sizeof(*ag->cands)))
+		return -ENOMEM;
+	r = &ag->cands[ag->n_cands++];
+	contact_key(r->k, c->src_id, c->dst_id, c->protocol, f->src_port, f->dst_port);
+	r->k[3] = (uint64_t)f->first_ms;
+	return 0;
+}
+
 /*
  * Flows sum into their conversation's entry (interval_dst's and
  * interval_out's groupings made once per conversation at the end); a UDP
- * flow's ports into uflows.
+ * flow's ports into uflows; contacts into theirs.
  */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 {
@@ -348,6 +395,8 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 		return -ENOMEM;
 	c->packets += f->packets;
 	c->bytes += f->bytes;
+	if (add_contact(ag, c, f))
+		return -ENOMEM;
 	if (!udp_between(c))
 		return 0;
 	if (room_for_one((void **)&ag->uflows, ag->n_uflows, &ag->cap_uflows, sizeof(*ag->uflows)))
@@ -474,8 +523,17 @@ static int batch_stmt(struct anomaly_agg *ag, int t, size_t rows, sqlite3_stmt *
 /* One column of row r of table t (after interval_id). */
 static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key *r, int c)
 {
-	const struct agg_addr *a = t == T_PROBES ? NULL : &ag->sums[r->k[1]];
+	const struct agg_addr *a = t == T_PROBES || t == T_CONTACTS ? NULL : &ag->sums[r->k[1]];
 
+	if (t == T_CONTACTS) { /* src_id, dst_id, protocol, dst_port, src_port, first_ms */
+		if (c < 2)
+			return (int64_t)r->k[c];
+		if (c == 5)
+			return (int64_t)r->k[3];
+		return (int64_t)(c == 2	  ? r->k[2] >> 32
+				 : c == 3 ? r->k[2] & 0xffff
+					  : r->k[2] >> 16 & 0xffff);
+	}
 	if (!a || c == 0) /* a probe's src_id, dst_id, dst_port; an address's id */
 		return (int64_t)r->k[c];
 	if (t == T_DST) /* dst_id, sources, packets, bytes */
@@ -524,7 +582,7 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 
 		/* a destination has a source; an outbound source, a peer */
 		if (s[0] && (t == T_DST ? a->sources : a->peers))
-			ag->rows[n++] = (struct agg_key){ { s[0], s[1], 0 } };
+			ag->rows[n++] = (struct agg_key){ { s[0], s[1], 0, 0 } };
 	}
 	sort_rows(ag, n, 1);
 	return insert_rows(ag, t, id, n);
@@ -577,7 +635,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 			continue;
 		c->last_port = u->dst_port + 1u;
 		udp_key(ag, u, 0, k);
-		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port } };
+		ag->rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port, 0 } };
 	}
 	sort_rows(ag, n, 3);
 	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
@@ -586,7 +644,216 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	return insert_rows(ag, T_PROBES, id, kept);
 }
 
-int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
+/* Prepare *s once (kept: its text is one of this file's). */
+static int prepare_once(struct anomaly_agg *ag, sqlite3_stmt **s, const char *sql)
+{
+	if (*s)
+		return 0;
+	return sqlite3_prepare_v3(ag->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) == SQLITE_OK
+		       ? 0
+		       : -EIO;
+}
+
+/* Whether a's key (three words) sorts before b's (-1), with it (0) or after (1). */
+static int key_cmp(const struct agg_key *a, const struct agg_key *b)
+{
+	for (int w = 0; w < 3; w++)
+		if (a->k[w] != b->k[w])
+			return a->k[w] < b->k[w] ? -1 : 1;
+	return 0;
+}
+
+/* rows[0..n) sorted, a row per key (the least k[3] kept); how many are left. */
+static size_t sort_unique(struct anomaly_agg *ag, size_t n)
+{
+	size_t kept = 0;
+
+	sort_rows(ag, n, 3);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && !key_cmp(&ag->rows[i], &ag->rows[kept - 1])) {
+			if ((int64_t)ag->rows[i].k[3] < (int64_t)ag->rows[kept - 1].k[3])
+				ag->rows[kept - 1].k[3] = ag->rows[i].k[3];
+			continue;
+		}
+		ag->rows[kept++] = ag->rows[i];
+	}
+	return kept;
+}
+
+/* rows[0..n) become prev (the interval before of the next write). */
+static int keep_as_prev(struct anomaly_agg *ag, size_t n)
+{
+	if (n > ag->cap_prev) {
+		struct agg_key *p = realloc(ag->prev, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		ag->prev = p;
+		ag->cap_prev = n;
+	}
+	memcpy(ag->prev, ag->rows, n * sizeof(*ag->rows));
+	ag->n_prev = n;
+	return 0;
+}
+
+/* prev: the UDP flows of interval before, read from its flows (into rows, then sorted). */
+static int read_prev(struct anomaly_agg *ag, int64_t before)
+{
+	size_t n = 0;
+	int rc, err = prepare_once(ag, &ag->before_udp,
+				   "SELECT c.src_id, c.dst_id, f.src_port, f.dst_port FROM "
+				   "intervals i CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id "
+				   "AND i.last_flow_id CROSS JOIN conversations c ON c.id = "
+				   "f.conversation_id WHERE i.id = ?1 AND c.protocol = 17");
+
+	if (err)
+		return err;
+	ag->prev_id = 0;
+	sqlite3_bind_int64(ag->before_udp, 1, before);
+	while (!err && (rc = sqlite3_step(ag->before_udp)) == SQLITE_ROW) {
+		if ((err = rows_room(ag, n + 1 > ag->cap_rows ? 2 * n + 1024 : n + 1)))
+			break;
+		contact_key(ag->rows[n].k, sqlite3_column_int64(ag->before_udp, 0),
+			    sqlite3_column_int64(ag->before_udp, 1), 17,
+			    (uint16_t)sqlite3_column_int(ag->before_udp, 2),
+			    (uint16_t)sqlite3_column_int(ag->before_udp, 3));
+		ag->rows[n++].k[3] = 0;
+	}
+	sqlite3_reset(ag->before_udp);
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	if (!err)
+		err = keep_as_prev(ag, sort_unique(ag, n));
+	if (!err)
+		ag->prev_id = before;
+	return err;
+}
+
+/*
+ * prev: the UDP flows of the interval stored before interval id (the
+ * greatest smaller id) when it ended at ts_start, else none (*none). The
+ * last interval written is still in prev; another (the recorder restarted,
+ * or the write of the one before failed) is read from its flows.
+ */
+static int previous_udp(struct anomaly_agg *ag, int64_t id, int64_t ts_start, int *none)
+{
+	int64_t before;
+	int err, rc;
+
+	*none = 1;
+	if ((err = prepare_once(ag, &ag->before,
+				"SELECT id, ts_end FROM intervals WHERE id < ?1 "
+				"ORDER BY id DESC LIMIT 1")))
+		return err;
+	sqlite3_bind_int64(ag->before, 1, id);
+	rc = sqlite3_step(ag->before);
+	before = rc == SQLITE_ROW && sqlite3_column_int64(ag->before, 1) == ts_start
+			 ? sqlite3_column_int64(ag->before, 0)
+			 : 0;
+	sqlite3_reset(ag->before);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -EIO;
+	if (!before)
+		return 0;
+	*none = 0;
+	return before == ag->prev_id ? 0 : read_prev(ag, before);
+}
+
+/* The row of key k among sorted u[0..n), or NULL. */
+static const struct agg_key *find_key(const struct agg_key *u, size_t n, const struct agg_key *k)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&u[mid], k);
+
+		if (!c)
+			return &u[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Whether UDP row r of the interval's sorted rows u[0..n) opened its
+ * exchange: the other end sent nothing back (same addresses and ports
+ * reversed), or its first packet came later (a tie: the lower address is
+ * the opener). A host's flows to itself are each their exchange (the
+ * migration's partition, ordered by the lower address first, sets them
+ * apart).
+ */
+static int udp_opener(const struct anomaly_agg *ag, const struct agg_key *u, size_t n,
+		      const struct agg_key *r)
+{
+	uint16_t sport = (uint16_t)(r->k[2] >> 16), dport = (uint16_t)r->k[2];
+	uint64_t pair[2] = { r->k[1], r->k[0] };
+	const struct agg_key *back;
+	const uint64_t *flags;
+	struct agg_key k;
+	int found;
+
+	if (r->k[0] == r->k[1])
+		return 1;
+	/* no UDP from the other host at all: the pairs table is small */
+	if (!ag->pairs.cap)
+		return 1;
+	flags = map_probe(&ag->pairs, pair, &found);
+	if (!found || !(*flags & PAIR_UDP))
+		return 1;
+	contact_key(k.k, (int64_t)r->k[1], (int64_t)r->k[0], 17, dport, sport);
+	if (!(back = find_key(u, n, &k)))
+		return 1;
+	if (back->k[3] != r->k[3])
+		return (int64_t)r->k[3] < (int64_t)back->k[3];
+	return r->k[0] < r->k[1];
+}
+
+/*
+ * interval_contacts: each TCP flow with a SYN; each UDP flow that opened its
+ * exchange and whose addresses and ports sent nothing in the interval
+ * before. The candidates sorted (rows), the interval before's walked along
+ * them; the contacts into tmp, inserted from there; then this interval's
+ * candidates become the next one's interval before.
+ */
+static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
+{
+	size_t n, n_c = 0, at = 0;
+	struct agg_key *swap;
+	int none, err = previous_udp(ag, id, ts_start, &none);
+
+	if (!err)
+		err = rows_room(ag, ag->n_cands ? ag->n_cands : 1);
+	if (err)
+		return err;
+	memcpy(ag->rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
+	n = sort_unique(ag, ag->n_cands);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg_key *r = &ag->rows[i];
+
+		if (r->k[2] >> 32 == 17) {
+			if (!udp_opener(ag, ag->rows, n, r))
+				continue;
+			while (!none && at < ag->n_prev && key_cmp(&ag->prev[at], r) < 0)
+				at++;
+			if (!none && at < ag->n_prev && !key_cmp(&ag->prev[at], r))
+				continue;
+		}
+		ag->tmp[n_c++] = *r;
+	}
+	if ((err = keep_as_prev(ag, n)))
+		return err;
+	ag->prev_id = id;
+	swap = ag->rows;
+	ag->rows = ag->tmp;
+	ag->tmp = swap;
+	return insert_rows(ag, T_CONTACTS, id, n_c);
+}
+
+int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t most;
 	int err = add_conversations(ag);
@@ -601,5 +868,7 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id)
 		err = write_sums(ag, T_OUT, id);
 	if (!err)
 		err = write_probes(ag, id);
+	if (!err)
+		err = write_contacts(ag, id, ts_start);
 	return err;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * anomaly_agg.h - the per-interval aggregates the anomaly rules read
- * (interval_dst, interval_out, interval_udp_probes;
- * sql/0018_anomaly_aggregates.sql), grouped in memory from the flows the
+ * (interval_dst, interval_out, interval_udp_probes:
+ * sql/0018_anomaly_aggregates.sql; interval_contacts:
+ * sql/0019_interval_contacts.sql), grouped in memory from the flows the
  * store writes and inserted inside the store's transaction.
  */
 #ifndef NETMON_ANOMALY_AGG_H
@@ -18,9 +19,11 @@ struct anomaly_agg_flow {
 	int64_t conversation_id;
 	int64_t src_id, dst_id; /* addresses.id (>= 1); 0 when the conversation is known */
 	int64_t packets, bytes;
+	int64_t first_ms; /* first packet, ms after the interval's ts_start */
 	uint16_t src_port, dst_port;
 	uint8_t direction, protocol;
 	uint8_t src_unspecified; /* src is 0.0.0.0 or :: (the overflow row) */
+	uint8_t syn;		 /* carried a SYN */
 };
 
 /* Prepare on db (migrated). 0, -ENOMEM, or -EIO (sqlite3_errmsg says why). */
@@ -35,8 +38,11 @@ int anomaly_agg_known(struct anomaly_agg *ag, int64_t id);
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
 /*
  * The aggregate rows of the flows added since anomaly_agg_start() as those
- * of interval id, in each table's key order. 0, -ENOMEM or -EIO.
+ * of interval id, which starts at ts_start, in each table's key order. Its
+ * UDP flows are kept until the next interval's write (a UDP flow is a
+ * contact only when its addresses and ports sent nothing in the interval
+ * before). 0, -ENOMEM or -EIO.
  */
-int anomaly_agg_write(struct anomaly_agg *ag, int64_t id);
+int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start);
 
 #endif

@@ -843,8 +843,8 @@ static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t 
  * Flows r[0..n) of conversations conv, written, into the rules' aggregates
  * of the interval (anomaly_agg.h); addresses looked up once a conversation.
  */
-static int aggregate_flows(struct store *st, const struct flow_record *r, size_t n,
-			   const int64_t *conv)
+static int aggregate_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
+			   const struct flow_record *r, size_t n, const int64_t *conv)
 {
 	int err = 0;
 
@@ -857,8 +857,11 @@ static int aggregate_flows(struct store *st, const struct flow_record *r, size_t
 					      .dst_port = r[i].key.dst_port,
 					      .direction = r[i].key.direction,
 					      .protocol = r[i].key.protocol,
-					      .src_unspecified = is_zero(r[i].key.src, len) };
+					      .src_unspecified = is_zero(r[i].key.src, len),
+					      .syn = r[i].c.syn > 0 };
+		int64_t span_ms;
 
+		store_flow_ms(snap, &r[i], ts_start, &f.first_ms, &span_ms);
 		if (!anomaly_agg_known(st->agg, conv[i])) {
 			err = flow_address(st, r[i].key.src, len, &f.src_id);
 			if (!err)
@@ -895,7 +898,7 @@ static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts
 		err = insert_flows(st, snap, ts_start, r + at,
 				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
 	if (!err)
-		err = aggregate_flows(st, r, n, conv);
+		err = aggregate_flows(st, snap, ts_start, r, n, conv);
 	free(conv);
 	return err;
 }
@@ -1153,7 +1156,7 @@ static int write_rows(struct store *st, const struct snapshot *snap, int64_t ts_
 	sqlite3_bind_int64(s, 3, st->next_flow_id - 1);
 	err = step_done(st, ST_FLOW_RANGE);
 	if (!err)
-		err = anomaly_agg_write(st->agg, id);
+		err = anomaly_agg_write(st->agg, id, ts_start);
 	if (err == -EIO)
 		err = sql_fail(st, "writing the interval's anomaly aggregates");
 	/* a bucket already rolled up gets this interval too (rollup.h) */

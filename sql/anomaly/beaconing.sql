@@ -10,10 +10,17 @@
 -- answering a timer is not the timer), and the same addresses and ports
 -- sent nothing in the interval just before (a long-lived flow shows up
 -- once per interval, which would look perfectly regular; only its first
--- interval is a contact). A beacon that sends more often than the
--- recorder's interval from one socket is therefore one contact: it is
--- found when it uses a new source port each time. Contacts are grouped by
--- protocol, source address, destination address and destination port. Over the
+-- interval is a contact). "The interval just before" is the one stored
+-- before it, when it ended where this one starts, whether or not it is in
+-- the rule's range: an exchange going on from before the range is no new
+-- contact in the range's first interval (until migration 0019 the rule
+-- looked back only within its range, and counted it). The recorder finds
+-- the contacts when it writes each interval (interval_contacts,
+-- sql/0019_interval_contacts.sql, which defines them). A beacon that sends
+-- more often than the recorder's interval from one socket is therefore one
+-- contact: it is found when it uses a new source port each time. Contacts
+-- are grouped by protocol, source address, destination address and
+-- destination port. Over the
 -- :beacon_window seconds that end with the interval, a series is a beacon
 -- when it has at least :beacon_contacts contacts whose gaps average at least
 -- :beacon_min_period seconds and vary little: their standard deviation is at
@@ -40,94 +47,107 @@ WITH p AS (
 	       coalesce(:beacon_min_period, 1) AS min_period,
 	       coalesce(:beacon_window, 3600) AS win
 ),
--- TCP and UDP flows of the window and its lookback, one row per interval
--- and addresses and ports (a flow seen on two interfaces is one).
-flow AS (
-	SELECT i.id AS interval_id, i.ts_start, i.ts_end, c.protocol, c.src_id, f.src_port,
-	       c.dst_id, f.dst_port, min(f.first_ms) AS first_ms, max(f.syn) AS syn
-	FROM p CROSS JOIN intervals i
-	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
-	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
-	  AND ((c.protocol = 6 AND f.syn > 0) OR c.protocol = 17)
-	GROUP BY i.id, c.protocol, c.src_id, f.src_port, c.dst_id, f.dst_port
-),
--- Each UDP flow: did it open its exchange in the interval (its end sent
--- first; the two ends of an exchange in a fixed order make its partition),
--- and when did the interval before the last one it was seen in end.
-udp AS (
-	SELECT f.*,
-	       first_value(f.src_id) OVER x = f.src_id AND
-	       first_value(f.src_port) OVER x = f.src_port AS opener,
-	       lag(f.ts_end) OVER (PARTITION BY f.src_id, f.src_port, f.dst_id, f.dst_port
-	                           ORDER BY f.ts_start) AS prev_end
-	FROM flow f
-	WHERE f.protocol = 17
-	WINDOW x AS (PARTITION BY f.interval_id, min(f.src_id, f.dst_id), max(f.src_id, f.dst_id),
-	             iif(f.src_id < f.dst_id, f.src_port, f.dst_port),
-	             iif(f.src_id < f.dst_id, f.dst_port, f.src_port)
-	             ORDER BY f.first_ms, f.src_id, f.src_port)
-),
+-- The contacts of the window and its lookback, as the recorder found them
+-- when it wrote each interval (interval_contacts,
+-- sql/0019_interval_contacts.sql): the window's intervals by start time
+-- (intervals_by_start), then each one's contacts (the table's key starts
+-- with interval_id), in that order (CROSS JOIN).
 contact AS (
-	SELECT interval_id, ts_start * 1000 + first_ms AS t_ms, protocol, src_id, src_port,
-	       dst_id, dst_port
-	FROM flow WHERE protocol = 6
-	UNION ALL
-	SELECT interval_id, ts_start * 1000 + first_ms, protocol, src_id, src_port, dst_id,
-	       dst_port
-	FROM udp WHERE opener AND prev_end IS NOT ts_start
+	SELECT c.interval_id, i.ts_start * 1000 + c.first_ms AS t_ms, c.protocol, c.src_id,
+	       c.src_port, c.dst_id, c.dst_port
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN interval_contacts c ON c.interval_id = i.id
+	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
 ),
--- Only a series that has :beacon_contacts contacts within :beacon_window
--- seconds somewhere can have as many in the window of one interval: the
--- others (most series of a busy history: a server's answer to a client's
--- port is one flow, a client's calls are hours apart) are left out before
--- the per-window join. A run of that many consecutive contacts spans less
--- than the window in ms (the window is [end - win, end)). Only the series
--- that made contact in the report's window are looked at (after each
--- interval the recorder's window is one interval, its lookback an hour).
-touched AS (
-	SELECT DISTINCT c.protocol, c.src_id, c.dst_id, c.dst_port
-	FROM contact c JOIN intervals i ON i.id = c.interval_id, p
-	WHERE i.ts_start >= p.since
+-- Each contact with its gap to the series' contact before (NULL for the
+-- first), and whether it ends a run of :beacon_contacts consecutive contacts
+-- that spans less than the window in ms (the window is [end - win, end)):
+-- only a series with such a run somewhere can have as many in the window of
+-- one interval. The others (most series of a busy history: a server's
+-- answer to a client's port is one flow, a client's calls are hours apart)
+-- are left out before the windows are judged. One sort of the contacts (the
+-- series, then time); the few series with such a run are then kept whole.
+run AS MATERIALIZED (
+	SELECT *, t_ms - lagc < (SELECT win FROM p) * 1000 AS close
+	FROM (SELECT c.*, c.t_ms - lag(c.t_ms) OVER s AS gap,
+	             lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s AS lagc
+	      FROM contact c
+	      WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port
+	                   ORDER BY c.t_ms))
 ),
-run AS (
-	SELECT c.*,
-	       c.t_ms - lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s <
-	       (SELECT win FROM p) * 1000 AS close
-	FROM touched t JOIN contact c
-	  ON c.protocol = t.protocol AND c.src_id = t.src_id AND c.dst_id = t.dst_id
-	 AND c.dst_port = t.dst_port
-	WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port ORDER BY c.t_ms)
+close AS (
+	SELECT DISTINCT protocol, src_id, dst_id, dst_port FROM run WHERE close
 ),
-kept AS (
-	SELECT * FROM (SELECT r.*, max(r.close) OVER (PARTITION BY r.protocol, r.src_id, r.dst_id,
-	                                                            r.dst_port) AS any_close
-	               FROM run r)
-	WHERE any_close
+kept AS MATERIALIZED (
+	SELECT * FROM run WHERE (protocol, src_id, dst_id, dst_port) IN close
 ),
--- Each interval of the report's window, and the series that made contact in it.
-active AS (
+-- Each interval of the report's window, and the series that made contact in
+-- it, when its window [end - win, end) can hold :beacon_contacts contacts:
+-- the last contact before the end (x) and the contacts - 1 before it are in
+-- it, so x ends a close run and its lagc is at least end - win. Only such an
+-- x's series and interval ends between its t_ms and lagc + win are judged.
+active AS MATERIALIZED (
 	SELECT DISTINCT i.id, i.ts_start, i.ts_end, c.protocol, c.src_id, c.dst_id, c.dst_port
-	FROM intervals i JOIN kept c ON c.interval_id = i.id, p
+	FROM kept c JOIN intervals i ON i.id = c.interval_id, p
 	WHERE i.ts_start >= p.since
 ),
--- The series' contacts in the window ending with that interval, with gaps.
-series AS (
-	SELECT a.id, a.ts_start, a.protocol, a.src_id, a.dst_id, a.dst_port, c.interval_id,
-	       c.src_port,
-	       c.t_ms - lag(c.t_ms) OVER (PARTITION BY a.id, a.protocol, a.src_id, a.dst_id,
-	                                      a.dst_port ORDER BY c.t_ms) AS gap_ms
-	FROM active a JOIN kept c
-	  ON c.protocol = a.protocol AND c.src_id = a.src_id AND c.dst_id = a.dst_id
-	 AND c.dst_port = a.dst_port, p
-	WHERE c.t_ms >= (a.ts_end - p.win) * 1000 AND c.t_ms < a.ts_end * 1000
+judged AS (
+	SELECT DISTINCT a.*
+	FROM kept x, p
+	JOIN active a ON a.protocol = x.protocol AND a.src_id = x.src_id AND a.dst_id = x.dst_id
+	 AND a.dst_port = x.dst_port AND a.ts_end * 1000 > x.t_ms
+	 AND a.ts_end * 1000 <= x.lagc + p.win * 1000
+	WHERE x.close
+),
+-- The series' contacts in the window ending with that interval, in one pass
+-- over each series in time order: its contacts (at 2 t_ms), and two points
+-- of each of its windows, between two milliseconds: the window's start (lo)
+-- and its end (hi), each with the number of contacts before it, the last of
+-- them, the sum of their gaps squared, and the first contact after it.
+point AS (
+	SELECT protocol, src_id, dst_id, dst_port, 2 * t_ms AS k, t_ms, gap, NULL AS id, NULL AS hi
+	FROM kept
+	UNION ALL
+	SELECT a.protocol, a.src_id, a.dst_id, a.dst_port, 2 * (a.ts_end - p.win) * 1000 - 1, NULL,
+	       NULL, a.id, 0
+	FROM judged a, p
+	UNION ALL
+	SELECT protocol, src_id, dst_id, dst_port, 2 * ts_end * 1000 - 1, NULL, NULL, id, 1
+	FROM judged
+),
+sweep AS (
+	SELECT * FROM (
+		SELECT id, hi, protocol, src_id, dst_id, dst_port,
+		       count(t_ms) OVER u AS n, max(t_ms) OVER u AS t_last,
+		       coalesce(sum(gap * gap) OVER u, 0) AS sq,
+		       min(t_ms) OVER (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
+		                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS t_next
+		FROM point
+		WINDOW u AS (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
+		             ROWS UNBOUNDED PRECEDING))
+	WHERE id IS NOT NULL
+),
+-- Per window: its contacts; their gaps' sum (the last minus the first) and
+-- sum of squares (the first one's gap, to a contact before the window, left
+-- out), so the same mean and variance as the window's gaps averaged.
+win AS (
+	SELECT id, protocol, src_id, dst_id, dst_port,
+	       max(n) FILTER (WHERE hi) - max(n) FILTER (WHERE NOT hi) AS contacts,
+	       max(t_last) FILTER (WHERE hi) - max(t_next) FILTER (WHERE NOT hi) AS span,
+	       max(sq) FILTER (WHERE hi) - max(sq) FILTER (WHERE NOT hi) -
+	       coalesce(max((t_next - t_last) * (t_next - t_last)) FILTER (WHERE NOT hi), 0)
+	       AS sq
+	FROM sweep
+	GROUP BY id, protocol, src_id, dst_id, dst_port
 ),
 stats AS (
-	SELECT id, ts_start, protocol, src_id, dst_id, dst_port, count(*) AS contacts,
-	       avg(gap_ms) / 1000.0 AS mean_s,
-	       max(avg(gap_ms * gap_ms) - avg(gap_ms) * avg(gap_ms), 0) / 1e6 AS var_s2
-	FROM series
-	GROUP BY id, protocol, src_id, dst_id, dst_port
+	SELECT w.id, i.ts_start, i.ts_end, w.protocol, w.src_id, w.dst_id, w.dst_port, w.contacts,
+	       w.span * 1.0 / (w.contacts - 1) / 1000.0 AS mean_s,
+	       max(w.sq * 1.0 / (w.contacts - 1) -
+	           (w.span * 1.0 / (w.contacts - 1)) * (w.span * 1.0 / (w.contacts - 1)), 0) / 1e6
+	       AS var_s2
+	FROM win w JOIN intervals i ON i.id = w.id, p
+	WHERE w.contacts >= p.contacts
 )
 SELECT s.ts_start AS ts, 'beaconing' AS kind,
        sa.text || ' > ' || iif(da.family = 6, '[' || da.text || ']', da.text) || ':' ||
@@ -138,16 +158,18 @@ SELECT s.ts_start AS ts, 'beaconing' AS kind,
               iif(s.protocol = 17, 'UDP contacts', 'connections'), s.mean_s,
               sqrt(s.var_s2), p.win,
               coalesce(' by ' || (SELECT group_concat(DISTINCT n.name)
-                                  FROM series c
+                                  FROM kept c
                                   JOIN processes pr ON pr.interval_id = c.interval_id
                                    AND pr.protocol = c.protocol AND pr.remote_id = c.dst_id
                                    AND pr.remote_port = c.dst_port AND pr.local_port = c.src_port
                                   JOIN process_names n ON n.id = pr.comm_id
-                                  WHERE c.id = s.id AND c.protocol = s.protocol AND c.src_id = s.src_id
-                                    AND c.dst_id = s.dst_id AND c.dst_port = s.dst_port), '')) AS detail
+                                  WHERE c.protocol = s.protocol AND c.src_id = s.src_id
+                                    AND c.dst_id = s.dst_id AND c.dst_port = s.dst_port
+                                    AND c.t_ms >= (s.ts_end - p.win) * 1000
+                                    AND c.t_ms < s.ts_end * 1000), '')) AS detail
 FROM stats s
 JOIN addresses sa ON sa.id = s.src_id
 JOIN addresses da ON da.id = s.dst_id, p
-WHERE s.contacts >= p.contacts AND s.mean_s >= p.min_period
+WHERE s.mean_s >= p.min_period
   AND s.var_s2 <= (p.jitter * s.mean_s) * (p.jitter * s.mean_s)
 ORDER BY ts, subject;

@@ -259,13 +259,51 @@ rule() {
 	[ -s "$BATS_TEST_TMPDIR/udp.written" ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/udp.written")" -lt \
 		"$(sqlite3 "$db" "SELECT count(*) FROM flow_log WHERE protocol = 17")" ]
-	# As it was before migration 0018: no aggregates, schema version 17.
+	# As it was before migration 0018: no aggregates (nor 0019's contacts),
+	# schema version 17.
 	sqlite3 "$db" "DROP TABLE interval_dst; DROP TABLE interval_out;
-		DROP TABLE interval_udp_probes; PRAGMA user_version = 17"
+		DROP TABLE interval_udp_probes; DROP TABLE interval_contacts;
+		PRAGMA user_version = 17"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 18 ]
 	for t in dst out udp; do
 		diff -u "$BATS_TEST_TMPDIR/$t.written" <(agg_rows $t "$last")
 	done
+}
+
+# contact_rows DB [MAX_ID]: beaconing's contacts (0019) by interval start and
+# address text, of the intervals with ids up to MAX_ID (default all).
+contact_rows() {
+	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, c.protocol, c.dst_port,
+		c.src_port, c.first_ms FROM interval_contacts c
+		JOIN intervals i ON i.id = c.interval_id JOIN addresses s ON s.id = c.src_id
+		JOIN addresses d ON d.id = c.dst_id
+		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5, 6"
+}
+
+@test "a database from before 0019 gets the contacts the recorder writes (TCP with and without SYN, DNS)" {
+	db=$BATS_TEST_TMPDIR/v18.db
+	for p in tcpreplay-test:tr DnsPackets:dns; do
+		run "$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$db"
+		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	done
+	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
+	contact_rows "$db" >"$BATS_TEST_TMPDIR/written"
+	# TCP flows without a SYN there are (no contacts), and with.
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM flow_log WHERE protocol = 6 AND syn = 0")" -gt 0 ]
+	# TCP: a contact per flow with a SYN, at its first packet (the view's ms).
+	diff -u <(sqlite3 -csv "$db" "SELECT DISTINCT ts_start, src, dst, 6, dst_port,
+			src_port, CAST(round((first_seen - ts_start) * 1000) AS INTEGER)
+			FROM flow_log WHERE protocol = 6 AND syn > 0 ORDER BY 1, 2, 3, 4, 5, 6") \
+		<(grep -E '^[0-9]+,[^,]*,[^,]*,6,' "$BATS_TEST_TMPDIR/written")
+	# UDP: the queries open their exchanges; the answers are no contacts.
+	[ "$(grep -c -E ',17,53,' "$BATS_TEST_TMPDIR/written")" -gt 0 ]
+	[ "$(grep -c -E ',17,[0-9]+,53,' "$BATS_TEST_TMPDIR/written" || true)" -eq 0 ]
+	# As it was before migration 0019: no contacts, schema version 18.
+	sqlite3 "$db" "DROP TABLE interval_contacts; PRAGMA user_version = 18"
+	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 19 ]
+	diff -u "$BATS_TEST_TMPDIR/written" <(contact_rows "$db" "$last")
 }

@@ -2,13 +2,16 @@
 /*
  * test_anomaly_agg.c - the aggregate rows the store groups in memory as it
  * writes an interval (recorder/store/anomaly_agg.c) are, row for row, what
- * the migration's SQL groupings (sql/0018_anomaly_aggregates.sql, read from
- * the source tree: the tests run from the repository's top) give over the
- * same stored flow rows: a generated history, and crafted intervals with
- * UDP exchanges answered and not (from two source ports, answered from
- * another port, answered over TCP only), traceroute's ports at their edges,
- * a host sending to itself, unspecified sources and destinations, IPv6, the
- * table-full overflow rows, and one pair seen on two interfaces.
+ * the migrations' SQL groupings (sql/0018_anomaly_aggregates.sql and
+ * sql/0019_interval_contacts.sql, read from the source tree: the tests run
+ * from the repository's top) give over the same stored flow rows: a
+ * generated history, and crafted intervals with UDP exchanges answered and
+ * not (from two source ports, answered from another port, answered over TCP
+ * only, the answer first), traceroute's ports at their edges, a host sending
+ * to itself, unspecified sources and destinations, IPv6, the table-full
+ * overflow rows, one pair seen on two interfaces, TCP SYNs (one on two
+ * interfaces), exchanges going on from the interval before, across a gap
+ * and across a restart of the store.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -25,6 +28,7 @@
 #include "store/store.h"
 
 #define MIGRATION "sql/0018_anomaly_aggregates.sql"
+#define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 /* a probe row of the crafted intervals (write_crafted()), an hour after START */
 #define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
@@ -108,6 +112,27 @@ static void craft_udp(struct craft *c, unsigned int n)
 		add_flow(c, 0, "198.19.0.1", 161, "198.18.1.1", 40000, 17, 120);
 		add_flow(c, 0, "198.19.0.1", 161, "198.18.1.1", 40001, 17, 120);
 	}
+	/* the answer's first packet first: the server's end opened it */
+	add_flow(c, 1, "198.18.1.4", (__u16)(6000 + n % 3), "198.19.0.6", 69, 17, 60);
+	add_flow(c, 0, "198.19.0.6", 69, "198.18.1.4", (__u16)(6000 + n % 3), 17, 60);
+	c->flows[c->snap.n_flows - 1].c.first_seen_ns -= 5000000;
+	/* the same ports every interval: one contact, then only after a silence */
+	if (n % 5 != 2)
+		add_flow(c, 1, "198.18.1.5", 123, "198.19.0.7", 123, 17, 76);
+}
+
+/* TCP: SYNs (one flow on two interfaces, the earlier first packet kept) and no SYN. */
+static void craft_tcp(struct craft *c, unsigned int n)
+{
+	add_flow(c, 1, "198.18.1.6", (__u16)(41000 + n), "198.19.0.8", 443, 6, 120);
+	c->flows[c->snap.n_flows - 1].c.syn = 2;
+	add_flow(c, 1, "198.18.1.6", (__u16)(41000 + n), "198.19.0.8", 443, 6, 120);
+	c->flows[c->snap.n_flows - 1].key.ifindex = 2;
+	c->flows[c->snap.n_flows - 1].c.syn = 1;
+	c->flows[c->snap.n_flows - 1].c.first_seen_ns -= 7000000;
+	add_flow(c, 1, "198.18.1.6", 42000, "198.19.0.8", 443, 6, 120); /* no SYN */
+	add_flow(c, 0, "198.19.0.8", 443, "198.18.1.6", (__u16)(41000 + n), 6, 120);
+	c->flows[c->snap.n_flows - 1].c.syn = 1; /* the SYN-ACK */
 }
 
 /* Sources and destinations nobody is, the same pair on two interfaces, outbound peers. */
@@ -130,13 +155,14 @@ static void craft_addresses(struct craft *c, unsigned int n)
 	add_overflow(c, NETMON_FAMILY_V6, 6, 0, 60);
 }
 
-static void write_crafted(struct store *st, unsigned int intervals)
+/* Crafted intervals from..to-1, one minute each from an hour after START (a gap before 4). */
+static void write_crafted(struct store *st, unsigned int from, unsigned int to)
 {
 	struct craft *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
-	for (unsigned int n = 0; n < intervals; n++) {
-		int64_t ts = START + 3600 + 60 * (int64_t)n;
+	for (unsigned int n = from; n < to; n++) {
+		int64_t ts = START + 3600 + 60 * (int64_t)n + (n >= 4 ? 300 : 0);
 
 		memset(&c->snap, 0, sizeof(c->snap));
 		c->snap.flows = c->flows;
@@ -144,6 +170,7 @@ static void write_crafted(struct store *st, unsigned int intervals)
 		c->snap.wall.tv_sec = ts + 60;
 		c->snap.mono_ns = 5000ull * 1000000000ull + n * 60ull * 1000000000ull;
 		craft_udp(c, n);
+		craft_tcp(c, n);
 		craft_addresses(c, n);
 		assert_int_equal(store_write_interval(st, &c->snap, ts, ts + 60), 0);
 	}
@@ -179,11 +206,18 @@ static void migration_groupings(sqlite3 *db)
 		sqlite3_str_appendall(sql, "INSERT INTO temp.ref_");
 	}
 	sqlite3_str_appendall(sql, at);
+	free(text);
+	text = read_text(CONTACTS_MIGRATION);
+	at = strstr(text, "\nINSERT INTO interval_contacts");
+	assert_non_null(at);
+	sqlite3_str_appendall(sql, "\nINSERT INTO temp.ref_contacts");
+	sqlite3_str_appendall(sql, at + strlen("\nINSERT INTO interval_contacts"));
 	rewritten = sqlite3_str_finish(sql);
 	assert_int_equal(db_exec(db, "CREATE TEMP TABLE ref_dst AS SELECT * FROM interval_dst "
 				     "WHERE 0; CREATE TEMP TABLE ref_out AS SELECT * FROM "
 				     "interval_out WHERE 0; CREATE TEMP TABLE ref_udp_probes AS "
-				     "SELECT * FROM interval_udp_probes WHERE 0"),
+				     "SELECT * FROM interval_udp_probes WHERE 0; CREATE TEMP TABLE "
+				     "ref_contacts AS SELECT * FROM interval_contacts WHERE 0"),
 			 0);
 	assert_int_equal(db_exec(db, rewritten), 0);
 	sqlite3_free(rewritten);
@@ -228,7 +262,10 @@ static void test_aggregates_equal_migration(void **state)
 		if (n == 10) /* the caches forget: ids read back from the tables */
 			store_forget_ids(st);
 	}
-	write_crafted(st, 6);
+	write_crafted(st, 0, 3);
+	store_close(st); /* the interval before read back from the flows */
+	assert_int_equal(store_open(&st, path), 0);
+	write_crafted(st, 3, 8);
 	store_close(st);
 
 	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
@@ -236,14 +273,15 @@ static void test_aggregates_equal_migration(void **state)
 	assert_true(same_rows(db, "interval_dst", "ref_dst") > 20);
 	assert_true(same_rows(db, "interval_out", "ref_out") > 20);
 	assert_true(same_rows(db, "interval_udp_probes", "ref_udp_probes") > 20);
+	assert_true(same_rows(db, "interval_contacts", "ref_contacts") > 20);
 	/* the cases crafted are there: overflow rows, answered and unanswered UDP */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log WHERE src = '0.0.0.0' AND "
 				   "dst = '0.0.0.0'"),
-			 6);
+			 8);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
 				   "ON s.id = p.src_id WHERE " CRAFTED " AND s.text = '198.18.1.1' "
 				   "AND p.dst_port = 161"),
-			 3); /* unanswered in the even intervals only */
+			 4); /* unanswered in the even intervals only */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
 				   "ON s.id = p.src_id WHERE " CRAFTED " AND s.text IN "
 				   "('198.18.1.1', '2001:db8::1') AND p.dst_port IN (53, 547)"),
@@ -251,7 +289,18 @@ static void test_aggregates_equal_migration(void **state)
 	assert_int_equal(q_int(db,
 			       "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
 			       "ON s.id = p.src_id WHERE " CRAFTED " AND s.text = '198.18.1.2'"),
-			 12); /* 33433 and 33535, not 33434 and 33534 */
+			 16); /* 33433 and 33535, not 33434 and 33534 */
+	/* the same ports each minute: a contact after the gap, the restart's silence, the gap */
+	assert_int_equal(q_int(db,
+			       "SELECT count(*) FROM interval_contacts p JOIN addresses s "
+			       "ON s.id = p.src_id WHERE " CRAFTED " AND s.text = '198.18.1.5'"),
+			 3);
+	/* one SYN on two interfaces: one contact at its earlier first packet */
+	assert_int_equal(q_int(db,
+			       "SELECT count(*) FROM interval_contacts p JOIN addresses s "
+			       "ON s.id = p.src_id WHERE " CRAFTED " AND p.protocol = 6 AND "
+			       "s.text IN ('198.18.1.6', '198.19.0.8') AND p.first_ms = 59000 - 7"),
+			 8);
 	db_close(db);
 }
 

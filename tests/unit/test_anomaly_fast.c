@@ -38,13 +38,15 @@
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 #define INTERVALS 75
 #define REFERENCE_DIR "tests/unit/anomaly_reference"
+#define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
 
 static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
 
 /*
  * Threshold sets: loose ones, so that the random history has hits of every
  * rule, and ones at the edges of the rewritten rules' shortcuts (the fewest
- * beacon contacts, a window shorter than the gaps, one-interval windows).
+ * beacon contacts, a window shorter than the gaps, one-interval windows, a
+ * beacon window that starts inside an interval).
  */
 static const char *const sets[][12] = {
 	{ "fan_in_sources=8", "fan_in_factor=1.5", "beacon_contacts=3", "beacon_jitter=5",
@@ -56,6 +58,7 @@ static const char *const sets[][12] = {
 	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=61", "beacon_min_period=0",
 	  "port_scan_window=1", "port_scan_hosts=1", "udp_scan_ports=2", "fan_in_baseline=60",
 	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000" },
+	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=150", "beacon_min_period=0" },
 };
 
 static long long q_int(sqlite3 *db, const char *sql)
@@ -108,7 +111,28 @@ static void run_into(sqlite3 *db, const char *into, const char *name, const char
 	sqlite3_finalize(ins);
 }
 
-/* A history with scans in it: every 7th TCP flow a SYN without an ACK. */
+/*
+ * interval_contacts made again from the flows as they are now, by the
+ * migration's own grouping (its text from the INSERT on): make_history()
+ * edits flow rows after the store wrote them and their contacts.
+ */
+static void contacts_again(sqlite3 *db)
+{
+	size_t len;
+	char *text = read_text(CONTACTS_MIGRATION, &len), *at;
+
+	assert_non_null(text);
+	at = strstr(text, "\nINSERT INTO interval_contacts");
+	assert_non_null(at);
+	assert_int_equal(db_exec(db, "DELETE FROM interval_contacts"), 0);
+	assert_int_equal(db_exec(db, at), 0);
+	free(text);
+}
+
+/*
+ * A history with scans in it: every 7th TCP flow a SYN without an ACK (and
+ * so a contact of beaconing's).
+ */
 static void make_history(const char *path)
 {
 	struct history_opts h = {
@@ -127,6 +151,7 @@ static void make_history(const char *path)
 			"UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
 			"conversation_id IN (SELECT id FROM conversations WHERE protocol = 6)"),
 		0);
+	contacts_again(store_db(st));
 	store_close(st);
 }
 
@@ -372,6 +397,110 @@ static void test_udp_rules_equal_reference(void **state)
 	db_close(db);
 }
 
+/* A UDP flow 198.18.9.1:sport > 198.19.0.9:7000 whose first packet is at ms of its interval. */
+static void beacon_flow(struct snapshot *snap, uint64_t mono_start, __u16 sport, uint64_t ms)
+{
+	udp_flow(snap, mono_start, 1, sport, 9, 7000);
+	snap->flows[snap->n_flows - 1].c.first_seen_ns = mono_start + ms * 1000000ull;
+	snap->flows[snap->n_flows - 1].c.last_seen_ns = mono_start + ms * 1000000ull;
+}
+
+/* Three one-minute intervals from START: a beacon to port 7000 (see below). */
+static void write_beacon(struct store *st)
+{
+	/* (interval, source port, ms): a long exchange from port 5000, new ports */
+	static const int at[][3] = { { 0, 5000, 10000 }, { 1, 5000, 35000 }, { 1, 5003, 50000 },
+				     { 2, 5004, 5000 },	 { 2, 5005, 20000 }, { 2, 5006, 35000 } };
+	struct snapshot snap = { 0 };
+
+	snap.flows = calloc(8, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	for (int n = 0; n < 3; n++) {
+		int64_t ts = START + 60 * (int64_t)n;
+		uint64_t mono_start = 1000ull * 1000000000ull + (uint64_t)n * 60ull * 1000000000ull;
+
+		snap.n_flows = 0;
+		snap.wall.tv_sec = ts + 60;
+		snap.mono_ns = mono_start + 60ull * 1000000000ull;
+		for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+			if (at[k][0] == n)
+				beacon_flow(&snap, mono_start, (__u16)at[k][1], (uint64_t)at[k][2]);
+		assert_int_equal(store_write_interval(st, &snap, ts, ts + 60), 0);
+	}
+	free(snap.flows);
+}
+
+/* The detail of the beaconing hit of the interval at START + 120 by text, over [since, START +
+ * 180). */
+static void beacon_detail(sqlite3 *db, const char *text, size_t len, int64_t since, char *out,
+			  size_t size)
+{
+	static const char *const set[] = { "beacon_contacts=3", "beacon_window=90",
+					   "beacon_jitter=0.1", "beacon_min_period=1" };
+	const int64_t win[2] = { since, START + 180 };
+	struct anomaly_settings s;
+	sqlite3_stmt *st;
+
+	anomaly_settings_init(&s);
+	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
+		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
+	assert_int_equal(db_exec(db, "DELETE FROM new"), 0);
+	run_into(db, "new", "beaconing.sql", text, len, &s, win);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT detail FROM new WHERE ts = 1738195320 AND "
+					    "subject = '198.18.9.1 > 198.19.0.9:7000/udp'",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	snprintf(out, size, "%s",
+		 sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+						: "none");
+	sqlite3_finalize(st);
+}
+
+/*
+ * Where beaconing's UDP contact changed (sql/0019_interval_contacts.sql): an
+ * exchange that went on from the interval stored before the rule's range is
+ * no new contact. The beacon: 198.18.9.1 > 198.19.0.9:7000, from source
+ * port 5000 at 0:10 and 1:35 (one exchange, one contact: at 0:10), then
+ * from a new port every 15 s: 1:50, 2:05, 2:20, 2:35. Judged at the
+ * interval 2:00-3:00 with a 90 s window ([1:30, 3:00)): the contacts in it
+ * are the four new ports', 15 s apart. With the range starting at 1:00
+ * (since 2:00 less the window, rounded to the intervals read), the former
+ * text saw port 5000 first at 1:35 and counted it: five contacts. Over a
+ * range that starts at 0:00 both agree on four.
+ */
+static void test_beacon_exchange_before_range(void **state)
+{
+	const struct embedded_file *f = netmon_anomaly_rules;
+	char path[128], now[160], old[160];
+	struct store *st;
+	sqlite3 *db;
+	size_t len;
+	char *ref;
+
+	snprintf(path, sizeof(path), "%s/beacon.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	write_beacon(st);
+	store_close(st);
+	while (f->name && strcmp(f->name, "beaconing.sql"))
+		f++;
+	assert_non_null(f->name);
+	ref = read_text(REFERENCE_DIR "/beaconing.sql", &len);
+	assert_non_null(ref);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	result_tables(db);
+	beacon_detail(db, f->text, f->len, START + 120, now, sizeof(now));
+	beacon_detail(db, ref, len, START + 120, old, sizeof(old));
+	assert_string_equal(now, "4 UDP contacts every 15.00 s (sd 0.00 s) in 90 s");
+	assert_string_equal(old, "5 UDP contacts every 15.00 s (sd 0.00 s) in 90 s");
+	beacon_detail(db, f->text, f->len, START + 60, now, sizeof(now));
+	beacon_detail(db, ref, len, START + 60, old, sizeof(old));
+	assert_string_equal(now, "4 UDP contacts every 15.00 s (sd 0.00 s) in 90 s");
+	assert_string_equal(old, now);
+	free(ref);
+	db_close(db);
+}
+
 /* The rows of the anomalies report over the history, and of kind not_judged. */
 static void report_rows(sqlite3 *db, long long *all, long long *notes)
 {
@@ -487,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_rules_equal_reference),
 		cmocka_unit_test(test_retention_takes_aggregates),
 		cmocka_unit_test(test_udp_rules_equal_reference),
+		cmocka_unit_test(test_beacon_exchange_before_range),
 		cmocka_unit_test(test_not_judged_noted),
 	};
 
