@@ -40,3 +40,11 @@ void temp_db_remove(struct temp_db *t)
 	t->db = NULL;
 	unlink_with_sides(t->path);
 }
+
+int temp_dir_remove(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}

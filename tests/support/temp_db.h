@@ -20,4 +20,8 @@ int temp_db_open(struct temp_db *t, const char *name);
 /* Close the connection and remove the file, its -wal and its -shm. */
 void temp_db_remove(struct temp_db *t);
 
+/* Remove a test's mkdtemp() directory and everything in it: a cmocka
+ * group teardown's result (0 when removed). */
+int temp_dir_remove(const char *dir);
+
 #endif

@@ -26,6 +26,7 @@
 #include "history.h"
 #include "log.h"
 #include "store/store.h"
+#include "temp_db.h"
 
 #define MIGRATION "sql/0018_anomaly_aggregates.sql"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
@@ -312,10 +313,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return temp_dir_remove(dir);
 }
 
 int main(void)

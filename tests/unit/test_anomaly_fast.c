@@ -34,6 +34,7 @@
 #include "sqlfile.h"
 #include "store/anomaly_eval.h"
 #include "store/store.h"
+#include "temp_db.h"
 
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 #define INTERVALS 75
@@ -604,10 +605,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return temp_dir_remove(dir);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
 #include "store/maintain.h"
 #include "store/rollup.h"
 #include "store/store.h"
+#include "temp_db.h"
 
 #define DAY 86400
 /* 2025-01-30 00:00 UTC: histories cross a month boundary. */
@@ -39,10 +40,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return temp_dir_remove(dir);
 }
 
 static long long q_int(sqlite3 *db, const char *sql, long long arg)

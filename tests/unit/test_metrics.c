@@ -30,6 +30,7 @@
 #include "store/anomaly_eval.h"
 #include "store/backlog.h"
 #include "store/store.h"
+#include "temp_db.h"
 
 static char dir[] = "/tmp/netmon-test-metrics-XXXXXX";
 
@@ -40,10 +41,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return temp_dir_remove(dir);
 }
 
 static struct total_record total(uint32_t ifindex, int direction, int kind, int family,

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/wait.h>
+#include "temp_db.h"
 
 static char dir[] = "/tmp/netmon-test-store-XXXXXX";
 
@@ -36,10 +37,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd);
+	return temp_dir_remove(dir);
 }
 
 static struct flow_record flow(int family, const char *src, const char *dst, int proto,
