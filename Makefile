@@ -196,6 +196,7 @@ $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(RECORDER_LIB) $(COMMON_OBJ)
 
 # Libraries of one tool: nm-uring drives io_uring through liburing.
 $(O)/tests/tools/nm-uring: TOOL_LIBS := -luring
+$(O)/tests/tools/nm-tcx: TOOL_LIBS := -lbpf
 
 $(O)/tests/tools/%: $(O)/tests/tools/%.o
 	$(call msg,LINK,$@)
@@ -232,7 +233,7 @@ test-import: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh import
 test-e2e: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh e2e
-test-system: all
+test-system: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh system
 check-crash: all $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh crash

@@ -14,8 +14,11 @@
 #            with the FCS)
 #   --batch  datagrams per sendmmsg() call (default 64; 1: one send() each)
 #   --rate   datagrams per second (default 0: as fast as the sender goes)
-#   --empty  also empty BPF programs on the same hooks ("etc", "exdp"): what
-#            the hooks cost by themselves (a cycle becomes 8 runs)
+#   --empty  also empty BPF programs on the same hooks: what the hooks cost
+#            by themselves: "etcx" as tcx links, as netmon attaches its TC
+#            programs where the kernel has tcx ($O/bench/empty_tcx), "etc" as
+#            clsact filters, as on a kernel without (and netmon before
+#            2026-12), "exdp" with XDP ingress (a cycle becomes 10 runs)
 #   --prog-stats  also the kernel's own time per run of each netmon program
 #            in this datapath (kernel.bpf_stats_enabled, restored after): the
 #            program with the caches the real stack leaves it, next to
@@ -41,7 +44,8 @@
 #   runs: at most one of them)
 #
 # O (default build) names the build directory: it needs $O/netmon-record and
-# $O/bench/datapath-udp (make O=... all $O/bench/datapath-udp). Needs root,
+# $O/bench/datapath-udp and $O/tests/tools/nm-tcx (make O=... all
+# $O/bench/datapath-udp $O/tests/tools/nm-tcx; --empty: $O/bench/empty_tcx). Needs root,
 # ip, ethtool, taskset, flock; sqlite3 for the "counted" check (what the
 # monitor stored of the flood's packets).
 #
@@ -107,7 +111,7 @@ UDP=$BUILD/bench/datapath-udp
 
 PERF='' INTERVAL=1 RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
 usage() {
-	sed -n '7,42p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,45p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -141,8 +145,9 @@ die() {
 	exit 1
 }
 [ "$(id -u)" -eq 0 ] || die "needs root"
-for b in "$RECORD" "$UDP" ${AGAINST:+"$AGAINST/netmon-record"}; do
-	[ -x "$b" ] || die "$b is missing: build it first (make O=$O all $O/bench/datapath-udp)"
+TCX=$BUILD/tests/tools/nm-tcx # the tcx links on an interface, as the kernel lists them
+for b in "$RECORD" "$UDP" "$TCX" ${AGAINST:+"$AGAINST/netmon-record"}; do
+	[ -x "$b" ] || die "$b is missing: build it first (make O=$O all $O/bench/datapath-udp $O/tests/tools/nm-tcx)"
 done
 NEED=(ip ethtool taskset flock)
 [ "$PROG_STATS" = 0 ] || NEED+=(bpftool sysctl)
@@ -246,6 +251,8 @@ check_clean() {
 	local left
 	left=$(tc filter show dev "$HOST" ingress 2>/dev/null; tc filter show dev "$HOST" egress 2>/dev/null)
 	[ -z "$left" ] || die "filters left on $HOST after the recorder stopped: $left"
+	left=$("$TCX" "$HOST") || die "cannot list the tcx links on $HOST"
+	[ -z "$left" ] || die "tcx links left on $HOST after the recorder stopped: $left"
 	! ip link show dev "$HOST" | grep -q 'prog/xdp' || die "an XDP program is left on $HOST"
 }
 
@@ -417,6 +424,17 @@ rec_stop() {
 # Empty programs on the same hooks as netmon's: what the hooks themselves
 # cost (for XDP on a veth, the switch to the veth's NAPI receive path).
 empty_attach() {
+	if [ "$MODE" = etcx ]; then
+		"$BUILD/bench/empty_tcx" "$HOST" >"$TMP/empty_tcx.out" &
+		EMPTY_PID=$!
+		PIDS+=("$EMPTY_PID")
+		for ((n = 0; n < 100; n++)); do
+			grep -q attached "$TMP/empty_tcx.out" && return 0
+			kill -0 "$EMPTY_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		die "cannot attach the empty programs to $HOST as tcx links"
+	fi
 	local in=(tc filter add dev "$HOST" ingress bpf da obj "$EMPTY" sec tc)
 	[ "$MODE" = exdp ] && in=(ip link set dev "$HOST" xdpdrv obj "$EMPTY" sec xdp)
 	if ! { tc qdisc add dev "$HOST" clsact &&
@@ -425,6 +443,13 @@ empty_attach() {
 	fi
 }
 empty_detach() {
+	if [ "$MODE" = etcx ]; then
+		kill -TERM "$EMPTY_PID"
+		wait "$EMPTY_PID" || die "empty_tcx did not end cleanly"
+		forget "$EMPTY_PID"
+		check_clean
+		return 0
+	fi
 	if [ "$MODE" = exdp ]; then
 		ip link set dev "$HOST" xdpdrv off || die "cannot remove the empty XDP program"
 	fi
@@ -456,7 +481,7 @@ run_one() {
 	case $MODE in
 	base) PAIR=0 LAST_BASE=$RUN ;;
 	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_start ;;
-	etc | exdp) empty_attach ;;
+	etc | etcx | exdp) empty_attach ;;
 	esac
 	perf_start
 	phase out
@@ -464,7 +489,7 @@ run_one() {
 	perf_stop
 	case $MODE in
 	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_stop ;;
-	etc | exdp) empty_detach ;;
+	etc | etcx | exdp) empty_detach ;;
 	esac
 	# One line per run as it happens (the summary below repeats everything).
 	awk -v m="$MODE" -v r="$RUN" -v c="$COUNTED" -v ncpu="$NCPU" '
@@ -477,9 +502,10 @@ run_one() {
 # ---- the runs ---------------------------------------------------------------------
 MODES=(tc xdp)
 if [ "$WITH_EMPTY" = 1 ]; then
-	MODES=(tc etc xdp exdp)
+	MODES=(tc etcx etc xdp exdp)
 	EMPTY=$BUILD/bench/bpf/empty.bpf.o
 	[ -r "$EMPTY" ] || die "$EMPTY is missing: build it first (make O=$O $O/bench/bpf/empty.bpf.o)"
+	[ -x "$BUILD/bench/empty_tcx" ] || die "$BUILD/bench/empty_tcx is missing: build it first (make O=$O $O/bench/empty_tcx)"
 fi
 [ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
 [ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)
@@ -585,7 +611,7 @@ END {
 	}
 	if (modes ~ /pmacct/)
 		printf "pmacctd / netmon (added): both %s, sys both %s\n", quot(add["pmacct", 3], add["tc", 3]), quot(add["pmacct", 4], add["tc", 4])
-	if (modes ~ /etc/) printf "# etc, exdp: empty programs on the same hooks (the hooks'"'"' own cost)\n"
+	if (modes ~ /etc/) printf "# etcx, etc, exdp: empty programs on the same hooks, tcx links, clsact filters, XDP (the hooks'"'"' own cost)\n"
 }' "$TMP/results"
 
 # --prog-stats: the kernel's time per run of each program, median over runs.

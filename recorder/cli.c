@@ -200,12 +200,14 @@ const struct cli_option cli_options[] = {
 	  .help = "with --live: show addresses without the host names\n"
 		  "the database holds for them (host_names)" },
 	{ .name = "detach", .kind = CLI_ACTION, .offset = AT(action), .min = CLI_DETACH,
-	  .help = "remove netmon's TC filters, XDP program and pinned\n"
-		  "maps left on the -i interfaces (by a crashed\n"
-		  "recorder or --keep-attached; what they counted since\n"
-		  "the last interval is lost) and exit; a running\n"
-		  "recorder's are refused; an empty clsact qdisc stays: netmon cannot\n"
-		  "tell it made it ('tc qdisc del dev IFACE clsact')" },
+	  .help = "remove netmon's TC programs (tcx links or clsact\n"
+		  "filters), XDP program and pinned maps left on the\n"
+		  "-i interfaces (by a crashed recorder or\n"
+		  "--keep-attached; what they counted since the last\n"
+		  "interval is lost) and exit; a running recorder's are\n"
+		  "refused; an empty clsact qdisc (a kernel without tcx)\n"
+		  "stays: netmon cannot tell it made it\n"
+		  "('tc qdisc del dev IFACE clsact')" },
 	{ .name = "status", .kind = CLI_ACTION, .offset = AT(action), .min = CLI_STATUS,
 	  .help = "say whether a recorder is running (on the -i\n"
 		  "interfaces, or any), on which hooks and since when,\n"
@@ -349,9 +351,11 @@ void cli_usage(FILE *out)
 		column = o->column;
 	}
 	fputs("\n"
-	      "On SIGTERM or SIGINT the last partial interval is written and every filter\n"
-	      "netmon attached is removed (unless --keep-attached). A crashed recorder's\n"
-	      "filters go on counting into maps pinned in /sys/fs/bpf/netmon/IFACES; the\n"
+	      "The TC programs are tcx links where the kernel has them (6.6 and later),\n"
+	      "else clsact filters. On SIGTERM or SIGINT the last partial interval is\n"
+	      "written and every program netmon attached is removed (unless\n"
+	      "--keep-attached). A crashed recorder's programs, their links pinned,\n"
+	      "go on counting into maps pinned in /sys/fs/bpf/netmon/IFACES; the\n"
 	      "next start on the same interfaces adopts them and writes every packet once.\n"
 	      "On SIGHUP the configuration file is read again:\n"
 	      "the current interval is written and a new --interval applies from then on,\n"

@@ -429,6 +429,45 @@ static int get_pinned_progs(struct recorder *r)
 	return 0;
 }
 
+/* The pin of an interface's tcx link (pin.h). */
+static void link_pin_name(char *name, size_t size, const struct attachment *a, int egress)
+{
+	snprintf(name, size, "flow_tcx_%s_%d", egress ? "out" : "in", a->ifindex);
+}
+
+/*
+ * The tcx links of an interface pinned with the maps, so that they outlive
+ * a crash as clsact filters do (an adopted link's pin again: the same name).
+ */
+static int pin_links(struct recorder *r, const struct attachment *a)
+{
+	char name[40];
+	int err = 0;
+
+	for (int i = 0; i < 2 && !err; i++) {
+		int fd = i ? a->link_out : a->link_in;
+
+		link_pin_name(name, sizeof(name), a, i);
+		if (fd >= 0)
+			err = pin_fd(&r->pins, fd, name);
+	}
+	return err;
+}
+
+/* Adopting: the earlier run's tcx links from their pins, if any (attach.h). */
+static void get_pinned_links(struct recorder *r, struct attachment *a)
+{
+	char name[40];
+
+	for (int i = 0; i < 2; i++) {
+		int fd;
+
+		link_pin_name(name, sizeof(name), a, i);
+		fd = pin_exists(&r->pins, name) ? pin_get(&r->pins, name) : -1;
+		*(i ? &a->link_out : &a->link_in) = fd < 0 ? -1 : fd;
+	}
+}
+
 static int attach_all(struct recorder *r)
 {
 	int adopt = r->pins.adopted, in, out, xdp, err = adopt ? get_pinned_progs(r) : 0;
@@ -439,9 +478,13 @@ static int attach_all(struct recorder *r)
 	out = adopt ? r->pinned_progs[1] : flow_prog_fd(r->skel, NETMON_DIR_OUT);
 	xdp = !r->cfg.hook_xdp ? -1 : adopt ? r->pinned_progs[2] : flow_xdp_prog_fd(r->skel);
 	for (int i = 0; i < r->n_ifaces; i++) {
+		if (adopt)
+			get_pinned_links(r, &r->ifaces[i]);
 		err = adopt ? attach_adopt_hooks(&r->ifaces[i], in, out, xdp)
 			    : attach_hooks(&r->ifaces[i], in, out, xdp);
 
+		if (!err)
+			err = pin_links(r, &r->ifaces[i]);
 		if (err)
 			return err;
 	}
@@ -497,12 +540,12 @@ static int detach_stale(const struct cli_config *cfg)
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < cfg->n_ifaces; i++) {
-		int perr = pin_remove_iface(cfg->ifaces[i]);
-
-		/* A running recorder's filters and pins are left to it. */
-		err |= perr < 0;
-		if (perr != -EBUSY)
+		/* A running recorder's filters and pins are left to it. The
+		 * filters and links first: a link goes with its last pin, and
+		 * would not be counted then. */
+		if (!pin_iface_busy(cfg->ifaces[i]))
 			err |= attach_remove_stale(cfg->ifaces[i]);
+		err |= pin_remove_iface(cfg->ifaces[i]) < 0;
 	}
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -806,6 +849,8 @@ int main(int argc, char **argv)
 	/* Teardown, in reverse. */
 	if (!r.leave_attached)
 		detach_all(&r);
+	for (int i = 0; i < r.n_ifaces; i++)
+		attach_release(&r.ifaces[i]); /* left attached: the pins hold the links */
 	if (r.timer_fd >= 0)
 		close(r.timer_fd);
 	sampler_close(r.sampler); /* after detaching: every sample is in the ring */

@@ -71,6 +71,7 @@ const struct test_hooks *test_hooks(void)
 		hooks.proc_tp_suffix = suffix ? suffix : "";
 		hooks.proc_keys = nonempty(getenv("NETMON_TEST_PROC_KEYS"));
 		hooks.crash_before_commit = getenv("NETMON_TEST_CRASH_BEFORE_COMMIT") != NULL;
+		hooks.tc_legacy = getenv("NETMON_TEST_TC_LEGACY") != NULL;
 		hooks.crash_before_export = port_of(getenv("NETMON_TEST_CRASH_BEFORE_EXPORT"));
 		read_stop_at(&hooks, getenv("NETMON_TEST_STOP_AT"));
 		read_slow_write(&hooks, getenv("NETMON_TEST_SLOW_WRITE"));

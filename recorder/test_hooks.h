@@ -14,6 +14,7 @@
  *   NETMON_TEST_STOP_AT=POINT[:N]      stop at the Nth visit of a named point
  *   NETMON_TEST_SLOW_WRITE=MS[:N]      the Nth interval write takes MS ms longer
  *   NETMON_TEST_MAP_WINDOW=N           flow tables mapped N slots at a time
+ *   NETMON_TEST_TC_LEGACY              TC programs as clsact filters, never tcx
  */
 #ifndef NETMON_TEST_HOOKS_H
 #define NETMON_TEST_HOOKS_H
@@ -45,6 +46,9 @@ struct test_hooks {
 	 * snapshot_set_window(); -1 (as the snapshot chooses) when unset or
 	 * not a whole number. */
 	long map_window;
+	/* NETMON_TEST_TC_LEGACY is set (to anything): the TC programs attached
+	 * as clsact filters, as on a kernel before tcx (attach.h). */
+	int tc_legacy;
 };
 
 /*

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * attach.c - clsact ingress/egress filters (and XDP for ingress when asked),
- * the TC part as libbpf-bootstrap's tc.c does it: create the clsact qdisc only when absent and
- * remove only what we made. libbpf 1.1 has no TCX links, so a filter outlives a crashed loader; the
- * --detach action removes ours by handle and priority.
+ * attach.c - the TC programs on ingress and egress as tcx links (tcx.h) or,
+ * on a kernel without tcx, as clsact filters (and XDP for ingress when
+ * asked). The clsact part as libbpf-bootstrap's tc.c does it: create the
+ * qdisc only when absent and remove only what we made. A filter outlives a
+ * crashed loader, and so does a link, pinned with the maps (main.c); the
+ * --detach action removes ours: filters by handle and priority, links by
+ * their program's name.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,6 +20,8 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "log.h"
+#include "tcx.h"
+#include "test_hooks.h"
 
 /* An integer from /sys/class/net/NAME/FILE, or -1. */
 static long sysfs_net_long(const char *name, const char *file)
@@ -40,7 +45,7 @@ int attach_check_iface(const char *name, struct attachment *a)
 	long type, flags;
 
 	memset(a, 0, sizeof(*a));
-	a->xdp_prog_fd = -1;
+	a->xdp_prog_fd = a->link_in = a->link_out = -1;
 	a->ifindex = (int)if_nametoindex(name);
 	if (!a->ifindex) {
 		pr_err("no such interface: %s", name);
@@ -78,7 +83,7 @@ int attach_default_ifaces(struct attachment *out, int max)
 		    sysfs_net_long(it->if_name, "type") != ARPHRD_ETHER)
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
-		out[n].xdp_prog_fd = -1;
+		out[n].xdp_prog_fd = out[n].link_in = out[n].link_out = -1;
 		snprintf(out[n].name, sizeof(out[n].name), "%s", it->if_name);
 		out[n].ifindex = (int)it->if_index;
 		n++;
@@ -89,32 +94,94 @@ int attach_default_ifaces(struct attachment *out, int max)
 	return n ? n : -ENODEV;
 }
 
-static int attach_one(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd)
+static const char *hook_name(enum bpf_tc_attach_point where)
+{
+	return where == BPF_TC_INGRESS ? "ingress" : "egress";
+}
+
+/* The clsact qdisc, created unless there is one (then not ours to remove). */
+static int ensure_clsact(struct attachment *a)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (!err)
+		a->hook_created = 1;
+	else if (err != -EEXIST)
+		pr_err("%s: creating the clsact qdisc failed: %s", a->name, strerror(-err));
+	return err == -EEXIST ? 0 : err;
+}
+
+static int attach_filter(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIORITY,
 		    .prog_fd = prog_fd);
-	int err = bpf_tc_attach(&hook, &opts);
+	int err = ensure_clsact(a);
 
+	if (err)
+		return err;
+	err = bpf_tc_attach(&hook, &opts);
 	if (err == -EEXIST)
 		pr_err("%s: a netmon filter is already attached (another netmon-record, or one "
 		       "that crashed: run 'netmon-record --detach -i %s')",
 		       a->name, a->name);
 	else if (err)
-		pr_err("%s: attaching the %s filter failed: %s", a->name,
-		       where == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+		pr_err("%s: attaching the %s filter failed: %s", a->name, hook_name(where),
+		       strerror(-err));
 	return err;
+}
+
+/*
+ * A tcx link where the kernel has them, else a clsact filter. Unlike a
+ * filter of our handle, a second link would be taken: another recorder's
+ * (one on an overlapping set of interfaces) is looked for first.
+ */
+static int attach_one(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd)
+{
+	int egress = where == BPF_TC_EGRESS, fd;
+	__u32 link_id, prog;
+
+	if (test_hooks()->tc_legacy)
+		return attach_filter(a, where, prog_fd);
+	fd = tcx_find_netmon(a->ifindex, egress, &link_id, &prog);
+	if (fd > 0) {
+		pr_err("%s: a netmon program is already attached (another netmon-record, or one "
+		       "that crashed: run 'netmon-record --detach -i %s')",
+		       a->name, a->name);
+		return -EEXIST;
+	}
+	fd = tcx_attach(a->ifindex, prog_fd, egress);
+	if (fd == -EINVAL) /* no tcx before Linux 6.6 */
+		return attach_filter(a, where, prog_fd);
+	if (fd < 0) {
+		pr_err("%s: attaching the %s program failed: %s", a->name, hook_name(where),
+		       strerror(-fd));
+		return fd;
+	}
+	*(egress ? &a->link_out : &a->link_in) = fd;
+	return 0;
 }
 
 static void detach_one(struct attachment *a, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIORITY);
-	int err = bpf_tc_detach(&hook, &opts);
+	int *link = where == BPF_TC_EGRESS ? &a->link_out : &a->link_in;
+	int err;
 
+	if (*link >= 0) {
+		/* Detached, not only closed: its pin would keep it attached. */
+		err = bpf_link_detach(*link) ? -errno : 0;
+		close(*link);
+		*link = -1;
+	} else {
+		err = bpf_tc_detach(&hook, &opts);
+	}
 	if (err && err != -ENOENT)
-		pr_warn("%s: removing the %s filter failed: %s", a->name,
-			where == BPF_TC_INGRESS ? "ingress" : "egress", strerror(-err));
+		pr_warn("%s: removing the %s program failed: %s", a->name, hook_name(where),
+			strerror(-err));
 }
 
 /*
@@ -166,16 +233,8 @@ static void detach_xdp(struct attachment *a)
 
 int attach_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_in)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-	int err = bpf_tc_hook_create(&hook);
+	int err = xdp_in >= 0 ? attach_xdp(a, xdp_in) : -EOPNOTSUPP;
 
-	if (err && err != -EEXIST) {
-		pr_err("%s: creating the clsact qdisc failed: %s", a->name, strerror(-err));
-		return err;
-	}
-	a->hook_created = !err;
-	err = xdp_in >= 0 ? attach_xdp(a, xdp_in) : -EOPNOTSUPP;
 	if (err == -EOPNOTSUPP) {
 		err = attach_one(a, BPF_TC_INGRESS, prog_in);
 		if (!err && xdp_in >= 0)
@@ -209,6 +268,17 @@ void attach_detach(struct attachment *a)
 		bpf_tc_hook_destroy(&hook);
 	}
 	a->attached_in = a->attached_out = a->hook_created = 0;
+}
+
+void attach_release(struct attachment *a)
+{
+	for (int i = 0; i < 2; i++) {
+		int *link = i ? &a->link_out : &a->link_in;
+
+		if (*link >= 0)
+			close(*link);
+		*link = -1;
+	}
 }
 
 /* An fd of the XDP program on ifindex when it is netmon's, else -1. */
@@ -261,6 +331,18 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return log_max_level() >= LOGLVL_DEBUG ? vfprintf(stderr, fmt, ap) : 0;
 }
 
+/* Detach every netmon tcx link on one hook (one, unless two recorders raced). */
+static int remove_stale_links(const struct attachment *a, int egress)
+{
+	__u32 link_id, prog;
+	int removed = 0;
+
+	for (int n = 0; n < 8 && tcx_find_netmon(a->ifindex, egress, &link_id, &prog) > 0; n++)
+		if (!tcx_detach_id(link_id))
+			removed++;
+	return removed;
+}
+
 int attach_remove_stale(const char *name)
 {
 	struct attachment a = { 0 };
@@ -282,6 +364,7 @@ int attach_remove_stale(const char *name)
 
 		if (!bpf_tc_detach(&hook, &opts))
 			removed++;
+		removed += remove_stale_links(&a, i);
 	}
 	removed += remove_stale_xdp(&a);
 	libbpf_set_print(old);
@@ -314,34 +397,56 @@ static long tc_filter_id(const struct attachment *a, enum bpf_tc_attach_point wh
 	return err ? err : (long)opts.prog_id;
 }
 
-/* Adopt the filter on one hook if it runs prog_fd, attach prog_fd if there is
- * none, refuse another program. *attached set when it is ours now. */
+/*
+ * The program id of netmon's on one hook: a filter of our handle, else a
+ * tcx link (found among all links: root only). 0 none, -errno on error.
+ */
+static long tc_prog_id(const struct attachment *a, enum bpf_tc_attach_point where)
+{
+	long id = tc_filter_id(a, where);
+	__u32 link_id, prog = 0;
+	int err;
+
+	if (id)
+		return id;
+	err = tcx_find_netmon(a->ifindex, where == BPF_TC_EGRESS, &link_id, &prog);
+	return err < 0 ? err : (long)prog;
+}
+
+/*
+ * Adopt the program on one hook if it runs prog_fd, attach prog_fd if there
+ * is none, refuse another program. The earlier run's tcx link comes from its
+ * pin (a->link_in or link_out, -1 for none): listing links by id needs
+ * CAP_SYS_ADMIN, which the service does not have. *attached set when it is
+ * ours now.
+ */
 static int adopt_one(struct attachment *a, enum bpf_tc_attach_point where, int prog_fd,
 		     int *attached)
 {
+	int egress = where == BPF_TC_EGRESS, err;
+	int *link = egress ? &a->link_out : &a->link_in;
 	long id = tc_filter_id(a, where);
 
 	if (id < 0) {
 		pr_err("%s: querying the TC filters failed: %s", a->name, strerror((int)-id));
 		return (int)id;
 	}
+	if (!id && *link >= 0) {
+		id = tcx_link_prog(*link, a->ifindex, egress);
+		if (!id) { /* defunct: the device went and came back */
+			close(*link);
+			*link = -1;
+		}
+	}
 	if (id && (__u32)id != prog_id(prog_fd)) {
-		pr_err("%s: the netmon %s filter runs another program than the pinned one "
+		pr_err("%s: the netmon %s program is another than the pinned one "
 		       "(another recorder's?): 'netmon-record --detach -i %s' removes both",
-		       a->name, where == BPF_TC_INGRESS ? "ingress" : "egress", a->name);
+		       a->name, hook_name(where), a->name);
 		return -EEXIST;
 	}
-	if (!id) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-		int err = bpf_tc_hook_create(&hook);
-
-		if (!err)
-			a->hook_created = 1;
-		err = attach_one(a, where, prog_fd);
-		if (err)
-			return err;
-	}
+	err = id ? 0 : attach_one(a, where, prog_fd);
+	if (err)
+		return err;
 	*attached = 1;
 	return 0;
 }
@@ -365,6 +470,9 @@ int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_
 {
 	long tc_in = tc_filter_id(a, BPF_TC_INGRESS);
 	int err = -EOPNOTSUPP;
+
+	if (!tc_in && a->link_in >= 0) /* the earlier run's pinned ingress link */
+		tc_in = tcx_link_prog(a->link_in, a->ifindex, 0);
 
 	/* Ingress on both XDP and TC would count it twice: one hook only. */
 	if (xdp_in < 0 && xdp_is_netmon(a->ifindex)) {
@@ -394,7 +502,7 @@ int attach_query(int ifindex, __u32 *tc_in, __u32 *tc_out, __u32 *xdp)
 {
 	struct attachment a = { .ifindex = ifindex };
 	libbpf_print_fn_t old = libbpf_set_print(quiet_libbpf);
-	long in = tc_filter_id(&a, BPF_TC_INGRESS), out = tc_filter_id(&a, BPF_TC_EGRESS);
+	long in = tc_prog_id(&a, BPF_TC_INGRESS), out = tc_prog_id(&a, BPF_TC_EGRESS);
 
 	libbpf_set_print(old);
 	*tc_in = in > 0 ? (__u32)in : 0;

@@ -6,7 +6,12 @@
 #include <net/if.h>
 #include <linux/types.h>
 
-/* Our filters' identity on every clsact hook: handle "nm", run first. */
+/*
+ * TC programs are attached as tcx links where the kernel has them (6.6 and
+ * later: tcx.h), else as clsact filters (NETMON_TEST_TC_LEGACY=1 forces
+ * those, test_hooks.h). Our filters' identity on every clsact hook: handle
+ * "nm", run first.
+ */
 #define ATTACH_TC_HANDLE 0x6e6d
 #define ATTACH_TC_PRIORITY 1
 
@@ -14,7 +19,8 @@ struct attachment {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	int hook_created; /* we created clsact, so we remove it */
-	int attached_in, attached_out; /* TC filters */
+	int attached_in, attached_out; /* TC programs, either way */
+	int link_in, link_out;	       /* their tcx links' fds, -1 for none (a clsact filter) */
 	int xdp_prog_fd;               /* >= 0 once our XDP program is attached */
 	unsigned int xdp_flags;        /* the mode it was attached in */
 	int xdp_refused;               /* -errno: native XDP refused, TC counts ingress */
@@ -53,14 +59,18 @@ int attach_adopt_hooks(struct attachment *a, int prog_in, int prog_out, int xdp_
 /* Remove what attach_hooks() added (and clsact when we created it). */
 void attach_detach(struct attachment *a);
 
+/* Close the tcx links' fds and leave them attached (a pin holds them). */
+void attach_release(struct attachment *a);
+
 /*
- * The program ids of netmon's TC filters (handle, priority) on ifindex's
- * ingress and egress and of its XDP program, whoever's (0: none). Queries
- * only. 0 or -errno.
+ * The program ids of netmon's TC programs on ifindex's ingress and egress
+ * (a clsact filter of handle and priority, or a tcx link) and of its XDP
+ * program, whoever's (0: none). Queries only. 0 or -errno.
  */
 int attach_query(int ifindex, __u32 *tc_in, __u32 *tc_out, __u32 *xdp);
 
-/* Remove netmon filters left on name by a crashed recorder; 0 if none. */
+/* Remove netmon filters and tcx links left on name by a crashed recorder
+ * (the links of the pins, which pin.h removes next); 0 if none. */
 int attach_remove_stale(const char *name);
 
 #endif

@@ -355,6 +355,20 @@ void pin_unlink(const struct pin_dir *p, const char *name)
 		pr_warn("cannot remove %s: %s", path, strerror(errno));
 }
 
+int pin_fd(const struct pin_dir *p, int fd, const char *name)
+{
+	char path[PATH_MAX];
+	int err = path_of(p, name, path, sizeof(path));
+
+	if (!err && unlink(path) && errno != ENOENT)
+		err = -errno;
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (err)
+		pr_err("cannot pin %s: %s", path, strerror(-err));
+	return err;
+}
+
 int pin_mark_complete(const struct pin_dir *p)
 {
 	struct pin_abi v = { .magic = PIN_MAGIC, .abi = NETMON_ABI_VERSION };
@@ -387,32 +401,81 @@ static int names_iface(const char *name, const char *iface)
 	return 0;
 }
 
-int pin_remove_iface(const char *iface)
+/*
+ * Each pin directory that includes iface, opened and locked (*fd), in turn:
+ * visit(dir path, fd or -1 when a running recorder holds it, arg). The
+ * number of directories visited, or -errno.
+ */
+static int for_iface_dirs(const char *iface, void (*visit)(const char *, int, void *), void *arg)
 {
 	DIR *d = opendir(PIN_ROOT);
 	struct dirent *e;
-	int removed = 0, err = 0;
+	int n = 0;
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d))) {
-		struct pin_dir p = { .lock_fd = -1 };
+		char path[PATH_MAX];
+		int fd;
 
 		if (e->d_name[0] == '.' || !names_iface(e->d_name, iface))
 			continue;
-		snprintf(p.path, sizeof(p.path), "%s/%s", PIN_ROOT, e->d_name);
-		p.lock_fd = open(p.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (p.lock_fd < 0 || flock(p.lock_fd, LOCK_EX | LOCK_NB)) {
-			pr_err("%s: a running netmon-record holds %s: stop it instead", iface, p.path);
-			err = -EBUSY;
-			if (p.lock_fd >= 0)
-				close(p.lock_fd);
-			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIN_ROOT, e->d_name);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB)) {
+			close(fd);
+			fd = -1;
 		}
-		pin_close(&p, 1);
-		pr_info("%s: removed the pins in %s", iface, p.path);
-		removed = 1;
+		visit(path, fd, arg);
+		n++;
 	}
 	closedir(d);
-	return err ? err : removed;
+	return n;
+}
+
+static void note_busy(const char *path, int fd, void *busy)
+{
+	if (fd < 0)
+		*(int *)busy = 1;
+	else
+		close(fd);
+}
+
+int pin_iface_busy(const char *iface)
+{
+	int busy = 0;
+
+	for_iface_dirs(iface, note_busy, &busy);
+	return busy;
+}
+
+struct removal {
+	const char *iface;
+	int removed, busy;
+};
+
+static void remove_dir_pins(const char *path, int fd, void *arg)
+{
+	struct removal *r = arg;
+	struct pin_dir p = { .lock_fd = fd };
+
+	if (fd < 0) {
+		pr_err("%s: a running netmon-record holds %s: stop it instead", r->iface, path);
+		r->busy = 1;
+		return;
+	}
+	snprintf(p.path, sizeof(p.path), "%s", path);
+	pin_close(&p, 1);
+	pr_info("%s: removed the pins in %s", r->iface, path);
+	r->removed = 1;
+}
+
+int pin_remove_iface(const char *iface)
+{
+	struct removal r = { .iface = iface };
+	int n = for_iface_dirs(iface, remove_dir_pins, &r);
+
+	if (n < 0)
+		return n;
+	return r.busy ? -EBUSY : r.removed;
 }

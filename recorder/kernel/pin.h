@@ -18,6 +18,8 @@
  *   flow_prog_<program>        the TC and XDP programs the filters run
  *   proc_link_send, proc_link_recv  the per-process tracepoint links
  *   proc_link_rmdir            the cgroup_rmdir link (removed cgroups' paths)
+ *   flow_tcx_in_<ifindex>, flow_tcx_out_<ifindex>  the TC programs' tcx
+ *                              links (attach.h), where the kernel has tcx
  */
 #ifndef NETMON_PIN_H
 #define NETMON_PIN_H
@@ -75,6 +77,12 @@ int pin_exists(const struct pin_dir *p, const char *name);
 /* Pin link as name; unpin name (a pinned link then detaches). 0 or -errno. */
 int pin_link(const struct pin_dir *p, struct bpf_link *link, const char *name);
 void pin_unlink(const struct pin_dir *p, const char *name);
+
+/* Pin the object of fd as name, replacing a pin of that name. 0 or -errno (logged). */
+int pin_fd(const struct pin_dir *p, int fd, const char *name);
+
+/* Whether a running recorder holds a pin directory that includes interface name. */
+int pin_iface_busy(const char *name);
 
 /* A fresh start is complete: write the abi pin that marks it adoptable. */
 int pin_mark_complete(const struct pin_dir *p);

@@ -11,6 +11,7 @@ bats_require_minimum_version 1.5.0
 O=${O:-build}
 REC=$BATS_TEST_DIRNAME/../../$O/netmon-record
 REPORT=$BATS_TEST_DIRNAME/../../$O/netmon-report
+TCX=$BATS_TEST_DIRNAME/../../$O/tests/tools/nm-tcx # tcx links, as the kernel lists them
 
 setup() {
 	ID=$$$BATS_TEST_NUMBER
@@ -44,11 +45,14 @@ refused() {
 	[[ $stderr == *"$needle"* ]]
 }
 
-# no_clsact DEV: the device has no clsact qdisc (and tc could read it).
+# no_clsact DEV: the device has no clsact qdisc (and tc could read it) and
+# no tcx link (the TC programs' hooks on a kernel with tcx).
 no_clsact() {
-	local qdiscs
+	local qdiscs links
 	qdiscs=$(tc qdisc show dev "$1") || return
-	[[ $qdiscs != *clsact* ]]
+	[[ $qdiscs != *clsact* ]] || return
+	links=$("$TCX" "$1") || return
+	[ -z "$links" ]
 }
 
 @test "an interface that is down is refused by name" {
@@ -73,8 +77,8 @@ no_clsact() {
 	done
 	cat "$BATS_TEST_TMPDIR/rec.err"
 	grep -q "warning: $br: no native XDP here (.*): counting its ingress with TC instead, as exactly (generic XDP would run at the same point, after GRO, and count a merged packet as one)" "$BATS_TEST_TMPDIR/rec.err"
-	tc filter show dev "$br" ingress | grep -q netmon
-	tc filter show dev "$br" egress | grep -q netmon
+	"$TCX" "$br" | grep -qx 'ingress netmon_tc_ingre'
+	"$TCX" "$br" | grep -qx 'egress netmon_tc_egres'
 	run -0 ip link show dev "$br"
 	[[ $output != *prog/xdp* ]]
 	kill -TERM "$pid"
@@ -174,7 +178,7 @@ no_clsact() {
 @test "a second --detach says in one line that nothing is attached, no libbpf message" {
 	# --keep-attached leaves filters and pins, as a crash would.
 	run -0 timeout 60 "$REC" -i "$UP" --db "$DB" --interval 1 --duration 1 --keep-attached
-	tc filter show dev "$UP" ingress | grep -q netmon
+	"$TCX" "$UP" | grep -qx 'ingress netmon_tc_ingre'
 	run -0 --separate-stderr timeout 30 "$REC" --detach -i "$UP"
 	echo "$stderr"
 	[[ $stderr == *"$UP: removed 2 netmon filter(s)"* ]]

@@ -29,6 +29,7 @@ case $O in
 esac
 NMT_RECORD=$NMT_BUILD/netmon-record
 NMT_TRAFFIC=$NMT_BUILD/tests/tools/nm-traffic
+NMT_TCX=$NMT_BUILD/tests/tools/nm-tcx
 NMT_TSHARK_FLOWS=$NMT_REPO/tests/e2e/tshark-flows.sh
 NMT_LOCK=/run/lock/netmon-e2e.lock
 [ -d /run/lock ] || NMT_LOCK=${TMPDIR:-/tmp}/netmon-e2e.lock
@@ -49,7 +50,7 @@ nmt_fail() {
 nmt_require() {
 	local b
 	for b in "$@"; do
-		[ -x "$b" ] || nmt_fail "$b is missing: build it first (make O=$O all $O/tests/tools/nm-traffic)" || return
+		[ -x "$b" ] || nmt_fail "$b is missing: build it first (make O=$O all $O/tests/tools/nm-traffic $O/tests/tools/nm-tcx)" || return
 	done
 }
 
@@ -622,19 +623,27 @@ nmt_same() {
 	fi
 }
 
-# nmt_netmon_filters: how many of netmon's filters and XDP programs are on
-# $NMT_HOST.
+# nmt_tc_programs DEV: every TC program on DEV, one per line: the clsact
+# filters, then the tcx links ("ingress NAME", nm-tcx) netmon attaches
+# where the kernel has tcx.
+nmt_tc_programs() {
+	nmt_require "$NMT_TCX" || return
+	tc filter show dev "$1" ingress 2>/dev/null
+	tc filter show dev "$1" egress 2>/dev/null
+	"$NMT_TCX" "$1"
+}
+
+# nmt_netmon_filters: how many of netmon's TC programs (filters or tcx
+# links) and XDP programs are on $NMT_HOST.
 nmt_netmon_filters() {
 	{
-		tc filter show dev "$NMT_HOST" ingress
-		tc filter show dev "$NMT_HOST" egress
+		nmt_tc_programs "$NMT_HOST"
 		ip link show dev "$NMT_HOST" | grep -o 'prog/xdp id [0-9]*'
 	} | grep -c 'netmon\|xdp' || true
 }
 
-# nmt_filters: every clsact qdisc and filter on $NMT_HOST, one per line.
+# nmt_filters: every clsact qdisc, filter and tcx link on $NMT_HOST, one per line.
 nmt_filters() {
 	tc qdisc show dev "$NMT_HOST" | grep -w clsact || true
-	tc filter show dev "$NMT_HOST" ingress 2>/dev/null
-	tc filter show dev "$NMT_HOST" egress 2>/dev/null
+	nmt_tc_programs "$NMT_HOST"
 }

@@ -198,32 +198,59 @@ tcp_attempt() {
 	}
 }
 
-# netmon_filters: the netmon programs attached to $NMT_HOST, one per line.
+# netmon_filters: how many netmon TC programs are attached to $NMT_HOST.
 netmon_filters() {
-	{
-		tc filter show dev "$NMT_HOST" ingress
-		tc filter show dev "$NMT_HOST" egress
-	} | grep -c 'netmon' || true
+	nmt_tc_programs "$NMT_HOST" | grep -c 'netmon' || true
 }
 
-@test "SIGTERM: exit 0, clsact qdisc and filters removed" {
+# This kernel has tcx (6.6 and later): the TC programs are tcx links, first
+# on their hooks, and no clsact qdisc is made. A flood through them is
+# counted exactly: the other tests' traffic all goes through the same links.
+@test "SIGTERM: exit 0, the tcx links removed; no clsact qdisc made" {
 	[ -z "$(nmt_filters)" ]
 	nmt_rec_start "$DB"
-	nmt_filters
-	tc qdisc show dev "$NMT_HOST" | grep -qw clsact
-	[ "$(netmon_filters)" -eq 2 ]
+	run -0 "$NMT_TCX" "$NMT_HOST"
+	echo "$output"
+	[ "${lines[0]}" = "ingress netmon_tc_ingre" ]
+	[ "${lines[1]}" = "egress netmon_tc_egres" ]
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 tc qdisc show dev "$NMT_HOST"
+	[[ $output != *clsact* ]]
+	nmt_udp out 4 40001 5001 5 50
 	nmt_rec_stop
 	run nmt_filters
 	[ -z "$output" ]
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
+# A kernel before tcx (Debian 12's own 6.1): clsact filters, forced here.
+@test "SIGTERM: exit 0, clsact qdisc and filters removed (a kernel without tcx)" {
+	[ -z "$(nmt_filters)" ]
+	NETMON_TEST_TC_LEGACY=1 nmt_rec_start "$DB"
+	nmt_filters
+	tc qdisc show dev "$NMT_HOST" | grep -qw clsact
+	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
+	[ "$(tc filter show dev "$NMT_HOST" egress | grep -c netmon)" -eq 1 ]
+	[ -z "$("$NMT_TCX" "$NMT_HOST")" ]
+	nmt_udp out 4 40001 5001 5 50
+	nmt_rec_stop
+	run nmt_filters
+	[ -z "$output" ]
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+}
+
+# With clsact filters of netmon's own (a kernel without tcx, forced); with
+# tcx links the qdisc is not even touched ("SIGTERM: ..." above).
 @test "a clsact qdisc that was there before stays, with its other filters" {
 	tc qdisc add dev "$NMT_HOST" clsact
 	tc filter add dev "$NMT_HOST" ingress pref 7 bpf bytecode '1,6 0 0 0,'
 	tc filter add dev "$NMT_HOST" egress pref 7 bpf bytecode '1,6 0 0 0,'
 	nmt_filters >"$NMT_TMP/before"
-	nmt_rec_start "$DB"
-	[ "$(netmon_filters)" -eq 2 ]
+	NETMON_TEST_TC_LEGACY=1 nmt_rec_start "$DB"
+	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
+	[ "$(tc filter show dev "$NMT_HOST" egress | grep -c netmon)" -eq 1 ]
 	nmt_udp out 4 40001 5001 4 10 # the recorder still counts behind a foreign filter
 	nmt_rec_stop
 	nmt_filters >"$NMT_TMP/after"
@@ -262,6 +289,24 @@ netmon_filters() {
 	[ -z "$output" ]
 }
 
+# A set of interfaces that includes a running recorder's has pins of its own
+# (no lock in common): the first one's tcx links on the shared interface
+# refuse it, and what the second had attached already goes again.
+@test "a recorder on an overlapping set of interfaces is refused; the first keeps recording" {
+	nmt_rec_start "$DB"
+	run --separate-stderr timeout 30 "$NMT_RECORD" -i lo -i "$NMT_HOST" \
+		--db "$NMT_TMP/second.db" --interval 1
+	echo "second recorder: status $status; stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[[ ${stderr_lines[0]} == *"error: $NMT_HOST: a netmon program is already attached"* ]]
+	[ "$(netmon_filters)" -eq 2 ]
+	[ -z "$(nmt_tc_programs lo)" ]
+	nmt_udp in 4 40001 5001 3 30
+	nmt_rec_stop
+	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 3 $((3 * 58)) >"$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+}
+
 @test "SIGKILL leaves the filters (they outlive the loader); --detach removes them" {
 	nmt_rec_start "$DB"
 	kill -KILL "$NMT_PID_rec"
@@ -286,16 +331,19 @@ netmon_filters() {
 # and libbpf 1.1 cannot list other filters on it, so --detach removes only
 # netmon's own filters and leaves the qdisc (documented in --help and
 # docs/design.md): removing it could take someone else's filters with it.
+# Clsact filters, forced (a kernel without tcx); the tcx links' --detach is
+# the test above.
 # shellcheck disable=SC2030 # $status is bats' run's, set anew in each test
 @test "--detach after a crash removes every filter, leaves no XDP, keeps the clsact qdisc" {
 	[ -z "$(nmt_filters)" ]
-	nmt_rec_start "$DB"
+	NETMON_TEST_TC_LEGACY=1 nmt_rec_start "$DB"
 	kill -KILL "$NMT_PID_rec"
 	nmt_wait_exit "$NMT_PID_rec" 5 || true
 	run --separate-stderr timeout 30 "$NMT_RECORD" --detach -i "$NMT_HOST"
 	[ "$status" -eq 0 ]
-	[ -z "$(tc filter show dev "$NMT_HOST" ingress)" ]
-	[ -z "$(tc filter show dev "$NMT_HOST" egress)" ]
+	[[ $stderr == *"$NMT_HOST: removed 2 netmon filter(s)"* ]]
+	[ -z "$(nmt_tc_programs "$NMT_HOST")" ]
+	tc qdisc show dev "$NMT_HOST" | grep -qw clsact
 	run -0 ip link show dev "$NMT_HOST"
 	[[ $output != *xdp* ]]
 	# and the next recorder starts on the interface as usual

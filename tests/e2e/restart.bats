@@ -223,6 +223,33 @@ check_db() {
 	[ "$(nmt_netmon_filters)" -eq 0 ]
 }
 
+# An update of netmon on a kernel with tcx, while the earlier version's
+# clsact filters count (--keep-attached): the new run takes the filters over
+# as they are (no tcx link beside them: every packet would count twice).
+@test "clsact filters left attached are adopted as they are; a stop removes them" {
+	NETMON_TEST_TC_LEGACY=1 nmt_rec_start "$DB" --keep-attached
+	nmt_udp out 4 40001 5001 7 100
+	nmt_rec_stop
+	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
+	nmt_udp in 4 40002 5002 9 200 # nobody recording
+	nmt_rec_start "$DB"
+	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
+	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
+	[ "$(tc filter show dev "$NMT_HOST" egress | grep -c netmon)" -eq 1 ]
+	[ -z "$("$NMT_TCX" "$NMT_HOST")" ]
+	nmt_udp out 6 40003 5003 11 60
+	nmt_rec_stop
+	{
+		nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 7 $((7 * 128))
+		nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 9 $((9 * 228))
+		nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 11 $((11 * 108))
+	} >"$NMT_TMP/want"
+	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+	[ ! -e "$PINS" ]
+	[ "$(nmt_netmon_filters)" -eq 0 ]
+}
+
 @test "--detach after a crash removes the filters and the pins" {
 	nmt_rec_start "$DB"
 	kill_recorder

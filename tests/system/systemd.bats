@@ -24,6 +24,14 @@ setup_file() {
 interval = 2" || { nms_halt; return 1; }
 }
 
+# tc_programs: the TC programs on the container's host0: clsact filters, and
+# tcx links as the kernel lists them (nm-tcx, run from the build in the
+# container's network namespace: program and link ids are the kernel's).
+tc_programs() {
+	nms_in tc filter show dev host0 ingress
+	nsenter -t "$NMS_INIT" -n "$O/tests/tools/nm-tcx" host0
+}
+
 teardown_file() {
 	nms_halt
 }
@@ -43,7 +51,7 @@ teardown_file() {
 	[ "$output" = success ]
 	# The unit runs with --keep-attached: the kernel goes on counting.
 	nms_journal_wait netmon-record 'left attached and pinned in /sys/fs/bpf/netmon/host0'
-	run nms_in tc filter show dev host0 ingress
+	run tc_programs
 	[[ $output == *netmon_tc_ingre* ]]
 	[ -e "$NMS_BPFFS/netmon/host0/abi" ]
 
@@ -90,7 +98,7 @@ teardown_file() {
 	[ "$output" = ok ]
 	# --detach takes everything away.
 	nms_in netmon-record --detach -i host0
-	run nms_in tc filter show dev host0 ingress
+	run tc_programs
 	[ -z "$output" ]
 	[ ! -e "$NMS_BPFFS/netmon/host0" ]
 }
