@@ -7,9 +7,10 @@
  * Every rule rewritten for speed keeps its former text in
  * tests/unit/anomaly_reference/NAME.sql (read from the source tree: the
  * tests run from the repository's top): beaconing, exfiltration, fan_in,
- * port_scan and udp_scan (fan_in and exfiltration now read the recorder's
- * per-interval aggregates, sql/0018_anomaly_aggregates.sql; their references
- * the raw flow rows); the other rules are the raw-row formulations
+ * port_scan, syn_flood and udp_scan (fan_in and exfiltration now read the
+ * recorder's per-interval aggregates, sql/0018_anomaly_aggregates.sql,
+ * syn_flood sql/0020_interval_syn.sql's; their references the raw flow
+ * rows); the other rules are the raw-row formulations
  * themselves. Both run over the same generated history
  * (tests/support/history.c, through the real store, with some TCP flows
  * turned into probes) under several sets of thresholds, and their rows must
@@ -40,6 +41,8 @@
 #define INTERVALS 75
 #define REFERENCE_DIR "tests/unit/anomaly_reference"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
+#define SYN_MIGRATION "sql/0020_interval_syn.sql"
+#define RULES 6 /* with a reference */
 
 static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
 
@@ -49,16 +52,19 @@ static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
  * beacon contacts, a window shorter than the gaps, one-interval windows, a
  * beacon window that starts inside an interval).
  */
-static const char *const sets[][12] = {
+static const char *const sets[][13] = {
 	{ "fan_in_sources=8", "fan_in_factor=1.5", "beacon_contacts=3", "beacon_jitter=5",
 	  "exfil_min_bytes=100000", "exfil_factor=1.5", "fan_in_baseline=900", "exfil_baseline=900",
-	  "beacon_window=900", "port_scan_ports=2", "port_scan_hosts=3", "udp_scan_hosts=3" },
+	  "beacon_window=900", "port_scan_ports=2", "port_scan_hosts=3", "udp_scan_hosts=3",
+	  "syn_flood_rate=0.001" },
 	{ "beacon_contacts=4", "beacon_jitter=100", "beacon_window=600", "beacon_min_period=0",
 	  "port_scan_window=60", "port_scan_ports=1", "udp_scan_ports=1", "udp_scan_hosts=2",
-	  "fan_in_sources=1", "fan_in_factor=0", "exfil_min_bytes=1", "exfil_factor=0" },
+	  "fan_in_sources=1", "fan_in_factor=0", "exfil_min_bytes=1", "exfil_factor=0",
+	  "syn_flood_rate=1" },
 	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=61", "beacon_min_period=0",
 	  "port_scan_window=1", "port_scan_hosts=1", "udp_scan_ports=2", "fan_in_baseline=60",
-	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000" },
+	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000",
+	  "syn_flood_rate=0.5" },
 	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=150", "beacon_min_period=0" },
 };
 
@@ -113,19 +119,21 @@ static void run_into(sqlite3 *db, const char *into, const char *name, const char
 }
 
 /*
- * interval_contacts made again from the flows as they are now, by the
+ * An aggregate table made again from the flows as they are now, by its
  * migration's own grouping (its text from the INSERT on): make_history()
- * edits flow rows after the store wrote them and their contacts.
+ * edits flow rows after the store wrote them and their aggregates.
  */
-static void contacts_again(sqlite3 *db)
+static void aggregate_again(sqlite3 *db, const char *migration, const char *table)
 {
 	size_t len;
-	char *text = read_text(CONTACTS_MIGRATION, &len), *at;
+	char *text = read_text(migration, &len), *at, sql[128];
 
 	assert_non_null(text);
-	at = strstr(text, "\nINSERT INTO interval_contacts");
+	snprintf(sql, sizeof(sql), "\nINSERT INTO %s ", table);
+	at = strstr(text, sql);
 	assert_non_null(at);
-	assert_int_equal(db_exec(db, "DELETE FROM interval_contacts"), 0);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s", table);
+	assert_int_equal(db_exec(db, sql), 0);
 	assert_int_equal(db_exec(db, at), 0);
 	free(text);
 }
@@ -152,7 +160,8 @@ static void make_history(const char *path)
 			"UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
 			"conversation_id IN (SELECT id FROM conversations WHERE protocol = 6)"),
 		0);
-	contacts_again(store_db(st));
+	aggregate_again(store_db(st), CONTACTS_MIGRATION, "interval_contacts");
+	aggregate_again(store_db(st), SYN_MIGRATION, "interval_syn");
 	store_close(st);
 }
 
@@ -325,8 +334,8 @@ static void test_rules_equal_reference(void **state)
 		compared += compare_set(db, &s, (int)i);
 	}
 	/* Every rewritten rule was compared, and found something to compare. */
-	assert_int_equal(compared, 2 * 5 * (int)(sizeof(sets) / sizeof(sets[0])));
-	assert_int_equal(q_int(db, "SELECT count(DISTINCT kind) FROM found"), 5);
+	assert_int_equal(compared, 2 * RULES * (int)(sizeof(sets) / sizeof(sets[0])));
+	assert_int_equal(q_int(db, "SELECT count(DISTINCT kind) FROM found"), RULES);
 	db_close(db);
 }
 
@@ -355,6 +364,8 @@ static void test_retention_takes_aggregates(void **state)
 			       "SELECT (SELECT count(*) FROM interval_dst d JOIN intervals i "
 			       "ON i.id = d.interval_id WHERE i.last_flow_id < i.first_flow_id) "
 			       "+ (SELECT count(*) FROM interval_out o JOIN intervals i ON i.id = "
+			       "o.interval_id WHERE i.last_flow_id < i.first_flow_id) "
+			       "+ (SELECT count(*) FROM interval_syn o JOIN intervals i ON i.id = "
 			       "o.interval_id WHERE i.last_flow_id < i.first_flow_id)"),
 			 0);
 	assert_true(q_int(db, "SELECT count(*) FROM interval_dst") > 0);
@@ -362,9 +373,10 @@ static void test_retention_takes_aggregates(void **state)
 	anomaly_settings_init(&s);
 	for (size_t k = 0; k < sizeof(sets[0]) / sizeof(sets[0][0]) && sets[0][k]; k++)
 		assert_int_equal(anomaly_settings_parse(&s, sets[0][k]), 0);
-	assert_int_equal(compare_set(db, &s, 0), 2 * 5);
+	assert_int_equal(compare_set(db, &s, 0), 2 * RULES);
 	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind IN ('fan_in', "
 			      "'exfiltration')") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'syn_flood'") > 0);
 	db_close(db);
 }
 
@@ -393,7 +405,7 @@ static void test_udp_rules_equal_reference(void **state)
 	anomaly_settings_init(&s);
 	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
 		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
-	assert_int_equal(compare_set(db, &s, 3), 2 * 5);
+	assert_int_equal(compare_set(db, &s, 3), 2 * RULES);
 	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'udp_scan'") > 0);
 	db_close(db);
 }
