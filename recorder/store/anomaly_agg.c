@@ -995,11 +995,46 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	return insert_rows(ag, T_CONTACTS, id, n_c);
 }
 
+/*
+ * A table or array larger than the steady state needs (200,000 flows an
+ * interval fit in less), given back as soon as the write is done with it:
+ * after an interval of a million new hosts they held ~180 MB until the next
+ * interval's write (bench/RESULTS.md). Smaller ones are kept and reused.
+ */
+#define AG_KEEP_BYTES (16u << 20)
+
+static void map_give_back(struct agg_map *m)
+{
+	if (m->cap * ((size_t)m->width + 1) * sizeof(*m->slots) > AG_KEEP_BYTES)
+		map_free(m);
+}
+
+static void array_give_back(void **arr, size_t *cap, size_t elem)
+{
+	if (*cap * elem > AG_KEEP_BYTES) {
+		free(*arr);
+		*arr = NULL;
+		*cap = 0;
+	}
+}
+
+/* The sorting rows (both halves), given back when large. */
+static void rows_give_back(struct anomaly_agg *ag)
+{
+	size_t cap = ag->cap_rows;
+
+	array_give_back((void **)&ag->rows, &cap, sizeof(*ag->rows));
+	array_give_back((void **)&ag->tmp, &ag->cap_rows, sizeof(*ag->tmp));
+}
+
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t most;
 	int err = add_conversations(ag);
 
+	/* conversation ids are looked up only while flows are added */
+	map_give_back(&ag->convs);
+	ag->known_slot = NULL;
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
 	most = most > ag->syn_keys.n ? most : ag->syn_keys.n;
 	if (!err)
@@ -1009,11 +1044,21 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 		err = write_sums(ag, T_DST, id);
 	if (!err)
 		err = write_sums(ag, T_OUT, id);
+	map_give_back(&ag->addrs);
+	array_give_back((void **)&ag->sums, &ag->cap_sums, sizeof(*ag->sums));
 	if (!err)
 		err = write_probes(ag, id);
+	map_give_back(&ag->udp);
+	array_give_back((void **)&ag->uflows, &ag->cap_uflows, sizeof(*ag->uflows));
+	array_give_back((void **)&ag->conv, &ag->cap_conv, sizeof(*ag->conv));
 	if (!err)
 		err = write_syn(ag, id);
+	map_give_back(&ag->syn_keys);
+	map_give_back(&ag->syn_srcs);
+	array_give_back((void **)&ag->syn_groups, &ag->cap_syn, sizeof(*ag->syn_groups));
 	if (!err)
 		err = write_contacts(ag, id, ts_start);
+	map_give_back(&ag->pairs);
+	rows_give_back(ag);
 	return err;
 }
