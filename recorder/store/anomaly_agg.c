@@ -1003,9 +1003,14 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
  */
 #define AG_KEEP_BYTES (16u << 20)
 
+static size_t map_bytes(const struct agg_map *m)
+{
+	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
+}
+
 static void map_give_back(struct agg_map *m)
 {
-	if (m->cap * ((size_t)m->width + 1) * sizeof(*m->slots) > AG_KEEP_BYTES)
+	if (map_bytes(m) > AG_KEEP_BYTES)
 		map_free(m);
 }
 
@@ -1059,6 +1064,16 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if (!err)
 		err = write_contacts(ag, id, ts_start);
 	map_give_back(&ag->pairs);
+	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	rows_give_back(ag);
 	return err;
+}
+
+size_t anomaly_agg_bytes(const struct anomaly_agg *ag)
+{
+	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->pairs) +
+	       map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) + map_bytes(&ag->syn_srcs) +
+	       ag->cap_sums * sizeof(*ag->sums) + ag->cap_conv * sizeof(*ag->conv) +
+	       ag->cap_uflows * sizeof(*ag->uflows) + ag->cap_syn * sizeof(*ag->syn_groups) +
+	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows);
 }

@@ -49,5 +49,11 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
  * before). 0, -ENOMEM or -EIO.
  */
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start);
+/*
+ * The bytes its tables and arrays hold between writes (not the UDP flows
+ * kept for the next write): those over 16 MiB each are given back as soon
+ * as a write is done with them, the smaller kept for the next interval.
+ */
+size_t anomaly_agg_bytes(const struct anomaly_agg *ag);
 
 #endif

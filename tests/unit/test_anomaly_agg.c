@@ -26,6 +26,7 @@
 #include "db.h"
 #include "history.h"
 #include "log.h"
+#include "store/anomaly_agg.h"
 #include "store/store.h"
 #include "temp_db.h"
 
@@ -393,6 +394,60 @@ static void test_aggregates_equal_migration(void **state)
 	db_close(db);
 }
 
+/* One interval of n UDP flows, each from a new source to its own port of one host. */
+static void write_udp_burst(struct anomaly_agg *ag, int64_t id, int64_t n)
+{
+	anomaly_agg_start(ag);
+	for (int64_t i = 0; i < n; i++) {
+		struct anomaly_agg_flow f = { .conversation_id = id * 10000000 + i,
+					      .src_id = 2 + i,
+					      .dst_id = 1,
+					      .packets = 1,
+					      .bytes = 60,
+					      .src_port = 40000,
+					      .dst_port = (uint16_t)(1 + i % 30000),
+					      .direction = 0,
+					      .protocol = 17 };
+
+		anomaly_agg_known(ag, f.conversation_id);
+		assert_int_equal(anomaly_agg_add(ag, &f), 0);
+	}
+	assert_int_equal(anomaly_agg_write(ag, id, START + 60 * id), 0);
+}
+
+/*
+ * After an interval of 400,000 flows from new hosts the aggregates give
+ * their tables back (they held ~170 MB until the next interval before);
+ * after a small one they keep them for the next.
+ */
+static void test_large_tables_given_back(void **state)
+{
+	char path[256];
+	struct anomaly_agg *ag;
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/burst.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	db = store_db(st);
+	assert_int_equal(anomaly_agg_open(&ag, db), 0);
+	assert_int_equal(db_exec(db, "BEGIN"), 0);
+	write_udp_burst(ag, 1, 2000);
+	print_message("# after 2,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
+	assert_true(anomaly_agg_bytes(ag) > 100000);
+	write_udp_burst(ag, 2, 400000);
+	print_message("# after 400,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
+	assert_true(anomaly_agg_bytes(ag) <= 64u << 20); /* each table kept at most 16 MiB */
+	assert_int_equal(
+		q_int(db, "SELECT count(*) FROM interval_udp_probes WHERE interval_id = 2"),
+		400000);
+	write_udp_burst(ag, 3, 2000);
+	assert_true(anomaly_agg_bytes(ag) > 100000);
+	assert_int_equal(db_exec(db, "COMMIT"), 0);
+	anomaly_agg_close(ag);
+	store_close(st);
+}
+
 static int setup(void **state)
 {
 	log_init("test_anomaly_agg", LOGLVL_ERR);
@@ -408,6 +463,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_migration),
+		cmocka_unit_test(test_large_tables_given_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
