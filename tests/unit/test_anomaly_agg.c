@@ -241,9 +241,25 @@ static char *read_text(const char *path)
 }
 
 /*
- * The migration's groupings, run over db's flow rows into temp.ref_dst,
- * temp.ref_out and temp.ref_udp_probes: its text from the first INSERT on,
- * "INSERT INTO interval_" made "INSERT INTO temp.ref_".
+ * The grouping of migration path into table, from its INSERT on, appended
+ * to sql as an INSERT into temp.ref_SUFFIX (table interval_SUFFIX).
+ */
+static void append_grouping(sqlite3_str *sql, const char *path, const char *suffix)
+{
+	char *text = read_text(path), head[64], *at;
+
+	snprintf(head, sizeof(head), "\nINSERT INTO interval_%s ", suffix);
+	at = strstr(text, head);
+	assert_non_null(at);
+	sqlite3_str_appendf(sql, "\nINSERT INTO temp.ref_%s %s", suffix, at + strlen(head));
+	free(text);
+}
+
+/*
+ * The migrations' groupings, run over db's flow rows into temp.ref_dst,
+ * temp.ref_out, temp.ref_udp_probes, temp.ref_contacts and temp.ref_syn:
+ * 0018's text from the first INSERT on, "INSERT INTO interval_" made
+ * "INSERT INTO temp.ref_", then 0019's and 0020's INSERTs.
  */
 static void migration_groupings(sqlite3 *db)
 {
@@ -258,17 +274,8 @@ static void migration_groupings(sqlite3 *db)
 	}
 	sqlite3_str_appendall(sql, at);
 	free(text);
-	text = read_text(CONTACTS_MIGRATION);
-	at = strstr(text, "\nINSERT INTO interval_contacts");
-	assert_non_null(at);
-	sqlite3_str_appendall(sql, "\nINSERT INTO temp.ref_contacts");
-	sqlite3_str_appendall(sql, at + strlen("\nINSERT INTO interval_contacts"));
-	free(text);
-	text = read_text(SYN_MIGRATION);
-	at = strstr(text, "\nINSERT INTO interval_syn");
-	assert_non_null(at);
-	sqlite3_str_appendall(sql, "\nINSERT INTO temp.ref_syn");
-	sqlite3_str_appendall(sql, at + strlen("\nINSERT INTO interval_syn"));
+	append_grouping(sql, CONTACTS_MIGRATION, "contacts");
+	append_grouping(sql, SYN_MIGRATION, "syn");
 	rewritten = sqlite3_str_finish(sql);
 	assert_int_equal(db_exec(db,
 				 "CREATE TEMP TABLE ref_dst AS SELECT * FROM interval_dst "
@@ -280,7 +287,6 @@ static void migration_groupings(sqlite3 *db)
 			 0);
 	assert_int_equal(db_exec(db, rewritten), 0);
 	sqlite3_free(rewritten);
-	free(text);
 }
 
 /* The rows of table and of temp.ref: equal, row for row; how many. */
