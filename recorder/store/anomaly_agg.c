@@ -3,9 +3,10 @@
  * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
  * sql/0019_interval_contacts.sql and sql/0020_interval_syn.sql, grouped once
  * when the interval's flows are written, so that fan_in.sql,
- * exfiltration.sql, udp_scan.sql, beaconing.sql and syn_flood.sql read a row per address (or probe,
- * or contact) and interval instead of grouping every flow row of their window and lookback again on
- * every evaluation and report.
+ * exfiltration.sql, udp_scan.sql, beaconing.sql and syn_flood.sql read a
+ * row per address (or probe, contact, port) and interval instead of
+ * grouping every flow row of their window and lookback again on every
+ * evaluation and report.
  *
  * The migrations' INSERT ... SELECTs are the definition; this file gives the
  * same rows (tests/unit/test_anomaly_agg.c compares them row for row) from
