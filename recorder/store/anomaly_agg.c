@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql
- * and sql/0019_interval_contacts.sql, grouped once when the interval's flows
- * are written, so that fan_in.sql, exfiltration.sql, udp_scan.sql and
- * beaconing.sql read a row per address (or probe, or contact) and interval
- * instead of grouping every flow row of their window and lookback again on
- * every evaluation and report.
+ * anomaly_agg.c - the per-interval aggregates of sql/0018_anomaly_aggregates.sql,
+ * sql/0019_interval_contacts.sql and sql/0020_interval_syn.sql, grouped once
+ * when the interval's flows are written, so that fan_in.sql,
+ * exfiltration.sql, udp_scan.sql, beaconing.sql and syn_flood.sql read a
+ * row per address (or probe, contact, port) and interval instead of
+ * grouping every flow row of their window and lookback again on every
+ * evaluation and report.
  *
  * The migrations' INSERT ... SELECTs are the definition; this file gives the
  * same rows (tests/unit/test_anomaly_agg.c compares them row for row) from
@@ -37,7 +38,7 @@ struct agg_key {
 	uint64_t k[4];
 };
 
-enum { T_DST, T_OUT, T_PROBES, T_CONTACTS, AG_TABLES };
+enum { T_DST, T_OUT, T_PROBES, T_CONTACTS, T_SYN, AG_TABLES };
 
 #define AG_BATCH 64 /* rows per INSERT, as the store's flows (store.c) */
 
@@ -48,8 +49,10 @@ static const char *const table_head[AG_TABLES] = {
 		     "VALUES ",
 	[T_CONTACTS] = "INSERT INTO interval_contacts (interval_id, src_id, dst_id, protocol, "
 		       "dst_port, src_port, first_ms) VALUES ",
+	[T_SYN] = "INSERT INTO interval_syn (interval_id, iface_id, dst_id, dst_port, split, "
+		  "direction, syns, incomplete, completed, sources, first_ms, last_ms) VALUES ",
 };
-static const int table_cols[AG_TABLES] = { 5, 4, 4, 7 };
+static const int table_cols[AG_TABLES] = { 5, 4, 4, 7, 12 };
 
 /* An address's sums: as a destination (interval_dst), as an outbound source. */
 struct agg_addr {
@@ -63,6 +66,18 @@ struct agg_conv {
 	uint8_t direction, protocol, src_unspecified;
 	uint8_t answered;   /* UDP, and the pair has UDP flows the other way */
 	uint32_t last_port; /* write_probes()'s last probe of it: port + 1, 0 none */
+};
+
+/*
+ * An interval_syn group: the SYN flows of an interface to a destination
+ * address and port (port 0 a group per direction). The sums are of the
+ * flows that count as attempts (no ACK, or port 0); dirs: a bit per
+ * direction of all its flows.
+ */
+struct agg_syn {
+	int64_t syns, incomplete, completed, sources, first_ms, last_ms;
+	uint32_t dirs;
+	uint8_t counted; /* has an attempt: a row */
 };
 
 /* A UDP flow of the interval (its addresses its conversation's). */
@@ -100,6 +115,11 @@ struct anomaly_agg {
 	int64_t known_id;
 	struct agg_key *rows, *tmp; /* a table's rows, sorted */
 	size_t cap_rows;
+	/* (dst, iface << 32 | split + 1 << 16 | port) -> index in syn_groups;
+	 * (index + 1, src): the sources of a group's attempts */
+	struct agg_map syn_keys, syn_srcs;
+	struct agg_syn *syn_groups;
+	size_t cap_syn;
 };
 
 /* Every bit of every word moves the slot (MurmurHash3's finalizer a word). */
@@ -210,6 +230,8 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	ag->addrs.width = 1;
 	ag->pairs.width = 2;
 	ag->udp.width = 3;
+	ag->syn_keys.width = 2;
+	ag->syn_srcs.width = 2;
 	*out = ag;
 	return 0;
 }
@@ -224,6 +246,9 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	map_free(&ag->addrs);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
+	map_free(&ag->syn_keys);
+	map_free(&ag->syn_srcs);
+	free(ag->syn_groups);
 	free(ag->cands);
 	free(ag->prev);
 	sqlite3_finalize(ag->before);
@@ -242,6 +267,8 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	map_clear(&ag->addrs);
 	map_clear(&ag->pairs);
 	map_clear(&ag->udp);
+	map_clear(&ag->syn_keys);
+	map_clear(&ag->syn_srcs);
 	ag->n_cands = 0;
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
@@ -382,6 +409,59 @@ static int add_contact(struct anomaly_agg *ag, const struct agg_conv *c,
 	return 0;
 }
 
+/* The port 0 groups are split by direction (the overflow row is one per direction). */
+static uint64_t syn_word(const struct agg_conv *c, const struct anomaly_agg_flow *f)
+{
+	uint64_t split = f->dst_port ? 0 : (uint64_t)c->direction + 1;
+
+	return (uint64_t)f->iface_id << 32 | split << 16 | f->dst_port;
+}
+
+/*
+ * A TCP flow with a SYN into its interval_syn group: its SYNs, first and
+ * last packet count when it is an attempt (no ACK, or port 0), its source
+ * among the group's when it has no ACK.
+ */
+static int add_syn(struct anomaly_agg *ag, const struct agg_conv *c,
+		   const struct anomaly_agg_flow *f)
+{
+	uint64_t key[2] = { (uint64_t)c->dst_id, syn_word(c, f) }, *v;
+	int acked = (f->tcp_flags & 16) != 0, added;
+	struct agg_syn *g;
+
+	if (c->protocol != 6 || f->syns <= 0)
+		return 0;
+	if (room_for_one((void **)&ag->syn_groups, ag->syn_keys.n, &ag->cap_syn,
+			 sizeof(*ag->syn_groups)) ||
+	    !(v = map_get(&ag->syn_keys, key, &added)))
+		return -ENOMEM;
+	if (added) {
+		*v = ag->syn_keys.n - 1;
+		ag->syn_groups[*v] = (struct agg_syn){ 0 };
+	}
+	g = &ag->syn_groups[*v];
+	g->dirs |= 1u << (c->direction & 31);
+	if (acked) {
+		g->completed++;
+	} else {
+		uint64_t src[2] = { *v + 1, (uint64_t)c->src_id }, *seen;
+
+		if (!(seen = map_get(&ag->syn_srcs, src, &added)))
+			return -ENOMEM;
+		g->incomplete++;
+		g->sources += added;
+	}
+	if (acked && f->dst_port)
+		return 0;
+	g->syns += f->syns;
+	if (!g->counted || f->first_ms < g->first_ms)
+		g->first_ms = f->first_ms;
+	if (!g->counted || f->first_ms + f->span_ms > g->last_ms)
+		g->last_ms = f->first_ms + f->span_ms;
+	g->counted = 1;
+	return 0;
+}
+
 /*
  * Flows sum into their conversation's entry (interval_dst's and
  * interval_out's groupings made once per conversation at the end); a UDP
@@ -395,7 +475,7 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 		return -ENOMEM;
 	c->packets += f->packets;
 	c->bytes += f->bytes;
-	if (add_contact(ag, c, f))
+	if (add_contact(ag, c, f) || add_syn(ag, c, f))
 		return -ENOMEM;
 	if (!udp_between(c))
 		return 0;
@@ -520,10 +600,46 @@ static int batch_stmt(struct anomaly_agg *ag, int t, size_t rows, sqlite3_stmt *
 	return 0;
 }
 
+/* The direction of an interval_syn group's flows, -1 when both (NULL). */
+static int syn_direction(const struct agg_syn *g)
+{
+	return g->dirs && !(g->dirs & (g->dirs - 1)) ? __builtin_ctz(g->dirs) : -1;
+}
+
+/*
+ * One column of an interval_syn row (after interval_id): iface_id, dst_id,
+ * dst_port, split, direction, syns, incomplete, completed, sources,
+ * first_ms, last_ms.
+ */
+static int64_t syn_col(const struct anomaly_agg *ag, const struct agg_key *r, int c)
+{
+	const struct agg_syn *g = &ag->syn_groups[r->k[3]];
+	const int64_t sums[] = { g->syns,    g->incomplete, g->completed,
+				 g->sources, g->first_ms,   g->last_ms };
+
+	switch (c) {
+	case 0:
+	case 1:
+		return (int64_t)r->k[c];
+	case 2:
+		return (int64_t)(r->k[2] >> 16);
+	case 3:
+		return (int64_t)(r->k[2] & 0xffff) - 1;
+	case 4:
+		return syn_direction(g);
+	default:
+		return sums[c - 5];
+	}
+}
+
 /* One column of row r of table t (after interval_id). */
 static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key *r, int c)
 {
-	const struct agg_addr *a = t == T_PROBES || t == T_CONTACTS ? NULL : &ag->sums[r->k[1]];
+	const struct agg_addr *a;
+
+	if (t == T_SYN)
+		return syn_col(ag, r, c);
+	a = t == T_PROBES || t == T_CONTACTS ? NULL : &ag->sums[r->k[1]];
 
 	if (t == T_CONTACTS) { /* src_id, dst_id, protocol, dst_port, src_port, first_ms */
 		if (c < 2)
@@ -557,9 +673,15 @@ static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
 			int p = (int)i * cols;
 
 			sqlite3_bind_int64(s, p + 1, id);
-			for (int c = 1; c < cols; c++)
-				sqlite3_bind_int64(s, p + 1 + c,
-						   row_col(ag, t, &ag->rows[at + i], c - 1));
+			for (int c = 1; c < cols; c++) {
+				int64_t v = row_col(ag, t, &ag->rows[at + i], c - 1);
+
+				/* interval_syn's direction: NULL when both */
+				if (t == T_SYN && c == 5 && v < 0)
+					sqlite3_bind_null(s, p + 1 + c);
+				else
+					sqlite3_bind_int64(s, p + 1 + c, v);
+			}
 		}
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
@@ -586,6 +708,27 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 	}
 	sort_rows(ag, n, 1);
 	return insert_rows(ag, t, id, n);
+}
+
+/*
+ * interval_syn: the groups with an attempt, in the table's key order
+ * (interface, destination, port, split).
+ */
+static int write_syn(struct anomaly_agg *ag, int64_t id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ag->syn_keys.cap; i++) {
+		const uint64_t *s = ag->syn_keys.slots + i * 3;
+
+		if (s[0] && ag->syn_groups[s[2]].counted)
+			ag->rows[n++] =
+				(struct agg_key){ { s[1] >> 32, s[0],
+						    (s[1] & 0xffff) << 16 | (s[1] >> 16 & 0xffff),
+						    s[2] } };
+	}
+	sort_rows(ag, n, 3);
+	return insert_rows(ag, T_SYN, id, n);
 }
 
 /* A UDP flow's (source, destination, ports) key in udp; reversed: its answer's. */
@@ -853,12 +996,53 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	return insert_rows(ag, T_CONTACTS, id, n_c);
 }
 
+/*
+ * A table or array larger than the steady state needs (200,000 flows an
+ * interval fit in less), given back as soon as the write is done with it:
+ * after an interval of a million new hosts they held ~180 MB until the next
+ * interval's write (bench/RESULTS.md). Smaller ones are kept and reused.
+ */
+#define AG_KEEP_BYTES (16u << 20)
+
+static size_t map_bytes(const struct agg_map *m)
+{
+	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
+}
+
+static void map_give_back(struct agg_map *m)
+{
+	if (map_bytes(m) > AG_KEEP_BYTES)
+		map_free(m);
+}
+
+static void array_give_back(void **arr, size_t *cap, size_t elem)
+{
+	if (*cap * elem > AG_KEEP_BYTES) {
+		free(*arr);
+		*arr = NULL;
+		*cap = 0;
+	}
+}
+
+/* The sorting rows (both halves), given back when large. */
+static void rows_give_back(struct anomaly_agg *ag)
+{
+	size_t cap = ag->cap_rows;
+
+	array_give_back((void **)&ag->rows, &cap, sizeof(*ag->rows));
+	array_give_back((void **)&ag->tmp, &ag->cap_rows, sizeof(*ag->tmp));
+}
+
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t most;
 	int err = add_conversations(ag);
 
+	/* conversation ids are looked up only while flows are added */
+	map_give_back(&ag->convs);
+	ag->known_slot = NULL;
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
+	most = most > ag->syn_keys.n ? most : ag->syn_keys.n;
 	if (!err)
 		err = rows_room(ag, most ? most : 1);
 
@@ -866,9 +1050,31 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 		err = write_sums(ag, T_DST, id);
 	if (!err)
 		err = write_sums(ag, T_OUT, id);
+	map_give_back(&ag->addrs);
+	array_give_back((void **)&ag->sums, &ag->cap_sums, sizeof(*ag->sums));
 	if (!err)
 		err = write_probes(ag, id);
+	map_give_back(&ag->udp);
+	array_give_back((void **)&ag->uflows, &ag->cap_uflows, sizeof(*ag->uflows));
+	array_give_back((void **)&ag->conv, &ag->cap_conv, sizeof(*ag->conv));
+	if (!err)
+		err = write_syn(ag, id);
+	map_give_back(&ag->syn_keys);
+	map_give_back(&ag->syn_srcs);
+	array_give_back((void **)&ag->syn_groups, &ag->cap_syn, sizeof(*ag->syn_groups));
 	if (!err)
 		err = write_contacts(ag, id, ts_start);
+	map_give_back(&ag->pairs);
+	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
+	rows_give_back(ag);
 	return err;
+}
+
+size_t anomaly_agg_bytes(const struct anomaly_agg *ag)
+{
+	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->pairs) +
+	       map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) + map_bytes(&ag->syn_srcs) +
+	       ag->cap_sums * sizeof(*ag->sums) + ag->cap_conv * sizeof(*ag->conv) +
+	       ag->cap_uflows * sizeof(*ag->uflows) + ag->cap_syn * sizeof(*ag->syn_groups) +
+	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows);
 }

@@ -3,7 +3,8 @@
  * anomaly_agg.h - the per-interval aggregates the anomaly rules read
  * (interval_dst, interval_out, interval_udp_probes:
  * sql/0018_anomaly_aggregates.sql; interval_contacts:
- * sql/0019_interval_contacts.sql), grouped in memory from the flows the
+ * sql/0019_interval_contacts.sql; interval_syn: sql/0020_interval_syn.sql),
+ * grouped in memory from the flows the
  * store writes and inserted inside the store's transaction.
  */
 #ifndef NETMON_ANOMALY_AGG_H
@@ -24,6 +25,10 @@ struct anomaly_agg_flow {
 	uint8_t direction, protocol;
 	uint8_t src_unspecified; /* src is 0.0.0.0 or :: (the overflow row) */
 	uint8_t syn;		 /* carried a SYN */
+	uint32_t tcp_flags;	 /* the OR of its packets' TCP flags */
+	int64_t syns;		 /* its SYN packets */
+	int64_t span_ms;	 /* first to last packet */
+	int64_t iface_id;	 /* interfaces.id of its conversation */
 };
 
 /* Prepare on db (migrated). 0, -ENOMEM, or -EIO (sqlite3_errmsg says why). */
@@ -44,5 +49,11 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
  * before). 0, -ENOMEM or -EIO.
  */
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start);
+/*
+ * The bytes its tables and arrays hold between writes (not the UDP flows
+ * kept for the next write): those over 16 MiB each are given back as soon
+ * as a write is done with them, the smaller kept for the next interval.
+ */
+size_t anomaly_agg_bytes(const struct anomaly_agg *ag);
 
 #endif

@@ -858,11 +858,14 @@ static int aggregate_flows(struct store *st, const struct snapshot *snap, int64_
 					      .direction = r[i].key.direction,
 					      .protocol = r[i].key.protocol,
 					      .src_unspecified = is_zero(r[i].key.src, len),
-					      .syn = r[i].c.syn > 0 };
-		int64_t span_ms;
+					      .syn = r[i].c.syn > 0,
+					      .tcp_flags = r[i].c.tcp_flags,
+					      .syns = (int64_t)r[i].c.syn };
 
-		store_flow_ms(snap, &r[i], ts_start, &f.first_ms, &span_ms);
-		if (!anomaly_agg_known(st->agg, conv[i])) {
+		store_flow_ms(snap, &r[i], ts_start, &f.first_ms, &f.span_ms);
+		if (f.protocol == 6 && f.syn) /* interval_syn's groups are per interface */
+			err = intern_iface(st, (int)r[i].key.ifindex, &f.iface_id);
+		if (!err && !anomaly_agg_known(st->agg, conv[i])) {
 			err = flow_address(st, r[i].key.src, len, &f.src_id);
 			if (!err)
 				err = flow_address(st, r[i].key.dst, len, &f.dst_id);

@@ -36,31 +36,24 @@ WITH p AS (
 unspecified AS (
 	SELECT id FROM addresses WHERE bin IN (zeroblob(4), zeroblob(16))
 ),
--- Per interval, interface and destination port, from the flows led by the
--- window's intervals (intervals_by_start); only the ports over the rate are
--- joined to their addresses. The overflow rows are the groups of the
--- unspecified address and port 0, one per direction: all their SYNs count
--- (port 0 is one group per direction, ACKs or not: no real port is 0).
--- dir: the direction of a port's SYN flows (NULL when both).
+-- Per interval, interface and destination port, as the recorder grouped its
+-- SYN flows (interval_syn, sql/0020_interval_syn.sql: the ports with an
+-- attempt, read through the window's intervals by start time,
+-- intervals_by_start); only the ports over the rate are joined to their
+-- addresses. The overflow rows are the groups of the unspecified address
+-- and port 0, one per direction: all their SYNs count (port 0 is one group
+-- per direction, ACKs or not: no real port is 0). dir: the direction of a
+-- port's SYN flows (NULL when both).
 target AS MATERIALIZED (
-	SELECT i.ts_start, c.iface_id, c.dst_id, f.dst_port,
-	       f.dst_port = 0 AND c.dst_id IN unspecified AS overflow,
-	       iif(min(c.direction) = max(c.direction), min(c.direction), NULL) AS dir,
-	       sum(f.syn) FILTER (WHERE (f.tcp_flags & 16) = 0 OR f.dst_port = 0) AS syns,
-	       count(*) FILTER (WHERE (f.tcp_flags & 16) = 0) AS incomplete,
-	       count(*) FILTER (WHERE (f.tcp_flags & 16) <> 0) AS completed,
-	       count(DISTINCT c.src_id) FILTER (WHERE (f.tcp_flags & 16) = 0) AS sources,
-	       min(f.first_ms) FILTER (WHERE (f.tcp_flags & 16) = 0 OR f.dst_port = 0) AS first_ms,
-	       max(f.first_ms + f.span_ms) FILTER (WHERE (f.tcp_flags & 16) = 0 OR f.dst_port = 0)
-		       AS last_ms
+	SELECT i.ts_start, s.iface_id, s.dst_id, s.dst_port,
+	       s.dst_port = 0 AND s.dst_id IN unspecified AS overflow,
+	       s.direction AS dir, s.syns, s.incomplete, s.completed, s.sources, s.first_ms,
+	       s.last_ms
 	FROM p
 	CROSS JOIN intervals i
-	CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id AND i.last_flow_id
-	JOIN conversations c ON c.id = f.conversation_id
+	CROSS JOIN interval_syn s ON s.interval_id = i.id
 	WHERE i.ts_start >= p.since AND i.ts_start < p.until
-	  AND c.protocol = 6 AND f.syn > 0
-	GROUP BY i.id, c.iface_id, c.dst_id, f.dst_port, iif(f.dst_port = 0, c.direction, -1)
-	HAVING syns > p.rate OR overflow
+	  AND (s.syns > p.rate OR (s.dst_port = 0 AND s.dst_id IN unspecified))
 ),
 -- The real ports, and whether each is over the rate on its own.
 ports AS (

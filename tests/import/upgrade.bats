@@ -259,11 +259,11 @@ rule() {
 	[ -s "$BATS_TEST_TMPDIR/udp.written" ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/udp.written")" -lt \
 		"$(sqlite3 "$db" "SELECT count(*) FROM flow_log WHERE protocol = 17")" ]
-	# As it was before migration 0018: no aggregates (nor 0019's contacts),
-	# schema version 17.
+	# As it was before migration 0018: no aggregates (nor 0019's contacts,
+	# 0020's SYNs), schema version 17.
 	sqlite3 "$db" "DROP TABLE interval_dst; DROP TABLE interval_out;
 		DROP TABLE interval_udp_probes; DROP TABLE interval_contacts;
-		PRAGMA user_version = 17"
+		DROP TABLE interval_syn; PRAGMA user_version = 17"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 18 ]
@@ -300,10 +300,59 @@ contact_rows() {
 	# UDP: the queries open their exchanges; the answers are no contacts.
 	[ "$(grep -c -E ',17,53,' "$BATS_TEST_TMPDIR/written")" -gt 0 ]
 	[ "$(grep -c -E ',17,[0-9]+,53,' "$BATS_TEST_TMPDIR/written" || true)" -eq 0 ]
-	# As it was before migration 0019: no contacts, schema version 18.
-	sqlite3 "$db" "DROP TABLE interval_contacts; PRAGMA user_version = 18"
+	# As it was before migration 0019: no contacts (nor 0020's SYNs), schema
+	# version 18.
+	sqlite3 "$db" "DROP TABLE interval_contacts; DROP TABLE interval_syn;
+		PRAGMA user_version = 18"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 19 ]
 	diff -u "$BATS_TEST_TMPDIR/written" <(contact_rows "$db" "$last")
+}
+
+# syn_rows DB [MAX_ID]: syn_flood's groups (0020) by interval start and
+# address text, of the intervals with ids up to MAX_ID (default all).
+syn_rows() {
+	sqlite3 -csv "$1" "SELECT i.ts_start, s.iface_id, d.text, s.dst_port, s.split,
+		s.direction, s.syns, s.incomplete, s.completed, s.sources, s.first_ms, s.last_ms
+		FROM interval_syn s JOIN intervals i ON i.id = s.interval_id
+		JOIN addresses d ON d.id = s.dst_id
+		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5"
+}
+
+@test "a database from before 0020 gets the SYN groups the recorder writes (a SYN flood and its overflow row, handshakes)" {
+	local flood=$BATS_TEST_TMPDIR/flood.pcap syns
+	db=$BATS_TEST_TMPDIR/v19.db
+	[ "$(python3 "$BATS_TEST_DIRNAME/../e2e/make-synflood.py" "$flood" 3000)" -eq 3000 ]
+	# A table of 1024 flows: the flood fills it, the rest goes to the overflow row.
+	run "$O/netmon-record" --read "$flood" --db "$db" --max-flows 1024 --interval 60
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	run "$O/netmon-record" --read "$PCAPS/tcpreplay-test.pcap" -i tr --db "$db"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
+	syn_rows "$db" >"$BATS_TEST_TMPDIR/written"
+	# Every SYN without an ACK tshark sees: the port's and the overflow row's.
+	syns=$(tshark -r "$flood" -n -o tcp.analyze_sequence_numbers:FALSE \
+		-Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' | wc -l)
+	[ "$syns" -eq 3000 ]
+	[ "$(sqlite3 "$db" "SELECT sum(syns) FROM interval_syn")" -eq "$syns" ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM interval_syn s JOIN addresses d
+		ON d.id = s.dst_id WHERE d.text = '0.0.0.0' AND s.dst_port = 0")" -eq 1 ]
+	# The handshakes completed: their ports have no row.
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM flow_log WHERE protocol = 6 AND syn > 0
+		AND ts_start = (SELECT max(ts_start) FROM intervals)")" -gt 0 ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM interval_syn WHERE interval_id = $last")" -eq 0 ]
+	# As it was before migration 0020: no SYN groups, schema version 19.
+	sqlite3 "$db" "DROP TABLE interval_syn; PRAGMA user_version = 19"
+	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 20 ]
+	diff -u "$BATS_TEST_TMPDIR/written" <(syn_rows "$db" "$last")
+	# syn_flood finds what its raw-row text finds: the flood, every SYN.
+	DB=$db
+	run sqlite3 -readonly -csv "$DB" ".read $BATS_TEST_DIRNAME/../unit/anomaly_reference/syn_flood.sql"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *'198.18.0.2:80'*"$syns SYNs"* ]]
+	diff -u <(echo "$output") \
+		<(sqlite3 -readonly -csv "$DB" ".read $BATS_TEST_DIRNAME/../../sql/anomaly/syn_flood.sql")
 }

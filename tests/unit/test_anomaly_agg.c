@@ -2,16 +2,17 @@
 /*
  * test_anomaly_agg.c - the aggregate rows the store groups in memory as it
  * writes an interval (recorder/store/anomaly_agg.c) are, row for row, what
- * the migrations' SQL groupings (sql/0018_anomaly_aggregates.sql and
- * sql/0019_interval_contacts.sql, read from the source tree: the tests run
- * from the repository's top) give over the same stored flow rows: a
+ * the migrations' SQL groupings (sql/0018_anomaly_aggregates.sql,
+ * sql/0019_interval_contacts.sql and sql/0020_interval_syn.sql, read from
+ * the source tree: the tests run from the repository's top) give over the same stored flow rows: a
  * generated history, and crafted intervals with UDP exchanges answered and
  * not (from two source ports, answered from another port, answered over TCP
  * only, the answer first), traceroute's ports at their edges, a host sending
  * to itself, unspecified sources and destinations, IPv6, the table-full
- * overflow rows, one pair seen on two interfaces, TCP SYNs (one on two
- * interfaces), exchanges going on from the interval before, across a gap
- * and across a restart of the store.
+ * overflow rows (with SYNs), one pair seen on two interfaces, TCP SYNs (one
+ * on two interfaces; attempts and completed connections to a port, both
+ * directions, port 0 to a real address, IPv6), exchanges going on from the interval before, across
+ * a gap and across a restart of the store.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -25,11 +26,13 @@
 #include "db.h"
 #include "history.h"
 #include "log.h"
+#include "store/anomaly_agg.h"
 #include "store/store.h"
 #include "temp_db.h"
 
 #define MIGRATION "sql/0018_anomaly_aggregates.sql"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
+#define SYN_MIGRATION "sql/0020_interval_syn.sql"
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 /* a probe row of the crafted intervals (write_crafted()), an hour after START */
 #define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
@@ -51,7 +54,7 @@ static long long q_int(sqlite3 *db, const char *sql)
 /* The flow rows of an interval being crafted, and its totals. */
 struct craft {
 	struct flow_record flows[128];
-	struct total_record totals[4];
+	struct total_record totals[6];
 	struct snapshot snap;
 };
 
@@ -156,6 +159,52 @@ static void craft_addresses(struct craft *c, unsigned int n)
 	add_overflow(c, NETMON_FAMILY_V6, 6, 0, 60);
 }
 
+/* A TCP flow with syns SYNs and flags (16: an ACK seen) on interface ifindex. */
+static void syn_flow(struct craft *c, int ifindex, int direction, const char *src, __u16 sport,
+		     const char *dst, __u16 dport, __u64 syns, __u32 flags)
+{
+	add_flow(c, direction, src, sport, dst, dport, 6, 60 * syns);
+	c->flows[c->snap.n_flows - 1].key.ifindex = (__u32)ifindex;
+	c->flows[c->snap.n_flows - 1].c.syn = syns;
+	c->flows[c->snap.n_flows - 1].c.tcp_flags = flags;
+	/* spans differ by source port: first and last packets from different flows */
+	c->flows[c->snap.n_flows - 1].c.first_seen_ns -= 200000000ull * (sport % 5);
+	c->flows[c->snap.n_flows - 1].c.last_seen_ns += 100000000ull * ((sport + 1) % 3);
+}
+
+/*
+ * interval_syn's cases: attempts (no ACK) to 198.19.0.10:80 from 2 + n % 3
+ * sources, one of them twice (two source ports) with 3 SYNs, a completed
+ * connection to it; a port whose SYNs all completed (no row); the same port
+ * inbound too in odd intervals (both directions); port 0 to a real address
+ * both ways; one port on two interfaces; IPv6; the TCP overflow rows of both
+ * directions with SYNs, one with an ACK among its flags.
+ */
+static void craft_syn(struct craft *c, unsigned int n)
+{
+	for (unsigned int k = 0; k < 2 + n % 3; k++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "198.21.0.%u", 1 + k);
+		syn_flow(c, 1, 1, src, (__u16)(20000 + k), "198.19.0.10", 80, 1 + k % 2, 0x02);
+	}
+	syn_flow(c, 1, 1, "198.21.0.1", 21000, "198.19.0.10", 80, 3, 0x02);
+	syn_flow(c, 1, 1, "198.21.0.9", 21001, "198.19.0.10", 80, 1, 0x12);
+	syn_flow(c, 1, 1, "198.21.0.9", 21002, "198.19.0.11", 443, 1, 0x1a); /* completed */
+	if (n % 2)
+		syn_flow(c, 1, 0, "198.22.0.1", 22000, "198.19.0.10", 80, 2, 0x02);
+	syn_flow(c, 1, 1, "198.21.0.3", 23000, "198.19.0.12", 0, 4, 0x12);
+	syn_flow(c, 1, 0, "198.21.0.4", 23001, "198.19.0.12", 0, 1, 0x02);
+	syn_flow(c, 2, 1, "198.21.0.5", 24000, "198.19.0.10", 80, 5, 0x02);
+	syn_flow(c, 1, 1, "2001:db8::5", 25000, "2001:db8::6", 8080, 2 + n, 0x02);
+	add_overflow(c, NETMON_FAMILY_V4, 6, 1, 600);
+	c->totals[c->snap.n_totals - 1].c.syn = 10 + n;
+	c->totals[c->snap.n_totals - 1].c.tcp_flags = 0x02;
+	add_overflow(c, NETMON_FAMILY_V4, 6, 0, 600);
+	c->totals[c->snap.n_totals - 1].c.syn = 4;
+	c->totals[c->snap.n_totals - 1].c.tcp_flags = 0x12;
+}
+
 /* Crafted intervals from..to-1, one minute each from an hour after START (a gap before 4). */
 static void write_crafted(struct store *st, unsigned int from, unsigned int to)
 {
@@ -173,6 +222,7 @@ static void write_crafted(struct store *st, unsigned int from, unsigned int to)
 		craft_udp(c, n);
 		craft_tcp(c, n);
 		craft_addresses(c, n);
+		craft_syn(c, n);
 		assert_int_equal(store_write_interval(st, &c->snap, ts, ts + 60), 0);
 	}
 	free(c);
@@ -191,9 +241,25 @@ static char *read_text(const char *path)
 }
 
 /*
- * The migration's groupings, run over db's flow rows into temp.ref_dst,
- * temp.ref_out and temp.ref_udp_probes: its text from the first INSERT on,
- * "INSERT INTO interval_" made "INSERT INTO temp.ref_".
+ * The grouping of migration path into table, from its INSERT on, appended
+ * to sql as an INSERT into temp.ref_SUFFIX (table interval_SUFFIX).
+ */
+static void append_grouping(sqlite3_str *sql, const char *path, const char *suffix)
+{
+	char *text = read_text(path), head[64], *at;
+
+	snprintf(head, sizeof(head), "\nINSERT INTO interval_%s ", suffix);
+	at = strstr(text, head);
+	assert_non_null(at);
+	sqlite3_str_appendf(sql, "\nINSERT INTO temp.ref_%s %s", suffix, at + strlen(head));
+	free(text);
+}
+
+/*
+ * The migrations' groupings, run over db's flow rows into temp.ref_dst,
+ * temp.ref_out, temp.ref_udp_probes, temp.ref_contacts and temp.ref_syn:
+ * 0018's text from the first INSERT on, "INSERT INTO interval_" made
+ * "INSERT INTO temp.ref_", then 0019's and 0020's INSERTs.
  */
 static void migration_groupings(sqlite3 *db)
 {
@@ -208,21 +274,19 @@ static void migration_groupings(sqlite3 *db)
 	}
 	sqlite3_str_appendall(sql, at);
 	free(text);
-	text = read_text(CONTACTS_MIGRATION);
-	at = strstr(text, "\nINSERT INTO interval_contacts");
-	assert_non_null(at);
-	sqlite3_str_appendall(sql, "\nINSERT INTO temp.ref_contacts");
-	sqlite3_str_appendall(sql, at + strlen("\nINSERT INTO interval_contacts"));
+	append_grouping(sql, CONTACTS_MIGRATION, "contacts");
+	append_grouping(sql, SYN_MIGRATION, "syn");
 	rewritten = sqlite3_str_finish(sql);
-	assert_int_equal(db_exec(db, "CREATE TEMP TABLE ref_dst AS SELECT * FROM interval_dst "
-				     "WHERE 0; CREATE TEMP TABLE ref_out AS SELECT * FROM "
-				     "interval_out WHERE 0; CREATE TEMP TABLE ref_udp_probes AS "
-				     "SELECT * FROM interval_udp_probes WHERE 0; CREATE TEMP TABLE "
-				     "ref_contacts AS SELECT * FROM interval_contacts WHERE 0"),
+	assert_int_equal(db_exec(db,
+				 "CREATE TEMP TABLE ref_dst AS SELECT * FROM interval_dst "
+				 "WHERE 0; CREATE TEMP TABLE ref_out AS SELECT * FROM "
+				 "interval_out WHERE 0; CREATE TEMP TABLE ref_udp_probes AS "
+				 "SELECT * FROM interval_udp_probes WHERE 0; CREATE TEMP TABLE "
+				 "ref_contacts AS SELECT * FROM interval_contacts WHERE 0; "
+				 "CREATE TEMP TABLE ref_syn AS SELECT * FROM interval_syn WHERE 0"),
 			 0);
 	assert_int_equal(db_exec(db, rewritten), 0);
 	sqlite3_free(rewritten);
-	free(text);
 }
 
 /* The rows of table and of temp.ref: equal, row for row; how many. */
@@ -243,6 +307,35 @@ static long long same_rows(sqlite3 *db, const char *table, const char *ref)
 	assert_int_equal(q_int(db, sql), n);
 	print_message("# %s: %lld rows, as the migration's grouping\n", table, n);
 	return n;
+}
+
+/* interval_syn's crafted groups hold what craft_syn() sent. */
+static void syn_cases(sqlite3 *db)
+{
+	/* 198.19.0.10:80 on interface 1 in interval 3 (n % 3 = 0: 2 sources, and
+	 * 198.21.0.1 again; inbound too, n odd): SYNs 1 + 2 + 3 + 2 */
+	assert_int_equal(q_int(db,
+			       "SELECT syns * 1000000 + incomplete * 10000 + completed * 100 + "
+			       "sources FROM interval_syn s JOIN addresses d ON d.id = s.dst_id "
+			       "JOIN intervals i ON i.id = s.interval_id WHERE d.text = "
+			       "'198.19.0.10' AND s.dst_port = 80 AND i.ts_start = 1738198800 + "
+			       "180 AND s.direction IS NULL"),
+			 8040103);
+	/* ports whose SYNs all completed have no row */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_syn s JOIN addresses d ON d.id = "
+				   "s.dst_id WHERE d.text = '198.19.0.11'"),
+			 0);
+	/* port 0: a group per direction, the ACKed flow's SYNs too */
+	assert_int_equal(q_int(db, "SELECT sum(p.split = 0 AND p.syns = 1) + 10 * sum(p.split = 1 "
+				   "AND p.syns = 4) FROM interval_syn p JOIN addresses d ON d.id = "
+				   "p.dst_id WHERE d.text = '198.19.0.12' AND " CRAFTED),
+			 88);
+	/* the overflow rows' SYNs, outbound without an ACK and inbound with one */
+	assert_int_equal(
+		q_int(db,
+		      "SELECT sum(p.syns) FROM interval_syn p JOIN addresses d ON "
+		      "d.id = p.dst_id WHERE d.text = '0.0.0.0' AND p.dst_port = 0 AND " CRAFTED),
+		(10 * 8 + 28) + 4 * 8);
 }
 
 static void test_aggregates_equal_migration(void **state)
@@ -275,10 +368,11 @@ static void test_aggregates_equal_migration(void **state)
 	assert_true(same_rows(db, "interval_out", "ref_out") > 20);
 	assert_true(same_rows(db, "interval_udp_probes", "ref_udp_probes") > 20);
 	assert_true(same_rows(db, "interval_contacts", "ref_contacts") > 20);
+	assert_true(same_rows(db, "interval_syn", "ref_syn") > 20);
 	/* the cases crafted are there: overflow rows, answered and unanswered UDP */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log WHERE src = '0.0.0.0' AND "
 				   "dst = '0.0.0.0'"),
-			 8);
+			 3 * 8); /* UDP, and TCP both ways (craft_syn()) */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN addresses s "
 				   "ON s.id = p.src_id WHERE " CRAFTED " AND s.text = '198.18.1.1' "
 				   "AND p.dst_port = 161"),
@@ -302,7 +396,62 @@ static void test_aggregates_equal_migration(void **state)
 			       "ON s.id = p.src_id WHERE " CRAFTED " AND p.protocol = 6 AND "
 			       "s.text IN ('198.18.1.6', '198.19.0.8') AND p.first_ms = 59000 - 7"),
 			 8);
+	syn_cases(db);
 	db_close(db);
+}
+
+/* One interval of n UDP flows, each from a new source to its own port of one host. */
+static void write_udp_burst(struct anomaly_agg *ag, int64_t id, int64_t n)
+{
+	anomaly_agg_start(ag);
+	for (int64_t i = 0; i < n; i++) {
+		struct anomaly_agg_flow f = { .conversation_id = id * 10000000 + i,
+					      .src_id = 2 + i,
+					      .dst_id = 1,
+					      .packets = 1,
+					      .bytes = 60,
+					      .src_port = 40000,
+					      .dst_port = (uint16_t)(1 + i % 30000),
+					      .direction = 0,
+					      .protocol = 17 };
+
+		anomaly_agg_known(ag, f.conversation_id);
+		assert_int_equal(anomaly_agg_add(ag, &f), 0);
+	}
+	assert_int_equal(anomaly_agg_write(ag, id, START + 60 * id), 0);
+}
+
+/*
+ * After an interval of 400,000 flows from new hosts the aggregates give
+ * their tables back (they held ~170 MB until the next interval before);
+ * after a small one they keep them for the next.
+ */
+static void test_large_tables_given_back(void **state)
+{
+	char path[256];
+	struct anomaly_agg *ag;
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/burst.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	db = store_db(st);
+	assert_int_equal(anomaly_agg_open(&ag, db), 0);
+	assert_int_equal(db_exec(db, "BEGIN"), 0);
+	write_udp_burst(ag, 1, 2000);
+	print_message("# after 2,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
+	assert_true(anomaly_agg_bytes(ag) > 100000);
+	write_udp_burst(ag, 2, 400000);
+	print_message("# after 400,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
+	assert_true(anomaly_agg_bytes(ag) <= 64u << 20); /* each table kept at most 16 MiB */
+	assert_int_equal(
+		q_int(db, "SELECT count(*) FROM interval_udp_probes WHERE interval_id = 2"),
+		400000);
+	write_udp_burst(ag, 3, 2000);
+	assert_true(anomaly_agg_bytes(ag) > 100000);
+	assert_int_equal(db_exec(db, "COMMIT"), 0);
+	anomaly_agg_close(ag);
+	store_close(st);
 }
 
 static int setup(void **state)
@@ -320,6 +469,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_migration),
+		cmocka_unit_test(test_large_tables_given_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

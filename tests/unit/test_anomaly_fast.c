@@ -7,14 +7,16 @@
  * Every rule rewritten for speed keeps its former text in
  * tests/unit/anomaly_reference/NAME.sql (read from the source tree: the
  * tests run from the repository's top): beaconing, exfiltration, fan_in,
- * port_scan and udp_scan (fan_in and exfiltration now read the recorder's
- * per-interval aggregates, sql/0018_anomaly_aggregates.sql; their references
- * the raw flow rows); the other rules are the raw-row formulations
+ * port_scan, syn_flood and udp_scan (fan_in and exfiltration now read the
+ * recorder's per-interval aggregates, sql/0018_anomaly_aggregates.sql,
+ * syn_flood sql/0020_interval_syn.sql's; their references the raw flow
+ * rows); the other rules are the raw-row formulations
  * themselves. Both run over the same generated history
  * (tests/support/history.c, through the real store, with some TCP flows
  * turned into probes) under several sets of thresholds, and their rows must
  * be equal, column for column, with each reference finding hits.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -40,6 +42,8 @@
 #define INTERVALS 75
 #define REFERENCE_DIR "tests/unit/anomaly_reference"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
+#define SYN_MIGRATION "sql/0020_interval_syn.sql"
+#define RULES 6 /* with a reference */
 
 static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
 
@@ -49,16 +53,19 @@ static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
  * beacon contacts, a window shorter than the gaps, one-interval windows, a
  * beacon window that starts inside an interval).
  */
-static const char *const sets[][12] = {
+static const char *const sets[][13] = {
 	{ "fan_in_sources=8", "fan_in_factor=1.5", "beacon_contacts=3", "beacon_jitter=5",
 	  "exfil_min_bytes=100000", "exfil_factor=1.5", "fan_in_baseline=900", "exfil_baseline=900",
-	  "beacon_window=900", "port_scan_ports=2", "port_scan_hosts=3", "udp_scan_hosts=3" },
+	  "beacon_window=900", "port_scan_ports=2", "port_scan_hosts=3", "udp_scan_hosts=3",
+	  "syn_flood_rate=0.001" },
 	{ "beacon_contacts=4", "beacon_jitter=100", "beacon_window=600", "beacon_min_period=0",
 	  "port_scan_window=60", "port_scan_ports=1", "udp_scan_ports=1", "udp_scan_hosts=2",
-	  "fan_in_sources=1", "fan_in_factor=0", "exfil_min_bytes=1", "exfil_factor=0" },
+	  "fan_in_sources=1", "fan_in_factor=0", "exfil_min_bytes=1", "exfil_factor=0",
+	  "syn_flood_rate=1" },
 	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=61", "beacon_min_period=0",
 	  "port_scan_window=1", "port_scan_hosts=1", "udp_scan_ports=2", "fan_in_baseline=60",
-	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000" },
+	  "exfil_baseline=60", "fan_in_factor=2", "exfil_factor=2", "exfil_min_bytes=1000",
+	  "syn_flood_rate=0.5" },
 	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=150", "beacon_min_period=0" },
 };
 
@@ -113,19 +120,21 @@ static void run_into(sqlite3 *db, const char *into, const char *name, const char
 }
 
 /*
- * interval_contacts made again from the flows as they are now, by the
+ * An aggregate table made again from the flows as they are now, by its
  * migration's own grouping (its text from the INSERT on): make_history()
- * edits flow rows after the store wrote them and their contacts.
+ * edits flow rows after the store wrote them and their aggregates.
  */
-static void contacts_again(sqlite3 *db)
+static void aggregate_again(sqlite3 *db, const char *migration, const char *table)
 {
 	size_t len;
-	char *text = read_text(CONTACTS_MIGRATION, &len), *at;
+	char *text = read_text(migration, &len), *at, sql[128];
 
 	assert_non_null(text);
-	at = strstr(text, "\nINSERT INTO interval_contacts");
+	snprintf(sql, sizeof(sql), "\nINSERT INTO %s ", table);
+	at = strstr(text, sql);
 	assert_non_null(at);
-	assert_int_equal(db_exec(db, "DELETE FROM interval_contacts"), 0);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s", table);
+	assert_int_equal(db_exec(db, sql), 0);
 	assert_int_equal(db_exec(db, at), 0);
 	free(text);
 }
@@ -152,7 +161,8 @@ static void make_history(const char *path)
 			"UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
 			"conversation_id IN (SELECT id FROM conversations WHERE protocol = 6)"),
 		0);
-	contacts_again(store_db(st));
+	aggregate_again(store_db(st), CONTACTS_MIGRATION, "interval_contacts");
+	aggregate_again(store_db(st), SYN_MIGRATION, "interval_syn");
 	store_close(st);
 }
 
@@ -247,10 +257,13 @@ static void write_udp_history(struct store *st)
 /* The tables compare_window() fills: a rule's rows, its reference's, the kinds found. */
 static void result_tables(sqlite3 *db)
 {
-	assert_int_equal(db_exec(db, "CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
-				     "detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
-				     "threshold, detail); CREATE TEMP TABLE found (kind)"),
-			 0);
+	assert_int_equal(
+		db_exec(db,
+			"CREATE TEMP TABLE new (ts, kind, subject, value, threshold, "
+			"detail); CREATE TEMP TABLE old (ts, kind, subject, value, "
+			"threshold, detail); CREATE TEMP TABLE found (ts, kind, subject, value, "
+			"threshold, detail)"),
+		0);
 }
 
 /* Compare each rule with a reference against it over one window. */
@@ -284,7 +297,7 @@ static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set
 				 0);
 		assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
 				 q_int(db, "SELECT count(*) FROM old"));
-		assert_int_equal(db_exec(db, "INSERT INTO found SELECT kind FROM old"), 0);
+		assert_int_equal(db_exec(db, "INSERT INTO found SELECT * FROM old"), 0);
 		compared++;
 	}
 	return compared;
@@ -325,8 +338,8 @@ static void test_rules_equal_reference(void **state)
 		compared += compare_set(db, &s, (int)i);
 	}
 	/* Every rewritten rule was compared, and found something to compare. */
-	assert_int_equal(compared, 2 * 5 * (int)(sizeof(sets) / sizeof(sets[0])));
-	assert_int_equal(q_int(db, "SELECT count(DISTINCT kind) FROM found"), 5);
+	assert_int_equal(compared, 2 * RULES * (int)(sizeof(sets) / sizeof(sets[0])));
+	assert_int_equal(q_int(db, "SELECT count(DISTINCT kind) FROM found"), RULES);
 	db_close(db);
 }
 
@@ -355,6 +368,8 @@ static void test_retention_takes_aggregates(void **state)
 			       "SELECT (SELECT count(*) FROM interval_dst d JOIN intervals i "
 			       "ON i.id = d.interval_id WHERE i.last_flow_id < i.first_flow_id) "
 			       "+ (SELECT count(*) FROM interval_out o JOIN intervals i ON i.id = "
+			       "o.interval_id WHERE i.last_flow_id < i.first_flow_id) "
+			       "+ (SELECT count(*) FROM interval_syn o JOIN intervals i ON i.id = "
 			       "o.interval_id WHERE i.last_flow_id < i.first_flow_id)"),
 			 0);
 	assert_true(q_int(db, "SELECT count(*) FROM interval_dst") > 0);
@@ -362,9 +377,10 @@ static void test_retention_takes_aggregates(void **state)
 	anomaly_settings_init(&s);
 	for (size_t k = 0; k < sizeof(sets[0]) / sizeof(sets[0][0]) && sets[0][k]; k++)
 		assert_int_equal(anomaly_settings_parse(&s, sets[0][k]), 0);
-	assert_int_equal(compare_set(db, &s, 0), 2 * 5);
+	assert_int_equal(compare_set(db, &s, 0), 2 * RULES);
 	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind IN ('fan_in', "
 			      "'exfiltration')") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'syn_flood'") > 0);
 	db_close(db);
 }
 
@@ -393,8 +409,168 @@ static void test_udp_rules_equal_reference(void **state)
 	anomaly_settings_init(&s);
 	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
 		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
-	assert_int_equal(compare_set(db, &s, 3), 2 * 5);
+	assert_int_equal(compare_set(db, &s, 3), 2 * RULES);
 	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'udp_scan'") > 0);
+	db_close(db);
+}
+
+/*
+ * A TCP flow src:sport > dst:dport (family 4 or 6, both the same) on
+ * interface ifindex with syns SYNs and flags, its packets from first to
+ * last ms of the interval starting at mono_start.
+ */
+static void tcp_syn_flow(struct snapshot *snap, uint64_t mono_start, int ifindex, int direction,
+			 const char *src, __u16 sport, const char *dst, __u16 dport, __u64 syns,
+			 __u32 flags, uint64_t first, uint64_t last)
+{
+	struct flow_record *r = &snap->flows[snap->n_flows++];
+	int af = strchr(src, ':') ? AF_INET6 : AF_INET;
+
+	memset(r, 0, sizeof(*r));
+	r->key.ifindex = (__u32)ifindex;
+	r->key.family = af == AF_INET ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
+	r->key.protocol = 6;
+	r->key.direction = (__u8)direction;
+	assert_int_equal(inet_pton(af, src, r->key.src), 1);
+	assert_int_equal(inet_pton(af, dst, r->key.dst), 1);
+	r->key.src_port = sport;
+	r->key.dst_port = dport;
+	r->c.packets = syns;
+	r->c.bytes = 60 * syns;
+	r->c.syn = syns;
+	r->c.tcp_flags = flags;
+	r->c.first_seen_ns = mono_start + first * 1000000ull;
+	r->c.last_seen_ns = mono_start + last * 1000000ull;
+}
+
+/* The TCP overflow row of interface 1, a direction and family: syns SYNs, flags. */
+static void syn_overflow(struct snapshot *snap, int family, int direction, __u64 syns, __u32 flags)
+{
+	struct total_record *t = &snap->totals[snap->n_totals++];
+
+	memset(t, 0, sizeof(*t));
+	t->key = (struct total_key){ .ifindex = 1,
+				     .direction = (__u8)direction,
+				     .family = (__u8)family,
+				     .protocol = 6,
+				     .kind = NETMON_KIND_TABLE_FULL };
+	t->c = (struct total_counters){
+		.packets = syns, .bytes = 60 * syns, .syn = syns, .tcp_flags = flags
+	};
+}
+
+/*
+ * Twelve intervals of SYN floods, varied by n: to 198.19.0.1:80 from up to
+ * 40 sources, one of them hammering one source port, with completed
+ * connections beside; the same port on a second interface; inbound to
+ * 198.18.9.1:22 (and, in some intervals, outbound to it too: both
+ * directions); outbound to 198.23.0.1:25; to [2001:db8::1]:443; to port 0 of a real address; the
+ * table-full overflow rows with SYNs (both directions, IPv4 and IPv6, some
+ * with an ACK among their flags; one with fewer SYNs than the rate, which
+ * counts only for the one port over it), in intervals with one port over
+ * the rate, several, or none.
+ */
+static void write_syn_history(struct store *st)
+{
+	struct snapshot snap = { 0 };
+	char src[64];
+
+	snap.flows = calloc(128, sizeof(*snap.flows));
+	snap.totals = calloc(5, sizeof(*snap.totals));
+	assert_non_null(snap.flows);
+	assert_non_null(snap.totals);
+	for (unsigned int n = 0; n < 12; n++) {
+		int64_t ts = START + 60 * (int64_t)n;
+		uint64_t m = 1000ull * 1000000000ull + n * 60ull * 1000000000ull;
+
+		snap.n_flows = snap.n_totals = 0;
+		snap.wall.tv_sec = ts + 60;
+		snap.mono_ns = m + 60ull * 1000000000ull;
+		for (unsigned int k = 0; k < 10 + n * 3; k++) {
+			snprintf(src, sizeof(src), "198.20.%u.%u", k / 200, 1 + k % 200);
+			tcp_syn_flow(&snap, m, 1, 0, src, (__u16)(30000 + k), "198.19.0.1", 80,
+				     1 + k % 3, 0x02, 1000 + 50 * k, 1100 + 60 * k);
+		}
+		tcp_syn_flow(&snap, m, 1, 0, "198.20.9.9", 5555, "198.19.0.1", 80, 30 + n, 0x02,
+			     500 * n, 2000 + 900 * n);
+		for (unsigned int k = 0; k < 4; k++) /* completed */
+			tcp_syn_flow(&snap, m, 1, 0, "198.20.8.1", (__u16)(40000 + k), "198.19.0.1",
+				     80, 1, 0x1a, 3000, 9000);
+		tcp_syn_flow(&snap, m, 2, 0, "198.20.7.1", 1234, "198.19.0.1", 80, 5 * n, 0x02, 100,
+			     100 + 300 * n);
+		for (unsigned int k = 0; k < n % 5; k++) {
+			snprintf(src, sizeof(src), "198.21.0.%u", 1 + k);
+			tcp_syn_flow(&snap, m, 1, 0, src, 7000, "198.18.9.1", 22, 20, 0x02, 10,
+				     1500);
+		}
+		if (n % 3 == 1)
+			tcp_syn_flow(&snap, m, 1, 1, "198.18.9.7", 7001, "198.18.9.1", 22, 9, 0x02,
+				     20, 500);
+		tcp_syn_flow(&snap, m, 1, 0, "2001:db8::9", 6000, "2001:db8::1", 443, 4 * n, 0x02,
+			     0, 900);
+		tcp_syn_flow(&snap, m, 1, n % 2, "198.20.6.1", 6001, "198.19.0.2", 0, 3 * n, 0x12,
+			     0, 400);
+		if (n % 4 != 3)
+			syn_overflow(&snap, NETMON_FAMILY_V4, 0, 50 * n, n % 2 ? 0x12 : 0x02);
+		if (n % 3 == 0)
+			syn_overflow(&snap, NETMON_FAMILY_V4, 1, 40 + n, 0x02);
+		/* outbound: one port at 90/s, an overflow row of fewer SYNs than some rates */
+		tcp_syn_flow(&snap, m, 1, 1, "198.18.9.1", 9000, "198.23.0.1", 25, 90, 0x02, 100,
+			     600);
+		if (n % 3 == 2)
+			syn_overflow(&snap, NETMON_FAMILY_V4, 1, 3, 0x02);
+		if (n % 2)
+			syn_overflow(&snap, NETMON_FAMILY_V6, 0, 70, 0x02);
+		assert_int_equal(store_write_interval(st, &snap, ts, ts + 60), 0);
+	}
+	free(snap.flows);
+	free(snap.totals);
+}
+
+/*
+ * syn_flood over SYN floods and the overflow rows, at rates that put no
+ * port, one or several of an interface and direction over them, over the
+ * whole history and over windows that start inside an interval: as its
+ * reference, with overflow hits of both kinds (the one port's, their own).
+ */
+static void test_syn_rules_equal_reference(void **state)
+{
+	static const char *const rates[] = { "syn_flood_rate=0.001", "syn_flood_rate=1",
+					     "syn_flood_rate=5", "syn_flood_rate=20",
+					     "syn_flood_rate=100" };
+	static const int64_t wins[][2] = { { START, START + 720 },
+					   { START + 30, START + 330 },
+					   { START + 61, START + 719 } };
+	struct anomaly_settings s;
+	char path[128];
+	struct store *st;
+	sqlite3 *db;
+	int compared = 0;
+
+	snprintf(path, sizeof(path), "%s/syn.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	write_syn_history(st);
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	result_tables(db);
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		anomaly_settings_init(&s);
+		assert_int_equal(anomaly_settings_parse(&s, rates[i]), 0);
+		for (size_t w = 0; w < sizeof(wins) / sizeof(wins[0]); w++)
+			compared += compare_window(db, &s, 4 + (int)i, wins[w]);
+	}
+	assert_int_equal(compared, RULES * 5 * 3);
+	/* hits of every kind: ports alone, a port with the overflow's SYNs, the
+	 * overflow row on its own (IPv4 and IPv6), IPv6 ports, both directions */
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = '198.19.0.1:80' AND "
+			      "detail NOT LIKE '%overflow%'") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE detail LIKE '%this is the one "
+			      "port over the rate%'") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = '0.0.0.0:0'") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = '[::]:0'") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = '[2001:db8::1]:443'") >
+		    0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = '198.18.9.1:22'") > 0);
 	db_close(db);
 }
 
@@ -614,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_rules_equal_reference),
 		cmocka_unit_test(test_retention_takes_aggregates),
 		cmocka_unit_test(test_udp_rules_equal_reference),
+		cmocka_unit_test(test_syn_rules_equal_reference),
 		cmocka_unit_test(test_beacon_exchange_before_range),
 		cmocka_unit_test(test_not_judged_noted),
 	};
