@@ -30,6 +30,7 @@
 
 #define MIGRATION "sql/0018_anomaly_aggregates.sql"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
+#define GAPS_MIGRATION "sql/0021_contact_gaps.sql"
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 /* a probe row of the crafted intervals (write_crafted()), an hour after START */
 #define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
@@ -191,6 +192,23 @@ static char *read_text(const char *path)
 }
 
 /*
+ * sql/0021_contact_gaps.sql's filling of the gaps (its text from the WITH on)
+ * into sql, made to fill table.
+ */
+static void gaps_fill(sqlite3_str *sql, const char *table)
+{
+	char *text = read_text(GAPS_MIGRATION), *at = strstr(text, "\nWITH iv AS"), *next;
+
+	assert_non_null(at);
+	for (; (next = strstr(at, "interval_contacts")); at = next + strlen("interval_contacts")) {
+		sqlite3_str_append(sql, at, (int)(next - at));
+		sqlite3_str_appendall(sql, table);
+	}
+	sqlite3_str_appendall(sql, at);
+	free(text);
+}
+
+/*
  * The migration's groupings, run over db's flow rows into temp.ref_dst,
  * temp.ref_out and temp.ref_udp_probes: its text from the first INSERT on,
  * "INSERT INTO interval_" made "INSERT INTO temp.ref_".
@@ -213,6 +231,7 @@ static void migration_groupings(sqlite3 *db)
 	assert_non_null(at);
 	sqlite3_str_appendall(sql, "\nINSERT INTO temp.ref_contacts");
 	sqlite3_str_appendall(sql, at + strlen("\nINSERT INTO interval_contacts"));
+	gaps_fill(sql, "temp.ref_contacts");
 	rewritten = sqlite3_str_finish(sql);
 	assert_int_equal(db_exec(db, "CREATE TEMP TABLE ref_dst AS SELECT * FROM interval_dst "
 				     "WHERE 0; CREATE TEMP TABLE ref_out AS SELECT * FROM "

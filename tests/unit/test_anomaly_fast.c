@@ -40,6 +40,7 @@
 #define INTERVALS 75
 #define REFERENCE_DIR "tests/unit/anomaly_reference"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
+#define GAPS_MIGRATION "sql/0021_contact_gaps.sql"
 
 static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
 
@@ -115,7 +116,8 @@ static void run_into(sqlite3 *db, const char *into, const char *name, const char
 /*
  * interval_contacts made again from the flows as they are now, by the
  * migration's own grouping (its text from the INSERT on): make_history()
- * edits flow rows after the store wrote them and their contacts.
+ * edits flow rows after the store wrote them and their contacts (and gaps,
+ * sql/0021_contact_gaps.sql).
  */
 static void contacts_again(sqlite3 *db)
 {
@@ -126,6 +128,12 @@ static void contacts_again(sqlite3 *db)
 	at = strstr(text, "\nINSERT INTO interval_contacts");
 	assert_non_null(at);
 	assert_int_equal(db_exec(db, "DELETE FROM interval_contacts"), 0);
+	assert_int_equal(db_exec(db, at), 0);
+	free(text);
+	/* and their gaps (sql/0021_contact_gaps.sql from the WITH on) */
+	text = read_text(GAPS_MIGRATION, &len);
+	assert_non_null(text);
+	assert_non_null(at = strstr(text, "\nWITH iv AS"));
 	assert_int_equal(db_exec(db, at), 0);
 	free(text);
 }
