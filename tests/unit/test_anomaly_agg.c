@@ -324,6 +324,105 @@ static void test_aggregates_equal_migration(void **state)
 	db_close(db);
 }
 
+/* The last flow added: its first packet at ms after ts_start (the interval ends a minute on). */
+static void first_at(struct craft *c, int64_t ms)
+{
+	c->flows[c->snap.n_flows - 1].c.first_seen_ns =
+		c->snap.mono_ns - 60000000000ull + (uint64_t)(ms * 1000000);
+}
+
+/*
+ * One interval of beacons from ts: a TCP SYN to 198.19.2.1:443 from a new
+ * port each time; three UDP contacts to 198.19.2.2:9999 (two at the same
+ * ms); one to 198.19.2.3:7777 whose first packet came before the interval
+ * (not in place) when n is odd.
+ */
+static void write_beacons(struct store *st, unsigned int n, int64_t ts)
+{
+	struct craft *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	c->snap.flows = c->flows;
+	c->snap.totals = c->totals;
+	c->snap.wall.tv_sec = ts + 60;
+	c->snap.mono_ns = 9000ull * 1000000000ull + n * 60ull * 1000000000ull;
+	add_flow(c, 1, "198.18.2.1", (__u16)(41000 + n), "198.19.2.1", 443, 6, 120);
+	c->flows[c->snap.n_flows - 1].c.syn = 1;
+	first_at(c, 1000 * (n % 7));
+	for (int k = 0; k < 3; k++) {
+		add_flow(c, 1, "198.18.2.2", (__u16)(50000 + 3 * n + k), "198.19.2.2", 9999, 17,
+			 80);
+		first_at(c, k < 2 ? 100 : 30000 + 10 * n);
+	}
+	add_flow(c, 1, "198.18.2.3", (__u16)(52000 + n), "198.19.2.3", 7777, 17, 80);
+	first_at(c, n % 2 ? -2000 : 20000);
+	assert_int_equal(store_write_interval(st, &c->snap, ts, ts + 60), 0);
+	free(c);
+}
+
+/*
+ * gap_ms and gap5_ms (sql/0021_contact_gaps.sql) as the recorder writes
+ * them, row for row the migration's: ten contiguous minutes, one 40 minutes
+ * later (a gap under the hour), a restart of the store (the rings read back
+ * from the table), two minutes, one two hours later (gaps over the hour:
+ * NULL), then a minute a day before the first (an older capture imported:
+ * a stretch of its own, no gap to the later ones) and the minute after it.
+ */
+static void test_contact_gaps_equal_migration(void **state)
+{
+	static const int64_t at[] = { 0,   60,	120,  180,  240,  300,	 360,	 420,
+				      480, 540, 3000, 3060, 3120, 10320, -86400, -86340 };
+	const int64_t t0 = START + 7200;
+	char path[256];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/gaps.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < sizeof(at) / sizeof(at[0]); n++) {
+		if (n == 11) { /* a restart */
+			store_close(st);
+			assert_int_equal(store_open(&st, path), 0);
+		}
+		write_beacons(st, n, t0 + at[n]);
+	}
+	store_close(st);
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	migration_groupings(db);
+	assert_true(same_rows(db, "interval_contacts", "ref_contacts") >= 5 * 16);
+	/* the cases are there: gaps of the first port's SYNs (NULL: the first,
+	 * two hours on, the older stretch), fifth contacts back, ties */
+	{
+		sqlite3_stmt *q;
+
+		assert_int_equal(
+			sqlite3_prepare_v2(db,
+					   "SELECT group_concat(coalesce(gap_ms, 'n'), ' ') "
+					   "FROM (SELECT gap_ms FROM interval_contacts WHERE "
+					   "dst_port = 443 ORDER BY interval_id)",
+					   -1, &q, NULL),
+			SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(q, 0),
+				    "n 61000 61000 61000 61000 61000 61000 54000 61000 61000 "
+				    "2461000 61000 61000 n n 61000");
+		sqlite3_finalize(q);
+	}
+	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 9999 AND "
+			      "gap5_ms IS NOT NULL") > 20);
+	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 9999 AND "
+			      "gap_ms = 0") >= 14);
+	/* not in place: no gap, and nobody's contact before */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 7777 "
+				   "AND first_ms < 0 AND gap_ms IS NULL"),
+			 8);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 7777 "
+				   "AND gap_ms = 120000"),
+			 5);
+	db_close(db);
+}
+
 static int setup(void **state)
 {
 	log_init("test_anomaly_agg", LOGLVL_ERR);
@@ -339,6 +438,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_migration),
+		cmocka_unit_test(test_contact_gaps_equal_migration),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
