@@ -67,15 +67,18 @@ contact AS NOT MATERIALIZED (
 -- client's port is one contact, a client's calls are hours apart). The
 -- recorder stored with each contact the ms since its series' contact before,
 -- and since the fifth before (gap_ms, gap5_ms: sql/0021_contact_gaps.sql,
--- NULL beyond an hour, -1 not known): of such a run, every contact but the
--- first has a gap_ms shorter than the window, and with 6 contacts or more the
--- last has a gap5_ms as short. So the series picked by a plain scan (cand)
--- are the only ones sorted below. That holds when the stored "before" is the
--- one before in time: the window at most an hour, the intervals read in one
+-- NULL beyond an hour, -1 not known): of such a run, the last contact (x)
+-- has a gap_ms shorter than the window, and with 6 contacts or more a gap5_ms
+-- as short. A plain scan finds those (cand), and every window that holds
+-- enough contacts has such an x (its last contact), its contacts all less
+-- than the window before x: in x's slice of time (t_ms / window, b) or the
+-- one before. Only the contacts of those series and slices (near) are
+-- picked and sorted below. That holds when the stored "before" is the one
+-- before in time: the window at most an hour, the intervals read in one
 -- stretch in which time went forward (none of the ids from the first read to
--- the last starts before the one stored before it ended), and every contact
--- of the series placed (one that is not is a candidate). Otherwise (fast
--- false) every series is sorted, as before 0021.
+-- the last starts before the one stored before it ended), and the series'
+-- contacts all placed (a series with one that is not is picked whole).
+-- Otherwise (fast false) every contact is picked, as before 0021.
 fast AS (
 	SELECT p.win <= 3600 AND NOT EXISTS (
 		SELECT 1
