@@ -94,15 +94,20 @@ struct gap_ring {
 	int n;
 };
 
+/* A contact's gaps as inserted; and, apart, the kth row in series, then time order. */
+struct gap_row {
+	int64_t gap[2];
+	uint32_t order;
+};
+
 struct contact_gaps {
 	struct agg_map series; /* (src, dst, protocol << 16 | dst port) -> index in rings */
 	struct gap_ring *rings;
 	size_t n_rings, cap_rings, swept; /* swept: rings left by the last sweep */
 	int64_t id;			  /* the interval the rings are up to; 0 none */
-	int64_t known_ms; /* every contact in place from this ms on is in the rings */
-	int64_t (*v)[2];  /* gap_ms and gap5_ms of rows[i], as inserted */
+	int64_t known_ms;  /* every contact in place from this ms on is in the rings */
+	struct gap_row *v; /* v[i]: gap_ms and gap5_ms of rows[i]; v[k].order: rows in order */
 	size_t cap_v;
-	uint32_t *order; /* rows in series, then time order */
 	sqlite3_stmt *iv, *back, *reload;
 };
 
@@ -234,7 +239,6 @@ static void gaps_free(struct contact_gaps *g)
 	map_free(&g->series);
 	free(g->rings);
 	free(g->v);
-	free(g->order);
 	sqlite3_finalize(g->iv);
 	sqlite3_finalize(g->back);
 	sqlite3_finalize(g->reload);
@@ -575,7 +579,7 @@ static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key
 		if (c == 5)
 			return (int64_t)r->k[3];
 		if (c > 5)
-			return ag->gaps.v[r - ag->rows][c - 6];
+			return ag->gaps.v[r - ag->rows].gap[c - 6];
 		return (int64_t)(c == 2	  ? r->k[2] >> 32
 				 : c == 3 ? r->k[2] & 0xffff
 					  : r->k[2] >> 16 & 0xffff);
@@ -950,11 +954,11 @@ static int placed(const struct agg_key *r, int64_t len_ms)
 	return (int64_t)r->k[3] >= 0 && (int64_t)r->k[3] < len_ms;
 }
 
-/* Series, then first packet, then source port (qsort_r over row indexes). */
+/* Series, then first packet, then source port (qsort_r over gap_row.order). */
 static int series_cmp(const void *a, const void *b, void *arg)
 {
-	const struct agg_key *x = (const struct agg_key *)arg + *(const uint32_t *)a,
-			     *y = (const struct agg_key *)arg + *(const uint32_t *)b;
+	const struct agg_key *x = (const struct agg_key *)arg + ((const struct gap_row *)a)->order,
+			     *y = (const struct agg_key *)arg + ((const struct gap_row *)b)->order;
 	uint64_t kx[3], ky[3];
 
 	series_key(kx, x);
@@ -991,19 +995,19 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		g->v[i][0] = g->v[i][1] = GAP_NULL;
+		g->v[i].gap[0] = g->v[i].gap[1] = GAP_NULL;
 		if (placed(&rows[i], len_ms))
-			g->order[m++] = (uint32_t)i;
+			g->v[m++].order = (uint32_t)i;
 	}
-	qsort_r(g->order, m, sizeof(*g->order), series_cmp, (void *)rows);
+	qsort_r(g->v, m, sizeof(*g->v), series_cmp, (void *)rows);
 	for (size_t i = 0, end; i < m; i = end) {
 		uint64_t k[3], next[3];
 		struct gap_ring *r, copy = { .n = 0 };
 		int found;
 
-		series_key(k, &rows[g->order[i]]);
+		series_key(k, &rows[g->v[i].order]);
 		for (end = i + 1; end < m; end++) {
-			series_key(next, &rows[g->order[end]]);
+			series_key(next, &rows[g->v[end].order]);
 			if (memcmp(k, next, sizeof(k)))
 				break;
 		}
@@ -1018,32 +1022,27 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 			r = &copy;
 		}
 		for (size_t j = i; j < end; j++) {
-			int64_t t = ts_start * 1000 + (int64_t)rows[g->order[j]].k[3];
+			struct gap_row *row = &g->v[g->v[j].order];
+			int64_t t = ts_start * 1000 + (int64_t)rows[g->v[j].order].k[3];
 
-			g->v[g->order[j]][0] = ring_gap(g, r, 1, t);
-			g->v[g->order[j]][1] = ring_gap(g, r, GAP_RING, t);
+			row->gap[0] = ring_gap(g, r, 1, t);
+			row->gap[1] = ring_gap(g, r, GAP_RING, t);
 			ring_push(r, t);
 		}
 	}
 	return 0;
 }
 
-/* Room in v and order for n rows. */
+/* Room in v for n rows. */
 static int gaps_room(struct contact_gaps *g, size_t n)
 {
-	int64_t(*v)[2];
-	uint32_t *o;
+	struct gap_row *v;
 
 	if (n <= g->cap_v)
 		return 0;
-	v = realloc(g->v, n * sizeof(*v));
-	if (v)
-		g->v = v;
-	o = realloc(g->order, n * sizeof(*o));
-	if (o)
-		g->order = o;
-	if (!v || !o)
+	if (!(v = realloc(g->v, n * sizeof(*v))))
 		return -ENOMEM;
+	g->v = v;
 	g->cap_v = n;
 	return 0;
 }

@@ -272,11 +272,12 @@ rule() {
 	done
 }
 
-# contact_rows DB [MAX_ID]: beaconing's contacts (0019) by interval start and
-# address text, of the intervals with ids up to MAX_ID (default all).
+# contact_rows DB [MAX_ID [COLUMNS]]: beaconing's contacts (0019) by interval
+# start and address text, of the intervals with ids up to MAX_ID (default
+# all), with more COLUMNS of c (interval_contacts) after them.
 contact_rows() {
 	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, c.protocol, c.dst_port,
-		c.src_port, c.first_ms FROM interval_contacts c
+		c.src_port, c.first_ms${3:+, $3} FROM interval_contacts c
 		JOIN intervals i ON i.id = c.interval_id JOIN addresses s ON s.id = c.src_id
 		JOIN addresses d ON d.id = c.dst_id
 		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5, 6"
@@ -308,14 +309,9 @@ contact_rows() {
 	diff -u "$BATS_TEST_TMPDIR/written" <(contact_rows "$db" "$last")
 }
 
-# gap_rows DB [MAX_ID]: the contacts' gaps (0021) by interval start and
-# address text, of the intervals with ids up to MAX_ID (default all).
+# gap_rows DB [MAX_ID]: the contacts with their gaps (0021).
 gap_rows() {
-	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, c.protocol, c.dst_port,
-		c.src_port, c.first_ms, c.gap_ms, c.gap5_ms FROM interval_contacts c
-		JOIN intervals i ON i.id = c.interval_id JOIN addresses s ON s.id = c.src_id
-		JOIN addresses d ON d.id = c.dst_id
-		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5, 6"
+	contact_rows "$1" "${2:-9223372036854775807}" "c.gap_ms, c.gap5_ms"
 }
 
 @test "a database from before 0021 gets the contacts' gaps the recorder writes (DNS queries a second apart)" {

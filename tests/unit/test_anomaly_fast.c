@@ -138,23 +138,31 @@ static void contacts_again(sqlite3 *db)
 	free(text);
 }
 
+/* The generated minutes, minute `first` first (the ones before it: an older capture imported
+ * after). */
+static void write_history(struct store *st, unsigned int first)
+{
+	struct history_opts h = {
+		.interval = 60, .n_intervals = 1, .flows = 300, .clients = 40, .with_procs = 1
+	};
+
+	for (unsigned int n = 0; n < INTERVALS; n++) {
+		h.start = START + 60 * (int64_t)((n + first) % INTERVALS);
+		h.seed = (n + first) % INTERVALS + 1;
+		assert_int_equal(history_write(st, &h), 0);
+	}
+}
+
 /*
  * A history with scans in it: every 7th TCP flow a SYN without an ACK (and
  * so a contact of beaconing's).
  */
 static void make_history(const char *path)
 {
-	struct history_opts h = {
-		.interval = 60, .n_intervals = 1, .flows = 300, .clients = 40, .with_procs = 1
-	};
 	struct store *st;
 
 	assert_int_equal(store_open(&st, path), 0);
-	for (unsigned int n = 0; n < INTERVALS; n++) {
-		h.start = START + 60 * (int64_t)n;
-		h.seed = n + 1;
-		assert_int_equal(history_write(st, &h), 0);
-	}
+	write_history(st, 0);
 	assert_int_equal(
 		db_exec(store_db(st),
 			"UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
@@ -551,9 +559,6 @@ static void test_beacon_gaps_shortcut(void **state)
 	static const int64_t wins[][2] = { { START, START + 60 * INTERVALS },
 					   { START + 60 * 50, START + 60 * 53 },
 					   { START + 60 * 66, START + 60 * 70 } };
-	struct history_opts h = {
-		.interval = 60, .n_intervals = 1, .flows = 300, .clients = 40, .with_procs = 1
-	};
 	char path[128];
 	struct store *st;
 	sqlite3 *db;
@@ -576,11 +581,7 @@ static void test_beacon_gaps_shortcut(void **state)
 
 	snprintf(path, sizeof(path), "%s/gaps-order.db", dir);
 	assert_int_equal(store_open(&st, path), 0);
-	for (unsigned int n = 0; n < INTERVALS; n++) { /* the last 35 minutes first */
-		h.start = START + 60 * (int64_t)((n + 40) % INTERVALS);
-		h.seed = (n + 40) % INTERVALS + 1;
-		assert_int_equal(history_write(st, &h), 0);
-	}
+	write_history(st, 40); /* the last 35 minutes first */
 	store_close(st);
 	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
 	assert_int_equal(
