@@ -871,6 +871,11 @@ static int udp_opener(const struct anomaly_agg *ag, const struct agg_key *u, siz
 static void gaps_forget(struct contact_gaps *g, int64_t known_ms)
 {
 	map_clear(&g->series);
+	if (g->cap_rings > 4096) { /* a burst of new hosts: given back */
+		free(g->rings);
+		g->rings = NULL;
+		g->cap_rings = 0;
+	}
 	g->n_rings = g->swept = 0;
 	g->known_ms = known_ms;
 }
