@@ -423,6 +423,92 @@ static void test_contact_gaps_equal_migration(void **state)
 	db_close(db);
 }
 
+/*
+ * More series in an hour than the recorder keeps (GAP_MAX_SERIES, 262,144):
+ * a minute of 270,000 UDP contacts from as many sources to one port. It
+ * forgets them all and writes -1 ("not known") for that minute's contacts
+ * and for those of the hour after that find no contact before (a source of
+ * the burst calling again a minute later), never a number the migration
+ * would not give; an hour after the burst, NULL and numbers again, as the
+ * migration's.
+ */
+static void test_contact_gaps_forgotten(void **state)
+{
+	static const unsigned int burst = 270000;
+	static const int64_t at[] = { 0, 60, 120, 3780, 3840 };
+	const int64_t t0 = START + 7200;
+	struct craft *c = calloc(1, sizeof(*c));
+	struct snapshot snap = { 0 };
+	char path[256];
+	struct store *st;
+	sqlite3 *db;
+
+	assert_non_null(c);
+	snap.flows = calloc(burst, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	snprintf(path, sizeof(path), "%s/forgotten.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < sizeof(at) / sizeof(at[0]); n++) {
+		unsigned int flows = n == 1 ? burst : 2;
+
+		c->snap.mono_ns = 7000ull * 1000000000ull + n * 60ull * 1000000000ull;
+		snap.mono_ns = c->snap.mono_ns;
+		snap.wall.tv_sec = t0 + at[n] + 60;
+		snap.n_flows = 0;
+		for (unsigned int k = 0; k < flows; k++) {
+			char src[32];
+
+			c->snap.n_flows = 0;
+			snprintf(src, sizeof(src), "10.%u.%u.%u", k >> 16, k >> 8 & 255, k & 255);
+			add_flow(c, 1, src, (__u16)(20000 + n), "198.19.3.1", 53, 17, 70);
+			first_at(c, 500 * (n + 1));
+			snap.flows[snap.n_flows++] = c->flows[0];
+		}
+		assert_int_equal(store_write_interval(st, &snap, t0 + at[n], t0 + at[n] + 60), 0);
+	}
+	store_close(st);
+	free(snap.flows);
+	free(c);
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	assert_int_equal(db_exec(db,
+				 "CREATE TEMP TABLE ref_contacts AS SELECT * FROM "
+				 "interval_contacts; UPDATE temp.ref_contacts SET gap_ms = NULL, "
+				 "gap5_ms = NULL"),
+			 0);
+	{
+		sqlite3_str *sql = sqlite3_str_new(db);
+		char *text;
+
+		gaps_fill(sql, "temp.ref_contacts");
+		text = sqlite3_str_finish(sql);
+		assert_int_equal(db_exec(db, text), 0);
+		sqlite3_free(text);
+	}
+	/* per interval: contacts, -1 gaps, gaps as the migration's */
+	{
+		sqlite3_stmt *q;
+
+		assert_int_equal(
+			sqlite3_prepare_v2(
+				db,
+				"SELECT group_concat(n || ':' || unknown || ':' || same, ' ') "
+				"FROM (SELECT count(*) AS n, count(*) FILTER (WHERE c.gap_ms = -1) "
+				"AS unknown, count(*) FILTER (WHERE c.gap_ms IS r.gap_ms AND "
+				"c.gap5_ms IS r.gap5_ms) AS same "
+				"FROM interval_contacts c JOIN temp.ref_contacts r USING "
+				"(interval_id, src_id, dst_id, protocol, dst_port, src_port) "
+				"GROUP BY c.interval_id ORDER BY c.interval_id)",
+				-1, &q, NULL),
+			SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(q, 0),
+				    "2:0:2 270000:270000:0 2:2:0 2:0:2 2:0:2");
+		sqlite3_finalize(q);
+	}
+	db_close(db);
+}
+
 static int setup(void **state)
 {
 	log_init("test_anomaly_agg", LOGLVL_ERR);
@@ -439,6 +525,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_migration),
 		cmocka_unit_test(test_contact_gaps_equal_migration),
+		cmocka_unit_test(test_contact_gaps_forgotten),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
