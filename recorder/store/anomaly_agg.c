@@ -15,7 +15,10 @@
  * conversation; bench/RESULTS.md). The contacts are sorted instead, and
  * walked along the interval before's sorted keys, which the store keeps
  * from one write to the next (two more hash tables of every UDP flow cost
- * the steady write ~40 % more; bench/RESULTS.md).
+ * the steady write ~40 % more; bench/RESULTS.md). Each contact's gaps to
+ * its series' contacts before (sql/0021_contact_gaps.sql) come from the
+ * last five contact times of each series of the last hour, kept from one
+ * write to the next (struct contact_gaps).
  */
 #include <errno.h>
 #include <stdlib.h>
