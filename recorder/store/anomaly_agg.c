@@ -1148,12 +1148,12 @@ static int gaps_reload(struct anomaly_agg *ag, int64_t before, int64_t lo_ms)
 }
 
 /*
- * The rings ready for interval id (iv: gaps_interval()'s) and its n_cands
- * candidate contacts: forgotten at the start of a stretch, read again when
- * they are not up to the interval before, old series swept out as they
- * grow, all forgotten past GAP_MAX_SERIES.
+ * The rings ready for the interval being written (iv: gaps_interval()'s)
+ * and its n_cands candidate contacts: forgotten at the start of a stretch,
+ * read again when they are not up to the interval before, old series swept
+ * out as they grow, all forgotten past GAP_MAX_SERIES.
  */
-static int gaps_start(struct anomaly_agg *ag, int64_t id, const int64_t *iv)
+static int gaps_start(struct anomaly_agg *ag, const int64_t *iv)
 {
 	struct contact_gaps *g = &ag->gaps;
 	int64_t lo_ms = iv[0] * 1000 - GAP_LOOKBACK_MS;
@@ -1169,7 +1169,6 @@ static int gaps_start(struct anomaly_agg *ag, int64_t id, const int64_t *iv)
 		err = gaps_sweep(g, lo_ms);
 	if (!err && g->n_rings + want > GAP_MAX_SERIES)
 		gaps_forget(g, iv[0] * 1000);
-	(void)id;
 	return err;
 }
 
@@ -1190,7 +1189,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if (!err)
 		err = gaps_interval(ag, id, iv);
 	if (!err)
-		err = gaps_start(ag, id, iv);
+		err = gaps_start(ag, iv);
 	if (!err)
 		err = rows_room(ag, ag->n_cands ? ag->n_cands : 1);
 	if (err)
