@@ -1,9 +1,9 @@
 -- 0021_contact_gaps.sql: with each of beaconing's contacts
 -- (interval_contacts, sql/0019_interval_contacts.sql), how long before it its
--- series made contact, so that sql/anomaly/beaconing.sql picks the few series
--- that can be beacons with a plain scan and sorts only their contacts, where
--- it sorted every contact of its window (a series: protocol, source,
--- destination, destination port).
+-- series made contact, so that sql/anomaly/beaconing.sql finds the few
+-- contacts that can be in a beacon's window with a plain scan and sorts only
+-- those, where it sorted every contact of its window (a series: protocol,
+-- source, destination, destination port).
 --
 --   gap_ms   ms since the series' contact before it;
 --   gap5_ms  ms since the fifth contact before it (6 contacts, beaconing's
