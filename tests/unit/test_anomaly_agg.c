@@ -49,6 +49,17 @@ static long long q_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/* The text sql's one row gives is expected. */
+static void text_equal(sqlite3 *db, const char *sql, const char *expected)
+{
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), expected);
+	sqlite3_finalize(s);
+}
+
 /* The flow rows of an interval being crafted, and its totals. */
 struct craft {
 	struct flow_record flows[128];
@@ -393,22 +404,11 @@ static void test_contact_gaps_equal_migration(void **state)
 	assert_true(same_rows(db, "interval_contacts", "ref_contacts") >= 5 * 16);
 	/* the cases are there: gaps of the first port's SYNs (NULL: the first,
 	 * two hours on, the older stretch), fifth contacts back, ties */
-	{
-		sqlite3_stmt *q;
-
-		assert_int_equal(
-			sqlite3_prepare_v2(db,
-					   "SELECT group_concat(coalesce(gap_ms, 'n'), ' ') "
-					   "FROM (SELECT gap_ms FROM interval_contacts WHERE "
-					   "dst_port = 443 ORDER BY interval_id)",
-					   -1, &q, NULL),
-			SQLITE_OK);
-		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(q, 0),
-				    "n 61000 61000 61000 61000 61000 61000 54000 61000 61000 "
-				    "2461000 61000 61000 n n 61000");
-		sqlite3_finalize(q);
-	}
+	text_equal(db,
+		   "SELECT group_concat(coalesce(gap_ms, 'n'), ' ') FROM (SELECT gap_ms FROM "
+		   "interval_contacts WHERE dst_port = 443 ORDER BY interval_id)",
+		   "n 61000 61000 61000 61000 61000 61000 54000 61000 61000 2461000 61000 61000 n "
+		   "n 61000");
 	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 9999 AND "
 			      "gap5_ms IS NOT NULL") > 20);
 	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 9999 AND "
@@ -486,26 +486,14 @@ static void test_contact_gaps_forgotten(void **state)
 		sqlite3_free(text);
 	}
 	/* per interval: contacts, -1 gaps, gaps as the migration's */
-	{
-		sqlite3_stmt *q;
-
-		assert_int_equal(
-			sqlite3_prepare_v2(
-				db,
-				"SELECT group_concat(n || ':' || unknown || ':' || same, ' ') "
-				"FROM (SELECT count(*) AS n, count(*) FILTER (WHERE c.gap_ms = -1) "
-				"AS unknown, count(*) FILTER (WHERE c.gap_ms IS r.gap_ms AND "
-				"c.gap5_ms IS r.gap5_ms) AS same "
-				"FROM interval_contacts c JOIN temp.ref_contacts r USING "
-				"(interval_id, src_id, dst_id, protocol, dst_port, src_port) "
-				"GROUP BY c.interval_id ORDER BY c.interval_id)",
-				-1, &q, NULL),
-			SQLITE_OK);
-		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(q, 0),
-				    "2:0:2 270000:270000:0 2:2:0 2:0:2 2:0:2");
-		sqlite3_finalize(q);
-	}
+	text_equal(db,
+		   "SELECT group_concat(n || ':' || unknown || ':' || same, ' ') FROM (SELECT "
+		   "count(*) AS n, count(*) FILTER (WHERE c.gap_ms = -1) AS unknown, count(*) "
+		   "FILTER (WHERE c.gap_ms IS r.gap_ms AND c.gap5_ms IS r.gap5_ms) AS same FROM "
+		   "interval_contacts c JOIN temp.ref_contacts r USING (interval_id, src_id, "
+		   "dst_id, protocol, dst_port, src_port) GROUP BY c.interval_id ORDER BY "
+		   "c.interval_id)",
+		   "2:0:2 270000:270000:0 2:2:0 2:0:2 2:0:2");
 	db_close(db);
 }
 
