@@ -16,7 +16,10 @@
  * conversation; bench/RESULTS.md). The contacts are sorted instead, and
  * walked along the interval before's sorted keys, which the store keeps
  * from one write to the next (two more hash tables of every UDP flow cost
- * the steady write ~40 % more; bench/RESULTS.md).
+ * the steady write ~40 % more; bench/RESULTS.md). Each contact's gaps to
+ * its series' contacts before (sql/0021_contact_gaps.sql) come from the
+ * last five contact times of each series of the last hour, kept from one
+ * write to the next (struct contact_gaps).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,11 +51,11 @@ static const char *const table_head[AG_TABLES] = {
 	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
 		     "VALUES ",
 	[T_CONTACTS] = "INSERT INTO interval_contacts (interval_id, src_id, dst_id, protocol, "
-		       "dst_port, src_port, first_ms) VALUES ",
+		       "dst_port, src_port, first_ms, gap_ms, gap5_ms) VALUES ",
 	[T_SYN] = "INSERT INTO interval_syn (interval_id, iface_id, dst_id, dst_port, split, "
 		  "direction, syns, incomplete, completed, sources, first_ms, last_ms) VALUES ",
 };
-static const int table_cols[AG_TABLES] = { 5, 4, 4, 7, 12 };
+static const int table_cols[AG_TABLES] = { 5, 4, 4, 9, 12 };
 
 /* An address's sums: as a destination (interval_dst), as an outbound source. */
 struct agg_addr {
@@ -91,8 +94,44 @@ struct agg_udp_flow {
 #define PAIR_PEER 2u
 #define PAIR_UDP 4u /* has a UDP conversation from a host to another */
 
+/*
+ * Contacts' gaps (sql/0021_contact_gaps.sql): per series (addresses,
+ * protocol, destination port), the times of its last GAP_RING contacts in
+ * place, newest first, kept from one write to the next while the series made
+ * contact in the last GAP_LOOKBACK_MS. Open addressing would need tombstones
+ * to forget a series: the map is made again without the old ones instead
+ * (gaps_sweep()).
+ */
+#define GAP_LOOKBACK_MS 3600000
+#define GAP_RING 5
+#define GAP_MAX_SERIES 262144 /* more in the last hour: forgotten, written as -1 */
+#define GAP_NULL INT64_MIN    /* a column written NULL (insert_rows()) */
+
+struct gap_ring {
+	int64_t t[GAP_RING];
+	int n;
+};
+
+/* A contact's gaps as inserted; and, apart, the kth row in series, then time order. */
+struct gap_row {
+	int64_t gap[2];
+	uint32_t order;
+};
+
+struct contact_gaps {
+	struct agg_map series; /* (src, dst, protocol << 16 | dst port) -> index in rings */
+	struct gap_ring *rings;
+	size_t n_rings, cap_rings, swept; /* swept: rings left by the last sweep */
+	int64_t id;			  /* the interval the rings are up to; 0 none */
+	int64_t known_ms;  /* every contact in place from this ms on is in the rings */
+	struct gap_row *v; /* v[i]: gap_ms and gap5_ms of rows[i]; v[k].order: rows in order */
+	size_t cap_v;
+	sqlite3_stmt *iv, *back, *reload;
+};
+
 struct anomaly_agg {
 	sqlite3 *db;
+	struct contact_gaps gaps;
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
 	struct agg_map addrs;		/* address id -> index in sums */
@@ -218,6 +257,16 @@ static void map_free(struct agg_map *m)
 	m->cap = m->n = 0;
 }
 
+static void gaps_free(struct contact_gaps *g)
+{
+	map_free(&g->series);
+	free(g->rings);
+	free(g->v);
+	sqlite3_finalize(g->iv);
+	sqlite3_finalize(g->back);
+	sqlite3_finalize(g->reload);
+}
+
 int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 {
 	struct anomaly_agg *ag = calloc(1, sizeof(*ag));
@@ -232,6 +281,7 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	ag->udp.width = 3;
 	ag->syn_keys.width = 2;
 	ag->syn_srcs.width = 2;
+	ag->gaps.series.width = 3;
 	*out = ag;
 	return 0;
 }
@@ -253,6 +303,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	free(ag->prev);
 	sqlite3_finalize(ag->before);
 	sqlite3_finalize(ag->before_udp);
+	gaps_free(&ag->gaps);
 	free(ag->sums);
 	free(ag->conv);
 	free(ag->uflows);
@@ -641,11 +692,13 @@ static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key
 		return syn_col(ag, r, c);
 	a = t == T_PROBES || t == T_CONTACTS ? NULL : &ag->sums[r->k[1]];
 
-	if (t == T_CONTACTS) { /* src_id, dst_id, protocol, dst_port, src_port, first_ms */
+	if (t == T_CONTACTS) { /* src_id, dst_id, protocol, dst_port, src_port, first_ms, gaps */
 		if (c < 2)
 			return (int64_t)r->k[c];
 		if (c == 5)
 			return (int64_t)r->k[3];
+		if (c > 5)
+			return ag->gaps.v[r - ag->rows].gap[c - 6];
 		return (int64_t)(c == 2	  ? r->k[2] >> 32
 				 : c == 3 ? r->k[2] & 0xffff
 					  : r->k[2] >> 16 & 0xffff);
@@ -676,8 +729,10 @@ static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
 			for (int c = 1; c < cols; c++) {
 				int64_t v = row_col(ag, t, &ag->rows[at + i], c - 1);
 
-				/* interval_syn's direction: NULL when both */
-				if (t == T_SYN && c == 5 && v < 0)
+				/* interval_syn's direction: NULL when both; a
+				 * contact's gap: NULL when none within the hour */
+				if ((t == T_SYN && c == 5 && v < 0) ||
+				    (t == T_CONTACTS && v == GAP_NULL))
 					sqlite3_bind_null(s, p + 1 + c);
 				else
 					sqlite3_bind_int64(s, p + 1 + c, v);
@@ -955,6 +1010,308 @@ static int udp_opener(const struct anomaly_agg *ag, const struct agg_key *u, siz
 	return r->k[0] < r->k[1];
 }
 
+/* Forget every series: the rings hold every contact in place from known_ms on. */
+static void gaps_forget(struct contact_gaps *g, int64_t known_ms)
+{
+	map_clear(&g->series);
+	if (g->cap_rings > 4096) { /* a burst of new hosts: given back */
+		free(g->rings);
+		g->rings = NULL;
+		g->cap_rings = 0;
+	}
+	g->n_rings = g->swept = 0;
+	g->known_ms = known_ms;
+}
+
+/*
+ * The series whose last contact is before lo_ms dropped (no contact in place
+ * of a later interval of the stretch is within the lookback of theirs): the
+ * map made again from the rings left.
+ */
+static int gaps_sweep(struct contact_gaps *g, int64_t lo_ms)
+{
+	struct agg_map m = { .width = 3 };
+	struct gap_ring *rings = malloc((g->n_rings ? g->n_rings : 1) * sizeof(*rings));
+	size_t stride = 4, kept = 0;
+	int added;
+
+	if (!rings)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->series.cap; i++) {
+		const uint64_t *s = g->series.slots + i * stride;
+		uint64_t *v;
+
+		if (!s[0] || g->rings[s[3]].t[0] < lo_ms)
+			continue;
+		if (!(v = map_get(&m, s, &added))) {
+			map_free(&m);
+			free(rings);
+			return -ENOMEM;
+		}
+		rings[kept] = g->rings[s[3]];
+		*v = kept++;
+	}
+	map_free(&g->series);
+	free(g->rings);
+	g->series = m;
+	g->rings = rings;
+	g->cap_rings = g->n_rings ? g->n_rings : 1;
+	g->n_rings = g->swept = kept;
+	if (lo_ms > g->known_ms)
+		g->known_ms = lo_ms;
+	return 0;
+}
+
+/* The ring of series key k, made empty when new; NULL when out of memory. */
+static struct gap_ring *gaps_ring(struct contact_gaps *g, const uint64_t *k)
+{
+	uint64_t *v;
+	int added;
+
+	if (room_for_one((void **)&g->rings, g->n_rings, &g->cap_rings, sizeof(*g->rings)))
+		return NULL;
+	if (!(v = map_get(&g->series, k, &added)))
+		return NULL;
+	if (added) {
+		*v = g->n_rings;
+		g->rings[g->n_rings++].n = 0;
+	}
+	return &g->rings[*v];
+}
+
+/* t (ms) into ring r, newest first. */
+static void ring_push(struct gap_ring *r, int64_t t)
+{
+	memmove(r->t + 1, r->t, (GAP_RING - 1) * sizeof(*r->t));
+	r->t[0] = t;
+	if (r->n < GAP_RING)
+		r->n++;
+}
+
+/* A contact's series key (contact_key()'s words, source port left out). */
+static void series_key(uint64_t *s, const struct agg_key *r)
+{
+	s[0] = r->k[0];
+	s[1] = r->k[1];
+	s[2] = (r->k[2] >> 32) << 16 | (r->k[2] & 0xffff);
+}
+
+/* Whether contact r of an interval of len_ms lies in it (its gaps are known). */
+static int placed(const struct agg_key *r, int64_t len_ms)
+{
+	return (int64_t)r->k[3] >= 0 && (int64_t)r->k[3] < len_ms;
+}
+
+/* Series, then first packet, then source port (qsort_r over gap_row.order). */
+static int series_cmp(const void *a, const void *b, void *arg)
+{
+	const struct agg_key *x = (const struct agg_key *)arg + ((const struct gap_row *)a)->order,
+			     *y = (const struct agg_key *)arg + ((const struct gap_row *)b)->order;
+	uint64_t kx[3], ky[3];
+
+	series_key(kx, x);
+	series_key(ky, y);
+	for (int w = 0; w < 3; w++)
+		if (kx[w] != ky[w])
+			return kx[w] < ky[w] ? -1 : 1;
+	if (x->k[3] != y->k[3])
+		return (int64_t)x->k[3] < (int64_t)y->k[3] ? -1 : 1;
+	return (x->k[2] >> 16 & 0xffff) < (y->k[2] >> 16 & 0xffff) ? -1 : 1;
+}
+
+/*
+ * The gap to the nth contact before (1 or GAP_RING) of a contact at t whose
+ * series' last ones are r: NULL when there is none, or more than the
+ * lookback before; -1 when the rings may have forgotten it.
+ */
+static int64_t ring_gap(const struct contact_gaps *g, const struct gap_ring *r, int n, int64_t t)
+{
+	if (r && r->n >= n)
+		return t - r->t[n - 1] <= GAP_LOOKBACK_MS ? t - r->t[n - 1] : GAP_NULL;
+	return t - GAP_LOOKBACK_MS < g->known_ms ? -1 : GAP_NULL;
+}
+
+/*
+ * gap_ms and gap5_ms (v) of rows[0..n), the contacts of an interval from
+ * ts_start of len_ms, in place, in series then time order; each into its
+ * series' ring (keep: the rings take them; a ring of one contact's series
+ * otherwise: a copy).
+ */
+static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t n,
+		      int64_t ts_start, int64_t len_ms, int keep)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		g->v[i].gap[0] = g->v[i].gap[1] = GAP_NULL;
+		if (placed(&rows[i], len_ms))
+			g->v[m++].order = (uint32_t)i;
+	}
+	qsort_r(g->v, m, sizeof(*g->v), series_cmp, (void *)rows);
+	for (size_t i = 0, end; i < m; i = end) {
+		uint64_t k[3], next[3];
+		struct gap_ring *r, copy = { .n = 0 };
+		int found;
+
+		series_key(k, &rows[g->v[i].order]);
+		for (end = i + 1; end < m; end++) {
+			series_key(next, &rows[g->v[end].order]);
+			if (memcmp(k, next, sizeof(k)))
+				break;
+		}
+		if (keep) {
+			if (!(r = gaps_ring(g, k)))
+				return -ENOMEM;
+		} else {
+			const uint64_t *v = g->series.cap ? map_probe(&g->series, k, &found) : NULL;
+
+			if (v && found)
+				copy = g->rings[*v];
+			r = &copy;
+		}
+		for (size_t j = i; j < end; j++) {
+			struct gap_row *row = &g->v[g->v[j].order];
+			int64_t t = ts_start * 1000 + (int64_t)rows[g->v[j].order].k[3];
+
+			row->gap[0] = ring_gap(g, r, 1, t);
+			row->gap[1] = ring_gap(g, r, GAP_RING, t);
+			ring_push(r, t);
+		}
+	}
+	return 0;
+}
+
+/* Room in v for n rows. */
+static int gaps_room(struct contact_gaps *g, size_t n)
+{
+	struct gap_row *v;
+
+	if (n <= g->cap_v)
+		return 0;
+	if (!(v = realloc(g->v, n * sizeof(*v))))
+		return -ENOMEM;
+	g->v = v;
+	g->cap_v = n;
+	return 0;
+}
+
+/* Interval id's start and end, and the id and end of the one stored before it (0: none). */
+static int gaps_interval(struct anomaly_agg *ag, int64_t id, int64_t *iv)
+{
+	int rc, err = prepare_once(ag, &ag->gaps.iv,
+				   "SELECT i.ts_start, i.ts_end, b.id, b.ts_end FROM intervals i "
+				   "LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals "
+				   "WHERE id < i.id) WHERE i.id = ?1");
+
+	if (err)
+		return err;
+	sqlite3_bind_int64(ag->gaps.iv, 1, id);
+	rc = sqlite3_step(ag->gaps.iv);
+	for (int c = 0; c < 4; c++)
+		iv[c] = rc == SQLITE_ROW ? sqlite3_column_int64(ag->gaps.iv, c) : 0;
+	sqlite3_reset(ag->gaps.iv);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* The contacts of interval id (from ts_start, len_ms long) into the rings. */
+static int gaps_read(struct anomaly_agg *ag, int64_t id, int64_t ts_start, int64_t len_ms)
+{
+	size_t n = 0;
+	int rc, err = prepare_once(ag, &ag->gaps.reload,
+				   "SELECT src_id, dst_id, protocol, src_port, dst_port, first_ms "
+				   "FROM interval_contacts WHERE interval_id = ?1");
+
+	if (err)
+		return err;
+	sqlite3_bind_int64(ag->gaps.reload, 1, id);
+	while ((rc = sqlite3_step(ag->gaps.reload)) == SQLITE_ROW) {
+		sqlite3_stmt *s = ag->gaps.reload;
+
+		if ((err = rows_room(ag, n + 1 > ag->cap_rows ? 2 * n + 1024 : n + 1)))
+			break;
+		contact_key(ag->rows[n].k, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			    sqlite3_column_int(s, 2), (uint16_t)sqlite3_column_int(s, 3),
+			    (uint16_t)sqlite3_column_int(s, 4));
+		ag->rows[n++].k[3] = (uint64_t)sqlite3_column_int64(s, 5);
+	}
+	sqlite3_reset(ag->gaps.reload);
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	if (!err)
+		err = gaps_room(&ag->gaps, n);
+	return err ? err : gaps_apply(&ag->gaps, ag->rows, n, ts_start, len_ms, 1);
+}
+
+/*
+ * The rings from the table (the recorder started, or the write of the
+ * interval before failed): the contacts of the intervals stored up to
+ * before, back to the start of their stretch or the first that ended an
+ * hour or more before lo_ms + the lookback, in id order.
+ */
+static int gaps_reload(struct anomaly_agg *ag, int64_t before, int64_t lo_ms)
+{
+	struct contact_gaps *g = &ag->gaps;
+	int64_t(*ivs)[3] = NULL, start = INT64_MAX;
+	size_t n = 0, cap = 0;
+	int rc, err = prepare_once(ag, &g->back,
+				   "SELECT id, ts_start, ts_end FROM intervals WHERE id <= ?1 "
+				   "ORDER BY id DESC");
+
+	gaps_forget(g, lo_ms);
+	if (err)
+		return err;
+	sqlite3_bind_int64(g->back, 1, before);
+	while ((rc = sqlite3_step(g->back)) == SQLITE_ROW) {
+		int64_t iv[3] = { sqlite3_column_int64(g->back, 0),
+				  sqlite3_column_int64(g->back, 1),
+				  sqlite3_column_int64(g->back, 2) };
+
+		if (iv[2] > start || iv[2] * 1000 <= lo_ms)
+			break; /* the stretch starts after it; or its contacts are too old */
+		if ((err = room_for_one((void **)&ivs, n, &cap, sizeof(*ivs))))
+			break;
+		memcpy(ivs[n++], iv, sizeof(iv));
+		start = iv[1];
+	}
+	sqlite3_reset(g->back);
+	if (!err && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = -EIO;
+	while (!err && n--) {
+		err = gaps_read(ag, ivs[n][0], ivs[n][1], (ivs[n][2] - ivs[n][1]) * 1000);
+		if (!err && g->n_rings > GAP_MAX_SERIES) {
+			gaps_forget(g, ivs[0][2] * 1000);
+			break;
+		}
+	}
+	free(ivs);
+	return err;
+}
+
+/*
+ * The rings ready for the interval being written (iv: gaps_interval()'s)
+ * and its n_cands candidate contacts: forgotten at the start of a stretch,
+ * read again when they are not up to the interval before, old series swept
+ * out as they grow, all forgotten past GAP_MAX_SERIES.
+ */
+static int gaps_start(struct anomaly_agg *ag, const int64_t *iv)
+{
+	struct contact_gaps *g = &ag->gaps;
+	int64_t lo_ms = iv[0] * 1000 - GAP_LOOKBACK_MS;
+	size_t want = ag->n_cands;
+	int err = 0;
+
+	if (!iv[2] || iv[3] > iv[0])
+		gaps_forget(g, INT64_MIN);
+	else if (g->id != iv[2])
+		err = gaps_reload(ag, iv[2], lo_ms);
+	g->id = 0;
+	if (!err && g->n_rings + want > 2 * (g->swept > 4096 ? g->swept : 4096))
+		err = gaps_sweep(g, lo_ms);
+	if (!err && g->n_rings + want > GAP_MAX_SERIES)
+		gaps_forget(g, iv[0] * 1000);
+	return err;
+}
+
 /*
  * interval_contacts: each TCP flow with a SYN; each UDP flow that opened its
  * exchange and whose addresses and ports sent nothing in the interval
@@ -966,8 +1323,13 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t n, n_c = 0, at = 0;
 	struct agg_key *swap;
-	int none, err = previous_udp(ag, id, ts_start, &none);
+	int64_t iv[4];
+	int none, keep, err = previous_udp(ag, id, ts_start, &none);
 
+	if (!err)
+		err = gaps_interval(ag, id, iv);
+	if (!err)
+		err = gaps_start(ag, iv);
 	if (!err)
 		err = rows_room(ag, ag->n_cands ? ag->n_cands : 1);
 	if (err)
@@ -993,6 +1355,14 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	swap = ag->rows;
 	ag->rows = ag->tmp;
 	ag->tmp = swap;
+	/* too many series for the rings: this interval's gaps only from them */
+	keep = n_c <= GAP_MAX_SERIES;
+	if ((err = gaps_room(&ag->gaps, n_c ? n_c : 1)) ||
+	    (err = gaps_apply(&ag->gaps, ag->rows, n_c, iv[0], (iv[1] - iv[0]) * 1000, keep)))
+		return err;
+	if (!keep)
+		gaps_forget(&ag->gaps, iv[1] * 1000);
+	ag->gaps.id = id;
 	return insert_rows(ag, T_CONTACTS, id, n_c);
 }
 

@@ -51,27 +51,78 @@ WITH p AS (
 -- when it wrote each interval (interval_contacts,
 -- sql/0019_interval_contacts.sql): the window's intervals by start time
 -- (intervals_by_start), then each one's contacts (the table's key starts
--- with interval_id), in that order (CROSS JOIN).
-contact AS (
-	SELECT c.interval_id, i.ts_start * 1000 + c.first_ms AS t_ms, c.protocol, c.src_id,
-	       c.src_port, c.dst_id, c.dst_port
+-- with interval_id), in that order (CROSS JOIN). "placed": its first packet
+-- inside its interval.
+contact AS NOT MATERIALIZED (
+	SELECT c.interval_id, i.ts_start, i.ts_end, i.ts_start * 1000 + c.first_ms AS t_ms,
+	       c.protocol, c.src_id,
+	       c.src_port, c.dst_id, c.dst_port, c.gap_ms, c.gap5_ms,
+	       c.first_ms >= 0 AND c.first_ms < (i.ts_end - i.ts_start) * 1000 AS placed
 	FROM p CROSS JOIN intervals i
 	CROSS JOIN interval_contacts c ON c.interval_id = i.id
 	WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until
 ),
--- Each contact with its gap to the series' contact before (NULL for the
--- first), and whether it ends a run of :beacon_contacts consecutive contacts
--- that spans less than the window in ms (the window is [end - win, end)):
--- only a series with such a run somewhere can have as many in the window of
--- one interval. The others (most series of a busy history: a server's
--- answer to a client's port is one flow, a client's calls are hours apart)
--- are left out before the windows are judged. One sort of the contacts (the
--- series, then time); the few series with such a run are then kept whole.
+-- Only a series with :beacon_contacts contacts less than the window apart
+-- can be a beacon (most series of a busy history: a server's answer to a
+-- client's port is one contact, a client's calls are hours apart). The
+-- recorder stored with each contact the ms since its series' contact before,
+-- and since the fifth before (gap_ms, gap5_ms: sql/0021_contact_gaps.sql,
+-- NULL beyond an hour, -1 not known): of such a run, the last contact (x)
+-- has a gap_ms shorter than the window, and with 6 contacts or more a gap5_ms
+-- as short. A plain scan finds those (cand), and every window that holds
+-- enough contacts has such an x (its last contact), its contacts all less
+-- than the window before x: in x's slice of time (t_ms / window, b) or the
+-- one before. Only the contacts of those series and slices (near) are
+-- picked and sorted below. That holds when the stored "before" is the one
+-- before in time: the window at most an hour, the intervals read in one
+-- stretch in which time went forward (none of the ids from the first read to
+-- the last starts before the one stored before it ended), and the series'
+-- contacts all placed (a series with one that is not is picked whole).
+-- Otherwise (fast false) every contact is picked, as before 0021.
+fast AS (
+	SELECT p.win <= 3600 AND NOT EXISTS (
+		SELECT 1
+		FROM (SELECT j.ts_start, lag(j.ts_end) OVER (ORDER BY j.id) AS ended
+		      FROM (SELECT min(i.id) AS lo, max(i.id) AS hi FROM intervals i
+			    WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until) r
+		      CROSS JOIN intervals j
+		      WHERE j.id BETWEEN r.lo AND r.hi)
+		WHERE ended > ts_start) AS ok
+	FROM p
+),
+cand AS MATERIALIZED (
+	SELECT DISTINCT c.protocol, c.src_id, c.dst_id, c.dst_port,
+	       iif(c.placed, c.t_ms / (p.win * 1000), NULL) AS b
+	FROM contact c, p
+	WHERE iif(p.contacts >= 6, c.gap5_ms, c.gap_ms) < p.win * 1000 OR NOT c.placed
+),
+near AS (
+	SELECT protocol, src_id, dst_id, dst_port, b FROM cand WHERE b IS NOT NULL
+	UNION ALL
+	SELECT protocol, src_id, dst_id, dst_port, b - 1 FROM cand WHERE b IS NOT NULL
+),
+picked AS (
+	SELECT c.* FROM contact c, p
+	WHERE NOT (SELECT ok FROM fast)
+	   OR (c.protocol, c.src_id, c.dst_id, c.dst_port, c.t_ms / (p.win * 1000)) IN near
+	   OR (c.protocol, c.src_id, c.dst_id, c.dst_port) IN (SELECT protocol, src_id, dst_id,
+							      dst_port
+							      FROM cand WHERE b IS NULL)
+),
+-- Each picked contact with its gap to the series' contact before (NULL for
+-- the first), and whether it ends a run of :beacon_contacts consecutive
+-- contacts that spans less than the window in ms (the window is [end - win,
+-- end)): only a series with such a run somewhere can have as many in the
+-- window of one interval. The others are left out before the windows are
+-- judged. One sort of the picked contacts (the series, then time); the few
+-- series with such a run are then kept whole. last_in: no contact of the
+-- series after it in its interval (in time order).
 run AS MATERIALIZED (
 	SELECT *, t_ms - lagc < (SELECT win FROM p) * 1000 AS close
 	FROM (SELECT c.*, c.t_ms - lag(c.t_ms) OVER s AS gap,
-	             lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s AS lagc
-	      FROM contact c
+	             lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s AS lagc,
+	             lead(c.interval_id) OVER s IS NOT c.interval_id AS last_in
+	      FROM picked c
 	      WINDOW s AS (PARTITION BY c.protocol, c.src_id, c.dst_id, c.dst_port
 	                   ORDER BY c.t_ms))
 ),
@@ -82,22 +133,36 @@ kept AS MATERIALIZED (
 	SELECT * FROM run WHERE (protocol, src_id, dst_id, dst_port) IN close
 ),
 -- Each interval of the report's window, and the series that made contact in
--- it, when its window [end - win, end) can hold :beacon_contacts contacts:
--- the last contact before the end (x) and the contacts - 1 before it are in
--- it, so x ends a close run and its lagc is at least end - win. Only such an
--- x's series and interval ends between its t_ms and lagc + win are judged.
-active AS MATERIALIZED (
-	SELECT DISTINCT i.id, i.ts_start, i.ts_end, c.protocol, c.src_id, c.dst_id, c.dst_port
-	FROM kept c JOIN intervals i ON i.id = c.interval_id, p
-	WHERE i.ts_start >= p.since
+-- it (a row per last_in contact: the same interval twice only when another
+-- interval's contact came in between, judged below made distinct), when its
+-- window [end - win, end) can hold :beacon_contacts contacts: the last
+-- contact before the end (x) and the contacts - 1 before it are in it, so x
+-- ends a close run and its lagc is at least end - win. In one pass over
+-- each series in time order, the interval ends (at 2 ts_end - 1, between two
+-- ms) among its contacts (at 2 t_ms): the greatest t_ms and lagc before an
+-- end are those of x (both grow with t_ms; of contacts with the same t_ms,
+-- the one of the greatest lagc is as good a witness).
+active AS (
+	SELECT interval_id AS id, ts_end, protocol, src_id, dst_id, dst_port
+	FROM kept, p
+	WHERE last_in AND ts_start >= p.since
+),
+ends AS (
+	SELECT id, ts_end, protocol, src_id, dst_id, dst_port, 2 * ts_end * 1000 - 1 AS k,
+	       NULL AS t_ms, NULL AS lagc
+	FROM active
+	UNION ALL
+	SELECT NULL, NULL, protocol, src_id, dst_id, dst_port, 2 * t_ms, t_ms, lagc FROM kept
 ),
 judged AS (
-	SELECT DISTINCT a.*
-	FROM kept x, p
-	JOIN active a ON a.protocol = x.protocol AND a.src_id = x.src_id AND a.dst_id = x.dst_id
-	 AND a.dst_port = x.dst_port AND a.ts_end * 1000 > x.t_ms
-	 AND a.ts_end * 1000 <= x.lagc + p.win * 1000
-	WHERE x.close
+	SELECT DISTINCT id, ts_end, protocol, src_id, dst_id, dst_port
+	FROM (SELECT id, ts_end, protocol, src_id, dst_id, dst_port,
+		     max(t_ms) OVER u AS x_ms, max(lagc) OVER u AS x_lagc
+	      FROM ends
+	      WINDOW u AS (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
+			   ROWS UNBOUNDED PRECEDING)), p
+	WHERE id IS NOT NULL AND x_ms - x_lagc < p.win * 1000
+	  AND ts_end * 1000 <= x_lagc + p.win * 1000
 ),
 -- The series' contacts in the window ending with that interval, in one pass
 -- over each series in time order: its contacts (at 2 t_ms), and two points

@@ -272,11 +272,12 @@ rule() {
 	done
 }
 
-# contact_rows DB [MAX_ID]: beaconing's contacts (0019) by interval start and
-# address text, of the intervals with ids up to MAX_ID (default all).
+# contact_rows DB [MAX_ID [COLUMNS]]: beaconing's contacts (0019) by interval
+# start and address text, of the intervals with ids up to MAX_ID (default
+# all), with more COLUMNS of c (interval_contacts) after them.
 contact_rows() {
 	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, c.protocol, c.dst_port,
-		c.src_port, c.first_ms FROM interval_contacts c
+		c.src_port, c.first_ms${3:+, $3} FROM interval_contacts c
 		JOIN intervals i ON i.id = c.interval_id JOIN addresses s ON s.id = c.src_id
 		JOIN addresses d ON d.id = c.dst_id
 		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5, 6"
@@ -343,7 +344,8 @@ syn_rows() {
 		AND ts_start = (SELECT max(ts_start) FROM intervals)")" -gt 0 ]
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM interval_syn WHERE interval_id = $last")" -eq 0 ]
 	# As it was before migration 0020: no SYN groups, schema version 19.
-	sqlite3 "$db" "DROP TABLE interval_syn; PRAGMA user_version = 19"
+	sqlite3 "$db" "DROP TABLE interval_syn; ALTER TABLE interval_contacts DROP COLUMN gap_ms;
+		ALTER TABLE interval_contacts DROP COLUMN gap5_ms; PRAGMA user_version = 19"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 20 ]
@@ -355,4 +357,30 @@ syn_rows() {
 	[[ "$output" == *'198.18.0.2:80'*"$syns SYNs"* ]]
 	diff -u <(echo "$output") \
 		<(sqlite3 -readonly -csv "$DB" ".read $BATS_TEST_DIRNAME/../../sql/anomaly/syn_flood.sql")
+}
+
+# gap_rows DB [MAX_ID]: the contacts with their gaps (0021).
+gap_rows() {
+	contact_rows "$1" "${2:-9223372036854775807}" "c.gap_ms, c.gap5_ms"
+}
+
+@test "a database from before 0021 gets the contacts' gaps the recorder writes (DNS queries a second apart)" {
+	db=$BATS_TEST_TMPDIR/v20.db
+	for p in tcpreplay-test:tr DnsPackets:dns; do
+		run "$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$db" \
+			--interval 1
+		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	done
+	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
+	gap_rows "$db" >"$BATS_TEST_TMPDIR/written"
+	# Series that made contact again: gaps there are, and fifth contacts back.
+	[ "$(sqlite3 "$db" "SELECT count(gap_ms) FROM interval_contacts")" -gt 0 ]
+	[ "$(sqlite3 "$db" "SELECT count(gap5_ms) FROM interval_contacts")" -gt 0 ]
+	# As it was before migration 0021: no gaps, schema version 20.
+	sqlite3 "$db" "ALTER TABLE interval_contacts DROP COLUMN gap_ms;
+		ALTER TABLE interval_contacts DROP COLUMN gap5_ms; PRAGMA user_version = 20"
+	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 21 ]
+	diff -u "$BATS_TEST_TMPDIR/written" <(gap_rows "$db" "$last")
 }

@@ -33,6 +33,7 @@
 #define MIGRATION "sql/0018_anomaly_aggregates.sql"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
 #define SYN_MIGRATION "sql/0020_interval_syn.sql"
+#define GAPS_MIGRATION "sql/0021_contact_gaps.sql"
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 /* a probe row of the crafted intervals (write_crafted()), an hour after START */
 #define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
@@ -49,6 +50,17 @@ static long long q_int(sqlite3 *db, const char *sql)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return v;
+}
+
+/* The text sql's one row gives is expected. */
+static void text_equal(sqlite3 *db, const char *sql, const char *expected)
+{
+	sqlite3_stmt *s;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), expected);
+	sqlite3_finalize(s);
 }
 
 /* The flow rows of an interval being crafted, and its totals. */
@@ -256,10 +268,28 @@ static void append_grouping(sqlite3_str *sql, const char *path, const char *suff
 }
 
 /*
+ * sql/0021_contact_gaps.sql's filling of the gaps (its text from the WITH on)
+ * into sql, made to fill table.
+ */
+static void gaps_fill(sqlite3_str *sql, const char *table)
+{
+	char *text = read_text(GAPS_MIGRATION), *at = strstr(text, "\nWITH iv AS"), *next;
+
+	assert_non_null(at);
+	for (; (next = strstr(at, "interval_contacts")); at = next + strlen("interval_contacts")) {
+		sqlite3_str_append(sql, at, (int)(next - at));
+		sqlite3_str_appendall(sql, table);
+	}
+	sqlite3_str_appendall(sql, at);
+	free(text);
+}
+
+/*
  * The migrations' groupings, run over db's flow rows into temp.ref_dst,
  * temp.ref_out, temp.ref_udp_probes, temp.ref_contacts and temp.ref_syn:
  * 0018's text from the first INSERT on, "INSERT INTO interval_" made
- * "INSERT INTO temp.ref_", then 0019's and 0020's INSERTs.
+ * "INSERT INTO temp.ref_", then 0019's and 0020's INSERTs and 0021's
+ * filling of the contacts' gaps.
  */
 static void migration_groupings(sqlite3 *db)
 {
@@ -275,6 +305,7 @@ static void migration_groupings(sqlite3 *db)
 	sqlite3_str_appendall(sql, at);
 	free(text);
 	append_grouping(sql, CONTACTS_MIGRATION, "contacts");
+	gaps_fill(sql, "temp.ref_contacts");
 	append_grouping(sql, SYN_MIGRATION, "syn");
 	rewritten = sqlite3_str_finish(sql);
 	assert_int_equal(db_exec(db,
@@ -400,9 +431,20 @@ static void test_aggregates_equal_migration(void **state)
 	db_close(db);
 }
 
-/* One interval of n UDP flows, each from a new source to its own port of one host. */
-static void write_udp_burst(struct anomaly_agg *ag, int64_t id, int64_t n)
+/*
+ * One interval of n UDP flows, each from a new source to its own port of one
+ * host (its intervals row first: the contacts' gaps read it).
+ */
+static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int64_t n)
 {
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us) "
+		 "VALUES (%lld, %lld, %lld, %lld, 0, 0)",
+		 (long long)id, (long long)(START + 60 * id), (long long)(START + 60 * id + 60),
+		 (long long)n);
+	assert_int_equal(db_exec(db, sql), 0);
 	anomaly_agg_start(ag);
 	for (int64_t i = 0; i < n; i++) {
 		struct anomaly_agg_flow f = { .conversation_id = id * 10000000 + i,
@@ -438,20 +480,182 @@ static void test_large_tables_given_back(void **state)
 	db = store_db(st);
 	assert_int_equal(anomaly_agg_open(&ag, db), 0);
 	assert_int_equal(db_exec(db, "BEGIN"), 0);
-	write_udp_burst(ag, 1, 2000);
+	write_udp_burst(db, ag, 1, 2000);
 	print_message("# after 2,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
 	assert_true(anomaly_agg_bytes(ag) > 100000);
-	write_udp_burst(ag, 2, 400000);
+	write_udp_burst(db, ag, 2, 400000);
 	print_message("# after 400,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
 	assert_true(anomaly_agg_bytes(ag) <= 64u << 20); /* each table kept at most 16 MiB */
 	assert_int_equal(
 		q_int(db, "SELECT count(*) FROM interval_udp_probes WHERE interval_id = 2"),
 		400000);
-	write_udp_burst(ag, 3, 2000);
+	write_udp_burst(db, ag, 3, 2000);
 	assert_true(anomaly_agg_bytes(ag) > 100000);
 	assert_int_equal(db_exec(db, "COMMIT"), 0);
 	anomaly_agg_close(ag);
 	store_close(st);
+}
+
+/* The last flow added: its first packet at ms after ts_start (the interval ends a minute on). */
+static void first_at(struct craft *c, int64_t ms)
+{
+	c->flows[c->snap.n_flows - 1].c.first_seen_ns =
+		c->snap.mono_ns - 60000000000ull + (uint64_t)(ms * 1000000);
+}
+
+/*
+ * One interval of beacons from ts: a TCP SYN to 198.19.2.1:443 from a new
+ * port each time; three UDP contacts to 198.19.2.2:9999 (two at the same
+ * ms); one to 198.19.2.3:7777 whose first packet came before the interval
+ * (not in place) when n is odd.
+ */
+static void write_beacons(struct store *st, unsigned int n, int64_t ts)
+{
+	struct craft *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	c->snap.flows = c->flows;
+	c->snap.totals = c->totals;
+	c->snap.wall.tv_sec = ts + 60;
+	c->snap.mono_ns = 9000ull * 1000000000ull + n * 60ull * 1000000000ull;
+	add_flow(c, 1, "198.18.2.1", (__u16)(41000 + n), "198.19.2.1", 443, 6, 120);
+	c->flows[c->snap.n_flows - 1].c.syn = 1;
+	first_at(c, 1000 * (n % 7));
+	for (int k = 0; k < 3; k++) {
+		add_flow(c, 1, "198.18.2.2", (__u16)(50000 + 3 * n + k), "198.19.2.2", 9999, 17,
+			 80);
+		first_at(c, k < 2 ? 100 : 30000 + 10 * n);
+	}
+	add_flow(c, 1, "198.18.2.3", (__u16)(52000 + n), "198.19.2.3", 7777, 17, 80);
+	first_at(c, n % 2 ? -2000 : 20000);
+	assert_int_equal(store_write_interval(st, &c->snap, ts, ts + 60), 0);
+	free(c);
+}
+
+/*
+ * gap_ms and gap5_ms (sql/0021_contact_gaps.sql) as the recorder writes
+ * them, row for row the migration's: ten contiguous minutes, one 40 minutes
+ * later (a gap under the hour), a restart of the store (the rings read back
+ * from the table), two minutes, one two hours later (gaps over the hour:
+ * NULL), then a minute a day before the first (an older capture imported:
+ * a stretch of its own, no gap to the later ones) and the minute after it.
+ */
+static void test_contact_gaps_equal_migration(void **state)
+{
+	static const int64_t at[] = { 0,   60,	120,  180,  240,  300,	 360,	 420,
+				      480, 540, 3000, 3060, 3120, 10320, -86400, -86340 };
+	const int64_t t0 = START + 7200;
+	char path[256];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/gaps.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < sizeof(at) / sizeof(at[0]); n++) {
+		if (n == 11) { /* a restart */
+			store_close(st);
+			assert_int_equal(store_open(&st, path), 0);
+		}
+		write_beacons(st, n, t0 + at[n]);
+	}
+	store_close(st);
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	migration_groupings(db);
+	assert_true(same_rows(db, "interval_contacts", "ref_contacts") >= 5 * 16);
+	/* the cases are there: gaps of the first port's SYNs (NULL: the first,
+	 * two hours on, the older stretch), fifth contacts back, ties */
+	text_equal(db,
+		   "SELECT group_concat(coalesce(gap_ms, 'n'), ' ') FROM (SELECT gap_ms FROM "
+		   "interval_contacts WHERE dst_port = 443 ORDER BY interval_id)",
+		   "n 61000 61000 61000 61000 61000 61000 54000 61000 61000 2461000 61000 61000 n "
+		   "n 61000");
+	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 9999 AND "
+			      "gap5_ms IS NOT NULL") > 20);
+	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 9999 AND "
+			      "gap_ms = 0") >= 14);
+	/* not in place: no gap, and nobody's contact before */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 7777 "
+				   "AND first_ms < 0 AND gap_ms IS NULL"),
+			 8);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 7777 "
+				   "AND gap_ms = 120000"),
+			 5);
+	db_close(db);
+}
+
+/*
+ * More series in an hour than the recorder keeps (GAP_MAX_SERIES, 262,144):
+ * a minute of 270,000 UDP contacts from as many sources to one port. It
+ * forgets them all and writes -1 ("not known") for that minute's contacts
+ * and for those of the hour after that find no contact before (a source of
+ * the burst calling again a minute later), never a number the migration
+ * would not give; an hour after the burst, NULL and numbers again, as the
+ * migration's.
+ */
+static void test_contact_gaps_forgotten(void **state)
+{
+	static const unsigned int burst = 270000;
+	static const int64_t at[] = { 0, 60, 120, 3780, 3840 };
+	const int64_t t0 = START + 7200;
+	struct craft *c = calloc(1, sizeof(*c));
+	struct snapshot snap = { 0 };
+	char path[256];
+	struct store *st;
+	sqlite3 *db;
+
+	assert_non_null(c);
+	snap.flows = calloc(burst, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	snprintf(path, sizeof(path), "%s/forgotten.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < sizeof(at) / sizeof(at[0]); n++) {
+		unsigned int flows = n == 1 ? burst : 2;
+
+		c->snap.mono_ns = 7000ull * 1000000000ull + n * 60ull * 1000000000ull;
+		snap.mono_ns = c->snap.mono_ns;
+		snap.wall.tv_sec = t0 + at[n] + 60;
+		snap.n_flows = 0;
+		for (unsigned int k = 0; k < flows; k++) {
+			char src[32];
+
+			c->snap.n_flows = 0;
+			snprintf(src, sizeof(src), "10.%u.%u.%u", k >> 16, k >> 8 & 255, k & 255);
+			add_flow(c, 1, src, (__u16)(20000 + n), "198.19.3.1", 53, 17, 70);
+			first_at(c, 500 * (n + 1));
+			snap.flows[snap.n_flows++] = c->flows[0];
+		}
+		assert_int_equal(store_write_interval(st, &snap, t0 + at[n], t0 + at[n] + 60), 0);
+	}
+	store_close(st);
+	free(snap.flows);
+	free(c);
+
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	assert_int_equal(db_exec(db,
+				 "CREATE TEMP TABLE ref_contacts AS SELECT * FROM "
+				 "interval_contacts; UPDATE temp.ref_contacts SET gap_ms = NULL, "
+				 "gap5_ms = NULL"),
+			 0);
+	{
+		sqlite3_str *sql = sqlite3_str_new(db);
+		char *text;
+
+		gaps_fill(sql, "temp.ref_contacts");
+		text = sqlite3_str_finish(sql);
+		assert_int_equal(db_exec(db, text), 0);
+		sqlite3_free(text);
+	}
+	/* per interval: contacts, -1 gaps, gaps as the migration's */
+	text_equal(db,
+		   "SELECT group_concat(n || ':' || unknown || ':' || same, ' ') FROM (SELECT "
+		   "count(*) AS n, count(*) FILTER (WHERE c.gap_ms = -1) AS unknown, count(*) "
+		   "FILTER (WHERE c.gap_ms IS r.gap_ms AND c.gap5_ms IS r.gap5_ms) AS same FROM "
+		   "interval_contacts c JOIN temp.ref_contacts r USING (interval_id, src_id, "
+		   "dst_id, protocol, dst_port, src_port) GROUP BY c.interval_id ORDER BY "
+		   "c.interval_id)",
+		   "2:0:2 270000:270000:0 2:2:0 2:0:2 2:0:2");
+	db_close(db);
 }
 
 static int setup(void **state)
@@ -470,6 +674,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aggregates_equal_migration),
 		cmocka_unit_test(test_large_tables_given_back),
+		cmocka_unit_test(test_contact_gaps_equal_migration),
+		cmocka_unit_test(test_contact_gaps_forgotten),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -43,6 +43,7 @@
 #define REFERENCE_DIR "tests/unit/anomaly_reference"
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
 #define SYN_MIGRATION "sql/0020_interval_syn.sql"
+#define GAPS_MIGRATION "sql/0021_contact_gaps.sql"
 #define RULES 6 /* with a reference */
 
 static char dir[] = "/tmp/netmon-test-anomaly-fast-XXXXXX";
@@ -122,7 +123,8 @@ static void run_into(sqlite3 *db, const char *into, const char *name, const char
 /*
  * An aggregate table made again from the flows as they are now, by its
  * migration's own grouping (its text from the INSERT on): make_history()
- * edits flow rows after the store wrote them and their aggregates.
+ * edits flow rows after the store wrote them and their aggregates (and the
+ * contacts' gaps, sql/0021_contact_gaps.sql).
  */
 static void aggregate_again(sqlite3 *db, const char *migration, const char *table)
 {
@@ -137,6 +139,29 @@ static void aggregate_again(sqlite3 *db, const char *migration, const char *tabl
 	assert_int_equal(db_exec(db, sql), 0);
 	assert_int_equal(db_exec(db, at), 0);
 	free(text);
+	if (strcmp(table, "interval_contacts"))
+		return;
+	/* and their gaps (sql/0021_contact_gaps.sql from the WITH on) */
+	text = read_text(GAPS_MIGRATION, &len);
+	assert_non_null(text);
+	assert_non_null(at = strstr(text, "\nWITH iv AS"));
+	assert_int_equal(db_exec(db, at), 0);
+	free(text);
+}
+
+/* The generated minutes, minute `first` first (the ones before it: an older capture imported
+ * after). */
+static void write_history(struct store *st, unsigned int first)
+{
+	struct history_opts h = {
+		.interval = 60, .n_intervals = 1, .flows = 300, .clients = 40, .with_procs = 1
+	};
+
+	for (unsigned int n = 0; n < INTERVALS; n++) {
+		h.start = START + 60 * (int64_t)((n + first) % INTERVALS);
+		h.seed = (n + first) % INTERVALS + 1;
+		assert_int_equal(history_write(st, &h), 0);
+	}
 }
 
 /*
@@ -145,17 +170,10 @@ static void aggregate_again(sqlite3 *db, const char *migration, const char *tabl
  */
 static void make_history(const char *path)
 {
-	struct history_opts h = {
-		.interval = 60, .n_intervals = 1, .flows = 300, .clients = 40, .with_procs = 1
-	};
 	struct store *st;
 
 	assert_int_equal(store_open(&st, path), 0);
-	for (unsigned int n = 0; n < INTERVALS; n++) {
-		h.start = START + 60 * (int64_t)n;
-		h.seed = n + 1;
-		assert_int_equal(history_write(st, &h), 0);
-	}
+	write_history(st, 0);
 	assert_int_equal(
 		db_exec(store_db(st),
 			"UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
@@ -678,6 +696,82 @@ static void test_beacon_exchange_before_range(void **state)
 	db_close(db);
 }
 
+/*
+ * Threshold sets at beaconing's shortcut through the recorder's gaps
+ * (sql/0021_contact_gaps.sql): 6 contacts or more (the fifth contact back),
+ * more than 6, and a window over the hour the gaps reach (every series
+ * sorted, as before them).
+ */
+static const char *const gap_sets[][4] = {
+	{ "beacon_contacts=6", "beacon_jitter=100", "beacon_window=900", "beacon_min_period=0" },
+	{ "beacon_contacts=8", "beacon_jitter=100", "beacon_window=3600", "beacon_min_period=0" },
+	{ "beacon_contacts=3", "beacon_jitter=100", "beacon_window=5400", "beacon_min_period=0" },
+};
+
+/* Each rewritten rule as its reference over each window, under each gap set; beacons found. */
+static void compare_gap_sets(sqlite3 *db, const int64_t (*wins)[2], size_t n_wins)
+{
+	for (size_t i = 0; i < sizeof(gap_sets) / sizeof(gap_sets[0]); i++) {
+		struct anomaly_settings s;
+
+		anomaly_settings_init(&s);
+		for (size_t k = 0; k < sizeof(gap_sets[i]) / sizeof(gap_sets[i][0]); k++)
+			assert_int_equal(anomaly_settings_parse(&s, gap_sets[i][k]), 0);
+		assert_int_equal(db_exec(db, "DELETE FROM found"), 0);
+		for (size_t w = 0; w < n_wins; w++)
+			assert_int_equal(compare_window(db, &s, 10 + (int)i, wins[w]), RULES);
+		assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'beaconing'") > 0);
+	}
+}
+
+/*
+ * beaconing picks the series to sort from the stored gaps; it finds what its
+ * reference finds when some contacts' first packets came before their
+ * interval (not in place: no gaps, their series sorted whole), when the
+ * recorder wrote -1 (it forgot the series), and over intervals stored out of
+ * time order (an older capture imported after a newer one: windows across
+ * the two stretches sort every series, windows inside one use the gaps).
+ */
+static void test_beacon_gaps_shortcut(void **state)
+{
+	static const int64_t wins[][2] = { { START, START + 60 * INTERVALS },
+					   { START + 60 * 50, START + 60 * 53 },
+					   { START + 60 * 66, START + 60 * 70 } };
+	char path[128];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/gaps.db", dir);
+	make_history(path);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	assert_int_equal(
+		db_exec(db, "UPDATE flows SET first_ms = first_ms - 61000 WHERE id % 23 = 0"), 0);
+	aggregate_again(db, CONTACTS_MIGRATION, "interval_contacts");
+	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE first_ms < 0") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM interval_contacts WHERE gap5_ms > 0") > 0);
+	result_tables(db);
+	compare_gap_sets(db, wins, 2);
+	assert_int_equal(db_exec(db, "UPDATE interval_contacts SET gap_ms = -1, gap5_ms = -1 "
+				     "WHERE src_port % 5 = 0"),
+			 0);
+	compare_gap_sets(db, wins, 2);
+	db_close(db);
+
+	snprintf(path, sizeof(path), "%s/gaps-order.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	write_history(st, 40); /* the last 35 minutes first */
+	store_close(st);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	assert_int_equal(
+		db_exec(db, "UPDATE flows SET tcp_flags = 2, syn = 1 WHERE id % 7 = 0 AND "
+			    "conversation_id IN (SELECT id FROM conversations WHERE protocol = 6)"),
+		0);
+	aggregate_again(db, CONTACTS_MIGRATION, "interval_contacts");
+	result_tables(db);
+	compare_gap_sets(db, wins, 3);
+	db_close(db);
+}
+
 /* The rows of the anomalies report over the history, and of kind not_judged. */
 static void report_rows(sqlite3 *db, long long *all, long long *notes)
 {
@@ -792,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_udp_rules_equal_reference),
 		cmocka_unit_test(test_syn_rules_equal_reference),
 		cmocka_unit_test(test_beacon_exchange_before_range),
+		cmocka_unit_test(test_beacon_gaps_shortcut),
 		cmocka_unit_test(test_not_judged_noted),
 	};
 

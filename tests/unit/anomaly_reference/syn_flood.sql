@@ -8,7 +8,8 @@
 -- that completed are counted for the detail but never raise the rate. The
 -- rate is over the time the attempts spanned in the interval (first to last
 -- packet), at least one second. A port seen on two interfaces (a gateway) is
--- one hit, at its higher rate.
+-- one hit, at its higher rate, with that interface's detail (chosen by the
+-- exact rate: two whose whole numbers tie gave either detail before).
 --
 -- SYNs whose flow found the kernel's table full (a spoofed-source flood
 -- fills it) are in the overflow row of their interface, direction and
@@ -89,7 +90,7 @@ judged AS (
 )
 SELECT ts_start AS ts, 'syn_flood' AS kind,
        iif(d.family = 6, '[' || d.text || ']', d.text) || ':' || dst_port AS subject,
-       max(CAST(syns / span_s AS INTEGER)) AS value,
+       CAST(max(syns / span_s) AS INTEGER) AS value,
        p.rate AS threshold,
        iif(sources = 0 AND o_syns = syns,
            printf('%d SYNs in %.1f s in the overflow row: flows the table had no room for, destinations and sources not kept',
