@@ -203,6 +203,16 @@ netmon_filters() {
 	nmt_tc_programs "$NMT_HOST" | grep -c 'netmon' || true
 }
 
+# udp_then_stop: five datagrams out through the recorder's hooks, then a
+# stop: nothing is left attached, and the flow is stored exactly.
+udp_then_stop() {
+	nmt_udp out 4 40001 5001 5 50
+	nmt_rec_stop
+	[ -z "$(nmt_filters)" ]
+	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
+	nmt_check_flows "$DB" "$NMT_TMP/want"
+}
+
 # This kernel has tcx (6.6 and later): the TC programs are tcx links, first
 # on their hooks, and no clsact qdisc is made. A flood through them is
 # counted exactly: the other tests' traffic all goes through the same links.
@@ -216,12 +226,7 @@ netmon_filters() {
 	[ "${#lines[@]}" -eq 2 ]
 	run -0 tc qdisc show dev "$NMT_HOST"
 	[[ $output != *clsact* ]]
-	nmt_udp out 4 40001 5001 5 50
-	nmt_rec_stop
-	run nmt_filters
-	[ -z "$output" ]
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
-	nmt_check_flows "$DB" "$NMT_TMP/want"
+	udp_then_stop
 }
 
 # A kernel before tcx (Debian 12's own 6.1): clsact filters, forced here.
@@ -233,12 +238,7 @@ netmon_filters() {
 	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
 	[ "$(tc filter show dev "$NMT_HOST" egress | grep -c netmon)" -eq 1 ]
 	[ -z "$("$NMT_TCX" "$NMT_HOST")" ]
-	nmt_udp out 4 40001 5001 5 50
-	nmt_rec_stop
-	run nmt_filters
-	[ -z "$output" ]
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
-	nmt_check_flows "$DB" "$NMT_TMP/want"
+	udp_then_stop
 }
 
 # With clsact filters of netmon's own (a kernel without tcx, forced); with
