@@ -1045,7 +1045,13 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
 	}
 	windows_done(s);
-	shrink((void **)&s->doomed, &s->cap_doomed, s->n_doomed, sizeof(*s->doomed));
+	/* Needed within a release only, and large only when a burst's flows
+	 * all go idle at once: not kept for the next burst (4 MiB at 1M). */
+	if (s->cap_doomed * sizeof(*s->doomed) >= SHRINK_MIN_BYTES) {
+		free(s->doomed);
+		s->doomed = NULL;
+		s->n_doomed = s->cap_doomed = 0;
+	}
 	s->scan_all = !!err; /* slots doomed and not freed are in no later list */
 	return err;
 }
