@@ -117,6 +117,27 @@ static uint8_t *entry(const struct ids_table *t, uint32_t s, unsigned int idx_bi
 	return t->ent + (size_t)((s & ((1u << idx_bits) - 1)) - 1) * (t->len + ID_BYTES);
 }
 
+/* Whether keys a and b of len bytes are equal: the store's short keys (4,
+ * 14, 16 bytes) in one or two word compares, not a call of memcmp(). */
+static inline int same_key(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t x0, y0, x1, y1;
+	uint32_t x, y;
+
+	if (len == 4) {
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	if (len < 8 || len > 16)
+		return !memcmp(a, b, len);
+	memcpy(&x0, a, 8);
+	memcpy(&y0, b, 8);
+	memcpy(&x1, a + len - 8, 8);
+	memcpy(&y1, b + len - 8, 8);
+	return x0 == y0 && x1 == y1;
+}
+
 /* The slot of key (hash h) in t, or the empty one where it would go. */
 static uint32_t *find(const struct store_ids *c, const struct ids_table *t, const void *key,
 		      uint64_t h)
@@ -127,7 +148,8 @@ static uint32_t *find(const struct store_ids *c, const struct ids_table *t, cons
 	for (;; i = (i + 1) & mask) {
 		uint32_t s = t->slot[i];
 
-		if (!s || ((s & tag_mask) == tag && !memcmp(entry(t, s, c->idx_bits), key, t->len)))
+		if (!s ||
+		    ((s & tag_mask) == tag && same_key(entry(t, s, c->idx_bits), key, t->len)))
 			return &t->slot[i];
 	}
 }
