@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "mix64.h"
 #include "store_ids.h"
 
 #define MIN_SLOTS 1024u
@@ -39,10 +40,8 @@ struct store_ids {
 	size_t carried;	       /* entries at the last interval_done */
 };
 
-/*
- * The key's bytes 8 at a time, each word through MurmurHash3's 64-bit
- * finalizer: every bit moves the slot (low bits) and the tag (high bits).
- */
+/* The key's bytes 8 at a time, each word mixed in (mix64.h): every bit
+ * moves the slot (low bits) and the tag (high bits). */
 static uint64_t hash_key(const uint8_t *p, size_t len)
 {
 	uint64_t h = len;
@@ -51,12 +50,7 @@ static uint64_t hash_key(const uint8_t *p, size_t len)
 		uint64_t w = 0;
 
 		memcpy(&w, p + at, len - at < 8 ? len - at : 8);
-		h ^= w;
-		h ^= h >> 33;
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 33;
-		h *= 0xc4ceb9fe1a85ec53ull;
-		h ^= h >> 33;
+		h = mix64(h ^ w);
 	}
 	return h;
 }
