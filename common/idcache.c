@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "idcache.h"
+#include "mix64.h"
 
 struct slot {
 	int64_t id; /* 0: empty */
@@ -43,11 +44,7 @@ static uint64_t hash_key(const void *key, size_t len)
 
 	while (len--)
 		h = (h ^ *p++) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
+	return mix64(h);
 }
 
 struct idcache *idcache_new(size_t max_entries)

@@ -358,6 +358,31 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/*
+ * An array grown for a burst (the records of 1M flows are 96 MiB) is kept
+ * for the next interval's flows while they fill at least a quarter of it,
+ * else cut to twice what they need: the memory of a burst leaves with the
+ * first quiet interval after it, and a steady state never reallocates.
+ * glibc shrinks a block that large in place (mremap), no copy.
+ */
+#define SHRINK_MIN_BYTES (1ul << 20)
+
+static void shrink(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap = 1024;
+	void *p;
+
+	if (*cap * elem < SHRINK_MIN_BYTES || n >= *cap / 4)
+		return;
+	while (ncap < 2 * n)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return; /* kept as it was: only memory */
+	*arr = p;
+	*cap = ncap;
+}
+
 /* Hands each batch of (keys, values, n) to a consumer. */
 typedef int (*batch_fn)(struct snapshotter *s, struct snapshot *snap, size_t n);
 
@@ -883,6 +908,10 @@ static int read_gen(struct snapshotter *s, struct snapshot *snap, __u32 old, uin
 	for (int t = 0; !err && t < 2; t++)
 		err = read_table(s, snap, t, old, now_ns);
 	windows_done(s);
+	/* Room for the taken slots was made before: slots of a burst's flows
+	 * idle since are taken until this release frees them. */
+	shrink((void **)&snap->flows, &snap->cap_flows, snap->n_flows, sizeof(*snap->flows));
+	shrink((void **)&s->held, &s->cap_held, s->n_held, sizeof(*s->held));
 	if (!err)
 		err = walk_map(s, snap, s->maps.totals[old], sizeof(struct total_key),
 			       totals_value_size(s), consume_totals, 0, &s->kept[KEPT_TOTALS]);
@@ -1016,6 +1045,13 @@ int snapshot_release(struct snapshotter *s, __u32 seq)
 		__atomic_store_n(&s->maps.proc_table_full[old].bytes, 0, __ATOMIC_RELAXED);
 	}
 	windows_done(s);
+	/* Needed within a release only, and large only when a burst's flows
+	 * all go idle at once: not kept for the next burst (4 MiB at 1M). */
+	if (s->cap_doomed * sizeof(*s->doomed) >= SHRINK_MIN_BYTES) {
+		free(s->doomed);
+		s->doomed = NULL;
+		s->n_doomed = s->cap_doomed = 0;
+	}
 	s->scan_all = !!err; /* slots doomed and not freed are in no later list */
 	return err;
 }

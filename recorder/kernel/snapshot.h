@@ -68,7 +68,8 @@ void snapshot_close(struct snapshotter *s);
  */
 int snapshot_set_window(struct snapshotter *s, long window);
 
-/* Flip, wait, drain into snap (its arrays are reused and grown). 0 or -errno. */
+/* Flip, wait, drain into snap (its arrays are reused: grown as needed, cut
+ * when an interval fills less than a quarter of one past 1 MiB). 0 or -errno. */
 int snapshot_take(struct snapshotter *s, struct snapshot *snap);
 
 /*

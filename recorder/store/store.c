@@ -15,12 +15,12 @@
 #include <sqlite3.h>
 #include "anomaly_agg.h"
 #include "db.h"
-#include "idcache.h"
 #include "log.h"
 #include "proc_names.h"
 #include "rollup.h"
 #include "run_tally.h"
 #include "store.h"
+#include "store_ids.h"
 #include "test_hooks.h"
 #include "traffic_tcp.h"
 
@@ -96,15 +96,16 @@ static const char *const stmt_sql[ST_COUNT] = {
 /*
  * What a flow shares with every other flow of its conversation (0003_*.sql),
  * as the kernel gave it: one cache lookup per flow finds the conversation
- * without looking up its addresses. IPv4 keys use 4 bytes of each address.
+ * without looking up its addresses. Packed, as the cache keeps it: this
+ * interval's id for the ifindex (names can change), direction, protocol,
+ * then source and destination, 4 bytes each (IPv4: 14 bytes) or 16 (38).
  */
+#define CONV_KEY_HEAD 6
+#define CONV_KEY_V4 (CONV_KEY_HEAD + 2 * 4)
+#define CONV_KEY_V6 (CONV_KEY_HEAD + 2 * 16)
+
 struct conversation_key {
-	uint32_t iface_id; /* this interval's id for the ifindex (names can change) */
-	uint8_t direction;
-	uint8_t protocol;
-	uint8_t family;
-	uint8_t pad;
-	uint8_t addrs[32]; /* source then destination, 4 or 16 bytes each */
+	uint8_t b[CONV_KEY_V6];
 };
 
 /*
@@ -145,10 +146,10 @@ struct store {
 	int ifaces_full;   /* this interval named more interfaces than ifaces holds */
 	int named_ifindex; /* store_name_ifindex(), or 0 */
 	char *named_name;
-	char last_error[256];	       /* what the last failure was, for store_last_error() */
-	struct idcache *addresses;     /* family + address -> addresses.id */
-	struct idcache *conversations; /* struct conversation_key -> conversations.id */
-	int64_t next_flow_id;	       /* the id of this interval's next flow row */
+	char last_error[256];		 /* what the last failure was, for store_last_error() */
+	struct store_ids *addresses;	 /* address (4 or 16 bytes) -> addresses.id */
+	struct store_ids *conversations; /* struct conversation_key -> conversations.id */
+	int64_t next_flow_id;		 /* the id of this interval's next flow row */
 	/* The ids the next new address and conversation get (0: read them
 	 * from the table first), and the rows a batch is writing (batch_*). */
 	int64_t next_address_id, next_conversation_id;
@@ -163,7 +164,9 @@ struct store {
 	struct run_tally tally;	  /* what this run wrote (run_tally.h) */
 };
 
-#define STORE_CACHE_ENTRIES (1 << 20) /* per cache: 32 MiB of slots and its keys */
+/* Per cache: a million conversations known from interval to interval stay
+ * known (at most ~30 MB of IPv4 ones, store_ids.h). */
+#define STORE_CACHE_ENTRIES (1 << 20)
 
 static int64_t now_us(void)
 {
@@ -223,8 +226,8 @@ int store_open(struct store **out, const char *path)
 		free(st);
 		return -ENOMEM;
 	}
-	st->addresses = idcache_new(STORE_CACHE_ENTRIES);
-	st->conversations = idcache_new(STORE_CACHE_ENTRIES);
+	st->addresses = store_ids_new(STORE_CACHE_ENTRIES, 4, 16);
+	st->conversations = store_ids_new(STORE_CACHE_ENTRIES, CONV_KEY_V4, CONV_KEY_V6);
 	if (!st->addresses || !st->conversations) {
 		err = -ENOMEM;
 		goto fail;
@@ -313,8 +316,8 @@ void store_close(struct store *st)
 	free(st->proc_cgroups);
 	anomaly_agg_close(st->agg);
 	db_close(st->db);
-	idcache_free(st->addresses);
-	idcache_free(st->conversations);
+	store_ids_free(st->addresses);
+	store_ids_free(st->conversations);
 	free(st->named_name);
 	free(st->path);
 	free(st);
@@ -456,14 +459,14 @@ static int address_id(struct store *st, int family, const __u8 *addr, int64_t *i
 	int err;
 
 	/* the length tells the families apart: bin is 4 or 16 bytes */
-	*id = idcache_get(st->addresses, addr, len);
+	*id = store_ids_get(st->addresses, addr, len);
 	if (*id)
 		return 0;
 	err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
 	if (err)
 		return err;
 	*id = st->next_address_id++;
-	idcache_put(st->addresses, addr, len, *id);
+	store_ids_put(st->addresses, addr, len, *id);
 	a = &st->new_addrs[st->n_new_addrs++];
 	a->id = *id;
 	a->addr = addr;
@@ -503,7 +506,7 @@ static int flush_addresses(struct store *st)
 		sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, a->addr, len, SQLITE_STATIC);
 		if ((err = step_id(st, ST_ADDRESS_ID, &a->id)))
 			return err;
-		idcache_put(st->addresses, a->addr, (size_t)len, a->id);
+		store_ids_put(st->addresses, a->addr, (size_t)len, a->id);
 	}
 	st->n_new_addrs = 0;
 	return changed < 0 ? changed : 0;
@@ -528,15 +531,14 @@ static size_t conversation_key_of(const struct flow_record *r, int64_t iface,
 				  struct conversation_key *k)
 {
 	size_t alen = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+	uint32_t id = (uint32_t)iface;
 
-	memset(k, 0, sizeof(*k));
-	k->iface_id = (uint32_t)iface;
-	k->direction = r->key.direction;
-	k->protocol = r->key.protocol;
-	k->family = r->key.family;
-	memcpy(k->addrs, r->key.src, alen);
-	memcpy(k->addrs + alen, r->key.dst, alen);
-	return offsetof(struct conversation_key, addrs) + 2 * alen;
+	memcpy(k->b, &id, sizeof(id));
+	k->b[4] = r->key.direction;
+	k->b[5] = r->key.protocol;
+	memcpy(k->b + CONV_KEY_HEAD, r->key.src, alen);
+	memcpy(k->b + CONV_KEY_HEAD + alen, r->key.dst, alen);
+	return CONV_KEY_HEAD + 2 * alen;
 }
 
 /*
@@ -631,14 +633,15 @@ static int known_conversations(struct store *st, const struct flow_record *r, si
 		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
 		if (err)
 			break;
-		conv[i] = idcache_get(st->conversations, &k, conversation_key_of(&r[i], iface, &k));
+		conv[i] =
+			store_ids_get(st->conversations, &k, conversation_key_of(&r[i], iface, &k));
 		for (int side = 0; !conv[i] && !err && side < 2; side++) {
 			struct burst_address e = { side ? r[i].key.dst : r[i].key.src, len };
 
-			if (idcache_get(st->addresses, e.addr, (size_t)len))
+			if (store_ids_get(st->addresses, e.addr, (size_t)len))
 				continue;
 			err = burst_push((void **)b, nb, &cap, sizeof(e), &e);
-			idcache_put(st->addresses, e.addr, (size_t)len, BURST_MARK);
+			store_ids_put(st->addresses, e.addr, (size_t)len, BURST_MARK);
 		}
 	}
 	return err;
@@ -663,7 +666,7 @@ static int burst_addresses(struct store *st, struct burst_address *b, size_t nb)
 			a->id = st->next_address_id++;
 			a->addr = b[i].addr;
 			a->family = b[i].len == 4 ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
-			idcache_put(st->addresses, a->addr, (size_t)b[i].len, a->id);
+			store_ids_put(st->addresses, a->addr, (size_t)b[i].len, a->id);
 			st->n_new_addrs++;
 		}
 		if (!err)
@@ -747,8 +750,8 @@ static void give_conversations(struct store *st, const struct flow_record *r,
 
 		for (size_t m = first[j]; m < to; m++)
 			conv[c[m].flow] = ids[j];
-		idcache_put(st->conversations, &key,
-			    conversation_key_of(&r[e->flow], e->iface, &key), ids[j]);
+		store_ids_put(st->conversations, &key,
+			      conversation_key_of(&r[e->flow], e->iface, &key), ids[j]);
 	}
 }
 
@@ -828,14 +831,14 @@ static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t 
 {
 	int err;
 
-	*id = idcache_get(st->addresses, addr, len);
+	*id = store_ids_get(st->addresses, addr, len);
 	if (*id && *id != BURST_MARK)
 		return 0;
 	/* the cache started over since the flow's conversation was found */
 	sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, addr, (int)len, SQLITE_STATIC);
 	err = step_id(st, ST_ADDRESS_ID, id);
 	if (!err)
-		idcache_put(st->addresses, addr, len, *id);
+		store_ids_put(st->addresses, addr, len, *id);
 	return err;
 }
 
@@ -914,8 +917,8 @@ int store_intern_address(struct store *st, int family, const __u8 *addr, int64_t
 
 void store_forget_ids(struct store *st)
 {
-	idcache_clear(st->addresses);
-	idcache_clear(st->conversations);
+	store_ids_clear(st->addresses);
+	store_ids_clear(st->conversations);
 	proc_names_forget(st->names);
 	st->next_address_id = st->next_conversation_id = 0;
 }
@@ -1255,5 +1258,8 @@ int store_write_interval(struct store *st, const struct snapshot *snap, int64_t 
 		store_forget_ids(st);
 	else
 		run_tally_add(&st->tally, snap, ts_start, ts_end);
+	/* a burst's ids nobody asks for again leave with the next interval */
+	store_ids_interval_done(st->addresses);
+	store_ids_interval_done(st->conversations);
 	return err;
 }

@@ -457,6 +457,55 @@ static void test_whole_edges(void **state)
 	window_round(*state, 0, 1);
 }
 
+/* Enough flows for a records array past the 1 MiB it is shrunk from. */
+#define BURST_FLOWS 12000
+
+static int setup_burst(void **state)
+{
+	return env_setup(state, "test_snapshot", 2 * BURST_FLOWS);
+}
+
+/* flows UDP flows from 203.0.113.9, source ports 1.. */
+static void send_flows(struct env *e, unsigned int flows)
+{
+	for (unsigned int p = 1; p <= flows; p++)
+		send4(e, "203.0.113.9", (uint16_t)p);
+}
+
+/*
+ * A burst's records leave with the first quiet interval after it: the
+ * array is cut to what the interval needs, every flow still in it. An
+ * interval that fills a quarter of it or more keeps it as it is.
+ */
+static void test_burst_records_given_back(void **state)
+{
+	struct env *e = *state;
+	size_t burst_cap;
+
+	send_flows(e, BURST_FLOWS);
+	take(e);
+	assert_int_equal(e->snap.n_flows, BURST_FLOWS);
+	burst_cap = e->snap.cap_flows;
+	assert_true(burst_cap * sizeof(struct flow_record) >= (1u << 20));
+	send_flows(e, BURST_FLOWS / 2); /* a steady state: kept */
+	take(e);
+	assert_int_equal(e->snap.n_flows, BURST_FLOWS / 2);
+	assert_int_equal(e->snap.cap_flows, burst_cap);
+	send_flows(e, 10); /* quiet */
+	take(e);
+	assert_int_equal(e->snap.n_flows, 10);
+	assert_true(e->snap.cap_flows <= 1024);
+	for (size_t i = 0; i < e->snap.n_flows; i++) {
+		const struct flow_record *r = &e->snap.flows[i];
+
+		assert_int_equal(r->c.packets, 1);
+		assert_true(r->key.src_port >= 1 && r->key.src_port <= 10);
+	}
+	send_flows(e, BURST_FLOWS); /* and the next burst grows it again */
+	take(e);
+	assert_int_equal(e->snap.n_flows, BURST_FLOWS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +517,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_window_edges_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_edges_scanned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whole_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_records_given_back, setup_burst,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("recorder/kernel/snapshot.c", tests, NULL, NULL);
