@@ -463,7 +463,7 @@ static void get_pinned_links(struct recorder *r, struct attachment *a)
 		int fd;
 
 		link_pin_name(name, sizeof(name), a, i);
-		fd = pin_exists(&r->pins, name) ? pin_get(&r->pins, name) : -1;
+		fd = pin_get(&r->pins, name); /* -ENOENT: no link pinned (clsact filters) */
 		*(i ? &a->link_out : &a->link_in) = fd < 0 ? -1 : fd;
 	}
 }
