@@ -284,6 +284,27 @@ static void result_tables(sqlite3 *db)
 		0);
 }
 
+/* A rule's text and its reference's (ref, len) over one window into new and old: equal. */
+static void compare_texts(sqlite3 *db, const struct embedded_file *f, const char *ref, size_t len,
+			  const struct anomaly_settings *s, int set, const int64_t *win)
+{
+	assert_int_equal(db_exec(db, "DELETE FROM new; DELETE FROM old"), 0);
+	run_into(db, "new", f->name, f->text, f->len, s, win);
+	run_into(db, "old", f->name, ref, len, s, win);
+	print_message("# set %d, window from %lld, %s: %lld hits, reference %lld\n", set,
+		      (long long)win[0], f->name, q_int(db, "SELECT count(*) FROM new"),
+		      q_int(db, "SELECT count(*) FROM old"));
+	/* Equal as lists: same rows, same number of each (and same types). */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM new EXCEPT "
+				   "SELECT * FROM old)"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM old EXCEPT "
+				   "SELECT * FROM new)"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
+			 q_int(db, "SELECT count(*) FROM old"));
+}
+
 /* Compare each rule with a reference against it over one window. */
 static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set,
 			  const int64_t *win)
@@ -299,22 +320,8 @@ static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set
 		ref = read_text(path, &len);
 		if (!ref)
 			continue; /* not rewritten: nothing to compare with */
-		assert_int_equal(db_exec(db, "DELETE FROM new; DELETE FROM old"), 0);
-		run_into(db, "new", f->name, f->text, f->len, s, win);
-		run_into(db, "old", f->name, ref, len, s, win);
+		compare_texts(db, f, ref, len, s, set, win);
 		free(ref);
-		print_message("# set %d, window from %lld, %s: %lld hits, reference %lld\n", set,
-			      (long long)win[0], f->name, q_int(db, "SELECT count(*) FROM new"),
-			      q_int(db, "SELECT count(*) FROM old"));
-		/* Equal as lists: same rows, same number of each (and same types). */
-		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM new EXCEPT "
-					   "SELECT * FROM old)"),
-				 0);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM old EXCEPT "
-					   "SELECT * FROM new)"),
-				 0);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
-				 q_int(db, "SELECT count(*) FROM old"));
 		assert_int_equal(db_exec(db, "INSERT INTO found SELECT * FROM old"), 0);
 		compared++;
 	}
@@ -552,17 +559,7 @@ static void udp_scan_big_ids(sqlite3 *db, const char *const *counts, const int64
 	assert_int_equal(anomaly_settings_parse(&s, counts[0]), 0);
 	assert_int_equal(anomaly_settings_parse(&s, counts[1]), 0);
 	for (size_t k = 0; k < 2; k++) {
-		assert_int_equal(db_exec(db, "DELETE FROM new; DELETE FROM old"), 0);
-		run_into(db, "new", f->name, f->text, f->len, &s, wins[k]);
-		run_into(db, "old", f->name, ref, len, &s, wins[k]);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM new EXCEPT "
-					   "SELECT * FROM old)"),
-				 0);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM old EXCEPT "
-					   "SELECT * FROM new)"),
-				 0);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
-				 q_int(db, "SELECT count(*) FROM old"));
+		compare_texts(db, f, ref, len, &s, 30, wins[k]);
 		assert_true(q_int(db, "SELECT count(*) FROM new WHERE subject LIKE "
 				      "'2001:db8::3 > %'") > 0);
 	}
