@@ -50,12 +50,13 @@ active AS (
 -- (no sort of every probe of every window, as a GROUP BY over them needs).
 -- Both counts in one number: hosts * 2^32 + pairs (a window holds fewer
 -- than 2^31 pairs of one source). A pair is host id * 65536 + port, or a
--- text for host ids of 2^47 and over (where that would overflow): no two
--- pairs meet.
+-- text for host ids past +-2^47 (where that would overflow): no two pairs
+-- meet.
 counted AS MATERIALIZED (
 	SELECT a.id, a.ts_start, a.ts_end, a.src_id,
 	       (SELECT count(DISTINCT pr.dst_id) * 4294967296 +
-	               count(DISTINCT iif(pr.dst_id < 140737488355328, pr.dst_id * 65536 + pr.dst_port,
+	               count(DISTINCT iif(pr.dst_id BETWEEN -140737488355328 AND 140737488355327,
+	                                  pr.dst_id * 65536 + pr.dst_port,
 	                                  pr.dst_id || ':' || pr.dst_port))
 	        FROM p CROSS JOIN intervals w
 	        CROSS JOIN interval_udp_probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
