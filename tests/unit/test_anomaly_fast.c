@@ -457,12 +457,25 @@ static void udp_flow6(struct snapshot *snap, uint64_t mono_start, int s, __u16 s
 	r->key.dst[15] = (__u8)d;
 }
 
+/* The flow just added made TCP, with a SYN and flags. */
+static void to_tcp(struct snapshot *snap, __u32 flags)
+{
+	struct flow_record *r = &snap->flows[snap->n_flows - 1];
+
+	r->key.protocol = 6;
+	r->c.syn = 1;
+	r->c.tcp_flags = flags;
+}
+
 /*
- * An interval's probes for test_udp_scan_edges(): scanner 198.18.9.1 at a
- * few of 20 ports of one host (a port probed again after any gap, some
- * twice in an interval from two source ports, some answered), 198.18.9.2
- * at port 161 of up to 30 hosts, [2001:db8::3] at 4 ports of up to 12
- * hosts, and a DNS exchange (answered, no probe); k probes of each.
+ * An interval's probes for test_scans_at_window_edges(): UDP scanner
+ * 198.18.9.1 at a few of 20 ports of one host (a port probed again after
+ * any gap, some twice in an interval from two source ports, some
+ * answered), 198.18.9.2 at port 161 of up to 30 hosts, [2001:db8::3] at 4
+ * ports of up to 12 hosts, and a DNS exchange (answered, no probe); TCP
+ * (SYN, no ACK) scanner 198.18.9.6 at 8 ports of up to 6 hosts,
+ * [2001:db8::7] at ports 22-24 of up to 10 hosts, and completed connections;
+ * k probes of each.
  */
 static void udp_edge_probes(struct snapshot *snap, uint64_t mono_start, uint32_t *rnd, int k)
 {
@@ -478,6 +491,14 @@ static void udp_edge_probes(struct snapshot *snap, uint64_t mono_start, uint32_t
 		udp_flow(snap, mono_start, 2, (__u16)(42000 + j), 1 + (int)(*rnd >> 4) % 30, 161);
 		udp_flow6(snap, mono_start, 3, (__u16)(43000 + j), 1 + (int)(*rnd >> 12) % 12,
 			  (__u16)(500 + (*rnd >> 20) % 4));
+		udp_flow(snap, mono_start, 6, (__u16)(44000 + j), 1 + (int)(*rnd >> 6) % 6,
+			 (__u16)(2000 + (*rnd >> 10) % 8));
+		to_tcp(snap, 0x02);
+		udp_flow6(snap, mono_start, 7, (__u16)(45000 + j), 1 + (int)(*rnd >> 14) % 10,
+			  (__u16)(22 + (*rnd >> 18) % 3));
+		to_tcp(snap, 0x02);
+		udp_flow(snap, mono_start, 6, (__u16)(46000 + j), 1, 80);
+		to_tcp(snap, 0x1a);
 	}
 	udp_flow(snap, mono_start, 100, 30000, 2, 53);
 	udp_answer(snap);
@@ -524,23 +545,23 @@ static void udp_compare_counts(sqlite3 *db, const char *window, const char *cons
 
 	anomaly_settings_init(&s);
 	assert_int_equal(anomaly_settings_parse(&s, window), 0);
-	assert_int_equal(anomaly_settings_parse(&s, counts[0]), 0);
-	assert_int_equal(anomaly_settings_parse(&s, counts[1]), 0);
+	for (size_t k = 0; k < 4; k++)
+		assert_int_equal(anomaly_settings_parse(&s, counts[k]), 0);
 	for (size_t k = 0; k < 2; k++)
 		assert_int_equal(compare_window(db, &s, set, wins[k]), RULES);
 }
 
 /*
- * Address ids of 2^47 and more (where udp_scan.sql counts its (host, port)
- * pairs by text): the IPv6 scanner's destinations moved there in every
- * row that names them, udp_scan alone as its reference under counts.
+ * Address ids of 2^47 and more (where the scans count their (host, port)
+ * pairs by text): the IPv6 scanners' destinations moved there in every row
+ * that names them, udp_scan and port_scan alone as their references under
+ * counts, finding those scanners' hosts by port.
  */
-static void udp_scan_big_ids(sqlite3 *db, const char *const *counts, const int64_t (*wins)[2])
+static void scans_big_ids(sqlite3 *db, const char *const *counts, const int64_t (*wins)[2])
 {
-	const struct embedded_file *f = netmon_anomaly_rules;
+	static const char *const rules[][2] = { { "udp_scan.sql", "2001:db8::3 > %" },
+						{ "port_scan.sql", "2001:db8::7 > %" } };
 	struct anomaly_settings s;
-	size_t len;
-	char *ref;
 
 	assert_int_equal(
 		db_exec(db,
@@ -550,36 +571,48 @@ static void udp_scan_big_ids(sqlite3 *db, const char *const *counts, const int64
 			"IN big; UPDATE interval_udp_probes SET dst_id = dst_id + (1 << 47) "
 			"WHERE dst_id IN big"),
 		0);
-	while (f->name && strcmp(f->name, "udp_scan.sql"))
-		f++;
-	assert_non_null(f->name);
-	ref = read_text(REFERENCE_DIR "/udp_scan.sql", &len);
-	assert_non_null(ref);
 	anomaly_settings_init(&s);
-	assert_int_equal(anomaly_settings_parse(&s, counts[0]), 0);
-	assert_int_equal(anomaly_settings_parse(&s, counts[1]), 0);
-	for (size_t k = 0; k < 2; k++) {
-		compare_texts(db, f, ref, len, &s, 30, wins[k]);
-		assert_true(q_int(db, "SELECT count(*) FROM new WHERE subject LIKE "
-				      "'2001:db8::3 > %'") > 0);
+	for (size_t k = 0; k < 4; k++)
+		assert_int_equal(anomaly_settings_parse(&s, counts[k]), 0);
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		const struct embedded_file *f = netmon_anomaly_rules;
+		char path[256], *ref;
+		size_t len;
+
+		while (f->name && strcmp(f->name, rules[r][0]))
+			f++;
+		assert_non_null(f->name);
+		snprintf(path, sizeof(path), "%s/%s", REFERENCE_DIR, f->name);
+		ref = read_text(path, &len);
+		assert_non_null(ref);
+		for (size_t k = 0; k < 2; k++) {
+			char sql[160];
+
+			compare_texts(db, f, ref, len, &s, 30, wins[k]);
+			snprintf(sql, sizeof(sql),
+				 "SELECT count(*) FROM new WHERE subject LIKE '%s'", rules[r][1]);
+			assert_true(q_int(db, sql) > 0);
+		}
+		free(ref);
 	}
-	free(ref);
 }
 
 /*
- * udp_scan as its reference at the edges of its window: 1 s and 60 s
+ * udp_scan and port_scan as their references at the edges of the window: 1 s and 60 s
  * intervals with gaps, intervals of other lengths and ids out of time
  * order, keys probed again at every gap and several times in an interval,
  * IPv6, windows of 60, 300 and 900 s (one interval, a few, more than the
  * history), report ranges that start inside an interval, address ids past
  * 2^47; hits of both kinds, IPv4 and IPv6.
  */
-static void test_udp_scan_edges(void **state)
+static void test_scans_at_window_edges(void **state)
 {
 	static const char *const windows[] = { "port_scan_window=60", "port_scan_window=300",
 					       "port_scan_window=900" };
-	static const char *const counts[][2] = { { "udp_scan_ports=2", "udp_scan_hosts=2" },
-						 { "udp_scan_ports=4", "udp_scan_hosts=6" } };
+	static const char *const counts[][4] = { { "udp_scan_ports=2", "udp_scan_hosts=2",
+						   "port_scan_ports=2", "port_scan_hosts=2" },
+						 { "udp_scan_ports=4", "udp_scan_hosts=6",
+						   "port_scan_ports=3", "port_scan_hosts=4" } };
 	static const int lens[] = { 1, 60 };
 
 	for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
@@ -614,9 +647,15 @@ static void test_udp_scan_edges(void **state)
 					      "'198.18.9.2'") > 0);
 			assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject LIKE "
 					      "'2001:db8::3%'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'port_scan' "
+					      "AND subject LIKE '198.18.9.6 > 198.19.0.%'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'port_scan' "
+					      "AND subject = '198.18.9.6'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'port_scan' "
+					      "AND subject = '2001:db8::7'") > 0);
 		}
 		if (lens[l] > 1)
-			udp_scan_big_ids(db, counts[0], wins);
+			scans_big_ids(db, counts[0], wins);
 		db_close(db);
 	}
 }
@@ -1073,7 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_rules_equal_reference),
 		cmocka_unit_test(test_retention_takes_aggregates),
 		cmocka_unit_test(test_udp_rules_equal_reference),
-		cmocka_unit_test(test_udp_scan_edges),
+		cmocka_unit_test(test_scans_at_window_edges),
 		cmocka_unit_test(test_syn_rules_equal_reference),
 		cmocka_unit_test(test_beacon_exchange_before_range),
 		cmocka_unit_test(test_beacon_gaps_shortcut),
