@@ -284,6 +284,27 @@ static void result_tables(sqlite3 *db)
 		0);
 }
 
+/* A rule's text and its reference's (ref, len) over one window into new and old: equal. */
+static void compare_texts(sqlite3 *db, const struct embedded_file *f, const char *ref, size_t len,
+			  const struct anomaly_settings *s, int set, const int64_t *win)
+{
+	assert_int_equal(db_exec(db, "DELETE FROM new; DELETE FROM old"), 0);
+	run_into(db, "new", f->name, f->text, f->len, s, win);
+	run_into(db, "old", f->name, ref, len, s, win);
+	print_message("# set %d, window from %lld, %s: %lld hits, reference %lld\n", set,
+		      (long long)win[0], f->name, q_int(db, "SELECT count(*) FROM new"),
+		      q_int(db, "SELECT count(*) FROM old"));
+	/* Equal as lists: same rows, same number of each (and same types). */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM new EXCEPT "
+				   "SELECT * FROM old)"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM old EXCEPT "
+				   "SELECT * FROM new)"),
+			 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
+			 q_int(db, "SELECT count(*) FROM old"));
+}
+
 /* Compare each rule with a reference against it over one window. */
 static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set,
 			  const int64_t *win)
@@ -299,22 +320,8 @@ static int compare_window(sqlite3 *db, const struct anomaly_settings *s, int set
 		ref = read_text(path, &len);
 		if (!ref)
 			continue; /* not rewritten: nothing to compare with */
-		assert_int_equal(db_exec(db, "DELETE FROM new; DELETE FROM old"), 0);
-		run_into(db, "new", f->name, f->text, f->len, s, win);
-		run_into(db, "old", f->name, ref, len, s, win);
+		compare_texts(db, f, ref, len, s, set, win);
 		free(ref);
-		print_message("# set %d, window from %lld, %s: %lld hits, reference %lld\n", set,
-			      (long long)win[0], f->name, q_int(db, "SELECT count(*) FROM new"),
-			      q_int(db, "SELECT count(*) FROM old"));
-		/* Equal as lists: same rows, same number of each (and same types). */
-		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM new EXCEPT "
-					   "SELECT * FROM old)"),
-				 0);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM (SELECT * FROM old EXCEPT "
-					   "SELECT * FROM new)"),
-				 0);
-		assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
-				 q_int(db, "SELECT count(*) FROM old"));
 		assert_int_equal(db_exec(db, "INSERT INTO found SELECT * FROM old"), 0);
 		compared++;
 	}
@@ -430,6 +437,227 @@ static void test_udp_rules_equal_reference(void **state)
 	assert_int_equal(compare_set(db, &s, 3), 2 * RULES);
 	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'udp_scan'") > 0);
 	db_close(db);
+}
+
+/* One UDP flow [2001:db8::<s>]:sport > [2001:db8:1::<d>]:dport, inbound as udp_flow()'s. */
+static void udp_flow6(struct snapshot *snap, uint64_t mono_start, int s, __u16 sport, int d,
+		      __u16 dport)
+{
+	struct flow_record *r;
+
+	udp_flow(snap, mono_start, 200 + s, sport, d, dport);
+	r = &snap->flows[snap->n_flows - 1];
+	r->key.family = NETMON_FAMILY_V6;
+	memset(r->key.src, 0, sizeof(r->key.src));
+	memset(r->key.dst, 0, sizeof(r->key.dst));
+	r->key.src[0] = r->key.dst[0] = 0x20, r->key.src[1] = r->key.dst[1] = 0x01;
+	r->key.src[2] = r->key.dst[2] = 0x0d, r->key.src[3] = r->key.dst[3] = 0xb8;
+	r->key.dst[5] = 1;
+	r->key.src[15] = (__u8)s;
+	r->key.dst[15] = (__u8)d;
+}
+
+/* The flow just added made TCP, with a SYN and flags. */
+static void to_tcp(struct snapshot *snap, __u32 flags)
+{
+	struct flow_record *r = &snap->flows[snap->n_flows - 1];
+
+	r->key.protocol = 6;
+	r->c.syn = 1;
+	r->c.tcp_flags = flags;
+}
+
+/*
+ * An interval's probes for test_scans_at_window_edges(): UDP scanner
+ * 198.18.9.1 at a few of 20 ports of one host (a port probed again after
+ * any gap, some twice in an interval from two source ports, some
+ * answered), 198.18.9.2 at port 161 of up to 30 hosts, [2001:db8::3] at 4
+ * ports of up to 12 hosts, and a DNS exchange (answered, no probe); TCP
+ * (SYN, no ACK) scanner 198.18.9.6 at 8 ports of up to 6 hosts,
+ * [2001:db8::7] at ports 22-24 of up to 10 hosts, and completed connections;
+ * k probes of each.
+ */
+static void udp_edge_probes(struct snapshot *snap, uint64_t mono_start, uint32_t *rnd, int k)
+{
+	for (int j = 0; j < k; j++) {
+		*rnd = *rnd * 1103515245u + 12345u;
+		udp_flow(snap, mono_start, 1, (__u16)(40000 + j), 1,
+			 (__u16)(1000 + (*rnd >> 16) % 20));
+		if ((*rnd >> 8) % 5 == 0) /* the same key again */
+			udp_flow(snap, mono_start, 1, (__u16)(41000 + j), 1,
+				 (__u16)(1000 + (*rnd >> 16) % 20));
+		else if ((*rnd >> 8) % 5 == 1)
+			udp_answer(snap);
+		udp_flow(snap, mono_start, 2, (__u16)(42000 + j), 1 + (int)(*rnd >> 4) % 30, 161);
+		udp_flow6(snap, mono_start, 3, (__u16)(43000 + j), 1 + (int)(*rnd >> 12) % 12,
+			  (__u16)(500 + (*rnd >> 20) % 4));
+		udp_flow(snap, mono_start, 6, (__u16)(44000 + j), 1 + (int)(*rnd >> 6) % 6,
+			 (__u16)(2000 + (*rnd >> 10) % 8));
+		to_tcp(snap, 0x02);
+		udp_flow6(snap, mono_start, 7, (__u16)(45000 + j), 1 + (int)(*rnd >> 14) % 10,
+			  (__u16)(22 + (*rnd >> 18) % 3));
+		to_tcp(snap, 0x02);
+		udp_flow(snap, mono_start, 6, (__u16)(46000 + j), 1, 80);
+		to_tcp(snap, 0x1a);
+	}
+	udp_flow(snap, mono_start, 100, 30000, 2, 53);
+	udp_answer(snap);
+}
+
+/*
+ * n intervals of len seconds from START, with probes (udp_edge_probes()):
+ * some left out (gaps), some twice as long or (len > 1) half as long, the
+ * later half of them stored first (ids not in time order).
+ */
+static void write_udp_edges(struct store *st, int len, unsigned int n)
+{
+	struct snapshot snap = { 0 };
+
+	snap.flows = calloc(512, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	for (unsigned int m = 0; m < n; m++) {
+		unsigned int i = (m + n / 2) % n;
+		uint32_t rnd = 11 + i;
+		int64_t ts = START + len * (int64_t)i, end = ts + len;
+		uint64_t mono_start =
+			1000ull * 1000000000ull + (uint64_t)(ts - START) * 1000000000ull;
+
+		if (i % 17 == 5 || i % 23 == 8) /* a gap, or the second half of a long one */
+			continue;
+		if (i % 23 == 7)
+			end += len;
+		else if (i % 29 == 11 && len > 1)
+			end -= len / 2;
+		snap.n_flows = 0;
+		snap.wall.tv_sec = end;
+		snap.mono_ns = mono_start + (uint64_t)(end - ts) * 1000000000ull;
+		udp_edge_probes(&snap, mono_start, &rnd, len > 1 ? 5 : 1 + (int)(i % 2));
+		assert_int_equal(store_write_interval(st, &snap, ts, end), 0);
+	}
+	free(snap.flows);
+}
+
+/* Each rewritten rule as its reference over both ranges under one window and counts. */
+static void udp_compare_counts(sqlite3 *db, const char *window, const char *const *counts, int set,
+			       const int64_t (*wins)[2])
+{
+	struct anomaly_settings s;
+
+	anomaly_settings_init(&s);
+	assert_int_equal(anomaly_settings_parse(&s, window), 0);
+	for (size_t k = 0; k < 4; k++)
+		assert_int_equal(anomaly_settings_parse(&s, counts[k]), 0);
+	for (size_t k = 0; k < 2; k++)
+		assert_int_equal(compare_window(db, &s, set, wins[k]), RULES);
+}
+
+/*
+ * Address ids of 2^47 and more (where the scans count their (host, port)
+ * pairs by text): the IPv6 scanners' destinations moved there in every row
+ * that names them, udp_scan and port_scan alone as their references under
+ * counts, finding those scanners' hosts by port.
+ */
+static void scans_big_ids(sqlite3 *db, const char *const *counts, const int64_t (*wins)[2])
+{
+	static const char *const rules[][2] = { { "udp_scan.sql", "2001:db8::3 > %" },
+						{ "port_scan.sql", "2001:db8::7 > %" } };
+	struct anomaly_settings s;
+
+	assert_int_equal(
+		db_exec(db,
+			"CREATE TEMP TABLE big AS SELECT id FROM addresses WHERE text LIKE "
+			"'2001:db8:1::%'; UPDATE addresses SET id = id + (1 << 47) WHERE id IN "
+			"big; UPDATE conversations SET dst_id = dst_id + (1 << 47) WHERE dst_id "
+			"IN big; UPDATE interval_udp_probes SET dst_id = dst_id + (1 << 47) "
+			"WHERE dst_id IN big"),
+		0);
+	anomaly_settings_init(&s);
+	for (size_t k = 0; k < 4; k++)
+		assert_int_equal(anomaly_settings_parse(&s, counts[k]), 0);
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		const struct embedded_file *f = netmon_anomaly_rules;
+		char path[256], *ref;
+		size_t len;
+
+		while (f->name && strcmp(f->name, rules[r][0]))
+			f++;
+		assert_non_null(f->name);
+		snprintf(path, sizeof(path), "%s/%s", REFERENCE_DIR, f->name);
+		ref = read_text(path, &len);
+		assert_non_null(ref);
+		for (size_t k = 0; k < 2; k++) {
+			char sql[160];
+
+			compare_texts(db, f, ref, len, &s, 30, wins[k]);
+			snprintf(sql, sizeof(sql),
+				 "SELECT count(*) FROM new WHERE subject LIKE '%s'", rules[r][1]);
+			assert_true(q_int(db, sql) > 0);
+		}
+		free(ref);
+	}
+}
+
+/*
+ * udp_scan and port_scan as their references at the edges of the window: 1 s and 60 s
+ * intervals with gaps, intervals of other lengths and ids out of time
+ * order, keys probed again at every gap and several times in an interval,
+ * IPv6, windows of 60, 300 and 900 s (one interval, a few, more than the
+ * history), report ranges that start inside an interval, address ids past
+ * 2^47; hits of both kinds, IPv4 and IPv6.
+ */
+static void test_scans_at_window_edges(void **state)
+{
+	static const char *const windows[] = { "port_scan_window=60", "port_scan_window=300",
+					       "port_scan_window=900" };
+	static const char *const counts[][4] = { { "udp_scan_ports=2", "udp_scan_hosts=2",
+						   "port_scan_ports=2", "port_scan_hosts=2" },
+						 { "udp_scan_ports=4", "udp_scan_hosts=6",
+						   "port_scan_ports=3", "port_scan_hosts=4" } };
+	static const int lens[] = { 1, 60 };
+
+	for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+		unsigned int n = lens[l] > 1 ? 40 : 150;
+		const int64_t span = lens[l] * (int64_t)n;
+		const int64_t wins[][2] = { { START, START + span },
+					    { START + span / 2 + lens[l] / 2, START + span - 1 } };
+		char path[128];
+		struct store *st;
+		sqlite3 *db;
+
+		snprintf(path, sizeof(path), "%s/udp-edges-%d.db", dir, lens[l]);
+		assert_int_equal(store_open(&st, path), 0);
+		write_udp_edges(st, lens[l], n);
+		store_close(st);
+		assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+		/* the history is what the cases need */
+		assert_true(q_int(db, "SELECT count(*) FROM intervals a JOIN intervals b ON "
+				      "b.id > a.id AND b.ts_start < a.ts_start") > 0);
+		assert_true(q_int(db, "SELECT count(DISTINCT ts_end - ts_start) FROM intervals") >=
+			    (lens[l] > 1 ? 3 : 2));
+		result_tables(db);
+		for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+			assert_int_equal(db_exec(db, "DELETE FROM found"), 0);
+			for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+				udp_compare_counts(db, windows[w], counts[c], 20 + (int)(3 * w + c),
+						   wins);
+			/* both kinds, IPv4 and IPv6, at each window */
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = "
+					      "'198.18.9.1 > 198.19.0.1'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject = "
+					      "'198.18.9.2'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE subject LIKE "
+					      "'2001:db8::3%'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'port_scan' "
+					      "AND subject LIKE '198.18.9.6 > 198.19.0.%'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'port_scan' "
+					      "AND subject = '198.18.9.6'") > 0);
+			assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'port_scan' "
+					      "AND subject = '2001:db8::7'") > 0);
+		}
+		if (lens[l] > 1)
+			scans_big_ids(db, counts[0], wins);
+		db_close(db);
+	}
 }
 
 /*
@@ -816,7 +1044,7 @@ static long long summary_notes(sqlite3 *db)
  */
 static void test_not_judged_noted(void **state)
 {
-	struct history_opts h = { .interval = 60, .n_intervals = 1, .flows = 400, .clients = 50 };
+	struct history_opts h = { .interval = 60, .n_intervals = 1, .flows = 2000, .clients = 50 };
 	struct anomaly_settings s;
 	struct anomaly_eval *a;
 	long long all, notes;
@@ -840,7 +1068,7 @@ static void test_not_judged_noted(void **state)
 	/* The rules that read every flow row of the lookback cannot finish
 	 * (fan_in and exfiltration read the per-interval aggregates). */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = 'not_judged' "
-				   "AND subject IN ('beaconing', 'udp_scan') AND value = 400 AND "
+				   "AND subject IN ('beaconing', 'udp_scan') AND value = 2000 AND "
 				   "threshold = 0 AND detail LIKE 'rule ' || subject || ' did not "
 				   "judge this interval: ran past its time budget of 0 ms%'"),
 			 2 * 3);
@@ -884,6 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_rules_equal_reference),
 		cmocka_unit_test(test_retention_takes_aggregates),
 		cmocka_unit_test(test_udp_rules_equal_reference),
+		cmocka_unit_test(test_scans_at_window_edges),
 		cmocka_unit_test(test_syn_rules_equal_reference),
 		cmocka_unit_test(test_beacon_exchange_before_range),
 		cmocka_unit_test(test_beacon_gaps_shortcut),
