@@ -683,9 +683,9 @@ struct burst {
 /* The sorting's arrays freed (the flows' conv and ends stay). */
 static void burst_sorted(struct burst *b)
 {
-	free(b->rows);
-	free(b->addr);
-	free(b->addr_id);
+	store_big_free(b->rows);
+	store_big_free(b->addr);
+	store_big_free(b->addr_id);
 	b->rows = b->addr = NULL;
 	b->addr_id = NULL;
 }
@@ -697,13 +697,13 @@ static int sort_on(struct store_row **rows, size_t n, int from, int to)
 
 	if (n < 2 || from >= to)
 		return 0;
-	tmp = malloc(n * sizeof(*tmp));
+	tmp = store_big_alloc(n * sizeof(*tmp));
 	s = tmp ? store_sort_rows(*rows, tmp, n, from, to) : NULL;
 	if (!s) {
-		free(tmp);
+		store_big_free(tmp);
 		return -ENOMEM;
 	}
-	free(s == tmp ? *rows : tmp);
+	store_big_free(s == tmp ? *rows : tmp);
 	*rows = s;
 	return 0;
 }
@@ -744,8 +744,8 @@ static int known_conversations(struct burst *b, size_t n)
 		err = ids_ahead(b->st->conversations, n, flow_conv_key, flow_conv_get, b);
 	if (err || !b->n)
 		return err;
-	b->rows = malloc(b->n * sizeof(*b->rows));
-	b->addr = malloc(2 * b->n * sizeof(*b->addr));
+	b->rows = store_big_alloc(b->n * sizeof(*b->rows));
+	b->addr = store_big_alloc(2 * b->n * sizeof(*b->addr));
 	if (!b->rows || !b->addr)
 		return -ENOMEM;
 	for (size_t i = 0; !err && i < n; i++) {
@@ -852,7 +852,7 @@ static int burst_addresses(struct burst *b)
 
 	if (!b->n_addr)
 		return 0;
-	b->addr_id = calloc(b->n_addr, sizeof(*b->addr_id));
+	b->addr_id = store_big_alloc(b->n_addr * sizeof(*b->addr_id));
 	if (!b->addr_id)
 		return -ENOMEM;
 	/* equal rows (the cache started over while marking) stay: each number needs its id */
@@ -923,7 +923,7 @@ static int flush_conversations(struct store *st, const struct store_row *c, cons
  */
 static int conversation_ends(struct burst *b, size_t n_flows)
 {
-	b->ends = calloc(n_flows, sizeof(*b->ends));
+	b->ends = store_big_alloc(n_flows * sizeof(*b->ends));
 	if (!b->ends)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n; i++) {
@@ -1102,7 +1102,7 @@ static int aggregate_flows(struct store *st, const struct snapshot *snap, int64_
 static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		       const struct flow_record *r, size_t n)
 {
-	struct burst b = { .st = st, .r = r, .conv = calloc(n ? n : 1, sizeof(*b.conv)) };
+	struct burst b = { .st = st, .r = r, .conv = store_big_alloc(n * sizeof(*b.conv)) };
 	int err = b.conv ? known_conversations(&b, n) : -ENOMEM;
 
 	/* each missing address: a number, and its mark in the cache */
@@ -1119,8 +1119,8 @@ static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts
 	if (!err)
 		err = aggregate_flows(st, snap, ts_start, r, n, b.conv,
 				      (const int64_t(*)[2])b.ends);
-	free(b.ends);
-	free(b.conv);
+	store_big_free(b.ends);
+	store_big_free(b.conv);
 	return err;
 }
 

@@ -5,7 +5,12 @@
  * differ.
  */
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include "store_sort.h"
+
+#define BIG_MIN (8u << 20)
+#define BIG_HEAD 64 /* the size, and the array aligned on a cache line */
 
 #define BYTE_VALUES 256
 
@@ -51,4 +56,35 @@ struct store_row *store_sort_rows(struct store_row *rows, struct store_row *tmp,
 	}
 	free(count);
 	return rows;
+}
+
+void *store_big_alloc(size_t bytes)
+{
+	size_t total = bytes + BIG_HEAD;
+	uint8_t *p;
+
+	if (total < BIG_MIN) {
+		p = calloc(1, total);
+	} else {
+		p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = p == MAP_FAILED ? NULL : p;
+	}
+	if (!p)
+		return NULL;
+	memcpy(p, &total, sizeof(total));
+	return p + BIG_HEAD;
+}
+
+void store_big_free(void *array)
+{
+	uint8_t *p = array ? (uint8_t *)array - BIG_HEAD : NULL;
+	size_t total;
+
+	if (!p)
+		return;
+	memcpy(&total, p, sizeof(total));
+	if (total < BIG_MIN)
+		free(p);
+	else
+		munmap(p, total);
 }

@@ -30,4 +30,13 @@ struct store_row {
 struct store_row *store_sort_rows(struct store_row *rows, struct store_row *tmp, size_t n, int from,
 				  int to);
 
+/*
+ * A zeroed array of a burst's size: from 8 MiB on mapped and unmapped
+ * whole, so that its pages go back when it is freed instead of staying in
+ * the heap (the burst's arrays left the recorder's RSS 22 MB higher through
+ * the aggregates' write: bench/RESULTS.md). NULL when out of memory.
+ */
+void *store_big_alloc(size_t bytes);
+void store_big_free(void *array);
+
 #endif
