@@ -27,8 +27,8 @@ int backlog_open(struct backlog **out);
  * Told of every interval once it is committed, with the time its rows and
  * COMMIT took (the metrics, metrics.h); fn NULL: nobody.
  */
-typedef void backlog_written_fn(void *ctx, const struct snapshot *snap, int64_t start, int64_t end,
-				uint64_t write_us);
+typedef void backlog_written_fn(void *ctx, const struct snapshot *snap, int64_t start,
+				int64_t end, uint64_t write_us);
 void backlog_on_written(struct backlog *b, backlog_written_fn *fn, void *ctx);
 void backlog_close(struct backlog *b);
 

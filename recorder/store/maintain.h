@@ -12,9 +12,9 @@
 
 struct maintain {
 	struct retention keep;
-	int no_retention;      /* offline import: keep everything it wrote */
-	int64_t last_optimize; /* monotonic seconds of the last PRAGMA optimize */
-	int failing;	       /* an error was logged; say when it clears */
+	int no_retention;       /* offline import: keep everything it wrote */
+	int64_t last_optimize;  /* monotonic seconds of the last PRAGMA optimize */
+	int failing;            /* an error was logged; say when it clears */
 };
 
 /*

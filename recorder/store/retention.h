@@ -12,11 +12,11 @@
 
 /* Days to keep each level; 0 keeps it forever. */
 struct retention {
-	unsigned int flows;	/* raw flow rows (flow_log) */
+	unsigned int flows;     /* raw flow rows (flow_log) */
 	unsigned int processes; /* raw process rows (process_log) */
-	unsigned int totals;	/* intervals: traffic_log, collector_log */
-	unsigned int hourly;	/* hourly rollups */
-	unsigned int daily;	/* daily rollups (monthly ones are always kept) */
+	unsigned int totals;    /* intervals: traffic_log, collector_log */
+	unsigned int hourly;    /* hourly rollups */
+	unsigned int daily;     /* daily rollups (monthly ones are always kept) */
 };
 
 #define RETENTION_DEFAULT_FLOWS 7
@@ -25,11 +25,9 @@ struct retention {
 #define RETENTION_DEFAULT_HOURLY 400
 #define RETENTION_DEFAULT_DAILY 0
 
-#define RETENTION_DEFAULTS                                                                         \
-	{                                                                                          \
-		RETENTION_DEFAULT_FLOWS, RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS,    \
-			RETENTION_DEFAULT_HOURLY, RETENTION_DEFAULT_DAILY                          \
-	}
+#define RETENTION_DEFAULTS                                                                   \
+	{ RETENTION_DEFAULT_FLOWS, RETENTION_DEFAULT_PROCESSES, RETENTION_DEFAULT_TOTALS,    \
+	  RETENTION_DEFAULT_HOURLY, RETENTION_DEFAULT_DAILY }
 
 /*
  * Delete one batch of rows older than their level's window (relative to now,

@@ -18,7 +18,7 @@
 struct run_tally_iface {
 	int ifindex;
 	uint64_t ip_packets, ip_bytes; /* both directions, NETMON_KIND_IP */
-	uint64_t other_frames;	       /* non-IP and malformed frames */
+	uint64_t other_frames;         /* non-IP and malformed frames */
 };
 
 struct run_tally {
