@@ -73,13 +73,9 @@ static void burst_flow(struct flow_record *r, uint32_t i, uint32_t base)
 /* One integer from a query, asserting it returns a row. */
 static long long q_int(sqlite3 *db, const char *sql)
 {
-	sqlite3_stmt *st;
-	long long v;
+	long long v = 0;
 
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	assert_int_equal(temp_db_int(db, sql, &v), 0);
 	return v;
 }
 
