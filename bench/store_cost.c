@@ -15,8 +15,9 @@
  * hosts (a scan, a flood, a busy public server's clients), in at least 5
  * rounds, each round's addresses new to the database too.
  *
- * Needs root. Usage: store_cost [--new-hosts] [FLOWS [ROUNDS]] (default
- * 1000000 3); --new-hosts: that case alone.
+ * Needs root. Usage: store_cost [--new-hosts|--steady] [FLOWS [ROUNDS]]
+ * (default 1000000 3); --new-hosts or --steady: that case alone (for a
+ * profile of one).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -405,20 +406,20 @@ out:
 
 int main(int argc, char **argv)
 {
-	int only_new = argc > 1 && !strcmp(argv[1], "--new-hosts"), err;
-	unsigned int n =
-		argc > 1 + only_new ? (unsigned int)strtoul(argv[1 + only_new], NULL, 10) : 1000000;
-	int rounds = argc > 2 + only_new ? atoi(argv[2 + only_new]) : 3;
+	int only_new = argc > 1 && !strcmp(argv[1], "--new-hosts");
+	int only_steady = argc > 1 && !strcmp(argv[1], "--steady"), opt = only_new || only_steady;
+	unsigned int n = argc > 1 + opt ? (unsigned int)strtoul(argv[1 + opt], NULL, 10) : 1000000;
+	int rounds = argc > 2 + opt ? atoi(argv[2 + opt]) : 3, err;
 	char dir[] = "/tmp/netmon-bench-store-XXXXXX", cmd[128], path[128];
 
 	log_init("store_cost", LOGLVL_WARN);
 	if (rounds < 1 || rounds > 15 || !n || !mkdtemp(dir))
 		return 1;
 	err = only_new ? 0 : steady_case(n, rounds, dir);
-	if (!err)
+	if (!err && !only_steady)
 		err = new_hosts_case(n, rounds < 5 ? 5 : rounds, dir);
 	snprintf(path, sizeof(path), "%s/history.db", dir);
-	if (!err && !only_new)
+	if (!err && !opt)
 		err = bytes_per_row(path);
 	if (err)
 		fprintf(stderr, "store_cost: %s\n", strerror(-err));

@@ -401,6 +401,24 @@ int anomaly_agg_known(struct anomaly_agg *ag, int64_t id)
 	return found;
 }
 
+int anomaly_agg_prefetch(const struct anomaly_agg *ag, int64_t id, int entry)
+{
+	uint64_t key = (uint64_t)id;
+	const uint64_t *v;
+	int found;
+
+	if (!ag->convs.cap)
+		return 0;
+	if (!entry) {
+		__builtin_prefetch(ag->convs.slots + (hash_key(&key, 1) & (ag->convs.cap - 1)) * 2);
+		return 0;
+	}
+	v = map_probe(&ag->convs, &key, &found);
+	if (found)
+		__builtin_prefetch(&ag->conv[*v]);
+	return found;
+}
+
 /* The interval's entry of f's conversation; NULL when out of memory. */
 static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 {

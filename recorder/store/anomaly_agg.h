@@ -39,6 +39,13 @@ void anomaly_agg_close(struct anomaly_agg *ag);
 void anomaly_agg_start(struct anomaly_agg *ag);
 /* Whether the interval had a flow of conversation id already (its addresses known). */
 int anomaly_agg_known(struct anomaly_agg *ag, int64_t id);
+/*
+ * Start loading conversation id's slot (entry 0), or, its slot loaded by
+ * now, its entry (entry 1: then whether the interval has it): a flow's
+ * anomaly_agg_known() and anomaly_agg_add() some flows later find them in
+ * the CPU's cache (the store adds flows in batches, looking ahead).
+ */
+int anomaly_agg_prefetch(const struct anomaly_agg *ag, int64_t id, int entry);
 /* One flow row of the interval. 0 or -ENOMEM. */
 int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f);
 /*

@@ -21,6 +21,7 @@
 #include "run_tally.h"
 #include "store.h"
 #include "store_ids.h"
+#include "store_sort.h"
 #include "test_hooks.h"
 #include "traffic_tcp.h"
 
@@ -133,7 +134,7 @@ static const int batch_cols[BATCH_KINDS] = { 4, 6, 12 };
 /* An address the batch inserts (the key points into the snapshot). */
 struct new_address {
 	int64_t id;
-	const __u8 *addr;
+	__u8 addr[16];
 	int family;
 };
 
@@ -433,13 +434,16 @@ static int batch_stmt(struct store *st, enum batch_kind kind, size_t rows, sqlit
 	return 0;
 }
 
-/* Run a batch statement that batch_stmt() made; how many rows it inserted. */
+/*
+ * Run a batch statement that batch_stmt() made; how many rows it inserted.
+ * Its bindings are not cleared: every parameter is bound again before it
+ * runs again (clearing 768 of them a batch was 1 % of the steady write).
+ */
 static int batch_run(struct store *st, enum batch_kind kind, sqlite3_stmt *s, size_t rows)
 {
 	int rc = sqlite3_step(s), changed = sqlite3_changes(st->db);
 
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	if (rows != 1 && rows != STORE_BATCH)
 		sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? changed : sql_fail(st, batch_head[kind]);
@@ -449,6 +453,28 @@ static int batch_run(struct store *st, enum batch_kind kind, sqlite3_stmt *s, si
 static int next_id(struct store *st, enum stmt_id q, int64_t *next)
 {
 	return *next ? 0 : step_id(st, q, next);
+}
+
+/* The text of an address: an IPv4 one formatted here (inet_ntop()'s sprintf
+ * was ~5 % of a new address's cost), an IPv6 one by inet_ntop(). */
+static void address_text(const __u8 *addr, int len, char *text, size_t size)
+{
+	char *p = text;
+
+	if (len != 4) {
+		inet_ntop(AF_INET6, addr, text, (socklen_t)size);
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = addr[i];
+
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
 }
 
 /* An address's id from the cache, or a new one to insert (new_addrs). */
@@ -469,7 +495,7 @@ static int address_id(struct store *st, int family, const __u8 *addr, int64_t *i
 	store_ids_put(st->addresses, addr, len, *id);
 	a = &st->new_addrs[st->n_new_addrs++];
 	a->id = *id;
-	a->addr = addr;
+	memcpy(a->addr, addr, len);
 	a->family = family;
 	return 0;
 }
@@ -492,7 +518,7 @@ static int flush_addresses(struct store *st)
 		int len = a->family == NETMON_FAMILY_V4 ? 4 : 16, p = (int)i * 4;
 		char text[INET6_ADDRSTRLEN];
 
-		inet_ntop(len == 4 ? AF_INET : AF_INET6, a->addr, text, sizeof(text));
+		address_text(a->addr, len, text, sizeof(text));
 		sqlite3_bind_int64(s, p + 1, a->id);
 		sqlite3_bind_int(s, p + 2, a->family);
 		sqlite3_bind_blob(s, p + 3, a->addr, len, SQLITE_STATIC);
@@ -541,249 +567,6 @@ static size_t conversation_key_of(const struct flow_record *r, int64_t iface,
 	return CONV_KEY_HEAD + 2 * alen;
 }
 
-/*
- * A burst of new hosts (a scan, a flood, a busy server's clients): the
- * addresses and conversations of an interval that no cache knows are
- * inserted before its flows, each table's in the order of its unique index
- * and with ids in that order, so that every new row goes next to the one
- * before in both b-trees. In the order of the flows (a hash order) each went
- * to a random page of the index, and the address and conversation rows cost
- * several times the flow rows (bench/RESULTS.md, "A burst of new hosts").
- */
-struct burst_address {
-	const __u8 *addr;
-	int len;
-};
-
-struct burst_conversation {
-	int64_t src, dst;
-	uint32_t iface, flow; /* flow: its index in the rows written */
-	uint8_t direction, protocol;
-};
-
-/* A growing array of burst entries; 0 or -ENOMEM. */
-static int burst_push(void **arr, size_t *n, size_t *cap, size_t size, const void *e)
-{
-	if (*n == *cap) {
-		size_t want = *cap ? *cap * 2 : 1024;
-		void *grown = realloc(*arr, want * size);
-
-		if (!grown)
-			return -ENOMEM;
-		*arr = grown;
-		*cap = want;
-	}
-	memcpy((char *)*arr + *n * size, e, size);
-	(*n)++;
-	return 0;
-}
-
-/* The order of addresses' index on bin: bytes, then the shorter first. */
-static int cmp_burst_address(const void *a, const void *b)
-{
-	const struct burst_address *x = a, *y = b;
-	int c = memcmp(x->addr, y->addr, (size_t)(x->len < y->len ? x->len : y->len));
-
-	return c ? c : x->len - y->len;
-}
-
-/* The order of conversations' UNIQUE (src_id, dst_id, protocol, direction, iface_id). */
-static int cmp_burst_conversation(const void *a, const void *b)
-{
-	const struct burst_conversation *x = a, *y = b;
-
-	if (x->src != y->src)
-		return x->src < y->src ? -1 : 1;
-	if (x->dst != y->dst)
-		return x->dst < y->dst ? -1 : 1;
-	if (x->protocol != y->protocol)
-		return x->protocol - y->protocol;
-	if (x->direction != y->direction)
-		return x->direction - y->direction;
-	return x->iface < y->iface ? -1 : x->iface > y->iface;
-}
-
-/*
- * Sorted from this many new rows on. A few new rows an interval go in the
- * order of the flows: sorted runs inserted into the middle of an index leave
- * its pages half full where scattered ones leave them about 70 % full, and a
- * 60-day history grew 3 % larger (tests/unit/test_history.c's plateau).
- */
-#define BURST_SORT_MIN 1024
-
-/* Marks an address in the cache until burst_addresses() gives it its id. */
-#define BURST_MARK INT64_MAX
-
-/*
- * conv[i]: the conversation of r[i] from the cache, or 0; the addresses of
- * the others that the cache does not know into *b (marked in the cache, so
- * each once).
- */
-static int known_conversations(struct store *st, const struct flow_record *r, size_t n,
-			       int64_t *conv, struct burst_address **b, size_t *nb)
-{
-	size_t cap = 0;
-	int err = 0;
-
-	for (size_t i = 0; !err && i < n; i++) {
-		int len = r[i].key.family == NETMON_FAMILY_V4 ? 4 : 16;
-		struct conversation_key k;
-		int64_t iface;
-
-		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
-		if (err)
-			break;
-		conv[i] =
-			store_ids_get(st->conversations, &k, conversation_key_of(&r[i], iface, &k));
-		for (int side = 0; !conv[i] && !err && side < 2; side++) {
-			struct burst_address e = { side ? r[i].key.dst : r[i].key.src, len };
-
-			if (store_ids_get(st->addresses, e.addr, (size_t)len))
-				continue;
-			err = burst_push((void **)b, nb, &cap, sizeof(e), &e);
-			store_ids_put(st->addresses, e.addr, (size_t)len, BURST_MARK);
-		}
-	}
-	return err;
-}
-
-/* b[0..nb) into addresses in the index's order, with ids in that order. */
-static int burst_addresses(struct store *st, struct burst_address *b, size_t nb)
-{
-	size_t i = 0;
-	int err = 0;
-
-	if (nb >= BURST_SORT_MIN)
-		qsort(b, nb, sizeof(*b), cmp_burst_address);
-	while (!err && i < nb) {
-		st->n_new_addrs = 0;
-		err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
-		for (; !err && i < nb && st->n_new_addrs < STORE_BATCH; i++) {
-			struct new_address *a = &st->new_addrs[st->n_new_addrs];
-
-			if (i && !cmp_burst_address(&b[i], &b[i - 1]))
-				continue; /* the cache started over while marking */
-			a->id = st->next_address_id++;
-			a->addr = b[i].addr;
-			a->family = b[i].len == 4 ? NETMON_FAMILY_V4 : NETMON_FAMILY_V6;
-			store_ids_put(st->addresses, a->addr, (size_t)b[i].len, a->id);
-			st->n_new_addrs++;
-		}
-		if (!err)
-			err = flush_addresses(st);
-	}
-	return err;
-}
-
-/* The conversations of the flows with conv[i] 0 into *c, one per flow. */
-static int new_conversations(struct store *st, const struct flow_record *r, size_t n,
-			     const int64_t *conv, struct burst_conversation **c, size_t *nc)
-{
-	size_t cap = 0;
-	int err = 0;
-
-	for (size_t i = 0; !err && i < n; i++) {
-		struct burst_conversation e = { .flow = (uint32_t)i,
-						.direction = r[i].key.direction,
-						.protocol = r[i].key.protocol };
-		int64_t iface;
-
-		if (conv[i])
-			continue;
-		err = intern_iface(st, (int)r[i].key.ifindex, &iface);
-		if (!err)
-			err = intern_address(st, r[i].key.family, r[i].key.src, &e.src);
-		if (!err)
-			err = intern_address(st, r[i].key.family, r[i].key.dst, &e.dst);
-		e.iface = (uint32_t)iface;
-		if (!err)
-			err = burst_push((void **)c, nc, &cap, sizeof(e), &e);
-	}
-	return err;
-}
-
-/* Bind a conversation's columns from ?base + 1 on (ST_CONVERSATION_ID's order). */
-static void bind_conversation(sqlite3_stmt *s, int base, const struct burst_conversation *c)
-{
-	sqlite3_bind_int64(s, base + 1, c->iface);
-	sqlite3_bind_int(s, base + 2, c->direction);
-	sqlite3_bind_int(s, base + 3, c->protocol);
-	sqlite3_bind_int64(s, base + 4, c->src);
-	sqlite3_bind_int64(s, base + 5, c->dst);
-}
-
-/*
- * The conversations c[first[j]] (j < k) into conversations with the ids
- * ids[j]; when the table had some already, every id of the batch is looked
- * up into ids.
- */
-static int flush_conversations(struct store *st, const struct burst_conversation *c,
-			       const size_t *first, size_t k, int64_t *ids)
-{
-	sqlite3_stmt *s;
-	int changed, err = batch_stmt(st, B_CONVERSATION, k, &s);
-
-	if (err)
-		return err;
-	for (size_t j = 0; j < k; j++) {
-		sqlite3_bind_int64(s, (int)j * 6 + 1, ids[j]);
-		bind_conversation(s, (int)j * 6 + 1, &c[first[j]]);
-	}
-	changed = batch_run(st, B_CONVERSATION, s, k);
-	for (size_t j = 0; changed >= 0 && (size_t)changed < k && j < k; j++) {
-		bind_conversation(st->st[ST_CONVERSATION_ID], 0, &c[first[j]]);
-		if ((err = step_id(st, ST_CONVERSATION_ID, &ids[j])))
-			return err;
-	}
-	return changed < 0 ? changed : 0;
-}
-
-/* Each conversation's id to its flows (conv) and to the cache; c is sorted. */
-static void give_conversations(struct store *st, const struct flow_record *r,
-			       const struct burst_conversation *c, const size_t *first, size_t k,
-			       size_t end, const int64_t *ids, int64_t *conv)
-{
-	for (size_t j = 0; j < k; j++) {
-		const struct burst_conversation *e = &c[first[j]];
-		struct conversation_key key;
-		size_t to = j + 1 < k ? first[j + 1] : end;
-
-		for (size_t m = first[j]; m < to; m++)
-			conv[c[m].flow] = ids[j];
-		store_ids_put(st->conversations, &key,
-			      conversation_key_of(&r[e->flow], e->iface, &key), ids[j]);
-	}
-}
-
-/* c[0..nc) into conversations in the index's order, ids in that order. */
-static int burst_conversations(struct store *st, const struct flow_record *r,
-			       struct burst_conversation *c, size_t nc, int64_t *conv)
-{
-	size_t first[STORE_BATCH], k = 0;
-	int64_t ids[STORE_BATCH];
-	int err = 0;
-
-	if (nc >= BURST_SORT_MIN)
-		qsort(c, nc, sizeof(*c), cmp_burst_conversation);
-	for (size_t i = 0; !err && i <= nc; i++) {
-		if (i < nc && i && !cmp_burst_conversation(&c[i], &c[i - 1]))
-			continue; /* another flow of the same conversation */
-		if (k && (k == STORE_BATCH || i == nc)) {
-			err = flush_conversations(st, c, first, k, ids);
-			if (!err)
-				give_conversations(st, r, c, first, k, i, ids, conv);
-			k = 0;
-		}
-		if (!err && i < nc)
-			err = next_id(st, ST_CONVERSATION_NEXT, &st->next_conversation_id);
-		if (!err && i < nc) {
-			first[k] = i;
-			ids[k++] = st->next_conversation_id++;
-		}
-	}
-	return err;
-}
-
 /* Flow rows r[0..n) of conversations conv, ids from next_flow_id on. */
 static int insert_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 			const struct flow_record *r, size_t n, const int64_t *conv)
@@ -818,6 +601,409 @@ static int insert_flows(struct store *st, const struct snapshot *snap, int64_t t
 	return 0;
 }
 
+/*
+ * Cache lookups in a batch: item i's key is made and its slot prefetched
+ * LOOK_AHEAD items before its lookup, and the entry that slot points to
+ * half-way, so that a lookup no longer waits on two random reads of
+ * memory (the caches of a million entries miss every CPU cache; their
+ * lookups were the largest part of the steady write outside SQLite:
+ * bench/RESULTS.md, "The interval write: where its time goes").
+ */
+#define LOOK_AHEAD 16
+
+/* Item i's key into key (STORE_IDS_KEY_MAX bytes); its length, 0: no lookup. */
+typedef size_t (*ahead_key_fn)(void *arg, size_t i, uint8_t *key);
+/* The lookup (or put) of item i, whose key and hash are given. */
+typedef int (*ahead_op_fn)(void *arg, size_t i, const uint8_t *key, size_t len, uint64_t h);
+
+static int ids_ahead(struct store_ids *c, size_t n, ahead_key_fn key, ahead_op_fn op, void *arg)
+{
+	uint8_t k[LOOK_AHEAD][STORE_IDS_KEY_MAX];
+	size_t len[LOOK_AHEAD];
+	uint64_t h[LOOK_AHEAD];
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n + LOOK_AHEAD; i++) {
+		size_t at = i % LOOK_AHEAD, half = (i + LOOK_AHEAD / 2) % LOOK_AHEAD;
+
+		if (i >= LOOK_AHEAD && len[at])
+			err = op(arg, i - LOOK_AHEAD, k[at], len[at], h[at]);
+		if (i < n && (len[at] = key(arg, i, k[at]))) {
+			h[at] = store_ids_hash(k[at], len[at]);
+			store_ids_prefetch(c, len[at], h[at]);
+		}
+		if (i >= LOOK_AHEAD / 2 && i - LOOK_AHEAD / 2 < n && len[half])
+			store_ids_prefetch_entry(c, len[half], h[half]);
+	}
+	return err;
+}
+
+/*
+ * A burst of new hosts (a scan, a flood, a busy server's clients): the
+ * addresses and conversations of an interval that no cache knows are
+ * inserted before its flows, each table's in the order of its unique index
+ * and with ids in that order, so that every new row goes next to the one
+ * before in both b-trees. In the order of the flows (a hash order) each went
+ * to a random page of the index, and the address and conversation rows cost
+ * several times the flow rows (bench/RESULTS.md, "A burst of new hosts").
+ *
+ * A flow whose conversation the cache does not know is a row of rows:
+ * w[0] and w[1] its source's and destination's ids (or BURST_MARK | the
+ * number of a new address, until it has its id), w[2] protocol << 40 |
+ * direction << 32 | interface id, w[3] the flow's index: sorted on w[0..3)
+ * that is the order of conversations' UNIQUE (src_id, dst_id, protocol,
+ * direction, iface_id). A new address is a row of addr: its bytes
+ * big-endian in w[0] and w[1] (an IPv4 one in w[0]'s high half), its
+ * length in w[2] (the order of addresses' index on bin: bytes, then the
+ * shorter first), its number in w[3].
+ */
+struct burst {
+	struct store *st;
+	const struct flow_record *r;
+	int64_t *conv; /* per flow: its conversation's id (0: unknown yet) */
+	struct store_row *rows;
+	size_t n, n_v4; /* n_v4: rows of IPv4 flows */
+	struct store_row *addr;
+	size_t n_addr;
+	int64_t *addr_id;   /* a new address's id, by its number */
+	int64_t (*ends)[2]; /* per flow of a new conversation: its addresses' ids */
+};
+
+/*
+ * Sorted from this many new rows on. A few new rows an interval go in the
+ * order of the flows: sorted runs inserted into the middle of an index leave
+ * its pages half full where scattered ones leave them about 70 % full, and a
+ * 60-day history grew 3 % larger (tests/unit/test_history.c's plateau).
+ */
+#define BURST_SORT_MIN 1024
+
+/* Marks a new address (in the cache, in a conversation row) until it has its id. */
+#define BURST_MARK (1ull << 62)
+
+/* The sorting's arrays freed (the flows' conv and ends stay). */
+static void burst_sorted(struct burst *b)
+{
+	store_big_free(b->rows);
+	store_big_free(b->addr);
+	store_big_free(b->addr_id);
+	b->rows = b->addr = NULL;
+	b->addr_id = NULL;
+}
+
+/* rows[0..n) sorted on words [from, to) (store_sort.h). */
+static int sort_on(struct store_row **rows, size_t n, int from, int to)
+{
+	struct store_row *tmp, *s;
+
+	if (n < 2 || from >= to)
+		return 0;
+	tmp = store_big_alloc(n * sizeof(*tmp));
+	s = tmp ? store_sort_rows(*rows, tmp, n, from, to) : NULL;
+	if (!s) {
+		store_big_free(tmp);
+		return -ENOMEM;
+	}
+	store_big_free(s == tmp ? *rows : tmp);
+	*rows = s;
+	return 0;
+}
+
+/*
+ * Ahead: flow i's conversation key; conv[i] holds its interface's id until
+ * its lookup (known_conversations()).
+ */
+static size_t flow_conv_key(void *arg, size_t i, uint8_t *key)
+{
+	struct burst *b = arg;
+
+	return conversation_key_of(&b->r[i], b->conv[i], (struct conversation_key *)key);
+}
+
+static int flow_conv_get(void *arg, size_t i, const uint8_t *key, size_t len, uint64_t h)
+{
+	struct burst *b = arg;
+	b->conv[i] = store_ids_get_h(b->st->conversations, key, len, h);
+	b->n += !b->conv[i];
+	b->n_v4 += !b->conv[i] && len == CONV_KEY_V4;
+	return 0;
+}
+
+/*
+ * conv[i]: the conversation of r[i] from the cache, or 0: then a row of
+ * rows, and room in addr for its addresses (and in the address cache).
+ */
+static int known_conversations(struct burst *b, size_t n)
+{
+	struct store_ids *addresses = b->st->addresses;
+	size_t k = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++)
+		err = intern_iface(b->st, (int)b->r[i].key.ifindex, &b->conv[i]);
+	if (!err)
+		err = ids_ahead(b->st->conversations, n, flow_conv_key, flow_conv_get, b);
+	if (err || !b->n)
+		return err;
+	b->rows = store_big_alloc(b->n * sizeof(*b->rows));
+	b->addr = store_big_alloc(2 * b->n * sizeof(*b->addr));
+	if (!b->rows || !b->addr)
+		return -ENOMEM;
+	for (size_t i = 0; !err && i < n; i++) {
+		const struct flow_record *r = &b->r[i];
+		int64_t iface;
+
+		if (b->conv[i] || (err = intern_iface(b->st, (int)r->key.ifindex, &iface)))
+			continue;
+		b->rows[k++] = (struct store_row){ { 0, 0,
+						     (uint64_t)r->key.protocol << 40 |
+							     (uint64_t)r->key.direction << 32 |
+							     (uint32_t)iface,
+						     i } };
+	}
+	/* a burst's addresses: the cache's index grown once, not doubled on the way */
+	store_ids_reserve(addresses, 4, 2 * b->n_v4);
+	store_ids_reserve(addresses, 16, 2 * (b->n - b->n_v4));
+	return err;
+}
+
+/* An address's length (4 or 16) and its bytes of a row of addr. */
+static size_t addr_row_bytes(const struct store_row *a, uint8_t *bytes)
+{
+	uint64_t hi = __builtin_bswap64(a->w[0]), lo = __builtin_bswap64(a->w[1]);
+
+	memcpy(bytes, &hi, 8);
+	memcpy(bytes + 8, &lo, 8);
+	return (size_t)a->w[2];
+}
+
+/* Ahead: side (item % 2: source, destination) of rows[item / 2]. */
+static size_t conv_side_key(void *arg, size_t item, uint8_t *key)
+{
+	struct burst *b = arg;
+	const struct flow_record *r = &b->r[b->rows[item / 2].w[3]];
+	size_t len = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+
+	memcpy(key, item % 2 ? r->key.dst : r->key.src, len);
+	return len;
+}
+
+/* Its id, or BURST_MARK | its number, a new number for an address no cache knows. */
+static int conv_side_get(void *arg, size_t item, const uint8_t *key, size_t len, uint64_t h)
+{
+	struct burst *b = arg;
+	int64_t id = store_ids_get_h(b->st->addresses, key, len, h);
+	struct store_row *a;
+	uint64_t hi = 0, lo = 0;
+
+	if (!id) {
+		memcpy(&hi, key, len < 8 ? len : 8);
+		if (len > 8)
+			memcpy(&lo, key + 8, len - 8);
+		a = &b->addr[b->n_addr];
+		*a = (struct store_row){ { __builtin_bswap64(hi), __builtin_bswap64(lo), len,
+					   b->n_addr } };
+		id = (int64_t)(BURST_MARK | b->n_addr++);
+		store_ids_put_h(b->st->addresses, key, len, h, id);
+	}
+	b->rows[item / 2].w[item % 2] = (uint64_t)id;
+	return 0;
+}
+
+/* Ahead: a new address's key (addr[i], unique and sorted), to put its id. */
+static size_t new_addr_key(void *arg, size_t i, uint8_t *key)
+{
+	return addr_row_bytes(&((struct burst *)arg)->addr[i], key);
+}
+
+static int new_addr_put(void *arg, size_t i, const uint8_t *key, size_t len, uint64_t h)
+{
+	struct burst *b = arg;
+
+	store_ids_put_h(b->st->addresses, key, len, h, b->addr_id[b->addr[i].w[3]]);
+	return 0;
+}
+
+/*
+ * The new addresses st->new_addrs of addr[at[j]..) (a run of rows of the
+ * same address each, the last up to end) into addresses; each number's id
+ * into addr_id (the table's when it had the address already).
+ */
+static int flush_burst_addresses(struct burst *b, const size_t *at, size_t end)
+{
+	struct store *st = b->st;
+	size_t k = st->n_new_addrs;
+	int err = flush_addresses(st);
+
+	for (size_t j = 0; !err && j < k; j++)
+		for (size_t i = at[j]; i < (j + 1 < k ? at[j + 1] : end); i++)
+			b->addr_id[b->addr[i].w[3]] = st->new_addrs[j].id;
+	return err;
+}
+
+/*
+ * The new addresses (addr) into addresses in their index's order, with ids
+ * in that order, STORE_BATCH a statement; then into the cache.
+ */
+static int burst_addresses(struct burst *b)
+{
+	struct store *st = b->st;
+	size_t at[STORE_BATCH];
+	int err;
+
+	if (!b->n_addr)
+		return 0;
+	b->addr_id = store_big_alloc(b->n_addr * sizeof(*b->addr_id));
+	if (!b->addr_id)
+		return -ENOMEM;
+	/* equal rows (the cache started over while marking) stay: each number needs its id */
+	err = b->n_addr >= BURST_SORT_MIN ? sort_on(&b->addr, b->n_addr, 0, 3) : 0;
+	if (!err)
+		err = next_id(st, ST_ADDRESS_NEXT, &st->next_address_id);
+	st->n_new_addrs = 0;
+	for (size_t i = 0; !err && i < b->n_addr; i++) {
+		struct new_address *a;
+
+		if (i && !memcmp(&b->addr[i], &b->addr[i - 1], 3 * sizeof(b->addr->w[0])))
+			continue;
+		if (st->n_new_addrs == STORE_BATCH) {
+			err = flush_burst_addresses(b, at, i);
+			st->n_new_addrs = 0;
+		}
+		a = &st->new_addrs[st->n_new_addrs];
+		a->family = addr_row_bytes(&b->addr[i], a->addr) == 4 ? NETMON_FAMILY_V4
+								      : NETMON_FAMILY_V6;
+		a->id = st->next_address_id++;
+		at[st->n_new_addrs++] = i;
+	}
+	if (!err && st->n_new_addrs)
+		err = flush_burst_addresses(b, at, b->n_addr);
+	st->n_new_addrs = 0;
+	return err ? err : ids_ahead(st->addresses, b->n_addr, new_addr_key, new_addr_put, b);
+}
+
+/* Bind a conversation row's columns from ?base + 1 on (ST_CONVERSATION_ID's order). */
+static void bind_conversation(sqlite3_stmt *s, int base, const struct store_row *c)
+{
+	sqlite3_bind_int64(s, base + 1, (uint32_t)c->w[2]);
+	sqlite3_bind_int(s, base + 2, (int)(c->w[2] >> 32 & 0xff));
+	sqlite3_bind_int(s, base + 3, (int)(c->w[2] >> 40));
+	sqlite3_bind_int64(s, base + 4, (int64_t)c->w[0]);
+	sqlite3_bind_int64(s, base + 5, (int64_t)c->w[1]);
+}
+
+/*
+ * The conversations c[first[j]] (j < k) into conversations with the ids
+ * ids[j]; when the table had some already, every id of the batch is looked
+ * up into ids.
+ */
+static int flush_conversations(struct store *st, const struct store_row *c, const size_t *first,
+			       size_t k, int64_t *ids)
+{
+	sqlite3_stmt *s;
+	int changed, err = batch_stmt(st, B_CONVERSATION, k, &s);
+
+	if (err)
+		return err;
+	for (size_t j = 0; j < k; j++) {
+		sqlite3_bind_int64(s, (int)j * 6 + 1, ids[j]);
+		bind_conversation(s, (int)j * 6 + 1, &c[first[j]]);
+	}
+	changed = batch_run(st, B_CONVERSATION, s, k);
+	for (size_t j = 0; changed >= 0 && (size_t)changed < k && j < k; j++) {
+		bind_conversation(st->st[ST_CONVERSATION_ID], 0, &c[first[j]]);
+		if ((err = step_id(st, ST_CONVERSATION_ID, &ids[j])))
+			return err;
+	}
+	return changed < 0 ? changed : 0;
+}
+
+/*
+ * The rows' addresses given their ids (a new one's from addr_id), and each
+ * flow's into ends for the aggregates.
+ */
+static int conversation_ends(struct burst *b, size_t n_flows)
+{
+	b->ends = store_big_alloc(n_flows * sizeof(*b->ends));
+	if (!b->ends)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n; i++) {
+		struct store_row *c = &b->rows[i];
+
+		for (int side = 0; side < 2; side++)
+			if (c->w[side] & BURST_MARK)
+				c->w[side] = (uint64_t)b->addr_id[c->w[side] & ~BURST_MARK];
+		b->ends[c->w[3]][0] = (int64_t)c->w[0];
+		b->ends[c->w[3]][1] = (int64_t)c->w[1];
+	}
+	return 0;
+}
+
+/*
+ * Ahead: flow i's conversation key when its conversation is new (its id
+ * negative in conv until then), to put its id in the cache.
+ */
+static size_t new_conv_key(void *arg, size_t i, uint8_t *key)
+{
+	struct burst *b = arg;
+	int64_t iface;
+
+	/* the interface is interned by now (known_conversations()); if not
+	 * (the interfaces' array is full and the lookup fails), no entry */
+	if (b->conv[i] >= 0)
+		return 0;
+	if (intern_iface(b->st, (int)b->r[i].key.ifindex, &iface)) {
+		b->conv[i] = -b->conv[i];
+		return 0;
+	}
+	return conversation_key_of(&b->r[i], iface, (struct conversation_key *)key);
+}
+
+static int new_conv_put(void *arg, size_t i, const uint8_t *key, size_t len, uint64_t h)
+{
+	struct burst *b = arg;
+
+	b->conv[i] = -b->conv[i];
+	store_ids_put_h(b->st->conversations, key, len, h, b->conv[i]);
+	return 0;
+}
+
+/*
+ * The new conversations (rows) into conversations in their index's order,
+ * ids in that order; each id to its flows (conv), and to the cache in the
+ * flows' order.
+ */
+static int burst_conversations(struct burst *b, size_t n_flows)
+{
+	struct store *st = b->st;
+	size_t first[STORE_BATCH], k = 0, n;
+	int64_t ids[STORE_BATCH];
+	int err = conversation_ends(b, n_flows);
+
+	if (!err)
+		err = sort_on(&b->rows, b->n, 0, b->n >= BURST_SORT_MIN ? 3 : 0);
+	n = b->n;
+	for (size_t i = 0; !err && i <= n; i++) {
+		if (i < n && i && !memcmp(&b->rows[i], &b->rows[i - 1], 3 * sizeof(b->rows->w[0])))
+			continue; /* another flow of the same conversation */
+		if (k && (k == STORE_BATCH || i == n)) {
+			err = flush_conversations(st, b->rows, first, k, ids);
+			for (size_t j = 0; !err && j < k; j++)
+				for (size_t m = first[j]; m < (j + 1 < k ? first[j + 1] : i); m++)
+					b->conv[b->rows[m].w[3]] = -ids[j];
+			k = 0;
+		}
+		if (!err && i < n)
+			err = next_id(st, ST_CONVERSATION_NEXT, &st->next_conversation_id);
+		if (!err && i < n) {
+			first[k] = i;
+			ids[k++] = st->next_conversation_id++;
+		}
+	}
+	if (!err)
+		store_ids_reserve(st->conversations, CONV_KEY_V4, b->n_v4);
+	return err ? err : ids_ahead(st->conversations, n_flows, new_conv_key, new_conv_put, b);
+}
+
 static int is_zero(const __u8 *p, size_t n)
 {
 	while (n--)
@@ -832,7 +1018,7 @@ static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t 
 	int err;
 
 	*id = store_ids_get(st->addresses, addr, len);
-	if (*id && *id != BURST_MARK)
+	if (*id)
 		return 0;
 	/* the cache started over since the flow's conversation was found */
 	sqlite3_bind_blob(st->st[ST_ADDRESS_ID], 1, addr, (int)len, SQLITE_STATIC);
@@ -842,12 +1028,39 @@ static int flow_address(struct store *st, const __u8 *addr, size_t len, int64_t 
 	return err;
 }
 
+/* A flow's addresses' ids for the aggregates: from ends when it has them. */
+static int flow_ends(struct store *st, const struct flow_record *r, const int64_t *ends,
+		     struct anomaly_agg_flow *f)
+{
+	size_t len = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+	int err;
+
+	if (ends && ends[0]) {
+		f->src_id = ends[0];
+		f->dst_id = ends[1];
+		return 0;
+	}
+	err = flow_address(st, r->key.src, len, &f->src_id);
+	return err ? err : flow_address(st, r->key.dst, len, &f->dst_id);
+}
+
+/* The address slots of flow r (the first flow of its conversation looks them up). */
+static void prefetch_ends(const struct store *st, const struct flow_record *r)
+{
+	size_t len = r->key.family == NETMON_FAMILY_V4 ? 4 : 16;
+
+	store_ids_prefetch(st->addresses, len, store_ids_hash(r->key.src, len));
+	store_ids_prefetch(st->addresses, len, store_ids_hash(r->key.dst, len));
+}
+
 /*
  * Flows r[0..n) of conversations conv, written, into the rules' aggregates
- * of the interval (anomaly_agg.h); addresses looked up once a conversation.
+ * of the interval (anomaly_agg.h); addresses looked up once a conversation
+ * (ends: those of new conversations, NULL when none).
  */
 static int aggregate_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
-			   const struct flow_record *r, size_t n, const int64_t *conv)
+			   const struct flow_record *r, size_t n, const int64_t *conv,
+			   const int64_t (*ends)[2])
 {
 	int err = 0;
 
@@ -865,14 +1078,17 @@ static int aggregate_flows(struct store *st, const struct snapshot *snap, int64_
 					      .tcp_flags = r[i].c.tcp_flags,
 					      .syns = (int64_t)r[i].c.syn };
 
+		if (i + LOOK_AHEAD < n)
+			anomaly_agg_prefetch(st->agg, conv[i + LOOK_AHEAD], 0);
+		/* the first flow of its conversation looks its addresses up */
+		if (i + LOOK_AHEAD / 2 < n && !(ends && ends[i + LOOK_AHEAD / 2][0]) &&
+		    !anomaly_agg_prefetch(st->agg, conv[i + LOOK_AHEAD / 2], 1))
+			prefetch_ends(st, &r[i + LOOK_AHEAD / 2]);
 		store_flow_ms(snap, &r[i], ts_start, &f.first_ms, &f.span_ms);
 		if (f.protocol == 6 && f.syn) /* interval_syn's groups are per interface */
 			err = intern_iface(st, (int)r[i].key.ifindex, &f.iface_id);
-		if (!err && !anomaly_agg_known(st->agg, conv[i])) {
-			err = flow_address(st, r[i].key.src, len, &f.src_id);
-			if (!err)
-				err = flow_address(st, r[i].key.dst, len, &f.dst_id);
-		}
+		if (!err && !anomaly_agg_known(st->agg, conv[i]))
+			err = flow_ends(st, &r[i], ends ? ends[i] : NULL, &f);
 		if (!err)
 			err = anomaly_agg_add(st->agg, &f);
 	}
@@ -886,26 +1102,25 @@ static int aggregate_flows(struct store *st, const struct snapshot *snap, int64_
 static int write_flows(struct store *st, const struct snapshot *snap, int64_t ts_start,
 		       const struct flow_record *r, size_t n)
 {
-	int64_t *conv = calloc(n ? n : 1, sizeof(*conv));
-	struct burst_address *b = NULL;
-	struct burst_conversation *c = NULL;
-	size_t nb = 0, nc = 0;
-	int err = conv ? known_conversations(st, r, n, conv, &b, &nb) : -ENOMEM;
+	struct burst b = { .st = st, .r = r, .conv = store_big_alloc(n * sizeof(*b.conv)) };
+	int err = b.conv ? known_conversations(&b, n) : -ENOMEM;
 
+	/* each missing address: a number, and its mark in the cache */
+	if (!err && b.n)
+		err = ids_ahead(st->addresses, 2 * b.n, conv_side_key, conv_side_get, &b);
 	if (!err)
-		err = burst_addresses(st, b, nb);
-	free(b);
-	if (!err)
-		err = new_conversations(st, r, n, conv, &c, &nc);
-	if (!err)
-		err = burst_conversations(st, r, c, nc, conv);
-	free(c);
+		err = burst_addresses(&b);
+	if (!err && b.n)
+		err = burst_conversations(&b, n);
+	burst_sorted(&b);
 	for (size_t at = 0; !err && at < n; at += STORE_BATCH)
 		err = insert_flows(st, snap, ts_start, r + at,
-				   n - at < STORE_BATCH ? n - at : STORE_BATCH, conv + at);
+				   n - at < STORE_BATCH ? n - at : STORE_BATCH, b.conv + at);
 	if (!err)
-		err = aggregate_flows(st, snap, ts_start, r, n, conv);
-	free(conv);
+		err = aggregate_flows(st, snap, ts_start, r, n, b.conv,
+				      (const int64_t(*)[2])b.ends);
+	store_big_free(b.ends);
+	store_big_free(b.conv);
 	return err;
 }
 

@@ -148,7 +148,32 @@ static uint32_t *find(const struct store_ids *c, const struct ids_table *t, cons
 	}
 }
 
-int64_t store_ids_get(struct store_ids *c, const void *key, size_t len)
+uint64_t store_ids_hash(const void *key, size_t len)
+{
+	return hash_key(key, len);
+}
+
+void store_ids_prefetch(const struct store_ids *c, size_t len, uint64_t h)
+{
+	const struct ids_table *t = table_of(c, len);
+
+	if (t && t->cap)
+		__builtin_prefetch(&t->slot[(size_t)h & (t->cap - 1)]);
+}
+
+void store_ids_prefetch_entry(const struct store_ids *c, size_t len, uint64_t h)
+{
+	const struct ids_table *t = table_of(c, len);
+	uint32_t s;
+
+	if (!t || !t->cap)
+		return;
+	s = t->slot[(size_t)h & (t->cap - 1)];
+	if (s && (s & tag_of(c, UINT64_MAX)) == tag_of(c, h))
+		__builtin_prefetch(entry(t, s, c->idx_bits));
+}
+
+int64_t store_ids_get_h(struct store_ids *c, const void *key, size_t len, uint64_t h)
 {
 	const struct ids_table *t = table_of(c, len);
 	const uint32_t *s;
@@ -156,12 +181,17 @@ int64_t store_ids_get(struct store_ids *c, const void *key, size_t len)
 
 	if (!t || !t->cap)
 		return 0;
-	s = find(c, t, key, hash_key(key, len));
+	s = find(c, t, key, h);
 	if (!*s)
 		return 0;
 	memcpy(&id, entry(t, *s, c->idx_bits) + len, ID_BYTES);
 	c->hits++;
 	return id;
+}
+
+int64_t store_ids_get(struct store_ids *c, const void *key, size_t len)
+{
+	return store_ids_get_h(c, key, len, hash_key(key, len));
 }
 
 void store_ids_clear(struct store_ids *c)
@@ -175,10 +205,10 @@ void store_ids_clear(struct store_ids *c)
 	}
 }
 
-/* An index of twice the slots, from the entries. 0 or -1 (out of memory). */
-static int grow_index(struct store_ids *c, struct ids_table *t)
+/* An index of cap slots (a power of two), from the entries. 0 or -1 (out of memory). */
+static int grow_index(struct store_ids *c, struct ids_table *t, size_t cap)
 {
-	size_t cap = t->cap ? t->cap * 2 : MIN_SLOTS, stride = t->len + ID_BYTES;
+	size_t stride = t->len + ID_BYTES;
 	uint32_t *slot = calloc(cap, sizeof(*slot));
 
 	if (!slot)
@@ -202,7 +232,7 @@ static int make_room(struct store_ids *c, struct ids_table *t)
 
 	if (c->t[0].n + c->t[1].n >= c->max_entries)
 		store_ids_clear(c); /* full: start over */
-	if ((t->n + 1) * 2 > t->cap && grow_index(c, t))
+	if ((t->n + 1) * 2 > t->cap && grow_index(c, t, t->cap ? t->cap * 2 : MIN_SLOTS))
 		return -1;
 	if (t->n == t->ent_cap) {
 		size_t cap = t->ent_cap ? t->ent_cap * 2 : MIN_SLOTS / 2;
@@ -219,10 +249,9 @@ static int make_room(struct store_ids *c, struct ids_table *t)
 	return 0;
 }
 
-void store_ids_put(struct store_ids *c, const void *key, size_t len, int64_t id)
+void store_ids_put_h(struct store_ids *c, const void *key, size_t len, uint64_t h, int64_t id)
 {
 	struct ids_table *t = table_of(c, len);
-	uint64_t h = hash_key(key, len);
 	uint32_t *s;
 	uint8_t *e;
 
@@ -241,6 +270,36 @@ void store_ids_put(struct store_ids *c, const void *key, size_t len, int64_t id)
 	memcpy(e, key, len);
 	memcpy(e + len, &id, ID_BYTES);
 	*find(c, t, key, h) = tag_of(c, h) | (uint32_t)(++t->n);
+}
+
+void store_ids_put(struct store_ids *c, const void *key, size_t len, int64_t id)
+{
+	store_ids_put_h(c, key, len, hash_key(key, len), id);
+}
+
+void store_ids_reserve(struct store_ids *c, size_t len, size_t more)
+{
+	struct ids_table *t = table_of(c, len);
+	size_t want, other, cap;
+
+	if (!t)
+		return;
+	other = c->t[0].n + c->t[1].n - t->n;
+	want = t->n + more;
+	if (other + want > c->max_entries) /* it starts over before then: no more */
+		want = c->max_entries > other ? c->max_entries - other : 0;
+	for (cap = t->cap ? t->cap : MIN_SLOTS; want * 2 > cap;)
+		cap *= 2;
+	if (cap > t->cap && grow_index(c, t, cap))
+		return;
+	if (want > t->ent_cap) {
+		uint8_t *ent = realloc(t->ent, want * (len + ID_BYTES));
+
+		if (!ent)
+			return;
+		t->ent = ent;
+		t->ent_cap = want;
+	}
 }
 
 void store_ids_interval_done(struct store_ids *c)

@@ -37,6 +37,23 @@ int64_t store_ids_get(struct store_ids *c, const void *key, size_t len);
 /* Remember key -> id (id > 0); a key of another length is not remembered. */
 void store_ids_put(struct store_ids *c, const void *key, size_t len, int64_t id);
 
+/*
+ * The same with the key's hash (store_ids_hash()) given, for lookups in a
+ * batch: a key's slot prefetched some lookups ahead (store_ids_prefetch()),
+ * then the entry it points to (store_ids_prefetch_entry(), which reads the
+ * slot), is found without waiting on memory (a random slot of a cache of a
+ * million entries is a miss of every CPU cache: bench/RESULTS.md).
+ */
+uint64_t store_ids_hash(const void *key, size_t len);
+void store_ids_prefetch(const struct store_ids *c, size_t len, uint64_t h);
+void store_ids_prefetch_entry(const struct store_ids *c, size_t len, uint64_t h);
+int64_t store_ids_get_h(struct store_ids *c, const void *key, size_t len, uint64_t h);
+void store_ids_put_h(struct store_ids *c, const void *key, size_t len, uint64_t h, int64_t id);
+
+/* Room for more entries of len bytes made at once (a burst's): no growing
+ * and rehashing them on the way. Best effort: a put still grows if needed. */
+void store_ids_reserve(struct store_ids *c, size_t len, size_t more);
+
 /* Forget every entry; the memory stays for the next ones. */
 void store_ids_clear(struct store_ids *c);
 

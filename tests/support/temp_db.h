@@ -24,4 +24,8 @@ void temp_db_remove(struct temp_db *t);
  * group teardown's result (0 when removed). */
 int temp_dir_remove(const char *dir);
 
+/* The first column of the one row a query returns into *v: 0, or -1 when
+ * it fails or returns no row. */
+int temp_db_int(sqlite3 *db, const char *sql, long long *v);
+
 #endif

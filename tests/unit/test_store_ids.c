@@ -169,6 +169,45 @@ static void test_idle_burst_is_given_back(void **state)
 	store_ids_free(c);
 }
 
+/*
+ * Lookups in a batch (store.c): hashed once, prefetched, then got and put
+ * with the hash give what the plain calls give; room reserved for a burst
+ * is not grown again while it fills, and never past the limit.
+ */
+static void test_hashed_and_reserved(void **state)
+{
+	struct store_ids *c = store_ids_new(1 << 16, 14, 38);
+	const uint32_t n = 30000;
+	uint8_t k[14];
+	size_t bytes;
+
+	assert_non_null(c);
+	store_ids_reserve(c, 14, n);
+	bytes = store_ids_bytes(c);
+	assert_true(bytes >= n * (14 + 8) + 2 * n * 4);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t h;
+
+		key_of(k, 14, i);
+		h = store_ids_hash(k, 14);
+		store_ids_prefetch(c, 14, h);
+		store_ids_prefetch_entry(c, 14, h);
+		assert_int_equal(store_ids_get_h(c, k, 14, h), 0);
+		store_ids_put_h(c, k, 14, h, id_of(i, 14));
+	}
+	assert_int_equal(store_ids_bytes(c), bytes); /* no growing on the way */
+	for (uint32_t i = 0; i < n; i++) {
+		key_of(k, 14, i);
+		assert_int_equal(store_ids_get(c, k, 14), id_of(i, 14));
+		assert_int_equal(store_ids_get_h(c, k, 14, store_ids_hash(k, 14)), id_of(i, 14));
+	}
+	/* more than the limit: reserved up to it, no further */
+	store_ids_reserve(c, 38, 1 << 20);
+	assert_true(store_ids_bytes(c) < bytes + (size_t)(1 << 16) * (38 + 8 + 2 * 4 * 2));
+	store_ids_reserve(c, 16, 100); /* a length it does not keep: nothing */
+	store_ids_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_limit_starts_over),
 		cmocka_unit_test(test_a_million_entries_fit_in_32_bytes_each),
 		cmocka_unit_test(test_idle_burst_is_given_back),
+		cmocka_unit_test(test_hashed_and_reserved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
