@@ -20,7 +20,8 @@
 # read raw rows or the per-interval aggregates the recorder wrote with them
 # (sql/0018_anomaly_aggregates.sql, sql/0019_interval_contacts.sql).
 # HISTORY_DIR=DIR keeps the generated history in DIR (and reuses one that is
-# already there, generated the same day with the same arguments).
+# already there, generated with the same arguments; its last full day is the
+# day measured, so a history kept from an earlier day measures that day).
 set -euo pipefail
 O=${O:-build}
 cd "$(dirname "$0")/.."
@@ -37,6 +38,10 @@ end=$(($(date +%s) / 86400 * 86400)) # today 00:00 UTC: yesterday is the last fu
 export TZ=UTC
 if [ ! -s "$db" ]; then
 	"$O/bench/history_gen" "$db" 30 "$fpm" "$((end + 3600))" "$hours" >/dev/null
+else
+	# A kept history (HISTORY_DIR) may be from an earlier day: its day is
+	# the last full one it holds (it was generated up to an hour past it).
+	end=$(sqlite3 "$db" "SELECT max(ts_end) / 86400 * 86400 FROM intervals")
 fi
 echo "# $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load: $(uptime | sed 's/.*average: //')"
 sqlite3 "$db" "SELECT '# history: ' || count(*) || ' raw flow rows kept, ' ||
