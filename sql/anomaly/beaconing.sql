@@ -101,11 +101,14 @@ near AS (
 	UNION ALL
 	SELECT protocol, src_id, dst_id, dst_port, b - 1 FROM cand WHERE b IS NOT NULL
 ),
--- With :beacon_contacts 6 or more, the recorder stored where those series'
--- runs are (contact_runs, sql/0023_contact_runs.sql): the series' contacts of
--- those intervals are read through the contacts' key, and no contact is
--- scanned (runs true). Not when the stored gaps cannot say (fast false), nor
--- when an interval read has a contact not in place or of gaps not known.
+-- With :beacon_contacts 6 or more, no scan (runs true): a window that holds
+-- six contacts or more holds only contacts of runs of six within the hour
+-- (its sixth contact on has a gap5_ms that short, the five before start its
+-- run), and the recorder stored, per interval, the series with a contact of
+-- such a run (contact_runs, sql/0023_contact_runs.sql): their contacts of
+-- those intervals are read through the contacts' key. Not when the stored
+-- gaps cannot say (fast false), nor when an interval read has a contact not
+-- in place or of gaps not known (marked unknown): those are scanned above.
 runs AS (
 	SELECT (SELECT ok FROM fast) AND p.contacts >= 6 AND NOT EXISTS (
 		SELECT 1 FROM intervals i CROSS JOIN contact_runs r ON r.interval_id = i.id
