@@ -1171,8 +1171,8 @@ static int run_add(struct contact_gaps *g, int64_t id, const uint64_t *s, int un
 
 /*
  * The contact_runs rows of a contact in place of interval id whose gaps are
- * gap (r: its series' ring before it): of unknown gaps, its own marked; the
- * end of a run (gap5_ms under the hour), its own and its five before's.
+ * gap (r: its series' ring before it): of unknown gaps, the interval's mark;
+ * the end of a run (gap5_ms under the hour), its own and its five before's.
  */
 static int runs_of(struct contact_gaps *g, const struct gap_ring *r, const uint64_t *s, int64_t id,
 		   const int64_t *gap)
@@ -1194,7 +1194,7 @@ static int runs_of(struct contact_gaps *g, const struct gap_ring *r, const uint6
  * ts_start of len_ms, in place, in series then time order; each into its
  * series' ring (GAPS_KEEP: the rings take them; a ring of one contact's
  * series otherwise: a copy); with GAPS_RUNS, their contact_runs rows into
- * runs (a contact not in place: its series' row marked unknown).
+ * runs (a contact not in place, or of unknown gaps: the interval marked).
  */
 static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t n,
 		      const int64_t *iv, int flags)

@@ -848,6 +848,56 @@ static void test_beacon_runs_read(void **state)
 	db_close(db);
 }
 
+/*
+ * A beacon whose window starts on a contact: a UDP contact at the first ms
+ * of each of ten minutes (a new source port each), judged with 6 contacts
+ * in 360 s. The window of minute n ([n - 5, n + 1) minutes) holds the
+ * contact of minute n - 5 at its very first ms: six contacts, a hit from
+ * minute 5 on, read through contact_runs as by the reference's raw rows.
+ */
+static void test_beacon_window_edge(void **state)
+{
+	static const char *const set[] = { "beacon_contacts=6", "beacon_window=360",
+					   "beacon_jitter=0.1", "beacon_min_period=1" };
+	const int64_t win[2] = { START, START + 600 };
+	struct snapshot snap = { 0 };
+	struct anomaly_settings s;
+	char path[128];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/edge.db", dir);
+	snap.flows = calloc(1, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int n = 0; n < 10; n++) {
+		uint64_t mono_start = 2000ull * 1000000000ull + n * 60ull * 1000000000ull;
+
+		snap.n_flows = 0;
+		snap.wall.tv_sec = START + 60 * (int64_t)n + 60;
+		snap.mono_ns = mono_start + 60ull * 1000000000ull;
+		udp_flow(&snap, mono_start, 1, (__u16)(40000 + n), 1, 5000);
+		assert_int_equal(store_write_interval(st, &snap, START + 60 * (int64_t)n,
+						      START + 60 * (int64_t)n + 60),
+				 0);
+	}
+	store_close(st);
+	free(snap.flows);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE first_ms = 0"),
+			 10);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM contact_runs WHERE NOT unknown"), 10);
+	result_tables(db);
+	anomaly_settings_init(&s);
+	for (size_t k = 0; k < sizeof(set) / sizeof(set[0]); k++)
+		assert_int_equal(anomaly_settings_parse(&s, set[k]), 0);
+	assert_int_equal(compare_window(db, &s, 20, win), RULES);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM found WHERE kind = 'beaconing' AND "
+				   "detail = '6 UDP contacts every 60.00 s (sd 0.00 s) in 360 s'"),
+			 5);
+	db_close(db);
+}
+
 /* The rows of the anomalies report over the history, and of kind not_judged. */
 static void report_rows(sqlite3 *db, long long *all, long long *notes)
 {
@@ -964,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_beacon_exchange_before_range),
 		cmocka_unit_test(test_beacon_gaps_shortcut),
 		cmocka_unit_test(test_beacon_runs_read),
+		cmocka_unit_test(test_beacon_window_edge),
 		cmocka_unit_test(test_not_judged_noted),
 	};
 
