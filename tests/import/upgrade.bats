@@ -365,13 +365,19 @@ gap_rows() {
 	contact_rows "$1" "${2:-9223372036854775807}" "c.gap_ms, c.gap5_ms"
 }
 
+# record_seconds DB: tcpreplay-test and DnsPackets imported into DB in
+# intervals of a second (DNS queries a second apart: series of contacts).
+record_seconds() {
+	local p out
+	for p in tcpreplay-test:tr DnsPackets:dns; do
+		out=$("$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$1" \
+			--interval 1 2>&1) || { echo "$out"; return 1; }
+	done
+}
+
 @test "a database from before 0021 gets the contacts' gaps the recorder writes (DNS queries a second apart)" {
 	db=$BATS_TEST_TMPDIR/v20.db
-	for p in tcpreplay-test:tr DnsPackets:dns; do
-		run "$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$db" \
-			--interval 1
-		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	done
+	record_seconds "$db"
 	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
 	gap_rows "$db" >"$BATS_TEST_TMPDIR/written"
 	# Series that made contact again: gaps there are, and fifth contacts back.
@@ -397,11 +403,7 @@ run_rows() {
 
 @test "a database from before 0023 gets the contact runs the recorder writes (DNS queries a second apart)" {
 	db=$BATS_TEST_TMPDIR/v22.db
-	for p in tcpreplay-test:tr DnsPackets:dns; do
-		run "$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$db" \
-			--interval 1
-		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	done
+	record_seconds "$db"
 	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
 	run_rows "$db" >"$BATS_TEST_TMPDIR/written"
 	# Runs of six contacts within the hour there are: a row per interval of each.
