@@ -112,6 +112,7 @@ struct agg_udp_flow {
 struct gap_ring {
 	int64_t t[GAP_RING], iv[GAP_RING]; /* each contact's time and interval */
 	int n;
+	unsigned int in_run; /* bit k: t[k]'s contact_runs row written (1 << 0 newest) */
 };
 
 enum { GAPS_KEEP = 1, GAPS_RUNS = 2 }; /* gaps_apply(): into the rings; contact_runs rows */
@@ -1086,18 +1087,19 @@ static struct gap_ring *gaps_ring(struct contact_gaps *g, const uint64_t *k)
 		return NULL;
 	if (added) {
 		*v = g->n_rings;
-		g->rings[g->n_rings++].n = 0;
+		g->rings[g->n_rings++] = (struct gap_ring){ .n = 0 };
 	}
 	return &g->rings[*v];
 }
 
-/* t (ms), a contact of interval id, into ring r, newest first. */
-static void ring_push(struct gap_ring *r, int64_t t, int64_t id)
+/* t (ms), a contact of interval id (its contact_runs row written: in_run), into ring r. */
+static void ring_push(struct gap_ring *r, int64_t t, int64_t id, int in_run)
 {
 	memmove(r->t + 1, r->t, (GAP_RING - 1) * sizeof(*r->t));
 	memmove(r->iv + 1, r->iv, (GAP_RING - 1) * sizeof(*r->iv));
 	r->t[0] = t;
 	r->iv[0] = id;
+	r->in_run = (r->in_run << 1 | (in_run != 0)) & ((1u << GAP_RING) - 1);
 	if (r->n < GAP_RING)
 		r->n++;
 }
@@ -1172,20 +1174,28 @@ static int run_add(struct contact_gaps *g, int64_t id, const uint64_t *s, int un
 /*
  * The contact_runs rows of a contact in place of interval id whose gaps are
  * gap (r: its series' ring before it): of unknown gaps, the interval's mark;
- * the end of a run (gap5_ms under the hour), its own and its five before's.
+ * the end of a run (gap5_ms under the hour), its own (*in_run) and its five
+ * before's, those not written yet (a series calling every minute would
+ * write each row six times).
  */
-static int runs_of(struct contact_gaps *g, const struct gap_ring *r, const uint64_t *s, int64_t id,
-		   const int64_t *gap)
+static int runs_of(struct contact_gaps *g, struct gap_ring *r, const uint64_t *s, int64_t id,
+		   const int64_t *gap, int *in_run)
 {
 	int err = 0;
 
+	*in_run = 0;
 	if (gap[1] == -1)
 		return run_add(g, id, s, 1);
 	if (gap[1] < 0 || gap[1] >= GAP_LOOKBACK_MS)
 		return 0;
 	err = run_add(g, id, s, 0);
-	for (int k = 0; !err && k < GAP_RING; k++)
+	*in_run = !err;
+	for (int k = 0; !err && k < GAP_RING; k++) {
+		if (r->in_run & 1u << k)
+			continue;
 		err = run_add(g, r->iv[k], s, 0);
+		r->in_run |= 1u << k;
+	}
 	return err;
 }
 
@@ -1239,12 +1249,13 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 		for (size_t j = i; j < end; j++) {
 			struct gap_row *row = &g->v[g->v[j].order];
 			int64_t t = ts_start * 1000 + (int64_t)rows[g->v[j].order].k[3];
+			int in_run = 0;
 
 			row->gap[0] = ring_gap(g, r, 1, t);
 			row->gap[1] = ring_gap(g, r, GAP_RING, t);
-			if ((flags & GAPS_RUNS) && runs_of(g, r, k, id, row->gap))
+			if ((flags & GAPS_RUNS) && runs_of(g, r, k, id, row->gap, &in_run))
 				return -ENOMEM;
-			ring_push(r, t, id);
+			ring_push(r, t, id, in_run);
 		}
 	}
 	return 0;
