@@ -898,6 +898,90 @@ static void test_beacon_window_edge(void **state)
 	db_close(db);
 }
 
+/*
+ * fan_in's text with its choice of how to sum the baselines made: sweep 1
+ * (every row of the destinations, one pass) or 0 (each row's lookups).
+ */
+static char *fan_in_forced(int sweep, size_t *len)
+{
+	const struct embedded_file *f = netmon_anomaly_rules;
+	const char *from, *to;
+	char *text;
+	int n;
+
+	while (f->name && strcmp(f->name, "fan_in.sql"))
+		f++;
+	assert_non_null(f->name);
+	assert_non_null(from = strstr(f->text, "way AS (\n\tSELECT "));
+	assert_non_null(to = strstr(from, " AS sweep\n"));
+	from += strlen("way AS (\n\tSELECT ");
+	assert_non_null(text = malloc(f->len + 16));
+	n = snprintf(text, f->len + 16, "%.*s%d%s", (int)(from - f->text), f->text, sweep, to);
+	*len = (size_t)n;
+	return text;
+}
+
+/*
+ * fan_in sums each hit candidate's baseline one of two ways, whichever
+ * reads fewer rows: both give what the reference gives, under loose and
+ * default thresholds, over the whole history and a few late intervals.
+ */
+static void test_fan_in_both_ways(void **state)
+{
+	static const char *const sets_fi[][3] = {
+		{ "fan_in_sources=8", "fan_in_factor=1.5", "fan_in_baseline=900" },
+		{ "fan_in_sources=3", "fan_in_factor=1", "fan_in_baseline=120" },
+	};
+	static const int64_t wins[][2] = { { START, START + 60 * INTERVALS },
+					   { START + 60 * 50, START + 60 * 53 } };
+	char path[128], *ref;
+	size_t ref_len;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/fan_in.db", dir);
+	make_history(path);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	result_tables(db);
+	assert_non_null(ref = read_text(REFERENCE_DIR "/fan_in.sql", &ref_len));
+	for (size_t i = 0; i < sizeof(sets_fi) / sizeof(sets_fi[0]); i++) {
+		struct anomaly_settings s;
+
+		anomaly_settings_init(&s);
+		for (size_t k = 0; k < sizeof(sets_fi[i]) / sizeof(sets_fi[i][0]); k++)
+			assert_int_equal(anomaly_settings_parse(&s, sets_fi[i][k]), 0);
+		for (size_t w = 0; w < sizeof(wins) / sizeof(wins[0]); w++) {
+			assert_int_equal(db_exec(db, "DELETE FROM old"), 0);
+			run_into(db, "old", "fan_in.sql", ref, ref_len, &s, wins[w]);
+			for (int sweep = 0; sweep < 2; sweep++) {
+				size_t len;
+				char *text = fan_in_forced(sweep, &len);
+
+				assert_int_equal(db_exec(db, "DELETE FROM new"), 0);
+				run_into(db, "new", "fan_in.sql", text, len, &s, wins[w]);
+				free(text);
+				print_message("# fan_in set %zu, window %zu, sweep %d: %lld hits, "
+					      "reference %lld\n",
+					      i, w, sweep, q_int(db, "SELECT count(*) FROM new"),
+					      q_int(db, "SELECT count(*) FROM old"));
+				assert_int_equal(q_int(db,
+						       "SELECT count(*) FROM (SELECT * FROM new "
+						       "EXCEPT SELECT * FROM old)"),
+						 0);
+				assert_int_equal(q_int(db,
+						       "SELECT count(*) FROM (SELECT * FROM old "
+						       "EXCEPT SELECT * FROM new)"),
+						 0);
+				assert_int_equal(q_int(db, "SELECT count(*) FROM new"),
+						 q_int(db, "SELECT count(*) FROM old"));
+			}
+			if (w == 0)
+				assert_true(q_int(db, "SELECT count(*) FROM old") > 0);
+		}
+	}
+	free(ref);
+	db_close(db);
+}
+
 /* The rows of the anomalies report over the history, and of kind not_judged. */
 static void report_rows(sqlite3 *db, long long *all, long long *notes)
 {
@@ -1015,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(test_beacon_gaps_shortcut),
 		cmocka_unit_test(test_beacon_runs_read),
 		cmocka_unit_test(test_beacon_window_edge),
+		cmocka_unit_test(test_fan_in_both_ways),
 		cmocka_unit_test(test_not_judged_noted),
 	};
 
