@@ -19,7 +19,9 @@
  * the steady write ~40 % more; bench/RESULTS.md). Each contact's gaps to
  * its series' contacts before (sql/0021_contact_gaps.sql) come from the
  * last five contact times of each series of the last hour, kept from one
- * write to the next (struct contact_gaps).
+ * write to the next (struct contact_gaps), with their intervals: a contact
+ * that ends a run of six within the hour (sql/0022_contact_runs.sql) adds a
+ * row per interval of its run to contact_runs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -108,9 +110,12 @@ struct agg_udp_flow {
 #define GAP_NULL INT64_MIN    /* a column written NULL (insert_rows()) */
 
 struct gap_ring {
-	int64_t t[GAP_RING];
+	int64_t t[GAP_RING], iv[GAP_RING]; /* each contact's time and interval */
 	int n;
+	unsigned int in_run; /* bit k: t[k]'s contact_runs row written (1 << 0 newest) */
 };
+
+enum { GAPS_KEEP = 1, GAPS_RUNS = 2 }; /* gaps_apply(): into the rings; contact_runs rows */
 
 /* A contact's gaps as inserted; and, apart, the kth row in series, then time order. */
 struct gap_row {
@@ -126,7 +131,13 @@ struct contact_gaps {
 	int64_t known_ms;  /* every contact in place from this ms on is in the rings */
 	struct gap_row *v; /* v[i]: gap_ms and gap5_ms of rows[i]; v[k].order: rows in order */
 	size_t cap_v;
-	sqlite3_stmt *iv, *back, *reload;
+	/* contact_runs rows: (interval, src, dst, protocol << 17 | dst port << 1 | unknown);
+	 * the least series with a contact of unknown gaps in the interval written */
+	struct agg_key *runs;
+	size_t n_runs, cap_runs;
+	uint64_t unknown[3];
+	int has_unknown;
+	sqlite3_stmt *iv, *back, *reload, *run;
 };
 
 struct anomaly_agg {
@@ -262,6 +273,8 @@ static void gaps_free(struct contact_gaps *g)
 	map_free(&g->series);
 	free(g->rings);
 	free(g->v);
+	free(g->runs);
+	sqlite3_finalize(g->run);
 	sqlite3_finalize(g->iv);
 	sqlite3_finalize(g->back);
 	sqlite3_finalize(g->reload);
@@ -1092,16 +1105,19 @@ static struct gap_ring *gaps_ring(struct contact_gaps *g, const uint64_t *k)
 		return NULL;
 	if (added) {
 		*v = g->n_rings;
-		g->rings[g->n_rings++].n = 0;
+		g->rings[g->n_rings++] = (struct gap_ring){ .n = 0 };
 	}
 	return &g->rings[*v];
 }
 
-/* t (ms) into ring r, newest first. */
-static void ring_push(struct gap_ring *r, int64_t t)
+/* t (ms), a contact of interval id (its contact_runs row written: in_run), into ring r. */
+static void ring_push(struct gap_ring *r, int64_t t, int64_t id, int in_run)
 {
 	memmove(r->t + 1, r->t, (GAP_RING - 1) * sizeof(*r->t));
+	memmove(r->iv + 1, r->iv, (GAP_RING - 1) * sizeof(*r->iv));
 	r->t[0] = t;
+	r->iv[0] = id;
+	r->in_run = (r->in_run << 1 | (in_run != 0)) & ((1u << GAP_RING) - 1);
 	if (r->n < GAP_RING)
 		r->n++;
 }
@@ -1150,20 +1166,81 @@ static int64_t ring_gap(const struct contact_gaps *g, const struct gap_ring *r, 
 }
 
 /*
- * gap_ms and gap5_ms (v) of rows[0..n), the contacts of an interval from
+ * A contact_runs row: series s (series_key()'s words) in interval id. Of
+ * unknown gaps (a contact of the interval written), the interval's mark only
+ * when s is the least such series so far: one mark is all the rule asks (a
+ * burst of a million new hosts would write as many rows otherwise).
+ */
+static int run_add(struct contact_gaps *g, int64_t id, const uint64_t *s, int unknown)
+{
+	if (unknown) {
+		int w = 0;
+
+		while (g->has_unknown && w < 2 && s[w] == g->unknown[w])
+			w++;
+		if (!g->has_unknown || s[w] < g->unknown[w])
+			memcpy(g->unknown, s, sizeof(g->unknown));
+		g->has_unknown = 1;
+		return 0;
+	}
+	if (room_for_one((void **)&g->runs, g->n_runs, &g->cap_runs, sizeof(*g->runs)))
+		return -ENOMEM;
+	g->runs[g->n_runs++] = (struct agg_key){ { (uint64_t)id, s[0], s[1], s[2] << 1 } };
+	return 0;
+}
+
+/*
+ * The contact_runs rows of a contact in place of interval id whose gaps are
+ * gap (r: its series' ring before it): of unknown gaps, the interval's mark;
+ * the end of a run (gap5_ms under the hour), its own (*in_run) and its five
+ * before's, those not written yet (a series calling every minute would
+ * write each row six times).
+ */
+static int runs_of(struct contact_gaps *g, struct gap_ring *r, const uint64_t *s, int64_t id,
+		   const int64_t *gap, int *in_run)
+{
+	int err = 0;
+
+	*in_run = 0;
+	if (gap[1] == -1)
+		return run_add(g, id, s, 1);
+	if (gap[1] < 0 || gap[1] >= GAP_LOOKBACK_MS)
+		return 0;
+	err = run_add(g, id, s, 0);
+	*in_run = !err;
+	for (int k = 0; !err && k < GAP_RING; k++) {
+		if (r->in_run & 1u << k)
+			continue;
+		err = run_add(g, r->iv[k], s, 0);
+		r->in_run |= 1u << k;
+	}
+	return err;
+}
+
+/*
+ * gap_ms and gap5_ms (v) of rows[0..n), the contacts of interval id from
  * ts_start of len_ms, in place, in series then time order; each into its
- * series' ring (keep: the rings take them; a ring of one contact's series
- * otherwise: a copy).
+ * series' ring (GAPS_KEEP: the rings take them; a ring of one contact's
+ * series otherwise: a copy); with GAPS_RUNS, their contact_runs rows into
+ * runs (a contact not in place, or of unknown gaps: the interval marked).
  */
 static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t n,
-		      int64_t ts_start, int64_t len_ms, int keep)
+		      const int64_t *iv, int flags)
 {
+	int64_t id = iv[0], ts_start = iv[1], len_ms = iv[2];
 	size_t m = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		g->v[i].gap[0] = g->v[i].gap[1] = GAP_NULL;
-		if (placed(&rows[i], len_ms))
+		if (placed(&rows[i], len_ms)) {
 			g->v[m++].order = (uint32_t)i;
+		} else if (flags & GAPS_RUNS) {
+			uint64_t k[3];
+
+			series_key(k, &rows[i]);
+			if (run_add(g, id, k, 1))
+				return -ENOMEM;
+		}
 	}
 	qsort_r(g->v, m, sizeof(*g->v), series_cmp, (void *)rows);
 	for (size_t i = 0, end; i < m; i = end) {
@@ -1177,7 +1254,7 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 			if (memcmp(k, next, sizeof(k)))
 				break;
 		}
-		if (keep) {
+		if (flags & GAPS_KEEP) {
 			if (!(r = gaps_ring(g, k)))
 				return -ENOMEM;
 		} else {
@@ -1190,10 +1267,13 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 		for (size_t j = i; j < end; j++) {
 			struct gap_row *row = &g->v[g->v[j].order];
 			int64_t t = ts_start * 1000 + (int64_t)rows[g->v[j].order].k[3];
+			int in_run = 0;
 
 			row->gap[0] = ring_gap(g, r, 1, t);
 			row->gap[1] = ring_gap(g, r, GAP_RING, t);
-			ring_push(r, t);
+			if ((flags & GAPS_RUNS) && runs_of(g, r, k, id, row->gap, &in_run))
+				return -ENOMEM;
+			ring_push(r, t, id, in_run);
 		}
 	}
 	return 0;
@@ -1257,7 +1337,9 @@ static int gaps_read(struct anomaly_agg *ag, int64_t id, int64_t ts_start, int64
 		err = -EIO;
 	if (!err)
 		err = gaps_room(&ag->gaps, n);
-	return err ? err : gaps_apply(&ag->gaps, ag->rows, n, ts_start, len_ms, 1);
+	return err ? err
+		   : gaps_apply(&ag->gaps, ag->rows, n, (const int64_t[]){ id, ts_start, len_ms },
+				GAPS_KEEP);
 }
 
 /*
@@ -1330,6 +1412,61 @@ static int gaps_start(struct anomaly_agg *ag, const int64_t *iv)
 	return err;
 }
 
+/* runs[] sorted on all four words (interval, src, dst, then the rest). */
+static int run_cmp(const void *a, const void *b)
+{
+	const struct agg_key *x = a, *y = b;
+
+	for (int w = 0; w < 4; w++)
+		if (x->k[w] != y->k[w])
+			return x->k[w] < y->k[w] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The contact_runs rows of the interval written (runs), a row per interval
+ * and series, unknown if any was: the rows of earlier intervals (a run's
+ * contacts before) may be there already, unknown then kept if it was.
+ */
+static int write_runs(struct anomaly_agg *ag, int64_t id)
+{
+	struct contact_gaps *g = &ag->gaps;
+	int err = 0;
+
+	if (g->has_unknown) {
+		if (room_for_one((void **)&g->runs, g->n_runs, &g->cap_runs, sizeof(*g->runs)))
+			return -ENOMEM;
+		g->runs[g->n_runs++] =
+			(struct agg_key){ { (uint64_t)id, g->unknown[0], g->unknown[1],
+					    g->unknown[2] << 1 | 1 } };
+		g->has_unknown = 0;
+	}
+	err = prepare_once(ag, &g->run,
+			   "INSERT INTO contact_runs (interval_id, src_id, dst_id, protocol, "
+			   "dst_port, unknown) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO "
+			   "UPDATE SET unknown = max(unknown, excluded.unknown)");
+
+	qsort(g->runs, g->n_runs, sizeof(*g->runs), run_cmp);
+	for (size_t i = 0; !err && i < g->n_runs; i++) {
+		const uint64_t *k = g->runs[i].k;
+
+		/* the next row of the same series: unknown (1) sorts after 0 */
+		if (i + 1 < g->n_runs && !memcmp(k, g->runs[i + 1].k, 3 * sizeof(*k)) &&
+		    k[3] >> 1 == g->runs[i + 1].k[3] >> 1)
+			continue;
+		for (int c = 0; c < 3; c++)
+			sqlite3_bind_int64(g->run, c + 1, (int64_t)k[c]);
+		sqlite3_bind_int64(g->run, 4, (int64_t)(k[3] >> 17));
+		sqlite3_bind_int64(g->run, 5, (int64_t)(k[3] >> 1 & 0xffff));
+		sqlite3_bind_int64(g->run, 6, (int64_t)(k[3] & 1));
+		if (sqlite3_step(g->run) != SQLITE_DONE)
+			err = -EIO;
+		sqlite3_reset(g->run);
+	}
+	g->n_runs = 0;
+	return err;
+}
+
 /*
  * interval_contacts: each TCP flow with a SYN; each UDP flow that opened its
  * exchange and whose addresses and ports sent nothing in the interval
@@ -1375,13 +1512,18 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	ag->tmp = swap;
 	/* too many series for the rings: this interval's gaps only from them */
 	keep = n_c <= GAP_MAX_SERIES;
+	ag->gaps.n_runs = 0;
+	ag->gaps.has_unknown = 0;
 	if ((err = gaps_room(&ag->gaps, n_c ? n_c : 1)) ||
-	    (err = gaps_apply(&ag->gaps, ag->rows, n_c, iv[0], (iv[1] - iv[0]) * 1000, keep)))
+	    (err = gaps_apply(&ag->gaps, ag->rows, n_c,
+			      (const int64_t[]){ id, iv[0], (iv[1] - iv[0]) * 1000 },
+			      GAPS_RUNS | (keep ? GAPS_KEEP : 0))))
 		return err;
 	if (!keep)
 		gaps_forget(&ag->gaps, iv[1] * 1000);
 	ag->gaps.id = id;
-	return insert_rows(ag, T_CONTACTS, id, n_c);
+	err = insert_rows(ag, T_CONTACTS, id, n_c);
+	return err ? err : write_runs(ag, id);
 }
 
 /*
@@ -1454,6 +1596,7 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 		err = write_contacts(ag, id, ts_start);
 	map_give_back(&ag->pairs);
 	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
+	array_give_back((void **)&ag->gaps.runs, &ag->gaps.cap_runs, sizeof(*ag->gaps.runs));
 	rows_give_back(ag);
 	return err;
 }
@@ -1464,5 +1607,6 @@ size_t anomaly_agg_bytes(const struct anomaly_agg *ag)
 	       map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) + map_bytes(&ag->syn_srcs) +
 	       ag->cap_sums * sizeof(*ag->sums) + ag->cap_conv * sizeof(*ag->conv) +
 	       ag->cap_uflows * sizeof(*ag->uflows) + ag->cap_syn * sizeof(*ag->syn_groups) +
-	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows);
+	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows) +
+	       ag->gaps.cap_runs * sizeof(*ag->gaps.runs);
 }

@@ -101,13 +101,38 @@ near AS (
 	UNION ALL
 	SELECT protocol, src_id, dst_id, dst_port, b - 1 FROM cand WHERE b IS NOT NULL
 ),
+-- With :beacon_contacts 6 or more, no scan (runs true): a window that holds
+-- six contacts or more holds only contacts of runs of six within the hour
+-- (its sixth contact on has a gap5_ms that short, the five before start its
+-- run), and the recorder stored, per interval, the series with a contact of
+-- such a run (contact_runs, sql/0022_contact_runs.sql): their contacts of
+-- those intervals are read through the contacts' key. Not when the stored
+-- gaps cannot say (fast false), nor when an interval read has a contact not
+-- in place or of gaps not known (marked unknown): those are scanned above.
+runs AS (
+	SELECT (SELECT ok FROM fast) AND p.contacts >= 6 AND NOT EXISTS (
+		SELECT 1 FROM intervals i CROSS JOIN contact_runs r ON r.interval_id = i.id
+		WHERE i.ts_start >= p.since - p.win AND i.ts_start < p.until AND r.unknown) AS ok
+	FROM p
+),
 picked AS (
-	SELECT c.* FROM contact c, p
-	WHERE NOT (SELECT ok FROM fast)
+	SELECT i.id AS interval_id, i.ts_start, i.ts_end, i.ts_start * 1000 + c.first_ms AS t_ms,
+	       c.protocol, c.src_id, c.src_port, c.dst_id, c.dst_port
+	FROM p CROSS JOIN intervals i
+	CROSS JOIN contact_runs r ON r.interval_id = i.id
+	CROSS JOIN interval_contacts c ON c.interval_id = r.interval_id AND c.src_id = r.src_id
+	 AND c.dst_id = r.dst_id AND c.protocol = r.protocol AND c.dst_port = r.dst_port
+	WHERE (SELECT ok FROM runs) AND i.ts_start >= p.since - p.win AND i.ts_start < p.until
+	UNION ALL
+	SELECT c.interval_id, c.ts_start, c.ts_end, c.t_ms, c.protocol, c.src_id, c.src_port,
+	       c.dst_id, c.dst_port
+	FROM contact c, p
+	WHERE NOT (SELECT ok FROM runs) AND (
+	      NOT (SELECT ok FROM fast)
 	   OR (c.protocol, c.src_id, c.dst_id, c.dst_port, c.t_ms / (p.win * 1000)) IN near
 	   OR (c.protocol, c.src_id, c.dst_id, c.dst_port) IN (SELECT protocol, src_id, dst_id,
 							      dst_port
-							      FROM cand WHERE b IS NULL)
+							      FROM cand WHERE b IS NULL))
 ),
 -- Each picked contact with its gap to the series' contact before (NULL for
 -- the first), and whether it ends a run of :beacon_contacts consecutive
@@ -119,7 +144,7 @@ picked AS (
 -- series after it in its interval (in time order).
 run AS MATERIALIZED (
 	SELECT *, t_ms - lagc < (SELECT win FROM p) * 1000 AS close
-	FROM (SELECT c.*, c.t_ms - lag(c.t_ms) OVER s AS gap,
+	FROM (SELECT c.*, coalesce(lag(c.t_ms) OVER s, c.t_ms) AS prev,
 	             lag(c.t_ms, (SELECT contacts FROM p) - 1) OVER s AS lagc,
 	             lead(c.interval_id) OVER s IS NOT c.interval_id AS last_in
 	      FROM picked c
@@ -137,13 +162,15 @@ kept AS MATERIALIZED (
 -- interval's contact came in between, judged below made distinct), when its
 -- window [end - win, end) can hold :beacon_contacts contacts: the last
 -- contact before the end (x) and the contacts - 1 before it are in it, so x
--- ends a close run and its lagc is at least end - win. In one pass over
--- each series in time order, the interval ends (at 2 ts_end - 1, between two
--- ms) among its contacts (at 2 t_ms): the greatest t_ms and lagc before an
--- end are those of x (both grow with t_ms; of contacts with the same t_ms,
--- the one of the greatest lagc is as good a witness).
+-- ends a close run and its lagc is at least end - win. When the contacts
+-- were read through contact_runs (runs), x is the last_in contact itself
+-- (every contact lies in its interval and time went forward). Otherwise, in
+-- one pass over each series in time order, the interval ends (at 2 ts_end -
+-- 1, between two ms) among its contacts (at 2 t_ms): the greatest t_ms and
+-- lagc before an end are those of x (both grow with t_ms; of contacts with
+-- the same t_ms, the one of the greatest lagc is as good a witness).
 active AS (
-	SELECT interval_id AS id, ts_end, protocol, src_id, dst_id, dst_port
+	SELECT interval_id AS id, ts_end, protocol, src_id, dst_id, dst_port, lagc
 	FROM kept, p
 	WHERE last_in AND ts_start >= p.since
 ),
@@ -155,55 +182,44 @@ ends AS (
 	SELECT NULL, NULL, protocol, src_id, dst_id, dst_port, 2 * t_ms, t_ms, lagc FROM kept
 ),
 judged AS (
+	SELECT id, ts_end, protocol, src_id, dst_id, dst_port
+	FROM active, p
+	WHERE (SELECT ok FROM runs) AND ts_end * 1000 <= lagc + p.win * 1000
+	UNION ALL
 	SELECT DISTINCT id, ts_end, protocol, src_id, dst_id, dst_port
 	FROM (SELECT id, ts_end, protocol, src_id, dst_id, dst_port,
 		     max(t_ms) OVER u AS x_ms, max(lagc) OVER u AS x_lagc
 	      FROM ends
+	      WHERE NOT (SELECT ok FROM runs)
 	      WINDOW u AS (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
 			   ROWS UNBOUNDED PRECEDING)), p
 	WHERE id IS NOT NULL AND x_ms - x_lagc < p.win * 1000
 	  AND ts_end * 1000 <= x_lagc + p.win * 1000
 ),
--- The series' contacts in the window ending with that interval, in one pass
--- over each series in time order: its contacts (at 2 t_ms), and two points
--- of each of its windows, between two milliseconds: the window's start (lo)
--- and its end (hi), each with the number of contacts before it, the last of
--- them, the sum of their gaps squared, and the first contact after it.
-point AS (
-	SELECT protocol, src_id, dst_id, dst_port, 2 * t_ms AS k, t_ms, gap, NULL AS id, NULL AS hi
-	FROM kept
-	UNION ALL
-	SELECT a.protocol, a.src_id, a.dst_id, a.dst_port, 2 * (a.ts_end - p.win) * 1000 - 1, NULL,
-	       NULL, a.id, 0
-	FROM judged a, p
-	UNION ALL
-	SELECT protocol, src_id, dst_id, dst_port, 2 * ts_end * 1000 - 1, NULL, NULL, id, 1
-	FROM judged
-),
-sweep AS (
-	SELECT * FROM (
-		SELECT id, hi, protocol, src_id, dst_id, dst_port,
-		       count(t_ms) OVER u AS n, max(t_ms) OVER u AS t_last,
-		       coalesce(sum(gap * gap) OVER u, 0) AS sq,
-		       min(t_ms) OVER (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
-		                       ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS t_next
-		FROM point
-		WINDOW u AS (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
-		             ROWS UNBOUNDED PRECEDING))
-	WHERE id IS NOT NULL
-),
--- Per window: its contacts; their gaps' sum (the last minus the first) and
--- sum of squares (the first one's gap, to a contact before the window, left
--- out), so the same mean and variance as the window's gaps averaged.
+-- The series' contacts in each such window, in one pass over each series in
+-- time order: its contacts (at t_ms) and the window's end (at end - 1 ms,
+-- its last ms), over the frame of the win * 1000 ms that end there. The
+-- window's gaps are those of its contacts but the first (whose gap, to the
+-- contact before it, prev, goes back before the window): their sum is the
+-- last minus the first, their squares the sum of the contacts' gaps squared
+-- less the first one's.
 win AS (
-	SELECT id, protocol, src_id, dst_id, dst_port,
-	       max(n) FILTER (WHERE hi) - max(n) FILTER (WHERE NOT hi) AS contacts,
-	       max(t_last) FILTER (WHERE hi) - max(t_next) FILTER (WHERE NOT hi) AS span,
-	       max(sq) FILTER (WHERE hi) - max(sq) FILTER (WHERE NOT hi) -
-	       coalesce(max((t_next - t_last) * (t_next - t_last)) FILTER (WHERE NOT hi), 0)
-	       AS sq
-	FROM sweep
-	GROUP BY id, protocol, src_id, dst_id, dst_port
+	SELECT w.id, w.protocol, w.src_id, w.dst_id, w.dst_port, w.contacts, w.span, w.sq
+	FROM (SELECT id, protocol, src_id, dst_id, dst_port, count(t_ms) OVER u AS contacts,
+		     max(t_ms) OVER u - min(t_ms) OVER u AS span,
+		     sum((t_ms - prev) * (t_ms - prev)) OVER u -
+		     (min(t_ms) OVER u - min(prev) OVER u) * (min(t_ms) OVER u - min(prev) OVER u)
+		     AS sq
+	      FROM (SELECT NULL AS id, protocol, src_id, dst_id, dst_port, t_ms AS k, t_ms, prev
+		    FROM kept
+		    UNION ALL
+		    SELECT id, protocol, src_id, dst_id, dst_port, ts_end * 1000 - 1, NULL, NULL
+		    FROM judged)
+	      WINDOW u AS (PARTITION BY protocol, src_id, dst_id, dst_port ORDER BY k
+			   RANGE BETWEEN (CASE WHEN :beacon_window IS NULL THEN 3600
+						      ELSE :beacon_window END) * 1000 - 1 PRECEDING
+			   AND CURRENT ROW)) w, p
+	WHERE w.id IS NOT NULL AND w.contacts >= p.contacts
 ),
 stats AS (
 	SELECT w.id, i.ts_start, i.ts_end, w.protocol, w.src_id, w.dst_id, w.dst_port, w.contacts,
@@ -211,8 +227,7 @@ stats AS (
 	       max(w.sq * 1.0 / (w.contacts - 1) -
 	           (w.span * 1.0 / (w.contacts - 1)) * (w.span * 1.0 / (w.contacts - 1)), 0) / 1e6
 	       AS var_s2
-	FROM win w JOIN intervals i ON i.id = w.id, p
-	WHERE w.contacts >= p.contacts
+	FROM win w CROSS JOIN intervals i ON i.id = w.id
 )
 SELECT s.ts_start AS ts, 'beaconing' AS kind,
        sa.text || ' > ' || iif(da.family = 6, '[' || da.text || ']', da.text) || ':' ||

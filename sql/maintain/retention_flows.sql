@@ -2,7 +2,7 @@
 -- start before :cutoff, :batch intervals at a time. The intervals stay (their
 -- totals and health may be kept longer) with an empty flow range, and
 -- without the anomaly rules' aggregates of those flows (0018_*.sql,
--- 0019_*.sql, 0020_*.sql).
+-- 0019_*.sql, 0020_*.sql, 0022_*.sql).
 CREATE TEMP TABLE IF NOT EXISTS retention_batch (
 	id INTEGER PRIMARY KEY,
 	first_flow_id INTEGER NOT NULL,
@@ -21,5 +21,6 @@ DELETE FROM interval_out WHERE interval_id IN (SELECT id FROM temp.retention_bat
 DELETE FROM interval_udp_probes WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_contacts WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_syn WHERE interval_id IN (SELECT id FROM temp.retention_batch);
+DELETE FROM contact_runs WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 UPDATE intervals SET last_flow_id = first_flow_id - 1
 WHERE id IN (SELECT id FROM temp.retention_batch);

@@ -263,7 +263,7 @@ rule() {
 	# 0020's SYNs), schema version 17.
 	sqlite3 "$db" "DROP TABLE interval_dst; DROP TABLE interval_out;
 		DROP TABLE interval_udp_probes; DROP TABLE interval_contacts;
-		DROP TABLE interval_syn; PRAGMA user_version = 17"
+		DROP TABLE interval_syn; DROP TABLE contact_runs; PRAGMA user_version = 17"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 18 ]
@@ -304,7 +304,7 @@ contact_rows() {
 	# As it was before migration 0019: no contacts (nor 0020's SYNs), schema
 	# version 18.
 	sqlite3 "$db" "DROP TABLE interval_contacts; DROP TABLE interval_syn;
-		PRAGMA user_version = 18"
+		DROP TABLE contact_runs; PRAGMA user_version = 18"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 19 ]
@@ -345,7 +345,8 @@ syn_rows() {
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM interval_syn WHERE interval_id = $last")" -eq 0 ]
 	# As it was before migration 0020: no SYN groups, schema version 19.
 	sqlite3 "$db" "DROP TABLE interval_syn; ALTER TABLE interval_contacts DROP COLUMN gap_ms;
-		ALTER TABLE interval_contacts DROP COLUMN gap5_ms; PRAGMA user_version = 19"
+		ALTER TABLE interval_contacts DROP COLUMN gap5_ms; DROP TABLE contact_runs;
+		PRAGMA user_version = 19"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 20 ]
@@ -364,13 +365,19 @@ gap_rows() {
 	contact_rows "$1" "${2:-9223372036854775807}" "c.gap_ms, c.gap5_ms"
 }
 
+# record_seconds DB: tcpreplay-test and DnsPackets imported into DB in
+# intervals of a second (DNS queries a second apart: series of contacts).
+record_seconds() {
+	local p out
+	for p in tcpreplay-test:tr DnsPackets:dns; do
+		out=$("$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$1" \
+			--interval 1 2>&1) || { echo "$out"; return 1; }
+	done
+}
+
 @test "a database from before 0021 gets the contacts' gaps the recorder writes (DNS queries a second apart)" {
 	db=$BATS_TEST_TMPDIR/v20.db
-	for p in tcpreplay-test:tr DnsPackets:dns; do
-		run "$O/netmon-record" --read "$PCAPS/${p%%:*}.pcap" -i "${p#*:}" --db "$db" \
-			--interval 1
-		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-	done
+	record_seconds "$db"
 	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
 	gap_rows "$db" >"$BATS_TEST_TMPDIR/written"
 	# Series that made contact again: gaps there are, and fifth contacts back.
@@ -378,9 +385,36 @@ gap_rows() {
 	[ "$(sqlite3 "$db" "SELECT count(gap5_ms) FROM interval_contacts")" -gt 0 ]
 	# As it was before migration 0021: no gaps, schema version 20.
 	sqlite3 "$db" "ALTER TABLE interval_contacts DROP COLUMN gap_ms;
-		ALTER TABLE interval_contacts DROP COLUMN gap5_ms; PRAGMA user_version = 20"
+		ALTER TABLE interval_contacts DROP COLUMN gap5_ms; DROP TABLE contact_runs;
+		PRAGMA user_version = 20"
 	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 21 ]
 	diff -u "$BATS_TEST_TMPDIR/written" <(gap_rows "$db" "$last")
+}
+
+# run_rows DB [MAX_ID]: beaconing's runs (0022) by interval start and address text.
+run_rows() {
+	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, r.protocol, r.dst_port, r.unknown
+		FROM contact_runs r JOIN intervals i ON i.id = r.interval_id
+		JOIN addresses s ON s.id = r.src_id JOIN addresses d ON d.id = r.dst_id
+		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4, 5"
+}
+
+@test "a database from before 0022 gets the contact runs the recorder writes (DNS queries a second apart)" {
+	db=$BATS_TEST_TMPDIR/v21.db
+	record_seconds "$db"
+	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
+	run_rows "$db" >"$BATS_TEST_TMPDIR/written"
+	# Runs of six contacts within the hour there are: a row per interval of each.
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM contact_runs WHERE NOT unknown")" -ge 6 ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM contact_runs r JOIN interval_contacts c
+		USING (interval_id, src_id, dst_id, protocol, dst_port)
+		WHERE c.gap5_ms BETWEEN 0 AND 3599999")" -gt 0 ]
+	# As it was before migration 0022: no runs, schema version 21.
+	sqlite3 "$db" "DROP TABLE contact_runs; PRAGMA user_version = 21"
+	run "$O/netmon-record" --read "$PCAPS/ip4_fragments.pcap" -i frag --db "$db"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -ge 22 ]
+	diff -u "$BATS_TEST_TMPDIR/written" <(run_rows "$db" "$last")
 }

@@ -34,6 +34,7 @@
 #define CONTACTS_MIGRATION "sql/0019_interval_contacts.sql"
 #define SYN_MIGRATION "sql/0020_interval_syn.sql"
 #define GAPS_MIGRATION "sql/0021_contact_gaps.sql"
+#define RUNS_MIGRATION "sql/0022_contact_runs.sql"
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 /* a probe row of the crafted intervals (write_crafted()), an hour after START */
 #define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
@@ -320,6 +321,27 @@ static void migration_groupings(sqlite3 *db)
 	sqlite3_free(rewritten);
 }
 
+/*
+ * sql/0022_contact_runs.sql's grouping (its text from the INSERT on) over
+ * the stored contacts and their gaps, into temp.ref_runs.
+ */
+static void runs_fill(sqlite3 *db)
+{
+	char *text = read_text(RUNS_MIGRATION), *at = strstr(text, "\nINSERT INTO contact_runs ");
+	sqlite3_str *sql = sqlite3_str_new(db);
+	char *rewritten;
+
+	assert_non_null(at);
+	sqlite3_str_appendf(sql,
+			    "CREATE TEMP TABLE ref_runs AS SELECT * FROM contact_runs "
+			    "WHERE 0;\nINSERT INTO temp.ref_runs %s",
+			    at + strlen("\nINSERT INTO contact_runs "));
+	free(text);
+	rewritten = sqlite3_str_finish(sql);
+	assert_int_equal(db_exec(db, rewritten), 0);
+	sqlite3_free(rewritten);
+}
+
 /* The rows of table and of temp.ref: equal, row for row; how many. */
 static long long same_rows(sqlite3 *db, const char *table, const char *ref)
 {
@@ -400,6 +422,8 @@ static void test_aggregates_equal_migration(void **state)
 	assert_true(same_rows(db, "interval_udp_probes", "ref_udp_probes") > 20);
 	assert_true(same_rows(db, "interval_contacts", "ref_contacts") > 20);
 	assert_true(same_rows(db, "interval_syn", "ref_syn") > 20);
+	runs_fill(db);
+	assert_true(same_rows(db, "contact_runs", "ref_runs") > 0);
 	/* the cases crafted are there: overflow rows, answered and unanswered UDP */
 	assert_int_equal(q_int(db, "SELECT count(*) FROM flow_log WHERE src = '0.0.0.0' AND "
 				   "dst = '0.0.0.0'"),
@@ -581,6 +605,19 @@ static void test_contact_gaps_equal_migration(void **state)
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE dst_port = 7777 "
 				   "AND gap_ms = 120000"),
 			 5);
+	/* contact_runs as the migration's: the runs of the contiguous minutes,
+	 * their earlier intervals' rows added later, not-in-place contacts marked */
+	runs_fill(db);
+	assert_true(same_rows(db, "contact_runs", "ref_runs") > 20);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM contact_runs WHERE dst_port = 7777 "
+				   "AND unknown"),
+			 8);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM contact_runs WHERE unknown"), 8);
+	text_equal(db,
+		   "SELECT group_concat(n, ' ') FROM (SELECT count(*) AS n FROM contact_runs r "
+		   "JOIN intervals i ON i.id = r.interval_id WHERE r.dst_port = 443 AND "
+		   "NOT r.unknown GROUP BY i.id ORDER BY i.id)",
+		   "1 1 1 1 1 1 1 1 1 1 1 1 1");
 	db_close(db);
 }
 
@@ -655,6 +692,13 @@ static void test_contact_gaps_forgotten(void **state)
 		   "dst_id, protocol, dst_port, src_port) GROUP BY c.interval_id ORDER BY "
 		   "c.interval_id)",
 		   "2:0:2 270000:270000:0 2:2:0 2:0:2 2:0:2");
+	/* contact_runs: the contacts of unknown gaps marked, as the migration's */
+	runs_fill(db);
+	assert_int_equal(same_rows(db, "contact_runs", "ref_runs"), 2);
+	text_equal(db,
+		   "SELECT group_concat(interval_id || ':' || s.text, ' ') FROM contact_runs r "
+		   "JOIN addresses s ON s.id = r.src_id WHERE unknown",
+		   "2:10.0.0.0 3:10.0.0.0");
 	db_close(db);
 }
 
