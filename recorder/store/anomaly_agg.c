@@ -1391,7 +1391,7 @@ static int gaps_reload(struct anomaly_agg *ag, int64_t before, int64_t lo_ms)
  * The rings ready for the interval being written (iv: gaps_interval()'s)
  * and its n_cands candidate contacts: forgotten at the start of a stretch,
  * read again when they are not up to the interval before, old series swept
- * out as they grow, all forgotten past GAP_MAX_SERIES.
+ * out as they grow (past GAP_MAX_SERIES they are forgotten by write_gaps()).
  */
 static int gaps_start(struct anomaly_agg *ag, const int64_t *iv)
 {
@@ -1407,8 +1407,6 @@ static int gaps_start(struct anomaly_agg *ag, const int64_t *iv)
 	g->id = 0;
 	if (!err && g->n_rings + want > 2 * (g->swept > 4096 ? g->swept : 4096))
 		err = gaps_sweep(g, lo_ms);
-	if (!err && g->n_rings + want > GAP_MAX_SERIES)
-		gaps_forget(g, iv[0] * 1000);
 	return err;
 }
 
@@ -1468,6 +1466,36 @@ static int write_runs(struct anomaly_agg *ag, int64_t id)
 }
 
 /*
+ * The gaps of the interval's contacts (rows[0..n_c), iv: gaps_interval()'s),
+ * their rows and contact_runs'. With too many series for the rings (a burst
+ * of new hosts) the gaps still come from the rings as they are, exact, so the
+ * burst is judged; then the rings are forgotten and given this interval's
+ * contacts alone (none if it has too many itself) once its rows are written.
+ */
+static int write_gaps(struct anomaly_agg *ag, int64_t id, const int64_t *iv, size_t n_c)
+{
+	const int64_t span[3] = { id, iv[0], (iv[1] - iv[0]) * 1000 };
+	int keep = ag->gaps.n_rings + n_c <= GAP_MAX_SERIES, err;
+
+	ag->gaps.n_runs = 0;
+	ag->gaps.has_unknown = 0;
+	if ((err = gaps_room(&ag->gaps, n_c ? n_c : 1)) ||
+	    (err = gaps_apply(&ag->gaps, ag->rows, n_c, span, GAPS_RUNS | (keep ? GAPS_KEEP : 0))))
+		return err;
+	err = insert_rows(ag, T_CONTACTS, id, n_c);
+	if (!err)
+		err = write_runs(ag, id);
+	if (!err && !keep) {
+		gaps_forget(&ag->gaps, (n_c <= GAP_MAX_SERIES ? iv[0] : iv[1]) * 1000);
+		if (n_c <= GAP_MAX_SERIES)
+			err = gaps_apply(&ag->gaps, ag->rows, n_c, span, GAPS_KEEP);
+	}
+	if (!err)
+		ag->gaps.id = id;
+	return err;
+}
+
+/*
  * interval_contacts: each TCP flow with a SYN; each UDP flow that opened its
  * exchange and whose addresses and ports sent nothing in the interval
  * before. The candidates sorted (rows), the interval before's walked along
@@ -1479,7 +1507,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	size_t n, n_c = 0, at = 0;
 	struct agg_key *swap;
 	int64_t iv[4];
-	int none, keep, err = previous_udp(ag, id, ts_start, &none);
+	int none, err = previous_udp(ag, id, ts_start, &none);
 
 	if (!err)
 		err = gaps_interval(ag, id, iv);
@@ -1510,20 +1538,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	swap = ag->rows;
 	ag->rows = ag->tmp;
 	ag->tmp = swap;
-	/* too many series for the rings: this interval's gaps only from them */
-	keep = n_c <= GAP_MAX_SERIES;
-	ag->gaps.n_runs = 0;
-	ag->gaps.has_unknown = 0;
-	if ((err = gaps_room(&ag->gaps, n_c ? n_c : 1)) ||
-	    (err = gaps_apply(&ag->gaps, ag->rows, n_c,
-			      (const int64_t[]){ id, iv[0], (iv[1] - iv[0]) * 1000 },
-			      GAPS_RUNS | (keep ? GAPS_KEEP : 0))))
-		return err;
-	if (!keep)
-		gaps_forget(&ag->gaps, iv[1] * 1000);
-	ag->gaps.id = id;
-	err = insert_rows(ag, T_CONTACTS, id, n_c);
-	return err ? err : write_runs(ag, id);
+	return write_gaps(ag, id, iv, n_c);
 }
 
 /*
