@@ -13,7 +13,10 @@
  * And one interval of FLOWS flows from as many new addresses (nothing
  * interned yet), next to a bare insert of the same rows: the burst of new
  * hosts (a scan, a flood, a busy public server's clients), in at least 5
- * rounds, each round's addresses new to the database too.
+ * rounds, each round's addresses new to the database too; and next to the
+ * bare insert of every row the write stored for them (its addresses,
+ * conversations, flows and aggregates, one prepared INSERT a row into the
+ * same tables and indexes): the schema's own floor.
  *
  * Needs root. Usage: store_cost [--new-hosts|--steady] [FLOWS [ROUNDS]]
  * (default 1000000 3); --new-hosts or --steady: that case alone (for a
@@ -140,6 +143,242 @@ static double bare_insert(const char *path, const struct snapshot *snap, double 
 	return t0;
 }
 
+/*
+ * The schema's floor for a round of new hosts: every row the store wrote
+ * for it (its new addresses and conversations, the interval, its flows and
+ * every per-interval row: the aggregates, the totals), read back and
+ * inserted bare, one prepared INSERT a row as bare_insert() does, into a new
+ * file with the same tables and indexes. What SQLite alone costs for the
+ * rows this schema needs, next to which the write's own work shows (a new
+ * host is 7 b-tree rows where the bare insert of the flows makes 1).
+ */
+struct packed {
+	unsigned char
+		*buf; /* per value: its type, then an int64, a double, or a length and bytes */
+	size_t len, cap, rows;
+	int cols;
+};
+
+static int pack_put(struct packed *p, const void *src, size_t n)
+{
+	if (p->len + n > p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 1 << 20;
+		unsigned char *b;
+
+		while (cap < p->len + n)
+			cap *= 2;
+		if (!(b = realloc(p->buf, cap)))
+			return -ENOMEM;
+		p->buf = b;
+		p->cap = cap;
+	}
+	memcpy(p->buf + p->len, src, n);
+	p->len += n;
+	return 0;
+}
+
+/* The rows of sql (read from db) into p. */
+static int pack_rows(sqlite3 *db, const char *sql, struct packed *p)
+{
+	sqlite3_stmt *s;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	p->cols = sqlite3_column_count(s);
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int c = 0; !err && c < p->cols; c++) {
+			unsigned char type = (unsigned char)sqlite3_column_type(s, c);
+			int64_t i = sqlite3_column_int64(s, c);
+			double d = sqlite3_column_double(s, c);
+			int n = sqlite3_column_bytes(s, c);
+
+			err = pack_put(p, &type, 1);
+			if (!err && type == SQLITE_INTEGER)
+				err = pack_put(p, &i, sizeof(i));
+			else if (!err && type == SQLITE_FLOAT)
+				err = pack_put(p, &d, sizeof(d));
+			else if (!err && (type == SQLITE_TEXT || type == SQLITE_BLOB) &&
+				 !(err = pack_put(p, &n, sizeof(n))))
+				err = pack_put(p,
+					       type == SQLITE_TEXT
+						       ? (const void *)sqlite3_column_text(s, c)
+						       : sqlite3_column_blob(s, c),
+					       (size_t)n);
+		}
+		p->rows++;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = -EIO;
+	sqlite3_finalize(s);
+	return err;
+}
+
+/* p's rows into table, one prepared INSERT each. */
+static int insert_packed(sqlite3 *db, const char *table, const struct packed *p)
+{
+	char sql[512];
+	size_t at = 0, len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s VALUES (?", table);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	for (int c = 1; c < p->cols; c++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", ?");
+	snprintf(sql + len, sizeof(sql) - len, ")");
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	for (size_t r = 0; !err && r < p->rows; r++) {
+		for (int c = 1; c <= p->cols; c++) {
+			unsigned char type = p->buf[at++];
+			int64_t i;
+			double d;
+			int n;
+
+			if (type == SQLITE_INTEGER) {
+				memcpy(&i, p->buf + at, sizeof(i));
+				sqlite3_bind_int64(s, c, i);
+				at += sizeof(i);
+			} else if (type == SQLITE_FLOAT) {
+				memcpy(&d, p->buf + at, sizeof(d));
+				sqlite3_bind_double(s, c, d);
+				at += sizeof(d);
+			} else if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+				memcpy(&n, p->buf + at, sizeof(n));
+				at += sizeof(n);
+				if (type == SQLITE_TEXT)
+					sqlite3_bind_text(s, c, (const char *)p->buf + at, n,
+							  SQLITE_STATIC);
+				else
+					sqlite3_bind_blob(s, c, p->buf + at, n, SQLITE_STATIC);
+				at += (size_t)n;
+			} else {
+				sqlite3_bind_null(s, c);
+			}
+		}
+		err = sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return err;
+}
+
+#define FLOOR_TABLES 24
+
+/*
+ * The round's tables and their rows (store at path, addresses and
+ * conversations above the ids given, the last interval): names[k] and the
+ * SELECT of its rows, from the tables that have an interval_id column too.
+ */
+static int floor_queries(sqlite3 *st, int64_t addr_before, int64_t conv_before,
+			 char names[FLOOR_TABLES][64], char sql[FLOOR_TABLES][256], int *n)
+{
+	sqlite3_stmt *s;
+	int64_t iv = 0;
+
+	if (sqlite3_prepare_v2(st, "SELECT max(id) FROM intervals", -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		iv = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	snprintf(names[0], 64, "addresses");
+	snprintf(sql[0], 256, "SELECT * FROM addresses WHERE id > %lld", (long long)addr_before);
+	snprintf(names[1], 64, "conversations");
+	snprintf(sql[1], 256, "SELECT * FROM conversations WHERE id > %lld",
+		 (long long)conv_before);
+	snprintf(names[2], 64, "intervals");
+	snprintf(sql[2], 256, "SELECT * FROM intervals WHERE id = %lld", (long long)iv);
+	snprintf(names[3], 64, "flows");
+	snprintf(sql[3], 256,
+		 "SELECT f.* FROM intervals i JOIN flows f ON f.id BETWEEN i.first_flow_id AND "
+		 "i.last_flow_id WHERE i.id = %lld",
+		 (long long)iv);
+	*n = 4;
+	if (sqlite3_prepare_v2(
+		    st,
+		    "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' AND EXISTS "
+		    "(SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'interval_id') "
+		    "ORDER BY m.name",
+		    -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	while (*n < FLOOR_TABLES && sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(names[*n], 64, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(sql[*n], 256, "SELECT * FROM %s WHERE interval_id = %lld", names[*n],
+			 (long long)iv);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Table name's CREATE TABLE and CREATE INDEX statements from st into db. */
+static int floor_schema(sqlite3 *st, sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sqlite3_prepare_v2(st,
+			       "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND sql NOT NULL "
+			       "ORDER BY type DESC",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	while (!err && sqlite3_step(s) == SQLITE_ROW)
+		err = sqlite3_exec(db, (const char *)sqlite3_column_text(s, 0), NULL, NULL, NULL) ==
+				      SQLITE_OK
+			      ? 0
+			      : -EIO;
+	sqlite3_finalize(s);
+	return err;
+}
+
+/*
+ * The schema's floor (above) for the round just written into store_path:
+ * seconds (< 0 on failure), its CPU into *cpu and its rows into *rows.
+ */
+static double schema_rows_insert(const char *store_path, const char *path, int64_t addr_before,
+				 int64_t conv_before, double *cpu, size_t *rows)
+{
+	static char names[FLOOR_TABLES][64], sql[FLOOR_TABLES][256];
+	struct packed p[FLOOR_TABLES] = { 0 };
+	sqlite3 *st = NULL, *db = NULL;
+	double t0 = -1, c0;
+	int n = 0, err;
+
+	unlink(path);
+	err = sqlite3_open_v2(store_path, &st, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+			      sqlite3_open(path, &db) == SQLITE_OK
+		      ? floor_queries(st, addr_before, conv_before, names, sql, &n)
+		      : -EIO;
+	if (!err)
+		err = sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+				   NULL, NULL, NULL) == SQLITE_OK
+			      ? 0
+			      : -EIO;
+	*rows = 0;
+	for (int k = 0; !err && k < n; k++) {
+		err = floor_schema(st, db, names[k]);
+		if (!err)
+			err = pack_rows(st, sql[k], &p[k]);
+		*rows += p[k].rows;
+	}
+	if (!err) {
+		t0 = now_s();
+		c0 = cpu_s();
+		err = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+		for (int k = 0; !err && k < n; k++)
+			err = insert_packed(db, names[k], &p[k]);
+		if (!err)
+			err = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+		t0 = now_s() - t0;
+		*cpu = cpu_s() - c0;
+	}
+	for (int k = 0; k < n; k++)
+		free(p[k].buf);
+	sqlite3_close(db);
+	sqlite3_close(st);
+	return err ? -1 : t0;
+}
+
 /* The interval's write alone into st, in seconds; < 0 on failure. */
 static double timed_write(struct store *st, const struct snapshot *snap, int r)
 {
@@ -191,14 +430,46 @@ static int free_idle_slots(struct snapshotter *snapper, struct snapshot *snap,
 	return *maps->tables[0].used ? -ENOSPC : 0;
 }
 
-/* One round of the new-hosts case: the interval's write and its bare insert. */
-static int new_hosts_round(struct snapshotter *snapper, struct snapshot *snap, size_t n_want,
-			   struct store *st, const char *bare, int r, double *ratio,
-			   double *cpu_ratio)
-{
-	double t0 = now_s(), c0 = cpu_s(), tw, ours, base, cpu, base_cpu;
-	int err = snapshot_take(snapper, snap);
+/* The new-hosts case's files and each round's ratios. */
+struct new_hosts {
+	char path[128], bare[128], floor[128];
+	double ratio[16], cpu_ratio[16], floor_ratio[16], floor_cpu_ratio[16];
+};
 
+/* The greatest address and conversation ids in st's database, into ids. */
+static int max_ids(struct store *st, int64_t *ids)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_db(st),
+			       "SELECT (SELECT coalesce(max(id), 0) FROM addresses), "
+			       "(SELECT coalesce(max(id), 0) FROM conversations)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(s);
+	ids[0] = sqlite3_column_int64(s, 0);
+	ids[1] = sqlite3_column_int64(s, 1);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/*
+ * One round of the new-hosts case: the interval's write, the bare insert of
+ * its flows, and the bare insert of every row the write stored (the floor).
+ */
+static int new_hosts_round(struct snapshotter *snapper, struct snapshot *snap, size_t n_want,
+			   struct store *st, struct new_hosts *nh, int r)
+{
+	double t0, c0, tw, ours, base, cpu, base_cpu, fl, fl_cpu;
+	int64_t ids[2];
+	size_t rows;
+	int err = max_ids(st, ids);
+
+	t0 = now_s();
+	c0 = cpu_s();
+	if (!err)
+		err = snapshot_take(snapper, snap);
 	if (err)
 		return err;
 	if (snap->n_flows != n_want)
@@ -207,17 +478,30 @@ static int new_hosts_round(struct snapshotter *snapper, struct snapshot *snap, s
 		return -EIO;
 	ours = now_s() - t0;
 	cpu = cpu_s() - c0;
-	base = bare_insert(bare, snap, &base_cpu);
-	if (base <= 0 || base_cpu <= 0)
+	base = bare_insert(nh->bare, snap, &base_cpu);
+	fl = schema_rows_insert(nh->path, nh->floor, ids[0], ids[1], &fl_cpu, &rows);
+	if (base <= 0 || base_cpu <= 0 || fl <= 0 || fl_cpu <= 0)
 		return -EIO;
-	ratio[r] = ours / base;
-	cpu_ratio[r] = cpu / base_cpu;
+	nh->ratio[r] = ours / base;
+	nh->cpu_ratio[r] = cpu / base_cpu;
+	nh->floor_ratio[r] = tw / fl;
+	nh->floor_cpu_ratio[r] = cpu / fl_cpu;
 	printf("  round %d: %zu flows, netmon %.3f s (snapshot %.3f s, write %.3f s), bare "
 	       "insert %.3f s, ratio %.2f (the write alone %.2f); CPU %.3f s / %.3f s, "
 	       "ratio %.2f\n",
-	       r, snap->n_flows, ours, snap->duration_us / 1e6, tw, base, ratio[r], tw / base, cpu,
-	       base_cpu, cpu_ratio[r]);
+	       r, snap->n_flows, ours, snap->duration_us / 1e6, tw, base, nh->ratio[r], tw / base,
+	       cpu, base_cpu, nh->cpu_ratio[r]);
+	printf("           the %zu rows it stored, bare: %.3f s (%.2f bare inserts of the flows), "
+	       "the write / them %.2f; CPU %.3f s, ratio %.2f\n",
+	       rows, fl, fl / base, nh->floor_ratio[r], fl_cpu, nh->floor_cpu_ratio[r]);
 	return 0;
+}
+
+/* The median, least and greatest of v[0..n) (sorted). */
+static void print_spread(const char *what, double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	printf("%s %.2f (min %.2f, max %.2f)", what, v[n / 2], v[0], v[n - 1]);
 }
 
 /*
@@ -233,15 +517,15 @@ static int new_hosts_case(unsigned int n, int rounds, const char *dir)
 	struct snapshot snap = { 0 };
 	struct flow_bpf *skel = NULL;
 	struct store *st = NULL;
-	char path[128], bare[128];
-	double ratio[16], cpu_ratio[16];
+	static struct new_hosts nh;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/new-hosts.db", dir);
-	snprintf(bare, sizeof(bare), "%s/bare-new-hosts.db", dir);
+	snprintf(nh.path, sizeof(nh.path), "%s/new-hosts.db", dir);
+	snprintf(nh.bare, sizeof(nh.bare), "%s/bare-new-hosts.db", dir);
+	snprintf(nh.floor, sizeof(nh.floor), "%s/floor-new-hosts.db", dir);
 	err = load_flows(&lo, &skel, &maps, &snapper);
 	if (!err)
-		err = store_open(&st, path);
+		err = store_open(&st, nh.path);
 	printf("an interval of %u flows from %u new addresses (nothing interned yet) vs a bare "
 	       "insert of the same rows\n",
 	       n, n);
@@ -251,15 +535,16 @@ static int new_hosts_case(unsigned int n, int rounds, const char *dir)
 			err = fill_flows(flow_prog_fd(skel, NETMON_DIR_IN), n, 1,
 					 (unsigned int)r * n);
 		if (!err)
-			err = new_hosts_round(snapper, &snap, n, st, bare, r, ratio, cpu_ratio);
+			err = new_hosts_round(snapper, &snap, n, st, &nh, r);
 	}
 	if (!err) {
-		qsort(ratio, (size_t)rounds, sizeof(ratio[0]), cmp_double);
-		qsort(cpu_ratio, (size_t)rounds, sizeof(cpu_ratio[0]), cmp_double);
-		printf("median ratio, new hosts: %.2f over %d rounds (min %.2f, max %.2f; goal <= "
-		       "2); in CPU time %.2f (min %.2f, max %.2f)\n",
-		       ratio[rounds / 2], rounds, ratio[0], ratio[rounds - 1],
-		       cpu_ratio[rounds / 2], cpu_ratio[0], cpu_ratio[rounds - 1]);
+		print_spread("median ratio, new hosts:", nh.ratio, rounds);
+		printf(" over %d rounds (goal <= 2);", rounds);
+		print_spread(" in CPU time", nh.cpu_ratio, rounds);
+		print_spread("\nthe write / the bare insert of every row it stored:",
+			     nh.floor_ratio, rounds);
+		print_spread("; in CPU time", nh.floor_cpu_ratio, rounds);
+		printf("\n");
 	}
 	store_close(st);
 	snapshot_free(&snap);
