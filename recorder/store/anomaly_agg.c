@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anomaly_agg.h"
+#include "series_set.h"
 
 /*
  * An open-addressing map from a key of width words (the first never 0: 0
@@ -106,8 +107,9 @@ struct agg_udp_flow {
  */
 #define GAP_LOOKBACK_MS 3600000
 #define GAP_RING 5
-#define GAP_MAX_SERIES 262144 /* more in the last hour: forgotten, written as -1 */
-#define GAP_NULL INT64_MIN    /* a column written NULL (insert_rows()) */
+#define GAP_MAX_SERIES 262144  /* more in the last hour: forgotten, written as -1 */
+#define GAP_FORGOT_MAX 1048576 /* series forgotten in the last hour whose names are kept */
+#define GAP_NULL INT64_MIN     /* a column written NULL (insert_rows()) */
 
 struct gap_ring {
 	int64_t t[GAP_RING], iv[GAP_RING]; /* each contact's time and interval */
@@ -128,7 +130,11 @@ struct contact_gaps {
 	struct gap_ring *rings;
 	size_t n_rings, cap_rings, swept; /* swept: rings left by the last sweep */
 	int64_t id;			  /* the interval the rings are up to; 0 none */
-	int64_t known_ms;  /* every contact in place from this ms on is in the rings */
+	int64_t known_ms; /* every contact in place from this ms on is in the rings */
+	/* the series forgotten for want of room: with the rings, every contact in
+	 * place from forgot_from on (a series in neither had none since) */
+	struct series_set forgot;
+	int64_t forgot_from;
 	struct gap_row *v; /* v[i]: gap_ms and gap5_ms of rows[i]; v[k].order: rows in order */
 	size_t cap_v;
 	/* contact_runs rows: (interval, src, dst, protocol << 17 | dst port << 1 | unknown);
@@ -270,6 +276,7 @@ static void map_free(struct agg_map *m)
 
 static void gaps_free(struct contact_gaps *g)
 {
+	series_set_clear(&g->forgot);
 	map_free(&g->series);
 	free(g->rings);
 	free(g->v);
@@ -1041,8 +1048,8 @@ static int udp_opener(const struct anomaly_agg *ag, const struct agg_key *u, siz
 	return r->k[0] < r->k[1];
 }
 
-/* Forget every series: the rings hold every contact in place from known_ms on. */
-static void gaps_forget(struct contact_gaps *g, int64_t known_ms)
+/* Empty rings: they hold every contact in place from known_ms on. */
+static void rings_forget(struct contact_gaps *g, int64_t known_ms)
 {
 	map_clear(&g->series);
 	if (g->cap_rings > 4096) { /* a burst of new hosts: given back */
@@ -1052,6 +1059,13 @@ static void gaps_forget(struct contact_gaps *g, int64_t known_ms)
 	}
 	g->n_rings = g->swept = 0;
 	g->known_ms = known_ms;
+}
+
+/* Forget every series, and that any was forgotten: nothing before known_ms is known. */
+static void gaps_forget(struct contact_gaps *g, int64_t known_ms)
+{
+	series_set_clear(&g->forgot);
+	rings_forget(g, known_ms);
 }
 
 /*
@@ -1154,15 +1168,56 @@ static int series_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
+ * The rings forgotten for want of room (write_gaps()), their series kept in
+ * forgot, and rows[0..n)'s (the interval's, when the rings do not take them):
+ * a series of a later contact found in neither the rings nor forgot had no
+ * contact from forgot_from on, so its gaps are still known (a burst of new
+ * hosts spread over two intervals is judged in both). Past GAP_FORGOT_MAX
+ * series forgot is forgotten too: every series not in the rings is then
+ * not known, as before it was kept.
+ */
+static void gaps_overflow(struct contact_gaps *g, const struct agg_key *rows, size_t n,
+			  int64_t known_ms)
+{
+	int err = g->forgot.n + g->n_rings + n > GAP_FORGOT_MAX ? -ENOSPC : 0;
+	uint64_t k[3];
+
+	if (!g->forgot.n)
+		g->forgot_from = g->known_ms;
+	if (!err) /* at once: a doubling would hold both tables (a million: 16 + 8 MB) */
+		err = series_set_reserve(&g->forgot, g->forgot.n + g->n_rings + n);
+	for (size_t i = 0; !err && i < g->series.cap; i++) {
+		const uint64_t *slot = g->series.slots + i * 4;
+
+		if (slot[0])
+			err = series_set_add(&g->forgot, hash_key(slot, 3));
+	}
+	for (size_t i = 0; !err && i < n; i++) {
+		series_key(k, &rows[i]);
+		err = series_set_add(&g->forgot, hash_key(k, 3));
+	}
+	if (err)
+		series_set_clear(&g->forgot);
+	rings_forget(g, known_ms);
+}
+
+/*
  * The gap to the nth contact before (1 or GAP_RING) of a contact at t whose
  * series' last ones are r: NULL when there is none, or more than the
  * lookback before; -1 when the rings may have forgotten it.
  */
-static int64_t ring_gap(const struct contact_gaps *g, const struct gap_ring *r, int n, int64_t t)
+static int64_t ring_gap(const struct contact_gaps *g, const struct gap_ring *r, uint64_t fp, int n,
+			int64_t t)
 {
+	int64_t lo = t - GAP_LOOKBACK_MS;
+
 	if (r && r->n >= n)
 		return t - r->t[n - 1] <= GAP_LOOKBACK_MS ? t - r->t[n - 1] : GAP_NULL;
-	return t - GAP_LOOKBACK_MS < g->known_ms ? -1 : GAP_NULL;
+	if (lo >= g->known_ms)
+		return GAP_NULL;
+	/* its contacts before known_ms: none if forgot knew them and has not the series */
+	return g->forgot.n && lo >= g->forgot_from && !series_set_has(&g->forgot, fp) ? GAP_NULL
+										      : -1;
 }
 
 /*
@@ -1246,9 +1301,11 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 	for (size_t i = 0, end; i < m; i = end) {
 		uint64_t k[3], next[3];
 		struct gap_ring *r, copy = { .n = 0 };
+		uint64_t fp;
 		int found;
 
 		series_key(k, &rows[g->v[i].order]);
+		fp = g->forgot.n ? hash_key(k, 3) : 0;
 		for (end = i + 1; end < m; end++) {
 			series_key(next, &rows[g->v[end].order]);
 			if (memcmp(k, next, sizeof(k)))
@@ -1269,8 +1326,8 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 			int64_t t = ts_start * 1000 + (int64_t)rows[g->v[j].order].k[3];
 			int in_run = 0;
 
-			row->gap[0] = ring_gap(g, r, 1, t);
-			row->gap[1] = ring_gap(g, r, GAP_RING, t);
+			row->gap[0] = ring_gap(g, r, fp, 1, t);
+			row->gap[1] = ring_gap(g, r, fp, GAP_RING, t);
 			if ((flags & GAPS_RUNS) && runs_of(g, r, k, id, row->gap, &in_run))
 				return -ENOMEM;
 			ring_push(r, t, id, in_run);
@@ -1405,6 +1462,8 @@ static int gaps_start(struct anomaly_agg *ag, const int64_t *iv)
 	else if (g->id != iv[2])
 		err = gaps_reload(ag, iv[2], lo_ms);
 	g->id = 0;
+	if (g->forgot.n && lo_ms >= g->known_ms) /* no contact from now on looks back so far */
+		series_set_clear(&g->forgot);
 	if (!err && g->n_rings + want > 2 * (g->swept > 4096 ? g->swept : 4096))
 		err = gaps_sweep(g, lo_ms);
 	return err;
@@ -1486,7 +1545,8 @@ static int write_gaps(struct anomaly_agg *ag, int64_t id, const int64_t *iv, siz
 	if (!err)
 		err = write_runs(ag, id);
 	if (!err && !keep) {
-		gaps_forget(&ag->gaps, (n_c <= GAP_MAX_SERIES ? iv[0] : iv[1]) * 1000);
+		gaps_overflow(&ag->gaps, ag->rows, n_c <= GAP_MAX_SERIES ? 0 : n_c,
+			      (n_c <= GAP_MAX_SERIES ? iv[0] : iv[1]) * 1000);
 		if (n_c <= GAP_MAX_SERIES)
 			err = gaps_apply(&ag->gaps, ag->rows, n_c, span, GAPS_KEEP);
 	}

@@ -713,30 +713,33 @@ static void check_forgotten(const char *path, const char *per_interval, const ch
  * More series in an hour than the recorder keeps (GAP_MAX_SERIES, 262,144):
  * a minute of 270,000 UDP contacts from as many sources to one port. Its own
  * gaps still come from what the recorder held (exact, as the migration's:
- * the burst is judged); then it forgets every series and writes -1 ("not
- * known") for the contacts of the hour after that find no contact before (a
- * source of the burst calling again a minute later), never a number the
- * migration would not give; an hour after the burst, NULL and numbers
- * again, as the migration's.
+ * the burst is judged); then it forgets every series, keeping only which
+ * they were, and writes -1 ("not known") for the contacts of the hour after
+ * of those series (a source of the burst calling again a minute later),
+ * never a number the migration would not give; a source new after the burst
+ * has its gaps (none before: NULL), so its minute is not marked; an hour
+ * after the burst, NULL and numbers again, as the migration's.
  */
 static void test_contact_gaps_forgotten(void **state)
 {
-	static const int64_t at[] = { 0, 60, 120, 3780, 3840 };
-	static const unsigned int flows[] = { 2, 270000, 2, 2, 2 }, base[5] = { 0 };
+	static const int64_t at[] = { 0, 60, 120, 180, 3780, 3840 };
+	static const unsigned int flows[] = { 2, 270000, 2, 2, 2, 2 };
+	static const unsigned int base[] = { 0, 0, 0, 300000, 0, 0 };
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/forgotten.db", dir);
-	write_udp_minutes(path, START + 7200, at, flows, base, 5);
-	check_forgotten(path, "2:0:2 270000:0:270000 2:2:0 2:0:2 2:0:2", "3:10.0.0.0", NULL, NULL);
+	write_udp_minutes(path, START + 7200, at, flows, base, 6);
+	check_forgotten(path, "2:0:2 270000:0:270000 2:2:0 2:0:2 2:0:2 2:0:2", "3:10.0.0.0", NULL,
+			NULL);
 }
 
 /*
  * A minute of series that fits the rings alone but not beside those they
  * hold (200,000 series, then 100,000 new ones): that minute's gaps from the
  * rings (exact), then the rings forgotten and given that minute's contacts.
- * A minute later, a source of that minute calling again has its gap (60.5
- * s; its gap to its fifth contact before is -1: the rings no longer know),
- * and a source of the minute before it only is -1.
+ * A minute later, a source of that minute calling again has its gaps (60.5
+ * s; to its fifth contact before none, NULL: it was not among the series
+ * forgotten), and a source of the minute before it only is -1.
  */
 static void test_contact_gaps_kept_after_forgetting(void **state)
 {
@@ -746,12 +749,13 @@ static void test_contact_gaps_kept_after_forgetting(void **state)
 
 	snprintf(path, sizeof(path), "%s/kept.db", dir);
 	write_udp_minutes(path, START + 14400, at, flows, base, 3);
-	check_forgotten(
-		path, "200000:0:200000 100000:0:100000 2:1:0", "3:10.3.13.63",
-		"SELECT group_concat(a.text || '=' || c.gap_ms || '/' || c.gap5_ms, ' ') FROM "
-		"interval_contacts c JOIN addresses a ON a.id = c.src_id WHERE "
-		"c.interval_id = 3 ORDER BY a.text",
-		"10.3.13.63=-1/-1 10.3.13.64=60500/-1");
+	check_forgotten(path, "200000:0:200000 100000:0:100000 2:1:1", "3:10.3.13.63",
+			"SELECT group_concat(a.text || '=' || c.gap_ms || '/' || "
+			"coalesce(c.gap5_ms, 'NULL'), "
+			"' ') FROM "
+			"interval_contacts c JOIN addresses a ON a.id = c.src_id WHERE "
+			"c.interval_id = 3 ORDER BY a.text",
+			"10.3.13.63=-1/-1 10.3.13.64=60500/NULL");
 }
 
 static int setup(void **state)
