@@ -146,7 +146,8 @@ struct anomaly_agg {
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
 	struct agg_map addrs;		/* address id -> index in sums */
-	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
+	struct agg_map seen;		/* (src, dst) -> PAIR_*: every pair (pair_key()) */
+	struct agg_map pairs;		/* (src, dst) -> PAIR_UDP: those with UDP both ways */
 	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
 	/* (src, dst, protocol << 32 | src port << 16 | dst port, first_ms):
 	 * the interval's TCP flows with a SYN and UDP flows as added (cands);
@@ -170,6 +171,7 @@ struct anomaly_agg {
 	struct agg_map syn_keys, syn_srcs;
 	struct agg_syn *syn_groups;
 	size_t cap_syn;
+	size_t peak; /* anomaly_agg_peak_bytes() */
 };
 
 /* Every bit of every word moves the slot (MurmurHash3's finalizer a word). */
@@ -206,9 +208,10 @@ static uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *fo
 	}
 }
 
-static int map_grow(struct agg_map *m)
+/* m made cap slots (a power of two, room for its keys) in one block. */
+static int map_grow(struct agg_map *m, size_t cap)
 {
-	struct agg_map g = { .cap = m->cap ? m->cap * 2 : 1024, .width = m->width };
+	struct agg_map g = { .cap = cap, .width = m->width };
 	size_t stride = (size_t)m->width + 1;
 	int found;
 
@@ -230,13 +233,27 @@ static int map_grow(struct agg_map *m)
 	return 0;
 }
 
+/*
+ * Room in m for n keys at most half full, made at once: a map doubled as it
+ * fills holds its old and its new table at each step (a million pairs took
+ * 72 MB at the last step for a table of 48).
+ */
+static int map_reserve(struct agg_map *m, size_t n)
+{
+	size_t cap = 1024;
+
+	while (cap < (n + 1) * 2)
+		cap *= 2;
+	return cap > m->cap ? map_grow(m, cap) : 0;
+}
+
 /* key's value in m, added as 0 when absent (*added); NULL when out of memory. */
 static uint64_t *map_get(struct agg_map *m, const uint64_t *key, int *added)
 {
 	uint64_t *v;
 	int found;
 
-	if ((m->n + 1) * 2 > m->cap && map_grow(m))
+	if ((m->n + 1) * 2 > m->cap && map_grow(m, m->cap ? m->cap * 2 : 1024))
 		return NULL;
 	v = map_probe(m, key, &found);
 	*added = !found;
@@ -268,6 +285,34 @@ static void map_free(struct agg_map *m)
 	m->cap = m->n = 0;
 }
 
+/*
+ * A table or array larger than the steady state needs (200,000 flows an
+ * interval fit in less), given back as soon as the write is done with it:
+ * after an interval of a million new hosts they held ~180 MB until the next
+ * interval's write (bench/RESULTS.md). Smaller ones are kept and reused.
+ */
+#define AG_KEEP_BYTES (16u << 20)
+
+static size_t map_bytes(const struct agg_map *m)
+{
+	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
+}
+
+static void map_give_back(struct agg_map *m)
+{
+	if (map_bytes(m) > AG_KEEP_BYTES)
+		map_free(m);
+}
+
+static void array_give_back(void **arr, size_t *cap, size_t elem)
+{
+	if (*cap * elem > AG_KEEP_BYTES) {
+		free(*arr);
+		*arr = NULL;
+		*cap = 0;
+	}
+}
+
 static void gaps_free(struct contact_gaps *g)
 {
 	map_free(&g->series);
@@ -290,6 +335,7 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	ag->db = db;
 	ag->convs.width = 1;
 	ag->addrs.width = 1;
+	ag->seen.width = 1;
 	ag->pairs.width = 2;
 	ag->udp.width = 3;
 	ag->syn_keys.width = 2;
@@ -307,6 +353,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 		sqlite3_finalize(ag->batch[i]);
 	map_free(&ag->convs);
 	map_free(&ag->addrs);
+	map_free(&ag->seen);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
 	map_free(&ag->syn_keys);
@@ -336,6 +383,7 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	ag->n_cands = 0;
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
+	ag->peak = 0;
 }
 
 /* Room for one more element in *arr (n used of *cap): doubled, from 1024. */
@@ -352,6 +400,35 @@ static int room_for_one(void **arr, size_t n, size_t *cap, size_t elem)
 	*arr = grown;
 	*cap = want;
 	return 0;
+}
+
+/*
+ * What the tables and arrays hold now, the UDP flows kept for the next write
+ * (prev) too: the halves of rows and tmp apart (tmp is given back within the
+ * write, tmp_give_back()).
+ */
+static size_t held_bytes(const struct anomaly_agg *ag)
+{
+	const struct contact_gaps *g = &ag->gaps;
+
+	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->seen) +
+	       map_bytes(&ag->pairs) + map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) +
+	       map_bytes(&ag->syn_srcs) + ag->cap_sums * sizeof(*ag->sums) +
+	       ag->cap_conv * sizeof(*ag->conv) + ag->cap_uflows * sizeof(*ag->uflows) +
+	       ag->cap_syn * sizeof(*ag->syn_groups) + ag->cap_cands * sizeof(*ag->cands) +
+	       ag->cap_prev * sizeof(*ag->prev) +
+	       (ag->rows ? ag->cap_rows * sizeof(*ag->rows) : 0) +
+	       (ag->tmp ? ag->cap_rows * sizeof(*ag->tmp) : 0) + g->cap_runs * sizeof(*g->runs) +
+	       g->cap_v * sizeof(*g->v);
+}
+
+/* The most held at once so far in the interval (anomaly_agg_peak_bytes()). */
+static void note_peak(struct anomaly_agg *ag)
+{
+	size_t now = held_bytes(ag);
+
+	if (now > ag->peak)
+		ag->peak = now;
 }
 
 /* The sums of address id, new ones zero; NULL when out of memory. */
@@ -569,36 +646,84 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 }
 
 /*
- * The conversations' sums into interval_dst's and interval_out's groupings;
- * the UDP pairs marked, and a UDP conversation whose pair has UDP the other
- * way answered (only its flows need their ports compared, write_probes()).
+ * A (source, destination) pair's key in seen: one word when both ids fit 32
+ * bits (16 bytes a slot instead of 24: a million new hosts make as many
+ * pairs), else two.
  */
-static int add_conversations(struct anomaly_agg *ag)
+static void pair_key(const struct agg_map *seen, const struct agg_conv *c, int reversed,
+		     uint64_t *k)
 {
-	int added, found, err = 0;
+	uint64_t a = (uint64_t)(reversed ? c->dst_id : c->src_id),
+		 b = (uint64_t)(reversed ? c->src_id : c->dst_id);
 
-	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+	if (seen->width == 1) {
+		k[0] = a << 32 | b; /* ids >= 1: never 0 */
+	} else {
+		k[0] = a;
+		k[1] = b;
+	}
+}
+
+/* seen made empty, keyed for the ids of the n conversations, with room for their pairs. */
+static int seen_start(struct anomaly_agg *ag, size_t n)
+{
+	int width = 1;
+
+	for (size_t i = 0; width == 1 && i < n; i++)
+		if ((uint64_t)ag->conv[i].src_id >> 32 || (uint64_t)ag->conv[i].dst_id >> 32)
+			width = 2;
+	if (width != ag->seen.width) {
+		map_free(&ag->seen);
+		ag->seen.width = width;
+	}
+	map_clear(&ag->seen);
+	return map_reserve(&ag->seen, n);
+}
+
+/*
+ * The n conversations' sums into interval_dst's and interval_out's
+ * groupings (their pairs in seen); a UDP conversation whose pair has UDP the
+ * other way answered (only its flows need their ports compared,
+ * write_probes()), and its pair in pairs with PAIR_UDP: udp_opener() asks
+ * pairs only of UDP rows, whose pair is there exactly when it has UDP both
+ * ways, so pairs holds those alone, not every pair of a burst.
+ */
+static int add_conversations(struct anomaly_agg *ag, size_t n)
+{
+	int added, found, err = seen_start(ag, n);
+
+	for (size_t i = 0; !err && i < n; i++) {
 		struct agg_conv *c = &ag->conv[i];
-		uint64_t pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
+		uint64_t pair[2], *flags;
 
 		/* the overflow row is nobody's source */
 		if (c->src_unspecified && !udp_between(c))
 			continue;
-		if (!(flags = map_get(&ag->pairs, pair, &added)))
+		pair_key(&ag->seen, c, 0, pair);
+		if (!(flags = map_get(&ag->seen, pair, &added)))
 			return -ENOMEM;
 		if (udp_between(c))
 			*flags |= PAIR_UDP;
-		/* the sums grow addrs, not pairs: flags stays where it is */
+		/* the sums grow addrs, not seen: flags stays where it is */
 		if (!c->src_unspecified)
 			err = add_sums(ag, c, flags);
 	}
-	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+	for (size_t i = 0; !err && i < n; i++) {
 		struct agg_conv *c = &ag->conv[i];
-		uint64_t back[2] = { (uint64_t)c->dst_id, (uint64_t)c->src_id };
-		const uint64_t *flags = udp_between(c) ? map_probe(&ag->pairs, back, &found) : NULL;
+		uint64_t back[2], pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
 
-		c->answered = flags && found && (*flags & PAIR_UDP);
+		if (!udp_between(c))
+			continue;
+		pair_key(&ag->seen, c, 1, back);
+		flags = map_probe(&ag->seen, back, &found);
+		c->answered = found && (*flags & PAIR_UDP);
+		if (c->answered && !(flags = map_get(&ag->pairs, pair, &added)))
+			return -ENOMEM;
+		if (c->answered)
+			*flags |= PAIR_UDP;
 	}
+	note_peak(ag);
+	map_give_back(&ag->seen);
 	return err;
 }
 
@@ -619,6 +744,15 @@ static int rows_room(struct anomaly_agg *ag, size_t n)
 		return -ENOMEM;
 	ag->cap_rows = n;
 	return 0;
+}
+
+/* tmp given back when large, once nothing sorts rows any more in the write. */
+static void tmp_give_back(struct anomaly_agg *ag)
+{
+	if (ag->cap_rows * sizeof(*ag->tmp) > AG_KEEP_BYTES) {
+		free(ag->tmp);
+		ag->tmp = NULL;
+	}
 }
 
 /*
@@ -1490,6 +1624,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if (err)
 		return err;
 	memcpy(ag->rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
+	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	n = sort_unique(ag, ag->n_cands);
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_key *r = &ag->rows[i];
@@ -1507,9 +1642,11 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if ((err = keep_as_prev(ag, n)))
 		return err;
 	ag->prev_id = id;
+	note_peak(ag);
 	swap = ag->rows;
 	ag->rows = ag->tmp;
 	ag->tmp = swap;
+	tmp_give_back(ag); /* the candidates, in prev now: nothing sorts after this */
 	/* too many series for the rings: this interval's gaps only from them */
 	keep = n_c <= GAP_MAX_SERIES;
 	ag->gaps.n_runs = 0;
@@ -1526,34 +1663,6 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	return err ? err : write_runs(ag, id);
 }
 
-/*
- * A table or array larger than the steady state needs (200,000 flows an
- * interval fit in less), given back as soon as the write is done with it:
- * after an interval of a million new hosts they held ~180 MB until the next
- * interval's write (bench/RESULTS.md). Smaller ones are kept and reused.
- */
-#define AG_KEEP_BYTES (16u << 20)
-
-static size_t map_bytes(const struct agg_map *m)
-{
-	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
-}
-
-static void map_give_back(struct agg_map *m)
-{
-	if (map_bytes(m) > AG_KEEP_BYTES)
-		map_free(m);
-}
-
-static void array_give_back(void **arr, size_t *cap, size_t elem)
-{
-	if (*cap * elem > AG_KEEP_BYTES) {
-		free(*arr);
-		*arr = NULL;
-		*cap = 0;
-	}
-}
-
 /* The sorting rows (both halves), given back when large. */
 static void rows_give_back(struct anomaly_agg *ag)
 {
@@ -1565,16 +1674,19 @@ static void rows_give_back(struct anomaly_agg *ag)
 
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
-	size_t most;
-	int err = add_conversations(ag);
+	size_t most, n = ag->convs.n;
+	int err;
 
+	note_peak(ag);
 	/* conversation ids are looked up only while flows are added */
 	map_give_back(&ag->convs);
 	ag->known_slot = NULL;
+	err = add_conversations(ag, n);
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
 	most = most > ag->syn_keys.n ? most : ag->syn_keys.n;
 	if (!err)
 		err = rows_room(ag, most ? most : 1);
+	note_peak(ag);
 
 	if (!err)
 		err = write_sums(ag, T_DST, id);
@@ -1597,16 +1709,17 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	map_give_back(&ag->pairs);
 	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	array_give_back((void **)&ag->gaps.runs, &ag->gaps.cap_runs, sizeof(*ag->gaps.runs));
+	array_give_back((void **)&ag->gaps.v, &ag->gaps.cap_v, sizeof(*ag->gaps.v));
 	rows_give_back(ag);
 	return err;
 }
 
 size_t anomaly_agg_bytes(const struct anomaly_agg *ag)
 {
-	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->pairs) +
-	       map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) + map_bytes(&ag->syn_srcs) +
-	       ag->cap_sums * sizeof(*ag->sums) + ag->cap_conv * sizeof(*ag->conv) +
-	       ag->cap_uflows * sizeof(*ag->uflows) + ag->cap_syn * sizeof(*ag->syn_groups) +
-	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows) +
-	       ag->gaps.cap_runs * sizeof(*ag->gaps.runs);
+	return held_bytes(ag) - ag->cap_prev * sizeof(*ag->prev);
+}
+
+size_t anomaly_agg_peak_bytes(const struct anomaly_agg *ag)
+{
+	return ag->peak;
 }
