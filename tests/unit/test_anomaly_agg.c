@@ -487,6 +487,27 @@ static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int
 	assert_int_equal(anomaly_agg_write(ag, id, START + 60 * id), 0);
 }
 
+/* A store file name in dir, its aggregates open on it, a transaction begun. */
+static sqlite3 *burst_open(const char *name, struct store **st, struct anomaly_agg **ag)
+{
+	char path[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(store_open(st, path), 0);
+	db = store_db(*st);
+	assert_int_equal(anomaly_agg_open(ag, db), 0);
+	assert_int_equal(db_exec(db, "BEGIN"), 0);
+	return db;
+}
+
+static void burst_close(sqlite3 *db, struct store *st, struct anomaly_agg *ag)
+{
+	assert_int_equal(db_exec(db, "COMMIT"), 0);
+	anomaly_agg_close(ag);
+	store_close(st);
+}
+
 /*
  * After an interval of 400,000 flows from new hosts the aggregates give
  * their tables back (they held ~170 MB until the next interval before);
@@ -494,16 +515,10 @@ static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int
  */
 static void test_large_tables_given_back(void **state)
 {
-	char path[256];
 	struct anomaly_agg *ag;
 	struct store *st;
-	sqlite3 *db;
+	sqlite3 *db = burst_open("burst.db", &st, &ag);
 
-	snprintf(path, sizeof(path), "%s/burst.db", dir);
-	assert_int_equal(store_open(&st, path), 0);
-	db = store_db(st);
-	assert_int_equal(anomaly_agg_open(&ag, db), 0);
-	assert_int_equal(db_exec(db, "BEGIN"), 0);
 	write_udp_burst(db, ag, 1, 2000);
 	print_message("# after 2,000 flows: %zu bytes held\n", anomaly_agg_bytes(ag));
 	assert_true(anomaly_agg_bytes(ag) > 100000);
@@ -516,9 +531,7 @@ static void test_large_tables_given_back(void **state)
 		400000);
 	write_udp_burst(db, ag, 3, 2000);
 	assert_true(anomaly_agg_bytes(ag) > 100000);
-	assert_int_equal(db_exec(db, "COMMIT"), 0);
-	anomaly_agg_close(ag);
-	store_close(st);
+	burst_close(db, st, ag);
 }
 
 /*
@@ -530,16 +543,10 @@ static void test_large_tables_given_back(void **state)
 static void test_burst_peak(void **state)
 {
 	const int64_t n = 600000;
-	char path[256];
 	struct anomaly_agg *ag;
 	struct store *st;
-	sqlite3 *db;
+	sqlite3 *db = burst_open("peak.db", &st, &ag);
 
-	snprintf(path, sizeof(path), "%s/peak.db", dir);
-	assert_int_equal(store_open(&st, path), 0);
-	db = store_db(st);
-	assert_int_equal(anomaly_agg_open(&ag, db), 0);
-	assert_int_equal(db_exec(db, "BEGIN"), 0);
 	write_udp_burst(db, ag, 1, n);
 	print_message("# %lld new hosts: at most %zu bytes held, %zu after\n", (long long)n,
 		      anomaly_agg_peak_bytes(ag), anomaly_agg_bytes(ag));
@@ -549,9 +556,7 @@ static void test_burst_peak(void **state)
 		q_int(db, "SELECT count(*) FROM interval_udp_probes WHERE interval_id = 1"), n);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_contacts WHERE interval_id = 1"),
 			 n);
-	assert_int_equal(db_exec(db, "COMMIT"), 0);
-	anomaly_agg_close(ag);
-	store_close(st);
+	burst_close(db, st, ag);
 }
 
 /* The last flow added: its first packet at ms after ts_start (the interval ends a minute on). */
