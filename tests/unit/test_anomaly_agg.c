@@ -559,6 +559,65 @@ static void test_burst_peak(void **state)
 	burst_close(db, st, ag);
 }
 
+/*
+ * Address ids past 2^32 (seen's keys two words then, not packed in one):
+ * sources 1 and 2^32 + 1 to host 5 are two, and 2^32 + 1's flow is
+ * answered (no probe, and the contact is its own, not its answer's).
+ */
+static void test_wide_ids(void **state)
+{
+	const int64_t wide = (1ll << 32) + 1;
+	const struct anomaly_agg_flow flows[] = {
+		{ .conversation_id = 1,
+		  .src_id = 1,
+		  .dst_id = 5,
+		  .src_port = 1000,
+		  .dst_port = 53,
+		  .first_ms = 5 },
+		{ .conversation_id = 2,
+		  .src_id = wide,
+		  .dst_id = 5,
+		  .src_port = 1000,
+		  .dst_port = 53,
+		  .first_ms = 10 },
+		{ .conversation_id = 3,
+		  .src_id = 5,
+		  .dst_id = wide,
+		  .src_port = 53,
+		  .dst_port = 1000,
+		  .first_ms = 20 },
+	};
+	struct anomaly_agg *ag;
+	struct store *st;
+	sqlite3 *db = burst_open("wide.db", &st, &ag);
+
+	assert_int_equal(db_exec(db, "INSERT INTO intervals (id, ts_start, ts_end, flows, "
+				     "snapshot_us, write_us) VALUES (1, 1738195200, 1738195260, "
+				     "3, 0, 0)"),
+			 0);
+	anomaly_agg_start(ag);
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		struct anomaly_agg_flow f = flows[i];
+
+		f.packets = 1;
+		f.bytes = 60;
+		f.protocol = 17;
+		f.direction = 1;
+		anomaly_agg_known(ag, f.conversation_id);
+		assert_int_equal(anomaly_agg_add(ag, &f), 0);
+	}
+	assert_int_equal(anomaly_agg_write(ag, 1, START), 0);
+	text_equal(db, "SELECT group_concat(dst_id || ':' || sources, ' ') FROM interval_dst",
+		   "5:2 4294967297:1");
+	text_equal(db, "SELECT group_concat(src_id || ':' || peers, ' ') FROM interval_out",
+		   "1:1 5:1 4294967297:1");
+	text_equal(db, "SELECT group_concat(src_id || '>' || dst_id, ' ') FROM interval_udp_probes",
+		   "1>5");
+	text_equal(db, "SELECT group_concat(src_id || '>' || dst_id, ' ') FROM interval_contacts",
+		   "1>5 4294967297>5");
+	burst_close(db, st, ag);
+}
+
 /* The last flow added: its first packet at ms after ts_start (the interval ends a minute on). */
 static void first_at(struct craft *c, int64_t ms)
 {
@@ -758,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_aggregates_equal_migration),
 		cmocka_unit_test(test_large_tables_given_back),
 		cmocka_unit_test(test_burst_peak),
+		cmocka_unit_test(test_wide_ids),
 		cmocka_unit_test(test_contact_gaps_equal_migration),
 		cmocka_unit_test(test_contact_gaps_forgotten),
 	};
