@@ -164,8 +164,8 @@ struct anomaly_agg {
 	size_t n_uflows, cap_uflows;
 	uint64_t *known_slot; /* anomaly_agg_known()'s last answer, for conv_entry() */
 	int64_t known_id;
-	struct agg_key *rows, *tmp; /* a table's rows, sorted */
-	size_t cap_rows;
+	struct agg_key *rows, *tmp; /* a table's rows, sorted; tmp: sort_rows()'s other half */
+	size_t cap_rows, cap_tmp;
 	/* (dst, iface << 32 | split + 1 << 16 | port) -> index in syn_groups;
 	 * (index + 1, src): the sources of a group's attempts */
 	struct agg_map syn_keys, syn_srcs;
@@ -416,9 +416,8 @@ static size_t held_bytes(const struct anomaly_agg *ag)
 	       map_bytes(&ag->syn_srcs) + ag->cap_sums * sizeof(*ag->sums) +
 	       ag->cap_conv * sizeof(*ag->conv) + ag->cap_uflows * sizeof(*ag->uflows) +
 	       ag->cap_syn * sizeof(*ag->syn_groups) + ag->cap_cands * sizeof(*ag->cands) +
-	       ag->cap_prev * sizeof(*ag->prev) +
-	       (ag->rows ? ag->cap_rows * sizeof(*ag->rows) : 0) +
-	       (ag->tmp ? ag->cap_rows * sizeof(*ag->tmp) : 0) + g->cap_runs * sizeof(*g->runs) +
+	       ag->cap_prev * sizeof(*ag->prev) + ag->cap_rows * sizeof(*ag->rows) +
+	       ag->cap_tmp * sizeof(*ag->tmp) + g->cap_runs * sizeof(*g->runs) +
 	       g->cap_v * sizeof(*g->v);
 }
 
@@ -727,31 +726,122 @@ static int add_conversations(struct anomaly_agg *ag, size_t n)
 	return err;
 }
 
-/* Room for n rows to sort. */
+/* Room for n rows in *arr (of *cap). */
+static int room_for(struct agg_key **arr, size_t *cap, size_t n)
+{
+	struct agg_key *r;
+
+	if (n <= *cap)
+		return 0;
+	if (!(r = realloc(*arr, n * sizeof(*r))))
+		return -ENOMEM;
+	*arr = r;
+	*cap = n;
+	return 0;
+}
+
+/* Room for n rows to sort, and as many in tmp. */
 static int rows_room(struct anomaly_agg *ag, size_t n)
 {
-	struct agg_key *r, *t;
+	int err = room_for(&ag->rows, &ag->cap_rows, n);
 
-	if (n <= ag->cap_rows)
-		return 0;
-	r = realloc(ag->rows, n * sizeof(*r));
-	if (r)
-		ag->rows = r;
-	t = realloc(ag->tmp, n * sizeof(*t));
-	if (t)
-		ag->tmp = t;
-	if (!r || !t)
-		return -ENOMEM;
-	ag->cap_rows = n;
-	return 0;
+	return err ? err : room_for(&ag->tmp, &ag->cap_tmp, n);
 }
 
 /* tmp given back when large, once nothing sorts rows any more in the write. */
 static void tmp_give_back(struct anomaly_agg *ag)
 {
-	if (ag->cap_rows * sizeof(*ag->tmp) > AG_KEEP_BYTES) {
-		free(ag->tmp);
-		ag->tmp = NULL;
+	array_give_back((void **)&ag->tmp, &ag->cap_tmp, sizeof(*ag->tmp));
+}
+
+/* rows and tmp swapped, with their room. */
+static void swap_halves(struct anomaly_agg *ag)
+{
+	struct agg_key *r = ag->rows;
+	size_t cap = ag->cap_rows;
+
+	ag->rows = ag->tmp;
+	ag->cap_rows = ag->cap_tmp;
+	ag->tmp = r;
+	ag->cap_tmp = cap;
+}
+
+/* Whether a sorts before b on words [0, words), or with it. */
+static int row_before(const struct agg_key *a, const struct agg_key *b, int words)
+{
+	for (int w = 0; w < words; w++)
+		if (a->k[w] != b->k[w])
+			return a->k[w] < b->k[w];
+	return 1;
+}
+
+/* The byte after (*w, *shift), most significant first; 0 past the last word's lowest. */
+static int next_byte(int *w, int *shift, int words)
+{
+	if ((*shift -= 8) >= 0)
+		return 1;
+	*shift = 56;
+	return ++*w < words;
+}
+
+/*
+ * r[0..n) sorted on words [0, words) in place, from byte (w, shift) on: an
+ * American flag sort (each row swapped into its byte's bucket, then each
+ * bucket on the next byte; bytes every row of a range has the same
+ * skipped), small ranges by insertion. Not stable: no table needs it (their
+ * keys are unique, or the rows that tie are the same, or sort_unique()
+ * takes the least of them).
+ */
+static void sort_in_place(struct agg_key *r, size_t n, int words, int w, int shift)
+{
+	size_t at[256], end[256], lo = 0;
+
+	for (;;) {
+		if (n < 32) {
+			for (size_t i = 1; i < n; i++) {
+				struct agg_key v = r[i];
+				size_t j = i;
+
+				for (; j && !row_before(&r[j - 1], &v, words); j--)
+					r[j] = r[j - 1];
+				r[j] = v;
+			}
+			return;
+		}
+		memset(end, 0, sizeof(end));
+		for (size_t i = 0; i < n; i++)
+			end[r[i].k[w] >> shift & 0xff]++;
+		if (end[r[0].k[w] >> shift & 0xff] != n)
+			break;
+		if (!next_byte(&w, &shift, words))
+			return;
+	}
+	for (int b = 0; b < 256; b++) {
+		at[b] = lo;
+		end[b] = lo += end[b];
+	}
+	for (int b = 0; b < 256; b++) {
+		while (at[b] < end[b]) {
+			struct agg_key v = r[at[b]];
+			int d = (int)(v.k[w] >> shift & 0xff);
+
+			while (d != b) { /* v into its bucket, what was there on */
+				struct agg_key t = r[at[d]];
+
+				r[at[d]++] = v;
+				v = t;
+				d = (int)(v.k[w] >> shift & 0xff);
+			}
+			r[at[b]++] = v;
+		}
+	}
+	if (!next_byte(&w, &shift, words))
+		return;
+	lo = 0;
+	for (int b = 0; b < 256; b++) {
+		if (end[b] - lo > 1)
+			sort_in_place(r + lo, end[b] - lo, words, w, shift);
+		lo = end[b];
 	}
 }
 
@@ -764,10 +854,14 @@ static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 {
 	if (n < 2)
 		return;
+	/* no other half that large (a burst's, given back): in place */
+	if (ag->cap_tmp < n) {
+		sort_in_place(ag->rows, n, words, 0, 56);
+		return;
+	}
 	for (int w = words - 1; w >= 0; w--) {
 		for (int shift = 0; shift < 64; shift += 8) {
 			size_t count[257] = { 0 };
-			struct agg_key *swap;
 
 			for (size_t i = 0; i < n; i++)
 				count[((ag->rows[i].k[w] >> shift) & 0xff) + 1]++;
@@ -777,9 +871,7 @@ static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 				count[b + 1] += count[b];
 			for (size_t i = 0; i < n; i++)
 				ag->tmp[count[(ag->rows[i].k[w] >> shift) & 0xff]++] = ag->rows[i];
-			swap = ag->rows;
-			ag->rows = ag->tmp;
-			ag->tmp = swap;
+			swap_halves(ag);
 		}
 	}
 }
@@ -1611,7 +1703,6 @@ static int write_runs(struct anomaly_agg *ag, int64_t id)
 static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t n, n_c = 0, at = 0;
-	struct agg_key *swap;
 	int64_t iv[4];
 	int none, keep, err = previous_udp(ag, id, ts_start, &none);
 
@@ -1643,9 +1734,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 		return err;
 	ag->prev_id = id;
 	note_peak(ag);
-	swap = ag->rows;
-	ag->rows = ag->tmp;
-	ag->tmp = swap;
+	swap_halves(ag);
 	tmp_give_back(ag); /* the candidates, in prev now: nothing sorts after this */
 	/* too many series for the rings: this interval's gaps only from them */
 	keep = n_c <= GAP_MAX_SERIES;
@@ -1666,10 +1755,8 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 /* The sorting rows (both halves), given back when large. */
 static void rows_give_back(struct anomaly_agg *ag)
 {
-	size_t cap = ag->cap_rows;
-
-	array_give_back((void **)&ag->rows, &cap, sizeof(*ag->rows));
-	array_give_back((void **)&ag->tmp, &ag->cap_rows, sizeof(*ag->tmp));
+	array_give_back((void **)&ag->rows, &ag->cap_rows, sizeof(*ag->rows));
+	array_give_back((void **)&ag->tmp, &ag->cap_tmp, sizeof(*ag->tmp));
 }
 
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
@@ -1684,8 +1771,9 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	err = add_conversations(ag, n);
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
 	most = most > ag->syn_keys.n ? most : ag->syn_keys.n;
+	/* the sorts of these tables go in place when tmp has not the room */
 	if (!err)
-		err = rows_room(ag, most ? most : 1);
+		err = room_for(&ag->rows, &ag->cap_rows, most ? most : 1);
 	note_peak(ag);
 
 	if (!err)

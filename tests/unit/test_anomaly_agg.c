@@ -560,6 +560,45 @@ static void test_burst_peak(void **state)
 }
 
 /*
+ * The first interval of an aggregator has no sorting half yet: its rows are
+ * sorted in place. 1,500 probes each sent by two conversations (the same
+ * addresses on two interfaces), in a scrambled order, source ids and ports
+ * over two bytes: a row per probe is written only if the sort puts each
+ * pair side by side (a second one breaks the table's key).
+ */
+static void test_sorted_in_place(void **state)
+{
+	const int64_t n = 3000;
+	struct anomaly_agg *ag;
+	struct store *st;
+	sqlite3 *db = burst_open("inplace.db", &st, &ag);
+
+	assert_int_equal(db_exec(db, "INSERT INTO intervals (id, ts_start, ts_end, flows, "
+				     "snapshot_us, write_us) VALUES (1, 1738195200, 1738195260, "
+				     "3000, 0, 0)"),
+			 0);
+	anomaly_agg_start(ag);
+	for (int64_t i = 0; i < n; i++) {
+		int64_t p = (i * 1237) % 1500; /* 1237 is prime to 1500: each probe twice */
+		struct anomaly_agg_flow f = { .conversation_id = i + 1,
+					      .src_id = 2 + p * 251,
+					      .dst_id = 1,
+					      .packets = 1,
+					      .bytes = 60,
+					      .src_port = 40000,
+					      .dst_port = (uint16_t)(1 + p * 13),
+					      .protocol = 17 };
+
+		anomaly_agg_known(ag, f.conversation_id);
+		assert_int_equal(anomaly_agg_add(ag, &f), 0);
+	}
+	assert_int_equal(anomaly_agg_write(ag, 1, START), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes"), 1500);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_dst WHERE sources = 1500"), 1);
+	burst_close(db, st, ag);
+}
+
+/*
  * Address ids past 2^32 (seen's keys two words then, not packed in one):
  * sources 1 and 2^32 + 1 to host 5 are two, and 2^32 + 1's flow is
  * answered (no probe, and the contact is its own, not its answer's).
@@ -818,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_large_tables_given_back),
 		cmocka_unit_test(test_burst_peak),
 		cmocka_unit_test(test_wide_ids),
+		cmocka_unit_test(test_sorted_in_place),
 		cmocka_unit_test(test_contact_gaps_equal_migration),
 		cmocka_unit_test(test_contact_gaps_forgotten),
 	};
