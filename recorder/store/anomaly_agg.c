@@ -848,7 +848,10 @@ static void sort_in_place(struct agg_key *r, size_t n, int words, int w, int shi
 /*
  * rows[0..n) sorted on words [0, words) (a radix sort, a byte at a time from
  * the last word's lowest; bytes every row has the same skipped: ids are
- * small numbers).
+ * small numbers). Into tmp and back when tmp has the room; else in place
+ * (sort_in_place()): after a burst tmp is given back, and the burst's own
+ * sums, probes and SYN groups are sorted without a second copy of their
+ * rows (32 MB at 1M probes, the aggregates' peak: bench/RESULTS.md).
  */
 static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 {

@@ -536,7 +536,7 @@ static void test_large_tables_given_back(void **state)
 
 /*
  * A burst of 600,000 new hosts (as many pairs, probes and contacts): the
- * most the aggregates hold at once stays under 224 bytes a flow (204 now).
+ * most the aggregates hold at once stays under 224 bytes a flow (196 now).
  * The conversations' map given back after the pairs are counted instead of
  * before made it 252; every pair kept to the end of the write, 260.
  */
