@@ -455,11 +455,8 @@ static void test_aggregates_equal_migration(void **state)
 	db_close(db);
 }
 
-/*
- * One interval of n UDP flows, each from a new source to its own port of one
- * host (its intervals row first: the contacts' gaps read it).
- */
-static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int64_t n)
+/* Interval id's row, a minute from START + 60 * id, of n flows; the aggregates started. */
+static void interval_begin(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int64_t n)
 {
 	char sql[160];
 
@@ -470,6 +467,21 @@ static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int
 		 (long long)n);
 	assert_int_equal(db_exec(db, sql), 0);
 	anomaly_agg_start(ag);
+}
+
+/* The aggregates of the flows added since interval_begin() written. */
+static void interval_end(struct anomaly_agg *ag, int64_t id)
+{
+	assert_int_equal(anomaly_agg_write(ag, id, START + 60 * id), 0);
+}
+
+/*
+ * One interval of n UDP flows, each from a new source to its own port of one
+ * host (its intervals row first: the contacts' gaps read it).
+ */
+static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int64_t n)
+{
+	interval_begin(db, ag, id, n);
 	for (int64_t i = 0; i < n; i++) {
 		struct anomaly_agg_flow f = { .conversation_id = id * 10000000 + i,
 					      .src_id = 2 + i,
@@ -484,7 +496,7 @@ static void write_udp_burst(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int
 		anomaly_agg_known(ag, f.conversation_id);
 		assert_int_equal(anomaly_agg_add(ag, &f), 0);
 	}
-	assert_int_equal(anomaly_agg_write(ag, id, START + 60 * id), 0);
+	interval_end(ag, id);
 }
 
 /* A store file name in dir, its aggregates open on it, a transaction begun. */
@@ -573,11 +585,7 @@ static void test_sorted_in_place(void **state)
 	struct store *st;
 	sqlite3 *db = burst_open("inplace.db", &st, &ag);
 
-	assert_int_equal(db_exec(db, "INSERT INTO intervals (id, ts_start, ts_end, flows, "
-				     "snapshot_us, write_us) VALUES (1, 1738195200, 1738195260, "
-				     "3000, 0, 0)"),
-			 0);
-	anomaly_agg_start(ag);
+	interval_begin(db, ag, 1, 3000);
 	for (int64_t i = 0; i < n; i++) {
 		int64_t p = (i * 1237) % 1500; /* 1237 is prime to 1500: each probe twice */
 		struct anomaly_agg_flow f = { .conversation_id = i + 1,
@@ -592,7 +600,7 @@ static void test_sorted_in_place(void **state)
 		anomaly_agg_known(ag, f.conversation_id);
 		assert_int_equal(anomaly_agg_add(ag, &f), 0);
 	}
-	assert_int_equal(anomaly_agg_write(ag, 1, START), 0);
+	interval_end(ag, 1);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes"), 1500);
 	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_dst WHERE sources = 1500"), 1);
 	burst_close(db, st, ag);
@@ -630,11 +638,7 @@ static void test_wide_ids(void **state)
 	struct store *st;
 	sqlite3 *db = burst_open("wide.db", &st, &ag);
 
-	assert_int_equal(db_exec(db, "INSERT INTO intervals (id, ts_start, ts_end, flows, "
-				     "snapshot_us, write_us) VALUES (1, 1738195200, 1738195260, "
-				     "3, 0, 0)"),
-			 0);
-	anomaly_agg_start(ag);
+	interval_begin(db, ag, 1, 3);
 	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
 		struct anomaly_agg_flow f = flows[i];
 
@@ -645,7 +649,7 @@ static void test_wide_ids(void **state)
 		anomaly_agg_known(ag, f.conversation_id);
 		assert_int_equal(anomaly_agg_add(ag, &f), 0);
 	}
-	assert_int_equal(anomaly_agg_write(ag, 1, START), 0);
+	interval_end(ag, 1);
 	text_equal(db, "SELECT group_concat(dst_id || ':' || sources, ' ') FROM interval_dst",
 		   "5:2 4294967297:1");
 	text_equal(db, "SELECT group_concat(src_id || ':' || peers, ' ') FROM interval_out",
