@@ -152,7 +152,8 @@ struct anomaly_agg {
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
 	struct agg_map addrs;		/* address id -> index in sums */
-	struct agg_map pairs;		/* (src, dst) -> PAIR_* */
+	struct agg_map seen;		/* (src, dst) -> PAIR_*: every pair (pair_key()) */
+	struct agg_map pairs;		/* (src, dst) -> PAIR_UDP: those with UDP both ways */
 	struct agg_map udp; /* (src, dst, src port << 16 | dst port): UDP flows answered maybe */
 	/* (src, dst, protocol << 32 | src port << 16 | dst port, first_ms):
 	 * the interval's TCP flows with a SYN and UDP flows as added (cands);
@@ -169,13 +170,14 @@ struct anomaly_agg {
 	size_t n_uflows, cap_uflows;
 	uint64_t *known_slot; /* anomaly_agg_known()'s last answer, for conv_entry() */
 	int64_t known_id;
-	struct agg_key *rows, *tmp; /* a table's rows, sorted */
-	size_t cap_rows;
+	struct agg_key *rows, *tmp; /* a table's rows, sorted; tmp: sort_rows()'s other half */
+	size_t cap_rows, cap_tmp;
 	/* (dst, iface << 32 | split + 1 << 16 | port) -> index in syn_groups;
 	 * (index + 1, src): the sources of a group's attempts */
 	struct agg_map syn_keys, syn_srcs;
 	struct agg_syn *syn_groups;
 	size_t cap_syn;
+	size_t peak; /* anomaly_agg_peak_bytes() */
 };
 
 /* Every bit of every word moves the slot (MurmurHash3's finalizer a word). */
@@ -212,9 +214,10 @@ static uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *fo
 	}
 }
 
-static int map_grow(struct agg_map *m)
+/* m made cap slots (a power of two, room for its keys) in one block. */
+static int map_grow(struct agg_map *m, size_t cap)
 {
-	struct agg_map g = { .cap = m->cap ? m->cap * 2 : 1024, .width = m->width };
+	struct agg_map g = { .cap = cap, .width = m->width };
 	size_t stride = (size_t)m->width + 1;
 	int found;
 
@@ -236,13 +239,27 @@ static int map_grow(struct agg_map *m)
 	return 0;
 }
 
+/*
+ * Room in m for n keys at most half full, made at once: a map doubled as it
+ * fills holds its old and its new table at each step (a million pairs took
+ * 72 MB at the last step for a table of 48).
+ */
+static int map_reserve(struct agg_map *m, size_t n)
+{
+	size_t cap = 1024;
+
+	while (cap < (n + 1) * 2)
+		cap *= 2;
+	return cap > m->cap ? map_grow(m, cap) : 0;
+}
+
 /* key's value in m, added as 0 when absent (*added); NULL when out of memory. */
 static uint64_t *map_get(struct agg_map *m, const uint64_t *key, int *added)
 {
 	uint64_t *v;
 	int found;
 
-	if ((m->n + 1) * 2 > m->cap && map_grow(m))
+	if ((m->n + 1) * 2 > m->cap && map_grow(m, m->cap ? m->cap * 2 : 1024))
 		return NULL;
 	v = map_probe(m, key, &found);
 	*added = !found;
@@ -274,6 +291,34 @@ static void map_free(struct agg_map *m)
 	m->cap = m->n = 0;
 }
 
+/*
+ * A table or array larger than the steady state needs (200,000 flows an
+ * interval fit in less), given back as soon as the write is done with it:
+ * after an interval of a million new hosts they held ~180 MB until the next
+ * interval's write (bench/RESULTS.md). Smaller ones are kept and reused.
+ */
+#define AG_KEEP_BYTES (16u << 20)
+
+static size_t map_bytes(const struct agg_map *m)
+{
+	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
+}
+
+static void map_give_back(struct agg_map *m)
+{
+	if (map_bytes(m) > AG_KEEP_BYTES)
+		map_free(m);
+}
+
+static void array_give_back(void **arr, size_t *cap, size_t elem)
+{
+	if (*cap * elem > AG_KEEP_BYTES) {
+		free(*arr);
+		*arr = NULL;
+		*cap = 0;
+	}
+}
+
 static void gaps_free(struct contact_gaps *g)
 {
 	series_set_clear(&g->forgot);
@@ -297,6 +342,7 @@ int anomaly_agg_open(struct anomaly_agg **out, sqlite3 *db)
 	ag->db = db;
 	ag->convs.width = 1;
 	ag->addrs.width = 1;
+	ag->seen.width = 1;
 	ag->pairs.width = 2;
 	ag->udp.width = 3;
 	ag->syn_keys.width = 2;
@@ -314,6 +360,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 		sqlite3_finalize(ag->batch[i]);
 	map_free(&ag->convs);
 	map_free(&ag->addrs);
+	map_free(&ag->seen);
 	map_free(&ag->pairs);
 	map_free(&ag->udp);
 	map_free(&ag->syn_keys);
@@ -343,6 +390,7 @@ void anomaly_agg_start(struct anomaly_agg *ag)
 	ag->n_cands = 0;
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
+	ag->peak = 0;
 }
 
 /* Room for one more element in *arr (n used of *cap): doubled, from 1024. */
@@ -359,6 +407,34 @@ static int room_for_one(void **arr, size_t n, size_t *cap, size_t elem)
 	*arr = grown;
 	*cap = want;
 	return 0;
+}
+
+/*
+ * What the tables and arrays hold now, the UDP flows kept for the next write
+ * (prev) too: the halves of rows and tmp apart (tmp is given back within the
+ * write, tmp_give_back()).
+ */
+static size_t held_bytes(const struct anomaly_agg *ag)
+{
+	const struct contact_gaps *g = &ag->gaps;
+
+	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->seen) +
+	       map_bytes(&ag->pairs) + map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) +
+	       map_bytes(&ag->syn_srcs) + ag->cap_sums * sizeof(*ag->sums) +
+	       ag->cap_conv * sizeof(*ag->conv) + ag->cap_uflows * sizeof(*ag->uflows) +
+	       ag->cap_syn * sizeof(*ag->syn_groups) + ag->cap_cands * sizeof(*ag->cands) +
+	       ag->cap_prev * sizeof(*ag->prev) + ag->cap_rows * sizeof(*ag->rows) +
+	       ag->cap_tmp * sizeof(*ag->tmp) + g->cap_runs * sizeof(*g->runs) +
+	       g->cap_v * sizeof(*g->v) + g->forgot.cap * sizeof(*g->forgot.slots);
+}
+
+/* The most held at once so far in the interval (anomaly_agg_peak_bytes()). */
+static void note_peak(struct anomaly_agg *ag)
+{
+	size_t now = held_bytes(ag);
+
+	if (now > ag->peak)
+		ag->peak = now;
 }
 
 /* The sums of address id, new ones zero; NULL when out of memory. */
@@ -576,71 +652,226 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 }
 
 /*
- * The conversations' sums into interval_dst's and interval_out's groupings;
- * the UDP pairs marked, and a UDP conversation whose pair has UDP the other
- * way answered (only its flows need their ports compared, write_probes()).
+ * A (source, destination) pair's key in seen: one word when both ids fit 32
+ * bits (16 bytes a slot instead of 24: a million new hosts make as many
+ * pairs), else two.
  */
-static int add_conversations(struct anomaly_agg *ag)
+static void pair_key(const struct agg_map *seen, const struct agg_conv *c, int reversed,
+		     uint64_t *k)
 {
-	int added, found, err = 0;
+	uint64_t a = (uint64_t)(reversed ? c->dst_id : c->src_id),
+		 b = (uint64_t)(reversed ? c->src_id : c->dst_id);
 
-	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+	if (seen->width == 1) {
+		k[0] = a << 32 | b; /* ids >= 1: never 0 */
+	} else {
+		k[0] = a;
+		k[1] = b;
+	}
+}
+
+/* seen made empty, keyed for the ids of the n conversations, with room for their pairs. */
+static int seen_start(struct anomaly_agg *ag, size_t n)
+{
+	int width = 1;
+
+	for (size_t i = 0; width == 1 && i < n; i++)
+		if ((uint64_t)ag->conv[i].src_id >> 32 || (uint64_t)ag->conv[i].dst_id >> 32)
+			width = 2;
+	if (width != ag->seen.width) {
+		map_free(&ag->seen);
+		ag->seen.width = width;
+	}
+	map_clear(&ag->seen);
+	return map_reserve(&ag->seen, n);
+}
+
+/*
+ * The n conversations' sums into interval_dst's and interval_out's
+ * groupings (their pairs in seen); a UDP conversation whose pair has UDP the
+ * other way answered (only its flows need their ports compared,
+ * write_probes()), and its pair in pairs with PAIR_UDP: udp_opener() asks
+ * pairs only of UDP rows, whose pair is there exactly when it has UDP both
+ * ways, so pairs holds those alone, not every pair of a burst.
+ */
+static int add_conversations(struct anomaly_agg *ag, size_t n)
+{
+	int added, found, err = seen_start(ag, n);
+
+	for (size_t i = 0; !err && i < n; i++) {
 		struct agg_conv *c = &ag->conv[i];
-		uint64_t pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
+		uint64_t pair[2], *flags;
 
 		/* the overflow row is nobody's source */
 		if (c->src_unspecified && !udp_between(c))
 			continue;
-		if (!(flags = map_get(&ag->pairs, pair, &added)))
+		pair_key(&ag->seen, c, 0, pair);
+		if (!(flags = map_get(&ag->seen, pair, &added)))
 			return -ENOMEM;
 		if (udp_between(c))
 			*flags |= PAIR_UDP;
-		/* the sums grow addrs, not pairs: flags stays where it is */
+		/* the sums grow addrs, not seen: flags stays where it is */
 		if (!c->src_unspecified)
 			err = add_sums(ag, c, flags);
 	}
-	for (size_t i = 0; !err && i < ag->convs.n; i++) {
+	for (size_t i = 0; !err && i < n; i++) {
 		struct agg_conv *c = &ag->conv[i];
-		uint64_t back[2] = { (uint64_t)c->dst_id, (uint64_t)c->src_id };
-		const uint64_t *flags = udp_between(c) ? map_probe(&ag->pairs, back, &found) : NULL;
+		uint64_t back[2], pair[2] = { (uint64_t)c->src_id, (uint64_t)c->dst_id }, *flags;
 
-		c->answered = flags && found && (*flags & PAIR_UDP);
+		if (!udp_between(c))
+			continue;
+		pair_key(&ag->seen, c, 1, back);
+		flags = map_probe(&ag->seen, back, &found);
+		c->answered = found && (*flags & PAIR_UDP);
+		if (c->answered && !(flags = map_get(&ag->pairs, pair, &added)))
+			return -ENOMEM;
+		if (c->answered)
+			*flags |= PAIR_UDP;
 	}
+	note_peak(ag);
+	map_give_back(&ag->seen);
 	return err;
 }
 
-/* Room for n rows to sort. */
+/* Room for n rows in *arr (of *cap). */
+static int room_for(struct agg_key **arr, size_t *cap, size_t n)
+{
+	struct agg_key *r;
+
+	if (n <= *cap)
+		return 0;
+	if (!(r = realloc(*arr, n * sizeof(*r))))
+		return -ENOMEM;
+	*arr = r;
+	*cap = n;
+	return 0;
+}
+
+/* Room for n rows to sort, and as many in tmp. */
 static int rows_room(struct anomaly_agg *ag, size_t n)
 {
-	struct agg_key *r, *t;
+	int err = room_for(&ag->rows, &ag->cap_rows, n);
 
-	if (n <= ag->cap_rows)
-		return 0;
-	r = realloc(ag->rows, n * sizeof(*r));
-	if (r)
-		ag->rows = r;
-	t = realloc(ag->tmp, n * sizeof(*t));
-	if (t)
-		ag->tmp = t;
-	if (!r || !t)
-		return -ENOMEM;
-	ag->cap_rows = n;
-	return 0;
+	return err ? err : room_for(&ag->tmp, &ag->cap_tmp, n);
+}
+
+/* tmp given back when large, once nothing sorts rows any more in the write. */
+static void tmp_give_back(struct anomaly_agg *ag)
+{
+	array_give_back((void **)&ag->tmp, &ag->cap_tmp, sizeof(*ag->tmp));
+}
+
+/* rows and tmp swapped, with their room. */
+static void swap_halves(struct anomaly_agg *ag)
+{
+	struct agg_key *r = ag->rows;
+	size_t cap = ag->cap_rows;
+
+	ag->rows = ag->tmp;
+	ag->cap_rows = ag->cap_tmp;
+	ag->tmp = r;
+	ag->cap_tmp = cap;
+}
+
+/* Whether a sorts before b on words [0, words), or with it. */
+static int row_before(const struct agg_key *a, const struct agg_key *b, int words)
+{
+	for (int w = 0; w < words; w++)
+		if (a->k[w] != b->k[w])
+			return a->k[w] < b->k[w];
+	return 1;
+}
+
+/* The byte after (*w, *shift), most significant first; 0 past the last word's lowest. */
+static int next_byte(int *w, int *shift, int words)
+{
+	if ((*shift -= 8) >= 0)
+		return 1;
+	*shift = 56;
+	return ++*w < words;
+}
+
+/*
+ * r[0..n) sorted on words [0, words) in place, from byte (w, shift) on: an
+ * American flag sort (each row swapped into its byte's bucket, then each
+ * bucket on the next byte; bytes every row of a range has the same
+ * skipped), small ranges by insertion. Not stable: no table needs it (their
+ * keys are unique, or the rows that tie are the same, or sort_unique()
+ * takes the least of them).
+ */
+static void sort_in_place(struct agg_key *r, size_t n, int words, int w, int shift)
+{
+	size_t at[256], end[256], lo = 0;
+
+	for (;;) {
+		if (n < 32) {
+			for (size_t i = 1; i < n; i++) {
+				struct agg_key v = r[i];
+				size_t j = i;
+
+				for (; j && !row_before(&r[j - 1], &v, words); j--)
+					r[j] = r[j - 1];
+				r[j] = v;
+			}
+			return;
+		}
+		memset(end, 0, sizeof(end));
+		for (size_t i = 0; i < n; i++)
+			end[r[i].k[w] >> shift & 0xff]++;
+		if (end[r[0].k[w] >> shift & 0xff] != n)
+			break;
+		if (!next_byte(&w, &shift, words))
+			return;
+	}
+	for (int b = 0; b < 256; b++) {
+		at[b] = lo;
+		end[b] = lo += end[b];
+	}
+	for (int b = 0; b < 256; b++) {
+		while (at[b] < end[b]) {
+			struct agg_key v = r[at[b]];
+			int d = (int)(v.k[w] >> shift & 0xff);
+
+			while (d != b) { /* v into its bucket, what was there on */
+				struct agg_key t = r[at[d]];
+
+				r[at[d]++] = v;
+				v = t;
+				d = (int)(v.k[w] >> shift & 0xff);
+			}
+			r[at[b]++] = v;
+		}
+	}
+	if (!next_byte(&w, &shift, words))
+		return;
+	lo = 0;
+	for (int b = 0; b < 256; b++) {
+		if (end[b] - lo > 1)
+			sort_in_place(r + lo, end[b] - lo, words, w, shift);
+		lo = end[b];
+	}
 }
 
 /*
  * rows[0..n) sorted on words [0, words) (a radix sort, a byte at a time from
  * the last word's lowest; bytes every row has the same skipped: ids are
- * small numbers).
+ * small numbers). Into tmp and back when tmp has the room; else in place
+ * (sort_in_place()): after a burst tmp is given back, and the burst's own
+ * sums, probes and SYN groups are sorted without a second copy of their
+ * rows (32 MB at 1M probes, the aggregates' peak: bench/RESULTS.md).
  */
 static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 {
 	if (n < 2)
 		return;
+	/* no other half that large (a burst's, given back): in place */
+	if (ag->cap_tmp < n) {
+		sort_in_place(ag->rows, n, words, 0, 56);
+		return;
+	}
 	for (int w = words - 1; w >= 0; w--) {
 		for (int shift = 0; shift < 64; shift += 8) {
 			size_t count[257] = { 0 };
-			struct agg_key *swap;
 
 			for (size_t i = 0; i < n; i++)
 				count[((ag->rows[i].k[w] >> shift) & 0xff) + 1]++;
@@ -650,9 +881,7 @@ static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 				count[b + 1] += count[b];
 			for (size_t i = 0; i < n; i++)
 				ag->tmp[count[(ag->rows[i].k[w] >> shift) & 0xff]++] = ag->rows[i];
-			swap = ag->rows;
-			ag->rows = ag->tmp;
-			ag->tmp = swap;
+			swap_halves(ag);
 		}
 	}
 }
@@ -1547,6 +1776,7 @@ static int write_gaps(struct anomaly_agg *ag, int64_t id, const int64_t *iv, siz
 	if (!err && !keep) {
 		gaps_overflow(&ag->gaps, ag->rows, n_c <= GAP_MAX_SERIES ? 0 : n_c,
 			      (n_c <= GAP_MAX_SERIES ? iv[0] : iv[1]) * 1000);
+		note_peak(ag);
 		if (n_c <= GAP_MAX_SERIES)
 			err = gaps_apply(&ag->gaps, ag->rows, n_c, span, GAPS_KEEP);
 	}
@@ -1565,7 +1795,6 @@ static int write_gaps(struct anomaly_agg *ag, int64_t id, const int64_t *iv, siz
 static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
 	size_t n, n_c = 0, at = 0;
-	struct agg_key *swap;
 	int64_t iv[4];
 	int none, err = previous_udp(ag, id, ts_start, &none);
 
@@ -1578,6 +1807,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if (err)
 		return err;
 	memcpy(ag->rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
+	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	n = sort_unique(ag, ag->n_cands);
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_key *r = &ag->rows[i];
@@ -1595,61 +1825,35 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if ((err = keep_as_prev(ag, n)))
 		return err;
 	ag->prev_id = id;
-	swap = ag->rows;
-	ag->rows = ag->tmp;
-	ag->tmp = swap;
+	note_peak(ag);
+	swap_halves(ag);
+	tmp_give_back(ag); /* the candidates, in prev now: nothing sorts after this */
 	return write_gaps(ag, id, iv, n_c);
-}
-
-/*
- * A table or array larger than the steady state needs (200,000 flows an
- * interval fit in less), given back as soon as the write is done with it:
- * after an interval of a million new hosts they held ~180 MB until the next
- * interval's write (bench/RESULTS.md). Smaller ones are kept and reused.
- */
-#define AG_KEEP_BYTES (16u << 20)
-
-static size_t map_bytes(const struct agg_map *m)
-{
-	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
-}
-
-static void map_give_back(struct agg_map *m)
-{
-	if (map_bytes(m) > AG_KEEP_BYTES)
-		map_free(m);
-}
-
-static void array_give_back(void **arr, size_t *cap, size_t elem)
-{
-	if (*cap * elem > AG_KEEP_BYTES) {
-		free(*arr);
-		*arr = NULL;
-		*cap = 0;
-	}
 }
 
 /* The sorting rows (both halves), given back when large. */
 static void rows_give_back(struct anomaly_agg *ag)
 {
-	size_t cap = ag->cap_rows;
-
-	array_give_back((void **)&ag->rows, &cap, sizeof(*ag->rows));
-	array_give_back((void **)&ag->tmp, &ag->cap_rows, sizeof(*ag->tmp));
+	array_give_back((void **)&ag->rows, &ag->cap_rows, sizeof(*ag->rows));
+	array_give_back((void **)&ag->tmp, &ag->cap_tmp, sizeof(*ag->tmp));
 }
 
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 {
-	size_t most;
-	int err = add_conversations(ag);
+	size_t most, n = ag->convs.n;
+	int err;
 
+	note_peak(ag);
 	/* conversation ids are looked up only while flows are added */
 	map_give_back(&ag->convs);
 	ag->known_slot = NULL;
+	err = add_conversations(ag, n);
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
 	most = most > ag->syn_keys.n ? most : ag->syn_keys.n;
+	/* the sorts of these tables go in place when tmp has not the room */
 	if (!err)
-		err = rows_room(ag, most ? most : 1);
+		err = room_for(&ag->rows, &ag->cap_rows, most ? most : 1);
+	note_peak(ag);
 
 	if (!err)
 		err = write_sums(ag, T_DST, id);
@@ -1672,16 +1876,17 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	map_give_back(&ag->pairs);
 	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	array_give_back((void **)&ag->gaps.runs, &ag->gaps.cap_runs, sizeof(*ag->gaps.runs));
+	array_give_back((void **)&ag->gaps.v, &ag->gaps.cap_v, sizeof(*ag->gaps.v));
 	rows_give_back(ag);
 	return err;
 }
 
 size_t anomaly_agg_bytes(const struct anomaly_agg *ag)
 {
-	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->pairs) +
-	       map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) + map_bytes(&ag->syn_srcs) +
-	       ag->cap_sums * sizeof(*ag->sums) + ag->cap_conv * sizeof(*ag->conv) +
-	       ag->cap_uflows * sizeof(*ag->uflows) + ag->cap_syn * sizeof(*ag->syn_groups) +
-	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows) +
-	       ag->gaps.cap_runs * sizeof(*ag->gaps.runs);
+	return held_bytes(ag) - ag->cap_prev * sizeof(*ag->prev);
+}
+
+size_t anomaly_agg_peak_bytes(const struct anomaly_agg *ag)
+{
+	return ag->peak;
 }

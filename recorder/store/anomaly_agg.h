@@ -62,5 +62,11 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start);
  * as a write is done with them, the smaller kept for the next interval.
  */
 size_t anomaly_agg_bytes(const struct anomaly_agg *ag);
+/*
+ * The most its tables and arrays (the kept UDP flows too) held at once since
+ * anomaly_agg_start(), as counted at the end of the adds and at the write's
+ * steps (a sort's own buffer not counted): what a burst costs.
+ */
+size_t anomaly_agg_peak_bytes(const struct anomaly_agg *ag);
 
 #endif
