@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anomaly_agg.h"
+#include "probe_seen.h"
 
 /*
  * An open-addressing map from a key of width words (the first never 0: 0
@@ -50,14 +51,14 @@ enum { T_DST, T_OUT, T_PROBES, T_CONTACTS, T_SYN, AG_TABLES };
 static const char *const table_head[AG_TABLES] = {
 	[T_DST] = "INSERT INTO interval_dst (interval_id, dst_id, sources, packets, bytes) VALUES ",
 	[T_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) VALUES ",
-	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
-		     "VALUES ",
+	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port, "
+		     "prev_ts, host_prev_ts) VALUES ",
 	[T_CONTACTS] = "INSERT INTO interval_contacts (interval_id, src_id, dst_id, protocol, "
 		       "dst_port, src_port, first_ms, gap_ms, gap5_ms) VALUES ",
 	[T_SYN] = "INSERT INTO interval_syn (interval_id, iface_id, dst_id, dst_port, split, "
 		  "direction, syns, incomplete, completed, sources, first_ms, last_ms) VALUES ",
 };
-static const int table_cols[AG_TABLES] = { 5, 4, 4, 9, 12 };
+static const int table_cols[AG_TABLES] = { 5, 4, 6, 9, 12 };
 
 /* An address's sums: as a destination (interval_dst), as an outbound source. */
 struct agg_addr {
@@ -142,6 +143,8 @@ struct contact_gaps {
 
 struct anomaly_agg {
 	sqlite3 *db;
+	struct probe_seen *seen;   /* the probes' previous occurrences (0023) */
+	const int64_t *probe_prev; /* prev_ts, host_prev_ts of write_probes()'s rows */
 	struct contact_gaps gaps;
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
@@ -317,6 +320,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	sqlite3_finalize(ag->before);
 	sqlite3_finalize(ag->before_udp);
 	gaps_free(&ag->gaps);
+	probe_seen_close(ag->seen);
 	free(ag->sums);
 	free(ag->conv);
 	free(ag->uflows);
@@ -734,6 +738,8 @@ static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key
 				 : c == 3 ? r->k[2] & 0xffff
 					  : r->k[2] >> 16 & 0xffff);
 	}
+	if (t == T_PROBES && c > 2) /* prev_ts, host_prev_ts */
+		return ag->probe_prev[2 * (r - ag->rows) + c - 3];
 	if (!a || c == 0) /* a probe's src_id, dst_id, dst_port; an address's id */
 		return (int64_t)r->k[c];
 	if (t == T_DST) /* dst_id, sources, packets, bytes */
@@ -763,7 +769,7 @@ static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
 				/* interval_syn's direction: NULL when both; a
 				 * contact's gap: NULL when none within the hour */
 				if ((t == T_SYN && c == 5 && v < 0) ||
-				    (t == T_CONTACTS && v == GAP_NULL))
+				    ((t == T_CONTACTS || t == T_PROBES) && v == GAP_NULL))
 					sqlite3_bind_null(s, p + 1 + c);
 				else
 					sqlite3_bind_int64(s, p + 1 + c, v);
@@ -840,7 +846,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0, kept = 0;
 	uint64_t k[3];
-	int added, found;
+	int added, found, err;
 
 	for (size_t i = 0; i < ag->n_uflows; i++) {
 		udp_key(ag, &ag->uflows[i], 0, k);
@@ -870,6 +876,9 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
 		if (!kept || memcmp(&ag->rows[i], &ag->rows[kept - 1], sizeof(*ag->rows)))
 			ag->rows[kept++] = ag->rows[i];
+	if ((!ag->seen && (err = probe_seen_open(&ag->seen, ag->db))) ||
+	    (err = probe_seen_apply(ag->seen, id, ag->rows->k, 4, kept, &ag->probe_prev)))
+		return err;
 	return insert_rows(ag, T_PROBES, id, kept);
 }
 
@@ -1608,5 +1617,5 @@ size_t anomaly_agg_bytes(const struct anomaly_agg *ag)
 	       ag->cap_sums * sizeof(*ag->sums) + ag->cap_conv * sizeof(*ag->conv) +
 	       ag->cap_uflows * sizeof(*ag->uflows) + ag->cap_syn * sizeof(*ag->syn_groups) +
 	       ag->cap_cands * sizeof(*ag->cands) + 2 * ag->cap_rows * sizeof(*ag->rows) +
-	       ag->gaps.cap_runs * sizeof(*ag->gaps.runs);
+	       ag->gaps.cap_runs * sizeof(*ag->gaps.runs) + probe_seen_bytes(ag->seen);
 }
