@@ -143,8 +143,7 @@ struct contact_gaps {
 
 struct anomaly_agg {
 	sqlite3 *db;
-	struct probe_seen *seen;   /* the probes' previous occurrences (0023) */
-	const int64_t *probe_prev; /* prev_ts, host_prev_ts of write_probes()'s rows */
+	struct probe_seen *seen; /* the probes' previous occurrences (0023) */
 	struct contact_gaps gaps;
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
@@ -739,7 +738,7 @@ static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key
 					  : r->k[2] >> 16 & 0xffff);
 	}
 	if (t == T_PROBES && c > 2) /* prev_ts, host_prev_ts */
-		return ag->probe_prev[2 * (r - ag->rows) + c - 3];
+		return probe_seen_value(ag->seen, r->k[3], c - 3);
 	if (!a || c == 0) /* a probe's src_id, dst_id, dst_port; an address's id */
 		return (int64_t)r->k[c];
 	if (t == T_DST) /* dst_id, sources, packets, bytes */
@@ -877,7 +876,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 		if (!kept || memcmp(&ag->rows[i], &ag->rows[kept - 1], sizeof(*ag->rows)))
 			ag->rows[kept++] = ag->rows[i];
 	if ((!ag->seen && (err = probe_seen_open(&ag->seen, ag->db))) ||
-	    (err = probe_seen_apply(ag->seen, id, ag->rows->k, 4, kept, &ag->probe_prev)))
+	    (err = probe_seen_apply(ag->seen, id, ag->rows->k, 4, kept)))
 		return err;
 	return insert_rows(ag, T_PROBES, id, kept);
 }

@@ -37,8 +37,6 @@ struct probe_seen {
 	int64_t id;	   /* the last interval whose probes are in slots; 0: none */
 	int64_t last_ts;   /* its ts_start */
 	int64_t forgot_ts; /* the newest interval start forgotten; INT64_MIN: none */
-	int64_t *prev;
-	size_t cap_prev;
 };
 
 int probe_seen_open(struct probe_seen **out, sqlite3 *db)
@@ -62,13 +60,12 @@ void probe_seen_close(struct probe_seen *ps)
 	sqlite3_finalize(ps->read);
 	sqlite3_finalize(ps->mark);
 	free(ps->slots);
-	free(ps->prev);
 	free(ps);
 }
 
 size_t probe_seen_bytes(const struct probe_seen *ps)
 {
-	return ps ? ps->cap * sizeof(*ps->slots) + 2 * ps->cap_prev * sizeof(*ps->prev) : 0;
+	return ps ? ps->cap * sizeof(*ps->slots) : 0;
 }
 
 static size_t seen_slot(const struct probe_seen *ps, uint64_t src, uint64_t dst, uint32_t port)
@@ -284,35 +281,39 @@ static int seen_start(struct probe_seen *ps, const int64_t *iv, size_t n, int ke
 	return err ? err : seen_room(ps, iv[0], 2 * n);
 }
 
-int probe_seen_apply(struct probe_seen *ps, int64_t id, const uint64_t *keys, size_t stride,
-		     size_t n, const int64_t **prev)
+/* A value as its word's half: ts - prev + 1 (within the hour), 0 for NULL. */
+static uint64_t seen_code(int64_t prev, int64_t ts)
+{
+	return prev == PROBE_SEEN_NONE ? 0 : (uint64_t)(ts - prev + 1);
+}
+
+int64_t probe_seen_value(const struct probe_seen *ps, uint64_t word, int c)
+{
+	uint64_t code = c ? word & 0xffffffffu : word >> 32;
+
+	return code ? ps->last_ts - (int64_t)code + 1 : PROBE_SEEN_NONE;
+}
+
+int probe_seen_apply(struct probe_seen *ps, int64_t id, uint64_t *keys, size_t stride, size_t n)
 {
 	int64_t iv[4];
 	int keep = 2 * n <= SEEN_MAX_KEYS, unknown = 0, err = seen_interval(ps, id, iv);
 
 	if (!err)
 		err = seen_start(ps, iv, n, keep);
-	if (!err && n > ps->cap_prev) {
-		int64_t *m = realloc(ps->prev, 2 * n * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		ps->prev = m;
-		ps->cap_prev = n;
-	}
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++) {
-		const uint64_t *k = keys + i * stride;
-		int64_t *v = ps->prev + 2 * i;
-
-		v[0] = seen_put(ps, k[0], k[1], (uint32_t)k[2], iv[0], keep, &unknown);
+		uint64_t *k = keys + i * stride;
+		int64_t pairs = seen_put(ps, k[0], k[1], (uint32_t)k[2], iv[0], keep, &unknown);
 		/* the host on its least port's row; its other rows: this interval */
-		v[1] = i && k[0] == k[-(ptrdiff_t)stride] && k[1] == k[1 - (ptrdiff_t)stride]
-			       ? iv[0]
-			       : seen_put(ps, k[0], k[1], SEEN_HOST, iv[0], keep, &unknown);
+		int64_t hosts =
+			i && k[0] == k[-(ptrdiff_t)stride] && k[1] == k[1 - (ptrdiff_t)stride]
+				? iv[0]
+				: seen_put(ps, k[0], k[1], SEEN_HOST, iv[0], keep, &unknown);
+
+		k[3] = seen_code(pairs, iv[0]) << 32 | seen_code(hosts, iv[0]);
 	}
-	*prev = ps->prev;
 	if (unknown && (err = seen_mark(ps, id)))
 		return err;
 	if (!keep)

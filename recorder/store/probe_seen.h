@@ -23,12 +23,13 @@ void probe_seen_close(struct probe_seen *ps);
 /*
  * The probes of interval id (stored, its probes not yet): n keys, key i the
  * words keys[i * stride .. + 3) (source, destination, port), sorted and
- * unique. Sets *prev to 2 * n values, key i's prev_ts and host_prev_ts
- * (PROBE_SEEN_NONE: NULL), valid until the next call, and marks the interval
- * in probe_prev_unknown when a key was not known. 0, -ENOMEM or -EIO.
+ * unique. Sets the word after each key to its prev_ts and host_prev_ts
+ * (probe_seen_value() reads them) and marks the interval in
+ * probe_prev_unknown when a key was not known. 0, -ENOMEM or -EIO.
  */
-int probe_seen_apply(struct probe_seen *ps, int64_t id, const uint64_t *keys, size_t stride,
-		     size_t n, const int64_t **prev);
+int probe_seen_apply(struct probe_seen *ps, int64_t id, uint64_t *keys, size_t stride, size_t n);
+/* A key's prev_ts (c 0) or host_prev_ts (1) from its word, PROBE_SEEN_NONE for NULL. */
+int64_t probe_seen_value(const struct probe_seen *ps, uint64_t word, int c);
 
 /* The memory it holds, in bytes. */
 size_t probe_seen_bytes(const struct probe_seen *ps);

@@ -37,8 +37,9 @@ WITH p AS (
 -- previous occurrences the recorder knew (no probe_prev_unknown row). Each
 -- interval's clean_from: the windows starting at it or later are so; in
 -- start order, the interval before the last change of kind (k: the stretch,
--- or a kind of its own for the others) ends the clean run, and a tie of
--- start times across kinds leaves none.
+-- or a kind of its own, negative, for the others) ends the clean run, and
+-- an interval of the others, or a tie of start times across kinds, has
+-- none.
 st AS (
 	SELECT id, ts_start, sum(starts) OVER (ORDER BY id) AS stretch,
 	       last_flow_id < first_flow_id OR ts_end <= ts_start OR
@@ -53,7 +54,7 @@ kinds AS (
 	WINDOW o AS (ORDER BY ts_start, id)
 ),
 clean AS MATERIALIZED (
-	SELECT id, iif(min(k) OVER t = max(k) OVER t,
+	SELECT id, iif(k > 0 AND min(k) OVER t = max(k) OVER t,
 		       coalesce(max(change) OVER (ORDER BY ts_start, id) + 1, -9223372036854775808),
 		       9223372036854775807) AS clean_from
 	FROM kinds WINDOW t AS (PARTITION BY ts_start)
