@@ -1352,7 +1352,7 @@ static void write_udp_prev(const char *path)
 static void udp_prev_compare(sqlite3 *db, int set)
 {
 	static const char *const windows[] = { "port_scan_window=60", "port_scan_window=300",
-					       "port_scan_window=3600", "port_scan_window=3700" };
+					       "port_scan_window=3600", "port_scan_window=7800" };
 	static const char *const counts[][4] = { { "udp_scan_ports=3", "udp_scan_hosts=3",
 						   "port_scan_ports=2", "port_scan_hosts=2" },
 						 { "udp_scan_ports=8", "udp_scan_hosts=12",
@@ -1373,7 +1373,7 @@ static void udp_prev_compare(sqlite3 *db, int set)
 /*
  * udp_scan where its probes carry their previous occurrences
  * (sql/0023_probe_prev.sql) as its reference: windows of one interval to
- * an hour and one past the recorder's hour, across a restart and a gap of
+ * an hour and one past the recorder's hour (two hours ten), across a restart and a gap of
  * two hours; then with an interval whose previous occurrences were not
  * known (probe_prev_unknown: its values made wrong, the rule must not read
  * them), then after retention deleted the first minutes' probes (later rows
