@@ -30,34 +30,28 @@ WITH p AS (
 	       coalesce(:udp_scan_hosts, 25) AS hosts,
 	       coalesce(:port_scan_window, 300) AS win
 ),
--- Where a window's probes carry their keys' previous occurrences
--- (prev_ts, host_prev_ts: sql/0023_probe_prev.sql): every interval that
--- starts in it is of one stretch (as 0023 numbers them, in id order), has
--- its flow rows (retention deleted none of its probes), a length, and
--- previous occurrences the recorder knew (no probe_prev_unknown row). Each
--- interval's clean_from: the windows starting at it or later are so; in
--- start order, the interval before the last change of kind (k: the stretch,
--- or a kind of its own, negative, for the others) ends the clean run, and
--- an interval of the others, or a tie of start times across kinds, has
--- none.
-st AS (
-	SELECT id, ts_start, sum(starts) OVER (ORDER BY id) AS stretch,
-	       last_flow_id < first_flow_id OR ts_end <= ts_start OR
-	       id IN (SELECT interval_id FROM probe_prev_unknown) AS other
-	FROM (SELECT id, ts_start, ts_end, first_flow_id, last_flow_id,
-		     coalesce(lag(ts_end) OVER (ORDER BY id) > ts_start, 1) AS starts
-	      FROM intervals)
-),
-kinds AS (
-	SELECT id, ts_start, k, iif(k = lag(k) OVER o, NULL, lag(ts_start) OVER o) AS change
-	FROM (SELECT id, ts_start, iif(other, -id, stretch) AS k FROM st)
-	WINDOW o AS (ORDER BY ts_start, id)
-),
-clean AS MATERIALIZED (
-	SELECT id, iif(k > 0 AND min(k) OVER t = max(k) OVER t,
-		       coalesce(max(change) OVER (ORDER BY ts_start, id) + 1, -9223372036854775808),
-		       9223372036854775807) AS clean_from
-	FROM kinds WINDOW t AS (PARTITION BY ts_start)
+-- Each interval of the report's window, and whether its probes' previous
+-- occurrences (prev_ts, host_prev_ts: sql/0023_probe_prev.sql) count its
+-- window exactly: the window an hour long or less (the recorder looks an
+-- hour back), its intervals all of one stretch (0023's, in id order), each
+-- with its flow rows (retention deleted none of its probes), a length, and
+-- previous occurrences the recorder knew (no probe_prev_unknown row). One
+-- stretch: exactly one of the window's intervals (its least id) starts a
+-- stretch or follows (by id) an interval outside the window; the others
+-- follow one of the window in time order. Only the window's intervals are
+-- read, a lookup each.
+iv AS MATERIALIZED (
+	SELECT i.id, i.ts_start, i.ts_end,
+	       p.win <= 3600 AND
+	       (SELECT sum(w.last_flow_id < w.first_flow_id OR w.ts_end <= w.ts_start OR
+			   w.id IN (SELECT interval_id FROM probe_prev_unknown)) = 0 AND
+		       sum(b.id IS NULL OR b.ts_end > w.ts_start OR
+			   b.ts_start < i.ts_end - p.win OR b.ts_start > i.ts_start) = 1
+		FROM intervals w
+		LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals WHERE id < w.id)
+		WHERE w.ts_start >= i.ts_end - p.win AND w.ts_start <= i.ts_start) AS clean
+	FROM p CROSS JOIN intervals i
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
 ),
 -- Each interval of the report's window, and the sources that probed in it:
 -- the UDP flows that got no UDP answer in their interval, as the recorder
@@ -66,25 +60,21 @@ clean AS MATERIALIZED (
 -- when only one end sent, traceroute's ports left out), once per source,
 -- destination and port.
 active AS (
-	SELECT DISTINCT i.id, i.ts_start, i.ts_end, c.clean_from, pr.src_id
-	FROM p CROSS JOIN intervals i
-	CROSS JOIN clean c ON c.id = i.id
-	CROSS JOIN interval_udp_probes pr ON pr.interval_id = i.id
-	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+	SELECT DISTINCT i.id, i.ts_start, i.ts_end, i.clean, pr.src_id
+	FROM iv i CROSS JOIN interval_udp_probes pr ON pr.interval_id = i.id
 ),
 -- What each of them probed in the window ending with that interval: the
 -- window's intervals by start time (intervals_by_start), then the source's
 -- probes in each (the aggregate's key starts with (interval_id, src_id)),
 -- counted as they are read. Both counts in one number: hosts * 2^32 +
 -- pairs (a window holds fewer than 2^31 pairs of one source). Where the
--- window is clean (above) and an hour long or less (the recorder looks an
--- hour back), a (host, port) pair is new in the window on its row whose
--- previous occurrence is NULL (none in the hour before) or before the
--- window, and a host on its row whose host_prev_ts is: a sum, no DISTINCT
--- and no sort.
+-- window is clean (above), a (host, port) pair is new in the window on its
+-- row whose previous occurrence is NULL (none in the hour before) or
+-- before the window, and a host on its row whose host_prev_ts is: a sum,
+-- no DISTINCT and no sort.
 fast AS MATERIALIZED (
 	SELECT a.id, a.ts_start, a.ts_end, a.src_id,
-	       iif(p.win <= 3600 AND a.ts_end - p.win >= a.clean_from,
+	       iif(a.clean,
 		   (SELECT coalesce(sum(iif(pr.host_prev_ts >= a.ts_end - p.win, 0, 4294967296) +
 					iif(pr.prev_ts >= a.ts_end - p.win, 0, 1)), 0)
 		    FROM intervals w
