@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "anomaly_agg.h"
+#include "probe_seen.h"
 #include "series_set.h"
 
 /*
@@ -51,14 +52,14 @@ enum { T_DST, T_OUT, T_PROBES, T_CONTACTS, T_SYN, AG_TABLES };
 static const char *const table_head[AG_TABLES] = {
 	[T_DST] = "INSERT INTO interval_dst (interval_id, dst_id, sources, packets, bytes) VALUES ",
 	[T_OUT] = "INSERT INTO interval_out (interval_id, src_id, bytes, peers) VALUES ",
-	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port) "
-		     "VALUES ",
+	[T_PROBES] = "INSERT INTO interval_udp_probes (interval_id, src_id, dst_id, dst_port, "
+		     "prev_ts, host_prev_ts) VALUES ",
 	[T_CONTACTS] = "INSERT INTO interval_contacts (interval_id, src_id, dst_id, protocol, "
 		       "dst_port, src_port, first_ms, gap_ms, gap5_ms) VALUES ",
 	[T_SYN] = "INSERT INTO interval_syn (interval_id, iface_id, dst_id, dst_port, split, "
 		  "direction, syns, incomplete, completed, sources, first_ms, last_ms) VALUES ",
 };
-static const int table_cols[AG_TABLES] = { 5, 4, 4, 9, 12 };
+static const int table_cols[AG_TABLES] = { 5, 4, 6, 9, 12 };
 
 /* An address's sums: as a destination (interval_dst), as an outbound source. */
 struct agg_addr {
@@ -148,6 +149,7 @@ struct contact_gaps {
 
 struct anomaly_agg {
 	sqlite3 *db;
+	struct probe_seen *probes_seen; /* the probes' previous occurrences (0023) */
 	struct contact_gaps gaps;
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
@@ -371,6 +373,7 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 	sqlite3_finalize(ag->before);
 	sqlite3_finalize(ag->before_udp);
 	gaps_free(&ag->gaps);
+	probe_seen_close(ag->probes_seen);
 	free(ag->sums);
 	free(ag->conv);
 	free(ag->uflows);
@@ -425,7 +428,8 @@ static size_t held_bytes(const struct anomaly_agg *ag)
 	       ag->cap_syn * sizeof(*ag->syn_groups) + ag->cap_cands * sizeof(*ag->cands) +
 	       ag->cap_prev * sizeof(*ag->prev) + ag->cap_rows * sizeof(*ag->rows) +
 	       ag->cap_tmp * sizeof(*ag->tmp) + g->cap_runs * sizeof(*g->runs) +
-	       g->cap_v * sizeof(*g->v) + g->forgot.cap * sizeof(*g->forgot.slots);
+	       g->cap_v * sizeof(*g->v) + g->forgot.cap * sizeof(*g->forgot.slots) +
+	       probe_seen_bytes(ag->probes_seen);
 }
 
 /* The most held at once so far in the interval (anomaly_agg_peak_bytes()). */
@@ -970,6 +974,8 @@ static int64_t row_col(const struct anomaly_agg *ag, int t, const struct agg_key
 				 : c == 3 ? r->k[2] & 0xffff
 					  : r->k[2] >> 16 & 0xffff);
 	}
+	if (t == T_PROBES && c > 2) /* prev_ts, host_prev_ts */
+		return probe_seen_value(ag->probes_seen, r->k[3], c - 3);
 	if (!a || c == 0) /* a probe's src_id, dst_id, dst_port; an address's id */
 		return (int64_t)r->k[c];
 	if (t == T_DST) /* dst_id, sources, packets, bytes */
@@ -999,7 +1005,7 @@ static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
 				/* interval_syn's direction: NULL when both; a
 				 * contact's gap: NULL when none within the hour */
 				if ((t == T_SYN && c == 5 && v < 0) ||
-				    (t == T_CONTACTS && v == GAP_NULL))
+				    ((t == T_CONTACTS || t == T_PROBES) && v == GAP_NULL))
 					sqlite3_bind_null(s, p + 1 + c);
 				else
 					sqlite3_bind_int64(s, p + 1 + c, v);
@@ -1076,7 +1082,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0, kept = 0;
 	uint64_t k[3];
-	int added, found;
+	int added, found, err;
 
 	for (size_t i = 0; i < ag->n_uflows; i++) {
 		udp_key(ag, &ag->uflows[i], 0, k);
@@ -1106,6 +1112,9 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
 		if (!kept || memcmp(&ag->rows[i], &ag->rows[kept - 1], sizeof(*ag->rows)))
 			ag->rows[kept++] = ag->rows[i];
+	if ((!ag->probes_seen && (err = probe_seen_open(&ag->probes_seen, ag->db))) ||
+	    (err = probe_seen_apply(ag->probes_seen, id, ag->rows->k, 4, kept)))
+		return err;
 	return insert_rows(ag, T_PROBES, id, kept);
 }
 

@@ -30,6 +30,29 @@ WITH p AS (
 	       coalesce(:udp_scan_hosts, 25) AS hosts,
 	       coalesce(:port_scan_window, 300) AS win
 ),
+-- Each interval of the report's window, and whether its probes' previous
+-- occurrences (prev_ts, host_prev_ts: sql/0023_probe_prev.sql) count its
+-- window exactly: the window an hour long or less (the recorder looks an
+-- hour back), its intervals all of one stretch (0023's, in id order), each
+-- with its flow rows (retention deleted none of its probes), a length, and
+-- previous occurrences the recorder knew (no probe_prev_unknown row). One
+-- stretch: exactly one of the window's intervals (its least id) starts a
+-- stretch or follows (by id) an interval outside the window; the others
+-- follow one of the window in time order. Only the window's intervals are
+-- read, a lookup each.
+iv AS MATERIALIZED (
+	SELECT i.id, i.ts_start, i.ts_end,
+	       p.win <= 3600 AND
+	       (SELECT sum(w.last_flow_id < w.first_flow_id OR w.ts_end <= w.ts_start OR
+			   w.id IN (SELECT interval_id FROM probe_prev_unknown)) = 0 AND
+		       sum(b.id IS NULL OR b.ts_end > w.ts_start OR
+			   b.ts_start < i.ts_end - p.win OR b.ts_start > i.ts_start) = 1
+		FROM intervals w
+		LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals WHERE id < w.id)
+		WHERE w.ts_start >= i.ts_end - p.win AND w.ts_start <= i.ts_start) AS clean
+	FROM p CROSS JOIN intervals i
+	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+),
 -- Each interval of the report's window, and the sources that probed in it:
 -- the UDP flows that got no UDP answer in their interval, as the recorder
 -- found them when it wrote the interval (interval_udp_probes,
@@ -37,31 +60,44 @@ WITH p AS (
 -- when only one end sent, traceroute's ports left out), once per source,
 -- destination and port.
 active AS (
-	SELECT DISTINCT i.id, i.ts_start, i.ts_end, pr.src_id
-	FROM p CROSS JOIN intervals i
-	CROSS JOIN interval_udp_probes pr ON pr.interval_id = i.id
-	WHERE i.ts_start >= p.since AND i.ts_start < p.until
+	SELECT DISTINCT i.id, i.ts_start, i.ts_end, i.clean, pr.src_id
+	FROM iv i CROSS JOIN interval_udp_probes pr ON pr.interval_id = i.id
 ),
 -- What each of them probed in the window ending with that interval: the
 -- window's intervals by start time (intervals_by_start), then the source's
--- probes in each (the aggregate's key starts with (interval_id, src_id)), in
--- that order (CROSS JOIN), counted where they are read: the distinct hosts
--- and the distinct (host, port) pairs, one subquery a source and interval
--- (no sort of every probe of every window, as a GROUP BY over them needs).
--- Both counts in one number: hosts * 2^32 + pairs (a window holds fewer
--- than 2^31 pairs of one source). A pair is host id * 65536 + port, or a
+-- probes in each (the aggregate's key starts with (interval_id, src_id)),
+-- counted as they are read. Both counts in one number: hosts * 2^32 +
+-- pairs (a window holds fewer than 2^31 pairs of one source). Where the
+-- window is clean (above), a (host, port) pair is new in the window on its
+-- row whose previous occurrence is NULL (none in the hour before) or
+-- before the window, and a host on its row whose host_prev_ts is: a sum,
+-- no DISTINCT and no sort.
+fast AS MATERIALIZED (
+	SELECT a.id, a.ts_start, a.ts_end, a.src_id,
+	       iif(a.clean,
+		   (SELECT coalesce(sum(iif(pr.host_prev_ts >= a.ts_end - p.win, 0, 4294967296) +
+					iif(pr.prev_ts >= a.ts_end - p.win, 0, 1)), 0)
+		    FROM intervals w
+		    CROSS JOIN interval_udp_probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
+		    WHERE w.ts_start >= a.ts_end - p.win AND w.ts_start <= a.ts_start),
+		   NULL) AS c
+	FROM active a CROSS JOIN p
+),
+-- Elsewhere the distinct hosts and the distinct (host, port) pairs, one
+-- subquery a source and interval. A pair is host id * 65536 + port, or a
 -- text for host ids past +-2^47 (where that would overflow): no two pairs
 -- meet.
 counted AS MATERIALIZED (
 	SELECT a.id, a.ts_start, a.ts_end, a.src_id,
-	       (SELECT count(DISTINCT pr.dst_id) * 4294967296 +
-	               count(DISTINCT iif(pr.dst_id BETWEEN -140737488355328 AND 140737488355327,
-	                                  pr.dst_id * 65536 + pr.dst_port,
-	                                  pr.dst_id || ':' || pr.dst_port))
-	        FROM p CROSS JOIN intervals w
-	        CROSS JOIN interval_udp_probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
-	        WHERE w.ts_start >= a.ts_end - p.win AND w.ts_start <= a.ts_start) AS c
-	FROM active a
+	       coalesce(a.c,
+			(SELECT count(DISTINCT pr.dst_id) * 4294967296 +
+				count(DISTINCT iif(pr.dst_id BETWEEN -140737488355328 AND 140737488355327,
+						   pr.dst_id * 65536 + pr.dst_port,
+						   pr.dst_id || ':' || pr.dst_port))
+			 FROM p CROSS JOIN intervals w
+			 CROSS JOIN interval_udp_probes pr ON pr.interval_id = w.id AND pr.src_id = a.src_id
+			 WHERE w.ts_start >= a.ts_end - p.win AND w.ts_start <= a.ts_start)) AS c
+	FROM fast a
 ),
 -- The ports of each host, only where a host can have :udp_scan_ports of
 -- them: pairs - hosts + 1 or more (every other host one port at least).

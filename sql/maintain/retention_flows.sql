@@ -2,7 +2,7 @@
 -- start before :cutoff, :batch intervals at a time. The intervals stay (their
 -- totals and health may be kept longer) with an empty flow range, and
 -- without the anomaly rules' aggregates of those flows (0018_*.sql,
--- 0019_*.sql, 0020_*.sql, 0022_*.sql).
+-- 0019_*.sql, 0020_*.sql, 0022_*.sql, 0023_*.sql).
 CREATE TEMP TABLE IF NOT EXISTS retention_batch (
 	id INTEGER PRIMARY KEY,
 	first_flow_id INTEGER NOT NULL,
@@ -19,6 +19,7 @@ DELETE FROM flows WHERE id IN (
 DELETE FROM interval_dst WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_out WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_udp_probes WHERE interval_id IN (SELECT id FROM temp.retention_batch);
+DELETE FROM probe_prev_unknown WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_contacts WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM interval_syn WHERE interval_id IN (SELECT id FROM temp.retention_batch);
 DELETE FROM contact_runs WHERE interval_id IN (SELECT id FROM temp.retention_batch);

@@ -169,12 +169,15 @@ old_rows() {
 	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live = 0')" -gt 0 ]
 }
 
-# upgrade_from DB VERSION: DB made as it was at schema VERSION (17 to 21),
-# what the later anomaly migrations (0018-0022) added dropped, then upgraded
+# upgrade_from DB VERSION: DB made as it was at schema VERSION (17 to 22),
+# what the later anomaly migrations (0018-0023) added dropped, then upgraded
 # by an import: it must succeed and reach VERSION + 1 at least. A new
 # migration of these tables adds its line here, not to every case.
 upgrade_from() {
 	local db=$1 v=$2 sql="" out
+	[ "$v" -ge 23 ] || sql+="DROP TABLE probe_prev_unknown;
+		ALTER TABLE interval_udp_probes DROP COLUMN prev_ts;
+		ALTER TABLE interval_udp_probes DROP COLUMN host_prev_ts;"
 	[ "$v" -ge 22 ] || sql+="DROP TABLE contact_runs;"
 	if [ "$v" -lt 19 ]; then
 		sql+="DROP TABLE interval_contacts;"
@@ -417,4 +420,26 @@ run_rows() {
 	# As it was before migration 0022: no runs, schema version 21.
 	upgrade_from "$db" 21
 	diff -u "$BATS_TEST_TMPDIR/written" <(run_rows "$db" "$last")
+}
+
+# prev_rows DB [MAX_ID]: udp_scan's probes with their previous occurrences (0023).
+prev_rows() {
+	sqlite3 -csv "$1" "SELECT i.ts_start, s.text, d.text, p.dst_port, p.prev_ts, p.host_prev_ts
+		FROM interval_udp_probes p JOIN intervals i ON i.id = p.interval_id
+		JOIN addresses s ON s.id = p.src_id JOIN addresses d ON d.id = p.dst_id
+		WHERE i.id <= ${2:-9223372036854775807} ORDER BY 1, 2, 3, 4"
+}
+
+@test "a database from before 0023 gets the probes' previous occurrences the recorder writes" {
+	db=$BATS_TEST_TMPDIR/v22.db
+	record_seconds "$db"
+	last=$(sqlite3 "$db" 'SELECT max(id) FROM intervals')
+	prev_rows "$db" >"$BATS_TEST_TMPDIR/written"
+	# Keys and hosts probed again a few seconds on: previous occurrences there are.
+	[ "$(sqlite3 "$db" "SELECT count(prev_ts) FROM interval_udp_probes")" -gt 0 ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM interval_udp_probes p JOIN intervals i
+		ON i.id = p.interval_id WHERE p.host_prev_ts < i.ts_start")" -gt 0 ]
+	# As it was before migration 0023: no previous occurrences, schema version 22.
+	upgrade_from "$db" 22
+	diff -u "$BATS_TEST_TMPDIR/written" <(prev_rows "$db" "$last")
 }

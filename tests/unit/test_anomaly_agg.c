@@ -35,6 +35,7 @@
 #define SYN_MIGRATION "sql/0020_interval_syn.sql"
 #define GAPS_MIGRATION "sql/0021_contact_gaps.sql"
 #define RUNS_MIGRATION "sql/0022_contact_runs.sql"
+#define PREV_MIGRATION "sql/0023_probe_prev.sql"
 #define START 1738195200 /* 2025-01-30 00:00 UTC */
 /* a probe row of the crafted intervals (write_crafted()), an hour after START */
 #define CRAFTED "p.interval_id IN (SELECT id FROM intervals WHERE ts_start >= 1738198800)"
@@ -286,6 +287,30 @@ static void gaps_fill(sqlite3_str *sql, const char *table)
 }
 
 /*
+ * sql/0023_probe_prev.sql's filling (its text from the temporary table on)
+ * of table's prev_ts and host_prev_ts, cleared first.
+ */
+static void probe_prev_fill(sqlite3 *db, const char *table)
+{
+	char *text = read_text(PREV_MIGRATION), *at = strstr(text, "CREATE TEMP TABLE probe_prev");
+	sqlite3_str *sql = sqlite3_str_new(db);
+	char *rewritten;
+
+	assert_non_null(at);
+	sqlite3_str_appendf(sql, "UPDATE %s SET prev_ts = NULL, host_prev_ts = NULL;\n", table);
+	for (char *next; (next = strstr(at, "interval_udp_probes"));
+	     at = next + strlen("interval_udp_probes")) {
+		sqlite3_str_append(sql, at, (int)(next - at));
+		sqlite3_str_appendall(sql, table);
+	}
+	sqlite3_str_appendall(sql, at);
+	free(text);
+	rewritten = sqlite3_str_finish(sql);
+	assert_int_equal(db_exec(db, rewritten), 0);
+	sqlite3_free(rewritten);
+}
+
+/*
  * The migrations' groupings, run over db's flow rows into temp.ref_dst,
  * temp.ref_out, temp.ref_udp_probes, temp.ref_contacts and temp.ref_syn:
  * 0018's text from the first INSERT on, "INSERT INTO interval_" made
@@ -319,6 +344,7 @@ static void migration_groupings(sqlite3 *db)
 			 0);
 	assert_int_equal(db_exec(db, rewritten), 0);
 	sqlite3_free(rewritten);
+	probe_prev_fill(db, "temp.ref_udp_probes");
 }
 
 /*
@@ -899,6 +925,128 @@ static void test_contact_gaps_kept_after_forgetting(void **state)
 			"10.3.13.63=-1/-1 10.3.13.64=60500/NULL");
 }
 
+/*
+ * One interval [ts, ts + len) of probes (its intervals row first): from
+ * sources 2-4 to hosts 10-15 on ports 1-5, a mix that repeats keys and
+ * hosts at every age (seed picks it), or, when burst, from as many new
+ * sources as burst, each to its own port of host 1.
+ */
+static void write_probe_interval(sqlite3 *db, struct anomaly_agg *ag, int64_t id, int64_t ts,
+				 int64_t len, unsigned int seed, unsigned int burst)
+{
+	unsigned int n = burst ? burst : 20;
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us) "
+		 "VALUES (%lld, %lld, %lld, %u, 0, 0)",
+		 (long long)id, (long long)ts, (long long)(ts + len), n);
+	assert_int_equal(db_exec(db, sql), 0);
+	anomaly_agg_start(ag);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int r = (seed * 2654435761u) ^ (i * 40503u);
+
+		r = (r ^ r >> 13) * 0x5bd1e995u;
+		r ^= r >> 15;
+		struct anomaly_agg_flow f = { .conversation_id = id * 10000000 + i,
+					      .src_id = burst ? 100 + i : 2 + r % 3,
+					      .dst_id = burst ? 1 : 10 + (r >> 3) % 6,
+					      .packets = 1,
+					      .bytes = 60,
+					      .src_port = (uint16_t)(40000 + i),
+					      .dst_port = (uint16_t)(burst ? 1 + i % 30000
+									   : 1 + (r >> 6) % 5),
+					      .protocol = 17 };
+
+		anomaly_agg_known(ag, f.conversation_id);
+		assert_int_equal(anomaly_agg_add(ag, &f), 0);
+	}
+	assert_int_equal(anomaly_agg_write(ag, id, ts), 0);
+}
+
+/*
+ * prev_ts and host_prev_ts as the recorder writes them, row for row
+ * sql/0023_probe_prev.sql's: minutes with a gap, seconds, a restart (the
+ * keys read back from the table), one 50 minutes on and one two hours on
+ * (over the hour: NULL), then an older capture imported (a stretch of its
+ * own) and a restart inside it; then a burst of more keys than the recorder
+ * keeps: its own values as the migration's (looked up, not kept), the
+ * minute after it marked in probe_prev_unknown (its values never other than
+ * the migration's but for NULLs), and over an hour later as the migration's
+ * again.
+ */
+static void test_probe_prev_equal_migration(void **state)
+{
+	static const int64_t at[][2] = {
+		{ 0, 60 },	{ 60, 60 },	{ 120, 60 },	 { 300, 60 },	 { 360, 1 },
+		{ 361, 1 },	{ 362, 1 },	{ 365, 1 },	 { 366, 60 },	 { 426, 60 },
+		{ 3400, 60 },	{ 10600, 60 },	{ 10660, 60 },	 { -86400, 60 }, { -86340, 60 },
+		{ -86280, 60 }, { -86220, 60 }, { -86100, 600 }, { -85500, 60 }, { -85440, 60 },
+		{ -81600, 60 }, { -81540, 60 },
+	};
+	const size_t n = sizeof(at) / sizeof(at[0]);
+	const int64_t t0 = START + 7200;
+	struct anomaly_agg *ag;
+	char path[256];
+	struct store *st;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/prev.db", dir);
+	assert_int_equal(store_open(&st, path), 0);
+	db = store_db(st);
+	assert_int_equal(anomaly_agg_open(&ag, db), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 8 || i == 15) { /* a restart */
+			anomaly_agg_close(ag);
+			assert_int_equal(anomaly_agg_open(&ag, db), 0);
+		}
+		write_probe_interval(db, ag, (int64_t)i + 1, t0 + at[i][0], at[i][1],
+				     (unsigned int)i, i == 18 ? 140000 : 0);
+	}
+	anomaly_agg_close(ag);
+	assert_int_equal(db_exec(db, "CREATE TEMP TABLE ref AS SELECT * FROM "
+				     "interval_udp_probes"),
+			 0);
+	probe_prev_fill(db, "temp.ref");
+	/* before the burst: as the migration's */
+	assert_int_equal(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN temp.ref r "
+				   "USING (interval_id, src_id, dst_id, dst_port) WHERE "
+				   "p.interval_id < 19 AND (p.prev_ts IS NOT r.prev_ts OR "
+				   "p.host_prev_ts IS NOT r.host_prev_ts)"),
+			 0);
+	assert_int_equal(
+		q_int(db, "SELECT count(*) FROM interval_udp_probes WHERE interval_id < 19"),
+		q_int(db, "SELECT count(*) FROM temp.ref WHERE interval_id < 19"));
+	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes WHERE interval_id < 19 AND "
+			      "prev_ts IS NOT NULL") > 20);
+	/* the cases are there: hosts again in their interval (0), a second,
+	 * 50 minutes, after the restarts; none two hours on, nor in the older
+	 * capture's first minute */
+	text_equal(db,
+		   "SELECT group_concat(v, ' ') FROM (SELECT p.interval_id || ':' || "
+		   "count(p.prev_ts) || ':' || coalesce(min(i.ts_start - p.host_prev_ts), 'n') "
+		   "|| '-' || coalesce(max(i.ts_start - p.host_prev_ts), 'n') AS v FROM "
+		   "interval_udp_probes p JOIN "
+		   "intervals i ON i.id = p.interval_id WHERE p.interval_id IN (6, 9, 11, 12, "
+		   "14, 16) GROUP BY p.interval_id ORDER BY p.interval_id)",
+		   "6:9:0-61 9:15:0-5 11:16:0-3035 12:0:0-0 14:0:0-0 16:8:0-120");
+	/* the minute after the burst did not know some: NULL where the migration has one */
+	assert_true(q_int(db,
+			  "SELECT count(*) FROM interval_udp_probes p JOIN temp.ref r USING "
+			  "(interval_id, src_id, dst_id, dst_port) WHERE p.interval_id = 20 AND "
+			  "p.prev_ts IS NULL AND r.prev_ts IS NOT NULL") > 0);
+	text_equal(db, "SELECT group_concat(interval_id) FROM probe_prev_unknown", "20");
+	assert_int_equal(
+		q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN temp.ref r "
+			  "USING (interval_id, src_id, dst_id, dst_port) WHERE "
+			  "(p.prev_ts IS NOT r.prev_ts AND p.prev_ts IS NOT NULL) OR "
+			  "(p.host_prev_ts IS NOT r.host_prev_ts AND p.host_prev_ts IS NOT NULL) "
+			  "OR (p.interval_id IN (19, 21, 22) AND (p.prev_ts IS NOT r.prev_ts OR "
+			  "p.host_prev_ts IS NOT r.host_prev_ts))"),
+		0);
+	store_close(st);
+}
+
 static int setup(void **state)
 {
 	log_init("test_anomaly_agg", LOGLVL_ERR);
@@ -921,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(test_contact_gaps_equal_migration),
 		cmocka_unit_test(test_contact_gaps_forgotten),
 		cmocka_unit_test(test_contact_gaps_kept_after_forgetting),
+		cmocka_unit_test(test_probe_prev_equal_migration),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

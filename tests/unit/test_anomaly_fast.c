@@ -1279,10 +1279,11 @@ static void test_not_judged_noted(void **state)
 	 * and exfiltration read the per-interval aggregates; beaconing, when
 	 * every contact has its gaps, the few of contact_runs' series, so it
 	 * may finish within the first progress check). */
-	assert_int_equal(q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = 'not_judged' "
-				   "AND subject = 'udp_scan' AND value = 2000 AND threshold = 0 AND "
-				   "detail LIKE 'rule udp_scan did not judge this interval: ran past "
-				   "its time budget of 0 ms%'"),
+	assert_int_equal(q_int(db,
+			       "SELECT count(*) FROM anomaly_log WHERE kind = 'not_judged' "
+			       "AND subject = 'udp_scan' AND value = 2000 AND threshold = 0 AND "
+			       "detail LIKE 'rule udp_scan did not judge this interval: ran past "
+			       "its time budget of 0 ms%'"),
 			 3);
 	assert_true(q_int(db, "SELECT count(*) FROM anomaly_log WHERE kind = 'not_judged' "
 			      "AND subject = 'beaconing' AND value = 2000 AND threshold = 0 AND "
@@ -1311,6 +1312,104 @@ static void test_not_judged_noted(void **state)
 	db_close(db);
 }
 
+/*
+ * Minutes of probes (udp_edge_probes()) for udp_scan's previous occurrences
+ * (sql/0023_probe_prev.sql): 40 minutes with gaps, the store restarted
+ * after the 20th (the previous occurrences read back), then 10 minutes two
+ * hours on (over the recorder's hour).
+ */
+static void write_udp_prev(const char *path)
+{
+	struct snapshot snap = { 0 };
+	struct store *st;
+
+	snap.flows = calloc(512, sizeof(*snap.flows));
+	assert_non_null(snap.flows);
+	assert_int_equal(store_open(&st, path), 0);
+	for (unsigned int i = 0; i < 50; i++) {
+		int64_t ts = START + 60 * (int64_t)i + (i >= 40 ? 7200 : 0);
+		uint64_t mono_start =
+			1000ull * 1000000000ull + (uint64_t)(ts - START) * 1000000000ull;
+		uint32_t rnd = 7 + i % 9;
+
+		if (i % 13 == 6)
+			continue;
+		if (i == 20) {
+			store_close(st);
+			assert_int_equal(store_open(&st, path), 0);
+		}
+		snap.n_flows = 0;
+		snap.wall.tv_sec = ts + 60;
+		snap.mono_ns = mono_start + 60ull * 1000000000ull;
+		udp_edge_probes(&snap, mono_start, &rnd, 4 + (int)(i % 3));
+		assert_int_equal(store_write_interval(st, &snap, ts, ts + 60), 0);
+	}
+	store_close(st);
+	free(snap.flows);
+}
+
+/* udp_scan as its reference under each window (and the other rules as theirs). */
+static void udp_prev_compare(sqlite3 *db, int set)
+{
+	static const char *const windows[] = { "port_scan_window=60", "port_scan_window=300",
+					       "port_scan_window=3600", "port_scan_window=7800" };
+	static const char *const counts[][4] = { { "udp_scan_ports=3", "udp_scan_hosts=3",
+						   "port_scan_ports=2", "port_scan_hosts=2" },
+						 { "udp_scan_ports=8", "udp_scan_hosts=12",
+						   "port_scan_ports=3", "port_scan_hosts=4" } };
+	const int64_t wins[][2] = { { START, START + 60 * 60 + 7200 },
+				    { START + 60 * 25 + 30, START + 60 * 45 + 7200 } };
+
+	assert_int_equal(db_exec(db, "DELETE FROM found"), 0);
+	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+			udp_compare_counts(db, windows[w], counts[c], set + (int)(2 * w + c), wins);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'udp_scan' AND subject "
+			      "LIKE '% > %'") > 0);
+	assert_true(q_int(db, "SELECT count(*) FROM found WHERE kind = 'udp_scan' AND subject "
+			      "NOT LIKE '% > %'") > 0);
+}
+
+/*
+ * udp_scan where its probes carry their previous occurrences
+ * (sql/0023_probe_prev.sql) as its reference: windows of one interval to
+ * an hour and one past the recorder's hour (two hours ten), across a restart and a gap of
+ * two hours; then with an interval whose previous occurrences were not
+ * known (probe_prev_unknown: its values made wrong, the rule must not read
+ * them), then after retention deleted the first minutes' probes (later rows
+ * still name them).
+ */
+static void test_udp_scan_prev(void **state)
+{
+	const struct sql_param cut[] = { { ":cutoff", START + 60 * 12, 0 }, { ":batch", 100, 0 } };
+	char path[128];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/udp-prev.db", dir);
+	write_udp_prev(path);
+	assert_int_equal(db_open(path, DB_READ_WRITE, &db), 0);
+	/* repeats within the window and across the restart are there */
+	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN intervals i ON "
+			      "i.id = p.interval_id WHERE i.ts_start - p.prev_ts = 60") > 20);
+	assert_true(q_int(db, "SELECT count(*) FROM interval_udp_probes p JOIN intervals i ON "
+			      "i.id = p.interval_id WHERE i.ts_start - p.host_prev_ts = 120 AND "
+			      "i.ts_start = "
+			      "1738195200 + 60 * 20") > 0);
+	result_tables(db);
+	udp_prev_compare(db, 40);
+	assert_int_equal(db_exec(db, "INSERT INTO probe_prev_unknown SELECT id FROM intervals "
+				     "WHERE ts_start = 1738195200 + 60 * 30; UPDATE "
+				     "interval_udp_probes SET prev_ts = NULL, host_prev_ts = NULL "
+				     "WHERE interval_id IN probe_prev_unknown"),
+			 0);
+	udp_prev_compare(db, 50);
+	assert_int_equal(sqlfile_run(db, "retention_flows.sql", cut, 2), 0);
+	assert_true(q_int(db, "SELECT count(*) FROM intervals WHERE last_flow_id < "
+			      "first_flow_id") >= 10);
+	udp_prev_compare(db, 60);
+	db_close(db);
+}
+
 static int setup(void **state)
 {
 	log_init("test_anomaly_fast", LOGLVL_ERR);
@@ -1336,6 +1435,7 @@ int main(void)
 		cmocka_unit_test(test_beacon_window_edge),
 		cmocka_unit_test(test_fan_in_both_ways),
 		cmocka_unit_test(test_not_judged_noted),
+		cmocka_unit_test(test_udp_scan_prev),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
