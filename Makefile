@@ -266,8 +266,8 @@ man: $(MANPAGES)
 # help2man SECTION NAME: the page of the first prerequisite (the binary), from its
 # --help and --version plus the second (man/PROG.h2m: sections --help lacks).
 help2man = $(HELP2MAN) --no-info --no-discard-stderr --section=$(1) --name="$(2)" \
-	--version-string="$$(./$< --version | cut -d" " -f2)" \
-	--include=$(word 2,$^) --output=$@ ./$<
+	--version-string="$$($(abspath $<) --version | cut -d" " -f2)" \
+	--include=$(word 2,$^) --output=$@ $(abspath $<)
 
 $(O)/man/netmon-record.8: $(O)/netmon-record man/netmon-record.h2m
 	$(call msg,MAN,$@)
