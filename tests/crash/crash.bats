@@ -97,7 +97,11 @@ kill_at() {
 		echo "--- kill $i at $point"
 		cat "$NMT_TMP/rec.err"
 	} >>"$NMT_TMP/crash.log"
-	[ "$st" -eq $((128 + 9)) ] || nmt_fail "kill $i at $point: exit status $st, not 137"
+	# Not our kill (it died by itself first, e.g. SIGABRT, 134): what it said.
+	[ "$st" -eq $((128 + 9)) ] || {
+		nmt_dump rec >&2
+		nmt_fail "kill $i at $point: exit status $st, not 137"
+	}
 }
 
 # visit POINT: which visit of POINT to stop at. Samples come ~40 a second,
