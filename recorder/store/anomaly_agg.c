@@ -1025,7 +1025,11 @@ static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
 static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 {
 	size_t stride = 2, n = 0;
+	/* a sort before may have left rows in the other half, of less room */
+	int err = room_for(&ag->rows, &ag->cap_rows, ag->addrs.n ? ag->addrs.n : 1);
 
+	if (err)
+		return err;
 	for (size_t i = 0; i < ag->addrs.cap; i++) {
 		const uint64_t *s = ag->addrs.slots + i * stride;
 		const struct agg_addr *a = &ag->sums[s[1]];
@@ -1045,7 +1049,11 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 static int write_syn(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0;
+	/* a sort before may have left rows in the other half, of less room */
+	int err = room_for(&ag->rows, &ag->cap_rows, ag->syn_keys.n ? ag->syn_keys.n : 1);
 
+	if (err)
+		return err;
 	for (size_t i = 0; i < ag->syn_keys.cap; i++) {
 		const uint64_t *s = ag->syn_keys.slots + i * 3;
 
@@ -1082,8 +1090,10 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0, kept = 0;
 	uint64_t k[3];
-	int added, found, err;
+	int added, found, err = room_for(&ag->rows, &ag->cap_rows, ag->n_uflows ? ag->n_uflows : 1);
 
+	if (err) /* a sort before may have left rows in the other half, of less room */
+		return err;
 	for (size_t i = 0; i < ag->n_uflows; i++) {
 		udp_key(ag, &ag->uflows[i], 0, k);
 		if (ag->conv[ag->uflows[i].conv].answered && !map_get(&ag->udp, k, &added))
