@@ -207,14 +207,21 @@ $(O)/tests/tools/%: $(O)/tests/tools/%.o
 # its parser's source alone (tests/fuzz/NAME.c names what it fuzzes).
 FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_BIN := $(O)/tests/fuzz/fuzz_dns $(O)/tests/fuzz/fuzz_tls
+FUZZ_BIN := $(O)/tests/fuzz/fuzz_dns $(O)/tests/fuzz/fuzz_tls $(O)/tests/fuzz/fuzz_anomaly_agg
 
 $(O)/tests/fuzz/fuzz_dns: recorder/names/dns_parse.c recorder/names/dns_parse.h
 $(O)/tests/fuzz/fuzz_tls: recorder/names/tls_hello.c recorder/names/tls_hello.h
+# The anomaly aggregates across random orders of interval sizes (their
+# arrays grow, swap and are given back between writes), on an in-memory
+# SQLite database with sql/*.sql applied.
+$(O)/tests/fuzz/fuzz_anomaly_agg: recorder/store/anomaly_agg.c recorder/store/anomaly_agg.h \
+	recorder/store/probe_seen.c recorder/store/probe_seen.h \
+	recorder/store/series_set.c recorder/store/series_set.h $(SQL_FILES)
+$(O)/tests/fuzz/fuzz_anomaly_agg: FUZZ_LIBS = $(LIBS_SQLITE)
 $(FUZZ_BIN): $(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_rng.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 $(WARNINGS) $(FUZZ_CFLAGS) -Irecorder $(filter %.c,$^) -o $@
+	$(Q)$(CC) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE $(FUZZ_CFLAGS) -Irecorder $(filter %.c,$^) $(FUZZ_LIBS) -o $@
 
 check: all $(UNIT_BIN) $(FUZZ_BIN) $(BPF_TEST_BIN) $(TOOLS_BIN)
 	$(Q)O=$(O) tests/run-all.sh

@@ -863,9 +863,17 @@ static void sort_in_place(struct agg_key *r, size_t n, int words, int w, int shi
  * (sort_in_place()): after a burst tmp is given back, and the burst's own
  * sums, probes and SYN groups are sorted without a second copy of their
  * rows (32 MB at 1M probes, the aggregates' peak: bench/RESULTS.md).
+ *
+ * The rows end in the array they started in, with its room: tmp can be the
+ * smaller of the two (only rows grows for a table's rows, room_for()), and
+ * an odd number of passes left them in tmp, where the next table's rows
+ * overran it (a heap overflow, fixed in d6fd200;
+ * tests/fuzz/fuzz_anomaly_agg.c).
  */
 static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 {
+	const struct agg_key *home = ag->rows;
+
 	if (n < 2)
 		return;
 	/* no other half that large (a burst's, given back): in place */
@@ -887,6 +895,10 @@ static void sort_rows(struct anomaly_agg *ag, size_t n, int words)
 				ag->tmp[count[(ag->rows[i].k[w] >> shift) & 0xff]++] = ag->rows[i];
 			swap_halves(ag);
 		}
+	}
+	if (ag->rows != home) { /* an odd number of passes: back home */
+		memcpy(ag->tmp, ag->rows, n * sizeof(*ag->rows));
+		swap_halves(ag);
 	}
 }
 
@@ -1025,7 +1037,7 @@ static int insert_rows(struct anomaly_agg *ag, int t, int64_t id, size_t n)
 static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 {
 	size_t stride = 2, n = 0;
-	/* a sort before may have left rows in the other half, of less room */
+	/* its own room: a no-op after anomaly_agg_write()'s, safe alone */
 	int err = room_for(&ag->rows, &ag->cap_rows, ag->addrs.n ? ag->addrs.n : 1);
 
 	if (err)
@@ -1049,7 +1061,7 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 static int write_syn(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0;
-	/* a sort before may have left rows in the other half, of less room */
+	/* its own room: a no-op after anomaly_agg_write()'s, safe alone */
 	int err = room_for(&ag->rows, &ag->cap_rows, ag->syn_keys.n ? ag->syn_keys.n : 1);
 
 	if (err)
@@ -1092,7 +1104,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	uint64_t k[3];
 	int added, found, err = room_for(&ag->rows, &ag->cap_rows, ag->n_uflows ? ag->n_uflows : 1);
 
-	if (err) /* a sort before may have left rows in the other half, of less room */
+	if (err) /* its own room: a no-op after anomaly_agg_write()'s, safe alone */
 		return err;
 	for (size_t i = 0; i < ag->n_uflows; i++) {
 		udp_key(ag, &ag->uflows[i], 0, k);
@@ -1175,7 +1187,8 @@ static int keep_as_prev(struct anomaly_agg *ag, size_t n)
 		ag->prev = p;
 		ag->cap_prev = n;
 	}
-	memcpy(ag->prev, ag->rows, n * sizeof(*ag->rows));
+	if (n) /* prev may be NULL yet */
+		memcpy(ag->prev, ag->rows, n * sizeof(*ag->rows));
 	ag->n_prev = n;
 	return 0;
 }
@@ -1545,7 +1558,8 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 				return -ENOMEM;
 		}
 	}
-	qsort_r(g->v, m, sizeof(*g->v), series_cmp, (void *)rows);
+	if (m) /* v may be NULL yet */
+		qsort_r(g->v, m, sizeof(*g->v), series_cmp, (void *)rows);
 	for (size_t i = 0, end; i < m; i = end) {
 		uint64_t k[3], next[3];
 		struct gap_ring *r, copy = { .n = 0 };
@@ -1751,7 +1765,8 @@ static int write_runs(struct anomaly_agg *ag, int64_t id)
 			   "dst_port, unknown) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO "
 			   "UPDATE SET unknown = max(unknown, excluded.unknown)");
 
-	qsort(g->runs, g->n_runs, sizeof(*g->runs), run_cmp);
+	if (g->n_runs) /* runs may be NULL yet */
+		qsort(g->runs, g->n_runs, sizeof(*g->runs), run_cmp);
 	for (size_t i = 0; !err && i < g->n_runs; i++) {
 		const uint64_t *k = g->runs[i].k;
 
@@ -1825,7 +1840,8 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 		err = rows_room(ag, ag->n_cands ? ag->n_cands : 1);
 	if (err)
 		return err;
-	memcpy(ag->rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
+	if (ag->n_cands) /* cands may be NULL yet */
+		memcpy(ag->rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
 	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	n = sort_unique(ag, ag->n_cands);
 	for (size_t i = 0; i < n; i++) {
