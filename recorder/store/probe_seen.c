@@ -38,7 +38,7 @@ struct seen_slot {
 
 struct probe_seen {
 	sqlite3 *db;
-	sqlite3_stmt *iv, *back, *read, *mark;
+	sqlite3_stmt *iv, *back, *count, *read, *mark;
 	struct seen_slot *slots;
 	size_t cap, n;
 	int64_t id;	 /* the last interval whose probes are in slots; 0: none */
@@ -68,6 +68,7 @@ void probe_seen_close(struct probe_seen *ps)
 		return;
 	sqlite3_finalize(ps->iv);
 	sqlite3_finalize(ps->back);
+	sqlite3_finalize(ps->count);
 	sqlite3_finalize(ps->read);
 	sqlite3_finalize(ps->mark);
 	free(ps->slots);
@@ -236,9 +237,37 @@ static int seen_room(struct probe_seen *ps, int64_t ts, size_t want)
 }
 
 /*
- * The keys of stored interval id (ts_start ts) into the table; past
- * SEEN_MAX_KEYS the table forgotten into forgot on the way (the interval's
- * keys read after it are in the table, exact).
+ * Room for the keys of stored interval id (ts_start ts) as its write made
+ * it (seen_start(), probe_seen_apply()): the table swept, then forgotten as
+ * of the interval read before (at prev) when they would not fit beside it.
+ */
+static int seen_read_room(struct probe_seen *ps, int64_t id, int64_t ts, int64_t prev)
+{
+	size_t want;
+	int rc;
+
+	if (!ps->count &&
+	    sqlite3_prepare_v3(ps->db,
+			       "SELECT count(*) FROM interval_udp_probes WHERE interval_id = ?1",
+			       -1, SQLITE_PREPARE_PERSISTENT, &ps->count, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(ps->count, 1, id);
+	rc = sqlite3_step(ps->count);
+	want = rc == SQLITE_ROW ? 2 * (size_t)sqlite3_column_int64(ps->count, 0) : 0;
+	sqlite3_reset(ps->count);
+	if (rc != SQLITE_ROW)
+		return -EIO;
+	if (ps->n && ps->n + want > SEEN_MAX_KEYS && (rc = seen_rebuild(ps, ts - SEEN_HORIZON, 0)))
+		return rc;
+	if (ps->n && ps->n + want > SEEN_MAX_KEYS)
+		seen_overflow(ps, NULL, 0, 0, prev);
+	return 0;
+}
+
+/*
+ * The keys of stored interval id (ts_start ts) into the table; one of more
+ * keys than SEEN_MAX_KEYS alone forgotten into forgot on the way (those
+ * read after that are in the table, exact).
  */
 static int seen_read(struct probe_seen *ps, int64_t id, int64_t ts)
 {
@@ -308,8 +337,11 @@ static int seen_reload(struct probe_seen *ps, int64_t before, int64_t ts)
 		err = -EIO;
 	if (n)
 		ps->last_ts = ivs[0][1];
-	while (!err && n--)
-		err = seen_read(ps, ivs[n][0], ivs[n][1]);
+	for (int64_t prev = INT64_MIN; !err && n--; prev = ivs[n][1]) {
+		err = seen_read_room(ps, ivs[n][0], ivs[n][1], prev);
+		if (!err)
+			err = seen_read(ps, ivs[n][0], ivs[n][1]);
+	}
 	free(ivs);
 	return err;
 }
