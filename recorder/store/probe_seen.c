@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * probe_seen.c - the previous occurrences of udp_scan's probes, as
- * sql/0023_probe_prev.sql defines them (tests/unit/test_anomaly_agg.c
- * compares the two row for row): an open-addressing table from each
- * (source, destination, port) and (source, destination) of the last hour
- * to the start of the last interval that held it, kept from one interval's
- * write to the next. It is forgotten where a stretch starts (an interval
- * that starts before the one stored before it ended), read again from
- * interval_udp_probes when it is not up to the interval stored before (the
- * recorder started, or a write failed), and forgotten past SEEN_MAX_KEYS
- * (a scan of new hosts). The interval that brings it past is looked up in
- * the table as it is (its values exact), then the table is forgotten and
- * given that interval's keys again when they alone fit. The fingerprints of
- * the keys forgotten are kept (forgot, at most SEEN_FORGOT_MAX): a later key
+ * sql/0023_probe_prev.sql defines them (tests/unit/test_anomaly_agg.c and,
+ * across bursts, test_probe_seen.c compare the two row for row): an
+ * open-addressing table from each (source, destination, port) and (source,
+ * destination) of the last hour to the start of the last interval that held
+ * it, kept from one interval's write to the next. It is forgotten where a stretch starts (an
+ * interval that starts before the one stored before it ended), read again from interval_udp_probes
+ * when it is not up to the interval stored before (the recorder started, or a write failed), and
+ * forgotten past SEEN_MAX_KEYS (a scan of new hosts). The interval that brings it past is looked up
+ * in the table as it is (its values exact), then the table is forgotten and given that interval's
+ * keys again when they alone fit (a reload forgets where that write did). The fingerprints of the
+ * keys forgotten are kept (forgot, at most SEEN_FORGOT_MAX, given back an hour on): a later key
  * found in neither had no occurrence in the hour, its values are NULL, as
  * they are. Only an interval with a key that may have been forgotten (its
  * fingerprint in forgot, or forgot past its bound) is marked in
