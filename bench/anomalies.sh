@@ -96,8 +96,14 @@ if [ "$hours" -ge 170 ]; then
 	goal "anomalies over 7 days" 30000 "$((end - 7 * 86400))" "$end"
 fi
 
-echo "# each rule alone over the day (sqlite3 shell, one run)"
-for rule in sql/anomaly/*.sql; do
+# The rules of the build measured: those of the source tree O was built in
+# (O=/tmp/base/build, a build of an older commit from `git archive`, reads
+# /tmp/base/sql/anomaly: its history may lack a newer rule's table), else
+# this tree's.
+rules=$O/../sql/anomaly
+[ -d "$rules" ] || rules=sql/anomaly
+echo "# each rule alone over the day (sqlite3 shell, one run; $rules)"
+for rule in "$rules"/*.sql; do
 	read -r -a t < <(timed sqlite3 "$db" -cmd ".parameter set :since $((end - 86400))" \
 		-cmd ".parameter set :until $end" ".read $rule")
 	printf '%-34s %8d ms wall %8d ms CPU\n' "  $(basename "$rule" .sql)" "${t[0]}" "${t[1]}"
