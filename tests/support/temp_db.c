@@ -62,3 +62,23 @@ int temp_db_int(sqlite3 *db, const char *sql, long long *v)
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
+
+char *source_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	long size = -1;
+
+	if (f && !fseek(f, 0, SEEK_END) && (size = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+	    (text = calloc(1, (size_t)size + 1)) && fread(text, 1, (size_t)size, f) != (size_t)size) {
+		free(text);
+		text = NULL;
+	}
+	if (f)
+		fclose(f);
+	if (!text) {
+		fprintf(stderr, "cannot read %s (run from the repository's top)\n", path);
+		exit(1);
+	}
+	return text;
+}

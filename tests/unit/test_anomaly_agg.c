@@ -242,25 +242,13 @@ static void write_crafted(struct store *st, unsigned int from, unsigned int to)
 	free(c);
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text = calloc(1, 1 << 16);
-
-	assert_non_null(f);
-	assert_non_null(text);
-	assert_true(fread(text, 1, (1 << 16) - 1, f) > 0);
-	fclose(f);
-	return text;
-}
-
 /*
  * The grouping of migration path into table, from its INSERT on, appended
  * to sql as an INSERT into temp.ref_SUFFIX (table interval_SUFFIX).
  */
 static void append_grouping(sqlite3_str *sql, const char *path, const char *suffix)
 {
-	char *text = read_text(path), head[64], *at;
+	char *text = source_text(path), head[64], *at;
 
 	snprintf(head, sizeof(head), "\nINSERT INTO interval_%s ", suffix);
 	at = strstr(text, head);
@@ -275,7 +263,7 @@ static void append_grouping(sqlite3_str *sql, const char *path, const char *suff
  */
 static void gaps_fill(sqlite3_str *sql, const char *table)
 {
-	char *text = read_text(GAPS_MIGRATION), *at = strstr(text, "\nWITH iv AS"), *next;
+	char *text = source_text(GAPS_MIGRATION), *at = strstr(text, "\nWITH iv AS"), *next;
 
 	assert_non_null(at);
 	for (; (next = strstr(at, "interval_contacts")); at = next + strlen("interval_contacts")) {
@@ -292,7 +280,7 @@ static void gaps_fill(sqlite3_str *sql, const char *table)
  */
 static void probe_prev_fill(sqlite3 *db, const char *table)
 {
-	char *text = read_text(PREV_MIGRATION), *at = strstr(text, "CREATE TEMP TABLE probe_prev");
+	char *text = source_text(PREV_MIGRATION), *at = strstr(text, "CREATE TEMP TABLE probe_prev");
 	sqlite3_str *sql = sqlite3_str_new(db);
 	char *rewritten;
 
@@ -319,7 +307,7 @@ static void probe_prev_fill(sqlite3 *db, const char *table)
  */
 static void migration_groupings(sqlite3 *db)
 {
-	char *text = read_text(MIGRATION), *at = strstr(text, "\nINSERT INTO interval_");
+	char *text = source_text(MIGRATION), *at = strstr(text, "\nINSERT INTO interval_");
 	sqlite3_str *sql = sqlite3_str_new(db);
 	char *rewritten;
 
@@ -353,7 +341,7 @@ static void migration_groupings(sqlite3 *db)
  */
 static void runs_fill(sqlite3 *db)
 {
-	char *text = read_text(RUNS_MIGRATION), *at = strstr(text, "\nINSERT INTO contact_runs ");
+	char *text = source_text(RUNS_MIGRATION), *at = strstr(text, "\nINSERT INTO contact_runs ");
 	sqlite3_str *sql = sqlite3_str_new(db);
 	char *rewritten;
 

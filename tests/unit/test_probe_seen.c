@@ -137,25 +137,13 @@ static void interval(sqlite3 *db, struct probe_seen *ps, int64_t id, int64_t ts,
 	ks->n = 0;
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text = calloc(1, 1 << 16);
-
-	assert_non_null(f);
-	assert_non_null(text);
-	assert_true(fread(text, 1, (1 << 16) - 1, f) > 0);
-	fclose(f);
-	return text;
-}
-
 /*
  * temp.ref: the stored rows with the values sql/0023_probe_prev.sql's
  * UPDATE gives them (its text from the CREATE TEMP TABLE on, over temp.ref).
  */
 static void migration_values(sqlite3 *db)
 {
-	char *text = read_text(PREV_MIGRATION), *at = strstr(text, "CREATE TEMP TABLE probe_prev");
+	char *text = source_text(PREV_MIGRATION), *at = strstr(text, "CREATE TEMP TABLE probe_prev");
 	sqlite3_str *sql = sqlite3_str_new(db);
 	char *rewritten;
 
