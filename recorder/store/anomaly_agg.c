@@ -89,7 +89,7 @@ struct agg_udp_flow {
 struct anomaly_agg {
 	sqlite3 *db;
 	struct probe_seen *probes_seen; /* the probes' previous occurrences (0023) */
-	struct contact_gaps gaps;
+	struct contact_gaps gaps;	/* the contacts' gaps and runs (contact_gaps.h) */
 	sqlite3_stmt *batch[AG_TABLES]; /* of AG_BATCH rows */
 	struct agg_map convs;		/* conversation id -> index in conv */
 	struct agg_map addrs;		/* address id -> index in sums */

@@ -70,7 +70,7 @@ struct contact_gaps_calls {
 	void *ctx;
 };
 
-/* g zeroed: nothing kept yet. */
+/* g (zeroed) made ready: nothing kept yet. */
 void contact_gaps_init(struct contact_gaps *g);
 void contact_gaps_free(struct contact_gaps *g);
 
