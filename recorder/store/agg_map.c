@@ -7,11 +7,11 @@
 #include <string.h>
 #include "agg_map.h"
 
-uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *found)
+uint64_t *agg_map_probe(const struct agg_map *m, const uint64_t *key, int *found)
 {
 	size_t stride = (size_t)m->width + 1, mask = m->cap - 1;
 
-	for (size_t i = hash_key(key, m->width) & mask;; i = (i + 1) & mask) {
+	for (size_t i = agg_map_hash(key, m->width) & mask;; i = (i + 1) & mask) {
 		uint64_t *s = m->slots + i * stride;
 
 		int same = s[0] == key[0];
@@ -24,7 +24,7 @@ uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *found)
 	}
 }
 
-int map_grow(struct agg_map *m, size_t cap)
+int agg_map_grow(struct agg_map *m, size_t cap)
 {
 	struct agg_map g = { .cap = cap, .width = m->width };
 	size_t stride = (size_t)m->width + 1;
@@ -39,7 +39,7 @@ int map_grow(struct agg_map *m, size_t cap)
 
 		if (!s[0])
 			continue;
-		v = map_probe(&g, s, &found);
+		v = agg_map_probe(&g, s, &found);
 		memcpy(v - m->width, s, stride * sizeof(*s));
 	}
 	g.n = m->n;
@@ -48,23 +48,23 @@ int map_grow(struct agg_map *m, size_t cap)
 	return 0;
 }
 
-int map_reserve(struct agg_map *m, size_t n)
+int agg_map_reserve(struct agg_map *m, size_t n)
 {
 	size_t cap = 1024;
 
 	while (cap < (n + 1) * 2)
 		cap *= 2;
-	return cap > m->cap ? map_grow(m, cap) : 0;
+	return cap > m->cap ? agg_map_grow(m, cap) : 0;
 }
 
-uint64_t *map_get(struct agg_map *m, const uint64_t *key, int *added)
+uint64_t *agg_map_get(struct agg_map *m, const uint64_t *key, int *added)
 {
 	uint64_t *v;
 	int found;
 
-	if ((m->n + 1) * 2 > m->cap && map_grow(m, m->cap ? m->cap * 2 : 1024))
+	if ((m->n + 1) * 2 > m->cap && agg_map_grow(m, m->cap ? m->cap * 2 : 1024))
 		return NULL;
-	v = map_probe(m, key, &found);
+	v = agg_map_probe(m, key, &found);
 	*added = !found;
 	if (!found) {
 		memcpy(v - m->width, key, (size_t)m->width * sizeof(*key));
@@ -74,7 +74,7 @@ uint64_t *map_get(struct agg_map *m, const uint64_t *key, int *added)
 	return v;
 }
 
-void map_clear(struct agg_map *m)
+void agg_map_clear(struct agg_map *m)
 {
 	if (m->cap > 4096 && m->n * 16 < m->cap) {
 		free(m->slots);
@@ -86,7 +86,7 @@ void map_clear(struct agg_map *m)
 	m->n = 0;
 }
 
-void map_free(struct agg_map *m)
+void agg_map_free(struct agg_map *m)
 {
 	free(m->slots);
 	m->slots = NULL;
@@ -101,18 +101,18 @@ void map_free(struct agg_map *m)
  */
 #define AG_KEEP_BYTES (16u << 20)
 
-size_t map_bytes(const struct agg_map *m)
+size_t agg_map_bytes(const struct agg_map *m)
 {
 	return m->cap * ((size_t)m->width + 1) * sizeof(*m->slots);
 }
 
-void map_give_back(struct agg_map *m)
+void agg_map_give_back(struct agg_map *m)
 {
-	if (map_bytes(m) > AG_KEEP_BYTES)
-		map_free(m);
+	if (agg_map_bytes(m) > AG_KEEP_BYTES)
+		agg_map_free(m);
 }
 
-void array_give_back(void **arr, size_t *cap, size_t elem)
+void agg_array_give_back(void **arr, size_t *cap, size_t elem)
 {
 	if (*cap * elem > AG_KEEP_BYTES) {
 		free(*arr);
@@ -121,7 +121,7 @@ void array_give_back(void **arr, size_t *cap, size_t elem)
 	}
 }
 
-int prepare_once(sqlite3 *db, sqlite3_stmt **s, const char *sql)
+int agg_prepare_once(sqlite3 *db, sqlite3_stmt **s, const char *sql)
 {
 	if (*s)
 		return 0;

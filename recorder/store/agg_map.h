@@ -5,8 +5,8 @@
  * key of a few words to one word, arrays grown one element at a time, both
  * given back after a burst; and their statements, prepared once.
  *
- * hash_key() and room_for_one() are inline: they run for every flow added,
- * and were inlined when they were anomaly_agg.c's own.
+ * agg_map_hash() and agg_room_for_one() are inline: they run for every
+ * flow added, and were inlined when they were anomaly_agg.c's own.
  */
 #ifndef NETMON_AGG_MAP_H
 #define NETMON_AGG_MAP_H
@@ -28,7 +28,7 @@ struct agg_map {
 };
 
 /* Every bit of every word moves the slot (MurmurHash3's finalizer a word). */
-static inline uint64_t hash_key(const uint64_t *k, int width)
+static inline uint64_t agg_map_hash(const uint64_t *k, int width)
 {
 	uint64_t h = 0;
 
@@ -44,32 +44,32 @@ static inline uint64_t hash_key(const uint64_t *k, int width)
 }
 
 /* The value slot of key in m (cap a power of two, a free slot left). */
-uint64_t *map_probe(const struct agg_map *m, const uint64_t *key, int *found);
+uint64_t *agg_map_probe(const struct agg_map *m, const uint64_t *key, int *found);
 /* m made cap slots (a power of two, room for its keys) in one block. */
-int map_grow(struct agg_map *m, size_t cap);
+int agg_map_grow(struct agg_map *m, size_t cap);
 /*
  * Room in m for n keys at most half full, made at once: a map doubled as it
  * fills holds its old and its new table at each step (a million pairs took
  * 72 MB at the last step for a table of 48).
  */
-int map_reserve(struct agg_map *m, size_t n);
+int agg_map_reserve(struct agg_map *m, size_t n);
 /* key's value in m, added as 0 when absent (*added); NULL when out of memory. */
-uint64_t *map_get(struct agg_map *m, const uint64_t *key, int *added);
+uint64_t *agg_map_get(struct agg_map *m, const uint64_t *key, int *added);
 /* Empty; a table much larger than its last interval needed is given back. */
-void map_clear(struct agg_map *m);
-void map_free(struct agg_map *m);
-size_t map_bytes(const struct agg_map *m);
+void agg_map_clear(struct agg_map *m);
+void agg_map_free(struct agg_map *m);
+size_t agg_map_bytes(const struct agg_map *m);
 
 /*
  * A table or array larger than the steady state needs (AG_KEEP_BYTES,
  * agg_map.c), given back as soon as the write is done with it; smaller
  * ones are kept and reused.
  */
-void map_give_back(struct agg_map *m);
-void array_give_back(void **arr, size_t *cap, size_t elem);
+void agg_map_give_back(struct agg_map *m);
+void agg_array_give_back(void **arr, size_t *cap, size_t elem);
 
 /* Room for one more element in *arr (n used of *cap): doubled, from 1024. */
-static inline int room_for_one(void **arr, size_t n, size_t *cap, size_t elem)
+static inline int agg_room_for_one(void **arr, size_t n, size_t *cap, size_t elem)
 {
 	size_t want = *cap ? *cap * 2 : 1024;
 	void *grown;
@@ -85,6 +85,6 @@ static inline int room_for_one(void **arr, size_t n, size_t *cap, size_t elem)
 }
 
 /* Prepare *s once on db (kept: its text is one of the aggregates' own). 0 or -EIO. */
-int prepare_once(sqlite3 *db, sqlite3_stmt **s, const char *sql);
+int agg_prepare_once(sqlite3 *db, sqlite3_stmt **s, const char *sql);
 
 #endif

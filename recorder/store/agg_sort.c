@@ -9,7 +9,7 @@
 #include <string.h>
 #include "agg_sort.h"
 
-int room_for(struct agg_key **arr, size_t *cap, size_t n)
+int agg_sort_room_for(struct agg_key **arr, size_t *cap, size_t n)
 {
 	struct agg_key *r;
 
@@ -22,14 +22,14 @@ int room_for(struct agg_key **arr, size_t *cap, size_t n)
 	return 0;
 }
 
-int rows_room(struct agg_sort *s, size_t n)
+int agg_sort_room(struct agg_sort *s, size_t n)
 {
-	int err = room_for(&s->rows, &s->cap_rows, n);
+	int err = agg_sort_room_for(&s->rows, &s->cap_rows, n);
 
-	return err ? err : room_for(&s->tmp, &s->cap_tmp, n);
+	return err ? err : agg_sort_room_for(&s->tmp, &s->cap_tmp, n);
 }
 
-void swap_halves(struct agg_sort *s)
+void agg_sort_swap(struct agg_sort *s)
 {
 	struct agg_key *r = s->rows;
 	size_t cap = s->cap_rows;
@@ -119,7 +119,7 @@ static void sort_in_place(struct agg_key *r, size_t n, int words, int w, int shi
 	}
 }
 
-void sort_rows(struct agg_sort *s, size_t n, int words)
+void agg_sort_rows(struct agg_sort *s, size_t n, int words)
 {
 	const struct agg_key *home = s->rows;
 
@@ -142,11 +142,11 @@ void sort_rows(struct agg_sort *s, size_t n, int words)
 				count[b + 1] += count[b];
 			for (size_t i = 0; i < n; i++)
 				s->tmp[count[(s->rows[i].k[w] >> shift) & 0xff]++] = s->rows[i];
-			swap_halves(s);
+			agg_sort_swap(s);
 		}
 	}
 	if (s->rows != home) { /* an odd number of passes: back home */
 		memcpy(s->tmp, s->rows, n * sizeof(*s->rows));
-		swap_halves(s);
+		agg_sort_swap(s);
 	}
 }

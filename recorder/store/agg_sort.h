@@ -15,18 +15,18 @@ struct agg_key {
 	uint64_t k[4];
 };
 
-/* A table's rows, sorted; tmp: sort_rows()'s other half. */
+/* A table's rows, sorted; tmp: agg_sort_rows()'s other half. */
 struct agg_sort {
 	struct agg_key *rows, *tmp;
 	size_t cap_rows, cap_tmp;
 };
 
 /* Room for n rows in *arr (of *cap). 0 or -ENOMEM. */
-int room_for(struct agg_key **arr, size_t *cap, size_t n);
+int agg_sort_room_for(struct agg_key **arr, size_t *cap, size_t n);
 /* Room for n rows to sort, and as many in tmp. 0 or -ENOMEM. */
-int rows_room(struct agg_sort *s, size_t n);
+int agg_sort_room(struct agg_sort *s, size_t n);
 /* rows and tmp swapped, with their room. */
-void swap_halves(struct agg_sort *s);
+void agg_sort_swap(struct agg_sort *s);
 
 /*
  * rows[0..n) sorted on words [0, words) (a radix sort, a byte at a time from
@@ -37,11 +37,11 @@ void swap_halves(struct agg_sort *s);
  * rows (32 MB at 1M probes, the aggregates' peak: bench/RESULTS.md).
  *
  * The rows end in the array they started in, with its room: tmp can be the
- * smaller of the two (only rows grows for a table's rows, room_for()), and
- * an odd number of passes left them in tmp, where the next table's rows
- * overran it (a heap overflow, fixed in d6fd200;
+ * smaller of the two (only rows grows for a table's rows,
+ * agg_sort_room_for()), and an odd number of passes left them in tmp, where
+ * the next table's rows overran it (a heap overflow, fixed in d6fd200;
  * tests/fuzz/fuzz_anomaly_agg.c).
  */
-void sort_rows(struct agg_sort *s, size_t n, int words);
+void agg_sort_rows(struct agg_sort *s, size_t n, int words);
 
 #endif

@@ -146,13 +146,13 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 		return;
 	for (int i = 0; i < AG_TABLES; i++)
 		sqlite3_finalize(ag->batch[i]);
-	map_free(&ag->convs);
-	map_free(&ag->addrs);
-	map_free(&ag->seen);
-	map_free(&ag->pairs);
-	map_free(&ag->udp);
-	map_free(&ag->syn_keys);
-	map_free(&ag->syn_srcs);
+	agg_map_free(&ag->convs);
+	agg_map_free(&ag->addrs);
+	agg_map_free(&ag->seen);
+	agg_map_free(&ag->pairs);
+	agg_map_free(&ag->udp);
+	agg_map_free(&ag->syn_keys);
+	agg_map_free(&ag->syn_srcs);
 	free(ag->syn_groups);
 	free(ag->cands);
 	free(ag->prev);
@@ -170,12 +170,12 @@ void anomaly_agg_close(struct anomaly_agg *ag)
 
 void anomaly_agg_start(struct anomaly_agg *ag)
 {
-	map_clear(&ag->convs);
-	map_clear(&ag->addrs);
-	map_clear(&ag->pairs);
-	map_clear(&ag->udp);
-	map_clear(&ag->syn_keys);
-	map_clear(&ag->syn_srcs);
+	agg_map_clear(&ag->convs);
+	agg_map_clear(&ag->addrs);
+	agg_map_clear(&ag->pairs);
+	agg_map_clear(&ag->udp);
+	agg_map_clear(&ag->syn_keys);
+	agg_map_clear(&ag->syn_srcs);
 	ag->n_cands = 0;
 	ag->n_sums = 0;
 	ag->n_uflows = 0;
@@ -189,9 +189,9 @@ void anomaly_agg_start(struct anomaly_agg *ag)
  */
 static size_t held_bytes(const struct anomaly_agg *ag)
 {
-	return map_bytes(&ag->convs) + map_bytes(&ag->addrs) + map_bytes(&ag->seen) +
-	       map_bytes(&ag->pairs) + map_bytes(&ag->udp) + map_bytes(&ag->syn_keys) +
-	       map_bytes(&ag->syn_srcs) + ag->cap_sums * sizeof(*ag->sums) +
+	return agg_map_bytes(&ag->convs) + agg_map_bytes(&ag->addrs) + agg_map_bytes(&ag->seen) +
+	       agg_map_bytes(&ag->pairs) + agg_map_bytes(&ag->udp) + agg_map_bytes(&ag->syn_keys) +
+	       agg_map_bytes(&ag->syn_srcs) + ag->cap_sums * sizeof(*ag->sums) +
 	       ag->cap_conv * sizeof(*ag->conv) + ag->cap_uflows * sizeof(*ag->uflows) +
 	       ag->cap_syn * sizeof(*ag->syn_groups) + ag->cap_cands * sizeof(*ag->cands) +
 	       ag->cap_prev * sizeof(*ag->prev) + ag->sort.cap_rows * sizeof(*ag->sort.rows) +
@@ -214,9 +214,9 @@ static struct agg_addr *addr_sums(struct anomaly_agg *ag, int64_t id)
 	uint64_t key = (uint64_t)id, *v;
 	int added;
 
-	if (room_for_one((void **)&ag->sums, ag->n_sums, &ag->cap_sums, sizeof(*ag->sums)))
+	if (agg_room_for_one((void **)&ag->sums, ag->n_sums, &ag->cap_sums, sizeof(*ag->sums)))
 		return NULL;
-	v = map_get(&ag->addrs, &key, &added);
+	v = agg_map_get(&ag->addrs, &key, &added);
 	if (!v)
 		return NULL;
 	if (added) {
@@ -263,7 +263,7 @@ int anomaly_agg_known(struct anomaly_agg *ag, int64_t id)
 	ag->known_slot = NULL;
 	if (!ag->convs.cap)
 		return 0;
-	ag->known_slot = map_probe(&ag->convs, &key, &found);
+	ag->known_slot = agg_map_probe(&ag->convs, &key, &found);
 	ag->known_id = id;
 	return found;
 }
@@ -277,10 +277,11 @@ int anomaly_agg_prefetch(const struct anomaly_agg *ag, int64_t id, int entry)
 	if (!ag->convs.cap)
 		return 0;
 	if (!entry) {
-		__builtin_prefetch(ag->convs.slots + (hash_key(&key, 1) & (ag->convs.cap - 1)) * 2);
+		__builtin_prefetch(ag->convs.slots +
+				   (agg_map_hash(&key, 1) & (ag->convs.cap - 1)) * 2);
 		return 0;
 	}
-	v = map_probe(&ag->convs, &key, &found);
+	v = agg_map_probe(&ag->convs, &key, &found);
 	if (found)
 		__builtin_prefetch(&ag->conv[*v]);
 	return found;
@@ -292,12 +293,12 @@ static struct agg_conv *conv_entry(struct anomaly_agg *ag, const struct anomaly_
 	uint64_t key = (uint64_t)f->conversation_id, *v;
 	int added;
 
-	if (room_for_one((void **)&ag->conv, ag->convs.n, &ag->cap_conv, sizeof(*ag->conv)))
+	if (agg_room_for_one((void **)&ag->conv, ag->convs.n, &ag->cap_conv, sizeof(*ag->conv)))
 		return NULL;
 	/* a known conversation's slot as anomaly_agg_known() found it */
 	if (ag->known_slot && ag->known_id == f->conversation_id && ag->known_slot[-1])
 		return &ag->conv[*ag->known_slot];
-	if (!(v = map_get(&ag->convs, &key, &added)))
+	if (!(v = agg_map_get(&ag->convs, &key, &added)))
 		return NULL;
 	if (added) {
 		*v = ag->convs.n - 1;
@@ -328,7 +329,7 @@ static int add_contact(struct anomaly_agg *ag, const struct agg_conv *c,
 
 	if (!(c->protocol == 17 || (c->protocol == 6 && f->syn)))
 		return 0;
-	if (room_for_one((void **)&ag->cands, ag->n_cands, &ag->cap_cands, sizeof(*ag->cands)))
+	if (agg_room_for_one((void **)&ag->cands, ag->n_cands, &ag->cap_cands, sizeof(*ag->cands)))
 		return -ENOMEM;
 	r = &ag->cands[ag->n_cands++];
 	contact_key(r->k, c->src_id, c->dst_id, c->protocol, f->src_port, f->dst_port);
@@ -358,9 +359,9 @@ static int add_syn(struct anomaly_agg *ag, const struct agg_conv *c,
 
 	if (c->protocol != 6 || f->syns <= 0)
 		return 0;
-	if (room_for_one((void **)&ag->syn_groups, ag->syn_keys.n, &ag->cap_syn,
-			 sizeof(*ag->syn_groups)) ||
-	    !(v = map_get(&ag->syn_keys, key, &added)))
+	if (agg_room_for_one((void **)&ag->syn_groups, ag->syn_keys.n, &ag->cap_syn,
+			     sizeof(*ag->syn_groups)) ||
+	    !(v = agg_map_get(&ag->syn_keys, key, &added)))
 		return -ENOMEM;
 	if (added) {
 		*v = ag->syn_keys.n - 1;
@@ -373,7 +374,7 @@ static int add_syn(struct anomaly_agg *ag, const struct agg_conv *c,
 	} else {
 		uint64_t src[2] = { *v + 1, (uint64_t)c->src_id }, *seen;
 
-		if (!(seen = map_get(&ag->syn_srcs, src, &added)))
+		if (!(seen = agg_map_get(&ag->syn_srcs, src, &added)))
 			return -ENOMEM;
 		g->incomplete++;
 		g->sources += added;
@@ -406,7 +407,8 @@ int anomaly_agg_add(struct anomaly_agg *ag, const struct anomaly_agg_flow *f)
 		return -ENOMEM;
 	if (!udp_between(c))
 		return 0;
-	if (room_for_one((void **)&ag->uflows, ag->n_uflows, &ag->cap_uflows, sizeof(*ag->uflows)))
+	if (agg_room_for_one((void **)&ag->uflows, ag->n_uflows, &ag->cap_uflows,
+			     sizeof(*ag->uflows)))
 		return -ENOMEM;
 	ag->uflows[ag->n_uflows++] =
 		(struct agg_udp_flow){ (uint32_t)(c - ag->conv), f->src_port, f->dst_port };
@@ -441,11 +443,11 @@ static int seen_start(struct anomaly_agg *ag, size_t n)
 		if ((uint64_t)ag->conv[i].src_id >> 32 || (uint64_t)ag->conv[i].dst_id >> 32)
 			width = 2;
 	if (width != ag->seen.width) {
-		map_free(&ag->seen);
+		agg_map_free(&ag->seen);
 		ag->seen.width = width;
 	}
-	map_clear(&ag->seen);
-	return map_reserve(&ag->seen, n);
+	agg_map_clear(&ag->seen);
+	return agg_map_reserve(&ag->seen, n);
 }
 
 /*
@@ -468,7 +470,7 @@ static int add_conversations(struct anomaly_agg *ag, size_t n)
 		if (c->src_unspecified && !udp_between(c))
 			continue;
 		pair_key(&ag->seen, c, 0, pair);
-		if (!(flags = map_get(&ag->seen, pair, &added)))
+		if (!(flags = agg_map_get(&ag->seen, pair, &added)))
 			return -ENOMEM;
 		if (udp_between(c))
 			*flags |= PAIR_UDP;
@@ -483,22 +485,22 @@ static int add_conversations(struct anomaly_agg *ag, size_t n)
 		if (!udp_between(c))
 			continue;
 		pair_key(&ag->seen, c, 1, back);
-		flags = map_probe(&ag->seen, back, &found);
+		flags = agg_map_probe(&ag->seen, back, &found);
 		c->answered = found && (*flags & PAIR_UDP);
-		if (c->answered && !(flags = map_get(&ag->pairs, pair, &added)))
+		if (c->answered && !(flags = agg_map_get(&ag->pairs, pair, &added)))
 			return -ENOMEM;
 		if (c->answered)
 			*flags |= PAIR_UDP;
 	}
 	note_peak(ag);
-	map_give_back(&ag->seen);
+	agg_map_give_back(&ag->seen);
 	return err;
 }
 
 /* tmp given back when large, once nothing sorts rows any more in the write. */
 static void tmp_give_back(struct anomaly_agg *ag)
 {
-	array_give_back((void **)&ag->sort.tmp, &ag->sort.cap_tmp, sizeof(*ag->sort.tmp));
+	agg_array_give_back((void **)&ag->sort.tmp, &ag->sort.cap_tmp, sizeof(*ag->sort.tmp));
 }
 
 /* The INSERT of rows rows into table t: kept for AG_BATCH, made now for fewer. */
@@ -637,7 +639,8 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 {
 	size_t stride = 2, n = 0;
 	/* its own room: a no-op after anomaly_agg_write()'s, safe alone */
-	int err = room_for(&ag->sort.rows, &ag->sort.cap_rows, ag->addrs.n ? ag->addrs.n : 1);
+	int err = agg_sort_room_for(&ag->sort.rows, &ag->sort.cap_rows,
+				    ag->addrs.n ? ag->addrs.n : 1);
 
 	if (err)
 		return err;
@@ -649,7 +652,7 @@ static int write_sums(struct anomaly_agg *ag, int t, int64_t id)
 		if (s[0] && (t == T_DST ? a->sources : a->peers))
 			ag->sort.rows[n++] = (struct agg_key){ { s[0], s[1], 0, 0 } };
 	}
-	sort_rows(&ag->sort, n, 1);
+	agg_sort_rows(&ag->sort, n, 1);
 	return insert_rows(ag, t, id, n);
 }
 
@@ -661,7 +664,8 @@ static int write_syn(struct anomaly_agg *ag, int64_t id)
 {
 	size_t n = 0;
 	/* its own room: a no-op after anomaly_agg_write()'s, safe alone */
-	int err = room_for(&ag->sort.rows, &ag->sort.cap_rows, ag->syn_keys.n ? ag->syn_keys.n : 1);
+	int err = agg_sort_room_for(&ag->sort.rows, &ag->sort.cap_rows,
+				    ag->syn_keys.n ? ag->syn_keys.n : 1);
 
 	if (err)
 		return err;
@@ -674,7 +678,7 @@ static int write_syn(struct anomaly_agg *ag, int64_t id)
 						    (s[1] & 0xffff) << 16 | (s[1] >> 16 & 0xffff),
 						    s[2] } };
 	}
-	sort_rows(&ag->sort, n, 3);
+	agg_sort_rows(&ag->sort, n, 3);
 	return insert_rows(ag, T_SYN, id, n);
 }
 
@@ -702,13 +706,14 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 	size_t n = 0, kept = 0;
 	uint64_t k[3];
 	int added, found,
-		err = room_for(&ag->sort.rows, &ag->sort.cap_rows, ag->n_uflows ? ag->n_uflows : 1);
+		err = agg_sort_room_for(&ag->sort.rows, &ag->sort.cap_rows,
+					ag->n_uflows ? ag->n_uflows : 1);
 
 	if (err) /* its own room: a no-op after anomaly_agg_write()'s, safe alone */
 		return err;
 	for (size_t i = 0; i < ag->n_uflows; i++) {
 		udp_key(ag, &ag->uflows[i], 0, k);
-		if (ag->conv[ag->uflows[i].conv].answered && !map_get(&ag->udp, k, &added))
+		if (ag->conv[ag->uflows[i].conv].answered && !agg_map_get(&ag->udp, k, &added))
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < ag->n_uflows; i++) {
@@ -719,7 +724,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 			continue;
 		if (c->answered) {
 			udp_key(ag, u, 1, k);
-			map_probe(&ag->udp, k, &found);
+			agg_map_probe(&ag->udp, k, &found);
 			if (found)
 				continue;
 		}
@@ -730,7 +735,7 @@ static int write_probes(struct anomaly_agg *ag, int64_t id)
 		udp_key(ag, u, 0, k);
 		ag->sort.rows[n++] = (struct agg_key){ { k[0], k[1], u->dst_port, 0 } };
 	}
-	sort_rows(&ag->sort, n, 3);
+	agg_sort_rows(&ag->sort, n, 3);
 	for (size_t i = 0; i < n; i++) /* from two source ports: one probe */
 		if (!kept ||
 		    memcmp(&ag->sort.rows[i], &ag->sort.rows[kept - 1], sizeof(*ag->sort.rows)))
@@ -755,7 +760,7 @@ static size_t sort_unique(struct anomaly_agg *ag, size_t n)
 {
 	size_t kept = 0;
 
-	sort_rows(&ag->sort, n, 3);
+	agg_sort_rows(&ag->sort, n, 3);
 	for (size_t i = 0; i < n; i++) {
 		if (kept && !key_cmp(&ag->sort.rows[i], &ag->sort.rows[kept - 1])) {
 			if ((int64_t)ag->sort.rows[i].k[3] < (int64_t)ag->sort.rows[kept - 1].k[3])
@@ -788,18 +793,20 @@ static int keep_as_prev(struct anomaly_agg *ag, size_t n)
 static int read_prev(struct anomaly_agg *ag, int64_t before)
 {
 	size_t n = 0;
-	int rc, err = prepare_once(ag->db, &ag->before_udp,
-				   "SELECT c.src_id, c.dst_id, f.src_port, f.dst_port FROM "
-				   "intervals i CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id "
-				   "AND i.last_flow_id CROSS JOIN conversations c ON c.id = "
-				   "f.conversation_id WHERE i.id = ?1 AND c.protocol = 17");
+	int rc, err = agg_prepare_once(
+			ag->db, &ag->before_udp,
+			"SELECT c.src_id, c.dst_id, f.src_port, f.dst_port FROM "
+			"intervals i CROSS JOIN flows f ON f.id BETWEEN i.first_flow_id "
+			"AND i.last_flow_id CROSS JOIN conversations c ON c.id = "
+			"f.conversation_id WHERE i.id = ?1 AND c.protocol = 17");
 
 	if (err)
 		return err;
 	ag->prev_id = 0;
 	sqlite3_bind_int64(ag->before_udp, 1, before);
 	while (!err && (rc = sqlite3_step(ag->before_udp)) == SQLITE_ROW) {
-		if ((err = rows_room(&ag->sort, n + 1 > ag->sort.cap_rows ? 2 * n + 1024 : n + 1)))
+		if ((err = agg_sort_room(&ag->sort,
+					 n + 1 > ag->sort.cap_rows ? 2 * n + 1024 : n + 1)))
 			break;
 		contact_key(ag->sort.rows[n].k, sqlite3_column_int64(ag->before_udp, 0),
 			    sqlite3_column_int64(ag->before_udp, 1), 17,
@@ -829,9 +836,9 @@ static int previous_udp(struct anomaly_agg *ag, int64_t id, int64_t ts_start, in
 	int err, rc;
 
 	*none = 1;
-	if ((err = prepare_once(ag->db, &ag->before,
-				"SELECT id, ts_end FROM intervals WHERE id < ?1 "
-				"ORDER BY id DESC LIMIT 1")))
+	if ((err = agg_prepare_once(ag->db, &ag->before,
+				    "SELECT id, ts_end FROM intervals WHERE id < ?1 "
+				    "ORDER BY id DESC LIMIT 1")))
 		return err;
 	sqlite3_bind_int64(ag->before, 1, id);
 	rc = sqlite3_step(ag->before);
@@ -889,7 +896,7 @@ static int udp_opener(const struct anomaly_agg *ag, const struct agg_key *u, siz
 	/* no UDP from the other host at all: the pairs table is small */
 	if (!ag->pairs.cap)
 		return 1;
-	flags = map_probe(&ag->pairs, pair, &found);
+	flags = agg_map_probe(&ag->pairs, pair, &found);
 	if (!found || !(*flags & PAIR_UDP))
 		return 1;
 	contact_key(k.k, (int64_t)r->k[1], (int64_t)r->k[0], 17, dport, sport);
@@ -930,12 +937,12 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 	if (!err)
 		err = contact_gaps_start(&ag->gaps, ag->db, &ag->sort, iv, ag->n_cands);
 	if (!err)
-		err = rows_room(&ag->sort, ag->n_cands ? ag->n_cands : 1);
+		err = agg_sort_room(&ag->sort, ag->n_cands ? ag->n_cands : 1);
 	if (err)
 		return err;
 	if (ag->n_cands) /* cands may be NULL yet */
 		memcpy(ag->sort.rows, ag->cands, ag->n_cands * sizeof(*ag->cands));
-	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
+	agg_array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	n = sort_unique(ag, ag->n_cands);
 	for (size_t i = 0; i < n; i++) {
 		const struct agg_key *r = &ag->sort.rows[i];
@@ -954,7 +961,7 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 		return err;
 	ag->prev_id = id;
 	note_peak(ag);
-	swap_halves(&ag->sort);
+	agg_sort_swap(&ag->sort);
 	tmp_give_back(ag); /* the candidates, in prev now: nothing sorts after this */
 	return contact_gaps_write(&ag->gaps, ag->db, ag->sort.rows, id, iv, n_c, &calls);
 }
@@ -962,8 +969,8 @@ static int write_contacts(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 /* The sorting rows (both halves), given back when large. */
 static void rows_give_back(struct anomaly_agg *ag)
 {
-	array_give_back((void **)&ag->sort.rows, &ag->sort.cap_rows, sizeof(*ag->sort.rows));
-	array_give_back((void **)&ag->sort.tmp, &ag->sort.cap_tmp, sizeof(*ag->sort.tmp));
+	agg_array_give_back((void **)&ag->sort.rows, &ag->sort.cap_rows, sizeof(*ag->sort.rows));
+	agg_array_give_back((void **)&ag->sort.tmp, &ag->sort.cap_tmp, sizeof(*ag->sort.tmp));
 }
 
 int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
@@ -973,36 +980,36 @@ int anomaly_agg_write(struct anomaly_agg *ag, int64_t id, int64_t ts_start)
 
 	note_peak(ag);
 	/* conversation ids are looked up only while flows are added */
-	map_give_back(&ag->convs);
+	agg_map_give_back(&ag->convs);
 	ag->known_slot = NULL;
 	err = add_conversations(ag, n);
 	most = ag->addrs.n > ag->n_uflows ? ag->addrs.n : ag->n_uflows;
 	most = most > ag->syn_keys.n ? most : ag->syn_keys.n;
 	/* the sorts of these tables go in place when tmp has not the room */
 	if (!err)
-		err = room_for(&ag->sort.rows, &ag->sort.cap_rows, most ? most : 1);
+		err = agg_sort_room_for(&ag->sort.rows, &ag->sort.cap_rows, most ? most : 1);
 	note_peak(ag);
 
 	if (!err)
 		err = write_sums(ag, T_DST, id);
 	if (!err)
 		err = write_sums(ag, T_OUT, id);
-	map_give_back(&ag->addrs);
-	array_give_back((void **)&ag->sums, &ag->cap_sums, sizeof(*ag->sums));
+	agg_map_give_back(&ag->addrs);
+	agg_array_give_back((void **)&ag->sums, &ag->cap_sums, sizeof(*ag->sums));
 	if (!err)
 		err = write_probes(ag, id);
-	map_give_back(&ag->udp);
-	array_give_back((void **)&ag->uflows, &ag->cap_uflows, sizeof(*ag->uflows));
-	array_give_back((void **)&ag->conv, &ag->cap_conv, sizeof(*ag->conv));
+	agg_map_give_back(&ag->udp);
+	agg_array_give_back((void **)&ag->uflows, &ag->cap_uflows, sizeof(*ag->uflows));
+	agg_array_give_back((void **)&ag->conv, &ag->cap_conv, sizeof(*ag->conv));
 	if (!err)
 		err = write_syn(ag, id);
-	map_give_back(&ag->syn_keys);
-	map_give_back(&ag->syn_srcs);
-	array_give_back((void **)&ag->syn_groups, &ag->cap_syn, sizeof(*ag->syn_groups));
+	agg_map_give_back(&ag->syn_keys);
+	agg_map_give_back(&ag->syn_srcs);
+	agg_array_give_back((void **)&ag->syn_groups, &ag->cap_syn, sizeof(*ag->syn_groups));
 	if (!err)
 		err = write_contacts(ag, id, ts_start);
-	map_give_back(&ag->pairs);
-	array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
+	agg_map_give_back(&ag->pairs);
+	agg_array_give_back((void **)&ag->cands, &ag->cap_cands, sizeof(*ag->cands));
 	contact_gaps_give_back(&ag->gaps);
 	rows_give_back(ag);
 	return err;

@@ -41,7 +41,7 @@ void contact_gaps_init(struct contact_gaps *g)
 void contact_gaps_free(struct contact_gaps *g)
 {
 	series_set_clear(&g->forgot);
-	map_free(&g->series);
+	agg_map_free(&g->series);
 	free(g->rings);
 	free(g->v);
 	free(g->runs);
@@ -54,7 +54,7 @@ void contact_gaps_free(struct contact_gaps *g)
 /* Empty rings: they hold every contact in place from known_ms on. */
 static void rings_forget(struct contact_gaps *g, int64_t known_ms)
 {
-	map_clear(&g->series);
+	agg_map_clear(&g->series);
 	if (g->cap_rings > 4096) { /* a burst of new hosts: given back */
 		free(g->rings);
 		g->rings = NULL;
@@ -91,15 +91,15 @@ static int gaps_sweep(struct contact_gaps *g, int64_t lo_ms)
 
 		if (!s[0] || g->rings[s[3]].t[0] < lo_ms)
 			continue;
-		if (!(v = map_get(&m, s, &added))) {
-			map_free(&m);
+		if (!(v = agg_map_get(&m, s, &added))) {
+			agg_map_free(&m);
 			free(rings);
 			return -ENOMEM;
 		}
 		rings[kept] = g->rings[s[3]];
 		*v = kept++;
 	}
-	map_free(&g->series);
+	agg_map_free(&g->series);
 	free(g->rings);
 	g->series = m;
 	g->rings = rings;
@@ -116,9 +116,9 @@ static struct gap_ring *gaps_ring(struct contact_gaps *g, const uint64_t *k)
 	uint64_t *v;
 	int added;
 
-	if (room_for_one((void **)&g->rings, g->n_rings, &g->cap_rings, sizeof(*g->rings)))
+	if (agg_room_for_one((void **)&g->rings, g->n_rings, &g->cap_rings, sizeof(*g->rings)))
 		return NULL;
-	if (!(v = map_get(&g->series, k, &added)))
+	if (!(v = agg_map_get(&g->series, k, &added)))
 		return NULL;
 	if (added) {
 		*v = g->n_rings;
@@ -193,11 +193,11 @@ static void gaps_overflow(struct contact_gaps *g, const struct agg_key *rows, si
 		const uint64_t *slot = g->series.slots + i * 4;
 
 		if (slot[0])
-			err = series_set_add(&g->forgot, hash_key(slot, 3));
+			err = series_set_add(&g->forgot, agg_map_hash(slot, 3));
 	}
 	for (size_t i = 0; !err && i < n; i++) {
 		series_key(k, &rows[i]);
-		err = series_set_add(&g->forgot, hash_key(k, 3));
+		err = series_set_add(&g->forgot, agg_map_hash(k, 3));
 	}
 	if (err)
 		series_set_clear(&g->forgot);
@@ -241,7 +241,7 @@ static int run_add(struct contact_gaps *g, int64_t id, const uint64_t *s, int un
 		g->has_unknown = 1;
 		return 0;
 	}
-	if (room_for_one((void **)&g->runs, g->n_runs, &g->cap_runs, sizeof(*g->runs)))
+	if (agg_room_for_one((void **)&g->runs, g->n_runs, &g->cap_runs, sizeof(*g->runs)))
 		return -ENOMEM;
 	g->runs[g->n_runs++] = (struct agg_key){ { (uint64_t)id, s[0], s[1], s[2] << 1 } };
 	return 0;
@@ -309,7 +309,7 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 		int found;
 
 		series_key(k, &rows[g->v[i].order]);
-		fp = g->forgot.n ? hash_key(k, 3) : 0;
+		fp = g->forgot.n ? agg_map_hash(k, 3) : 0;
 		for (end = i + 1; end < m; end++) {
 			series_key(next, &rows[g->v[end].order]);
 			if (memcmp(k, next, sizeof(k)))
@@ -319,7 +319,8 @@ static int gaps_apply(struct contact_gaps *g, const struct agg_key *rows, size_t
 			if (!(r = gaps_ring(g, k)))
 				return -ENOMEM;
 		} else {
-			const uint64_t *v = g->series.cap ? map_probe(&g->series, k, &found) : NULL;
+			const uint64_t *v =
+				g->series.cap ? agg_map_probe(&g->series, k, &found) : NULL;
 
 			if (v && found)
 				copy = g->rings[*v];
@@ -356,10 +357,11 @@ static int gaps_room(struct contact_gaps *g, size_t n)
 
 int contact_gaps_interval(struct contact_gaps *g, sqlite3 *db, int64_t id, int64_t *iv)
 {
-	int rc, err = prepare_once(db, &g->iv,
-				   "SELECT i.ts_start, i.ts_end, b.id, b.ts_end FROM intervals i "
-				   "LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals "
-				   "WHERE id < i.id) WHERE i.id = ?1");
+	int rc, err = agg_prepare_once(
+			db, &g->iv,
+			"SELECT i.ts_start, i.ts_end, b.id, b.ts_end FROM intervals i "
+			"LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals "
+			"WHERE id < i.id) WHERE i.id = ?1");
 
 	if (err)
 		return err;
@@ -376,9 +378,10 @@ static int gaps_read(struct contact_gaps *g, sqlite3 *db, struct agg_sort *sort,
 		     int64_t ts_start, int64_t len_ms)
 {
 	size_t n = 0;
-	int rc, err = prepare_once(db, &g->reload,
-				   "SELECT src_id, dst_id, protocol, src_port, dst_port, first_ms "
-				   "FROM interval_contacts WHERE interval_id = ?1");
+	int rc, err = agg_prepare_once(
+			db, &g->reload,
+			"SELECT src_id, dst_id, protocol, src_port, dst_port, first_ms "
+			"FROM interval_contacts WHERE interval_id = ?1");
 
 	if (err)
 		return err;
@@ -386,7 +389,7 @@ static int gaps_read(struct contact_gaps *g, sqlite3 *db, struct agg_sort *sort,
 	while ((rc = sqlite3_step(g->reload)) == SQLITE_ROW) {
 		sqlite3_stmt *s = g->reload;
 
-		if ((err = rows_room(sort, n + 1 > sort->cap_rows ? 2 * n + 1024 : n + 1)))
+		if ((err = agg_sort_room(sort, n + 1 > sort->cap_rows ? 2 * n + 1024 : n + 1)))
 			break;
 		contact_key(sort->rows[n].k, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
 			    sqlite3_column_int(s, 2), (uint16_t)sqlite3_column_int(s, 3),
@@ -414,9 +417,9 @@ static int gaps_reload(struct contact_gaps *g, sqlite3 *db, struct agg_sort *sor
 {
 	int64_t(*ivs)[3] = NULL, start = INT64_MAX;
 	size_t n = 0, cap = 0;
-	int rc, err = prepare_once(db, &g->back,
-				   "SELECT id, ts_start, ts_end FROM intervals WHERE id <= ?1 "
-				   "ORDER BY id DESC");
+	int rc, err = agg_prepare_once(db, &g->back,
+				       "SELECT id, ts_start, ts_end FROM intervals WHERE id <= ?1 "
+				       "ORDER BY id DESC");
 
 	gaps_forget(g, lo_ms);
 	if (err)
@@ -429,7 +432,7 @@ static int gaps_reload(struct contact_gaps *g, sqlite3 *db, struct agg_sort *sor
 
 		if (iv[2] > start || iv[2] * 1000 <= lo_ms)
 			break; /* the stretch starts after it; or its contacts are too old */
-		if ((err = room_for_one((void **)&ivs, n, &cap, sizeof(*ivs))))
+		if ((err = agg_room_for_one((void **)&ivs, n, &cap, sizeof(*ivs))))
 			break;
 		memcpy(ivs[n++], iv, sizeof(iv));
 		start = iv[1];
@@ -487,17 +490,17 @@ static int write_runs(struct contact_gaps *g, sqlite3 *db, int64_t id)
 	int err = 0;
 
 	if (g->has_unknown) {
-		if (room_for_one((void **)&g->runs, g->n_runs, &g->cap_runs, sizeof(*g->runs)))
+		if (agg_room_for_one((void **)&g->runs, g->n_runs, &g->cap_runs, sizeof(*g->runs)))
 			return -ENOMEM;
 		g->runs[g->n_runs++] =
 			(struct agg_key){ { (uint64_t)id, g->unknown[0], g->unknown[1],
 					    g->unknown[2] << 1 | 1 } };
 		g->has_unknown = 0;
 	}
-	err = prepare_once(db, &g->run,
-			   "INSERT INTO contact_runs (interval_id, src_id, dst_id, protocol, "
-			   "dst_port, unknown) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO "
-			   "UPDATE SET unknown = max(unknown, excluded.unknown)");
+	err = agg_prepare_once(db, &g->run,
+			       "INSERT INTO contact_runs (interval_id, src_id, dst_id, protocol, "
+			       "dst_port, unknown) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO "
+			       "UPDATE SET unknown = max(unknown, excluded.unknown)");
 
 	if (g->n_runs) /* runs may be NULL yet */
 		qsort(g->runs, g->n_runs, sizeof(*g->runs), run_cmp);
@@ -555,6 +558,6 @@ size_t contact_gaps_bytes(const struct contact_gaps *g)
 
 void contact_gaps_give_back(struct contact_gaps *g)
 {
-	array_give_back((void **)&g->runs, &g->cap_runs, sizeof(*g->runs));
-	array_give_back((void **)&g->v, &g->cap_v, sizeof(*g->v));
+	agg_array_give_back((void **)&g->runs, &g->cap_runs, sizeof(*g->runs));
+	agg_array_give_back((void **)&g->v, &g->cap_v, sizeof(*g->v));
 }

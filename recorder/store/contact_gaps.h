@@ -105,7 +105,7 @@ static inline int64_t contact_gaps_gap(const struct contact_gaps *g, size_t i, i
 
 /* The bytes of its arrays the aggregates count (not the rings and their map). */
 size_t contact_gaps_bytes(const struct contact_gaps *g);
-/* Its arrays given back when large (agg_map.h's array_give_back()). */
+/* Its arrays given back when large (agg_map.h's agg_array_give_back()). */
 void contact_gaps_give_back(struct contact_gaps *g);
 
 #endif
