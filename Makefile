@@ -215,6 +215,9 @@ $(O)/tests/fuzz/fuzz_tls: recorder/names/tls_hello.c recorder/names/tls_hello.h
 # arrays grow, swap and are given back between writes), on an in-memory
 # SQLite database with sql/*.sql applied.
 $(O)/tests/fuzz/fuzz_anomaly_agg: recorder/store/anomaly_agg.c recorder/store/anomaly_agg.h \
+	recorder/store/agg_map.c recorder/store/agg_map.h \
+	recorder/store/agg_sort.c recorder/store/agg_sort.h \
+	recorder/store/contact_gaps.c recorder/store/contact_gaps.h \
 	recorder/store/probe_seen.c recorder/store/probe_seen.h \
 	recorder/store/series_set.c recorder/store/series_set.h $(SQL_FILES)
 $(O)/tests/fuzz/fuzz_anomaly_agg: FUZZ_LIBS = $(LIBS_SQLITE)

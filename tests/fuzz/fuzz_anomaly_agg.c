@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * fuzz_anomaly_agg.c - the anomaly aggregates the recorder groups in memory
- * as it writes an interval (recorder/store/anomaly_agg.c, with probe_seen.c
- * and series_set.c) across random sequences of intervals, built with
- * AddressSanitizer and UndefinedBehaviorSanitizer: an overrun of one of its
- * arrays, a use after free, undefined arithmetic or a leak (LeakSanitizer at
- * exit) ends the run with an error; a hang trips the alarm.
+ * as it writes an interval (recorder/store/anomaly_agg.c, with agg_map.c,
+ * agg_sort.c, contact_gaps.c, probe_seen.c and series_set.c) across random
+ * sequences of intervals, built with AddressSanitizer and
+ * UndefinedBehaviorSanitizer: an overrun of one of its arrays, a use after
+ * free, undefined arithmetic or a leak (LeakSanitizer at exit) ends the run
+ * with an error; a hang trips the alarm.
  *
  *   fuzz_anomaly_agg [INTERVALS [SEED]]   (default 200, seed 1: reproducible)
  *
