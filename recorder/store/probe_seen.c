@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "agg_map.h"
 #include "probe_seen.h"
 #include "series_set.h"
 
@@ -80,21 +81,12 @@ size_t probe_seen_bytes(const struct probe_seen *ps)
 	return ps ? ps->cap * sizeof(*ps->slots) + ps->forgot.cap * sizeof(*ps->forgot.slots) : 0;
 }
 
-/* A key's fingerprint in forgot: every bit of every word moves it (MurmurHash3's finalizer). */
+/* A key's fingerprint in forgot: every bit of every word moves it (the aggregates' map hash). */
 static uint64_t seen_fp(uint64_t src, uint64_t dst, uint32_t port)
 {
 	const uint64_t w[3] = { src, dst, port };
-	uint64_t h = 0;
 
-	for (int i = 0; i < 3; i++) {
-		h ^= w[i];
-		h ^= h >> 33;
-		h *= 0xff51afd7ed558ccdull;
-		h ^= h >> 33;
-		h *= 0xc4ceb9fe1a85ec53ull;
-		h ^= h >> 33;
-	}
-	return h;
+	return agg_map_hash(w, 3);
 }
 
 static size_t seen_slot(const struct probe_seen *ps, uint64_t src, uint64_t dst, uint32_t port)
