@@ -333,18 +333,21 @@ phase() {
 # ---- netmon, and the empty programs of --empty ---------------------------------
 # --prog-stats: the ids of the programs attached to $HOST (bpftool net show:
 # "DEV(IFINDEX) clsact/egress NAME id N", "DEV(IFINDEX) driver id N"), and of
-# the recorder's per-process programs, which run on socket calls rather than
-# on a hook of $HOST: the ones among the programs it holds open (prog_id in
-# the fdinfo of its file descriptors).
+# the recorder's programs among those it holds open (prog_id in the fdinfo of
+# its file descriptors): its per-process programs, which run on socket calls
+# rather than on a hook of $HOST, and its TC programs when they are tcx links,
+# which Debian 12's bpftool (7.1) does not list in net show.
 prog_ids() {
-	local id
-	bpftool net show dev "$HOST" | awk '$NF ~ /^[0-9]+$/ && $(NF - 1) == "id" {
+	local id listed
+	listed=$(bpftool net show dev "$HOST" | awk '$NF ~ /^[0-9]+$/ && $(NF - 1) == "id" {
 		hook = $2 == "driver" || $2 == "generic" ? "xdp" : $2; sub(/^clsact\//, "", hook)
-		print hook, $NF }'
+		print hook, $NF }')
+	[ -z "$listed" ] || echo "$listed"
 	# shellcheck disable=SC2013 # program ids are numbers, one a line
 	for id in $(awk '/^prog_id:/ { print $2 }' /proc/"$REC"/fdinfo/* 2>/dev/null | sort -un); do
-		bpftool prog show id "$id" | awk -v id="$id" 'NR == 1 && $4 ~ /^netmon_(send|recv)_/ {
-			sub(/^netmon_/, "", $4); print $4, id }'
+		grep -q " $id\$" <<<"$listed" && continue
+		bpftool prog show id "$id" | awk -v id="$id" 'NR == 1 && $4 ~ /^netmon_(send|recv|tc)_/ {
+			sub(/^netmon_(tc_)?/, "", $4); print $4, id }'
 	done
 }
 # Append "mode run hook ns runs" for each of them to $TMP/progstats.
