@@ -60,7 +60,9 @@ iv AS NOT MATERIALIZED (
 -- their interval, as the recorder found them when it wrote the interval
 -- (interval_udp_probes, sql/0018_anomaly_aggregates.sql: each exchange of
 -- the interval one-way when only one end sent, traceroute's ports left
--- out), once per source, destination and port; n of them.
+-- out), once per source, destination and port; n of them. The bounds are
+-- scalar subqueries: with p in the join, SQLite sorted every probe for the
+-- GROUP BY, which the key's order makes needless.
 probed AS MATERIALIZED (
 	SELECT i.id, i.ts_start, pr.src_id, count(*) AS n
 	FROM intervals i CROSS JOIN interval_udp_probes pr ON pr.interval_id = i.id
