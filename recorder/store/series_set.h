@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * series_set.h - a set of 64-bit fingerprints: the contact series the
- * recorder forgot (recorder/store/anomaly_agg.c). A series found in it may
- * have had contacts the recorder no longer knows; one not found had none
- * (a fingerprint shared by two series only makes the other one "not known":
- * never a wrong gap).
+ * series_set.h - a set of 64-bit fingerprints: what the recorder forgot
+ * for want of room, the contact series (recorder/store/contact_gaps.c) and
+ * udp_scan's probe keys (probe_seen.c). A series found in it may have had
+ * contacts the recorder no longer knows; one not found had none (a
+ * fingerprint shared by two series only makes the other one "not known":
+ * never a wrong gap). Likewise for a probe key and its previous occurrence.
  */
 #ifndef NETMON_SERIES_SET_H
 #define NETMON_SERIES_SET_H
