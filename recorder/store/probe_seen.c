@@ -237,10 +237,8 @@ static int seen_read_room(struct probe_seen *ps, int64_t id, int64_t ts, int64_t
 	size_t want;
 	int rc;
 
-	if (!ps->count &&
-	    sqlite3_prepare_v3(ps->db,
-			       "SELECT count(*) FROM interval_udp_probes WHERE interval_id = ?1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &ps->count, NULL) != SQLITE_OK)
+	if (agg_prepare_once(ps->db, &ps->count,
+			     "SELECT count(*) FROM interval_udp_probes WHERE interval_id = ?1"))
 		return -EIO;
 	sqlite3_bind_int64(ps->count, 1, id);
 	rc = sqlite3_step(ps->count);
@@ -264,11 +262,9 @@ static int seen_read(struct probe_seen *ps, int64_t id, int64_t ts)
 {
 	int rc, err = 0, unknown = 0;
 
-	if (!ps->read &&
-	    sqlite3_prepare_v3(ps->db,
-			       "SELECT src_id, dst_id, dst_port FROM interval_udp_probes "
-			       "WHERE interval_id = ?1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &ps->read, NULL) != SQLITE_OK)
+	if (agg_prepare_once(ps->db, &ps->read,
+			     "SELECT src_id, dst_id, dst_port FROM interval_udp_probes "
+			     "WHERE interval_id = ?1"))
 		return -EIO;
 	sqlite3_bind_int64(ps->read, 1, id);
 	while (!err && (rc = sqlite3_step(ps->read)) == SQLITE_ROW) {
@@ -299,11 +295,9 @@ static int seen_reload(struct probe_seen *ps, int64_t before, int64_t ts)
 	int rc, err = 0;
 
 	seen_forget(ps);
-	if (!ps->back &&
-	    sqlite3_prepare_v3(ps->db,
-			       "SELECT id, ts_start, ts_end FROM intervals WHERE id <= ?1 "
-			       "ORDER BY id DESC",
-			       -1, SQLITE_PREPARE_PERSISTENT, &ps->back, NULL) != SQLITE_OK)
+	if (agg_prepare_once(ps->db, &ps->back,
+			     "SELECT id, ts_start, ts_end FROM intervals WHERE id <= ?1 "
+			     "ORDER BY id DESC"))
 		return -EIO;
 	sqlite3_bind_int64(ps->back, 1, before);
 	while ((rc = sqlite3_step(ps->back)) == SQLITE_ROW) {
@@ -342,12 +336,10 @@ static int seen_interval(struct probe_seen *ps, int64_t id, int64_t *iv)
 {
 	int rc;
 
-	if (!ps->iv &&
-	    sqlite3_prepare_v3(ps->db,
-			       "SELECT i.ts_start, i.ts_end, b.id, b.ts_end FROM intervals i "
-			       "LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals "
-			       "WHERE id < ?1) WHERE i.id = ?1",
-			       -1, SQLITE_PREPARE_PERSISTENT, &ps->iv, NULL) != SQLITE_OK)
+	if (agg_prepare_once(ps->db, &ps->iv,
+			     "SELECT i.ts_start, i.ts_end, b.id, b.ts_end FROM intervals i "
+			     "LEFT JOIN intervals b ON b.id = (SELECT max(id) FROM intervals "
+			     "WHERE id < ?1) WHERE i.id = ?1"))
 		return -EIO;
 	sqlite3_bind_int64(ps->iv, 1, id);
 	rc = sqlite3_step(ps->iv);
@@ -362,9 +354,8 @@ static int seen_mark(struct probe_seen *ps, int64_t id)
 {
 	int rc;
 
-	if (!ps->mark &&
-	    sqlite3_prepare_v3(ps->db, "INSERT OR IGNORE INTO probe_prev_unknown VALUES (?1)", -1,
-			       SQLITE_PREPARE_PERSISTENT, &ps->mark, NULL) != SQLITE_OK)
+	if (agg_prepare_once(ps->db, &ps->mark,
+			     "INSERT OR IGNORE INTO probe_prev_unknown VALUES (?1)"))
 		return -EIO;
 	sqlite3_bind_int64(ps->mark, 1, id);
 	rc = sqlite3_step(ps->mark);
