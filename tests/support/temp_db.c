@@ -1,20 +1,56 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* temp_db.c - see temp_db.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "db.h"
 #include "temp_db.h"
 
 static void unlink_with_sides(const char *path)
 {
-	char side[80];
+	char side[PATH_MAX + 8];
 
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);
 	snprintf(side, sizeof(side), "%s-shm", path);
 	unlink(side);
+}
+
+/*
+ * The files of the databases not removed yet. A failed cmocka assertion
+ * leaves its test at once (longjmp), past the test's own temp_db_remove():
+ * the files it left are removed when the test program exits.
+ */
+#define TEMP_DB_MAX 64
+static char left[TEMP_DB_MAX][sizeof(((struct temp_db *)0)->path)];
+
+static void remove_left(void)
+{
+	for (int i = 0; i < TEMP_DB_MAX; i++)
+		if (left[i][0])
+			unlink_with_sides(left[i]);
+}
+
+static void note_left(const char *path, int keep)
+{
+	static int registered;
+	int i;
+
+	if (!registered)
+		registered = !atexit(remove_left);
+	for (i = 0; i < TEMP_DB_MAX; i++) {
+		if (keep && !left[i][0]) {
+			snprintf(left[i], sizeof(left[i]), "%s", path);
+			return;
+		}
+		if (!keep && !strcmp(left[i], path)) {
+			left[i][0] = 0;
+			return;
+		}
+	}
 }
 
 int temp_db_open(struct temp_db *t, const char *name)
@@ -31,6 +67,7 @@ int temp_db_open(struct temp_db *t, const char *name)
 		unlink_with_sides(t->path);
 		return -1;
 	}
+	note_left(t->path, 1);
 	return 0;
 }
 
@@ -39,6 +76,7 @@ void temp_db_remove(struct temp_db *t)
 	db_close(t->db);
 	t->db = NULL;
 	unlink_with_sides(t->path);
+	note_left(t->path, 0);
 }
 
 int temp_dir_remove(const char *dir)

@@ -15,7 +15,8 @@ struct temp_db {
 };
 
 /* Create /tmp/NAME.XXXXXX and open it read-write (migrations applied).
- * 0, or -1 with nothing left behind. */
+ * 0, or -1 with nothing left behind. A file its test does not remove (a
+ * failed assertion leaves the test at once) is removed at exit. */
 int temp_db_open(struct temp_db *t, const char *name);
 
 /* Close the connection and remove the file, its -wal and its -shm. */
