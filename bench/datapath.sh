@@ -5,8 +5,8 @@
 # the ratios netmon / baseline. Goal: <= 1.10.
 #
 #   bench/datapath.sh [--runs N] [--count N] [--size BYTES] [--batch N] [--rate PPS]
-#                     [--empty] [--prog-stats] [--against DIR] [--no-process] [--pmacct]
-#                     [--perf DIR] [--interval SECONDS]
+#                     [--empty] [--prog-stats] [--against DIR] [--no-process] [--proc-floor]
+#                     [--pmacct] [--perf DIR] [--interval SECONDS]
 #
 #   --runs   cycles (default 7); a cycle is: baseline, TC, baseline, XDP
 #   --count  datagrams per direction per run (default 500000)
@@ -30,6 +30,12 @@
 #   --no-process  also netmon-record --no-process ("tcnp", "xdpnp"): the
 #            packet path alone, without the per-process programs, which run
 #            on every send and receive call (two per datagram here)
+#   --proc-floor  "tcnp" as --no-process, and "tcnpe": netmon-record
+#            --no-process with empty programs on the per-process programs'
+#            socket tracepoints ($O/bench/empty_tp): tcnpe - tcnp is what a
+#            program on every send and receive call costs by itself (the
+#            floor of per-process accounting this way), tc - tcnpe what
+#            netmon's per-process programs add to it
 #   --perf DIR  also a system-wide perf profile (cpu-clock, call graphs) of
 #            each run's traffic, DIR/MODE-RUN.data: where the time goes
 #            (perf report -i FILE --comm datapath-udp --no-children). The
@@ -40,12 +46,13 @@
 #   --interval  seconds per recorded interval of the monitor (default 1: a
 #            write every second, the worst case; the installed default is
 #            60, dist/netmon.conf); pmacctd's sql_refresh_time alike
-#   (--empty, --against, --no-process and --pmacct each choose what a cycle
-#   runs: at most one of them)
+#   (--empty, --against, --no-process, --proc-floor and --pmacct each choose
+#   what a cycle runs: at most one of them)
 #
 # O (default build) names the build directory: it needs $O/netmon-record and
 # $O/bench/datapath-udp and $O/tests/tools/nm-tcx (make O=... all
-# $O/bench/datapath-udp $O/tests/tools/nm-tcx; --empty: $O/bench/empty_tcx). Needs root,
+# $O/bench/datapath-udp $O/tests/tools/nm-tcx; --empty: $O/bench/empty_tcx;
+# --proc-floor: $O/bench/empty_tp). Needs root,
 # ip, ethtool, taskset, flock; sqlite3 for the "counted" check (what the
 # monitor stored of the flood's packets).
 #
@@ -109,9 +116,9 @@ esac
 RECORD=$BUILD/netmon-record
 UDP=$BUILD/bench/datapath-udp
 
-PERF='' INTERVAL=1 RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PMACCT=0
+PERF='' INTERVAL=1 RUNS=7 COUNT=500000 SIZE=18 BATCH=64 RATE=0 WITH_EMPTY=0 PROG_STATS=0 AGAINST='' NO_PROCESS=0 PROC_FLOOR=0 PMACCT=0
 usage() {
-	sed -n '7,45p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '7,50p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 64
 }
 while [ $# -gt 0 ]; do
@@ -126,6 +133,7 @@ while [ $# -gt 0 ]; do
 	--prog-stats) PROG_STATS=1 && shift && continue ;;
 	--against) AGAINST=${2:-} && shift 2 && continue ;;
 	--no-process) NO_PROCESS=1 && shift && continue ;;
+	--proc-floor) PROC_FLOOR=1 && shift && continue ;;
 	--pmacct) PMACCT=1 && shift && continue ;;
 	--perf) PERF=${2:-} && shift 2 && continue ;;
 	-h | --help) usage ;;
@@ -137,8 +145,8 @@ done
 ((RUNS >= 1 && RUNS <= 99 && COUNT >= 1000 && SIZE <= 1472 && BATCH >= 1 && BATCH <= 1024 &&
 	INTERVAL >= 1 && INTERVAL <= 3600)) ||
 	{ echo "datapath.sh: out of range (runs 1..99, count >= 1000, size <= 1472, batch 1..1024, interval 1..3600)" >&2 && exit 64; }
-(( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS + PMACCT <= 1 )) ||
-	{ echo "datapath.sh: --empty, --against, --no-process and --pmacct exclude each other" >&2 && exit 64; }
+(( WITH_EMPTY + ${AGAINST:+1}0 / 10 + NO_PROCESS + PROC_FLOOR + PMACCT <= 1 )) ||
+	{ echo "datapath.sh: --empty, --against, --no-process, --proc-floor and --pmacct exclude each other" >&2 && exit 64; }
 
 die() {
 	echo "datapath.sh: $*" >&2
@@ -374,7 +382,7 @@ mon_cmd() {
 	fi
 	CMD=(-i "$HOST" --db "$TMP/rec.db" --interval "$INTERVAL" --duration 600) READY='recording on'
 	case $MODE in *xdp*) CMD+=(--hook xdp) ;; esac
-	case $MODE in *np) CMD+=(--no-process) ;; esac
+	case $MODE in *np | *npe) CMD+=(--no-process) ;; esac
 	case $MODE in o*) rec=$AGAINST/netmon-record ;; esac
 	CMD=("$rec" "${CMD[@]}")
 }
@@ -460,6 +468,24 @@ empty_detach() {
 	check_clean
 }
 
+# --proc-floor: empty programs on the socket tracepoints beside the recorder.
+etp_attach() {
+	"$BUILD/bench/empty_tp" >"$TMP/empty_tp.out" &
+	ETP_PID=$!
+	PIDS+=("$ETP_PID")
+	for ((n = 0; n < 100; n++)); do
+		grep -q attached "$TMP/empty_tp.out" && return 0
+		kill -0 "$ETP_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	die "cannot attach the empty programs to the socket tracepoints"
+}
+etp_detach() {
+	kill -TERM "$ETP_PID"
+	wait "$ETP_PID" || die "empty_tp did not end cleanly"
+	forget "$ETP_PID"
+}
+
 # --perf: profile the whole machine while the run's traffic flows.
 perf_start() {
 	[ -n "$PERF" ] || return 0
@@ -484,6 +510,7 @@ run_one() {
 	case $MODE in
 	base) PAIR=0 LAST_BASE=$RUN ;;
 	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_start ;;
+	tcnpe) rec_start && etp_attach ;;
 	etc | etcx | exdp) empty_attach ;;
 	esac
 	perf_start
@@ -492,6 +519,7 @@ run_one() {
 	perf_stop
 	case $MODE in
 	tc | xdp | otc | oxdp | tcnp | xdpnp | pmacct) rec_stop ;;
+	tcnpe) etp_detach && rec_stop ;;
 	etc | etcx | exdp) empty_detach ;;
 	esac
 	# One line per run as it happens (the summary below repeats everything).
@@ -512,6 +540,10 @@ if [ "$WITH_EMPTY" = 1 ]; then
 fi
 [ -z "$AGAINST" ] || MODES=(tc otc xdp oxdp)
 [ "$NO_PROCESS" = 0 ] || MODES=(tc tcnp xdp xdpnp)
+if [ "$PROC_FLOOR" = 1 ]; then
+	MODES=(tc tcnp tcnpe)
+	[ -x "$BUILD/bench/empty_tp" ] || die "$BUILD/bench/empty_tp is missing: build it first (make O=$O $O/bench/empty_tp)"
+fi
 [ "$PMACCT" = 0 ] || MODES=(tc pmacct)
 echo "# datapath cost: $COUNT datagrams of $SIZE B payload (64 B frames with FCS at 18) per direction per run,"
 PACE="paced at $RATE/s"
@@ -614,6 +646,7 @@ END {
 	}
 	if (modes ~ /pmacct/)
 		printf "pmacctd / netmon (added): both %s, sys both %s\n", quot(add["pmacct", 3], add["tc", 3]), quot(add["pmacct", 4], add["tc", 4])
+	if (modes ~ /tcnpe/) printf "# tcnp: --no-process; tcnpe: --no-process and empty programs on the socket tracepoints (tcnpe - tcnp: their floor; tc - tcnpe: what netmon'"'"'s per-process programs add to it)\n"
 	if (modes ~ /etc/) printf "# etcx, etc, exdp: empty programs on the same hooks, tcx links, clsact filters, XDP (the hooks'"'"' own cost)\n"
 }' "$TMP/results"
 
