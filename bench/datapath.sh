@@ -432,19 +432,35 @@ rec_stop() {
 	[ "$HAVE_SQLITE" = 0 ] || COUNTED=$(counted)
 }
 
+# holder_start WHERE CMD...: a program that holds empty programs attached
+# until SIGTERM (bench/empty_tcx, bench/empty_tp), once it says "attached";
+# its PID in HOLDER_PID. holder_stop PID NAME: end it, cleanly.
+holder_start() {
+	local where=$1
+	shift
+	"$@" >"$TMP/holder.out" &
+	HOLDER_PID=$!
+	PIDS+=("$HOLDER_PID")
+	for ((n = 0; n < 100; n++)); do
+		grep -q attached "$TMP/holder.out" && return 0
+		kill -0 "$HOLDER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	die "cannot attach the empty programs to $where"
+}
+holder_stop() {
+	kill -TERM "$1"
+	wait "$1" || die "$2 did not end cleanly"
+	forget "$1"
+}
+
 # Empty programs on the same hooks as netmon's: what the hooks themselves
 # cost (for XDP on a veth, the switch to the veth's NAPI receive path).
 empty_attach() {
 	if [ "$MODE" = etcx ]; then
-		"$BUILD/bench/empty_tcx" "$HOST" >"$TMP/empty_tcx.out" &
-		EMPTY_PID=$!
-		PIDS+=("$EMPTY_PID")
-		for ((n = 0; n < 100; n++)); do
-			grep -q attached "$TMP/empty_tcx.out" && return 0
-			kill -0 "$EMPTY_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		die "cannot attach the empty programs to $HOST as tcx links"
+		holder_start "$HOST as tcx links" "$BUILD/bench/empty_tcx" "$HOST"
+		EMPTY_PID=$HOLDER_PID
+		return 0
 	fi
 	local in=(tc filter add dev "$HOST" ingress bpf da obj "$EMPTY" sec tc)
 	[ "$MODE" = exdp ] && in=(ip link set dev "$HOST" xdpdrv obj "$EMPTY" sec xdp)
@@ -455,9 +471,7 @@ empty_attach() {
 }
 empty_detach() {
 	if [ "$MODE" = etcx ]; then
-		kill -TERM "$EMPTY_PID"
-		wait "$EMPTY_PID" || die "empty_tcx did not end cleanly"
-		forget "$EMPTY_PID"
+		holder_stop "$EMPTY_PID" empty_tcx
 		check_clean
 		return 0
 	fi
@@ -470,20 +484,11 @@ empty_detach() {
 
 # --proc-floor: empty programs on the socket tracepoints beside the recorder.
 etp_attach() {
-	"$BUILD/bench/empty_tp" >"$TMP/empty_tp.out" &
-	ETP_PID=$!
-	PIDS+=("$ETP_PID")
-	for ((n = 0; n < 100; n++)); do
-		grep -q attached "$TMP/empty_tp.out" && return 0
-		kill -0 "$ETP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	die "cannot attach the empty programs to the socket tracepoints"
+	holder_start "the socket tracepoints" "$BUILD/bench/empty_tp"
+	ETP_PID=$HOLDER_PID
 }
 etp_detach() {
-	kill -TERM "$ETP_PID"
-	wait "$ETP_PID" || die "empty_tp did not end cleanly"
-	forget "$ETP_PID"
+	holder_stop "$ETP_PID" empty_tp
 }
 
 # --perf: profile the whole machine while the run's traffic flows.
