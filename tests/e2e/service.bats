@@ -35,7 +35,15 @@ reload() {
 	nmt_wait_line "$NMT_TMP/rec.err" 'recording on .* every 1 s' "$NMT_PID_rec" ||
 		{ nmt_dump rec; false; }
 	nmt_udp out 4 40001 5001 30 100
-	sleep 2.5
+	# Two 1 s intervals stored before the reload (at most 20 s).
+	local short=0
+	for _ in $(seq 40); do
+		short=$(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end - ts_start = 1") ||
+			short=0
+		[ "$short" -ge 2 ] && break
+		sleep 0.5
+	done
+	[ "$short" -ge 2 ] || { nmt_dump rec; nmt_fail "only $short 1 s intervals after 20 s"; }
 	before=$(date +%s)
 	reload 'interval = 3' 'reload: interval 1 -> 3$'
 	after=$(date +%s)
