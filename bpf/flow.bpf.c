@@ -113,7 +113,7 @@ struct {
 /*
  * Offline replay (netmon-record --read): the packet's time is the capture's,
  * passed in skb->tstamp (CLOCK_REALTIME ns) by BPF_PROG_TEST_RUN. Live, the
- * kernel's coarse monotonic clock, which costs a few ns instead of 13-29.
+ * kernel's coarse monotonic clock (live_now()).
  */
 const volatile __u8 clock_from_packet = 0;
 
@@ -126,11 +126,22 @@ const volatile __u64 hash_seed = 0;
 
 /* The generation programs write to; only user space changes it. */
 __u32 active_gen = 0;
+/*
+ * The tick clock (live_now()), beside active_gen on the line every packet
+ * reads: the length of a tick in ns, and a tick with its CLOCK_MONOTONIC
+ * time. Set by the loader after the load (recorder/kernel/tick_clock.c),
+ * tick_ns last; 0 until then (a program run by BPF_PROG_TEST_RUN in the
+ * tests, a clock the loader could not measure): the coarse clock.
+ */
+__u32 tick_ns = 0;
+__u64 tick_base = 0, tick_base_ns = 0;
 /* Slots taken in each table: inserters add, the recorder subtracts when it
  * frees one. On a cache line of their own (with the insert locks), away from
  * active_gen, which every packet of every CPU reads. */
 __u32 used4 __attribute__((aligned(64))) = 0;
 __u32 used6 = 0;
+/* What netmon_clock_sample() read last: for the loader only. */
+__u64 sample_jiffies = 0, sample_coarse_ns = 0, sample_live_ns = 0;
 
 /*
  * A new totals row, out of line: its value (struct total_counters, 48
@@ -443,6 +454,26 @@ static __always_inline void tls_and_count(struct __sk_buff *skb, const struct pk
 		add_total(gen, &tk, 1, (__u32)r >> 8);
 }
 
+/*
+ * A live packet's time: CLOCK_MONOTONIC at the start of the current tick,
+ * from the tick count. jiffies_64 counts ticks of exactly tick_ns of
+ * monotonic time (the kernel advances it from the monotonic clock, in whole
+ * ticks), so this is a coarse monotonic clock like
+ * bpf_ktime_get_coarse_ns() (the time of the clock's last update, in the
+ * same tick): the two differ by less than a tick. The count is one load
+ * (the verifier inlines bpf_jiffies64()) where the coarse clock is a helper
+ * call: ~14 ns a packet on a host that pays for every return
+ * (bench/RESULTS.md).
+ */
+static __always_inline __u64 live_now(void)
+{
+	__u32 tick = tick_ns;
+
+	if (!tick)
+		return bpf_ktime_get_coarse_ns();
+	return tick_base_ns + (bpf_jiffies64() - tick_base) * tick;
+}
+
 /* Count one packet into the active generation; every hook ends up here. */
 static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt_meta *m,
 					 __u8 direction)
@@ -478,7 +509,7 @@ static __always_inline void count_packet(void *ctx, int is_xdp, const struct pkt
 	 * (recorder/kernel/ip_totals.c). A totals lookup per packet was 4-5 of
 	 * the ~11 data lines the hot path touches (bench/RESULTS.md).
 	 */
-	now = clock_from_packet ? m->tstamp : bpf_ktime_get_coarse_ns();
+	now = clock_from_packet ? m->tstamp : live_now();
 	/* --include/--exclude: in no flow, in the excluded row (filter.bpf.h). */
 	if (filter_excludes(gen, &p.key)) {
 		tk.kind = NETMON_KIND_EXCLUDED;
@@ -525,6 +556,21 @@ SEC("tc")
 int netmon_tc_egress(struct __sk_buff *skb)
 {
 	return count_skb(skb, NETMON_DIR_OUT);
+}
+
+/*
+ * For the loader (tick_clock.c), run by BPF_PROG_TEST_RUN, never attached:
+ * the tick count and the coarse clock at one moment, the clock first (a tick
+ * between the two reads then shows as a pair a tick early, never late), and
+ * live_now() beside them.
+ */
+SEC("tc")
+int netmon_clock_sample(struct __sk_buff *skb)
+{
+	sample_coarse_ns = bpf_ktime_get_coarse_ns();
+	sample_jiffies = bpf_jiffies64();
+	sample_live_ns = live_now();
+	return TC_ACT_UNSPEC_;
 }
 
 /*

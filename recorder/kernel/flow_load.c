@@ -9,6 +9,7 @@
 #include "flow.skel.h"
 #include "flow_load.h"
 #include "log.h"
+#include "tick_clock.h"
 
 /* libbpf speaks only when asked for debug output (-v). */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -158,6 +159,9 @@ int flow_load_with(struct flow_bpf **out, const struct flow_load_opts *opts)
 		if (err)
 			goto fail;
 	}
+	/* Live packets' time from the tick count, once its length is known. */
+	if (!opts->clock_from_packet)
+		tick_clock_set(skel);
 	*out = skel;
 	return 0;
 fail:
