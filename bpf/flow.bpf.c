@@ -462,8 +462,8 @@ static __always_inline void tls_and_count(struct __sk_buff *skb, const struct pk
  * bpf_ktime_get_coarse_ns() (the time of the clock's last update, in the
  * same tick): the two differ by less than a tick. The count is one load
  * (the verifier inlines bpf_jiffies64()) where the coarse clock is a helper
- * call: ~14 ns a packet on a host that pays for every return
- * (bench/RESULTS.md).
+ * call: ~7 ns of the program's ~45 a packet on a host that pays for every
+ * return (bench/RESULTS.md).
  */
 static __always_inline __u64 live_now(void)
 {
