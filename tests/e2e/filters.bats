@@ -154,7 +154,7 @@ udp_port_free() {
 }
 
 @test "SIGHUP changes the rules from the next interval on, and every packet is counted once" {
-	local after done_iv=0
+	local after
 	printf 'exclude = %s/32:udp/5001\n' "$NMT_P4" >"$CONF"
 	nmt_rec_start "$DB" --config "$CONF"
 	nmt_udp out 4 40001 5001 10 100 # excluded by the first rules
@@ -165,13 +165,7 @@ udp_port_free() {
 	after=$(date +%s)
 	# The interval under way keeps its rules: wait (bounded) until one that
 	# ends after the reload is stored, so the new rules are the ones in use.
-	for _ in $(seq 100); do
-		done_iv=$(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end > $after") ||
-			done_iv=0
-		[ "$done_iv" -gt 0 ] && break
-		sleep 0.1
-	done
-	[ "$done_iv" -gt 0 ] || { nmt_dump rec; nmt_fail "no interval stored after the reload"; }
+	nmt_wait_intervals "$DB" "ts_end > $after" 1 10
 	nmt_udp out 4 40002 5001 13 100 # kept now
 	nmt_udp out 4 40003 5002 8 200  # excluded now
 	nmt_rec_stop
