@@ -455,12 +455,13 @@ static __always_inline void tls_and_count(struct __sk_buff *skb, const struct pk
 }
 
 /*
- * A live packet's time: CLOCK_MONOTONIC at the start of the current tick,
- * from the tick count. jiffies_64 counts ticks of exactly tick_ns of
- * monotonic time (the kernel advances it from the monotonic clock, in whole
- * ticks), so this is a coarse monotonic clock like
- * bpf_ktime_get_coarse_ns() (the time of the clock's last update, in the
- * same tick): the two differ by less than a tick. The count is one load
+ * A live packet's time: CLOCK_MONOTONIC at one point of the current tick
+ * (where the clock's update fell in it when the loader measured), from the
+ * tick count. jiffies_64 counts ticks of exactly tick_ns of monotonic time
+ * (the kernel advances it from the monotonic clock, in whole ticks), so
+ * this is a coarse monotonic clock like bpf_ktime_get_coarse_ns() (the time
+ * of the clock's last update, in the same tick): the two differ by less
+ * than a tick. The count is one load
  * (the verifier inlines bpf_jiffies64()) where the coarse clock is a helper
  * call: ~7 ns of the program's ~45 a packet on a host that pays for every
  * return (bench/RESULTS.md).

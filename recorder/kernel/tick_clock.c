@@ -82,28 +82,47 @@ static int settled(struct flow_bpf *skel, int fd, struct tick_sample *s, __u64 *
 	return -EAGAIN;
 }
 
+/*
+ * Settled readings a few ms apart until MEASURE_TICKS ticks and MEASURE_NS
+ * have passed: the tick's length from the first and the last, and into *at
+ * the last one's tick count with the time that tick started at. That time
+ * is the latest any reading gives it (each reading's time, carried forward
+ * in whole ticks): a reading the kernel's own gap between the count and
+ * the clock caught three times over pairs a count with the tick before's
+ * time, which only makes it earlier.
+ */
+#define MAX_READINGS (GIVE_UP_NS / (2 * 1000 * 1000) + 2)
 static int measure(struct flow_bpf *skel, int fd, __u32 *tick, struct tick_sample *at)
 {
 	struct timespec pause = { .tv_nsec = 2 * 1000 * 1000 };
-	struct tick_sample first;
-	__u64 start = mono_ns(), live;
-	int err = settled(skel, fd, &first, &live);
+	struct tick_sample r[MAX_READINGS];
+	__u64 start = mono_ns(), live, latest = 0;
+	size_t n = 0;
+	int err;
 
-	if (err)
-		return err;
-	for (;;) {
-		nanosleep(&pause, NULL);
-		err = settled(skel, fd, at, &live);
+	do {
+		if (n)
+			nanosleep(&pause, NULL);
+		err = settled(skel, fd, &r[n], &live);
 		if (err)
 			return err;
-		if (at->jiffies - first.jiffies >= MEASURE_TICKS &&
-		    at->coarse_ns - first.coarse_ns >= MEASURE_NS)
+		n++;
+		if (r[n - 1].jiffies - r[0].jiffies >= MEASURE_TICKS &&
+		    r[n - 1].coarse_ns - r[0].coarse_ns >= MEASURE_NS)
 			break;
-		if (mono_ns() - start > GIVE_UP_NS)
-			return -ETIME;
+	} while (n < MAX_READINGS && mono_ns() - start <= GIVE_UP_NS);
+	*tick = n > 1 ? tick_length(&r[0], &r[n - 1]) : 0;
+	if (!*tick)
+		return n < MAX_READINGS && mono_ns() - start <= GIVE_UP_NS ? -ERANGE : -ETIME;
+	for (size_t i = 0; i < n; i++) {
+		__u64 t = r[i].coarse_ns + (r[n - 1].jiffies - r[i].jiffies) * *tick;
+
+		if (t > latest)
+			latest = t;
 	}
-	*tick = tick_length(&first, at);
-	return *tick ? 0 : -ERANGE;
+	at->jiffies = r[n - 1].jiffies;
+	at->coarse_ns = latest;
+	return 0;
 }
 
 int tick_clock_set(struct flow_bpf *skel)
