@@ -460,8 +460,9 @@ static __always_inline void tls_and_count(struct __sk_buff *skb, const struct pk
  * tick count. jiffies_64 counts ticks of exactly tick_ns of monotonic time
  * (the kernel advances it from the monotonic clock, in whole ticks), so
  * this is a coarse monotonic clock like bpf_ktime_get_coarse_ns() (the time
- * of the clock's last update, in the same tick): the two differ by less
- * than a tick. The count is one load
+ * of the clock's last update, which comes when its own trimmed interval is
+ * due, near the tick): the two differ by less than two ticks, and never
+ * drift apart. The count is one load
  * (the verifier inlines bpf_jiffies64()) where the coarse clock is a helper
  * call: ~7 ns of the program's ~45 a packet on a host that pays for every
  * return (bench/RESULTS.md).

@@ -98,22 +98,23 @@ static int measure(struct flow_bpf *skel, int fd, __u32 *tick, struct tick_sampl
 	struct tick_sample r[MAX_READINGS];
 	__u64 start = mono_ns(), live, latest = 0;
 	size_t n = 0;
-	int err;
+	int err, enough = 0;
 
-	do {
+	while (!enough && n < MAX_READINGS && mono_ns() - start <= GIVE_UP_NS) {
 		if (n)
 			nanosleep(&pause, NULL);
 		err = settled(skel, fd, &r[n], &live);
 		if (err)
 			return err;
+		enough = r[n].jiffies - r[0].jiffies >= MEASURE_TICKS &&
+			 r[n].coarse_ns - r[0].coarse_ns >= MEASURE_NS;
 		n++;
-		if (r[n - 1].jiffies - r[0].jiffies >= MEASURE_TICKS &&
-		    r[n - 1].coarse_ns - r[0].coarse_ns >= MEASURE_NS)
-			break;
-	} while (n < MAX_READINGS && mono_ns() - start <= GIVE_UP_NS);
-	*tick = n > 1 ? tick_length(&r[0], &r[n - 1]) : 0;
+	}
+	if (!enough)
+		return -ETIME;
+	*tick = tick_length(&r[0], &r[n - 1]);
 	if (!*tick)
-		return n < MAX_READINGS && mono_ns() - start <= GIVE_UP_NS ? -ERANGE : -ETIME;
+		return -ERANGE;
 	for (size_t i = 0; i < n; i++) {
 		__u64 t = r[i].coarse_ns + (r[n - 1].jiffies - r[i].jiffies) * *tick;
 
@@ -146,12 +147,14 @@ int tick_clock_set(struct flow_bpf *skel)
 	__atomic_store_n(&skel->bss->tick_ns, tick, __ATOMIC_RELEASE);
 	/*
 	 * What the programs now compute must be the coarse clock's time within
-	 * a tick: each is the monotonic time of a moment in the last tick (the
-	 * tick's start, or the clock's last update in it), a phase between the
-	 * two that wanders slowly as NTP trims the clock, never a tick.
+	 * two ticks: each is the monotonic time of a point near the current
+	 * tick (where the clock's update fell when measured, or its last
+	 * update, which comes when its own trimmed interval is due and so may
+	 * fall a tick early or late against the count).
 	 */
 	err = settled(skel, fd, &now, &live);
-	if (err || (live > now.coarse_ns ? live - now.coarse_ns : now.coarse_ns - live) >= tick) {
+	if (err ||
+	    (live > now.coarse_ns ? live - now.coarse_ns : now.coarse_ns - live) >= 2ull * tick) {
 		__atomic_store_n(&skel->bss->tick_ns, 0, __ATOMIC_RELEASE);
 		pr_debug("tick clock: %u ns ticks did not give the coarse clock's time (%llu "
 			 "against %llu): the programs read the coarse clock",

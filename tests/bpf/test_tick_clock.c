@@ -3,7 +3,7 @@
  * test_tick_clock.c - the flow programs' clock for live packets
  * (bpf/flow.bpf.c live_now(), recorder/kernel/tick_clock.c): the tick's
  * length found from two readings, and the time the loaded programs compute
- * from the tick count, which must be the coarse clock's within a tick at
+ * from the tick count, which must be the coarse clock's within two ticks at
  * every reading, over many ticks; an import keeps the packets' own clock.
  * Loads the real programs and runs their sampling program (root).
  */
@@ -62,7 +62,7 @@ static void sample(struct flow_bpf *skel, uint64_t *coarse, uint64_t *live)
 	*live = skel->bss->sample_live_ns;
 }
 
-static void test_live_is_coarse_within_a_tick(void **state)
+static void test_live_is_coarse_within_two_ticks(void **state)
 {
 	struct flow_load_opts lo = { .max_flows = 64 };
 	struct timespec pause = { .tv_nsec = 1000 * 1000 };
@@ -75,20 +75,27 @@ static void test_live_is_coarse_within_a_tick(void **state)
 	tick = skel->bss->tick_ns;
 	/* This kernel's HZ is one of x86's: 100, 250, 300 or 1000. */
 	assert_true(tick == 10000000 || tick == 4000000 || tick == 3333333 || tick == 1000000);
-	/* At least 100 ticks, read every millisecond: a tick of another HZ (2.4 % off at the
-	 * nearest) would be more than two ticks off by then. */
-	for (int i = 0; i < 20000 && ticks_seen < 100; i++) {
+	/*
+	 * At least 200 ticks, read every millisecond: a tick of another HZ (2.4 %
+	 * off at the nearest) would be nearly five ticks off by then. Within two
+	 * ticks, not one: the coarse clock moves when its own accumulated
+	 * interval (a tick give or take the clock's trim, a few ns) is due, so
+	 * its update may fall in the tick before or after the count's; it was
+	 * seen a tick and 2-4 ns ahead in 4 runs of ~60.
+	 */
+	for (int i = 0; i < 40000 && ticks_seen < 200; i++) {
 		sample(skel, &coarse, &live);
 		if (!first)
 			first = live;
-		assert_true(live + tick > coarse && coarse + tick > live);
+		assert_true(live + 2 * (uint64_t)tick > coarse &&
+			    coarse + 2 * (uint64_t)tick > live);
 		assert_int_equal((live - skel->bss->tick_base_ns) % tick, 0);
 		assert_true(live >= prev); /* never back */
 		prev = live;
 		ticks_seen = (live - first) / tick;
 		nanosleep(&pause, NULL);
 	}
-	assert_true(ticks_seen >= 100);
+	assert_true(ticks_seen >= 200);
 	/* A loader running again on adopted programs keeps their clock. */
 	base = ++skel->bss->tick_base_ns;
 	assert_int_equal(tick_clock_set(skel), 1);
@@ -118,7 +125,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tick_length),
-		cmocka_unit_test(test_live_is_coarse_within_a_tick),
+		cmocka_unit_test(test_live_is_coarse_within_two_ticks),
 		cmocka_unit_test(test_unset_reads_coarse),
 	};
 
