@@ -174,7 +174,7 @@ $(O)/netmon-record: $(RECORDER_OBJ) $(COMMON_OBJ)
 
 $(O)/netmon-report: $(REPORT_OBJ) $(COMMON_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_SQLITE) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_SQLITE) -pthread -o $@
 
 # ---- tests ----------------------------------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * report_anomalies.c - the anomalies report: stored hits and rules, as one
- * statement built from the embedded files.
+ * statement built from the embedded files, or (with more than one job,
+ * --jobs) as parts run at once on connections of their own and merged by
+ * the same text (anomaly_jobs.c).
  *
  * Both sources, because each covers what the other cannot: the rules give
  * answers for any window, also for history recorded before they existed or
@@ -12,25 +14,33 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "anomaly_jobs.h"
 #include "anomaly_rules.h"
 #include "embed.h"
 #include "log.h"
 #include "report_anomalies.h"
 #include "fmt_buf.h"
 
-/* origin 0 (stored) sorts first, so the stored row of a pair is kept. */
-static const char head[] =
+/*
+ * The statement is: every hit, with its origin, deduplicated. origin 0
+ * (stored) sorts first, so the stored row of a pair is kept.
+ */
+static const char dedupe_head[] =
 	"SELECT ts, kind, subject, value, threshold, detail FROM (\n"
 	"SELECT *, row_number() OVER (PARTITION BY ts, kind, subject ORDER BY origin) AS nth\n"
-	"FROM (\n"
-	"SELECT 0 AS origin, ts, kind, subject, value, threshold, detail FROM anomaly_log\n"
-	"WHERE ts >= :window_since AND ts < :until\n";
+	"FROM (\n";
 static const char tail[] = "))\nWHERE nth = 1\nORDER BY ts, kind, subject";
+static const char stored_sql[] =
+	"SELECT ts, kind, subject, value, threshold, detail FROM anomaly_log\n"
+	"WHERE ts >= :window_since AND ts < :until";
 
+/* The one statement: the stored hits, then every rule. */
 static int build_sql(struct fmt_buf *sql)
 {
-	int err = fmt_buf_add(sql, head, sizeof(head) - 1);
+	int err = fmt_buf_add(sql, dedupe_head, sizeof(dedupe_head) - 1);
 
+	if (!err)
+		err = fmt_buf_addf(sql, "SELECT 0 AS origin, * FROM (\n%s\n)\n", stored_sql);
 	for (const struct embedded_file *f = netmon_anomaly_rules; f->name && !err; f++) {
 		/* The rule's own comments end at a newline, never in its text. */
 		err = fmt_buf_addf(sql, "UNION ALL SELECT 1, * FROM ( -- %s\n", f->name);
@@ -85,12 +95,74 @@ static int64_t rules_since(sqlite3 *db, const struct report_opts *o)
 	return since;
 }
 
-int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o, sqlite3_stmt **out)
+/*
+ * The rules that take longest, started first so that no CPU is left with
+ * one of them at the end: over the generated busy week udp_scan and
+ * beaconing are each ~40 % of the rules' time (bench/RESULTS.md). The
+ * stored hits and the other rules follow in file order.
+ */
+static const char *const slow_first[] = { "udp_scan.sql", "beaconing.sql" };
+
+static int is_slow(const char *name)
+{
+	for (size_t i = 0; i < sizeof(slow_first) / sizeof(slow_first[0]); i++)
+		if (!strcmp(name, slow_first[i]))
+			return 1;
+	return 0;
+}
+
+static void add_rule(struct anomaly_part *parts, int *n, const struct embedded_file *f)
+{
+	parts[(*n)++] = (struct anomaly_part){ .name = f->name, .sql = f->text,
+					       .len = anomaly_rule_body_len(f->text, f->len),
+					       .origin = 1 };
+}
+
+/* The stored hits and each rule run at once (anomaly_jobs.h), then merged by
+ * the same text as the one statement's. */
+static int prepare_jobs(const struct report_opts *o, int64_t since, int jobs,
+			const struct timespec *deadline, sqlite3_stmt **out)
+{
+	struct anomaly_part *parts;
+	struct fmt_buf merge = { 0 };
+	const struct embedded_file *f;
+	int n = 0, rules = 0, err;
+
+	for (f = netmon_anomaly_rules; f->name; f++)
+		rules++;
+	parts = calloc((size_t)rules + 1, sizeof(*parts));
+	if (!parts)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(slow_first) / sizeof(slow_first[0]); i++)
+		if ((f = embed_find(netmon_anomaly_rules, slow_first[i])))
+			add_rule(parts, &n, f);
+	parts[n++] = (struct anomaly_part){ .name = "stored hits", .sql = stored_sql,
+					    .len = sizeof(stored_sql) - 1, .origin = 0 };
+	for (f = netmon_anomaly_rules; f->name; f++)
+		if (!is_slow(f->name))
+			add_rule(parts, &n, f);
+	err = fmt_buf_add(&merge, dedupe_head, sizeof(dedupe_head) - 1);
+	if (!err)
+		err = fmt_buf_addf(&merge, "SELECT * FROM hits%s", tail);
+	if (!err)
+		err = anomaly_jobs_run(parts, n, jobs, o->db_path, &o->thresholds, o->since, since,
+				       o->until, deadline, merge.s, out);
+	fmt_buf_free(&merge);
+	free(parts);
+	return err;
+}
+
+int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o,
+			     const struct timespec *deadline, sqlite3_stmt **out)
 {
 	struct fmt_buf sql = { 0 };
-	int err = build_sql(&sql);
+	int64_t since = rules_since(db, o);
+	int err;
 
 	*out = NULL;
+	if (o->jobs > 1)
+		return prepare_jobs(o, since, o->jobs, deadline, out);
+	err = build_sql(&sql);
 	if (err)
 		return err;
 	if (sqlite3_prepare_v2(db, sql.s, (int)sql.len, out, NULL) != SQLITE_OK) {
@@ -98,8 +170,8 @@ int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o, sqlite3_s
 		err = -EIO;
 	}
 	if (!err)
-		err = anomaly_bind_window(*out, "anomaly rules", &o->thresholds, o->since,
-					  rules_since(db, o), o->until);
+		err = anomaly_bind_window(*out, "anomaly rules", &o->thresholds, o->since, since,
+					  o->until);
 	if (err) {
 		sqlite3_finalize(*out);
 		*out = NULL;

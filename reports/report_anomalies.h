@@ -8,14 +8,20 @@
 #define NETMON_REPORT_ANOMALIES_H
 
 #include <sqlite3.h>
+#include <time.h>
 #include "report_cli.h"
 
 /*
  * One statement for o's window, bound: columns ts, kind, subject, value,
  * threshold, detail, ordered by ts, kind and subject. A hit both stored and
  * found again is shown once, as stored (with the thresholds of the time).
- * Returns 0 or a negative errno (logged).
+ * With o->jobs above 1 the rules have already run when it returns, at
+ * once on their own connections to o->db_path, and the statement reads
+ * what they found, each stopped at deadline (CLOCK_MONOTONIC; none when
+ * NULL or zero): then -ETIME, not logged (the run says it). Returns 0 or a
+ * negative errno (logged).
  */
-int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o, sqlite3_stmt **out);
+int report_anomalies_prepare(sqlite3 *db, const struct report_opts *o,
+			     const struct timespec *deadline, sqlite3_stmt **out);
 
 #endif

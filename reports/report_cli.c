@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <string.h>
 #include "db.h"
 #include "getopt_error.h"
@@ -42,6 +43,7 @@ enum {
 	OPT_NUMERIC,
 	OPT_SERVICE,
 	OPT_USER,
+	OPT_JOBS,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +71,7 @@ static const struct option long_opts[] = {
 	{"numeric", no_argument, NULL, OPT_NUMERIC},
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"user", required_argument, NULL, OPT_USER},
+	{"jobs", required_argument, NULL, OPT_JOBS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -179,6 +182,9 @@ void report_cli_usage(FILE *fp)
 		"                 --limit busiest; default: one series of all traffic)\n"
 		"  --alert        anomalies: exit 2 when the window has anomalies, 0 when not\n"
 		"  --threshold NAME=VALUE  an anomaly rule's threshold (repeatable; below)\n"
+		"  --jobs N       anomalies: run the rules N at once, each on a connection of\n"
+		"                 its own, 1 to %d (default: one a CPU this process may use;\n"
+		"                 1: as one statement)\n"
 		"  --time-limit D  the queries' time in all, a duration as for --last (default\n"
 		"                  10m); past it the running query is stopped, exit 1\n"
 		"  -v, --verbose  more messages on stderr; -vv also shows each query run\n"
@@ -193,7 +199,7 @@ void report_cli_usage(FILE *fp)
 		"there are anomalies.\n"
 		"\n"
 		"Anomaly thresholds (NAME, default, unit; docs/anomalies.md says why):\n",
-		NETMON_DEFAULT_DB, REPORT_MAX_LIMIT, REPORT_DEFAULT_LIMIT);
+		NETMON_DEFAULT_DB, REPORT_MAX_LIMIT, REPORT_DEFAULT_LIMIT, REPORT_MAX_JOBS);
 	anomaly_settings_usage(fp);
 }
 
@@ -355,6 +361,19 @@ static int parse_command(struct report_opts *o, const char **words, int n)
 /* optind before the getopt_long() call whose option is being parsed. */
 static int optind_before;
 
+/* --jobs by default: the CPUs this process may run on (taskset, a cgroup's
+ * cpuset), at least 1. */
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > REPORT_MAX_JOBS ? REPORT_MAX_JOBS : n;
+}
+
 /* One option from getopt_long(); *word collects a command word. */
 static int parse_option(struct report_opts *o, int opt, char **argv, const char **word,
 			struct window_args *win)
@@ -428,6 +447,17 @@ static int parse_option(struct report_opts *o, int opt, char **argv, const char 
 		return anomaly_settings_parse(&o->thresholds, optarg);
 	case OPT_TIME_LIMIT:
 		return parse_time_limit(optarg, &o->time_limit);
+	case OPT_JOBS: {
+		unsigned long v;
+
+		if (parse_uint_range(optarg, 1, REPORT_MAX_JOBS, &v)) {
+			pr_err("--jobs: '%s' is not a number of jobs (1 to %d)", optarg,
+			       REPORT_MAX_JOBS);
+			return -EINVAL;
+		}
+		o->jobs = (int)v;
+		return 0;
+	}
 	case OPT_IPFIX:
 	case OPT_IPFIX_MTU:
 	case OPT_IPFIX_DOMAIN:
@@ -599,13 +629,15 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 	}
 	if (parse_trend_options(o, &win) || check_export_options(o, &win))
 		return -EINVAL;
-	if (o->alert && o->command != REPORT_ANOMALIES) {
-		pr_err("--alert goes with the anomalies command only");
+	if ((o->alert || o->jobs) && o->command != REPORT_ANOMALIES) {
+		pr_err("%s goes with the anomalies command only", o->alert ? "--alert" : "--jobs");
 		return -EINVAL;
 	}
 	if ((o->service || o->user) && o->command != REPORT_TOP_PROCESSES) {
 		pr_err("%s goes with top processes only", o->service ? "--service" : "--user");
 		return -EINVAL;
 	}
+	if (o->command == REPORT_ANOMALIES && !o->jobs)
+		o->jobs = cpus_allowed();
 	return parse_window(o, &win, now);
 }

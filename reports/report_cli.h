@@ -35,12 +35,15 @@ enum report_by { REPORT_BY_NONE, REPORT_BY_INTERFACE, REPORT_BY_PROTOCOL, REPORT
 #define REPORT_DEFAULT_BUCKET 3600
 
 /*
- * --time-limit: a report's whole run, in seconds. Ten minutes: a day's
- * anomaly rules judging raw rows take about a minute on a loaded 2-core
- * machine (bench/RESULTS.md), while a crafted view that never ends (a
- * recursive CTE) must not hang the daily timer.
+ * --time-limit: a report's whole run, in seconds. Ten minutes: the anomaly
+ * rules judging a busy week take some 25 CPU-seconds on the 2-core VM
+ * (bench/RESULTS.md), while a crafted view that never ends (a recursive
+ * CTE) must not hang the daily timer.
  */
 #define REPORT_DEFAULT_TIME_LIMIT 600
+
+/* --jobs: at most this many connections at once. */
+#define REPORT_MAX_JOBS 64
 
 struct report_opts {
 	const char *db_path;
@@ -56,6 +59,8 @@ struct report_opts {
 	int help, version;    /* print this and exit 0, before anything else */
 	int alert;	      /* anomalies --alert: exit 2 when there are any */
 	int64_t time_limit;   /* --time-limit: seconds the queries may run in all */
+	int jobs; /* --jobs: anomalies' parts at once (given none, report_cli_parse()
+		   * makes it one a CPU); 0 or 1: one statement */
 	struct anomaly_settings thresholds; /* --threshold NAME=VALUE */
 	/* export: --ipfix HOST:PORT (checked and resolved), --ipfix-mtu,
 	 * --ipfix-domain, --ipfix-rate, as netmon-record takes them */

@@ -23,7 +23,9 @@
  * virtual machine instructions of a running statement; past the deadline it
  * says stop and sqlite3_step() returns SQLITE_INTERRUPT. A clock read per
  * 10000 instructions costs nothing measurable. One report runs at a time in
- * a process, so the state is this file's.
+ * a process, so the state is this file's; the anomalies' jobs, on
+ * connections of their own in threads, are given the deadline to watch
+ * with their own handler (anomaly_jobs.c).
  */
 #define LIMIT_OPS 10000
 
@@ -196,8 +198,13 @@ static int statement(sqlite3 *db, const char *query, const struct report_opts *o
 	int err;
 
 	limit.query = query;
-	if (!strcmp(query, ANOMALIES_QUERY))
-		return report_anomalies_prepare(db, o, out);
+	if (!strcmp(query, ANOMALIES_QUERY)) {
+		err = report_anomalies_prepare(db, o, &limit.deadline, out);
+		/* Stopped by the limit in its jobs: said by the run, once. */
+		if (err == -ETIME && !limit.stopped)
+			limit.stopped = query;
+		return err;
+	}
 	err = query_prepare(db, query, out);
 	if (!err && (err = query_bind(*out, query, o))) {
 		sqlite3_finalize(*out);

@@ -173,6 +173,27 @@ EOF
 	[[ $stderr == *"--since"* ]]
 	usage anomalies --threshold bogus=1
 	[[ $stderr == *"unknown threshold 'bogus'"* ]]
+	for bad in 0 65 -1 2x ""; do
+		usage anomalies --jobs "$bad"
+		[[ $stderr == *"--jobs: '$bad' is not a number of jobs (1 to 64)"* ]]
+	done
+	usage top hosts --jobs 2
+	[[ $stderr == *"--jobs goes with the anomalies command only"* ]]
+}
+
+@test "anomalies --jobs: the rules run at once write what one statement writes" {
+	local f j one
+	for f in table csv json html; do
+		run --separate-stderr "$REPORT" --db "$DB" anomalies --format "$f" --jobs 1
+		[ "$status" -eq 2 ] || [ "$status" -eq 0 ]
+		one=$output
+		[ -n "$one" ]
+		for j in 2 3 64; do
+			run --separate-stderr "$REPORT" --db "$DB" anomalies --format "$f" --jobs "$j"
+			[ "$output" = "$one" ] || { diff -u <(echo "$one") <(echo "$output") >&2; false; }
+			[ -z "$stderr" ]
+		done
+	done
 }
 
 @test "summary lists the anomalies the recorder stored, in every format" {

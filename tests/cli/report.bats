@@ -829,7 +829,7 @@ hang_view() {
 }
 
 @test "a query that never ends is stopped at --time-limit, named, exit 1" {
-	local hang=$BATS_TEST_TMPDIR/hang.db cmd
+	local hang=$BATS_TEST_TMPDIR/hang.db cmd jobs
 	cp "$DB" "$hang"
 	hang_view "$hang" flow_log
 	hang_view "$hang" traffic_log
@@ -847,8 +847,14 @@ hang_view() {
 	done
 	run --separate-stderr timeout 60 "$REPORT" --db "$hang" trend --by host --time-limit 1s
 	[[ $stderr == *" trend_host.sql: stopped"* ]]
-	run --separate-stderr timeout 60 "$REPORT" --db "$hang" anomalies --time-limit 1s
-	[[ $stderr == *" anomalies: stopped"* ]]
+	# As one statement, and as rules run at once on their own connections.
+	for jobs in 1 3; do
+		run --separate-stderr timeout 60 "$REPORT" --db "$hang" anomalies --time-limit 1s \
+			--jobs $jobs
+		[ "$status" -eq 1 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ $stderr == *" anomalies: stopped: the report ran past its time limit of 1 s"* ]]
+	done
 	# Bad limits are usage errors.
 	for bad in 0s 10 -1s 1.5m soon; do
 		usage_error top hosts --time-limit "$bad"

@@ -131,7 +131,7 @@ static void test_report_statement(void **state)
 	sqlite3_stmt *st;
 
 	anomaly_settings_init(&o.thresholds);
-	assert_int_equal(report_anomalies_prepare(f->db, &o, &st), 0);
+	assert_int_equal(report_anomalies_prepare(f->db, &o, NULL, &st), 0);
 	assert_true(sqlite3_stmt_readonly(st));
 	assert_int_equal(sqlite3_column_count(st), 6);
 	for (int c = 0; c < 6; c++)

@@ -1219,7 +1219,7 @@ static void report_rows(sqlite3 *db, long long *all, long long *notes)
 
 	anomaly_settings_init(&o.thresholds);
 	*all = *notes = 0;
-	assert_int_equal(report_anomalies_prepare(db, &o, &st), 0);
+	assert_int_equal(report_anomalies_prepare(db, &o, NULL, &st), 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		++*all;
 		*notes += !strcmp((const char *)sqlite3_column_text(st, 1), "not_judged");

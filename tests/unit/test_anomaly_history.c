@@ -86,7 +86,7 @@ static long long report_rows(sqlite3 *db, const struct anomaly_settings *s, int6
 	long long n = 0;
 	int rc;
 
-	assert_int_equal(report_anomalies_prepare(db, &o, &st), 0);
+	assert_int_equal(report_anomalies_prepare(db, &o, NULL, &st), 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		n++;
 	assert_int_equal(rc, SQLITE_DONE);
