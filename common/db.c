@@ -334,9 +334,26 @@ static int open_reader(const char *path, const struct db_file *f, sqlite3 **db, 
  * not SQLite; the errno under it says "Permission denied" or "Read-only
  * file system" where SQLite says "unable to open database file".
  */
-static void explain_failure(sqlite3 *db, const char *path, const struct db_file *f, int rc)
+/*
+ * What a writer meets: SQLite's last system errno is its last failed call's,
+ * often a fallback's (a file it could not open read-write on a read-only
+ * mount is tried read-only; a new one then is not there: ENOENT). Asked of
+ * the file, or of its directory for a new one: EROFS, EACCES; else sys.
+ */
+static int writer_errno(const char *path, int sys)
+{
+	if (!access(path, F_OK))
+		return writable(path) ? sys : errno;
+	return dir_writable(path) ? sys : errno;
+}
+
+static void explain_failure(sqlite3 *db, const char *path, const struct db_file *f,
+			    enum db_mode mode, int rc)
 {
 	int sys = db ? sqlite3_system_errno(db) : 0;
+
+	if (mode == DB_READ_WRITE && (rc & 0xff) == SQLITE_CANTOPEN)
+		sys = writer_errno(path, sys);
 
 	switch (rc & 0xff) {
 	case SQLITE_NOTADB:
@@ -604,7 +621,7 @@ static int check_identity(sqlite3 *db, const char *path, const struct db_file *f
 	/* The first read: where an unreadable or damaged file shows. */
 	app_id = query_int(db, "PRAGMA application_id;", &rc);
 	if (rc != SQLITE_OK) {
-		explain_failure(db, path, f, rc);
+		explain_failure(db, path, f, mode, rc);
 		return (rc & 0xff) == SQLITE_NOTADB ? -EINVAL : -EIO;
 	}
 	*version = (int)query_int(db, "PRAGMA user_version;", NULL);
@@ -705,7 +722,7 @@ int db_open(const char *path, enum db_mode mode, sqlite3 **out)
 		rc = open_reader(path, &f, &db, &query_only);
 	}
 	if (rc != SQLITE_OK) {
-		explain_failure(db, path, &f, rc);
+		explain_failure(db, path, &f, mode, rc);
 		err = -EIO;
 		goto fail;
 	}

@@ -31,7 +31,8 @@ const struct cli_option cli_options[] = {
 	  .help = "interface to watch (repeatable); default: every\n"
 		  "interface that is up, Ethernet and not loopback" },
 	{ .name = "db", .short_name = 'd', .arg = "PATH", .kind = CLI_PATH, .offset = AT(db_path),
-	  .def_path = NETMON_DEFAULT_DB, .key = 1, .help = "database file (default {default})" },
+	  .def_path = NETMON_DEFAULT_DB, .key = 1, .help = "database file (default {default});\n"
+						    "one recorder a database" },
 	{ .name = "interval", .short_name = 't', .arg = "SECS", .kind = CLI_UINT,
 	  .offset = AT(interval), .min = 1, .max = CLI_MAX_INTERVAL, .def = CLI_DEFAULT_INTERVAL,
 	  .key = 1, .reload = RELOAD_LIVE | RELOAD_INTERVAL,

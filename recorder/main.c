@@ -39,6 +39,7 @@
 #include "status.h"
 #include "store/anomaly_eval.h"
 #include "store/backlog.h"
+#include "store/db_lock.h"
 #include "store/interval_bounds.h"
 #include "store/maintain.h"
 #include "store/run_tally.h"
@@ -57,6 +58,7 @@ struct recorder {
 	struct snapshotter *snap;
 	struct backlog *backlog;
 	struct store *store;
+	int db_lock_fd;               /* one live recorder a database (db_lock.h) */
 	struct anomaly_eval *anomaly; /* NULL: no rule evaluation */
 	struct sampler *sampler;      /* NULL: no --sample */
 	struct live *live;            /* --live: the view drawn every second */
@@ -708,6 +710,15 @@ static int start_sampling(struct recorder *r)
 	return sampler_open(&r->sampler, flow_sample_ring_fd(r->skel), &so);
 }
 
+/* The database locked for this recorder, once it exists (db_lock.h). */
+static int lock_db(struct recorder *r)
+{
+	if (r->db_lock_fd >= 0 || access(r->cfg.db_path, F_OK))
+		return 0;
+	r->db_lock_fd = db_lock(r->cfg.db_path);
+	return r->db_lock_fd < 0 ? r->db_lock_fd : 0;
+}
+
 static int record(struct recorder *r)
 {
 	struct timespec now;
@@ -717,8 +728,11 @@ static int record(struct recorder *r)
 	err = metrics_open(&r->metrics, &(struct metrics_opts){ .listen = r->cfg.metrics_listen,
 								 .file = r->cfg.metrics_file,
 								 .db_path = r->cfg.db_path });
-	/* Interfaces, their pins, then the kernel side (needs privileges), then
-	 * the file. Until the loop ends, adopted pins stay whatever happens. */
+	/* The database's lock, when it exists; interfaces, their pins, then the
+	 * kernel side (needs privileges), then the file (locked if new). Until
+	 * the loop ends, adopted pins stay whatever happens. */
+	if (!err)
+		err = lock_db(r);
 	if (!err)
 		err = choose_ifaces(r);
 	if (!err)
@@ -741,6 +755,8 @@ static int record(struct recorder *r)
 		err = ensure_db_dir(r->cfg.db_path);
 	if (!err)
 		err = store_open(&r->store, r->cfg.db_path);
+	if (!err)
+		err = lock_db(r);
 	if (!err)
 		err = backlog_open(&r->backlog);
 	if (!err)
@@ -812,7 +828,7 @@ static int record(struct recorder *r)
 
 int main(int argc, char **argv)
 {
-	struct recorder r = { .sig_fd = -1, .timer_fd = -1, .argc = argc, .argv = argv,
+	struct recorder r = { .sig_fd = -1, .timer_fd = -1, .db_lock_fd = -1, .argc = argc, .argv = argv,
 			      .pins = { .lock_fd = -1 }, .pinned_progs = { -1, -1, -1 } };
 	int err;
 
@@ -863,6 +879,8 @@ int main(int argc, char **argv)
 	snapshot_close(r.snap);
 	filter_gens_close(r.filters);
 	store_close(r.store);
+	if (r.db_lock_fd >= 0)
+		close(r.db_lock_fd);
 	proc_stop(r.proc);
 	flow_unload(r.skel);
 	for (int i = 0; i < 3; i++)

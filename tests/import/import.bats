@@ -8,12 +8,21 @@
 # heuristics. They are compared as counts: netmon's non-IP frames must be
 # exactly tshark's non-IP frames plus its MPLS frames.
 
+# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
+bats_require_minimum_version 1.5.0 # run --separate-stderr
+
 O=${O:-build}
 PCAPS=${NETMON_PCAPS:-$BATS_TEST_DIRNAME/../../../shared/pcaps}
 
 setup() {
 	[ -d "$PCAPS" ] || { echo "captures not found at $PCAPS" >&2; return 1; }
 	DB=$BATS_TEST_TMPDIR/import.db
+}
+
+teardown() {
+	# A read-only mount a failed test left (bats removes its directory after).
+	if mountpoint -q "$BATS_TEST_TMPDIR/ro"; then umount "$BATS_TEST_TMPDIR/ro"; fi
+	return 0
 }
 
 # ours FILE: netmon's flows of the imported FILE, in tshark-flows.sh's format.
@@ -248,6 +257,25 @@ no_db_left() {
 	[ "$status" -eq 1 ]
 	[ -f "$DB" ]
 	[ "$(counts)" = "$before" ]
+}
+
+@test "a database on a read-only mount: the import says so, the file stays as it was" {
+	local ro=$BATS_TEST_TMPDIR/ro
+	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" --db "$DB"
+	[ "$status" -eq 0 ]
+	mkdir "$ro"
+	mount -t tmpfs -o size=64m tmpfs "$ro"
+	cp "$DB" "$ro/netmon.db"
+	mount -o remount,ro "$ro"
+	# An existing database, and a new one in the same directory.
+	for db in "$ro/netmon.db" "$ro/new.db"; do
+		run --separate-stderr "$O/netmon-record" --read "$PCAPS/VlanPackets.pcap" --db "$db"
+		echo "$db: $status: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == *"$db: cannot open: unable to open database file: Read-only file system"* ]]
+	done
+	cmp "$DB" "$ro/netmon.db"
+	[ ! -e "$ro/new.db" ]
 }
 
 @test "a pipe is checked interval by interval: a capture stored before is refused" {
