@@ -322,6 +322,24 @@ static int is_pipe(const char *path)
 	return !strcmp(path, "-") || (!stat(path, &st) && !S_ISREG(st.st_mode));
 }
 
+/*
+ * Why libpcap stopped, in words for the message: a file cut short (its
+ * "truncated ..." errors) is not one it refuses (a pcapng file whose
+ * interfaces have different link types: libpcap reads one a file).
+ */
+static int cut_short(const char *err)
+{
+	return strstr(err, "truncated") != NULL;
+}
+
+static const char *stop_hint(const char *err)
+{
+	return strstr(err, "different from the type of the first interface")
+		       ? "; one interface's packets can be taken out with tshark -r FILE -Y "
+			 "'frame.interface_id == N' -w PART"
+		       : "";
+}
+
 int replay_scan(const char *path, struct replay_span *span)
 {
 	struct pcap_pkthdr *h;
@@ -344,8 +362,10 @@ int replay_scan(const char *path, struct replay_span *span)
 		span->last = end > span->last ? end : span->last;
 	}
 	if (rc == PCAP_ERROR && !span->packets)
-		pr_err("%s: cut short inside its first record (%s): nothing to import", path,
-		       pcap_geterr(pc));
+		pr_err("%s: %s (%s): nothing to import%s", path,
+		       cut_short(pcap_geterr(pc)) ? "cut short inside its first record"
+						  : "cannot be read",
+		       pcap_geterr(pc), stop_hint(pcap_geterr(pc)));
 	pcap_close(pc);
 	span->scanned = 1;
 	return rc == PCAP_ERROR && !span->packets ? -EINVAL : 0;
@@ -409,10 +429,11 @@ static void log_result(const struct replay *r)
 		       path, (unsigned long long)res->not_counted,
 		       (unsigned long long)res->not_counted_bytes);
 	if (res->cut)
-		pr_err("%s: cut short inside record %llu (%s): the %llu records before it are "
-		       "imported, the rest of the file is lost",
-		       path, (unsigned long long)res->records + 1, r->cut,
-		       (unsigned long long)res->records);
+		pr_err("%s: %s record %llu (%s): the %llu records before it are imported, the "
+		       "rest of the file is lost%s",
+		       path, cut_short(r->cut) ? "cut short inside" : "cannot be read from",
+		       (unsigned long long)res->records + 1, r->cut,
+		       (unsigned long long)res->records, stop_hint(r->cut));
 }
 
 int replay_file(const struct replay_opts *opts, struct flow_bpf *skel, struct snapshotter *snap,

@@ -259,6 +259,16 @@ no_db_left() {
 	[ "$(counts)" = "$before" ]
 }
 
+@test "a pcapng of interfaces of two link types is refused as such, not as cut short" {
+	local ng=$BATS_TEST_TMPDIR/two.pcapng
+	mergecap -F pcapng -w "$ng" "$PCAPS/four_ipv6_http_streams.pcap" "$PCAPS/DnsPackets.pcap"
+	run --separate-stderr "$O/netmon-record" --read "$ng" --db "$DB"
+	echo "$status: $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"$ng: cannot be read (an interface has a type "*" different from the type of the first interface): nothing to import; one interface's packets can be taken out with tshark"* ]]
+	[ ! -e "$DB" ]
+}
+
 @test "a database on a read-only mount: the import says so, the file stays as it was" {
 	local ro=$BATS_TEST_TMPDIR/ro
 	run "$O/netmon-record" --read "$PCAPS/DnsPackets.pcap" --db "$DB"

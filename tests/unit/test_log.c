@@ -2,7 +2,9 @@
 /*
  * test_log.c - log.h lives beside <syslog.h> (its levels are LOGLVL_*, not
  * syslog's LOG_* macros, which this file includes first), and a message is
- * printed when its level is within the maximum, with its tag.
+ * printed when its level is within the maximum, with its tag; its control
+ * characters (a name from outside) are made visible, a debug message's line
+ * breaks kept.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,10 +66,31 @@ static void test_levels_beside_syslog(void **state)
 	assert_string_equal(out, "");
 }
 
+static void emit_hostile(void)
+{
+	log_set_context("ctx\x1b]0;");
+	pr_err("no such interface: %s", "zz\x1b[2J\nt: fake\x7f\tend");
+	log_set_context(NULL);
+	pr_debug("SELECT 1\n  FROM t\x1b");
+}
+
+static void test_control_characters_visible(void **state)
+{
+	char out[256];
+
+	(void)state;
+	log_init("t", LOGLVL_DEBUG);
+	capture(out, sizeof(out), emit_hostile);
+	assert_string_equal(out, "t: error: ctx\\x1b]0;: no such interface: "
+				 "zz\\x1b[2J\\x0at: fake\\x7f\tend\n"
+				 "t: debug: SELECT 1\n  FROM t\\x1b\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels_beside_syslog),
+		cmocka_unit_test(test_control_characters_visible),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
