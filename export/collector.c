@@ -78,7 +78,7 @@ static void count_error(struct collector *c, int err)
 	if (err == c->last_errno)
 		return; /* said already: an outage is one line, not one per message */
 	c->last_errno = err;
-	pr_warn("ipfix %s: %s (messages are dropped and counted, recording goes on)", c->name,
+	pr_warn("ipfix %s: %s (the messages it refuses are dropped and counted)", c->name,
 		strerror(err));
 }
 

@@ -344,10 +344,15 @@ int replay_scan(const char *path, struct replay_span *span)
 {
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
+	struct stat st;
 	pcap_t *pc;
 	int dlt, rc;
 
 	*span = (struct replay_span){ .first = INT64_MAX, .last = INT64_MIN };
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		pr_err("%s: a directory, not a capture: nothing to import", path);
+		return -EINVAL;
+	}
 	/* A pipe is checked as it goes instead (flush_interval()). */
 	if (is_pipe(path))
 		return 0;

@@ -238,6 +238,12 @@ no_db_left() {
 		[[ "$output" == *"netmon-record: error: $BATS_TEST_TMPDIR/$f.pcap: "* ]]
 		no_db_left "$dir"
 	done
+	# A directory: named as one, and nothing else said (no names' summary).
+	mkdir "$BATS_TEST_TMPDIR/adir"
+	run --separate-stderr "$O/netmon-record" --read "$BATS_TEST_TMPDIR/adir" --db "$dir/n.db"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "netmon-record: error: $BATS_TEST_TMPDIR/adir: a directory, not a capture: nothing to import" ]
+	no_db_left "$dir"
 	# Read from a pipe (not read ahead), the same.
 	mkdir "$dir"
 	for f in ten header-only-cut radiotap; do
