@@ -112,6 +112,7 @@ struct window_args {
 	const char *since, *until, *last, *day;
 	const char *bucket, *by; /* trend only */
 	const char *ipfix_opt;	 /* export only: the first --ipfix* option given */
+	unsigned long long given; /* bit opt - OPT_DB of each long option given */
 };
 
 void report_cli_usage(FILE *fp)
@@ -167,7 +168,8 @@ void report_cli_usage(FILE *fp)
 		"  --last D       from D before now to now: 90s, 30m, 24h, 7d or 2w\n"
 		"  --day DAY      one local calendar day, midnight to midnight:\n"
 		"                 today, yesterday or YYYY-MM-DD\n"
-		"  --limit N      rows of a top command, 1 to %d (default %d)\n"
+		"  --limit N      rows of a top command and of summary's rankings, series of\n"
+		"                 trend --by; 1 to %d (default %d)\n"
 		"  --pid N        top processes: only this process id\n"
 		"  --comm NAME    top processes: only processes of this name\n"
 		"  --service NAME top processes: only processes of this service (as top\n"
@@ -309,6 +311,54 @@ static int check_export_options(const struct report_opts *o, const struct window
 	}
 	if (o->command == REPORT_EXPORT && !o->n_ipfix) {
 		pr_err("export: say where to with --ipfix HOST:PORT");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define CMD(c) (1u << (c))
+#define TOP_COMMANDS                                                                            \
+	(CMD(REPORT_TOP_HOSTS) | CMD(REPORT_TOP_FLOWS) | CMD(REPORT_TOP_PORTS) |                 \
+	 CMD(REPORT_TOP_PROCESSES) | CMD(REPORT_TOP_INTERFACES) | CMD(REPORT_TOP_PROTOCOLS) |    \
+	 CMD(REPORT_TOP_APPS) | CMD(REPORT_TOP_SERVICES) | CMD(REPORT_TOP_USERS))
+#define ALL_COMMANDS (TOP_COMMANDS | CMD(REPORT_SUMMARY) | CMD(REPORT_TREND) |                  \
+		      CMD(REPORT_ANOMALIES) | CMD(REPORT_EXPORT))
+
+/*
+ * Options that mean something to some commands only. Given to another, an
+ * error, not an option silently ignored (top hosts --pid ranked every
+ * host) or half applied (summary --pid filtered its processes, not its
+ * services and users).
+ */
+static const struct {
+	int opt;
+	const char *name;
+	unsigned int commands;
+	const char *which;
+} scoped[] = {
+	{ OPT_LIMIT, "--limit", TOP_COMMANDS | CMD(REPORT_SUMMARY) | CMD(REPORT_TREND),
+	  "the top commands, summary and trend only" },
+	{ OPT_PID, "--pid", CMD(REPORT_TOP_PROCESSES), "top processes only" },
+	{ OPT_COMM, "--comm", CMD(REPORT_TOP_PROCESSES), "top processes only" },
+	{ OPT_SERVICE, "--service", CMD(REPORT_TOP_PROCESSES), "top processes only" },
+	{ OPT_USER, "--user", CMD(REPORT_TOP_PROCESSES), "top processes only" },
+	{ OPT_NUMERIC, "--numeric", CMD(REPORT_TOP_HOSTS) | CMD(REPORT_TOP_FLOWS) | CMD(REPORT_SUMMARY),
+	  "top hosts, top flows and summary only" },
+	{ OPT_THRESHOLD, "--threshold", CMD(REPORT_ANOMALIES), "the anomalies command only" },
+	{ OPT_ALERT, "--alert", CMD(REPORT_ANOMALIES), "the anomalies command only" },
+	{ OPT_JOBS, "--jobs", CMD(REPORT_ANOMALIES), "the anomalies command only" },
+	{ OPT_FORMAT, "--format", ALL_COMMANDS & ~CMD(REPORT_EXPORT), "the reports, not export (it sends IPFIX)" },
+};
+
+_Static_assert(OPT_JOBS - OPT_DB < 64, "an option's bit in window_args.given");
+
+static int check_scoped_options(const struct report_opts *o, const struct window_args *win)
+{
+	for (size_t i = 0; i < sizeof(scoped) / sizeof(scoped[0]); i++) {
+		if (!(win->given & (1ull << (scoped[i].opt - OPT_DB))) ||
+		    (scoped[i].commands & CMD(o->command)))
+			continue;
+		pr_err("%s goes with %s", scoped[i].name, scoped[i].which);
 		return -EINVAL;
 	}
 	return 0;
@@ -611,6 +661,8 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 
 		if (parse_option(o, opt, argv, &word, &win))
 			return -EINVAL;
+		if (opt >= OPT_DB && opt - OPT_DB < 64)
+			win.given |= 1ull << (opt - OPT_DB);
 		if (word && nwords == 3)
 			continue; /* reported below as unexpected */
 		if (word)
@@ -629,14 +681,8 @@ int report_cli_parse(struct report_opts *o, int argc, char **argv, time_t now)
 	}
 	if (parse_trend_options(o, &win) || check_export_options(o, &win))
 		return -EINVAL;
-	if ((o->alert || o->jobs) && o->command != REPORT_ANOMALIES) {
-		pr_err("%s goes with the anomalies command only", o->alert ? "--alert" : "--jobs");
+	if (check_scoped_options(o, &win))
 		return -EINVAL;
-	}
-	if ((o->service || o->user) && o->command != REPORT_TOP_PROCESSES) {
-		pr_err("%s goes with top processes only", o->service ? "--service" : "--user");
-		return -EINVAL;
-	}
 	if (o->command == REPORT_ANOMALIES && !o->jobs)
 		o->jobs = cpus_allowed();
 	return parse_window(o, &win, now);

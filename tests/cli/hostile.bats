@@ -40,8 +40,9 @@ EOF
 	local cmd
 	for cmd in summary "top hosts" "top flows" "top ports" "top apps" "top processes" \
 		"top interfaces" "top protocols" trend "trend --by interface" anomalies; do
-		# shellcheck disable=SC2086 # the command is words
-		run "$REPORT" --db "$DB" $cmd --format csv --limit 20
+		# --limit where it applies (anomalies lists every hit).
+		# shellcheck disable=SC2046,SC2086 # the command is words
+		run "$REPORT" --db "$DB" $cmd --format csv $([ "$cmd" = anomalies ] || echo --limit 20)
 		[ "$status" -eq 0 ]
 		csv_inert || { echo "in: $cmd" >&2; return 1; }
 	done

@@ -123,8 +123,9 @@ static void test_names_options(void **state)
 
 	assert_int_equal(parse(&o, "top", "services", NULL), 0);
 	assert_int_equal(o.command, REPORT_TOP_SERVICES);
-	assert_int_equal(parse(&o, "top", "users", "--numeric", NULL), 0);
+	assert_int_equal(parse(&o, "top", "users", NULL), 0);
 	assert_int_equal(o.command, REPORT_TOP_USERS);
+	assert_int_equal(parse(&o, "top", "hosts", "--numeric", NULL), 0);
 	assert_int_equal(o.numeric, 1);
 	assert_int_equal(parse(&o, "summary", NULL), 0);
 	assert_int_equal(o.numeric, 0);
@@ -136,6 +137,19 @@ static void test_names_options(void **state)
 	assert_string_equal(o.service, "nginx.service");
 	assert_string_equal(o.user, "www-data");
 	assert_int_equal(parse(&o, "top", "hosts", "--service", "x", NULL), -EINVAL);
+	/* An option of other commands is refused, not ignored. */
+	assert_int_equal(parse(&o, "top", "users", "--numeric", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "trend", "--numeric", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "hosts", "--pid", "5", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "summary", "--comm", "curl", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "top", "interfaces", "--threshold", "exfil_factor=3", NULL),
+			 -EINVAL);
+	assert_int_equal(parse(&o, "anomalies", "--limit", "5", NULL), -EINVAL);
+	assert_int_equal(parse(&o, "export", "--ipfix", "127.0.0.1:4739", "--format", "json", NULL),
+			 -EINVAL);
+	assert_int_equal(parse(&o, "top", "processes", "--pid", "5", "--comm", "curl", NULL), 0);
+	assert_int_equal(parse(&o, "summary", "--numeric", "--limit", "3", NULL), 0);
+	assert_int_equal(parse(&o, "trend", "--by", "host", "--limit", "3", NULL), 0);
 	assert_int_equal(parse(&o, "summary", "--user", "alice", NULL), -EINVAL);
 	assert_int_equal(parse(&o, "top", "processes", "--user", "", NULL), -EINVAL);
 	assert_int_equal(parse(&o, "top", "processes", "--service", NULL), -EINVAL);
