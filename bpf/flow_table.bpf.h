@@ -396,8 +396,12 @@ static __always_inline void ft_count(struct flow_gen_counters *c, __u64 packets,
 	}
 	if (wraps)
 		__sync_fetch_and_add(&c->flags_wraps, wraps);
-	if (flags & TCP_FLAG_SYN)
+	if (flags & TCP_FLAG_SYN) {
 		__sync_fetch_and_add(&c->syn, 1);
+		/* A connection request (rare: set once, read first). */
+		if (!(flags & TCP_FLAG_ACK) && !(c->syn & NETMON_SYN_REQUEST))
+			__sync_fetch_and_or(&c->syn, NETMON_SYN_REQUEST);
+	}
 	if (flags & TCP_FLAG_FIN)
 		__sync_fetch_and_add(&c->fin, 1);
 	if (flags & TCP_FLAG_RST)

@@ -13,7 +13,7 @@
 #ifndef NETMON_H
 #define NETMON_H
 
-#define NETMON_ABI_VERSION 9
+#define NETMON_ABI_VERSION 10
 
 /* Flow direction as seen by the interface: packets received or sent. */
 #define NETMON_DIR_IN 0
@@ -56,7 +56,8 @@ struct flow_counters {
 	__u32 syn;           /* packets with SYN set */
 	__u32 fin;           /* packets with FIN set */
 	__u32 rst;           /* packets with RST set */
-	__u32 tcp_flags;     /* OR of the TCP flag byte (FIN=0x01 .. CWR=0x80) */
+	__u16 tcp_flags;     /* OR of the TCP flag byte (FIN=0x01 .. CWR=0x80) */
+	__u16 syn_request;   /* 1: a SYN without ACK, a connection request, among syn */
 };
 
 /* What a totals row counts. */
@@ -274,7 +275,12 @@ struct flow6_slot {
  *   bytes (281 TB) and 40 of packets (1.1e12: 305 Mpps for an hour) per flow
  *   and interval (at most 3600 s);
  * - syn, fin, rst: packets with that flag, 32 bits (wrapping needs 1.19 M
- *   such packets/s on one 5-tuple for a whole hour);
+ *   such packets/s on one 5-tuple for a whole hour); syn in bits 0-30 only
+ *   (596 K SYNs/s for the hour), its bit 31 (NETMON_SYN_REQUEST) set by a SYN
+ *   without ACK: the flow's side asked for the connection. The OR of the
+ *   flags cannot say it once the same side has sent ACKs too, and the
+ *   handshake's packets may fall in one tick of the clock (server ports,
+ *   sql/0024_syn_request.sql);
  * - first, last: time of the first and of a late packet of the interval
  *   modulo 2^32 units: 1024 ns live (73 min; a shift, where a 64-bit
  *   division is dearer per packet), 1000 ns offline (71 min; capture times are
@@ -291,6 +297,7 @@ struct flow_gen_counters {
 	__u32 last;
 };
 
+#define NETMON_SYN_REQUEST (1u << 31)
 #define NETMON_PACKETS_BITS 24
 #define NETMON_PACKETS_FIELD ((1ull << NETMON_PACKETS_BITS) - 1)
 #define NETMON_BYTES_WRAP_SHIFT 8

@@ -40,6 +40,7 @@
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
 
 /* Returned by the IP parsers instead of a protocol: no L4 header follows. */
 #define PROTO_NO_L4 0x100

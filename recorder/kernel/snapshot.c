@@ -489,7 +489,8 @@ static void to_record(const void *slot, int wide, const struct flow_gen_counters
 	}
 	r->c.packets = NETMON_GEN_PACKETS(c);
 	r->c.bytes = NETMON_GEN_BYTES(c);
-	r->c.syn = c->syn;
+	r->c.syn = c->syn & ~NETMON_SYN_REQUEST;
+	r->c.syn_request = !!(c->syn & NETMON_SYN_REQUEST);
 	r->c.fin = c->fin;
 	r->c.rst = c->rst;
 	r->c.tcp_flags = c->flags_wraps & 0xff;

@@ -323,7 +323,7 @@ int live_conns_build(struct live_conn **out, size_t *n, const struct flow_record
 	*out = c;
 	for (size_t i = 0; i < n_flows; i++) {
 		const struct flow_record *r = &flows[i];
-		int from_lo, req = (r->c.tcp_flags & 0x12) == 0x02,
+		int from_lo, req = (r->c.tcp_flags & 0x12) == 0x02 || r->c.syn_request,
 			     answer = (r->c.tcp_flags & 0x12) == 0x12 && r->c.syn == r->c.packets;
 		uint64_t syn_ms = r->c.syn ? r->c.first_seen_ns / 1000000 : UINT64_MAX;
 

@@ -127,9 +127,9 @@ static const char *const batch_head[BATCH_KINDS] = {
 	[B_CONVERSATION] = "INSERT OR IGNORE INTO conversations (id, iface_id, direction, "
 			   "protocol, src_id, dst_id) VALUES ",
 	[B_FLOW] = "INSERT INTO flows (id, conversation_id, src_port, dst_port, packets, bytes, "
-		   "tcp_flags, syn, fin, rst, first_ms, span_ms) VALUES ",
+		   "tcp_flags, syn, fin, rst, first_ms, span_ms, syn_request) VALUES ",
 };
-static const int batch_cols[BATCH_KINDS] = { 4, 6, 12 };
+static const int batch_cols[BATCH_KINDS] = { 4, 6, 13 };
 
 /* An address the batch inserts (the key points into the snapshot). */
 struct new_address {
@@ -578,7 +578,7 @@ static int insert_flows(struct store *st, const struct snapshot *snap, int64_t t
 		return err;
 	for (size_t i = 0; i < n; i++) {
 		int64_t first_ms, span_ms;
-		int p = (int)i * 12;
+		int p = (int)i * 13;
 
 		store_flow_ms(snap, &r[i], ts_start, &first_ms, &span_ms);
 		sqlite3_bind_int64(s, p + 1, st->next_flow_id + (int64_t)i);
@@ -593,6 +593,7 @@ static int insert_flows(struct store *st, const struct snapshot *snap, int64_t t
 		sqlite3_bind_int64(s, p + 10, r[i].c.rst);
 		sqlite3_bind_int64(s, p + 11, first_ms);
 		sqlite3_bind_int64(s, p + 12, span_ms);
+		sqlite3_bind_int(s, p + 13, r[i].c.syn_request);
 	}
 	changed = batch_run(st, B_FLOW, s, n);
 	if (changed < 0)

@@ -68,6 +68,7 @@ struct env {
 struct want {
 	uint64_t packets, bytes;
 	uint32_t syn, fin, rst, flags;
+	uint32_t request; /* a SYN without ACK among the syn packets */
 };
 
 /* ---- harness ---- */
@@ -234,6 +235,7 @@ static void expect_flow(const struct env *e, struct flow_key k, struct want w)
 	assert_int_equal(r->c.fin, w.fin);
 	assert_int_equal(r->c.rst, w.rst);
 	assert_int_equal(r->c.tcp_flags, w.flags);
+	assert_int_equal(r->c.syn_request, w.request);
 	/* Stamped by this run's packets, before the flip. */
 	assert_true(r->c.first_seen_ns >= e->t0);
 	assert_true(r->c.last_seen_ns >= r->c.first_seen_ns);
@@ -380,7 +382,8 @@ static void tcp_flags_case(struct env *e, int v6)
 				   .syn = 2,
 				   .fin = 1,
 				   .rst = 1,
-				   .flags = 0xff });
+				   .flags = 0xff,
+				   .request = 1 });
 	expect_flow(e, key(P_TCP, NETMON_DIR_IN, b, 443, a, 40000),
 		    (struct want){ .packets = 1, .bytes = hl, .syn = 1, .flags = 0x12 });
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_OUT, fam, P_TCP, 7, out_bytes);
@@ -607,7 +610,7 @@ static void test_vlan_qinq(void **state)
 
 	expect_rows(e, 3, 3);
 	expect_flow(e, key6(P_TCP, NETMON_DIR_OUT, V6_A, 1000, V6_B, 22),
-		    (struct want){ .packets = 1, .bytes = 60, .syn = 1, .flags = TCPF_SYN });
+		    (struct want){ .packets = 1, .bytes = 60, .syn = 1, .flags = TCPF_SYN, .request = 1 });
 	expect_flow(e, key4(P_TCP, NETMON_DIR_OUT, V4_A, 1000, V4_B, 22),
 		    (struct want){ .packets = 1, .bytes = 50, .flags = TCPF_ACK });
 	expect_flow(e, key4(P_UDP, NETMON_DIR_OUT, V4_A, 7, V4_B, 7),
@@ -857,7 +860,7 @@ static void test_ipv6_ext_headers(void **state)
 
 	expect_rows(e, 5, 2);
 	expect_flow(e, key6(P_TCP, NETMON_DIR_OUT, V6_A, 1001, V6_B, 80),
-		    (struct want){ .packets = 1, .bytes = 68, .syn = 1, .flags = TCPF_SYN });
+		    (struct want){ .packets = 1, .bytes = 68, .syn = 1, .flags = TCPF_SYN, .request = 1 });
 	expect_flow(e, key6(P_UDP, NETMON_DIR_OUT, V6_A, 1002, V6_B, 53),
 		    (struct want){ .packets = 1, .bytes = 76 });
 	expect_flow(e, key6(P_UDP, NETMON_DIR_OUT, V6_A, 1003, V6_B, 53),
@@ -916,7 +919,7 @@ static void test_ipv6_fragments(void **state)
 	expect_flow(e, key6(P_TCP, NETMON_DIR_IN, V6_A, 0, V6_B, 0),
 		    (struct want){ .packets = 1, .bytes = 88 });
 	expect_flow(e, key6(P_TCP, NETMON_DIR_IN, V6_A, 5000, V6_B, 22),
-		    (struct want){ .packets = 1, .bytes = 76, .syn = 1, .flags = TCPF_SYN });
+		    (struct want){ .packets = 1, .bytes = 76, .syn = 1, .flags = TCPF_SYN, .request = 1 });
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 6, P_UDP, 2, 250);
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 6, P_TCP, 2, 164);
 }
@@ -1540,7 +1543,7 @@ static void test_generations(void **state)
 	expect_rows(e, 2, 2);
 	expect_flow(e, a, (struct want){ .packets = 2, .bytes = 56 });
 	expect_flow(e, key4(P_TCP, NETMON_DIR_OUT, V4_B, 3, V4_A, 4),
-		    (struct want){ .packets = 1, .bytes = 40, .syn = 1, .flags = TCPF_SYN });
+		    (struct want){ .packets = 1, .bytes = 40, .syn = 1, .flags = TCPF_SYN, .request = 1 });
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_IN, 4, P_UDP, 2, 56);
 	expect_total(e, NETMON_KIND_IP, NETMON_DIR_OUT, 4, P_TCP, 1, 40);
 	r = find_flow(e, &a);
@@ -2037,7 +2040,7 @@ static void test_syn_count_past_24_bits(void **state)
 	expect_rows(e, 1, 1);
 	expect_flow(e, key4(P_TCP, NETMON_DIR_OUT, V4_A, 1, V4_B, 2),
 		    (struct want){ .packets = n, .bytes = 40 * n, .syn = (uint32_t)n,
-				   .flags = TCPF_SYN });
+				   .flags = TCPF_SYN, .request = 1 });
 }
 
 /*
@@ -2199,7 +2202,7 @@ static void test_xdp_matches_tc(void **state)
 
 	expect_rows(e, 5, 6);
 	expect_flow(e, key4(P_TCP, NETMON_DIR_IN, V4_A, 1000, V4_B, 80),
-		    (struct want){ .packets = 2, .bytes = 80, .syn = 2, .flags = TCPF_SYN });
+		    (struct want){ .packets = 2, .bytes = 80, .syn = 2, .flags = TCPF_SYN, .request = 1 });
 	expect_flow(e, key4(P_TCP, NETMON_DIR_IN, V4_A, 1001, V4_B, 80),
 		    (struct want){ .packets = 2, .bytes = 80, .flags = TCPF_ACK });
 	expect_flow(e, key6(P_UDP, NETMON_DIR_IN, V6_A, 53, V6_B, 5353),

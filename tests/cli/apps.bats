@@ -62,7 +62,7 @@ EOF
 	sqlite3 "$u" "INSERT INTO app_ports_user (protocol, port, name) VALUES
 		(6, 443, 'web <front>'), (17, 53, 'web <front>'), (6, 40000, 'client');
 		INSERT INTO conversations VALUES (6, 1, 0, 6, 5, 1);
-		INSERT INTO flows VALUES (7, 6, 41000, 8000, 3, 300, 0, 0, 0, 0, 0, 0);
+		INSERT INTO flows VALUES (7, 6, 41000, 8000, 3, 300, 0, 0, 0, 0, 0, 0, 0);
 		UPDATE intervals SET last_flow_id = 7 WHERE id = 3"
 	run "$REPORT" --db "$u" top apps --format csv
 	[ "$status" -eq 0 ]

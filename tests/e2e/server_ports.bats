@@ -113,3 +113,34 @@ report_ports() {
 	[ "$(echo "$output" | awk -F, '$1 ~ /^tcp\// { print $1 "=" $2 }' | sort | paste -sd' ')" = \
 		"tcp/8081=tcp/8081 tcp/8082=tcp/8082" ]
 }
+
+@test "server ports: whole connections from lower client ports, opened within a tick, count for the port called" {
+	local port want
+	away_from_boundary
+	nmt_cap_start "$CAP"
+	nmt_rec_start "$DB" --interval 3600
+	# The root side calls from ports below the ones it calls, over a veth:
+	# the SYN and its SYN-ACK fall in one tick of the recorder's clock.
+	nmt_tcp out 4 20001 30001 5000
+	nmt_tcp out 6 20002 30002 3000
+	nmt_rec_stop
+	nmt_cap_stop
+
+	# Each connection's packets count for the port its SYN went to, decided
+	# by the request the programs marked (sql/0024_syn_request.sql).
+	run --separate-stderr "$REPORT" --db "$DB" top ports --format csv
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | awk -F, '$1 == 6 { print $2 }' | sort | paste -sd' ')" = "30001 30002" ]
+	for port in 30001 30002; do
+		want=$(tshark -r "$CAP" -n -Y "tcp.port == $port" | wc -l)
+		[ "$want" -gt 6 ]
+		[ "$(echo "$output" | awk -F, -v p="$port" '$1 == 6 && $2 == p { print $8 }')" = "$want" ]
+	done
+	[ "$(nmt_sql "$DB" "SELECT DISTINCT server_rule FROM flow_app_log WHERE protocol = 6
+		AND (src_port IN (20001, 20002) OR dst_port IN (20001, 20002))")" = request ]
+	# The client's flows, and only they, hold the mark.
+	[ "$(nmt_sql "$DB" "SELECT group_concat(src_port || ':' || syn_request, ' ')
+		FROM (SELECT f.src_port, f.syn_request FROM flows f
+		      JOIN conversations c ON c.id = f.conversation_id
+		      WHERE c.protocol = 6 ORDER BY f.src_port)")" = "20001:1 20002:1 30001:0 30002:0" ]
+}

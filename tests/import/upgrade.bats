@@ -169,12 +169,16 @@ old_rows() {
 	[ "$(sqlite3 "$DB" 'SELECT count(*) FROM intervals WHERE live = 0')" -gt 0 ]
 }
 
-# upgrade_from DB VERSION: DB made as it was at schema VERSION (17 to 22),
-# what the later anomaly migrations (0018-0023) added dropped, then upgraded
+# upgrade_from DB VERSION: DB made as it was at schema VERSION (17 to 23),
+# what the later migrations (0018-0024) added dropped, then upgraded
 # by an import: it must succeed and reach VERSION + 1 at least. A new
 # migration of these tables adds its line here, not to every case.
 upgrade_from() {
 	local db=$1 v=$2 sql="" out
+	# 0024: the flows' request mark, and 0009's view of server ports again.
+	[ "$v" -ge 24 ] || sql+="DROP VIEW flow_server_ports;
+		$(sed -n '/^CREATE VIEW flow_server_ports AS/,/^);$/p' "$BATS_TEST_DIRNAME/../../sql/0009_server_ports.sql")
+		ALTER TABLE flows DROP COLUMN syn_request;"
 	[ "$v" -ge 23 ] || sql+="DROP TABLE probe_prev_unknown;
 		ALTER TABLE interval_udp_probes DROP COLUMN prev_ts;
 		ALTER TABLE interval_udp_probes DROP COLUMN host_prev_ts;"
@@ -442,4 +446,41 @@ prev_rows() {
 	# As it was before migration 0023: no previous occurrences, schema version 22.
 	upgrade_from "$db" 22
 	diff -u "$BATS_TEST_TMPDIR/written" <(prev_rows "$db" "$last")
+}
+
+# requests FILE: the TCP flows of FILE that sent a SYN without ACK, as tshark
+# reads them: "src|sport|dst|dport", sorted.
+requests() {
+	tshark -r "$1" -n -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0" -T fields -E separator='|' \
+		-e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport 2>/dev/null |
+		awk -F'|' '{ print ($1 != "" ? $1 : $2) "|" $3 "|" ($4 != "" ? $4 : $5) "|" $6 }' |
+		sort -u
+}
+
+# marked DB IFACE: the same from the flows DB holds with the request mark.
+marked() {
+	sqlite3 "$1" "SELECT DISTINCT src, src_port, dst, dst_port FROM flow_server_ports f
+		JOIN interfaces n ON n.id = f.iface_id
+		JOIN (SELECT id, text AS src FROM addresses) s ON s.id = f.src_id
+		JOIN (SELECT id, text AS dst FROM addresses) d ON d.id = f.dst_id
+		WHERE n.name = '$2' AND f.syn_request = 1" | sort
+}
+
+@test "a database from before 0024: its flows kept as they were, new ones marked as tshark reads their SYNs" {
+	db=$BATS_TEST_TMPDIR/v23.db
+	record_seconds "$db"
+	# As it was before migration 0024: no mark, 0009's view.
+	upgrade_from "$db" 23
+	[ "$(sqlite3 "$db" 'PRAGMA user_version')" -eq 24 ]
+	# The rows written before have the mark 0, and the view judges them all.
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM flows WHERE syn_request <> 0")" -eq 0 ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM flow_server_ports")" -eq \
+		"$(sqlite3 "$db" "SELECT count(*) FROM flows")" ]
+	# A capture imported after: every flow that sent a SYN without ACK marked.
+	run "$O/netmon-record" --read "$PCAPS/four_ipv6_http_streams.pcap" -i v6 --db "$db"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	requests "$PCAPS/four_ipv6_http_streams.pcap" >"$BATS_TEST_TMPDIR/want"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/want")" -eq 4 ]
+	marked "$db" v6 >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
 }

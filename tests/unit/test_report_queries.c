@@ -39,7 +39,7 @@ static int setup(void **state)
 		    "INSERT INTO interfaces VALUES (1, 'eth0');"
 		    "INSERT INTO addresses VALUES (1, 4, x'0a000001', '10.0.0.1');"
 		    "INSERT INTO conversations VALUES (1, 1, 1, 6, 1, 1);"
-		    "INSERT INTO flows VALUES (1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0);"
+		    "INSERT INTO flows VALUES (1, 1, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0);"
 		    "INSERT INTO traffic (interval_id, iface_id, direction, kind, family, "
 		    "protocol, packets, bytes) VALUES (1, 1, 1, 0, 4, 6, 3, 4);"))
 		return -1;
@@ -188,7 +188,10 @@ static void test_server_port_rules(void **state)
 		/* UDP 1000 <-> 5353 (mdns): the named port */
 		"1000|5353|5353|name\n5353|1000|5353|name\n"
 		/* no port: 0 */
-		"0|0|0|\n";
+		"0|0|0|\n"
+		/* within one ms again, the client's flow marked by the programs as
+		 * holding a SYN without ACK (0024): the request tells */
+		"1402|9002|9002|request\n9002|1402|9002|request\n";
 	char *got = NULL;
 	size_t len = 0;
 	FILE *fp;
@@ -198,24 +201,26 @@ static void test_server_port_rules(void **state)
 		db_exec(f->db,
 			"INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, "
 			"write_us, "
-			"first_flow_id, last_flow_id) VALUES (2, 5000, 5060, 11, 1, 1, 11, 21);"
+			"first_flow_id, last_flow_id) VALUES (2, 5000, 5060, 13, 1, 1, 11, 23);"
 			"INSERT INTO addresses VALUES (2, 4, x'0a000002', '10.0.0.2');"
 			"INSERT INTO conversations VALUES (2, 1, 1, 6, 1, 2), (3, 1, 0, 6, 2, 1),"
 			" (4, 1, 1, 17, 1, 2), (5, 1, 0, 17, 2, 1);"
 			/* id, conversation, sport, dport, packets, bytes, flags, syn, fin, rst,
-			 * first_ms, span_ms */
+			 * first_ms, span_ms, syn_request */
 			"INSERT INTO flows VALUES"
-			" (11, 2, 1350, 8081, 1, 44, 2, 1, 0, 0, 10, 0),"
-			" (12, 3, 8081, 1350, 1, 40, 20, 0, 0, 1, 10, 0),"
-			" (13, 2, 1351, 8082, 2, 84, 6, 1, 0, 1, 20, 1),"
-			" (14, 3, 8082, 1351, 1, 44, 18, 1, 0, 0, 20, 0),"
-			" (15, 2, 1400, 9000, 5, 500, 27, 1, 1, 0, 100, 9),"
-			" (16, 3, 9000, 1400, 4, 400, 27, 1, 1, 0, 105, 5),"
-			" (17, 2, 1401, 9001, 5, 500, 27, 1, 1, 0, 200, 9),"
-			" (18, 3, 9001, 1401, 4, 400, 27, 1, 1, 0, 200, 5),"
-			" (19, 4, 1000, 5353, 1, 100, 0, 0, 0, 0, 300, 0),"
-			" (20, 5, 5353, 1000, 1, 100, 0, 0, 0, 0, 301, 0),"
-			" (21, 2, 0, 0, 1, 40, 16, 0, 0, 0, 400, 0);"),
+			" (11, 2, 1350, 8081, 1, 44, 2, 1, 0, 0, 10, 0, 0),"
+			" (12, 3, 8081, 1350, 1, 40, 20, 0, 0, 1, 10, 0, 0),"
+			" (13, 2, 1351, 8082, 2, 84, 6, 1, 0, 1, 20, 1, 0),"
+			" (14, 3, 8082, 1351, 1, 44, 18, 1, 0, 0, 20, 0, 0),"
+			" (15, 2, 1400, 9000, 5, 500, 27, 1, 1, 0, 100, 9, 0),"
+			" (16, 3, 9000, 1400, 4, 400, 27, 1, 1, 0, 105, 5, 0),"
+			" (17, 2, 1401, 9001, 5, 500, 27, 1, 1, 0, 200, 9, 0),"
+			" (18, 3, 9001, 1401, 4, 400, 27, 1, 1, 0, 200, 5, 0),"
+			" (19, 4, 1000, 5353, 1, 100, 0, 0, 0, 0, 300, 0, 0),"
+			" (20, 5, 5353, 1000, 1, 100, 0, 0, 0, 0, 301, 0, 0),"
+			" (21, 2, 0, 0, 1, 40, 16, 0, 0, 0, 400, 0, 0),"
+			" (22, 2, 1402, 9002, 5, 500, 27, 1, 1, 0, 200, 9, 1),"
+			" (23, 3, 9002, 1402, 4, 400, 27, 1, 1, 0, 200, 5, 0);"),
 		0);
 	assert_int_equal(
 		sqlite3_prepare_v2(f->db,
@@ -239,6 +244,7 @@ static void test_server_port_rules(void **state)
 	check_run(f->db, REPORT_TOP_PORTS, FMT_CSV, 5000, 5001,
 		  "protocol,port,app,in_packets,in_bytes,out_packets,out_bytes,total_packets,"
 		  "total_bytes,peers\n6,1401,,4,400,5,500,9,900,1\n6,9000,,4,400,5,500,9,900,1\n"
+		  "6,9002,,4,400,5,500,9,900,1\n"
 		  "17,5353,mdns,1,100,1,100,2,200,1\n6,8082,,1,44,2,84,3,128,1\n"
 		  "6,8081,,1,40,1,44,2,84,1\n");
 }
