@@ -5,7 +5,8 @@
 #   1. over one day (goal <= 5 s),
 #   2. over 7 days of a 30-day history (goal <= 30 s),
 # medians of RUNS (default 5) wall-clock times, with the CPU seconds of the
-# median run and the ratio to the goal (the report's own --time-limit raised
+# median run and the ratio to the goal, and the same report as one statement
+# (--jobs 1: its rules one after the other on one CPU) beside it (the report's own --time-limit raised
 # to an hour, so that a slow run is measured, not stopped at 10 minutes). The history is written by
 # bench/history_gen through the real store (default 2,000 flows a minute):
 # the last 170 hours of a 30-day history, which is all that the rules can
@@ -76,14 +77,26 @@ scan() {
 		WHERE i.ts_start >= $1 AND i.ts_start < $2"
 }
 
-# goal NAME GOAL_MS SINCE UNTIL: the report over the window against its goal.
+# report SINCE UNTIL [ARGS...]: the anomalies report over the window.
+report() {
+	"$O/netmon-report" --db "$db" anomalies --since "@$1" --until "@$2" \
+		--threshold beacon_jitter=0.11 --time-limit 1h "${@:3}"
+}
+
+# goal NAME GOAL_MS SINCE UNTIL: the report over the window against its goal
+# (its rules run at once, one a CPU: the default), and as one statement
+# (--jobs 1, the same rows) in the same run.
 goal() {
-	local name=$1 goal_ms=$2 since=$3 until=$4 r b
-	read -r -a r < <(median "$runs" "$O/netmon-report" --db "$db" anomalies \
-		--since "@$since" --until "@$until" --threshold beacon_jitter=0.11 --time-limit 1h)
+	local name=$1 goal_ms=$2 since=$3 until=$4 r b one
+	read -r -a r < <(median "$runs" report "$since" "$until")
+	read -r -a one < <(median "$runs" report "$since" "$until" --jobs 1)
 	read -r -a b < <(median "$runs" scan "$since" "$until")
 	printf '%-34s %8d ms wall %8d ms CPU  goal %6d ms  ratio %.2f\n' "$name" "${r[0]}" \
 		"${r[1]}" "$goal_ms" "$(echo "scale=4; ${r[0]} / $goal_ms" | bc)"
+	printf '%-34s %8d ms wall %8d ms CPU  the default / it: %.2f (wall) %.2f (CPU)\n' \
+		"  as one statement (--jobs 1)" "${one[0]}" "${one[1]}" \
+		"$(echo "scale=4; ${r[0]} / ${one[0]}" | bc)" \
+		"$(echo "scale=4; ${r[1]} / (${one[1]} + 1)" | bc)"
 	printf '%-34s %8d ms wall %8d ms CPU  report / scan: %.1f (wall) %.1f (CPU)\n' \
 		"  baseline: one pass over its rows" "${b[0]}" "${b[1]}" \
 		"$(echo "scale=4; ${r[0]} / ${b[0]}" | bc)" \
