@@ -223,14 +223,14 @@ alert_status() {
 
 @test "high bandwidth: a 60 MB transfer over the link" {
 	nmt_rec_start "$DB"
-	nmt_tcp out 4 41001 6001 60000000
+	nmt_tcp out 4 21001 6001 60000000
 	sleep 1.2
 	nmt_rec_stop
 
-	[ "$(hits high_bandwidth "DISTINCT subject")" = "tcp $NMT_H4:41001 > $NMT_P4:6001" ]
+	[ "$(hits high_bandwidth "DISTINCT subject")" = "tcp $NMT_H4:21001 > $NMT_P4:6001" ]
 	# Each hit's bytes are that interval's bytes of the flow.
 	nmt_sql "$DB" "SELECT a.detail, (SELECT sum(bytes) FROM flow_log f WHERE f.ts_start = a.ts
-		AND f.src_port = 41001) FROM anomaly_log a WHERE kind = 'high_bandwidth'" |
+		AND f.src_port = 21001) FROM anomaly_log a WHERE kind = 'high_bandwidth'" |
 		while IFS='|' read -r detail bytes; do
 			[[ $detail == "$bytes bytes in "* ]] ||
 				{ nmt_fail "hit '$detail', flow had $bytes"; exit 1; }
@@ -242,9 +242,9 @@ alert_status() {
 
 @test "exfiltration: a bulk upload after a quiet baseline" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 5 100
+	nmt_udp out 4 20001 5001 5 100
 	sleep 2
-	nmt_tcp out 4 41002 6002 60000000
+	nmt_tcp out 4 21002 6002 60000000
 	sleep 1.2
 	nmt_rec_stop
 
@@ -273,24 +273,24 @@ alert_status() {
 
 @test "ordinary traffic triggers nothing, and --alert exits 0" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 20 500
-	nmt_udp in 6 40002 5002 20 500
-	nmt_tcp out 4 41001 6001 200000
-	nmt_tcp in 4 41002 6002 200000
-	nmt_tcp out 6 41003 6003 100000
+	nmt_udp out 4 20001 5001 20 500
+	nmt_udp in 6 20002 5002 20 500
+	nmt_tcp out 4 21001 6001 200000
+	nmt_tcp in 4 21002 6002 200000
+	nmt_tcp out 6 21003 6003 100000
 	nmt_in_ns ping -q -c 3 -i 0.2 "$NMT_H4" >/dev/null
 	# A stream of a datagram every 0.5 s from one socket for 6 s: in every
 	# interval, which is no beacon (one contact), and one port, no UDP scan.
 	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" 5003 12 100
 	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx"
-	"$NMT_TRAFFIC" -t 15 -p 40003 -g 500000 udp-send "$NMT_P4" 5003 12 100 >/dev/null
+	"$NMT_TRAFFIC" -t 15 -p 20003 -g 500000 udp-send "$NMT_P4" 5003 12 100 >/dev/null
 	nmt_await udprx
 	sleep 1.2
 	nmt_rec_stop
 
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log")" -gt 0 ]
 	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT ts_start) FROM flow_log
-		WHERE src_port = 40003")" -ge 6 ]
+		WHERE src_port = 20003")" -ge 6 ]
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")" -eq 0 ]
 	[ "$(alert_status)" -eq 0 ]
 	run "$REPORT" --db "$DB" anomalies

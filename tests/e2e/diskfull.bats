@@ -34,25 +34,25 @@ fill() {
 
 @test "disk full: intervals wait in memory and are written once space returns" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 10 100
+	nmt_udp out 4 20001 5001 10 100
 	sleep 1.3 # written normally
 	fill
-	nmt_udp in 4 40002 5002 7 200
+	nmt_udp in 4 20002 5002 7 200
 	sleep 2.2 # at least two intervals cannot be written
 	grep -q 'cannot write to the database' "$NMT_TMP/rec.err"
-	nmt_udp out 6 40003 5003 5 50
+	nmt_udp out 6 20003 5003 5 50
 	sleep 1.2
 	rm -f "$FS/filler"
 	sleep 2.2 # the held intervals go in
-	nmt_udp in 6 40004 5004 3 10
+	nmt_udp in 6 20004 5004 3 10
 	nmt_rec_stop
 
 	cat "$NMT_TMP/rec.err"
 	LC_ALL=C sort >"$NMT_TMP/want" <<-EOF
-		$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 10 $((10 * 128)))
-		$(nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 7 $((7 * 228)))
-		$(nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 5 $((5 * 98)))
-		$(nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 3 $((3 * 58)))
+		$(nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 10 $((10 * 128)))
+		$(nmt_flow in 4 17 "$NMT_P4" 20002 "$NMT_H4" 5002 7 $((7 * 228)))
+		$(nmt_flow out 6 17 "$NMT_H6" 20003 "$NMT_P6" 5003 5 $((5 * 98)))
+		$(nmt_flow in 6 17 "$NMT_P6" 20004 "$NMT_H6" 5004 3 $((3 * 58)))
 	EOF
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	# Said once when it began, once when it ended.
