@@ -32,18 +32,40 @@ fill() {
 	[ "$(df --output=avail -B1 "$FS" | tail -1)" -lt 8192 ]
 }
 
+# backlog: the intervals held in memory, from the metrics page the recorder
+# writes after each interval (outside the full filesystem); empty before one.
+backlog() {
+	sed -n 's/^netmon_backlog_intervals \([0-9]*\)$/\1/p' "$PROM" 2>/dev/null
+}
+
+# wait_backlog N: wait (bounded) until at least N intervals are held.
+wait_backlog() {
+	local n=$((NMT_READY_TIMEOUT * 10)) have
+	while ((n-- > 0)); do
+		have=$(backlog)
+		((${have:-0} >= $1)) && return 0
+		sleep 0.1
+	done
+	nmt_dump rec
+	nmt_fail "${have:-no} intervals held, not $1, after $NMT_READY_TIMEOUT s"
+}
+
 @test "disk full: intervals wait in memory and are written once space returns" {
-	nmt_rec_start "$DB"
+	local held
+	PROM=$NMT_TMP/netmon.prom
+	nmt_rec_start "$DB" --metrics-file "$PROM"
 	nmt_udp out 4 20001 5001 10 100
-	sleep 1.3 # written normally
+	nmt_wait_written "$DB" # written normally
 	fill
 	nmt_udp in 4 20002 5002 7 200
-	sleep 2.2 # at least two intervals cannot be written
+	wait_backlog 2 # at least two intervals cannot be written
 	grep -q 'cannot write to the database' "$NMT_TMP/rec.err"
 	nmt_udp out 6 20003 5003 5 50
-	sleep 1.2
+	held=$(backlog)
+	wait_backlog $((held + 1)) # its interval is held too
 	rm -f "$FS/filler"
-	sleep 2.2 # the held intervals go in
+	# the held intervals go in
+	nmt_wait_line "$NMT_TMP/rec.err" 'can be written again' "$NMT_PID_rec"
 	nmt_udp in 6 20004 5004 3 10
 	nmt_rec_stop
 
