@@ -76,6 +76,39 @@ pane_wait() {
 	return 1
 }
 
+# frames N FILE: wait for N frames after the one on the screen (each has its
+# second in the header line), then keep the screen in FILE.
+frames() {
+	local k=$1 head n
+	head=$(grep -m1 '^netmon live' "$NMT_TMP/pane")
+	while ((k-- > 0)); do
+		n=200
+		while ((n-- > 0)); do
+			pane "$NMT_TMP/pane" 2>/dev/null &&
+				[ "$(grep -m1 '^netmon live' "$NMT_TMP/pane")" != "$head" ] && break
+			sleep 0.05
+		done
+		((n >= 0)) || { cat "$NMT_TMP/pane" >&2; nmt_fail "no new frame after 10 s"; return; }
+		head=$(grep -m1 '^netmon live' "$NMT_TMP/pane")
+	done
+	cp "$NMT_TMP/pane" "$2"
+}
+
+# fitted W FILE: wait until the screen, wrapped lines joined, has a frame
+# (its header line) and no line wider than W: one drawn for a window W wide
+# (the old frame, reflowed, joins into longer lines). Keeps it in FILE.
+fitted() {
+	local n=200
+	while ((n-- > 0)); do
+		pane "$2" 2>/dev/null && grep -q '^netmon live' "$2" &&
+			(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$2") <= $1)) &&
+			return 0
+		sleep 0.05
+	done
+	cat "$2" >&2
+	nmt_fail "no frame $1 columns wide after 10 s"
+}
+
 # bytes VALUE UNIT: "502.0" "KiB" -> bytes (an integer).
 bytes() {
 	awk -v v="$1" -v u="$2" 'BEGIN {
@@ -114,8 +147,10 @@ traffic_done() {
 @test "live view: protocols, applications, processes and flows at their rates; resize; q" {
 	live_start 120 50
 	send_traffic
-	sleep 3 # two frames into the traffic
-	pane "$NMT_TMP/p1"
+	# Two frames into the traffic: the first that shows the flow, then two
+	# more, whose rates span a whole frame of it.
+	pane_wait "^out udp $NMT_H4:20053 > $NMT_P4:53 "
+	frames 2 "$NMT_TMP/p1"
 	cat "$NMT_TMP/p1"
 	local title
 	for title in PROTOCOLS 'TOP PROCESSES' 'TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION' \
@@ -153,8 +188,7 @@ traffic_done() {
 	# A smaller window: the frame follows (SIGWINCH) and fits, every section
 	# still there.
 	"${TM[@]}" resize-window -t live -x 64 -y 26
-	sleep 1.5
-	pane "$NMT_TMP/p2"
+	fitted 64 "$NMT_TMP/p2"
 	cat "$NMT_TMP/p2"
 	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/p2") <= 64))
 	(($(wc -l <"$NMT_TMP/p2") <= 26))
@@ -225,7 +259,7 @@ pane_flag() {
 	pane_wait 'TOP FLOWS'
 	[ "$(pane_flag alternate_on)" = 1 ]
 	[ "$(pane_flag cursor_flag)" = 0 ]
-	local pid t_stop t_sent t_cont tok
+	local pid t_stop t_sent t_cont t_fg tok
 	pid=$(cat "$NMT_TMP/rec.pid")
 
 	# ^Z: stopped, the shell's prompt on the terminal's own screen, the
@@ -253,7 +287,7 @@ pane_flag() {
 	t_cont=$(date +%s)
 	type_line bg
 	pane_wait '^\[1\]\+ .*&$'
-	sleep 2.5
+	nmt_wait_intervals "$DB" "ts_start >= $t_cont" 1 # a whole interval after bg
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" != T ]
 	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end >= $t_cont") >= 1))
 	[ "$(pane_flag alternate_on)" = 0 ]
@@ -262,9 +296,10 @@ pane_flag() {
 	# one at a time again (q without Enter).
 	type_line fg
 	pane_wait 'TOP FLOWS'
+	t_fg=$(date +%s)
 	[ "$(pane_flag alternate_on)" = 1 ]
 	[ "$(pane_flag cursor_flag)" = 0 ]
-	sleep 2.5 # an interval written after fg
+	nmt_wait_intervals "$DB" "ts_end > $t_fg" 1 # an interval written after fg
 	"${TM[@]}" send-keys -t live q
 	pane_wait '^nmt\$ $'
 	type_line "echo exit=\$? >$NMT_TMP/status; stty -a >$NMT_TMP/stty"
