@@ -30,7 +30,6 @@ teardown() {
 	nmt_tcp out 6 21002 6002 60000
 	ping -q -c 3 -i 0.2 -W 2 "$NMT_P4"
 	ping -6 -q -c 3 -i 0.2 -W 2 "$NMT_P6"
-	sleep 0.5
 	nmt_cap_stop
 	nmt_rec_stop
 
@@ -59,7 +58,6 @@ undirected() {
 	nmt_tcp out 4 21001 6001 40000
 	nmt_tcp in 6 21002 6002 30000
 	ping -q -c 2 -i 0.2 -W 2 "$NMT_P4"
-	sleep 0.5
 	nmt_cap_stop
 	nmt_rec_stop
 

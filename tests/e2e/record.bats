@@ -78,8 +78,7 @@ tcp_attempt() {
 	nmt_tcp in 4 21002 6002 70001 || return 1
 	nmt_tcp out 6 21003 6003 123457 || return 1
 	nmt_tcp in 6 21004 6004 250000 || return 1
-	sleep 0.5 # let the capture write the last segments before it stops
-	nmt_cap_stop || return 1
+	nmt_cap_stop || return 1 # after its end marker: every segment before it is in the file
 	nmt_rec_stop || return 1
 	# The capture is complete: all four transfers to the end, no segment
 	# missing (tshark on a busy 2-CPU machine rarely misses one).
@@ -137,7 +136,7 @@ tcp_attempt() {
 	nmt_udp in 6 20002 5002 10 500
 	nmt_tcp out 4 21001 6001 50000
 	ping -q -c 3 -i 0.2 -W 2 "$NMT_P4"
-	sleep 1.1 # traffic in at least two intervals
+	nmt_wait_written "$DB" # traffic in at least two intervals
 	nmt_udp in 4 20003 5003 4 64
 	ping -6 -q -c 2 -i 0.2 -W 2 "$NMT_P6"
 	nmt_rec_stop

@@ -48,7 +48,13 @@ udp_start() {
 }
 
 udp_finish() {
-	nmt_await "${1}tx" 60 && sleep 0.2 && { nmt_stop_pid "$(nmt_pid "${1}rx")" || true; }
+	local rx st=0
+	rx=$(nmt_pid "${1}rx")
+	nmt_await "${1}tx" 60 || return
+	# The receiver ends once every datagram is in; one dropped leaves it
+	# waiting for its deadline: stopped after a bound.
+	nmt_wait_exit "$rx" 2 || st=$?
+	[ "$st" -ne 124 ] || nmt_stop_pid "$rx" || true
 }
 
 # udp_seen FLOWS DIR FAMILY SPORT DPORT COUNT SIZE: the capture has that flow
@@ -106,8 +112,7 @@ check_db() {
 	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
 	udp_finish a
 	udp_finish b
-	sleep 0.5 # the capture writes its last packets
-	nmt_cap_stop
+	nmt_cap_stop # after its end marker: every packet before it is in the file
 	nmt_rec_stop
 
 	nmt_cap_flows "$NMT_TMP/cap.pcapng" >"$NMT_TMP/cap.flows"
