@@ -24,7 +24,7 @@ teardown() {
 
 @test "a read transaction held for a minute and reports every second: no interval lost, never locked" {
 	nmt_rec_start "$DB"
-	sleep 1.2 # the schema exists and one interval is in
+	nmt_wait_intervals "$DB" 1 1 # the schema exists and one interval is in
 	# The shell's read transaction starts at its first SELECT and lasts until
 	# COMMIT, HOLD_SECS later.
 	{ echo "BEGIN; SELECT count(*) FROM flow_log;"; sleep "$HOLD_SECS"; echo "COMMIT;"; } |
