@@ -362,11 +362,9 @@ service_sender() {
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
 	nmt_udp out 4 20020 5020 5 100
 	# Bounded: three more intervals committed while every message is refused.
-	local n=$((NMT_READY_TIMEOUT * 10)) before
+	local before
 	before=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
-	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -lt $((before + 3)) ] && ((n-- > 0)); do
-		sleep 0.1
-	done
+	nmt_wait_intervals "$DB" 1 $((before + 3))
 	nmt_rec_stop
 	nmt_dump rec
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((before + 3)) ]

@@ -66,11 +66,7 @@ side() {
 	nmt_udp out 4 20004 5004 25 300
 	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx n0
 	n0=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
-	for _ in $(seq 100); do
-		[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ] && break
-		sleep 0.1
-	done
-	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ]
+	nmt_wait_intervals "$DB" 1 $((n0 + 5))
 	nmt_rec_stop
 	[ "$(side "$utx" 20004 5004)" = "nm-traffic|7500|0|25|0" ]
 	[ "$(side "$urx" 5004 0)" = "nm-traffic|0|7500|0|25" ]

@@ -183,10 +183,7 @@ status_snapshot() {
 	[ ! -e "$DB" ]
 	nmt_rec_start "$DB" --keep-attached
 	# One interval stored, so that there is a last one to name.
-	for _ in $(seq 100); do
-		[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals' 2>/dev/null || echo 0)" -ge 1 ] && break
-		sleep 0.1
-	done
+	nmt_wait_intervals "$DB" 1 1
 	status_snapshot >"$NMT_TMP/before"
 	run "$NMT_RECORD" --status --db "$DB" -i "$NMT_HOST"
 	echo "$output"
