@@ -22,8 +22,12 @@ setup() {
 }
 
 teardown() {
+	local rc=0
+	# The recorder first: a failed test leaves it running, holding the
+	# database open, and the filesystem could not be unmounted.
+	nmt_teardown || rc=$?
 	umount "$FS" 2>/dev/null || true
-	nmt_teardown
+	return $rc
 }
 
 # fill: take every free byte of the small filesystem (bounded by its size).
@@ -65,7 +69,7 @@ wait_backlog() {
 	wait_backlog $((held + 1)) # its interval is held too
 	rm -f "$FS/filler"
 	# the held intervals go in
-	nmt_wait_line "$NMT_TMP/rec.err" 'can be written again' "$NMT_PID_rec"
+	nmt_wait_line "$NMT_TMP/rec.err" 'can be written again' "$(nmt_pid rec)"
 	nmt_udp in 6 20004 5004 3 10
 	nmt_rec_stop
 
