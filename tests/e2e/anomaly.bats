@@ -68,7 +68,7 @@ alert_status() {
 	nmt_rec_start "$DB"
 	timeout 60 nmap -n -Pn -sS -p 1-100 --max-retries 0 -e "$NMT_HOST" "$NMT_P4" \
 		>"$NMT_TMP/nmap.out" 2>&1 || { cat "$NMT_TMP/nmap.out"; false; }
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	# Every port is closed in the namespace: 100 probes, none completed.
@@ -84,7 +84,7 @@ alert_status() {
 	nmt_rec_start "$DB"
 	nmt_in_ns timeout 60 nmap -n -Pn -sU -p 1000-1029 --max-retries 0 --max-rate 200 \
 		-e "$NMT_PEER" "$NMT_H4" >"$NMT_TMP/nmap.out" 2>&1 || { cat "$NMT_TMP/nmap.out"; false; }
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	# Nothing listens on them: 30 datagrams, answered by ICMP port unreachable.
@@ -106,7 +106,7 @@ alert_status() {
 		"$1" -t 5 udp-send "$2" 53 1 40 >/dev/null || exit
 		sleep "0.0$((RANDOM % 10))"
 	done' - "$NMT_TRAFFIC" "$NMT_H4"
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	# All 40 recorded; from nearly as many source ports (the kernel may pick
@@ -123,7 +123,7 @@ alert_status() {
 	nmt_rec_start "$DB"
 	nmt_in_ns timeout 30 hping3 -q -S -p 7777 -i u1000 -c 1500 "$NMT_H4" \
 		>"$NMT_TMP/hping.out" 2>&1 || true
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	# hping3 sent them all (the ground truth for the rates below).
@@ -153,13 +153,13 @@ alert_status() {
 	nmt_rec_start "$DB" --interval 4
 	# A recorded interval before the burst is the baseline; then start just
 	# after an interval boundary so that the 60 land in one interval.
-	sleep 4.2
+	nmt_wait_intervals "$DB" 1 1
 	while (($(date +%s) % 4 != 0)); do sleep 0.05; done
 	# shellcheck disable=SC2016 # expanded by the inner bash
 	nmt_in_ns bash -c 'for i in $(seq 10 69); do
 		"$1" -t 5 -b "198.18.$2.$i" udp-send "$3" 9999 1 100 >/dev/null &
 	done; wait' - "$NMT_TRAFFIC" "$NMT_X" "$NMT_H4"
-	sleep 0.5
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	# All 60 arrived; each interval with 50 or more sources is one hit.
@@ -204,7 +204,7 @@ alert_status() {
 	timeout 30 bash -c 'exec 3>"/dev/udp/$1/5353" || exit
 		for i in 1 2 3 4 5 6 7; do echo beacon >&3 || exit; [ $i -eq 7 ] || sleep 2; done' \
 		- "$NMT_P4"
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 	nmt_await udprx
 
@@ -223,14 +223,14 @@ alert_status() {
 
 @test "high bandwidth: a 60 MB transfer over the link" {
 	nmt_rec_start "$DB"
-	nmt_tcp out 4 41001 6001 60000000
-	sleep 1.2
+	nmt_tcp out 4 21001 6001 60000000
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
-	[ "$(hits high_bandwidth "DISTINCT subject")" = "tcp $NMT_H4:41001 > $NMT_P4:6001" ]
+	[ "$(hits high_bandwidth "DISTINCT subject")" = "tcp $NMT_H4:21001 > $NMT_P4:6001" ]
 	# Each hit's bytes are that interval's bytes of the flow.
 	nmt_sql "$DB" "SELECT a.detail, (SELECT sum(bytes) FROM flow_log f WHERE f.ts_start = a.ts
-		AND f.src_port = 41001) FROM anomaly_log a WHERE kind = 'high_bandwidth'" |
+		AND f.src_port = 21001) FROM anomaly_log a WHERE kind = 'high_bandwidth'" |
 		while IFS='|' read -r detail bytes; do
 			[[ $detail == "$bytes bytes in "* ]] ||
 				{ nmt_fail "hit '$detail', flow had $bytes"; exit 1; }
@@ -242,10 +242,11 @@ alert_status() {
 
 @test "exfiltration: a bulk upload after a quiet baseline" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 5 100
-	sleep 2
-	nmt_tcp out 4 41002 6002 60000000
-	sleep 1.2
+	nmt_udp out 4 20001 5001 5 100
+	# Its interval and a quiet one after it committed: the baseline.
+	nmt_wait_written "$DB" 2
+	nmt_tcp out 4 21002 6002 60000000
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	# The host's address, with what it sent in the interval of each hit.
@@ -262,7 +263,7 @@ alert_status() {
 @test "malformed: a burst of 50 malformed frames from the peer" {
 	nmt_rec_start "$DB"
 	nmt_in_ns "$FRAMES" -t 5 "$NMT_PEER" "$NMT_HOST_MAC" 50 >/dev/null
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	[ "$(kinds)" = malformed ]
@@ -273,24 +274,24 @@ alert_status() {
 
 @test "ordinary traffic triggers nothing, and --alert exits 0" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 20 500
-	nmt_udp in 6 40002 5002 20 500
-	nmt_tcp out 4 41001 6001 200000
-	nmt_tcp in 4 41002 6002 200000
-	nmt_tcp out 6 41003 6003 100000
+	nmt_udp out 4 20001 5001 20 500
+	nmt_udp in 6 20002 5002 20 500
+	nmt_tcp out 4 21001 6001 200000
+	nmt_tcp in 4 21002 6002 200000
+	nmt_tcp out 6 21003 6003 100000
 	nmt_in_ns ping -q -c 3 -i 0.2 "$NMT_H4" >/dev/null
 	# A stream of a datagram every 0.5 s from one socket for 6 s: in every
 	# interval, which is no beacon (one contact), and one port, no UDP scan.
 	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" 5003 12 100
 	nmt_wait_line "$NMT_TMP/udprx.err" '^nm-traffic: listening on' "$NMT_PID_udprx"
-	"$NMT_TRAFFIC" -t 15 -p 40003 -g 500000 udp-send "$NMT_P4" 5003 12 100 >/dev/null
+	"$NMT_TRAFFIC" -t 15 -p 20003 -g 500000 udp-send "$NMT_P4" 5003 12 100 >/dev/null
 	nmt_await udprx
-	sleep 1.2
+	nmt_wait_written "$DB"
 	nmt_rec_stop
 
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log")" -gt 0 ]
 	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT ts_start) FROM flow_log
-		WHERE src_port = 40003")" -ge 6 ]
+		WHERE src_port = 20003")" -ge 6 ]
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM anomaly_log")" -eq 0 ]
 	[ "$(alert_status)" -eq 0 ]
 	run "$REPORT" --db "$DB" anomalies

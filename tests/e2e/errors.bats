@@ -9,9 +9,13 @@
 bats_require_minimum_version 1.5.0
 
 O=${O:-build}
-REC=$BATS_TEST_DIRNAME/../../$O/netmon-record
-REPORT=$BATS_TEST_DIRNAME/../../$O/netmon-report
-TCX=$BATS_TEST_DIRNAME/../../$O/tests/tools/nm-tcx # tcx links, as the kernel lists them
+case $O in
+/*) B=$O ;; # an absolute O= (make O=/tmp/x)
+*) B=$BATS_TEST_DIRNAME/../../$O ;;
+esac
+REC=$B/netmon-record
+REPORT=$B/netmon-report
+TCX=$B/tests/tools/nm-tcx # tcx links, as the kernel lists them
 
 setup() {
 	ID=$$$BATS_TEST_NUMBER

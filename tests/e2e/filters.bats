@@ -104,12 +104,12 @@ udp_port_free() {
 	# The peer's UDP port 5001 (either direction), and all of its IPv6 /64.
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" --exclude "$NMT_P4/32:udp/5001" \
 		--exclude "${NMT_P6%::*}::/64"
-	nmt_udp out 4 40001 5001 20 100 # excluded: to the peer's 5001
-	nmt_udp in 4 5001 40001 7 300   # excluded: from it
-	nmt_udp out 4 40002 5002 11 200 # kept
-	nmt_tcp out 4 41001 6001 50000  # kept
-	nmt_udp out 6 40003 5003 9 100  # excluded: IPv6
-	nmt_tcp in 6 41002 6002 20000   # excluded: IPv6
+	nmt_udp out 4 20001 5001 20 100 # excluded: to the peer's 5001
+	nmt_udp in 4 5001 20001 7 300   # excluded: from it
+	nmt_udp out 4 20002 5002 11 200 # kept
+	nmt_tcp out 4 21001 6001 50000  # kept
+	nmt_udp out 6 20003 5003 9 100  # excluded: IPv6
+	nmt_tcp in 6 21002 6002 20000   # excluded: IPv6
 	recorded_as_captured \
 		"(\$3 == 17 && ((\$4 == \"$NMT_P4\" && \$5 == 5001) || (\$6 == \"$NMT_P4\" && \$7 == 5001))) || \$2 == 6"
 	# The test proves nothing unless each side has traffic of each kind.
@@ -138,18 +138,18 @@ udp_port_free() {
 @test "--include: only what a rule matches is in flows; exclude wins; totals reconcile" {
 	nmt_cap_start "$NMT_TMP/cap.pcapng"
 	nmt_rec_start "$DB" --include "$NMT_P4/32:tcp/6001" --include "$NMT_P4/32:udp" \
-		--exclude "$NMT_H4/32:udp/40003"
-	nmt_tcp out 4 41001 6001 30000 # kept: the peer's TCP 6001
-	nmt_tcp out 4 41002 6002 30000 # excluded: another port
-	nmt_udp out 4 40002 5002 5 100 # kept: UDP with the peer
-	nmt_udp out 4 40003 5003 6 100 # excluded: from our UDP 40003
-	nmt_udp in 6 40004 5004 4 100  # excluded: no IPv6 rule
+		--exclude "$NMT_H4/32:udp/20003"
+	nmt_tcp out 4 21001 6001 30000 # kept: the peer's TCP 6001
+	nmt_tcp out 4 21002 6002 30000 # excluded: another port
+	nmt_udp out 4 20002 5002 5 100 # kept: UDP with the peer
+	nmt_udp out 4 20003 5003 6 100 # excluded: from our UDP 20003
+	nmt_udp in 6 20004 5004 4 100  # excluded: no IPv6 rule
 	recorded_as_captured \
-		"\$2 == 6 || (\$3 == 6 && \$5 != 6001 && \$7 != 6001) || (\$3 == 17 && (\$5 == 40003 || \$7 == 40003))"
+		"\$2 == 6 || (\$3 == 6 && \$5 != 6001 && \$7 != 6001) || (\$3 == 17 && (\$5 == 20003 || \$7 == 20003))"
 	grep -q '^out|4|6|.*|6001|' "$NMT_TMP/kept"
 	grep -q '^in|4|6|.*|6001|' "$NMT_TMP/kept"
 	grep -q '^out|4|6|.*|6002|' "$NMT_TMP/gone"
-	grep -q '^out|4|17|.*|40003|' "$NMT_TMP/gone"
+	grep -q '^out|4|17|.*|20003|' "$NMT_TMP/gone"
 	grep -q '^in|6|17|' "$NMT_TMP/gone"
 }
 
@@ -157,7 +157,7 @@ udp_port_free() {
 	local after
 	printf 'exclude = %s/32:udp/5001\n' "$NMT_P4" >"$CONF"
 	nmt_rec_start "$DB" --config "$CONF"
-	nmt_udp out 4 40001 5001 10 100 # excluded by the first rules
+	nmt_udp out 4 20001 5001 10 100 # excluded by the first rules
 	printf 'exclude = %s/32:udp/5002\n' "$NMT_P4" >"$CONF"
 	kill -HUP "$NMT_PID_rec"
 	nmt_wait_line "$NMT_TMP/rec.err" 'reload: exclude .*/32:udp/5001 -> .*/32:udp/5002$' \
@@ -166,10 +166,10 @@ udp_port_free() {
 	# The interval under way keeps its rules: wait (bounded) until one that
 	# ends after the reload is stored, so the new rules are the ones in use.
 	nmt_wait_intervals "$DB" "ts_end > $after" 1 10
-	nmt_udp out 4 40002 5001 13 100 # kept now
-	nmt_udp out 4 40003 5002 8 200  # excluded now
+	nmt_udp out 4 20002 5001 13 100 # kept now
+	nmt_udp out 4 20003 5002 8 200  # excluded now
 	nmt_rec_stop
-	nmt_flow out 4 17 "$NMT_H4" 40002 "$NMT_P4" 5001 13 $((13 * 128)) >"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20002 "$NMT_P4" 5001 13 $((13 * 128)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	[ "$(excluded_sum "$DB")" = "$((10 + 8))|$((10 * 128 + 8 * 228))" ]
 	reconciled "$DB"

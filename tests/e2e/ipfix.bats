@@ -33,11 +33,13 @@ teardown() {
 	done
 }
 
-# free_port: a UDP port nobody listens on, on 127.0.0.1 and ::1 alike.
+# free_port: a UDP port nobody listens on, on 127.0.0.1 and ::1 alike; from
+# 23000-31999, above the tests' own source ports (20001-22999) and below the
+# ephemeral range (lib.bash, nmt_root_port), where a connection could hold it.
 free_port() {
 	local p i
 	for i in $(seq 200); do
-		p=$((20000 + ($$ * 7 + BATS_TEST_NUMBER * 101 + i * 13) % 20000))
+		p=$((23000 + ($$ * 7 + BATS_TEST_NUMBER * 101 + i * 13) % 9000))
 		ss -Hlun "sport = :$p" | grep -q . || { echo "$p"; return 0; }
 	done
 	nmt_fail "no free UDP port"
@@ -126,10 +128,10 @@ check_collector() {
 	collector nf6 ::1 "$port"
 	# The smallest messages allowed: records of an interval span several.
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" --ipfix "[::1]:$port" --ipfix-mtu 512
-	nmt_udp out 4 40001 5001 20 100
-	nmt_udp in 6 40002 5002 13 1000
-	nmt_tcp out 4 41001 6001 70001
-	nmt_tcp in 6 41002 6002 30000
+	nmt_udp out 4 20001 5001 20 100
+	nmt_udp in 6 20002 5002 13 1000
+	nmt_tcp out 4 21001 6001 70001
+	nmt_tcp in 6 21002 6002 30000
 	ping -q -c 3 -i 0.2 -W 5 "$NMT_P4" >/dev/null
 	ping -6 -q -c 2 -i 0.2 -W 5 "$NMT_P6" >/dev/null
 	nmt_rec_stop
@@ -239,8 +241,8 @@ service_sender() {
 	port=$(free_port)
 	capture cap "$port"
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
-	nmt_udp out 4 40050 5050 6 100
-	nmt_tcp in 6 41051 6051 20000
+	nmt_udp out 4 20050 5050 6 100
+	nmt_tcp in 6 21051 6051 20000
 	service_sender 5052
 	nmt_rec_stop
 	# Every record the database says was sent, and RFC 5610's seven.
@@ -261,9 +263,9 @@ service_sender() {
 		"$NMT_TMP/cap.procs" | sort -u)" = "$TUID|$TUSER|$S.service|nm-traffic" ] ||
 		{ grep "|$NMT_PID_svc|" "$NMT_TMP/cap.procs" >&2; false; }
 	# The test's own processes are there, by name, with their bytes.
-	[ "$(proc_bytes "$NMT_TMP/cap.procs" 4 "nm-traffic|17|$NMT_P4|40050|5050")" = "$((6 * 100))|0" ] ||
+	[ "$(proc_bytes "$NMT_TMP/cap.procs" 4 "nm-traffic|17|$NMT_P4|20050|5050")" = "$((6 * 100))|0" ] ||
 		{ cat "$NMT_TMP/cap.procs" >&2; false; }
-	[ "$(proc_bytes "$NMT_TMP/cap.procs" 4 "nm-traffic|6|$NMT_P6|6051|41051")" = "0|20000" ] ||
+	[ "$(proc_bytes "$NMT_TMP/cap.procs" 4 "nm-traffic|6|$NMT_P6|6051|21051")" = "0|20000" ] ||
 		{ cat "$NMT_TMP/cap.procs" >&2; false; }
 	nmt_same process_log "$NMT_TMP/db.procs" ipfixDump "$NMT_TMP/cap.procs"
 }
@@ -273,7 +275,7 @@ service_sender() {
 	port=$(free_port)
 	collector nf4 127.0.0.1 "$port"
 	nmt_rec_start "$DB" --max-flows 1 --ipfix "127.0.0.1:$port"
-	nmt_udp out 4 40010 5010 30 200 3 # three flows, one place in the table
+	nmt_udp out 4 20010 5010 30 200 3 # three flows, one place in the table
 	nmt_rec_stop
 	db_rows "$DB" >"$NMT_TMP/db.rows"
 	rows=$(wc -l <"$NMT_TMP/db.rows")
@@ -291,17 +293,17 @@ service_sender() {
 	collector nfb 127.0.0.1 "$p2"
 	printf 'ipfix = 127.0.0.1:%s\n' "$p1" >"$conf"
 	nmt_rec_start "$DB" --config "$conf"
-	nmt_udp out 4 40030 5030 7 100
+	nmt_udp out 4 20030 5030 7 100
 	# Committed (so exported to the first collector) before the reload.
 	local n=$((NMT_READY_TIMEOUT * 10))
-	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 40030')" = 0 ] &&
+	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 20030')" = 0 ] &&
 		((n-- > 0)); do
 		sleep 0.1
 	done
 	printf 'ipfix = 127.0.0.1:%s\n' "$p2" >"$conf"
 	kill -HUP "$NMT_PID_rec"
 	nmt_wait_line "$NMT_TMP/rec.err" "reload: ipfix 127.0.0.1:$p1 -> 127.0.0.1:$p2\$" "$NMT_PID_rec"
-	nmt_udp in 6 40031 5031 9 200
+	nmt_udp in 6 20031 5031 9 200
 	nmt_rec_stop
 	db_rows "$DB" >"$NMT_TMP/db.rows"
 	rows=$(wc -l <"$NMT_TMP/db.rows")
@@ -314,8 +316,8 @@ service_sender() {
 	collector_stop nfb 0
 	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
 	nfdump_rows "$NMT_TMP/nfb" >"$NMT_TMP/b.rows"
-	grep -q ",40030,5030,UDP," "$NMT_TMP/a.rows"
-	grep -q ",40031,5031,UDP," "$NMT_TMP/b.rows"
+	grep -q ",20030,5030,UDP," "$NMT_TMP/a.rows"
+	grep -q ",20031,5031,UDP," "$NMT_TMP/b.rows"
 	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
 	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
 }
@@ -324,23 +326,23 @@ service_sender() {
 	local port rows st=0
 	port=$(free_port)
 	collector nf4 127.0.0.1 "$port"
-	NETMON_TEST_CRASH_BEFORE_EXPORT=40040 nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
-	nmt_udp out 4 40040 5040 11 100
+	NETMON_TEST_CRASH_BEFORE_EXPORT=20040 nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
+	nmt_udp out 4 20040 5040 11 100
 	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
 	[ "$st" -eq $((128 + 9)) ] # killed once the interval was committed
-	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 40040')" -eq 1 ]
-	nmt_udp in 6 40041 5041 12 100 # nobody recording: the pinned maps count it
+	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM flow_log WHERE src_port = 20040')" -eq 1 ]
+	nmt_udp in 6 20041 5041 12 100 # nobody recording: the pinned maps count it
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
 	grep -q "ipfix: 1 intervals committed by an earlier run but not exported: exported now" \
 		"$NMT_TMP/rec.err"
-	nmt_udp out 4 40042 5042 13 100
+	nmt_udp out 4 20042 5042 13 100
 	nmt_rec_stop
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port" # a clean restart sends nothing again
-	nmt_udp out 4 40043 5043 14 100
+	nmt_udp out 4 20043 5043 14 100
 	nmt_rec_stop
 	db_rows "$DB" >"$NMT_TMP/db.rows"
 	rows=$(wc -l <"$NMT_TMP/db.rows")
-	grep -q ',40040,5040,UDP,' "$NMT_TMP/db.rows" && grep -q ',40041,5041,UDP,' "$NMT_TMP/db.rows"
+	grep -q ',20040,5040,UDP,' "$NMT_TMP/db.rows" && grep -q ',20041,5041,UDP,' "$NMT_TMP/db.rows"
 	# Not collector_stop: each run starts its sequence numbers at 0 again,
 	# which nfcapd may count as an error of the one exporter it sees.
 	local n=$((NMT_READY_TIMEOUT * 10))
@@ -358,13 +360,11 @@ service_sender() {
 	local port
 	port=$(free_port) # nobody listens: every send is refused (ICMP port unreachable)
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
-	nmt_udp out 4 40020 5020 5 100
+	nmt_udp out 4 20020 5020 5 100
 	# Bounded: three more intervals committed while every message is refused.
-	local n=$((NMT_READY_TIMEOUT * 10)) before
+	local before
 	before=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
-	while [ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -lt $((before + 3)) ] && ((n-- > 0)); do
-		sleep 0.1
-	done
+	nmt_wait_intervals "$DB" 1 $((before + 3))
 	nmt_rec_stop
 	nmt_dump rec
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((before + 3)) ]
@@ -373,7 +373,7 @@ service_sender() {
 	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_send_errors) > 0 FROM collector_log')" -eq 1 ]
 	[ "$(nmt_sql "$DB" 'SELECT sum(ipfix_records) FROM collector_log')" -eq \
 		"$(nmt_sql "$DB" 'SELECT (SELECT count(*) FROM flow_log) + (SELECT count(*) FROM process_log)')" ]
-	nmt_check_flows "$DB" <(nmt_flow out 4 17 "$NMT_H4" 40020 "$NMT_P4" 5020 5 $((5 * 128)))
+	nmt_check_flows "$DB" <(nmt_flow out 4 17 "$NMT_H4" 20020 "$NMT_P4" 5020 5 $((5 * 128)))
 }
 
 # refused NEEDLE ARGS...: exit 64, one stderr line containing NEEDLE.
@@ -485,20 +485,20 @@ wait_intervals() {
 	nmt_spawn rec "$NMT_RECORD" -i "$NMT_HOST" --db "$DB" --interval 1 --duration "$NMT_MAX_RUN" \
 		--ipfix "127.0.0.1:$port"
 	nmt_wait_line "$NMT_TMP/rec.err" 'recording on' "$NMT_PID_rec"
-	nmt_udp out 4 40060 5060 10 100
+	nmt_udp out 4 20060 5060 10 100
 	wait_intervals "$DB" 2
 	# Down: between two exports, so that each interval went wholly to it or not at all.
 	m1=$(stop_clean rec "$DB")
 	drained "$port"
 	nmt_stop_pid "$(nmt_pid nfa)"
 	kill -CONT "$NMT_PID_rec"
-	nmt_udp in 6 40061 5061 10 200
-	nmt_tcp out 4 41062 6062 30000
+	nmt_udp in 6 20061 5061 10 200
+	nmt_tcp out 4 21062 6062 30000
 	wait_intervals "$DB" 3
 	m2=$(stop_clean rec "$DB")
 	collector nfb 127.0.0.1 "$port"
 	kill -CONT "$NMT_PID_rec"
-	nmt_udp out 6 40063 5063 5 100
+	nmt_udp out 6 20063 5063 5 100
 	wait_intervals "$DB" 2
 	nmt_rec_stop
 	# Recording went on while the collector was down: one interval after
@@ -507,14 +507,14 @@ wait_intervals() {
 		WHERE b.ts_start <> a.ts_end")" -eq 0 ]
 	[ "$((m2 - m1))" -ge 3 ]
 	[ "$(nmt_sql "$DB" "SELECT count(*) FROM flow_log f JOIN intervals i ON i.ts_start = f.ts_start
-		WHERE i.id BETWEEN $((m1 + 1)) AND $m2 AND src_port IN (40061, 41062)")" -ge 2 ]
+		WHERE i.id BETWEEN $((m1 + 1)) AND $m2 AND src_port IN (20061, 21062)")" -ge 2 ]
 	db_rows "$DB" >"$NMT_TMP/db.rows"
 	since=$(nmt_sql "$DB" "SELECT ts_start FROM intervals WHERE id = $((m1 + 1))")
 	until=$(nmt_sql "$DB" "SELECT ts_end FROM intervals WHERE id = $m2")
 	# Before the re-send, the collectors lack the down intervals' rows.
 	drained "$port"
 	nfdump_rows "$NMT_TMP/nfa" >"$NMT_TMP/a.rows"
-	[ "$(grep -c ',40061,5061,UDP,\|,41062,6062,TCP,' "$NMT_TMP/a.rows")" -eq 0 ]
+	[ "$(grep -c ',20061,5061,UDP,\|,21062,6062,TCP,' "$NMT_TMP/a.rows")" -eq 0 ]
 	mark=$(nmt_sql "$DB" "SELECT value FROM meta WHERE key = 'ipfix_exported'")
 	run --separate-stderr "$REPORT_BIN" --db "$DB" export --since "@$since" --until "@$until" \
 		--ipfix "127.0.0.1:$port"
@@ -526,7 +526,7 @@ wait_intervals() {
 	drained "$port"
 	nmt_stop_pid "$(nmt_pid nfb)"
 	nfdump_rows "$NMT_TMP/nfb" >"$NMT_TMP/b.rows"
-	grep -q ',40061,5061,UDP,' "$NMT_TMP/b.rows" && grep -q ',41062,6062,TCP,' "$NMT_TMP/b.rows"
+	grep -q ',20061,5061,UDP,' "$NMT_TMP/b.rows" && grep -q ',21062,6062,TCP,' "$NMT_TMP/b.rows"
 	LC_ALL=C sort "$NMT_TMP/a.rows" "$NMT_TMP/b.rows" >"$NMT_TMP/ab.rows"
 	nmt_same flow_log "$NMT_TMP/db.rows" "both collectors" "$NMT_TMP/ab.rows"
 }
@@ -598,10 +598,10 @@ nfdump_from() {
 	# Known traffic of each host, different on each: UDP and TCP, IPv4 and IPv6.
 	for k in 1 2 3; do
 		fleet_use "$k"
-		nmt_udp out 4 $((40100 + k)) 5100 $((10 + k)) 100
-		nmt_udp in 6 $((40200 + k)) 5200 $((5 + k)) 300
-		nmt_tcp out 6 $((41100 + k)) 6100 $((20000 * k))
-		nmt_tcp in 4 $((41200 + k)) 6200 $((10000 + k))
+		nmt_udp out 4 $((20100 + k)) 5100 $((10 + k)) 100
+		nmt_udp in 6 $((20200 + k)) 5200 $((5 + k)) 300
+		nmt_tcp out 6 $((21100 + k)) 6100 $((20000 * k))
+		nmt_tcp in 4 $((21200 + k)) 6200 $((10000 + k))
 	done
 	for k in 1 2 3; do
 		nmt_stop_pid "$(nmt_pid "rec$k")"
@@ -614,13 +614,13 @@ nfdump_from() {
 		# What was sent, to the packet and the L3 byte (the namespace's side
 		# received "out" and sent "in"), is what this host stored.
 		sent=$(nmt_sql "$NMT_TMP/h$k.db" "SELECT sum(packets) || ' ' || sum(bytes) FROM flow_log
-			WHERE protocol = 17 AND src_port = $((40100 + k))")
+			WHERE protocol = 17 AND src_port = $((20100 + k))")
 		[ "$sent" = "$((10 + k)) $(((10 + k) * (100 + 28)))" ]
 		sent=$(nmt_sql "$NMT_TMP/h$k.db" "SELECT sum(packets) || ' ' || sum(bytes) FROM flow_log
-			WHERE protocol = 17 AND src_port = $((40200 + k))")
+			WHERE protocol = 17 AND src_port = $((20200 + k))")
 		[ "$sent" = "$((5 + k)) $(((5 + k) * (300 + 48)))" ]
-		grep -q ",$NMT_H6,$NMT_P6,$((41100 + k)),6100,TCP," "$NMT_TMP/h$k.rows"
-		grep -q ",$NMT_P4,$NMT_H4,$((41200 + k)),6200,TCP," "$NMT_TMP/h$k.rows"
+		grep -q ",$NMT_H6,$NMT_P6,$((21100 + k)),6100,TCP," "$NMT_TMP/h$k.rows"
+		grep -q ",$NMT_P4,$NMT_H4,$((21200 + k)),6200,TCP," "$NMT_TMP/h$k.rows"
 	done
 	n=$((NMT_READY_TIMEOUT * 10))
 	while [ "$(collected nf)" -lt "$rows" ] && ((n-- > 0)); do
@@ -693,8 +693,8 @@ nfacctd_procs() {
 	port=$(free_port)
 	nfacctd_start nfa "$port"
 	nmt_rec_start "$DB" --ipfix "127.0.0.1:$port"
-	nmt_udp out 4 40070 5070 6 100
-	nmt_tcp in 6 41071 6071 20000
+	nmt_udp out 4 20070 5070 6 100
+	nmt_tcp in 6 21071 6071 20000
 	service_sender 5072
 	nmt_rec_stop
 	# nfacctd prints no address for an IPv6 process record (seen with 1.7.7).
@@ -710,9 +710,9 @@ nfacctd_procs() {
 	nmt_wait_exit "$(nmt_pid nfa)" || nmt_stop_pid "$(nmt_pid nfa)" || true
 	nfacctd_procs nfa >"$NMT_TMP/nfa.procs"
 	# The test's own processes are there, by name, with their bytes.
-	[ "$(proc_bytes "$NMT_TMP/nfa.procs" 3 "nm-traffic|udp|40070|5070|$NMT_P4")" = "$((6 * 100))|0" ] ||
+	[ "$(proc_bytes "$NMT_TMP/nfa.procs" 3 "nm-traffic|udp|20070|5070|$NMT_P4")" = "$((6 * 100))|0" ] ||
 		{ cat "$NMT_TMP/nfa.procs" >&2; false; }
-	[ "$(proc_bytes "$NMT_TMP/nfa.procs" 3 "nm-traffic|tcp|6071|41071|")" = "0|20000" ] ||
+	[ "$(proc_bytes "$NMT_TMP/nfa.procs" 3 "nm-traffic|tcp|6071|21071|")" = "0|20000" ] ||
 		{ cat "$NMT_TMP/nfa.procs" >&2; false; }
 	# The sender in a service, as the test's user: who and which service.
 	[ "$(awk -F'|' -v pid="$NMT_PID_svc" '$2 == pid { print $10 "|" $11 "|" $12 "|" $3 }' \

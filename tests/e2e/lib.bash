@@ -451,6 +451,28 @@ nmt_cap_stop() {
 
 # ---- traffic --------------------------------------------------------------------
 
+# nmt_root_port DIR SPORT DPORT [SOCKETS]: the ports the root side binds for
+# traffic in DIR (out: SPORT up to SPORT + SOCKETS - 1; in: the receiver's
+# DPORT) lie outside the machine's ephemeral range (ip_local_port_range):
+# there a connection the machine already has can hold one, and the bind
+# fails "Address already in use" (tests/crash/crash.bats met it in CI).
+# Ports bound in the test's own namespace cannot collide with the host's.
+nmt_root_port() {
+	local dir=$1 first=$2 last lo hi what
+	if [ "$dir" = out ]; then
+		last=$((first + ${4:-1} - 1)) what="source port"
+	else
+		first=$3 last=$3 what="receiver's port"
+	fi
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range || return
+	((last < lo || first > hi)) && return 0
+	((last > first)) && what="${what}s $first-$last, bound on the root side, lie" ||
+		what="$what $first, bound on the root side, lies"
+	nmt_fail "$dir traffic: the $what in the machine's" \
+		"ephemeral range $lo-$hi (net.ipv4.ip_local_port_range), where a connection" \
+		"may already hold it: take one below $lo"
+}
+
 # nmt_udp DIR FAMILY SPORT DPORT COUNT SIZE [SOCKETS [GAP_US]]: COUNT datagrams
 # of SIZE bytes, "out" from the root side to the namespace, "in" the other way;
 # with SOCKETS, sent in turn from that many sockets (ports SPORT, SPORT + 1,
@@ -459,6 +481,7 @@ nmt_udp() {
 	local dir=$1 fam=$2 sport=$3 dport=$4 count=$5 size=$6 socks=${7:-1} gap=${8:-0} dst
 	local -a rx tx
 	nmt_addrs "$dir" "$fam" || return
+	nmt_root_port "$dir" "$sport" "$dport" "$socks" || return
 	dst=$NMT_DST
 	rx=("$NMT_TRAFFIC" -t 15 udp-recv "$dst" "$dport" "$count" "$size")
 	tx=("$NMT_TRAFFIC" -t 15 -p "$sport" -s "$socks" -g "$gap" udp-send "$dst" "$dport" "$count" "$size")
@@ -484,6 +507,7 @@ nmt_udp_stream() {
 	local name=$1 dir=$2 fam=$3 sport=$4 dport=$5 count=$6 size=$7 gap=$8 secs=${9:-60}
 	local -a rx tx
 	nmt_addrs "$dir" "$fam" || return
+	nmt_root_port "$dir" "$sport" "$dport" || return
 	rx=("$NMT_TRAFFIC" -t "$secs" udp-recv "$NMT_DST" "$dport" "$count" "$size")
 	tx=("$NMT_TRAFFIC" -t "$secs" -g "$gap" -p "$sport" udp-send "$NMT_DST" "$dport" "$count"
 		"$size")
@@ -514,6 +538,7 @@ nmt_tcp() {
 	local dir=$1 fam=$2 sport=$3 dport=$4 bytes=$5 dst
 	local -a rx tx
 	nmt_addrs "$dir" "$fam" || return
+	nmt_root_port "$dir" "$sport" "$dport" || return
 	dst=$NMT_DST
 	rx=("$NMT_TRAFFIC" -t 20 tcp-recv "$dst" "$dport" "$bytes")
 	tx=("$NMT_TRAFFIC" -t 20 -p "$sport" tcp-send "$dst" "$dport" "$bytes")
@@ -587,6 +612,17 @@ nmt_wait_intervals() {
 	done
 	nmt_dump rec
 	nmt_fail "$have of $want intervals ($where) after ${4:-20} s"
+}
+
+# nmt_wait_written DB [N]: wait (bounded) until the interval holding this
+# moment, and N - 1 more after it (N defaults to 1), are committed: every
+# packet counted until now is in DB, written at an interval's end as a
+# running recorder writes it (not in the partial last interval of a stop),
+# and traffic sent from here on lands in a later interval.
+nmt_wait_written() {
+	local now
+	now=$(date +%s)
+	nmt_wait_intervals "$1" "ts_end > $now" "${2:-1}"
 }
 
 # nmt_db_flows DB: the flows between the two test addresses on $NMT_HOST.

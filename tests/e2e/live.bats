@@ -76,6 +76,39 @@ pane_wait() {
 	return 1
 }
 
+# frames N FILE: wait for N frames after the one on the screen (each has its
+# second in the header line), then keep the screen in FILE.
+frames() {
+	local k=$1 head n
+	head=$(grep -m1 '^netmon live' "$NMT_TMP/pane")
+	while ((k-- > 0)); do
+		n=200
+		while ((n-- > 0)); do
+			pane "$NMT_TMP/pane" 2>/dev/null &&
+				[ "$(grep -m1 '^netmon live' "$NMT_TMP/pane")" != "$head" ] && break
+			sleep 0.05
+		done
+		((n >= 0)) || { cat "$NMT_TMP/pane" >&2; nmt_fail "no new frame after 10 s"; return; }
+		head=$(grep -m1 '^netmon live' "$NMT_TMP/pane")
+	done
+	cp "$NMT_TMP/pane" "$2"
+}
+
+# fitted W FILE: wait until the screen, wrapped lines joined, has a frame
+# (its header line) and no line wider than W: one drawn for a window W wide
+# (the old frame, reflowed, joins into longer lines). Keeps it in FILE.
+fitted() {
+	local n=200
+	while ((n-- > 0)); do
+		pane "$2" 2>/dev/null && grep -q '^netmon live' "$2" &&
+			(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$2") <= $1)) &&
+			return 0
+		sleep 0.05
+	done
+	cat "$2" >&2
+	nmt_fail "no frame $1 columns wide after 10 s"
+}
+
 # bytes VALUE UNIT: "502.0" "KiB" -> bytes (an integer).
 bytes() {
 	awk -v v="$1" -v u="$2" 'BEGIN {
@@ -90,9 +123,9 @@ status_wait() {
 	cat "$NMT_TMP/status"
 }
 
-# Two senders across the veth: "livesender" UDP 40053 -> 53 (domain), as
+# Two senders across the veth: "livesender" UDP 20053 -> 53 (domain), as
 # root in the cgroup $SVC (made here), and one named with an escape
-# sequence, UDP 40009 -> 9 (discard), slowly.
+# sequence, UDP 20009 -> 9 (discard), slowly.
 send_traffic() {
 	HOSTILE=$'ev\e[31mil'
 	cp "$NMT_TRAFFIC" "$NMT_TMP/livesender"
@@ -103,8 +136,8 @@ send_traffic() {
 	nmt_wait_line "$NMT_TMP/rx2.err" '^nm-traffic: listening on' "$NMT_PID_rx2"
 	nmt_mkcg "$SVC"
 	nmt_in_cgroup "$SVC" 0
-	nmt_spawn tx "${NMT_IN_CGROUP[@]}" "$NMT_TMP/livesender" -t 30 -p 40053 -g 2000 udp-send "$NMT_P4" 53 $COUNT 1000
-	nmt_spawn tx2 "$NMT_TMP/$HOSTILE" -t 30 -p 40009 -g 10000 udp-send "$NMT_P4" 9 500 100
+	nmt_spawn tx "${NMT_IN_CGROUP[@]}" "$NMT_TMP/livesender" -t 30 -p 20053 -g 2000 udp-send "$NMT_P4" 53 $COUNT 1000
+	nmt_spawn tx2 "$NMT_TMP/$HOSTILE" -t 30 -p 20009 -g 10000 udp-send "$NMT_P4" 9 500 100
 }
 
 traffic_done() {
@@ -114,8 +147,10 @@ traffic_done() {
 @test "live view: protocols, applications, processes and flows at their rates; resize; q" {
 	live_start 120 50
 	send_traffic
-	sleep 3 # two frames into the traffic
-	pane "$NMT_TMP/p1"
+	# Two frames into the traffic: the first that shows the flow, then two
+	# more, whose rates span a whole frame of it.
+	pane_wait "^out udp $NMT_H4:20053 > $NMT_P4:53 "
+	frames 2 "$NMT_TMP/p1"
 	cat "$NMT_TMP/p1"
 	local title
 	for title in PROTOCOLS 'TOP PROCESSES' 'TRAFFIC BY PROTOCOL, SERVER PORT AND APPLICATION' \
@@ -143,7 +178,7 @@ traffic_done() {
 	# the wire (1028 L3 bytes, within the display's rounding), at most the
 	# 500/s the sender's pace allows, and a real rate (over 100/s).
 	local line v u pps b
-	line=$(grep -E "^out udp $NMT_H4:40053 > $NMT_P4:53 " "$NMT_TMP/p1")
+	line=$(grep -E "^out udp $NMT_H4:20053 > $NMT_P4:53 " "$NMT_TMP/p1")
 	read -r v u pps <<<"$(echo "$line" | awk '{ sub("/s", "", $(NF-1)); print $(NF-2), $(NF-1), $NF }')"
 	b=$(bytes "$v" "$u")
 	echo "flow: $v $u/s = $b B/s, $pps pkt/s"
@@ -153,8 +188,7 @@ traffic_done() {
 	# A smaller window: the frame follows (SIGWINCH) and fits, every section
 	# still there.
 	"${TM[@]}" resize-window -t live -x 64 -y 26
-	sleep 1.5
-	pane "$NMT_TMP/p2"
+	fitted 64 "$NMT_TMP/p2"
 	cat "$NMT_TMP/p2"
 	(($(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$NMT_TMP/p2") <= 64))
 	(($(wc -l <"$NMT_TMP/p2") <= 26))
@@ -172,7 +206,7 @@ traffic_done() {
 	grep -qE '(^| )echo( |$)' "$NMT_TMP/stty"
 	# Every datagram in the database: the view's peeks take nothing away.
 	[ "$(nmt_sql "$DB" "SELECT sum(packets), sum(bytes) FROM flow_log
-		WHERE interface = '$NMT_HOST' AND src = '$NMT_H4' AND src_port = 40053
+		WHERE interface = '$NMT_HOST' AND src = '$NMT_H4' AND src_port = 20053
 		AND dst = '$NMT_P4' AND dst_port = 53")" = "$COUNT|$((COUNT * 1028))" ]
 	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals") >= 3))
 }
@@ -225,7 +259,7 @@ pane_flag() {
 	pane_wait 'TOP FLOWS'
 	[ "$(pane_flag alternate_on)" = 1 ]
 	[ "$(pane_flag cursor_flag)" = 0 ]
-	local pid t_stop t_sent t_cont tok
+	local pid t_stop t_sent t_cont t_fg tok
 	pid=$(cat "$NMT_TMP/rec.pid")
 
 	# ^Z: stopped, the shell's prompt on the terminal's own screen, the
@@ -243,7 +277,7 @@ pane_flag() {
 
 	# Traffic while the recorder is stopped: the kernel counts it.
 	t_sent=$(date +%s)
-	nmt_udp out 4 40077 7777 300 500
+	nmt_udp out 4 20077 7777 300 500
 	# Stopped for over two intervals: the recorder's timer has fired meanwhile.
 	while (($(date +%s) < t_stop + 5)); do sleep 0.2; done
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ]
@@ -253,7 +287,7 @@ pane_flag() {
 	t_cont=$(date +%s)
 	type_line bg
 	pane_wait '^\[1\]\+ .*&$'
-	sleep 2.5
+	nmt_wait_intervals "$DB" "ts_start >= $t_cont" 1 # a whole interval after bg
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat")" != T ]
 	(($(nmt_sql "$DB" "SELECT count(*) FROM intervals WHERE ts_end >= $t_cont") >= 1))
 	[ "$(pane_flag alternate_on)" = 0 ]
@@ -262,9 +296,10 @@ pane_flag() {
 	# one at a time again (q without Enter).
 	type_line fg
 	pane_wait 'TOP FLOWS'
+	t_fg=$(date +%s)
 	[ "$(pane_flag alternate_on)" = 1 ]
 	[ "$(pane_flag cursor_flag)" = 0 ]
-	sleep 2.5 # an interval written after fg
+	nmt_wait_intervals "$DB" "ts_end > $t_fg" 1 # an interval written after fg
 	"${TM[@]}" send-keys -t live q
 	pane_wait '^nmt\$ $'
 	type_line "echo exit=\$? >$NMT_TMP/status; stty -a >$NMT_TMP/stty"
@@ -278,7 +313,7 @@ pane_flag() {
 	local got
 	got=$(nmt_sql "$DB" "SELECT count(*), sum(packets), sum(bytes), min(ts_start) <= $t_sent,
 		max(ts_end) >= $t_cont - 1 FROM flow_log WHERE interface = '$NMT_HOST'
-		AND src = '$NMT_H4' AND src_port = 40077 AND dst = '$NMT_P4' AND dst_port = 7777")
+		AND src = '$NMT_H4' AND src_port = 20077 AND dst = '$NMT_P4' AND dst_port = 7777")
 	echo "flow: $got"
 	[ "$got" = "1|300|$((300 * 528))|1|1" ]
 	# The intervals follow each other without a gap or an overlap.
@@ -292,7 +327,7 @@ pane_flag() {
 	live_start 120 50
 	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 4242 3000 100
 	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
-	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 40042 -g 5000 udp-send "$NMT_P4" 4242 3000 100
+	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 20042 -g 5000 udp-send "$NMT_P4" 4242 3000 100
 	pane_wait '^udp +4242 - '
 	sqlite3 -bail -cmd '.timeout 10000' "$DB" \
 		"INSERT INTO app_ports_user (protocol, port, name) VALUES (17, 4242, 'nmtapp')"
@@ -306,7 +341,7 @@ pane_flag() {
 	live_start 120 50
 	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 30 udp-recv "$NMT_P4" 4243 3000 100
 	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
-	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 40043 -g 5000 udp-send "$NMT_P4" 4243 3000 100
+	nmt_spawn tx "$NMT_TRAFFIC" -t 30 -p 20043 -g 5000 udp-send "$NMT_P4" 4243 3000 100
 	pane_wait ":4243 +[0-9.]+ [KM]?i?B/s"
 	# The peer's address row comes with the recorder's first interval.
 	while ((n-- > 0)) && [ "$(nmt_sql "$DB" "SELECT count(*) FROM addresses
@@ -326,7 +361,7 @@ pane_flag() {
 	local n=200
 	nmt_spawn rx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 40 udp-recv "$NMT_P4" 4244 6000 100
 	nmt_wait_line "$NMT_TMP/rx.err" '^nm-traffic: listening on' "$NMT_PID_rx"
-	nmt_spawn tx "$NMT_TRAFFIC" -t 40 -p 40044 -g 5000 udp-send "$NMT_P4" 4244 6000 100
+	nmt_spawn tx "$NMT_TRAFFIC" -t 40 -p 20044 -g 5000 udp-send "$NMT_P4" 4244 6000 100
 	live_start 120 50
 	pane_wait ":4244 +[0-9.]+ [KM]?i?B/s"
 	while ((n-- > 0)) && [ "$(nmt_sql "$DB" "SELECT count(*) FROM addresses

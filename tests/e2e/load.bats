@@ -30,17 +30,17 @@ LOAD_MAX_RUNS=50
 # The UDP streams: name dir family sport dport size. 1472 and 1452 make
 # 1500-byte (full-MTU) packets, 0 the smallest.
 STREAMS=(
-	"u1 out 4 40001 5001 1472"
-	"u2 out 4 40002 5002 0"
-	"u3 in 4 40003 5003 333"
-	"u4 out 6 40004 5004 100"
-	"u5 in 6 40005 5005 1452"
-	"u6 in 6 40006 5006 7"
+	"u1 out 4 20001 5001 1472"
+	"u2 out 4 20002 5002 0"
+	"u3 in 4 20003 5003 333"
+	"u4 out 6 20004 5004 100"
+	"u5 in 6 20005 5005 1452"
+	"u6 in 6 20006 5006 7"
 )
 # The TCP transfers: name dir family sport dport bytes.
 TRANSFERS=(
-	"t1 out 4 41001 6001 150000000"
-	"t2 in 6 41002 6002 100000000"
+	"t1 out 4 21001 6001 150000000"
+	"t2 in 6 21002 6002 100000000"
 )
 
 setup() {
@@ -116,12 +116,14 @@ start_senders() {
 	for s in "${TRANSFERS[@]}"; do
 		read -r name dir fam sport dport size <<<"$s"
 		nmt_addrs "$dir" "$fam" || return
+		nmt_root_port "$dir" "$sport" "$dport" || return
 		tx=("$NMT_TRAFFIC" -t 40 -p "$sport" tcp-send "$NMT_DST" "$dport" "$size")
 		[ "$dir" = in ] && tx=(ip netns exec "$NMT_NS" "${tx[@]}")
 		nmt_spawn "$name" "${tx[@]}"
 	done
 	for s in "${STREAMS[@]}"; do
 		read -r name dir fam sport dport size <<<"$s"
+		nmt_root_port "$dir" "$sport" "$dport" || return
 		nmt_spawn "$name" udp_stream "$dir" "$fam" "$sport" "$dport" "$size" "$1"
 	done
 }
@@ -206,7 +208,7 @@ check_udp_flows() {
 	# flipped at least twice while it sent.
 	nmt_sql "$DB" "SELECT src_port, count(DISTINCT ts_start), group_concat(packets, ' ')
 		FROM (SELECT * FROM flow_log WHERE interface = '$NMT_HOST' AND protocol = 17
-		      AND src_port BETWEEN 40001 AND 40006 ORDER BY ts_start)
+		      AND src_port BETWEEN 20001 AND 20006 ORDER BY ts_start)
 		GROUP BY src_port" >"$NMT_TMP/spans"
 	cat "$NMT_TMP/spans"
 	if [ "$(wc -l <"$NMT_TMP/spans")" -ne "${#STREAMS[@]}" ] ||

@@ -23,21 +23,20 @@ teardown() {
 	nmt_rec_start "$DB" --hook xdp
 	ip link show dev "$NMT_HOST" | grep -q 'prog/xdp.*netmon'
 	nmt_cap_start "$NMT_TMP/cap.pcapng"
-	nmt_udp in 4 40001 5001 9 333
-	nmt_udp out 4 40002 5002 4 1000
-	nmt_udp in 6 40003 5003 7 1452
-	nmt_tcp in 4 41001 6001 80000
-	nmt_tcp out 6 41002 6002 60000
+	nmt_udp in 4 20001 5001 9 333
+	nmt_udp out 4 20002 5002 4 1000
+	nmt_udp in 6 20003 5003 7 1452
+	nmt_tcp in 4 21001 6001 80000
+	nmt_tcp out 6 21002 6002 60000
 	ping -q -c 3 -i 0.2 -W 2 "$NMT_P4"
 	ping -6 -q -c 3 -i 0.2 -W 2 "$NMT_P6"
-	sleep 0.5
 	nmt_cap_stop
 	nmt_rec_stop
 
 	nmt_cap_flows "$NMT_TMP/cap.pcapng" >"$NMT_TMP/cap.flows"
 	# 3 UDP + 2 x 2 TCP + 2 x 2 ICMP flows, received ones included.
 	[ "$(wc -l <"$NMT_TMP/cap.flows")" -eq 11 ]
-	grep -q "^in|4|17|$NMT_P4|40001|$NMT_H4|5001|9|$((9 * 361))|" "$NMT_TMP/cap.flows"
+	grep -q "^in|4|17|$NMT_P4|20001|$NMT_H4|5001|9|$((9 * 361))|" "$NMT_TMP/cap.flows"
 	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
 	run ip link show dev "$NMT_HOST"
 	[[ $output != *xdp* ]]
@@ -54,12 +53,11 @@ undirected() {
 @test "--read: a capture imported equals the live recording of the same traffic" {
 	nmt_rec_start "$DB"
 	nmt_cap_start "$NMT_TMP/cap.pcapng"
-	nmt_udp out 4 40001 5001 5 700
-	nmt_udp in 6 40002 5002 6 20
-	nmt_tcp out 4 41001 6001 40000
-	nmt_tcp in 6 41002 6002 30000
+	nmt_udp out 4 20001 5001 5 700
+	nmt_udp in 6 20002 5002 6 20
+	nmt_tcp out 4 21001 6001 40000
+	nmt_tcp in 6 21002 6002 30000
 	ping -q -c 2 -i 0.2 -W 2 "$NMT_P4"
-	sleep 0.5
 	nmt_cap_stop
 	nmt_rec_stop
 
@@ -79,7 +77,7 @@ undirected() {
 	nmt_spawn udprx ip netns exec "$NMT_NS" "$NMT_TRAFFIC" -t 15 udp-recv "$NMT_P4" 5001 $n $size
 	nmt_wait_line "$NMT_TMP/udprx.err" 'listening on' "$NMT_PID_udprx"
 	for ((i = 1; i <= n; i++)); do
-		"$NMT_TRAFFIC" -t 5 -p $((42000 + i)) udp-send "$NMT_P4" 5001 1 $size >/dev/null
+		"$NMT_TRAFFIC" -t 5 -p $((22000 + i)) udp-send "$NMT_P4" 5001 1 $size >/dev/null
 	done
 	nmt_await udprx
 	nmt_rec_stop

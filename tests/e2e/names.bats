@@ -111,8 +111,8 @@ resolve_small() {
 	nmt_rec_start "$DB"
 	t0=$(date +%s)
 	resolve_small
-	nmt_udp out 4 40001 5001 5 100
-	nmt_udp out 6 40002 5002 5 100
+	nmt_udp out 4 20001 5001 5 100
+	nmt_udp out 6 20002 5002 5 100
 	t1=$(date +%s)
 	nmt_rec_stop
 	diff <(stored) <(expected_small)

@@ -36,23 +36,23 @@ teardown() {
 }
 
 @test "nm-traffic: UDP both ways, IPv4 and IPv6, exact counts" {
-	nmt_udp out 4 40001 5001 7 100
-	grep -qx "udp-send src=$NMT_H4 sport=40001 dst=$NMT_P4 dport=5001 datagrams=7 size=100 bytes=700" \
+	nmt_udp out 4 20001 5001 7 100
+	grep -qx "udp-send src=$NMT_H4 sport=20001 dst=$NMT_P4 dport=5001 datagrams=7 size=100 bytes=700" \
 		"$NMT_TMP/udptx.out"
-	nmt_udp in 4 40002 5002 5 0
-	nmt_udp out 6 40003 5003 3 1452
-	grep -qx "udp-send src=$NMT_H6 sport=40003 dst=$NMT_P6 dport=5003 datagrams=3 size=1452 bytes=4356" \
+	nmt_udp in 4 20002 5002 5 0
+	nmt_udp out 6 20003 5003 3 1452
+	grep -qx "udp-send src=$NMT_H6 sport=20003 dst=$NMT_P6 dport=5003 datagrams=3 size=1452 bytes=4356" \
 		"$NMT_TMP/udptx.out"
-	nmt_udp in 6 40004 5004 4 9
+	nmt_udp in 6 20004 5004 4 9
 }
 
 @test "nm-traffic: TCP both ways, IPv4 and IPv6, byte counts and peer" {
-	nmt_tcp out 4 41001 6001 100000
-	grep -qx "tcp-recv local=$NMT_P4 port=6001 peer=$NMT_H4 pport=41001 bytes=100000" \
+	nmt_tcp out 4 21001 6001 100000
+	grep -qx "tcp-recv local=$NMT_P4 port=6001 peer=$NMT_H4 pport=21001 bytes=100000" \
 		"$NMT_TMP/tcprx.out"
-	nmt_tcp in 6 41002 6002 1
-	grep -qx "tcp-send src=$NMT_P6 sport=41002 dst=$NMT_H6 dport=6002 bytes=1" "$NMT_TMP/tcptx.out"
-	nmt_tcp out 6 41003 6003 0
+	nmt_tcp in 6 21002 6002 1
+	grep -qx "tcp-send src=$NMT_P6 sport=21002 dst=$NMT_H6 dport=6002 bytes=1" "$NMT_TMP/tcptx.out"
+	nmt_tcp out 6 21003 6003 0
 }
 
 @test "nm-traffic: the deadline ends a receive that never completes" {

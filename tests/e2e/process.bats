@@ -27,31 +27,31 @@ side() {
 
 @test "UDP and TCP, IPv4 and IPv6: each process's bytes exact, with its name" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 10 100
+	nmt_udp out 4 20001 5001 10 100
 	local u1tx=$NMT_PID_udptx u1rx=$NMT_PID_udprx
-	nmt_udp in 6 40002 5002 7 1000
+	nmt_udp in 6 20002 5002 7 1000
 	local u2tx=$NMT_PID_udptx u2rx=$NMT_PID_udprx
-	nmt_tcp out 4 41001 6001 123457
+	nmt_tcp out 4 21001 6001 123457
 	local t1tx=$NMT_PID_tcptx t1rx=$NMT_PID_tcprx
-	nmt_tcp in 6 41002 6002 70001
+	nmt_tcp in 6 21002 6002 70001
 	local t2tx=$NMT_PID_tcptx t2rx=$NMT_PID_tcprx
 	nmt_rec_stop
 
 	# UDP senders connect; receivers are unconnected (remote port 0).
-	[ "$(side "$u1tx" 40001 5001)" = "nm-traffic|1000|0|10|0" ]
+	[ "$(side "$u1tx" 20001 5001)" = "nm-traffic|1000|0|10|0" ]
 	[ "$(side "$u1rx" 5001 0)" = "nm-traffic|0|1000|0|10" ]
-	[ "$(side "$u2tx" 40002 5002)" = "nm-traffic|7000|0|7|0" ]
+	[ "$(side "$u2tx" 20002 5002)" = "nm-traffic|7000|0|7|0" ]
 	[ "$(side "$u2rx" 5002 0)" = "nm-traffic|0|7000|0|7" ]
 	# TCP: the payload each way, however many calls it took.
-	[ "$(side "$t1tx" 41001 6001 | cut -d'|' -f1-3)" = "nm-traffic|123457|0" ]
-	[ "$(side "$t1rx" 6001 41001 | cut -d'|' -f1-3)" = "nm-traffic|0|123457" ]
-	[ "$(side "$t2tx" 41002 6002 | cut -d'|' -f1-3)" = "nm-traffic|70001|0" ]
-	[ "$(side "$t2rx" 6002 41002 | cut -d'|' -f1-3)" = "nm-traffic|0|70001" ]
+	[ "$(side "$t1tx" 21001 6001 | cut -d'|' -f1-3)" = "nm-traffic|123457|0" ]
+	[ "$(side "$t1rx" 6001 21001 | cut -d'|' -f1-3)" = "nm-traffic|0|123457" ]
+	[ "$(side "$t2tx" 21002 6002 | cut -d'|' -f1-3)" = "nm-traffic|70001|0" ]
+	[ "$(side "$t2rx" 6002 21002 | cut -d'|' -f1-3)" = "nm-traffic|0|70001" ]
 	# The connected sides name their peer and family.
 	[ "$(nmt_sql "$DB" "SELECT DISTINCT remote, family, protocol FROM process_log
-		WHERE pid = $t1tx AND local_port = 41001")" = "$NMT_P4|4|6" ]
+		WHERE pid = $t1tx AND local_port = 21001")" = "$NMT_P4|4|6" ]
 	[ "$(nmt_sql "$DB" "SELECT DISTINCT remote, family, protocol FROM process_log
-		WHERE pid = $u2tx AND local_port = 40002")" = "$NMT_H6|6|17" ]
+		WHERE pid = $u2tx AND local_port = 20002")" = "$NMT_H6|6|17" ]
 	# A parent name was taken in the kernel too.
 	[ -n "$(nmt_sql "$DB" "SELECT DISTINCT parent_comm FROM process_log WHERE pid = $u1tx")" ]
 }
@@ -63,16 +63,12 @@ side() {
 # write them again at every other interval.
 @test "bytes still in the kernel's per-CPU cache are written once, across idle intervals" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40004 5004 25 300
+	nmt_udp out 4 20004 5004 25 300
 	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx n0
 	n0=$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')
-	for _ in $(seq 100); do
-		[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ] && break
-		sleep 0.1
-	done
-	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -ge $((n0 + 5)) ]
+	nmt_wait_intervals "$DB" 1 $((n0 + 5))
 	nmt_rec_stop
-	[ "$(side "$utx" 40004 5004)" = "nm-traffic|7500|0|25|0" ]
+	[ "$(side "$utx" 20004 5004)" = "nm-traffic|7500|0|25|0" ]
 	[ "$(side "$urx" 5004 0)" = "nm-traffic|0|7500|0|25" ]
 }
 
@@ -82,11 +78,11 @@ side() {
 # cache entry hit on every call). Each side exact, summed over the intervals.
 @test "streams across several flips: sockets taken in turn and one socket, each exact" {
 	nmt_rec_start "$DB"
-	nmt_udp in 4 40005 5005 1500 200 2 2000
+	nmt_udp in 4 20005 5005 1500 200 2 2000
 	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx
 	nmt_rec_stop
-	[ "$(side "$utx" 40005 5005)" = "nm-traffic|150000|0|750|0" ]
-	[ "$(side "$utx" 40006 5005)" = "nm-traffic|150000|0|750|0" ]
+	[ "$(side "$utx" 20005 5005)" = "nm-traffic|150000|0|750|0" ]
+	[ "$(side "$utx" 20006 5005)" = "nm-traffic|150000|0|750|0" ]
 	[ "$(side "$urx" 5005 0)" = "nm-traffic|0|300000|0|1500" ]
 	# It did cross flips: the receiver's rows are in three intervals or more.
 	[ "$(nmt_sql "$DB" "SELECT count(DISTINCT ts_start) FROM process_log
@@ -95,10 +91,10 @@ side() {
 
 @test "--no-process: flows as usual, no process rows" {
 	nmt_rec_start "$DB" --no-process
-	nmt_udp out 4 40001 5001 3 10
+	nmt_udp out 4 20001 5001 3 10
 	nmt_rec_stop
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
-	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
+	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 20001")" -eq 3 ]
 }
 
 # A kernel without sock_send_length/sock_recv_length (before 6.3), for real:
@@ -108,28 +104,28 @@ side() {
 @test "no such tracepoints: the recorder says per-process is off and why, flows go on" {
 	export NETMON_TEST_PROC_TP_SUFFIX=_absent
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 3 10
+	nmt_udp out 4 20001 5001 3 10
 	nmt_rec_stop
 	cat "$NMT_TMP/rec.err"
 	grep -q 'per-process accounting: the typed (tp_btf) programs were refused (No such process), falling back to raw tracepoint programs' "$NMT_TMP/rec.err"
 	grep -q 'warning: per-process accounting is off: the kernel lacks the sock_send_length/sock_recv_length tracepoints (Linux 6.3+) or refused the programs on them (No such file or directory); flows are recorded as usual' "$NMT_TMP/rec.err"
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
-	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
+	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 20001")" -eq 3 ]
 }
 
 @test "the raw_tp fallback counts as the typed programs do" {
 	export NETMON_PROC_PROGS=raw
 	nmt_rec_start "$DB"
-	nmt_udp out 6 40003 5003 4 200
+	nmt_udp out 6 20003 5003 4 200
 	local utx=$NMT_PID_udptx urx=$NMT_PID_udprx
-	nmt_tcp in 4 41003 6003 54321
+	nmt_tcp in 4 21003 6003 54321
 	local ttx=$NMT_PID_tcptx trx=$NMT_PID_tcprx
 	nmt_rec_stop
 	run -1 grep -q 'per-process accounting' "$NMT_TMP/rec.err"
-	[ "$(side "$utx" 40003 5003)" = "nm-traffic|800|0|4|0" ]
+	[ "$(side "$utx" 20003 5003)" = "nm-traffic|800|0|4|0" ]
 	[ "$(side "$urx" 5003 0)" = "nm-traffic|0|800|0|4" ]
-	[ "$(side "$ttx" 41003 6003 | cut -d'|' -f1-3)" = "nm-traffic|54321|0" ]
-	[ "$(side "$trx" 6003 41003 | cut -d'|' -f1-3)" = "nm-traffic|0|54321" ]
+	[ "$(side "$ttx" 21003 6003 | cut -d'|' -f1-3)" = "nm-traffic|54321|0" ]
+	[ "$(side "$trx" 6003 21003 | cut -d'|' -f1-3)" = "nm-traffic|0|54321" ]
 }
 
 # A table of 4 keys (NETMON_TEST_PROC_KEYS) and one process sending in turn
@@ -154,7 +150,7 @@ side() {
 	# shellcheck disable=SC2030 # for this test only: each runs in its own subshell
 	export NETMON_TEST_PROC_KEYS=4
 	nmt_rec_start "$DB"
-	nmt_udp out 4 42000 5010 $n $size $socks
+	nmt_udp out 4 22000 5010 $n $size $socks
 	grep -q "datagrams=$n size=$size bytes=$((n * size)) sockets=$socks\$" "$NMT_TMP/udptx.out"
 	tx=$NMT_PID_udptx rx=$NMT_PID_udprx
 	nmt_rec_stop
@@ -162,7 +158,7 @@ side() {
 
 	# Every row of ours is one of our sockets, SIZE bytes per call.
 	rows=$(nmt_sql "$DB" "SELECT count(*) FROM process_log WHERE pid = $tx AND NOT (
-		local_port BETWEEN 42000 AND $((42000 + socks - 1)) AND remote_port = 5010
+		local_port BETWEEN 22000 AND $((22000 + socks - 1)) AND remote_port = 5010
 		AND bytes_sent = $size * sends AND bytes_recv = 0 AND recvs = 0)")
 	[ "$rows" -eq 0 ]
 	rows=$(nmt_sql "$DB" "SELECT count(*) FROM process_log WHERE pid = $rx AND NOT (
@@ -192,9 +188,9 @@ side() {
 	# shellcheck disable=SC2031 # for this test only: each runs in its own subshell
 	export NETMON_TEST_PROC_KEYS=16385
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 3 10
+	nmt_udp out 4 20001 5001 3 10
 	nmt_rec_stop
 	grep -q "warning: per-process accounting is off: NETMON_TEST_PROC_KEYS must be a whole number from 1 to 16384, not '16385'" "$NMT_TMP/rec.err"
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM process_log')" -eq 0 ]
-	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 40001")" -eq 3 ]
+	[ "$(nmt_sql "$DB" "SELECT sum(packets) FROM flow_log WHERE src_port = 20001")" -eq 3 ]
 }

@@ -24,7 +24,7 @@ teardown() {
 
 @test "a read transaction held for a minute and reports every second: no interval lost, never locked" {
 	nmt_rec_start "$DB"
-	sleep 1.2 # the schema exists and one interval is in
+	nmt_wait_intervals "$DB" 1 1 # the schema exists and one interval is in
 	# The shell's read transaction starts at its first SELECT and lasts until
 	# COMMIT, HOLD_SECS later.
 	{ echo "BEGIN; SELECT count(*) FROM flow_log;"; sleep "$HOLD_SECS"; echo "COMMIT;"; } |
@@ -32,7 +32,7 @@ teardown() {
 	HOLDER=$!
 	local sent=0 i
 	for ((i = 0; i < HOLD_SECS; i++)); do
-		nmt_udp out 4 40001 5001 5 100 >/dev/null
+		nmt_udp out 4 20001 5001 5 100 >/dev/null
 		sent=$((sent + 5))
 		timeout 10 "$REPORT" --db "$DB" summary >>"$NMT_TMP/reports.out" 2>&1 ||
 			echo "report exit $?" >>"$NMT_TMP/reports.out"
@@ -44,7 +44,7 @@ teardown() {
 
 	run -1 grep -i 'locked\|busy\|report exit' "$NMT_TMP/reports.out" "$NMT_TMP/holder.out" "$NMT_TMP/rec.err"
 	LC_ALL=C sort >"$NMT_TMP/want" <<-EOF
-		$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 "$sent" $((sent * 128)))
+		$(nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 "$sent" $((sent * 128)))
 	EOF
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	# One interval per second all along: none lost while the reader held on.

@@ -29,28 +29,28 @@ expect() {
 
 @test "UDP over IPv4, both directions: exact packets and bytes per flow" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 20 100
-	nmt_udp in 4 40002 5002 13 1000
-	nmt_udp out 4 40003 5003 3 0
+	nmt_udp out 4 20001 5001 20 100
+	nmt_udp in 4 20002 5002 13 1000
+	nmt_udp out 4 20003 5003 3 0
 	nmt_rec_stop
 	expect "$NMT_TMP/want" <<-EOF
-		$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 20 $((20 * (100 + 28))))
-		$(nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 13 $((13 * (1000 + 28))))
-		$(nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 3 $((3 * 28)))
+		$(nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 20 $((20 * (100 + 28))))
+		$(nmt_flow in 4 17 "$NMT_P4" 20002 "$NMT_H4" 5002 13 $((13 * (1000 + 28))))
+		$(nmt_flow out 4 17 "$NMT_H4" 20003 "$NMT_P4" 5003 3 $((3 * 28)))
 	EOF
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
 @test "UDP over IPv6, both directions: exact packets and bytes per flow" {
 	nmt_rec_start "$DB"
-	nmt_udp out 6 40001 5001 11 1200
-	nmt_udp in 6 40002 5002 17 1
-	nmt_udp in 6 40003 5003 2 1452 # 1452 + 48 = 1500: a full-MTU packet
+	nmt_udp out 6 20001 5001 11 1200
+	nmt_udp in 6 20002 5002 17 1
+	nmt_udp in 6 20003 5003 2 1452 # 1452 + 48 = 1500: a full-MTU packet
 	nmt_rec_stop
 	expect "$NMT_TMP/want" <<-EOF
-		$(nmt_flow out 6 17 "$NMT_H6" 40001 "$NMT_P6" 5001 11 $((11 * (1200 + 48))))
-		$(nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 17 $((17 * (1 + 48))))
-		$(nmt_flow in 6 17 "$NMT_P6" 40003 "$NMT_H6" 5003 2 $((2 * 1500)))
+		$(nmt_flow out 6 17 "$NMT_H6" 20001 "$NMT_P6" 5001 11 $((11 * (1200 + 48))))
+		$(nmt_flow in 6 17 "$NMT_P6" 20002 "$NMT_H6" 5002 17 $((17 * (1 + 48))))
+		$(nmt_flow in 6 17 "$NMT_P6" 20003 "$NMT_H6" 5003 2 $((2 * 1500)))
 	EOF
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
@@ -74,19 +74,18 @@ tcp_attempt() {
 	rm -f "$DB" "$DB"-wal "$DB"-shm
 	nmt_rec_start "$DB" || return 1
 	nmt_cap_start "$NMT_TMP/cap.pcapng" || return 1
-	nmt_tcp out 4 41001 6001 300000 || return 1
-	nmt_tcp in 4 41002 6002 70001 || return 1
-	nmt_tcp out 6 41003 6003 123457 || return 1
-	nmt_tcp in 6 41004 6004 250000 || return 1
-	sleep 0.5 # let the capture write the last segments before it stops
-	nmt_cap_stop || return 1
+	nmt_tcp out 4 21001 6001 300000 || return 1
+	nmt_tcp in 4 21002 6002 70001 || return 1
+	nmt_tcp out 6 21003 6003 123457 || return 1
+	nmt_tcp in 6 21004 6004 250000 || return 1
+	nmt_cap_stop || return 1 # after its end marker: every segment before it is in the file
 	nmt_rec_stop || return 1
 	# The capture is complete: all four transfers to the end, no segment
 	# missing (tshark on a busy 2-CPU machine rarely misses one).
-	tcp_complete "$NMT_TMP/cap.pcapng" 41001 300000 &&
-		tcp_complete "$NMT_TMP/cap.pcapng" 41002 70001 &&
-		tcp_complete "$NMT_TMP/cap.pcapng" 41003 123457 &&
-		tcp_complete "$NMT_TMP/cap.pcapng" 41004 250000 || return 2
+	tcp_complete "$NMT_TMP/cap.pcapng" 21001 300000 &&
+		tcp_complete "$NMT_TMP/cap.pcapng" 21002 70001 &&
+		tcp_complete "$NMT_TMP/cap.pcapng" 21003 123457 &&
+		tcp_complete "$NMT_TMP/cap.pcapng" 21004 250000 || return 2
 }
 
 @test "TCP over IPv4 and IPv6, both directions: flows equal tshark's decoding" {
@@ -133,12 +132,12 @@ tcp_attempt() {
 
 @test "traffic_log per interval, direction and protocol equals the sum of flow_log" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 10 500
-	nmt_udp in 6 40002 5002 10 500
-	nmt_tcp out 4 41001 6001 50000
+	nmt_udp out 4 20001 5001 10 500
+	nmt_udp in 6 20002 5002 10 500
+	nmt_tcp out 4 21001 6001 50000
 	ping -q -c 3 -i 0.2 -W 2 "$NMT_P4"
-	sleep 1.1 # traffic in at least two intervals
-	nmt_udp in 4 40003 5003 4 64
+	nmt_wait_written "$DB" # traffic in at least two intervals
+	nmt_udp in 4 20003 5003 4 64
 	ping -6 -q -c 2 -i 0.2 -W 2 "$NMT_P6"
 	nmt_rec_stop
 
@@ -157,25 +156,25 @@ tcp_attempt() {
 
 @test "stop and restart on the same database: both bursts, each exactly once" {
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 9 300
-	nmt_tcp in 6 41001 6001 20000
+	nmt_udp out 4 20001 5001 9 300
+	nmt_tcp in 6 21001 6001 20000
 	nmt_rec_stop
 	nmt_db_flows "$DB" >"$NMT_TMP/first.flows"
 	local intervals1
 	intervals1=$(nmt_sql "$DB" "SELECT count(*) FROM intervals")
 
 	nmt_rec_start "$DB"
-	nmt_udp out 4 40002 5002 6 700
-	nmt_udp in 6 40003 5003 5 10
+	nmt_udp out 4 20002 5002 6 700
+	nmt_udp in 6 20003 5003 5 10
 	nmt_rec_stop
 
 	# The first run's flows are unchanged, the second's added once.
 	{
 		cat "$NMT_TMP/first.flows"
-		nmt_flow out 4 17 "$NMT_H4" 40002 "$NMT_P4" 5002 6 $((6 * (700 + 28)))
-		nmt_flow in 6 17 "$NMT_P6" 40003 "$NMT_H6" 5003 5 $((5 * (10 + 48)))
+		nmt_flow out 4 17 "$NMT_H4" 20002 "$NMT_P4" 5002 6 $((6 * (700 + 28)))
+		nmt_flow in 6 17 "$NMT_P6" 20003 "$NMT_H6" 5003 5 $((5 * (10 + 48)))
 	} | expect "$NMT_TMP/want"
-	grep -qx "$(nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 9 $((9 * (300 + 28))))" \
+	grep -qx "$(nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 9 $((9 * (300 + 28))))" \
 		"$NMT_TMP/first.flows"
 	[ "$(grep -c '|6|6|' "$NMT_TMP/first.flows")" -eq 2 ] # both halves of the TCP flow
 	nmt_check_flows "$DB" "$NMT_TMP/want"
@@ -206,10 +205,10 @@ netmon_filters() {
 # udp_then_stop: five datagrams out through the recorder's hooks, then a
 # stop: nothing is left attached, and the flow is stored exactly.
 udp_then_stop() {
-	nmt_udp out 4 40001 5001 5 50
+	nmt_udp out 4 20001 5001 5 50
 	nmt_rec_stop
 	[ -z "$(nmt_filters)" ]
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 5 $((5 * 78)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
@@ -251,21 +250,21 @@ udp_then_stop() {
 	NETMON_TEST_TC_LEGACY=1 nmt_rec_start "$DB"
 	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
 	[ "$(tc filter show dev "$NMT_HOST" egress | grep -c netmon)" -eq 1 ]
-	nmt_udp out 4 40001 5001 4 10 # the recorder still counts behind a foreign filter
+	nmt_udp out 4 20001 5001 4 10 # the recorder still counts behind a foreign filter
 	nmt_rec_stop
 	nmt_filters >"$NMT_TMP/after"
 	nmt_same before "$NMT_TMP/before" after "$NMT_TMP/after"
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 4 $((4 * 38)) >"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 4 $((4 * 38)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
 @test "--duration: exits 0 on its own with the traffic written and filters removed" {
 	nmt_rec_start "$DB" --duration 3
-	nmt_udp in 4 40001 5001 8 200
+	nmt_udp in 4 20001 5001 8 200
 	local st=0
 	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
 	[ "$st" -eq 0 ] || { nmt_dump rec; false; }
-	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 8 $((8 * 228)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 20001 "$NMT_H4" 5001 8 $((8 * 228)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	run nmt_filters
 	[ -z "$output" ]
@@ -281,9 +280,9 @@ udp_then_stop() {
 	[[ $stderr == *"$NMT_HOST"* ]]
 	# The refusal did not take the first recorder's filters away.
 	[ "$(netmon_filters)" -eq 2 ]
-	nmt_udp out 6 40001 5001 6 60
+	nmt_udp out 6 20001 5001 6 60
 	nmt_rec_stop
-	nmt_flow out 6 17 "$NMT_H6" 40001 "$NMT_P6" 5001 6 $((6 * 108)) >"$NMT_TMP/want"
+	nmt_flow out 6 17 "$NMT_H6" 20001 "$NMT_P6" 5001 6 $((6 * 108)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	run nmt_filters
 	[ -z "$output" ]
@@ -301,9 +300,9 @@ udp_then_stop() {
 	[[ ${stderr_lines[0]} == *"error: $NMT_HOST: a netmon program is already attached"* ]]
 	[ "$(netmon_filters)" -eq 2 ]
 	[ -z "$(nmt_tc_programs lo)" ]
-	nmt_udp in 4 40001 5001 3 30
+	nmt_udp in 4 20001 5001 3 30
 	nmt_rec_stop
-	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 3 $((3 * 58)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 20001 "$NMT_H4" 5001 3 $((3 * 58)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 }
 
@@ -320,9 +319,9 @@ udp_then_stop() {
 	[ "$(netmon_filters)" -eq 0 ]
 	# The database a killed recorder leaves behind takes a new run.
 	nmt_rec_start "$DB"
-	nmt_udp in 4 40001 5001 3 30
+	nmt_udp in 4 20001 5001 3 30
 	nmt_rec_stop
-	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 3 $((3 * 58)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 20001 "$NMT_H4" 5001 3 $((3 * 58)) >"$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	[ "$(netmon_filters)" -eq 0 ]
 }

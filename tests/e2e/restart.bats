@@ -48,7 +48,13 @@ udp_start() {
 }
 
 udp_finish() {
-	nmt_await "${1}tx" 60 && sleep 0.2 && { nmt_stop_pid "$(nmt_pid "${1}rx")" || true; }
+	local rx st=0
+	rx=$(nmt_pid "${1}rx")
+	nmt_await "${1}tx" 60 || return
+	# The receiver ends once every datagram is in; one dropped leaves it
+	# waiting for its deadline: stopped after a bound.
+	nmt_wait_exit "$rx" 2 || st=$?
+	[ "$st" -ne 124 ] || nmt_stop_pid "$rx" || true
 }
 
 # udp_seen FLOWS DIR FAMILY SPORT DPORT COUNT SIZE: the capture has that flow
@@ -83,10 +89,10 @@ check_db() {
 	# sees packets the filters could not before they were attached.
 	nmt_rec_start "$DB" || return
 	# ~5 s of UDP each way (both families), paced, across every crash.
-	udp_start a out 4 40001 5001 1500 300 3000
-	udp_start b in 6 40002 5002 1200 100 4000
+	udp_start a out 4 20001 5001 1500 300 3000
+	udp_start b in 6 20002 5002 1200 100 4000
 	local atx=$NMT_PID_atx btx=$NMT_PID_btx
-	local i port=41000
+	local i port=21000
 	for i in 1 2 3 4 5 6; do
 		if [ "$i" -gt 1 ]; then
 			nmt_rec_start "$DB" || return
@@ -106,21 +112,20 @@ check_db() {
 	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
 	udp_finish a
 	udp_finish b
-	sleep 0.5 # the capture writes its last packets
-	nmt_cap_stop
+	nmt_cap_stop # after its end marker: every packet before it is in the file
 	nmt_rec_stop
 
 	nmt_cap_flows "$NMT_TMP/cap.pcapng" >"$NMT_TMP/cap.flows"
 	# the ground truth agrees with what was sent, so it is complete
-	udp_seen "$NMT_TMP/cap.flows" out 4 40001 5001 1500 300
-	udp_seen "$NMT_TMP/cap.flows" in 6 40002 5002 1200 100
+	udp_seen "$NMT_TMP/cap.flows" out 4 20001 5001 1500 300
+	udp_seen "$NMT_TMP/cap.flows" in 6 20002 5002 1200 100
 	[ "$(awk -F'|' '$3 == 6' "$NMT_TMP/cap.flows" | wc -l)" -eq 24 ] # 12 connections, both ways
 	nmt_check_flows "$DB" "$NMT_TMP/cap.flows"
 	check_db
 	# every send call of the two streams, once (what a receiver got depends
 	# on the veth's backlog, see udp_start)
-	[ "$(proc_side "$atx" 40001 5001)" = "nm-traffic|$((1500 * 300))|0|1500|0" ]
-	[ "$(proc_side "$btx" 40002 5002)" = "nm-traffic|$((1200 * 100))|0|1200|0" ]
+	[ "$(proc_side "$atx" 20001 5001)" = "nm-traffic|$((1500 * 300))|0|1500|0" ]
+	[ "$(proc_side "$btx" 20002 5002)" = "nm-traffic|$((1200 * 100))|0|1200|0" ]
 	# a plain stop after all that: nothing left behind
 	[ ! -e "$PINS" ]
 	[ "$(nmt_netmon_filters)" -eq 0 ]
@@ -128,29 +133,29 @@ check_db() {
 
 @test "a crash between the flip and the commit: the next start writes that interval, once" {
 	NETMON_TEST_CRASH_BEFORE_COMMIT=1 nmt_rec_start "$DB"
-	nmt_udp out 4 40001 5001 40 200
+	nmt_udp out 4 20001 5001 40 200
 	local tx1=$NMT_PID_udptx rx1=$NMT_PID_udprx
 	st=0
 	nmt_wait_exit "$NMT_PID_rec" 10 || st=$?
 	[ "$st" -eq $((128 + 9)) ] # died at the first interval's end, uncommitted
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals')" -eq 0 ]
-	nmt_udp in 6 40002 5002 30 100 # nobody recording
+	nmt_udp in 6 20002 5002 30 100 # nobody recording
 	local tx2=$NMT_PID_udptx rx2=$NMT_PID_udprx
 	nmt_rec_start "$DB"
 	grep -q "adopted pinned maps: the previous run's last interval was not stored; written now" \
 		"$NMT_TMP/rec.err"
-	nmt_udp out 4 40003 5003 20 50
+	nmt_udp out 4 20003 5003 20 50
 	local tx3=$NMT_PID_udptx rx3=$NMT_PID_udprx
 	nmt_rec_stop
-	[ "$(proc_side "$tx1" 40001 5001)" = "nm-traffic|8000|0|40|0" ]
+	[ "$(proc_side "$tx1" 20001 5001)" = "nm-traffic|8000|0|40|0" ]
 	[ "$(proc_side "$rx1" 5001 0)" = "nm-traffic|0|8000|0|40" ]
-	[ "$(proc_side "$tx2" 40002 5002)" = "nm-traffic|3000|0|30|0" ]
+	[ "$(proc_side "$tx2" 20002 5002)" = "nm-traffic|3000|0|30|0" ]
 	[ "$(proc_side "$rx2" 5002 0)" = "nm-traffic|0|3000|0|30" ]
-	[ "$(proc_side "$tx3" 40003 5003)" = "nm-traffic|1000|0|20|0" ]
+	[ "$(proc_side "$tx3" 20003 5003)" = "nm-traffic|1000|0|20|0" ]
 	[ "$(proc_side "$rx3" 5003 0)" = "nm-traffic|0|1000|0|20" ]
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 40 $((40 * 228)) >"$NMT_TMP/want"
-	nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 30 $((30 * 148)) >>"$NMT_TMP/want"
-	nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 20 $((20 * 78)) >>"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 40 $((40 * 228)) >"$NMT_TMP/want"
+	nmt_flow in 6 17 "$NMT_P6" 20002 "$NMT_H6" 5002 30 $((30 * 148)) >>"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20003 "$NMT_P4" 5003 20 $((20 * 78)) >>"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	check_db
@@ -161,20 +166,20 @@ check_db() {
 # --hook tc refuses an XDP program (both would count the same packets).
 @test "a restart with the other --hook: TC ingress kept by --hook xdp, XDP refused by --hook tc" {
 	nmt_rec_start "$DB" --keep-attached
-	nmt_udp in 4 40001 5001 20 100
+	nmt_udp in 4 20001 5001 20 100
 	nmt_rec_stop
-	nmt_udp in 4 40002 5002 30 100 # nobody recording
+	nmt_udp in 4 20002 5002 30 100 # nobody recording
 	nmt_rec_start "$DB" --hook xdp --keep-attached
 	grep -q "$NMT_HOST: the pinned recorder counts ingress with TC (no native XDP here, or --hook tc): kept; 'netmon-record --detach -i $NMT_HOST' first moves it to XDP" \
 		"$NMT_TMP/rec.err"
 	run -0 ip link show dev "$NMT_HOST"
 	[[ $output != *prog/xdp* ]]
-	nmt_udp in 4 40003 5003 40 100
+	nmt_udp in 4 20003 5003 40 100
 	nmt_rec_stop
 	[ "$(nmt_netmon_filters)" -eq 2 ] # TC ingress and egress, still
-	nmt_flow in 4 17 "$NMT_P4" 40001 "$NMT_H4" 5001 20 $((20 * 128)) >"$NMT_TMP/want"
-	nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 30 $((30 * 128)) >>"$NMT_TMP/want"
-	nmt_flow in 4 17 "$NMT_P4" 40003 "$NMT_H4" 5003 40 $((40 * 128)) >>"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 20001 "$NMT_H4" 5001 20 $((20 * 128)) >"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 20002 "$NMT_H4" 5002 30 $((30 * 128)) >>"$NMT_TMP/want"
+	nmt_flow in 4 17 "$NMT_P4" 20003 "$NMT_H4" 5003 40 $((40 * 128)) >>"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 	# Now XDP: detach, a kept-attached --hook xdp run, then --hook tc.
@@ -194,22 +199,22 @@ check_db() {
 
 @test "--keep-attached: a stop leaves the kernel counting; the next start writes the gap once" {
 	nmt_rec_start "$DB" --keep-attached
-	nmt_udp out 4 40001 5001 25 100
+	nmt_udp out 4 20001 5001 25 100
 	nmt_rec_stop
 	grep -q "left attached and pinned in $PINS" "$NMT_TMP/rec.err"
 	[ "$(nmt_netmon_filters)" -eq 2 ]
 	[ -e "$PINS/abi" ]
-	nmt_udp in 4 40002 5002 35 300 # nobody recording
-	nmt_udp out 6 40003 5003 15 60
+	nmt_udp in 4 20002 5002 35 300 # nobody recording
+	nmt_udp out 6 20003 5003 15 60
 	nmt_rec_start "$DB"
 	grep -q 'adopted pinned maps: the previous run.s last interval is stored' "$NMT_TMP/rec.err"
-	nmt_udp in 6 40004 5004 5 10
+	nmt_udp in 6 20004 5004 5 10
 	nmt_rec_stop
 	{
-		nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 25 $((25 * 128))
-		nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 35 $((35 * 328))
-		nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 15 $((15 * 108))
-		nmt_flow in 6 17 "$NMT_P6" 40004 "$NMT_H6" 5004 5 $((5 * 58))
+		nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 25 $((25 * 128))
+		nmt_flow in 4 17 "$NMT_P4" 20002 "$NMT_H4" 5002 35 $((35 * 328))
+		nmt_flow out 6 17 "$NMT_H6" 20003 "$NMT_P6" 5003 15 $((15 * 108))
+		nmt_flow in 6 17 "$NMT_P6" 20004 "$NMT_H6" 5004 5 $((5 * 58))
 	} >"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
@@ -228,21 +233,21 @@ check_db() {
 # as they are (no tcx link beside them: every packet would count twice).
 @test "clsact filters left attached are adopted as they are; a stop removes them" {
 	NETMON_TEST_TC_LEGACY=1 nmt_rec_start "$DB" --keep-attached
-	nmt_udp out 4 40001 5001 7 100
+	nmt_udp out 4 20001 5001 7 100
 	nmt_rec_stop
 	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
-	nmt_udp in 4 40002 5002 9 200 # nobody recording
+	nmt_udp in 4 20002 5002 9 200 # nobody recording
 	nmt_rec_start "$DB"
 	grep -q 'adopted pinned maps' "$NMT_TMP/rec.err"
 	[ "$(tc filter show dev "$NMT_HOST" ingress | grep -c netmon)" -eq 1 ]
 	[ "$(tc filter show dev "$NMT_HOST" egress | grep -c netmon)" -eq 1 ]
 	[ -z "$("$NMT_TCX" "$NMT_HOST")" ]
-	nmt_udp out 6 40003 5003 11 60
+	nmt_udp out 6 20003 5003 11 60
 	nmt_rec_stop
 	{
-		nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 7 $((7 * 128))
-		nmt_flow in 4 17 "$NMT_P4" 40002 "$NMT_H4" 5002 9 $((9 * 228))
-		nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 11 $((11 * 108))
+		nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 7 $((7 * 128))
+		nmt_flow in 4 17 "$NMT_P4" 20002 "$NMT_H4" 5002 9 $((9 * 228))
+		nmt_flow out 6 17 "$NMT_H6" 20003 "$NMT_P6" 5003 11 $((11 * 108))
 	} >"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"

@@ -50,8 +50,8 @@ teardown() {
 
 @test "the closing line counts what crossed each interface, exactly" {
 	nmt_rec_start "$NMT_TMP/netmon.db"
-	nmt_udp out 4 40001 5001 20 100
-	nmt_udp in 6 40002 5002 7 50
+	nmt_udp out 4 20001 5001 20 100
+	nmt_udp in 6 20002 5002 7 50
 	nmt_rec_stop
 	cat "$NMT_TMP/rec.err"
 	# 20 x (100 + 28) out, 7 x (50 + 48) in: 27 packets, 3,246 bytes, were

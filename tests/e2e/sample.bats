@@ -48,9 +48,9 @@ frames() {
 
 @test "--sample 1: every packet sent is in the pcapng, per flow exactly as sent" {
 	nmt_rec_start "$DB" --sample 1 --pcap "$PCAP"
-	nmt_udp out 4 40001 5001 20 100
-	nmt_udp in 4 40002 5002 13 1000
-	nmt_udp out 6 40003 5003 7 1200
+	nmt_udp out 4 20001 5001 20 100
+	nmt_udp in 4 20002 5002 13 1000
+	nmt_udp out 6 20003 5003 7 1200
 	nmt_rec_stop
 	# The flows between the test addresses, decoded by tshark from the
 	# samples (direction from the Ethernet source), equal the database's.
@@ -60,9 +60,9 @@ frames() {
 	nmt_db_flows "$DB" >"$NMT_TMP/db.flows"
 	nmt_same pcap "$NMT_TMP/pcap.flows" flow_log "$NMT_TMP/db.flows"
 	# ...and the UDP ones what was sent.
-	grep -qx "out|4|17|$NMT_H4|40001|$NMT_P4|5001|20|$((20 * 128))|0|0|0|0" "$NMT_TMP/pcap.flows"
-	grep -qx "in|4|17|$NMT_P4|40002|$NMT_H4|5002|13|$((13 * 1028))|0|0|0|0" "$NMT_TMP/pcap.flows"
-	grep -qx "out|6|17|$NMT_H6|40003|$NMT_P6|5003|7|$((7 * 1248))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "out|4|17|$NMT_H4|20001|$NMT_P4|5001|20|$((20 * 128))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "in|4|17|$NMT_P4|20002|$NMT_H4|5002|13|$((13 * 1028))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "out|6|17|$NMT_H6|20003|$NMT_P6|5003|7|$((7 * 1248))|0|0|0|0" "$NMT_TMP/pcap.flows"
 	# Every frame the recorder counted was sampled, none dropped.
 	local n
 	n=$(counted_packets)
@@ -72,12 +72,12 @@ frames() {
 	# interface is named, the comment states the rate, frames keep their
 	# original length and at most 128 bytes.
 	run --separate-stderr tshark -n -r "$PCAP" -T fields -e frame.interface_name -e frame.packet_flags_direction \
-		-e eth.src -e frame.len -e frame.cap_len -Y "udp.srcport == 40002"
+		-e eth.src -e frame.len -e frame.cap_len -Y "udp.srcport == 20002"
 	[ "${#lines[@]}" -eq 13 ]
 	for l in "${lines[@]}"; do
 		[ "$l" = "$NMT_HOST	0x00000001	$NMT_PEER_MAC	1042	128" ]
 	done
-	run --separate-stderr tshark -n -r "$PCAP" -T fields -e frame.packet_flags_direction -Y "udp.srcport == 40001"
+	run --separate-stderr tshark -n -r "$PCAP" -T fields -e frame.packet_flags_direction -Y "udp.srcport == 20001"
 	[ "${#lines[@]}" -eq 20 ]
 	[ "$(printf '%s\n' "${lines[@]}" | sort -u)" = 0x00000002 ]
 	capinfos "$PCAP" | grep -q "Capture comment: *netmon-record packet sample: 1 in 1 packets"
@@ -87,34 +87,34 @@ frames() {
 @test "--pcap FILE.pcap: classic pcap through libpcap, every packet as sent" {
 	local classic=$NMT_TMP/samples.pcap
 	nmt_rec_start "$DB" --sample 1 --pcap "$classic"
-	nmt_udp out 4 40001 5001 20 100
-	nmt_udp in 6 40002 5002 9 700
+	nmt_udp out 4 20001 5001 20 100
+	nmt_udp in 6 20002 5002 9 700
 	nmt_rec_stop
 	capinfos -t "$classic" | grep -q 'File type: *Wireshark/tcpdump/... - nanosecond pcap'
 	capinfos -a "$classic" >/dev/null # tshark's tools read it whole
 	[ "$(stat -c %a "$classic")" = 640 ]
 	nmt_cap_flows "$classic" >"$NMT_TMP/pcap.flows"
-	grep -qx "out|4|17|$NMT_H4|40001|$NMT_P4|5001|20|$((20 * 128))|0|0|0|0" "$NMT_TMP/pcap.flows"
-	grep -qx "in|6|17|$NMT_P6|40002|$NMT_H6|5002|9|$((9 * 748))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "out|4|17|$NMT_H4|20001|$NMT_P4|5001|20|$((20 * 128))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "in|6|17|$NMT_P6|20002|$NMT_H6|5002|9|$((9 * 748))|0|0|0|0" "$NMT_TMP/pcap.flows"
 	local n
 	n=$(counted_packets)
 	[ "$(health)" = "1|$n|0" ]
 	[ "$(frames "$classic")" -eq "$n" ]
 	# Original lengths kept, at most the snap length captured.
 	run --separate-stderr tshark -n -r "$classic" -T fields -e frame.len -e frame.cap_len \
-		-Y "udp.srcport == 40002"
+		-Y "udp.srcport == 20002"
 	[ "${#lines[@]}" -eq 9 ]
 	[ "$(printf '%s\n' "${lines[@]}" | sort -u)" = "762	128" ]
 }
 
 @test "--hook xdp with --sample 1: ingress sampled by the XDP program, egress by TC, as sent" {
 	nmt_rec_start "$DB" --hook xdp --sample 1 --pcap "$PCAP"
-	nmt_udp in 4 40002 5002 13 1000
-	nmt_udp out 6 40003 5003 7 1200
+	nmt_udp in 4 20002 5002 13 1000
+	nmt_udp out 6 20003 5003 7 1200
 	nmt_rec_stop
 	nmt_cap_flows "$PCAP" >"$NMT_TMP/pcap.flows"
-	grep -qx "in|4|17|$NMT_P4|40002|$NMT_H4|5002|13|$((13 * 1028))|0|0|0|0" "$NMT_TMP/pcap.flows"
-	grep -qx "out|6|17|$NMT_H6|40003|$NMT_P6|5003|7|$((7 * 1248))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "in|4|17|$NMT_P4|20002|$NMT_H4|5002|13|$((13 * 1028))|0|0|0|0" "$NMT_TMP/pcap.flows"
+	grep -qx "out|6|17|$NMT_H6|20003|$NMT_P6|5003|7|$((7 * 1248))|0|0|0|0" "$NMT_TMP/pcap.flows"
 	local n
 	n=$(counted_packets)
 	[ "$(health)" = "1|$n|0" ]
@@ -123,8 +123,8 @@ frames() {
 
 @test "--sample 10: one packet in 10 per CPU, written + dropped = sampled" {
 	nmt_rec_start "$DB" --sample 10 --pcap "$PCAP" --snaplen 64
-	nmt_udp out 4 40001 5001 1000 200
-	nmt_udp in 6 40002 5002 555 10
+	nmt_udp out 4 20001 5001 1000 200
+	nmt_udp in 6 20002 5002 555 10
 	nmt_rec_stop
 	local n s want ncpu
 	n=$(counted_packets)
@@ -150,7 +150,7 @@ frames() {
 		--sample-ring 16384
 	local i
 	for i in 1 2 3 4 5 6; do
-		nmt_udp out 4 4000$i 500$i 2000 300
+		nmt_udp out 4 2000$i 500$i 2000 300
 	done
 	nmt_rec_stop
 	run ls "$NMT_TMP"
@@ -180,7 +180,7 @@ frames() {
 	# kernel goes on sampling and must drop.
 	nmt_rec_start "$DB" --sample 1 --pcap "$PCAP" --sample-ring 4
 	kill -STOP "$NMT_PID_rec"
-	nmt_udp out 4 40001 5001 200 100 || { kill -CONT "$NMT_PID_rec"; false; }
+	nmt_udp out 4 20001 5001 200 100 || { kill -CONT "$NMT_PID_rec"; false; }
 	kill -CONT "$NMT_PID_rec"
 	nmt_rec_stop
 	local n s rate samples drops
@@ -239,21 +239,21 @@ whole() {
 	for f in "$PCAP" "$NMT_TMP/samples.pcap"; do
 		db=$NMT_TMP/$(basename "$f").db
 		nmt_rec_start "$db" --sample 1 --pcap "$f"
-		nmt_udp out 4 40001 5001 20 100
-		nmt_udp in 6 40002 5002 9 700
+		nmt_udp out 4 20001 5001 20 100
+		nmt_udp in 6 20002 5002 9 700
 		nmt_rec_stop
-		[ "$(udp_frames "$f" 40001)" -eq 20 ]
+		[ "$(udp_frames "$f" 20001)" -eq 20 ]
 		# 29 datagrams, and any packet of the kernel's own sampled with them.
 		local held
 		held=$(frames "$f")
 		# What systemd does on every restart: the same options again.
 		nmt_rec_start "$db" --sample 1 --pcap "$f"
-		nmt_udp out 4 40003 5003 30 100
+		nmt_udp out 4 20003 5003 30 100
 		nmt_rec_stop
 		whole "$f"
-		[ "$(udp_frames "$f" 40001)" -eq 20 ]
-		[ "$(udp_frames "$f" 40002)" -eq 9 ]
-		[ "$(udp_frames "$f" 40003)" -eq 30 ]
+		[ "$(udp_frames "$f" 20001)" -eq 20 ]
+		[ "$(udp_frames "$f" 20002)" -eq 9 ]
+		[ "$(udp_frames "$f" 20003)" -eq 30 ]
 		# Every frame of both runs, as many as collector_log's samples and
 		# the frames counted; nothing rotated away.
 		local n
@@ -273,14 +273,14 @@ whole() {
 	for f in "$PCAP" "$NMT_TMP/samples.pcap"; do
 		db=$NMT_TMP/$(basename "$f").db
 		nmt_rec_start "$db" --sample 1 --pcap "$f"
-		nmt_udp out 4 40001 5001 20 100
+		nmt_udp out 4 20001 5001 20 100
 		# The samples reach the file at the end of each 1 s interval.
 		local i
 		for i in $(seq 100); do
-			[ "$(udp_frames "$f" 40001)" -eq 20 ] && break
+			[ "$(udp_frames "$f" 20001)" -eq 20 ] && break
 			sleep 0.1
 		done
-		[ "$(udp_frames "$f" 40001)" -eq 20 ]
+		[ "$(udp_frames "$f" 20001)" -eq 20 ]
 		kill -KILL "$NMT_PID_rec"
 		local st=0
 		nmt_wait_exit "$NMT_PID_rec" 5 || st=$?
@@ -290,17 +290,17 @@ whole() {
 		local held last kept=20
 		held=$(frames "$f")
 		last=$(tshark -n -r "$f" -T fields -e udp.srcport 2>/dev/null | tail -1)
-		[ "$last" != 40001 ] || kept=19
+		[ "$last" != 20001 ] || kept=19
 		# As if the crash had cut the last write: half a record at the end.
 		truncate -s -10 "$f"
 		nmt_rec_start "$db" --sample 1 --pcap "$f"
 		grep -q "removing the last .* bytes, a record cut short" "$NMT_TMP/rec.err"
 		grep -q "appending to the $((held - 1)) samples it holds" "$NMT_TMP/rec.err"
-		nmt_udp out 4 40003 5003 30 100
+		nmt_udp out 4 20003 5003 30 100
 		nmt_rec_stop
 		whole "$f"
-		[ "$(udp_frames "$f" 40001)" -eq "$kept" ]
-		[ "$(udp_frames "$f" 40003)" -eq 30 ]
+		[ "$(udp_frames "$f" 20001)" -eq "$kept" ]
+		[ "$(udp_frames "$f" 20003)" -eq 30 ]
 		# The restart adopted the pinned maps: every sample counted once,
 		# the one the cut took excepted.
 		local n
@@ -325,15 +325,15 @@ whole() {
 	# the earlier one kept as FILE.1.
 	rm "$classic"
 	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --snaplen 64
-	nmt_udp out 4 40001 5001 20 100
+	nmt_udp out 4 20001 5001 20 100
 	nmt_rec_stop
 	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --snaplen 128
 	grep -q "kept as $classic.1" "$NMT_TMP/rec.err"
-	nmt_udp out 4 40003 5003 30 100
+	nmt_udp out 4 20003 5003 30 100
 	nmt_rec_stop
 	whole "$classic" && whole "$classic.1"
-	[ "$(udp_frames "$classic.1" 40001)" -eq 20 ]
-	[ "$(udp_frames "$classic" 40003)" -eq 30 ]
+	[ "$(udp_frames "$classic.1" 20001)" -eq 20 ]
+	[ "$(udp_frames "$classic" 20003)" -eq 30 ]
 	[ "$(tshark -n -r "$classic.1" -T fields -e frame.cap_len | sort -u)" = 64 ]
 }
 
@@ -349,10 +349,10 @@ with open(sys.argv[1], "wb") as f:
 PY
 	sum=$(sha256sum <"$classic")
 	nmt_rec_start "$DB" --sample 1 --pcap "$classic" --pcap-size 1 --snaplen 128
-	nmt_udp out 4 40001 5001 20 100
+	nmt_udp out 4 20001 5001 20 100
 	nmt_rec_stop
 	[ "$(sha256sum <"$classic.1")" = "$sum" ]
 	whole "$classic"
-	[ "$(udp_frames "$classic" 40001)" -eq 20 ]
+	[ "$(udp_frames "$classic" 20001)" -eq 20 ]
 	[ "$(stat -c %s "$classic")" -lt 100000 ]
 }

@@ -47,6 +47,19 @@ listening() {
 	nmt_fail "nothing listens on port $1"
 }
 
+# settled PORT: wait until the listener on TCP PORT holds no half-open
+# connection from the peer (ss lists its SYN-RECV request sockets): every
+# SYN-ACK it sent had the peer's RST back, so no retransmission follows.
+settled() {
+	local n=0
+	while ((n++ < NMT_READY_TIMEOUT * 10)); do
+		[ -z "$(ss -Htn state syn-recv "sport = :$1 and dst = $NMT_P4")" ] && return 0
+		sleep 0.1
+	done
+	ss -Htn state syn-recv "sport = :$1" >&2
+	nmt_fail "half-open connections from $NMT_P4 to port $1 after $NMT_READY_TIMEOUT s"
+}
+
 # cap_ports: from the capture, per TCP port that a SYN without ACK went to:
 # port|in_packets|in_bytes|out_packets|out_bytes of every TCP packet between
 # the two test addresses with that port on either side (in: from the peer).
@@ -89,7 +102,7 @@ report_ports() {
 		>"$NMT_TMP/hping.out" 2>&1 || true
 	nmt_in_ns timeout 30 hping3 -q -S -s 5000 -p 8082 -i u2000 -c 100 "$NMT_H4" \
 		>>"$NMT_TMP/hping.out" 2>&1 || true
-	sleep 1.2 # the last replies (and the peer's RSTs to the SYN-ACKs)
+	settled 8082 # the last replies (and the peer's RSTs to the SYN-ACKs)
 	nmt_rec_stop
 	nmt_cap_stop
 

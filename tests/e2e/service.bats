@@ -34,24 +34,24 @@ reload() {
 	nmt_spawn rec "$NMT_RECORD" --config "$CONF" --db "$DB" --duration "$NMT_MAX_RUN"
 	nmt_wait_line "$NMT_TMP/rec.err" 'recording on .* every 1 s' "$NMT_PID_rec" ||
 		{ nmt_dump rec; false; }
-	nmt_udp out 4 40001 5001 30 100
+	nmt_udp out 4 20001 5001 30 100
 	# Two 1 s intervals stored before the reload.
 	nmt_wait_intervals "$DB" 'ts_end - ts_start = 1' 2
 	before=$(date +%s)
 	reload 'interval = 3' 'reload: interval 1 -> 3$'
 	after=$(date +%s)
-	nmt_udp in 6 40002 5002 20 300
+	nmt_udp in 6 20002 5002 20 300
 	# Three whole 3 s intervals after the reload stored, rather than
 	# sleeping a fixed time a loaded machine can outrun.
 	nmt_wait_intervals "$DB" "ts_start >= $after AND ts_end - ts_start = 3" 3
 	# Options fixed at start are reported and kept; a bad file changes nothing.
 	reload $'interval = 3\nmax-flows = 1000' 'reload: max-flows [0-9]+ -> 1000 needs a restart; keeping'
 	reload 'interval = 0' 'reload failed: the configuration stays as it was'
-	nmt_udp out 4 40003 5003 10 50
+	nmt_udp out 4 20003 5003 10 50
 	nmt_rec_stop
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 30 $((30 * 128)) >"$NMT_TMP/want"
-	nmt_flow in 6 17 "$NMT_P6" 40002 "$NMT_H6" 5002 20 $((20 * 348)) >>"$NMT_TMP/want"
-	nmt_flow out 4 17 "$NMT_H4" 40003 "$NMT_P4" 5003 10 $((10 * 78)) >>"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 30 $((30 * 128)) >"$NMT_TMP/want"
+	nmt_flow in 6 17 "$NMT_P6" 20002 "$NMT_H6" 5002 20 $((20 * 348)) >>"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20003 "$NMT_P4" 5003 10 $((10 * 78)) >>"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
 
@@ -103,7 +103,7 @@ reload() {
 		grep -x "$set:"$'\t'"0000000000001000" "/proc/$NMT_PID_rec/status"
 	done
 	grep -x $'CapAmb:\t0000000000000000' "/proc/$NMT_PID_rec/status"
-	nmt_udp out 4 40001 5001 5 10
+	nmt_udp out 4 20001 5001 5 10
 	[ "$(stat -c %a "$NMT_TMP/fresh")" = 750 ]
 	for f in netmon.db netmon.db-wal netmon.db-shm; do
 		[ "$(stat -c %a "$NMT_TMP/fresh/$f")" = 640 ]
@@ -111,7 +111,7 @@ reload() {
 	nmt_rec_stop
 	# Stopping still removed every filter, with the one capability kept.
 	[ -z "$(nmt_filters)" ]
-	nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 5 $((5 * 38)) >"$NMT_TMP/want"
+	nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 5 $((5 * 38)) >"$NMT_TMP/want"
 	nmt_check_flows "$NMT_TMP/fresh/netmon.db" "$NMT_TMP/want"
 	# Existing files and directories keep the modes they had.
 	chmod 0755 "$NMT_TMP/fresh"

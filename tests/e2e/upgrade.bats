@@ -59,7 +59,7 @@ EOF
 
 @test "pins of another ABI: replaced, the gap recorded once, every packet after the start exact" {
 	nmt_rec_start "$DB" --keep-attached
-	nmt_udp out 4 40001 5001 25 100
+	nmt_udp out 4 20001 5001 25 100
 	nmt_rec_stop
 	[ "$(nmt_netmon_filters)" -eq 2 ]
 	live_end=$(nmt_sql "$DB" 'SELECT max(ts_end) FROM intervals')
@@ -68,7 +68,7 @@ EOF
 	"$NMT_RECORD" --read "$NMT_TMP/future.pcap" -i imported --db "$DB"
 	[ "$(nmt_sql "$DB" 'SELECT max(ts_end) FROM intervals')" -gt $((live_end + 3600)) ]
 	forge_abi $((ABI - 1))
-	nmt_udp in 4 40002 5002 35 300 # counted by the old programs: lost
+	nmt_udp in 4 20002 5002 35 300 # counted by the old programs: lost
 	before=$(date +%s)
 	nmt_rec_start "$DB" --keep-attached
 	after=$(date +%s)
@@ -76,14 +76,14 @@ EOF
 		"$NMT_TMP/rec.err"
 	[ "$(grep -c "gap: $NMT_HOST: not recorded from" "$NMT_TMP/rec.err")" -eq 1 ]
 	[ "$(nmt_netmon_filters)" -eq 2 ] # ours now, once each
-	nmt_udp out 6 40003 5003 15 60
-	nmt_udp in 4 40004 5004 5 10
+	nmt_udp out 6 20003 5003 15 60
+	nmt_udp in 4 20004 5004 5 10
 	nmt_rec_stop
 	[ "$(grep -c 'gap: ' "$NMT_TMP/rec.err")" -eq 1 ] # logged once, not per interval
 	{
-		nmt_flow out 4 17 "$NMT_H4" 40001 "$NMT_P4" 5001 25 $((25 * 128))
-		nmt_flow out 6 17 "$NMT_H6" 40003 "$NMT_P6" 5003 15 $((15 * 108))
-		nmt_flow in 4 17 "$NMT_P4" 40004 "$NMT_H4" 5004 5 $((5 * 38))
+		nmt_flow out 4 17 "$NMT_H4" 20001 "$NMT_P4" 5001 25 $((25 * 128))
+		nmt_flow out 6 17 "$NMT_H6" 20003 "$NMT_P6" 5003 15 $((15 * 108))
+		nmt_flow in 4 17 "$NMT_P4" 20004 "$NMT_H4" 5004 5 $((5 * 38))
 	} >"$NMT_TMP/want"
 	LC_ALL=C sort -o "$NMT_TMP/want" "$NMT_TMP/want"
 	nmt_check_flows "$DB" "$NMT_TMP/want"
@@ -127,10 +127,10 @@ EOF
 	nmt_rec_start "$DB"
 	grep -q "ABI $((ABI + 1)) (this build: $ABI): replacing them" "$NMT_TMP/rec.err"
 	[ "$(ip -d link show dev "$NMT_HOST" | grep -c 'prog/xdp')" -eq 0 ]
-	nmt_udp out 4 40005 5005 7 70
+	nmt_udp out 4 20005 5005 7 70
 	nmt_rec_stop
-	nmt_flow out 4 17 "$NMT_H4" 40005 "$NMT_P4" 5005 7 $((7 * 98)) >"$NMT_TMP/want"
-	nmt_db_flows "$DB" | grep '|40005|' >"$NMT_TMP/got"
+	nmt_flow out 4 17 "$NMT_H4" 20005 "$NMT_P4" 5005 7 $((7 * 98)) >"$NMT_TMP/want"
+	nmt_db_flows "$DB" | grep '|20005|' >"$NMT_TMP/got"
 	nmt_same expected "$NMT_TMP/want" flow_log "$NMT_TMP/got"
 	[ "$(nmt_sql "$DB" 'SELECT count(*) FROM gap_log')" -eq 1 ]
 }
@@ -183,10 +183,7 @@ status_snapshot() {
 	[ ! -e "$DB" ]
 	nmt_rec_start "$DB" --keep-attached
 	# One interval stored, so that there is a last one to name.
-	for _ in $(seq 100); do
-		[ "$(nmt_sql "$DB" 'SELECT count(*) FROM intervals' 2>/dev/null || echo 0)" -ge 1 ] && break
-		sleep 0.1
-	done
+	nmt_wait_intervals "$DB" 1 1
 	status_snapshot >"$NMT_TMP/before"
 	run "$NMT_RECORD" --status --db "$DB" -i "$NMT_HOST"
 	echo "$output"
