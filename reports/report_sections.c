@@ -203,18 +203,26 @@ static void empty_text(const struct recorded_span *rec, const struct report_opts
 	}
 }
 
-/* " --NAME VALUE" to b, the value quoted where a shell would need it and
- * made inert for a terminal (fmt_table_escape). */
+/* " --NAME VALUE" to b, the value quoted as a shell would need it (a quote
+ * in it as '\'') and made inert for a terminal (fmt_table_escape). */
 static int filter_words(struct fmt_buf *b, const char *name, const char *value)
 {
-	int quote = !*value || value[strspn(value, "abcdefghijklmnopqrstuvwxyz"
-						  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						  "0123456789_-.:/@+=,")];
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_-.:/@+=,";
+	int quote = !*value || value[strspn(value, plain)];
 	int err = fmt_buf_addf(b, " --%s %s", name, quote ? "'" : "");
 
-	if (!err)
-		err = fmt_table_escape(b, value, strlen(value));
-	return err ? err : fmt_buf_add(b, quote ? "'" : "", quote);
+	while (!err && *value) {
+		size_t n = strcspn(value, "'");
+
+		err = fmt_table_escape(b, value, n);
+		value += n;
+		if (!err && *value) {
+			err = fmt_buf_add(b, "'\\''", 4);
+			value++;
+		}
+	}
+	return err ? err : fmt_buf_add(b, "'", quote);
 }
 
 /*
@@ -222,8 +230,8 @@ static int filter_words(struct fmt_buf *b, const char *name, const char *value)
  * given (there may well have been traffic, and processes), else that no
  * process traffic was recorded (--no-process, an old kernel).
  */
-static void no_process_text(const struct recorded_span *rec, const struct report_opts *o,
-			    char *buf, size_t len)
+static void no_process_text(const struct recorded_span *rec, const struct report_opts *o, char *buf,
+			    size_t len)
 {
 	struct fmt_buf b = { 0 };
 	int err = fmt_buf_add(&b, "process matched", strlen("process matched"));
@@ -293,8 +301,7 @@ void report_section_view(const struct report_section *sec, const struct report_o
 				      : "None.";
 }
 
-const char *report_section_note_query(const struct report_section *sec,
-				      const struct report_opts *o)
+const char *report_section_note_query(const struct report_section *sec, const struct report_opts *o)
 {
 	if (sec->chart != CHART_TREND)
 		return strcmp(sec->query, "top_hosts.sql") ? NULL : HOSTS_NOTE;

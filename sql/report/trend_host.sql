@@ -17,13 +17,13 @@ src AS ( -- each flow for its source (out) and for its destination (in)
 	FROM flow_log
 	WHERE ts_start >= coalesce(:since, -9223372036854775808)
 	  AND ts_start < coalesce(:until, 9223372036854775807)
-	  AND NOT (src = dst AND src IN ('0.0.0.0', '::') AND src_port = 0 AND dst_port = 0)
+	  AND (src_port <> 0 OR dst_port <> 0 OR src <> dst OR src NOT IN ('0.0.0.0', '::'))
 	UNION ALL
 	SELECT ts_start, dst, NULL, 'in', packets, bytes
 	FROM flow_log
 	WHERE ts_start >= coalesce(:since, -9223372036854775808)
 	  AND ts_start < coalesce(:until, 9223372036854775807)
-	  AND NOT (src = dst AND src IN ('0.0.0.0', '::') AND src_port = 0 AND dst_port = 0)
+	  AND (src_port <> 0 OR dst_port <> 0 OR src <> dst OR src NOT IN ('0.0.0.0', '::'))
 ),
 -- @include _trend_series.sql
 SELECT buckets.b AS bucket_start, s.k1 AS host,

@@ -1235,6 +1235,8 @@ OUT
 	run "$REPORT" --db "$PDB" top processes --comm $'\e[31mx'
 	[ "$status" -eq 0 ]
 	is_output <<<"no process matched --comm '\\x1b[31mx' $when"
+	run "$REPORT" --db "$PDB" top processes --comm "it's"
+	is_output <<<"no process matched --comm 'it'\\''s' $when"
 	# Machine formats: a header, [], as any empty section; HTML says it.
 	run "$REPORT" --db "$PDB" top processes --comm nosuch --format csv
 	[ "$status" -eq 0 ]
