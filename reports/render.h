@@ -35,6 +35,7 @@ struct render_section {
 	int object;		 /* JSON: the section's one row as an object */
 	const char *empty_table; /* table: what no rows says, or NULL: nothing */
 	const char *empty_html;	 /* HTML: what no rows says */
+	char note[256];		 /* table, HTML: a line under the section, or "" */
 };
 
 #endif

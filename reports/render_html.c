@@ -252,6 +252,13 @@ int render_html_section(struct fmt_buf *b, const struct render_section *sec,
 		if (!err && sec->chart == CHART_TREND)
 			err = ADD(b, "</details>\n");
 	}
+	if (!err && sec->note[0]) {
+		err = ADD(b, "<p class=\"note\">");
+		if (!err)
+			err = fmt_html_text(b, sec->note, strlen(sec->note));
+		if (!err)
+			err = ADD(b, "</p>\n");
+	}
 	return err ? err : ADD(b, "</section>\n");
 }
 

@@ -78,6 +78,27 @@ static int whole_section(struct run *run, const struct render_section *view, str
 	return err;
 }
 
+/* The note under a section (table, HTML), from its note query's one row. */
+static int section_note(struct run *run, const struct report_section *sec,
+			struct render_section *view)
+{
+	const char *name = report_section_note_query(sec, run->o);
+	struct query q;
+	int err, rc = 0;
+
+	if (!name || run->o->format == FMT_CSV || run->o->format == FMT_JSON)
+		return 0;
+	err = query_open(run->db, name, run->o, &q);
+	if (!err)
+		rc = query_next(&q);
+	if (!err && rc < 0)
+		err = rc;
+	else if (!err && rc > 0)
+		report_section_note(q.v, q.ncols, &run->texts, view);
+	query_close(&q);
+	return err;
+}
+
 static int run_section(struct run *run, const struct report_section *sec)
 {
 	enum fmt_format format = run->o->format;
@@ -91,6 +112,9 @@ static int run_section(struct run *run, const struct report_section *sec)
 	if (!strcmp(sec->query, WINDOW_QUERY) && format == FMT_TABLE)
 		return window_note(run);
 	report_section_view(sec, run->o, &run->texts, &view);
+	err = section_note(run, sec, &view);
+	if (err)
+		return err;
 	err = query_open(run->db, report_section_query(sec, run->o), run->o, &q);
 	if (!err && (format == FMT_HTML || (format == FMT_TABLE && view.chart >= CHART_SHARE)))
 		err = whole_section(run, &view, &q);
@@ -98,6 +122,8 @@ static int run_section(struct run *run, const struct report_section *sec)
 		err = stream_section(run, &view, &q);
 	run->rows += q.rows;
 	query_close(&q);
+	if (!err && format == FMT_TABLE && view.note[0])
+		err = fmt_note(run->w, view.note);
 	return err;
 }
 

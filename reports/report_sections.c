@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "fmt_escape.h"
+#include "fmt_units.h"
 #include "log.h"
 #include "report_sections.h"
 #include "report_window.h"
@@ -23,6 +25,9 @@
 	"Top services (systemd unit, container, login session) by bytes through their "            \
 	"processes' sockets, host-wide"
 #define USERS_TITLE "Top users by bytes through their processes' sockets, host-wide"
+
+/* Under a ranking of hosts: the flow table's overflow rows it leaves out. */
+#define HOSTS_NOTE "top_hosts_overflow.sql"
 
 static const struct report_section summary_sections[] = {
 	/* First, so that the text (and the daily .txt) says what it covers. */
@@ -60,7 +65,7 @@ static const struct report_section summary_sections[] = {
 };
 
 static const struct report_section top_hosts_sections[] = {
-	{ "top_hosts.sql", "hosts", NULL, 1, CHART_RANK, NULL },
+	{ "top_hosts.sql", "hosts", NULL, SAYS_NO_TRAFFIC, CHART_RANK, NULL },
 };
 
 static const struct report_section top_flows_sections[] = {
@@ -68,11 +73,11 @@ static const struct report_section top_flows_sections[] = {
 };
 
 static const struct report_section top_services_sections[] = {
-	{ "top_services.sql", "services", SERVICES_TITLE, 1, CHART_RANK, NULL },
+	{ "top_services.sql", "services", SERVICES_TITLE, SAYS_NO_PROCESS, CHART_RANK, NULL },
 };
 
 static const struct report_section top_users_sections[] = {
-	{ "top_users.sql", "users", USERS_TITLE, 1, CHART_RANK, NULL },
+	{ "top_users.sql", "users", USERS_TITLE, SAYS_NO_PROCESS, CHART_RANK, NULL },
 };
 
 static const struct report_section top_ports_sections[] = {
@@ -80,7 +85,7 @@ static const struct report_section top_ports_sections[] = {
 };
 
 static const struct report_section top_processes_sections[] = {
-	{ "top_processes.sql", "processes", PROCESSES_TITLE, 1, CHART_RANK, NULL },
+	{ "top_processes.sql", "processes", PROCESSES_TITLE, SAYS_NO_PROCESS, CHART_RANK, NULL },
 };
 
 static const struct report_section top_interfaces_sections[] = {
@@ -198,11 +203,61 @@ static void empty_text(const struct recorded_span *rec, const struct report_opts
 	}
 }
 
+/* " --NAME VALUE" to b, the value quoted as a shell would need it (a quote
+ * in it as '\'') and made inert for a terminal (fmt_table_escape). */
+static int filter_words(struct fmt_buf *b, const char *name, const char *value)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789_-.:/@+=,";
+	int quote = !*value || value[strspn(value, plain)];
+	int err = fmt_buf_addf(b, " --%s %s", name, quote ? "'" : "");
+
+	while (!err && *value) {
+		size_t n = strcspn(value, "'");
+
+		err = fmt_table_escape(b, value, n);
+		value += n;
+		if (!err && *value) {
+			err = fmt_buf_add(b, "'\\''", 4);
+			value++;
+		}
+	}
+	return err ? err : fmt_buf_add(b, "'", quote);
+}
+
+/*
+ * What an empty process ranking says: that no process matched the filters
+ * given (there may well have been traffic, and processes), else that no
+ * process traffic was recorded (--no-process, an old kernel).
+ */
+static void no_process_text(const struct recorded_span *rec, const struct report_opts *o, char *buf,
+			    size_t len)
+{
+	struct fmt_buf b = { 0 };
+	int err = fmt_buf_add(&b, "process matched", strlen("process matched"));
+
+	if (!err && o->pid > 0)
+		err = fmt_buf_addf(&b, " --pid %lld", o->pid);
+	if (!err && o->comm)
+		err = filter_words(&b, "comm", o->comm);
+	if (!err && o->service)
+		err = filter_words(&b, "service", o->service);
+	if (!err && o->user)
+		err = filter_words(&b, "user", o->user);
+	if (!err && b.len > strlen("process matched"))
+		empty_text(rec, o, b.s, buf, len);
+	else
+		empty_text(rec, o, "process traffic", buf, len);
+	fmt_buf_free(&b);
+}
+
 void section_texts_make(const struct recorded_span *rec, const struct report_opts *o,
 			struct section_texts *t)
 {
 	empty_text(rec, o, "IP traffic", t->no_traffic, sizeof(t->no_traffic));
 	empty_text(rec, o, "anomalies", t->no_anomalies, sizeof(t->no_anomalies));
+	empty_text(rec, o, "flow with recorded addresses", t->no_hosts, sizeof(t->no_hosts));
+	no_process_text(rec, o, t->no_process, sizeof(t->no_process));
 }
 
 /* The heading of a section in HTML: its table title, or one made for HTML. */
@@ -230,7 +285,8 @@ void report_section_view(const struct report_section *sec, const struct report_o
 {
 	const char *empty[] = { [SAYS_NOTHING] = NULL,
 				[SAYS_NO_TRAFFIC] = t->no_traffic,
-				[SAYS_NO_ANOMALIES] = t->no_anomalies };
+				[SAYS_NO_ANOMALIES] = t->no_anomalies,
+				[SAYS_NO_PROCESS] = t->no_process };
 
 	memset(out, 0, sizeof(*out));
 	out->key = sec->key;
@@ -239,9 +295,40 @@ void report_section_view(const struct report_section *sec, const struct report_o
 	out->chart = sec->chart;
 	out->object = !strcmp(sec->query, WINDOW_QUERY); /* one row: JSON's "window": {...} */
 	out->empty_table = empty[sec->says_empty];
-	out->empty_html = sec->says_empty == SAYS_NO_TRAFFIC ? t->no_traffic
-			  : sec->none			     ? sec->none
-							     : "None.";
+	out->empty_html = sec->says_empty == SAYS_NO_TRAFFIC || sec->says_empty == SAYS_NO_PROCESS
+				  ? empty[sec->says_empty]
+			  : sec->none ? sec->none
+				      : "None.";
+}
+
+const char *report_section_note_query(const struct report_section *sec, const struct report_opts *o)
+{
+	if (sec->chart != CHART_TREND)
+		return strcmp(sec->query, "top_hosts.sql") ? NULL : HOSTS_NOTE;
+	/* The trend's series are hosts with trend --by host only. */
+	return o->command == REPORT_TREND && o->by == REPORT_BY_HOST ? HOSTS_NOTE : NULL;
+}
+
+void report_section_note(const struct fmt_value *row, int ncols, const struct section_texts *t,
+			 struct render_section *out)
+{
+	struct fmt_buf bytes = { 0 };
+	long long packets = ncols >= 2 && row[0].type == FMT_INT ? row[0].i : 0;
+
+	out->note[0] = '\0';
+	if (packets <= 0 || row[1].type != FMT_INT || fmt_iec(&bytes, row[1].i))
+		goto out;
+	snprintf(out->note, sizeof(out->note),
+		 "Not among the hosts: %lld packet%s (%s) of flows the flow table had no room for "
+		 "(netmon-record --max-flows, --max-flows6): their addresses were not recorded",
+		 packets, packets == 1 ? "" : "s", bytes.s);
+	/* Traffic there was: none of it with its addresses. */
+	if (out->empty_table == t->no_traffic)
+		out->empty_table = t->no_hosts;
+	if (out->empty_html == t->no_traffic)
+		out->empty_html = t->no_hosts;
+out:
+	fmt_buf_free(&bytes);
 }
 
 int report_trend_plan(struct report_opts *o, const struct recorded_span *rec)

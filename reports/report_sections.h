@@ -18,8 +18,10 @@
 /* No more buckets than this in one report (a year of 5 minutes is 105120). */
 #define REPORT_MAX_BUCKETS 110000
 
-/* What an empty section says in a table (what was recorded in the window). */
-enum { SAYS_NOTHING, SAYS_NO_TRAFFIC, SAYS_NO_ANOMALIES };
+/* What an empty section says in a table (what was recorded in the window);
+ * SAYS_NO_PROCESS: that no process matched --pid, --comm, --service or
+ * --user when one was given, else that no process traffic was recorded. */
+enum { SAYS_NOTHING, SAYS_NO_TRAFFIC, SAYS_NO_ANOMALIES, SAYS_NO_PROCESS };
 
 struct report_section {
 	const char *query; /* file name under reports/, WINDOW_QUERY or ANOMALIES_QUERY */
@@ -37,9 +39,10 @@ const struct report_section *report_sections(enum report_command command, int *n
  * top hosts and top flows run their query without host names. */
 const char *report_section_query(const struct report_section *sec, const struct report_opts *o);
 
-/* What empty sections say, from what was recorded in the window. */
+/* What empty sections say, from what was recorded in the window (and the
+ * process filters of o). */
 struct section_texts {
-	char no_traffic[256], no_anomalies[256];
+	char no_traffic[256], no_anomalies[256], no_hosts[256], no_process[512];
 };
 
 void section_texts_make(const struct recorded_span *rec, const struct report_opts *o,
@@ -56,5 +59,22 @@ void report_section_view(const struct report_section *sec, const struct report_o
  * 0 or a negative errno.
  */
 int report_trend_plan(struct report_opts *o, const struct recorded_span *rec);
+
+/*
+ * The query whose one row (packets, bytes) makes the line under a section,
+ * or NULL: top_hosts_overflow.sql under a ranking of hosts (top hosts,
+ * summary's hosts, trend --by host), the flow table's overflow rows that
+ * it leaves out, addresses unknown (sql/report/_overflow.sql).
+ */
+const char *report_section_note_query(const struct report_section *sec,
+				      const struct report_opts *o);
+
+/*
+ * From that query's row (ncols values): out->note says what the ranking
+ * left out, and an empty ranking that no host was recorded rather than no
+ * traffic; nothing when nothing was left out.
+ */
+void report_section_note(const struct fmt_value *row, int ncols, const struct section_texts *t,
+			 struct render_section *out);
 
 #endif

@@ -6,9 +6,12 @@
 -- Parameters: :since, :until (unix seconds), :limit (rows). Unset, they mean
 -- all of history and 10 rows, so that `sqlite3 netmon.db < top_hosts.sql`
 -- works as is (see docs/queries.md). A flow seen on two interfaces (a router,
--- or lo, where a packet goes out and comes back in) counts on each.
+-- or lo, where a packet goes out and comes back in) counts on each. The flow
+-- table's overflow rows (packets whose flow did not fit, addresses unknown)
+-- are no host's: left out here, top_hosts_overflow.sql sums them.
 WITH
 -- @include _tiers.sql
+-- @include _overflow.sql
 -- @include _hosts.sql
 , -- the ranked addresses, to be named
 want AS (SELECT * FROM ranked),

@@ -54,6 +54,7 @@ long_options() {
 		644 ./usr/share/netmon/report/top_flows_numeric.sql
 		644 ./usr/share/netmon/report/top_hosts.sql
 		644 ./usr/share/netmon/report/top_hosts_numeric.sql
+		644 ./usr/share/netmon/report/top_hosts_overflow.sql
 		644 ./usr/share/netmon/report/top_interfaces.sql
 		644 ./usr/share/netmon/report/top_ports.sql
 		644 ./usr/share/netmon/report/top_processes.sql

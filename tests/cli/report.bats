@@ -1058,3 +1058,199 @@ OUT
 	run "$REPORT" --db "$gdb" summary --until 1704069000 --format json
 	[[ $output == *'"gaps": []'* ]]
 }
+
+# The fixture with the flow table's overflow rows (report_overflow.sql): 26
+# packets, 4724 bytes in flows whose addresses were not recorded, beside a
+# DHCP client's packet from 0.0.0.0.
+with_overflow() {
+	ODB=$BATS_TEST_TMPDIR/overflow.db
+	make_db "$ODB" "$REPO/tests/fixtures/report_basic.sql" \
+		"$REPO/tests/fixtures/report_overflow.sql"
+}
+
+OVERFLOW_NOTE='Not among the hosts: 26 packets (4.6 KiB) of flows the flow table had no room for (netmon-record --max-flows, --max-flows6): their addresses were not recorded'
+
+# What top hosts shows of report_overflow.sql: no 0.0.0.0 or :: of the
+# overflow rows; the DHCP client's 0.0.0.0 and its broadcast stay.
+overflow_hosts_table() {
+	cat <<EOF
+host             name  sent_packets  sent_bytes  received_packets  received_bytes  total_packets  total_bytes
+10.0.0.1                         11     1.5 KiB                28         2.4 MiB             39      2.4 MiB
+10.0.0.2                         25     2.4 MiB                10         1.5 KiB             35      2.4 MiB
+192.0.2.9                         3     3.0 KiB                 1            80 B              4      3.1 KiB
+0.0.0.0                           1       328 B                 0             0 B              1        328 B
+255.255.255.255                   0         0 B                 1           328 B              1        328 B
+2001:db8::1                       2       208 B                 0             0 B              2        208 B
+2001:db8::2                       0         0 B                 2           208 B              2        208 B
+
+$OVERFLOW_NOTE
+EOF
+}
+
+@test "top hosts: the flow table's overflow rows are no host; a line under the ranking says what they held" {
+	with_overflow
+	run "$REPORT" --db "$ODB" top hosts
+	[ "$status" -eq 0 ]
+	overflow_hosts_table | is_output
+	# CSV and JSON keep their shape: the rows, no line.
+	run "$REPORT" --db "$ODB" top hosts --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'OUT'
+host,name,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,,11,1580,28,2503072,39,2504652
+10.0.0.2,,25,2500000,10,1500,35,2501500
+192.0.2.9,,3,3072,1,80,4,3152
+0.0.0.0,,1,328,0,0,1,328
+255.255.255.255,,0,0,1,328,1,328
+2001:db8::1,,2,208,0,0,2,208
+2001:db8::2,,0,0,2,208,2,208
+OUT
+	run "$REPORT" --db "$ODB" top hosts --format json --numeric
+	[ "$status" -eq 0 ]
+	is_json
+	[[ $output != *'"host": "::"'* ]]
+	[[ $output == *'{"host": "0.0.0.0", "sent_packets": 1, "sent_bytes": 328, "received_packets": 0, "received_bytes": 0, "total_packets": 1, "total_bytes": 328}'* ]]
+	run "$REPORT" --db "$ODB" top hosts --format html
+	[ "$status" -eq 0 ]
+	[[ $output == *"<p class=\"note\">$OVERFLOW_NOTE</p>"$'\n''</section>'* ]]
+	# --limit cuts the hosts, not the line; a window without overflow has none.
+	run "$REPORT" --db "$ODB" top hosts --limit 1
+	[ "${lines[2]}" = "$OVERFLOW_NOTE" ]
+	run "$REPORT" --db "$ODB" top hosts --until 2024-01-01T00:02
+	[[ $output != *"Not among the hosts"* ]]
+}
+
+@test "top hosts: the hosts' sent bytes and the overflow add up to summary's traffic (queries by hand)" {
+	with_overflow
+	run sqlite3 -readonly "$ODB" ".read $QUERIES/top_hosts_overflow.sql"
+	[ "$status" -eq 0 ]
+	[ "$output" = "26|4724" ]
+	local sent total
+	sent=$(sqlite3 -readonly -cmd '.parameter set :limit 1000' "$ODB" \
+		".read $QUERIES/top_hosts_numeric.sql" | awk -F'|' '{ s += $3 } END { print s }')
+	total=$(sqlite3 -readonly "$ODB" ".read $QUERIES/summary_traffic.sql" |
+		awk -F'|' '{ s += $5 } END { print s }')
+	echo "sent $sent + 4724, traffic $total"
+	[ "$((sent + 4724))" -eq "$total" ]
+	[ "$total" -eq 2509912 ]
+	# A window: the same by hand as in the report.
+	run sqlite3 -readonly -cmd '.parameter set :since 1704067320' \
+		-cmd '.parameter set :until 1704067380' "$ODB" ".read $QUERIES/top_hosts_overflow.sql"
+	[ "$output" = "25|3700" ]
+}
+
+# As retention leaves them: the raw flows gone, the hourly and daily rollups
+# (sql/maintain/rollup_from_raw.sql) hold 2024-01-01. The overflow rows'
+# part of rollup_hosts is taken back out: the same hosts, the same line.
+@test "top hosts: the overflow rows are left out of the hourly and daily rollups too" {
+	with_overflow
+	local level
+	for level in 1 2; do
+		sqlite3 -bail "$ODB" -cmd ".parameter set :level $level" \
+			-cmd '.parameter set :since 1704067200' -cmd '.parameter set :until 1704153600' \
+			-cmd '.parameter set :interval NULL' ".read $REPO/sql/maintain/rollup_from_raw.sql"
+	done
+	sqlite3 "$ODB" "UPDATE meta SET value = 1704153600
+			WHERE key IN ('rolled_until_1', 'rolled_until_2');
+		DELETE FROM flows WHERE id NOT IN (6, 7)"
+	[ "$(sqlite3 "$ODB" 'SELECT count(*) FROM rollup_hosts WHERE address_id = 6 AND level = 2')" -eq 1 ]
+	# the daily rollup for 2024-01-01, raw rows for 2024-01-02
+	run "$REPORT" --db "$ODB" top hosts
+	[ "$status" -eq 0 ]
+	overflow_hosts_table | is_output
+	# the hourly rollup: 00:00 to 01:00
+	run "$REPORT" --db "$ODB" top hosts --until 2024-01-01T01:00 --format csv
+	[ "$status" -eq 0 ]
+	is_output <<'OUT'
+host,name,sent_packets,sent_bytes,received_packets,received_bytes,total_packets,total_bytes
+10.0.0.1,,11,1580,25,2500000,36,2501580
+10.0.0.2,,25,2500000,10,1500,35,2501500
+0.0.0.0,,1,328,0,0,1,328
+255.255.255.255,,0,0,1,328,1,328
+2001:db8::1,,2,208,0,0,2,208
+2001:db8::2,,0,0,2,208,2,208
+192.0.2.9,,0,0,1,80,1,80
+OUT
+	run "$REPORT" --db "$ODB" top hosts --until 2024-01-01T01:00 --limit 1
+	[ "${lines[2]}" = "${OVERFLOW_NOTE/26 packets (4.6 KiB)/25 packets (3.6 KiB)}" ]
+}
+
+@test "summary and trend --by host: no overflow host, the same line under them" {
+	with_overflow
+	run "$REPORT" --db "$ODB" summary
+	[ "$status" -eq 0 ]
+	[[ $output == *"Top hosts by bytes sent and received"$'\n'"$(overflow_hosts_table)"$'\n\n'"Top applications"* ]]
+	run "$REPORT" --db "$ODB" summary --format json
+	[ "$status" -eq 0 ]
+	is_json
+	[[ $output != *'"host": "::"'* ]]
+	[[ $output != *"Not among"* ]]
+	run "$REPORT" --db "$ODB" trend --by host --format csv
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | cut -d, -f2 | sort -u | tr '\n' ' ')" = \
+		"0.0.0.0 10.0.0.1 10.0.0.2 192.0.2.9 2001:db8::1 2001:db8::2 255.255.255.255 host " ]
+	[[ $output == *$'\n''1704067200,0.0.0.0,0,0,1,328,5.0'$'\n'* ]]
+	run "$REPORT" --db "$ODB" trend --by host
+	[ "$status" -eq 0 ]
+	[[ $output == *$'\n\n'"$OVERFLOW_NOTE" ]]
+	[[ $output != *" :: "* ]]
+	# other trends and rankings have no such line
+	run "$REPORT" --db "$ODB" trend --by interface
+	[[ $output != *"Not among"* ]]
+	run "$REPORT" --db "$ODB" top flows
+	[[ $output != *"Not among"* ]]
+}
+
+@test "top hosts: a window whose every flow overflowed says so, not that it had no traffic" {
+	with_overflow
+	sqlite3 "$ODB" "DELETE FROM flows WHERE id = 10"
+	run "$REPORT" --db "$ODB" top hosts --since 2024-01-01T00:02 --until 2024-01-01T00:03
+	[ "$status" -eq 0 ]
+	is_output <<'OUT'
+no flow with recorded addresses in the 1 interval recorded from 2024-01-01 00:02:00 UTC to 2024-01-01 00:03:00 UTC
+
+Not among the hosts: 25 packets (3.6 KiB) of flows the flow table had no room for (netmon-record --max-flows, --max-flows6): their addresses were not recorded
+OUT
+	run "$REPORT" --db "$ODB" top hosts --since 2024-01-01T00:02 --until 2024-01-01T00:03 --format json
+	is_output <<<'[]'
+}
+
+@test "top processes: a filter that matches nothing says so, naming it, in every format" {
+	with_processes
+	local when='in the 3 intervals recorded from 2024-01-01 00:00:00 UTC to 2024-01-02 00:01:00 UTC'
+	run --separate-stderr "$REPORT" --db "$PDB" top processes --comm nosuch
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	is_output <<<"no process matched --comm nosuch $when"
+	run "$REPORT" --db "$PDB" top processes --user nosuch
+	[ "$status" -eq 0 ]
+	is_output <<<"no process matched --user nosuch $when"
+	run "$REPORT" --db "$PDB" top processes --service 'no such.service'
+	[ "$status" -eq 0 ]
+	is_output <<<"no process matched --service 'no such.service' $when"
+	run "$REPORT" --db "$PDB" top processes --pid 99999 --comm curl
+	[ "$status" -eq 0 ]
+	is_output <<<"no process matched --pid 99999 --comm curl $when"
+	# A name with an escape sequence is shown inert, as stored names are.
+	run "$REPORT" --db "$PDB" top processes --comm $'\e[31mx'
+	[ "$status" -eq 0 ]
+	is_output <<<"no process matched --comm '\\x1b[31mx' $when"
+	run "$REPORT" --db "$PDB" top processes --comm "it's"
+	is_output <<<"no process matched --comm 'it'\\''s' $when"
+	# Machine formats: a header, [], as any empty section; HTML says it.
+	run "$REPORT" --db "$PDB" top processes --comm nosuch --format csv
+	[ "$status" -eq 0 ]
+	is_output <<<'pid,comm,sent_bytes,received_bytes,total_bytes,first_seen,last_seen'
+	run "$REPORT" --db "$PDB" top processes --comm nosuch --format json
+	[ "$status" -eq 0 ]
+	is_output <<<'[]'
+	run "$REPORT" --db "$PDB" top processes --comm nosuch --format html
+	[ "$status" -eq 0 ]
+	[[ $output == *"<section id=\"section-processes\">"*"<p class=\"empty\">no process matched --comm nosuch $when</p>"$'\n''</section>'$'\n''</body>'* ]]
+	# No filter and no process rows: no process traffic, not no IP traffic.
+	run "$REPORT" --db "$DB" top processes
+	[ "$status" -eq 0 ]
+	is_output <<<"no process traffic $when"
+	run "$REPORT" --db "$DB" top users
+	is_output <<<"no process traffic $when"
+}
