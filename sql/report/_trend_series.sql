@@ -47,18 +47,40 @@ per_bucket AS (
 	FROM src, p
 	GROUP BY b, k1, k2
 ),
-covered AS ( -- per bucket: seconds of it (in the window) that an interval covered
-	SELECT k.b, k.hi - k.lo AS len,
-	       coalesce(sum(min(i.ts_end, k.hi) - max(i.ts_start, k.lo)), 0) AS secs,
-	       EXISTS (SELECT 1 FROM per_bucket x WHERE x.b = k.b) AS seen
-	FROM (SELECT b, max(b, coalesce(:since, -9223372036854775808)) AS lo,
-		     min(CASE WHEN bucket = 86400
-			      THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
-			      ELSE b + bucket END,
-			 coalesce(:until, 9223372036854775807)) AS hi
-	      FROM buckets, p) k
-	LEFT JOIN intervals i
-	       ON i.ts_start < k.hi AND i.ts_end > k.lo
-	      AND i.ts_start >= k.lo - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
-	GROUP BY k.b
+bounds AS ( -- each bucket's part of the window, [lo, hi)
+	SELECT b, max(b, coalesce(:since, -9223372036854775808)) AS lo,
+	       min(CASE WHEN bucket = 86400
+			THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+			ELSE b + bucket END,
+		   coalesce(:until, 9223372036854775807)) AS hi
+	FROM buckets, p
+),
+sweep AS ( -- the intervals that meet the buckets; a mark (e NULL) at each bucket's lo, and the last hi
+	SELECT NULL AS b, NULL AS len, ts_start AS t, ts_end AS e, id
+	FROM intervals, (SELECT min(lo) AS l, max(hi) AS h FROM bounds)
+	WHERE ts_start >= l - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
+	  AND ts_start < h AND ts_end > l
+	UNION ALL
+	SELECT b, hi - lo, lo, NULL, NULL FROM bounds
+	UNION ALL
+	SELECT NULL, NULL, max(hi), NULL, NULL FROM bounds HAVING count(*) > 0
+),
+reached AS ( -- by start: how far the intervals before each row reach (NULL: none before)
+	SELECT *, max(e) OVER (ORDER BY t, e IS NOT NULL, id
+			       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+	FROM sweep
+),
+upto AS ( -- at each mark t: the seconds before t that the union of the intervals covers
+	SELECT b, len, t,
+	       sum(iif(e IS NULL, 0, max(0, e - max(t, coalesce(reach, t)))))
+		   OVER (ORDER BY t, e IS NOT NULL, id ROWS UNBOUNDED PRECEDING)
+	       - max(0, coalesce(reach, t) - t) AS secs,
+	       e
+	FROM reached
+),
+covered AS ( -- per bucket: seconds of it (in the window) that an interval covered, once
+	SELECT b, len, secs, EXISTS (SELECT 1 FROM per_bucket x WHERE x.b = m.b) AS seen
+	FROM (SELECT b, len, lead(secs) OVER (ORDER BY t) - secs AS secs
+	      FROM upto WHERE e IS NULL) m
+	WHERE b IS NOT NULL
 )
