@@ -2,10 +2,13 @@
 -- after p (the bucket length) and src: ts_start, the series key k1 and k2
 -- (k2 NULL where one column names a series; both NULL in trend.sql, one
 -- series of all traffic), direction, packets, bytes. span: the first bucket
--- start and the end (none when nothing was recorded in the window); buckets:
+-- start and the end (none when nothing was recorded in the window); starts:
 -- every bucket start, listed in SQL; series: the :limit busiest series;
--- per_bucket: each series' packets and bytes per bucket; covered: the
--- seconds of each bucket (in the window) that a recorded interval covered.
+-- per_bucket: each series' packets and bytes per bucket; buckets: every
+-- bucket (b, its start) with len, its seconds in the window, secs, those of
+-- them that recorded intervals covered (their union: seconds that two
+-- intervals cover, as a capture imported under another interface name over
+-- a live recording, count once), and seen, whether it holds traffic.
 span AS (
 	SELECT coalesce(nullif(:since, -9223372036854775808), min(ts_start)) AS first,
 	       coalesce(nullif(:until, 9223372036854775807), max(ts_start) + 1) AS stop
@@ -14,7 +17,7 @@ span AS (
 	  AND ts_start < coalesce(:until, 9223372036854775807)
 	HAVING count(*) > 0
 ),
-buckets (b) AS (
+starts (b) AS (
 	SELECT CASE WHEN bucket = 86400
 		    THEN unixepoch(first, 'unixepoch', 'localtime', 'start of day', 'utc')
 		    ELSE first - first % bucket END
@@ -23,7 +26,7 @@ buckets (b) AS (
 	SELECT CASE WHEN bucket = 86400
 		    THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
 		    ELSE b + bucket END
-	FROM buckets, span, p
+	FROM starts, span, p
 	WHERE CASE WHEN bucket = 86400
 		   THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
 		   ELSE b + bucket END < stop
@@ -47,40 +50,24 @@ per_bucket AS (
 	FROM src, p
 	GROUP BY b, k1, k2
 ),
-bounds AS ( -- each bucket's part of the window, [lo, hi)
-	SELECT b, max(b, coalesce(:since, -9223372036854775808)) AS lo,
-	       min(CASE WHEN bucket = 86400
-			THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
-			ELSE b + bucket END,
-		   coalesce(:until, 9223372036854775807)) AS hi
-	FROM buckets, p
+clipped AS ( -- each bucket's intervals, clipped to it; reach: the furthest end of those before
+	SELECT k.b, k.lo, k.hi, max(i.ts_start, k.lo) AS s, min(i.ts_end, k.hi) AS e,
+	       max(min(i.ts_end, k.hi)) OVER (PARTITION BY k.b ORDER BY i.ts_start, i.id
+					      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+	FROM (SELECT b, max(b, coalesce(:since, -9223372036854775808)) AS lo,
+		     min(CASE WHEN bucket = 86400
+			      THEN unixepoch(b, 'unixepoch', 'localtime', '+1 day', 'utc')
+			      ELSE b + bucket END,
+			 coalesce(:until, 9223372036854775807)) AS hi
+	      FROM starts, p) k
+	LEFT JOIN intervals i
+	       ON i.ts_start < k.hi AND i.ts_end > k.lo
+	      AND i.ts_start >= k.lo - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
 ),
-sweep AS ( -- the intervals that meet the buckets; a mark (e NULL) at each bucket's lo, and the last hi
-	SELECT NULL AS b, NULL AS len, ts_start AS t, ts_end AS e, id
-	FROM intervals, (SELECT min(lo) AS l, max(hi) AS h FROM bounds)
-	WHERE ts_start >= l - (SELECT coalesce(max(ts_end - ts_start), 0) FROM intervals)
-	  AND ts_start < h AND ts_end > l
-	UNION ALL
-	SELECT b, hi - lo, lo, NULL, NULL FROM bounds
-	UNION ALL
-	SELECT NULL, NULL, max(hi), NULL, NULL FROM bounds HAVING count(*) > 0
-),
-reached AS ( -- by start: how far the intervals before each row reach (NULL: none before)
-	SELECT *, max(e) OVER (ORDER BY t, e IS NOT NULL, id
-			       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-	FROM sweep
-),
-upto AS ( -- at each mark t: the seconds before t that the union of the intervals covers
-	SELECT b, len, t,
-	       sum(iif(e IS NULL, 0, max(0, e - max(t, coalesce(reach, t)))))
-		   OVER (ORDER BY t, e IS NOT NULL, id ROWS UNBOUNDED PRECEDING)
-	       - max(0, coalesce(reach, t) - t) AS secs,
-	       e
-	FROM reached
-),
-covered AS ( -- per bucket: seconds of it (in the window) that an interval covered, once
-	SELECT b, len, secs, EXISTS (SELECT 1 FROM per_bucket x WHERE x.b = m.b) AS seen
-	FROM (SELECT b, len, lead(secs) OVER (ORDER BY t) - secs AS secs
-	      FROM upto WHERE e IS NULL) m
-	WHERE b IS NOT NULL
+buckets AS ( -- each interval counts past the reach of those before it in its bucket
+	SELECT b, hi - lo AS len,
+	       coalesce(sum(max(0, e - max(s, coalesce(reach, s)))), 0) AS secs,
+	       b IN (SELECT b FROM per_bucket) AS seen
+	FROM clipped c
+	GROUP BY b, lo, hi
 )
