@@ -120,6 +120,50 @@ EOF
 	[ "$output" = "$by_hand" ]
 }
 
+@test "trend: recorded_pct equals the seconds covered, counted one by one, on random intervals" {
+	# 40 histories of up to 40 random intervals (0 s to 2 h long, nested,
+	# overlapping, apart; a fixed seed), each under a random window and
+	# bucket: every bucket's recorded_pct from trend.sql (run by hand)
+	# equals the covered seconds of [lo, hi) counted one at a time.
+	local base=$BATS_TEST_TMPDIR/base.db
+	report_schema_db "$base"
+	run python3 - "$base" "$QUERIES/trend.sql" "$BATS_TEST_TMPDIR" <<'PY'
+import random, shutil, subprocess, sys
+base, query, tmp = sys.argv[1:]
+rng = random.Random(20241207)
+t0, bad = 1704240000, []
+for trial in range(40):
+    db = "%s/r%d.db" % (tmp, trial)
+    shutil.copy(base, db)
+    iv = []
+    for _ in range(rng.randint(0, 40)):
+        a = t0 + rng.randint(-2000, 9000)
+        iv.append((a, a + rng.choice([0, 1, 5, 60, 60, 61, 299, 300, 900, 3600, 7200])))
+    sql = "".join("INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us) "
+                  "VALUES (%d, %d, 0, 0, 0);\n" % x for x in iv)
+    subprocess.run(["sqlite3", "-bail", db], input=sql, text=True, check=True)
+    bucket = rng.choice([300, 3600])
+    since, until = t0 + rng.randint(-500, 500), t0 + rng.randint(3000, 10000)
+    out = subprocess.run(["sqlite3", "-readonly", "-csv", "-cmd", ".parameter set :bucket %d" % bucket,
+                          "-cmd", ".parameter set :since %d" % since,
+                          "-cmd", ".parameter set :until %d" % until, db, ".read " + query],
+                         capture_output=True, text=True, check=True).stdout.split()
+    if not out and any(since <= a < until for a, _ in iv):
+        bad.append((trial, "no rows"))
+    for line in out:
+        b, pct = int(line.split(",")[0]), line.split(",")[5]
+        lo, hi = max(b, since), min(b + bucket, until)
+        secs = len({t for a, z in iv for t in range(max(a, lo), min(z, hi))})
+        want = secs * 100.0 / (hi - lo)
+        if abs(float(pct) - want) > 0.0501:  # one decimal, 66.25 either way
+            bad.append((trial, bucket, since, until, b, pct, want))
+print("%d histories, mismatches: %r" % (trial + 1, bad))
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "40 histories, mismatches: []" ]
+}
+
 @test "trend: hourly by default, from the first to the last recorded bucket" {
 	run "$REPORT" --db "$DB" trend --format csv
 	[ "$status" -eq 0 ]
