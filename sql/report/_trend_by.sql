@@ -3,5 +3,4 @@
 FROM series s
 CROSS JOIN buckets
 LEFT JOIN per_bucket a ON a.b = buckets.b AND a.k1 IS s.k1 AND a.k2 IS s.k2
-JOIN covered c ON c.b = buckets.b
 ORDER BY s.rank, bucket_start;

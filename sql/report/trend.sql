@@ -1,7 +1,7 @@
 -- trend.sql: IP packets and L3 bytes received (in) and sent (out) on all
 -- interfaces per time bucket, over the intervals that start in
 -- [:since, :until). One row per bucket, oldest first; a bucket without
--- traffic is a row of zeros (the recursive CTE "buckets" lists every bucket
+-- traffic is a row of zeros (the recursive CTE "starts" lists every bucket
 -- start), so a chart shows the gaps.
 --
 -- Buckets: :bucket seconds (300, 3600), aligned to multiples of :bucket since
@@ -26,5 +26,4 @@ SELECT buckets.b AS bucket_start,
 -- @include _trend_values.sql
 FROM buckets
 LEFT JOIN per_bucket USING (b)
-JOIN covered c ON c.b = buckets.b
 ORDER BY bucket_start;

@@ -38,6 +38,132 @@ EOF
 EOF
 }
 
+@test "trend: recorded_pct is the union of overlapping intervals, counted once" {
+	# 2024-01-03 00:00 UTC (1704240000) on: live intervals on eth0 and, over
+	# the same seconds, those of a capture imported under another name
+	# (netmon-record --read FILE -i eth0-import, live = 0), one inside
+	# another, some across a bucket boundary, one longer than a bucket, and
+	# gaps. Offsets in seconds; the union per 5-minute bucket:
+	#   00:00 [0,120) [200,230) [270,300)  180 s  60.0 (summed: 320 s)
+	#   00:05 [300,380) [400,520)          200 s  66.7 (summed: 280 s)
+	#   00:10 nothing                        0 s   0.0, a gap
+	#   00:15 [900,1000) [1150,1200)       150 s  50.0 (summed: 240 s)
+	#   00:20 [1200,1500)                  300 s 100.0
+	#   00:25 [1500,1560)                   60 s  20.0
+	# 25 [450,520) comes after 24 [410,420), which lies inside 15
+	# [400,500): it is new from 500 (the furthest end before it), not 420.
+	local db=$BATS_TEST_TMPDIR/overlap.db
+	report_fixture_db "$db"
+	sqlite3 -bail "$db" <<'SQL'
+INSERT INTO interfaces (id, name) VALUES (4, 'eth0-import');
+INSERT INTO intervals (id, ts_start, ts_end, flows, snapshot_us, write_us, live)
+SELECT column1, 1704240000 + column2, 1704240000 + column3, 0, 0, 0, column4 FROM (VALUES
+	(10, 0, 60, 1), (11, 60, 120, 1), (12, 200, 230, 1), (13, 270, 330, 1),
+	(14, 320, 380, 1), (15, 400, 500, 1), (16, 900, 960, 1), (17, 1150, 1560, 1),
+	(20, 0, 60, 0), (21, 60, 120, 0), (22, 10, 20, 0), (23, 290, 310, 0),
+	(24, 410, 420, 0), (25, 450, 520, 0), (26, 900, 960, 0), (27, 930, 1000, 0));
+INSERT INTO traffic (interval_id, iface_id, direction, kind, family, protocol, packets, bytes)
+VALUES (10, 1, 0, 0, 4, 6, 10, 1000), (20, 4, 0, 0, 4, 6, 10, 1000);
+SQL
+	run "$REPORT" --db "$db" trend --bucket 5m --format csv \
+		--since 2024-01-03T00:00 --until 2024-01-03T00:30
+	[ "$status" -eq 0 ]
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704240000,20,2000,0,0,60.0
+1704240300,0,0,0,0,66.7
+1704240600,,,,,0.0
+1704240900,0,0,0,0,50.0
+1704241200,0,0,0,0,100.0
+1704241500,0,0,0,0,20.0
+EOF
+	# Clipped to the window: 00:00's bucket from 00:01 (240 s, 120 s of
+	# them covered), 00:10's to 00:12 (120 s, none).
+	run "$REPORT" --db "$db" trend --bucket 5m --format csv \
+		--since 2024-01-03T00:01 --until 2024-01-03T00:12
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704240000,0,0,0,0,50.0
+1704240300,0,0,0,0,66.7
+1704240600,,,,,0.0
+EOF
+	# An hour and a day: the union is 890 s of each.
+	run "$REPORT" --db "$db" trend --bucket 1h --format csv \
+		--since 2024-01-03T00:00 --until 2024-01-03T01:00
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704240000,20,2000,0,0,24.7
+EOF
+	run "$REPORT" --db "$db" trend --bucket 1d --format csv --since 2024-01-03 --until 2024-01-04
+	is_output <<'EOF'
+bucket_start,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704240000,20,2000,0,0,1.0
+EOF
+	# Every series of --by shows its bucket's share.
+	run "$REPORT" --db "$db" trend --bucket 5m --by interface --format csv \
+		--since 2024-01-03T00:00 --until 2024-01-03T00:10
+	is_output <<'EOF'
+bucket_start,interface,in_packets,in_bytes,out_packets,out_bytes,recorded_pct
+1704240000,eth0,10,1000,0,0,60.0
+1704240300,eth0,0,0,0,0,66.7
+1704240000,eth0-import,10,1000,0,0,60.0
+1704240300,eth0-import,0,0,0,0,66.7
+EOF
+	# sqlite3 gives the same rows.
+	run sqlite3 -readonly -csv -header -cmd '.parameter set :bucket 300' \
+		-cmd '.parameter set :since 1704240000' -cmd '.parameter set :until 1704241800' \
+		"$db" ".read $QUERIES/trend.sql"
+	[ "$status" -eq 0 ]
+	local by_hand=${output//$'\r'/}
+	run "$REPORT" --db "$db" trend --bucket 5m --format csv \
+		--since 2024-01-03T00:00 --until 2024-01-03T00:30
+	[ "$output" = "$by_hand" ]
+}
+
+@test "trend: recorded_pct equals the seconds covered, counted one by one, on random intervals" {
+	# 40 histories of up to 40 random intervals (0 s to 2 h long, nested,
+	# overlapping, apart; a fixed seed), each under a random window and
+	# bucket: every bucket's recorded_pct from trend.sql (run by hand)
+	# equals the covered seconds of [lo, hi) counted one at a time.
+	local base=$BATS_TEST_TMPDIR/base.db
+	report_schema_db "$base"
+	run python3 - "$base" "$QUERIES/trend.sql" "$BATS_TEST_TMPDIR" <<'PY'
+import random, shutil, subprocess, sys
+base, query, tmp = sys.argv[1:]
+rng = random.Random(20241207)
+t0, bad = 1704240000, []
+for trial in range(40):
+    db = "%s/r%d.db" % (tmp, trial)
+    shutil.copy(base, db)
+    iv = []
+    for _ in range(rng.randint(0, 40)):
+        a = t0 + rng.randint(-2000, 9000)
+        iv.append((a, a + rng.choice([0, 1, 5, 60, 60, 61, 299, 300, 900, 3600, 7200])))
+    sql = "".join("INSERT INTO intervals (ts_start, ts_end, flows, snapshot_us, write_us) "
+                  "VALUES (%d, %d, 0, 0, 0);\n" % x for x in iv)
+    subprocess.run(["sqlite3", "-bail", db], input=sql, text=True, check=True)
+    bucket = rng.choice([300, 3600])
+    since, until = t0 + rng.randint(-500, 500), t0 + rng.randint(3000, 10000)
+    out = subprocess.run(["sqlite3", "-readonly", "-csv", "-cmd", ".parameter set :bucket %d" % bucket,
+                          "-cmd", ".parameter set :since %d" % since,
+                          "-cmd", ".parameter set :until %d" % until, db, ".read " + query],
+                         capture_output=True, text=True, check=True).stdout.split()
+    if not out and any(since <= a < until for a, _ in iv):
+        bad.append((trial, "no rows"))
+    for line in out:
+        b, pct = int(line.split(",")[0]), line.split(",")[5]
+        lo, hi = max(b, since), min(b + bucket, until)
+        secs = len({t for a, z in iv for t in range(max(a, lo), min(z, hi))})
+        want = secs * 100.0 / (hi - lo)
+        if abs(float(pct) - want) > 0.0501:  # one decimal, 66.25 either way
+            bad.append((trial, bucket, since, until, b, pct, want))
+print("%d histories, mismatches: %r" % (trial + 1, bad))
+PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "40 histories, mismatches: []" ]
+}
+
 @test "trend: hourly by default, from the first to the last recorded bucket" {
 	run "$REPORT" --db "$DB" trend --format csv
 	[ "$status" -eq 0 ]
