@@ -356,6 +356,10 @@ int report_trend_plan(struct report_opts *o, const struct recorded_span *rec)
 		return 0;
 	pr_err("trend: the window holds %lld buckets of %s (at most %d): use a larger --bucket "
 	       "or a shorter window",
-	       (long long)buckets, trend_unit(o), REPORT_MAX_BUCKETS);
+	       (long long)buckets,
+	       o->bucket == 300	  ? "5 minutes"
+	       : o->bucket == 86400 ? "a day"
+				    : "an hour",
+	       REPORT_MAX_BUCKETS);
 	return -E2BIG;
 }
