@@ -129,10 +129,10 @@ visit() {
 	rec_start || return
 	integrity 0
 	# Four paced streams, both directions and families, ~280 packets/s in all.
-	stream_start a out 4 40001 5001 200 10000
-	stream_start b in 6 40002 5002 300 15000
-	stream_start c in 4 40003 5003 100 20000
-	stream_start d out 6 40004 5004 500 25000
+	stream_start a out 4 20001 5001 200 10000
+	stream_start b in 6 20002 5002 300 15000
+	stream_start c in 4 20003 5003 100 20000
+	stream_start d out 6 20004 5004 500 25000
 	started=$SECONDS
 	for ((i = 1; i <= CRASH_KILLS; i++)); do
 		# The schedule: the named moments in a shuffled order, with two
